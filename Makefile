@@ -1,0 +1,159 @@
+# grym — top-level Makefile.
+#
+# Sources are found by wildcard, so adding a module or a program is adding a
+# file: lib/<domain>/*.c make libgrym, cmd/grym-*.c one program each,
+# cmd/common/*.c the command-line helpers they share, tests/unit/test_*.c
+# one unit-test binary each, tests/cli/*.sh the CLI tests.
+#
+#   make              build everything into build/ (programs in build/bin)
+#   make check        install deps if missing, configure, build, run all tests
+#   make check SANITIZE=1   the same under ASan+UBSan, in build-san/
+#   make demo         make a small dataset and run the pipeline on it
+#   make bench        run the benchmarks against peer tools
+#   make fuzz         build and run the libFuzzer targets for a bounded time
+#   make install [PREFIX=/usr/local] [DESTDIR=]
+
+-include config.mk
+
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+B ?= build-san
+SAN_CFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SAN_LDFLAGS = -fsanitize=address,undefined
+else
+B ?= build
+endif
+
+PREFIX ?= /usr/local
+VERSION ?= 0.1.0
+CC ?= cc
+
+CFLAGS ?= $(CFLAGS_BASE)
+ALL_CFLAGS = $(CFLAGS) $(SAN_CFLAGS) -DGRYM_VERSION='"$(VERSION)"' -Ilib -Icmd/common $(PKG_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS_BASE) $(SAN_LDFLAGS) $(LDFLAGS)
+LIBS = $(PKG_LIBS)
+
+LIB_SRC  := $(sort $(wildcard lib/*/*.c))
+LIB_SRC  := $(filter-out lib/grym/%,$(LIB_SRC))
+CLI_SRC  := $(sort $(wildcard cmd/common/*.c))
+CMD_SRC  := $(sort $(wildcard cmd/grym-*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TLIB_SRC := $(sort $(wildcard tests/lib/*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+HEADERS  := $(wildcard lib/grym/*.h) $(wildcard lib/*/*.h) $(wildcard cmd/common/*.h) $(wildcard tests/lib/*.h)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
+TLIB_OBJ := $(TLIB_SRC:%.c=$(B)/obj/%.o)
+PROGS    := $(CMD_SRC:cmd/%.c=$(B)/bin/%)
+UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+MANS     := $(wildcard man/*.[157])
+
+LIBA  = $(B)/lib/libgrym.a
+LIBSO = $(B)/lib/libgrym.so
+CLIA  = $(B)/lib/libgrymcli.a
+
+.PHONY: all check check-deps demo bench fuzz install uninstall clean distclean lint-man tests
+.DELETE_ON_ERROR:
+
+all: config.mk $(LIBA) $(LIBSO) $(B)/grym.pc $(PROGS) $(UNITS)
+
+config.mk:
+	@[ -f config.mk ] || ./configure
+
+# Everything is rebuilt when a header or the configuration changes: the
+# tree is small and this keeps `make -j2` always right.
+$(B)/obj/%.o: %.c $(HEADERS) config.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(LIBSO): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libgrym.so.0 -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+
+$(CLIA): $(CLI_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/grym.pc: grym.pc.in config.mk
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' grym.pc.in >$@
+
+$(B)/bin/%: cmd/%.c $(CLIA) $(LIBA) $(HEADERS) config.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(CLIA) $(LIBA) $(ALL_LDFLAGS) $(LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(TLIB_OBJ) $(LIBA) $(HEADERS) config.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/lib $< -o $@ $(TLIB_OBJ) $(LIBA) $(ALL_LDFLAGS) $(LIBS)
+
+check-deps:
+	@scripts/install-deps
+	@[ -f config.mk ] || ./configure
+
+# `make check` is one command on a fresh machine: it installs what is
+# missing, configures, builds and runs every test.
+check: check-deps
+	@$(MAKE) --no-print-directory all
+	@GRYM_BUILD=$(B) SANITIZE=$(SANITIZE) tests/run
+
+tests: all
+	@GRYM_BUILD=$(B) SANITIZE=$(SANITIZE) tests/run $(T)
+
+lint-man:
+	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done
+
+demo: check-deps
+	@$(MAKE) --no-print-directory all
+	@GRYM_BUILD=$(B) scripts/demo
+
+bench: all
+	@for b in scripts/bench/*; do [ -x "$$b" ] && GRYM_BUILD=$(B) "$$b"; done
+
+# libFuzzer targets: clang only, separate build, bounded time per target.
+FUZZ_TIME ?= 30
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -DGRYM_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) -D_GNU_SOURCE -std=c11
+fuzz: config.mk
+	@mkdir -p build-fuzz
+	@for f in $(FUZZ_SRC); do \
+	  n=$$(basename $$f .c); \
+	  echo "fuzz: building $$n"; \
+	  clang $(FUZZ_CFLAGS) $$f $(LIB_SRC) -o build-fuzz/$$n $(LIBS) || exit 1; \
+	  mkdir -p build-fuzz/corpus-$$n; \
+	  echo "fuzz: running $$n for $(FUZZ_TIME)s"; \
+	  build-fuzz/$$n -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	    build-fuzz/corpus-$$n tests/fuzz/corpus/$$n 2>build-fuzz/$$n.log || \
+	    { tail -30 build-fuzz/$$n.log; exit 1; }; \
+	  tail -1 build-fuzz/$$n.log; \
+	done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/include/grym $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+	  $(DESTDIR)$(PREFIX)/share/grym/web-static
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libgrym.so.0
+	ln -sf libgrym.so.0 $(DESTDIR)$(PREFIX)/lib/libgrym.so
+	install -m 644 $(B)/grym.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 lib/grym/*.h $(DESTDIR)$(PREFIX)/include/grym/
+	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	[ -z "$$(ls web-static)" ] || cp -R web-static/. $(DESTDIR)$(PREFIX)/share/grym/web-static/
+
+uninstall:
+	rm -f $(PROGS:$(B)/bin/%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/lib/libgrym.*
+	rm -f $(DESTDIR)$(PREFIX)/lib/pkgconfig/grym.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/grym $(DESTDIR)$(PREFIX)/share/grym
+
+clean:
+	rm -rf build build-san build-fuzz
+
+distclean: clean
+	rm -f config.mk

@@ -1,0 +1,94 @@
+/*
+ * cli.h — what every grym program shares: options, messages, progress,
+ * exit codes. This is the tool side (like curl's src/tool_*): it prints
+ * and exits; lib/ never does.
+ *
+ * Options are declared once in a table per program; --help is generated
+ * from it and tests/cli/help_man.sh checks the man page names the same
+ * options, so the docs cannot drift from the code.
+ *
+ *   static const grym_option opts[] = {
+ *       { "lufs", 0, "T", "-23", "integrated loudness target in LUFS" },
+ *       { "output", 'o', "FILE", NULL, "write to FILE (atomically) instead of stdout" },
+ *       { 0 }
+ *   };
+ */
+#ifndef GRYM_CLI_H
+#define GRYM_CLI_H
+
+#include <stdint.h>
+#include "grym/error.h"
+
+/* Exit statuses of every grym program. */
+enum { GRYM_EXIT_OK = 0, GRYM_EXIT_FAILED = 1, GRYM_EXIT_USAGE = 2 };
+
+typedef struct grym_option {
+	const char *name;       /* long name without "--" */
+	int short_name;         /* 0 if none */
+	const char *arg;        /* argument name, NULL for a flag */
+	const char *def;        /* default shown in --help, NULL if none */
+	const char *help;       /* one line */
+} grym_option;
+
+typedef struct grym_cli {
+	const char *prog;       /* "grym-ingest" */
+	const char *usage;      /* "[OPTION]... [FILE]..." */
+	const char *summary;    /* one line: what the program does */
+	const grym_option *opts;
+	int verbose;            /* -v count */
+	int quiet;              /* -q */
+	int null_sep;           /* -0 */
+	const char *catalog_dir;/* --catalog, else NULL (use the default) */
+	int stderr_tty;         /* progress only when stderr is a terminal */
+} grym_cli;
+
+/* Set up: C locale for numbers, SIGPIPE ends quietly, stderr tty check. */
+void grym_cli_init(grym_cli *cli, const char *prog, const char *usage,
+		   const char *summary, const grym_option *opts);
+
+/* Parse argv with getopt_long from the program's table plus the common
+ * options (--help, --version, -q/--quiet, -v/--verbose, --catalog DIR,
+ * -0/--null). For each program option, cb(ud, name, arg) is called with
+ * the long name; it returns 0 or prints its own error and returns -1
+ * (usage error). --help and --version print and exit 0; a usage error
+ * prints "grym-x: ..." plus a hint and exits 2. Returns optind. */
+typedef int (*grym_cli_option_fn)(void *ud, const char *name, const char *arg);
+int grym_cli_parse(grym_cli *cli, int argc, char **argv, grym_cli_option_fn cb, void *ud);
+void grym_cli_help(const grym_cli *cli);
+
+/* Messages on stderr, prefixed "grym-x: ". */
+void grym_msg(const grym_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Only when -v was given. */
+void grym_verbose(const grym_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Unless -q was given. */
+void grym_info(const grym_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "grym-x: INPUT: message" for a library error (input may be NULL). */
+void grym_report(const grym_cli *cli, const char *input, const grym_error *err);
+/* Usage error: message and exit 2. */
+void grym_usage_error(const grym_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+/* Strict number parsing for option values (whole string, range checked):
+ * return 0 or -1 after printing "grym-x: --NAME: ...". */
+int grym_parse_double(const grym_cli *cli, const char *name, const char *s,
+		      double lo, double hi, double *out);
+int grym_parse_int(const grym_cli *cli, const char *name, const char *s,
+		   long lo, long hi, long *out);
+
+/* The catalog directory: --catalog, $GRYM_CATALOG or the default. */
+int grym_cli_catalog_dir(const grym_cli *cli, char *buf, size_t len, grym_error *err);
+
+/* Read a list of paths (one per line, or NUL-separated with -0) from a
+ * file or "-"; cb is called per non-empty entry; returns 0 or -1 after
+ * reporting an error. */
+typedef int (*grym_cli_list_fn)(void *ud, const char *item);
+int grym_cli_read_list(const grym_cli *cli, const char *path, grym_cli_list_fn cb, void *ud);
+
+/* Progress bar on stderr, only when stderr is a terminal and not -q:
+ * "label  done/total  rate/s  ETA". total 0 means unknown. */
+typedef struct grym_progress grym_progress;
+grym_progress *grym_progress_new(const grym_cli *cli, const char *label, uint64_t total);
+void grym_progress_update(grym_progress *p, uint64_t done);
+void grym_progress_finish(grym_progress *p);
+
+#endif

@@ -1,0 +1,7 @@
+/* version.c — the library's version string (set by the Makefile). */
+#include "grym/grym.h"
+
+const char *grym_version(void)
+{
+	return GRYM_VERSION;
+}

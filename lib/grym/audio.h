@@ -1,0 +1,121 @@
+/*
+ * audio.h — decoding any audio (FFmpeg) and writing audio (libsndfile, or
+ * grym's own WAV writer on pipes).
+ *
+ * Samples in memory are float32, interleaved (frame-major: L R L R ...),
+ * nominally in [-1, 1]. Decoding streams in blocks: grym_decoder_read
+ * hands out as many frames as asked, so a 3-hour file never sits decoded
+ * in memory unless the caller collects it.
+ *
+ * Truncation: FFmpeg decodes a truncated WAV/MP3 without an error, so the
+ * decoder compares the frames it produced with the container's declared
+ * duration and, at the end, fails with GRYM_ERR_CORRUPT ("truncated:
+ * decoded N of M frames") unless accept_truncated is set.
+ *
+ * Thread-safety: decoders and encoders are independent objects; several
+ * may run in parallel threads.
+ */
+#ifndef GRYM_AUDIO_H
+#define GRYM_AUDIO_H
+
+#include <stdint.h>
+#include "grym/error.h"
+#include "grym/io.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct json_t json_t;
+
+/* What a file holds, as probed or decoded. */
+typedef struct grym_audio_info {
+	char format[32];        /* container short name: "wav", "flac", "mp3", "ogg"... */
+	char codec[32];         /* "pcm_s16le", "flac", "mp3", "vorbis", "opus", "aac"... */
+	int sample_rate;        /* of the source */
+	int channels;           /* of the source */
+	int bits;               /* bits per raw sample, 0 if not meaningful (lossy) */
+	int64_t frames;         /* declared frames per channel, -1 if unknown */
+	double duration;        /* declared seconds, -1 if unknown */
+	int64_t bit_rate;       /* bits per second, 0 if unknown */
+	json_t *tags;           /* object: lowercase tag name -> string; owned */
+} grym_audio_info;
+void grym_audio_info_clear(grym_audio_info *info);
+
+/* Decoding options; zero-initialised means "as the file is". */
+typedef struct grym_decode_opts {
+	int rate;               /* resample to this rate (soxr), 0: keep */
+	int channels;           /* 1: mix to mono (channel mean), 0: keep */
+	double offset;          /* seconds to skip at the start */
+	double duration;        /* seconds to keep, <= 0: all */
+	int accept_truncated;   /* keep what decodes of a truncated file */
+} grym_decode_opts;
+
+typedef struct grym_decoder grym_decoder;
+
+/* Open a file by path (FFmpeg probes the format from the bytes). */
+grym_decoder *grym_decoder_open(const char *path, const grym_decode_opts *opts,
+				grym_error *err);
+/* Source properties (rate and channels of the source, not of the output). */
+const grym_audio_info *grym_decoder_info(const grym_decoder *d);
+/* Rate and channels of what grym_decoder_read returns. */
+int grym_decoder_rate(const grym_decoder *d);
+int grym_decoder_channels(const grym_decoder *d);
+/* Read up to max_frames frames (interleaved float32) into buf; returns
+ * frames read, 0 at the end, or a negative status (GRYM_ERR_CORRUPT for
+ * decode errors and, at the end, truncation). */
+int64_t grym_decoder_read(grym_decoder *d, float *buf, int64_t max_frames,
+			  grym_error *err);
+/* Set when the decode ended short and accept_truncated let it pass. */
+int grym_decoder_was_truncated(const grym_decoder *d);
+void grym_decoder_close(grym_decoder *d);
+
+/* Probe without decoding the samples (like ffprobe/soxi). */
+int grym_audio_probe(const char *path, grym_audio_info *info, grym_error *err);
+
+/* A whole signal in memory. */
+typedef struct grym_audio {
+	float *data;            /* frames * channels, interleaved, owned */
+	int64_t frames;
+	int channels;
+	int rate;
+} grym_audio;
+void grym_audio_clear(grym_audio *a);
+/* Decode a whole file (info may be NULL). */
+int grym_audio_decode_file(const char *path, const grym_decode_opts *opts,
+			   grym_audio *out, grym_audio_info *info, grym_error *err);
+
+/* ---- writing ---- */
+typedef enum grym_file_type {
+	GRYM_FILE_WAV = 0, GRYM_FILE_FLAC, GRYM_FILE_OGG
+} grym_file_type;
+typedef enum grym_sample_format {
+	GRYM_SAMPLE_F32 = 0, GRYM_SAMPLE_S16, GRYM_SAMPLE_S24
+} grym_sample_format;
+
+/* "wav", "flac", "ogg" (also from a path's extension); GRYM_ERR_INVALID
+ * for anything else. */
+int grym_file_type_parse(const char *type_or_path, grym_file_type *type);
+/* "16", "24", "32f" (also "f32", "float"). */
+int grym_sample_format_parse(const char *s, grym_sample_format *fmt);
+
+typedef struct grym_encoder grym_encoder;
+enum { GRYM_ENCODE_DITHER = 1 };  /* TPDF dither when reducing to 16 bits */
+
+/* Write audio to out (not owned). Seekable outputs go through libsndfile
+ * (with its time-stamped PEAK chunk turned off, so the bytes are
+ * reproducible); WAV to a pipe is written by grym with 0xFFFFFFFF RIFF and
+ * data sizes, as ffmpeg does. FLAC/Ogg to a pipe use libsndfile's virtual
+ * I/O. seed feeds the dither. */
+grym_encoder *grym_encoder_open(grym_output *out, grym_file_type type,
+				grym_sample_format fmt, int rate, int channels,
+				int flags, uint64_t seed, grym_error *err);
+int grym_encoder_write(grym_encoder *e, const float *frames, int64_t nframes,
+		       grym_error *err);
+/* Finish the file (sizes, flush). The caller then commits out. */
+int grym_encoder_close(grym_encoder *e, grym_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,201 @@
+/*
+ * catalog.h — the catalog: what grym knows about assets, features, models.
+ *
+ * A catalog is a directory: catalog.db (SQLite, WAL mode, busy timeout,
+ * foreign keys, schema versioned by PRAGMA user_version with migrations run
+ * on open) and the object store (store.h) beside it. Every write that
+ * spans rows runs in one BEGIN IMMEDIATE transaction, so several processes
+ * may write to one catalog at once without "database is locked" failures.
+ * A row that names an object is written only after the object is committed
+ * to the store: there is never a row without its object.
+ *
+ * Chosen by --catalog DIR, else $GRYM_CATALOG, else
+ * $XDG_DATA_HOME/grym (default ~/.local/share/grym).
+ *
+ * All SQL lives behind this interface (lib/catalog/), so a PostgreSQL
+ * catalog can later stand in without touching the stages.
+ *
+ * Thread-safety: a grym_catalog handle is used by one thread at a time;
+ * threads that write concurrently open their own handles.
+ */
+#ifndef GRYM_CATALOG_H
+#define GRYM_CATALOG_H
+
+#include <stdint.h>
+#include "grym/error.h"
+#include "grym/hash.h"
+#include "grym/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct grym_catalog grym_catalog;
+
+/* An asset: a source file ingested, or a result derived from another asset
+ * by a recipe. Strings and JSON values are owned by the struct; release
+ * them with grym_asset_clear. */
+typedef struct grym_asset {
+	char id[GRYM_ID_LEN + 1];
+	char kind[16];                      /* "source" or "derived" */
+	char parent[GRYM_ID_LEN + 1];       /* "" for a source */
+	char object[GRYM_ID_LEN + 1];       /* object holding the bytes
+					       (a source's object is its id) */
+	char *recipe;                       /* canonical recipe JSON, NULL for a source */
+	char *format;                       /* container: "wav", "flac", "mp3"... */
+	char *codec;                        /* "pcm_s16le", "mp3", ... */
+	int sample_rate;
+	int channels;
+	int bits;                           /* bits per sample, 0 if not meaningful */
+	int64_t frames;                     /* sample frames per channel */
+	double duration;                    /* seconds */
+	uint64_t bytes;                     /* size of the object */
+	json_t *tags;                       /* object: title, artist, ... (may be NULL) */
+	json_t *labels;                     /* array of strings (may be NULL) */
+	json_t *meta;                       /* object: manifest columns, split... (may be NULL) */
+	json_t *paths;                      /* array of origin paths (may be NULL) */
+} grym_asset;
+
+void grym_asset_init(grym_asset *a);
+void grym_asset_clear(grym_asset *a);
+
+/* Where the catalog lives when no --catalog is given (see above). */
+int grym_catalog_default_dir(char *buf, size_t len, grym_error *err);
+
+/* Open the catalog in dir, creating it and migrating its schema as needed. */
+grym_catalog *grym_catalog_open(const char *dir, grym_error *err);
+void grym_catalog_close(grym_catalog *cat);
+grym_store *grym_catalog_store(grym_catalog *cat);
+const char *grym_catalog_dir(const grym_catalog *cat);
+int grym_catalog_schema_version(grym_catalog *cat);
+
+/* Explicit transactions (BEGIN IMMEDIATE): group several puts into one
+ * atomic, fast write. Calls made outside one run in their own. */
+int grym_catalog_begin(grym_catalog *cat, grym_error *err);
+int grym_catalog_commit(grym_catalog *cat, grym_error *err);
+void grym_catalog_rollback(grym_catalog *cat);
+
+/* Insert an asset, or merge it into the existing row of the same id: its
+ * paths and labels are added (union), its meta keys added where absent.
+ * *created (may be NULL) is 1 when the row is new. The asset's object
+ * must already be in the store (GRYM_ERR_NOTFOUND otherwise). */
+int grym_catalog_put_asset(grym_catalog *cat, const grym_asset *a, int *created,
+			   grym_error *err);
+/* Fill a (initialised by the callee) with the asset of full id `id`. */
+int grym_catalog_get_asset(grym_catalog *cat, const char *id, grym_asset *a,
+			   grym_error *err);
+/* Expand a unique prefix (or full id) of an asset id. GRYM_ERR_NOTFOUND,
+ * GRYM_ERR_AMBIGUOUS (message lists a few candidates). */
+int grym_catalog_resolve(grym_catalog *cat, const char *prefix,
+			 char id[GRYM_ID_LEN + 1], grym_error *err);
+
+int grym_catalog_add_label(grym_catalog *cat, const char *id, const char *label,
+			   grym_error *err);
+int grym_catalog_remove_label(grym_catalog *cat, const char *id, const char *label,
+			      grym_error *err);
+/* Set (or with value NULL remove) one metadata key of an asset. */
+int grym_catalog_set_meta(grym_catalog *cat, const char *id, const char *key,
+			  const json_t *value, grym_error *err);
+/* Remove an asset and its rows (features, predictions, derived children
+ * only with force); objects go at the next gc. */
+int grym_catalog_rm_asset(grym_catalog *cat, const char *id, int force,
+			  grym_error *err);
+
+/* Selection of assets; NULL/0 fields match everything. */
+typedef struct grym_asset_query {
+	const char *label;      /* has this label */
+	const char *kind;       /* "source" or "derived" */
+	const char *parent;     /* derived from this id */
+	const char *meta_key;   /* with meta_value: meta[key] == value (as text) */
+	const char *meta_value;
+	const char *path_glob;  /* an origin path matches this glob */
+	int limit;              /* 0: no limit */
+} grym_asset_query;
+
+/* Visit matching assets in insertion order; cb returns non-zero to stop
+ * (that value is returned). The asset is valid during the call only. */
+typedef int (*grym_asset_visit_fn)(void *ud, const grym_asset *a);
+int grym_catalog_foreach_asset(grym_catalog *cat, const grym_asset_query *q,
+			       grym_asset_visit_fn cb, void *ud, grym_error *err);
+
+/* Features of one asset under one extractor configuration. */
+typedef struct grym_feature_set {
+	char id[GRYM_ID_LEN + 1];          /* derived id: asset + extractor recipe */
+	char asset[GRYM_ID_LEN + 1];
+	char *extractor;                   /* canonical extractor recipe JSON */
+	int frames, dims;                  /* shape of the frame matrix */
+	float *summary;                    /* clip-level vector, summary_len floats */
+	int summary_len;
+	char object[GRYM_ID_LEN + 1];      /* frame matrix object ("" if none) */
+} grym_feature_set;
+void grym_feature_set_clear(grym_feature_set *f);
+int grym_catalog_put_features(grym_catalog *cat, const grym_feature_set *f, grym_error *err);
+int grym_catalog_get_features(grym_catalog *cat, const char *id, grym_feature_set *f,
+			      grym_error *err);
+
+/* A trained model. */
+typedef struct grym_model_row {
+	char id[GRYM_ID_LEN + 1];          /* SHA-256 of the model file */
+	char *name;                        /* user name (may be NULL) */
+	char *type;                        /* "logreg", "svm"... */
+	char *params;                      /* hyper-parameters JSON */
+	char *training;                    /* training set + recipe JSON */
+	char *metrics;                     /* metrics JSON */
+	char object[GRYM_ID_LEN + 1];      /* the model file */
+} grym_model_row;
+void grym_model_row_clear(grym_model_row *m);
+int grym_catalog_put_model(grym_catalog *cat, const grym_model_row *m, grym_error *err);
+int grym_catalog_get_model(grym_catalog *cat, const char *id_or_prefix_or_name,
+			   grym_model_row *m, grym_error *err);
+
+/* One prediction of a model on an asset. */
+int grym_catalog_put_prediction(grym_catalog *cat, const char *model, const char *asset,
+				const char *label, double probability,
+				const char *scores_json, grym_error *err);
+
+/* Counts for `grym-catalog stats`. */
+typedef struct grym_catalog_stats {
+	int64_t assets, sources, derived, labels, features, models, predictions;
+	int64_t objects;
+	uint64_t object_bytes;
+	double total_duration;
+} grym_catalog_stats;
+int grym_catalog_stats_get(grym_catalog *cat, grym_catalog_stats *s, grym_error *err);
+
+/* Maintenance. Reports go through a callback, one line each, because the
+ * library does not print. */
+typedef void (*grym_report_fn)(void *ud, const char *line);
+
+/* Remove objects no row references and older than grace seconds (so a
+ * writer between object commit and row insert is never raced). With
+ * dry_run nothing is removed. removed and bytes may be NULL. */
+int grym_catalog_gc(grym_catalog *cat, int64_t grace, int dry_run,
+		    int64_t *removed, uint64_t *bytes, grym_report_fn report,
+		    void *ud, grym_error *err);
+/* Re-hash every object, check every row's object exists and the database's
+ * integrity; each problem is reported; returns GRYM_ERR_CORRUPT if any. */
+int grym_catalog_fsck(grym_catalog *cat, grym_report_fn report, void *ud,
+		      grym_error *err);
+
+/* Merge another catalog directory into this one: objects first, then
+ * rows, without duplicates. A row with the same id but different content
+ * is kept as it was here and reported as a conflict (counted in
+ * *conflicts). */
+int grym_catalog_merge(grym_catalog *cat, const char *other_dir,
+		       int64_t *added, int64_t *conflicts, grym_report_fn report,
+		       void *ud, grym_error *err);
+
+/* Export the selected assets (their objects, and their rows as JSON) to a
+ * tar or zip archive (by the path's extension: .tar .tar.gz .tgz .zip);
+ * "-" writes a tar to stdout. Import reads such an archive back (merge
+ * semantics as above). */
+int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
+			const char *archive_path, grym_error *err);
+int grym_catalog_import(grym_catalog *cat, const char *archive_path,
+			int64_t *added, int64_t *conflicts, grym_report_fn report,
+			void *ud, grym_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

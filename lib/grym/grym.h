@@ -1,0 +1,20 @@
+/*
+ * grym.h — the whole public interface of libgrym, for C users:
+ *   #include <grym/grym.h>   and   pkg-config --cflags --libs grym
+ */
+#ifndef GRYM_GRYM_H
+#define GRYM_GRYM_H
+
+#include "grym/error.h"
+#include "grym/hash.h"
+#include "grym/io.h"
+#include "grym/stream.h"
+#include "grym/npy.h"
+#include "grym/store.h"
+#include "grym/catalog.h"
+#include "grym/audio.h"
+
+/* Version of the library, e.g. "0.1.0". */
+const char *grym_version(void);
+
+#endif

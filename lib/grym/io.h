@@ -1,0 +1,98 @@
+/*
+ * io.h — byte input with look-ahead, and safe output.
+ *
+ * grym_input wraps a file descriptor with a buffer so that a reader can
+ * peek at the first bytes to tell audio from records from text (see
+ * grym_input_detect) and then consume them without seeking: stdin works
+ * like a file.
+ *
+ * grym_output writes either to stdout or, for -o FILE, to a temporary file
+ * beside FILE that is renamed over it only on commit; on abort (or a
+ * failed write) nothing is left under FILE. A write error on stdout
+ * (EPIPE, disk full) is returned as an error, never ignored.
+ */
+#ifndef GRYM_IO_H
+#define GRYM_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "grym/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct grym_input grym_input;
+
+/* Open a path, or "-" / NULL for stdin. name is used in messages. */
+grym_input *grym_input_open(const char *path, grym_error *err);
+/* Wrap an open fd (own: close it on free). */
+grym_input *grym_input_from_fd(int fd, const char *name, int own, grym_error *err);
+/* Read from a memory buffer (not copied; must outlive the input). */
+grym_input *grym_input_from_memory(const void *data, size_t len, const char *name,
+				   grym_error *err);
+void grym_input_free(grym_input *in);
+const char *grym_input_name(const grym_input *in);
+
+/* Make at least n bytes visible (fewer only at end of input) and point
+ * *p at them without consuming. Returns the number available (0 at EOF)
+ * or a negative status. n is at most GRYM_INPUT_PEEK_MAX. */
+#define GRYM_INPUT_PEEK_MAX 65536
+ssize_t grym_input_peek(grym_input *in, size_t n, const void **p, grym_error *err);
+/* Read up to len bytes; returns bytes read (0 at EOF) or negative status. */
+ssize_t grym_input_read(grym_input *in, void *buf, size_t len, grym_error *err);
+/* Read exactly len bytes: GRYM_ERR_EOF if none, GRYM_ERR_CORRUPT
+ * ("truncated") if some but not all. */
+int grym_input_read_full(grym_input *in, void *buf, size_t len, grym_error *err);
+/* Read one line (without its \n) into a growing malloc'ed buffer; returns
+ * its length, GRYM_ERR_EOF at end, GRYM_ERR_LIMIT past max bytes. */
+ssize_t grym_input_getline(grym_input *in, char **line, size_t *cap, size_t max,
+			   grym_error *err);
+/* Total bytes consumed so far (for messages: "at byte N"). */
+uint64_t grym_input_offset(const grym_input *in);
+
+/* What the first bytes of an input say it is. */
+typedef enum grym_input_kind {
+	GRYM_INPUT_EMPTY = 0,   /* no bytes at all */
+	GRYM_INPUT_RECORDS,     /* binary grym records (magic) */
+	GRYM_INPUT_TEXT,        /* text records or lines of ids/paths */
+	GRYM_INPUT_AUDIO,       /* anything else: hand it to the decoder */
+} grym_input_kind;
+/* Peek (never consume) and classify. Known audio magics (RIFF, RF64, FORM,
+ * fLaC, OggS, ID3, MP3 sync, ftyp, wvpk...) are AUDIO; valid UTF-8 text
+ * without NULs is TEXT; the record magic is RECORDS; other binary is AUDIO
+ * (the decoder will say if it is not). */
+int grym_input_detect(grym_input *in, grym_input_kind *kind, grym_error *err);
+
+typedef struct grym_output grym_output;
+
+/* path NULL or "-" is stdout; otherwise a temporary file in path's
+ * directory, renamed to path by commit. */
+grym_output *grym_output_open(const char *path, grym_error *err);
+int grym_output_write(grym_output *o, const void *data, size_t len, grym_error *err);
+int grym_output_printf(grym_output *o, grym_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int grym_output_flush(grym_output *o, grym_error *err);
+/* The fd being written (stdout or the temporary file). */
+int grym_output_fd(const grym_output *o);
+/* 1 if the destination can seek (a regular file), 0 for a pipe/tty. */
+int grym_output_seekable(const grym_output *o);
+/* Path of the temporary file, NULL for stdout. For writers that must open
+ * the file themselves (libsndfile): write there, then commit. */
+const char *grym_output_tmp_path(const grym_output *o);
+const char *grym_output_name(const grym_output *o);
+/* Flush, fsync and rename into place; frees o in every case. */
+int grym_output_commit(grym_output *o, grym_error *err);
+/* Remove the temporary (stdout: just stop); frees o. */
+void grym_output_abort(grym_output *o);
+
+/* Write a whole buffer to an fd, retrying on EINTR and short writes. */
+int grym_write_all(int fd, const void *data, size_t len, grym_error *err);
+/* fsync a directory (after a rename into it). */
+int grym_fsync_dir(const char *dir, grym_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

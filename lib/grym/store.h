@@ -1,0 +1,88 @@
+/*
+ * store.h — the content-addressed object store.
+ *
+ * Objects are immutable byte strings named by the SHA-256 of their bytes.
+ * The only backend built now is a directory (DIR/objects/ab/cdef...): a
+ * write goes to a temporary file under DIR/tmp, is hashed as it is written,
+ * fsynced, then renamed to its real name (and the directory fsynced), so a
+ * crash never leaves a half object under a real name. Reading checks the
+ * size. Behind this narrow interface an S3-compatible backend can later
+ * stand in without touching any stage (see grym_store_backend).
+ *
+ * Thread-safety: one grym_store may be used from several threads at once;
+ * each grym_store_writer belongs to one thread.
+ */
+#ifndef GRYM_STORE_H
+#define GRYM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "grym/error.h"
+#include "grym/hash.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct grym_store grym_store;
+typedef struct grym_store_writer grym_store_writer;
+
+/* Open (creating DIR/objects and DIR/tmp if needed) the store in dir. */
+grym_store *grym_store_open_dir(const char *dir, grym_error *err);
+void grym_store_close(grym_store *st);
+
+/* Streaming write. The writer owns a temporary file; commit hashes, fsyncs
+ * and renames it into place (an object already present is kept and the
+ * temporary removed), writes the id and frees the writer whether it
+ * succeeds or not. abort removes the temporary and frees the writer. */
+grym_store_writer *grym_store_writer_new(grym_store *st, grym_error *err);
+int grym_store_writer_write(grym_store_writer *w, const void *data, size_t len,
+			    grym_error *err);
+/* Path of the temporary file (valid until commit/abort), so a decoder can
+ * read the bytes being stored without a second copy; flushes first. */
+const char *grym_store_writer_tmp_path(grym_store_writer *w);
+uint64_t grym_store_writer_size(const grym_store_writer *w);
+/* The SHA-256 of what was written so far, without committing. */
+void grym_store_writer_peek_id(grym_store_writer *w, char id[GRYM_ID_LEN + 1]);
+int grym_store_writer_commit(grym_store_writer *w, char id[GRYM_ID_LEN + 1],
+			     grym_error *err);
+void grym_store_writer_abort(grym_store_writer *w);
+
+/* Whole-buffer and whole-file conveniences over the writer. */
+int grym_store_put(grym_store *st, const void *data, size_t len,
+		   char id[GRYM_ID_LEN + 1], grym_error *err);
+int grym_store_put_file(grym_store *st, const char *path,
+			char id[GRYM_ID_LEN + 1], grym_error *err);
+
+/* 1 if the object exists, 0 if not. */
+int grym_store_has(grym_store *st, const char *id);
+/* Size of an object, or a negative status. */
+int grym_store_size(grym_store *st, const char *id, uint64_t *size, grym_error *err);
+/* Local path of an object (for mmap, FFmpeg, sendfile); GRYM_ERR_NOTFOUND
+ * if absent. buf receives at most len bytes. */
+int grym_store_path(grym_store *st, const char *id, char *buf, size_t len,
+		    grym_error *err);
+/* Read a whole object into a malloc'ed buffer (caller frees), checking its
+ * size against the file and, when verify is set, its hash. */
+int grym_store_get(grym_store *st, const char *id, void **data, size_t *len,
+		   int verify, grym_error *err);
+/* Remove an object (gc). */
+int grym_store_remove(grym_store *st, const char *id, grym_error *err);
+
+/* Visit every object: cb returns 0 to go on, non-zero to stop (returned).
+ * mtime is the object's modification time, for gc's grace period. */
+typedef int (*grym_store_visit_fn)(void *ud, const char *id, uint64_t size, time_t mtime);
+int grym_store_foreach(grym_store *st, grym_store_visit_fn cb, void *ud, grym_error *err);
+/* Re-hash one object; GRYM_ERR_CORRUPT if its bytes do not match its name. */
+int grym_store_verify(grym_store *st, const char *id, grym_error *err);
+
+/* Remove temporary files older than grace seconds left by killed writers. */
+int grym_store_clean_tmp(grym_store *st, time_t grace, grym_error *err);
+
+const char *grym_store_dir(const grym_store *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

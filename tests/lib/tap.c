@@ -1,0 +1,57 @@
+/* tap.c — see tap.h. */
+#include "tap.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static int tap_count;
+static int tap_failed;
+
+int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	tap_count++;
+	printf("%sok %d - ", cond ? "" : "not ", tap_count);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!cond) {
+		tap_failed++;
+		printf("#   at %s:%d\n", file, line);
+	}
+	fflush(stdout);
+	return cond;
+}
+
+void tap_diag(const char *fmt, ...)
+{
+	va_list ap;
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+int tap_done(void)
+{
+	printf("1..%d\n", tap_count);
+	return tap_failed ? 1 : 0;
+}
+
+const char *tap_tmpdir(void)
+{
+	static char dir[4096];
+	const char *base = getenv("TEST_TMP");
+	if (!base || !*base)
+		base = "/tmp";
+	snprintf(dir, sizeof dir, "%s/unit.XXXXXX", base);
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(2);
+	}
+	return dir;
+}

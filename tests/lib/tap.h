@@ -1,0 +1,39 @@
+/*
+ * tap.h — the smallest TAP producer for grym's C unit tests.
+ *
+ * Each check prints "ok N - what" or "not ok N - what" with the file and
+ * line of a failure, and tap_done() prints the plan and returns the exit
+ * status, so tests/run counts every check and a crash cannot pass.
+ *
+ *   int main(void) {
+ *       TAP_OK(1 + 1 == 2, "addition");
+ *       TAP_NEAR(x, 0.5, 1e-6, "half");
+ *       return tap_done();
+ *   }
+ */
+#ifndef GRYM_TEST_TAP_H
+#define GRYM_TEST_TAP_H
+
+#include <stdio.h>
+#include <string.h>
+#include <math.h>
+
+int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int tap_done(void);
+/* A fresh scratch directory for this test (under $TEST_TMP or /tmp);
+ * the returned string is static and removed by nobody (tests/run does). */
+const char *tap_tmpdir(void);
+
+#define TAP_OK(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+#define TAP_EQ_INT(a, b, ...) do { long long a_ = (a), b_ = (b); \
+	if (!TAP_OK(a_ == b_, __VA_ARGS__)) tap_diag("  got %lld, want %lld", a_, b_); } while (0)
+#define TAP_EQ_STR(a, b, ...) do { const char *a_ = (a), *b_ = (b); \
+	if (!TAP_OK(a_ && b_ && strcmp(a_, b_) == 0, __VA_ARGS__)) \
+		tap_diag("  got '%s', want '%s'", a_ ? a_ : "(null)", b_ ? b_ : "(null)"); } while (0)
+#define TAP_NEAR(a, b, tol, ...) do { double a_ = (a), b_ = (b); \
+	if (!TAP_OK(fabs(a_ - b_) <= (tol), __VA_ARGS__)) \
+		tap_diag("  got %.9g, want %.9g (tolerance %g)", a_, b_, (double)(tol)); } while (0)
+
+#endif
