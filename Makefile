@@ -56,7 +56,7 @@ CLIA  = $(B)/lib/libgrymcli.a
 .PHONY: all check check-deps demo bench fuzz install uninstall clean distclean lint-man tests
 .DELETE_ON_ERROR:
 
-all: config.mk $(LIBA) $(LIBSO) $(B)/grym.pc $(PROGS) $(UNITS)
+all: config.mk $(LIBA) $(LIBSO) $(CLIA) $(B)/grym.pc $(PROGS) $(UNITS)
 
 config.mk:
 	@[ -f config.mk ] || ./configure
