@@ -55,6 +55,7 @@ CLIA  = $(B)/lib/libgrymcli.a
 
 .PHONY: all check check-deps demo bench fuzz install uninstall clean distclean lint-man tests
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: config.mk $(LIBA) $(LIBSO) $(CLIA) $(B)/grym.pc $(PROGS) $(UNITS)
 
