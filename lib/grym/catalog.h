@@ -59,6 +59,16 @@ typedef struct grym_asset {
 void grym_asset_init(grym_asset *a);
 void grym_asset_clear(grym_asset *a);
 
+/* The JSON form of an asset, as `grym-catalog show` prints it and
+ * exports carry it: {"id","kind","parent" (null for a source),"object",
+ * "recipe" (the recipe as JSON, null for a source),"format","codec",
+ * "sample_rate","channels","bits","frames","duration","bytes","tags",
+ * "labels","meta","paths"}. to_json returns a new reference (NULL when
+ * out of memory); from_json fills a (initialised by the callee) and
+ * checks types, GRYM_ERR_FORMAT naming the bad field. */
+json_t *grym_asset_to_json(const grym_asset *a);
+int grym_asset_from_json(const json_t *j, grym_asset *a, grym_error *err);
+
 /* Where the catalog lives when no --catalog is given (see above). */
 int grym_catalog_default_dir(char *buf, size_t len, grym_error *err);
 
