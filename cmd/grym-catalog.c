@@ -429,7 +429,8 @@ static int cmd_export(grym_catalog *cat, args *a, int n)
 	fflush(stdout);
 	if (grym_catalog_export(cat, &a->q, out, &err) != GRYM_OK) {
 		grym_report(&cli, out, &err);
-		return GRYM_EXIT_FAILED;
+		/* an unknown archive type is a bad option value */
+		return err.code == GRYM_ERR_INVALID ? GRYM_EXIT_USAGE : GRYM_EXIT_FAILED;
 	}
 	return GRYM_EXIT_OK;
 }

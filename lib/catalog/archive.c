@@ -201,8 +201,8 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 		archive_write_set_format_zip(ar);
 	} else {
 		archive_write_free(ar);
-		return grym_error_set(err, GRYM_ERR_INVALID, "%s: unknown archive type "
-				      "(use .tar, .tar.gz, .tgz or .zip)", archive_path);
+		return grym_error_set(err, GRYM_ERR_INVALID, "unknown archive type "
+				      "(use .tar, .tar.gz, .tgz or .zip)");
 	}
 	if ((rc = export_ids(cat, q, &ids, &n, err)) != GRYM_OK)
 		goto out;
