@@ -44,6 +44,11 @@ static int arch_error(struct archive *ar, grym_error *err, const char *what)
 
 /* ---- export ---- */
 
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
 struct sel_ctx {
 	sqlite3_stmt *ins;
 	int failed;
@@ -58,6 +63,10 @@ static int select_visit(void *ud, const grym_asset *a)
 	sqlite3_reset(s->ins);
 	return s->failed;
 }
+
+static const char SQL_SEL_CREATE[] =
+	"CREATE TEMP TABLE IF NOT EXISTS grym_export_sel(id TEXT PRIMARY KEY)";
+static const char SQL_SEL_CLEAR[] = "DELETE FROM temp.grym_export_sel";
 
 /* The selected ids plus their ancestors, parents first (a parent is always
  * inserted before its children, so rowid order is a topological order). */
@@ -76,10 +85,9 @@ static int export_ids(grym_catalog *cat, const grym_asset_query *q,
 
 	*ids = NULL;
 	*n = 0;
-	if (sqlite3_exec(cat->db, "CREATE TEMP TABLE IF NOT EXISTS grym_export_sel"
-			 "(id TEXT PRIMARY KEY); DELETE FROM temp.grym_export_sel",
-			 NULL, NULL, NULL) != SQLITE_OK)
-		return cat_db_error(cat, err, "export");
+	if ((rc = cat_exec(cat, SQL_SEL_CREATE, err)) != GRYM_OK ||
+	    (rc = cat_exec(cat, SQL_SEL_CLEAR, err)) != GRYM_OK)
+		return rc;
 	if (sqlite3_prepare_v2(cat->db, "INSERT OR IGNORE INTO temp.grym_export_sel(id) VALUES (?1)",
 			       -1, &s.ins, NULL) != SQLITE_OK) {
 		sqlite3_finalize(s.ins);
@@ -109,7 +117,7 @@ static int export_ids(grym_catalog *cat, const grym_asset_query *q,
 		snprintf((*ids)[(*n)++], GRYM_ID_LEN + 1, "%s", sqlite3_column_text(st, 0));
 	}
 	sqlite3_finalize(st);
-	sqlite3_exec(cat->db, "DELETE FROM temp.grym_export_sel", NULL, NULL, NULL);
+	cat_exec(cat, SQL_SEL_CLEAR, NULL);
 	if (rc != SQLITE_DONE)
 		return cat_db_error(cat, err, "export");
 	return GRYM_OK;
@@ -182,7 +190,7 @@ out:
 int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 			const char *archive_path, grym_error *err)
 {
-	char (*ids)[GRYM_ID_LEN + 1] = NULL;
+	char (*ids)[GRYM_ID_LEN + 1] = NULL, (*objs)[GRYM_ID_LEN + 1] = NULL;
 	char *tmp = NULL, *text = NULL;
 	json_t *doc = NULL, *arr;
 	struct archive *ar = NULL;
@@ -251,14 +259,20 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 		rc = arch_error(ar, err, "catalog.json");
 		goto out;
 	}
-	/* Each object once, in the order of the rows. */
+	/* Each object once, in id order (deterministic, and O(n log n)). */
+	objs = malloc((json_array_size(arr) + 1) * sizeof *objs);
+	if (!objs) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(arr); i++)
+		snprintf(objs[i], sizeof objs[i], "%s",
+			 json_string_value(json_object_get(json_array_get(arr, i), "object")));
+	qsort(objs, json_array_size(arr), sizeof *objs, cmp_id);
 	for (size_t i = 0; i < json_array_size(arr); i++) {
-		const char *obj = json_string_value(json_object_get(json_array_get(arr, i), "object"));
-		int seen = 0;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = strcmp(obj, json_string_value(json_object_get(
-					     json_array_get(arr, k), "object"))) == 0;
-		if (!seen && (rc = write_object(cat, ar, obj, err)) != GRYM_OK)
+		if (i > 0 && strcmp(objs[i], objs[i - 1]) == 0)
+			continue;
+		if ((rc = write_object(cat, ar, objs[i], err)) != GRYM_OK)
 			goto out;
 	}
 	if (archive_write_close(ar) != ARCHIVE_OK) {
@@ -276,6 +290,7 @@ out:
 	free(text);
 	json_decref(doc);
 	free(ids);
+	free(objs);
 	return rc;
 }
 

@@ -869,7 +869,7 @@ int grym_catalog_foreach_asset(grym_catalog *cat, const grym_asset_query *q,
 {
 	char sql[1024];
 	sqlite3_stmt *st = NULL;
-	int n = 0, rc, ret = GRYM_OK;
+	int rc, ret = GRYM_OK;
 	grym_asset_query none = { 0 };
 
 	if (!q)
@@ -892,7 +892,6 @@ int grym_catalog_foreach_asset(grym_catalog *cat, const grym_asset_query *q,
 		sqlite3_finalize(st);
 		return cat_db_error(cat, err, "querying assets");
 	}
-	(void)n;
 	if (q->label)
 		cat_bind_text(st, sqlite3_bind_parameter_index(st, ":label"), q->label);
 	if (q->kind)

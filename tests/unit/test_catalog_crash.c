@@ -168,6 +168,28 @@ int main(void)
 		grym_store_close(st);
 	}
 	TAP_OK(last_rows > 0, "the writer made progress (%d rows)", last_rows);
+
+	/* Killed during the very first open (creation and migration): the
+	 * next open finds either nothing or a whole schema, never half. */
+	for (int k = 0; k < 6; k++) {
+		char fresh[4300];
+		struct timespec ts = { 0, (long)k * 700000L };
+		grym_error err = { 0 };
+		grym_catalog *cat;
+		pid_t pid;
+		snprintf(fresh, sizeof fresh, "%s/fresh%d", top, k);
+		pid = fork();
+		if (pid == 0)
+			writer(fresh, 100 + k);
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		cat = grym_catalog_open(fresh, &err);
+		TAP_OK(cat && grym_catalog_schema_version(cat) == 1 && integrity_ok(fresh) == 1,
+		       "killed %.1f ms into its first open: the next open migrates cleanly%s%s",
+		       k * 0.7, cat ? "" : ": ", cat ? "" : err.msg);
+		grym_catalog_close(cat);
+	}
 	{
 		grym_error err = { 0 };
 		grym_store *st = grym_store_open_dir(dir, &err);
