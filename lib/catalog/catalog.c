@@ -1164,6 +1164,38 @@ int grym_catalog_put_prediction(grym_catalog *cat, const char *model, const char
 	return cat_wend(cat, rc, err);
 }
 
+int grym_catalog_get_prediction(grym_catalog *cat, const char *model, const char *asset,
+				char **label, double *probability, char **scores_json,
+				grym_error *err)
+{
+	static const char sql[] =
+		"SELECT label, probability, scores FROM predictions WHERE model = ?1 AND asset = ?2";
+	sqlite3_stmt *st = cat_prep(cat, sql, err);
+	int rc;
+
+	*label = NULL;
+	*scores_json = NULL;
+	*probability = 0;
+	if (!st)
+		return GRYM_ERR_DB;
+	cat_bind_text(st, 1, model);
+	cat_bind_text(st, 2, asset);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*label = dup_col(st, 0);
+		*probability = sqlite3_column_double(st, 1);
+		*scores_json = dup_col(st, 2);
+		rc = GRYM_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = grym_error_set(err, GRYM_ERR_NOTFOUND, "no prediction of model %s on asset %s",
+				    model, asset);
+	} else {
+		rc = cat_db_error(cat, err, "reading a prediction");
+	}
+	cat_done(st);
+	return rc;
+}
+
 /* ---- stats ---- */
 
 static int count_object(void *ud, const char *id, uint64_t size, time_t mtime)

@@ -162,6 +162,12 @@ int grym_catalog_get_model(grym_catalog *cat, const char *id_or_prefix_or_name,
 int grym_catalog_put_prediction(grym_catalog *cat, const char *model, const char *asset,
 				const char *label, double probability,
 				const char *scores_json, grym_error *err);
+/* Read back the prediction of model (full id) on asset (full id): *label
+ * and *scores_json are malloc'ed (caller frees; either may be NULL in the
+ * row); GRYM_ERR_NOTFOUND if there is none. */
+int grym_catalog_get_prediction(grym_catalog *cat, const char *model, const char *asset,
+				char **label, double *probability, char **scores_json,
+				grym_error *err);
 
 /* Counts for `grym-catalog stats`. */
 typedef struct grym_catalog_stats {

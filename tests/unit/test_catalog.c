@@ -359,6 +359,19 @@ int main(void)
 		grym_model_row_clear(&mg);
 		TAP_EQ_INT(grym_catalog_put_prediction(cat, m.id, a.id, "dog", 0.75, "{\"dog\":0.75}", &err),
 			   GRYM_OK, "put prediction");
+		{
+			char *label = NULL, *scores = NULL;
+			double prob = 0;
+			TAP_EQ_INT(grym_catalog_get_prediction(cat, m.id, a.id, &label, &prob, &scores, &err),
+				   GRYM_OK, "get prediction");
+			TAP_EQ_STR(label, "dog", "prediction label");
+			TAP_NEAR(prob, 0.75, 0, "prediction probability");
+			TAP_EQ_STR(scores, "{\"dog\":0.75}", "prediction scores");
+			free(label);
+			free(scores);
+			TAP_EQ_INT(grym_catalog_get_prediction(cat, m.id, b.id, &label, &prob, &scores, &err),
+				   GRYM_ERR_NOTFOUND, "no prediction on b");
+		}
 		TAP_EQ_INT(grym_catalog_put_prediction(cat, m.id, "0000000000000000000000000000000000000000000000000000000000000000",
 						       "dog", 0.75, NULL, &err),
 			   GRYM_ERR_NOTFOUND, "prediction on a missing asset");
