@@ -41,7 +41,8 @@ struct grym_encoder {
 	uint64_t rng;
 	SNDFILE *sf;              /* libsndfile path (file or virtual) */
 	int own_wav;              /* grym's pipe WAV writer */
-	int64_t written;          /* bytes through virtual I/O (its "position") */
+	int64_t written;          /* bytes through virtual I/O */
+	int64_t pos;              /* virtual I/O position (< written: ghost) */
 	grym_error io_err;        /* first write error seen by virtual I/O */
 	unsigned char *buf;       /* conversion buffer: BLOCK frames */
 	int failed;
@@ -220,7 +221,12 @@ static int write_pipe_wav_header(grym_encoder *e, grym_error *err)
 	return grym_output_write(e->out, h, n, err);
 }
 
-/* ---- libsndfile virtual I/O onto a grym_output (append only) ---- */
+/* ---- libsndfile virtual I/O onto a grym_output (append only) ----
+ * At the end the FLAC encoder seeks back to fill in STREAMINFO (length and
+ * MD5). A pipe cannot go back, so a seek behind the end starts a "ghost"
+ * region whose writes are dropped, until a seek returns to the end: the
+ * stream keeps the "length unknown" STREAMINFO it began with, which is
+ * valid FLAC (ffmpeg's muxer does the same on a pipe). */
 static sf_count_t vio_len(void *ud)
 {
 	return ((grym_encoder *)ud)->written;
@@ -229,9 +235,12 @@ static sf_count_t vio_len(void *ud)
 static sf_count_t vio_seek(sf_count_t off, int whence, void *ud)
 {
 	grym_encoder *e = ud;
-	sf_count_t to = whence == SEEK_SET ? off : whence == SEEK_CUR ? e->written + off
+	sf_count_t to = whence == SEEK_SET ? off : whence == SEEK_CUR ? e->pos + off
 								   : e->written + off;
-	return to == e->written ? to : -1;   /* a pipe cannot go back */
+	if (to < 0 || to > e->written)
+		return -1;
+	e->pos = to;
+	return to;
 }
 
 static sf_count_t vio_read(void *ptr, sf_count_t n, void *ud)
@@ -244,15 +253,23 @@ static sf_count_t vio_write(const void *ptr, sf_count_t n, void *ud)
 	grym_encoder *e = ud;
 	if (e->io_err.code < 0)
 		return 0;
+	if (e->pos < e->written) {
+		/* ghost write behind the end: dropped */
+		e->pos += n;
+		if (e->pos > e->written)
+			e->pos = e->written;   /* never happens with libFLAC */
+		return n;
+	}
 	if (grym_output_write(e->out, ptr, (size_t)n, &e->io_err) < 0)
 		return 0;
 	e->written += n;
+	e->pos = e->written;
 	return n;
 }
 
 static sf_count_t vio_tell(void *ud)
 {
-	return ((grym_encoder *)ud)->written;
+	return ((grym_encoder *)ud)->pos;
 }
 
 static int sf_format_of(grym_file_type type, grym_sample_format fmt)
