@@ -419,6 +419,8 @@ void grym_loudness_get(const grym_loudness *m, grym_loudness_result *r)
 	}
 	r->rms = m->frames > 0 ? sqrt(m->sumsq / ((double)m->frames * m->channels)) : 0.0;
 	r->rms_dbfs = to_db(r->rms);
+	for (int c = 0; c < m->channels; c++)
+		r->dc[c] = grym_loudness_dc(m, c);
 	r->frames = m->frames;
 	r->rate = m->rate;
 	r->channels = m->channels;

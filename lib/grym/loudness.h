@@ -89,6 +89,7 @@ typedef struct grym_loudness_result {
 	int64_t frames;
 	int rate;
 	int channels;
+	double dc[GRYM_LOUDNESS_CHANNELS_MAX];  /* mean of each channel */
 } grym_loudness_result;
 
 /* Fill r with the results for everything added so far. The true peak
