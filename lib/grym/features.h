@@ -134,8 +134,8 @@ int grym_stft_next(grym_stft *s, grym_spec_kind kind, double *out);
 /* Frames returned so far since the last reset. */
 int64_t grym_stft_position(const grym_stft *s);
 
-/* Whole-signal convenience: a new FRAMES x BINS matrix of |X|^power
- * (power 1 or 2) or of KIND. */
+/* Whole-signal convenience: a new FRAMES x BINS matrix (2*BINS for
+ * GRYM_SPEC_COMPLEX) of KIND. */
 int grym_spectrogram(const float *x, int64_t n, const grym_stft_params *p,
 		     grym_spec_kind kind, grym_fmat *out, grym_error *err);
 
@@ -234,6 +234,104 @@ void grym_dct_apply(const grym_dct *d, const float *in, int64_t frames, float *o
  * T-5. Fewer than 9 frames is GRYM_ERR_INVALID. in and out must differ. */
 int grym_delta(const float *in, int64_t frames, int dims, int order, float *out,
 	       grym_error *err);
+
+
+/* ------------------------------------------------------------------ */
+/* Features and the streaming extractor                                */
+
+/* Every feature grym-features knows, by the names of librosa's fixtures.
+ * chroma, onset, yin and tempo are computed by features_pitch.h. */
+typedef enum grym_feature {
+	GRYM_FEAT_STFT_MAG = 0, /* |X|, bins dims */
+	GRYM_FEAT_MEL,          /* mel power spectrogram, n_mels */
+	GRYM_FEAT_LOGMEL,       /* power_to_db(mel), n_mels */
+	GRYM_FEAT_MFCC,         /* n_mfcc */
+	GRYM_FEAT_MFCC_DELTA,   /* n_mfcc */
+	GRYM_FEAT_MFCC_DELTA2,  /* n_mfcc */
+	GRYM_FEAT_CHROMA,       /* 12 */
+	GRYM_FEAT_CENTROID,     /* 1, Hz */
+	GRYM_FEAT_BANDWIDTH,    /* 1, Hz */
+	GRYM_FEAT_ROLLOFF,      /* 1, Hz */
+	GRYM_FEAT_FLATNESS,     /* 1 */
+	GRYM_FEAT_CONTRAST,     /* contrast_bands + 1, dB */
+	GRYM_FEAT_ZCR,          /* 1 */
+	GRYM_FEAT_RMS,          /* 1 */
+	GRYM_FEAT_ONSET,        /* 1 */
+	GRYM_FEAT_YIN,          /* 2: f0 Hz, voiced 0/1 */
+	GRYM_FEAT_TEMPO,        /* 1, BPM, one row per clip */
+	GRYM_FEAT_COUNT
+} grym_feature;
+
+/* "mfcc" -> GRYM_FEAT_MFCC...; GRYM_ERR_INVALID listing the names. */
+int grym_feature_lookup(const char *name, grym_feature *f, grym_error *err);
+const char *grym_feature_name(grym_feature f);
+
+/* Every parameter of the extractor; grym_features_opts_default fills
+ * librosa's defaults (the one table the command and its man page use). */
+typedef struct grym_features_opts {
+	grym_stft_params stft;   /* also frame length/hop of zcr and rms */
+	grym_mel_params mel;
+	grym_db_params db;       /* for logmel and everything made from it */
+	int n_mfcc;              /* 20 */
+	double lifter;           /* 0: none */
+	double roll_percent;     /* 0.85 */
+	double flatness_amin;    /* 1e-10 */
+	double flatness_power;   /* 2 */
+	double contrast_fmin;    /* 200 Hz */
+	int contrast_bands;      /* 6 */
+	double contrast_quantile;/* 0.02 */
+	double tuning;           /* chroma tuning in bins; NAN: estimate (default) */
+	int n_chroma;            /* 12 */
+	double yin_fmin;         /* 65 Hz */
+	double yin_fmax;         /* 2093 Hz */
+	double yin_threshold;    /* 0.1 */
+	size_t spill_bytes;      /* rows kept in memory per feature before a
+				  * temporary file takes them; 0: 32 MiB */
+} grym_features_opts;
+void grym_features_opts_default(grym_features_opts *o);
+
+/* Dimensions of feature f under o (0 if f is unknown). */
+int grym_feature_dims(grym_feature f, const grym_features_opts *o, double rate);
+/* Name of dimension i of f, e.g. "mfcc3", "centroid", "contrast6",
+ * "yin", "voiced", written to buf. */
+void grym_feature_dim_name(grym_feature f, int i, int dims, char *buf, size_t len);
+
+/* Where the extractor delivers each feature: begin (with the number of
+ * frames), rows in order (n rows starting at row first), end; features
+ * one after another, in the order they were asked for. A callback
+ * returning non-zero stops the extractor with that status. */
+typedef struct grym_feature_sink {
+	int (*begin)(void *ud, grym_feature f, int64_t frames, int dims, grym_error *err);
+	int (*rows)(void *ud, grym_feature f, int64_t first, const float *rows, int64_t n,
+		    grym_error *err);
+	int (*end)(void *ud, grym_feature f, grym_error *err);
+	void *ud;
+} grym_feature_sink;
+
+typedef struct grym_extractor grym_extractor;
+
+/* An extractor for the n features in list at this sample rate. All
+ * parameters are checked here (GRYM_ERR_INVALID naming the one at fault).
+ * Samples stream in through grym_extractor_feed; frame-level values are
+ * computed as blocks arrive and kept in memory up to spill_bytes per
+ * feature, beyond that in an unlinked temporary file, so hours of audio
+ * never need the whole spectrogram in memory. */
+grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
+				   const grym_feature *list, int n, grym_error *err);
+void grym_extractor_free(grym_extractor *x);
+/* Feed mono samples (any block sizes). NaN or infinite samples fail with
+ * GRYM_ERR_INVALID naming the sample index. */
+int grym_extractor_feed(grym_extractor *x, const float *samples, size_t n, grym_error *err);
+/* End of signal: finish the frames, apply whole-clip steps (the top_db
+ * floor, deltas) and deliver every feature to sink. An empty signal, or a
+ * signal shorter than one frame without centring, is GRYM_ERR_INVALID. */
+int grym_extractor_finish(grym_extractor *x, const grym_feature_sink *sink, grym_error *err);
+/* Samples fed so far. */
+int64_t grym_extractor_samples(const grym_extractor *x);
+
+/* Whole-signal convenience: one feature of x into a new matrix. */
+int grym_features_compute(const float *x, int64_t n, double rate, const grym_features_opts *o,
+			  grym_feature f, grym_fmat *out, grym_error *err);
 
 #ifdef __cplusplus
 }
