@@ -288,7 +288,8 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 	x->stft = grym_stft_new_params(&o->stft, err);
 	if (!x->stft)
 		goto fail;
-	const grym_stft_params *sp = grym_stft_get_params(x->stft);
+	x->o.stft = *grym_stft_get_params(x->stft);   /* win_length 0 resolved */
+	const grym_stft_params *sp = &x->o.stft;
 	int bins = grym_stft_bins(x->stft);
 	if (x->need_mel) {
 		if (o->mel.n_mels > bins) {
@@ -431,6 +432,8 @@ static int spectral_frame(grym_extractor *x, grym_error *err)
 			if ((rc = rs_append(&x->rs[GRYM_FEAT_MEL], x->row, err)))
 				return rc;
 		}
+		if (!x->rs_on[GRYM_FEAT_LOGMEL])
+			goto spectral;
 		grym_power_to_db(x->mel, x->mel, (size_t)nm, x->o.db.ref, x->o.db.amin);
 		for (int i = 0; i < nm; i++) {
 			x->row[i] = (float)x->mel[i];
@@ -440,6 +443,7 @@ static int spectral_frame(grym_extractor *x, grym_error *err)
 		if ((rc = rs_append(&x->rs[GRYM_FEAT_LOGMEL], x->row, err)))
 			return rc;
 	}
+spectral:;
 	double c = 0.0;
 	if (w[GRYM_FEAT_CENTROID] || w[GRYM_FEAT_BANDWIDTH])
 		c = gf_centroid(x->mag, x->freq, bins);
