@@ -12,6 +12,7 @@
  * gathered during the first. Deltas stream over the stored MFCC rows
  * through a 9-row window.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,7 +226,9 @@ struct grym_extractor {
 	int contrast_on;
 	gf_framer tf;
 	float *tframe;
-	double *cplx, *pow, *mel, *freq, *peak, *valley;
+	const double *cplx;     /* the STFT's output buffer */
+	double *pow, *mel, *freq, *peak, *valley;
+	int need_mag;
 	float *mag, *row;
 	rowstore rs[ST_COUNT];
 	int rs_on[ST_COUNT];
@@ -282,6 +285,8 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 		w[GRYM_FEAT_BANDWIDTH] || w[GRYM_FEAT_ROLLOFF] || w[GRYM_FEAT_FLATNESS] ||
 		w[GRYM_FEAT_CONTRAST];
 	x->need_time = w[GRYM_FEAT_ZCR] || w[GRYM_FEAT_RMS];
+	x->need_mag = w[GRYM_FEAT_STFT_MAG] || w[GRYM_FEAT_CENTROID] || w[GRYM_FEAT_BANDWIDTH] ||
+		w[GRYM_FEAT_ROLLOFF] || w[GRYM_FEAT_FLATNESS] || w[GRYM_FEAT_CONTRAST];
 
 	/* every parameter is checked even when unused, so a bad option fails
 	 * the same way whatever features are asked for */
@@ -328,7 +333,6 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 		x->stft = NULL;
 	}
 	gf_framer_init(&x->tf, sp->n_fft, sp->hop, sp->center);
-	x->cplx = malloc(2 * (size_t)bins * sizeof *x->cplx);
 	x->pow = malloc((size_t)bins * sizeof *x->pow);
 	x->freq = malloc((size_t)bins * sizeof *x->freq);
 	x->mag = malloc((size_t)bins * sizeof *x->mag);
@@ -342,7 +346,7 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 	x->mel = malloc((size_t)(o->mel.n_mels > 0 ? o->mel.n_mels : 1) * sizeof *x->mel);
 	x->peak = malloc((size_t)(o->contrast_bands + 1) * sizeof *x->peak);
 	x->valley = malloc((size_t)(o->contrast_bands + 1) * sizeof *x->valley);
-	if (!x->cplx || !x->pow || !x->freq || !x->mag || !x->tframe || !x->row || !x->mel ||
+	if (!x->pow || !x->freq || !x->mag || !x->tframe || !x->row || !x->mel ||
 	    !x->peak || !x->valley) {
 		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		goto fail;
@@ -384,7 +388,6 @@ void grym_extractor_free(grym_extractor *x)
 		gf_contrast_free(&x->contrast);
 	gf_framer_free(&x->tf);
 	free(x->tframe);
-	free(x->cplx);
 	free(x->pow);
 	free(x->mel);
 	free(x->freq);
@@ -415,12 +418,21 @@ static int spectral_frame(grym_extractor *x, grym_error *err)
 	int bins = grym_stft_bins(x->stft);
 	int *w = x->want;
 	int rc;
-	/* librosa's |stft| is complex64 -> float32 magnitude; power = |S|^2 */
-	for (int k = 0; k < bins; k++) {
-		float re = (float)x->cplx[2 * k], im = (float)x->cplx[2 * k + 1];
-		x->mag[k] = hypotf(re, im);
-		x->pow[k] = (double)x->mag[k] * (double)x->mag[k];
-	}
+	/* librosa's |stft| is complex64 -> float32 magnitude (hypotf, which
+	 * the double square root below rounds identically). The power for the
+	 * mel chain is taken from the float64 spectrum, whatever else is asked,
+	 * so a feature's bits never depend on its companions. */
+	const double *restrict c = x->cplx;
+	double *restrict pw = x->pow;
+	float *restrict mg = x->mag;
+	if (x->need_mel)
+		for (int k = 0; k < bins; k++)
+			pw[k] = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
+	if (x->need_mag)
+		for (int k = 0; k < bins; k++) {
+			double re = (float)c[2 * k], im = (float)c[2 * k + 1];
+			mg[k] = (float)sqrt(re * re + im * im);
+		}
 	if (w[GRYM_FEAT_STFT_MAG] && (rc = rs_append(&x->rs[GRYM_FEAT_STFT_MAG], x->mag, err)))
 		return rc;
 	if (x->need_mel) {
@@ -444,13 +456,13 @@ static int spectral_frame(grym_extractor *x, grym_error *err)
 			return rc;
 	}
 spectral:;
-	double c = 0.0;
+	double cen = 0.0;
 	if (w[GRYM_FEAT_CENTROID] || w[GRYM_FEAT_BANDWIDTH])
-		c = gf_centroid(x->mag, x->freq, bins);
-	if (w[GRYM_FEAT_CENTROID] && (rc = put1(x, GRYM_FEAT_CENTROID, c, err)))
+		cen = gf_centroid(x->mag, x->freq, bins);
+	if (w[GRYM_FEAT_CENTROID] && (rc = put1(x, GRYM_FEAT_CENTROID, cen, err)))
 		return rc;
 	if (w[GRYM_FEAT_BANDWIDTH] &&
-	    (rc = put1(x, GRYM_FEAT_BANDWIDTH, gf_bandwidth(x->mag, x->freq, bins, c), err)))
+	    (rc = put1(x, GRYM_FEAT_BANDWIDTH, gf_bandwidth(x->mag, x->freq, bins, cen), err)))
 		return rc;
 	if (w[GRYM_FEAT_ROLLOFF] &&
 	    (rc = put1(x, GRYM_FEAT_ROLLOFF, gf_rolloff(x->mag, x->freq, bins, x->o.roll_percent), err)))
@@ -500,7 +512,7 @@ static int drain(grym_extractor *x, grym_error *err)
 {
 	int rc;
 	if (x->stft)
-		while (grym_stft_next(x->stft, GRYM_SPEC_COMPLEX, x->cplx) == 1)
+		while ((x->cplx = gf_stft_next_raw(x->stft)) != NULL)
 			if ((rc = spectral_frame(x, err)))
 				return rc;
 	if (x->need_time)
@@ -518,7 +530,10 @@ int grym_extractor_feed(grym_extractor *x, const float *s, size_t n, grym_error 
 		return grym_error_set(err, GRYM_ERR_INVALID, "samples fed after the end");
 	/* feed in pieces so the framers' buffers stay small */
 	const size_t piece = 65536;
-	for (size_t i = 0; i < n; i++)
+	int bad = 0;
+	for (size_t i = 0; i < n; i++)   /* branch-free, so it vectorises */
+		bad |= !(fabsf(s[i]) <= FLT_MAX);
+	for (size_t i = 0; bad && i < n; i++)
 		if (!isfinite(s[i]))
 			return grym_error_set(err, GRYM_ERR_INVALID, "sample %lld is %s",
 					      (long long)(x->samples + (int64_t)i),

@@ -45,3 +45,9 @@ void gf_framer_copy(const gf_framer *f, int mode, float *out);
 void gf_framer_advance(gf_framer *f);
 
 #endif
+
+/* From stft.c: compute the next frame and return FFTW's output buffer
+ * (bins complex values, re/im interleaved, valid until the next call),
+ * or NULL when no frame is ready. Saves the extractor a copy. */
+struct grym_stft;
+const double *gf_stft_next_raw(struct grym_stft *s);

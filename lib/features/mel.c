@@ -17,6 +17,8 @@
 struct grym_melbank {
 	int n_mels, bins, empty;
 	float *w;               /* n_mels x bins */
+	double *wd;             /* the nonzero spans of w as doubles, row after row */
+	size_t *off;            /* start of row i in wd */
 	int *first, *count;     /* nonzero span of each row */
 };
 
@@ -131,6 +133,22 @@ grym_melbank *grym_melbank_new(double rate, int n_fft, const grym_mel_params *p,
 	}
 	free(edges);
 	free(freqs);
+	size_t total = 0;
+	m->off = malloc((size_t)n * sizeof *m->off);
+	for (int i = 0; i < n; i++)
+		total += (size_t)m->count[i];
+	m->wd = malloc((total ? total : 1) * sizeof *m->wd);
+	if (!m->off || !m->wd) {
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory for a mel filterbank");
+		grym_melbank_free(m);
+		return NULL;
+	}
+	total = 0;
+	for (int i = 0; i < n; i++) {
+		m->off[i] = total;
+		for (int k = 0; k < m->count[i]; k++)
+			m->wd[total++] = m->w[(size_t)i * bins + m->first[i] + k];
+	}
 	return m;
 }
 
@@ -146,6 +164,8 @@ void grym_melbank_free(grym_melbank *m)
 	if (!m)
 		return;
 	free(m->w);
+	free(m->wd);
+	free(m->off);
 	free(m->first);
 	free(m->count);
 	free(m);
@@ -165,11 +185,11 @@ void grym_melbank_support(const grym_melbank *m, int i, int *first, int *count)
 void grym_melbank_apply(const grym_melbank *m, const double *spec, double *mel)
 {
 	for (int i = 0; i < m->n_mels; i++) {
-		const float *row = m->w + (size_t)i * m->bins + m->first[i];
-		const double *s = spec + m->first[i];
+		const double *restrict row = m->wd + m->off[i];
+		const double *restrict s = spec + m->first[i];
 		double acc = 0.0;
 		for (int k = 0; k < m->count[i]; k++)
-			acc += (double)row[k] * s[k];
+			acc += row[k] * s[k];
 		mel[i] = acc;
 	}
 }

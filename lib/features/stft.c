@@ -218,6 +218,26 @@ int64_t grym_stft_position(const grym_stft *s)
 	return s->fr.next;
 }
 
+const double *gf_stft_next_raw(grym_stft *s)
+{
+	if (!gf_framer_ready(&s->fr))
+		return NULL;
+	int n = s->p.n_fft;
+	const float *x = gf_framer_direct(&s->fr);
+	if (!x) {
+		gf_framer_copy(&s->fr, s->p.pad_mode == GRYM_PAD_REFLECT ? GF_PAD_REFLECT : GF_PAD_CONSTANT,
+			       s->frame);
+		x = s->frame;
+	}
+	double *restrict in = s->in;
+	const double *restrict w = s->window;
+	for (int k = 0; k < n; k++)
+		in[k] = w[k] * (double)x[k];
+	fftw_execute_dft_r2c(s->plan, s->in, s->out);
+	gf_framer_advance(&s->fr);
+	return &s->out[0][0];
+}
+
 int grym_stft_next(grym_stft *s, grym_spec_kind kind, double *out)
 {
 	if (!gf_framer_ready(&s->fr))
