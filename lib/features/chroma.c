@@ -22,7 +22,9 @@
 struct grym_chroma {
 	int n_fft;
 	int n_bins;        /* n_fft/2 + 1 */
-	float *fb;         /* 12 x n_bins, row-major */
+	float *fb;         /* n_bins x 12: bin-major, so that the 12 sums
+			    * advance together over the bins (vectorisable
+			    * without reordering any sum) */
 };
 
 /* numpy's float remainder: the result takes the sign of the divisor. */
@@ -116,7 +118,7 @@ int grym_chroma_new(grym_chroma **out, double rate, int n_fft, double tuning,
 	for (r = 0; r < GRYM_CHROMA_BINS; r++) {
 		int src = (r + 3) % GRYM_CHROMA_BINS;
 		for (k = 0; k < c->n_bins; k++)
-			c->fb[(size_t)r * c->n_bins + k] = (float)w[(size_t)src * n + k];
+			c->fb[(size_t)k * GRYM_CHROMA_BINS + r] = (float)w[(size_t)src * n + k];
 	}
 	free(frq);
 	free(bw);
@@ -162,15 +164,18 @@ int grym_chroma_do(const grym_chroma *c, const float *spec, size_t n_frames,
 			if (!isfinite(x[k]))
 				return grym_error_set(err, GRYM_ERR_INVALID,
 						      "chroma: frame %zu bin %d is not finite", t, k);
-		for (r = 0; r < GRYM_CHROMA_BINS; r++) {
-			const float *f = c->fb + (size_t)r * nb;
-			double s = 0.0;
-			for (k = 0; k < nb; k++)
-				s += (double)f[k] * (double)x[k];
-			raw[r] = s;
-			if (fabs(s) > mx)
-				mx = fabs(s);
+		for (r = 0; r < GRYM_CHROMA_BINS; r++)
+			raw[r] = 0.0;
+		/* each raw[r] is summed over k in order, as a dot product */
+		for (k = 0; k < nb; k++) {
+			const float *f = c->fb + (size_t)k * GRYM_CHROMA_BINS;
+			double xv = x[k];
+			for (r = 0; r < GRYM_CHROMA_BINS; r++)
+				raw[r] += (double)f[r] * xv;
 		}
+		for (r = 0; r < GRYM_CHROMA_BINS; r++)
+			if (fabs(raw[r]) > mx)
+				mx = fabs(raw[r]);
 		/* librosa.util.normalize(norm=inf): a maximum below the float32
 		 * tiny (the dtype of librosa's raw chroma) is left undivided. */
 		if (mx < FLT_MIN)

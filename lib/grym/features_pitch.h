@@ -135,6 +135,20 @@ int grym_onset_strength(const float *logmel, size_t n_frames, int n_mels,
 			int n_fft, int hop, int center, float *out,
 			grym_error *err);
 
+/* The same, streaming: feed the log-mel rows of one clip in consecutive
+ * blocks of any size; out gets one value per row given (out[i] for the
+ * i-th row of this block), equal to grym_onset_strength over the whole
+ * clip. The object keeps the last lag + n_fft/(2*hop) rows. _reset starts
+ * a new clip. _do does not allocate. */
+typedef struct grym_onset grym_onset;
+
+int grym_onset_new(grym_onset **out, int n_mels, int n_fft, int hop, int center,
+		   grym_error *err);
+void grym_onset_free(grym_onset *o);
+void grym_onset_reset(grym_onset *o);
+int grym_onset_do(grym_onset *o, const float *logmel, size_t n_frames, float *out,
+		  grym_error *err);
+
 /* ---------------------------------------------------------------------
  * YIN fundamental frequency: librosa.yin(y, fmin, fmax, sr, frame_length,
  * hop_length, trough_threshold, center, pad_mode='constant'), window
@@ -171,7 +185,9 @@ void grym_yin_free(grym_yin *y);
  * 1 + (n - frame_length)/hop, 0 when n < frame_length. */
 size_t grym_yin_frames(const grym_yin *y, size_t n_samples);
 /* One frame of frame_length samples (already padded/positioned by the
- * caller) -> out[0] f0 Hz, out[1] voiced. For block-wise callers. */
+ * caller) -> out[0] f0 Hz, out[1] voiced. For block-wise callers: with
+ * the defaults, the frames are exactly the STFT's (2048 samples every 512,
+ * centred with zero padding), taken before the window is applied. */
 void grym_yin_frame(grym_yin *y, const float *frame, float out[GRYM_YIN_COLS]);
 /* The whole mono signal x (n samples, float32 as librosa.load gives:
  * int16/32768) -> out: out_frames x 2, out_frames must equal
