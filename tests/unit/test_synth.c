@@ -401,8 +401,10 @@ static void test_gendyn(void)
 	gp.apar = 2;
 	g = grym_gendyn_new(&gp, 48000, 42, &err);
 	TAP_OK(g != NULL, "gendyn builds");
-	if (!g)
+	if (!g) {
+		free(buf);
 		return;
+	}
 	grym_gendyn_dur_range(g, &dmin, &dmax);
 	TAP_NEAR(dmin, 48000.0 / (12 * 400), 1e-9, "shortest breakpoint duration = rate/(N fmax)");
 	TAP_NEAR(dmax, 48000.0 / (12 * 100), 1e-9, "longest = rate/(N fmin)");
@@ -424,6 +426,7 @@ static void test_gendyn(void)
 	TAP_OK(moved, "durations walk");
 	TAP_EQ_INT(grym_gendyn_breakpoint(g, 12, NULL, NULL), GRYM_ERR_INVALID, "breakpoint 12 of 12 is invalid");
 	grym_gendyn_free(g);
+	free(buf);
 
 	/* through grym_synth: level exact, deterministic, seed matters */
 	{
