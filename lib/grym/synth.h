@@ -216,6 +216,21 @@ int64_t grym_synth_seq_frames(const grym_synth_seq *q);
 int64_t grym_synth_seq_read(grym_synth_seq *q, float *buf, int64_t max, grym_error *err);
 void grym_synth_seq_free(grym_synth_seq *q);
 
+/* ---- Dataset maker: labelled synthetic sound classes ---- */
+/* Classes, in order: tone, chirp-up, chirp-down, pink-burst, gendyn,
+ * pulses, chord, cloud, square, brown-rumble. Each item draws its own
+ * parameters (frequency, duration 0.5..1.5 s, peak level -1..-12 dBFS)
+ * from a generator seeded by (seed, class, index), gets a faint white
+ * noise floor 40..50 dB under its peak and 5 ms fades, so items of a
+ * class differ while the classes stay apart in MFCC summaries. */
+#define GRYM_SYNTH_DATASET_MAX_CLASSES 10
+/* Name of class i, NULL past the end. */
+const char *grym_synth_dataset_class(int cls);
+/* Make item `index` of class `cls`: *out is malloc'ed mono float32 at
+ * rate (the caller frees it), *frames its length. */
+int grym_synth_dataset_item(int cls, int index, uint64_t seed, int rate,
+			    float **out, int64_t *frames, grym_error *err);
+
 #ifdef __cplusplus
 }
 #endif
