@@ -133,6 +133,13 @@ const grym_ml_params *grym_model_params(const grym_model *m);
 /* Feature names (d) or NULL. */
 const char *const *grym_model_feature_names(const grym_model *m);
 
+/* Linear models (logreg, linsvm): the weights in the standardized
+ * feature space, W (*rows x dims, row-major) and b (*rows); rows is 1 for
+ * a binary model (positive = class 1), else the number of classes.
+ * Borrowed pointers; GRYM_ERR_INVALID for other types. */
+int grym_model_linear_weights(const grym_model *m, const double **W, const double **b,
+			      size_t *rows, grym_error *err);
+
 /* Attach the recipe of the inputs (the "pipeline" array of the records'
  * metadata) and the evaluation metrics (an object); both are copied and
  * go into the model file header. Either may be NULL. */
@@ -141,6 +148,10 @@ int grym_model_set_info(grym_model *m, const json_t *pipeline, const json_t *met
 /* Borrowed references (NULL when unset). */
 const json_t *grym_model_pipeline(const grym_model *m);
 const json_t *grym_model_metrics(const grym_model *m);
+
+/* GRYM_OK if input vectors of d dimensions fit the model, else
+ * GRYM_ERR_INVALID "feature dimension D differs from the model's M". */
+int grym_model_check_dims(const grym_model *m, size_t d, grym_error *err);
 
 /* Predict n raw (unstandardized) rows x (n * dims floats). proba (n *
  * nclasses floats, may be NULL) gets class probabilities — for linsvm a

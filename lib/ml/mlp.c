@@ -3,8 +3,8 @@
  * ReLU on hidden layers, (inverted) dropout on hidden activations while
  * training, softmax cross-entropy output with optional class weights, L2
  * penalty alpha, Adam, shuffled mini-batches, and early stopping on a
- * stratified validation split (accuracy, patience epochs, best weights
- * kept) — or, without a validation split, on the training loss, as
+ * stratified validation split (validation loss, patience epochs, best
+ * weights kept) — or, without a validation split, on the training loss, as
  * scikit-learn's MLPClassifier does. Glorot-uniform initialization. All
  * randomness comes from grym_rng seeded by --seed, so training repeats
  * bit for bit.
@@ -106,26 +106,23 @@ static void mlp_free_acts(const net *t, float **H, float **G, float **mask)
 	}
 }
 
-/* Accuracy of weights w on rows idx (nv) of xs. */
-static double val_accuracy(const net *t, const float *w, const float *xs, const int *y,
+/* Mean cross-entropy of weights w on rows idx (nv) of xs. */
+static double val_loss(const net *t, const float *w, const float *xs, const int *y,
 			   const int *idx, size_t nv, float *Xb, float **H, size_t B)
 {
-	size_t d = t->sz[0], K = t->sz[t->L], good = 0;
+	size_t d = t->sz[0], K = t->sz[t->L];
+	double loss = 0;
 	for (size_t s = 0; s < nv; s += B) {
 		size_t nb = nv - s < B ? nv - s : B;
 		for (size_t i = 0; i < nb; i++)
 			memcpy(Xb + i * d, xs + (size_t)idx[s + i] * d, d * sizeof *Xb);
 		forward(t, w, Xb, nb, H, NULL);
 		for (size_t i = 0; i < nb; i++) {
-			const float *p = H[t->L] + i * K;
-			size_t b = 0;
-			for (size_t k = 1; k < K; k++)
-				if (p[k] > p[b])
-					b = k;
-			good += (int)b == y[idx[s + i]];
+			float q = H[t->L][i * K + (size_t)y[idx[s + i]]];
+			loss -= log(q > 1e-12f ? q : 1e-12);
 		}
 	}
-	return nv ? (double)good / (double)nv : 0;
+	return nv ? loss / (double)nv : 0;
 }
 
 int ml_mlp_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err)
@@ -257,18 +254,19 @@ int ml_mlp_train(grym_model *m, const float *xs, const int *y, size_t n, grym_er
 				w[j] -= lr_t * am[j] / (sqrtf(av[j]) + (float)eps);
 			}
 		}
-		double score = nva ? val_accuracy(&t, w, xs, y, va, nva, Xb, H, B)
-				   : -eloss / (double)ntr;
-		if (score > best_score + (nva ? 0 : p->tol)) {
-			if (score > best_score)
-				memcpy(best, w, t.np * sizeof *w);
+		/* score: minus the validation loss (or the training loss without a split) */
+		double score = nva ? -val_loss(&t, w, xs, y, va, nva, Xb, H, B) : -eloss / (double)ntr;
+		if (score > best_score)
+			memcpy(best, w, t.np * sizeof *w);
+		if (score > best_score + p->tol) {
 			best_score = score;
 			stall = 0;
-		} else if (++stall >= p->patience) {
-			break;
+		} else {
+			if (score > best_score)
+				best_score = score;
+			if (++stall >= p->patience)
+				break;
 		}
-		if (!nva)
-			memcpy(best, w, t.np * sizeof *w);
 	}
 	for (int l = 0; l < t.L; l++) {
 		char nm[32];

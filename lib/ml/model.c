@@ -161,6 +161,18 @@ int grym_model_set_info(grym_model *m, const json_t *pipeline, const json_t *met
 	return GRYM_OK;
 }
 
+int grym_model_linear_weights(const grym_model *m, const double **W, const double **b,
+			      size_t *rows, grym_error *err)
+{
+	const ml_array *aw = ml_array_get(m, "W", ML_F64), *ab = ml_array_get(m, "b", ML_F64);
+	if ((m->p.type != GRYM_MODEL_LOGREG && m->p.type != GRYM_MODEL_LINSVM) || !aw || !ab)
+		return grym_error_set(err, GRYM_ERR_INVALID, "not a linear model");
+	*W = aw->data;
+	*b = ab->data;
+	*rows = aw->rows;
+	return GRYM_OK;
+}
+
 static int check_params(const grym_ml_params *p, grym_error *err)
 {
 	if ((unsigned)p->type > GRYM_MODEL_KMEANS)
@@ -296,6 +308,14 @@ nomem:
 	free(y);
 	grym_model_free(m);
 	return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+}
+
+int grym_model_check_dims(const grym_model *m, size_t d, grym_error *err)
+{
+	if (d != m->d)
+		return grym_error_set(err, GRYM_ERR_INVALID,
+				      "feature dimension %zu differs from the model's %zu", d, m->d);
+	return GRYM_OK;
 }
 
 int grym_model_predict(const grym_model *m, const float *x, size_t n, float *proba, int *pred,
