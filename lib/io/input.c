@@ -1,0 +1,376 @@
+/*
+ * input.c — byte input with look-ahead (see grym/io.h).
+ *
+ * Every grym reader takes a grym_input: a file descriptor (stdin, a pipe,
+ * a file) or a memory buffer behind one read buffer. Readers must tell
+ * audio from records from text before consuming anything, and a pipe
+ * cannot seek, so the buffer keeps at least GRYM_INPUT_PEEK_MAX bytes
+ * visible on demand (grym_input_peek) and hands them out afterwards.
+ * Large reads on an empty buffer bypass it and go straight to read(2), so
+ * streaming megabytes of payload costs no extra copy.
+ *
+ * A memory input is the same machine with the caller's bytes as the
+ * buffer and end of input already reached (the fuzzers and the HTTP
+ * server use it).
+ */
+#include "grym/io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define INPUT_BUF_SIZE (2 * GRYM_INPUT_PEEK_MAX)
+
+struct grym_input {
+	int fd;                      /* -1 for memory */
+	int own;                     /* close fd on free */
+	int eof;                     /* no more bytes behind the buffer */
+	char *name;
+	unsigned char *buf;          /* owned buffer (fd inputs) */
+	const unsigned char *data;   /* buf, or the caller's memory */
+	size_t pos, end;             /* visible bytes are data[pos..end) */
+	uint64_t offset;             /* bytes consumed so far */
+};
+
+static char *dup_name(const char *name)
+{
+	return strdup(name ? name : "(input)");
+}
+
+static int io_error(grym_error *err, int e)
+{
+	char buf[256];
+	return grym_error_set(err, GRYM_ERR_IO, "read error: %s",
+			      strerror_r(e, buf, sizeof buf));
+}
+
+grym_input *grym_input_from_fd(int fd, const char *name, int own, grym_error *err)
+{
+	grym_input *in;
+
+	if (fd < 0) {
+		grym_error_set(err, GRYM_ERR_INVALID, "bad file descriptor");
+		return NULL;
+	}
+	in = calloc(1, sizeof *in);
+	if (!in)
+		goto nomem;
+	in->fd = fd;
+	in->name = dup_name(name);
+	in->buf = malloc(INPUT_BUF_SIZE);
+	if (!in->name || !in->buf) {
+		in->own = 0;    /* the caller keeps its fd on failure */
+		grym_input_free(in);
+		goto nomem;
+	}
+	in->data = in->buf;
+	in->own = own;
+	return in;
+nomem:
+	grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	return NULL;
+}
+
+grym_input *grym_input_open(const char *path, grym_error *err)
+{
+	grym_input *in;
+	int fd;
+
+	if (!path || strcmp(path, "-") == 0)
+		return grym_input_from_fd(0, "(stdin)", 0, err);
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		char buf[256];
+		grym_error_set(err, errno == ENOENT ? GRYM_ERR_NOTFOUND : GRYM_ERR_IO,
+			       "cannot open: %s", strerror_r(errno, buf, sizeof buf));
+		return NULL;
+	}
+	in = grym_input_from_fd(fd, path, 1, err);
+	if (!in)
+		close(fd);
+	return in;
+}
+
+grym_input *grym_input_from_memory(const void *data, size_t len, const char *name,
+				   grym_error *err)
+{
+	grym_input *in = calloc(1, sizeof *in);
+
+	if (!in || !(in->name = dup_name(name))) {
+		free(in);
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	in->fd = -1;
+	in->eof = 1;
+	in->data = len ? data : (const unsigned char *)"";
+	in->end = len;
+	return in;
+}
+
+void grym_input_free(grym_input *in)
+{
+	if (!in)
+		return;
+	if (in->own && in->fd >= 0)
+		close(in->fd);
+	free(in->buf);
+	free(in->name);
+	free(in);
+}
+
+const char *grym_input_name(const grym_input *in)
+{
+	return in ? in->name : "(input)";
+}
+
+uint64_t grym_input_offset(const grym_input *in)
+{
+	return in->offset;
+}
+
+/* read(2) once, retrying on EINTR: bytes read, 0 at EOF, -errno. */
+static ssize_t raw_read(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+/* Make at least want bytes visible (want <= INPUT_BUF_SIZE), unless the
+ * input ends first. Returns the number visible or a negative status. */
+static ssize_t fill(grym_input *in, size_t want, grym_error *err)
+{
+	while (in->end - in->pos < want && !in->eof) {
+		ssize_t n;
+		if (in->pos + want > INPUT_BUF_SIZE || in->end == INPUT_BUF_SIZE) {
+			memmove(in->buf, in->buf + in->pos, in->end - in->pos);
+			in->end -= in->pos;
+			in->pos = 0;
+		}
+		n = raw_read(in->fd, in->buf + in->end, INPUT_BUF_SIZE - in->end);
+		if (n < 0)
+			return io_error(err, (int)-n);
+		if (n == 0)
+			in->eof = 1;
+		in->end += (size_t)n;
+	}
+	return (ssize_t)(in->end - in->pos);
+}
+
+ssize_t grym_input_peek(grym_input *in, size_t n, const void **p, grym_error *err)
+{
+	ssize_t got;
+
+	if (n > GRYM_INPUT_PEEK_MAX)
+		return grym_error_set(err, GRYM_ERR_INVALID, "peek of %zu bytes exceeds %d",
+				      n, GRYM_INPUT_PEEK_MAX);
+	got = fill(in, n, err);
+	if (got < 0)
+		return got;
+	*p = in->data + in->pos;
+	return got;
+}
+
+ssize_t grym_input_read(grym_input *in, void *buf, size_t len, grym_error *err)
+{
+	size_t have = in->end - in->pos;
+
+	if (len == 0)
+		return 0;
+	if (have == 0 && !in->eof) {
+		if (len >= INPUT_BUF_SIZE / 2) {
+			/* Big read on an empty buffer: skip the copy. */
+			ssize_t n = raw_read(in->fd, buf, len);
+			if (n < 0)
+				return io_error(err, (int)-n);
+			if (n == 0)
+				in->eof = 1;
+			in->offset += (uint64_t)n;
+			return n;
+		}
+		in->pos = in->end = 0;
+		ssize_t n = fill(in, 1, err);
+		if (n < 0)
+			return n;
+		have = (size_t)n;
+	}
+	if (have == 0)
+		return 0;
+	if (len > have)
+		len = have;
+	memcpy(buf, in->data + in->pos, len);
+	in->pos += len;
+	in->offset += len;
+	return (ssize_t)len;
+}
+
+int grym_input_read_full(grym_input *in, void *buf, size_t len, grym_error *err)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = grym_input_read(in, (unsigned char *)buf + done, len - done, err);
+		if (n < 0)
+			return (int)n;
+		if (n == 0) {
+			if (done == 0)
+				return grym_error_set(err, GRYM_ERR_EOF, "end of input");
+			return grym_error_set(err, GRYM_ERR_CORRUPT,
+					      "truncated: %zu of %zu bytes", done, len);
+		}
+		done += (size_t)n;
+	}
+	return GRYM_OK;
+}
+
+/* Append n bytes to the growing line buffer (keeping room for a NUL). */
+static int line_append(char **line, size_t *cap, size_t len, const unsigned char *src,
+		       size_t n, grym_error *err)
+{
+	if (len + n + 1 > *cap) {
+		size_t c = *cap ? *cap : 256;
+		char *p;
+		while (c < len + n + 1)
+			c *= 2;
+		p = realloc(*line, c);
+		if (!p)
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		*line = p;
+		*cap = c;
+	}
+	memcpy(*line + len, src, n);
+	(*line)[len + n] = '\0';
+	return GRYM_OK;
+}
+
+ssize_t grym_input_getline(grym_input *in, char **line, size_t *cap, size_t max,
+			   grym_error *err)
+{
+	size_t len = 0;
+	int any = 0;
+
+	for (;;) {
+		ssize_t have = fill(in, 1, err);
+		const unsigned char *p, *nl;
+		size_t take;
+		int rc;
+
+		if (have < 0)
+			return have;
+		if (have == 0)
+			break;
+		any = 1;
+		p = in->data + in->pos;
+		nl = memchr(p, '\n', (size_t)have);
+		take = nl ? (size_t)(nl - p) : (size_t)have;
+		if (len + take > max)
+			return grym_error_set(err, GRYM_ERR_LIMIT,
+					      "line longer than %zu bytes", max);
+		rc = line_append(line, cap, len, p, take, err);
+		if (rc < 0)
+			return rc;
+		len += take;
+		in->pos += take + (nl ? 1 : 0);
+		in->offset += take + (nl ? 1 : 0);
+		if (nl)
+			return (ssize_t)len;
+	}
+	if (!any)
+		return grym_error_set(err, GRYM_ERR_EOF, "end of input");
+	return (ssize_t)len;
+}
+
+/* ---- detection ---- */
+
+#define DETECT_PEEK 4096
+
+static int has_prefix(const unsigned char *p, size_t n, const char *magic)
+{
+	size_t m = strlen(magic);
+	return n >= m && memcmp(p, magic, m) == 0;
+}
+
+/* Container and codec signatures FFmpeg decodes. */
+static int is_audio_magic(const unsigned char *p, size_t n)
+{
+	static const char *const magics[] = {
+		"RIFF", "RF64", "BW64", "riff" /* Sony Wave64 */, "FORM" /* AIFF */,
+		"fLaC", "OggS", "ID3", "wvpk", ".snd", "caff", "#!AMR", "MAC ",
+		"TTA1", "MPCK", "MP+", "OFR ", "DSD ", "FRM8", "\x1a\x45\xdf\xa3",
+		"\x30\x26\xb2\x75\x8e\x66\xcf\x11", NULL
+	};
+	for (int i = 0; magics[i]; i++)
+		if (has_prefix(p, n, magics[i]))
+			return 1;
+	/* MPEG audio frame sync (MP3, MP2) and AAC ADTS: 11 set bits. */
+	if (n >= 2 && p[0] == 0xff && (p[1] & 0xe0) == 0xe0)
+		return 1;
+	/* ISO base media (MP4, M4A, 3GP): a box size then "ftyp". */
+	if (n >= 8 && memcmp(p + 4, "ftyp", 4) == 0)
+		return 1;
+	return 0;
+}
+
+/* Valid UTF-8 without NUL; a sequence cut by the end of the peek window
+ * is accepted when the window is full (the rest is beyond it). */
+static int is_text(const unsigned char *p, size_t n, int window_full)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = p[i];
+		size_t len, k;
+		unsigned cp;
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
+		else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
+		else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
+		else return 0;
+		for (k = 1; k < len; k++) {
+			if (i + k >= n)
+				return window_full;
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		/* overlong, surrogates, beyond U+10FFFF */
+		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+int grym_input_detect(grym_input *in, grym_input_kind *kind, grym_error *err)
+{
+	const void *v;
+	const unsigned char *p;
+	ssize_t n = grym_input_peek(in, DETECT_PEEK, &v, err);
+
+	if (n < 0)
+		return (int)n;
+	p = v;
+	if (n == 0)
+		*kind = GRYM_INPUT_EMPTY;
+	else if (has_prefix(p, (size_t)n, "GRYM"))
+		*kind = GRYM_INPUT_RECORDS;
+	else if (is_audio_magic(p, (size_t)n))
+		*kind = GRYM_INPUT_AUDIO;
+	else if (is_text(p, (size_t)n, n == DETECT_PEEK))
+		*kind = GRYM_INPUT_TEXT;
+	else
+		*kind = GRYM_INPUT_AUDIO;
+	return GRYM_OK;
+}

@@ -1,0 +1,297 @@
+/*
+ * output.c — safe output: stdout, or a temporary file renamed on commit
+ * (see grym/io.h).
+ *
+ * `-o FILE` must never leave half a file under FILE: the data goes to a
+ * temporary file created beside FILE (same directory, so rename(2) is
+ * atomic), which is fsynced, renamed over FILE and followed by an fsync
+ * of the directory so the rename itself survives a crash. Writes are
+ * buffered here so record writers can hand over small pieces without a
+ * system call each. A failed write on stdout (EPIPE when the reader went
+ * away, ENOSPC) is returned as an error and poisons the output: every
+ * later write fails too, so a command cannot keep going unaware.
+ */
+#include "grym/io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define OUTPUT_BUF_SIZE (256 * 1024)
+
+struct grym_output {
+	int fd;
+	int is_stdout;
+	int seekable;
+	int failed;             /* a write failed: refuse everything after */
+	char *path;             /* target (NULL for stdout) */
+	char *tmp;              /* temporary file beside path */
+	char *dir;              /* path's directory, for the fsync after rename */
+	size_t n;               /* bytes waiting in buf */
+	unsigned char *buf;
+};
+
+static int sys_error(grym_error *err, int code, const char *what, int e)
+{
+	char buf[256];
+	return grym_error_set(err, code, "%s: %s", what, strerror_r(e, buf, sizeof buf));
+}
+
+int grym_write_all(int fd, const void *data, size_t len, grym_error *err)
+{
+	const unsigned char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return sys_error(err, GRYM_ERR_IO, "write error", errno);
+		}
+		if (n == 0)
+			return grym_error_set(err, GRYM_ERR_IO, "write error: no progress");
+		p += n;
+		len -= (size_t)n;
+	}
+	return GRYM_OK;
+}
+
+int grym_fsync_dir(const char *dir, grym_error *err)
+{
+	int fd, rc = GRYM_OK;
+
+	do
+		fd = open(dir && *dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return sys_error(err, GRYM_ERR_IO, "cannot open directory", errno);
+	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
+		rc = sys_error(err, GRYM_ERR_IO, "fsync of directory", errno);
+	close(fd);
+	return rc;
+}
+
+/* The process umask without changing it (umask(2) would race other
+ * threads): Linux shows it in /proc/self/status; 022 if that fails. */
+static mode_t current_umask(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	unsigned m;
+	mode_t mask = 022;
+
+	if (!f)
+		return mask;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "Umask: %o", &m) == 1) {
+			mask = (mode_t)m;
+			break;
+		}
+	fclose(f);
+	return mask;
+}
+
+static void output_free(grym_output *o)
+{
+	free(o->path);
+	free(o->tmp);
+	free(o->dir);
+	free(o->buf);
+	free(o);
+}
+
+grym_output *grym_output_open(const char *path, grym_error *err)
+{
+	grym_output *o = calloc(1, sizeof *o);
+	struct stat st;
+	const char *slash;
+	size_t dirlen;
+
+	if (!o || !(o->buf = malloc(OUTPUT_BUF_SIZE))) {
+		free(o);
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (!path || strcmp(path, "-") == 0) {
+		o->fd = 1;
+		o->is_stdout = 1;
+		o->seekable = fstat(1, &st) == 0 && S_ISREG(st.st_mode);
+		return o;
+	}
+	if (!*path) {
+		output_free(o);
+		grym_error_set(err, GRYM_ERR_INVALID, "empty output file name");
+		return NULL;
+	}
+	slash = strrchr(path, '/');
+	dirlen = slash ? (size_t)(slash - path) : 0;
+	o->path = strdup(path);
+	o->dir = slash ? strndup(path, dirlen ? dirlen : 1) : strdup(".");
+	o->tmp = malloc(strlen(path) + 16);
+	if (!o->path || !o->dir || !o->tmp) {
+		output_free(o);
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	/* DIR/.BASE.tmp.XXXXXX: hidden, and on the same file system. */
+	sprintf(o->tmp, "%.*s.%s.tmp.XXXXXX", (int)(slash ? dirlen + 1 : 0), path,
+		slash ? slash + 1 : path);
+	o->fd = mkostemp(o->tmp, O_CLOEXEC);
+	if (o->fd < 0) {
+		sys_error(err, GRYM_ERR_IO, "cannot create temporary file", errno);
+		output_free(o);
+		return NULL;
+	}
+	/* mkstemp makes 0600; give the file what a plain open would. */
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		fchmod(o->fd, st.st_mode & 07777);
+	else
+		fchmod(o->fd, 0666 & ~current_umask());
+	o->seekable = 1;
+	return o;
+}
+
+static int output_fail(grym_output *o, grym_error *err, int e)
+{
+	o->failed = 1;
+	if (o->is_stdout && e == EPIPE)
+		return grym_error_set(err, GRYM_ERR_IO, "write error: broken pipe (reader went away)");
+	return sys_error(err, GRYM_ERR_IO, "write error", e);
+}
+
+static int raw_write(grym_output *o, const void *data, size_t len, grym_error *err)
+{
+	const unsigned char *p = data;
+	while (len > 0) {
+		ssize_t n = write(o->fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return output_fail(o, err, errno);
+		}
+		if (n == 0)
+			return output_fail(o, err, EIO);
+		p += n;
+		len -= (size_t)n;
+	}
+	return GRYM_OK;
+}
+
+int grym_output_flush(grym_output *o, grym_error *err)
+{
+	int rc;
+	if (o->failed)
+		return grym_error_set(err, GRYM_ERR_IO, "write error: output failed earlier");
+	if (o->n == 0)
+		return GRYM_OK;
+	rc = raw_write(o, o->buf, o->n, err);
+	o->n = 0;
+	return rc;
+}
+
+int grym_output_write(grym_output *o, const void *data, size_t len, grym_error *err)
+{
+	if (o->failed)
+		return grym_error_set(err, GRYM_ERR_IO, "write error: output failed earlier");
+	if (o->n + len <= OUTPUT_BUF_SIZE) {
+		memcpy(o->buf + o->n, data, len);
+		o->n += len;
+		return GRYM_OK;
+	}
+	int rc = grym_output_flush(o, err);
+	if (rc < 0)
+		return rc;
+	if (len >= OUTPUT_BUF_SIZE / 2)
+		return raw_write(o, data, len, err);
+	memcpy(o->buf, data, len);
+	o->n = len;
+	return GRYM_OK;
+}
+
+int grym_output_printf(grym_output *o, grym_error *err, const char *fmt, ...)
+{
+	char small[512], *p = small;
+	va_list ap;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return grym_error_set(err, GRYM_ERR_INVALID, "bad format string");
+	if ((size_t)n >= sizeof small) {
+		p = malloc((size_t)n + 1);
+		if (!p)
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		va_start(ap, fmt);
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	rc = grym_output_write(o, p, (size_t)n, err);
+	if (p != small)
+		free(p);
+	return rc;
+}
+
+int grym_output_fd(const grym_output *o)
+{
+	return o->fd;
+}
+
+int grym_output_seekable(const grym_output *o)
+{
+	return o->seekable;
+}
+
+const char *grym_output_tmp_path(const grym_output *o)
+{
+	return o->tmp;
+}
+
+const char *grym_output_name(const grym_output *o)
+{
+	return o->is_stdout ? "(stdout)" : o->path;
+}
+
+int grym_output_commit(grym_output *o, grym_error *err)
+{
+	int rc;
+
+	if (!o)
+		return grym_error_set(err, GRYM_ERR_INVALID, "no output");
+	rc = grym_output_flush(o, err);
+	if (o->is_stdout) {
+		output_free(o);
+		return rc;
+	}
+	if (rc == GRYM_OK && fsync(o->fd) < 0)
+		rc = sys_error(err, GRYM_ERR_IO, "fsync", errno);
+	if (close(o->fd) < 0 && rc == GRYM_OK)
+		rc = sys_error(err, GRYM_ERR_IO, "close", errno);
+	o->fd = -1;
+	if (rc == GRYM_OK && rename(o->tmp, o->path) < 0)
+		rc = sys_error(err, GRYM_ERR_IO, "cannot rename into place", errno);
+	if (rc != GRYM_OK)
+		unlink(o->tmp);
+	else
+		rc = grym_fsync_dir(o->dir, err);
+	output_free(o);
+	return rc;
+}
+
+void grym_output_abort(grym_output *o)
+{
+	if (!o)
+		return;
+	if (!o->is_stdout) {
+		if (o->fd >= 0)
+			close(o->fd);
+		unlink(o->tmp);
+	}
+	output_free(o);
+}
