@@ -56,6 +56,7 @@ typedef struct grym_dataset {
 	size_t ngroups;
 	char **keys;            /* n item keys (may be NULL entries) */
 	char **names;           /* d feature names, or NULL */
+	int *split;             /* n: 0 test, 1 train, -1 none; NULL if no item had a split */
 	size_t cap;
 } grym_dataset;
 
@@ -67,9 +68,39 @@ int grym_dataset_add(grym_dataset *ds, const char *key, const float *row,
 		     const char *label, const char *group, grym_error *err);
 /* Set the d feature names (copied). */
 int grym_dataset_set_names(grym_dataset *ds, const char *const *names, grym_error *err);
+/* Mark row i as test (0) or train (1) for a split-column evaluation. */
+int grym_dataset_set_split(grym_dataset *ds, size_t i, int split, grym_error *err);
 /* Sort the label table (so class indices do not depend on input order)
  * and remap y. Call once after the last add. */
 int grym_dataset_finish(grym_dataset *ds, grym_error *err);
+
+/* ---- filling a dataset from grym records or a TSV table ---- */
+typedef struct grym_stream_reader grym_stream_reader;
+typedef struct grym_input grym_input;
+
+typedef struct grym_ml_read_opts {
+	const char *target;     /* label field (meta "meta".FIELD or meta FIELD); NULL: the
+				   record's single "labels" entry (more than one is an error) */
+	const char *group_by;   /* group field, or NULL */
+	int need_labels;        /* an item without a label is an error */
+} grym_ml_read_opts;
+
+/* Append every vector record of r to *ds (created from the first record's
+ * dimension when *ds is NULL). A record's "split" manifest column
+ * ("test"/"eval" = test, else train) is kept in ds->split. *pipeline (may
+ * be NULL) gets a new reference to the first record's "pipeline" array.
+ * Errors name the record ("item KEY: ..."): a matrix of several frames,
+ * a dimension that differs, NaN/Inf, several candidate labels, a missing
+ * label or group. */
+int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
+			      grym_dataset **ds, json_t **pipeline, grym_error *err);
+/* A tab-separated table with a header row: the column named o->target
+ * holds the label ("label" if target is NULL), o->group_by the group, a
+ * column named "key", "id" or "path" the item key, "split" the split;
+ * every other column is a numeric feature (its header is its name).
+ * Errors name the line and column. */
+int grym_dataset_read_tsv(grym_input *in, const grym_ml_read_opts *o, grym_dataset **ds,
+			  grym_error *err);
 
 /* ---- models ---- */
 typedef enum grym_model_type {

@@ -39,6 +39,7 @@ void grym_dataset_free(grym_dataset *ds)
 	free(ds->x);
 	free(ds->y);
 	free(ds->group);
+	free(ds->split);
 	free_strv(ds->labels, ds->nlabels);
 	free_strv(ds->groups, ds->ngroups);
 	free_strv(ds->keys, ds->n);
@@ -76,6 +77,12 @@ static int grow(grym_dataset *ds)
 	if (!k)
 		return -1;
 	ds->keys = k;
+	if (ds->split) {
+		int *sp = realloc(ds->split, cap * sizeof *sp);
+		if (!sp)
+			return -1;
+		ds->split = sp;
+	}
 	if (ds->group) {
 		int *g = realloc(ds->group, cap * sizeof *g);
 		if (!g)
@@ -115,7 +122,24 @@ int grym_dataset_add(grym_dataset *ds, const char *key, const float *row,
 	ds->keys[ds->n] = k;
 	if (ds->group)
 		ds->group[ds->n] = gi;
+	if (ds->split)
+		ds->split[ds->n] = -1;
 	ds->n++;
+	return GRYM_OK;
+}
+
+int grym_dataset_set_split(grym_dataset *ds, size_t i, int split, grym_error *err)
+{
+	if (i >= ds->n)
+		return grym_error_set(err, GRYM_ERR_INVALID, "no row %zu", i);
+	if (!ds->split) {
+		ds->split = malloc((ds->cap ? ds->cap : 1) * sizeof *ds->split);
+		if (!ds->split)
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		for (size_t j = 0; j < ds->n; j++)
+			ds->split[j] = -1;
+	}
+	ds->split[i] = split;
 	return GRYM_OK;
 }
 
