@@ -76,6 +76,7 @@ static const synth_opt synth_opts[] = {
 	{ "grain-max", 0, "S", K(CLOUD), "cloud: longest grain in seconds" },
 	{ "amp-range", 0, "DB", K(CLOUD), "cloud: grain amplitudes uniform in [-DB, 0] dB" },
 	{ "onset-sieve", 0, "EXPR", K(CLOUD), "cloud: onsets at grid*k for k in the sieve" },
+	{ "source", 0, "FILE", K(CLOUD), "cloud: grains cut from this audio file (mixed to mono)" },
 	{ 0 }
 };
 #define NOPTS (sizeof synth_opts / sizeof synth_opts[0] - 1)
@@ -83,6 +84,8 @@ static const synth_opt synth_opts[] = {
 typedef struct state {
 	grym_cli *cli;
 	grym_synth_params seg[MAX_SEGMENTS];
+	const char *source[MAX_SEGMENTS];  /* cloud --source paths */
+	grym_audio src[MAX_SEGMENTS];      /* and their decoded samples */
 	size_t nseg;
 	int then_pending;
 	int dataset;
@@ -227,6 +230,10 @@ static int on_option(void *ud, const char *name, const char *arg)
 	if (!strcmp(name, "grain-min")) return num(st, name, arg, 1e-5, 60, &p->cloud.grain_min);
 	if (!strcmp(name, "grain-max")) return num(st, name, arg, 1e-5, 60, &p->cloud.grain_max);
 	if (!strcmp(name, "amp-range")) return num(st, name, arg, 0, 200, &p->cloud.amp_range);
+	if (!strcmp(name, "source")) {
+		st->source[st->nseg - 1] = arg;
+		return 0;
+	}
 	return -1;
 }
 
@@ -341,8 +348,19 @@ static int run_sequence(state *st)
 	int64_t got;
 	const char *dest = st->output ? st->output : "stdout";
 
-	for (size_t i = 0; i < st->nseg; i++)
+	for (size_t i = 0; i < st->nseg; i++) {
+		grym_decode_opts dopt = { .rate = (int)st->rate, .channels = 1 };
 		st->seg[i].seed = st->seed + i;
+		if (!st->source[i])
+			continue;
+		if (grym_audio_decode_file(st->source[i], &dopt, &st->src[i], NULL, &err)) {
+			grym_report(st->cli, st->source[i], &err);
+			return GRYM_EXIT_FAILED;
+		}
+		st->seg[i].cloud.source = st->src[i].data;
+		st->seg[i].cloud.source_frames = st->src[i].frames;
+		st->seg[i].cloud.source_rate = st->src[i].rate;
+	}
 	if (!(q = grym_synth_seq_new(st->seg, st->nseg, (int)st->rate, (int)st->channels, &err))) {
 		grym_report(st->cli, NULL, &err);
 		return GRYM_EXIT_USAGE;
@@ -353,8 +371,13 @@ static int run_sequence(state *st)
 		return GRYM_EXIT_FAILED;
 	}
 	if (st->records) {
-		meta = record_meta(st, grym_synth_recipe(st->seg, st->nseg, (int)st->rate,
-							 (int)st->channels), NULL);
+		json_t *recipe = grym_synth_recipe(st->seg, st->nseg, (int)st->rate,
+						   (int)st->channels);
+		for (size_t i = 0; recipe && i < st->nseg; i++)
+			if (st->source[i])
+				json_object_set_new(json_array_get(json_object_get(recipe, "segments"), i),
+						    "source", json_string(st->source[i]));
+		meta = record_meta(st, recipe, NULL);
 		if (!meta) {
 			grym_msg(st->cli, "out of memory");
 			free(buf);
@@ -582,5 +605,8 @@ int main(int argc, char **argv)
 		grym_usage_error(&cli, "--text goes with --records");
 	if (st.dataset)
 		return run_dataset(&st, dir);
-	return run_sequence(&st);
+	k = run_sequence(&st);
+	for (size_t i = 0; i < st.nseg; i++)
+		grym_audio_clear(&st.src[i]);
+	return k;
 }
