@@ -30,6 +30,7 @@
 #define K_WAVE (K(SINE) | K(SQUARE) | K(SAW) | K(CHIRP) | K(IMPULSE))
 #define K_ALL ((1u << GRYM_SYNTH_NKINDS) - 1)
 #define K_GLOBAL 0u
+#define K_XFORM (1u << GRYM_SYNTH_NKINDS)   /* transform mode */
 
 typedef struct synth_opt {
 	const char *name;
@@ -52,7 +53,7 @@ static const synth_opt synth_opts[] = {
 	{ "classes", 0, "N", K_GLOBAL, "dataset: number of classes (1..10)" },
 	{ "per-class", 0, "M", K_GLOBAL, "dataset: items per class" },
 	{ "then", 0, NULL, K_ALL, "end this segment; the next generator follows" },
-	{ "duration", 'd', "S", K_ALL, "segment length in seconds" },
+	{ "duration", 'd', "S", K_ALL | K_XFORM, "segment length in seconds (freeze: output length)" },
 	{ "level", 'l', "DBFS", K_ALL & ~K(SILENCE), "peak level in dBFS" },
 	{ "freq", 'f', "HZ", K_WAVE | K(CLOUD), "frequency (chirp: start; impulse: rate, 0 one; cloud: lowest)" },
 	{ "to", 0, "HZ", K(CHIRP) | K(CLOUD), "chirp: end frequency; cloud: highest pitch" },
@@ -77,6 +78,12 @@ static const synth_opt synth_opts[] = {
 	{ "amp-range", 0, "DB", K(CLOUD), "cloud: grain amplitudes uniform in [-DB, 0] dB" },
 	{ "onset-sieve", 0, "EXPR", K(CLOUD), "cloud: onsets at grid*k for k in the sieve" },
 	{ "source", 0, "FILE", K(CLOUD), "cloud: grains cut from this audio file (mixed to mono)" },
+	{ "factor", 0, "F", K_XFORM, "stretch: output length / input length" },
+	{ "semitones", 0, "ST", K_XFORM, "pitch: shift in semitones" },
+	{ "amount", 0, "A", K_XFORM, "randphase: 0..1 of a full turn; smear: radius in bins" },
+	{ "at", 0, "S", K_XFORM, "freeze: time of the frame to hold, seconds" },
+	{ "n-fft", 0, "N", K_XFORM, "transform: STFT size" },
+	{ "hop", 0, "N", K_XFORM, "transform: STFT hop" },
 	{ 0 }
 };
 #define NOPTS (sizeof synth_opts / sizeof synth_opts[0] - 1)
@@ -89,6 +96,9 @@ typedef struct state {
 	size_t nseg;
 	int then_pending;
 	int dataset;
+	int xform;              /* 1: transform word seen, 2: its kind too */
+	grym_xform_params xp;
+	int rate_set, channels_set;
 	const char *output, *type, *bits, *name;
 	long rate, channels, classes, per_class;
 	unsigned long long seed;
@@ -137,10 +147,13 @@ static int on_option(void *ud, const char *name, const char *arg)
 		else if (!strcmp(name, "name")) st->name = arg;
 		else if (!strcmp(name, "records")) st->records = 1;
 		else if (!strcmp(name, "text")) st->text = 1;
-		else if (!strcmp(name, "rate"))
+		else if (!strcmp(name, "rate")) {
+			st->rate_set = 1;
 			return grym_parse_int(st->cli, name, arg, 1, 768000, &st->rate);
-		else if (!strcmp(name, "channels"))
+		} else if (!strcmp(name, "channels")) {
+			st->channels_set = 1;
 			return grym_parse_int(st->cli, name, arg, 1, 64, &st->channels);
+		}
 		else if (!strcmp(name, "classes"))
 			return grym_parse_int(st->cli, name, arg, 1, GRYM_SYNTH_DATASET_MAX_CLASSES,
 					      &st->classes);
@@ -156,6 +169,50 @@ static int on_option(void *ud, const char *name, const char *arg)
 			}
 		}
 		return 0;
+	}
+	if (st->xform) {
+		grym_xform_params *x = &st->xp;
+		if (!(o->kinds & K_XFORM) || st->xform < 2) {
+			grym_msg(st->cli, "--%s does not apply to transform%s", name,
+				 st->xform < 2 ? " (name the transformation first)" : "");
+			return -1;
+		}
+		{
+			/* which transformation each option belongs to */
+			static const struct { const char *opt; unsigned kinds; } own[] = {
+				{ "duration", 1u << GRYM_XFORM_FREEZE },
+				{ "at", 1u << GRYM_XFORM_FREEZE },
+				{ "factor", 1u << GRYM_XFORM_STRETCH },
+				{ "semitones", 1u << GRYM_XFORM_PITCH },
+				{ "amount", (1u << GRYM_XFORM_RANDPHASE) | (1u << GRYM_XFORM_SMEAR) },
+				{ "n-fft", ~(1u << GRYM_XFORM_REVERSE) },
+				{ "hop", ~(1u << GRYM_XFORM_REVERSE) },
+			};
+			for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+				if (!strcmp(own[i].opt, name) && !(own[i].kinds & (1u << x->kind))) {
+					grym_msg(st->cli, "--%s does not apply to transform %s", name,
+						 grym_xform_name(x->kind));
+					return -1;
+				}
+		}
+		if (!strcmp(name, "duration")) return num(st, name, arg, 0, 1e6, &x->length);
+		if (!strcmp(name, "factor")) return num(st, name, arg, 0.05, 20, &x->factor);
+		if (!strcmp(name, "semitones")) return num(st, name, arg, -48, 48, &x->semitones);
+		if (!strcmp(name, "at")) return num(st, name, arg, 0, 1e7, &x->at);
+		if (!strcmp(name, "amount")) {
+			return num(st, name, arg, 0, 16384, &x->amount);
+		}
+		if (!strcmp(name, "n-fft") || !strcmp(name, "hop")) {
+			if (grym_parse_int(st->cli, name, arg, 1, 65536, &l))
+				return -1;
+			*(name[0] == 'n' ? &x->n_fft : &x->hop) = (int)l;
+			return 0;
+		}
+		return -1;
+	}
+	if (!(o->kinds & K_ALL)) {
+		grym_msg(st->cli, "--%s belongs to transform", name);
+		return -1;
 	}
 	if (st->nseg == 0 || st->dataset) {
 		grym_msg(st->cli, "--%s belongs after a generator", name);
@@ -507,18 +564,94 @@ static int run_dataset(state *st, const char *dir)
 	return failed ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
 }
 
+static int run_transform(state *st, const char *in)
+{
+	grym_error err = { 0 };
+	grym_decode_opts dopt = { 0 };
+	grym_audio a = { 0 };
+	float *y = NULL;
+	int64_t ny = 0;
+	json_t *meta = NULL;
+	sink k;
+	int rc = GRYM_EXIT_FAILED;
+	const char *dest = st->output ? st->output : "stdout";
+
+	if (!in)
+		in = "-";   /* a filter: standard input by default */
+	if (st->channels_set && st->channels != 1)
+		grym_usage_error(st->cli, "transform keeps the input's channels (or --channels 1 mixes to mono)");
+	dopt.rate = st->rate_set ? (int)st->rate : 0;
+	dopt.channels = st->channels_set ? 1 : 0;
+	if (strcmp(in, "-") == 0)
+		in = "/dev/stdin";
+	if (grym_audio_decode_file(in, &dopt, &a, NULL, &err)) {
+		grym_report(st->cli, in, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	st->xp.seed = st->seed;
+	if (grym_transform(&st->xp, a.data, a.frames, a.channels, a.rate, &y, &ny, &err)) {
+		grym_report(st->cli, in, &err);
+		grym_audio_clear(&a);
+		return err.code == GRYM_ERR_INVALID ? GRYM_EXIT_USAGE : GRYM_EXIT_FAILED;
+	}
+	st->rate = a.rate;
+	st->channels = a.channels;
+	if (st->records) {
+		json_t *r = json_object();
+		grym_xform_params *x = &st->xp;
+		json_object_set_new(r, "stage", json_string("synth-transform"));
+		json_object_set_new(r, "transform", json_string(grym_xform_name(x->kind)));
+		json_object_set_new(r, "source", json_string(in));
+		switch (x->kind) {
+		case GRYM_XFORM_STRETCH: json_object_set_new(r, "factor", json_real(x->factor)); break;
+		case GRYM_XFORM_PITCH: json_object_set_new(r, "semitones", json_real(x->semitones)); break;
+		case GRYM_XFORM_RANDPHASE: case GRYM_XFORM_SMEAR:
+			json_object_set_new(r, "amount", json_real(x->amount));
+			json_object_set_new(r, "seed", json_integer((json_int_t)x->seed));
+			break;
+		case GRYM_XFORM_FREEZE:
+			json_object_set_new(r, "at", json_real(x->at));
+			json_object_set_new(r, "duration", json_real(x->length));
+			break;
+		default: break;
+		}
+		if (x->kind != GRYM_XFORM_REVERSE) {
+			json_object_set_new(r, "n_fft", json_integer(x->n_fft));
+			json_object_set_new(r, "hop", json_integer(x->hop));
+		}
+		if (!(meta = record_meta(st, r, NULL))) {
+			grym_msg(st->cli, "out of memory");
+			goto done;
+		}
+	}
+	if (sink_open(st, &k, st->output, st->name ? st->name : grym_xform_name(st->xp.kind),
+		      meta, &err) || sink_write(&k, y, ny, &err) || sink_close(&k, 1, &err)) {
+		sink_close(&k, 0, NULL);
+		grym_report(st->cli, dest, &err);
+		goto done;
+	}
+	rc = GRYM_EXIT_OK;
+done:
+	json_decref(meta);
+	free(y);
+	grym_audio_clear(&a);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static grym_option opts[NOPTS + 1];
 	static char defs[NOPTS][64];
 	static state st;
 	grym_synth_params d;
+	grym_xform_params xd;
 	grym_cli cli;
 	int k;
 	const char *dir = NULL;
 
 	/* --help shows the library's defaults: one source of truth */
 	grym_synth_params_default(&d, GRYM_SYNTH_SINE);
+	grym_xform_params_default(&xd, GRYM_XFORM_STRETCH);
 	for (size_t i = 0; i < NOPTS; i++) {
 		const synth_opt *o = &synth_opts[i];
 		const char *n = o->name;
@@ -552,12 +685,18 @@ int main(int argc, char **argv)
 		else if (!strcmp(n, "grain-min")) snprintf(defs[i], 64, "%g", d.cloud.grain_min);
 		else if (!strcmp(n, "grain-max")) snprintf(defs[i], 64, "%g", d.cloud.grain_max);
 		else if (!strcmp(n, "amp-range")) snprintf(defs[i], 64, "%g", d.cloud.amp_range);
+		else if (!strcmp(n, "factor")) snprintf(defs[i], 64, "%g", xd.factor);
+		else if (!strcmp(n, "semitones")) snprintf(defs[i], 64, "%g", xd.semitones);
+		else if (!strcmp(n, "at")) snprintf(defs[i], 64, "%g", xd.at);
+		else if (!strcmp(n, "n-fft")) snprintf(defs[i], 64, "%d", xd.n_fft);
+		else if (!strcmp(n, "hop")) snprintf(defs[i], 64, "%d", xd.hop);
 		if (defs[i][0])
 			opts[i].def = defs[i];
 	}
 	grym_cli_init(&cli, "grym-synth",
 		      "[OPTION]... GENERATOR [OPTION]... [--then GENERATOR [OPTION]...]...\n"
-		      "   or: grym-synth [OPTION]... dataset [--classes N] [--per-class M] DIR",
+		      "   or: grym-synth [OPTION]... dataset [--classes N] [--per-class M] DIR\n"
+		      "   or: grym-synth [OPTION]... transform TRANSFORMATION [OPTION]... FILE",
 		      "make test signals, stochastic sounds (GENDYN, sieves, clouds) and "
 		      "synthetic datasets; GENERATOR is sine, square, saw, chirp, noise, "
 		      "impulse, silence, gendyn or cloud", opts);
@@ -576,11 +715,21 @@ int main(int argc, char **argv)
 		grym_synth_kind kind;
 		grym_error err = { 0 };
 
-		if (strcmp(gen, "dataset") == 0 && st.nseg == 0 && !st.dataset) {
+		if (strcmp(gen, "dataset") == 0 && st.nseg == 0 && !st.dataset && !st.xform) {
 			st.dataset = 1;
-		} else if (st.dataset) {
+		} else if (strcmp(gen, "transform") == 0 && st.nseg == 0 && !st.dataset && !st.xform) {
+			st.xform = 1;
+		} else if (st.xform == 1) {
+			grym_xform_kind xk;
+			if (grym_xform_parse(gen, &xk, &err))
+				grym_usage_error(&cli, "%s", err.msg);
+			grym_xform_params_default(&st.xp, xk);
+			st.xform = 2;
+		} else if (st.dataset || st.xform) {
 			if (dir)
-				grym_usage_error(&cli, "dataset takes one directory, not '%s'", gen);
+				grym_usage_error(&cli, "%s takes one %s, not '%s'",
+						 st.dataset ? "dataset" : "transform",
+						 st.dataset ? "directory" : "input", gen);
 			dir = gen;
 		} else {
 			if (grym_synth_kind_parse(gen, &kind, &err))
@@ -597,7 +746,7 @@ int main(int argc, char **argv)
 				grym_usage_error(&cli, "--then needs a generator after it");
 			break;
 		}
-		if (!st.then_pending && !st.dataset)
+		if (!st.then_pending && !st.dataset && !st.xform)
 			grym_usage_error(&cli, "unexpected argument '%s' (use --then between segments)",
 					 argv[k]);
 	}
@@ -605,6 +754,11 @@ int main(int argc, char **argv)
 		grym_usage_error(&cli, "--text goes with --records");
 	if (st.dataset)
 		return run_dataset(&st, dir);
+	if (st.xform == 1)
+		grym_usage_error(&cli, "transform needs one of reverse, stretch, pitch, randphase, "
+				 "smear, freeze");
+	if (st.xform)
+		return run_transform(&st, dir);
 	k = run_sequence(&st);
 	for (size_t i = 0; i < st.nseg; i++)
 		grym_audio_clear(&st.src[i]);
