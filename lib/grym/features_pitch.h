@@ -124,7 +124,7 @@ int grym_tuning_estimate_spec(const float *spec, size_t n_frames, double rate,
  * for t >= 3 and out[0..2] = 0: librosa pads lag + n_fft/(2*hop) = 3
  * zeros at the start (center) and trims to n_frames, so the onset of the
  * step from frame t-3 to t-2 is reported at frame t. With center == 0 the
- * pad is lag (1) and the output keeps n_frames - 1 + 1 = n_frames values.
+ * pad is lag alone: out[0] = 0 and out[t] compares rows t-1 and t.
  *
  * logmel: n_frames x n_mels, in dB (librosa.power_to_db of the mel power
  * spectrogram, ref 1.0, amin 1e-10, top_db 80); out: n_frames values.
@@ -187,7 +187,8 @@ size_t grym_yin_frames(const grym_yin *y, size_t n_samples);
 /* One frame of frame_length samples (already padded/positioned by the
  * caller) -> out[0] f0 Hz, out[1] voiced. For block-wise callers: with
  * the defaults, the frames are exactly the STFT's (2048 samples every 512,
- * centred with zero padding), taken before the window is applied. */
+ * centred with zero padding), taken before the window is applied.
+ * The samples must be finite (not checked here; grym_yin_do checks). */
 void grym_yin_frame(grym_yin *y, const float *frame, float out[GRYM_YIN_COLS]);
 /* The whole mono signal x (n samples, float32 as librosa.load gives:
  * int16/32768) -> out: out_frames x 2, out_frames must equal
