@@ -53,9 +53,10 @@ void grym_fftw_plan_lock(void);
 void grym_fftw_plan_unlock(void);
 
 /* ---------------------------------------------------------------------
- * Chroma: 12 pitch classes from an STFT spectrogram.
+ * Chroma: 12 pitch classes from an STFT spectrogram (or n_chroma bins
+ * per octave with grym_chroma_new_n).
  *
- * The filterbank is librosa.filters.chroma(sr, n_fft, tuning, n_chroma=12,
+ * The filterbank is librosa.filters.chroma(sr, n_fft, tuning, n_chroma,
  * ctroct=5.0, octwidth=2, norm=2, base_c=True) (bin 0 is C), in float32
  * as librosa keeps it; each output frame is the filterbank applied to the
  * input frame, divided by its largest value (norm=inf). A frame whose
@@ -66,7 +67,8 @@ void grym_fftw_plan_unlock(void);
  * pass that to get its numbers (a magnitude spectrogram works too and
  * gives librosa's chroma_stft(S=|X|)).
  */
-#define GRYM_CHROMA_BINS 12
+#define GRYM_CHROMA_BINS 12      /* the default n_chroma */
+#define GRYM_CHROMA_MAX 120      /* the largest n_chroma accepted */
 
 typedef struct grym_chroma grym_chroma;
 
@@ -75,11 +77,17 @@ typedef struct grym_chroma grym_chroma;
  * any finite value accepted). */
 int grym_chroma_new(grym_chroma **out, double rate, int n_fft, double tuning,
 		    grym_error *err);
+/* The same with n_chroma bins per octave (1..GRYM_CHROMA_MAX; tuning is
+ * then in fractions of those bins). */
+int grym_chroma_new_n(grym_chroma **out, double rate, int n_fft, double tuning,
+		      int n_chroma, grym_error *err);
 void grym_chroma_free(grym_chroma *c);
 /* Bins per input frame: n_fft/2 + 1. */
 int grym_chroma_bins_in(const grym_chroma *c);
+/* Values per output frame: n_chroma (12 by default). */
+int grym_chroma_dims(const grym_chroma *c);
 /* spec: n_frames x (n_fft/2+1) values (power or magnitude); out:
- * n_frames x 12. Fails (GRYM_ERR_INVALID) on a NaN or Inf input value. */
+ * n_frames x n_chroma. Fails (GRYM_ERR_INVALID) on a NaN or Inf input. */
 int grym_chroma_do(const grym_chroma *c, const float *spec, size_t n_frames,
 		   float *out, grym_error *err);
 
@@ -103,6 +111,10 @@ int grym_chroma_do(const grym_chroma *c, const float *spec, size_t n_frames,
 typedef struct grym_tuning grym_tuning;
 
 int grym_tuning_new(grym_tuning **out, double rate, int n_fft, grym_error *err);
+/* The same with bins_per_octave other than 12 (librosa's chroma_stft
+ * passes n_chroma): the result is then in fractions of those bins. */
+int grym_tuning_new_n(grym_tuning **out, double rate, int n_fft, int bins_per_octave,
+		      grym_error *err);
 void grym_tuning_free(grym_tuning *t);
 /* spec: n_frames x (n_fft/2+1). Allocates (grows the peak list):
  * GRYM_ERR_NOMEM if that fails, GRYM_ERR_INVALID on NaN/Inf input. */

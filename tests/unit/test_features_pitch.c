@@ -475,6 +475,66 @@ static void test_short_and_bad(void)
 	TAP_OK(rc == GRYM_ERR_INVALID, "onset with 0 bands refused: %s", err.msg);
 }
 
+/* n_chroma other than 12 (librosa's chroma_stft(n_chroma=N), which also
+ * estimates the tuning with bins_per_octave=N), on chord44k's fixture
+ * spectrogram. Reference: frame 40 from the numpy re-implementation of
+ * librosa that reproduces every 12-bin fixture. */
+static void test_n_chroma(void)
+{
+	static const float want24[24] = {
+		1.f, 0.6797088f, 0.2939808f, 0.24978824f, 0.68688744f, 0.35506523f,
+		0.22626983f, 0.5214758f, 0.7613355f, 0.5078412f, 0.31724146f, 0.21618375f,
+		0.23844989f, 0.5423409f, 0.9419482f, 0.6632123f, 0.4545448f, 0.12077723f,
+		0.01930026f, 0.02662146f, 0.0458429f, 0.15678702f, 0.5317889f, 0.70620996f};
+	static const float want36[36] = {
+		1.f, 0.85095316f, 0.50616866f, 0.29888585f, 0.18343201f, 0.2970374f,
+		0.681597f, 0.51767004f, 0.15203044f, 0.22818877f, 0.4033612f, 0.6225997f,
+		0.7960931f, 0.59531736f, 0.416196f, 0.32686433f, 0.25046542f, 0.21067378f,
+		0.24706149f, 0.4111981f, 0.7021086f, 0.9949338f, 0.7799412f, 0.56046796f,
+		0.47818637f, 0.19886915f, 0.05856287f, 0.01955818f, 0.01924175f, 0.03550074f,
+		0.04488173f, 0.07482401f, 0.23248048f, 0.5466672f, 0.6402651f, 0.80268335f};
+	static const float want7[7] = {0.35126537f, 0.33813503f, 1.f, 0.651696f,
+				       0.7012803f, 0.5200125f, 0.8357828f};
+	static const struct {
+		int nc;
+		double tuning;
+		const float *want;
+	} cases[] = {{24, -0.17, want24}, {36, -0.25, want36}, {7, -0.30, want7}};
+	mat mag;
+	float *power, *out;
+	size_t i, k;
+
+	if (!TAP_OK(fixture("chord44k", "stft_mag", &mag) == 0, "n_chroma: chord44k spectrogram"))
+		return;
+	power = malloc(mag.frames * mag.dims * sizeof *power);
+	out = malloc(mag.frames * GRYM_CHROMA_MAX * sizeof *out);
+	for (i = 0; i < mag.frames * mag.dims; i++)
+		power[i] = mag.v[i] * mag.v[i];
+	for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		grym_tuning *t = NULL;
+		grym_chroma *c = NULL;
+		double tuning = 9;
+		int rc, ok = 1, nc = cases[k].nc;
+
+		rc = grym_tuning_new_n(&t, 44100, 2048, nc, NULL);
+		rc = rc ? rc : grym_tuning_add(t, power, mag.frames, NULL);
+		rc = rc ? rc : grym_tuning_estimate(t, &tuning, NULL);
+		TAP_OK(rc == GRYM_OK && fabs(tuning - cases[k].tuning) < 1e-9,
+		       "n_chroma %d: tuning %+.2f (librosa %+.2f)", nc, tuning, cases[k].tuning);
+		rc = grym_chroma_new_n(&c, 44100, 2048, tuning, nc, NULL);
+		rc = rc ? rc : grym_chroma_do(c, power, mag.frames, out, NULL);
+		for (i = 0; i < (size_t)nc; i++)
+			ok &= fabs(out[40 * (size_t)nc + i] - cases[k].want[i]) <= 1e-3;
+		TAP_OK(rc == GRYM_OK && grym_chroma_dims(c) == nc && ok,
+		       "n_chroma %d: frame 40 within 1e-3 of librosa's", nc);
+		grym_chroma_free(c);
+		grym_tuning_free(t);
+	}
+	free(power);
+	free(out);
+	free(mag.v);
+}
+
 /* Objects set up and run in two threads at once (FFTW planning under the
  * lock) give the same numbers as in one thread. */
 typedef struct job {
@@ -569,5 +629,6 @@ int main(void)
 	test_silence();
 	test_short_and_bad();
 	test_threads();
+	test_n_chroma();
 	return tap_done();
 }
