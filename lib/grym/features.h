@@ -333,6 +333,31 @@ int64_t grym_extractor_samples(const grym_extractor *x);
 int grym_features_compute(const float *x, int64_t n, double rate, const grym_features_opts *o,
 			  grym_feature f, grym_fmat *out, grym_error *err);
 
+
+/* ------------------------------------------------------------------ */
+/* Summaries of frame matrices                                         */
+
+typedef enum grym_stat {
+	GRYM_STAT_MEAN = 0, /* arithmetic mean */
+	GRYM_STAT_STD,      /* population standard deviation (numpy's ddof=0) */
+	GRYM_STAT_MIN,
+	GRYM_STAT_MAX,
+	GRYM_STAT_P10,      /* percentiles with numpy's linear interpolation */
+	GRYM_STAT_P50,
+	GRYM_STAT_P90,
+	GRYM_STAT_COUNT
+} grym_stat;
+
+/* "mean,std,p90" -> stats[]; returns GRYM_OK and *n, or GRYM_ERR_INVALID. */
+int grym_stats_parse(const char *list, grym_stat *stats, int *n, grym_error *err);
+const char *grym_stat_name(grym_stat s);
+
+/* Statistics of rows [t0, t1) of m, per dimension: out receives nstats *
+ * m->dims floats, stat-major (all dims of stats[0], then of stats[1]...).
+ * An empty range is GRYM_ERR_INVALID. Allocates only for percentiles. */
+int grym_fmat_summary(const grym_fmat *m, int64_t t0, int64_t t1, const grym_stat *stats,
+		      int nstats, float *out, grym_error *err);
+
 #ifdef __cplusplus
 }
 #endif
