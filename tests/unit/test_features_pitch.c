@@ -11,12 +11,16 @@
  * the tempo from librosa's onset envelope (and from ours), YIN from the WAV
  * read with libsndfile (int16 / 32768, as librosa.load).
  *
+ * Fixtures are read with grym_npy_read, WAVs with libsndfile.
+ *
  * Tolerance, as issue 5 states it: |grym - librosa| <= rtol * (max
  * |librosa| over that frame) + atol; for 1-D features the frame is the one
  * value. Each comparison prints its largest error relative to that scale.
  */
 #include "tap.h"
 #include "grym/features_pitch.h"
+#include "grym/io.h"
+#include "grym/npy.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -30,10 +34,9 @@
 static char fixdir[4096];
 
 /* ------------------------------------------------------------------ */
-/* A stopgap .npy reader (float32/float64, 1-D or 2-D, C or Fortran
- * order) until grym_npy_read lands on main. Returns the data as
- * FRAMES x DIMS row-major: a 2-D librosa array of shape (dims, frames) is
- * transposed, a 1-D one is frames x 1. */
+/* A librosa fixture read with grym_npy_read, as FRAMES x DIMS row-major:
+ * a 2-D array of shape (dims, frames) is transposed, a 1-D one is
+ * frames x 1. */
 typedef struct mat {
 	float *v;
 	size_t frames, dims;
@@ -41,77 +44,38 @@ typedef struct mat {
 
 static int npy_load(const char *path, mat *m)
 {
-	FILE *f = fopen(path, "rb");
-	unsigned char pre[10];
-	char hdr[1024];
-	size_t hlen, shape[2] = {0, 0}, total, i, j;
-	int ndim = 0, fortran, f8;
-	char *p;
-	void *raw = NULL;
+	grym_input *in;
+	float *raw = NULL;
+	uint64_t shape[2] = {0, 0};
+	int ndim = 0, rc;
+	size_t i, j;
 
 	memset(m, 0, sizeof *m);
-	if (!f)
+	in = grym_input_open(path, NULL);
+	if (!in)
 		return -1;
-	if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0 || pre[6] != 1)
-		goto fail;
-	hlen = (size_t)pre[8] | ((size_t)pre[9] << 8);
-	if (hlen >= sizeof hdr || fread(hdr, 1, hlen, f) != hlen)
-		goto fail;
-	hdr[hlen] = '\0';
-	if (strstr(hdr, "'<f4'"))
-		f8 = 0;
-	else if (strstr(hdr, "'<f8'"))
-		f8 = 1;
-	else
-		goto fail;
-	fortran = strstr(hdr, "'fortran_order': True") != NULL;
-	p = strstr(hdr, "'shape': (");
-	if (!p)
-		goto fail;
-	p += strlen("'shape': (");
-	while (*p && *p != ')' && ndim < 2) {
-		char *e;
-		unsigned long long v = strtoull(p, &e, 10);
-		if (e == p)
-			break;
-		shape[ndim++] = (size_t)v;
-		p = e;
-		while (*p == ',' || *p == ' ')
-			p++;
-	}
-	if (ndim < 1)
-		goto fail;
-	total = ndim == 1 ? shape[0] : shape[0] * shape[1];
-	raw = malloc((total ? total : 1) * (f8 ? 8 : 4));
-	m->v = malloc((total ? total : 1) * sizeof *m->v);
-	if (!raw || !m->v || fread(raw, f8 ? 8 : 4, total, f) != total)
-		goto fail;
-	fclose(f);
+	rc = grym_npy_read(in, &raw, &ndim, shape, NULL);
+	grym_input_free(in);
+	if (rc != GRYM_OK)
+		return -1;
 	if (ndim == 1) {
-		m->frames = shape[0];
+		m->v = raw;
+		m->frames = (size_t)shape[0];
 		m->dims = 1;
-		for (i = 0; i < total; i++)
-			m->v[i] = f8 ? (float)((double *)raw)[i] : ((float *)raw)[i];
-	} else {
-		/* librosa's (dims, frames); we want frames x dims */
-		m->dims = shape[0];
-		m->frames = shape[1];
-		for (i = 0; i < m->dims; i++) {
-			for (j = 0; j < m->frames; j++) {
-				size_t src = fortran ? i + j * m->dims : i * m->frames + j;
-				m->v[j * m->dims + i] = f8 ? (float)((double *)raw)[src]
-							   : ((float *)raw)[src];
-			}
-		}
+		return 0;
 	}
+	m->dims = (size_t)shape[0];
+	m->frames = (size_t)shape[1];
+	m->v = malloc((m->dims * m->frames + 1) * sizeof *m->v);
+	if (!m->v) {
+		free(raw);
+		return -1;
+	}
+	for (i = 0; i < m->dims; i++)
+		for (j = 0; j < m->frames; j++)
+			m->v[j * m->dims + i] = raw[i * m->frames + j];
 	free(raw);
 	return 0;
-fail:
-	free(raw);
-	free(m->v);
-	m->v = NULL;
-	fclose(f);
-	return -1;
 }
 
 static int fixture(const char *name, const char *feature, mat *m)
