@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "grym/catalog.h"
+#include "grym/hash.h"
 #include "grym/io.h"
 #include "grym/ml.h"
 #include "grym/npy.h"
@@ -28,6 +30,7 @@ static const grym_option opts[] = {
 	{ "group-by", 0, "FIELD", NULL, "keep items sharing FIELD (speaker...) in one fold" },
 	{ "folds-out", 0, "FILE", NULL, "write key<TAB>fold of every item to FILE" },
 	{ "seed", 0, "N", "0", "seed for folds, initialization, shuffles" },
+	{ "name", 0, "NAME", NULL, "name of the model in the catalog" },
 	{ "json", 0, NULL, NULL, "print the report as one JSON object" },
 	{ "tsv", 0, NULL, NULL, "inputs are TSV tables (header row, label column)" },
 	{ "labels", 0, "FILE", NULL, "labels of a .npy matrix, one per line" },
@@ -53,7 +56,7 @@ static const grym_option opts[] = {
 typedef struct train_opts {
 	grym_cli cli;
 	grym_ml_params p;
-	const char *type, *output, *target, *group_by, *folds_out, *labels_file, *hidden;
+	const char *type, *output, *target, *group_by, *folds_out, *labels_file, *hidden, *name;
 	long cv;
 	double holdout;
 	int json, tsv;
@@ -94,6 +97,8 @@ static int on_opt(void *ud, const char *name, const char *arg)
 		if (grym_parse_int(cli, name, arg, 0, 2147483647L, &v))
 			return -1;
 		o->seed = (uint64_t)v;
+	} else if (!strcmp(name, "name")) {
+		o->name = arg;
 	} else if (!strcmp(name, "json")) {
 		o->json = 1;
 	} else if (!strcmp(name, "tsv")) {
@@ -253,6 +258,45 @@ static int write_folds(train_opts *o, const grym_dataset *ds, const int *fold, i
 	return grym_output_commit(out, err);
 }
 
+/* Store the model file and its row in the catalog. */
+static int store_model(train_opts *o, const grym_model *m, const grym_dataset *ds,
+		       const json_t *pipeline, const json_t *metrics, const unsigned char *buf,
+		       size_t len, char id[GRYM_ID_LEN + 1], grym_error *err)
+{
+	char dir[4096];
+	int rc = grym_cli_catalog_dir(&o->cli, dir, sizeof dir, err);
+	if (rc)
+		return rc;
+	grym_catalog *cat = grym_catalog_open(dir, err);
+	if (!cat)
+		return err->code;
+	grym_model_row row = { 0 };
+	json_t *params = grym_model_params_json(m);
+	json_t *training = json_pack("{s:I,s:I,s:O,s:s?,s:s?,s:I}", "items", (json_int_t)ds->n,
+				     "dims", (json_int_t)ds->d,
+				     "pipeline", pipeline ? (json_t *)pipeline : json_null(),
+				     "target", o->target, "group_by", o->group_by,
+				     "seed", (json_int_t)o->seed);
+	row.name = (char *)o->name;
+	row.type = (char *)o->type;
+	row.params = params ? json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	row.training = training ? json_dumps(training, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	row.metrics = metrics ? json_dumps(metrics, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6)) : NULL;
+	rc = grym_store_put(grym_catalog_store(cat), buf, len, id, err);
+	if (!rc) {
+		memcpy(row.id, id, sizeof row.id);
+		memcpy(row.object, id, sizeof row.object);
+		rc = grym_catalog_put_model(cat, &row, err);
+	}
+	free(row.params);
+	free(row.training);
+	free(row.metrics);
+	json_decref(params);
+	json_decref(training);
+	grym_catalog_close(cat);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	train_opts o = { 0 };
@@ -378,6 +422,42 @@ int main(int argc, char **argv)
 		status = GRYM_EXIT_FAILED;
 		goto out;
 	}
+	/* the model file: to -o and, when a catalog is in use, into it */
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	char model_id[GRYM_ID_LEN + 1] = "";
+	int use_catalog = o.cli.catalog_dir || getenv("GRYM_CATALOG");
+	if (grym_model_save(m, &buf, &len, &err)) {
+		grym_report(&o.cli, "model", &err);
+		status = GRYM_EXIT_FAILED;
+		goto out;
+	}
+	if (o.output) {
+		grym_output *mo = grym_output_open(o.output, &err);
+		rc = mo ? GRYM_OK : err.code;
+		if (!rc && grym_output_write(mo, buf, len, &err)) {
+			grym_output_abort(mo);
+			rc = err.code;
+		} else if (!rc) {
+			rc = grym_output_commit(mo, &err);
+		}
+		if (rc) {
+			grym_report(&o.cli, o.output, &err);
+			status = GRYM_EXIT_FAILED;
+		}
+	}
+	if (status == GRYM_EXIT_OK && use_catalog) {
+		if (store_model(&o, m, ds, pipeline, metrics, buf, len, model_id, &err)) {
+			grym_report(&o.cli, "catalog", &err);
+			status = GRYM_EXIT_FAILED;
+			model_id[0] = 0;
+		} else {
+			grym_verbose(&o.cli, "model %s stored in the catalog", model_id);
+		}
+	}
+	free(buf);
+	if (!o.output && !model_id[0])
+		grym_verbose(&o.cli, "no -o FILE and no catalog: the model is not saved");
 	if (o.json) {
 		json_t *rep = metrics ? json_deep_copy(metrics) : json_object();
 		json_object_set_new(rep, "model", json_string(o.type));
@@ -392,6 +472,8 @@ int main(int argc, char **argv)
 		}
 		if (o.output)
 			json_object_set_new(rep, "output", json_string(o.output));
+		if (model_id[0])
+			json_object_set_new(rep, "model_id", json_string(model_id));
 		char *s = json_dumps(rep, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
 		printf("%s\n", s ? s : "{}");
 		free(s);
@@ -400,27 +482,8 @@ int main(int argc, char **argv)
 		printf("%s: %zu items, %zu dims, %zu %s (not evaluated: use --cv or --holdout)\n", o.type,
 		       ds->n, ds->d, grym_model_nclasses(m), sup ? "classes" : "clusters");
 	}
-	if (o.output) {
-		unsigned char *buf = NULL;
-		size_t len = 0;
-		grym_output *out = NULL;
-		rc = grym_model_save(m, &buf, &len, &err);
-		if (!rc && !(out = grym_output_open(o.output, &err)))
-			rc = err.code;
-		if (!rc && grym_output_write(out, buf, len, &err)) {
-			grym_output_abort(out);
-			rc = err.code;
-		} else if (!rc) {
-			rc = grym_output_commit(out, &err);
-		}
-		if (rc) {
-			grym_report(&o.cli, o.output, &err);
-			status = GRYM_EXIT_FAILED;
-		}
-		free(buf);
-	} else {
-		grym_verbose(&o.cli, "no -o FILE: the model is not saved");
-	}
+	if (!o.json && model_id[0])
+		printf("model %s\n", model_id);
 	if (fflush(stdout) != 0) {
 		grym_msg(&o.cli, "stdout: write error");
 		status = GRYM_EXIT_FAILED;
