@@ -55,8 +55,9 @@ CLIA  = $(B)/lib/libgrymcli.a
 
 .PHONY: all check check-deps demo bench fuzz install uninstall clean distclean lint-man tests
 .DELETE_ON_ERROR:
+.SECONDARY:
 
-all: config.mk $(LIBA) $(LIBSO) $(B)/grym.pc $(PROGS) $(UNITS)
+all: config.mk $(LIBA) $(LIBSO) $(CLIA) $(B)/grym.pc $(PROGS) $(UNITS)
 
 config.mk:
 	@[ -f config.mk ] || ./configure

@@ -16,6 +16,7 @@
 #ifndef GRYM_CLI_H
 #define GRYM_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "grym/error.h"
 

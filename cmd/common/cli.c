@@ -1,0 +1,385 @@
+/*
+ * cli.c — option parsing, messages, lists and progress shared by every grym
+ * program (see cli.h). This is the tool side: printing and exiting are
+ * allowed here and nowhere in lib/.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Ids for the common options, above any character value. */
+enum {
+	OPT_HELP = 0x1000,
+	OPT_VERSION,
+	OPT_CATALOG,
+	OPT_QUIET,
+	OPT_VERBOSE,
+	OPT_NULL,
+	OPT_PROGRAM = 0x2000 /* + index into cli->opts */
+};
+
+void grym_cli_init(grym_cli *cli, const char *prog, const char *usage,
+		   const char *summary, const grym_option *opts)
+{
+	memset(cli, 0, sizeof *cli);
+	cli->prog = prog;
+	cli->usage = usage;
+	cli->summary = summary;
+	cli->opts = opts;
+	cli->stderr_tty = isatty(STDERR_FILENO);
+	/* Numbers are read and printed the same everywhere. */
+	setlocale(LC_ALL, "C");
+	/* A closed pipe downstream (| head) ends the program quietly, as for
+	 * every Unix filter. */
+	signal(SIGPIPE, SIG_DFL);
+}
+
+static void print_option(FILE *f, const grym_option *o)
+{
+	char left[96];
+	int n = 0;
+
+	if (o->short_name)
+		n = snprintf(left, sizeof left, "  -%c, --%s", o->short_name, o->name);
+	else
+		n = snprintf(left, sizeof left, "      --%s", o->name);
+	if (o->arg && n > 0 && (size_t)n < sizeof left)
+		snprintf(left + n, sizeof left - (size_t)n, " %s", o->arg);
+	if (strlen(left) < 26)
+		fprintf(f, "%-26s %s", left, o->help ? o->help : "");
+	else
+		fprintf(f, "%s\n%-26s %s", left, "", o->help ? o->help : "");
+	if (o->def)
+		fprintf(f, " (default: %s)", o->def);
+	fputc('\n', f);
+}
+
+static const grym_option common_opts[] = {
+	{ "catalog", 0, "DIR", "$GRYM_CATALOG or ~/.local/share/grym", "catalog directory" },
+	{ "null", '0', NULL, NULL, "lists of paths are NUL-separated" },
+	{ "quiet", 'q', NULL, NULL, "print no summaries or progress, only errors" },
+	{ "verbose", 'v', NULL, NULL, "say more about each step (repeatable)" },
+	{ "help", 0, NULL, NULL, "show this help and exit" },
+	{ "version", 0, NULL, NULL, "show the version and exit" },
+	{ 0 }
+};
+
+void grym_cli_help(const grym_cli *cli)
+{
+	printf("Usage: %s %s\n", cli->prog, cli->usage ? cli->usage : "[OPTION]...");
+	if (cli->summary)
+		printf("%s\n", cli->summary);
+	printf("\nOptions:\n");
+	for (const grym_option *o = cli->opts; o && o->name; o++)
+		print_option(stdout, o);
+	printf("\nCommon options:\n");
+	for (const grym_option *o = common_opts; o->name; o++)
+		print_option(stdout, o);
+	printf("\nExit status: 0 success, 1 some inputs failed, 2 usage error.\n");
+	printf("See %s(1) and grym(7).\n", cli->prog);
+}
+
+int grym_cli_parse(grym_cli *cli, int argc, char **argv, grym_cli_option_fn cb, void *ud)
+{
+	size_t nprog = 0, i, k = 0;
+	struct option *lopts;
+	char shorts[256];
+	size_t ns = 0;
+	int c;
+
+	for (const grym_option *o = cli->opts; o && o->name; o++)
+		nprog++;
+	lopts = calloc(nprog + 8, sizeof *lopts);
+	if (!lopts) {
+		grym_msg(cli, "out of memory");
+		exit(GRYM_EXIT_FAILED);
+	}
+	shorts[ns++] = '+'; /* stop at the first operand: subcommands keep their own options */
+	shorts[ns++] = ':'; /* report a missing argument as ':' */
+	for (i = 0; i < nprog; i++) {
+		const grym_option *o = &cli->opts[i];
+		lopts[k].name = o->name;
+		lopts[k].has_arg = o->arg ? required_argument : no_argument;
+		lopts[k].val = OPT_PROGRAM + (int)i;
+		k++;
+		if (o->short_name && ns + 3 < sizeof shorts) {
+			shorts[ns++] = (char)o->short_name;
+			if (o->arg)
+				shorts[ns++] = ':';
+		}
+	}
+	lopts[k++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
+	lopts[k++] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
+	lopts[k++] = (struct option){ "catalog", required_argument, NULL, OPT_CATALOG };
+	lopts[k++] = (struct option){ "quiet", no_argument, NULL, OPT_QUIET };
+	lopts[k++] = (struct option){ "verbose", no_argument, NULL, OPT_VERBOSE };
+	lopts[k++] = (struct option){ "null", no_argument, NULL, OPT_NULL };
+	lopts[k] = (struct option){ 0 };
+	/* Programs may claim -q, -v or -0 themselves; add them only if free. */
+	if (!memchr(shorts, 'q', ns)) shorts[ns++] = 'q';
+	if (!memchr(shorts, 'v', ns)) shorts[ns++] = 'v';
+	if (!memchr(shorts, '0', ns)) shorts[ns++] = '0';
+	shorts[ns] = '\0';
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
+		const grym_option *o = NULL;
+		if (c >= OPT_PROGRAM) {
+			o = &cli->opts[c - OPT_PROGRAM];
+		} else if (c > 0 && c < 256 && c != '?' && c != ':') {
+			for (i = 0; i < nprog; i++)
+				if (cli->opts[i].short_name == c)
+					o = &cli->opts[i];
+		}
+		if (o) {
+			if (cb(ud, o->name, optarg) != 0) {
+				free(lopts);
+				fprintf(stderr, "Try '%s --help' for more information.\n", cli->prog);
+				exit(GRYM_EXIT_USAGE);
+			}
+			continue;
+		}
+		switch (c) {
+		case OPT_HELP:
+			grym_cli_help(cli);
+			free(lopts);
+			exit(GRYM_EXIT_OK);
+		case OPT_VERSION:
+			printf("%s %s\n", cli->prog, GRYM_VERSION);
+			free(lopts);
+			exit(GRYM_EXIT_OK);
+		case OPT_CATALOG: cli->catalog_dir = optarg; break;
+		case 'q': case OPT_QUIET: cli->quiet = 1; break;
+		case 'v': case OPT_VERBOSE: cli->verbose++; break;
+		case '0': case OPT_NULL: cli->null_sep = 1; break;
+		case ':':
+			free(lopts);
+			grym_usage_error(cli, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			free(lopts);
+			if (optopt && optopt < 256)
+				grym_usage_error(cli, "unknown option '-%c'", optopt);
+			grym_usage_error(cli, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	free(lopts);
+	return optind;
+}
+
+static void vmsg(const grym_cli *cli, const char *fmt, va_list ap)
+{
+	char buf[4096];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	/* One write per line so messages of parallel workers do not interleave. */
+	fprintf(stderr, "%s: %s\n", cli->prog, buf);
+}
+
+void grym_msg(const grym_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(cli, fmt, ap);
+	va_end(ap);
+}
+
+void grym_verbose(const grym_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+	if (cli->verbose <= 0)
+		return;
+	va_start(ap, fmt);
+	vmsg(cli, fmt, ap);
+	va_end(ap);
+}
+
+void grym_info(const grym_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+	if (cli->quiet)
+		return;
+	va_start(ap, fmt);
+	vmsg(cli, fmt, ap);
+	va_end(ap);
+}
+
+void grym_report(const grym_cli *cli, const char *input, const grym_error *err)
+{
+	const char *msg = err && err->msg[0] ? err->msg : grym_status_str(err ? err->code : GRYM_ERR_INTERNAL);
+	if (input)
+		grym_msg(cli, "%s: %s", input, msg);
+	else
+		grym_msg(cli, "%s", msg);
+}
+
+void grym_usage_error(const grym_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(cli, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help' for more information.\n", cli->prog);
+	exit(GRYM_EXIT_USAGE);
+}
+
+int grym_parse_double(const grym_cli *cli, const char *name, const char *s,
+		      double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = s ? strtod(s, &end) : 0;
+	if (!s || !*s || *end || errno || isnan(v)) {
+		grym_msg(cli, "--%s: '%s' is not a number", name, s ? s : "");
+		return -1;
+	}
+	if (v < lo || v > hi) {
+		grym_msg(cli, "--%s: %s is out of range (%g to %g)", name, s, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int grym_parse_int(const grym_cli *cli, const char *name, const char *s,
+		   long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = s ? strtol(s, &end, 10) : 0;
+	if (!s || !*s || *end || errno) {
+		grym_msg(cli, "--%s: '%s' is not a whole number", name, s ? s : "");
+		return -1;
+	}
+	if (v < lo || v > hi) {
+		grym_msg(cli, "--%s: %s is out of range (%ld to %ld)", name, s, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int grym_cli_read_list(const grym_cli *cli, const char *path, grym_cli_list_fn cb, void *ud)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int sep = cli->null_sep ? '\0' : '\n';
+	int rc = 0;
+
+	if (!path || strcmp(path, "-") == 0) {
+		f = stdin;
+	} else if (!(f = fopen(path, "r"))) {
+		grym_msg(cli, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = getdelim(&line, &cap, sep, f)) > 0) {
+		if (line[n - 1] == sep)
+			line[--n] = '\0';
+		if (n > 0 && line[n - 1] == '\r' && !cli->null_sep)
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		if (cb(ud, line) != 0) {
+			rc = -1;
+			break;
+		}
+	}
+	if (ferror(f)) {
+		grym_msg(cli, "%s: %s", path ? path : "-", strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+struct grym_progress {
+	const grym_cli *cli;
+	char label[64];
+	uint64_t total, done;
+	struct timespec start, last;
+	int shown;
+};
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+grym_progress *grym_progress_new(const grym_cli *cli, const char *label, uint64_t total)
+{
+	grym_progress *p;
+	if (!cli->stderr_tty || cli->quiet)
+		return NULL; /* progress is for eyes, never for logs */
+	p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->cli = cli;
+	snprintf(p->label, sizeof p->label, "%s", label ? label : cli->prog);
+	p->total = total;
+	clock_gettime(CLOCK_MONOTONIC, &p->start);
+	p->last = p->start;
+	return p;
+}
+
+static void progress_draw(grym_progress *p, const struct timespec *now)
+{
+	double t = since(&p->start, now);
+	double rate = t > 0 ? (double)p->done / t : 0;
+	if (p->total) {
+		double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
+		int width = 24, fill = (int)((double)width * (double)p->done / (double)p->total);
+		char bar[32];
+		for (int i = 0; i < width; i++)
+			bar[i] = i < fill ? '#' : '.';
+		bar[width] = '\0';
+		fprintf(stderr, "\r%s [%s] %llu/%llu  %.1f/s  ETA %02d:%02d ", p->label, bar,
+			(unsigned long long)p->done, (unsigned long long)p->total, rate,
+			(int)(eta / 60), (int)eta % 60);
+	} else {
+		fprintf(stderr, "\r%s %llu  %.1f/s ", p->label, (unsigned long long)p->done, rate);
+	}
+	p->shown = 1;
+}
+
+void grym_progress_update(grym_progress *p, uint64_t done)
+{
+	struct timespec now;
+	if (!p)
+		return;
+	p->done = done;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (since(&p->last, &now) < 0.2 && done != p->total)
+		return; /* at most five redraws a second */
+	p->last = now;
+	progress_draw(p, &now);
+}
+
+void grym_progress_finish(grym_progress *p)
+{
+	struct timespec now;
+	if (!p)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (p->shown) {
+		progress_draw(p, &now);
+		fputc('\n', stderr);
+	}
+	free(p);
+}

@@ -1,0 +1,534 @@
+/*
+ * normalize.c — the grym-normalize stage as a library call (grym/dsp.h).
+ *
+ * A processing chain turns a decoded file into the signal to normalize:
+ *   decode -> channel mix -> resample (soxr) -> DC blocker -> high/low-pass
+ * Two-pass modes run the chain twice over the same path: pass 1 measures
+ * (loudness meter with true peak, the trim points, the sums for RMS over
+ * the trimmed range), the gain is chosen, pass 2 trims, applies gain and
+ * fades, limits if asked and encodes. Nothing but blocks of 4096 frames is
+ * ever in memory, so hours of audio cost the same as seconds. A pipe is
+ * spooled to a temporary file first (grym_spool) — as its original
+ * encoded bytes, which are smaller than float32 and let FFmpeg seek.
+ *
+ * True-peak ceiling: when the gain would push the measured true peak over
+ * the ceiling, the gain is lowered to fit, or with `limit` the limiter
+ * holds the ceiling instead; the report says which.
+ */
+#include "grym/dsp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BLOCK 4096
+
+void grym_normalize_opts_init(grym_normalize_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->mode = GRYM_GAIN_LUFS;
+	o->target = -23.0;
+	o->true_peak = -1.0;
+	o->trim_db = NAN;
+	o->order = 2;
+	o->type = GRYM_FILE_WAV;
+	o->silence = GRYM_SILENCE_PASS;
+}
+
+int grym_normalize_opts_check(const grym_normalize_opts *o, grym_error *err)
+{
+	if (!isfinite(o->target) || o->target < -150 || o->target > 150)
+		return grym_error_set(err, GRYM_ERR_INVALID, "target %g out of range", o->target);
+	if (!isnan(o->true_peak) && !(o->true_peak <= 0.0 && o->true_peak >= -60.0))
+		return grym_error_set(err, GRYM_ERR_INVALID,
+				      "--true-peak %g: must be between -60 and 0 dBTP", o->true_peak);
+	if (o->rate != 0 && (o->rate < GRYM_LOUDNESS_RATE_MIN || o->rate > GRYM_LOUDNESS_RATE_MAX))
+		return grym_error_set(err, GRYM_ERR_INVALID, "--rate %d: must be %d..%d Hz",
+				      o->rate, GRYM_LOUDNESS_RATE_MIN, GRYM_LOUDNESS_RATE_MAX);
+	if (o->channels < 0 || o->channels > 64)
+		return grym_error_set(err, GRYM_ERR_INVALID, "--channels %d: must be 1..64", o->channels);
+	if (o->highpass < 0 || o->lowpass < 0)
+		return grym_error_set(err, GRYM_ERR_INVALID, "filter frequencies must be positive");
+	if (o->order < 1 || o->order > 2 * GRYM_FILTER_SECTIONS_MAX - 1)
+		return grym_error_set(err, GRYM_ERR_INVALID, "--order %d: must be 1..%d",
+				      o->order, 2 * GRYM_FILTER_SECTIONS_MAX - 1);
+	if (!(o->fade_in >= 0) || !(o->fade_out >= 0) || o->fade_in > 86400 || o->fade_out > 86400)
+		return grym_error_set(err, GRYM_ERR_INVALID, "fade lengths must be 0..86400 s");
+	if (!isnan(o->trim_db) && !(o->trim_db <= 0 && o->trim_db >= -200))
+		return grym_error_set(err, GRYM_ERR_INVALID,
+				      "--trim-silence %g: must be between -200 and 0 dBFS", o->trim_db);
+	if (o->bits != 0 && o->bits != 16 && o->bits != 24 && o->bits != 32)
+		return grym_error_set(err, GRYM_ERR_INVALID, "--bits %d: must be 16, 24 or 32f", o->bits);
+	return GRYM_OK;
+}
+
+int grym_normalize_two_pass(const grym_normalize_opts *o)
+{
+	return o->mode != GRYM_GAIN_FIXED || !isnan(o->trim_db) || o->fade_out > 0;
+}
+
+/* ---- the processing chain ---- */
+
+typedef struct chain {
+	grym_decoder *dec;
+	int in_ch, ch, in_rate, rate;
+	grym_resampler *rs;
+	grym_dc_blocker *dc;
+	grym_filter *hp, *lp;
+	float *dbuf;            /* decoded: BLOCK * in_ch */
+	float *mbuf;            /* mixed: BLOCK * max(in_ch, ch) */
+	float *rbuf;            /* resampled */
+	int64_t rcap;
+	int eof, flushed;
+	int in_bits;
+} chain;
+
+static void chain_close(chain *c)
+{
+	grym_decoder_close(c->dec);
+	grym_resampler_free(c->rs);
+	grym_dc_blocker_free(c->dc);
+	grym_filter_free(c->hp);
+	grym_filter_free(c->lp);
+	free(c->dbuf);
+	free(c->mbuf);
+	free(c->rbuf);
+	memset(c, 0, sizeof *c);
+}
+
+static int chain_open(chain *c, const char *path, const grym_normalize_opts *o,
+		      grym_error *err)
+{
+	const grym_audio_info *info;
+
+	memset(c, 0, sizeof *c);
+	c->dec = grym_decoder_open(path, NULL, err);
+	if (!c->dec)
+		return err ? err->code : GRYM_ERR_FORMAT;
+	info = grym_decoder_info(c->dec);
+	c->in_bits = info->bits;
+	c->in_ch = grym_decoder_channels(c->dec);
+	c->in_rate = grym_decoder_rate(c->dec);
+	c->ch = o && o->channels > 0 ? o->channels : c->in_ch;
+	c->rate = o && o->rate > 0 ? o->rate : c->in_rate;
+	if (c->in_rate < GRYM_LOUDNESS_RATE_MIN || c->in_rate > GRYM_LOUDNESS_RATE_MAX) {
+		grym_error_set(err, GRYM_ERR_UNSUPPORTED, "sample rate %d Hz not supported (%d..%d Hz)",
+			       c->in_rate, GRYM_LOUDNESS_RATE_MIN, GRYM_LOUDNESS_RATE_MAX);
+		goto fail;
+	}
+	if (c->in_ch < 1 || c->in_ch > GRYM_LOUDNESS_CHANNELS_MAX) {
+		grym_error_set(err, GRYM_ERR_UNSUPPORTED, "%d channels not supported (1..%d)",
+			       c->in_ch, GRYM_LOUDNESS_CHANNELS_MAX);
+		goto fail;
+	}
+	if (grym_mix_supported(c->in_ch, c->ch, err) != GRYM_OK)
+		goto fail;
+	c->dbuf = malloc(sizeof(float) * BLOCK * (size_t)c->in_ch);
+	c->mbuf = malloc(sizeof(float) * BLOCK * (size_t)(c->in_ch > c->ch ? c->in_ch : c->ch));
+	if (!c->dbuf || !c->mbuf)
+		goto nomem;
+	if (c->rate != c->in_rate) {
+		c->rs = grym_resampler_new(c->in_rate, c->rate, c->ch, err);
+		if (!c->rs)
+			goto fail;
+		c->rcap = grym_resampler_out_max(c->rs, BLOCK) + BLOCK;
+		c->rbuf = malloc(sizeof(float) * (size_t)(c->rcap * c->ch));
+		if (!c->rbuf)
+			goto nomem;
+	}
+	if (o && o->dc && !(c->dc = grym_dc_blocker_new(c->rate, 5.0, c->ch, err)))
+		goto fail;
+	if (o && o->highpass > 0 &&
+	    !(c->hp = grym_filter_new_butterworth(GRYM_BIQUAD_HIGHPASS, o->order, c->rate,
+						  o->highpass, c->ch, err))) {
+		grym_error_prefix(err, "--highpass");
+		goto fail;
+	}
+	if (o && o->lowpass > 0 &&
+	    !(c->lp = grym_filter_new_butterworth(GRYM_BIQUAD_LOWPASS, o->order, c->rate,
+						  o->lowpass, c->ch, err))) {
+		grym_error_prefix(err, "--lowpass");
+		goto fail;
+	}
+	return GRYM_OK;
+nomem:
+	grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+fail:
+	chain_close(c);
+	return err ? err->code : GRYM_ERR_INVALID;
+}
+
+/* Next block of processed frames: *out points into the chain's buffers.
+ * Returns frames (0 at the end) or a negative status. */
+static int64_t chain_read(chain *c, float **out, grym_error *err)
+{
+	for (;;) {
+		int64_t n = 0;
+		float *p;
+
+		if (c->flushed)
+			return 0;
+		if (!c->eof) {
+			n = grym_decoder_read(c->dec, c->dbuf, BLOCK, err);
+			if (n < 0)
+				return n;
+			if (n == 0)
+				c->eof = 1;
+		}
+		if (n > 0) {
+			grym_mix(c->dbuf, c->in_ch, c->mbuf, c->ch, n);
+			p = c->mbuf;
+			if (c->rs) {
+				n = grym_resampler_process(c->rs, p, n, c->rbuf, c->rcap, err);
+				if (n < 0)
+					return n;
+				p = c->rbuf;
+			}
+		} else {
+			/* End of input: drain the resampler once. */
+			c->flushed = 1;
+			if (!c->rs)
+				return 0;
+			n = grym_resampler_flush(c->rs, c->rbuf, c->rcap, err);
+			if (n <= 0)
+				return n;
+			p = c->rbuf;
+		}
+		if (n == 0)
+			continue;
+		for (int64_t i = 0; i < n * c->ch; i++) {
+			if (!isfinite(p[i]))
+				return grym_error_set(err, GRYM_ERR_FORMAT,
+						      "non-finite sample (NaN or Inf) in the input");
+		}
+		if (c->dc)
+			grym_dc_blocker_process(c->dc, p, n);
+		if (c->hp)
+			grym_filter_process(c->hp, p, n);
+		if (c->lp)
+			grym_filter_process(c->lp, p, n);
+		*out = p;
+		return n;
+	}
+}
+
+/* ---- measuring ---- */
+
+typedef struct pass1 {
+	grym_loudness_result r;
+	int64_t frames;
+	int64_t first, last;    /* trim range (last inclusive), -1: none above */
+	double sumsq_before_first, sumsq_through_last, sumsq;
+	int rate, ch, in_bits;
+} pass1;
+
+static int run_pass1(const char *path, const grym_normalize_opts *o, pass1 *p,
+		     grym_error *err)
+{
+	chain c;
+	grym_loudness *m;
+	int rc;
+	float thr = o && !isnan(o->trim_db) ? (float)pow(10.0, o->trim_db / 20.0) : 0.0f;
+
+	memset(p, 0, sizeof *p);
+	p->first = p->last = -1;
+	if ((rc = chain_open(&c, path, o, err)) != GRYM_OK)
+		return rc;
+	p->rate = c.rate;
+	p->ch = c.ch;
+	p->in_bits = c.in_bits;
+	m = grym_loudness_new(c.rate, c.ch, GRYM_LOUDNESS_TRUE_PEAK, err);
+	if (!m) {
+		chain_close(&c);
+		return err ? err->code : GRYM_ERR_NOMEM;
+	}
+	for (;;) {
+		float *buf;
+		int64_t n = chain_read(&c, &buf, err);
+		if (n < 0) {
+			rc = (int)n;
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((rc = grym_loudness_add_frames(m, buf, n, err)) != GRYM_OK)
+			break;
+		/* Trim points and the running sum of squares at them. */
+		int64_t f = grym_dsp_first_above(buf, n, c.ch, thr);
+		if (f >= 0) {
+			int64_t l = grym_dsp_last_above(buf, n, c.ch, thr);
+			double s = p->sumsq;
+			for (int64_t i = 0; i < (l + 1) * c.ch; i++) {
+				if (i == f * c.ch && p->first < 0) {
+					p->first = p->frames + f;
+					p->sumsq_before_first = s;
+				}
+				s += (double)buf[i] * buf[i];
+			}
+			p->last = p->frames + l;
+			p->sumsq_through_last = s;
+			for (int64_t i = (l + 1) * c.ch; i < n * c.ch; i++)
+				s += (double)buf[i] * buf[i];
+			p->sumsq = s;
+		} else {
+			for (int64_t i = 0; i < n * c.ch; i++)
+				p->sumsq += (double)buf[i] * buf[i];
+		}
+		p->frames += n;
+		rc = GRYM_OK;
+	}
+	if (rc == GRYM_OK)
+		grym_loudness_get(m, &p->r);
+	grym_loudness_free(m);
+	chain_close(&c);
+	return rc;
+}
+
+int grym_normalize_measure(const char *path, const grym_normalize_opts *o,
+			   grym_loudness_result *r, grym_error *err)
+{
+	pass1 p;
+	int rc = run_pass1(path, o, &p, err);
+	if (rc == GRYM_OK)
+		*r = p.r;
+	return rc;
+}
+
+/* ---- normalizing ---- */
+
+static grym_sample_format out_format(const grym_normalize_opts *o, int in_bits)
+{
+	int bits = o->bits;
+	if (bits == 0)
+		bits = in_bits == 16 || in_bits == 24 ? in_bits : 32;
+	return bits == 16 ? GRYM_SAMPLE_S16 : bits == 24 ? GRYM_SAMPLE_S24 : GRYM_SAMPLE_F32;
+}
+
+/* Choose the gain from the measurement; sets rep fields. */
+static int choose_gain(const grym_normalize_opts *o, const pass1 *p, int trim,
+		       grym_normalize_report *rep, grym_error *err)
+{
+	const grym_loudness_result *r = &p->r;
+	double level = NAN;
+
+	switch (o->mode) {
+	case GRYM_GAIN_LUFS:
+		level = r->integrated_lufs;
+		break;
+	case GRYM_GAIN_PEAK:
+		level = isfinite(r->sample_peak_dbfs) ? r->sample_peak_dbfs : NAN;
+		break;
+	case GRYM_GAIN_RMS:
+		if (trim && p->first >= 0) {
+			double n = (double)(p->last - p->first + 1) * p->ch;
+			double s = p->sumsq_through_last - p->sumsq_before_first;
+			level = s > 0 ? 10.0 * log10(s / n) : NAN;
+		} else {
+			level = isfinite(r->rms_dbfs) ? r->rms_dbfs : NAN;
+		}
+		break;
+	case GRYM_GAIN_FIXED:
+		level = 0.0;
+		break;
+	}
+	if (isnan(level)) {
+		rep->silent = 1;
+		if (o->silence == GRYM_SILENCE_FAIL)
+			return grym_error_set(err, GRYM_ERR_FORMAT, "%s undefined (silence%s)",
+					      o->mode == GRYM_GAIN_LUFS ? "loudness" : "level",
+					      o->mode == GRYM_GAIN_LUFS ? " or shorter than 0.4 s" : "");
+		if (o->silence == GRYM_SILENCE_SKIP) {
+			rep->skipped = 1;
+			return GRYM_OK;
+		}
+		rep->wanted_gain_db = rep->gain_db = 0.0;
+		return GRYM_OK;
+	}
+	rep->wanted_gain_db = o->mode == GRYM_GAIN_FIXED ? o->target : o->target - level;
+	rep->gain_db = rep->wanted_gain_db;
+	if (!isnan(o->true_peak) && isfinite(r->true_peak_dbtp) &&
+	    r->true_peak_dbtp + rep->gain_db > o->true_peak + 1e-9) {
+		if (o->limit) {
+			rep->limited = 1;
+		} else {
+			rep->gain_db = o->true_peak - r->true_peak_dbtp;
+			rep->gain_lowered = 1;
+		}
+	}
+	return GRYM_OK;
+}
+
+int grym_normalize_file(const char *path, const grym_normalize_opts *o,
+			grym_output *out, grym_normalize_report *rep, grym_error *err)
+{
+	pass1 p;
+	chain c;
+	grym_encoder *enc = NULL;
+	grym_limiter *lim = NULL;
+	float *lbuf = NULL;
+	int rc, trim = !isnan(o->trim_db);
+	int64_t pos = 0, start, end, total, done = 0;
+	int64_t fade_in, fade_out;
+	double gain;
+
+	memset(rep, 0, sizeof *rep);
+	memset(&c, 0, sizeof c);
+	if ((rc = grym_normalize_opts_check(o, err)) != GRYM_OK)
+		return rc;
+	if ((rc = run_pass1(path, o, &p, err)) != GRYM_OK)
+		return rc;
+	rep->in = p.r;
+	rep->rate = p.rate;
+	rep->channels = p.ch;
+	rep->format = out_format(o, p.in_bits);
+	if ((rc = choose_gain(o, &p, trim, rep, err)) != GRYM_OK)
+		return rc;
+	if (rep->skipped)
+		return GRYM_OK;
+	/* The frames kept: [start, end). Silence passed through is not trimmed. */
+	start = 0;
+	end = p.frames;
+	if (trim && !rep->silent) {
+		if (p.first < 0) {
+			start = end = 0;
+		} else {
+			start = p.first;
+			end = p.last + 1;
+		}
+	}
+	rep->trimmed_start = start;
+	rep->trimmed_end = p.frames - end;
+	total = end - start;
+	fade_in = (int64_t)llround(o->fade_in * p.rate);
+	fade_out = (int64_t)llround(o->fade_out * p.rate);
+	if (fade_in > total)
+		fade_in = total;
+	if (fade_out > total)
+		fade_out = total;
+	gain = grym_db_to_gain(rep->gain_db);
+
+	if ((rc = chain_open(&c, path, o, err)) != GRYM_OK)
+		return rc;
+	enc = grym_encoder_open(out, o->type, rep->format, p.rate, p.ch,
+				rep->format == GRYM_SAMPLE_S16 ? GRYM_ENCODE_DITHER : 0, o->seed, err);
+	if (!enc) {
+		rc = err ? err->code : GRYM_ERR_IO;
+		goto done;
+	}
+	if (rep->limited) {
+		lim = grym_limiter_new(p.rate, p.ch, o->true_peak, 5.0, 100.0, err);
+		if (!lim) {
+			rc = err ? err->code : GRYM_ERR_NOMEM;
+			goto done;
+		}
+		lbuf = malloc(sizeof(float) * (size_t)(BLOCK + 16384) * p.ch);
+		if (!lbuf) {
+			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			goto done;
+		}
+	}
+	for (;;) {
+		float *buf;
+		int64_t n = chain_read(&c, &buf, err), a, b;
+		if (n < 0) {
+			rc = (int)n;
+			goto done;
+		}
+		if (n == 0)
+			break;
+		/* Keep the part of [pos, pos+n) inside [start, end). */
+		a = start > pos ? start - pos : 0;
+		b = end < pos + n ? end - pos : n;
+		pos += n;
+		if (b <= a)
+			continue;
+		buf += a * p.ch;
+		n = b - a;
+		if (gain != 1.0)
+			grym_dsp_gain(buf, n, p.ch, gain);
+		if (fade_in > 0)
+			grym_dsp_fade_in(buf, n, p.ch, done, fade_in);
+		if (fade_out > 0)
+			grym_dsp_fade_out(buf, n, p.ch, done, fade_out, total);
+		done += n;
+		if (lim) {
+			/* Blocks from the chain are at most rcap frames; limit in
+			 * pieces that fit lbuf. */
+			for (int64_t q = 0; q < n; q += BLOCK) {
+				int64_t k = n - q < BLOCK ? n - q : BLOCK;
+				int64_t w = grym_limiter_process(lim, buf + q * p.ch, k, lbuf);
+				if ((rc = grym_encoder_write(enc, lbuf, w, err)) != GRYM_OK)
+					goto done;
+				rep->frames_out += w;
+			}
+		} else {
+			if ((rc = grym_encoder_write(enc, buf, n, err)) != GRYM_OK)
+				goto done;
+			rep->frames_out += n;
+		}
+	}
+	if (lim) {
+		int64_t w = grym_limiter_flush(lim, lbuf);
+		if ((rc = grym_encoder_write(enc, lbuf, w, err)) != GRYM_OK)
+			goto done;
+		rep->frames_out += w;
+		rep->limiter_db = grym_limiter_max_reduction_db(lim);
+	}
+	rc = GRYM_OK;
+done:
+	if (enc) {
+		grym_error cerr;
+		int crc = grym_encoder_close(enc, &cerr);
+		if (rc == GRYM_OK && crc != GRYM_OK) {
+			rc = crc;
+			if (err)
+				*err = cerr;
+		}
+	}
+	grym_limiter_free(lim);
+	free(lbuf);
+	chain_close(&c);
+	return rc;
+}
+
+int grym_spool(grym_input *in, const char *tmpdir, char *path, size_t len,
+	       grym_error *err)
+{
+	char buf[65536];
+	int fd;
+
+	if (!tmpdir || !*tmpdir)
+		tmpdir = getenv("TMPDIR");
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	if ((size_t)snprintf(path, len, "%s/grym-spool.XXXXXX", tmpdir) >= len)
+		return grym_error_set(err, GRYM_ERR_INVALID, "temporary directory name too long");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return grym_error_set(err, GRYM_ERR_IO, "cannot create a temporary file in %s: %s",
+				      tmpdir, strerror(errno));
+	for (;;) {
+		ssize_t n = grym_input_read(in, buf, sizeof buf, err);
+		if (n < 0) {
+			close(fd);
+			unlink(path);
+			return (int)n;
+		}
+		if (n == 0)
+			break;
+		if (grym_write_all(fd, buf, (size_t)n, err) != GRYM_OK) {
+			close(fd);
+			unlink(path);
+			return grym_error_prefix(err, "spooling to %s", tmpdir);
+		}
+	}
+	if (close(fd) != 0) {
+		unlink(path);
+		return grym_error_set(err, GRYM_ERR_IO, "spooling to %s: %s", tmpdir, strerror(errno));
+	}
+	return GRYM_OK;
+}

@@ -1,0 +1,440 @@
+/*
+ * store_dir.c — the object store's directory backend.
+ *
+ * Layout under the store directory:
+ *     objects/ab/abcdef...   one file per object, named by its SHA-256
+ *     tmp/PID-RANDOM.tmp     objects being written
+ * A write goes to a fresh temporary (O_EXCL), is fsynced, renamed under
+ * its real name and the fan-out directory fsynced, so after a crash a real
+ * name holds either nothing or the complete object; a killed writer leaves
+ * only a stray temporary, which grym_store_clean_tmp removes.
+ *
+ * An object already present under its name is kept (its mtime refreshed,
+ * so gc's grace period covers a row about to reference it) unless its size
+ * differs from the new bytes', in which case the damaged copy is replaced.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store_backend.h"
+
+#define WBUF_SIZE (1 << 16)
+
+typedef struct dir_store {
+	char *root;             /* the store directory */
+	char *objects;          /* root/objects */
+	char *tmp;              /* root/tmp */
+} dir_store;
+
+typedef struct dir_pending {
+	dir_store *ds;
+	int fd;
+	char tmp_path[PATH_MAX];
+	size_t buffered;
+	unsigned char buf[WBUF_SIZE];
+} dir_pending;
+
+static char *join(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *s = malloc(n);
+	if (s)
+		snprintf(s, n, "%s/%s", a, b);
+	return s;
+}
+
+static int mkdir_p(const char *path, grym_error *err)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof buf)
+		return grym_error_set(err, GRYM_ERR_INVALID, "bad directory name '%s'", path);
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+				return grym_error_set(err, GRYM_ERR_IO, "%s: %s", buf, strerror(errno));
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return GRYM_OK;
+}
+
+static int fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static void object_path(const dir_store *ds, const char *id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%.2s/%s", ds->objects, id, id);
+}
+
+static void dir_close(void *be)
+{
+	dir_store *ds = be;
+	if (!ds)
+		return;
+	free(ds->root);
+	free(ds->objects);
+	free(ds->tmp);
+	free(ds);
+}
+
+void *grym_store_dir_backend_open(const char *dir, grym_error *err)
+{
+	dir_store *ds = calloc(1, sizeof *ds);
+	if (!ds)
+		goto nomem;
+	ds->root = strdup(dir);
+	ds->objects = join(dir, "objects");
+	ds->tmp = join(dir, "tmp");
+	if (!ds->root || !ds->objects || !ds->tmp)
+		goto nomem;
+	if (strlen(ds->objects) + 2 * GRYM_ID_LEN >= PATH_MAX) {
+		grym_error_set(err, GRYM_ERR_INVALID, "%s: path too long", dir);
+		dir_close(ds);
+		return NULL;
+	}
+	if (mkdir_p(ds->objects, err) != GRYM_OK || mkdir_p(ds->tmp, err) != GRYM_OK) {
+		dir_close(ds);
+		return NULL;
+	}
+	return ds;
+nomem:
+	dir_close(ds);
+	grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	return NULL;
+}
+
+static const char *dir_location(const void *be)
+{
+	return ((const dir_store *)be)->root;
+}
+
+static int dir_w_open(void *be, void **pending, grym_error *err)
+{
+	dir_store *ds = be;
+	dir_pending *p = malloc(sizeof *p);
+	if (!p)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	p->ds = ds;
+	p->buffered = 0;
+	for (int attempt = 0; ; attempt++) {
+		uint64_t r = 0;
+		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+			r ^= (uint64_t)(uintptr_t)p ^ ((uint64_t)attempt << 32);
+		snprintf(p->tmp_path, sizeof p->tmp_path, "%s/%ld-%016llx.tmp", ds->tmp,
+			 (long)getpid(), (unsigned long long)r);
+		p->fd = open(p->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (p->fd >= 0)
+			break;
+		if (errno != EEXIST || attempt > 16) {
+			int e = errno;
+			free(p);
+			return grym_error_set(err, GRYM_ERR_IO, "%s: %s", ds->tmp, strerror(e));
+		}
+	}
+	*pending = p;
+	return GRYM_OK;
+}
+
+static int write_all(int fd, const unsigned char *data, size_t len, const char *path,
+		     grym_error *err)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+		data += n;
+		len -= (size_t)n;
+	}
+	return GRYM_OK;
+}
+
+static int flush(dir_pending *p, grym_error *err)
+{
+	int rc = write_all(p->fd, p->buf, p->buffered, p->tmp_path, err);
+	p->buffered = 0;
+	return rc;
+}
+
+static int dir_w_write(void *pending, const void *data, size_t len, grym_error *err)
+{
+	dir_pending *p = pending;
+	if (p->buffered + len > WBUF_SIZE) {
+		int rc = flush(p, err);
+		if (rc != GRYM_OK)
+			return rc;
+		if (len >= WBUF_SIZE)
+			return write_all(p->fd, data, len, p->tmp_path, err);
+	}
+	memcpy(p->buf + p->buffered, data, len);
+	p->buffered += len;
+	return GRYM_OK;
+}
+
+static const char *dir_w_tmp_path(void *pending)
+{
+	dir_pending *p = pending;
+	if (flush(p, NULL) != GRYM_OK)
+		return NULL;
+	return p->tmp_path;
+}
+
+static void dir_w_abort(void *pending)
+{
+	dir_pending *p = pending;
+	if (!p)
+		return;
+	close(p->fd);
+	unlink(p->tmp_path);
+	free(p);
+}
+
+static int dir_w_commit(void *pending, const char *id, uint64_t size, grym_error *err)
+{
+	dir_pending *p = pending;
+	dir_store *ds = p->ds;
+	char fan[PATH_MAX], final[PATH_MAX];
+	struct stat sb;
+	int rc, new_fan = 0;
+
+	rc = flush(p, err);
+	if (rc == GRYM_OK && fsync(p->fd) != 0)
+		rc = grym_error_set(err, GRYM_ERR_IO, "fsync %s: %s", p->tmp_path, strerror(errno));
+	if (close(p->fd) != 0 && rc == GRYM_OK)
+		rc = grym_error_set(err, GRYM_ERR_IO, "close %s: %s", p->tmp_path, strerror(errno));
+	p->fd = -1;
+	if (rc != GRYM_OK)
+		goto out;
+
+	snprintf(fan, sizeof fan, "%s/%.2s", ds->objects, id);
+	object_path(ds, id, final, sizeof final);
+	if (mkdir(fan, 0777) == 0)
+		new_fan = 1;
+	else if (errno != EEXIST) {
+		rc = grym_error_set(err, GRYM_ERR_IO, "%s: %s", fan, strerror(errno));
+		goto out;
+	}
+	if (stat(final, &sb) == 0 && (uint64_t)sb.st_size == size) {
+		/* Already there: keep it, and refresh its mtime so a gc running
+		 * before our row is written sees it as young. */
+		utimensat(AT_FDCWD, final, NULL, 0);
+		goto out;
+	}
+	if (rename(p->tmp_path, final) != 0) {
+		rc = grym_error_set(err, GRYM_ERR_IO, "rename to %s: %s", final, strerror(errno));
+		goto out;
+	}
+	if (fsync_dir(fan) != 0 || (new_fan && fsync_dir(ds->objects) != 0))
+		rc = grym_error_set(err, GRYM_ERR_IO, "fsync %s: %s", fan, strerror(errno));
+out:
+	unlink(p->tmp_path); /* no-op after a successful rename */
+	free(p);
+	return rc;
+}
+
+static int dir_has(void *be, const char *id)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	object_path(be, id, path, sizeof path);
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static int dir_size(void *be, const char *id, uint64_t *size, grym_error *err)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	object_path(be, id, path, sizeof path);
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT)
+			return grym_error_set(err, GRYM_ERR_NOTFOUND, "object %s not found", id);
+		return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+	}
+	*size = (uint64_t)sb.st_size;
+	return GRYM_OK;
+}
+
+static int dir_path(void *be, const char *id, char *buf, size_t len, grym_error *err)
+{
+	char path[PATH_MAX];
+	if (!dir_has(be, id))
+		return grym_error_set(err, GRYM_ERR_NOTFOUND, "object %s not found", id);
+	object_path(be, id, path, sizeof path);
+	if (strlen(path) + 1 > len)
+		return grym_error_set(err, GRYM_ERR_LIMIT, "path buffer too small");
+	memcpy(buf, path, strlen(path) + 1);
+	return GRYM_OK;
+}
+
+static int dir_read(void *be, const char *id, grym_store_sink_fn sink, void *ud,
+		    uint64_t *size, grym_error *err)
+{
+	char path[PATH_MAX];
+	unsigned char buf[1 << 16];
+	struct stat sb;
+	uint64_t total = 0;
+	int fd, rc = GRYM_OK;
+
+	object_path(be, id, path, sizeof path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return grym_error_set(err, GRYM_ERR_NOTFOUND, "object %s not found", id);
+		return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+	}
+	if (fstat(fd, &sb) != 0) {
+		rc = grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		total += (uint64_t)n;
+		rc = sink(ud, buf, (size_t)n, err);
+		if (rc != GRYM_OK)
+			goto out;
+	}
+	if (total != (uint64_t)sb.st_size)
+		rc = grym_error_set(err, GRYM_ERR_CORRUPT,
+				    "object %s: read %llu bytes, size is %llu", id,
+				    (unsigned long long)total, (unsigned long long)sb.st_size);
+	*size = total;
+out:
+	close(fd);
+	return rc;
+}
+
+static int dir_remove(void *be, const char *id, grym_error *err)
+{
+	char path[PATH_MAX];
+	object_path(be, id, path, sizeof path);
+	if (unlink(path) != 0) {
+		if (errno == ENOENT)
+			return grym_error_set(err, GRYM_ERR_NOTFOUND, "object %s not found", id);
+		return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+	}
+	return GRYM_OK;
+}
+
+static int is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[n] == '\0';
+}
+
+static int dir_foreach(void *be, grym_store_visit_fn cb, void *ud, grym_error *err)
+{
+	dir_store *ds = be;
+	DIR *top = opendir(ds->objects);
+	struct dirent *fe;
+	int rc = GRYM_OK;
+
+	if (!top)
+		return grym_error_set(err, GRYM_ERR_IO, "%s: %s", ds->objects, strerror(errno));
+	while (rc == GRYM_OK && (fe = readdir(top))) {
+		char fan[PATH_MAX];
+		DIR *sub;
+		struct dirent *e;
+		if (strlen(fe->d_name) != 2 || !is_hex(fe->d_name, 2))
+			continue;
+		snprintf(fan, sizeof fan, "%s/%s", ds->objects, fe->d_name);
+		sub = opendir(fan);
+		if (!sub)
+			continue; /* removed under us, or not a directory */
+		while ((e = readdir(sub))) {
+			char path[PATH_MAX];
+			struct stat sb;
+			if (strlen(e->d_name) != GRYM_ID_LEN || !is_hex(e->d_name, GRYM_ID_LEN) ||
+			    memcmp(e->d_name, fe->d_name, 2) != 0)
+				continue;
+			if (snprintf(path, sizeof path, "%s/%s", fan, e->d_name) >= (int)sizeof path)
+				continue;
+			if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+				continue;
+			rc = cb(ud, e->d_name, (uint64_t)sb.st_size, sb.st_mtime);
+			if (rc != 0)
+				break;
+		}
+		closedir(sub);
+	}
+	closedir(top);
+	return rc;
+}
+
+static int dir_clean_tmp(void *be, time_t grace, grym_error *err)
+{
+	dir_store *ds = be;
+	DIR *d = opendir(ds->tmp);
+	struct dirent *e;
+	time_t now = time(NULL);
+	int rc = GRYM_OK;
+
+	if (!d)
+		return grym_error_set(err, GRYM_ERR_IO, "%s: %s", ds->tmp, strerror(errno));
+	while ((e = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat sb;
+		if (e->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof path, "%s/%s", ds->tmp, e->d_name) >= (int)sizeof path)
+			continue;
+		if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+			continue;
+		if (now - sb.st_mtime < grace)
+			continue;
+		if (unlink(path) != 0 && errno != ENOENT && rc == GRYM_OK)
+			rc = grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+	}
+	closedir(d);
+	return rc;
+}
+
+const grym_store_ops grym_store_dir_ops = {
+	.name = "dir",
+	.close = dir_close,
+	.location = dir_location,
+	.w_open = dir_w_open,
+	.w_write = dir_w_write,
+	.w_tmp_path = dir_w_tmp_path,
+	.w_commit = dir_w_commit,
+	.w_abort = dir_w_abort,
+	.has = dir_has,
+	.size = dir_size,
+	.path = dir_path,
+	.read = dir_read,
+	.remove = dir_remove,
+	.foreach = dir_foreach,
+	.clean_tmp = dir_clean_tmp,
+};
