@@ -564,6 +564,41 @@ static int run_dataset(state *st, const char *dir)
 	return failed ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
 }
 
+/* Index of the next word (an operand, or "--") at or after i: tokens that
+ * are options, and the arguments of options that take one, are skipped. */
+static int next_word(int argc, char **argv, int i)
+{
+	for (; i < argc; i++) {
+		const char *t = argv[i];
+		if (strcmp(t, "--") == 0 || t[0] != '-' || t[1] == '\0')
+			return i;
+		if (t[1] == '-') {
+			const char *eq = strchr(t + 2, '=');
+			size_t len = eq ? (size_t)(eq - t - 2) : strlen(t + 2);
+			const synth_opt *o = NULL;
+			for (size_t j = 0; j < NOPTS; j++)
+				if (strlen(synth_opts[j].name) == len &&
+				    !strncmp(synth_opts[j].name, t + 2, len))
+					o = &synth_opts[j];
+			if (!eq && ((o && o->arg) || (len == 7 && !strncmp(t + 2, "catalog", 7))))
+				i++;
+			continue;
+		}
+		for (const char *c = t + 1; *c; c++) {
+			const synth_opt *o = NULL;
+			for (size_t j = 0; j < NOPTS; j++)
+				if (synth_opts[j].short_name == *c)
+					o = &synth_opts[j];
+			if (o && o->arg) {
+				if (!c[1])
+					i++;
+				break;
+			}
+		}
+	}
+	return argc;
+}
+
 static int run_transform(state *st, const char *in)
 {
 	grym_error err = { 0 };
@@ -707,15 +742,28 @@ int main(int argc, char **argv)
 	st.classes = GRYM_SYNTH_DATASET_MAX_CLASSES;
 	st.per_class = 20;
 
-	k = grym_cli_parse(&cli, argc, argv, on_option, &st);
+	/* The words (generators, dataset, transform and its operands) split
+	 * the command line into segments; each segment's options are parsed
+	 * on their own, so option order across words cannot be permuted. */
+	k = next_word(argc, argv, 1);
+	grym_cli_parse(&cli, k, argv, on_option, &st);
 	if (k >= argc)
 		grym_usage_error(&cli, "no generator given");
-	for (;;) {
-		const char *gen = argv[k];
+	while (k < argc) {
+		const char *gen;
 		grym_synth_kind kind;
 		grym_error err = { 0 };
+		int e;
 
-		if (strcmp(gen, "dataset") == 0 && st.nseg == 0 && !st.dataset && !st.xform) {
+		if (strcmp(argv[k], "--") == 0 && ++k >= argc)
+			break;
+		gen = argv[k];
+		if (k > 0 && strcmp(argv[k - 1], "--") == 0 && (st.dataset || st.xform == 2)) {
+			/* after "--": a literal operand */
+			if (dir)
+				grym_usage_error(&cli, "one operand only, not '%s'", gen);
+			dir = gen;
+		} else if (strcmp(gen, "dataset") == 0 && st.nseg == 0 && !st.dataset && !st.xform) {
 			st.dataset = 1;
 		} else if (strcmp(gen, "transform") == 0 && st.nseg == 0 && !st.dataset && !st.xform) {
 			st.xform = 1;
@@ -732,6 +780,9 @@ int main(int argc, char **argv)
 						 st.dataset ? "directory" : "input", gen);
 			dir = gen;
 		} else {
+			if (st.nseg > 0 && !st.then_pending)
+				grym_usage_error(&cli, "unexpected argument '%s' (use --then between segments)",
+						 gen);
 			if (grym_synth_kind_parse(gen, &kind, &err))
 				grym_usage_error(&cli, "%s", err.msg);
 			if (st.nseg == MAX_SEGMENTS)
@@ -739,17 +790,13 @@ int main(int argc, char **argv)
 			grym_synth_params_default(&st.seg[st.nseg++], kind);
 		}
 		st.then_pending = 0;
-		/* parse the options after this word, up to the next word */
-		k += grym_cli_parse(&cli, argc - k, argv + k, on_option, &st);
-		if (k >= argc) {
-			if (st.then_pending)
-				grym_usage_error(&cli, "--then needs a generator after it");
-			break;
-		}
-		if (!st.then_pending && !st.dataset && !st.xform)
-			grym_usage_error(&cli, "unexpected argument '%s' (use --then between segments)",
-					 argv[k]);
+		/* the options after this word, up to the next word */
+		e = next_word(argc, argv, k + 1);
+		grym_cli_parse(&cli, e - k, argv + k, on_option, &st);
+		k = e;
 	}
+	if (st.then_pending)
+		grym_usage_error(&cli, "--then needs a generator after it");
 	if (st.text && !st.records)
 		grym_usage_error(&cli, "--text goes with --records");
 	if (st.dataset)

@@ -95,6 +95,13 @@ fails 1 "items differ" cmp -s data/tone/tone-000.wav data/tone/tone-001.wav
 grym-synth --rate 16000 dataset --classes 2 --per-class 2 --records --text | grep '^#' | cut -f1 >keys.txt
 is "$(tr '\n' ' ' <keys.txt)" "#tone-000 #tone-001 #chirp-up-000 #chirp-up-001 " "dataset as records"
 
+# option order: output options anywhere, segment options after their word
+ok "options in any order" grym-synth -o mixed.wav sine --level=-6 -f 500 --then noise -d 0.5 -r 8000 -c 2 --duration 0.25
+is "$(sox --i -s mixed.wav)" 10000 "1 s + 0.25 s at 8 kHz (--duration after -d wins)"
+is "$(sox --i -c mixed.wav)" 2 "-c after the last generator holds for all"
+ok "dataset options after the directory" grym-synth dataset ds --classes 1 --per-class 2 -r 16000
+is "$(ls ds/tone | tr '\n' ' ')" "tone-000.wav tone-001.wav " "two items of one class"
+
 # errors
 fails 2 "unknown generator" grym-synth sinus
 fails 2 "option not for this generator" grym-synth sine --color pink
