@@ -11,6 +11,8 @@
  */
 #include "cli.h"
 #include "grym/audio.h"
+#include "grym/catalog.h"
+#include "grym/hash.h"
 #include "grym/io.h"
 #include "grym/stream.h"
 #include "grym/synth.h"
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_SEGMENTS 1024
 #define BLOCK 4096
@@ -50,6 +53,7 @@ static const synth_opt synth_opts[] = {
 	{ "records", 0, NULL, K_GLOBAL, "write a grym audio record instead of a sound file" },
 	{ "text", 0, NULL, K_GLOBAL, "with --records: the text form of the stream" },
 	{ "name", 0, "KEY", K_GLOBAL, "record key (default: the first generator's name)" },
+	{ "store", 0, NULL, K_GLOBAL, "transform of a catalog id: store the result as a derived asset" },
 	{ "classes", 0, "N", K_GLOBAL, "dataset: number of classes (1..10)" },
 	{ "per-class", 0, "M", K_GLOBAL, "dataset: items per class" },
 	{ "then", 0, NULL, K_ALL, "end this segment; the next generator follows" },
@@ -102,7 +106,7 @@ typedef struct state {
 	const char *output, *type, *bits, *name;
 	long rate, channels, classes, per_class;
 	unsigned long long seed;
-	int records, text;
+	int records, text, store;
 } state;
 
 static const synth_opt *find_opt(const char *name)
@@ -147,6 +151,7 @@ static int on_option(void *ud, const char *name, const char *arg)
 		else if (!strcmp(name, "name")) st->name = arg;
 		else if (!strcmp(name, "records")) st->records = 1;
 		else if (!strcmp(name, "text")) st->text = 1;
+		else if (!strcmp(name, "store")) st->store = 1;
 		else if (!strcmp(name, "rate")) {
 			st->rate_set = 1;
 			return grym_parse_int(st->cli, name, arg, 1, 768000, &st->rate);
@@ -599,8 +604,40 @@ static int next_word(int argc, char **argv, int i)
 	return argc;
 }
 
+/* The recipe of a transformation (source: the input path, or NULL). */
+static json_t *xform_recipe(const grym_xform_params *x, const char *source)
+{
+	json_t *r = json_object();
+	if (!r)
+		return NULL;
+	json_object_set_new(r, "stage", json_string("synth-transform"));
+	json_object_set_new(r, "transform", json_string(grym_xform_name(x->kind)));
+	if (source)
+		json_object_set_new(r, "source", json_string(source));
+	switch (x->kind) {
+	case GRYM_XFORM_STRETCH: json_object_set_new(r, "factor", json_real(x->factor)); break;
+	case GRYM_XFORM_PITCH: json_object_set_new(r, "semitones", json_real(x->semitones)); break;
+	case GRYM_XFORM_RANDPHASE: case GRYM_XFORM_SMEAR:
+		json_object_set_new(r, "amount", json_real(x->amount));
+		json_object_set_new(r, "seed", json_integer((json_int_t)x->seed));
+		break;
+	case GRYM_XFORM_FREEZE:
+		json_object_set_new(r, "at", json_real(x->at));
+		json_object_set_new(r, "duration", json_real(x->length));
+		break;
+	default: break;
+	}
+	if (x->kind != GRYM_XFORM_REVERSE) {
+		json_object_set_new(r, "n_fft", json_integer(x->n_fft));
+		json_object_set_new(r, "hop", json_integer(x->hop));
+	}
+	return r;
+}
+
 static int run_transform(state *st, const char *in)
 {
+	grym_catalog *cat = NULL;
+	char parent[GRYM_ID_LEN + 1] = "", objpath[4096];
 	grym_error err = { 0 };
 	grym_decode_opts dopt = { 0 };
 	grym_audio a = { 0 };
@@ -619,45 +656,71 @@ static int run_transform(state *st, const char *in)
 	dopt.channels = st->channels_set ? 1 : 0;
 	if (strcmp(in, "-") == 0)
 		in = "/dev/stdin";
-	if (grym_audio_decode_file(in, &dopt, &a, NULL, &err)) {
+	if (access(in, F_OK) != 0 && grym_id_is_prefix(in)) {
+		/* a catalog id: decode its object */
+		char dir[4096];
+		grym_asset pa;
+		grym_asset_init(&pa);
+		if (grym_cli_catalog_dir(st->cli, dir, sizeof dir, &err) ||
+		    !(cat = grym_catalog_open(dir, &err)) ||
+		    grym_catalog_resolve(cat, in, parent, &err) ||
+		    grym_catalog_get_asset(cat, parent, &pa, &err) ||
+		    grym_store_path(grym_catalog_store(cat), pa.object, objpath, sizeof objpath, &err)) {
+			grym_asset_clear(&pa);
+			grym_report(st->cli, in, &err);
+			grym_catalog_close(cat);
+			return GRYM_EXIT_FAILED;
+		}
+		grym_asset_clear(&pa);
+	} else if (st->store)
+		grym_usage_error(st->cli, "--store needs a catalog id as input, not '%s'", in);
+	if (grym_audio_decode_file(parent[0] ? objpath : in, &dopt, &a, NULL, &err)) {
 		grym_report(st->cli, in, &err);
+		grym_catalog_close(cat);
 		return GRYM_EXIT_FAILED;
 	}
 	st->xp.seed = st->seed;
 	if (grym_transform(&st->xp, a.data, a.frames, a.channels, a.rate, &y, &ny, &err)) {
 		grym_report(st->cli, in, &err);
 		grym_audio_clear(&a);
+		grym_catalog_close(cat);
 		return err.code == GRYM_ERR_INVALID ? GRYM_EXIT_USAGE : GRYM_EXIT_FAILED;
 	}
 	st->rate = a.rate;
 	st->channels = a.channels;
-	if (st->records) {
-		json_t *r = json_object();
-		grym_xform_params *x = &st->xp;
-		json_object_set_new(r, "stage", json_string("synth-transform"));
-		json_object_set_new(r, "transform", json_string(grym_xform_name(x->kind)));
-		json_object_set_new(r, "source", json_string(in));
-		switch (x->kind) {
-		case GRYM_XFORM_STRETCH: json_object_set_new(r, "factor", json_real(x->factor)); break;
-		case GRYM_XFORM_PITCH: json_object_set_new(r, "semitones", json_real(x->semitones)); break;
-		case GRYM_XFORM_RANDPHASE: case GRYM_XFORM_SMEAR:
-			json_object_set_new(r, "amount", json_real(x->amount));
-			json_object_set_new(r, "seed", json_integer((json_int_t)x->seed));
-			break;
-		case GRYM_XFORM_FREEZE:
-			json_object_set_new(r, "at", json_real(x->at));
-			json_object_set_new(r, "duration", json_real(x->length));
-			break;
-		default: break;
-		}
-		if (x->kind != GRYM_XFORM_REVERSE) {
-			json_object_set_new(r, "n_fft", json_integer(x->n_fft));
-			json_object_set_new(r, "hop", json_integer(x->hop));
-		}
-		if (!(meta = record_meta(st, r, NULL))) {
+	if (st->store) {
+		char id[GRYM_ID_LEN + 1];
+		json_t *r = xform_recipe(&st->xp, NULL);
+		if (!r) {
 			grym_msg(st->cli, "out of memory");
 			goto done;
 		}
+		json_object_set_new(r, "format", json_string("wav"));
+		json_object_set_new(r, "bits", json_string("32f"));
+		if (grym_synth_put_derived(cat, parent, r, y, ny, a.channels, a.rate, id, &err)) {
+			json_decref(r);
+			grym_report(st->cli, in, &err);
+			goto done;
+		}
+		json_decref(r);
+		printf("%s\n", id);
+		if (fflush(stdout) || ferror(stdout)) {
+			grym_msg(st->cli, "stdout: write error");
+			goto done;
+		}
+		rc = GRYM_EXIT_OK;
+		goto done;
+	}
+	if (st->records) {
+		json_t *r = xform_recipe(&st->xp, parent[0] ? NULL : in);
+		if (r && parent[0])
+			json_object_set_new(r, "parent", json_string(parent));
+		if (!r || !(meta = record_meta(st, r, NULL))) {
+			grym_msg(st->cli, "out of memory");
+			goto done;
+		}
+		if (parent[0])
+			json_object_set_new(meta, "asset", json_string(parent));
 	}
 	if (sink_open(st, &k, st->output, st->name ? st->name : grym_xform_name(st->xp.kind),
 		      meta, &err) || sink_write(&k, y, ny, &err) || sink_close(&k, 1, &err)) {
@@ -670,6 +733,7 @@ done:
 	json_decref(meta);
 	free(y);
 	grym_audio_clear(&a);
+	grym_catalog_close(cat);
 	return rc;
 }
 
@@ -799,6 +863,10 @@ int main(int argc, char **argv)
 		grym_usage_error(&cli, "--then needs a generator after it");
 	if (st.text && !st.records)
 		grym_usage_error(&cli, "--text goes with --records");
+	if (st.store && st.xform != 2)
+		grym_usage_error(&cli, "--store goes with transform");
+	if (st.store && (st.records || st.output))
+		grym_usage_error(&cli, "--store prints the new id; it takes no -o or --records");
 	if (st.dataset)
 		return run_dataset(&st, dir);
 	if (st.xform == 1)

@@ -47,6 +47,24 @@ grym-synth transform stretch --factor 2 --records --text a.wav >rec.txt
 like "$(head -1 rec.txt)" '"recipe":\{"stage":"synth-transform","transform":"stretch","source":"a.wav","factor":2' "transform recipe"
 is "$(grep -vc '^#' rec.txt)" 48000 "0.5 s stretched x2 = 48000 frames"
 
+# on the catalog: input by id, result stored as a derived asset
+grym-ingest in.wav >/dev/null 2>&1
+src=$(grym-catalog ls 2>/dev/null | awk '$NF == "in.wav" { print $1 }')
+check "input ingested" test -n "$src"
+short=$(printf %s "$src" | cut -c1-8)
+id=$(grym-synth transform stretch --factor 2 --store "$short")
+like "$id" '^[0-9a-f]{64}$' "--store prints the derived id"
+show=$(grym-catalog show "$id")
+like "$show" '"kind": "derived"' "derived asset"
+like "$show" "\"parent\": \"$src\"" "parent is the input asset"
+like "$show" '"transform": "stretch"' "recipe stored"
+like "$show" '"frames": 192000' "2 s at 48 kHz stored"
+is "$(grym-synth transform stretch --factor 2 --store "$short")" "$id" "same recipe, same id"
+ok "a derived asset transforms again" grym-synth transform reverse "$id" -o back.wav
+is "$(sox --i -s back.wav)" 192000 "read back from the store"
+fails 2 "--store needs an id" grym-synth transform reverse --store in.wav
+fails 1 "unknown id" grym-synth transform reverse --store 0000abcd
+
 fails 2 "option of another transformation" grym-synth transform stretch --semitones 3 in.wav
 fails 2 "unknown transformation" grym-synth transform wobble in.wav
 fails 2 "generator option in transform" grym-synth transform stretch --freq 3 in.wav
