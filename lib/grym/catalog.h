@@ -59,6 +59,16 @@ typedef struct grym_asset {
 void grym_asset_init(grym_asset *a);
 void grym_asset_clear(grym_asset *a);
 
+/* The JSON form of an asset, as `grym-catalog show` prints it and
+ * exports carry it: {"id","kind","parent" (null for a source),"object",
+ * "recipe" (the recipe as JSON, null for a source),"format","codec",
+ * "sample_rate","channels","bits","frames","duration","bytes","tags",
+ * "labels","meta","paths"}. to_json returns a new reference (NULL when
+ * out of memory); from_json fills a (initialised by the callee) and
+ * checks types, GRYM_ERR_FORMAT naming the bad field. */
+json_t *grym_asset_to_json(const grym_asset *a);
+int grym_asset_from_json(const json_t *j, grym_asset *a, grym_error *err);
+
 /* Where the catalog lives when no --catalog is given (see above). */
 int grym_catalog_default_dir(char *buf, size_t len, grym_error *err);
 
@@ -152,6 +162,12 @@ int grym_catalog_get_model(grym_catalog *cat, const char *id_or_prefix_or_name,
 int grym_catalog_put_prediction(grym_catalog *cat, const char *model, const char *asset,
 				const char *label, double probability,
 				const char *scores_json, grym_error *err);
+/* Read back the prediction of model (full id) on asset (full id): *label
+ * and *scores_json are malloc'ed (caller frees; either may be NULL in the
+ * row); GRYM_ERR_NOTFOUND if there is none. */
+int grym_catalog_get_prediction(grym_catalog *cat, const char *model, const char *asset,
+				char **label, double *probability, char **scores_json,
+				grym_error *err);
 
 /* Counts for `grym-catalog stats`. */
 typedef struct grym_catalog_stats {

@@ -361,11 +361,13 @@ int grym_input_detect(grym_input *in, grym_input_kind *kind, grym_error *err)
 
 	if (n < 0)
 		return (int)n;
+	if (n > DETECT_PEEK)
+		n = DETECT_PEEK;    /* memory inputs show everything */
 	p = v;
 	if (n == 0)
 		*kind = GRYM_INPUT_EMPTY;
-	else if (has_prefix(p, (size_t)n, "GRYM"))
-		*kind = GRYM_INPUT_RECORDS;
+	else if (memcmp(p, "GRYM", n < 4 ? (size_t)n : 4) == 0)
+		*kind = GRYM_INPUT_RECORDS;     /* or a record cut short */
 	else if (is_audio_magic(p, (size_t)n))
 		*kind = GRYM_INPUT_AUDIO;
 	else if (is_text(p, (size_t)n, n == DETECT_PEEK))

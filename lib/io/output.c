@@ -198,6 +198,8 @@ int grym_output_write(grym_output *o, const void *data, size_t len, grym_error *
 {
 	if (o->failed)
 		return grym_error_set(err, GRYM_ERR_IO, "write error: output failed earlier");
+	if (len == 0)
+		return GRYM_OK;
 	if (o->n + len <= OUTPUT_BUF_SIZE) {
 		memcpy(o->buf + o->n, data, len);
 		o->n += len;

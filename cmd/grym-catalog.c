@@ -1,0 +1,588 @@
+/*
+ * grym-catalog — look after a grym catalog: list, show, label and remove
+ * assets, collect garbage, check, export, import and merge catalogs.
+ *
+ *   grym-catalog COMMAND [OPTION]... [ARG]...
+ *
+ * One option table serves every command (so --help and the man page list
+ * them all); each command accepts the options that make sense for it and
+ * calls libgrym (grym/catalog.h). Options may come before or after the
+ * command's operands: `grym-catalog label ID --add dog` works.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "grym/catalog.h"
+
+static const grym_option opts[] = {
+	{ "label", 0, "L", NULL, "ls, export: only assets with label L" },
+	{ "kind", 0, "KIND", NULL, "ls, export: only 'source' or 'derived' assets" },
+	{ "parent", 0, "ID", NULL, "ls, export: only assets derived from ID" },
+	{ "meta", 0, "KEY=VALUE", NULL, "ls, export: only assets whose metadata KEY is VALUE" },
+	{ "path", 0, "GLOB", NULL, "ls, export: only assets with an origin path matching GLOB" },
+	{ "limit", 0, "N", NULL, "ls, export: at most N assets" },
+	{ "ids", 0, NULL, NULL, "ls: print full ids only" },
+	{ "json", 0, NULL, NULL, "ls: one JSON object per line; stats: one JSON object" },
+	{ "add", 0, "L", NULL, "label: add label L (repeatable)" },
+	{ "remove", 0, "L", NULL, "label: remove label L (repeatable)" },
+	{ "force", 'f', NULL, NULL, "rm: also remove the assets derived from it" },
+	{ "grace", 0, "DUR", "1h", "gc: keep unreferenced objects younger than DUR (3600, 30m, 1h, 2d)" },
+	{ "dry-run", 'n', NULL, NULL, "gc: only list what would be removed" },
+	{ "output", 'o', "FILE", "-", "export: write the archive to FILE (.tar, .tar.gz, .tgz, .zip; - is a tar on stdout)" },
+	{ 0 }
+};
+
+#define MAX_LABEL_OPS 64
+
+typedef struct args {
+	grym_asset_query q;
+	char *meta_buf;
+	int ids, json, force, dry_run;
+	int64_t grace;
+	const char *output;
+	struct { int add; const char *label; } lab[MAX_LABEL_OPS];
+	int nlab;
+	const char *used[16];   /* command-specific options given, for checks */
+	int nused;
+} args;
+
+static grym_cli cli;
+
+static int parse_duration(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || errno || v < 0)
+		return -1;
+	switch (*end) {
+	case '\0': case 's': break;
+	case 'm': v *= 60; break;
+	case 'h': v *= 3600; break;
+	case 'd': v *= 86400; break;
+	default: return -1;
+	}
+	if (*end && end[1])
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int on_option(void *ud, const char *name, const char *arg)
+{
+	args *a = ud;
+	if (a->nused < 16)
+		a->used[a->nused++] = name;
+	if (!strcmp(name, "label")) {
+		a->q.label = arg;
+	} else if (!strcmp(name, "kind")) {
+		if (strcmp(arg, "source") && strcmp(arg, "derived")) {
+			grym_msg(&cli, "--kind: '%s' is not 'source' or 'derived'", arg);
+			return -1;
+		}
+		a->q.kind = arg;
+	} else if (!strcmp(name, "parent")) {
+		a->q.parent = arg;
+	} else if (!strcmp(name, "meta")) {
+		char *eq;
+		free(a->meta_buf);
+		a->meta_buf = strdup(arg);
+		eq = a->meta_buf ? strchr(a->meta_buf, '=') : NULL;
+		if (!eq || eq == a->meta_buf) {
+			grym_msg(&cli, "--meta: '%s' is not KEY=VALUE", arg);
+			return -1;
+		}
+		*eq = '\0';
+		a->q.meta_key = a->meta_buf;
+		a->q.meta_value = eq + 1;
+	} else if (!strcmp(name, "path")) {
+		a->q.path_glob = arg;
+	} else if (!strcmp(name, "limit")) {
+		long n;
+		if (grym_parse_int(&cli, name, arg, 1, 1L << 30, &n) != 0)
+			return -1;
+		a->q.limit = (int)n;
+	} else if (!strcmp(name, "ids")) {
+		a->ids = 1;
+	} else if (!strcmp(name, "json")) {
+		a->json = 1;
+	} else if (!strcmp(name, "add") || !strcmp(name, "remove")) {
+		if (a->nlab == MAX_LABEL_OPS) {
+			grym_msg(&cli, "too many --add/--remove");
+			return -1;
+		}
+		if (!*arg) {
+			grym_msg(&cli, "--%s: empty label", name);
+			return -1;
+		}
+		a->lab[a->nlab].add = name[0] == 'a';
+		a->lab[a->nlab++].label = arg;
+	} else if (!strcmp(name, "force")) {
+		a->force = 1;
+	} else if (!strcmp(name, "grace")) {
+		if (parse_duration(arg, &a->grace) != 0) {
+			grym_msg(&cli, "--grace: '%s' is not a duration (like 3600, 30m, 1h, 2d)", arg);
+			return -1;
+		}
+	} else if (!strcmp(name, "dry-run")) {
+		a->dry_run = 1;
+	} else if (!strcmp(name, "output")) {
+		a->output = arg;
+	}
+	return 0;
+}
+
+/* ---- argument order: options may follow operands ---- */
+
+static const grym_option *find_long(const char *name, size_t len)
+{
+	for (const grym_option *o = opts; o->name; o++)
+		if (strlen(o->name) == len && !strncmp(o->name, name, len))
+			return o;
+	return NULL;
+}
+
+static int short_takes_arg(int c)
+{
+	for (const grym_option *o = opts; o->name; o++)
+		if (o->short_name == c)
+			return o->arg != NULL;
+	return 0;
+}
+
+/* Rewrite argv as: program, options (with their arguments), "--",
+ * operands, so getopt (which stops at the first operand) sees all. */
+static char **reorder(int argc, char **argv, int *newc)
+{
+	char **out = calloc((size_t)argc + 2, sizeof *out);
+	char **ops = calloc((size_t)argc + 1, sizeof *ops);
+	int n = 0, nops = 0;
+	if (!out || !ops) {
+		grym_msg(&cli, "out of memory");
+		exit(GRYM_EXIT_FAILED);
+	}
+	out[n++] = argv[0];
+	for (int i = 1; i < argc; i++) {
+		char *s = argv[i];
+		if (!strcmp(s, "--")) {
+			while (++i < argc)
+				ops[nops++] = argv[i];
+			break;
+		}
+		if (s[0] == '-' && s[1] == '-' && s[2]) {
+			const char *eq = strchr(s + 2, '=');
+			size_t len = eq ? (size_t)(eq - s - 2) : strlen(s + 2);
+			const grym_option *o = find_long(s + 2, len);
+			int takes = (o && o->arg) || (!o && len == 7 && !strncmp(s + 2, "catalog", 7));
+			out[n++] = s;
+			if (takes && !eq && i + 1 < argc)
+				out[n++] = argv[++i];
+		} else if (s[0] == '-' && s[1]) {
+			out[n++] = s;
+			for (const char *c = s + 1; *c; c++)
+				if (short_takes_arg(*c)) {
+					if (!c[1] && i + 1 < argc)
+						out[n++] = argv[++i];
+					break;
+				}
+		} else {
+			ops[nops++] = s;
+		}
+	}
+	out[n++] = "--";
+	for (int i = 0; i < nops; i++)
+		out[n++] = ops[i];
+	free(ops);
+	*newc = n;
+	return out;
+}
+
+/* ---- helpers ---- */
+
+static int check_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		grym_msg(&cli, "stdout: %s", strerror(errno ? errno : EIO));
+		return GRYM_EXIT_FAILED;
+	}
+	return GRYM_EXIT_OK;
+}
+
+static void report_stdout(void *ud, const char *line)
+{
+	(void)ud;
+	printf("%s\n", line);
+}
+
+static void report_stderr(void *ud, const char *line)
+{
+	(void)ud;
+	grym_msg(&cli, "%s", line);
+}
+
+/* Call fn for every id operand; "-" reads ids from stdin, one per line
+ * (the first tab-separated field, so `ls` output feeds it). */
+typedef int (*id_fn)(grym_catalog *cat, const char *id, args *a);
+struct each { grym_catalog *cat; args *a; id_fn fn; int failed; };
+
+static int each_one(void *ud, const char *item)
+{
+	struct each *e = ud;
+	char word[GRYM_ID_LEN * 2], id[GRYM_ID_LEN + 1];
+	grym_error err = { 0 };
+	size_t n = strcspn(item, "\t ");
+	if (n >= sizeof word)
+		n = sizeof word - 1;
+	memcpy(word, item, n);
+	word[n] = '\0';
+	if (grym_catalog_resolve(e->cat, word, id, &err) != GRYM_OK) {
+		grym_report(&cli, word, &err);
+		e->failed = 1;
+		return 0;
+	}
+	if (e->fn(e->cat, id, e->a) != 0)
+		e->failed = 1;
+	return 0;
+}
+
+static int for_ids(grym_catalog *cat, args *a, int n, char **ids, id_fn fn)
+{
+	struct each e = { cat, a, fn, 0 };
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(ids[i], "-")) {
+			if (grym_cli_read_list(&cli, "-", each_one, &e) != 0)
+				e.failed = 1;
+		} else {
+			each_one(&e, ids[i]);
+		}
+	}
+	return e.failed ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
+}
+
+/* ---- commands ---- */
+
+static int ls_visit(void *ud, const grym_asset *as)
+{
+	args *a = ud;
+	if (a->ids) {
+		printf("%s\n", as->id);
+	} else if (a->json) {
+		json_t *j = grym_asset_to_json(as);
+		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+		if (s)
+			printf("%s\n", s);
+		free(s);
+		json_decref(j);
+	} else {
+		size_t i;
+		json_t *v;
+		printf("%s\t%.3f\t%d\t%d\t", as->id, as->duration, as->sample_rate, as->channels);
+		if (json_array_size(as->labels) == 0)
+			fputs("-", stdout);
+		json_array_foreach(as->labels, i, v)
+			printf("%s%s", i ? "," : "", json_string_value(v));
+		printf("\t%s\n", json_array_size(as->paths) ?
+		       json_string_value(json_array_get(as->paths, 0)) : "-");
+	}
+	return ferror(stdout) ? 1 : 0;
+}
+
+static int resolve_parent(grym_catalog *cat, args *a, char *buf)
+{
+	grym_error err = { 0 };
+	if (!a->q.parent)
+		return 0;
+	if (grym_catalog_resolve(cat, a->q.parent, buf, &err) != GRYM_OK) {
+		grym_report(&cli, a->q.parent, &err);
+		return -1;
+	}
+	a->q.parent = buf;
+	return 0;
+}
+
+static int cmd_ls(grym_catalog *cat, args *a, int n, char **ops)
+{
+	char parent[GRYM_ID_LEN + 1];
+	grym_error err = { 0 };
+	int rc;
+	(void)ops;
+	(void)n;
+	if (a->ids && a->json)
+		grym_usage_error(&cli, "--ids and --json exclude each other");
+	if (resolve_parent(cat, a, parent) != 0)
+		return GRYM_EXIT_FAILED;
+	rc = grym_catalog_foreach_asset(cat, &a->q, ls_visit, a, &err);
+	if (rc < 0) {
+		grym_report(&cli, NULL, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	return check_stdout();
+}
+
+static int show_one(grym_catalog *cat, const char *id, args *a)
+{
+	grym_asset as;
+	grym_error err = { 0 };
+	json_t *j;
+	char *s;
+	(void)a;
+	if (grym_catalog_get_asset(cat, id, &as, &err) != GRYM_OK) {
+		grym_report(&cli, id, &err);
+		return -1;
+	}
+	j = grym_asset_to_json(&as);
+	s = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	json_decref(j);
+	grym_asset_clear(&as);
+	return s ? 0 : -1;
+}
+
+static int label_one(grym_catalog *cat, const char *id, args *a)
+{
+	int rc = 0;
+	for (int i = 0; i < a->nlab; i++) {
+		grym_error err = { 0 };
+		int r = a->lab[i].add ? grym_catalog_add_label(cat, id, a->lab[i].label, &err)
+				      : grym_catalog_remove_label(cat, id, a->lab[i].label, &err);
+		if (r != GRYM_OK) {
+			grym_report(&cli, id, &err);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+static int rm_one(grym_catalog *cat, const char *id, args *a)
+{
+	grym_error err = { 0 };
+	if (grym_catalog_rm_asset(cat, id, a->force, &err) != GRYM_OK) {
+		grym_report(&cli, id, &err);
+		return -1;
+	}
+	grym_verbose(&cli, "removed %s", id);
+	return 0;
+}
+
+static int cmd_ids(grym_catalog *cat, args *a, int n, char **ops, id_fn fn, const char *name)
+{
+	int rc;
+	(void)name;
+	rc = for_ids(cat, a, n, ops, fn);
+	if (check_stdout() != GRYM_EXIT_OK)
+		rc = GRYM_EXIT_FAILED;
+	return rc;
+}
+
+static int cmd_gc(grym_catalog *cat, args *a)
+{
+	grym_error err = { 0 };
+	int64_t removed = 0;
+	uint64_t bytes = 0;
+	int rc = grym_catalog_gc(cat, a->grace, a->dry_run, &removed, &bytes, report_stdout,
+				 NULL, &err);
+	if (rc != GRYM_OK) {
+		grym_report(&cli, NULL, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	grym_info(&cli, "gc: %s %" PRId64 " object%s (%" PRIu64 " bytes)",
+		  a->dry_run ? "would remove" : "removed", removed, removed == 1 ? "" : "s", bytes);
+	return check_stdout();
+}
+
+static int cmd_fsck(grym_catalog *cat)
+{
+	grym_error err = { 0 };
+	grym_catalog_stats s;
+	int rc = grym_catalog_fsck(cat, report_stdout, NULL, &err);
+	if (check_stdout() != GRYM_EXIT_OK)
+		return GRYM_EXIT_FAILED;
+	if (rc != GRYM_OK) {
+		grym_report(&cli, "fsck", &err);
+		return GRYM_EXIT_FAILED;
+	}
+	if (grym_catalog_stats_get(cat, &s, &err) == GRYM_OK)
+		grym_info(&cli, "fsck: ok (%" PRId64 " assets, %" PRId64 " objects)", s.assets, s.objects);
+	return GRYM_EXIT_OK;
+}
+
+static int cmd_export(grym_catalog *cat, args *a, int n)
+{
+	char parent[GRYM_ID_LEN + 1];
+	grym_error err = { 0 };
+	const char *out = a->output ? a->output : "-";
+	(void)n;
+	if (!strcmp(out, "-") && isatty(STDOUT_FILENO))
+		grym_usage_error(&cli, "not writing an archive to a terminal (use -o FILE or a pipe)");
+	if (resolve_parent(cat, a, parent) != 0)
+		return GRYM_EXIT_FAILED;
+	fflush(stdout);
+	if (grym_catalog_export(cat, &a->q, out, &err) != GRYM_OK) {
+		grym_report(&cli, out, &err);
+		/* an unknown archive type is a bad option value */
+		return err.code == GRYM_ERR_INVALID ? GRYM_EXIT_USAGE : GRYM_EXIT_FAILED;
+	}
+	return GRYM_EXIT_OK;
+}
+
+static int cmd_import_merge(grym_catalog *cat, int n, char **ops, int merge)
+{
+	int rc = GRYM_EXIT_OK;
+	for (int i = 0; i < n; i++) {
+		grym_error err = { 0 };
+		int64_t added = 0, conflicts = 0;
+		int r = merge ? grym_catalog_merge(cat, ops[i], &added, &conflicts, report_stderr,
+						   NULL, &err)
+			      : grym_catalog_import(cat, ops[i], &added, &conflicts, report_stderr,
+						    NULL, &err);
+		if (r != GRYM_OK) {
+			grym_report(&cli, ops[i], &err);
+			rc = GRYM_EXIT_FAILED;
+		}
+		grym_info(&cli, "%s: %" PRId64 " asset%s added, %" PRId64 " conflict%s", ops[i],
+			  added, added == 1 ? "" : "s", conflicts, conflicts == 1 ? "" : "s");
+	}
+	return rc;
+}
+
+static int cmd_stats(grym_catalog *cat, args *a)
+{
+	grym_catalog_stats s;
+	grym_error err = { 0 };
+	if (grym_catalog_stats_get(cat, &s, &err) != GRYM_OK) {
+		grym_report(&cli, NULL, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	if (a->json) {
+		json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
+				      "assets", (json_int_t)s.assets, "sources", (json_int_t)s.sources,
+				      "derived", (json_int_t)s.derived, "labels", (json_int_t)s.labels,
+				      "features", (json_int_t)s.features, "models", (json_int_t)s.models,
+				      "predictions", (json_int_t)s.predictions,
+				      "objects", (json_int_t)s.objects,
+				      "object_bytes", (json_int_t)s.object_bytes,
+				      "duration", s.total_duration);
+		char *t = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		if (t)
+			printf("%s\n", t);
+		free(t);
+		json_decref(j);
+	} else {
+		printf("assets\t%" PRId64 "\nsources\t%" PRId64 "\nderived\t%" PRId64
+		       "\nlabels\t%" PRId64 "\nfeatures\t%" PRId64 "\nmodels\t%" PRId64
+		       "\npredictions\t%" PRId64 "\nobjects\t%" PRId64 "\nobject_bytes\t%" PRIu64
+		       "\nduration\t%.3f\n", s.assets, s.sources, s.derived, s.labels, s.features,
+		       s.models, s.predictions, s.objects, s.object_bytes, s.total_duration);
+	}
+	return check_stdout();
+}
+
+/* Which options each command accepts (the common ones always). */
+static const struct {
+	const char *cmd;
+	const char *options;    /* space-separated, with spaces around */
+	int operands;           /* 0 none, 1 at least one */
+	const char *what;       /* the operands, for the message */
+} allowed[] = {
+	{ "init", " ", 0, NULL },
+	{ "ls", " label kind parent meta path limit ids json ", 0, NULL },
+	{ "show", " ", 1, "at least one asset id (or - to read ids from stdin)" },
+	{ "label", " add remove ", 1, "at least one asset id (or - to read ids from stdin)" },
+	{ "rm", " force ", 1, "at least one asset id (or - to read ids from stdin)" },
+	{ "gc", " grace dry-run ", 0, NULL },
+	{ "fsck", " ", 0, NULL },
+	{ "export", " label kind parent meta path limit output ", 0, NULL },
+	{ "import", " ", 1, "an archive (or - for stdin)" },
+	{ "merge", " ", 1, "the directory of another catalog" },
+	{ "stats", " json ", 0, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	args a = { 0 };
+	char dir[4096];
+	grym_error err = { 0 };
+	grym_catalog *cat;
+	char **av, *cmd;
+	int ac, first, n, rc, known = -1;
+
+	grym_cli_init(&cli, "grym-catalog", "COMMAND [OPTION]... [ARG]...",
+		      "Look after a grym catalog. COMMAND is one of: init, ls, show ID..., "
+		      "label ID... --add L --remove L, rm ID..., gc, fsck, export, "
+		      "import FILE|-, merge DIR, stats.", opts);
+	a.grace = 3600;
+	av = reorder(argc, argv, &ac);
+	first = grym_cli_parse(&cli, ac, av, on_option, &a);
+	if (first >= ac)
+		grym_usage_error(&cli, "no command given (init, ls, show, label, rm, gc, fsck, "
+				 "export, import, merge, stats)");
+	cmd = av[first];
+	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+		if (!strcmp(cmd, allowed[i].cmd))
+			known = (int)i;
+	if (known < 0)
+		grym_usage_error(&cli, "unknown command '%s'", cmd);
+	for (int i = 0; i < a.nused; i++) {
+		char word[64];
+		snprintf(word, sizeof word, " %s ", a.used[i]);
+		if (!strstr(allowed[known].options, word))
+			grym_usage_error(&cli, "%s does not take --%s", cmd, a.used[i]);
+	}
+	if (!strcmp(cmd, "label") && a.nlab == 0)
+		grym_usage_error(&cli, "label needs --add L or --remove L");
+	if (grym_cli_catalog_dir(&cli, dir, sizeof dir, &err) != GRYM_OK) {
+		grym_report(&cli, NULL, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	n = ac - first - 1;
+	if (allowed[known].operands == 0 && n)
+		grym_usage_error(&cli, "%s takes no operand", cmd);
+	if (allowed[known].operands == 1 && !n)
+		grym_usage_error(&cli, "%s needs %s", cmd, allowed[known].what);
+	cat = grym_catalog_open(dir, &err);
+	if (!cat) {
+		grym_report(&cli, dir, &err);
+		free(av);
+		free(a.meta_buf);
+		return GRYM_EXIT_FAILED;
+	}
+	if (!strcmp(cmd, "init")) {
+		grym_info(&cli, "%s: catalog ready (schema version %d)", dir,
+			  grym_catalog_schema_version(cat));
+		rc = GRYM_EXIT_OK;
+	} else if (!strcmp(cmd, "ls")) {
+		rc = cmd_ls(cat, &a, n, av + first + 1);
+	} else if (!strcmp(cmd, "show")) {
+		rc = cmd_ids(cat, &a, n, av + first + 1, show_one, "show");
+	} else if (!strcmp(cmd, "label")) {
+		rc = cmd_ids(cat, &a, n, av + first + 1, label_one, "label");
+	} else if (!strcmp(cmd, "rm")) {
+		rc = cmd_ids(cat, &a, n, av + first + 1, rm_one, "rm");
+	} else if (!strcmp(cmd, "gc")) {
+		rc = cmd_gc(cat, &a);
+	} else if (!strcmp(cmd, "fsck")) {
+		rc = cmd_fsck(cat);
+	} else if (!strcmp(cmd, "export")) {
+		rc = cmd_export(cat, &a, n);
+	} else if (!strcmp(cmd, "import")) {
+		rc = cmd_import_merge(cat, n, av + first + 1, 0);
+	} else if (!strcmp(cmd, "merge")) {
+		rc = cmd_import_merge(cat, n, av + first + 1, 1);
+	} else {
+		rc = cmd_stats(cat, &a);
+	}
+	grym_catalog_close(cat);
+	free(av);
+	free(a.meta_buf);
+	return rc;
+}

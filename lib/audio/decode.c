@@ -1,0 +1,855 @@
+/*
+ * decode.c — decoding any audio file with FFmpeg into float32 frames
+ * (see grym/audio.h).
+ *
+ * One grym_decoder owns one demuxer, one codec context, one resampler and
+ * a small FIFO of converted frames, so grym_decoder_read can hand out
+ * exactly as many frames as the caller asks for while the file streams
+ * through in packets. Conversion to interleaved float32 (and resampling,
+ * only when a rate is asked for, with the soxr engine) is done by
+ * libswresample; a mono mixdown is the plain mean of the channels, done
+ * here after conversion (swresample's matrix is not a mean).
+ *
+ * Truncation: FFmpeg decodes a cut WAV, MP3 or FLAC without complaint, so
+ * the decoder counts the frames it produced and compares them at the end
+ * with what the container declares (stream or format duration), allowing
+ * for the encoder delay and padding of lossy codecs. Ogg declares no
+ * length (its duration is the last granule found), so an Ogg stream is
+ * truncated when its last page lacks the end-of-stream flag.
+ */
+#include "grym/audio.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+
+/* Demuxers that may be opened. A whitelist rather than "anything": some
+ * demuxers (hls, concat, dash, image2...) open further files or URLs named
+ * inside the input, which must never happen to an uploaded or archived
+ * file. The list covers every audio container FFmpeg reads plus the
+ * common video containers audio arrives in. */
+static const char demuxer_whitelist[] =
+	"wav,w64,rf64,flac,mp3,ogg,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,aiff,"
+	"wv,ape,aac,ac3,eac3,dts,dtshd,truehd,mlp,au,caf,amr,amrnb,amrwb,mpc,"
+	"mpc8,tta,tak,voc,xwma,asf,avi,mpeg,mpegts,flv,gsm,sox,sln,shn,ircam,"
+	"nistsphere,mmf,dsf,iff,wsaud,xa,musx,epaf,mp2,s337m,loas,adts,"
+	"alaw,mulaw,g722,g723_1,g729,ilbc,qcp,spdif,dfpwm,wve,rso,svag,vag";
+
+/* FFmpeg logs to stderr by default; a library must not print. The log
+ * level is process-global state in libavutil, so it is set exactly once,
+ * behind pthread_once, before the first decoder opens. */
+static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
+static void quiet_ffmpeg(void)
+{
+	av_log_set_level(AV_LOG_QUIET);
+}
+
+struct grym_decoder {
+	AVFormatContext *fmt;
+	AVCodecContext *cc;
+	SwrContext *swr;
+	AVPacket *pkt;
+	AVFrame *frame;
+	int stream;
+	grym_audio_info info;
+	int path_tail_ogg;        /* check the Ogg EOS flag at the end */
+	int ogg_eos;               /* last Ogg page has the EOS flag */
+	int declared_exact;        /* info.frames is a real declaration */
+	int64_t tolerance;         /* frames a lossy codec may legally lack */
+
+	int in_rate, in_channels;  /* what swr was configured for */
+	enum AVSampleFormat in_fmt;
+	int out_rate, out_channels;
+	int mix;                   /* mix down to mono */
+
+	float *conv;               /* swr output: in_channels interleaved */
+	int conv_cap;              /* frames */
+	float *fifo;               /* out_channels interleaved */
+	int64_t fifo_cap, fifo_len, fifo_pos;  /* frames */
+
+	int64_t skip;              /* output frames still to drop (offset) */
+	int64_t left;              /* output frames still to give, -1: all */
+	int64_t decoded;           /* source frames decoded */
+	int64_t errors;            /* packets the decoder rejected */
+	char first_error[160];
+	int demux_eof, decoder_eof, swr_flushed, done;
+	int truncated;
+	int accept;                /* accept_truncated */
+	int checked, verdict;      /* end-of-stream judgement, once */
+	char verdict_msg[256];
+	char *path;                /* for the Ogg tail check */
+};
+
+void grym_audio_info_clear(grym_audio_info *info)
+{
+	if (!info)
+		return;
+	json_decref(info->tags);
+	memset(info, 0, sizeof *info);
+}
+
+static void av_err(int e, char *buf, size_t len)
+{
+	if (av_strerror(e, buf, len) < 0)
+		snprintf(buf, len, "FFmpeg error %d", e);
+}
+
+/* Container name as grym reports it: the first of FFmpeg's aliases,
+ * except the MP4 family, named by its brand. */
+static void format_name(const AVFormatContext *fmt, char *out, size_t len)
+{
+	const char *name = fmt->iformat->name;
+	size_t n = strcspn(name, ",");
+	if (strncmp(name, "mov,", 4) == 0) {
+		AVDictionaryEntry *e = av_dict_get(fmt->metadata, "major_brand", NULL, 0);
+		if (e && strncmp(e->value, "M4A", 3) == 0)
+			snprintf(out, len, "m4a");
+		else if (e && strncmp(e->value, "qt", 2) == 0)
+			snprintf(out, len, "mov");
+		else
+			snprintf(out, len, "mp4");
+		return;
+	}
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, name, n);
+	out[n] = '\0';
+}
+
+/* Copy a dictionary into a JSON object, keys lowercased; existing keys are
+ * kept (format tags are read first, then the stream's). */
+static int tags_add(json_t *obj, const AVDictionary *d)
+{
+	const AVDictionaryEntry *e = NULL;
+	while ((e = av_dict_get(d, "", e, AV_DICT_IGNORE_SUFFIX))) {
+		char key[128];
+		size_t i;
+		for (i = 0; e->key[i] && i < sizeof key - 1; i++)
+			key[i] = (char)tolower((unsigned char)e->key[i]);
+		key[i] = '\0';
+		if (json_object_get(obj, key))
+			continue;
+		/* Tag values are not always valid UTF-8; jansson refuses those,
+		 * and a tag must never make a file unreadable, so skip them. */
+		json_t *v = json_string(e->value);
+		if (!v)
+			continue;
+		if (json_object_set_new(obj, key, v) < 0)
+			return GRYM_ERR_NOMEM;
+	}
+	return GRYM_OK;
+}
+
+/* Frames a lossy codec may lack against its declared duration: encoder
+ * delay and padding that FFmpeg trims or estimates (measured on files from
+ * lame, libvorbis, libopus and FFmpeg's aac: at most one codec frame is
+ * ever off; two frames leave margin). Lossless codecs: none. */
+static int64_t codec_tolerance(const AVCodecParameters *par)
+{
+	switch (par->codec_id) {
+	case AV_CODEC_ID_MP3:
+	case AV_CODEC_ID_MP2:
+	case AV_CODEC_ID_MP1:
+		return 2 * 1152 + 529;
+	case AV_CODEC_ID_AAC:
+		return 2 * 2048;
+	case AV_CODEC_ID_VORBIS:
+	case AV_CODEC_ID_OPUS:
+		return 2 * 2048;
+	default: {
+		const AVCodecDescriptor *desc = avcodec_descriptor_get(par->codec_id);
+		if (desc && (desc->props & AV_CODEC_PROP_LOSSY))
+			return par->frame_size > 0 ? 2 * (int64_t)par->frame_size : 4096;
+		return 0;
+	}
+	}
+}
+
+/* 1 if the last Ogg page of the file carries the end-of-stream flag. Ogg
+ * has no length header; a file cut short lacks its EOS page. */
+static int ogg_has_eos(const char *path)
+{
+	unsigned char buf[65536 + 27];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;      /* cannot tell; do not accuse the file */
+	off_t size = lseek(fd, 0, SEEK_END);
+	off_t start = size > 65536 ? size - 65536 : 0;
+	ssize_t n = size > 0 ? pread(fd, buf, (size_t)(size - start), start) : 0;
+	close(fd);
+	if (n < 27)
+		return 0;
+	for (ssize_t i = n - 27; i >= 0; i--) {
+		if (memcmp(buf + i, "OggS", 4) == 0 && buf[i + 4] == 0) {
+			/* Header: 27 bytes, then the segment table; the page
+			 * must be complete and flagged EOS. */
+			int nseg = buf[i + 26];
+			if (i + 27 + nseg > n)
+				return 0;
+			size_t body = 0;
+			for (int s = 0; s < nseg; s++)
+				body += buf[i + 27 + s];
+			if ((size_t)i + 27 + nseg + body > (size_t)n)
+				return 0;
+			return (buf[i + 5] & 4) != 0;
+		}
+	}
+	return 0;
+}
+
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Read up to len bytes from the start of a file; returns bytes read. */
+static size_t read_head(const char *path, unsigned char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	if (fd < 0)
+		return 0;
+	do
+		n = pread(fd, buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* The frames a RIFF/WAVE header declares: the data chunk's size over the
+ * block size. FFmpeg clamps the data size to the file's, which would hide
+ * a cut file; -1 when the header declares no size (0 or 0xFFFFFFFF, as
+ * on a pipe) or cannot be walked. */
+static int64_t wav_declared_frames(const unsigned char *b, size_t n)
+{
+	size_t pos = 12;
+	unsigned block = 0;
+	if (n < 12 || memcmp(b, "RIFF", 4) != 0 || memcmp(b + 8, "WAVE", 4) != 0)
+		return -1;
+	while (pos + 8 <= n) {
+		uint32_t size = le32(b + pos + 4);
+		if (memcmp(b + pos, "fmt ", 4) == 0 && pos + 8 + 14 <= n)
+			block = (unsigned)(b[pos + 8 + 12] | b[pos + 8 + 13] << 8);
+		if (memcmp(b + pos, "data", 4) == 0) {
+			if (!block || size == 0 || size == 0xFFFFFFFFu)
+				return -1;
+			return (int64_t)(size / block);
+		}
+		pos += 8 + (size_t)size + (size & 1);
+	}
+	return -1;
+}
+
+/* 1 if an MP3 starts with a Xing/Info/VBRI header, i.e. declares its
+ * length; without one FFmpeg guesses the length from the file size, which
+ * shrinks with a cut file and so proves nothing. */
+static int mp3_has_length_header(const unsigned char *b, size_t n)
+{
+	size_t start = 0;
+	if (n >= 10 && memcmp(b, "ID3", 3) == 0)
+		start = 10 + ((size_t)(b[6] & 0x7f) << 21 | (size_t)(b[7] & 0x7f) << 14 |
+			      (size_t)(b[8] & 0x7f) << 7 | (size_t)(b[9] & 0x7f));
+	if (start >= n)
+		return 0;
+	size_t end = start + 4096 < n ? start + 4096 : n;
+	return memmem(b + start, end - start, "Xing", 4) || memmem(b + start, end - start, "Info", 4) ||
+	       memmem(b + start, end - start, "VBRI", 4);
+}
+
+/* A container magic FFmpeg should have read: the file is damaged, not
+ * foreign. */
+static int known_magic(const unsigned char *b, size_t n)
+{
+	static const char *const m0[] = { "RIFF", "RF64", "FORM", "fLaC", "OggS", "wvpk", "ID3", "MAC ", "caff" };
+	for (size_t i = 0; i < sizeof m0 / sizeof m0[0]; i++)
+		if (n >= strlen(m0[i]) && memcmp(b, m0[i], strlen(m0[i])) == 0)
+			return 1;
+	if (n >= 8 && memcmp(b + 4, "ftyp", 4) == 0)
+		return 1;
+	if (n >= 4 && memcmp(b, "\x1a\x45\xdf\xa3", 4) == 0)
+		return 1;
+	return 0;
+}
+
+/* Open the container and find the audio stream; fills d->info. */
+static int open_input(grym_decoder *d, const char *path, grym_error *err)
+{
+	char msg[128];
+	AVDictionary *o = NULL;
+	unsigned char head[65536];
+	size_t nhead;
+	int e;
+
+	nhead = read_head(path, head, sizeof head);
+	pthread_once(&quiet_once, quiet_ffmpeg);
+	d->fmt = avformat_alloc_context();
+	if (!d->fmt)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	av_dict_set(&o, "format_whitelist", demuxer_whitelist, 0);
+	av_dict_set(&o, "protocol_whitelist", "file", 0);
+	e = avformat_open_input(&d->fmt, path, NULL, &o);
+	av_dict_free(&o);
+	if (e < 0) {
+		/* avformat_open_input frees the context on failure. */
+		d->fmt = NULL;
+		if (e == AVERROR(ENOENT) || e == AVERROR(EACCES) || e == AVERROR(EISDIR)) {
+			av_err(e, msg, sizeof msg);
+			return grym_error_set(err, GRYM_ERR_IO, "%s", msg);
+		}
+		if (nhead == 0)
+			return grym_error_set(err, GRYM_ERR_FORMAT, "empty file");
+		if (known_magic(head, nhead)) {
+			av_err(e, msg, sizeof msg);
+			return grym_error_set(err, GRYM_ERR_CORRUPT, "truncated or corrupt: "
+					      "its header cannot be read (%s)", msg);
+		}
+		if (e == AVERROR_INVALIDDATA || e == AVERROR(EINVAL))
+			return grym_error_set(err, GRYM_ERR_FORMAT, "not audio (no decodable format found)");
+		av_err(e, msg, sizeof msg);
+		return grym_error_set(err, GRYM_ERR_FORMAT, "not audio: %s", msg);
+	}
+	e = avformat_find_stream_info(d->fmt, NULL);
+	if (e < 0) {
+		av_err(e, msg, sizeof msg);
+		return grym_error_set(err, GRYM_ERR_FORMAT, "cannot read stream info: %s", msg);
+	}
+	d->stream = av_find_best_stream(d->fmt, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
+	if (d->stream < 0)
+		return grym_error_set(err, GRYM_ERR_FORMAT, "not audio (no audio stream)");
+
+	AVStream *st = d->fmt->streams[d->stream];
+	AVCodecParameters *par = st->codecpar;
+	grym_audio_info *in = &d->info;
+	format_name(d->fmt, in->format, sizeof in->format);
+	snprintf(in->codec, sizeof in->codec, "%s", avcodec_get_name(par->codec_id));
+	in->sample_rate = par->sample_rate;
+	in->channels = par->ch_layout.nb_channels;
+	if (in->sample_rate <= 0 || in->channels <= 0)
+		return grym_error_set(err, GRYM_ERR_FORMAT, "audio stream without rate or channels");
+	const AVCodecDescriptor *desc = avcodec_descriptor_get(par->codec_id);
+	if (!desc || !(desc->props & AV_CODEC_PROP_LOSSLESS))
+		in->bits = 0;
+	else
+		in->bits = par->bits_per_raw_sample > 0 ? par->bits_per_raw_sample
+							: par->bits_per_coded_sample;
+	in->bit_rate = par->bit_rate > 0 ? par->bit_rate
+					 : (d->fmt->bit_rate > 0 ? d->fmt->bit_rate : 0);
+	in->frames = -1;
+	in->duration = -1;
+	if (st->duration != AV_NOPTS_VALUE && st->duration > 0) {
+		in->frames = av_rescale_q(st->duration, st->time_base,
+					  (AVRational){ 1, in->sample_rate });
+		d->declared_exact = 1;
+	} else if (d->fmt->duration != AV_NOPTS_VALUE && d->fmt->duration > 0) {
+		in->frames = av_rescale(d->fmt->duration, in->sample_rate, AV_TIME_BASE);
+		d->declared_exact = 1;
+	}
+	/* A duration guessed from the bit rate and the file size (an MP3
+	 * without a Xing/LAME header) shrinks with the file: it declares
+	 * nothing a truncation could be checked against. */
+	if (d->fmt->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE)
+		d->declared_exact = 0;
+	if (strcmp(in->format, "wav") == 0) {
+		int64_t w = wav_declared_frames(head, nhead);
+		if (w >= 0)
+			in->frames = w;
+		d->declared_exact = w >= 0;
+	}
+	if (par->codec_id == AV_CODEC_ID_MP3 && !mp3_has_length_header(head, nhead))
+		d->declared_exact = 0;
+	if (in->frames >= 0)
+		in->duration = (double)in->frames / in->sample_rate;
+	d->tolerance = codec_tolerance(par);
+	d->path_tail_ogg = strcmp(in->format, "ogg") == 0;
+	if (d->path_tail_ogg)
+		d->declared_exact = 0;   /* the "duration" is the last granule found */
+
+	in->tags = json_object();
+	if (!in->tags)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	if (tags_add(in->tags, d->fmt->metadata) < 0 || tags_add(in->tags, st->metadata) < 0)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	/* The container's own bookkeeping is not a tag of the recording. */
+	json_object_del(in->tags, "major_brand");
+	json_object_del(in->tags, "minor_version");
+	json_object_del(in->tags, "compatible_brands");
+	json_object_del(in->tags, "handler_name");
+	json_object_del(in->tags, "vendor_id");
+	return GRYM_OK;
+}
+
+/* (Re)configure swr for what the decoder outputs now. */
+static int setup_swr(grym_decoder *d, const AVFrame *f, grym_error *err)
+{
+	AVChannelLayout lay;
+	int e;
+
+	swr_free(&d->swr);
+	if (f->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || f->ch_layout.nb_channels == 0)
+		av_channel_layout_default(&lay, f->ch_layout.nb_channels ? f->ch_layout.nb_channels
+									  : d->info.channels);
+	else if (av_channel_layout_copy(&lay, &f->ch_layout) < 0)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	/* Same layout in and out: swresample converts the sample format
+	 * (and the rate) but never remixes. */
+	e = swr_alloc_set_opts2(&d->swr, &lay, AV_SAMPLE_FMT_FLT, d->out_rate,
+				&lay, (enum AVSampleFormat)f->format, f->sample_rate, 0, NULL);
+	av_channel_layout_uninit(&lay);
+	if (e < 0 || !d->swr)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "cannot set up the converter");
+	if (f->sample_rate != d->out_rate) {
+		av_opt_set(d->swr, "resampler", "soxr", 0);
+		av_opt_set_int(d->swr, "precision", 28, 0);
+	}
+	if ((e = swr_init(d->swr)) < 0) {
+		char msg[128];
+		av_err(e, msg, sizeof msg);
+		return grym_error_set(err, GRYM_ERR_UNSUPPORTED, "converter: %s", msg);
+	}
+	d->in_rate = f->sample_rate;
+	d->in_channels = f->ch_layout.nb_channels;
+	d->in_fmt = (enum AVSampleFormat)f->format;
+	return GRYM_OK;
+}
+
+static int grow_fifo(grym_decoder *d, int64_t extra, grym_error *err)
+{
+	/* Move the unread part to the front first. */
+	if (d->fifo_pos > 0) {
+		int64_t n = d->fifo_len - d->fifo_pos;
+		memmove(d->fifo, d->fifo + d->fifo_pos * d->out_channels,
+			(size_t)(n * d->out_channels) * sizeof(float));
+		d->fifo_len = n;
+		d->fifo_pos = 0;
+	}
+	if (d->fifo_len + extra <= d->fifo_cap)
+		return GRYM_OK;
+	int64_t cap = d->fifo_cap ? d->fifo_cap : 4096;
+	while (cap < d->fifo_len + extra)
+		cap *= 2;
+	float *p = realloc(d->fifo, (size_t)(cap * d->out_channels) * sizeof(float));
+	if (!p)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	d->fifo = p;
+	d->fifo_cap = cap;
+	return GRYM_OK;
+}
+
+/* Append n converted frames (d->conv, in_channels wide) to the FIFO,
+ * dropping the offset and stopping at the duration. */
+static int push_frames(grym_decoder *d, int n, grym_error *err)
+{
+	const float *src = d->conv;
+	int ch = d->in_channels;
+	int e;
+
+	if (d->skip > 0) {
+		int64_t k = d->skip < n ? d->skip : n;
+		d->skip -= k;
+		src += k * ch;
+		n -= (int)k;
+	}
+	if (d->left >= 0 && n > d->left)
+		n = (int)d->left;
+	if (n <= 0)
+		return GRYM_OK;
+	if ((e = grow_fifo(d, n, err)) < 0)
+		return e;
+	float *dst = d->fifo + d->fifo_len * d->out_channels;
+	if (d->mix && ch > 1) {
+		const float scale = 1.0f / (float)ch;
+		for (int i = 0; i < n; i++) {
+			float s = 0;
+			for (int c = 0; c < ch; c++)
+				s += src[c];
+			dst[i] = s * scale;
+			src += ch;
+		}
+	} else {
+		memcpy(dst, src, (size_t)n * ch * sizeof(float));
+	}
+	d->fifo_len += n;
+	if (d->left >= 0)
+		d->left -= n;
+	return GRYM_OK;
+}
+
+/* Run swr on a decoded frame (or NULL to drain) and queue the result. */
+static int convert(grym_decoder *d, const AVFrame *f, grym_error *err)
+{
+	int in_n = f ? f->nb_samples : 0;
+	int need = swr_get_out_samples(d->swr, in_n);
+	if (need < 0)
+		return grym_error_set(err, GRYM_ERR_INTERNAL, "converter state");
+	need += 16;
+	if (need > d->conv_cap) {
+		float *p = realloc(d->conv, (size_t)need * d->in_channels * sizeof(float));
+		if (!p)
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		d->conv = p;
+		d->conv_cap = need;
+	}
+	uint8_t *out[1] = { (uint8_t *)d->conv };
+	int n = swr_convert(d->swr, out, d->conv_cap,
+			    f ? (const uint8_t **)f->extended_data : NULL, in_n);
+	if (n < 0) {
+		char msg[128];
+		av_err(n, msg, sizeof msg);
+		return grym_error_set(err, GRYM_ERR_INTERNAL, "converter: %s", msg);
+	}
+	if (!f && n == 0)
+		d->swr_flushed = 1;
+	return push_frames(d, n, err);
+}
+
+static void note_error(grym_decoder *d, int e)
+{
+	if (d->errors++ == 0) {
+		char msg[128];
+		av_err(e, msg, sizeof msg);
+		snprintf(d->first_error, sizeof d->first_error,
+			 "decode error at %.3f s: %s",
+			 (double)d->decoded / d->info.sample_rate, msg);
+	}
+}
+
+/* Receive every frame the decoder has ready and convert it. */
+static int drain_decoder(grym_decoder *d, grym_error *err)
+{
+	int e;
+	for (;;) {
+		e = avcodec_receive_frame(d->cc, d->frame);
+		if (e == AVERROR(EAGAIN))
+			return GRYM_OK;
+		if (e == AVERROR_EOF) {
+			d->decoder_eof = 1;
+			return GRYM_OK;
+		}
+		if (e < 0) {
+			note_error(d, e);
+			return GRYM_OK;
+		}
+		if (d->frame->decode_error_flags)
+			note_error(d, AVERROR_INVALIDDATA);
+		if (d->frame->ch_layout.nb_channels != d->info.channels) {
+			av_frame_unref(d->frame);
+			return grym_error_set(err, GRYM_ERR_UNSUPPORTED,
+					      "channel count changes within the stream");
+		}
+		if (!d->swr || d->frame->sample_rate != d->in_rate ||
+		    d->frame->format != d->in_fmt) {
+			if (d->swr && (e = convert(d, NULL, err)) < 0) {
+				av_frame_unref(d->frame);
+				return e;
+			}
+			if ((e = setup_swr(d, d->frame, err)) < 0) {
+				av_frame_unref(d->frame);
+				return e;
+			}
+		}
+		d->decoded += d->frame->nb_samples;
+		e = convert(d, d->frame, err);
+		av_frame_unref(d->frame);
+		if (e < 0)
+			return e;
+	}
+}
+
+/* Feed one more packet (or the end) to the decoder. */
+static int step(grym_decoder *d, grym_error *err)
+{
+	int e;
+	if (!d->demux_eof) {
+		e = av_read_frame(d->fmt, d->pkt);
+		if (e == AVERROR_EOF) {
+			d->demux_eof = 1;
+			avcodec_send_packet(d->cc, NULL);
+		} else if (e < 0) {
+			/* A read error other than the end: treat as the end of
+			 * what can be decoded, and as damage. */
+			note_error(d, e);
+			d->demux_eof = 1;
+			avcodec_send_packet(d->cc, NULL);
+		} else {
+			if (d->pkt->stream_index == d->stream) {
+				e = avcodec_send_packet(d->cc, d->pkt);
+				if (e == AVERROR(EAGAIN)) {
+					/* Should not happen: we drain after each send. */
+					av_packet_unref(d->pkt);
+					return grym_error_set(err, GRYM_ERR_INTERNAL, "decoder refused a packet");
+				}
+				if (e < 0)
+					note_error(d, e);
+			}
+			av_packet_unref(d->pkt);
+		}
+	}
+	if ((e = drain_decoder(d, err)) < 0)
+		return e;
+	if (d->demux_eof && d->decoder_eof && d->swr && !d->swr_flushed)
+		while (!d->swr_flushed)
+			if ((e = convert(d, NULL, err)) < 0)
+				return e;
+	return GRYM_OK;
+}
+
+grym_decoder *grym_decoder_open(const char *path, const grym_decode_opts *opts,
+				grym_error *err)
+{
+	static const grym_decode_opts none;
+	grym_decoder *d = calloc(1, sizeof *d);
+	const AVCodec *codec;
+	int e;
+
+	if (!opts)
+		opts = &none;
+	if (!d) {
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (opts->rate < 0 || opts->rate > 1000000 || opts->channels < 0 || opts->channels > 1 ||
+	    !(opts->offset >= 0) || isnan(opts->duration)) {
+		grym_error_set(err, GRYM_ERR_INVALID, "invalid decoding options");
+		goto fail;
+	}
+	if (open_input(d, path, err) < 0)
+		goto fail;
+	AVStream *st = d->fmt->streams[d->stream];
+	codec = avcodec_find_decoder(st->codecpar->codec_id);
+	if (!codec) {
+		grym_error_set(err, GRYM_ERR_UNSUPPORTED, "no decoder for codec %s", d->info.codec);
+		goto fail;
+	}
+	d->cc = avcodec_alloc_context3(codec);
+	d->pkt = av_packet_alloc();
+	d->frame = av_frame_alloc();
+	if (!d->cc || !d->pkt || !d->frame) {
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (avcodec_parameters_to_context(d->cc, st->codecpar) < 0) {
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	d->cc->pkt_timebase = st->time_base;
+	d->cc->thread_count = 1;          /* parallelism is grym's, per file */
+	d->cc->err_recognition |= AV_EF_CRCCHECK;
+	if ((e = avcodec_open2(d->cc, codec, NULL)) < 0) {
+		char msg[128];
+		av_err(e, msg, sizeof msg);
+		grym_error_set(err, GRYM_ERR_UNSUPPORTED, "cannot open decoder %s: %s",
+			       d->info.codec, msg);
+		goto fail;
+	}
+	/* Only the chosen stream is read. */
+	for (unsigned i = 0; i < d->fmt->nb_streams; i++)
+		if ((int)i != d->stream)
+			d->fmt->streams[i]->discard = AVDISCARD_ALL;
+
+	d->out_rate = opts->rate > 0 ? opts->rate : d->info.sample_rate;
+	d->mix = opts->channels == 1 && d->info.channels > 1;
+	d->out_channels = opts->channels == 1 ? 1 : d->info.channels;
+	d->skip = (int64_t)llround(opts->offset * d->out_rate);
+	d->left = opts->duration > 0 ? (int64_t)llround(opts->duration * d->out_rate) : -1;
+	d->in_fmt = AV_SAMPLE_FMT_NONE;
+	d->accept = opts->accept_truncated;
+	if (d->path_tail_ogg && !(d->path = strdup(path))) {
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	return d;
+fail:
+	grym_decoder_close(d);
+	return NULL;
+}
+
+const grym_audio_info *grym_decoder_info(const grym_decoder *d)
+{
+	return &d->info;
+}
+
+int grym_decoder_rate(const grym_decoder *d)
+{
+	return d->out_rate;
+}
+
+int grym_decoder_channels(const grym_decoder *d)
+{
+	return d->out_channels;
+}
+
+int grym_decoder_was_truncated(const grym_decoder *d)
+{
+	return d->truncated;
+}
+
+/* The end was reached: judge decode errors and truncation, once; the
+ * verdict is kept so that every later read repeats it. */
+static int finish_check(grym_decoder *d, grym_error *err)
+{
+	if (!d->checked) {
+		d->checked = 1;
+		d->verdict = GRYM_OK;
+		if (d->declared_exact && d->info.frames > 0 &&
+			   d->decoded < d->info.frames - d->tolerance) {
+			snprintf(d->verdict_msg, sizeof d->verdict_msg,
+				 "truncated: decoded %lld of %lld frames",
+				 (long long)d->decoded, (long long)d->info.frames);
+			d->verdict = GRYM_ERR_CORRUPT;
+		} else if (d->path_tail_ogg && !ogg_has_eos(d->path)) {
+			snprintf(d->verdict_msg, sizeof d->verdict_msg,
+				 "truncated: Ogg stream ends without its last page "
+				 "(decoded %lld frames)", (long long)d->decoded);
+			d->verdict = GRYM_ERR_CORRUPT;
+		} else if (d->errors > 0) {
+			snprintf(d->verdict_msg, sizeof d->verdict_msg, "corrupt: %s%s",
+				 d->first_error, d->errors > 1 ? " (and more)" : "");
+			d->verdict = GRYM_ERR_CORRUPT;
+		}
+		if (d->verdict < 0 && d->accept) {
+			d->truncated = 1;
+			d->verdict = GRYM_OK;
+		}
+	}
+	if (d->verdict < 0)
+		return grym_error_set(err, d->verdict, "%s", d->verdict_msg);
+	return 0;
+}
+
+int64_t grym_decoder_read(grym_decoder *d, float *buf, int64_t max_frames,
+			  grym_error *err)
+{
+	int e;
+	if (max_frames <= 0)
+		return 0;
+	while (d->fifo_len - d->fifo_pos < max_frames && !d->done) {
+		if (d->left == 0)
+			break;   /* the asked duration is complete */
+		if (d->demux_eof && d->decoder_eof && (d->swr_flushed || !d->swr)) {
+			d->done = 1;
+			break;
+		}
+		if ((e = step(d, err)) < 0)
+			return e;
+	}
+	int64_t n = d->fifo_len - d->fifo_pos;
+	if (n > max_frames)
+		n = max_frames;
+	if (n > 0) {
+		memcpy(buf, d->fifo + d->fifo_pos * d->out_channels,
+		       (size_t)(n * d->out_channels) * sizeof(float));
+		d->fifo_pos += n;
+		if (d->fifo_pos == d->fifo_len)
+			d->fifo_pos = d->fifo_len = 0;
+		return n;
+	}
+	if (d->done)
+		return finish_check(d, err);
+	return 0;
+}
+
+void grym_decoder_close(grym_decoder *d)
+{
+	if (!d)
+		return;
+	swr_free(&d->swr);
+	avcodec_free_context(&d->cc);
+	av_packet_free(&d->pkt);
+	av_frame_free(&d->frame);
+	avformat_close_input(&d->fmt);
+	grym_audio_info_clear(&d->info);
+	free(d->conv);
+	free(d->fifo);
+	free(d->path);
+	free(d);
+}
+
+int grym_audio_probe(const char *path, grym_audio_info *info, grym_error *err)
+{
+	grym_decoder d;
+	int e;
+
+	memset(info, 0, sizeof *info);
+	memset(&d, 0, sizeof d);
+	e = open_input(&d, path, err);
+	if (e == GRYM_OK) {
+		*info = d.info;           /* tags move to the caller */
+		d.info.tags = NULL;
+	}
+	avformat_close_input(&d.fmt);
+	grym_audio_info_clear(&d.info);
+	return e;
+}
+
+void grym_audio_clear(grym_audio *a)
+{
+	if (!a)
+		return;
+	free(a->data);
+	memset(a, 0, sizeof *a);
+}
+
+int grym_audio_decode_file(const char *path, const grym_decode_opts *opts,
+			   grym_audio *out, grym_audio_info *info, grym_error *err)
+{
+	grym_decoder *d;
+	int64_t cap = 0, n;
+	int ch;
+
+	memset(out, 0, sizeof *out);
+	if (info)
+		memset(info, 0, sizeof *info);
+	if (!(d = grym_decoder_open(path, opts, err)))
+		return err ? err->code : GRYM_ERR_FORMAT;
+	ch = d->out_channels;
+	/* Start from the declared length (plus a little for resampling and
+	 * codec slack) so that one allocation usually suffices. */
+	if (d->info.frames > 0)
+		cap = av_rescale(d->info.frames, d->out_rate, d->info.sample_rate) + 8192;
+	if (cap < 65536)
+		cap = 65536;
+	for (;;) {
+		if (!out->data || out->frames == cap) {
+			if (out->data)
+				cap *= 2;
+			float *p = realloc(out->data, (size_t)(cap * ch) * sizeof(float));
+			if (!p) {
+				grym_decoder_close(d);
+				grym_audio_clear(out);
+				return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			}
+			out->data = p;
+		}
+		n = grym_decoder_read(d, out->data + out->frames * ch, cap - out->frames, err);
+		if (n < 0) {
+			grym_decoder_close(d);
+			grym_audio_clear(out);
+			return (int)n;
+		}
+		if (n == 0)
+			break;
+		out->frames += n;
+	}
+	out->channels = ch;
+	out->rate = d->out_rate;
+	if (info) {
+		*info = d->info;
+		d->info.tags = NULL;
+	}
+	grym_decoder_close(d);
+	return GRYM_OK;
+}

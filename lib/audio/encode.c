@@ -1,0 +1,452 @@
+/*
+ * encode.c — writing audio files: libsndfile where it can, grym's own WAV
+ * writer where it cannot (see grym/audio.h).
+ *
+ * libsndfile writes WAV, FLAC and Ogg Vorbis to seekable files, but
+ * refuses to write WAV to a pipe, because it fills the RIFF sizes in at
+ * the end. On a pipe grym writes the WAV header itself, the way ffmpeg
+ * does: RIFF and data sizes 0xFFFFFFFF ("until the end of the stream"),
+ * WAVE_FORMAT_PCM for 16 bits on one or two channels and
+ * WAVE_FORMAT_EXTENSIBLE (subformat PCM or IEEE float) for more bits or
+ * channels — sox and ffmpeg read that from a pipe. FLAC and Ogg go to a
+ * pipe through libsndfile's virtual I/O, which only ever appends.
+ *
+ * Samples are converted to integers here rather than in libsndfile, so
+ * every path scales the same way: x * 2^(bits-1), rounded, clipped to the
+ * integer range (the inverse of how FFmpeg decodes integer PCM, so a file
+ * decoded by grym and written back at its depth is bit-identical).
+ * GRYM_ENCODE_DITHER adds TPDF dither of +-1 LSB before rounding to 16
+ * bits, from a xorshift generator seeded by the caller, so the output is
+ * deterministic.
+ */
+#include "grym/audio.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <sndfile.h>
+
+#define BLOCK 4096   /* frames converted per write */
+
+struct grym_encoder {
+	grym_output *out;
+	grym_file_type type;
+	grym_sample_format fmt;
+	int rate, channels, flags;
+	uint64_t rng;
+	SNDFILE *sf;              /* libsndfile path (file or virtual) */
+	int own_wav;              /* grym's pipe WAV writer */
+	int64_t written;          /* bytes through virtual I/O */
+	int64_t pos;              /* virtual I/O position (< written: ghost) */
+	grym_error io_err;        /* first write error seen by virtual I/O */
+	unsigned char *buf;       /* conversion buffer: BLOCK frames */
+	int failed;
+};
+
+int grym_file_type_parse(const char *s, grym_file_type *type)
+{
+	const char *ext;
+	if (!s || !*s)
+		return grym_error_set(NULL, GRYM_ERR_INVALID, "empty");
+	ext = strrchr(s, '.');
+	if (ext && !strchr(ext, '/'))
+		s = ext + 1;
+	if (!strcasecmp(s, "wav") || !strcasecmp(s, "wave"))
+		*type = GRYM_FILE_WAV;
+	else if (!strcasecmp(s, "flac"))
+		*type = GRYM_FILE_FLAC;
+	else if (!strcasecmp(s, "ogg") || !strcasecmp(s, "oga") || !strcasecmp(s, "vorbis"))
+		*type = GRYM_FILE_OGG;
+	else
+		return GRYM_ERR_INVALID;
+	return GRYM_OK;
+}
+
+int grym_sample_format_parse(const char *s, grym_sample_format *fmt)
+{
+	if (!s)
+		return GRYM_ERR_INVALID;
+	if (!strcmp(s, "16") || !strcasecmp(s, "s16"))
+		*fmt = GRYM_SAMPLE_S16;
+	else if (!strcmp(s, "24") || !strcasecmp(s, "s24"))
+		*fmt = GRYM_SAMPLE_S24;
+	else if (!strcasecmp(s, "32f") || !strcasecmp(s, "f32") || !strcasecmp(s, "float"))
+		*fmt = GRYM_SAMPLE_F32;
+	else
+		return GRYM_ERR_INVALID;
+	return GRYM_OK;
+}
+
+/* xorshift64*: small, fast, and the same sequence everywhere. */
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* Uniform in [0, 1) from the top 24 bits. */
+static float rng_unit(uint64_t *s)
+{
+	return (float)(rng_next(s) >> 40) * (1.0f / 16777216.0f);
+}
+
+/* Scale, (dither,) round and clip n samples to 16-bit little-endian. */
+static void to_s16(grym_encoder *e, const float *x, size_t n, unsigned char *out)
+{
+	const int dither = e->flags & GRYM_ENCODE_DITHER;
+	for (size_t i = 0; i < n; i++) {
+		float v = x[i] * 32768.0f;
+		if (dither)
+			v += rng_unit(&e->rng) - rng_unit(&e->rng);
+		long s = lrintf(v);
+		if (!(v == v))
+			s = 0;            /* NaN writes silence */
+		if (s > 32767)
+			s = 32767;
+		else if (s < -32768)
+			s = -32768;
+		out[2 * i] = (unsigned char)(s & 0xff);
+		out[2 * i + 1] = (unsigned char)((s >> 8) & 0xff);
+	}
+}
+
+static long clip24(float v)
+{
+	if (!(v == v))
+		return 0;
+	if (v >= 8388607.0f)
+		return 8388607;
+	if (v <= -8388608.0f)
+		return -8388608;
+	return lrintf(v);
+}
+
+/* Same for 24-bit: packed little-endian, or as int32 left-justified
+ * (what sf_write_int expects). */
+static void to_s24(const float *x, size_t n, unsigned char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		long s = clip24(x[i] * 8388608.0f);
+		out[3 * i] = (unsigned char)(s & 0xff);
+		out[3 * i + 1] = (unsigned char)((s >> 8) & 0xff);
+		out[3 * i + 2] = (unsigned char)((s >> 16) & 0xff);
+	}
+}
+
+static void to_s24_int(const float *x, size_t n, int *out)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = (int)((uint32_t)clip24(x[i] * 8388608.0f) << 8);
+}
+
+static void to_s16_short(grym_encoder *e, const float *x, size_t n, short *out)
+{
+	/* Via the byte path: one rounding rule for every writer. */
+	unsigned char *b = (unsigned char *)out;
+	to_s16(e, x, n, b);
+	for (size_t i = 0; i < n; i++)
+		out[i] = (short)(uint16_t)(b[2 * i] | (b[2 * i + 1] << 8));
+}
+
+static void put16(unsigned char *p, unsigned v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+	p[3] = (v >> 24) & 0xff;
+}
+
+/* Default speaker mask for n channels (as FFmpeg's default layouts). */
+static uint32_t channel_mask(int n)
+{
+	static const uint32_t masks[] = {
+		0, 0x4, 0x3, 0x7, 0x33, 0x37, 0x3f, 0x13f, 0x63f
+	};
+	return n >= 1 && n <= 8 ? masks[n] : 0;
+}
+
+/* The header of a WAV on a pipe: sizes unknown, so 0xFFFFFFFF. */
+static int write_pipe_wav_header(grym_encoder *e, grym_error *err)
+{
+	unsigned char h[80];
+	int bits = e->fmt == GRYM_SAMPLE_S16 ? 16 : e->fmt == GRYM_SAMPLE_S24 ? 24 : 32;
+	int is_float = e->fmt == GRYM_SAMPLE_F32;
+	int ext = bits > 16 || e->channels > 2;
+	unsigned block = (unsigned)(e->channels * bits / 8);
+	size_t n = 0;
+
+	memcpy(h, "RIFF", 4);
+	put32(h + 4, 0xFFFFFFFFu);
+	memcpy(h + 8, "WAVEfmt ", 8);
+	put32(h + 16, ext ? 40 : 16);
+	put16(h + 20, ext ? 0xFFFE : 1);
+	put16(h + 22, (unsigned)e->channels);
+	put32(h + 24, (uint32_t)e->rate);
+	put32(h + 28, (uint32_t)e->rate * block);
+	put16(h + 32, block);
+	put16(h + 34, (unsigned)bits);
+	n = 36;
+	if (ext) {
+		/* cbSize, valid bits, channel mask, subformat GUID
+		 * (xxxxxxxx-0000-0010-8000-00aa00389b71). */
+		static const unsigned char guid_tail[14] = {
+			0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00,
+			0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71
+		};
+		put16(h + 36, 22);
+		put16(h + 38, (unsigned)bits);
+		put32(h + 40, channel_mask(e->channels));
+		put16(h + 44, is_float ? 3 : 1);
+		memcpy(h + 46, guid_tail, sizeof guid_tail);
+		n = 60;
+	}
+	memcpy(h + n, "data", 4);
+	put32(h + n + 4, 0xFFFFFFFFu);
+	n += 8;
+	return grym_output_write(e->out, h, n, err);
+}
+
+/* ---- libsndfile virtual I/O onto a grym_output (append only) ----
+ * At the end the FLAC encoder seeks back to fill in STREAMINFO (length and
+ * MD5). A pipe cannot go back, so a seek behind the end starts a "ghost"
+ * region whose writes are dropped, until a seek returns to the end: the
+ * stream keeps the "length unknown" STREAMINFO it began with, which is
+ * valid FLAC (ffmpeg's muxer does the same on a pipe). */
+static sf_count_t vio_len(void *ud)
+{
+	return ((grym_encoder *)ud)->written;
+}
+
+static sf_count_t vio_seek(sf_count_t off, int whence, void *ud)
+{
+	grym_encoder *e = ud;
+	sf_count_t to = whence == SEEK_SET ? off : whence == SEEK_CUR ? e->pos + off
+								   : e->written + off;
+	if (to < 0 || to > e->written)
+		return -1;
+	e->pos = to;
+	return to;
+}
+
+static sf_count_t vio_read(void *ptr, sf_count_t n, void *ud)
+{
+	return 0;
+}
+
+static sf_count_t vio_write(const void *ptr, sf_count_t n, void *ud)
+{
+	grym_encoder *e = ud;
+	if (e->io_err.code < 0)
+		return 0;
+	if (e->pos < e->written) {
+		/* ghost write behind the end: dropped */
+		e->pos += n;
+		if (e->pos > e->written)
+			e->pos = e->written;   /* never happens with libFLAC */
+		return n;
+	}
+	if (grym_output_write(e->out, ptr, (size_t)n, &e->io_err) < 0)
+		return 0;
+	e->written += n;
+	e->pos = e->written;
+	return n;
+}
+
+static sf_count_t vio_tell(void *ud)
+{
+	return ((grym_encoder *)ud)->pos;
+}
+
+static int sf_format_of(grym_file_type type, grym_sample_format fmt)
+{
+	switch (type) {
+	case GRYM_FILE_WAV:
+		return SF_FORMAT_WAV | (fmt == GRYM_SAMPLE_S16 ? SF_FORMAT_PCM_16 :
+					fmt == GRYM_SAMPLE_S24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT);
+	case GRYM_FILE_FLAC:
+		/* FLAC has no float samples: float input is kept at 24 bits. */
+		return SF_FORMAT_FLAC | (fmt == GRYM_SAMPLE_S16 ? SF_FORMAT_PCM_16 : SF_FORMAT_PCM_24);
+	case GRYM_FILE_OGG:
+		return SF_FORMAT_OGG | SF_FORMAT_VORBIS;
+	}
+	return 0;
+}
+
+grym_encoder *grym_encoder_open(grym_output *out, grym_file_type type,
+				grym_sample_format fmt, int rate, int channels,
+				int flags, uint64_t seed, grym_error *err)
+{
+	grym_encoder *e;
+	SF_INFO info;
+
+	if (!out || rate <= 0 || rate > 1000000 || channels <= 0 || channels > 64 ||
+	    (unsigned)type > GRYM_FILE_OGG || (unsigned)fmt > GRYM_SAMPLE_S24) {
+		grym_error_set(err, GRYM_ERR_INVALID, "invalid encoder parameters");
+		return NULL;
+	}
+	if (!(e = calloc(1, sizeof *e))) {
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	e->out = out;
+	e->type = type;
+	e->fmt = fmt;
+	e->rate = rate;
+	e->channels = channels;
+	e->flags = flags;
+	/* A zero state would stay zero: mix the seed first (splitmix64). */
+	uint64_t z = seed + 0x9E3779B97F4A7C15ULL;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	e->rng = (z ^ (z >> 31)) | 1;
+	e->buf = malloc((size_t)BLOCK * channels * 4);
+	if (!e->buf) {
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+
+	if (type == GRYM_FILE_WAV && !grym_output_seekable(out)) {
+		e->own_wav = 1;
+		if (write_pipe_wav_header(e, err) < 0)
+			goto fail;
+		return e;
+	}
+
+	memset(&info, 0, sizeof info);
+	info.samplerate = rate;
+	info.channels = channels;
+	info.format = sf_format_of(type, fmt);
+	if (!sf_format_check(&info)) {
+		grym_error_set(err, GRYM_ERR_UNSUPPORTED, "libsndfile cannot write this format "
+			       "(%d channels at %d Hz)", channels, rate);
+		goto fail;
+	}
+	if (grym_output_seekable(out)) {
+		if (grym_output_flush(out, err) < 0)
+			goto fail;
+		e->sf = sf_open_fd(grym_output_fd(out), SFM_WRITE, &info, 0);
+	} else {
+		SF_VIRTUAL_IO vio = { vio_len, vio_seek, vio_read, vio_write, vio_tell };
+		e->sf = sf_open_virtual(&vio, SFM_WRITE, &info, e);
+	}
+	if (!e->sf) {
+		grym_error_set(err, GRYM_ERR_IO, "cannot write %s: %s", grym_output_name(out),
+			       sf_strerror(NULL));
+		goto fail;
+	}
+	/* The PEAK chunk of float WAVs carries the time of writing: off, so
+	 * the same audio always gives the same bytes. */
+	sf_command(e->sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+	if (type == GRYM_FILE_OGG) {
+		double q = 0.5;   /* about 160 kbit/s stereo */
+		sf_command(e->sf, SFC_SET_VBR_ENCODING_QUALITY, &q, sizeof q);
+	}
+	return e;
+fail:
+	if (e->sf)
+		sf_close(e->sf);
+	free(e->buf);
+	free(e);
+	return NULL;
+}
+
+static int sf_fail(grym_encoder *e, grym_error *err)
+{
+	e->failed = 1;
+	if (e->io_err.code < 0)
+		return grym_error_set(err, e->io_err.code, "%s", e->io_err.msg);
+	return grym_error_set(err, GRYM_ERR_IO, "write error: %s", sf_strerror(e->sf));
+}
+
+int grym_encoder_write(grym_encoder *e, const float *x, int64_t nframes, grym_error *err)
+{
+	const int ch = e->channels;
+
+	if (e->failed)
+		return grym_error_set(err, GRYM_ERR_IO, "encoder already failed");
+	while (nframes > 0) {
+		int64_t n = nframes < BLOCK ? nframes : BLOCK;
+		size_t ns = (size_t)(n * ch);
+		int rc = GRYM_OK;
+
+		if (e->own_wav) {
+			size_t bytes;
+			if (e->fmt == GRYM_SAMPLE_S16) {
+				to_s16(e, x, ns, e->buf);
+				bytes = ns * 2;
+			} else if (e->fmt == GRYM_SAMPLE_S24) {
+				to_s24(x, ns, e->buf);
+				bytes = ns * 3;
+			} else {
+				/* float32 little-endian, as in memory on LE hosts */
+				unsigned char *p = e->buf;
+				for (size_t i = 0; i < ns; i++) {
+					uint32_t u;
+					memcpy(&u, x + i, 4);
+					put32(p + 4 * i, u);
+				}
+				bytes = ns * 4;
+			}
+			rc = grym_output_write(e->out, e->buf, bytes, err);
+			if (rc < 0) {
+				e->failed = 1;
+				return rc;
+			}
+		} else {
+			sf_count_t got;
+			if (e->type == GRYM_FILE_OGG) {
+				got = sf_writef_float(e->sf, x, n);
+			} else if (e->fmt == GRYM_SAMPLE_S16) {
+				to_s16_short(e, x, ns, (short *)e->buf);
+				got = sf_writef_short(e->sf, (short *)e->buf, n);
+			} else if (e->fmt == GRYM_SAMPLE_S24 || e->type == GRYM_FILE_FLAC) {
+				to_s24_int(x, ns, (int *)e->buf);
+				got = sf_writef_int(e->sf, (int *)e->buf, n);
+			} else {
+				got = sf_writef_float(e->sf, x, n);
+			}
+			if (got != n)
+				return sf_fail(e, err);
+		}
+		x += ns;
+		nframes -= n;
+	}
+	return GRYM_OK;
+}
+
+int grym_encoder_close(grym_encoder *e, grym_error *err)
+{
+	int rc = GRYM_OK;
+	if (!e)
+		return GRYM_OK;
+	if (e->sf) {
+		if (sf_close(e->sf) != 0 && !e->failed)
+			rc = grym_error_set(err, GRYM_ERR_IO, "cannot finish the file");
+		if (rc == GRYM_OK && e->io_err.code < 0)
+			rc = grym_error_set(err, e->io_err.code, "%s", e->io_err.msg);
+	} else if (e->failed) {
+		rc = grym_error_set(err, GRYM_ERR_IO, "write failed earlier");
+	}
+	if (rc == GRYM_OK && e->failed)
+		rc = grym_error_set(err, GRYM_ERR_IO, "write failed earlier");
+	if (rc == GRYM_OK)
+		rc = grym_output_flush(e->out, err);
+	free(e->buf);
+	free(e);
+	return rc;
+}

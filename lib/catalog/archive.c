@@ -1,0 +1,511 @@
+/*
+ * archive.c — exporting selected assets to a tar/zip archive and importing
+ * such an archive (libarchive).
+ *
+ * An export holds exactly:
+ *     catalog.json      {"format":"grym-catalog-export","version":1,
+ *                        "assets":[asset JSON...]} — the selected assets
+ *                        and the ancestors of derived ones (so they can be
+ *                        re-made), parents before children;
+ *     objects/<id>      each asset's object, named by its SHA-256.
+ * Entries carry no timestamps, so the same selection exports the same
+ * bytes. Import streams every object member into the store writer and
+ * checks that its bytes hash to its name; a member whose name is not one
+ * of the two forms above (absolute, "..", anything else) rejects the
+ * archive before any row is written. Rows then merge as in merge.c.
+ */
+#include "catalog_int.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXPORT_FORMAT "grym-catalog-export"
+#define EXPORT_VERSION 1
+#define CATALOG_JSON_MAX (256u << 20)
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int arch_error(struct archive *ar, grym_error *err, const char *what)
+{
+	const char *msg = archive_error_string(ar);
+	return grym_error_set(err, GRYM_ERR_IO, "%s: %s", what, msg ? msg : "archive error");
+}
+
+/* ---- export ---- */
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+struct sel_ctx {
+	sqlite3_stmt *ins;
+	int failed;
+};
+
+static int select_visit(void *ud, const grym_asset *a)
+{
+	struct sel_ctx *s = ud;
+	sqlite3_bind_text(s->ins, 1, a->id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s->ins) != SQLITE_DONE)
+		s->failed = 1;
+	sqlite3_reset(s->ins);
+	return s->failed;
+}
+
+static const char SQL_SEL_CREATE[] =
+	"CREATE TEMP TABLE IF NOT EXISTS grym_export_sel(id TEXT PRIMARY KEY)";
+static const char SQL_SEL_CLEAR[] = "DELETE FROM temp.grym_export_sel";
+
+/* The selected ids plus their ancestors, parents first (a parent is always
+ * inserted before its children, so rowid order is a topological order). */
+static int export_ids(grym_catalog *cat, const grym_asset_query *q,
+		      char (**ids)[GRYM_ID_LEN + 1], size_t *n, grym_error *err)
+{
+	static const char closure[] =
+		"WITH RECURSIVE anc(id) AS (SELECT id FROM temp.grym_export_sel"
+		" UNION SELECT a.parent FROM assets a JOIN anc ON a.id = anc.id"
+		" WHERE a.parent IS NOT NULL)"
+		" SELECT a.id FROM assets a WHERE a.id IN anc ORDER BY a.rowid";
+	struct sel_ctx s = { 0 };
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if ((rc = cat_exec(cat, SQL_SEL_CREATE, err)) != GRYM_OK ||
+	    (rc = cat_exec(cat, SQL_SEL_CLEAR, err)) != GRYM_OK)
+		return rc;
+	if (sqlite3_prepare_v2(cat->db, "INSERT OR IGNORE INTO temp.grym_export_sel(id) VALUES (?1)",
+			       -1, &s.ins, NULL) != SQLITE_OK) {
+		sqlite3_finalize(s.ins);
+		return cat_db_error(cat, err, "export");
+	}
+	rc = grym_catalog_foreach_asset(cat, q, select_visit, &s, err);
+	sqlite3_finalize(s.ins);
+	if (rc > 0 || s.failed)
+		return cat_db_error(cat, err, "export selection");
+	if (rc != GRYM_OK)
+		return rc;
+	if (sqlite3_prepare_v2(cat->db, closure, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return cat_db_error(cat, err, "export");
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t c = cap ? cap * 2 : 64;
+			void *p = realloc(*ids, c * sizeof **ids);
+			if (!p) {
+				sqlite3_finalize(st);
+				return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			}
+			*ids = p;
+			cap = c;
+		}
+		snprintf((*ids)[(*n)++], GRYM_ID_LEN + 1, "%s", sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	cat_exec(cat, SQL_SEL_CLEAR, NULL);
+	if (rc != SQLITE_DONE)
+		return cat_db_error(cat, err, "export");
+	return GRYM_OK;
+}
+
+static int write_member(struct archive *ar, const char *name, int64_t size,
+			grym_error *err)
+{
+	struct archive_entry *e = archive_entry_new();
+	int rc;
+	if (!e)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_size(e, size);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_mtime(e, 0, 0);
+	rc = archive_write_header(ar, e);
+	archive_entry_free(e);
+	if (rc != ARCHIVE_OK)
+		return arch_error(ar, err, name);
+	return GRYM_OK;
+}
+
+static int write_object(grym_catalog *cat, struct archive *ar, const char *id,
+			grym_error *err)
+{
+	char path[PATH_MAX], name[GRYM_ID_LEN + 16];
+	unsigned char buf[1 << 16];
+	uint64_t size, total = 0;
+	int fd, rc;
+
+	if ((rc = grym_store_size(cat->store, id, &size, err)) != GRYM_OK ||
+	    (rc = grym_store_path(cat->store, id, path, sizeof path, err)) != GRYM_OK)
+		return rc;
+	snprintf(name, sizeof name, "objects/%s", id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+	if ((rc = write_member(ar, name, (int64_t)size, err)) != GRYM_OK)
+		goto out;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (total + (uint64_t)n > size) {
+			rc = grym_error_set(err, GRYM_ERR_CORRUPT, "object %s grew while exported", id);
+			goto out;
+		}
+		if (archive_write_data(ar, buf, (size_t)n) != n) {
+			rc = arch_error(ar, err, name);
+			goto out;
+		}
+		total += (uint64_t)n;
+	}
+	if (total != size)
+		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "object %s: read %llu bytes, size is %llu",
+				    id, (unsigned long long)total, (unsigned long long)size);
+out:
+	close(fd);
+	return rc;
+}
+
+int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
+			const char *archive_path, grym_error *err)
+{
+	char (*ids)[GRYM_ID_LEN + 1] = NULL, (*objs)[GRYM_ID_LEN + 1] = NULL;
+	char *tmp = NULL, *text = NULL;
+	json_t *doc = NULL, *arr;
+	struct archive *ar = NULL;
+	size_t n = 0;
+	int rc, to_stdout = strcmp(archive_path, "-") == 0;
+
+	ar = archive_write_new();
+	if (!ar)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	if (to_stdout || ends_with(archive_path, ".tar")) {
+		archive_write_set_format_pax_restricted(ar);
+	} else if (ends_with(archive_path, ".tar.gz") || ends_with(archive_path, ".tgz")) {
+		archive_write_set_format_pax_restricted(ar);
+		archive_write_add_filter_gzip(ar);
+	} else if (ends_with(archive_path, ".zip")) {
+		archive_write_set_format_zip(ar);
+	} else {
+		archive_write_free(ar);
+		return grym_error_set(err, GRYM_ERR_INVALID, "unknown archive type "
+				      "(use .tar, .tar.gz, .tgz or .zip)");
+	}
+	if ((rc = export_ids(cat, q, &ids, &n, err)) != GRYM_OK)
+		goto out;
+
+	doc = json_pack("{s:s, s:i, s:[]}", "format", EXPORT_FORMAT, "version", EXPORT_VERSION,
+			"assets");
+	if (!doc) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	arr = json_object_get(doc, "assets");
+	for (size_t i = 0; i < n; i++) {
+		grym_asset a;
+		if ((rc = grym_catalog_get_asset(cat, ids[i], &a, err)) != GRYM_OK)
+			goto out;
+		json_array_append_new(arr, grym_asset_to_json(&a));
+		grym_asset_clear(&a);
+	}
+	text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+	if (!text) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+
+	if (to_stdout) {
+		if (archive_write_open_fd(ar, 1) != ARCHIVE_OK) {
+			rc = arch_error(ar, err, "stdout");
+			goto out;
+		}
+	} else {
+		size_t len = strlen(archive_path) + 32;
+		tmp = malloc(len);
+		if (!tmp) {
+			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(tmp, len, "%s.tmp-%ld", archive_path, (long)getpid());
+		if (archive_write_open_filename(ar, tmp) != ARCHIVE_OK) {
+			rc = arch_error(ar, err, archive_path);
+			goto out;
+		}
+	}
+	if ((rc = write_member(ar, "catalog.json", (int64_t)strlen(text), err)) != GRYM_OK)
+		goto out;
+	if (archive_write_data(ar, text, strlen(text)) != (la_ssize_t)strlen(text)) {
+		rc = arch_error(ar, err, "catalog.json");
+		goto out;
+	}
+	/* Each object once, in id order (deterministic, and O(n log n)). */
+	objs = malloc((json_array_size(arr) + 1) * sizeof *objs);
+	if (!objs) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(arr); i++)
+		snprintf(objs[i], sizeof objs[i], "%s",
+			 json_string_value(json_object_get(json_array_get(arr, i), "object")));
+	qsort(objs, json_array_size(arr), sizeof *objs, cmp_id);
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		if (i > 0 && strcmp(objs[i], objs[i - 1]) == 0)
+			continue;
+		if ((rc = write_object(cat, ar, objs[i], err)) != GRYM_OK)
+			goto out;
+	}
+	if (archive_write_close(ar) != ARCHIVE_OK) {
+		rc = arch_error(ar, err, to_stdout ? "stdout" : archive_path);
+		goto out;
+	}
+	if (tmp && rename(tmp, archive_path) != 0)
+		rc = grym_error_set(err, GRYM_ERR_IO, "%s: %s", archive_path, strerror(errno));
+out:
+	if (ar)
+		archive_write_free(ar);
+	if (tmp && rc != GRYM_OK)
+		unlink(tmp);
+	free(tmp);
+	free(text);
+	json_decref(doc);
+	free(ids);
+	free(objs);
+	return rc;
+}
+
+/* ---- import ---- */
+
+/* "catalog.json" -> 1, "objects/<id>" -> 2 (id copied), else 0. */
+static int member_kind(const char *name, char id[GRYM_ID_LEN + 1])
+{
+	if (strncmp(name, "./", 2) == 0)
+		name += 2;
+	if (strcmp(name, "catalog.json") == 0)
+		return 1;
+	if (strncmp(name, "objects/", 8) == 0 && grym_id_is_full(name + 8)) {
+		memcpy(id, name + 8, GRYM_ID_LEN + 1);
+		return 2;
+	}
+	return 0;
+}
+
+static int import_object(grym_catalog *cat, struct archive *ar, const char *name,
+			 const char *want, grym_error *err)
+{
+	grym_store_writer *w = grym_store_writer_new(cat->store, err);
+	char got[GRYM_ID_LEN + 1];
+	unsigned char buf[1 << 16];
+	int rc;
+
+	if (!w)
+		return err ? err->code : GRYM_ERR_IO;
+	for (;;) {
+		la_ssize_t n = archive_read_data(ar, buf, sizeof buf);
+		if (n < 0) {
+			grym_store_writer_abort(w);
+			return grym_error_set(err, GRYM_ERR_CORRUPT, "member %s: %s", name,
+					      archive_error_string(ar));
+		}
+		if (n == 0)
+			break;
+		if ((rc = grym_store_writer_write(w, buf, (size_t)n, err)) != GRYM_OK) {
+			grym_store_writer_abort(w);
+			return rc;
+		}
+	}
+	grym_store_writer_peek_id(w, got);
+	if (strcmp(got, want) != 0) {
+		grym_store_writer_abort(w);
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "member %s: content hashes to %s",
+				      name, got);
+	}
+	return grym_store_writer_commit(w, got, err);
+}
+
+static int read_json_member(struct archive *ar, int64_t size, json_t **doc, grym_error *err)
+{
+	char *buf;
+	size_t len = 0, cap;
+	json_error_t je;
+
+	if (size > (int64_t)CATALOG_JSON_MAX)
+		return grym_error_set(err, GRYM_ERR_LIMIT, "catalog.json is larger than %u MiB",
+				      CATALOG_JSON_MAX >> 20);
+	cap = size > 0 ? (size_t)size + 1 : 65536;
+	buf = malloc(cap);
+	if (!buf)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	for (;;) {
+		la_ssize_t n;
+		if (len + 1 >= cap) {
+			char *p;
+			if (cap >= CATALOG_JSON_MAX) {
+				free(buf);
+				return grym_error_set(err, GRYM_ERR_LIMIT,
+						      "catalog.json is larger than %u MiB",
+						      CATALOG_JSON_MAX >> 20);
+			}
+			p = realloc(buf, cap * 2);
+			if (!p) {
+				free(buf);
+				return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			}
+			buf = p;
+			cap *= 2;
+		}
+		n = archive_read_data(ar, buf + len, cap - len - 1);
+		if (n < 0) {
+			free(buf);
+			return grym_error_set(err, GRYM_ERR_CORRUPT, "catalog.json: %s",
+					      archive_error_string(ar));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*doc = json_loadb(buf, len, 0, &je);
+	free(buf);
+	if (!*doc)
+		return grym_error_set(err, GRYM_ERR_FORMAT, "catalog.json: line %d: %s",
+				      je.line, je.text);
+	return GRYM_OK;
+}
+
+int grym_catalog_import(grym_catalog *cat, const char *archive_path,
+			int64_t *added, int64_t *conflicts, grym_report_fn report,
+			void *ud, grym_error *err)
+{
+	struct archive *ar = archive_read_new();
+	struct archive_entry *e;
+	json_t *doc = NULL, *arr;
+	grym_asset *list = NULL;
+	size_t n = 0;
+	int rc = GRYM_OK, r;
+
+	if (added)
+		*added = 0;
+	if (conflicts)
+		*conflicts = 0;
+	if (!ar)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	archive_read_support_filter_all(ar);
+	archive_read_support_format_tar(ar);
+	archive_read_support_format_zip(ar);
+	if (strcmp(archive_path, "-") == 0)
+		r = archive_read_open_fd(ar, 0, 65536);
+	else
+		r = archive_read_open_filename(ar, archive_path, 65536);
+	if (r != ARCHIVE_OK) {
+		rc = arch_error(ar, err, archive_path);
+		goto out;
+	}
+	while ((r = archive_read_next_header(ar, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+		char id[GRYM_ID_LEN + 1];
+		int kind;
+		if (!name) {
+			rc = grym_error_set(err, GRYM_ERR_FORMAT, "a member has no name");
+			goto out;
+		}
+		if (archive_entry_filetype(e) == AE_IFDIR &&
+		    (strcmp(name, "objects/") == 0 || strcmp(name, "./objects/") == 0 ||
+		     strcmp(name, "./") == 0))
+			continue;
+		kind = member_kind(name, id);
+		if (kind == 0 || archive_entry_filetype(e) != AE_IFREG) {
+			rc = grym_error_set(err, GRYM_ERR_FORMAT,
+					    "member '%s' is not part of a grym export "
+					    "(only catalog.json and objects/<id>)", name);
+			goto out;
+		}
+		if (kind == 1) {
+			if (doc) {
+				rc = grym_error_set(err, GRYM_ERR_FORMAT, "two catalog.json members");
+				goto out;
+			}
+			rc = read_json_member(ar, archive_entry_size_is_set(e) ?
+					      archive_entry_size(e) : -1, &doc, err);
+		} else {
+			rc = import_object(cat, ar, name, id, err);
+		}
+		if (rc != GRYM_OK)
+			goto out;
+	}
+	if (r != ARCHIVE_EOF) {
+		rc = arch_error(ar, err, archive_path);
+		goto out;
+	}
+	if (!doc) {
+		rc = grym_error_set(err, GRYM_ERR_FORMAT, "no catalog.json in the archive");
+		goto out;
+	}
+	if (!json_is_object(doc) ||
+	    !json_is_string(json_object_get(doc, "format")) ||
+	    strcmp(json_string_value(json_object_get(doc, "format")), EXPORT_FORMAT) != 0) {
+		rc = grym_error_set(err, GRYM_ERR_FORMAT, "catalog.json is not a grym export");
+		goto out;
+	}
+	if (json_integer_value(json_object_get(doc, "version")) != EXPORT_VERSION) {
+		rc = grym_error_set(err, GRYM_ERR_UNSUPPORTED, "catalog.json: export version %lld "
+				    "is not %d", (long long)json_integer_value(
+					    json_object_get(doc, "version")), EXPORT_VERSION);
+		goto out;
+	}
+	arr = json_object_get(doc, "assets");
+	if (!json_is_array(arr)) {
+		rc = grym_error_set(err, GRYM_ERR_FORMAT, "catalog.json: no \"assets\" array");
+		goto out;
+	}
+	list = calloc(json_array_size(arr) + 1, sizeof *list);
+	if (!list) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (n = 0; n < json_array_size(arr); n++)
+		if ((rc = grym_asset_from_json(json_array_get(arr, n), &list[n], err)) != GRYM_OK) {
+			grym_error_prefix(err, "catalog.json: asset %zu", n + 1);
+			goto out;
+		}
+	if ((rc = grym_catalog_begin(cat, err)) != GRYM_OK)
+		goto out;
+	rc = cat_merge_assets(cat, list, n, added, conflicts, report, ud, err);
+	if (rc == GRYM_OK || rc == GRYM_ERR_NOTFOUND) {
+		grym_error e2 = { 0 };
+		int c = grym_catalog_commit(cat, &e2);
+		if (c != GRYM_OK) {
+			rc = c;
+			if (err)
+				*err = e2;
+		}
+	} else {
+		grym_catalog_rollback(cat);
+	}
+out:
+	for (size_t i = 0; list && i < n; i++)
+		grym_asset_clear(&list[i]);
+	free(list);
+	json_decref(doc);
+	archive_read_free(ar);
+	return rc;
+}

@@ -1,0 +1,71 @@
+/*
+ * catalog_int.h — what the files of lib/catalog/ share and nobody else
+ * sees: the handle, the prepared-statement cache, write-transaction
+ * helpers and the asset merge used by put, merge and import.
+ */
+#ifndef GRYM_CATALOG_INT_H
+#define GRYM_CATALOG_INT_H
+
+#include <sqlite3.h>
+#include <jansson.h>
+#include "grym/catalog.h"
+
+#define CAT_STMT_CACHE 64
+
+struct grym_catalog {
+	sqlite3 *db;
+	grym_store *store;
+	char *dir;
+	int version;            /* schema version after migration */
+	int in_tx;              /* an explicit grym_catalog_begin is open */
+	struct {
+		const char *sql; /* identity: the address of a constant string */
+		sqlite3_stmt *st;
+	} cache[CAT_STMT_CACHE];
+};
+
+/* The schema: ordered migration steps (schema.c). */
+typedef struct cat_migration {
+	int to_version;
+	const char *sql;
+} cat_migration;
+extern const cat_migration grym_cat_migrations[];
+extern const int grym_cat_n_migrations;
+#define GRYM_CATALOG_SCHEMA_VERSION 1
+
+/* A cached prepared statement for constant SQL; reset it with cat_done. */
+sqlite3_stmt *cat_prep(grym_catalog *cat, const char *sql, grym_error *err);
+void cat_done(sqlite3_stmt *st);
+int cat_db_error(grym_catalog *cat, grym_error *err, const char *what);
+/* Run one constant statement that returns no rows. */
+int cat_exec(grym_catalog *cat, const char *sql, grym_error *err);
+/* Bind helpers: NULL text binds SQL NULL. */
+void cat_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+/* Write transactions: BEGIN IMMEDIATE, or a SAVEPOINT inside an explicit
+ * transaction; cat_wend commits on rc == GRYM_OK and rolls back otherwise,
+ * returning the final status. */
+int cat_wbegin(grym_catalog *cat, grym_error *err);
+int cat_wend(grym_catalog *cat, int rc, grym_error *err);
+
+/* put_asset without its own transaction (the caller holds one). */
+int cat_put_asset_tx(grym_catalog *cat, const grym_asset *a, int *created,
+		     grym_error *err);
+/* 1 if an asset row with full id exists, 0 if not, <0 on error. */
+int cat_asset_exists(grym_catalog *cat, const char *id, grym_error *err);
+/* Merge one incoming asset (from another catalog or an archive): new rows
+ * are inserted, identical ones get their labels/paths/meta united, a row
+ * with different content is kept and reported as a conflict. */
+int cat_merge_asset(grym_catalog *cat, const grym_asset *theirs, int64_t *added,
+		    int64_t *conflicts, grym_report_fn report, void *ud,
+		    grym_error *err);
+/* Insert assets in an order that puts parents first; each asset's
+ * object must be in the store. Runs inside the caller's transaction. */
+int cat_merge_assets(grym_catalog *cat, grym_asset *list, size_t n, int64_t *added,
+		     int64_t *conflicts, grym_report_fn report, void *ud,
+		     grym_error *err);
+
+void cat_reportf(grym_report_fn report, void *ud, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

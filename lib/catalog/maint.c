@@ -1,0 +1,245 @@
+/*
+ * maint.c — catalog maintenance: gc (remove unreferenced objects) and
+ * fsck (check objects, rows and the database).
+ *
+ * gc runs inside one BEGIN IMMEDIATE transaction: it reads the set of
+ * referenced objects and removes the others while holding the write lock,
+ * and grym_catalog_put_asset checks that its object exists inside its own
+ * write transaction, so the two are serialized and no row can ever be
+ * written for an object gc is removing. The grace period covers the other
+ * window — an object committed to the store whose row is not written yet
+ * — because a store put always leaves the object with a fresh mtime.
+ */
+#include "catalog_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct id_set {
+	char (*ids)[GRYM_ID_LEN + 1];
+	size_t n, cap;
+} id_set;
+
+static int id_set_add(id_set *s, const char *id)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		void *p = realloc(s->ids, cap * sizeof *s->ids);
+		if (!p)
+			return GRYM_ERR_NOMEM;
+		s->ids = p;
+		s->cap = cap;
+	}
+	snprintf(s->ids[s->n++], GRYM_ID_LEN + 1, "%s", id);
+	return GRYM_OK;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int id_set_has(const id_set *s, const char *id)
+{
+	return s->n && bsearch(id, s->ids, s->n, sizeof *s->ids, cmp_id) != NULL;
+}
+
+static const char SQL_REFERENCED[] =
+	"SELECT object FROM assets UNION SELECT object FROM features WHERE object IS NOT NULL"
+	" UNION SELECT object FROM models";
+
+static int load_referenced(grym_catalog *cat, id_set *s, grym_error *err)
+{
+	sqlite3_stmt *st = cat_prep(cat, SQL_REFERENCED, err);
+	int rc;
+	if (!st)
+		return GRYM_ERR_DB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		if (id && id_set_add(s, id) != GRYM_OK) {
+			cat_done(st);
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		}
+	}
+	cat_done(st);
+	if (rc != SQLITE_DONE)
+		return cat_db_error(cat, err, "listing referenced objects");
+	qsort(s->ids, s->n, sizeof *s->ids, cmp_id);
+	return GRYM_OK;
+}
+
+struct gc_ctx {
+	const id_set *refs;
+	id_set victims;
+	uint64_t *sizes;
+	size_t sizes_cap;
+	time_t cutoff;
+	int nomem;
+};
+
+static int gc_visit(void *ud, const char *id, uint64_t size, time_t mtime)
+{
+	struct gc_ctx *g = ud;
+	if (id_set_has(g->refs, id) || mtime > g->cutoff)
+		return 0;
+	if (id_set_add(&g->victims, id) != GRYM_OK) {
+		g->nomem = 1;
+		return 1;
+	}
+	if (g->victims.n > g->sizes_cap) {
+		void *p = realloc(g->sizes, g->victims.cap * sizeof *g->sizes);
+		if (!p) {
+			g->nomem = 1;
+			return 1;
+		}
+		g->sizes = p;
+		g->sizes_cap = g->victims.cap;
+	}
+	g->sizes[g->victims.n - 1] = size;
+	return 0;
+}
+
+int grym_catalog_gc(grym_catalog *cat, int64_t grace, int dry_run,
+		    int64_t *removed, uint64_t *bytes, grym_report_fn report,
+		    void *ud, grym_error *err)
+{
+	id_set refs = { 0 };
+	struct gc_ctx g = { 0 };
+	int64_t nrm = 0;
+	uint64_t nbytes = 0;
+	int rc;
+
+	if (removed)
+		*removed = 0;
+	if (bytes)
+		*bytes = 0;
+	if (grace < 0)
+		return grym_error_set(err, GRYM_ERR_INVALID, "negative grace period");
+	if (cat->in_tx)
+		return grym_error_set(err, GRYM_ERR_INVALID, "gc inside a transaction");
+	if ((rc = cat_wbegin(cat, err)) != GRYM_OK)
+		return rc;
+	rc = load_referenced(cat, &refs, err);
+	if (rc == GRYM_OK) {
+		g.refs = &refs;
+		g.cutoff = time(NULL) - (time_t)grace;
+		rc = grym_store_foreach(cat->store, gc_visit, &g, err);
+		if (g.nomem)
+			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; rc == GRYM_OK && i < g.victims.n; i++) {
+		const char *id = g.victims.ids[i];
+		if (!dry_run) {
+			grym_error e = { 0 };
+			if (grym_store_remove(cat->store, id, &e) != GRYM_OK) {
+				cat_reportf(report, ud, "cannot remove %s: %s", id, e.msg);
+				continue;
+			}
+		}
+		cat_reportf(report, ud, "%s %s %llu", dry_run ? "would remove" : "removed", id,
+			    (unsigned long long)g.sizes[i]);
+		nrm++;
+		nbytes += g.sizes[i];
+	}
+	rc = cat_wend(cat, rc, err);
+	if (rc == GRYM_OK && !dry_run)
+		rc = grym_store_clean_tmp(cat->store, (time_t)grace, err);
+	free(refs.ids);
+	free(g.victims.ids);
+	free(g.sizes);
+	if (removed)
+		*removed = nrm;
+	if (bytes)
+		*bytes = nbytes;
+	return rc;
+}
+
+static int collect_id(void *ud, const char *id, uint64_t size, time_t mtime)
+{
+	(void)size;
+	(void)mtime;
+	return id_set_add(ud, id) != GRYM_OK;
+}
+
+int grym_catalog_fsck(grym_catalog *cat, grym_report_fn report, void *ud,
+		      grym_error *err)
+{
+	static const char integrity[] = "PRAGMA integrity_check";
+	static const char fkcheck[] = "PRAGMA foreign_key_check";
+	static const char rows[] =
+		"SELECT 'asset', id, object, bytes FROM assets"
+		" UNION ALL SELECT 'features', id, object, -1 FROM features WHERE object IS NOT NULL"
+		" UNION ALL SELECT 'model', id, object, -1 FROM models";
+	id_set objs = { 0 };
+	sqlite3_stmt *st;
+	int64_t problems = 0;
+	int rc;
+
+	/* 1. The database file itself. */
+	if (!(st = cat_prep(cat, integrity, err)))
+		return GRYM_ERR_DB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(st, 0);
+		if (line && strcmp(line, "ok") != 0) {
+			cat_reportf(report, ud, "database: %s", line);
+			problems++;
+		}
+	}
+	cat_done(st);
+	if (rc != SQLITE_DONE)
+		return cat_db_error(cat, err, "integrity check");
+	if (!(st = cat_prep(cat, fkcheck, err)))
+		return GRYM_ERR_DB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cat_reportf(report, ud, "database: %s row %lld has no matching %s row",
+			    sqlite3_column_text(st, 0), (long long)sqlite3_column_int64(st, 1),
+			    sqlite3_column_text(st, 2));
+		problems++;
+	}
+	cat_done(st);
+	if (rc != SQLITE_DONE)
+		return cat_db_error(cat, err, "foreign key check");
+
+	/* 2. Every row's object exists, with the size the row records. */
+	if (!(st = cat_prep(cat, rows, err)))
+		return GRYM_ERR_DB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *what = (const char *)sqlite3_column_text(st, 0);
+		const char *id = (const char *)sqlite3_column_text(st, 1);
+		const char *obj = (const char *)sqlite3_column_text(st, 2);
+		int64_t want = sqlite3_column_int64(st, 3);
+		uint64_t size;
+		if (!obj || grym_store_size(cat->store, obj, &size, NULL) != GRYM_OK) {
+			cat_reportf(report, ud, "%s %s: object %s is missing", what, id,
+				    obj ? obj : "(none)");
+			problems++;
+		} else if (want > 0 && size != (uint64_t)want) {
+			cat_reportf(report, ud, "%s %s: object %s has %llu bytes, the row says %lld",
+				    what, id, obj, (unsigned long long)size, (long long)want);
+			problems++;
+		}
+	}
+	cat_done(st);
+	if (rc != SQLITE_DONE)
+		return cat_db_error(cat, err, "checking rows");
+
+	/* 3. Every object's bytes hash to its name. */
+	rc = grym_store_foreach(cat->store, collect_id, &objs, err);
+	if (rc != GRYM_OK) {
+		free(objs.ids);
+		return rc > 0 ? grym_error_set(err, GRYM_ERR_NOMEM, "out of memory") : rc;
+	}
+	for (size_t i = 0; i < objs.n; i++) {
+		grym_error e = { 0 };
+		if (grym_store_verify(cat->store, objs.ids[i], &e) != GRYM_OK) {
+			cat_reportf(report, ud, "%s", e.msg);
+			problems++;
+		}
+	}
+	free(objs.ids);
+	if (problems)
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "%lld problem%s found",
+				      (long long)problems, problems == 1 ? "" : "s");
+	return GRYM_OK;
+}

@@ -1,0 +1,91 @@
+/*
+ * schema.c — the catalog's schema as an ordered list of migration steps.
+ *
+ * PRAGMA user_version holds the number of steps applied. Opening a
+ * catalog applies the missing steps, in order, in one BEGIN IMMEDIATE
+ * transaction (catalog.c), so a catalog is always at a version some grym
+ * wrote, never half-way. Steps are only ever appended: a released step is
+ * never edited, because catalogs in the field already ran it. Later
+ * stages add their tables by appending a step here.
+ */
+#include "catalog_int.h"
+
+const cat_migration grym_cat_migrations[] = {
+	{ 1,
+	  /* Assets: sources (id = SHA-256 of the original bytes, object = id)
+	   * and derived assets (id = SHA-256 of parent id + canonical recipe). */
+	  "CREATE TABLE assets ("
+	  " id TEXT PRIMARY KEY NOT NULL,"
+	  " kind TEXT NOT NULL CHECK (kind IN ('source','derived')),"
+	  " parent TEXT REFERENCES assets(id),"
+	  " object TEXT NOT NULL,"
+	  " recipe TEXT,"
+	  " format TEXT,"
+	  " codec TEXT,"
+	  " sample_rate INTEGER NOT NULL DEFAULT 0,"
+	  " channels INTEGER NOT NULL DEFAULT 0,"
+	  " bits INTEGER NOT NULL DEFAULT 0,"
+	  " frames INTEGER NOT NULL DEFAULT 0,"
+	  " duration REAL NOT NULL DEFAULT 0,"
+	  " bytes INTEGER NOT NULL DEFAULT 0,"
+	  " tags TEXT,"
+	  " created INTEGER NOT NULL,"
+	  " CHECK ((kind = 'source') = (parent IS NULL)));"
+	  "CREATE INDEX assets_parent ON assets(parent);"
+	  "CREATE INDEX assets_object ON assets(object);"
+	  "CREATE TABLE asset_paths ("
+	  " asset TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,"
+	  " path TEXT NOT NULL,"
+	  " UNIQUE (asset, path));"
+	  "CREATE TABLE asset_labels ("
+	  " asset TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,"
+	  " label TEXT NOT NULL,"
+	  " UNIQUE (asset, label));"
+	  "CREATE INDEX asset_labels_label ON asset_labels(label);"
+	  "CREATE TABLE asset_meta ("
+	  " asset TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,"
+	  " key TEXT NOT NULL,"
+	  " value TEXT NOT NULL,"
+	  " PRIMARY KEY (asset, key));"
+	  "CREATE INDEX asset_meta_key ON asset_meta(key, value);"
+	  "CREATE TABLE features ("
+	  " id TEXT PRIMARY KEY NOT NULL,"
+	  " asset TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,"
+	  " extractor TEXT NOT NULL,"
+	  " frames INTEGER NOT NULL DEFAULT 0,"
+	  " dims INTEGER NOT NULL DEFAULT 0,"
+	  " summary BLOB,"
+	  " object TEXT,"
+	  " created INTEGER NOT NULL);"
+	  "CREATE INDEX features_asset ON features(asset);"
+	  "CREATE TABLE models ("
+	  " id TEXT PRIMARY KEY NOT NULL,"
+	  " name TEXT,"
+	  " type TEXT NOT NULL,"
+	  " params TEXT,"
+	  " training TEXT,"
+	  " metrics TEXT,"
+	  " object TEXT NOT NULL,"
+	  " created INTEGER NOT NULL);"
+	  "CREATE INDEX models_name ON models(name);"
+	  "CREATE TABLE predictions ("
+	  " model TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+	  " asset TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,"
+	  " label TEXT,"
+	  " probability REAL,"
+	  " scores TEXT,"
+	  " created INTEGER NOT NULL,"
+	  " PRIMARY KEY (model, asset));"
+	  "CREATE INDEX predictions_asset ON predictions(asset);"
+	  "CREATE TABLE jobs ("
+	  " id TEXT PRIMARY KEY NOT NULL,"
+	  " kind TEXT NOT NULL,"
+	  " state TEXT NOT NULL,"
+	  " progress REAL NOT NULL DEFAULT 0,"
+	  " error TEXT,"
+	  " created INTEGER NOT NULL,"
+	  " updated INTEGER NOT NULL);"
+	  "CREATE INDEX jobs_state ON jobs(state);" },
+};
+
+const int grym_cat_n_migrations = (int)(sizeof grym_cat_migrations / sizeof grym_cat_migrations[0]);

@@ -1,0 +1,272 @@
+/*
+ * ml.h — grym's machine learning: datasets, models, evaluation, model files.
+ *
+ * Everything here is numerics on in-memory matrices; the stream and the
+ * catalog stay in the callers (cmd/grym-train.c, cmd/grym-infer.c).
+ *
+ *   grym_dataset   n x d float32 matrix (row-major) + class index per row,
+ *                  label-name table, optional group ids and item keys.
+ *   grym_model     a trained classifier (logreg, linsvm, svm, knn, mlp) or
+ *                  clusterer (kmeans), with the standardization fitted on
+ *                  its training rows, its labels and the recipe of its
+ *                  inputs; saved as a grym-model(5) file.
+ *   folds/metrics  stratified (optionally grouped) k-fold assignment,
+ *                  holdout, cross-validation, accuracy, balanced accuracy,
+ *                  macro F1, per-class scores, confusion matrix.
+ *
+ * Thread safety: a grym_model is read-only after training/loading, so any
+ * number of threads may call grym_model_predict on it at once. Training
+ * through liblinear/libsvm is serialized inside the library by one
+ * process-wide mutex (those libraries use the global rand() and a global
+ * print hook); every other model is trained without shared state.
+ */
+#ifndef GRYM_ML_H
+#define GRYM_ML_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "grym/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct json_t json_t;
+
+/* ---- deterministic random numbers (xoshiro256**, seeded by splitmix64) ---- */
+typedef struct grym_rng { uint64_t s[4]; } grym_rng;
+void grym_rng_seed(grym_rng *r, uint64_t seed);
+uint64_t grym_rng_next(grym_rng *r);
+/* Uniform in [0, 1). */
+double grym_rng_uniform(grym_rng *r);
+/* Uniform integer in [0, n). */
+uint64_t grym_rng_below(grym_rng *r, uint64_t n);
+/* Fisher-Yates shuffle of n ints. */
+void grym_rng_shuffle(grym_rng *r, int *a, size_t n);
+
+/* ---- dataset ---- */
+typedef struct grym_dataset {
+	size_t n, d;            /* rows, columns */
+	float *x;               /* n * d, row-major */
+	int *y;                 /* n class indices into labels, -1 = unlabelled */
+	char **labels;          /* nlabels names, sorted (byte order) after finish */
+	size_t nlabels;
+	int *group;             /* n group indices into groups, or -1; NULL if none added */
+	char **groups;          /* ngroups names */
+	size_t ngroups;
+	char **keys;            /* n item keys (may be NULL entries) */
+	char **names;           /* d feature names, or NULL */
+	int *split;             /* n: 0 test, 1 train, -1 none; NULL if no item had a split */
+	size_t cap;
+} grym_dataset;
+
+grym_dataset *grym_dataset_new(size_t d, grym_error *err);
+void grym_dataset_free(grym_dataset *ds);
+/* Append one row (d floats, copied). label NULL: unlabelled; group NULL:
+ * no group. NaN/Inf values fail with GRYM_ERR_FORMAT naming the column. */
+int grym_dataset_add(grym_dataset *ds, const char *key, const float *row,
+		     const char *label, const char *group, grym_error *err);
+/* Set the d feature names (copied). */
+int grym_dataset_set_names(grym_dataset *ds, const char *const *names, grym_error *err);
+/* Mark row i as test (0) or train (1) for a split-column evaluation. */
+int grym_dataset_set_split(grym_dataset *ds, size_t i, int split, grym_error *err);
+/* Sort the label table (so class indices do not depend on input order)
+ * and remap y. Call once after the last add. */
+int grym_dataset_finish(grym_dataset *ds, grym_error *err);
+
+/* ---- filling a dataset from grym records or a TSV table ---- */
+typedef struct grym_stream_reader grym_stream_reader;
+typedef struct grym_input grym_input;
+
+typedef struct grym_ml_read_opts {
+	const char *target;     /* label field (meta "meta".FIELD or meta FIELD); NULL: the
+				   record's single "labels" entry (more than one is an error) */
+	const char *group_by;   /* group field, or NULL */
+	int need_labels;        /* an item without a label is an error */
+} grym_ml_read_opts;
+
+/* Append every vector record of r to *ds (created from the first record's
+ * dimension when *ds is NULL). A record's "split" manifest column
+ * ("test"/"eval" = test, else train) is kept in ds->split. *pipeline (may
+ * be NULL) gets a new reference to the first record's "pipeline" array.
+ * Errors name the record ("item KEY: ..."): a matrix of several frames,
+ * a dimension that differs, NaN/Inf, several candidate labels, a missing
+ * label or group. */
+int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
+			      grym_dataset **ds, json_t **pipeline, grym_error *err);
+/* A tab-separated table with a header row: the column named o->target
+ * holds the label ("label" if target is NULL), o->group_by the group, a
+ * column named "key", "id" or "path" the item key, "split" the split;
+ * every other column is a numeric feature (its header is its name).
+ * Errors name the line and column. */
+int grym_dataset_read_tsv(grym_input *in, const grym_ml_read_opts *o, grym_dataset **ds,
+			  grym_error *err);
+
+/* ---- models ---- */
+typedef enum grym_model_type {
+	GRYM_MODEL_LOGREG = 0,
+	GRYM_MODEL_LINSVM,
+	GRYM_MODEL_SVM,
+	GRYM_MODEL_KNN,
+	GRYM_MODEL_MLP,
+	GRYM_MODEL_KMEANS
+} grym_model_type;
+const char *grym_model_type_name(grym_model_type t);
+int grym_model_type_parse(const char *name, grym_model_type *t);
+
+#define GRYM_MLP_MAX_LAYERS 8
+
+typedef enum { GRYM_METRIC_EUCLIDEAN = 0, GRYM_METRIC_COSINE = 1 } grym_knn_metric;
+
+/* Hyper-parameters. grym_ml_params_default() fills the defaults that
+ * grym-train(1) documents. */
+typedef struct grym_ml_params {
+	grym_model_type type;
+	double C;               /* logreg, linsvm, svm: inverse regularization (1) */
+	int max_iter;           /* logreg L-BFGS iterations (1000), linsvm/svm (1000/-1), kmeans (300) */
+	double tol;             /* logreg gradient tolerance (1e-6), liblinear eps (1e-4), svm (1e-3), kmeans (1e-4) */
+	double gamma;           /* svm RBF gamma; <= 0 means 'scale' = 1/(d * var(X)) */
+	int k;                  /* knn neighbours (5), kmeans clusters (8) */
+	grym_knn_metric metric; /* knn distance */
+	int hidden[GRYM_MLP_MAX_LAYERS]; /* mlp hidden layer sizes */
+	int nhidden;            /* number of hidden layers (1: 100) */
+	double dropout;         /* mlp dropout rate on hidden layers (0) */
+	double alpha;           /* mlp L2 penalty (1e-4) */
+	int epochs;             /* mlp maximum epochs (200) */
+	int batch_size;         /* mlp mini-batch (200, capped at n) */
+	double lr;              /* mlp Adam learning rate (1e-3) */
+	double val_fraction;    /* mlp early-stopping validation split (0.1; 0 = off) */
+	int patience;           /* mlp epochs without improvement before stopping (10) */
+	int n_init;             /* kmeans restarts (3) */
+	int balanced;           /* class_weight = balanced */
+	uint64_t seed;          /* every random choice (0) */
+} grym_ml_params;
+void grym_ml_params_default(grym_ml_params *p, grym_model_type t);
+
+typedef struct grym_model grym_model;
+
+/* Fit a model on the rows `rows` (nrows indices; NULL = all rows) of ds.
+ * The standardization (mean, std; std 0 -> 1) is fitted on those rows
+ * only. Supervised models need at least two classes among those rows and
+ * no unlabelled row; kmeans ignores labels. On success *out is a new
+ * model owned by the caller. */
+int grym_model_train(const grym_ml_params *p, const grym_dataset *ds,
+		     const size_t *rows, size_t nrows, grym_model **out, grym_error *err);
+void grym_model_free(grym_model *m);
+
+grym_model_type grym_model_type_of(const grym_model *m);
+size_t grym_model_dims(const grym_model *m);
+/* Number of outputs: classes, or clusters for kmeans. */
+size_t grym_model_nclasses(const grym_model *m);
+/* Name of output i: a label, or the cluster number for kmeans. */
+const char *grym_model_label(const grym_model *m, size_t i);
+const grym_ml_params *grym_model_params(const grym_model *m);
+/* Feature names (d) or NULL. */
+const char *const *grym_model_feature_names(const grym_model *m);
+
+/* Linear models (logreg, linsvm): the weights in the standardized
+ * feature space, W (*rows x dims, row-major) and b (*rows); rows is 1 for
+ * a binary model (positive = class 1), else the number of classes.
+ * Borrowed pointers; GRYM_ERR_INVALID for other types. */
+int grym_model_linear_weights(const grym_model *m, const double **W, const double **b,
+			      size_t *rows, grym_error *err);
+
+/* Attach the recipe of the inputs (the "pipeline" array of the records'
+ * metadata) and the evaluation metrics (an object); both are copied and
+ * go into the model file header. Either may be NULL. */
+int grym_model_set_info(grym_model *m, const json_t *pipeline, const json_t *metrics,
+			grym_error *err);
+/* Borrowed references (NULL when unset). */
+const json_t *grym_model_pipeline(const grym_model *m);
+const json_t *grym_model_metrics(const grym_model *m);
+
+/* GRYM_OK if input vectors of d dimensions fit the model, else
+ * GRYM_ERR_INVALID "feature dimension D differs from the model's M". */
+int grym_model_check_dims(const grym_model *m, size_t d, grym_error *err);
+
+/* Predict n raw (unstandardized) rows x (n * dims floats). proba (n *
+ * nclasses floats, may be NULL) gets class probabilities — for linsvm a
+ * softmax/sigmoid of the decision values, for knn the vote shares, for
+ * kmeans 1 for the nearest cluster and 0 elsewhere — and pred (n, may be
+ * NULL) the arg-max class. Safe to call from many threads at once. The
+ * call allocates its scratch once per call; pass batches, not rows. */
+int grym_model_predict(const grym_model *m, const float *x, size_t n,
+		       float *proba, int *pred, grym_error *err);
+
+/* ---- grym-model(5) files ---- */
+#define GRYM_MODEL_MAGIC "GRYMMODL"
+#define GRYM_MODEL_VERSION 1
+/* Serialize into a malloc'ed buffer (*buf, *len), byte-identical for the
+ * same model. */
+int grym_model_save(const grym_model *m, unsigned char **buf, size_t *len, grym_error *err);
+/* Parse and check a model file image: magic, version (newer ->
+ * GRYM_ERR_UNSUPPORTED), sizes (GRYM_ERR_CORRUPT "truncated"), SHA-256,
+ * header JSON and every array shape. */
+int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *err);
+int grym_model_load_file(const char *path, grym_model **out, grym_error *err);
+
+/* ---- L-BFGS (exposed for tests and other modules) ---- */
+/* f(x) returned, gradient written to g. Return NAN to signal failure. */
+typedef double (*grym_lbfgs_fn)(void *ud, const double *x, double *g);
+typedef struct grym_lbfgs_opts {
+	int m;              /* history pairs (10) */
+	int max_iter;       /* (1000) */
+	double gtol;        /* stop when max |g_i| <= gtol (1e-6) */
+	double ftol;        /* stop when (f_k - f_k+1) / max(|f_k|,|f_k+1|,1) <= ftol (1e-12) */
+	int max_ls;         /* line-search evaluations per iteration (40) */
+} grym_lbfgs_opts;
+void grym_lbfgs_opts_default(grym_lbfgs_opts *o);
+/* Minimize f from x (n doubles, updated in place). *iters (may be NULL)
+ * gets the iterations done, *fx the final value. Returns GRYM_OK on
+ * convergence or when max_iter is reached, an error when the function
+ * fails or the line search cannot make progress from the first step. */
+int grym_lbfgs(grym_lbfgs_fn f, void *ud, double *x, size_t n, const grym_lbfgs_opts *o,
+	       int *iters, double *fx, grym_error *err);
+
+/* ---- evaluation ---- */
+/* Stratified k-fold: fold[i] in [0, k) for every labelled row; every
+ * class split as evenly as possible; deterministic with seed. A class
+ * with fewer than k rows is an error naming it. */
+int grym_folds_stratified(const grym_dataset *ds, int k, uint64_t seed, int *fold,
+			  grym_error *err);
+/* Grouped stratified k-fold (as scikit-learn's StratifiedGroupKFold):
+ * whole groups go to one fold, greedily placed (largest class imbalance
+ * first) where the per-class proportions across folds stay most even.
+ * Needs ds->group for every row and at least k groups. */
+int grym_folds_grouped(const grym_dataset *ds, int k, uint64_t seed, int *fold,
+		       grym_error *err);
+/* Stratified holdout: fold[i] = 0 (test) for about `fraction` of each
+ * class, 1 (train) for the rest; grouped when ds->group is set. */
+int grym_folds_holdout(const grym_dataset *ds, double fraction, uint64_t seed, int *fold,
+		       grym_error *err);
+
+typedef struct grym_metrics {
+	size_t nclasses;
+	size_t n;               /* items scored */
+	double accuracy, balanced_accuracy, macro_f1;
+	double *precision, *recall, *f1;  /* nclasses each */
+	int64_t *support;       /* nclasses */
+	int64_t *confusion;     /* nclasses * nclasses, [true][pred] */
+} grym_metrics;
+/* Score predictions pred against truth y (n items; rows with y < 0 or
+ * pred < 0 are skipped). m must be zeroed or cleared first. */
+int grym_metrics_compute(grym_metrics *m, const int *y, const int *pred, size_t n,
+			 size_t nclasses, grym_error *err);
+void grym_metrics_clear(grym_metrics *m);
+/* {"accuracy","balanced_accuracy","macro_f1","labels","confusion",
+ *  "per_class":[{"label","precision","recall","f1","support"}],"n"} */
+json_t *grym_metrics_json(const grym_metrics *m, const char *const *labels);
+/* A readable table (malloc'ed string, C locale numbers). */
+char *grym_metrics_table(const grym_metrics *m, const char *const *labels);
+
+/* Train on rows whose fold differs from f and predict the rows of fold f,
+ * for f = 0..ntest-1 (ntest = k for k-fold, 1 for a holdout where fold 1
+ * is train only). pred gets the out-of-fold prediction of every tested
+ * row (-1 for rows never tested). */
+int grym_ml_cross_validate(const grym_ml_params *p, const grym_dataset *ds, const int *fold,
+			   int ntest, int *pred, grym_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,380 @@
+/*
+ * stream.c — grym records: what the binary and the text form share (see
+ * grym/stream.h and grym-stream(5)).
+ *
+ * The writer and the reader are one object each with two faces; this file
+ * holds their life cycle, argument checks, the whole-record calls built on
+ * the streaming ones, and the choice of form on reading (by the first
+ * bytes). The framing itself lives in stream_binary.c and stream_text.c.
+ *
+ * A reader that hit corrupt data stays failed: records have no sync
+ * marker to find the next one safely, so every later call repeats the
+ * first error instead of guessing.
+ */
+#include "stream_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[] = { "ref", "audio", "matrix", "vector" };
+
+const char *grym_payload_kind_name(grym_payload_kind k)
+{
+	return (unsigned)k < 4 ? kind_names[k] : "unknown";
+}
+
+int grym_payload_kind_parse(const char *name, grym_payload_kind *k)
+{
+	for (int i = 0; i < 4; i++)
+		if (name && strcmp(name, kind_names[i]) == 0) {
+			*k = (grym_payload_kind)i;
+			return GRYM_OK;
+		}
+	return GRYM_ERR_INVALID;
+}
+
+void grym_record_head_clear(grym_record_head *h)
+{
+	if (!h)
+		return;
+	free(h->key);
+	json_decref(h->meta);
+	memset(h, 0, sizeof *h);
+}
+
+void grym_record_clear(grym_record *r)
+{
+	if (!r)
+		return;
+	grym_record_head_clear(&r->head);
+	free(r->data);
+	memset(r, 0, sizeof *r);
+}
+
+int grym__stream_check_key(const char *key, size_t len, grym_error *err)
+{
+	if (len == 0)
+		return grym_error_set(err, GRYM_ERR_FORMAT, "empty key");
+	if (len > GRYM_RECORD_KEY_MAX)
+		return grym_error_set(err, GRYM_ERR_LIMIT, "key of %zu bytes exceeds %d", len,
+				      GRYM_RECORD_KEY_MAX);
+	if (key[0] == '#')
+		return grym_error_set(err, GRYM_ERR_FORMAT, "key starts with '#'");
+	for (size_t i = 0; i < len; i++)
+		if (key[i] == '\t' || key[i] == '\n' || key[i] == '\r' || key[i] == '\0')
+			return grym_error_set(err, GRYM_ERR_FORMAT,
+					      "key contains a TAB, newline or NUL");
+	return GRYM_OK;
+}
+
+/* ---- writer ---- */
+
+grym_stream_writer *grym_stream_writer_new(grym_output *out, int format, int flags,
+					   grym_error *err)
+{
+	grym_stream_writer *w;
+
+	if (!out || (format != GRYM_STREAM_BINARY && format != GRYM_STREAM_TEXT)) {
+		grym_error_set(err, GRYM_ERR_INVALID, "bad stream writer arguments");
+		return NULL;
+	}
+	w = calloc(1, sizeof *w);
+	if (!w)
+		goto nomem;
+	w->out = out;
+	w->format = format;
+	w->flags = flags;
+	if (format == GRYM_STREAM_BINARY) {
+		w->chunk = malloc(GRYM_CHUNK_MAX);
+		if (!w->chunk)
+			goto nomem;
+	} else {
+		w->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+		if (!w->cloc)
+			goto nomem;
+	}
+	return w;
+nomem:
+	grym_stream_writer_free(w);
+	grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	return NULL;
+}
+
+void grym_stream_writer_free(grym_stream_writer *w)
+{
+	if (!w)
+		return;
+	grym__bin_writer_free(w);
+	free(w->chunk);
+	free(w->key);
+	free(w->line);
+	if (w->cloc)
+		freelocale(w->cloc);
+	free(w);
+}
+
+int grym_stream_begin(grym_stream_writer *w, const char *key, const json_t *meta,
+		      grym_payload_kind kind, uint32_t cols, grym_error *err)
+{
+	size_t len = key ? strlen(key) : 0;
+	int rc;
+
+	if (w->in_record)
+		return grym_error_set(err, GRYM_ERR_INVALID, "record '%s' not ended", w->key);
+	if ((rc = grym__stream_check_key(key ? key : "", len, err)) < 0)
+		return rc;
+	if ((unsigned)kind > GRYM_PAYLOAD_VECTOR)
+		return grym_error_set(err, GRYM_ERR_INVALID, "bad payload kind %d", (int)kind);
+	if ((kind == GRYM_PAYLOAD_REF) != (cols == 0))
+		return grym_error_set(err, GRYM_ERR_INVALID, "%s record with %u columns",
+				      grym_payload_kind_name(kind), cols);
+	if (meta && !json_is_object(meta))
+		return grym_error_set(err, GRYM_ERR_INVALID, "metadata is not a JSON object");
+	if (meta && (json_object_get(meta, "kind") || json_object_get(meta, "cols")))
+		return grym_error_set(err, GRYM_ERR_INVALID,
+				      "metadata keys \"kind\" and \"cols\" are reserved");
+	free(w->key);
+	w->key = strdup(key);
+	if (!w->key)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	w->keylen = len;
+	w->kind = kind;
+	w->cols = cols;
+	w->rows = 0;
+	w->chunk_n = 0;
+	rc = w->format == GRYM_STREAM_BINARY ? grym__bin_begin(w, key, meta, err)
+					     : grym__text_begin(w, key, meta, err);
+	if (rc == GRYM_OK)
+		w->in_record = 1;
+	return rc;
+}
+
+int grym_stream_write_rows(grym_stream_writer *w, const float *rows, uint64_t nrows,
+			   grym_error *err)
+{
+	if (!w->in_record)
+		return grym_error_set(err, GRYM_ERR_INVALID, "write_rows outside a record");
+	if (nrows == 0)
+		return GRYM_OK;
+	if (w->kind == GRYM_PAYLOAD_REF)
+		return grym_error_set(err, GRYM_ERR_INVALID, "a reference has no rows");
+	if (w->kind == GRYM_PAYLOAD_VECTOR && w->rows + nrows > 1)
+		return grym_error_set(err, GRYM_ERR_INVALID, "a vector has exactly one row");
+	if (nrows > UINT64_MAX / 4 / w->cols)
+		return grym_error_set(err, GRYM_ERR_INVALID, "too many rows");
+	w->rows += nrows;
+	return w->format == GRYM_STREAM_BINARY ? grym__bin_write_rows(w, rows, nrows, err)
+					       : grym__text_write_rows(w, rows, nrows, err);
+}
+
+int grym_stream_end(grym_stream_writer *w, grym_error *err)
+{
+	if (!w->in_record)
+		return grym_error_set(err, GRYM_ERR_INVALID, "end outside a record");
+	w->in_record = 0;
+	if (w->kind == GRYM_PAYLOAD_VECTOR && w->rows != 1)
+		return grym_error_set(err, GRYM_ERR_INVALID, "vector record '%s' has no row", w->key);
+	return w->format == GRYM_STREAM_BINARY ? grym__bin_end(w, err) : GRYM_OK;
+}
+
+int grym_stream_write(grym_stream_writer *w, const grym_record *r, grym_error *err)
+{
+	int rc = grym_stream_begin(w, r->head.key, r->head.meta, r->head.kind, r->head.cols, err);
+	if (rc < 0)
+		return rc;
+	if (r->head.kind != GRYM_PAYLOAD_REF &&
+	    (rc = grym_stream_write_rows(w, r->data, r->rows, err)) < 0) {
+		w->in_record = 0;
+		return rc;
+	}
+	return grym_stream_end(w, err);
+}
+
+int grym_stream_write_ref(grym_stream_writer *w, const char *key, const json_t *meta,
+			  grym_error *err)
+{
+	int rc = grym_stream_begin(w, key, meta, GRYM_PAYLOAD_REF, 0, err);
+	return rc < 0 ? rc : grym_stream_end(w, err);
+}
+
+/* ---- reader ---- */
+
+grym_stream_reader *grym_stream_reader_new(grym_input *in, grym_error *err)
+{
+	grym_stream_reader *r;
+	grym_input_kind kind;
+	int rc;
+
+	if (!in) {
+		grym_error_set(err, GRYM_ERR_INVALID, "no input");
+		return NULL;
+	}
+	rc = grym_input_detect(in, &kind, err);
+	if (rc < 0)
+		return NULL;
+	if (kind == GRYM_INPUT_AUDIO) {
+		grym_error_set(err, GRYM_ERR_FORMAT,
+			       "not a grym stream (binary data without the record magic)");
+		return NULL;
+	}
+	r = calloc(1, sizeof *r);
+	if (!r) {
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	r->in = in;
+	r->text = kind == GRYM_INPUT_TEXT;
+	if (r->text) {
+		r->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+		if (!r->cloc) {
+			free(r);
+			grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+	}
+	return r;
+}
+
+void grym_stream_reader_free(grym_stream_reader *r)
+{
+	if (!r)
+		return;
+	grym__bin_reader_free(r);
+	free(r->line);
+	free(r->key);
+	if (r->cloc)
+		freelocale(r->cloc);
+	free(r);
+}
+
+uint64_t grym_stream_record_number(const grym_stream_reader *r)
+{
+	return r->recno;
+}
+
+/* Remember a failure so that every later call repeats it. */
+static int fail(grym_stream_reader *r, int rc, grym_error *err)
+{
+	if (rc == GRYM_ERR_EOF || rc >= 0)
+		return rc;
+	r->failed = rc;
+	if (err)
+		r->ferr = *err;
+	else
+		grym_error_set(&r->ferr, rc, "%s", grym_status_str(rc));
+	return rc;
+}
+
+static int repeat_failure(grym_stream_reader *r, grym_error *err)
+{
+	if (err)
+		*err = r->ferr;
+	return r->failed;
+}
+
+int grym_stream_next(grym_stream_reader *r, grym_record_head *head, grym_error *err)
+{
+	grym_error local;
+	int rc;
+
+	if (!err)
+		err = &local;
+	memset(head, 0, sizeof *head);
+	if (r->failed)
+		return repeat_failure(r, err);
+	rc = r->text ? grym__text_next(r, head, err) : grym__bin_next(r, head, err);
+	return fail(r, rc, err);
+}
+
+int64_t grym_stream_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows,
+			      grym_error *err)
+{
+	grym_error local;
+	int64_t n;
+
+	if (!err)
+		err = &local;
+	if (r->failed)
+		return repeat_failure(r, err);
+	if (r->state != PAYLOAD_OPEN || max_rows == 0)
+		return 0;
+	if (max_rows > (uint64_t)INT64_MAX / r->rowbytes)
+		max_rows = (uint64_t)INT64_MAX / r->rowbytes;
+	n = r->text ? grym__text_read_rows(r, buf, max_rows, err)
+		    : grym__bin_read_rows(r, buf, max_rows, err);
+	if (n < 0)
+		return fail(r, (int)n, err);
+	return n;
+}
+
+int grym_stream_read(grym_stream_reader *r, grym_record *rec, uint64_t max_bytes,
+		     grym_error *err)
+{
+	uint64_t cap = 0, rows = 0, limit;
+	float *data = NULL;
+	int rc;
+
+	memset(rec, 0, sizeof *rec);
+	if (!max_bytes)
+		max_bytes = (uint64_t)4 << 30;
+	rc = grym_stream_next(r, &rec->head, err);
+	if (rc < 0)
+		return rc;
+	if (rec->head.kind == GRYM_PAYLOAD_REF)
+		return GRYM_OK;
+	limit = max_bytes / r->rowbytes;       /* rows allowed */
+	for (;;) {
+		int64_t n;
+		if (rows == cap) {
+			uint64_t c = cap ? cap * 2 : (GRYM_CHUNK_MAX / r->rowbytes) + 1;
+			float *p;
+			if (c > limit + 1)
+				c = limit + 1;  /* one more row to notice the excess */
+			if (c <= rows) {
+				rc = grym_error_set(err, GRYM_ERR_LIMIT,
+						    "record %llu: payload exceeds %llu bytes",
+						    (unsigned long long)r->recno,
+						    (unsigned long long)max_bytes);
+				goto fail;
+			}
+			if (c > SIZE_MAX / r->rowbytes) {
+				rc = grym_error_set(err, GRYM_ERR_LIMIT,
+						    "record %llu: payload too large",
+						    (unsigned long long)r->recno);
+				goto fail;
+			}
+			p = realloc(data, (size_t)(c * r->rowbytes));
+			if (!p) {
+				rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+				goto fail;
+			}
+			data = p;
+			cap = c;
+		}
+		n = grym_stream_read_rows(r, data + rows * r->cols, cap - rows, err);
+		if (n < 0) {
+			rc = (int)n;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		rows += (uint64_t)n;
+		if (rows > limit) {
+			rc = grym_error_set(err, GRYM_ERR_LIMIT, "record %llu: payload exceeds %llu bytes",
+					    (unsigned long long)r->recno,
+					    (unsigned long long)max_bytes);
+			goto fail;
+		}
+	}
+	if (!data && !(data = malloc(sizeof(float)))) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	rec->data = data;
+	rec->rows = rows;
+	return GRYM_OK;
+fail:
+	free(data);
+	grym_record_head_clear(&rec->head);
+	return rc;
+}

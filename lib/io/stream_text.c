@@ -1,0 +1,438 @@
+/*
+ * stream_text.c — the text form of grym records (grym-stream(5)).
+ *
+ *   #KEY<TAB>{"kind":"matrix","cols":3,...metadata}
+ *   KEY<TAB>v1<TAB>v2<TAB>v3          one line per row
+ *
+ * It exists for awk, cut, jq and eyes, and every reader accepts it, so it
+ * must lose nothing: numbers are printed with %.9g (exact for float32),
+ * NaNs with their payload bits, and always in the C locale — through a
+ * per-object "C" locale_t and uselocale(), never setlocale(), so a
+ * program's own locale and other threads are untouched.
+ *
+ * Reading: a '#' line starts a record; the lines after it whose first
+ * field is the same key are its rows. Any other line not starting with
+ * '#' is a bare reference whose key is its first field (the rest is
+ * informative), so `grym-catalog ls` output and plain lists of ids are
+ * streams. A row line is parsed strictly (exactly cols numbers), and a
+ * line over 64 MiB is an error, never an unbounded allocation. The end of
+ * a matrix or audio record is only known when the next line is not one
+ * of its rows, so that line is kept back for the next record.
+ */
+#include "stream_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- numbers ---- */
+
+size_t grym__format_float(char *buf, float v)
+{
+	uint32_t bits, mant;
+	int n;
+
+	memcpy(&bits, &v, 4);
+	if (isnan(v)) {
+		const char *sign = bits >> 31 ? "-" : "";
+		mant = bits & 0x7fffff;
+		if (mant == 0x400000)   /* the default quiet NaN */
+			n = snprintf(buf, FLOAT_TEXT_MAX + 1, "%snan", sign);
+		else
+			n = snprintf(buf, FLOAT_TEXT_MAX + 1, "%snan(0x%x)", sign, mant);
+	} else {
+		n = snprintf(buf, FLOAT_TEXT_MAX + 1, "%.9g", (double)v);
+	}
+	return (size_t)n;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int grym__parse_float(const char *s, const char *end, float *v, locale_t cloc)
+{
+	const char *p = s;
+	char *e;
+	int neg = 0;
+
+	if (s == end)
+		return -1;
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (end - p >= 3 && strncasecmp(p, "nan", 3) == 0) {
+		/* nan, -nan, nan(0xMANT): exact bits, since strtof would set
+		 * the quiet bit of a signalling NaN */
+		uint32_t mant = 0x400000, bits;
+		p += 3;
+		if (p < end && *p == '(') {
+			int digits = 0;
+			p++;
+			if (end - p < 2 || p[0] != '0' || (p[1] | 0x20) != 'x')
+				return -1;
+			p += 2;
+			mant = 0;
+			while (p < end && hexval((unsigned char)*p) >= 0) {
+				mant = mant << 4 | (uint32_t)hexval((unsigned char)*p++);
+				if (++digits > 6)
+					return -1;
+			}
+			if (!digits || p >= end || *p != ')' || mant == 0 || mant > 0x7fffff)
+				return -1;
+			p++;
+		}
+		if (p != end)
+			return -1;
+		bits = (neg ? 0x80000000u : 0) | 0x7f800000u | mant;
+		memcpy(v, &bits, 4);
+		return 0;
+	}
+	if (p == end || *s == ' ' || *s == '\t')
+		return -1;
+	*v = strtof_l(s, &e, cloc);
+	return e == end ? 0 : -1;
+}
+
+/* ---- writer ---- */
+
+int grym__text_begin(grym_stream_writer *w, const char *key, const json_t *meta,
+		     grym_error *err)
+{
+	json_t *m = json_object();
+	const char *k;
+	json_t *val;
+	char *s = NULL;
+	int rc;
+
+	if (!m || json_object_set_new(m, "kind", json_string(grym_payload_kind_name(w->kind))) ||
+	    json_object_set_new(m, "cols", json_integer(w->cols))) {
+		json_decref(m);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	if (meta)
+		json_object_foreach((json_t *)meta, k, val)
+			if (json_object_set(m, k, val)) {
+				json_decref(m);
+				return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			}
+	s = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	if (!s)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "cannot serialise metadata");
+	if (strlen(s) > GRYM_RECORD_META_MAX + 64) {
+		rc = grym_error_set(err, GRYM_ERR_LIMIT, "metadata of %zu bytes exceeds 1 MiB",
+				    strlen(s));
+	} else if ((rc = grym_output_write(w->out, "#", 1, err)) == 0 &&
+		   (rc = grym_output_write(w->out, key, w->keylen, err)) == 0 &&
+		   (rc = grym_output_write(w->out, "\t", 1, err)) == 0 &&
+		   (rc = grym_output_write(w->out, s, strlen(s), err)) == 0) {
+		rc = grym_output_write(w->out, "\n", 1, err);
+	}
+	free(s);
+	return rc;
+}
+
+int grym__text_write_rows(grym_stream_writer *w, const float *rows, uint64_t nrows,
+			  grym_error *err)
+{
+	size_t need = w->keylen + 2 + (size_t)w->cols * (FLOAT_TEXT_MAX + 1);
+	locale_t old;
+	int rc = GRYM_OK;
+
+	if (need > STREAM_TEXT_LINE_MAX + FLOAT_TEXT_MAX)
+		need = STREAM_TEXT_LINE_MAX + FLOAT_TEXT_MAX;
+	if (need > w->linecap) {
+		char *p = realloc(w->line, need);
+		if (!p)
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		w->line = p;
+		w->linecap = need;
+	}
+	old = uselocale(w->cloc);
+	for (uint64_t i = 0; i < nrows && rc == GRYM_OK; i++) {
+		const float *row = rows + i * w->cols;
+		size_t n = w->keylen;
+		memcpy(w->line, w->key, n);
+		for (uint32_t c = 0; c < w->cols; c++) {
+			if (n > STREAM_TEXT_LINE_MAX - FLOAT_TEXT_MAX - 2) {
+				rc = grym_error_set(err, GRYM_ERR_LIMIT,
+						    "row of %u values is too long for a text line",
+						    w->cols);
+				break;
+			}
+			w->line[n++] = '\t';
+			n += grym__format_float(w->line + n, row[c]);
+		}
+		w->line[n++] = '\n';
+		if (rc == GRYM_OK)
+			rc = grym_output_write(w->out, w->line, n, err);
+	}
+	uselocale(old);
+	return rc;
+}
+
+/* ---- reader ---- */
+
+#define LINE(r) (unsigned long long)(r)->lineno
+#define REC(r) (unsigned long long)(r)->recno
+
+/* The next line (the kept-back one first), without \n or a trailing \r.
+ * GRYM_ERR_EOF at the end. */
+static int get_line(grym_stream_reader *r, grym_error *err)
+{
+	ssize_t n;
+
+	if (r->pending) {
+		r->pending = 0;
+		return GRYM_OK;
+	}
+	n = grym_input_getline(r->in, &r->line, &r->linecap, STREAM_TEXT_LINE_MAX, err);
+	if (n == GRYM_ERR_EOF)
+		return GRYM_ERR_EOF;
+	r->lineno++;
+	if (n == GRYM_ERR_LIMIT)
+		return grym_error_set(err, GRYM_ERR_LIMIT, "line %llu: longer than %zu MiB",
+				      LINE(r), STREAM_TEXT_LINE_MAX >> 20);
+	if (n < 0)
+		return grym_error_prefix(err, "line %llu", LINE(r));
+	if (n > 0 && r->line[n - 1] == '\r')
+		r->line[--n] = '\0';
+	if (memchr(r->line, '\0', (size_t)n))
+		return grym_error_set(err, GRYM_ERR_FORMAT, "line %llu: NUL byte in a text stream",
+				      LINE(r));
+	r->linelen = (size_t)n;
+	return GRYM_OK;
+}
+
+static int is_row(const grym_stream_reader *r)
+{
+	return r->line[0] != '#' && r->linelen >= r->keylen &&
+	       memcmp(r->line, r->key, r->keylen) == 0 &&
+	       (r->line[r->keylen] == '\t' || r->line[r->keylen] == '\0');
+}
+
+static unsigned long long count_values(const grym_stream_reader *r)
+{
+	unsigned long long n = 0;
+	for (const char *p = r->line + r->keylen; *p; p++)
+		n += *p == '\t';
+	return n;
+}
+
+static int width_error(grym_stream_reader *r, grym_error *err)
+{
+	return grym_error_set(err, GRYM_ERR_FORMAT, "record %llu: line %llu: %llu values, expected %u",
+			      REC(r), LINE(r), count_values(r), r->cols);
+}
+
+/* Parse the row in r->line into out (cols floats), or only check its
+ * width when out is NULL. */
+static int parse_row(grym_stream_reader *r, float *out, grym_error *err)
+{
+	const char *p = r->line + r->keylen;
+
+	if (!out)
+		return count_values(r) == r->cols ? GRYM_OK : width_error(r, err);
+	for (uint32_t c = 0; c < r->cols; c++) {
+		const char *e;
+		if (*p != '\t')
+			return width_error(r, err);
+		p++;
+		e = strchr(p, '\t');
+		if (!e)
+			e = r->line + r->linelen;
+		if (grym__parse_float(p, e, &out[c], r->cloc) < 0)
+			return grym_error_set(err, GRYM_ERR_FORMAT,
+					      "record %llu: line %llu: bad number '%.*s'", REC(r),
+					      LINE(r), (int)(e - p > 40 ? 40 : e - p), p);
+		p = e;
+	}
+	if (*p)
+		return width_error(r, err);
+	return GRYM_OK;
+}
+
+static int end_payload(grym_stream_reader *r, grym_error *err)
+{
+	r->state = PAYLOAD_DONE;
+	if (r->kind == GRYM_PAYLOAD_VECTOR && r->rows_read != 1)
+		return grym_error_set(err, GRYM_ERR_FORMAT, "record %llu: vector without its row",
+				      REC(r));
+	return GRYM_OK;
+}
+
+/* Rows into buf (max_rows of them), or skipped but checked when buf is
+ * NULL. Returns rows taken or a negative status. */
+static int64_t take_rows(grym_stream_reader *r, float *buf, uint64_t max_rows, grym_error *err)
+{
+	uint64_t n = 0;
+
+	while (r->state == PAYLOAD_OPEN && (!buf || n < max_rows)) {
+		int rc = get_line(r, err);
+		if (rc == GRYM_ERR_EOF) {
+			if ((rc = end_payload(r, err)) < 0)
+				return rc;
+			break;
+		}
+		if (rc < 0)
+			return rc;
+		if (r->linelen == 0)
+			continue;
+		if (!is_row(r)) {
+			r->pending = 1;
+			if ((rc = end_payload(r, err)) < 0)
+				return rc;
+			break;
+		}
+		rc = parse_row(r, buf ? buf + n * r->cols : NULL, err);
+		if (rc < 0)
+			return rc;
+		n++;
+		r->rows_read++;
+		r->payload_bytes += r->rowbytes;
+		if (r->kind == GRYM_PAYLOAD_VECTOR)
+			r->state = PAYLOAD_DONE;
+	}
+	return (int64_t)n;
+}
+
+int64_t grym__text_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows,
+			     grym_error *err)
+{
+	return take_rows(r, buf, max_rows, err);
+}
+
+/* "#KEY<TAB>{json}": the record's key, kind, cols and metadata. */
+static int parse_head_line(grym_stream_reader *r, char **key, json_t **meta, grym_error *err)
+{
+	char *tab = memchr(r->line, '\t', r->linelen);
+	json_t *j, *jk, *jc;
+	json_error_t jerr;
+	grym_payload_kind kind = GRYM_PAYLOAD_REF;
+	json_int_t cols = 0;
+	size_t klen, mlen;
+	int rc;
+
+	if (!tab)
+		return grym_error_set(err, GRYM_ERR_FORMAT,
+				      "record %llu: line %llu: no TAB between key and metadata",
+				      REC(r), LINE(r));
+	klen = (size_t)(tab - r->line) - 1;
+	if ((rc = grym__stream_check_key(r->line + 1, klen, err)) < 0)
+		return grym_error_prefix(err, "record %llu: line %llu", REC(r), LINE(r));
+	mlen = r->linelen - klen - 2;
+	if (mlen > GRYM_RECORD_META_MAX + 64)
+		return grym_error_set(err, GRYM_ERR_LIMIT,
+				      "record %llu: line %llu: metadata of %zu bytes exceeds 1 MiB",
+				      REC(r), LINE(r), mlen);
+	j = json_loadb(tab + 1, mlen, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j)
+		return grym_error_set(err, GRYM_ERR_FORMAT,
+				      "record %llu: line %llu: metadata is not valid JSON: %s",
+				      REC(r), LINE(r), jerr.text);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return grym_error_set(err, GRYM_ERR_FORMAT,
+				      "record %llu: line %llu: metadata is not a JSON object",
+				      REC(r), LINE(r));
+	}
+	jk = json_object_get(j, "kind");
+	jc = json_object_get(j, "cols");
+	if (jk && (!json_is_string(jk) ||
+		   grym_payload_kind_parse(json_string_value(jk), &kind) < 0)) {
+		json_decref(j);
+		return grym_error_set(err, GRYM_ERR_FORMAT, "record %llu: line %llu: bad \"kind\"",
+				      REC(r), LINE(r));
+	}
+	if (jc) {
+		cols = json_is_integer(jc) ? json_integer_value(jc) : -1;
+		if (cols < 0 || cols > (json_int_t)UINT32_MAX) {
+			json_decref(j);
+			return grym_error_set(err, GRYM_ERR_FORMAT,
+					      "record %llu: line %llu: bad \"cols\"", REC(r), LINE(r));
+		}
+	}
+	if ((kind == GRYM_PAYLOAD_REF) != (cols == 0)) {
+		json_decref(j);
+		return grym_error_set(err, GRYM_ERR_FORMAT,
+				      "record %llu: line %llu: %s record with %lld columns", REC(r),
+				      LINE(r), grym_payload_kind_name(kind), (long long)cols);
+	}
+	json_object_del(j, "kind");
+	json_object_del(j, "cols");
+	*key = strndup(r->line + 1, klen);
+	if (!*key) {
+		json_decref(j);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	*meta = j;
+	r->kind = kind;
+	r->cols = (uint32_t)cols;
+	return GRYM_OK;
+}
+
+int grym__text_next(grym_stream_reader *r, grym_record_head *head, grym_error *err)
+{
+	char *key = NULL;
+	json_t *meta = NULL;
+	int rc;
+
+	if (r->state == PAYLOAD_OPEN && (rc = (int)take_rows(r, NULL, 0, err)) < 0)
+		return rc;
+	do {
+		rc = get_line(r, err);
+		if (rc == GRYM_ERR_EOF) {
+			r->state = PAYLOAD_NONE;
+			return grym_error_set(err, GRYM_ERR_EOF, "end of input");
+		}
+		if (rc < 0) {
+			/* a bad line is part of the record it would have started */
+			r->recno++;
+			return grym_error_prefix(err, "record %llu", REC(r));
+		}
+	} while (r->linelen == 0);
+	r->recno++;
+	if (r->line[0] == '#') {
+		if ((rc = parse_head_line(r, &key, &meta, err)) < 0)
+			return rc;
+	} else {
+		char *tab = memchr(r->line, '\t', r->linelen);
+		size_t klen = tab ? (size_t)(tab - r->line) : r->linelen;
+		if ((rc = grym__stream_check_key(r->line, klen, err)) < 0)
+			return grym_error_prefix(err, "record %llu: line %llu", REC(r), LINE(r));
+		key = strndup(r->line, klen);
+		meta = json_object();
+		if (!key || !meta) {
+			free(key);
+			json_decref(meta);
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		}
+		r->kind = GRYM_PAYLOAD_REF;
+		r->cols = 0;
+	}
+	free(r->key);
+	r->key = strdup(key);
+	if (!r->key) {
+		free(key);
+		json_decref(meta);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	r->keylen = strlen(key);
+	r->rowbytes = r->cols ? (uint64_t)r->cols * 4 : 4;
+	r->payload_bytes = 0;
+	r->rows_read = 0;
+	r->state = r->kind == GRYM_PAYLOAD_REF ? PAYLOAD_DONE : PAYLOAD_OPEN;
+	head->key = key;
+	head->meta = meta;
+	head->kind = r->kind;
+	head->cols = r->cols;
+	return GRYM_OK;
+}

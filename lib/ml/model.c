@@ -1,0 +1,737 @@
+/*
+ * model.c — the grym_model object: hyper-parameter defaults, training
+ * (standardization fitted on the training rows, then the type's trainer),
+ * prediction, and the grym-model(5) file format.
+ *
+ * File layout (little-endian; man/grym-model.5 is normative):
+ *   "GRYMMODL"            8 bytes magic
+ *   u32 version           GRYM_MODEL_VERSION
+ *   u32 header_len        bytes of the JSON header that follows
+ *   header                compact JSON, keys sorted, no timestamps
+ *   u64 data_len          bytes of the arrays that follow
+ *   data                  the arrays listed in header "arrays", in order,
+ *                         each rows*cols elements of its dtype (f4, f8, i4)
+ *   32 bytes              SHA-256 of every byte before it
+ * The same model always serializes to the same bytes.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "grym/hash.h"
+#include "ml_internal.h"
+
+static const char *const type_names[] = { "logreg", "linsvm", "svm", "knn", "mlp", "kmeans" };
+static const char *const dtype_names[] = { "f4", "f8", "i4" };
+static const size_t dtype_size[] = { 4, 8, 4 };
+
+const char *grym_model_type_name(grym_model_type t)
+{
+	return (unsigned)t < 6 ? type_names[t] : "?";
+}
+
+int grym_model_type_parse(const char *name, grym_model_type *t)
+{
+	for (int i = 0; i < 6; i++)
+		if (strcmp(name, type_names[i]) == 0) {
+			*t = (grym_model_type)i;
+			return GRYM_OK;
+		}
+	return GRYM_ERR_INVALID;
+}
+
+void grym_ml_params_default(grym_ml_params *p, grym_model_type t)
+{
+	memset(p, 0, sizeof *p);
+	p->type = t;
+	p->C = 1.0;
+	p->max_iter = t == GRYM_MODEL_KMEANS ? 300 : t == GRYM_MODEL_SVM ? -1 : 1000;
+	p->tol = t == GRYM_MODEL_LOGREG ? 1e-6 : t == GRYM_MODEL_SVM ? 1e-3 : 1e-4;
+	p->gamma = 0;
+	p->k = t == GRYM_MODEL_KMEANS ? 8 : 5;
+	p->metric = GRYM_METRIC_EUCLIDEAN;
+	p->nhidden = 1;
+	p->hidden[0] = 100;
+	p->dropout = 0;
+	p->alpha = 1e-4;
+	p->epochs = 200;
+	p->batch_size = 200;
+	p->lr = 1e-3;
+	p->val_fraction = 0.1;
+	p->patience = 10;
+	p->n_init = 3;
+	p->balanced = 0;
+	p->seed = 0;
+}
+
+void *ml_array_add(grym_model *m, const char *name, int dtype, size_t rows, size_t cols,
+		   grym_error *err)
+{
+	if (m->narr == ML_MAX_ARRAYS || strlen(name) >= sizeof m->arr[0].name) {
+		grym_error_set(err, GRYM_ERR_LIMIT, "too many model arrays");
+		return NULL;
+	}
+	void *data = calloc(rows * cols != 0 ? rows * cols : 1, dtype_size[dtype]);
+	if (!data) {
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	ml_array *a = &m->arr[m->narr++];
+	snprintf(a->name, sizeof a->name, "%s", name);
+	a->dtype = dtype;
+	a->rows = rows;
+	a->cols = cols;
+	a->data = data;
+	return data;
+}
+
+const ml_array *ml_array_get(const grym_model *m, const char *name, int dtype)
+{
+	for (int i = 0; i < m->narr; i++)
+		if (strcmp(m->arr[i].name, name) == 0)
+			return m->arr[i].dtype == dtype ? &m->arr[i] : NULL;
+	return NULL;
+}
+
+void ml_class_weights(const int *y, size_t n, size_t k, int balanced, double *w)
+{
+	for (size_t c = 0; c < k; c++)
+		w[c] = 0;
+	if (!balanced) {
+		for (size_t c = 0; c < k; c++)
+			w[c] = 1;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		w[y[i]] += 1;
+	for (size_t c = 0; c < k; c++)
+		w[c] = w[c] > 0 ? (double)n / ((double)k * w[c]) : 1;
+}
+
+static grym_model *model_alloc(void)
+{
+	return calloc(1, sizeof(grym_model));
+}
+
+void grym_model_free(grym_model *m)
+{
+	if (!m)
+		return;
+	ml_svm_release(m);
+	for (size_t i = 0; m->labels && i < m->nclasses; i++)
+		free(m->labels[i]);
+	free(m->labels);
+	for (size_t i = 0; m->names && i < m->d; i++)
+		free(m->names[i]);
+	free(m->names);
+	free(m->mean);
+	free(m->scale);
+	json_decref(m->pipeline);
+	json_decref(m->metrics);
+	for (int i = 0; i < m->narr; i++)
+		free(m->arr[i].data);
+	free(m);
+}
+
+grym_model_type grym_model_type_of(const grym_model *m) { return m->p.type; }
+size_t grym_model_dims(const grym_model *m) { return m->d; }
+size_t grym_model_nclasses(const grym_model *m) { return m->nclasses; }
+const char *grym_model_label(const grym_model *m, size_t i) { return i < m->nclasses ? m->labels[i] : NULL; }
+const grym_ml_params *grym_model_params(const grym_model *m) { return &m->p; }
+const char *const *grym_model_feature_names(const grym_model *m) { return (const char *const *)m->names; }
+const json_t *grym_model_pipeline(const grym_model *m) { return m->pipeline; }
+const json_t *grym_model_metrics(const grym_model *m) { return m->metrics; }
+
+int grym_model_set_info(grym_model *m, const json_t *pipeline, const json_t *metrics,
+			grym_error *err)
+{
+	json_t *p = pipeline ? json_deep_copy(pipeline) : NULL;
+	json_t *q = metrics ? json_deep_copy(metrics) : NULL;
+	if ((pipeline && !p) || (metrics && !q)) {
+		json_decref(p);
+		json_decref(q);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	json_decref(m->pipeline);
+	json_decref(m->metrics);
+	m->pipeline = p;
+	m->metrics = q;
+	return GRYM_OK;
+}
+
+int grym_model_linear_weights(const grym_model *m, const double **W, const double **b,
+			      size_t *rows, grym_error *err)
+{
+	const ml_array *aw = ml_array_get(m, "W", ML_F64), *ab = ml_array_get(m, "b", ML_F64);
+	if ((m->p.type != GRYM_MODEL_LOGREG && m->p.type != GRYM_MODEL_LINSVM) || !aw || !ab)
+		return grym_error_set(err, GRYM_ERR_INVALID, "not a linear model");
+	*W = aw->data;
+	*b = ab->data;
+	*rows = aw->rows;
+	return GRYM_OK;
+}
+
+static int check_params(const grym_ml_params *p, grym_error *err)
+{
+	if ((unsigned)p->type > GRYM_MODEL_KMEANS)
+		return grym_error_set(err, GRYM_ERR_INVALID, "unknown model type");
+	if (!(p->C > 0) || !isfinite(p->C))
+		return grym_error_set(err, GRYM_ERR_INVALID, "C must be positive");
+	if (!(p->tol > 0))
+		return grym_error_set(err, GRYM_ERR_INVALID, "tol must be positive");
+	if (p->type == GRYM_MODEL_MLP &&
+	    (!(p->lr > 0) || p->epochs < 1 || p->batch_size < 1 || p->alpha < 0 ||
+	     !(p->val_fraction >= 0 && p->val_fraction < 1) || p->patience < 1))
+		return grym_error_set(err, GRYM_ERR_INVALID, "bad mlp hyper-parameters");
+	if ((p->type == GRYM_MODEL_KNN || p->type == GRYM_MODEL_KMEANS) && p->k < 1)
+		return grym_error_set(err, GRYM_ERR_INVALID, "k must be at least 1");
+	if (p->seed > (uint64_t)INT64_MAX)
+		return grym_error_set(err, GRYM_ERR_INVALID, "seed must be below 2^63");
+	return GRYM_OK;
+}
+
+int grym_model_train(const grym_ml_params *p, const grym_dataset *ds,
+		     const size_t *rows, size_t nrows, grym_model **out, grym_error *err)
+{
+	*out = NULL;
+	int rc = check_params(p, err);
+	if (rc)
+		return rc;
+	if (!rows)
+		nrows = ds->n;
+	if (nrows == 0)
+		return grym_error_set(err, GRYM_ERR_INVALID, "no training items");
+	int sup = p->type != GRYM_MODEL_KMEANS;
+	size_t d = ds->d, K = sup ? ds->nlabels : (size_t)p->k;
+	int64_t *cnt = NULL;
+	if (sup) {
+		if (K < 2)
+			return grym_error_set(err, GRYM_ERR_INVALID,
+					      K ? "only one class ('%s'): a classifier needs at least two"
+						: "%sno labels: a classifier needs at least two classes",
+					      K ? ds->labels[0] : "");
+		cnt = calloc(K, sizeof *cnt);
+		if (!cnt)
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		for (size_t r = 0; r < nrows; r++) {
+			size_t i = rows ? rows[r] : r;
+			if (ds->y[i] < 0) {
+				free(cnt);
+				return grym_error_set(err, GRYM_ERR_INVALID, "item %s has no label",
+						      ds->keys[i] ? ds->keys[i] : "?");
+			}
+			cnt[ds->y[i]]++;
+		}
+		for (size_t c = 0; c < K; c++)
+			if (!cnt[c]) {
+				free(cnt);
+				return grym_error_set(err, GRYM_ERR_INVALID,
+						      "class '%s' has no item among the training rows",
+						      ds->labels[c]);
+			}
+		free(cnt);
+	} else if (K > nrows) {
+		return grym_error_set(err, GRYM_ERR_INVALID, "kmeans: --k %zu is more than the %zu items",
+				      K, nrows);
+	}
+	grym_model *m = model_alloc();
+	float *xs = NULL;
+	int *y = NULL;
+	if (!m)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	m->p = *p;
+	m->d = d;
+	m->nclasses = K;
+	m->labels = calloc(K, sizeof *m->labels);
+	m->mean = calloc(d, sizeof *m->mean);
+	m->scale = calloc(d, sizeof *m->scale);
+	xs = malloc(nrows * d * sizeof *xs);
+	y = malloc(nrows * sizeof *y);
+	if (!m->labels || !m->mean || !m->scale || !xs || !y)
+		goto nomem;
+	for (size_t c = 0; c < K; c++) {
+		char num[32];
+		snprintf(num, sizeof num, "%zu", c);
+		if (!(m->labels[c] = strdup(sup ? ds->labels[c] : num)))
+			goto nomem;
+	}
+	if (ds->names) {
+		if (!(m->names = calloc(d, sizeof *m->names)))
+			goto nomem;
+		for (size_t j = 0; j < d; j++)
+			if (!(m->names[j] = strdup(ds->names[j])))
+				goto nomem;
+	}
+	/* standardization on the training rows only (population std; 0 -> 1) */
+	for (size_t r = 0; r < nrows; r++) {
+		const float *x = ds->x + (rows ? rows[r] : r) * d;
+		for (size_t j = 0; j < d; j++)
+			m->mean[j] += x[j];
+	}
+	for (size_t j = 0; j < d; j++)
+		m->mean[j] /= (double)nrows;
+	for (size_t r = 0; r < nrows; r++) {
+		const float *x = ds->x + (rows ? rows[r] : r) * d;
+		for (size_t j = 0; j < d; j++)
+			m->scale[j] += (x[j] - m->mean[j]) * (x[j] - m->mean[j]);
+	}
+	for (size_t j = 0; j < d; j++) {
+		double s = sqrt(m->scale[j] / (double)nrows);
+		m->scale[j] = s > 1e-12 * fmax(1.0, fabs(m->mean[j])) ? s : 1.0;
+	}
+	for (size_t r = 0; r < nrows; r++) {
+		size_t i = rows ? rows[r] : r;
+		for (size_t j = 0; j < d; j++)
+			xs[r * d + j] = (float)((ds->x[i * d + j] - m->mean[j]) / m->scale[j]);
+		y[r] = ds->y[i];
+	}
+	switch (p->type) {
+	case GRYM_MODEL_LOGREG: rc = ml_logreg_train(m, xs, y, nrows, err); break;
+	case GRYM_MODEL_LINSVM: rc = ml_linsvm_train(m, xs, y, nrows, err); break;
+	case GRYM_MODEL_SVM: rc = ml_svm_train(m, xs, y, nrows, err); break;
+	case GRYM_MODEL_KNN: rc = ml_knn_train(m, xs, y, nrows, err); break;
+	case GRYM_MODEL_MLP: rc = ml_mlp_train(m, xs, y, nrows, err); break;
+	case GRYM_MODEL_KMEANS: rc = ml_kmeans_train(m, xs, nrows, err); break;
+	}
+	free(xs);
+	free(y);
+	if (rc) {
+		grym_model_free(m);
+		return rc;
+	}
+	*out = m;
+	return GRYM_OK;
+nomem:
+	free(xs);
+	free(y);
+	grym_model_free(m);
+	return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+}
+
+int grym_model_check_dims(const grym_model *m, size_t d, grym_error *err)
+{
+	if (d != m->d)
+		return grym_error_set(err, GRYM_ERR_INVALID,
+				      "feature dimension %zu differs from the model's %zu", d, m->d);
+	return GRYM_OK;
+}
+
+int grym_model_predict(const grym_model *m, const float *x, size_t n, float *proba, int *pred,
+		       grym_error *err)
+{
+	size_t d = m->d, K = m->nclasses;
+	if (n == 0)
+		return GRYM_OK;
+	float *xs = malloc(n * d * sizeof *xs);
+	float *pb = proba ? proba : malloc(n * K * sizeof *pb);
+	if (!xs || !pb) {
+		free(xs);
+		if (!proba)
+			free(pb);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	int rc = GRYM_OK;
+	for (size_t i = 0; i < n && !rc; i++)
+		for (size_t j = 0; j < d; j++) {
+			float v = x[i * d + j];
+			if (!isfinite(v)) {
+				rc = grym_error_set(err, GRYM_ERR_FORMAT, "%s in feature column %zu",
+						    isnan(v) ? "NaN" : "infinity", j);
+				break;
+			}
+			xs[i * d + j] = (float)((v - m->mean[j]) / m->scale[j]);
+		}
+	if (!rc) {
+		memset(pb, 0, n * K * sizeof *pb);
+		switch (m->p.type) {
+		case GRYM_MODEL_LOGREG:
+		case GRYM_MODEL_LINSVM: rc = ml_linear_predict(m, xs, n, pb, err); break;
+		case GRYM_MODEL_SVM: rc = ml_svm_predict(m, xs, n, pb, err); break;
+		case GRYM_MODEL_KNN: rc = ml_knn_predict(m, xs, n, pb, err); break;
+		case GRYM_MODEL_MLP: rc = ml_mlp_predict(m, xs, n, pb, err); break;
+		case GRYM_MODEL_KMEANS: rc = ml_kmeans_predict(m, xs, n, pb, err); break;
+		default: rc = grym_error_set(err, GRYM_ERR_INTERNAL, "unknown model type");
+		}
+	}
+	if (!rc && pred)
+		for (size_t i = 0; i < n; i++) {
+			size_t b = 0;
+			for (size_t k = 1; k < K; k++)
+				if (pb[i * K + k] > pb[i * K + b])
+					b = k;
+			pred[i] = (int)b;
+		}
+	free(xs);
+	if (!proba)
+		free(pb);
+	return rc;
+}
+
+/* ---- grym-model(5) ---- */
+
+static json_t *params_json(const grym_ml_params *p)
+{
+	json_t *h = json_array();
+	for (int l = 0; l < p->nhidden; l++)
+		json_array_append_new(h, json_integer(p->hidden[l]));
+	return json_pack("{s:f,s:i,s:f,s:f,s:i,s:s,s:o,s:f,s:f,s:i,s:i,s:f,s:f,s:i,s:i,s:s}",
+			 "C", p->C, "max_iter", p->max_iter, "tol", p->tol, "gamma", p->gamma,
+			 "k", p->k, "metric", p->metric == GRYM_METRIC_COSINE ? "cosine" : "euclidean",
+			 "hidden", h, "dropout", p->dropout, "alpha", p->alpha, "epochs", p->epochs,
+			 "batch_size", p->batch_size, "lr", p->lr, "val_fraction", p->val_fraction,
+			 "patience", p->patience, "n_init", p->n_init,
+			 "class_weight", p->balanced ? "balanced" : "none");
+}
+
+static void put_u32(unsigned char *b, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_u64(unsigned char *b, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const unsigned char *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static uint64_t get_u64(const unsigned char *b)
+{
+	return (uint64_t)get_u32(b) | (uint64_t)get_u32(b + 4) << 32;
+}
+
+static void sha256_raw(const void *data, size_t len, unsigned char out[32])
+{
+	char hex[GRYM_ID_LEN + 1];
+	grym_sha256_hex(data, len, hex);
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		sscanf(hex + 2 * i, "%2x", &v);
+		out[i] = (unsigned char)v;
+	}
+}
+
+static json_t *strv_json(char **v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_string(v[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+int grym_model_save(const grym_model *m, unsigned char **buf, size_t *len, grym_error *err)
+{
+	*buf = NULL;
+	*len = 0;
+	json_t *arrays = json_array();
+	size_t data_len = 0;
+	/* standardization first, then the model's own arrays */
+	const ml_array stdz[2] = { { "mean", ML_F64, 1, m->d, m->mean },
+				   { "scale", ML_F64, 1, m->d, m->scale } };
+	const ml_array *all[ML_MAX_ARRAYS + 2];
+	int na = 0;
+	all[na++] = &stdz[0];
+	all[na++] = &stdz[1];
+	for (int i = 0; i < m->narr; i++)
+		all[na++] = &m->arr[i];
+	for (int i = 0; i < na; i++) {
+		json_array_append_new(arrays, json_pack("{s:s,s:s,s:[I,I]}", "name", all[i]->name,
+							"dtype", dtype_names[all[i]->dtype],
+							"shape", (json_int_t)all[i]->rows,
+							(json_int_t)all[i]->cols));
+		data_len += all[i]->rows * all[i]->cols * dtype_size[all[i]->dtype];
+	}
+	json_t *h = json_pack("{s:s,s:i,s:s,s:o,s:o,s:I,s:I,s:o,s:o,s:O,s:O,s:I}",
+			      "format", "grym-model", "version", GRYM_MODEL_VERSION,
+			      "type", grym_model_type_name(m->p.type),
+			      "params", params_json(&m->p),
+			      "labels", strv_json(m->labels, m->nclasses),
+			      "dims", (json_int_t)m->d, "classes", (json_int_t)m->nclasses,
+			      "feature_names", m->names ? strv_json(m->names, m->d) : json_null(),
+			      "arrays", arrays,
+			      "pipeline", m->pipeline ? m->pipeline : json_null(),
+			      "metrics", m->metrics ? m->metrics : json_null(),
+			      "seed", (json_int_t)m->p.seed);
+	if (!h)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "cannot build the model header");
+	json_object_set_new(h, "standardization",
+			    json_pack("{s:s,s:s}", "mean", "mean", "scale", "scale"));
+	char *hs = json_dumps(h, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+	json_decref(h);
+	if (!hs)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "cannot serialize the model header");
+	size_t hl = strlen(hs), total = 16 + hl + 8 + data_len + 32;
+	unsigned char *b = malloc(total);
+	if (!b) {
+		free(hs);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	memcpy(b, GRYM_MODEL_MAGIC, 8);
+	put_u32(b + 8, GRYM_MODEL_VERSION);
+	put_u32(b + 12, (uint32_t)hl);
+	memcpy(b + 16, hs, hl);
+	free(hs);
+	unsigned char *p = b + 16 + hl;
+	put_u64(p, data_len);
+	p += 8;
+	for (int i = 0; i < na; i++) {
+		size_t cnt = all[i]->rows * all[i]->cols;
+		if (all[i]->dtype == ML_F64) {
+			const double *v = all[i]->data;
+			for (size_t j = 0; j < cnt; j++, p += 8) {
+				uint64_t u;
+				memcpy(&u, &v[j], 8);
+				put_u64(p, u);
+			}
+		} else {
+			const uint32_t *v = all[i]->data;
+			for (size_t j = 0; j < cnt; j++, p += 4)
+				put_u32(p, v[j]);
+		}
+	}
+	sha256_raw(b, (size_t)(p - b), p);
+	*buf = b;
+	*len = total;
+	return GRYM_OK;
+}
+
+static int parse_params(json_t *o, grym_ml_params *p, grym_error *err)
+{
+	json_t *h = NULL;
+	const char *metric = NULL, *cw = NULL;
+	json_error_t je;
+	if (json_unpack_ex(o, &je, 0, "{s:F,s:i,s:F,s:F,s:i,s:s,s:o,s:F,s:F,s:i,s:i,s:F,s:F,s:i,s:i,s:s}",
+			   "C", &p->C, "max_iter", &p->max_iter, "tol", &p->tol, "gamma", &p->gamma,
+			   "k", &p->k, "metric", &metric, "hidden", &h, "dropout", &p->dropout,
+			   "alpha", &p->alpha, "epochs", &p->epochs, "batch_size", &p->batch_size,
+			   "lr", &p->lr, "val_fraction", &p->val_fraction, "patience", &p->patience,
+			   "n_init", &p->n_init, "class_weight", &cw) < 0)
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "model header params: %s", je.text);
+	p->metric = strcmp(metric, "cosine") == 0 ? GRYM_METRIC_COSINE : GRYM_METRIC_EUCLIDEAN;
+	p->balanced = strcmp(cw, "balanced") == 0;
+	if (!json_is_array(h) || json_array_size(h) > GRYM_MLP_MAX_LAYERS)
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "model header: bad hidden layers");
+	p->nhidden = (int)json_array_size(h);
+	for (int l = 0; l < p->nhidden; l++) {
+		json_int_t v = json_integer_value(json_array_get(h, (size_t)l));
+		if (v < 1 || v > 1 << 20)
+			return grym_error_set(err, GRYM_ERR_CORRUPT, "model header: bad hidden layer size");
+		p->hidden[l] = (int)v;
+	}
+	return GRYM_OK;
+}
+
+static int dup_strv(json_t *a, size_t n, char ***out, grym_error *err)
+{
+	if (!json_is_array(a) || json_array_size(a) != n)
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "model header: a name list has the wrong size");
+	char **v = calloc(n ? n : 1, sizeof *v);
+	if (!v)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	*out = v;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_string_value(json_array_get(a, i));
+		if (!s)
+			return grym_error_set(err, GRYM_ERR_CORRUPT, "model header: a name is not a string");
+		if (!(v[i] = strdup(s)))
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	return GRYM_OK;
+}
+
+int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *err)
+{
+	const unsigned char *b = buf;
+	*out = NULL;
+	if (len < 8 || memcmp(b, GRYM_MODEL_MAGIC, 8) != 0)
+		return len < 8 && memcmp(b, GRYM_MODEL_MAGIC, len) == 0
+			? grym_error_set(err, GRYM_ERR_CORRUPT, "truncated model file (%zu bytes)", len)
+			: grym_error_set(err, GRYM_ERR_FORMAT, "not a grym model file (bad magic)");
+	if (len < 16)
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "truncated model file (%zu bytes)", len);
+	uint32_t ver = get_u32(b + 8), hl = get_u32(b + 12);
+	if (ver > GRYM_MODEL_VERSION)
+		return grym_error_set(err, GRYM_ERR_UNSUPPORTED,
+				      "model format version %u is newer than this grym reads (%d); "
+				      "upgrade grym", ver, GRYM_MODEL_VERSION);
+	if (ver == 0)
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "bad model format version 0");
+	if ((uint64_t)hl + 16 + 8 + 32 > len)
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "truncated model file (%zu bytes)", len);
+	uint64_t dl = get_u64(b + 16 + hl);
+	if (dl > len || 16 + (uint64_t)hl + 8 + dl + 32 > len)
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "truncated model file (%zu bytes)", len);
+	if (16 + (uint64_t)hl + 8 + dl + 32 < len)
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "model file has %zu trailing bytes",
+				      (size_t)(len - (16 + hl + 8 + dl + 32)));
+	unsigned char sum[32];
+	sha256_raw(b, len - 32, sum);
+	if (memcmp(sum, b + len - 32, 32) != 0)
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "model file checksum mismatch (corrupt)");
+	json_error_t je;
+	json_t *h = json_loadb((const char *)b + 16, hl, JSON_REJECT_DUPLICATES, &je);
+	if (!h || !json_is_object(h)) {
+		json_decref(h);
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "model header is not a JSON object");
+	}
+	grym_model *m = model_alloc();
+	int rc = GRYM_OK;
+	if (!m) {
+		json_decref(h);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	const char *type = json_string_value(json_object_get(h, "type"));
+	json_int_t d = json_integer_value(json_object_get(h, "dims"));
+	json_int_t K = json_integer_value(json_object_get(h, "classes"));
+	json_int_t seed = json_integer_value(json_object_get(h, "seed"));
+	grym_model_type t;
+	if (!type || grym_model_type_parse(type, &t) != GRYM_OK) {
+		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model header: unknown type '%s'", type ? type : "");
+		goto fail;
+	}
+	if (d < 1 || d > (1 << 24) || K < 1 || K > (1 << 20) || seed < 0) {
+		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model header: bad dims/classes/seed");
+		goto fail;
+	}
+	grym_ml_params_default(&m->p, t);
+	m->p.seed = (uint64_t)seed;
+	m->d = (size_t)d;
+	m->nclasses = (size_t)K;
+	if ((rc = parse_params(json_object_get(h, "params"), &m->p, err)))
+		goto fail;
+	if ((rc = dup_strv(json_object_get(h, "labels"), m->nclasses, &m->labels, err)))
+		goto fail;
+	json_t *fn = json_object_get(h, "feature_names");
+	if (fn && !json_is_null(fn) && (rc = dup_strv(fn, m->d, &m->names, err)))
+		goto fail;
+	json_t *pl = json_object_get(h, "pipeline"), *mt = json_object_get(h, "metrics");
+	if ((rc = grym_model_set_info(m, json_is_null(pl) ? NULL : pl, json_is_null(mt) ? NULL : mt, err)))
+		goto fail;
+	json_t *arrays = json_object_get(h, "arrays");
+	if (!json_is_array(arrays)) {
+		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model header has no arrays");
+		goto fail;
+	}
+	const unsigned char *p = b + 16 + hl + 8, *end = p + dl;
+	size_t ai;
+	json_t *ae;
+	json_array_foreach(arrays, ai, ae) {
+		const char *name = NULL, *dt = NULL;
+		json_int_t r = -1, c = -1;
+		if (json_unpack(ae, "{s:s,s:s,s:[II]}", "name", &name, "dtype", &dt, "shape", &r, &c) < 0 ||
+		    r < 0 || c < 0 || r > (json_int_t)1 << 32 || c > (json_int_t)1 << 32) {
+			rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model header: bad array entry %zu", ai);
+			goto fail;
+		}
+		int dtype = -1;
+		for (int k = 0; k < 3; k++)
+			if (strcmp(dt, dtype_names[k]) == 0)
+				dtype = k;
+		uint64_t cnt = (uint64_t)r * (uint64_t)c;
+		if (dtype < 0 || (dtype >= 0 && cnt * dtype_size[dtype] > (uint64_t)(end - p))) {
+			rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model array '%s' does not fit the data", name);
+			goto fail;
+		}
+		void *dst;
+		if (strcmp(name, "mean") == 0 || strcmp(name, "scale") == 0) {
+			if (dtype != ML_F64 || r != 1 || (size_t)c != m->d) {
+				rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model standardization has the wrong shape");
+				goto fail;
+			}
+			double **slot = name[0] == 'm' ? &m->mean : &m->scale;
+			if (*slot || !(*slot = malloc(m->d * sizeof **slot))) {
+				rc = grym_error_set(err, *slot ? GRYM_ERR_CORRUPT : GRYM_ERR_NOMEM,
+						    "model standardization: duplicate or out of memory");
+				goto fail;
+			}
+			dst = *slot;
+		} else if (!(dst = ml_array_add(m, name, dtype, (size_t)r, (size_t)c, err))) {
+			rc = err ? err->code : GRYM_ERR_NOMEM;
+			goto fail;
+		}
+		for (uint64_t j = 0; j < cnt; j++) {
+			if (dtype == ML_F64) {
+				uint64_t u = get_u64(p);
+				memcpy((double *)dst + j, &u, 8);
+				p += 8;
+			} else {
+				uint32_t u = get_u32(p);
+				memcpy((uint32_t *)dst + j, &u, 4);
+				p += 4;
+			}
+		}
+	}
+	if (p != end || !m->mean || !m->scale) {
+		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model arrays do not add up to the data");
+		goto fail;
+	}
+	for (size_t j = 0; j < m->d; j++)
+		if (!isfinite(m->mean[j]) || !(m->scale[j] > 0) || !isfinite(m->scale[j])) {
+			rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model standardization is not finite");
+			goto fail;
+		}
+	if (t == GRYM_MODEL_SVM && (rc = ml_svm_prepare(m, err)))
+		goto fail;
+	/* One prediction checks that every array the type needs is there. */
+	float *z = calloc(m->d, sizeof *z), *pr = malloc(m->nclasses * sizeof *pr);
+	if (!z || !pr)
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	else
+		rc = grym_model_predict(m, z, 1, pr, NULL, err);
+	free(z);
+	free(pr);
+	if (rc)
+		goto fail;
+	json_decref(h);
+	*out = m;
+	return GRYM_OK;
+fail:
+	json_decref(h);
+	grym_model_free(m);
+	return rc;
+}
+
+int grym_model_load_file(const char *path, grym_model **out, grym_error *err)
+{
+	*out = NULL;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return grym_error_set(err, errno == ENOENT ? GRYM_ERR_NOTFOUND : GRYM_ERR_IO,
+				      "%s", strerror(errno));
+	unsigned char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int rc = GRYM_OK;
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 1 << 16;
+			unsigned char *nb = realloc(buf, cap);
+			if (!nb) {
+				rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+				break;
+			}
+			buf = nb;
+		}
+		size_t r = fread(buf + len, 1, cap - len, f);
+		len += r;
+		if (r == 0) {
+			if (ferror(f))
+				rc = grym_error_set(err, GRYM_ERR_IO, "read error");
+			break;
+		}
+	}
+	fclose(f);
+	if (!rc)
+		rc = grym_model_load(buf, len, out, err);
+	free(buf);
+	return rc;
+}

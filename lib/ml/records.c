@@ -1,0 +1,292 @@
+/*
+ * records.c — filling a grym_dataset from what arrives on a pipe: grym
+ * vector records (grym-features --summary) or a TSV table made elsewhere.
+ * This is where the stream's metadata conventions meet the learner: the
+ * label ("labels" or --target), the group (--group-by), the split column
+ * and the recipe ("pipeline") that the model will record.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "grym/io.h"
+#include "grym/stream.h"
+#include "ml_internal.h"
+
+/* A field from the manifest columns ("meta") or the top level, as a
+ * string in buf; NULL if absent or null. */
+static const char *field(json_t *meta, const char *name, char *buf, size_t len)
+{
+	json_t *v = json_object_get(json_object_get(meta, "meta"), name);
+	if (!v)
+		v = json_object_get(meta, name);
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+		return buf;
+	}
+	if (json_is_real(v)) {
+		snprintf(buf, len, "%.17g", json_real_value(v));
+		return buf;
+	}
+	if (json_is_true(v) || json_is_false(v))
+		return json_is_true(v) ? "true" : "false";
+	return NULL;
+}
+
+static int label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, char *buf,
+		    size_t len, const char **label, grym_error *err)
+{
+	*label = NULL;
+	if (o->target) {
+		*label = field(meta, o->target, buf, len);
+		if (!*label && o->need_labels)
+			return grym_error_set(err, GRYM_ERR_INVALID, "item %s has no '%s' (--target)", key, o->target);
+		return GRYM_OK;
+	}
+	json_t *labels = json_object_get(meta, "labels");
+	size_t nl = json_is_array(labels) ? json_array_size(labels) : 0;
+	if (nl > 1) {
+		char list[256] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < nl && used + 2 < sizeof list; i++) {
+			const char *s = json_string_value(json_array_get(labels, i));
+			int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", s ? s : "?");
+			used += w > 0 ? (size_t)w : 0;
+		}
+		return grym_error_set(err, GRYM_ERR_INVALID,
+				      "item %s has %zu candidate labels (%s): choose one with --target", key, nl, list);
+	}
+	if (nl == 1) {
+		*label = json_string_value(json_array_get(labels, 0));
+	} else {
+		json_t *l = json_object_get(meta, "label");
+		*label = json_is_string(l) ? json_string_value(l) : NULL;
+	}
+	if (!*label && o->need_labels)
+		return grym_error_set(err, GRYM_ERR_INVALID, "item %s has no label", key);
+	return GRYM_OK;
+}
+
+static int split_of(const char *s)
+{
+	return s && (strcmp(s, "test") == 0 || strcmp(s, "eval") == 0) ? 0 : 1;
+}
+
+int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
+			      grym_dataset **dsp, json_t **pipeline, grym_error *err)
+{
+	grym_record rec = { 0 };
+	int rc;
+	while ((rc = grym_stream_read(r, &rec, 0, err)) == GRYM_OK) {
+		const char *key = rec.head.key;
+		json_t *meta = rec.head.meta;
+		if (rec.head.kind == GRYM_PAYLOAD_REF) {
+			rc = grym_error_set(err, GRYM_ERR_FORMAT,
+					    "item %s is a bare reference, not a feature vector "
+					    "(run grym-features --summary first)", key);
+			break;
+		}
+		if (rec.head.kind == GRYM_PAYLOAD_AUDIO) {
+			rc = grym_error_set(err, GRYM_ERR_FORMAT,
+					    "item %s is audio, not a feature vector (run grym-features --summary first)", key);
+			break;
+		}
+		if (rec.rows != 1) {
+			rc = grym_error_set(err, GRYM_ERR_FORMAT,
+					    "item %s is a matrix of %llu frames: train on one vector per item "
+					    "(grym-features --summary)", key, (unsigned long long)rec.rows);
+			break;
+		}
+		if (!*dsp) {
+			if (!(*dsp = grym_dataset_new(rec.head.cols, err))) {
+				rc = err ? err->code : GRYM_ERR_NOMEM;
+				break;
+			}
+			json_t *names = json_object_get(meta, "names");
+			if (json_is_array(names) && json_array_size(names) == rec.head.cols) {
+				const char **nv = calloc(rec.head.cols, sizeof *nv);
+				if (!nv) {
+					rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+					break;
+				}
+				for (size_t j = 0; j < rec.head.cols; j++)
+					nv[j] = json_string_value(json_array_get(names, j));
+				rc = grym_dataset_set_names(*dsp, nv, err);
+				free(nv);
+				if (rc)
+					break;
+			}
+			json_t *pl = json_object_get(meta, "pipeline");
+			if (pipeline && pl && !*pipeline)
+				*pipeline = json_incref(pl);
+		}
+		grym_dataset *ds = *dsp;
+		if (rec.head.cols != ds->d) {
+			rc = grym_error_set(err, GRYM_ERR_FORMAT,
+					    "item %s has %u dimensions, the first item had %zu", key,
+					    rec.head.cols, ds->d);
+			break;
+		}
+		char lb[64], gb[64], sb[64];
+		const char *label, *group = NULL;
+		if ((rc = label_of(meta, key, o, lb, sizeof lb, &label, err)))
+			break;
+		if (o->group_by && !(group = field(meta, o->group_by, gb, sizeof gb))) {
+			rc = grym_error_set(err, GRYM_ERR_INVALID, "item %s has no '%s' (--group-by)", key, o->group_by);
+			break;
+		}
+		if ((rc = grym_dataset_add(ds, key, rec.data, label, group, err))) {
+			grym_error_prefix(err, "item %s", key);
+			break;
+		}
+		const char *sp = field(meta, "split", sb, sizeof sb);
+		if (sp && (rc = grym_dataset_set_split(ds, ds->n - 1, split_of(sp), err)))
+			break;
+		grym_record_clear(&rec);
+	}
+	grym_record_clear(&rec);
+	return rc == GRYM_ERR_EOF ? GRYM_OK : rc;
+}
+
+/* Split line in place at tabs; returns the field count (at most max). */
+static size_t split_tabs(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	char *p = line;
+	while (n < max) {
+		f[n++] = p;
+		char *t = strchr(p, '\t');
+		if (!t)
+			break;
+		*t = 0;
+		p = t + 1;
+	}
+	return n;
+}
+
+int grym_dataset_read_tsv(grym_input *in, const grym_ml_read_opts *o, grym_dataset **dsp,
+			  grym_error *err)
+{
+	enum { MAXC = 65536 };
+	char *line = NULL, *hdr = NULL;
+	size_t cap = 0;
+	char **h = malloc(MAXC * sizeof *h), **f = malloc(MAXC * sizeof *f);
+	int *role = calloc(MAXC, sizeof *role);   /* 0 feature, 1 label, 2 group, 3 key, 4 split */
+	float *row = NULL;
+	const char **names = NULL;
+	int rc = GRYM_OK;
+	size_t nc = 0, d = 0, lineno = 1;
+	const char *target = o->target ? o->target : "label";
+	if (!h || !f || !role) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	ssize_t len = grym_input_getline(in, &line, &cap, 1 << 26, err);
+	if (len < 0) {
+		rc = len == GRYM_ERR_EOF ? grym_error_set(err, GRYM_ERR_FORMAT, "empty table") : (int)len;
+		goto out;
+	}
+	if (len > 0 && line[len - 1] == '\r')
+		line[len - 1] = 0;
+	if (!(hdr = strdup(line))) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	nc = split_tabs(hdr, h, MAXC);
+	int have_label = 0;
+	for (size_t c = 0; c < nc; c++) {
+		if (strcmp(h[c], target) == 0)
+			role[c] = 1, have_label = 1;
+		else if (o->group_by && strcmp(h[c], o->group_by) == 0)
+			role[c] = 2;
+		else if (strcmp(h[c], "key") == 0 || strcmp(h[c], "id") == 0 || strcmp(h[c], "path") == 0)
+			role[c] = 3;
+		else if (strcmp(h[c], "split") == 0)
+			role[c] = 4;
+		else
+			d++;
+	}
+	if (!have_label && o->need_labels) {
+		rc = grym_error_set(err, GRYM_ERR_FORMAT, "line 1: no column named '%s'", target);
+		goto out;
+	}
+	if (o->group_by) {
+		int found = 0;
+		for (size_t c = 0; c < nc; c++)
+			found |= role[c] == 2;
+		if (!found) {
+			rc = grym_error_set(err, GRYM_ERR_FORMAT, "line 1: no column named '%s'", o->group_by);
+			goto out;
+		}
+	}
+	if (!(*dsp = grym_dataset_new(d, err))) {
+		rc = err ? err->code : GRYM_ERR_NOMEM;
+		goto out;
+	}
+	row = malloc(d * sizeof *row);
+	names = malloc(d * sizeof *names);
+	if (!row || !names) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t c = 0, j = 0; c < nc; c++)
+		if (role[c] == 0)
+			names[j++] = h[c];
+	if ((rc = grym_dataset_set_names(*dsp, names, err)))
+		goto out;
+	while ((len = grym_input_getline(in, &line, &cap, 1 << 26, err)) >= 0) {
+		lineno++;
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = 0;
+		if (len == 0)
+			continue;
+		size_t n = split_tabs(line, f, MAXC);
+		if (n != nc) {
+			rc = grym_error_set(err, GRYM_ERR_FORMAT, "line %zu: %zu fields, the header has %zu",
+					    lineno, n, nc);
+			goto out;
+		}
+		const char *label = NULL, *group = NULL, *key = NULL, *sp = NULL;
+		char kb[32];
+		for (size_t c = 0, j = 0; c < nc; c++) {
+			switch (role[c]) {
+			case 1: label = *f[c] ? f[c] : NULL; break;
+			case 2: group = f[c]; break;
+			case 3: key = f[c]; break;
+			case 4: sp = f[c]; break;
+			default: {
+				char *end;
+				double v = strtod(f[c], &end);
+				if (end == f[c] || *end) {
+					rc = grym_error_set(err, GRYM_ERR_FORMAT,
+							    "line %zu, column '%s': '%s' is not a number", lineno, h[c], f[c]);
+					goto out;
+				}
+				row[j++] = (float)v;
+			}
+			}
+		}
+		if (!key) {
+			snprintf(kb, sizeof kb, "line%zu", lineno);
+			key = kb;
+		}
+		if (!label && o->need_labels) {
+			rc = grym_error_set(err, GRYM_ERR_INVALID, "line %zu: item %s has no label", lineno, key);
+			goto out;
+		}
+		if ((rc = grym_dataset_add(*dsp, key, row, label, group, err))) {
+			grym_error_prefix(err, "line %zu", lineno);
+			goto out;
+		}
+		if (sp && (rc = grym_dataset_set_split(*dsp, (*dsp)->n - 1, split_of(sp), err)))
+			goto out;
+	}
+	if (len != GRYM_ERR_EOF)
+		rc = (int)len;
+out:
+	free(line); free(hdr); free(h); free(f); free(role); free(row); free(names);
+	return rc;
+}

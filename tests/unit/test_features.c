@@ -1,0 +1,234 @@
+/*
+ * test_features.c — grym's spectral features against librosa 0.10's own
+ * numbers, element by element, for every fixture in
+ * ../shared/fixtures/librosa: |grym - librosa| <= rtol * max|librosa over
+ * that frame| + atol with the tolerances of issue 5, rolloff in the same
+ * FFT bin.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <sndfile.h>
+#include "tap.h"
+#include "grym/features.h"
+
+/* Stopgap .npy reader (float32, C or Fortran order, 1-D or 2-D) until grym_npy_read
+ * lands on main. */
+static float *npy_load(const char *path, int *ndim, long shape[2])
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	unsigned char h[10];
+	float *data = NULL;
+	char *hdr = NULL;
+	if (fread(h, 1, 10, f) != 10 || memcmp(h, "\x93NUMPY", 6))
+		goto out;
+	size_t hl;
+	if (h[6] == 1) {
+		hl = h[8] | (h[9] << 8);
+	} else {
+		unsigned char e[2];
+		if (fread(e, 1, 2, f) != 2)
+			goto out;
+		hl = (size_t)h[8] | ((size_t)h[9] << 8) | ((size_t)e[0] << 16) | ((size_t)e[1] << 24);
+	}
+	hdr = calloc(1, hl + 1);
+	if (!hdr || fread(hdr, 1, hl, f) != hl)
+		goto out;
+	if (!strstr(hdr, "'<f4'"))
+		goto out;
+	int fortran = strstr(hdr, "'fortran_order': True") != NULL;
+	char *s = strstr(hdr, "'shape': (");
+	if (!s)
+		goto out;
+	s += 10;
+	*ndim = 0;
+	shape[0] = shape[1] = 1;
+	while (*s && *s != ')' && *ndim < 2) {
+		char *e;
+		long v = strtol(s, &e, 10);
+		if (e == s)
+			break;
+		shape[(*ndim)++] = v;
+		s = e;
+		while (*s == ',' || *s == ' ')
+			s++;
+	}
+	size_t n = (size_t)shape[0] * (*ndim == 2 ? (size_t)shape[1] : 1);
+	data = malloc(n * sizeof *data + 1);
+	if (data && fread(data, sizeof *data, n, f) != n) {
+		free(data);
+		data = NULL;
+	}
+	if (data && fortran && *ndim == 2) {   /* to C order */
+		float *c = malloc(n * sizeof *c + 1);
+		if (c)
+			for (long i = 0; i < shape[0]; i++)
+				for (long j = 0; j < shape[1]; j++)
+					c[i * shape[1] + j] = data[j * shape[0] + i];
+		free(data);
+		data = c;
+	}
+out:
+	free(hdr);
+	fclose(f);
+	return data;
+}
+
+static float *wav_load(const char *path, int64_t *n, int *rate)
+{
+	SF_INFO info;
+	memset(&info, 0, sizeof info);
+	SNDFILE *sf = sf_open(path, SFM_READ, &info);
+	if (!sf)
+		return NULL;
+	float *x = malloc((size_t)info.frames * info.channels * sizeof *x + 4);
+	*n = sf_readf_float(sf, x, info.frames);
+	*rate = info.samplerate;
+	sf_close(sf);
+	return x;
+}
+
+struct collect {
+	grym_fmat m[GRYM_FEAT_COUNT];
+};
+
+static int c_begin(void *ud, grym_feature f, int64_t frames, int dims, grym_error *err)
+{
+	struct collect *c = ud;
+	return grym_fmat_alloc(&c->m[f], frames, dims, err);
+}
+
+static int c_rows(void *ud, grym_feature f, int64_t first, const float *rows, int64_t n,
+		  grym_error *err)
+{
+	(void)err;
+	struct collect *c = ud;
+	memcpy(c->m[f].data + first * c->m[f].dims, rows, (size_t)n * c->m[f].dims * sizeof *rows);
+	return GRYM_OK;
+}
+
+static char fixdir[4096];
+
+/* Compare grym's frames x dims with librosa's dims x frames. */
+static void compare(const char *file, grym_feature f, const grym_fmat *g, double rtol, double atol,
+		    double rate)
+{
+	char path[8192];
+	snprintf(path, sizeof path, "%s/%s.%s.npy", fixdir, file, grym_feature_name(f));
+	int nd = 0;
+	long sh[2] = { 0, 0 };
+	float *ref = npy_load(path, &nd, sh);
+	if (!TAP_OK(ref != NULL, "%s %s: fixture loads", file, grym_feature_name(f)))
+		return;
+	long dims = nd == 2 ? sh[0] : 1, frames = nd == 2 ? sh[1] : sh[0];
+	if (!TAP_OK(dims == g->dims && frames == g->frames, "%s %s: shape %ld x %ld", file,
+		    grym_feature_name(f), frames, dims)) {
+		tap_diag("  grym %lld x %d", (long long)g->frames, g->dims);
+		free(ref);
+		return;
+	}
+	long bad = 0;
+	double worst = 0;
+	long wt = -1, wd = -1;
+	double worst_all = 0;
+	double bin = rate / 2048.0;
+	for (long t = 0; t < frames; t++) {
+		double mx = 0;
+		for (long d = 0; d < dims; d++)
+			if (fabs(ref[d * frames + t]) > mx)
+				mx = fabs(ref[d * frames + t]);
+		for (long d = 0; d < dims; d++) {
+			double r = ref[d * frames + t], v = g->data[t * dims + d];
+			double diff = fabs(v - r), tol;
+			if (f == GRYM_FEAT_ROLLOFF)
+				tol = 0.5 * bin;   /* same FFT bin */
+			else
+				tol = rtol * mx + atol;
+			if (diff / (tol > 0 ? tol : 1e-30) > worst_all)
+				worst_all = diff / (tol > 0 ? tol : 1e-30);
+			if (!(diff <= tol)) {
+				bad++;
+				if (!(diff / (tol > 0 ? tol : 1) <= worst)) {
+					worst = diff / (tol > 0 ? tol : 1);
+					wt = t;
+					wd = d;
+				}
+			}
+		}
+	}
+	if (!TAP_OK(bad == 0, "%s %s: %ld x %ld values within tolerance", file, grym_feature_name(f),
+		    frames, dims))
+		tap_diag("  %ld values out; worst %.3g x tolerance at frame %ld dim %ld: grym %.9g librosa %.9g",
+			 bad, worst, wt, wd, g->data[wt * dims + wd], ref[wd * frames + wt]);
+	else
+		tap_diag("  %s %s: worst error %.3g of the tolerance", file, grym_feature_name(f), worst_all);
+	free(ref);
+}
+
+int main(void)
+{
+	const char *top = getenv("GRYM_TOP");
+	/* the checkout's sibling shared/ (a worktree sits one level deeper) */
+	snprintf(fixdir, sizeof fixdir, "%s/../shared/fixtures/librosa", top ? top : ".");
+	FILE *probe = fopen(strcat(strcpy((char[8192]){0}, fixdir), "/manifest.json"), "r");
+	if (!probe)
+		snprintf(fixdir, sizeof fixdir, "%s/../../shared/fixtures/librosa", top ? top : ".");
+	else
+		fclose(probe);
+	static const char *files[] = { "tone440", "chirp", "bursts44k", "speech", "chord44k",
+				       "sweep48k", "short" };
+	static const struct { grym_feature f; double rtol, atol; } feats[] = {
+		{ GRYM_FEAT_STFT_MAG, 1e-4, 0 }, { GRYM_FEAT_MEL, 1e-4, 0 },
+		{ GRYM_FEAT_LOGMEL, 0, 0.01 }, { GRYM_FEAT_MFCC, 0, 0.01 },
+		{ GRYM_FEAT_MFCC_DELTA, 0, 0.01 }, { GRYM_FEAT_MFCC_DELTA2, 0, 0.01 },
+		{ GRYM_FEAT_CONTRAST, 0, 0.01 }, { GRYM_FEAT_CENTROID, 1e-3, 0 },
+		{ GRYM_FEAT_BANDWIDTH, 1e-3, 0 }, { GRYM_FEAT_FLATNESS, 1e-3, 0 },
+		{ GRYM_FEAT_RMS, 1e-3, 0 }, { GRYM_FEAT_ZCR, 1e-3, 0 }, { GRYM_FEAT_ROLLOFF, 0, 0 },
+	};
+	const int nf = (int)(sizeof feats / sizeof feats[0]);
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char path[8192];
+		snprintf(path, sizeof path, "%s/%s.wav", fixdir, files[i]);
+		int64_t n = 0;
+		int rate = 0;
+		float *x = wav_load(path, &n, &rate);
+		if (!TAP_OK(x != NULL, "%s: WAV loads", files[i]))
+			continue;
+		int is_short = !strcmp(files[i], "short");
+		grym_feature list[GRYM_FEAT_COUNT];
+		int nl = 0;
+		for (int k = 0; k < nf; k++)
+			if (!(is_short && (feats[k].f == GRYM_FEAT_MFCC_DELTA ||
+					   feats[k].f == GRYM_FEAT_MFCC_DELTA2)))
+				list[nl++] = feats[k].f;
+		grym_features_opts o;
+		grym_features_opts_default(&o);
+		o.spill_bytes = 64 * 1024;  /* exercise the temporary-file path too */
+		grym_error err = { 0 };
+		struct collect c;
+		memset(&c, 0, sizeof c);
+		grym_feature_sink sink = { c_begin, c_rows, NULL, &c };
+		grym_extractor *ex = grym_extractor_new(&o, rate, list, nl, &err);
+		int rc = ex ? GRYM_OK : err.code;
+		/* feed in odd block sizes: streaming must not change a number */
+		for (int64_t off = 0; rc == GRYM_OK && off < n; off += 1237)
+			rc = grym_extractor_feed(ex, x + off, (size_t)(n - off < 1237 ? n - off : 1237), &err);
+		if (rc == GRYM_OK)
+			rc = grym_extractor_finish(ex, &sink, &err);
+		if (TAP_OK(rc == GRYM_OK, "%s: extractor runs", files[i])) {
+			for (int k = 0; k < nl; k++)
+				compare(files[i], list[k], &c.m[list[k]], feats[k].rtol, feats[k].atol, rate);
+		} else {
+			tap_diag("  %s", err.msg);
+		}
+		for (int k = 0; k < GRYM_FEAT_COUNT; k++)
+			grym_fmat_clear(&c.m[k]);
+		grym_extractor_free(ex);
+		free(x);
+	}
+	return tap_done();
+}
