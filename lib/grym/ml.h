@@ -171,6 +171,10 @@ const char *const *grym_model_feature_names(const grym_model *m);
 int grym_model_linear_weights(const grym_model *m, const double **W, const double **b,
 			      size_t *rows, grym_error *err);
 
+/* The hyper-parameters as the JSON object of the model header (new
+ * reference; NULL when out of memory). */
+json_t *grym_model_params_json(const grym_model *m);
+
 /* Attach the recipe of the inputs (the "pipeline" array of the records'
  * metadata) and the evaluation metrics (an object); both are copied and
  * go into the model file header. Either may be NULL. */

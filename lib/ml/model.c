@@ -385,6 +385,11 @@ static json_t *params_json(const grym_ml_params *p)
 			 "class_weight", p->balanced ? "balanced" : "none");
 }
 
+json_t *grym_model_params_json(const grym_model *m)
+{
+	return params_json(&m->p);
+}
+
 static void put_u32(unsigned char *b, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)

@@ -61,6 +61,8 @@ static int label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, c
 	}
 	if (nl == 1) {
 		*label = json_string_value(json_array_get(labels, 0));
+	} else if (json_is_string(labels)) {
+		*label = json_string_value(labels);
 	} else {
 		json_t *l = json_object_get(meta, "label");
 		*label = json_is_string(l) ? json_string_value(l) : NULL;

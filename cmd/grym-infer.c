@@ -1,0 +1,513 @@
+/*
+ * grym-infer — apply a grym-model(5) to feature vectors: one line
+ * key<TAB>label<TAB>probability per input vector (--top K for more
+ * labels, --jsonl for JSON lines; segmented vectors, whose metadata has
+ * "start" and "end", print key<TAB>start<TAB>end<TAB>label<TAB>probability).
+ *
+ * Vectors are read in batches and each batch is predicted by up to -j
+ * threads (OpenBLAS held to one thread each); output keeps input order.
+ * An input vector that cannot be scored (wrong dimension, NaN) is reported
+ * and skipped, and the exit status is 1.
+ */
+#include <cblas.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "grym/catalog.h"
+#include "grym/hash.h"
+#include "grym/io.h"
+#include "grym/ml.h"
+#include "grym/stream.h"
+
+static const grym_option opts[] = {
+	{ "model", 'm', "MODEL", NULL, "model file, or catalog model id, id prefix or name (required)" },
+	{ "output", 'o', "FILE", NULL, "write predictions to FILE (atomically) instead of stdout" },
+	{ "top", 0, "K", "1", "print the K most probable labels" },
+	{ "jsonl", 0, NULL, NULL, "one JSON object per line" },
+	{ "jobs", 'j', "N", "1", "predict with N threads" },
+	{ 0 }
+};
+
+typedef struct infer_opts {
+	grym_cli cli;
+	const char *model, *output;
+	long top, jobs;
+	int jsonl;
+	/* catalog: predictions are stored for inputs that are catalog assets */
+	grym_catalog *cat;
+	char model_id[GRYM_ID_LEN + 1];
+	int model_row;          /* 1 once the model is known to be in the catalog */
+	const unsigned char *model_bytes;
+	size_t model_len;
+	int stored;
+} infer_opts;
+
+static int on_opt(void *ud, const char *name, const char *arg)
+{
+	infer_opts *o = ud;
+	if (!strcmp(name, "model"))
+		o->model = arg;
+	else if (!strcmp(name, "output"))
+		o->output = arg;
+	else if (!strcmp(name, "top"))
+		return grym_parse_int(&o->cli, name, arg, 1, 1000000, &o->top);
+	else if (!strcmp(name, "jsonl"))
+		o->jsonl = 1;
+	else if (!strcmp(name, "jobs"))
+		return grym_parse_int(&o->cli, name, arg, 1, 256, &o->jobs);
+	return 0;
+}
+
+#define BATCH 4096
+
+typedef struct batch {
+	size_t n, d, K;
+	char **keys;
+	char (*asset)[GRYM_ID_LEN + 1];   /* catalog asset of each item, "" if none */
+	double *start, *end;   /* NAN when absent */
+	float *x, *proba;
+} batch;
+
+typedef struct job {
+	const grym_model *m;
+	batch *b;
+	size_t lo, hi;
+	grym_error err;
+	int rc;
+} job;
+
+static void *run_job(void *ud)
+{
+	job *j = ud;
+	if (j->hi > j->lo)
+		j->rc = grym_model_predict(j->m, j->b->x + j->lo * j->b->d, j->hi - j->lo,
+					   j->b->proba + j->lo * j->b->K, NULL, &j->err);
+	return NULL;
+}
+
+static int cmp_desc(const void *a, const void *b, void *ud)
+{
+	const float *p = ud;
+	float x = p[*(const size_t *)a], y = p[*(const size_t *)b];
+	if (x != y)
+		return x > y ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/* Make sure the model has its row in the catalog (a model given as a file
+ * is added on its first stored prediction). */
+static int ensure_model_row(infer_opts *o, const grym_model *m, grym_error *err)
+{
+	if (o->model_row)
+		return GRYM_OK;
+	grym_model_row row = { 0 };
+	if (grym_catalog_get_model(o->cat, o->model_id, &row, NULL) == GRYM_OK) {
+		grym_model_row_clear(&row);
+		o->model_row = 1;
+		return GRYM_OK;
+	}
+	char id[GRYM_ID_LEN + 1];
+	int rc = grym_store_put(grym_catalog_store(o->cat), o->model_bytes, o->model_len, id, err);
+	if (rc)
+		return rc;
+	json_t *params = grym_model_params_json(m);
+	const json_t *metrics = grym_model_metrics(m);
+	memcpy(row.id, id, sizeof row.id);
+	memcpy(row.object, id, sizeof row.object);
+	row.type = (char *)grym_model_type_name(grym_model_type_of(m));
+	row.params = params ? json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	row.metrics = metrics ? json_dumps(metrics, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6)) : NULL;
+	rc = grym_catalog_put_model(o->cat, &row, err);
+	free(row.params);
+	free(row.metrics);
+	json_decref(params);
+	if (!rc)
+		o->model_row = 1;
+	return rc;
+}
+
+static int store_predictions(infer_opts *o, const grym_model *m, batch *b, const size_t *best,
+			     grym_error *err)
+{
+	size_t K = b->K, any = 0;
+	for (size_t i = 0; i < b->n; i++)
+		any += b->asset[i][0] != 0;
+	if (!o->cat || !any)
+		return GRYM_OK;
+	int rc = ensure_model_row(o, m, err);
+	if (rc || (rc = grym_catalog_begin(o->cat, err)))
+		return rc;
+	for (size_t i = 0; i < b->n && !rc; i++) {
+		if (!b->asset[i][0])
+			continue;
+		const float *p = b->proba + i * K;
+		json_t *sc = json_object();
+		for (size_t k = 0; k < K; k++)
+			json_object_set_new(sc, grym_model_label(m, k), json_real(round((double)p[k] * 1e6) / 1e6));
+		char *scores = json_dumps(sc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
+		json_decref(sc);
+		rc = grym_catalog_put_prediction(o->cat, o->model_id, b->asset[i],
+						 grym_model_label(m, best[i]), (double)p[best[i]], scores, err);
+		free(scores);
+		o->stored++;
+	}
+	if (rc) {
+		grym_catalog_rollback(o->cat);
+		return rc;
+	}
+	return grym_catalog_commit(o->cat, err);
+}
+
+static int emit(infer_opts *o, const grym_model *m, batch *b, grym_output *out, grym_error *err)
+{
+	size_t K = b->K, top = (size_t)o->top < K ? (size_t)o->top : K;
+	size_t *order = malloc(K * sizeof *order), *best = malloc(b->n * sizeof *best);
+	if (!order || !best) {
+		free(order);
+		free(best);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	int rc = GRYM_OK;
+	for (size_t i = 0; i < b->n && !rc; i++) {
+		const float *p = b->proba + i * K;
+		for (size_t k = 0; k < K; k++)
+			order[k] = k;
+		qsort_r(order, K, sizeof *order, cmp_desc, (void *)p);
+		best[i] = order[0];
+		int seg = !isnan(b->start[i]) && !isnan(b->end[i]);
+		if (o->jsonl) {
+			json_t *j = json_pack("{s:s,s:s,s:f}", "key", b->keys[i],
+					      "label", grym_model_label(m, order[0]), "probability",
+					      round((double)p[order[0]] * 1e6) / 1e6);
+			if (seg) {
+				json_object_set_new(j, "start", json_real(b->start[i]));
+				json_object_set_new(j, "end", json_real(b->end[i]));
+			}
+			if (o->top > 1) {
+				json_t *t = json_array();
+				for (size_t k = 0; k < top; k++)
+					json_array_append_new(t, json_pack("{s:s,s:f}", "label",
+						grym_model_label(m, order[k]), "probability",
+						round((double)p[order[k]] * 1e6) / 1e6));
+				json_object_set_new(j, "top", t);
+			}
+			char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(9));
+			json_decref(j);
+			if (!s) {
+				rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+				break;
+			}
+			rc = grym_output_printf(out, err, "%s\n", s);
+			free(s);
+			continue;
+		}
+		rc = grym_output_printf(out, err, "%s", b->keys[i]);
+		if (!rc && seg)
+			rc = grym_output_printf(out, err, "\t%.9g\t%.9g", b->start[i], b->end[i]);
+		for (size_t k = 0; k < top && !rc; k++)
+			rc = grym_output_printf(out, err, "\t%s\t%.6f", grym_model_label(m, order[k]),
+						(double)p[order[k]]);
+		if (!rc)
+			rc = grym_output_printf(out, err, "\n");
+	}
+	if (!rc)
+		rc = store_predictions(o, m, b, best, err);
+	free(order);
+	free(best);
+	return rc;
+}
+
+static int flush_batch(infer_opts *o, const grym_model *m, batch *b, grym_output *out,
+		       grym_error *err)
+{
+	if (!b->n)
+		return GRYM_OK;
+	size_t nj = (size_t)o->jobs, chunk = (b->n + nj - 1) / nj;
+	job jobs[256];
+	pthread_t th[256];
+	int started[256] = { 0 };
+	for (size_t t = 0; t < nj; t++) {
+		jobs[t] = (job){ m, b, t * chunk, (t + 1) * chunk < b->n ? (t + 1) * chunk : b->n, { 0 }, 0 };
+		if (jobs[t].lo >= jobs[t].hi)
+			jobs[t].hi = jobs[t].lo;
+	}
+	if (nj == 1) {
+		run_job(&jobs[0]);
+	} else {
+		for (size_t t = 0; t < nj; t++)
+			started[t] = pthread_create(&th[t], NULL, run_job, &jobs[t]) == 0;
+		for (size_t t = 0; t < nj; t++)
+			if (started[t])
+				pthread_join(th[t], NULL);
+			else
+				run_job(&jobs[t]);
+	}
+	for (size_t t = 0; t < nj; t++)
+		if (jobs[t].rc) {
+			*err = jobs[t].err;
+			return jobs[t].rc;
+		}
+	int rc = emit(o, m, b, out, err);
+	for (size_t i = 0; i < b->n; i++)
+		free(b->keys[i]);
+	b->n = 0;
+	return rc;
+}
+
+static double meta_num(json_t *meta, const char *name)
+{
+	json_t *v = json_object_get(meta, name);
+	if (!v)
+		v = json_object_get(json_object_get(meta, "meta"), name);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* Predict every vector of one input; returns the number of failed items
+ * or -1 when the input itself failed. */
+static int infer_input(infer_opts *o, const grym_model *m, const char *path, batch *b,
+		       grym_output *out, int *fatal)
+{
+	const char *name = path ? path : "stdin";
+	grym_error err = { 0 };
+	int failed = 0;
+	grym_input *in = grym_input_open(path, &err);
+	grym_stream_reader *r = NULL;
+	grym_input_kind kind = GRYM_INPUT_EMPTY;
+	if (in && grym_input_detect(in, &kind, &err) == GRYM_OK && kind == GRYM_INPUT_AUDIO)
+		grym_error_set(&err, GRYM_ERR_UNSUPPORTED,
+			       "audio input: run it through the model's recipe first "
+			       "(grym-normalize | grym-features --summary)");
+	else if (in && kind == GRYM_INPUT_EMPTY && err.code == GRYM_OK)
+		grym_error_set(&err, GRYM_ERR_FORMAT, "empty input");
+	if (err.code == GRYM_OK)
+		r = grym_stream_reader_new(in, &err);
+	if (!r) {
+		grym_report(&o->cli, name, &err);
+		grym_input_free(in);
+		return -1;
+	}
+	grym_record rec = { 0 };
+	int rc;
+	while ((rc = grym_stream_read(r, &rec, 0, &err)) == GRYM_OK) {
+		const char *key = rec.head.key;
+		int bad = 0;
+		char asset[GRYM_ID_LEN + 1] = "";
+		if (rec.head.kind == GRYM_PAYLOAD_REF) {
+			/* a catalog id: a feature set's summary vector */
+			grym_feature_set fs = { 0 };
+			if (!o->cat) {
+				grym_error_set(&err, GRYM_ERR_UNSUPPORTED,
+					       "a bare reference needs a catalog (--catalog or GRYM_CATALOG)");
+				bad = 1;
+			} else if (grym_catalog_get_features(o->cat, key, &fs, &err)) {
+				grym_error_prefix(&err, "not a feature set in the catalog (pipe grym-features output instead)");
+				bad = 1;
+			} else if (!fs.summary || fs.summary_len < 1) {
+				grym_error_set(&err, GRYM_ERR_FORMAT, "feature set has no summary vector");
+				bad = 1;
+			} else {
+				free(rec.data);
+				rec.data = malloc((size_t)fs.summary_len * sizeof *rec.data);
+				if (!rec.data) {
+					grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+					bad = 1;
+				} else {
+					memcpy(rec.data, fs.summary, (size_t)fs.summary_len * sizeof *rec.data);
+					rec.rows = 1;
+					rec.head.cols = (uint32_t)fs.summary_len;
+					rec.head.kind = GRYM_PAYLOAD_VECTOR;
+					memcpy(asset, fs.asset, sizeof asset);
+				}
+			}
+			grym_feature_set_clear(&fs);
+		}
+		if (bad) {
+		} else if (rec.head.kind == GRYM_PAYLOAD_REF) {
+		} else if (rec.head.kind == GRYM_PAYLOAD_AUDIO) {
+			grym_error_set(&err, GRYM_ERR_UNSUPPORTED,
+				       "audio record: run it through grym-features --summary first");
+			bad = 1;
+		} else if (rec.rows != 1) {
+			grym_error_set(&err, GRYM_ERR_FORMAT,
+				       "a matrix of %llu frames: use grym-features --summary or --segment",
+				       (unsigned long long)rec.rows);
+			bad = 1;
+		} else if (grym_model_check_dims(m, rec.head.cols, &err)) {
+			bad = 1;
+		} else {
+			for (size_t j = 0; j < rec.head.cols && !bad; j++)
+				if (!isfinite(rec.data[j])) {
+					grym_error_set(&err, GRYM_ERR_FORMAT, "%s in feature column %zu",
+						       isnan(rec.data[j]) ? "NaN" : "infinity", j);
+					bad = 1;
+				}
+		}
+		if (bad) {
+			grym_report(&o->cli, key, &err);
+			failed++;
+			grym_record_clear(&rec);
+			continue;
+		}
+		size_t i = b->n;
+		if (o->cat && !asset[0]) {
+			/* the asset the vector describes: meta "asset", else the key */
+			json_t *a = json_object_get(rec.head.meta, "asset");
+			const char *cand = json_is_string(a) ? json_string_value(a) : key;
+			grym_asset ga;
+			if (strlen(cand) == GRYM_ID_LEN && grym_catalog_get_asset(o->cat, cand, &ga, NULL) == GRYM_OK) {
+				memcpy(asset, cand, sizeof asset);
+				grym_asset_clear(&ga);
+			}
+		}
+		memcpy(b->asset[i], asset, sizeof asset);
+		if (!(b->keys[i] = strdup(key))) {
+			grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+			rc = err.code;
+			break;
+		}
+		memcpy(b->x + i * b->d, rec.data, b->d * sizeof *b->x);
+		b->start[i] = meta_num(rec.head.meta, "start");
+		b->end[i] = meta_num(rec.head.meta, "end");
+		b->n++;
+		grym_record_clear(&rec);
+		if (b->n == BATCH && (rc = flush_batch(o, m, b, out, &err)))
+			break;
+	}
+	grym_record_clear(&rec);
+	if (rc == GRYM_ERR_EOF)
+		rc = flush_batch(o, m, b, out, &err);
+	if (rc) {
+		grym_report(&o->cli, name, &err);
+		if (err.code == GRYM_ERR_IO || err.code == GRYM_ERR_NOMEM)
+			*fatal = 1;
+		for (size_t i = 0; i < b->n; i++)
+			free(b->keys[i]);
+		b->n = 0;
+		failed = failed ? failed : 1;
+	}
+	grym_stream_reader_free(r);
+	grym_input_free(in);
+	return failed;
+}
+
+int main(int argc, char **argv)
+{
+	infer_opts o = { 0 };
+	o.top = 1;
+	o.jobs = 1;
+	grym_cli_init(&o.cli, "grym-infer", "-m MODEL [OPTION]... [FILE]...",
+		      "Predict labels (or clusters) of feature vectors with a trained model.", opts);
+	int first = grym_cli_parse(&o.cli, argc, argv, on_opt, &o);
+	if (!o.model)
+		grym_usage_error(&o.cli, "-m MODEL is required");
+	grym_error err = { 0 };
+	grym_model *m = NULL;
+	void *mbytes = NULL;
+	size_t mlen = 0;
+	int status = GRYM_EXIT_OK;
+	char dir[4096];
+	int use_cat = o.cli.catalog_dir || getenv("GRYM_CATALOG");
+	if (access(o.model, F_OK) == 0) {
+		FILE *f = fopen(o.model, "rb");
+		if (f) {
+			size_t cap = 1 << 16;
+			mbytes = malloc(cap);
+			size_t r;
+			while (mbytes && (r = fread((char *)mbytes + mlen, 1, cap - mlen, f)) > 0) {
+				mlen += r;
+				if (mlen == cap) {
+					void *nb = realloc(mbytes, cap *= 2);
+					if (!nb) {
+						free(mbytes);
+						mbytes = NULL;
+					}
+					mbytes = nb;
+				}
+			}
+			fclose(f);
+		}
+		if (!mbytes)
+			grym_error_set(&err, GRYM_ERR_IO, "cannot read the model file");
+	} else {
+		/* not a file: a model id, id prefix or name in the catalog */
+		grym_model_row row = { 0 };
+		if (grym_cli_catalog_dir(&o.cli, dir, sizeof dir, &err) == GRYM_OK &&
+		    (o.cat = grym_catalog_open(dir, &err)) &&
+		    grym_catalog_get_model(o.cat, o.model, &row, &err) == GRYM_OK &&
+		    grym_store_get(grym_catalog_store(o.cat), row.object, &mbytes, &mlen, 1, &err) == GRYM_OK) {
+			memcpy(o.model_id, row.id, sizeof o.model_id);
+			o.model_row = 1;
+		} else {
+			grym_error_prefix(&err, "no such file, nor a model in the catalog");
+		}
+		grym_model_row_clear(&row);
+	}
+	if (mbytes && grym_model_load(mbytes, mlen, &m, &err) == GRYM_OK && !o.model_row)
+		grym_sha256_hex(mbytes, mlen, o.model_id);
+	if (!m) {
+		grym_report(&o.cli, o.model, &err);
+		grym_catalog_close(o.cat);
+		free(mbytes);
+		return GRYM_EXIT_FAILED;
+	}
+	o.model_bytes = mbytes;
+	o.model_len = mlen;
+	if (!o.cat && use_cat) {
+		if (grym_cli_catalog_dir(&o.cli, dir, sizeof dir, &err) ||
+		    !(o.cat = grym_catalog_open(dir, &err))) {
+			grym_report(&o.cli, "catalog", &err);
+			grym_model_free(m);
+			free(mbytes);
+			return GRYM_EXIT_FAILED;
+		}
+	}
+	if (o.jobs > 1)
+		openblas_set_num_threads(1);
+	batch b = { 0 };
+	b.d = grym_model_dims(m);
+	b.K = grym_model_nclasses(m);
+	b.keys = calloc(BATCH, sizeof *b.keys);
+	b.asset = calloc(BATCH, sizeof *b.asset);
+	b.start = malloc(BATCH * sizeof *b.start);
+	b.end = malloc(BATCH * sizeof *b.end);
+	b.x = malloc(BATCH * b.d * sizeof *b.x);
+	b.proba = malloc(BATCH * b.K * sizeof *b.proba);
+	grym_output *out = NULL;
+	if (!b.keys || !b.asset || !b.start || !b.end || !b.x || !b.proba) {
+		grym_msg(&o.cli, "out of memory");
+		status = GRYM_EXIT_FAILED;
+		goto done;
+	}
+	if (!(out = grym_output_open(o.output, &err))) {
+		grym_report(&o.cli, o.output, &err);
+		status = GRYM_EXIT_FAILED;
+		goto done;
+	}
+	int nin = argc - first, fatal = 0;
+	for (int i = 0; i < (nin ? nin : 1) && !fatal; i++) {
+		int f = infer_input(&o, m, nin ? argv[first + i] : NULL, &b, out, &fatal);
+		if (f)
+			status = GRYM_EXIT_FAILED;
+	}
+	if (fatal) {
+		grym_output_abort(out);
+	} else if (grym_output_commit(out, &err)) {
+		grym_report(&o.cli, o.output ? o.output : "stdout", &err);
+		status = GRYM_EXIT_FAILED;
+	}
+	if (o.stored)
+		grym_verbose(&o.cli, "%d predictions stored in the catalog (model %s)", o.stored, o.model_id);
+done:
+	free(b.asset);
+	free(b.keys); free(b.start); free(b.end); free(b.x); free(b.proba);
+	grym_model_free(m);
+	grym_catalog_close(o.cat);
+	free(mbytes);
+	return status;
+}

@@ -1,0 +1,499 @@
+/*
+ * grym-train — fit a classifier (or k-means) on feature vectors, score it
+ * honestly (stratified or grouped k-fold, holdout, or the manifest's split
+ * column), refit on all the data and save a grym-model(5) file.
+ *
+ * Input: grym vector records (grym-features --summary) on stdin or as
+ * files, or a TSV table (a .tsv file or --tsv), or a .npy matrix with
+ * --labels FILE. All learning lives in lib/ml; this file reads, calls,
+ * and reports.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "grym/catalog.h"
+#include "grym/hash.h"
+#include "grym/io.h"
+#include "grym/ml.h"
+#include "grym/npy.h"
+#include "grym/stream.h"
+
+static const grym_option opts[] = {
+	{ "model", 0, "TYPE", "logreg", "logreg, linsvm, svm, knn, mlp or kmeans" },
+	{ "output", 'o', "FILE", NULL, "write the model to FILE (atomically)" },
+	{ "target", 0, "FIELD", NULL, "label field (default: the item's single label)" },
+	{ "cv", 0, "K", NULL, "stratified K-fold cross-validation" },
+	{ "holdout", 0, "FRACTION", NULL, "score on a stratified holdout of FRACTION" },
+	{ "group-by", 0, "FIELD", NULL, "keep items sharing FIELD (speaker...) in one fold" },
+	{ "folds-out", 0, "FILE", NULL, "write key<TAB>fold of every item to FILE" },
+	{ "seed", 0, "N", "0", "seed for folds, initialization, shuffles" },
+	{ "name", 0, "NAME", NULL, "name of the model in the catalog" },
+	{ "json", 0, NULL, NULL, "print the report as one JSON object" },
+	{ "tsv", 0, NULL, NULL, "inputs are TSV tables (header row, label column)" },
+	{ "labels", 0, "FILE", NULL, "labels of a .npy matrix, one per line" },
+	{ "class-weight", 0, "MODE", "none", "none or balanced (weight classes by 1/frequency)" },
+	{ "C", 0, "C", "1", "logreg/linsvm/svm: inverse regularization strength" },
+	{ "max-iter", 0, "N", NULL, "iterations (logreg 1000, linsvm 1000, svm unlimited, kmeans 300)" },
+	{ "tol", 0, "T", NULL, "tolerance (logreg 1e-6, linsvm 1e-4, svm 1e-3, kmeans 1e-4)" },
+	{ "gamma", 0, "G", "scale", "svm: RBF gamma (scale = 1/(dims * variance))" },
+	{ "k", 0, "K", NULL, "knn: neighbours (5); kmeans: clusters (8)" },
+	{ "metric", 0, "NAME", "euclidean", "knn: euclidean or cosine" },
+	{ "hidden", 0, "N,N...", "100", "mlp: hidden layer sizes" },
+	{ "dropout", 0, "P", "0", "mlp: dropout rate on hidden layers" },
+	{ "alpha", 0, "A", "0.0001", "mlp: L2 penalty" },
+	{ "epochs", 0, "N", "200", "mlp: maximum epochs" },
+	{ "batch-size", 0, "N", "200", "mlp: mini-batch size" },
+	{ "lr", 0, "RATE", "0.001", "mlp: Adam learning rate" },
+	{ "val-fraction", 0, "F", "0.1", "mlp: early-stopping validation split (0: off)" },
+	{ "patience", 0, "N", "10", "mlp: epochs without improvement before stopping" },
+	{ "n-init", 0, "N", "3", "kmeans: restarts, best inertia kept" },
+	{ 0 }
+};
+
+typedef struct train_opts {
+	grym_cli cli;
+	grym_ml_params p;
+	const char *type, *output, *target, *group_by, *folds_out, *labels_file, *hidden, *name;
+	long cv;
+	double holdout;
+	int json, tsv;
+	const char *set[32];   /* hyper-parameter options given, applied after the type's defaults */
+	const char *val[32];
+	int nset;
+	uint64_t seed;
+} train_opts;
+
+static int on_opt(void *ud, const char *name, const char *arg)
+{
+	train_opts *o = ud;
+	const grym_cli *cli = &o->cli;
+	if (!strcmp(name, "model")) {
+		grym_model_type t;
+		if (grym_model_type_parse(arg, &t)) {
+			grym_msg(cli, "--model: unknown model '%s' (logreg, linsvm, svm, knn, mlp, kmeans)", arg);
+			return -1;
+		}
+		o->type = arg;
+	} else if (!strcmp(name, "output")) {
+		o->output = arg;
+	} else if (!strcmp(name, "target")) {
+		o->target = arg;
+	} else if (!strcmp(name, "cv")) {
+		return grym_parse_int(cli, name, arg, 2, 1000, &o->cv);
+	} else if (!strcmp(name, "holdout")) {
+		if (grym_parse_double(cli, name, arg, 0, 1, &o->holdout) || o->holdout <= 0 || o->holdout >= 1) {
+			grym_msg(cli, "--holdout: a fraction strictly between 0 and 1");
+			return -1;
+		}
+	} else if (!strcmp(name, "group-by")) {
+		o->group_by = arg;
+	} else if (!strcmp(name, "folds-out")) {
+		o->folds_out = arg;
+	} else if (!strcmp(name, "seed")) {
+		long v;
+		if (grym_parse_int(cli, name, arg, 0, 2147483647L, &v))
+			return -1;
+		o->seed = (uint64_t)v;
+	} else if (!strcmp(name, "name")) {
+		o->name = arg;
+	} else if (!strcmp(name, "json")) {
+		o->json = 1;
+	} else if (!strcmp(name, "tsv")) {
+		o->tsv = 1;
+	} else if (!strcmp(name, "labels")) {
+		o->labels_file = arg;
+	} else if (o->nset < 32) {
+		o->set[o->nset] = name;
+		o->val[o->nset++] = arg;
+	}
+	return 0;
+}
+
+/* Apply the hyper-parameter options over the model type's defaults. */
+static int apply_params(train_opts *o)
+{
+	const grym_cli *cli = &o->cli;
+	grym_ml_params *p = &o->p;
+	for (int i = 0; i < o->nset; i++) {
+		const char *n = o->set[i], *a = o->val[i];
+		long v;
+		int rc = 0;
+		if (!strcmp(n, "C")) rc = grym_parse_double(cli, n, a, 1e-12, 1e12, &p->C);
+		else if (!strcmp(n, "max-iter")) { rc = grym_parse_int(cli, n, a, 1, 100000000, &v); p->max_iter = (int)v; }
+		else if (!strcmp(n, "tol")) rc = grym_parse_double(cli, n, a, 1e-300, 1e6, &p->tol);
+		else if (!strcmp(n, "gamma")) {
+			if (!strcmp(a, "scale")) p->gamma = 0;
+			else rc = grym_parse_double(cli, n, a, 1e-300, 1e300, &p->gamma);
+		}
+		else if (!strcmp(n, "k")) { rc = grym_parse_int(cli, n, a, 1, 1000000, &v); p->k = (int)v; }
+		else if (!strcmp(n, "metric")) {
+			if (!strcmp(a, "euclidean")) p->metric = GRYM_METRIC_EUCLIDEAN;
+			else if (!strcmp(a, "cosine")) p->metric = GRYM_METRIC_COSINE;
+			else { grym_msg(cli, "--metric: euclidean or cosine"); rc = -1; }
+		}
+		else if (!strcmp(n, "hidden")) {
+			p->nhidden = 0;
+			const char *s = a;
+			while (*s && rc == 0) {
+				char *end;
+				long h = strtol(s, &end, 10);
+				if (end == s || h < 1 || h > 1000000 || p->nhidden == GRYM_MLP_MAX_LAYERS ||
+				    (*end && *end != ',')) {
+					grym_msg(cli, "--hidden: comma-separated layer sizes, at most %d layers", GRYM_MLP_MAX_LAYERS);
+					rc = -1;
+					break;
+				}
+				p->hidden[p->nhidden++] = (int)h;
+				s = *end ? end + 1 : end;
+			}
+		}
+		else if (!strcmp(n, "dropout")) rc = grym_parse_double(cli, n, a, 0, 0.99, &p->dropout);
+		else if (!strcmp(n, "alpha")) rc = grym_parse_double(cli, n, a, 0, 1e6, &p->alpha);
+		else if (!strcmp(n, "epochs")) { rc = grym_parse_int(cli, n, a, 1, 1000000, &v); p->epochs = (int)v; }
+		else if (!strcmp(n, "batch-size")) { rc = grym_parse_int(cli, n, a, 1, 100000000, &v); p->batch_size = (int)v; }
+		else if (!strcmp(n, "lr")) rc = grym_parse_double(cli, n, a, 1e-12, 10, &p->lr);
+		else if (!strcmp(n, "val-fraction")) rc = grym_parse_double(cli, n, a, 0, 0.9, &p->val_fraction);
+		else if (!strcmp(n, "patience")) { rc = grym_parse_int(cli, n, a, 1, 1000000, &v); p->patience = (int)v; }
+		else if (!strcmp(n, "n-init")) { rc = grym_parse_int(cli, n, a, 1, 1000, &v); p->n_init = (int)v; }
+		else if (!strcmp(n, "class-weight")) {
+			if (!strcmp(a, "balanced")) p->balanced = 1;
+			else if (!strcmp(a, "none")) p->balanced = 0;
+			else { grym_msg(cli, "--class-weight: none or balanced"); rc = -1; }
+		}
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* Read one input into *ds. */
+static int read_input(train_opts *o, const char *path, const grym_ml_read_opts *ro,
+		      grym_dataset **ds, json_t **pipeline, grym_error *err)
+{
+	grym_input *in = grym_input_open(path, err);
+	if (!in)
+		return err->code;
+	int rc;
+	if (o->tsv || (path && ends_with(path, ".tsv"))) {
+		if (*ds) {
+			rc = grym_error_set(err, GRYM_ERR_INVALID, "only one TSV table can be read");
+		} else {
+			rc = grym_dataset_read_tsv(in, ro, ds, err);
+		}
+	} else if (path && ends_with(path, ".npy")) {
+		float *x = NULL;
+		int nd;
+		uint64_t sh[2];
+		rc = grym_npy_read(in, &x, &nd, sh, err);
+		if (!rc && (*ds || !o->labels_file))
+			rc = grym_error_set(err, GRYM_ERR_INVALID, *ds ? "only one .npy matrix can be read"
+							      : "a .npy matrix needs --labels FILE");
+		if (!rc && nd != 2)
+			rc = grym_error_set(err, GRYM_ERR_FORMAT, "a .npy input must be a 2-D matrix");
+		FILE *lf = rc ? NULL : fopen(o->labels_file, "r");
+		if (!rc && !lf)
+			rc = grym_error_set(err, GRYM_ERR_IO, "%s: cannot open", o->labels_file);
+		if (!rc && !(*ds = grym_dataset_new(sh[1], err)))
+			rc = err->code;
+		char buf[4096], key[32];
+		for (uint64_t i = 0; !rc && i < sh[0]; i++) {
+			if (!fgets(buf, sizeof buf, lf)) {
+				rc = grym_error_set(err, GRYM_ERR_FORMAT, "%s has fewer labels than the %llu rows",
+						    o->labels_file, (unsigned long long)sh[0]);
+				break;
+			}
+			buf[strcspn(buf, "\r\n")] = 0;
+			snprintf(key, sizeof key, "row%llu", (unsigned long long)i);
+			rc = grym_dataset_add(*ds, key, x + i * sh[1], *buf ? buf : NULL, NULL, err);
+			if (rc)
+				grym_error_prefix(err, "row %llu", (unsigned long long)i);
+		}
+		if (lf)
+			fclose(lf);
+		free(x);
+	} else {
+		grym_input_kind kind;
+		rc = grym_input_detect(in, &kind, err);
+		if (!rc && kind == GRYM_INPUT_EMPTY)
+			rc = grym_error_set(err, GRYM_ERR_FORMAT, "empty input");
+		else if (!rc && kind == GRYM_INPUT_AUDIO)
+			rc = grym_error_set(err, GRYM_ERR_FORMAT,
+					    "this is audio, not feature records (pipe it through grym-features --summary)");
+		if (!rc) {
+			grym_stream_reader *r = grym_stream_reader_new(in, err);
+			if (!r)
+				rc = err->code;
+			else
+				rc = grym_dataset_read_records(r, ro, ds, pipeline, err);
+			grym_stream_reader_free(r);
+		}
+	}
+	grym_input_free(in);
+	return rc;
+}
+
+static int write_folds(train_opts *o, const grym_dataset *ds, const int *fold, int holdout,
+		       grym_error *err)
+{
+	grym_output *out = grym_output_open(o->folds_out, err);
+	if (!out)
+		return err->code;
+	int rc = GRYM_OK;
+	for (size_t i = 0; i < ds->n && !rc; i++)
+		rc = grym_output_printf(out, err, "%s\t%d\n", ds->keys[i] ? ds->keys[i] : "",
+					holdout ? (fold[i] == 0 ? 0 : -1) : fold[i]);
+	if (rc) {
+		grym_output_abort(out);
+		return rc;
+	}
+	return grym_output_commit(out, err);
+}
+
+/* Store the model file and its row in the catalog. */
+static int store_model(train_opts *o, const grym_model *m, const grym_dataset *ds,
+		       const json_t *pipeline, const json_t *metrics, const unsigned char *buf,
+		       size_t len, char id[GRYM_ID_LEN + 1], grym_error *err)
+{
+	char dir[4096];
+	int rc = grym_cli_catalog_dir(&o->cli, dir, sizeof dir, err);
+	if (rc)
+		return rc;
+	grym_catalog *cat = grym_catalog_open(dir, err);
+	if (!cat)
+		return err->code;
+	grym_model_row row = { 0 };
+	json_t *params = grym_model_params_json(m);
+	json_t *training = json_pack("{s:I,s:I,s:O,s:s?,s:s?,s:I}", "items", (json_int_t)ds->n,
+				     "dims", (json_int_t)ds->d,
+				     "pipeline", pipeline ? (json_t *)pipeline : json_null(),
+				     "target", o->target, "group_by", o->group_by,
+				     "seed", (json_int_t)o->seed);
+	row.name = (char *)o->name;
+	row.type = (char *)o->type;
+	row.params = params ? json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	row.training = training ? json_dumps(training, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	row.metrics = metrics ? json_dumps(metrics, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6)) : NULL;
+	rc = grym_store_put(grym_catalog_store(cat), buf, len, id, err);
+	if (!rc) {
+		memcpy(row.id, id, sizeof row.id);
+		memcpy(row.object, id, sizeof row.object);
+		rc = grym_catalog_put_model(cat, &row, err);
+	}
+	free(row.params);
+	free(row.training);
+	free(row.metrics);
+	json_decref(params);
+	json_decref(training);
+	grym_catalog_close(cat);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	train_opts o = { 0 };
+	o.type = "logreg";
+	grym_cli_init(&o.cli, "grym-train", "[OPTION]... [FILE]...",
+		      "Train a classifier on feature vectors, cross-validate it and save the model.", opts);
+	int first = grym_cli_parse(&o.cli, argc, argv, on_opt, &o);
+	grym_model_type type;
+	grym_model_type_parse(o.type, &type);
+	grym_ml_params_default(&o.p, type);
+	if (apply_params(&o))
+		grym_usage_error(&o.cli, "bad hyper-parameter");
+	o.p.seed = o.seed;
+	if (o.cv && o.holdout > 0)
+		grym_usage_error(&o.cli, "--cv and --holdout exclude each other");
+	int sup = type != GRYM_MODEL_KMEANS;
+	if (!sup && (o.cv || o.holdout > 0 || o.group_by))
+		grym_usage_error(&o.cli, "kmeans is unsupervised: --cv, --holdout and --group-by do not apply");
+
+	grym_error err = { 0 };
+	grym_ml_read_opts ro = { o.target, o.group_by, sup };
+	grym_dataset *ds = NULL;
+	json_t *pipeline = NULL;
+	int nin = argc - first;
+	for (int i = 0; i < (nin ? nin : 1); i++) {
+		const char *path = nin ? argv[first + i] : NULL;
+		if (read_input(&o, path, &ro, &ds, &pipeline, &err)) {
+			grym_report(&o.cli, path ? path : "stdin", &err);
+			grym_dataset_free(ds);
+			json_decref(pipeline);
+			return GRYM_EXIT_FAILED;
+		}
+	}
+	if (!ds || ds->n == 0) {
+		grym_msg(&o.cli, "no feature vectors in the input");
+		grym_dataset_free(ds);
+		json_decref(pipeline);
+		return GRYM_EXIT_FAILED;
+	}
+	grym_dataset_finish(ds, &err);
+
+	int status = GRYM_EXIT_OK;
+	int *fold = NULL, *pred = NULL, ntest = 0, holdout = 0;
+	const char *how = NULL;
+	json_t *metrics = NULL;
+	grym_model *m = NULL;
+	fold = malloc(ds->n * sizeof *fold);
+	pred = malloc(ds->n * sizeof *pred);
+	if (!fold || !pred) {
+		grym_msg(&o.cli, "out of memory");
+		status = GRYM_EXIT_FAILED;
+		goto out;
+	}
+	int rc = GRYM_OK;
+	if (o.cv) {
+		how = o.group_by ? "grouped-cv" : "cv";
+		ntest = (int)o.cv;
+		rc = o.group_by ? grym_folds_grouped(ds, ntest, o.seed, fold, &err)
+				: grym_folds_stratified(ds, ntest, o.seed, fold, &err);
+	} else if (o.holdout > 0) {
+		how = "holdout";
+		ntest = 1;
+		holdout = 1;
+		rc = grym_folds_holdout(ds, o.holdout, o.seed, fold, &err);
+	} else if (sup && ds->split) {
+		how = "split";
+		ntest = 1;
+		holdout = 1;
+		size_t nt = 0;
+		for (size_t i = 0; i < ds->n; i++) {
+			fold[i] = ds->split[i] == 0 ? 0 : 1;
+			nt += fold[i] == 0;
+		}
+		if (nt == 0 || nt == ds->n)
+			rc = grym_error_set(&err, GRYM_ERR_INVALID, "the split column puts %s items in the test set",
+					    nt ? "all" : "no");
+	}
+	if (!rc && how)
+		rc = grym_ml_cross_validate(&o.p, ds, fold, ntest, pred, &err);
+	if (rc) {
+		grym_report(&o.cli, "training data", &err);
+		status = GRYM_EXIT_FAILED;
+		goto out;
+	}
+	if (how) {
+		grym_metrics mt = { 0 };
+		if (grym_metrics_compute(&mt, ds->y, pred, ds->n, ds->nlabels, &err)) {
+			grym_report(&o.cli, NULL, &err);
+			status = GRYM_EXIT_FAILED;
+			goto out;
+		}
+		metrics = grym_metrics_json(&mt, (const char *const *)ds->labels);
+		json_object_set_new(metrics, "evaluation", json_string(how));
+		if (ntest > 1)
+			json_object_set_new(metrics, "folds", json_integer(ntest));
+		if (o.group_by)
+			json_object_set_new(metrics, "group_by", json_string(o.group_by));
+		if (!o.json) {
+			char *t = grym_metrics_table(&mt, (const char *const *)ds->labels);
+			if (ntest > 1)
+				printf("%s, %d-fold cross-validation%s%s: %zu items, %zu classes\n\n", o.type,
+				       ntest, o.group_by ? " grouped by " : "", o.group_by ? o.group_by : "",
+				       ds->n, ds->nlabels);
+			else
+				printf("%s, %s: %zu items, %zu classes\n\n", o.type,
+				       holdout && o.holdout > 0 ? "holdout" : "split column", ds->n, ds->nlabels);
+			fputs(t ? t : "", stdout);
+			free(t);
+		}
+		grym_metrics_clear(&mt);
+		if (o.folds_out && write_folds(&o, ds, fold, holdout, &err)) {
+			grym_report(&o.cli, o.folds_out, &err);
+			status = GRYM_EXIT_FAILED;
+			goto out;
+		}
+	} else if (o.folds_out) {
+		grym_usage_error(&o.cli, "--folds-out needs --cv, --holdout or a split column");
+	}
+	/* the saved model: refit on all the data */
+	if (grym_model_train(&o.p, ds, NULL, 0, &m, &err) ||
+	    grym_model_set_info(m, pipeline, metrics, &err)) {
+		grym_report(&o.cli, "training data", &err);
+		status = GRYM_EXIT_FAILED;
+		goto out;
+	}
+	/* the model file: to -o and, when a catalog is in use, into it */
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	char model_id[GRYM_ID_LEN + 1] = "";
+	int use_catalog = o.cli.catalog_dir || getenv("GRYM_CATALOG");
+	if (grym_model_save(m, &buf, &len, &err)) {
+		grym_report(&o.cli, "model", &err);
+		status = GRYM_EXIT_FAILED;
+		goto out;
+	}
+	if (o.output) {
+		grym_output *mo = grym_output_open(o.output, &err);
+		rc = mo ? GRYM_OK : err.code;
+		if (!rc && grym_output_write(mo, buf, len, &err)) {
+			grym_output_abort(mo);
+			rc = err.code;
+		} else if (!rc) {
+			rc = grym_output_commit(mo, &err);
+		}
+		if (rc) {
+			grym_report(&o.cli, o.output, &err);
+			status = GRYM_EXIT_FAILED;
+		}
+	}
+	if (status == GRYM_EXIT_OK && use_catalog) {
+		if (store_model(&o, m, ds, pipeline, metrics, buf, len, model_id, &err)) {
+			grym_report(&o.cli, "catalog", &err);
+			status = GRYM_EXIT_FAILED;
+			model_id[0] = 0;
+		} else {
+			grym_verbose(&o.cli, "model %s stored in the catalog", model_id);
+		}
+	}
+	free(buf);
+	if (!o.output && !model_id[0])
+		grym_verbose(&o.cli, "no -o FILE and no catalog: the model is not saved");
+	if (o.json) {
+		json_t *rep = metrics ? json_deep_copy(metrics) : json_object();
+		json_object_set_new(rep, "model", json_string(o.type));
+		json_object_set_new(rep, "items", json_integer((json_int_t)ds->n));
+		json_object_set_new(rep, "dims", json_integer((json_int_t)ds->d));
+		json_object_set_new(rep, "seed", json_integer((json_int_t)o.seed));
+		if (!metrics) {
+			json_t *lab = json_array();
+			for (size_t c = 0; c < grym_model_nclasses(m); c++)
+				json_array_append_new(lab, json_string(grym_model_label(m, c)));
+			json_object_set_new(rep, "labels", lab);
+		}
+		if (o.output)
+			json_object_set_new(rep, "output", json_string(o.output));
+		if (model_id[0])
+			json_object_set_new(rep, "model_id", json_string(model_id));
+		char *s = json_dumps(rep, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
+		printf("%s\n", s ? s : "{}");
+		free(s);
+		json_decref(rep);
+	} else if (!how) {
+		printf("%s: %zu items, %zu dims, %zu %s (not evaluated: use --cv or --holdout)\n", o.type,
+		       ds->n, ds->d, grym_model_nclasses(m), sup ? "classes" : "clusters");
+	}
+	if (!o.json && model_id[0])
+		printf("model %s\n", model_id);
+	if (fflush(stdout) != 0) {
+		grym_msg(&o.cli, "stdout: write error");
+		status = GRYM_EXIT_FAILED;
+	}
+out:
+	grym_model_free(m);
+	json_decref(metrics);
+	json_decref(pipeline);
+	free(fold);
+	free(pred);
+	grym_dataset_free(ds);
+	return status;
+}
