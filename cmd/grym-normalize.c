@@ -44,6 +44,7 @@ static const grym_option options[] = {
 	{ "seed", 0, "N", "0", "seed of the dither" },
 	{ "measure", 0, NULL, NULL, "only measure each FILE (a table, or --json)" },
 	{ "json", 0, NULL, NULL, "with --measure: one JSON object per input" },
+	{ "text", 0, NULL, NULL, "catalog mode: write records as text" },
 	{ 0 }
 };
 
@@ -52,7 +53,7 @@ typedef struct app {
 	grym_normalize_opts o;
 	int mode_set;
 	int tp_set;
-	int measure, json;
+	int measure, json, text;
 	const char *output, *type;
 	int mono;
 } app;
@@ -153,6 +154,8 @@ static int on_option(void *ud, const char *name, const char *arg)
 		a->measure = 1;
 	} else if (!strcmp(name, "json")) {
 		a->json = 1;
+	} else if (!strcmp(name, "text")) {
+		a->text = 1;
 	}
 	return 0;
 }
@@ -161,7 +164,7 @@ static int on_option(void *ud, const char *name, const char *arg)
  * *spooled is set when path is a temporary file to unlink. Returns 0, or
  * -1 after reporting. records is set when stdin holds grym records. */
 static int resolve_input(app *a, const char *name, char *path, size_t len,
-			 int *spooled, int *records)
+			 int *spooled, grym_input **records)
 {
 	grym_error err;
 	grym_input *in;
@@ -169,7 +172,7 @@ static int resolve_input(app *a, const char *name, char *path, size_t len,
 	struct stat st;
 
 	*spooled = 0;
-	*records = 0;
+	*records = NULL;
 	if (strcmp(name, "-") != 0) {
 		snprintf(path, len, "%s", name);
 		return 0;
@@ -186,8 +189,7 @@ static int resolve_input(app *a, const char *name, char *path, size_t len,
 		return -1;
 	}
 	if (kind == GRYM_INPUT_RECORDS || kind == GRYM_INPUT_TEXT) {
-		*records = 1;
-		grym_input_free(in);
+		*records = in;
 		return 0;
 	}
 	if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -266,7 +268,8 @@ static int do_measure(app *a, int nfiles, char **files)
 		printf("%9s %7s %9s %9s %9s  %s\n", "LUFS", "LRA", "dBTP", "peak", "RMS", "FILE");
 	for (int i = 0; i < nfiles; i++) {
 		char path[4096];
-		int spooled, records;
+		int spooled;
+		grym_input *records;
 		grym_loudness_result r;
 		grym_error err;
 		const char *name = files[i];
@@ -277,6 +280,7 @@ static int do_measure(app *a, int nfiles, char **files)
 		}
 		if (records) {
 			grym_msg(&a->cli, "%s: records on stdin: --measure takes audio", name);
+			grym_input_free(records);
 			failed = 1;
 			continue;
 		}
@@ -312,10 +316,127 @@ static void say_report(app *a, const char *name, const grym_normalize_report *r)
 		     (long long)r->frames_out);
 }
 
+/* The reference record of a derived asset: the input's metadata passed
+ * through, with the new asset's properties and this stage's recipe
+ * appended to "pipeline". */
+static json_t *derived_meta(const grym_record_head *h, const grym_asset *d,
+			    const json_t *recipe)
+{
+	json_t *m = json_deep_copy(h->meta), *pl;
+	if (!m)
+		return NULL;
+	json_object_set_new(m, "asset", json_string(d->id));
+	json_object_set_new(m, "parent", json_string(d->parent));
+	json_object_set_new(m, "rate", json_integer(d->sample_rate));
+	json_object_set_new(m, "channels", json_integer(d->channels));
+	json_object_set_new(m, "frames", json_integer(d->frames));
+	json_object_set_new(m, "duration", json_real(d->duration));
+	if (d->format)
+		json_object_set_new(m, "format", json_string(d->format));
+	if (d->codec)
+		json_object_set_new(m, "codec", json_string(d->codec));
+	pl = json_object_get(m, "pipeline");
+	if (!json_is_array(pl)) {
+		pl = json_array();
+		json_object_set_new(m, "pipeline", pl);
+	}
+	json_array_append_new(pl, json_deep_copy(recipe));
+	return m;
+}
+
+/* Catalog mode: records or ids in, reference records of derived assets out. */
+static int do_catalog(app *a, grym_input *in)
+{
+	char dir[4096], full[GRYM_ID_LEN + 1], id[GRYM_ID_LEN + 1];
+	grym_error err;
+	grym_catalog *cat = NULL;
+	grym_stream_reader *rd = NULL;
+	grym_stream_writer *w = NULL;
+	grym_output *out = NULL;
+	json_t *recipe = grym_normalize_recipe(&a->o);
+	int failed = 0, fatal = 0;
+
+	if (!recipe || grym_cli_catalog_dir(&a->cli, dir, sizeof dir, &err) != GRYM_OK ||
+	    !(cat = grym_catalog_open(dir, &err)) ||
+	    !(rd = grym_stream_reader_new(in, &err)) ||
+	    !(out = grym_output_open(a->output, &err)) ||
+	    !(w = grym_stream_writer_new(out, a->text ? GRYM_STREAM_TEXT : GRYM_STREAM_BINARY, 0, &err))) {
+		grym_report(&a->cli, cat ? "stdin" : dir, &err);
+		fatal = 1;
+		goto done;
+	}
+	for (;;) {
+		grym_record_head h = { 0 };
+		grym_normalize_report rep;
+		grym_asset d;
+		int reused, rc = grym_stream_next(rd, &h, &err);
+		json_t *meta;
+
+		if (rc == GRYM_ERR_EOF)
+			break;
+		if (rc != GRYM_OK) {
+			grym_report(&a->cli, "stdin", &err);
+			failed = 1;
+			break;
+		}
+		if (h.kind != GRYM_PAYLOAD_REF) {
+			grym_msg(&a->cli, "%s: a %s record: catalog mode takes references to assets "
+				 "(ids, as grym-ingest writes them)", h.key, grym_payload_kind_name(h.kind));
+			failed = 1;
+		} else if (grym_catalog_resolve(cat, h.key, full, &err) != GRYM_OK) {
+			grym_report(&a->cli, h.key, &err);
+			failed = 1;
+		} else if (grym_normalize_asset(cat, full, &a->o, id, &reused, &rep, &err) != GRYM_OK) {
+			grym_report(&a->cli, h.key, &err);
+			failed = 1;
+		} else if (rep.skipped) {
+			say_report(a, h.key, &rep);
+		} else {
+			if (reused)
+				grym_verbose(&a->cli, "%s: reusing %s (same recipe)", h.key, id);
+			else
+				say_report(a, h.key, &rep);
+			grym_asset_init(&d);
+			if (grym_catalog_get_asset(cat, id, &d, &err) != GRYM_OK ||
+			    !(meta = derived_meta(&h, &d, recipe))) {
+				grym_report(&a->cli, h.key, &err);
+				failed = 1;
+			} else {
+				rc = grym_stream_write_ref(w, id, meta, &err);
+				json_decref(meta);
+				if (rc != GRYM_OK) {
+					grym_report(&a->cli, "stdout", &err);
+					fatal = 1;
+				}
+			}
+			grym_asset_clear(&d);
+		}
+		grym_record_head_clear(&h);
+		if (fatal)
+			break;
+	}
+done:
+	grym_stream_writer_free(w);
+	if (out) {
+		if (fatal)
+			grym_output_abort(out);
+		else if (grym_output_commit(out, &err) != GRYM_OK) {
+			grym_report(&a->cli, a->output ? a->output : "stdout", &err);
+			fatal = 1;
+		}
+	}
+	grym_stream_reader_free(rd);
+	grym_input_free(in);
+	grym_catalog_close(cat);
+	json_decref(recipe);
+	return fatal || failed ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
+}
+
 static int do_filter(app *a, const char *name)
 {
 	char path[4096];
-	int spooled, records, rc;
+	int spooled, rc;
+	grym_input *records;
 	grym_error err;
 	grym_output *out;
 	grym_normalize_report rep;
@@ -329,10 +450,8 @@ static int do_filter(app *a, const char *name)
 	a->o.type = t;
 	if (resolve_input(a, name, path, sizeof path, &spooled, &records) != 0)
 		return GRYM_EXIT_FAILED;
-	if (records) {
-		grym_msg(&a->cli, "%s: grym records on stdin: catalog mode is not built yet", name);
-		return GRYM_EXIT_FAILED;
-	}
+	if (records)
+		return do_catalog(a, records);
 	out = grym_output_open(a->output, &err);
 	if (!out) {
 		grym_report(&a->cli, a->output, &err);
