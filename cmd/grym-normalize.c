@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ static const grym_option options[] = {
 	{ "measure", 0, NULL, NULL, "only measure each FILE (a table, or --json)" },
 	{ "json", 0, NULL, NULL, "with --measure: one JSON object per input" },
 	{ "text", 0, NULL, NULL, "catalog mode: write records as text" },
+	{ "jobs", 'j', "N", "1", "catalog mode: normalize N assets at a time (output order kept)" },
 	{ 0 }
 };
 
@@ -54,6 +56,7 @@ typedef struct app {
 	int mode_set;
 	int tp_set;
 	int measure, json, text;
+	int jobs;
 	const char *output, *type;
 	int mono;
 } app;
@@ -156,6 +159,10 @@ static int on_option(void *ud, const char *name, const char *arg)
 		a->json = 1;
 	} else if (!strcmp(name, "text")) {
 		a->text = 1;
+	} else if (!strcmp(name, "jobs")) {
+		if (grym_parse_int(&a->cli, name, arg, 1, 64, &l))
+			return -1;
+		a->jobs = (int)l;
 	}
 	return 0;
 }
@@ -344,19 +351,109 @@ static json_t *derived_meta(const grym_record_head *h, const grym_asset *d,
 	return m;
 }
 
+/* Catalog mode works in batches of records: the heads are read, the
+ * assets normalized (by -j worker threads, each with its own catalog
+ * handle), then the records written in input order. */
+#define BATCH 64
+
+typedef struct job {
+	grym_record_head h;
+	char id[GRYM_ID_LEN + 1];
+	int rc, reused;
+	grym_normalize_report rep;
+	grym_error err;
+} job;
+
+typedef struct pool {
+	app *a;
+	const char *dir;
+	job *jobs;
+	int njobs;
+	int next;               /* next job to take, under lock */
+	pthread_mutex_t lock;
+} pool;
+
+static void run_job(app *a, grym_catalog *cat, job *j)
+{
+	char full[GRYM_ID_LEN + 1];
+
+	grym_error_clear(&j->err);
+	if (j->h.kind != GRYM_PAYLOAD_REF) {
+		j->rc = grym_error_set(&j->err, GRYM_ERR_UNSUPPORTED,
+				       "a %s record: catalog mode takes references to assets "
+				       "(ids, as grym-ingest writes them)",
+				       grym_payload_kind_name(j->h.kind));
+		return;
+	}
+	j->rc = grym_catalog_resolve(cat, j->h.key, full, &j->err);
+	if (j->rc == GRYM_OK)
+		j->rc = grym_normalize_asset(cat, full, &a->o, j->id, &j->reused, &j->rep, &j->err);
+}
+
+static void *worker(void *arg)
+{
+	pool *p = arg;
+	grym_error err;
+	grym_catalog *cat = grym_catalog_open(p->dir, &err);
+
+	for (;;) {
+		int i;
+		pthread_mutex_lock(&p->lock);
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->njobs)
+			break;
+		if (!cat) {
+			p->jobs[i].rc = err.code;
+			p->jobs[i].err = err;
+			continue;
+		}
+		run_job(p->a, cat, &p->jobs[i]);
+	}
+	grym_catalog_close(cat);
+	return NULL;
+}
+
+/* Normalize a batch; with jobs > 1 in threads. */
+static void run_batch(app *a, const char *dir, grym_catalog *cat, job *jobs, int n)
+{
+	pool p = { a, dir, jobs, n, 0, PTHREAD_MUTEX_INITIALIZER };
+	pthread_t th[64];
+	int nt = a->jobs < n ? a->jobs : n, started = 0;
+
+	if (nt <= 1) {
+		for (int i = 0; i < n; i++)
+			run_job(a, cat, &jobs[i]);
+		return;
+	}
+	for (int t = 0; t < nt; t++)
+		if (pthread_create(&th[t], NULL, worker, &p) == 0)
+			started++;
+	if (started == 0)
+		worker(&p);
+	for (int t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+}
+
 /* Catalog mode: records or ids in, reference records of derived assets out. */
 static int do_catalog(app *a, grym_input *in)
 {
-	char dir[4096], full[GRYM_ID_LEN + 1], id[GRYM_ID_LEN + 1];
+	char dir[4096];
 	grym_error err;
 	grym_catalog *cat = NULL;
 	grym_stream_reader *rd = NULL;
 	grym_stream_writer *w = NULL;
 	grym_output *out = NULL;
 	json_t *recipe = grym_normalize_recipe(&a->o);
-	int failed = 0, fatal = 0;
+	job *jobs = calloc(BATCH, sizeof *jobs);
+	int failed = 0, fatal = 0, end = 0;
 
-	if (!recipe || grym_cli_catalog_dir(&a->cli, dir, sizeof dir, &err) != GRYM_OK ||
+	if (!recipe || !jobs) {
+		grym_msg(&a->cli, "out of memory");
+		fatal = 1;
+		goto done;
+	}
+	if (grym_cli_catalog_dir(&a->cli, dir, sizeof dir, &err) != GRYM_OK ||
 	    !(cat = grym_catalog_open(dir, &err)) ||
 	    !(rd = grym_stream_reader_new(in, &err)) ||
 	    !(out = grym_output_open(a->output, &err)) ||
@@ -365,55 +462,56 @@ static int do_catalog(app *a, grym_input *in)
 		fatal = 1;
 		goto done;
 	}
-	for (;;) {
-		grym_record_head h = { 0 };
-		grym_normalize_report rep;
-		grym_asset d;
-		int reused, rc = grym_stream_next(rd, &h, &err);
-		json_t *meta;
-
-		if (rc == GRYM_ERR_EOF)
-			break;
-		if (rc != GRYM_OK) {
-			grym_report(&a->cli, "stdin", &err);
-			failed = 1;
-			break;
-		}
-		if (h.kind != GRYM_PAYLOAD_REF) {
-			grym_msg(&a->cli, "%s: a %s record: catalog mode takes references to assets "
-				 "(ids, as grym-ingest writes them)", h.key, grym_payload_kind_name(h.kind));
-			failed = 1;
-		} else if (grym_catalog_resolve(cat, h.key, full, &err) != GRYM_OK) {
-			grym_report(&a->cli, h.key, &err);
-			failed = 1;
-		} else if (grym_normalize_asset(cat, full, &a->o, id, &reused, &rep, &err) != GRYM_OK) {
-			grym_report(&a->cli, h.key, &err);
-			failed = 1;
-		} else if (rep.skipped) {
-			say_report(a, h.key, &rep);
-		} else {
-			if (reused)
-				grym_verbose(&a->cli, "%s: reusing %s (same recipe)", h.key, id);
-			else
-				say_report(a, h.key, &rep);
-			grym_asset_init(&d);
-			if (grym_catalog_get_asset(cat, id, &d, &err) != GRYM_OK ||
-			    !(meta = derived_meta(&h, &d, recipe))) {
-				grym_report(&a->cli, h.key, &err);
-				failed = 1;
-			} else {
-				rc = grym_stream_write_ref(w, id, meta, &err);
-				json_decref(meta);
-				if (rc != GRYM_OK) {
-					grym_report(&a->cli, "stdout", &err);
-					fatal = 1;
-				}
+	while (!end && !fatal) {
+		int n = 0;
+		while (n < BATCH) {
+			int rc = grym_stream_next(rd, &jobs[n].h, &err);
+			if (rc == GRYM_ERR_EOF) {
+				end = 1;
+				break;
 			}
-			grym_asset_clear(&d);
+			if (rc != GRYM_OK) {
+				grym_report(&a->cli, "stdin", &err);
+				failed = 1;
+				end = 1;
+				break;
+			}
+			n++;
 		}
-		grym_record_head_clear(&h);
-		if (fatal)
-			break;
+		run_batch(a, dir, cat, jobs, n);
+		for (int i = 0; i < n; i++) {
+			job *j = &jobs[i];
+			grym_asset d;
+			json_t *meta;
+
+			if (!fatal && j->rc != GRYM_OK) {
+				grym_report(&a->cli, j->h.key, &j->err);
+				failed = 1;
+			} else if (!fatal && j->rep.skipped) {
+				say_report(a, j->h.key, &j->rep);
+			} else if (!fatal) {
+				if (j->reused)
+					grym_verbose(&a->cli, "%s: reusing %s (same recipe)", j->h.key, j->id);
+				else
+					say_report(a, j->h.key, &j->rep);
+				grym_asset_init(&d);
+				if (grym_catalog_get_asset(cat, j->id, &d, &err) != GRYM_OK ||
+				    !(meta = derived_meta(&j->h, &d, recipe))) {
+					grym_report(&a->cli, j->h.key, &err);
+					failed = 1;
+				} else {
+					int rc = grym_stream_write_ref(w, j->id, meta, &err);
+					json_decref(meta);
+					if (rc != GRYM_OK) {
+						grym_report(&a->cli, "stdout", &err);
+						fatal = 1;
+					}
+				}
+				grym_asset_clear(&d);
+			}
+			grym_record_head_clear(&j->h);
+			memset(j, 0, sizeof *j);
+		}
 	}
 done:
 	grym_stream_writer_free(w);
@@ -429,6 +527,7 @@ done:
 	grym_input_free(in);
 	grym_catalog_close(cat);
 	json_decref(recipe);
+	free(jobs);
 	return fatal || failed ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
 }
 
@@ -485,6 +584,7 @@ int main(int argc, char **argv)
 	int first;
 
 	memset(&a, 0, sizeof a);
+	a.jobs = 1;
 	grym_normalize_opts_init(&a.o);
 	grym_cli_init(&a.cli, "grym-normalize", "[OPTION]... [FILE]",
 		      "Measure and normalize loudness (EBU R128, peak, RMS); resample, mix, filter, trim, fade.",

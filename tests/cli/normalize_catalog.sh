@@ -75,6 +75,21 @@ printf '#%s\t{"labels":["x"],"split":"test","meta":{"speaker":"s1"},"pipeline":[
 is "$(grep '^#' meta.txt | cut -f2 | jfield 'd["split"], d["meta"], [p["stage"] for p in d["pipeline"]]')" \
 	"test {'speaker': 's1'} ['ingest', 'normalize']" "unknown keys pass through; pipeline appended"
 
+# -j: parallel workers, same records in the same order as one worker in
+# another catalog (ids depend only on parent and recipe).
+mkdir -p many
+for f in 1 2 3 4 5 6 7; do sox -n -r 16000 -c 1 -b 16 many/m$f.wav synth 1.$f pinknoise vol 0.$f; done
+grym-ingest -q many > many.rec
+ok "-j 3" sh -c 'grym-normalize -j 3 --lufs -21 --text < many.rec > par.txt'
+GRYM_CATALOG=$PWD/other grym-ingest -q many > many2.rec
+GRYM_CATALOG=$PWD/other grym-normalize --lufs -21 --text < many2.rec > ser.txt
+is "$(grep '^#' par.txt | cut -f1)" "$(grep '^#' ser.txt | cut -f1)" "-j 3 gives the records of -j 1, in input order"
+is "$(grep -c '^#' par.txt)" 7 "all seven"
+for f in 1 4 7; do
+	id=$(grep "\"path\":\"many/m$f.wav\"" par.txt | cut -f1 | tr -d '#')
+	near "$(grym-normalize --measure --json "$(objpath "$id")" | jfield 'd["integrated_lufs"]')" -21 0.05 "-j 3: m$f reads -21 LUFS"
+done
+
 # Failures: the rest is still processed, exit 1.
 printf '%s\n%s\n' 0000000000000000000000000000000000000000000000000000000000000000 "$src_a" | grym-normalize --text > bad.txt
 st=$?
