@@ -117,6 +117,7 @@ wav('one.wav', 44100, 1, [0.5])
 wav('nan.wav', 44100, 1, [0.1]*1000 + [float('nan')] + [0.1]*1000)
 wav('inf.wav', 44100, 1, [0.1]*1000 + [float('inf')])
 wav('rate1.wav', 1, 1, [0.1]*10)
+wav('rate10M.wav', 10000000, 1, [0.1]*1000)
 "
 fails 1 "silence with --on-silence fail exits 1" grym-normalize --on-silence fail -o x.wav silence.wav
 like "$(cat .err)" "grym-normalize: silence.wav: loudness undefined \(silence" "and says the loudness is undefined"
@@ -133,6 +134,13 @@ like "$(cat .err)" "nan.wav: non-finite sample" "and says so"
 fails 1 "an Inf sample is an error" grym-normalize inf.wav
 fails 1 "a 1 Hz file is refused" grym-normalize rate1.wav
 like "$(cat .err)" "rate1.wav: .*(1 Hz|sample rate)" "with the rate named"
+fails 1 "a 10 MHz file is refused" grym-normalize rate10M.wav
+like "$(cat .err)" "rate10M.wav: .*(10000000 Hz|sample rate)" "with the rate named"
+grym-normalize --bits 16 --seed 7 < pink.wav >s7a.wav
+grym-normalize --bits 16 --seed 7 < pink.wav >s7b.wav
+grym-normalize --bits 16 --seed 8 < pink.wav >s8.wav
+ok "same input, options and seed: the same bytes" cmp s7a.wav s7b.wav
+fails 1 "another seed: other dither" cmp -s s7a.wav s8.wav
 echo "not audio at all" >text.txt
 fails 1 "text is not audio" grym-normalize --measure text.txt
 head -c 3000 /dev/urandom >junk.bin
