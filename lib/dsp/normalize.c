@@ -94,6 +94,7 @@ typedef struct chain {
 	int64_t rcap;
 	int eof, flushed;
 	int in_bits;
+	int64_t pos;            /* frames handed out so far */
 } chain;
 
 static void chain_close(chain *c)
@@ -212,8 +213,10 @@ static int64_t chain_read(chain *c, float **out, grym_error *err)
 		for (int64_t i = 0; i < n * c->ch; i++) {
 			if (!isfinite(p[i]))
 				return grym_error_set(err, GRYM_ERR_FORMAT,
-						      "non-finite sample (NaN or Inf) in the input");
+						      "non-finite sample (NaN or Inf) at %.3f s",
+						      (double)(c->pos + i / c->ch) / c->rate);
 		}
+		c->pos += n;
 		if (c->dc)
 			grym_dc_blocker_process(c->dc, p, n);
 		if (c->hp)
