@@ -10,16 +10,14 @@
  * fftw_execute_dft_r2c, which is. The mutex is the only static state.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <fftw3.h>
 #include "grym/features.h"
+#include "grym/features_pitch.h"
 #include "features/framer.h"
 
-/* FFTW's planner (and fftw_destroy_plan) must not run in two threads. */
-static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct grym_stft {
 	grym_stft_params p;
@@ -151,9 +149,9 @@ grym_stft *grym_stft_new(int n_fft, int hop, int win_length, grym_window window,
 		return NULL;
 	}
 	grym_window_fill(window, win_length, n_fft, s->window, NULL);
-	pthread_mutex_lock(&plan_lock);
+	grym_fftw_plan_lock();
 	s->plan = fftw_plan_dft_r2c_1d(n_fft, s->in, s->out, FFTW_ESTIMATE);
-	pthread_mutex_unlock(&plan_lock);
+	grym_fftw_plan_unlock();
 	if (!s->plan) {
 		grym_error_set(err, GRYM_ERR_INTERNAL, "FFTW could not plan a %d-point FFT", n_fft);
 		grym_stft_free(s);
@@ -172,9 +170,9 @@ void grym_stft_free(grym_stft *s)
 	if (!s)
 		return;
 	if (s->plan) {
-		pthread_mutex_lock(&plan_lock);
+		grym_fftw_plan_lock();
 		fftw_destroy_plan(s->plan);
-		pthread_mutex_unlock(&plan_lock);
+		grym_fftw_plan_unlock();
 	}
 	fftw_free(s->in);
 	fftw_free(s->out);
