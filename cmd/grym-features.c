@@ -618,7 +618,7 @@ static json_t *out_meta(const cfg *c, const job *j)
 		json_object_set_new(m, "asset", json_string(j->asset));
 	json_object_del(m, "channels");
 	json_object_del(m, "names");
-	json_object_set_new(m, "rate", json_real(j->rate));
+	json_object_set_new(m, "rate", json_integer((json_int_t)j->rate));
 	json_object_set_new(m, "hop_seconds", json_real(c->fo.stft.hop / j->rate));
 	return m;
 }
