@@ -90,6 +90,19 @@ a=$(grym-features --features rms --text stereo.wav | sed -n 2p | cut -f2)
 b=$(grym-features --features rms --text "$FIX/chord44k.wav" | sed -n 2p | cut -f2)
 is "$a" "$b" "two identical channels mix down to the same mono"
 
+
+# --- audio records in (text form), with labels passed through
+$PY - "$FIX/tone440.wav" > tone.rec <<'PYEOF'
+import sys, wave, numpy as np
+w = wave.open(sys.argv[1]); x = np.frombuffer(w.readframes(w.getnframes()), dtype='<i2') / 32768.0
+print('#rec1\t{"kind":"audio","cols":1,"rate":22050,"labels":["a440"],"meta":{"split":"train"}}')
+for v in x: print('rec1\t%.9g' % v)
+PYEOF
+grym-features --mfcc --text < tone.rec > rec.txt
+is "$(cmp_text rec.txt "$FIX/tone440.mfcc.npy")" ok "an audio record in gives librosa's MFCC"
+like "$(head -1 rec.txt)" '^#rec1	.*"labels":\["a440"\],"meta":\{"split":"train"\}' "its key, labels and meta pass through"
+fails 1 "--rate on an audio record is refused" grym-features --rate 16000 --mfcc < tone.rec
+
 # --- errors and exit codes
 fails 1 "a missing file fails with status 1" grym-features --summary --text c1.wav nonexistent.wav c2.wav
 is "$(grep -vc '^#' .out)" 2 "the other inputs are still written"
