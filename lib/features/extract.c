@@ -498,12 +498,19 @@ static int spectral_frame(grym_extractor *x, grym_error *err)
 		}
 		if (!x->rs_on[GRYM_FEAT_LOGMEL])
 			goto spectral;
-		grym_power_to_db(x->mel, x->mel, (size_t)nm, x->o.db.ref, x->o.db.amin);
+		/* librosa's mel is float32 and power_to_db takes its log10 in
+		 * float32: the same here (and log10f is the faster) */
+		float amin = (float)x->o.db.amin;
+		float ref = (float)(10.0 * log10(x->o.db.ref > x->o.db.amin ? x->o.db.ref : x->o.db.amin));
+		float mx = x->logmel_max;
 		for (int i = 0; i < nm; i++) {
-			x->row[i] = (float)x->mel[i];
-			if (x->row[i] > x->logmel_max)
-				x->logmel_max = x->row[i];
+			float v = (float)x->mel[i];
+			float d = 10.0f * log10f(v > amin ? v : amin) - ref;
+			x->row[i] = d;
+			if (d > mx)
+				mx = d;
 		}
+		x->logmel_max = mx;
 		if ((rc = rs_append(&x->rs[GRYM_FEAT_LOGMEL], x->row, err)))
 			return rc;
 	}

@@ -229,7 +229,14 @@ const double *gf_stft_next_raw(grym_stft *s)
 	}
 	double *restrict in = s->in;
 	const double *restrict w = s->window;
-	for (int k = 0; k < n; k++)
+	int k = 0;
+	for (; k + 4 <= n; k += 4) {   /* unrolled: -O2 does not vectorise it */
+		in[k] = w[k] * (double)x[k];
+		in[k + 1] = w[k + 1] * (double)x[k + 1];
+		in[k + 2] = w[k + 2] * (double)x[k + 2];
+		in[k + 3] = w[k + 3] * (double)x[k + 3];
+	}
+	for (; k < n; k++)
 		in[k] = w[k] * (double)x[k];
 	fftw_execute_dft_r2c(s->plan, s->in, s->out);
 	gf_framer_advance(&s->fr);
