@@ -614,7 +614,7 @@ static json_t *out_meta(const cfg *c, const job *j)
 		json_object_set_new(m, "pipeline", pipe);
 	}
 	json_array_append_new(pipe, recipe_new(c, -1));
-	if (j->asset[0])
+	if (j->asset[0] && !json_object_get(m, "asset"))
 		json_object_set_new(m, "asset", json_string(j->asset));
 	json_object_del(m, "channels");
 	json_object_del(m, "names");
@@ -803,14 +803,13 @@ static int add_record(ctx *x, grym_stream_reader *rd, grym_record_head *h, grym_
 	j->name = strdup(h->key);
 	if (h->kind == GRYM_PAYLOAD_AUDIO) {
 		json_t *r = json_object_get(h->meta, "rate");
-		const char *asset = json_string_value(json_object_get(h->meta, "asset"));
 		j->key = strdup(h->key);
 		j->prate = (int)json_number_value(r);
 		j->pchannels = (int)h->cols;
 		if (j->prate <= 0 || j->pchannels <= 0)
 			return grym_error_set(err, GRYM_ERR_FORMAT, "%s: audio record without rate/channels", h->key);
-		if (asset && grym_id_is_full(asset) && c->have_catalog)
-			memcpy(j->asset, asset, GRYM_ID_LEN + 1);
+		/* never cached: the samples may have been changed upstream
+		 * (normalised, filtered) while "asset" still names the source */
 		grym_record rec;
 		memset(&rec, 0, sizeof rec);
 		size_t cap = 0;

@@ -13,68 +13,24 @@
 #include <sndfile.h>
 #include "tap.h"
 #include "grym/features.h"
+#include "grym/io.h"
+#include "grym/npy.h"
 
-/* Stopgap .npy reader (float32, C or Fortran order, 1-D or 2-D) until grym_npy_read
- * lands on main. */
+/* A fixture .npy as float32 in C order (grym_npy_read transposes librosa's
+ * Fortran-order arrays). */
 static float *npy_load(const char *path, int *ndim, long shape[2])
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	grym_error err = { 0 };
+	grym_input *in = grym_input_open(path, &err);
+	if (!in)
 		return NULL;
-	unsigned char h[10];
 	float *data = NULL;
-	char *hdr = NULL;
-	if (fread(h, 1, 10, f) != 10 || memcmp(h, "\x93NUMPY", 6))
-		goto out;
-	size_t hl;
-	if (h[6] == 1) {
-		hl = h[8] | (h[9] << 8);
-	} else {
-		unsigned char e[2];
-		if (fread(e, 1, 2, f) != 2)
-			goto out;
-		hl = (size_t)h[8] | ((size_t)h[9] << 8) | ((size_t)e[0] << 16) | ((size_t)e[1] << 24);
-	}
-	hdr = calloc(1, hl + 1);
-	if (!hdr || fread(hdr, 1, hl, f) != hl)
-		goto out;
-	if (!strstr(hdr, "'<f4'"))
-		goto out;
-	int fortran = strstr(hdr, "'fortran_order': True") != NULL;
-	char *s = strstr(hdr, "'shape': (");
-	if (!s)
-		goto out;
-	s += 10;
-	*ndim = 0;
-	shape[0] = shape[1] = 1;
-	while (*s && *s != ')' && *ndim < 2) {
-		char *e;
-		long v = strtol(s, &e, 10);
-		if (e == s)
-			break;
-		shape[(*ndim)++] = v;
-		s = e;
-		while (*s == ',' || *s == ' ')
-			s++;
-	}
-	size_t n = (size_t)shape[0] * (*ndim == 2 ? (size_t)shape[1] : 1);
-	data = malloc(n * sizeof *data + 1);
-	if (data && fread(data, sizeof *data, n, f) != n) {
-		free(data);
+	uint64_t sh[2] = { 0, 0 };
+	if (grym_npy_read(in, &data, ndim, sh, &err) != GRYM_OK)
 		data = NULL;
-	}
-	if (data && fortran && *ndim == 2) {   /* to C order */
-		float *c = malloc(n * sizeof *c + 1);
-		if (c)
-			for (long i = 0; i < shape[0]; i++)
-				for (long j = 0; j < shape[1]; j++)
-					c[i * shape[1] + j] = data[j * shape[0] + i];
-		free(data);
-		data = c;
-	}
-out:
-	free(hdr);
-	fclose(f);
+	shape[0] = (long)sh[0];
+	shape[1] = (long)sh[1];
+	grym_input_free(in);
 	return data;
 }
 
