@@ -355,7 +355,8 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 			continue;
 		}
 		size_t i = b->n;
-		if (o->cat && !asset[0]) {
+		int windowed = json_is_number(json_object_get(rec.head.meta, "start"));
+		if (o->cat && !asset[0] && !windowed) {
 			/* the asset the vector describes: meta "asset", else the key */
 			json_t *a = json_object_get(rec.head.meta, "asset");
 			const char *cand = json_is_string(a) ? json_string_value(a) : key;
