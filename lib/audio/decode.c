@@ -232,8 +232,8 @@ static size_t read_head(const char *path, unsigned char *buf, size_t len)
 
 /* The frames a RIFF/WAVE header declares: the data chunk's size over the
  * block size. FFmpeg clamps the data size to the file's, which would hide
- * a cut file; -1 when the header declares no size (0 or 0xFFFFFFFF, as
- * on a pipe) or cannot be walked. */
+ * a cut file; -1 when the header declares no size (as written to a pipe)
+ * or cannot be walked. */
 static int64_t wav_declared_frames(const unsigned char *b, size_t n)
 {
 	size_t pos = 12;
@@ -245,7 +245,13 @@ static int64_t wav_declared_frames(const unsigned char *b, size_t n)
 		if (memcmp(b + pos, "fmt ", 4) == 0 && pos + 8 + 14 <= n)
 			block = (unsigned)(b[pos + 8 + 12] | b[pos + 8 + 13] << 8);
 		if (memcmp(b + pos, "data", 4) == 0) {
-			if (!block || size == 0 || size == 0xFFFFFFFFu)
+			/* Writers that cannot seek put a placeholder here:
+			 * 0 or 0xFFFFFFFF (ffmpeg), about 0x7FFFF000 (sox),
+			 * 0x7FFFFFFF (arecord). Sizes from 2 GiB - 64 KiB
+			 * up are taken as "unknown": a real WAV that large
+			 * loses its truncation check, a piped one is not
+			 * called truncated. */
+			if (!block || size == 0 || size >= 0x7FFF0000u)
 				return -1;
 			return (int64_t)(size / block);
 		}

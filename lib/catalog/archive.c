@@ -15,6 +15,7 @@
  * archive before any row is written. Rows then merge as in merge.c.
  */
 #include "catalog_int.h"
+#include "grym/io.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -47,6 +48,24 @@ static int arch_error(struct archive *ar, grym_error *err, const char *what)
 static int cmp_id(const void *a, const void *b)
 {
 	return strcmp(a, b);
+}
+
+/* libarchive writes through grym_output: a file is written under a
+ * temporary name, fsynced and renamed on commit; stdout errors (EPIPE,
+ * disk full) come back as errors. */
+struct out_ctx {
+	grym_output *o;
+	grym_error err;
+};
+
+static la_ssize_t out_write(struct archive *ar, void *ud, const void *buf, size_t len)
+{
+	struct out_ctx *c = ud;
+	if (grym_output_write(c->o, buf, len, &c->err) != GRYM_OK) {
+		archive_set_error(ar, EIO, "%s", c->err.msg);
+		return -1;
+	}
+	return (la_ssize_t)len;
 }
 
 struct sel_ctx {
@@ -191,7 +210,8 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 			const char *archive_path, grym_error *err)
 {
 	char (*ids)[GRYM_ID_LEN + 1] = NULL, (*objs)[GRYM_ID_LEN + 1] = NULL;
-	char *tmp = NULL, *text = NULL;
+	char *text = NULL;
+	struct out_ctx out = { 0 };
 	json_t *doc = NULL, *arr;
 	struct archive *ar = NULL;
 	size_t n = 0;
@@ -235,23 +255,14 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 		goto out;
 	}
 
-	if (to_stdout) {
-		if (archive_write_open_fd(ar, 1) != ARCHIVE_OK) {
-			rc = arch_error(ar, err, "stdout");
-			goto out;
-		}
-	} else {
-		size_t len = strlen(archive_path) + 32;
-		tmp = malloc(len);
-		if (!tmp) {
-			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		snprintf(tmp, len, "%s.tmp-%ld", archive_path, (long)getpid());
-		if (archive_write_open_filename(ar, tmp) != ARCHIVE_OK) {
-			rc = arch_error(ar, err, archive_path);
-			goto out;
-		}
+	out.o = grym_output_open(archive_path, err);
+	if (!out.o) {
+		rc = err ? err->code : GRYM_ERR_IO;
+		goto out;
+	}
+	if (archive_write_open2(ar, &out, NULL, out_write, NULL, NULL) != ARCHIVE_OK) {
+		rc = arch_error(ar, err, archive_path);
+		goto out;
 	}
 	if ((rc = write_member(ar, "catalog.json", (int64_t)strlen(text), err)) != GRYM_OK)
 		goto out;
@@ -279,14 +290,13 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 		rc = arch_error(ar, err, to_stdout ? "stdout" : archive_path);
 		goto out;
 	}
-	if (tmp && rename(tmp, archive_path) != 0)
-		rc = grym_error_set(err, GRYM_ERR_IO, "%s: %s", archive_path, strerror(errno));
+	rc = grym_output_commit(out.o, err);
+	out.o = NULL;
 out:
 	if (ar)
 		archive_write_free(ar);
-	if (tmp && rc != GRYM_OK)
-		unlink(tmp);
-	free(tmp);
+	if (out.o)
+		grym_output_abort(out.o);
 	free(text);
 	json_decref(doc);
 	free(ids);

@@ -398,6 +398,10 @@ static int validate_asset(grym_catalog *cat, const grym_asset *a, grym_error *er
 		if (a->parent[0])
 			return grym_error_set(err, GRYM_ERR_INVALID,
 					      "asset %s: a source has no parent", a->id);
+		if (strcmp(a->object, a->id) != 0)
+			return grym_error_set(err, GRYM_ERR_INVALID,
+					      "asset %s: a source's object must be its own bytes "
+					      "(object %s)", a->id, a->object);
 	} else if (strcmp(a->kind, "derived") == 0) {
 		json_t *r;
 		char want[GRYM_ID_LEN + 1];

@@ -37,6 +37,7 @@ typedef struct peak {
 
 struct grym_tuning {
 	double rate;
+	int bpo;               /* bins per octave */
 	int n_fft;
 	int n_bins;
 	int k_lo, k_hi;        /* bins with fmin <= f < fmax: [k_lo, k_hi) */
@@ -46,6 +47,11 @@ struct grym_tuning {
 };
 
 int grym_tuning_new(grym_tuning **out, double rate, int n_fft, grym_error *err)
+{
+	return grym_tuning_new_n(out, rate, n_fft, 12, err);
+}
+
+int grym_tuning_new_n(grym_tuning **out, double rate, int n_fft, int bpo, grym_error *err)
 {
 	grym_tuning *t;
 	double fmax, val;
@@ -60,10 +66,14 @@ int grym_tuning_new(grym_tuning **out, double rate, int n_fft, grym_error *err)
 	if (n_fft < 2)
 		return grym_error_set(err, GRYM_ERR_INVALID,
 				      "tuning: n_fft %d is too small (needs at least 2)", n_fft);
+	if (bpo < 1 || bpo > 1200)
+		return grym_error_set(err, GRYM_ERR_INVALID,
+				      "tuning: %d bins per octave (1 to 1200)", bpo);
 	t = calloc(1, sizeof *t);
 	if (!t)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "tuning: out of memory");
 	t->rate = rate;
+	t->bpo = bpo;
 	t->n_fft = n_fft;
 	t->n_bins = n_fft / 2 + 1;
 	t->masked = malloc((size_t)t->n_bins * sizeof *t->masked);
@@ -269,7 +279,7 @@ int grym_tuning_estimate(grym_tuning *t, double *tuning, grym_error *err)
 			continue;
 		/* hz_to_octs in float32: log2(f / (440 / 16)) */
 		octs = log2f(f / 27.5f);
-		res = py_modf(12.0f * octs, 1.0f);
+		res = py_modf((float)t->bpo * octs, 1.0f);
 		if (res >= 0.5f)
 			res -= 1.0f;
 		r = res;

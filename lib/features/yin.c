@@ -52,7 +52,8 @@ struct grym_yin {
 	int win;               /* n / 2 */
 	int min_period, max_period, n_lags;
 	fftw_plan fwd, inv;
-	double *in;            /* n */
+	double *in;            /* n: the frame */
+	double *inb;           /* n: y[win..1] then zeros (upper half stays 0) */
 	fftw_complex *fa, *fb; /* n/2 + 1 */
 	double *acf;           /* n (inverse output) */
 	float *cum;            /* n: float32 running energy */
@@ -86,6 +87,7 @@ void grym_yin_free(grym_yin *y)
 		grym_fftw_plan_unlock();
 	}
 	fftw_free(y->in);
+	fftw_free(y->inb);
 	fftw_free(y->fa);
 	fftw_free(y->fb);
 	fftw_free(y->acf);
@@ -162,6 +164,7 @@ int grym_yin_new(grym_yin **out, double rate, const grym_yin_params *params,
 				      p.fmin, p.fmax, rate);
 	}
 	y->in = fftw_malloc((size_t)n * sizeof *y->in);
+	y->inb = fftw_malloc((size_t)n * sizeof *y->inb);
 	y->acf = fftw_malloc((size_t)n * sizeof *y->acf);
 	y->fa = fftw_malloc((size_t)(n / 2 + 1) * sizeof *y->fa);
 	y->fb = fftw_malloc((size_t)(n / 2 + 1) * sizeof *y->fb);
@@ -169,10 +172,11 @@ int grym_yin_new(grym_yin **out, double rate, const grym_yin_params *params,
 	y->d = malloc((size_t)(y->max_period + 1) * sizeof *y->d);
 	y->dn = malloc((size_t)y->n_lags * sizeof *y->dn);
 	y->frame = malloc((size_t)n * sizeof *y->frame);
-	if (!y->in || !y->acf || !y->fa || !y->fb || !y->cum || !y->d || !y->dn || !y->frame) {
+	if (!y->in || !y->inb || !y->acf || !y->fa || !y->fb || !y->cum || !y->d || !y->dn || !y->frame) {
 		grym_yin_free(y);
 		return grym_error_set(err, GRYM_ERR_NOMEM, "yin: out of memory");
 	}
+	memset(y->inb, 0, (size_t)n * sizeof *y->inb);
 	grym_fftw_plan_lock();
 	y->fwd = fftw_plan_dft_r2c_1d(n, y->in, y->fa, FFTW_ESTIMATE);
 	y->inv = fftw_plan_dft_c2r_1d(n, y->fa, y->acf, FFTW_ESTIMATE);
@@ -211,11 +215,9 @@ void grym_yin_frame(grym_yin *y, const float *frame, float out[GRYM_YIN_COLS])
 	for (i = 0; i < n; i++)
 		y->in[i] = frame[i];
 	fftw_execute_dft_r2c(y->fwd, y->in, y->fa);
-	for (i = 0; i < n; i++)
-		y->in[i] = 0.0;
 	for (i = 0; i < win; i++)
-		y->in[i] = frame[win - i];
-	fftw_execute_dft_r2c(y->fwd, y->in, y->fb);
+		y->inb[i] = frame[win - i];
+	fftw_execute_dft_r2c(y->fwd, y->inb, y->fb);
 	for (k = 0; k < nc; k++) {
 		double ar = y->fa[k][0], ai = y->fa[k][1];
 		double br = y->fb[k][0], bi = y->fb[k][1];
@@ -226,7 +228,7 @@ void grym_yin_frame(grym_yin *y, const float *frame, float out[GRYM_YIN_COLS])
 
 	/* float32 running energy, as np.cumsum(y_frames**2) on float32 */
 	c = 0.0f;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i <= win + maxp; i++) {
 		float s = frame[i] * frame[i];
 		c += s;
 		y->cum[i] = c;

@@ -53,9 +53,10 @@ void grym_fftw_plan_lock(void);
 void grym_fftw_plan_unlock(void);
 
 /* ---------------------------------------------------------------------
- * Chroma: 12 pitch classes from an STFT spectrogram.
+ * Chroma: 12 pitch classes from an STFT spectrogram (or n_chroma bins
+ * per octave with grym_chroma_new_n).
  *
- * The filterbank is librosa.filters.chroma(sr, n_fft, tuning, n_chroma=12,
+ * The filterbank is librosa.filters.chroma(sr, n_fft, tuning, n_chroma,
  * ctroct=5.0, octwidth=2, norm=2, base_c=True) (bin 0 is C), in float32
  * as librosa keeps it; each output frame is the filterbank applied to the
  * input frame, divided by its largest value (norm=inf). A frame whose
@@ -66,7 +67,8 @@ void grym_fftw_plan_unlock(void);
  * pass that to get its numbers (a magnitude spectrogram works too and
  * gives librosa's chroma_stft(S=|X|)).
  */
-#define GRYM_CHROMA_BINS 12
+#define GRYM_CHROMA_BINS 12      /* the default n_chroma */
+#define GRYM_CHROMA_MAX 120      /* the largest n_chroma accepted */
 
 typedef struct grym_chroma grym_chroma;
 
@@ -75,11 +77,17 @@ typedef struct grym_chroma grym_chroma;
  * any finite value accepted). */
 int grym_chroma_new(grym_chroma **out, double rate, int n_fft, double tuning,
 		    grym_error *err);
+/* The same with n_chroma bins per octave (1..GRYM_CHROMA_MAX; tuning is
+ * then in fractions of those bins). */
+int grym_chroma_new_n(grym_chroma **out, double rate, int n_fft, double tuning,
+		      int n_chroma, grym_error *err);
 void grym_chroma_free(grym_chroma *c);
 /* Bins per input frame: n_fft/2 + 1. */
 int grym_chroma_bins_in(const grym_chroma *c);
+/* Values per output frame: n_chroma (12 by default). */
+int grym_chroma_dims(const grym_chroma *c);
 /* spec: n_frames x (n_fft/2+1) values (power or magnitude); out:
- * n_frames x 12. Fails (GRYM_ERR_INVALID) on a NaN or Inf input value. */
+ * n_frames x n_chroma. Fails (GRYM_ERR_INVALID) on a NaN or Inf input. */
 int grym_chroma_do(const grym_chroma *c, const float *spec, size_t n_frames,
 		   float *out, grym_error *err);
 
@@ -103,6 +111,10 @@ int grym_chroma_do(const grym_chroma *c, const float *spec, size_t n_frames,
 typedef struct grym_tuning grym_tuning;
 
 int grym_tuning_new(grym_tuning **out, double rate, int n_fft, grym_error *err);
+/* The same with bins_per_octave other than 12 (librosa's chroma_stft
+ * passes n_chroma): the result is then in fractions of those bins. */
+int grym_tuning_new_n(grym_tuning **out, double rate, int n_fft, int bins_per_octave,
+		      grym_error *err);
 void grym_tuning_free(grym_tuning *t);
 /* spec: n_frames x (n_fft/2+1). Allocates (grows the peak list):
  * GRYM_ERR_NOMEM if that fails, GRYM_ERR_INVALID on NaN/Inf input. */
@@ -124,7 +136,7 @@ int grym_tuning_estimate_spec(const float *spec, size_t n_frames, double rate,
  * for t >= 3 and out[0..2] = 0: librosa pads lag + n_fft/(2*hop) = 3
  * zeros at the start (center) and trims to n_frames, so the onset of the
  * step from frame t-3 to t-2 is reported at frame t. With center == 0 the
- * pad is lag (1) and the output keeps n_frames - 1 + 1 = n_frames values.
+ * pad is lag alone: out[0] = 0 and out[t] compares rows t-1 and t.
  *
  * logmel: n_frames x n_mels, in dB (librosa.power_to_db of the mel power
  * spectrogram, ref 1.0, amin 1e-10, top_db 80); out: n_frames values.
@@ -187,7 +199,8 @@ size_t grym_yin_frames(const grym_yin *y, size_t n_samples);
 /* One frame of frame_length samples (already padded/positioned by the
  * caller) -> out[0] f0 Hz, out[1] voiced. For block-wise callers: with
  * the defaults, the frames are exactly the STFT's (2048 samples every 512,
- * centred with zero padding), taken before the window is applied. */
+ * centred with zero padding), taken before the window is applied.
+ * The samples must be finite (not checked here; grym_yin_do checks). */
 void grym_yin_frame(grym_yin *y, const float *frame, float out[GRYM_YIN_COLS]);
 /* The whole mono signal x (n samples, float32 as librosa.load gives:
  * int16/32768) -> out: out_frames x 2, out_frames must equal

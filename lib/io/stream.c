@@ -326,7 +326,7 @@ int grym_stream_read(grym_stream_reader *r, grym_record *rec, uint64_t max_bytes
 	for (;;) {
 		int64_t n;
 		if (rows == cap) {
-			uint64_t c = cap ? cap * 2 : (GRYM_CHUNK_MAX / r->rowbytes) + 1;
+			uint64_t c = cap ? cap * 2 : (65536 / r->rowbytes) + 1;
 			float *p;
 			if (c > limit + 1)
 				c = limit + 1;  /* one more row to notice the excess */

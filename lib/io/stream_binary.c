@@ -189,6 +189,7 @@ void grym__bin_reader_free(grym_stream_reader *r)
 	free(r->raw);
 	free(r->zbuf);
 	r->raw = r->zbuf = NULL;
+	r->raw_cap = r->zbuf_cap = 0;
 }
 
 #define REC(r) (unsigned long long)(r)->recno
@@ -224,6 +225,26 @@ static int check_payload_end(grym_stream_reader *r, grym_error *err)
 				      "record %llu: payload of %llu bytes is not a whole number of "
 				      "rows of %u columns",
 				      REC(r), (unsigned long long)r->payload_bytes, r->cols);
+	return GRYM_OK;
+}
+
+/* Grow a reader buffer to hold n bytes (n was checked against its limit):
+ * buffers follow the chunks actually seen, so a stream of small records
+ * never costs a full megabyte. */
+static int reserve(unsigned char **p, size_t *cap, size_t n, grym_error *err)
+{
+	size_t c = *cap ? *cap : 4096;
+	unsigned char *q;
+
+	if (n <= *cap)
+		return GRYM_OK;
+	while (c < n)
+		c *= 2;
+	q = realloc(*p, c);
+	if (!q)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	*p = q;
+	*cap = c;
 	return GRYM_OK;
 }
 
@@ -283,16 +304,16 @@ static int load_chunk(grym_stream_reader *r, unsigned char *dest, uint64_t room,
 	if (flags == 0 && dest && room >= rlen) {
 		target = dest;
 	} else {
-		if (!r->raw && !(r->raw = malloc(GRYM_CHUNK_MAX)))
-			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		if ((rc = reserve(&r->raw, &r->raw_cap, rlen, err)) < 0)
+			return rc;
 		target = r->raw;
 	}
 	if (flags == 0) {
 		if ((rc = read_part(r, target, rlen, "payload", err)) < 0)
 			return rc;
 	} else {
-		if (!r->zbuf && !(r->zbuf = malloc(zbound())))
-			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		if ((rc = reserve(&r->zbuf, &r->zbuf_cap, slen, err)) < 0)
+			return rc;
 		if (!r->zinit) {
 			memset(&r->zs, 0, sizeof r->zs);
 			if (inflateInit(&r->zs) != Z_OK)

@@ -59,8 +59,9 @@ struct grym_stream_reader {
 	/* binary */
 	uint32_t chunkno;
 	unsigned char *raw;         /* current chunk, verified */
-	size_t raw_len, raw_pos;
+	size_t raw_len, raw_pos, raw_cap;
 	unsigned char *zbuf;
+	size_t zbuf_cap;
 	z_stream zs;
 	int zinit;
 	/* text */

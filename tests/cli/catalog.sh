@@ -154,6 +154,11 @@ is "$?:$(cat .err)" "0:grym-catalog: -: 2 assets added, 0 conflicts" "export - |
 is "$(grym-catalog --catalog piped ls --ids)" "$dog1
 $norm1" "derived asset came with its parent"
 fails 2 "export to a bad extension" grym-catalog export -o x.rar
+grym-catalog export -o same1.tar && grym-catalog export -o same2.tar
+ok "the same selection exports the same bytes" cmp same1.tar same2.tar
+fails 1 "export into a missing directory" grym-catalog export -o nodir/x.tar
+check "nothing written" test ! -e nodir
+is "$(ls -a | grep -c '\.tmp')" "0" "no temporary left beside the archives"
 "$PY" -c 'import tarfile,io
 t=tarfile.open("evil.tar","w"); i=tarfile.TarInfo("../evil"); i.size=1
 t.addfile(i, io.BytesIO(b"x")); t.close()'

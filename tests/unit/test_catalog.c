@@ -196,6 +196,11 @@ int main(void)
 		   "put refuses an asset whose object is not in the store");
 	TAP_OK(strstr(err.msg, "not in the store") != NULL, "message: %s", err.msg);
 
+	make_source(cat, "cat meow", &a, NULL, NULL);
+	a.id[5] = a.id[5] == 'a' ? 'b' : 'a';
+	TAP_EQ_INT(grym_catalog_put_asset(cat, &a, NULL, &err), GRYM_ERR_INVALID,
+		   "a source whose id is not its object's is refused");
+	grym_asset_clear(&a);
 	make_source(cat, "dog bark one", &a, "dog", "/data/dog1.wav");
 	a.meta = json_pack("{s:s}", "split", "train");
 	TAP_EQ_INT(grym_catalog_put_asset(cat, &a, &created, &err), GRYM_OK, "put source: %s", err.msg);

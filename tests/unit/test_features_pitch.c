@@ -11,12 +11,16 @@
  * the tempo from librosa's onset envelope (and from ours), YIN from the WAV
  * read with libsndfile (int16 / 32768, as librosa.load).
  *
+ * Fixtures are read with grym_npy_read, WAVs with libsndfile.
+ *
  * Tolerance, as issue 5 states it: |grym - librosa| <= rtol * (max
  * |librosa| over that frame) + atol; for 1-D features the frame is the one
  * value. Each comparison prints its largest error relative to that scale.
  */
 #include "tap.h"
 #include "grym/features_pitch.h"
+#include "grym/io.h"
+#include "grym/npy.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -30,10 +34,9 @@
 static char fixdir[4096];
 
 /* ------------------------------------------------------------------ */
-/* A stopgap .npy reader (float32/float64, 1-D or 2-D, C or Fortran
- * order) until grym_npy_read lands on main. Returns the data as
- * FRAMES x DIMS row-major: a 2-D librosa array of shape (dims, frames) is
- * transposed, a 1-D one is frames x 1. */
+/* A librosa fixture read with grym_npy_read, as FRAMES x DIMS row-major:
+ * a 2-D array of shape (dims, frames) is transposed, a 1-D one is
+ * frames x 1. */
 typedef struct mat {
 	float *v;
 	size_t frames, dims;
@@ -41,77 +44,38 @@ typedef struct mat {
 
 static int npy_load(const char *path, mat *m)
 {
-	FILE *f = fopen(path, "rb");
-	unsigned char pre[10];
-	char hdr[1024];
-	size_t hlen, shape[2] = {0, 0}, total, i, j;
-	int ndim = 0, fortran, f8;
-	char *p;
-	void *raw = NULL;
+	grym_input *in;
+	float *raw = NULL;
+	uint64_t shape[2] = {0, 0};
+	int ndim = 0, rc;
+	size_t i, j;
 
 	memset(m, 0, sizeof *m);
-	if (!f)
+	in = grym_input_open(path, NULL);
+	if (!in)
 		return -1;
-	if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0 || pre[6] != 1)
-		goto fail;
-	hlen = (size_t)pre[8] | ((size_t)pre[9] << 8);
-	if (hlen >= sizeof hdr || fread(hdr, 1, hlen, f) != hlen)
-		goto fail;
-	hdr[hlen] = '\0';
-	if (strstr(hdr, "'<f4'"))
-		f8 = 0;
-	else if (strstr(hdr, "'<f8'"))
-		f8 = 1;
-	else
-		goto fail;
-	fortran = strstr(hdr, "'fortran_order': True") != NULL;
-	p = strstr(hdr, "'shape': (");
-	if (!p)
-		goto fail;
-	p += strlen("'shape': (");
-	while (*p && *p != ')' && ndim < 2) {
-		char *e;
-		unsigned long long v = strtoull(p, &e, 10);
-		if (e == p)
-			break;
-		shape[ndim++] = (size_t)v;
-		p = e;
-		while (*p == ',' || *p == ' ')
-			p++;
-	}
-	if (ndim < 1)
-		goto fail;
-	total = ndim == 1 ? shape[0] : shape[0] * shape[1];
-	raw = malloc((total ? total : 1) * (f8 ? 8 : 4));
-	m->v = malloc((total ? total : 1) * sizeof *m->v);
-	if (!raw || !m->v || fread(raw, f8 ? 8 : 4, total, f) != total)
-		goto fail;
-	fclose(f);
+	rc = grym_npy_read(in, &raw, &ndim, shape, NULL);
+	grym_input_free(in);
+	if (rc != GRYM_OK)
+		return -1;
 	if (ndim == 1) {
-		m->frames = shape[0];
+		m->v = raw;
+		m->frames = (size_t)shape[0];
 		m->dims = 1;
-		for (i = 0; i < total; i++)
-			m->v[i] = f8 ? (float)((double *)raw)[i] : ((float *)raw)[i];
-	} else {
-		/* librosa's (dims, frames); we want frames x dims */
-		m->dims = shape[0];
-		m->frames = shape[1];
-		for (i = 0; i < m->dims; i++) {
-			for (j = 0; j < m->frames; j++) {
-				size_t src = fortran ? i + j * m->dims : i * m->frames + j;
-				m->v[j * m->dims + i] = f8 ? (float)((double *)raw)[src]
-							   : ((float *)raw)[src];
-			}
-		}
+		return 0;
 	}
+	m->dims = (size_t)shape[0];
+	m->frames = (size_t)shape[1];
+	m->v = malloc((m->dims * m->frames + 1) * sizeof *m->v);
+	if (!m->v) {
+		free(raw);
+		return -1;
+	}
+	for (i = 0; i < m->dims; i++)
+		for (j = 0; j < m->frames; j++)
+			m->v[j * m->dims + i] = raw[i * m->frames + j];
 	free(raw);
 	return 0;
-fail:
-	free(raw);
-	free(m->v);
-	m->v = NULL;
-	fclose(f);
-	return -1;
 }
 
 static int fixture(const char *name, const char *feature, mat *m)
@@ -475,6 +439,66 @@ static void test_short_and_bad(void)
 	TAP_OK(rc == GRYM_ERR_INVALID, "onset with 0 bands refused: %s", err.msg);
 }
 
+/* n_chroma other than 12 (librosa's chroma_stft(n_chroma=N), which also
+ * estimates the tuning with bins_per_octave=N), on chord44k's fixture
+ * spectrogram. Reference: frame 40 from the numpy re-implementation of
+ * librosa that reproduces every 12-bin fixture. */
+static void test_n_chroma(void)
+{
+	static const float want24[24] = {
+		1.f, 0.6797088f, 0.2939808f, 0.24978824f, 0.68688744f, 0.35506523f,
+		0.22626983f, 0.5214758f, 0.7613355f, 0.5078412f, 0.31724146f, 0.21618375f,
+		0.23844989f, 0.5423409f, 0.9419482f, 0.6632123f, 0.4545448f, 0.12077723f,
+		0.01930026f, 0.02662146f, 0.0458429f, 0.15678702f, 0.5317889f, 0.70620996f};
+	static const float want36[36] = {
+		1.f, 0.85095316f, 0.50616866f, 0.29888585f, 0.18343201f, 0.2970374f,
+		0.681597f, 0.51767004f, 0.15203044f, 0.22818877f, 0.4033612f, 0.6225997f,
+		0.7960931f, 0.59531736f, 0.416196f, 0.32686433f, 0.25046542f, 0.21067378f,
+		0.24706149f, 0.4111981f, 0.7021086f, 0.9949338f, 0.7799412f, 0.56046796f,
+		0.47818637f, 0.19886915f, 0.05856287f, 0.01955818f, 0.01924175f, 0.03550074f,
+		0.04488173f, 0.07482401f, 0.23248048f, 0.5466672f, 0.6402651f, 0.80268335f};
+	static const float want7[7] = {0.35126537f, 0.33813503f, 1.f, 0.651696f,
+				       0.7012803f, 0.5200125f, 0.8357828f};
+	static const struct {
+		int nc;
+		double tuning;
+		const float *want;
+	} cases[] = {{24, -0.17, want24}, {36, -0.25, want36}, {7, -0.30, want7}};
+	mat mag;
+	float *power, *out;
+	size_t i, k;
+
+	if (!TAP_OK(fixture("chord44k", "stft_mag", &mag) == 0, "n_chroma: chord44k spectrogram"))
+		return;
+	power = malloc(mag.frames * mag.dims * sizeof *power);
+	out = malloc(mag.frames * GRYM_CHROMA_MAX * sizeof *out);
+	for (i = 0; i < mag.frames * mag.dims; i++)
+		power[i] = mag.v[i] * mag.v[i];
+	for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		grym_tuning *t = NULL;
+		grym_chroma *c = NULL;
+		double tuning = 9;
+		int rc, ok = 1, nc = cases[k].nc;
+
+		rc = grym_tuning_new_n(&t, 44100, 2048, nc, NULL);
+		rc = rc ? rc : grym_tuning_add(t, power, mag.frames, NULL);
+		rc = rc ? rc : grym_tuning_estimate(t, &tuning, NULL);
+		TAP_OK(rc == GRYM_OK && fabs(tuning - cases[k].tuning) < 1e-9,
+		       "n_chroma %d: tuning %+.2f (librosa %+.2f)", nc, tuning, cases[k].tuning);
+		rc = grym_chroma_new_n(&c, 44100, 2048, tuning, nc, NULL);
+		rc = rc ? rc : grym_chroma_do(c, power, mag.frames, out, NULL);
+		for (i = 0; i < (size_t)nc; i++)
+			ok &= fabs(out[40 * (size_t)nc + i] - cases[k].want[i]) <= 1e-3;
+		TAP_OK(rc == GRYM_OK && grym_chroma_dims(c) == nc && ok,
+		       "n_chroma %d: frame 40 within 1e-3 of librosa's", nc);
+		grym_chroma_free(c);
+		grym_tuning_free(t);
+	}
+	free(power);
+	free(out);
+	free(mag.v);
+}
+
 /* Objects set up and run in two threads at once (FFTW planning under the
  * lock) give the same numbers as in one thread. */
 typedef struct job {
@@ -569,5 +593,6 @@ int main(void)
 	test_silence();
 	test_short_and_bad();
 	test_threads();
+	test_n_chroma();
 	return tap_done();
 }

@@ -14,6 +14,8 @@
 #include "tap.h"
 #include "grym/features.h"
 #include "grym/features_pitch.h"
+#include "grym/io.h"
+#include "grym/npy.h"
 
 #include <math.h>
 #include <sndfile.h>
@@ -23,66 +25,36 @@
 
 static char fixdir[4096];
 
-/* The first array of a little-endian float32 .npy fixture as FRAMES x
- * DIMS (librosa's (dims, frames) transposed; 1-D: frames x 1). */
+/* A librosa fixture read with grym_npy_read, as FRAMES x DIMS (librosa's
+ * (dims, frames) transposed; 1-D: frames x 1); NULL if absent. */
 static float *load(const char *name, const char *feat, size_t *frames, size_t *dims)
 {
-	char path[8192], hdr[1024], *p;
-	unsigned char pre[10];
-	size_t hlen, shape[2] = {0, 0}, total, i, j;
-	int ndim = 0, fortran;
-	float *raw = NULL, *v = NULL;
-	FILE *f;
+	char path[8192];
+	grym_input *in;
+	float *raw = NULL, *v;
+	uint64_t shape[2] = {0, 0};
+	int ndim = 0, rc;
+	size_t i, j;
 
 	snprintf(path, sizeof path, "%s/%s.%s.npy", fixdir, name, feat);
-	if (!(f = fopen(path, "rb")))
+	if (!(in = grym_input_open(path, NULL)))
 		return NULL;
-	if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0)
-		goto out;
-	hlen = (size_t)pre[8] | ((size_t)pre[9] << 8);
-	if (hlen >= sizeof hdr || fread(hdr, 1, hlen, f) != hlen)
-		goto out;
-	hdr[hlen] = '\0';
-	if (!strstr(hdr, "'<f4'") || !(p = strstr(hdr, "'shape': (")))
-		goto out;
-	fortran = strstr(hdr, "'fortran_order': True") != NULL;
-	p += strlen("'shape': (");
-	while (ndim < 2) {
-		char *e;
-		unsigned long long x = strtoull(p, &e, 10);
-		if (e == p)
-			break;
-		shape[ndim++] = (size_t)x;
-		p = e;
-		while (*p == ',' || *p == ' ')
-			p++;
-	}
-	if (ndim < 1)
-		goto out;
-	if (ndim == 1)
-		shape[1] = 1;
-	total = shape[0] * shape[1];
-	raw = malloc(total * sizeof *raw + 1);
-	v = malloc(total * sizeof *v + 1);
-	if (!raw || !v || fread(raw, 4, total, f) != total) {
-		free(v);
-		v = NULL;
-		goto out;
-	}
+	rc = grym_npy_read(in, &raw, &ndim, shape, NULL);
+	grym_input_free(in);
+	if (rc != GRYM_OK)
+		return NULL;
 	if (ndim == 1) {
-		memcpy(v, raw, total * sizeof *v);
-		*frames = shape[0];
+		*frames = (size_t)shape[0];
 		*dims = 1;
-	} else {
-		*dims = shape[0];
-		*frames = shape[1];
-		for (i = 0; i < shape[0]; i++)
-			for (j = 0; j < shape[1]; j++)
-				v[j * shape[0] + i] = raw[fortran ? i + j * shape[0] : i * shape[1] + j];
+		return raw;
 	}
-out:
+	*dims = (size_t)shape[0];
+	*frames = (size_t)shape[1];
+	v = malloc((*dims * *frames + 1) * sizeof *v);
+	for (i = 0; v && i < *dims; i++)
+		for (j = 0; j < *frames; j++)
+			v[j * *dims + i] = raw[i * *frames + j];
 	free(raw);
-	fclose(f);
 	return v;
 }
 

@@ -1,0 +1,590 @@
+/*
+ * grym-ingest — bring audio files, directories, archives and stdin into
+ * the catalog and write one reference record per asset, in input order.
+ *
+ * The work is lib/audio/ingest.c; this file parses options, expands
+ * directories and lists into inputs, runs -j worker threads (each with
+ * its own ingester and catalog handle) and prints the outcomes in input
+ * order, whatever order the workers finish in.
+ */
+#include "cli.h"
+#include "grym/audio.h"
+#include "grym/catalog.h"
+#include "grym/ingest.h"
+#include "grym/io.h"
+#include "grym/stream.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+static const grym_option options[] = {
+	{ "label", 'l', "L", NULL, "give every asset label L (repeatable)" },
+	{ "label-from-dir", 0, NULL, NULL, "label each file by its parent folder's name" },
+	{ "manifest", 0, "FILE", NULL, "TSV/CSV with path, label, split... columns (paths relative to FILE)" },
+	{ "match", 0, "GLOB", NULL, "take only files matching GLOB from directories and archives" },
+	{ "from-list", 0, "FILE", NULL, "read input paths from FILE ('-': stdin), one per line (-0: NUL)" },
+	{ "jobs", 'j', "N", "1", "decode N files in parallel (output stays in input order)" },
+	{ "text", 0, NULL, NULL, "write id<TAB>path<TAB>labels lines instead of binary records" },
+	{ "output", 'o', "FILE", NULL, "write the records to FILE (atomically) instead of stdout" },
+	{ "accept-truncated", 0, NULL, NULL, "keep what decodes of a truncated or damaged file" },
+	{ "max-bytes", 0, "N", "4G", "refuse an archive that expands to more than N bytes (K, M, G suffixes)" },
+	{ "probe", 0, NULL, NULL, "print each FILE's properties and tags, store nothing" },
+	{ "json", 0, NULL, NULL, "with --probe: one JSON object per file" },
+	{ 0 }
+};
+
+typedef struct settings {
+	const char **labels;
+	size_t nlabels;
+	int label_from_dir, text, accept_truncated, probe, json;
+	const char *manifest, *match, *from_list, *output;
+	long jobs;
+	uint64_t max_bytes;
+} settings;
+
+static grym_cli cli;
+
+static int parse_bytes(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || s[0] == '-')
+		return -1;
+	unsigned shift = 0;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: return -1;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += *end == 'i' ? 1 : 0;
+	if (*end == 'B')
+		end++;
+	if (*end || v == 0 || (shift && v > (ULLONG_MAX >> shift)))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int on_option(void *ud, const char *name, const char *arg)
+{
+	settings *s = ud;
+	if (!strcmp(name, "label")) {
+		const char **l = realloc(s->labels, (s->nlabels + 1) * sizeof *l);
+		if (!l) {
+			grym_msg(&cli, "out of memory");
+			return -1;
+		}
+		if (!*arg) {
+			grym_msg(&cli, "--label: empty label");
+			return -1;
+		}
+		s->labels = l;
+		s->labels[s->nlabels++] = arg;
+	} else if (!strcmp(name, "label-from-dir")) {
+		s->label_from_dir = 1;
+	} else if (!strcmp(name, "manifest")) {
+		s->manifest = arg;
+	} else if (!strcmp(name, "match")) {
+		s->match = arg;
+	} else if (!strcmp(name, "from-list")) {
+		s->from_list = arg;
+	} else if (!strcmp(name, "jobs")) {
+		return grym_parse_int(&cli, "jobs", arg, 1, 256, &s->jobs);
+	} else if (!strcmp(name, "text")) {
+		s->text = 1;
+	} else if (!strcmp(name, "output")) {
+		s->output = arg;
+	} else if (!strcmp(name, "accept-truncated")) {
+		s->accept_truncated = 1;
+	} else if (!strcmp(name, "max-bytes")) {
+		if (parse_bytes(arg, &s->max_bytes) < 0) {
+			grym_msg(&cli, "--max-bytes: '%s' is not a size (like 500M or 4G)", arg);
+			return -1;
+		}
+	} else if (!strcmp(name, "probe")) {
+		s->probe = 1;
+	} else if (!strcmp(name, "json")) {
+		s->json = 1;
+	}
+	return 0;
+}
+
+/* ---- inputs ---- */
+
+typedef struct outcome {
+	char *path;
+	int status;
+	char *message;
+	int created, truncated;
+	char id[GRYM_ID_LEN + 1];
+	json_t *record;
+} outcome;
+
+typedef struct job {
+	char *path;             /* what to ingest */
+	char *error;            /* set: a problem found while listing */
+	int started, done;
+	outcome *out;
+	size_t nout, capout;
+} job;
+
+typedef struct batch {
+	job *jobs;
+	size_t n, cap;
+	size_t next;            /* first job not taken */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	const settings *s;
+	grym_ingest_opts opts;
+	char catalog[4096];
+	int workers_failed;
+	char worker_error[GRYM_ERROR_MSG_MAX];
+} batch;
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int add_job(batch *b, const char *path, const char *error)
+{
+	if (b->n == b->cap) {
+		size_t nc = b->cap ? 2 * b->cap : 256;
+		job *j = realloc(b->jobs, nc * sizeof *j);
+		if (!j)
+			return -1;
+		b->jobs = j;
+		b->cap = nc;
+	}
+	job *j = &b->jobs[b->n];
+	memset(j, 0, sizeof *j);
+	j->path = strdup(path);
+	j->error = error ? strdup(error) : NULL;
+	if (!j->path || (error && !j->error))
+		return -1;
+	if (error)
+		j->done = j->started = 1;
+	b->n++;
+	return 0;
+}
+
+static int on_walk(void *ud, const char *path, const grym_error *err)
+{
+	return add_job(ud, path, err ? err->msg : NULL) < 0 ? -1 : 0;
+}
+
+/* An operand: a directory is walked, anything else is one input. */
+static int add_input(batch *b, const char *path)
+{
+	struct stat st;
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return grym_ingest_walk(path, b->s->match, on_walk, b);
+	return add_job(b, path, NULL);
+}
+
+static int on_list_item(void *ud, const char *item)
+{
+	if (add_input(ud, item) < 0) {
+		grym_msg(&cli, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- workers ---- */
+
+static int collect(void *ud, const grym_ingest_result *r)
+{
+	job *j = ud;
+	if (j->nout == j->capout) {
+		size_t nc = j->capout ? 2 * j->capout : 1;
+		outcome *o = realloc(j->out, nc * sizeof *o);
+		if (!o)
+			return GRYM_ERR_NOMEM;
+		j->out = o;
+		j->capout = nc;
+	}
+	outcome *o = &j->out[j->nout];
+	memset(o, 0, sizeof *o);
+	o->path = strdup(r->path ? r->path : j->path);
+	o->status = r->status;
+	o->message = r->message ? strdup(r->message) : NULL;
+	o->created = r->created;
+	o->truncated = r->truncated;
+	if (r->id)
+		snprintf(o->id, sizeof o->id, "%s", r->id);
+	o->record = r->record ? json_deep_copy(r->record) : NULL;
+	if (!o->path || (r->message && !o->message) || (r->record && !o->record)) {
+		free(o->path);
+		free(o->message);
+		json_decref(o->record);
+		return GRYM_ERR_NOMEM;
+	}
+	j->nout++;
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	batch *b = arg;
+	grym_error err = { 0 };
+	grym_ingester *g = grym_ingester_new(b->catalog, &b->opts, &err);
+
+	for (;;) {
+		pthread_mutex_lock(&b->mu);
+		while (b->next < b->n && b->jobs[b->next].started)
+			b->next++;
+		if (b->next >= b->n || stop_signal || !g) {
+			if (!g && !b->workers_failed) {
+				b->workers_failed = 1;
+				snprintf(b->worker_error, sizeof b->worker_error, "%s", err.msg);
+			}
+			pthread_cond_broadcast(&b->cv);
+			pthread_mutex_unlock(&b->mu);
+			break;
+		}
+		job *j = &b->jobs[b->next++];
+		j->started = 1;
+		pthread_mutex_unlock(&b->mu);
+
+		int rc = grym_ingest_path(g, j->path, collect, j);
+		if (rc == GRYM_ERR_NOMEM && j->nout == 0) {
+			/* could not even record the failure */
+			j->error = strdup("out of memory");
+		}
+
+		pthread_mutex_lock(&b->mu);
+		j->done = 1;
+		pthread_cond_broadcast(&b->cv);
+		pthread_mutex_unlock(&b->mu);
+	}
+	grym_ingester_free(g);
+	return NULL;
+}
+
+/* ---- output ---- */
+
+typedef struct emitter {
+	const settings *s;
+	grym_output *out;
+	grym_stream_writer *w;
+	json_t *seen;           /* ids already written in this run */
+	long ingested, known, failed;
+	int write_failed;
+} emitter;
+
+static void text_field(grym_output *o, const char *s)
+{
+	/* tabs and newlines would break the line format */
+	char buf[1024];
+	size_t n = 0;
+	for (; *s; s++) {
+		buf[n++] = (*s == '\t' || *s == '\n' || *s == '\r') ? ' ' : *s;
+		if (n == sizeof buf) {
+			grym_output_write(o, buf, n, NULL);
+			n = 0;
+		}
+	}
+	grym_output_write(o, buf, n, NULL);
+}
+
+static void emit(emitter *e, const outcome *o)
+{
+	grym_error err = { 0 };
+	if (o->status < 0) {
+		grym_msg(&cli, "%s: %s", o->path, o->message ? o->message : grym_status_str(o->status));
+		e->failed++;
+		return;
+	}
+	if (o->truncated)
+		grym_msg(&cli, "%s: truncated or damaged: kept the %lld frames that decode",
+			 o->path, (long long)json_integer_value(json_object_get(o->record, "frames")));
+	if (o->created)
+		e->ingested++;
+	else
+		e->known++;
+	grym_verbose(&cli, "%s: %s %s", o->path, o->created ? "ingested" : "known", o->id);
+	/* The same content twice in one run gives one record. */
+	if (json_object_get(e->seen, o->id))
+		return;
+	json_object_set_new(e->seen, o->id, json_true());
+	if (e->write_failed)
+		return;
+	int rc;
+	if (e->s->text) {
+		const json_t *labels = json_object_get(o->record, "labels");
+		size_t i;
+		json_t *v;
+		rc = grym_output_printf(e->out, &err, "%s\t", o->id);
+		text_field(e->out, o->path);
+		grym_output_write(e->out, "\t", 1, NULL);
+		json_array_foreach(labels, i, v) {
+			if (i)
+				grym_output_write(e->out, ",", 1, NULL);
+			text_field(e->out, json_string_value(v));
+		}
+		if (rc == 0)
+			rc = grym_output_write(e->out, "\n", 1, &err);
+	} else {
+		rc = grym_stream_write_ref(e->w, o->id, o->record, &err);
+	}
+	if (rc < 0) {
+		grym_report(&cli, grym_output_name(e->out), &err);
+		e->write_failed = 1;
+	}
+}
+
+static void free_job(job *j)
+{
+	for (size_t i = 0; i < j->nout; i++) {
+		free(j->out[i].path);
+		free(j->out[i].message);
+		json_decref(j->out[i].record);
+	}
+	free(j->out);
+	free(j->path);
+	free(j->error);
+	j->out = NULL;
+	j->path = j->error = NULL;
+	j->nout = 0;
+}
+
+/* ---- --probe ---- */
+
+static void print_duration(double d)
+{
+	if (d < 0) {
+		printf("unknown");
+		return;
+	}
+	long h = (long)(d / 3600), m = (long)(d / 60) % 60;
+	printf("%02ld:%02ld:%06.3f", h, m, d - 3600.0 * h - 60.0 * m);
+}
+
+static int probe(const settings *s, const char *path)
+{
+	grym_audio_info in;
+	grym_error err = { 0 };
+	if (grym_audio_probe(path, &in, &err) < 0) {
+		grym_report(&cli, path, &err);
+		return 1;
+	}
+	if (s->json) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:f, s:I, s:O}",
+				      "path", path, "format", in.format, "codec", in.codec,
+				      "rate", in.sample_rate, "channels", in.channels, "bits", in.bits,
+				      "frames", (json_int_t)in.frames, "duration", in.duration,
+				      "bit_rate", (json_int_t)in.bit_rate, "tags", in.tags);
+		char *t = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+		if (t)
+			printf("%s\n", t);
+		free(t);
+		json_decref(j);
+	} else {
+		const char *k;
+		json_t *v;
+		printf("path\t%s\nformat\t%s\ncodec\t%s\nrate\t%d\nchannels\t%d\nbits\t%d\n"
+		       "frames\t%lld\nduration\t", path, in.format, in.codec, in.sample_rate,
+		       in.channels, in.bits, (long long)in.frames);
+		print_duration(in.duration);
+		printf("\nbit_rate\t%lld\n", (long long)in.bit_rate);
+		json_object_foreach(in.tags, k, v)
+			printf("tag.%s\t%s\n", k, json_string_value(v));
+		printf("\n");
+	}
+	grym_audio_info_clear(&in);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	settings s = { 0 };
+	batch b;
+	emitter e = { 0 };
+	grym_error err = { 0 };
+	grym_manifest *manifest = NULL;
+	int first, status = GRYM_EXIT_OK;
+
+	s.jobs = 1;
+	grym_cli_init(&cli, "grym-ingest", "[OPTION]... [FILE|DIR|ARCHIVE|-]...",
+		      "Store audio in the catalog and write one reference record per asset.",
+		      options);
+	first = grym_cli_parse(&cli, argc, argv, on_option, &s);
+
+	if (s.json && !s.probe)
+		grym_usage_error(&cli, "--json goes with --probe");
+	if (s.probe) {
+		if (first >= argc)
+			grym_usage_error(&cli, "--probe needs FILE arguments");
+		for (int i = first; i < argc; i++)
+			status |= probe(&s, argv[i]);
+		free(s.labels);
+		return status ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
+	}
+
+	memset(&b, 0, sizeof b);
+	b.s = &s;
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_cond_init(&b.cv, NULL);
+
+	if (s.manifest && !(manifest = grym_manifest_load(s.manifest, &err))) {
+		grym_report(&cli, s.manifest, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	for (int i = first; i < argc; i++)
+		if (add_input(&b, argv[i]) < 0) {
+			grym_msg(&cli, "out of memory");
+			return GRYM_EXIT_FAILED;
+		}
+	if (s.from_list && grym_cli_read_list(&cli, s.from_list, on_list_item, &b) < 0)
+		return GRYM_EXIT_FAILED;
+	if (first >= argc && !s.from_list) {
+		if (manifest) {
+			for (size_t i = 0; i < grym_manifest_rows(manifest); i++)
+				if (add_job(&b, grym_manifest_path(manifest, i), NULL) < 0) {
+					grym_msg(&cli, "out of memory");
+					return GRYM_EXIT_FAILED;
+				}
+		} else if (isatty(STDIN_FILENO)) {
+			grym_usage_error(&cli, "no input (give files, directories, archives or -)");
+		} else if (add_job(&b, "-", NULL) < 0) {
+			return GRYM_EXIT_FAILED;
+		}
+	}
+
+	if (grym_cli_catalog_dir(&cli, b.catalog, sizeof b.catalog, &err) < 0) {
+		grym_report(&cli, NULL, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	b.opts.labels = s.labels;
+	b.opts.nlabels = s.nlabels;
+	b.opts.label_from_dir = s.label_from_dir;
+	b.opts.accept_truncated = s.accept_truncated;
+	b.opts.max_bytes = s.max_bytes;
+	b.opts.match = s.match;
+	b.opts.manifest = manifest;
+	b.opts.cancel = &stop_signal;
+
+	/* Open the catalog once here, so that a bad --catalog is one clear
+	 * error before any work, and the schema is created by one process. */
+	{
+		grym_catalog *cat = grym_catalog_open(b.catalog, &err);
+		if (!cat) {
+			grym_report(&cli, b.catalog, &err);
+			return GRYM_EXIT_FAILED;
+		}
+		grym_catalog_close(cat);
+	}
+
+	e.s = &s;
+	e.seen = json_object();
+	if (!(e.out = grym_output_open(s.output, &err))) {
+		grym_report(&cli, s.output, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	if (!s.text && !(e.w = grym_stream_writer_new(e.out, GRYM_STREAM_BINARY, 0, &err))) {
+		grym_report(&cli, NULL, &err);
+		grym_output_abort(e.out);
+		return GRYM_EXIT_FAILED;
+	}
+
+	/* Ctrl-C or a TERM: finish the files being worked on, stop taking
+	 * new ones, write what is done, then die of the signal. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	long nthreads = s.jobs < (long)b.n ? s.jobs : (long)b.n;
+	if (nthreads < 1)
+		nthreads = b.n ? 1 : 0;
+	pthread_t *threads = calloc((size_t)nthreads + 1, sizeof *threads);
+	long started = 0;
+	for (long t = 0; t < nthreads; t++)
+		if (pthread_create(&threads[t], NULL, worker, &b) == 0)
+			started++;
+	if (nthreads && !started) {
+		grym_msg(&cli, "cannot start a worker thread");
+		return GRYM_EXIT_FAILED;
+	}
+
+	grym_progress *prog = grym_progress_new(&cli, "ingest", b.n);
+	for (size_t i = 0; i < b.n; i++) {
+		job *j = &b.jobs[i];
+		pthread_mutex_lock(&b.mu);
+		while (!j->done && !((stop_signal || b.workers_failed) && !j->started))
+			pthread_cond_wait(&b.cv, &b.mu);
+		int done = j->done;
+		pthread_mutex_unlock(&b.mu);
+		if (!done)
+			break;
+		if (j->error) {
+			outcome o = { 0 };
+			o.path = j->path;
+			o.status = GRYM_ERR_IO;
+			o.message = j->error;
+			emit(&e, &o);
+		}
+		for (size_t k = 0; k < j->nout; k++)
+			emit(&e, &j->out[k]);
+		free_job(j);
+		grym_progress_update(prog, i + 1);
+	}
+	grym_progress_finish(prog);
+	for (long t = 0; t < nthreads; t++)
+		if (threads[t])
+			pthread_join(threads[t], NULL);
+	free(threads);
+	if (b.workers_failed) {
+		grym_msg(&cli, "%s: %s", b.catalog, b.worker_error);
+		status = GRYM_EXIT_FAILED;
+	}
+
+	grym_stream_writer_free(e.w);
+	if (e.write_failed) {
+		grym_output_abort(e.out);
+		status = GRYM_EXIT_FAILED;
+	} else if (grym_output_commit(e.out, &err) < 0) {
+		grym_report(&cli, s.output ? s.output : "(stdout)", &err);
+		status = GRYM_EXIT_FAILED;
+	}
+	if (!cli.quiet)
+		grym_msg(&cli, "ingested %ld, already known %ld, failed %ld", e.ingested, e.known,
+			 e.failed);
+	if (e.failed)
+		status = GRYM_EXIT_FAILED;
+
+	for (size_t i = 0; i < b.n; i++)
+		free_job(&b.jobs[i]);
+	free(b.jobs);
+	json_decref(e.seen);
+	grym_manifest_free(manifest);
+	free(s.labels);
+	pthread_mutex_destroy(&b.mu);
+	pthread_cond_destroy(&b.cv);
+	if (stop_signal) {
+		grym_msg(&cli, "interrupted: the inputs not yet started were not ingested");
+		signal((int)stop_signal, SIG_DFL);
+		raise((int)stop_signal);
+	}
+	return status;
+}
