@@ -338,7 +338,8 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 				       "a matrix of %llu frames: use grym-features --summary or --segment",
 				       (unsigned long long)rec.rows);
 			bad = 1;
-		} else if (grym_model_check_dims(m, rec.head.cols, &err)) {
+		} else if (grym_model_check_dims(m, rec.head.cols, &err) ||
+			   grym_model_check_recipe(m, json_object_get(rec.head.meta, "pipeline"), &err)) {
 			bad = 1;
 		} else {
 			for (size_t j = 0; j < rec.head.cols && !bad; j++)

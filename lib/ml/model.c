@@ -318,6 +318,49 @@ int grym_model_check_dims(const grym_model *m, size_t d, grym_error *err)
 	return GRYM_OK;
 }
 
+static json_t *features_stage(const json_t *pipeline)
+{
+	size_t i;
+	json_t *st, *found = NULL;
+	if (!json_is_array(pipeline))
+		return NULL;
+	json_array_foreach((json_t *)pipeline, i, st) {
+		const char *name = json_string_value(json_object_get(st, "stage"));
+		if (name && strcmp(name, "features") == 0)
+			found = st;   /* the last one made the vectors */
+	}
+	return found;
+}
+
+int grym_model_check_recipe(const grym_model *m, const json_t *pipeline, grym_error *err)
+{
+	json_t *a = features_stage(m->pipeline), *b = features_stage(pipeline);
+	if (!a || !b || json_equal(a, b))
+		return GRYM_OK;
+	const char *k;
+	json_t *v;
+	json_object_foreach(a, k, v) {
+		json_t *w = json_object_get(b, k);
+		if (!strcmp(k, "segment") || !strcmp(k, "segment_hop"))
+			continue;   /* windows of a clip may be scored by a clip model */
+		if (!w || !json_equal(v, w)) {
+			char *x = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			char *y = w ? json_dumps(w, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+			grym_error_set(err, GRYM_ERR_INVALID,
+				       "features made with %s %s, the model's with %s %s", k, y ? y : "(unset)",
+				       k, x ? x : "?");
+			free(x);
+			free(y);
+			return GRYM_ERR_INVALID;
+		}
+	}
+	json_object_foreach(b, k, v)
+		if (!json_object_get(a, k) && strcmp(k, "segment") && strcmp(k, "segment_hop"))
+			return grym_error_set(err, GRYM_ERR_INVALID,
+					      "features made with '%s', which the model's recipe does not have", k);
+	return GRYM_OK;
+}
+
 int grym_model_predict(const grym_model *m, const float *x, size_t n, float *proba, int *pred,
 		       grym_error *err)
 {
