@@ -339,10 +339,9 @@ int grym_manifest_find(const grym_manifest *m, const char *file, const char *mem
 	if (!m)
 		return 0;
 	if (member) {
-		const char *p = member;
-		while (p[0] == '.' && p[1] == '/')
-			p += 2;
-		key = normalize(p);
+		/* normalize drops "./" itself; stripping it first turned
+		 * ".//a.wav" into the absolute "/a.wav" */
+		key = normalize(member);
 		if (key)
 			idx = json_object_get(m->by_rel, key);
 	} else {
