@@ -711,6 +711,14 @@ int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *e
 	m->nclasses = (size_t)K;
 	if ((rc = parse_params(json_object_get(h, "params"), &m->p, err)))
 		goto fail;
+	/* the hyper-parameters training accepts (knn needs k >= 1...) */
+	if (check_params(&m->p, err)) {
+		rc = GRYM_ERR_CORRUPT;
+		grym_error_prefix(err, "model header params");
+		if (err)
+			err->code = rc;
+		goto fail;
+	}
 	if ((rc = dup_strv(json_object_get(h, "labels"), m->nclasses, &m->labels, err)))
 		goto fail;
 	json_t *fn = json_object_get(h, "feature_names");
@@ -739,8 +747,11 @@ int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *e
 		for (int k = 0; k < 3; k++)
 			if (strcmp(dt, dtype_names[k]) == 0)
 				dtype = k;
+		/* r and c are each up to 2^32: compare by division, as r * c *
+		 * size could wrap to a small number */
 		uint64_t cnt = (uint64_t)r * (uint64_t)c;
-		if (dtype < 0 || (dtype >= 0 && cnt * dtype_size[dtype] > (uint64_t)(end - p))) {
+		if (dtype < 0 || (c > 0 && (uint64_t)r > (uint64_t)(end - p) / dtype_size[dtype] /
+				  (uint64_t)c)) {
 			rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model array '%s' does not fit the data", name);
 			goto fail;
 		}
