@@ -3,11 +3,14 @@
  *
  *   grym-synth [GLOBAL] GENERATOR [OPTIONS] [--then GENERATOR [OPTIONS]]...
  *   grym-synth [GLOBAL] dataset [--classes N] [--per-class M] DIR
+ *   grym-synth [GLOBAL] transform TRANSFORMATION [OPTIONS] [FILE|ID|-]
  *
  * Options after a generator set that segment's parameters; output options
  * (--rate, --channels, --seed, -o, -t, --bits, --records, --text, --name)
  * hold for the whole command wherever they stand. All the synthesis is in
- * lib/synth (grym/synth.h); this file parses, writes and reports.
+ * lib/synth (grym/synth.h); this file splits the command line at its
+ * words, parses each part, reads (files, stdin, records, catalog ids),
+ * writes (sound files, records, derived assets) and reports.
  */
 #include "cli.h"
 #include "grym/audio.h"
