@@ -429,7 +429,9 @@ int main(void)
 	sh("ffmpeg -nostdin -v error -y -i ref.wav -b:a 192k a.mp3 && "
 	   "ffmpeg -nostdin -v error -y -i ref.wav -c:a libvorbis -q:a 6 a.ogg && "
 	   "ffmpeg -nostdin -v error -y -i ref.wav -ar 48000 -c:a libopus -b:a 128k a.opus && "
-	   "ffmpeg -nostdin -v error -y -i ref.wav -c:a aac -b:a 192k a.m4a");
+	   "ffmpeg -nostdin -v error -y -i ref.wav -c:a aac -b:a 192k a.m4a && "
+	   "ffmpeg -nostdin -v error -y -i ref.wav -c:a aac -b:a 192k -movflags +faststart fs.m4a && "
+	   "ffmpeg -nostdin -v error -y -i ref.wav -ar 48000 -c:a libopus a.webm");
 
 	check_exact("ref.wav", 0, 16);
 	check_exact("s24.wav", 0, 24);        /* WAVE_FORMAT_EXTENSIBLE */
@@ -482,6 +484,10 @@ int main(void)
 	/* Cut late, Ogg still opens; its missing end-of-stream page tells. */
 	check_truncated("a.ogg", 90, 1);
 	check_truncated("a.opus", 90, 1);
+	/* An index at the front declares the length: a cut M4A or WebM opens
+	 * and is caught by its frame count. */
+	check_truncated("fs.m4a", 60, 1);
+	check_truncated("a.webm", 50, 1);
 
 	test_options();
 	test_tags();
