@@ -255,12 +255,19 @@ grym_manifest *grym_manifest_load(const char *path, grym_error *err)
 			if ((int)i == path_col || !v[i][0])
 				continue;
 			if ((int)i == label_col) {
-				json_array_append_new(r->labels, json_string(v[i]));
+				if (json_array_append_new(r->labels, json_string(v[i])) < 0) {
+					grym_error_set(err, GRYM_ERR_FORMAT, "line %zu: label is not UTF-8",
+						       lineno);
+					goto fail;
+				}
 			} else if ((int)i == labels_col) {
 				char *save = NULL;
 				for (char *t = strtok_r(v[i], ";", &save); t; t = strtok_r(NULL, ";", &save))
-					if (*t)
-						json_array_append_new(r->labels, json_string(t));
+					if (*t && json_array_append_new(r->labels, json_string(t)) < 0) {
+						grym_error_set(err, GRYM_ERR_FORMAT,
+							       "line %zu: label is not UTF-8", lineno);
+						goto fail;
+					}
 			} else {
 				json_t *s = json_string(v[i]);
 				if (!s) {
@@ -278,13 +285,21 @@ grym_manifest *grym_manifest_load(const char *path, grym_error *err)
 			grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 			goto fail;
 		}
-		/* The first row of a path wins; a later duplicate is ignored. */
+		/* The first row of a path wins; a later duplicate is ignored.
+		 * Paths are bytes, not always UTF-8: the maps take any key. */
+		int bad = 0;
 		if (!json_object_get(m->by_abs, a))
-			json_object_set_new(m->by_abs, a, json_integer((json_int_t)(m->n - 1)));
+			bad |= json_object_set_new_nocheck(m->by_abs, a,
+							   json_integer((json_int_t)(m->n - 1)));
 		if (!json_object_get(m->by_rel, rel))
-			json_object_set_new(m->by_rel, rel, json_integer((json_int_t)(m->n - 1)));
+			bad |= json_object_set_new_nocheck(m->by_rel, rel,
+							   json_integer((json_int_t)(m->n - 1)));
 		free(a);
 		free(rel);
+		if (bad) {
+			grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			goto fail;
+		}
 	}
 	if (ferror(f)) {
 		grym_error_set(err, GRYM_ERR_IO, "%s", strerror(errno));
@@ -324,10 +339,9 @@ int grym_manifest_find(const grym_manifest *m, const char *file, const char *mem
 	if (!m)
 		return 0;
 	if (member) {
-		const char *p = member;
-		while (p[0] == '.' && p[1] == '/')
-			p += 2;
-		key = normalize(p);
+		/* normalize drops "./" itself; stripping it first turned
+		 * ".//a.wav" into the absolute "/a.wav" */
+		key = normalize(member);
 		if (key)
 			idx = json_object_get(m->by_rel, key);
 	} else {

@@ -225,6 +225,8 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 	} else if (ends_with(archive_path, ".tar.gz") || ends_with(archive_path, ".tgz")) {
 		archive_write_set_format_pax_restricted(ar);
 		archive_write_add_filter_gzip(ar);
+		/* the gzip header would carry the time of the export */
+		archive_write_set_filter_option(ar, "gzip", "timestamp", NULL);
 	} else if (ends_with(archive_path, ".zip")) {
 		archive_write_set_format_zip(ar);
 	} else {

@@ -188,6 +188,15 @@ const json_t *grym_model_metrics(const grym_model *m);
  * GRYM_ERR_INVALID "feature dimension D differs from the model's M". */
 int grym_model_check_dims(const grym_model *m, size_t d, grym_error *err);
 
+/* GRYM_OK if a record's "pipeline" (may be NULL) made its features the
+ * way the model's training inputs were made: every stage named
+ * "features" must be equal, key for key, in both (except "segment" and
+ * "segment_hop": windows may be scored by a model of whole clips; stages
+ * that measure their input, like normalization, are not compared). A difference is
+ * GRYM_ERR_INVALID naming the first differing key. A model or record
+ * without a pipeline is not checked. */
+int grym_model_check_recipe(const grym_model *m, const json_t *pipeline, grym_error *err);
+
 /* Predict n raw (unstandardized) rows x (n * dims floats). proba (n *
  * nclasses floats, may be NULL) gets class probabilities — for linsvm a
  * softmax/sigmoid of the decision values, for knn the vote shares, for

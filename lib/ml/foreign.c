@@ -217,7 +217,8 @@ int ml_svm_prepare(grym_model *m, grym_error *err)
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "svm model lacks an array");
 	size_t nc = lab->cols, l = sv->rows, np = nc * (nc - 1) / 2;
 	if (nc < 2 || nc != m->nclasses || sv->cols != d || coef->rows != nc - 1 || coef->cols != l ||
-	    rho->cols != np || pa->cols != np || pb->cols != np || nsv->cols != nc)
+	    rho->cols != np || pa->cols != np || pb->cols != np || nsv->cols != nc ||
+	    rho->rows != 1 || pa->rows != 1 || pb->rows != 1 || lab->rows != 1 || nsv->rows != 1)
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "svm model arrays have inconsistent shapes");
 	const int32_t *li = lab->data, *ni = nsv->data;
 	int64_t tot = 0;

@@ -62,9 +62,13 @@ int ml_knn_train(grym_model *m, const float *xs, const int *y, size_t n, grym_er
 int ml_knn_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err)
 {
 	const ml_array *ax = ml_array_get(m, "points", ML_F32), *ay = ml_array_get(m, "classes", ML_I32);
-	if (!ax || !ay || ay->cols != ax->rows)
+	if (!ax || !ay || ay->cols != ax->rows || ay->rows != 1 || ax->cols != m->d ||
+	    ax->rows == 0 || m->p.k < 1)
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "knn model lacks its points");
 	size_t np = ax->rows, d = m->d, K = m->nclasses;
+	for (size_t j = 0; j < np; j++)
+		if (((const int32_t *)ay->data)[j] < 0 || (size_t)((const int32_t *)ay->data)[j] >= K)
+			return grym_error_set(err, GRYM_ERR_CORRUPT, "knn model has a bad class index");
 	size_t k = (size_t)m->p.k < np ? (size_t)m->p.k : np;
 	const int32_t *Y = ay->data;
 	float *D = malloc(KNN_BLOCK * np * sizeof *D), *Q = malloc(KNN_BLOCK * d * sizeof *Q);
@@ -217,13 +221,23 @@ int ml_kmeans_train(grym_model *m, const float *xs, size_t n, grym_error *err)
 		free(C); free(D); free(assign);
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	}
-	/* tol as scikit-learn: relative to the mean feature variance (1 after standardization) */
+	/* tol as scikit-learn's: times the mean feature variance (at most 1
+	 * after standardization), compared with the squared centroid shift */
+	double mv = 0;
+	for (size_t j = 0; j < d; j++) {
+		double s = 0, s2 = 0;
+		for (size_t i = 0; i < n; i++) {
+			s += xs[i * d + j];
+			s2 += (double)xs[i * d + j] * xs[i * d + j];
+		}
+		mv += (s2 / (double)n - (s / (double)n) * (s / (double)n)) / (double)d;
+	}
 	grym_rng rng;
 	grym_rng_seed(&rng, m->p.seed);
 	double best_in = -1;
 	int rc = GRYM_OK;
 	for (int r = 0; r < (m->p.n_init > 0 ? m->p.n_init : 1); r++) {
-		double in = lloyd(xs, n, d, k, C, assign, D, m->p.max_iter, m->p.tol * (double)d, &rng);
+		double in = lloyd(xs, n, d, k, C, assign, D, m->p.max_iter, m->p.tol * mv, &rng);
 		if (in < 0) {
 			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 			break;
@@ -240,7 +254,7 @@ int ml_kmeans_train(grym_model *m, const float *xs, size_t n, grym_error *err)
 int ml_kmeans_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err)
 {
 	const ml_array *ac = ml_array_get(m, "centroids", ML_F32);
-	if (!ac || ac->rows != m->nclasses)
+	if (!ac || ac->rows != m->nclasses || ac->cols != m->d)
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "kmeans model lacks its centroids");
 	size_t k = ac->rows, d = m->d;
 	float *D = malloc(KNN_BLOCK * k * sizeof *D);

@@ -122,6 +122,9 @@ int ml_linear_predict(const grym_model *m, const float *xs, size_t n, float *pro
 	if (!aw || !ab)
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "model has no weights");
 	size_t K = aw->rows, d = m->d, C = m->nclasses;
+	/* one row of weights for two classes, else one per class */
+	if (aw->cols != d || ab->rows != 1 || ab->cols != K || !((K == 1 && C == 2) || (K >= 2 && K == C)))
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "model weights have the wrong shape");
 	const double *W = aw->data, *b = ab->data;
 	float *Wf = malloc(K * d * sizeof *Wf), *Z = malloc(n * K * sizeof *Z);
 	if (!Wf || !Z) {

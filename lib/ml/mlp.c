@@ -292,6 +292,18 @@ int ml_mlp_predict(const grym_model *m, const float *xs, size_t n, float *proba,
 {
 	net t;
 	net_layout(&t, m->d, m->nclasses, &m->p);
+	/* shapes first: the layout comes from the header's layer sizes, so
+	 * only arrays that match it bound the allocation below */
+	for (int l = 0; l < t.L; l++) {
+		char nm[32];
+		snprintf(nm, sizeof nm, "W%d", l);
+		const ml_array *W = ml_array_get(m, nm, ML_F32);
+		snprintf(nm, sizeof nm, "b%d", l);
+		const ml_array *b = ml_array_get(m, nm, ML_F32);
+		if (!W || !b || W->rows != t.sz[l + 1] || W->cols != t.sz[l] || b->rows != 1 ||
+		    b->cols != t.sz[l + 1])
+			return grym_error_set(err, GRYM_ERR_CORRUPT, "mlp layer %d has the wrong shape", l);
+	}
 	float *w = malloc(t.np * sizeof *w);
 	if (!w)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
@@ -301,10 +313,6 @@ int ml_mlp_predict(const grym_model *m, const float *xs, size_t n, float *proba,
 		const ml_array *W = ml_array_get(m, nm, ML_F32);
 		snprintf(nm, sizeof nm, "b%d", l);
 		const ml_array *b = ml_array_get(m, nm, ML_F32);
-		if (!W || !b || W->rows != t.sz[l + 1] || W->cols != t.sz[l] || b->cols != t.sz[l + 1]) {
-			free(w);
-			return grym_error_set(err, GRYM_ERR_CORRUPT, "mlp layer %d has the wrong shape", l);
-		}
 		memcpy(w + t.woff[l], W->data, W->rows * W->cols * sizeof *w);
 		memcpy(w + t.boff[l], b->data, b->cols * sizeof *w);
 	}

@@ -77,8 +77,9 @@ grym_cloud *grym_cloud_new(const grym_cloud_params *p, int rate, uint64_t seed,
 			       p->density);
 		return NULL;
 	}
-	if (p->onset_sieve && !(p->grid > 0 && p->grid < 1e6)) {
-		grym_error_set(err, GRYM_ERR_INVALID, "grid %g s out of range", p->grid);
+	if (p->onset_sieve && !(p->grid * rate >= 1 && p->grid < 1e6)) {
+		grym_error_set(err, GRYM_ERR_INVALID,
+			       "grid %g s out of range (one sample to 1e6 s)", p->grid);
 		return NULL;
 	}
 	if (!(p->grain_min > 0 && p->grain_max >= p->grain_min && p->grain_max <= 60)) {

@@ -168,8 +168,9 @@ static int check_params(const grym_synth_params *p, int rate, grym_error *err)
 		if (!(p->freq >= 0 && p->freq <= rate))
 			return grym_error_set(err, GRYM_ERR_INVALID,
 					      "impulse rate %g Hz out of range (0..%d)", p->freq, rate);
-		if (p->sieve && !(p->grid > 0 && p->grid < 1e6))
-			return grym_error_set(err, GRYM_ERR_INVALID, "grid %g s out of range", p->grid);
+		if (p->sieve && !(p->grid * rate >= 1 && p->grid < 1e6))
+			return grym_error_set(err, GRYM_ERR_INVALID,
+					      "grid %g s out of range (one sample to 1e6 s)", p->grid);
 		break;
 	case GRYM_SYNTH_NOISE:
 		if ((unsigned)p->color > GRYM_NOISE_BROWN)
@@ -193,9 +194,10 @@ static int check_params(const grym_synth_params *p, int rate, grym_error *err)
  * past the end of the segment. */
 static void next_sieve_click(grym_synth *s, int64_t from)
 {
+	int64_t period = grym_sieve_period(s->sieve);
 	for (int64_t k = from;; k++) {
 		int64_t at = llround((double)k * s->p.grid * s->rate);
-		if (at >= s->frames) {
+		if (at >= s->frames || k - from > period) {   /* past the end, or an empty sieve */
 			s->next_click = -1;
 			return;
 		}

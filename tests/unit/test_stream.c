@@ -17,6 +17,9 @@
 
 static const char *dir;
 
+/* internal (lib/io/stream_int.h): the text form's number formatter */
+size_t grym__format_float(char *buf, float v);
+
 /* ---- helpers ---- */
 
 typedef struct buf {
@@ -793,9 +796,46 @@ static void test_writer_errors(void)
 	grym_output_abort(o);
 }
 
+/* The text writer's own %.9g must print exactly what printf prints. */
+static void test_format(void)
+{
+	char a[64], b[64];
+	int bad = 0, n = 0;
+	uint64_t st = 12345;
+	const float edge[] = { 1, -1, 0.1f, 1e-45f, 1.17549435e-38f, 3.40282347e38f, 1e9f, 999999999.0f,
+			       999999940.0f, 1e8f, 123456789.0f, 0.0001f, 0.00001f, 1e-5f, 9.99999975e-5f,
+			       6.10351562e-05f, 100000000.0f, 0.5f, 2.5f, 16777216.0f, 1e38f, 1e-38f };
+	for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+		grym__format_float(a, edge[i]);
+		snprintf(b, sizeof b, "%.9g", (double)edge[i]);
+		if (strcmp(a, b) && bad++ < 5)
+			tap_diag("%s vs printf %s", a, b);
+		n++;
+	}
+	/* random bit patterns, every exponent */
+	for (int i = 0; i < 300000; i++) {
+		uint32_t u;
+		float f;
+		st ^= st << 13;
+		st ^= st >> 7;
+		st ^= st << 17;
+		u = (uint32_t)st;
+		memcpy(&f, &u, 4);
+		if (isnan(f))
+			continue;
+		grym__format_float(a, f);
+		snprintf(b, sizeof b, "%.9g", (double)f);
+		if (strcmp(a, b) && bad++ < 5)
+			tap_diag("%08x: %s vs printf %s", u, a, b);
+		n++;
+	}
+	TAP_EQ_INT(bad, 0, "number formatting equals printf %%.9g on %d floats", n);
+}
+
 int main(void)
 {
 	dir = tap_tmpdir();
+	test_format();
 	test_round_trip(GRYM_STREAM_BINARY, 0, "binary");
 	test_round_trip(GRYM_STREAM_BINARY, GRYM_STREAM_COMPRESS, "binary+zlib");
 	test_round_trip(GRYM_STREAM_TEXT, 0, "text");

@@ -517,6 +517,18 @@ static void test_impulse_and_cloud(void)
 		TAP_OK(ok && j == 8, "sieve rhythm 4@0|4@3: clicks at 8 grid points (%d)", j);
 	}
 	free(x);
+	p.sieve = "2@0&2@1";    /* empty: silence, and no endless search */
+	p.duration = 10;
+	x = gen(&p, 48000, &n, 4096);
+	TAP_OK(n == 480000 && peak_of(x, n) == 0, "empty rhythm sieve: 10 s of silence");
+	free(x);
+	{
+		grym_error err = { 0 };
+		grym_synth *s;
+		p.grid = 1e-5;
+		s = grym_synth_new(&p, 48000, &err);
+		TAP_OK(!s && strstr(err.msg, "grid"), "grid finer than a sample refused: %s", err.msg);
+	}
 
 	{
 		grym_error err = { 0 };
