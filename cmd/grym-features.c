@@ -719,7 +719,6 @@ static int write_job(const cfg *c, const job *j, grym_stream_writer *w, grym_err
 	double clip = j->samples > 0 ? (double)j->samples / j->rate : frames * fdur;
 	double seg = c->segment > 0 ? c->segment : 0;
 	double shop = c->segment_hop > 0 ? c->segment_hop : seg;
-	int nseg_out = 0;
 	for (int64_t k = 0; rc == GRYM_OK; k++) {
 		double start = 0, end = clip;
 		int64_t t0 = 0, t1 = frames;
@@ -770,7 +769,6 @@ static int write_job(const cfg *c, const job *j, grym_stream_writer *w, grym_err
 		r.data = vec;
 		rc = grym_stream_write(w, &r, err);
 		json_decref(meta);
-		nseg_out++;
 		if (seg <= 0)
 			break;
 	}
