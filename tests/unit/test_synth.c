@@ -8,6 +8,7 @@
 #include "grym/synth.h"
 
 #include <fftw3.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -607,8 +608,31 @@ static void test_errors(void)
 	TAP_EQ_STR(err.msg, "unknown generator 'sinus'", "and named");
 }
 
+static void test_recipe(void)
+{
+	grym_synth_params seg[2];
+	json_t *r;
+	char *txt;
+
+	grym_synth_params_default(&seg[0], GRYM_SYNTH_SINE);
+	grym_synth_params_default(&seg[1], GRYM_SYNTH_NOISE);
+	seg[1].color = GRYM_NOISE_PINK;
+	seg[1].seed = 9;
+	seg[1].duration = 0.5;
+	r = grym_synth_recipe(seg, 2, 44100, 2);
+	txt = r ? json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	TAP_EQ_STR(txt, "{\"channels\":2,\"rate\":44100,\"segments\":[{\"duration\":1.0,"
+		   "\"freq\":1000.0,\"generator\":\"sine\",\"level\":-20.0,\"phase\":0.0},"
+		   "{\"color\":\"pink\",\"duration\":0.5,\"generator\":\"noise\",\"level\":-20.0,"
+		   "\"seed\":9}],\"stage\":\"synth\"}",
+		   "recipe names each segment's parameters, defaults included");
+	free(txt);
+	json_decref(r);
+}
+
 int main(void)
 {
+	test_recipe();
 	test_periodic();
 	test_chirp();
 	test_duration_and_sequence();
