@@ -27,22 +27,13 @@
 #include <stdint.h>
 #include "grym/error.h"
 
+#include "grym/rng.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct json_t json_t;
-
-/* ---- deterministic random numbers (xoshiro256**, seeded by splitmix64) ---- */
-typedef struct grym_rng { uint64_t s[4]; } grym_rng;
-void grym_rng_seed(grym_rng *r, uint64_t seed);
-uint64_t grym_rng_next(grym_rng *r);
-/* Uniform in [0, 1). */
-double grym_rng_uniform(grym_rng *r);
-/* Uniform integer in [0, n). */
-uint64_t grym_rng_below(grym_rng *r, uint64_t n);
-/* Fisher-Yates shuffle of n ints. */
-void grym_rng_shuffle(grym_rng *r, int *a, size_t n);
 
 /* ---- dataset ---- */
 typedef struct grym_dataset {

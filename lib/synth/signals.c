@@ -11,7 +11,7 @@
  * over the channels, so the EBU Tech 3341 sequences are one object.
  */
 #include "grym/synth.h"
-#include "rng.h"
+#include "grym/rng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -120,7 +120,7 @@ struct grym_synth {
 	double scale;           /* raw -> output for stochastic kinds */
 	double ph0;             /* phase in cycles, [0, 1) */
 	/* noise */
-	synth_rng rng;
+	grym_rng rng;
 	float pink[PINK_ROWS];
 	double pink_sum;
 	double brown;
@@ -230,10 +230,10 @@ static void next_train_click(grym_synth *s)
 static int restart(grym_synth *s, grym_error *err)
 {
 	s->pos = 0;
-	synth_rng_seed(&s->rng, s->p.seed);
+	grym_rng_seed(&s->rng, s->p.seed);
 	s->pink_sum = 0;
 	for (int i = 0; i < PINK_ROWS; i++) {
-		s->pink[i] = (float)(2 * synth_rng_uniform(&s->rng) - 1);
+		s->pink[i] = (float)(2 * grym_rng_uniform(&s->rng) - 1);
 		s->pink_sum += s->pink[i];
 	}
 	s->brown = 0;
@@ -273,7 +273,7 @@ static void raw_do(grym_synth *s, float *out, int64_t n)
 		break;
 	}
 	for (int64_t i = 0; i < n; i++) {
-		double w = 2 * synth_rng_uniform(&s->rng) - 1;
+		double w = 2 * grym_rng_uniform(&s->rng) - 1;
 		switch (s->p.color) {
 		case GRYM_NOISE_WHITE:
 			out[i] = (float)w;
@@ -285,7 +285,7 @@ static void raw_do(grym_synth *s, float *out, int64_t n)
 			uint64_t c = (uint64_t)(s->pos + i) + 1;
 			int k = __builtin_ctzll(c);
 			if (k < PINK_ROWS) {
-				double r = 2 * synth_rng_uniform(&s->rng) - 1;
+				double r = 2 * grym_rng_uniform(&s->rng) - 1;
 				s->pink_sum += r - s->pink[k];
 				s->pink[k] = (float)r;
 			}

@@ -16,7 +16,7 @@
  */
 #include "grym/synth.h"
 #include "grym/features.h"
-#include "rng.h"
+#include "grym/rng.h"
 
 #include <fftw3.h>
 #include <math.h>
@@ -68,7 +68,7 @@ typedef struct xf {
 	double *tbuf;           /* n: time frame */
 	fftw_complex *fbuf;     /* bins */
 	fftw_plan inv;
-	synth_rng rng;
+	grym_rng rng;
 } xf;
 
 static void xf_free(xf *w)
@@ -108,7 +108,7 @@ static int xf_init(xf *w, const grym_xform_params *p, grym_error *err)
 		xf_free(w);
 		return grym_error_set(err, GRYM_ERR_INTERNAL, "FFTW could not plan");
 	}
-	synth_rng_seed(&w->rng, p->seed);
+	grym_rng_seed(&w->rng, p->seed);
 	return GRYM_OK;
 }
 
@@ -261,7 +261,7 @@ static int channel(const grym_xform_params *p, xf *w, const float *x, int64_t n,
 	case GRYM_XFORM_RANDPHASE:
 		for (int64_t i = 0; i < nfr * w->bins; i++) {
 			double re = S[2 * i], im = S[2 * i + 1], m = hypot(re, im);
-			double ph = atan2(im, re) + p->amount * M_PI * (2 * synth_rng_uniform(&w->rng) - 1);
+			double ph = atan2(im, re) + p->amount * M_PI * (2 * grym_rng_uniform(&w->rng) - 1);
 			Y[2 * i] = (float)(m * cos(ph));
 			Y[2 * i + 1] = (float)(m * sin(ph));
 		}
@@ -274,7 +274,7 @@ static int channel(const grym_xform_params *p, xf *w, const float *x, int64_t n,
 			const float *c = S + t * fsz;
 			float *o = Y + t * fsz;
 			for (int k = 0; k < w->bins; k++) {
-				double sum = 0, ph = 2 * M_PI * synth_rng_uniform(&w->rng);
+				double sum = 0, ph = 2 * M_PI * grym_rng_uniform(&w->rng);
 				int cnt = 0;
 				for (int q = k - r; q <= k + r; q++)
 					if (q >= 0 && q < w->bins) {
@@ -411,7 +411,7 @@ int grym_transform(const grym_xform_params *p, const float *x, int64_t frames,
 	for (int c = 0; c < channels; c++) {
 		for (int64_t i = 0; i < frames; i++)
 			mono[i] = x[i * channels + c];
-		synth_rng_seed(&w.rng, p->seed + (uint64_t)c);
+		grym_rng_seed(&w.rng, p->seed + (uint64_t)c);
 		if ((rc = channel(p, &w, mono, frames, rate, &y, &ny, err)))
 			goto done;
 		if (!res) {
