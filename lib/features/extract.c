@@ -522,30 +522,29 @@ static int spectral_frame(grym_extractor *x, grym_error *err)
 			if ((rc = rs_append(&x->rs[GRYM_FEAT_MEL], x->row, err)))
 				return rc;
 		}
-		if (!x->rs_on[GRYM_FEAT_LOGMEL] && !x->mfcc_now)
-			goto spectral;
-		/* librosa's mel is float32 and power_to_db takes its log10 in
-		 * float32: the same here (and log10f is the faster) */
-		float amin = (float)x->o.db.amin;
-		float ref = (float)(10.0 * log10(x->o.db.ref > x->o.db.amin ? x->o.db.ref : x->o.db.amin));
-		float mx = x->logmel_max;
-		for (int i = 0; i < nm; i++) {
-			float v = (float)x->mel[i];
-			float d = 10.0f * log10f(v > amin ? v : amin) - ref;
-			x->row[i] = d;
-			if (d > mx)
-				mx = d;
-		}
-		x->logmel_max = mx;
-		if (x->rs_on[GRYM_FEAT_LOGMEL] && (rc = rs_append(&x->rs[GRYM_FEAT_LOGMEL], x->row, err)))
-			return rc;
-		if (x->mfcc_now) {
-			memcpy(x->lmblock + (size_t)x->lmfill * nm, x->row, (size_t)nm * sizeof *x->row);
-			if (++x->lmfill == BLOCK_ROWS && (rc = flush_mfcc(x, err)))
+		if (x->rs_on[GRYM_FEAT_LOGMEL] || x->mfcc_now) {
+			/* librosa's mel is float32 and power_to_db takes its log10 in
+			 * float32: the same here (and log10f is the faster) */
+			float amin = (float)x->o.db.amin;
+			float ref = (float)(10.0 * log10(x->o.db.ref > x->o.db.amin ? x->o.db.ref : x->o.db.amin));
+			float mx = x->logmel_max;
+			for (int i = 0; i < nm; i++) {
+				float v = (float)x->mel[i];
+				float d = 10.0f * log10f(v > amin ? v : amin) - ref;
+				x->row[i] = d;
+				if (d > mx)
+					mx = d;
+			}
+			x->logmel_max = mx;
+			if (x->rs_on[GRYM_FEAT_LOGMEL] && (rc = rs_append(&x->rs[GRYM_FEAT_LOGMEL], x->row, err)))
 				return rc;
+			if (x->mfcc_now) {
+				memcpy(x->lmblock + (size_t)x->lmfill * nm, x->row, (size_t)nm * sizeof *x->row);
+				if (++x->lmfill == BLOCK_ROWS && (rc = flush_mfcc(x, err)))
+					return rc;
+			}
 		}
 	}
-spectral:;
 	double cen = 0.0;
 	if (w[GRYM_FEAT_CENTROID] || w[GRYM_FEAT_BANDWIDTH])
 		cen = gf_centroid(x->mag, x->freq, bins);
