@@ -231,6 +231,9 @@ struct grym_extractor {
 	double *pow, *mel, *freq, *peak, *valley;
 	int need_mag;
 	float *mag, *row;
+	float *lmblock, *mfblock; /* --top-db none: MFCCs made in the first pass, */
+	int lmfill;             /* BLOCK_ROWS at a time as build_mfcc makes them */
+	int mfcc_now;
 	rowstore rs[ST_COUNT];
 	int rs_on[ST_COUNT];
 	float logmel_max, peak_max, valley_max;
@@ -393,7 +396,17 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 	int dims[ST_COUNT] = { 0 };
 	if (w[GRYM_FEAT_STFT_MAG]) dims[GRYM_FEAT_STFT_MAG] = bins;
 	if (w[GRYM_FEAT_MEL]) dims[GRYM_FEAT_MEL] = o->mel.n_mels;
-	if (w[GRYM_FEAT_LOGMEL] || x->need_mfcc || x->need_onset) dims[GRYM_FEAT_LOGMEL] = o->mel.n_mels;
+	/* without a top_db floor nothing waits for the clip's maximum: MFCCs
+	 * are made frame by frame in the one pass over the samples */
+	x->mfcc_now = x->need_mfcc && !(o->db.top_db >= 0);
+	if (w[GRYM_FEAT_LOGMEL] || (x->need_mfcc && !x->mfcc_now) || x->need_onset)
+		dims[GRYM_FEAT_LOGMEL] = o->mel.n_mels;
+	if (x->mfcc_now &&
+	    (!(x->lmblock = malloc((size_t)BLOCK_ROWS * o->mel.n_mels * sizeof *x->lmblock)) ||
+	     !(x->mfblock = malloc((size_t)BLOCK_ROWS * o->n_mfcc * sizeof *x->mfblock)))) {
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
 	if (w[GRYM_FEAT_CHROMA]) dims[ST_POWER] = bins;
 	if (x->need_onset) dims[ST_ONSET] = 1;
 	if (w[GRYM_FEAT_YIN]) dims[GRYM_FEAT_YIN] = GRYM_YIN_COLS;
@@ -428,6 +441,8 @@ void grym_extractor_free(grym_extractor *x)
 	grym_tuning_free(x->tuning);
 	grym_yin_free(x->yin);
 	free(x->powrow);
+	free(x->lmblock);
+	free(x->mfblock);
 	free(x->tframe);
 	free(x->pow);
 	free(x->mel);
@@ -451,6 +466,19 @@ static int put1(grym_extractor *x, int store, double v, grym_error *err)
 {
 	float f = (float)v;
 	return rs_append(&x->rs[store], &f, err);
+}
+
+/* DCT of the log-mel rows gathered in the first pass (--top-db none). */
+static int flush_mfcc(grym_extractor *x, grym_error *err)
+{
+	int rc = GRYM_OK;
+	if (x->lmfill == 0)
+		return GRYM_OK;
+	grym_dct_apply(x->dct, x->lmblock, x->lmfill, x->mfblock);
+	for (int t = 0; t < x->lmfill && rc == GRYM_OK; t++)
+		rc = rs_append(&x->rs[ST_MFCC], x->mfblock + (size_t)t * x->o.n_mfcc, err);
+	x->lmfill = 0;
+	return rc;
 }
 
 /* Everything one STFT frame gives. */
@@ -494,25 +522,29 @@ static int spectral_frame(grym_extractor *x, grym_error *err)
 			if ((rc = rs_append(&x->rs[GRYM_FEAT_MEL], x->row, err)))
 				return rc;
 		}
-		if (!x->rs_on[GRYM_FEAT_LOGMEL])
-			goto spectral;
-		/* librosa's mel is float32 and power_to_db takes its log10 in
-		 * float32: the same here (and log10f is the faster) */
-		float amin = (float)x->o.db.amin;
-		float ref = (float)(10.0 * log10(x->o.db.ref > x->o.db.amin ? x->o.db.ref : x->o.db.amin));
-		float mx = x->logmel_max;
-		for (int i = 0; i < nm; i++) {
-			float v = (float)x->mel[i];
-			float d = 10.0f * log10f(v > amin ? v : amin) - ref;
-			x->row[i] = d;
-			if (d > mx)
-				mx = d;
+		if (x->rs_on[GRYM_FEAT_LOGMEL] || x->mfcc_now) {
+			/* librosa's mel is float32 and power_to_db takes its log10 in
+			 * float32: the same here (and log10f is the faster) */
+			float amin = (float)x->o.db.amin;
+			float ref = (float)(10.0 * log10(x->o.db.ref > x->o.db.amin ? x->o.db.ref : x->o.db.amin));
+			float mx = x->logmel_max;
+			for (int i = 0; i < nm; i++) {
+				float v = (float)x->mel[i];
+				float d = 10.0f * log10f(v > amin ? v : amin) - ref;
+				x->row[i] = d;
+				if (d > mx)
+					mx = d;
+			}
+			x->logmel_max = mx;
+			if (x->rs_on[GRYM_FEAT_LOGMEL] && (rc = rs_append(&x->rs[GRYM_FEAT_LOGMEL], x->row, err)))
+				return rc;
+			if (x->mfcc_now) {
+				memcpy(x->lmblock + (size_t)x->lmfill * nm, x->row, (size_t)nm * sizeof *x->row);
+				if (++x->lmfill == BLOCK_ROWS && (rc = flush_mfcc(x, err)))
+					return rc;
+			}
 		}
-		x->logmel_max = mx;
-		if ((rc = rs_append(&x->rs[GRYM_FEAT_LOGMEL], x->row, err)))
-			return rc;
 	}
-spectral:;
 	double cen = 0.0;
 	if (w[GRYM_FEAT_CENTROID] || w[GRYM_FEAT_BANDWIDTH])
 		cen = gf_centroid(x->mag, x->freq, bins);
@@ -887,6 +919,8 @@ int grym_extractor_finish(grym_extractor *x, const grym_feature_sink *sink, grym
 		return rc;
 	gf_framer_end(&x->tf);
 	if ((rc = drain(x, err)))
+		return rc;
+	if (x->mfcc_now && (rc = flush_mfcc(x, err)))
 		return rc;
 	for (int i = 0; i < x->n; i++) {
 		grym_feature f = x->list[i];

@@ -107,6 +107,8 @@ fails 1 "--rate on an audio record is refused" grym-features --rate 16000 --mfcc
 fails 1 "a missing file fails with status 1" grym-features --summary --text c1.wav nonexistent.wav c2.wav
 is "$(grep -vc '^#' .out)" 2 "the other inputs are still written"
 like "$(cat .err)" '^grym-features: nonexistent.wav: ' "error names the input"
+fails 1 "with -j 2 too" grym-features -j 2 --summary --text c1.wav nonexistent.wav c2.wav
+is "$(cut -f1 .out | tr '\n' ' ')" "#c1 c1 #c2 c2 " "the good inputs written, in order"
 fails 2 "--n-fft 0 is a usage error" grym-features --n-fft 0 c1.wav
 fails 2 "unknown feature is a usage error" grym-features --features mfcc,nope c1.wav
 fails 2 "more MFCCs than mels is a usage error" grym-features --n-mfcc 200 c1.wav

@@ -384,6 +384,42 @@ static void test_pitch_features(void)
 	free(x);
 }
 
+
+/* --top-db none: MFCCs are made in the first pass; they must equal the
+ * DCT of the unfloored log-mel */
+static void test_top_db_none(void)
+{
+	int64_t n = 22050 * 8;   /* 345 frames: more than one block of 256 */
+	float *x = noise(n, 5);
+	for (int64_t i = 0; i < n / 2; i++)
+		x[i] *= 1e-6f;   /* a quiet half, so the 80 dB floor would matter */
+	grym_features_opts o;
+	grym_features_opts_default(&o);
+	o.db.top_db = -1;
+	grym_fmat lm, mf, fl;
+	grym_error err = { 0 };
+	TAP_EQ_INT(grym_features_compute(x, n, 22050, &o, GRYM_FEAT_LOGMEL, &lm, &err), GRYM_OK, "logmel, top_db none");
+	TAP_EQ_INT(grym_features_compute(x, n, 22050, &o, GRYM_FEAT_MFCC, &mf, &err), GRYM_OK, "mfcc, top_db none");
+	grym_dct *d = grym_dct_new(128, 20, 0, &err);
+	float *ref = malloc((size_t)lm.frames * 20 * sizeof *ref);
+	grym_dct_apply(d, lm.data, lm.frames, ref);
+	double worst = mf.frames == lm.frames ? 0 : 1e9;
+	for (int64_t i = 0; i < lm.frames * 20 && worst < 1e9; i++)
+		if (fabs(ref[i] - mf.data[i]) > worst)
+			worst = fabs(ref[i] - mf.data[i]);
+	TAP_OK(worst < 1e-3, "one-pass MFCC equals the DCT of the log-mel (worst %.3g)", worst);
+	grym_features_opts_default(&o);
+	grym_features_compute(x, n, 22050, &o, GRYM_FEAT_MFCC, &fl, &err);
+	TAP_OK(memcmp(fl.data, mf.data, (size_t)lm.frames * 20 * sizeof *ref) != 0,
+	       "and differs from the floored (top_db 80) MFCC on this clip");
+	free(ref);
+	grym_dct_free(d);
+	grym_fmat_clear(&lm);
+	grym_fmat_clear(&mf);
+	grym_fmat_clear(&fl);
+	free(x);
+}
+
 int main(void)
 {
 	test_stft_direct(GRYM_PAD_CONSTANT, 1, 64, 16, 0, 300);
@@ -399,5 +435,6 @@ int main(void)
 	test_threads();
 	test_summary();
 	test_pitch_features();
+	test_top_db_none();
 	return tap_done();
 }
