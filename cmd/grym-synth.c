@@ -85,7 +85,7 @@ static const synth_opt synth_opts[] = {
 	{ "grain-max", 0, "S", K(CLOUD), "cloud: longest grain in seconds" },
 	{ "amp-range", 0, "DB", K(CLOUD), "cloud: grain amplitudes uniform in [-DB, 0] dB" },
 	{ "onset-sieve", 0, "EXPR", K(CLOUD), "cloud: onsets at grid*k for k in the sieve" },
-	{ "source", 0, "FILE", K(CLOUD), "cloud: grains cut from this audio file (mixed to mono)" },
+	{ "source", 0, "FILE", K(CLOUD), "cloud: grains cut from this audio file or catalog id (mixed to mono)" },
 	{ "factor", 0, "F", K_XFORM, "stretch: output length / input length" },
 	{ "semitones", 0, "ST", K_XFORM, "pitch: shift in semitones" },
 	{ "amount", 0, "A", K_XFORM, "randphase: 0..1 of a full turn; smear: radius in bins" },
@@ -404,6 +404,34 @@ static json_t *record_meta(state *st, json_t *recipe, const char *label)
 	return m;
 }
 
+/* The file to decode for --source: the path itself, or when no such file
+ * exists and it looks like one, the object of a catalog asset id. */
+static int source_path(state *st, const char *src, char *path, size_t len, grym_error *err)
+{
+	grym_catalog *cat;
+	grym_asset a;
+	char dir[4096], id[GRYM_ID_LEN + 1];
+	int rc;
+
+	if (access(src, F_OK) == 0 || !grym_id_is_prefix(src)) {
+		snprintf(path, len, "%s", src);
+		return GRYM_OK;
+	}
+	if ((rc = grym_cli_catalog_dir(st->cli, dir, sizeof dir, err)))
+		return rc;
+	if (!(cat = grym_catalog_open(dir, err)))
+		return err->code;
+	grym_asset_init(&a);
+	rc = grym_catalog_resolve(cat, src, id, err);
+	if (!rc)
+		rc = grym_catalog_get_asset(cat, id, &a, err);
+	if (!rc)
+		rc = grym_store_path(grym_catalog_store(cat), a.object, path, len, err);
+	grym_asset_clear(&a);
+	grym_catalog_close(cat);
+	return rc;
+}
+
 static int run_sequence(state *st)
 {
 	grym_error err = { 0 };
@@ -413,13 +441,15 @@ static int run_sequence(state *st)
 	sink k;
 	int64_t got;
 	const char *dest = st->output ? st->output : "stdout";
+	char path[4096];
 
 	for (size_t i = 0; i < st->nseg; i++) {
 		grym_decode_opts dopt = { .rate = (int)st->rate, .channels = 1 };
 		st->seg[i].seed = st->seed + i;
 		if (!st->source[i])
 			continue;
-		if (grym_audio_decode_file(st->source[i], &dopt, &st->src[i], NULL, &err)) {
+		if (source_path(st, st->source[i], path, sizeof path, &err) ||
+		    grym_audio_decode_file(path, &dopt, &st->src[i], NULL, &err)) {
 			grym_report(st->cli, st->source[i], &err);
 			return GRYM_EXIT_FAILED;
 		}

@@ -78,6 +78,9 @@ cat in.wav | grym-synth transform stretch >sp.wav
 is "$(sox --i -s sp.wav 2>/dev/null)" 192000 "audio on stdin (spooled)"
 fails 1 "--store on records without assets" sh -c 'grym-synth sine --records | grym-synth transform reverse --store'
 
+ok "granular resynthesis of a catalog asset" grym-synth cloud --source "$short" --freq 300 --to 300 --duration 1 -o gr.wav
+near "$(freq_of gr.wav)" 500 10 "grains of the 500 Hz asset at speed 1"
+
 fails 2 "--store needs an id" grym-synth transform reverse --store in.wav
 fails 1 "unknown id" grym-synth transform reverse --store 0000abcd
 

@@ -584,6 +584,34 @@ static void test_impulse_and_cloud(void)
 	}
 	TAP_NEAR(20 * log10(peak_of(x, n)), -20, 1e-5, "cloud peak exactly -20 dBFS");
 	free(x);
+
+	/* grains cut from a source: a 440 Hz tone read at speed 1 (pitch =
+	 * freq) stays 440 Hz; at pitch 2 x freq it becomes 880 Hz */
+	{
+		int64_t ns;
+		float *src;
+		grym_synth_params sp;
+		grym_synth_params_default(&sp, GRYM_SYNTH_SINE);
+		sp.freq = 440;
+		sp.duration = 2;
+		src = gen(&sp, 48000, &ns, 4096);
+		for (int oct = 1; oct <= 2; oct++) {
+			grym_synth_params_default(&p, GRYM_SYNTH_CLOUD);
+			p.freq = 300;
+			p.to = 300 * oct;
+			p.cloud.sieve = oct == 1 ? "12@0" : "12@0&!(24@0)";   /* octave 1 only */
+			p.cloud.source = src;
+			p.cloud.source_frames = ns;
+			p.cloud.source_rate = 48000;
+			p.cloud.grain_min = p.cloud.grain_max = 0.1;
+			p.duration = 1;
+			x = gen(&p, 48000, &n, 4096);
+			TAP_NEAR(fft_peak_bin(x, (int)n), 440 * oct, 10,
+				 "source grains at pitch ratio %d: %d Hz", oct, 440 * oct);
+			free(x);
+		}
+		free(src);
+	}
 }
 
 static void test_errors(void)
