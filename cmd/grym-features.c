@@ -323,7 +323,9 @@ typedef struct job {
 	/* results */
 	int rc;
 	grym_error err;
-	grym_fmat m[GRYM_FEAT_COUNT];
+	grym_fmat m[GRYM_FEAT_COUNT];   /* data NULL when only moments are kept */
+	grym_moments *mo[GRYM_FEAT_COUNT];
+	int keep_matrix;        /* else a whole-clip summary streams into mo */
 	double rate;            /* analysis rate */
 	int64_t samples;
 	int done;
@@ -347,8 +349,10 @@ static void job_free(job *j)
 	free(j->path);
 	json_decref(j->meta);
 	free(j->payload);
-	for (int i = 0; i < GRYM_FEAT_COUNT; i++)
+	for (int i = 0; i < GRYM_FEAT_COUNT; i++) {
 		grym_fmat_clear(&j->m[i]);
+		grym_moments_free(j->mo[i]);
+	}
 }
 
 static job *job_add(ctx *x)
@@ -381,22 +385,29 @@ static char *base_key(const char *path)
 
 /* ---- analysis of one job ---- */
 
-struct collect {
-	grym_fmat *m;
-};
-
+/* The extractor's sink: the frame matrix when the output needs it, else
+ * only the streaming moments of a clip summary (an hour of stft_mag
+ * summarised never sits in memory). */
 static int col_begin(void *ud, grym_feature f, int64_t frames, int dims, grym_error *err)
 {
-	struct collect *c = ud;
-	return grym_fmat_alloc(&c->m[f], frames, dims, err);
+	job *j = ud;
+	if (j->keep_matrix)
+		return grym_fmat_alloc(&j->m[f], frames, dims, err);
+	j->m[f].frames = frames;
+	j->m[f].dims = dims;
+	j->mo[f] = grym_moments_new(dims, err);
+	return j->mo[f] ? GRYM_OK : err->code;
 }
 
 static int col_rows(void *ud, grym_feature f, int64_t first, const float *rows, int64_t n,
 		    grym_error *err)
 {
 	(void)err;
-	struct collect *c = ud;
-	memcpy(c->m[f].data + first * c->m[f].dims, rows, (size_t)n * c->m[f].dims * sizeof *rows);
+	job *j = ud;
+	if (j->mo[f])
+		grym_moments_add(j->mo[f], rows, n);
+	else
+		memcpy(j->m[f].data + first * j->m[f].dims, rows, (size_t)n * j->m[f].dims * sizeof *rows);
 	return GRYM_OK;
 }
 
@@ -465,8 +476,7 @@ static int analyse(cfg *c, job *j, const grym_feature *list, int n, grym_error *
 		free(mono);
 	}
 	if (rc == GRYM_OK) {
-		struct collect col = { j->m };
-		grym_feature_sink sink = { col_begin, col_rows, NULL, &col };
+		grym_feature_sink sink = { col_begin, col_rows, NULL, j };
 		j->samples = grym_extractor_samples(x);
 		rc = grym_extractor_finish(x, &sink, err);
 	}
@@ -526,6 +536,9 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 		}
 		return GRYM_OK;
 	}
+	/* catalog assets keep their matrices (they are stored) */
+	j->keep_matrix = (cat && j->asset[0]) || c->npy_dir || c->segment > 0 || !c->summary ||
+		!grym_stats_are_moments(c->stats, c->nstats);
 	if ((rc = analyse(c, j, missing, nmiss, err)))
 		return rc;
 	if (!cat || !j->asset[0])
@@ -706,7 +719,6 @@ static int write_job(const cfg *c, const job *j, grym_stream_writer *w, grym_err
 	double clip = j->samples > 0 ? (double)j->samples / j->rate : frames * fdur;
 	double seg = c->segment > 0 ? c->segment : 0;
 	double shop = c->segment_hop > 0 ? c->segment_hop : seg;
-	int nseg_out = 0;
 	for (int64_t k = 0; rc == GRYM_OK; k++) {
 		double start = 0, end = clip;
 		int64_t t0 = 0, t1 = frames;
@@ -727,6 +739,11 @@ static int write_job(const cfg *c, const job *j, grym_stream_writer *w, grym_err
 		size_t off = 0;
 		for (int i = 0; i < c->nlist && rc == GRYM_OK; i++) {
 			const grym_fmat *m = &j->m[c->list[i]];
+			if (j->mo[c->list[i]]) {
+				rc = grym_moments_get(j->mo[c->list[i]], c->stats, c->nstats, vec + off, err);
+				off += (size_t)c->nstats * m->dims;
+				continue;
+			}
 			int64_t a = t0 < m->frames ? t0 : m->frames - 1, b = t1 < m->frames ? t1 : m->frames;
 			if (b <= a)
 				b = a + 1;
@@ -752,7 +769,6 @@ static int write_job(const cfg *c, const job *j, grym_stream_writer *w, grym_err
 		r.data = vec;
 		rc = grym_stream_write(w, &r, err);
 		json_decref(meta);
-		nseg_out++;
 		if (seg <= 0)
 			break;
 	}
@@ -1061,8 +1077,11 @@ int main(int argc, char **argv)
 				}
 			}
 		}
-		for (int k = 0; k < GRYM_FEAT_COUNT; k++)
+		for (int k = 0; k < GRYM_FEAT_COUNT; k++) {
 			grym_fmat_clear(&j->m[k]);
+			grym_moments_free(j->mo[k]);
+			j->mo[k] = NULL;
+		}
 		grym_progress_update(prog, i + 1);
 	}
 	grym_progress_finish(prog);

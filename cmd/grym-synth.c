@@ -3,16 +3,20 @@
  *
  *   grym-synth [GLOBAL] GENERATOR [OPTIONS] [--then GENERATOR [OPTIONS]]...
  *   grym-synth [GLOBAL] dataset [--classes N] [--per-class M] DIR
+ *   grym-synth [GLOBAL] transform TRANSFORMATION [OPTIONS] [FILE|ID|-]
  *
  * Options after a generator set that segment's parameters; output options
  * (--rate, --channels, --seed, -o, -t, --bits, --records, --text, --name)
  * hold for the whole command wherever they stand. All the synthesis is in
- * lib/synth (grym/synth.h); this file parses, writes and reports.
+ * lib/synth (grym/synth.h); this file splits the command line at its
+ * words, parses each part, reads (files, stdin, records, catalog ids),
+ * writes (sound files, records, derived assets) and reports.
  */
 #include "cli.h"
 #include "grym/audio.h"
 #include "grym/catalog.h"
 #include "grym/hash.h"
+#include "grym/stream.h"
 #include "grym/io.h"
 #include "grym/stream.h"
 #include "grym/synth.h"
@@ -51,7 +55,7 @@ static const synth_opt synth_opts[] = {
 	{ "channels", 'c', "N", K_GLOBAL, "channels, each carrying the same signal" },
 	{ "seed", 0, "N", K_GLOBAL, "random seed; segment i (from 0) uses N+i" },
 	{ "records", 0, NULL, K_GLOBAL, "write a grym audio record instead of a sound file" },
-	{ "text", 0, NULL, K_GLOBAL, "with --records: the text form of the stream" },
+	{ "text", 0, NULL, K_GLOBAL, "write records in the text form (implies --records)" },
 	{ "name", 0, "KEY", K_GLOBAL, "record key (default: the first generator's name)" },
 	{ "store", 0, NULL, K_GLOBAL, "transform of a catalog id: store the result as a derived asset" },
 	{ "classes", 0, "N", K_GLOBAL, "dataset: number of classes (1..10)" },
@@ -81,7 +85,7 @@ static const synth_opt synth_opts[] = {
 	{ "grain-max", 0, "S", K(CLOUD), "cloud: longest grain in seconds" },
 	{ "amp-range", 0, "DB", K(CLOUD), "cloud: grain amplitudes uniform in [-DB, 0] dB" },
 	{ "onset-sieve", 0, "EXPR", K(CLOUD), "cloud: onsets at grid*k for k in the sieve" },
-	{ "source", 0, "FILE", K(CLOUD), "cloud: grains cut from this audio file (mixed to mono)" },
+	{ "source", 0, "FILE", K(CLOUD), "cloud: grains cut from this audio file or catalog id (mixed to mono)" },
 	{ "factor", 0, "F", K_XFORM, "stretch: output length / input length" },
 	{ "semitones", 0, "ST", K_XFORM, "pitch: shift in semitones" },
 	{ "amount", 0, "A", K_XFORM, "randphase: 0..1 of a full turn; smear: radius in bins" },
@@ -150,7 +154,7 @@ static int on_option(void *ud, const char *name, const char *arg)
 		else if (!strcmp(name, "bits")) st->bits = arg;
 		else if (!strcmp(name, "name")) st->name = arg;
 		else if (!strcmp(name, "records")) st->records = 1;
-		else if (!strcmp(name, "text")) st->text = 1;
+		else if (!strcmp(name, "text")) st->text = st->records = 1;
 		else if (!strcmp(name, "store")) st->store = 1;
 		else if (!strcmp(name, "rate")) {
 			st->rate_set = 1;
@@ -400,6 +404,34 @@ static json_t *record_meta(state *st, json_t *recipe, const char *label)
 	return m;
 }
 
+/* The file to decode for --source: the path itself, or when no such file
+ * exists and it looks like one, the object of a catalog asset id. */
+static int source_path(state *st, const char *src, char *path, size_t len, grym_error *err)
+{
+	grym_catalog *cat;
+	grym_asset a;
+	char dir[4096], id[GRYM_ID_LEN + 1];
+	int rc;
+
+	if (access(src, F_OK) == 0 || !grym_id_is_prefix(src)) {
+		snprintf(path, len, "%s", src);
+		return GRYM_OK;
+	}
+	if ((rc = grym_cli_catalog_dir(st->cli, dir, sizeof dir, err)))
+		return rc;
+	if (!(cat = grym_catalog_open(dir, err)))
+		return err->code;
+	grym_asset_init(&a);
+	rc = grym_catalog_resolve(cat, src, id, err);
+	if (!rc)
+		rc = grym_catalog_get_asset(cat, id, &a, err);
+	if (!rc)
+		rc = grym_store_path(grym_catalog_store(cat), a.object, path, len, err);
+	grym_asset_clear(&a);
+	grym_catalog_close(cat);
+	return rc;
+}
+
 static int run_sequence(state *st)
 {
 	grym_error err = { 0 };
@@ -409,13 +441,15 @@ static int run_sequence(state *st)
 	sink k;
 	int64_t got;
 	const char *dest = st->output ? st->output : "stdout";
+	char path[4096];
 
 	for (size_t i = 0; i < st->nseg; i++) {
 		grym_decode_opts dopt = { .rate = (int)st->rate, .channels = 1 };
 		st->seg[i].seed = st->seed + i;
 		if (!st->source[i])
 			continue;
-		if (grym_audio_decode_file(st->source[i], &dopt, &st->src[i], NULL, &err)) {
+		if (source_path(st, st->source[i], path, sizeof path, &err) ||
+		    grym_audio_decode_file(path, &dopt, &st->src[i], NULL, &err)) {
 			grym_report(st->cli, st->source[i], &err);
 			return GRYM_EXIT_FAILED;
 		}
@@ -634,10 +668,232 @@ static json_t *xform_recipe(const grym_xform_params *x, const char *source)
 	return r;
 }
 
+/* Copy all of in to a new temporary file (for decoding stdin, which may
+ * need seeking); path receives its name. */
+static int spool(grym_input *in, char *path, size_t len, grym_error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	char buf[65536];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, len, "%s/grym-synth-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if ((fd = mkstemp(path)) < 0) {
+		path[0] = 0;
+		return grym_error_set(err, GRYM_ERR_IO, "temporary file: %s", strerror(errno));
+	}
+	while ((n = grym_input_read(in, buf, sizeof buf, err)) > 0)
+		if (grym_write_all(fd, buf, (size_t)n, err))
+			break;
+	close(fd);
+	if (n != 0) {
+		unlink(path);
+		path[0] = 0;
+		return err ? err->code : GRYM_ERR_IO;
+	}
+	return GRYM_OK;
+}
+
+/* Metadata of a transformed record: the input's, with the new shape and
+ * the transformation appended to "pipeline". Takes a reference to recipe. */
+static json_t *out_meta(const json_t *in, json_t *recipe, int rate, int channels,
+			int64_t frames)
+{
+	json_t *m = in ? json_deep_copy(in) : json_object(), *pipe;
+
+	if (!m) {
+		json_decref(recipe);
+		return NULL;
+	}
+	json_object_del(m, "kind");
+	json_object_del(m, "cols");
+	json_object_del(m, "format");   /* of the input's bytes: no longer true */
+	json_object_del(m, "codec");
+	json_object_del(m, "bits");
+	json_object_set_new(m, "rate", json_integer(rate));
+	json_object_set_new(m, "channels", json_integer(channels));
+	json_object_set_new(m, "frames", json_integer(frames));
+	json_object_set_new(m, "duration", json_real((double)frames / rate));
+	pipe = json_object_get(m, "pipeline");
+	if (!json_is_array(pipe)) {
+		pipe = json_array();
+		json_object_set_new(m, "pipeline", pipe);
+	}
+	json_array_append_new(pipe, recipe);
+	return m;
+}
+
+/* transform over a stream of records: audio records are transformed in
+ * place; references (catalog ids, as grym-ingest writes them) are looked
+ * up in the catalog. Writes audio records, or with --store references to
+ * the derived assets. A record that fails is reported and skipped. */
+static int transform_stream(state *st, grym_input *gi)
+{
+	grym_error err = { 0 };
+	grym_stream_reader *r = NULL;
+	grym_output *out = NULL;
+	grym_stream_writer *w = NULL;
+	grym_catalog *cat = NULL;
+	int failed = 0, fatal = 0;
+	const char *dest = st->output ? st->output : "stdout";
+
+	if (!(r = grym_stream_reader_new(gi, &err))) {
+		grym_report(st->cli, grym_input_name(gi), &err);
+		return GRYM_EXIT_FAILED;
+	}
+	if (!(out = grym_output_open(st->output, &err)) ||
+	    !(w = grym_stream_writer_new(out, st->text ? GRYM_STREAM_TEXT : GRYM_STREAM_BINARY, 0,
+					 &err))) {
+		grym_report(st->cli, dest, &err);
+		if (out)
+			grym_output_abort(out);
+		grym_stream_reader_free(r);
+		return GRYM_EXIT_FAILED;
+	}
+	st->xp.seed = st->seed;
+	for (;;) {
+		grym_record rec = { 0 };
+		grym_audio a = { 0 };
+		const float *x;
+		int64_t frames, ny = 0;
+		int channels, rate, rc;
+		float *y = NULL;
+		char parent[GRYM_ID_LEN + 1] = "", what[300];
+		json_t *recipe = NULL, *meta = NULL;
+
+		rc = grym_stream_read(r, &rec, 0, &err);
+		if (rc == GRYM_ERR_EOF)
+			break;
+		if (rc) {
+			grym_report(st->cli, grym_input_name(gi), &err);
+			fatal = 1;
+			break;
+		}
+		snprintf(what, sizeof what, "record %llu (%.200s)",
+			 (unsigned long long)grym_stream_record_number(r), rec.head.key);
+		if (rec.head.kind == GRYM_PAYLOAD_AUDIO) {
+			json_t *jr = json_object_get(rec.head.meta, "rate");
+			x = rec.data;
+			frames = (int64_t)rec.rows;
+			channels = (int)rec.head.cols;
+			rate = json_is_integer(jr) ? (int)json_integer_value(jr) : 0;
+			if (rate <= 0) {
+				grym_error_set(&err, GRYM_ERR_FORMAT, "audio record without a \"rate\"");
+				goto bad;
+			}
+			json_t *ja = json_object_get(rec.head.meta, "asset");
+			if (json_is_string(ja) && grym_id_is_full(json_string_value(ja)))
+				snprintf(parent, sizeof parent, "%s", json_string_value(ja));
+		} else if (rec.head.kind == GRYM_PAYLOAD_REF) {
+			json_t *ja = json_object_get(rec.head.meta, "asset");
+			const char *id = json_is_string(ja) ? json_string_value(ja) : rec.head.key;
+			grym_decode_opts dopt = { 0 };
+			grym_asset pa;
+			char objpath[4096];
+			if (!cat) {
+				char dir[4096];
+				if (grym_cli_catalog_dir(st->cli, dir, sizeof dir, &err) ||
+				    !(cat = grym_catalog_open(dir, &err))) {
+					grym_report(st->cli, NULL, &err);
+					grym_record_clear(&rec);
+					fatal = 1;
+					break;
+				}
+			}
+			grym_asset_init(&pa);
+			if (grym_catalog_resolve(cat, id, parent, &err) ||
+			    grym_catalog_get_asset(cat, parent, &pa, &err) ||
+			    grym_store_path(grym_catalog_store(cat), pa.object, objpath, sizeof objpath,
+					    &err) ||
+			    grym_audio_decode_file(objpath, &dopt, &a, NULL, &err)) {
+				grym_asset_clear(&pa);
+				goto bad;
+			}
+			grym_asset_clear(&pa);
+			x = a.data;
+			frames = a.frames;
+			channels = a.channels;
+			rate = a.rate;
+		} else {
+			grym_error_set(&err, GRYM_ERR_FORMAT, "a %s record is not audio",
+				       grym_payload_kind_name(rec.head.kind));
+			goto bad;
+		}
+		if (st->store && !parent[0]) {
+			grym_error_set(&err, GRYM_ERR_INVALID, "--store needs records of catalog assets");
+			goto bad;
+		}
+		if (grym_transform(&st->xp, x, frames, channels, rate, &y, &ny, &err))
+			goto bad;
+		if (!(recipe = xform_recipe(&st->xp, NULL))) {
+			grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+			goto bad;
+		}
+		if (st->store) {
+			char id[GRYM_ID_LEN + 1];
+			json_object_set_new(recipe, "format", json_string("wav"));
+			json_object_set_new(recipe, "bits", json_string("32f"));
+			if (grym_synth_put_derived(cat, parent, recipe, y, ny, channels, rate, id, &err))
+				goto bad;
+			json_object_set_new(recipe, "parent", json_string(parent));
+			if (!(meta = out_meta(rec.head.meta, json_incref(recipe), rate, channels, ny))) {
+				grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+				goto bad;
+			}
+			json_object_set_new(meta, "asset", json_string(id));
+			json_object_set_new(meta, "parent", json_string(parent));
+			json_object_set_new(meta, "format", json_string("wav"));
+			json_object_set_new(meta, "codec", json_string("pcm_f32le"));
+			if (grym_stream_write_ref(w, id, meta, &err)) {
+				fatal = 1;
+				goto bad;
+			}
+		} else {
+			if (parent[0])
+				json_object_set_new(recipe, "parent", json_string(parent));
+			if (!(meta = out_meta(rec.head.meta, json_incref(recipe), rate, channels, ny))) {
+				grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+				goto bad;
+			}
+			if (grym_stream_begin(w, rec.head.key, meta, GRYM_PAYLOAD_AUDIO,
+					      (uint32_t)channels, &err) ||
+			    grym_stream_write_rows(w, y, (uint64_t)ny, &err) ||
+			    grym_stream_end(w, &err)) {
+				fatal = 1;
+				goto bad;
+			}
+		}
+		goto next;
+bad:
+		grym_report(st->cli, fatal ? dest : what, &err);
+		failed = 1;
+next:
+		json_decref(recipe);
+		json_decref(meta);
+		free(y);
+		grym_audio_clear(&a);
+		grym_record_clear(&rec);
+		if (fatal)
+			break;
+	}
+	grym_stream_writer_free(w);
+	grym_stream_reader_free(r);
+	grym_catalog_close(cat);
+	if (fatal) {
+		grym_output_abort(out);
+		return GRYM_EXIT_FAILED;
+	}
+	if (grym_output_commit(out, &err)) {
+		grym_report(st->cli, dest, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	return failed ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
+}
+
 static int run_transform(state *st, const char *in)
 {
 	grym_catalog *cat = NULL;
-	char parent[GRYM_ID_LEN + 1] = "", objpath[4096];
+	char parent[GRYM_ID_LEN + 1] = "", objpath[4096], spooled[4096] = "";
 	grym_error err = { 0 };
 	grym_decode_opts dopt = { 0 };
 	grym_audio a = { 0 };
@@ -654,9 +910,7 @@ static int run_transform(state *st, const char *in)
 		grym_usage_error(st->cli, "transform keeps the input's channels (or --channels 1 mixes to mono)");
 	dopt.rate = st->rate_set ? (int)st->rate : 0;
 	dopt.channels = st->channels_set ? 1 : 0;
-	if (strcmp(in, "-") == 0)
-		in = "/dev/stdin";
-	if (access(in, F_OK) != 0 && grym_id_is_prefix(in)) {
+	if (strcmp(in, "-") != 0 && access(in, F_OK) != 0 && grym_id_is_prefix(in)) {
 		/* a catalog id: decode its object */
 		char dir[4096];
 		grym_asset pa;
@@ -672,13 +926,48 @@ static int run_transform(state *st, const char *in)
 			return GRYM_EXIT_FAILED;
 		}
 		grym_asset_clear(&pa);
-	} else if (st->store)
-		grym_usage_error(st->cli, "--store needs a catalog id as input, not '%s'", in);
-	if (grym_audio_decode_file(parent[0] ? objpath : in, &dopt, &a, NULL, &err)) {
+		if (st->store && (st->records || st->output))
+			grym_usage_error(st->cli, "--store of one id prints the new id; "
+					 "it takes no -o or --records");
+	} else {
+		/* a file or stdin: audio, or a stream of records */
+		grym_input_kind kind;
+		grym_input *gi = grym_input_open(in, &err);
+		if (!gi || grym_input_detect(gi, &kind, &err)) {
+			grym_report(st->cli, in, &err);
+			grym_input_free(gi);
+			return GRYM_EXIT_FAILED;
+		}
+		if (kind == GRYM_INPUT_RECORDS || kind == GRYM_INPUT_TEXT) {
+			rc = transform_stream(st, gi);
+			grym_input_free(gi);
+			return rc;
+		}
+		if (kind == GRYM_INPUT_EMPTY) {
+			grym_input_free(gi);
+			grym_msg(st->cli, "%s: empty input", in);
+			return GRYM_EXIT_FAILED;
+		}
+		if (st->store)
+			grym_usage_error(st->cli, "--store needs catalog ids (an id, or "
+					 "records of ids), not audio");
+		if (strcmp(in, "-") == 0 && spool(gi, spooled, sizeof spooled, &err)) {
+			grym_report(st->cli, "stdin", &err);
+			grym_input_free(gi);
+			return GRYM_EXIT_FAILED;
+		}
+		grym_input_free(gi);
+	}
+	rc = grym_audio_decode_file(parent[0] ? objpath : spooled[0] ? spooled : in, &dopt, &a,
+				    NULL, &err);
+	if (spooled[0])
+		unlink(spooled);
+	if (rc) {
 		grym_report(st->cli, in, &err);
 		grym_catalog_close(cat);
 		return GRYM_EXIT_FAILED;
 	}
+	rc = GRYM_EXIT_FAILED;
 	st->xp.seed = st->seed;
 	if (grym_transform(&st->xp, a.data, a.frames, a.channels, a.rate, &y, &ny, &err)) {
 		grym_report(st->cli, in, &err);
@@ -861,12 +1150,8 @@ int main(int argc, char **argv)
 	}
 	if (st.then_pending)
 		grym_usage_error(&cli, "--then needs a generator after it");
-	if (st.text && !st.records)
-		grym_usage_error(&cli, "--text goes with --records");
 	if (st.store && st.xform != 2)
 		grym_usage_error(&cli, "--store goes with transform");
-	if (st.store && (st.records || st.output))
-		grym_usage_error(&cli, "--store prints the new id; it takes no -o or --records");
 	if (st.dataset)
 		return run_dataset(&st, dir);
 	if (st.xform == 1)

@@ -292,10 +292,8 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 	const grym_stft_params *sp = &x->o.stft;
 	int bins = grym_stft_bins(x->stft);
 	if (x->need_mel) {
-		if (o->mel.n_mels > bins) {
-			/* librosa only warns; its extra filters are all zero. grym
-			 * keeps librosa's numbers but refuses the obvious mistake. */
-		}
+		/* more mels than bins: librosa only warns and keeps all-zero
+		 * filters; so does grym (grym_melbank_empty counts them) */
 		x->mb = grym_melbank_new(rate, sp->n_fft, &o->mel, err);
 		if (!x->mb)
 			goto fail;

@@ -312,8 +312,11 @@ static int is_audio_magic(const unsigned char *p, size_t n)
 	/* MPEG audio frame sync (MP3, MP2) and AAC ADTS: 11 set bits. */
 	if (n >= 2 && p[0] == 0xff && (p[1] & 0xe0) == 0xe0)
 		return 1;
-	/* ISO base media (MP4, M4A, 3GP): a box size then "ftyp". */
-	if (n >= 8 && memcmp(p + 4, "ftyp", 4) == 0)
+	/* ISO base media (MP4, M4A, 3GP): a box size then "ftyp". The ftyp
+	 * box is tens of bytes (or 1: a 64-bit size follows), so its
+	 * big-endian size starts with a zero byte, which text never holds:
+	 * a text record "#abcftyp..." is not an MP4. */
+	if (n >= 8 && p[0] == 0 && memcmp(p + 4, "ftyp", 4) == 0)
 		return 1;
 	return 0;
 }

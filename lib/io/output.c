@@ -27,6 +27,7 @@
 struct grym_output {
 	int fd;
 	int is_stdout;
+	int direct;             /* path is a device or FIFO: written in place */
 	int seekable;
 	int failed;             /* a write failed: refuse everything after */
 	char *path;             /* target (NULL for stdout) */
@@ -127,6 +128,20 @@ grym_output *grym_output_open(const char *path, grym_error *err)
 		output_free(o);
 		grym_error_set(err, GRYM_ERR_INVALID, "empty output file name");
 		return NULL;
+	}
+	/* /dev/null, /dev/stdout, a FIFO: write to it as it is. A temporary
+	 * renamed over it would replace the device node with a file. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		o->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (o->fd < 0 || !(o->path = strdup(path))) {
+			sys_error(err, o->fd < 0 ? GRYM_ERR_IO : GRYM_ERR_NOMEM, path, errno);
+			if (o->fd >= 0)
+				close(o->fd);
+			output_free(o);
+			return NULL;
+		}
+		o->direct = 1;
+		return o;
 	}
 	slash = strrchr(path, '/');
 	dirlen = slash ? (size_t)(slash - path) : 0;
@@ -267,7 +282,9 @@ int grym_output_commit(grym_output *o, grym_error *err)
 	if (!o)
 		return grym_error_set(err, GRYM_ERR_INVALID, "no output");
 	rc = grym_output_flush(o, err);
-	if (o->is_stdout) {
+	if (o->is_stdout || o->direct) {
+		if (o->direct && close(o->fd) < 0 && rc == GRYM_OK)
+			rc = sys_error(err, GRYM_ERR_IO, "close", errno);
 		output_free(o);
 		return rc;
 	}
@@ -290,7 +307,9 @@ void grym_output_abort(grym_output *o)
 {
 	if (!o)
 		return;
-	if (!o->is_stdout) {
+	if (o->direct) {
+		close(o->fd);
+	} else if (!o->is_stdout) {
 		if (o->fd >= 0)
 			close(o->fd);
 		unlink(o->tmp);

@@ -407,6 +407,26 @@ int64_t grym__text_read_rows(grym_stream_reader *r, float *buf, uint64_t max_row
 	return take_rows(r, buf, max_rows, err);
 }
 
+int grym__text_row_ready(grym_stream_reader *r, grym_error *err)
+{
+	while (r->state == PAYLOAD_OPEN) {
+		int rc = get_line(r, err);
+		if (rc == GRYM_ERR_EOF)
+			return end_payload(r, err);
+		if (rc < 0)
+			return rc;
+		if (r->linelen == 0)
+			continue;
+		r->pending = 1;
+		if (!is_row(r))
+			return end_payload(r, err);
+		if (count_values(r) != r->cols)
+			return width_error(r, err);
+		return 1;
+	}
+	return 0;
+}
+
 /* "#KEY<TAB>{json}": the record's key, kind, cols and metadata. */
 static int parse_head_line(grym_stream_reader *r, char **key, json_t **meta, grym_error *err)
 {

@@ -444,6 +444,32 @@ void grym_synth_free(grym_synth *s)
 
 /* ---- sequences ---- */
 
+/* Build and drop the parts a segment will need (GENDYN, cloud, sieve), so
+ * that a bad parameter of a late segment fails before anything is made. */
+static int check_parts(const grym_synth_params *p, int rate, grym_error *err)
+{
+	if (p->kind == GRYM_SYNTH_GENDYN) {
+		grym_gendyn *g = grym_gendyn_new(&p->gendyn, rate, p->seed, err);
+		if (!g)
+			return err ? err->code : GRYM_ERR_INVALID;
+		grym_gendyn_free(g);
+	} else if (p->kind == GRYM_SYNTH_CLOUD) {
+		grym_cloud_params cp = p->cloud;
+		grym_cloud *c;
+		cp.freq_lo = p->freq;
+		cp.freq_hi = p->to;
+		if (!(c = grym_cloud_new(&cp, rate, p->seed, err)))
+			return err ? err->code : GRYM_ERR_INVALID;
+		grym_cloud_free(c);
+	} else if (p->kind == GRYM_SYNTH_IMPULSE && p->sieve) {
+		grym_sieve *sv = grym_sieve_parse(p->sieve, err);
+		if (!sv)
+			return err ? err->code : GRYM_ERR_INVALID;
+		grym_sieve_free(sv);
+	}
+	return GRYM_OK;
+}
+
 #define SEQ_BLOCK 4096
 
 struct grym_synth_seq {
@@ -469,7 +495,7 @@ grym_synth_seq *grym_synth_seq_new(const grym_synth_params *params, size_t nseg,
 		return NULL;
 	}
 	for (size_t i = 0; i < nseg; i++)
-		if (check_params(&params[i], rate, err)) {
+		if (check_params(&params[i], rate, err) || check_parts(&params[i], rate, err)) {
 			if (nseg > 1)
 				grym_error_prefix(err, "segment %zu", i + 1);
 			return NULL;

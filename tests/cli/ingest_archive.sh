@@ -13,7 +13,7 @@ mkdir -p ds/yes ds/no
 sox -n -r 16000 -b 16 ds/yes/s1.wav synth 0.2 sine 500
 sox -n -r 16000 -b 16 ds/yes/s2.wav synth 0.2 sine 600
 sox -n -r 16000 -b 16 ds/no/s1.wav synth 0.3 sine 700
-ffmpeg -v error -i ds/no/s1.wav -b:a 64k ds/no/s2.mp3
+ffmpeg -nostdin -v error -i ds/no/s1.wav -b:a 64k ds/no/s2.mp3
 Y1=$(sha ds/yes/s1.wav); Y2=$(sha ds/yes/s2.wav); N1=$(sha ds/no/s1.wav); N2=$(sha ds/no/s2.mp3)
 cat >ds/manifest.csv <<'EOF'
 path,label,split,speaker,note

@@ -113,6 +113,9 @@ fails 2 "--then at the end" grym-synth sine --then
 fails 2 "--then followed by an option" grym-synth sine --then --freq 3
 fails 2 "two generators without --then" grym-synth sine noise
 fails 2 "level above 0" grym-synth sine --level 3
+fails 2 "a bad late segment fails before anything is written" grym-synth sine -d 5 --then gendyn --freq-min 500 --freq-max 100 -o late.wav
+like "$(cat .err)" "segment 2: frequency range 500..100" "names the segment"
+check "nothing written" test ! -e late.wav
 fails 1 "missing grain source" grym-synth cloud --source nope.wav -o y.wav
 check "nothing left under -o after a failure" test ! -e y.wav
 done_testing

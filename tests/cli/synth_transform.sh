@@ -62,6 +62,25 @@ like "$show" '"frames": 192000' "2 s at 48 kHz stored"
 is "$(grym-synth transform stretch --factor 2 --store "$short")" "$id" "same recipe, same id"
 ok "a derived asset transforms again" grym-synth transform reverse "$id" -o back.wav
 is "$(sox --i -s back.wav)" 192000 "read back from the store"
+# as a pipeline stage: records in, records out
+grym-ingest in.wav 2>/dev/null | grym-synth transform stretch --factor 2 --text >st.txt
+head -1 st.txt >st.head
+like "$(cat st.head)" "^#$src	" "ingest refs in: record keyed by the asset id"
+like "$(cat st.head)" '"pipeline":\[\{"stage":"synth-transform","transform":"stretch"' "pipeline appended"
+like "$(cat st.head)" '"path":"in.wav"' "input metadata passed through"
+is "$(grep -vc '^#' st.txt)" 192000 "stretched audio in the record"
+grym-ingest in.wav 2>/dev/null | grym-synth transform stretch --factor 2 --store --text | head -1 | cut -f1 >ref.txt
+is "$(cat ref.txt)" "#$id" "--store on a stream: references to the derived assets"
+grym-synth sine --records --duration 0.5 | grym-synth transform reverse --text >rv.txt
+is "$(grep -vc '^#' rv.txt)" 24000 "audio records in, transformed"
+like "$(head -1 rv.txt)" '"pipeline":\[\{"stage":"synth".*\},\{"stage":"synth-transform","transform":"reverse"' "synth then transform in the pipeline"
+cat in.wav | grym-synth transform stretch >sp.wav
+is "$(sox --i -s sp.wav 2>/dev/null)" 192000 "audio on stdin (spooled)"
+fails 1 "--store on records without assets" sh -c 'grym-synth sine --records | grym-synth transform reverse --store'
+
+ok "granular resynthesis of a catalog asset" grym-synth cloud --source "$short" --freq 300 --to 300 --duration 1 -o gr.wav
+near "$(freq_of gr.wav)" 500 10 "grains of the 500 Hz asset at speed 1"
+
 fails 2 "--store needs an id" grym-synth transform reverse --store in.wav
 fails 1 "unknown id" grym-synth transform reverse --store 0000abcd
 

@@ -265,7 +265,7 @@ static void test_tags(void)
 {
 	grym_audio_info info;
 	grym_error err = { 0 };
-	sh("ffmpeg -v error -y -i ref.wav -metadata TITLE='Bird Song' -metadata artist=Kea "
+	sh("ffmpeg -nostdin -v error -y -i ref.wav -metadata TITLE='Bird Song' -metadata artist=Kea "
 	   "-metadata date=2024 tagged.flac");
 	TAP_EQ_INT(grym_audio_probe(p("tagged.flac"), &info, &err), GRYM_OK, "probe tagged flac");
 	TAP_EQ_STR(json_string_value(json_object_get(info.tags, "title")), "Bird Song", "title tag, key lowercased");
@@ -275,7 +275,7 @@ static void test_tags(void)
 	TAP_EQ_INT(info.frames, FRAMES, "probe frames");
 	TAP_NEAR(info.duration, 1.5, 1e-9, "probe duration");
 	grym_audio_info_clear(&info);
-	sh("ffmpeg -v error -y -i ref.wav -metadata title=Kiwi -b:a 128k tagged.mp3");
+	sh("ffmpeg -nostdin -v error -y -i ref.wav -metadata title=Kiwi -b:a 128k tagged.mp3");
 	TAP_EQ_INT(grym_audio_probe(p("tagged.mp3"), &info, &err), GRYM_OK, "probe tagged mp3");
 	TAP_EQ_STR(json_string_value(json_object_get(info.tags, "title")), "Kiwi", "id3 title");
 	TAP_EQ_STR(info.format, "mp3", "mp3 format");
@@ -415,21 +415,23 @@ int main(void)
 	dir = tap_tmpdir();
 	write_ref();
 	/* Lossless conversions of the reference. */
-	sh("ffmpeg -v error -y -i ref.wav -c:a pcm_s24le s24.wav && "
-	   "ffmpeg -v error -y -i ref.wav -c:a pcm_s32le s32.wav && "
-	   "ffmpeg -v error -y -i ref.wav -c:a pcm_f32le f32.wav && "
-	   "ffmpeg -v error -y -i ref.wav -c:a pcm_f64le f64.wav && "
-	   "ffmpeg -v error -y -i ref.wav -c:a pcm_u8 u8.wav && "
+	sh("ffmpeg -nostdin -v error -y -i ref.wav -c:a pcm_s24le s24.wav && "
+	   "ffmpeg -nostdin -v error -y -i ref.wav -c:a pcm_s32le s32.wav && "
+	   "ffmpeg -nostdin -v error -y -i ref.wav -c:a pcm_f32le f32.wav && "
+	   "ffmpeg -nostdin -v error -y -i ref.wav -c:a pcm_f64le f64.wav && "
+	   "ffmpeg -nostdin -v error -y -i ref.wav -c:a pcm_u8 u8.wav && "
 	   "sox ref.wav -b 16 -e signed-integer -t wavpcm pcm.wav && "
-	   "ffmpeg -v error -y -i ref.wav a.flac && "
-	   "ffmpeg -v error -y -i ref.wav a.aiff && "
-	   "ffmpeg -v error -y -i ref.wav -c:a wavpack a.wv && "
+	   "ffmpeg -nostdin -v error -y -i ref.wav a.flac && "
+	   "ffmpeg -nostdin -v error -y -i ref.wav a.aiff && "
+	   "ffmpeg -nostdin -v error -y -i ref.wav -c:a wavpack a.wv && "
 	   "sox ref.wav sox.flac");
 	/* Lossy. a.m4a keeps FFmpeg's default: the moov index at the end. */
-	sh("ffmpeg -v error -y -i ref.wav -b:a 192k a.mp3 && "
-	   "ffmpeg -v error -y -i ref.wav -c:a libvorbis -q:a 6 a.ogg && "
-	   "ffmpeg -v error -y -i ref.wav -ar 48000 -c:a libopus -b:a 128k a.opus && "
-	   "ffmpeg -v error -y -i ref.wav -c:a aac -b:a 192k a.m4a");
+	sh("ffmpeg -nostdin -v error -y -i ref.wav -b:a 192k a.mp3 && "
+	   "ffmpeg -nostdin -v error -y -i ref.wav -c:a libvorbis -q:a 6 a.ogg && "
+	   "ffmpeg -nostdin -v error -y -i ref.wav -ar 48000 -c:a libopus -b:a 128k a.opus && "
+	   "ffmpeg -nostdin -v error -y -i ref.wav -c:a aac -b:a 192k a.m4a && "
+	   "ffmpeg -nostdin -v error -y -i ref.wav -c:a aac -b:a 192k -movflags +faststart fs.m4a && "
+	   "ffmpeg -nostdin -v error -y -i ref.wav -ar 48000 -c:a libopus a.webm");
 
 	check_exact("ref.wav", 0, 16);
 	check_exact("s24.wav", 0, 24);        /* WAVE_FORMAT_EXTENSIBLE */
@@ -482,6 +484,10 @@ int main(void)
 	/* Cut late, Ogg still opens; its missing end-of-stream page tells. */
 	check_truncated("a.ogg", 90, 1);
 	check_truncated("a.opus", 90, 1);
+	/* An index at the front declares the length: a cut M4A or WebM opens
+	 * and is caught by its frame count. */
+	check_truncated("fs.m4a", 60, 1);
+	check_truncated("a.webm", 50, 1);
 
 	test_options();
 	test_tags();

@@ -296,7 +296,7 @@ static void test_pipe(void)
 		ok = back[i] == (int)lrintf(sig[i] * 8388608.0f) * 256;
 	TAP_OK(ok, "sox got the exact 24-bit samples");
 
-	pipe_into("ffmpeg -v error -f wav -i - -c:a pcm_f32le -y ff32.wav", GRYM_SAMPLE_F32, 2, sig, N);
+	pipe_into("ffmpeg -nostdin -v error -f wav -i - -c:a pcm_f32le -y ff32.wav", GRYM_SAMPLE_F32, 2, sig, N);
 	{
 		grym_audio a;
 		grym_error err = { 0 };
@@ -326,7 +326,7 @@ static void test_pipe(void)
 	static float six[1000 * 6];
 	for (int i = 0; i < 6000; i++)
 		six[i] = (float)((i % 6) + 1) / 8.0f;
-	pipe_into("ffmpeg -v error -f wav -i - -y six.wav", GRYM_SAMPLE_S16, 6, six, 1000);
+	pipe_into("ffmpeg -nostdin -v error -f wav -i - -y six.wav", GRYM_SAMPLE_S16, 6, six, 1000);
 	TAP_EQ_INT(read_int("six.wav", back, 1000, &info), 1000, "six-channel pipe wav");
 	TAP_EQ_INT(info.channels, 6, "six channels survive");
 	TAP_EQ_INT(back[5] / 65536, 6 * 4096, "channel 6 value");
@@ -405,7 +405,7 @@ static void test_filter_chain(void)
 	for (int i = 0; i < N * 2 && ok; i++)
 		ok = back[i] == (int)lrintf(sig[i] * 32768.0f) * 65536;
 	TAP_OK(ok, "16-bit samples survive sox | grym | sox exactly");
-	TAP_EQ_INT(sh("ffmpeg -v error -i chain-out.wav -f null -"), 0, "ffmpeg reads the result");
+	TAP_EQ_INT(sh("ffmpeg -nostdin -v error -i chain-out.wav -f null -"), 0, "ffmpeg reads the result");
 }
 
 static void test_parse(void)

@@ -284,6 +284,43 @@ static void run_json_meta(const char *name, const unsigned char *p, size_t n, in
 
 	grym_error_clear(&err);
 	while (r && (rc = grym_stream_read(r, &rec, 1 << 24, &err)) == GRYM_OK) {
+		/* written again in both forms, it reads back the same */
+		for (int form = 0; form < 2; form++) {
+			char path[4096];
+			grym_error e2;
+			grym_output *o;
+			grym_stream_writer *w;
+			grym_input *i2;
+			grym_stream_reader *r2;
+			grym_record back;
+			int same = 0;
+			snprintf(path, sizeof path, "%s/meta%d", scratch, ++serial);
+			o = grym_output_open(path, &e2);
+			w = o ? grym_stream_writer_new(o, form, 0, &e2) : NULL;
+			if (w && grym_stream_write(w, &rec, &e2) == GRYM_OK) {
+				grym_stream_writer_free(w);
+				w = NULL;
+				if (grym_output_commit(o, &e2) == GRYM_OK &&
+				    (i2 = grym_input_open(path, &e2))) {
+					r2 = grym_stream_reader_new(i2, &e2);
+					if (r2 && grym_stream_read(r2, &back, 0, &e2) == GRYM_OK) {
+						same = strcmp(back.head.key, rec.head.key) == 0 &&
+						       back.head.kind == rec.head.kind &&
+						       back.rows == rec.rows &&
+						       json_equal(back.head.meta, rec.head.meta);
+						grym_record_clear(&back);
+					}
+					grym_stream_reader_free(r2);
+					grym_input_free(i2);
+				}
+				o = NULL;
+			}
+			grym_stream_writer_free(w);
+			if (o)
+				grym_output_abort(o);
+			TAP_OK(same, "fuzz_json_meta/%s: record %d reads back the same from %s form", name,
+			       records + 1, form ? "text" : "binary");
+		}
 		records += json_is_object(rec.head.meta);
 		grym_record_clear(&rec);
 	}
