@@ -380,9 +380,8 @@ static void run_job(app *a, grym_catalog *cat, job *j)
 	grym_error_clear(&j->err);
 	if (j->h.kind != GRYM_PAYLOAD_REF) {
 		j->rc = grym_error_set(&j->err, GRYM_ERR_UNSUPPORTED,
-				       "a %s record: catalog mode takes references to assets "
-				       "(ids, as grym-ingest writes them)",
-				       grym_payload_kind_name(j->h.kind));
+				       "a %s record: grym-normalize takes audio records "
+				       "or references to assets", grym_payload_kind_name(j->h.kind));
 		return;
 	}
 	j->rc = grym_catalog_resolve(cat, j->h.key, full, &j->err);
@@ -435,7 +434,64 @@ static void run_batch(app *a, const char *dir, grym_catalog *cat, job *jobs, int
 		pthread_join(th[t], NULL);
 }
 
-/* Catalog mode: records or ids in, reference records of derived assets out. */
+/* Normalize a batch of reference records and write their records out in
+ * order. Sets *failed for an input that failed, *fatal when the output
+ * cannot be written. */
+static void flush_batch(app *a, const char *dir, grym_catalog **catp, job *jobs, int n,
+			grym_stream_writer *w, const json_t *recipe, int *failed, int *fatal)
+{
+	grym_error err;
+	grym_catalog *cat;
+
+	if (n == 0)
+		return;
+	/* The catalog is opened at the first reference (audio records alone
+	 * need none). */
+	if (!*catp && !(*catp = grym_catalog_open(dir, &err))) {
+		grym_report(&a->cli, dir, &err);
+		*fatal = 1;
+	}
+	cat = *catp;
+	if (cat)
+		run_batch(a, dir, cat, jobs, n);
+	for (int i = 0; i < n; i++) {
+		job *j = &jobs[i];
+		grym_asset d;
+		json_t *meta;
+
+		if (!*fatal && j->rc != GRYM_OK) {
+			grym_report(&a->cli, j->h.key, &j->err);
+			*failed = 1;
+		} else if (!*fatal && j->rep.skipped) {
+			say_report(a, j->h.key, &j->rep);
+		} else if (!*fatal) {
+			if (j->reused)
+				grym_verbose(&a->cli, "%s: reusing %s (same recipe)", j->h.key, j->id);
+			else
+				say_report(a, j->h.key, &j->rep);
+			grym_asset_init(&d);
+			if (grym_catalog_get_asset(cat, j->id, &d, &err) != GRYM_OK ||
+			    !(meta = derived_meta(&j->h, &d, recipe))) {
+				grym_report(&a->cli, j->h.key, &err);
+				*failed = 1;
+			} else {
+				int rc = grym_stream_write_ref(w, j->id, meta, &err);
+				json_decref(meta);
+				if (rc != GRYM_OK) {
+					grym_report(&a->cli, "stdout", &err);
+					*fatal = 1;
+				}
+			}
+			grym_asset_clear(&d);
+		}
+		grym_record_head_clear(&j->h);
+		memset(j, 0, sizeof *j);
+	}
+}
+
+/* Catalog mode: records or ids in, reference records of derived assets
+ * out; audio records are normalized in place and come out as audio
+ * records (no catalog involved). */
 static int do_catalog(app *a, grym_input *in)
 {
 	char dir[4096];
@@ -454,11 +510,10 @@ static int do_catalog(app *a, grym_input *in)
 		goto done;
 	}
 	if (grym_cli_catalog_dir(&a->cli, dir, sizeof dir, &err) != GRYM_OK ||
-	    !(cat = grym_catalog_open(dir, &err)) ||
 	    !(rd = grym_stream_reader_new(in, &err)) ||
 	    !(out = grym_output_open(a->output, &err)) ||
 	    !(w = grym_stream_writer_new(out, a->text ? GRYM_STREAM_TEXT : GRYM_STREAM_BINARY, 0, &err))) {
-		grym_report(&a->cli, cat ? "stdin" : dir, &err);
+		grym_report(&a->cli, "stdin", &err);
 		fatal = 1;
 		goto done;
 	}
@@ -476,42 +531,28 @@ static int do_catalog(app *a, grym_input *in)
 				end = 1;
 				break;
 			}
-			n++;
-		}
-		run_batch(a, dir, cat, jobs, n);
-		for (int i = 0; i < n; i++) {
-			job *j = &jobs[i];
-			grym_asset d;
-			json_t *meta;
-
-			if (!fatal && j->rc != GRYM_OK) {
-				grym_report(&a->cli, j->h.key, &j->err);
-				failed = 1;
-			} else if (!fatal && j->rep.skipped) {
-				say_report(a, j->h.key, &j->rep);
-			} else if (!fatal) {
-				if (j->reused)
-					grym_verbose(&a->cli, "%s: reusing %s (same recipe)", j->h.key, j->id);
-				else
-					say_report(a, j->h.key, &j->rep);
-				grym_asset_init(&d);
-				if (grym_catalog_get_asset(cat, j->id, &d, &err) != GRYM_OK ||
-				    !(meta = derived_meta(&j->h, &d, recipe))) {
-					grym_report(&a->cli, j->h.key, &err);
-					failed = 1;
-				} else {
-					int rc = grym_stream_write_ref(w, j->id, meta, &err);
-					json_decref(meta);
+			if (jobs[n].h.kind == GRYM_PAYLOAD_AUDIO) {
+				/* In order: what came before, then this record. */
+				grym_normalize_report rep;
+				grym_record_head h = jobs[n].h;
+				memset(&jobs[n], 0, sizeof jobs[n]);
+				flush_batch(a, dir, &cat, jobs, n, w, recipe, &failed, &fatal);
+				n = 0;
+				if (!fatal) {
+					rc = grym_normalize_record(rd, &h, &a->o, recipe, w, &rep, &err);
 					if (rc != GRYM_OK) {
-						grym_report(&a->cli, "stdout", &err);
-						fatal = 1;
+						grym_report(&a->cli, h.key, &err);
+						failed = 1;
+					} else {
+						say_report(a, h.key, &rep);
 					}
 				}
-				grym_asset_clear(&d);
+				grym_record_head_clear(&h);
+				continue;
 			}
-			grym_record_head_clear(&j->h);
-			memset(j, 0, sizeof *j);
+			n++;
 		}
+		flush_batch(a, dir, &cat, jobs, n, w, recipe, &failed, &fatal);
 	}
 done:
 	grym_stream_writer_free(w);

@@ -842,6 +842,10 @@ int grym_audio_decode_file(const char *path, const grym_decode_opts *opts,
 		cap = av_rescale(d->info.frames, d->out_rate, d->info.sample_rate) + 8192;
 	if (cap < 65536)
 		cap = 65536;
+	/* A damaged header may declare hours: trust it only so far, then
+	 * grow by doubling as the frames really arrive. */
+	if (cap > ((int64_t)1 << 24))
+		cap = (int64_t)1 << 24;
 	for (;;) {
 		if (!out->data || out->frames == cap) {
 			if (out->data)

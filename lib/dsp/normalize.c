@@ -712,3 +712,152 @@ done:
 	grym_asset_clear(&da);
 	return rc;
 }
+
+/* ---- audio records ---- */
+
+static int temp_name(const char *tmpdir, char *path, size_t len, grym_error *err)
+{
+	int fd;
+	if (!tmpdir || !*tmpdir)
+		tmpdir = getenv("TMPDIR");
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	snprintf(path, len, "%s/grym-rec.XXXXXX", tmpdir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return grym_error_set(err, GRYM_ERR_IO, "cannot create a temporary file in %s: %s",
+				      tmpdir, strerror(errno));
+	close(fd);
+	return GRYM_OK;
+}
+
+/* Write the rest of r's payload to path as a float32 WAV. */
+static int payload_to_wav(grym_stream_reader *r, int rate, int ch, const char *path,
+			  grym_error *err)
+{
+	grym_output *out = grym_output_open(path, err);
+	grym_encoder *e = NULL;
+	float *buf = malloc(sizeof(float) * BLOCK * (size_t)ch);
+	int rc = GRYM_OK;
+
+	if (!out || !buf) {
+		rc = out ? grym_error_set(err, GRYM_ERR_NOMEM, "out of memory") : (err ? err->code : GRYM_ERR_IO);
+		goto done;
+	}
+	e = grym_encoder_open(out, GRYM_FILE_WAV, GRYM_SAMPLE_F32, rate, ch, 0, 0, err);
+	if (!e) {
+		rc = err ? err->code : GRYM_ERR_IO;
+		goto done;
+	}
+	for (;;) {
+		int64_t n = grym_stream_read_rows(r, buf, BLOCK, err);
+		if (n < 0) {
+			rc = (int)n;
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((rc = grym_encoder_write(e, buf, n, err)) != GRYM_OK)
+			break;
+	}
+	{
+		int crc = grym_encoder_close(e, rc == GRYM_OK ? err : NULL);
+		if (rc == GRYM_OK)
+			rc = crc;
+	}
+	if (rc == GRYM_OK) {
+		rc = grym_output_commit(out, err);
+		out = NULL;
+	}
+done:
+	if (out)
+		grym_output_abort(out);
+	free(buf);
+	return rc;
+}
+
+int grym_normalize_record(grym_stream_reader *r, const grym_record_head *h,
+			  const grym_normalize_opts *o, const json_t *recipe,
+			  grym_stream_writer *w, grym_normalize_report *rep,
+			  grym_error *err)
+{
+	grym_normalize_opts o2 = *o;
+	char in[4096] = "", res[4096] = "";
+	const json_t *jr = json_object_get(h->meta, "rate");
+	int rate = json_is_integer(jr) ? (int)json_integer_value(jr) : 0;
+	int ch = (int)h->cols, rc;
+	grym_output *out = NULL;
+	grym_decoder *d = NULL;
+	json_t *meta = NULL, *pl;
+	float *buf = NULL;
+
+	memset(rep, 0, sizeof *rep);
+	if (h->kind != GRYM_PAYLOAD_AUDIO)
+		return grym_error_set(err, GRYM_ERR_INVALID, "not an audio record");
+	if (rate < GRYM_LOUDNESS_RATE_MIN || rate > GRYM_LOUDNESS_RATE_MAX)
+		return grym_error_set(err, GRYM_ERR_FORMAT,
+				      "audio record without a supported \"rate\" (%d Hz)", rate);
+	if (ch < 1 || ch > GRYM_LOUDNESS_CHANNELS_MAX)
+		return grym_error_set(err, GRYM_ERR_FORMAT, "audio record with %d channels", ch);
+	o2.bits = 32;
+	o2.type = GRYM_FILE_WAV;
+	if ((rc = temp_name(o->tmpdir, in, sizeof in, err)) != GRYM_OK ||
+	    (rc = payload_to_wav(r, rate, ch, in, err)) != GRYM_OK ||
+	    (rc = temp_name(o->tmpdir, res, sizeof res, err)) != GRYM_OK)
+		goto done;
+	if (!(out = grym_output_open(res, err))) {
+		rc = err ? err->code : GRYM_ERR_IO;
+		goto done;
+	}
+	rc = grym_normalize_file(in, &o2, out, rep, err);
+	if (rc != GRYM_OK || rep->skipped) {
+		grym_output_abort(out);
+		goto done;
+	}
+	if ((rc = grym_output_commit(out, err)) != GRYM_OK)
+		goto done;
+	meta = json_deep_copy(h->meta);
+	buf = malloc(sizeof(float) * BLOCK * (size_t)rep->channels);
+	if (!meta || !buf) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	json_object_set_new(meta, "rate", json_integer(rep->rate));
+	json_object_set_new(meta, "channels", json_integer(rep->channels));
+	json_object_set_new(meta, "frames", json_integer(rep->frames_out));
+	json_object_set_new(meta, "duration", json_real((double)rep->frames_out / rep->rate));
+	pl = json_object_get(meta, "pipeline");
+	if (!json_is_array(pl)) {
+		pl = json_array();
+		json_object_set_new(meta, "pipeline", pl);
+	}
+	json_array_append_new(pl, json_deep_copy(recipe));
+	if (!(d = grym_decoder_open(res, NULL, err))) {
+		rc = err ? err->code : GRYM_ERR_FORMAT;
+		goto done;
+	}
+	if ((rc = grym_stream_begin(w, h->key, meta, GRYM_PAYLOAD_AUDIO,
+				    (uint32_t)rep->channels, err)) != GRYM_OK)
+		goto done;
+	for (;;) {
+		int64_t n = grym_decoder_read(d, buf, BLOCK, err);
+		if (n < 0) {
+			rc = (int)n;
+			goto done;
+		}
+		if (n == 0)
+			break;
+		if ((rc = grym_stream_write_rows(w, buf, (uint64_t)n, err)) != GRYM_OK)
+			goto done;
+	}
+	rc = grym_stream_end(w, err);
+done:
+	grym_decoder_close(d);
+	json_decref(meta);
+	free(buf);
+	if (in[0])
+		unlink(in);
+	if (res[0])
+		unlink(res);
+	return rc;
+}

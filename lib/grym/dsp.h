@@ -21,6 +21,7 @@
 #include "grym/audio.h"
 #include "grym/loudness.h"
 #include "grym/catalog.h"
+#include "grym/stream.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -253,6 +254,19 @@ json_t *grym_normalize_recipe(const grym_normalize_opts *o);
 int grym_normalize_asset(grym_catalog *cat, const char *parent,
 			 const grym_normalize_opts *o, char id[GRYM_ID_LEN + 1],
 			 int *reused, grym_normalize_report *rep, grym_error *err);
+
+/* Normalize the audio payload of the record whose head was just read
+ * from r (kind audio, "rate" in its metadata, channels = cols) and write
+ * it to w as an audio record under the same key: the metadata passed
+ * through with "rate", "channels", "frames", "duration" updated and
+ * recipe (not owned) appended to "pipeline". The payload goes through two
+ * temporary files in o->tmpdir (float32 WAV), never whole in memory; the
+ * output samples are float32 whatever o->bits says. rep as for
+ * grym_normalize_file; with silence policy skip nothing is written. */
+int grym_normalize_record(grym_stream_reader *r, const grym_record_head *h,
+			  const grym_normalize_opts *o, const json_t *recipe,
+			  grym_stream_writer *w, grym_normalize_report *rep,
+			  grym_error *err);
 
 #ifdef __cplusplus
 }

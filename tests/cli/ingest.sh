@@ -14,6 +14,8 @@ sox -n -r 22050 -b 24 -c 2 corpus/cat/b.flac synth 0.25 sine 880
 cp corpus/dog/a.wav corpus/cat/deep/same-as-a.wav
 sox -n -r 8000 -b 16 corpus/cat/c.wav synth 0.125 sine 300
 echo "not audio" >corpus/dog/README.txt
+printf 'resource fork' >corpus/dog/._a.wav          # hidden: left out
+mkdir -p corpus/.cache && printf 'x' >corpus/.cache/y.wav
 A=$(sha corpus/dog/a.wav); B=$(sha corpus/cat/b.flac); C=$(sha corpus/cat/c.wav)
 
 # --- a directory, labels from folders, text output --------------------

@@ -90,6 +90,20 @@ for f in 1 4 7; do
 	near "$(grym-normalize --measure --json "$(objpath "$id")" | jfield 'd["integrated_lufs"]')" -21 0.05 "-j 3: m$f reads -21 LUFS"
 done
 
+# Audio records (grym-synth --records) are normalized in place: audio
+# records out, metadata passed through, no catalog needed.
+if command -v grym-synth >/dev/null 2>&1; then
+	grym-synth --records sine -d 3 -l -30 | GRYM_CATALOG=$PWD/none grym-normalize --lufs -20 --rate 16000 --text >arec.txt
+	is "$(grep '^#' arec.txt | cut -f2 | jfield 'd["kind"], d["rate"], d["frames"], [p["stage"] for p in d["pipeline"]]')" \
+		"audio 16000 48000 ['synth', 'normalize']" "audio record in, audio record out (16 kHz, pipeline appended)"
+	# A mono 1 kHz sine at -20 LUFS has its peak at -17 dBFS.
+	near "$(grep -v '^#' arec.txt | awk -F'\t' '{ v = $2 < 0 ? -$2 : $2; if (v > m) m = v } END { print 20 * log(m) / log(10) }')" -17 0.05 \
+		"the samples are at -20 LUFS"
+	check "no catalog was needed" test ! -e none
+else
+	skip "grym-synth not built"
+fi
+
 # Failures: the rest is still processed, exit 1.
 printf '%s\n%s\n' 0000000000000000000000000000000000000000000000000000000000000000 "$src_a" | grym-normalize --text > bad.txt
 st=$?

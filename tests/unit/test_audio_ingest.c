@@ -52,6 +52,13 @@ static void test_match(void)
 	       "glob with / on the relative path");
 	TAP_OK(grym_ingest_match("*", "README"), "explicit * takes everything");
 
+	TAP_OK(grym_ingest_hidden("._a.wav") && grym_ingest_hidden("x/.DS_Store") &&
+	       grym_ingest_hidden("__MACOSX/a.wav") && grym_ingest_hidden(".git/a.wav"),
+	       "hidden names and macOS litter left out");
+	TAP_OK(!grym_ingest_hidden("a.wav") && !grym_ingest_hidden("./a.wav") &&
+	       !grym_ingest_hidden("../a.wav") && !grym_ingest_hidden("dir.d/a.wav"),
+	       "ordinary names kept");
+
 	static const unsigned char zip[] = "PK\x03\x04", gz[] = "\x1f\x8b\x08", xz[] = "\xfd" "7zXZ\0",
 		sz[] = "7z\xbc\xaf\x27\x1c", wav[] = "RIFF\0\0\0\0WAVE";
 	unsigned char tar[512] = { 0 };
