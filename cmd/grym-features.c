@@ -473,15 +473,28 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 			missing[nmiss++] = f;
 	}
 	if (nmiss == 0) {
-		grym_verbose(&cli, "%s: all features from the catalog", j->name);
-		if (j->rate == 0) {
-			grym_asset a;
-			grym_asset_init(&a);
-			if (grym_catalog_get_asset(cat, j->asset, &a, err) == GRYM_OK)
+		grym_asset a;
+		grym_asset_init(&a);
+		if (grym_catalog_get_asset(cat, j->asset, &a, err) == GRYM_OK) {
+			if (j->rate == 0)
 				j->rate = c->dec.rate ? c->dec.rate : a.sample_rate;
-			grym_asset_clear(&a);
+			/* the clip's length in samples ends the last window as a
+			 * computed run would; it is known exactly only when the
+			 * asset is analysed whole at its own rate */
+			if (!c->dec.rate && c->dec.offset == 0 && c->dec.duration <= 0)
+				j->samples = a.frames;
 		}
-		return GRYM_OK;
+		grym_asset_clear(&a);
+		if (c->p.segment > 0 && j->samples <= 0) {
+			/* windows need it: compute instead */
+			for (int i = 0; i < c->p.nlist; i++) {
+				grym_fmat_clear(&j->m[c->p.list[i]]);
+				missing[nmiss++] = c->p.list[i];
+			}
+		} else {
+			grym_verbose(&cli, "%s: all features from the catalog", j->name);
+			return GRYM_OK;
+		}
 	}
 	/* catalog assets keep their matrices (they are stored) */
 	j->keep_matrix = (cat && j->asset[0]) || c->npy_dir || c->p.segment > 0 || !c->p.summary ||
