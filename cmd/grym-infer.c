@@ -580,7 +580,7 @@ int main(int argc, char **argv)
 	o.top = 1;
 	o.jobs = 1;
 	grym_cli_init(&o.cli, "grym-infer", "-m MODEL [OPTION]... [FILE]...",
-		      "Predict labels (or clusters) of feature vectors with a trained model.", opts);
+		      "Predict labels (or clusters) of feature vectors, or of audio files through the model's recipe, with a trained model.", opts);
 	int first = grym_cli_parse(&o.cli, argc, argv, on_opt, &o);
 	if (!o.model)
 		grym_usage_error(&o.cli, "-m MODEL is required");
