@@ -517,13 +517,6 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 		} else if (grym_model_check_dims(m, rec.head.cols, &err) ||
 			   grym_model_check_recipe(m, json_object_get(rec.head.meta, "pipeline"), &err)) {
 			bad = 1;
-		} else {
-			for (size_t j = 0; j < rec.head.cols && !bad; j++)
-				if (!isfinite(rec.data[j])) {
-					grym_error_set(&err, GRYM_ERR_FORMAT, "%s in feature column %zu",
-						       isnan(rec.data[j]) ? "NaN" : "infinity", j);
-					bad = 1;
-				}
 		}
 		if (bad) {
 			grym_report(&o->cli, key, &err);
@@ -531,7 +524,6 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 			grym_record_clear(&rec);
 			continue;
 		}
-		size_t i = b->n;
 		int windowed = json_is_number(json_object_get(rec.head.meta, "start"));
 		if (o->cat && !asset[0] && !windowed) {
 			/* the asset the vector describes: meta "asset", else the key */
@@ -543,18 +535,10 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 				grym_asset_clear(&ga);
 			}
 		}
-		memcpy(b->asset[i], asset, sizeof asset);
-		if (!(b->keys[i] = strdup(key))) {
-			grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
-			rc = err.code;
-			break;
-		}
-		memcpy(b->x + i * b->d, rec.data, b->d * sizeof *b->x);
-		b->start[i] = meta_num(rec.head.meta, "start");
-		b->end[i] = meta_num(rec.head.meta, "end");
-		b->n++;
+		rc = push_vector(o, m, b, out, key, rec.data, rec.head.cols, asset,
+				 meta_num(rec.head.meta, "start"), meta_num(rec.head.meta, "end"), &failed, &err);
 		grym_record_clear(&rec);
-		if (b->n == BATCH && (rc = flush_batch(o, m, b, out, &err)))
+		if (rc)
 			break;
 	}
 	grym_record_clear(&rec);
