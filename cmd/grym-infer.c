@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -404,11 +405,14 @@ static int infer_audio(infer_opts *o, const grym_model *m, audio_item *items, si
 	return failed;
 }
 
-/* 1 if the file argument arg holds audio (not records, not stdin). */
+/* 1 if the file argument arg is a regular file holding audio. Pipes and
+ * FIFOs are not probed here (their first bytes would be lost): they go
+ * through infer_input, which detects audio on its own reader. */
 static int is_audio_file(const char *arg)
 {
 	grym_input_kind kind = GRYM_INPUT_EMPTY;
-	if (!arg || !strcmp(arg, "-"))
+	struct stat st;
+	if (!arg || !strcmp(arg, "-") || stat(arg, &st) != 0 || !S_ISREG(st.st_mode))
 		return 0;
 	grym_input *in = grym_input_open(arg, NULL);
 	int audio = in && grym_input_detect(in, &kind, NULL) == GRYM_OK && kind == GRYM_INPUT_AUDIO;
@@ -416,21 +420,21 @@ static int is_audio_file(const char *arg)
 	return audio;
 }
 
-/* Audio on stdin: spooled to a temporary file (the normalize stage reads
- * its input twice), replayed, removed. */
-static int infer_audio_stdin(infer_opts *o, const grym_model *m, grym_input *in, batch *b,
-			     grym_output *out, int *fatal)
+/* Audio on stdin or a pipe: spooled to a temporary file (the normalize
+ * stage reads its input twice), replayed, removed. */
+static int infer_audio_spooled(infer_opts *o, const grym_model *m, grym_input *in, const char *key,
+			       batch *b, grym_output *out, int *fatal)
 {
 	char path[4096];
 	grym_error err = { 0 };
 	if (grym_spool(in, NULL, path, sizeof path, &err) != GRYM_OK) {
-		grym_report(&o->cli, "stdin", &err);
+		grym_report(&o->cli, strcmp(key, "-") ? key : "stdin", &err);
 		return 1;
 	}
 	audio_item it;
 	memset(&it, 0, sizeof it);
 	it.path = path;
-	it.key = "-";
+	it.key = key;
 	int f = infer_audio(o, m, &it, 1, b, out, fatal);
 	unlink(path);
 	return f;
@@ -448,7 +452,8 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 	grym_stream_reader *r = NULL;
 	grym_input_kind kind = GRYM_INPUT_EMPTY;
 	if (in && grym_input_detect(in, &kind, &err) == GRYM_OK && kind == GRYM_INPUT_AUDIO) {
-		if (path && strcmp(path, "-")) {
+		struct stat st;
+		if (path && strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 			audio_item it;
 			memset(&it, 0, sizeof it);
 			it.path = path;
@@ -456,7 +461,7 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 			grym_input_free(in);
 			return infer_audio(o, m, &it, 1, b, out, fatal);
 		}
-		failed = infer_audio_stdin(o, m, in, b, out, fatal);
+		failed = infer_audio_spooled(o, m, in, path ? path : "-", b, out, fatal);
 		grym_input_free(in);
 		return failed;
 	} else if (in && kind == GRYM_INPUT_EMPTY && err.code == GRYM_OK)

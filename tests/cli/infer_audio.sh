@@ -62,6 +62,19 @@ is "$(cat .out)" "$(printf -- '-\t%s' "$(grep -F "$one	" direct.tsv | cut -f2-)"
 ok "audio on stdin through a pipe" sh -c "cat '$one' | grym-infer -m m.model -"
 is "$(cut -f2- .out)" "$(grep -F "$one	" direct.tsv | cut -f2-)" "a pipe gives the same"
 
+# FIFOs: probed once, never read twice
+mkfifo fifo1 fifo2
+cat "$one" >fifo1 &
+grym-features --features mfcc,rms --summary "$one" >fifo2 &
+ok "audio and records through FIFOs" timeout 60 grym-infer -m m.model fifo1 fifo2
+# release a writer still blocked in open() if grym-infer failed early
+exec 3<>fifo1 4<>fifo2
+exec 3>&- 4>&-
+wait
+is "$(cut -f2- .out | head -n 1)" "$(grep -F "$one	" direct.tsv | cut -f2-)" "audio through a FIFO: the same prediction"
+is "$(head -n 1 .out | cut -f1)" "fifo1" "keyed by the FIFO's path"
+is "$(wc -l <.out | tr -d ' ')" "2" "and the records through the other FIFO"
+
 # audio and records mixed in one call
 ok "audio files and records in one call" grym-infer -m m.model DIR/tone/tone-000.wav feats.txt
 is "$(wc -l <.out | tr -d ' ')" "25" "1 + 24 lines"
