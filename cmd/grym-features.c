@@ -1092,10 +1092,8 @@ int main(int argc, char **argv)
 		grym_stream_writer_free(w);
 		if (out_failed)
 			grym_output_abort(out);
-		else if (grym_output_commit(out, &err)) {
-			grym_report(&cli, c.output ? c.output : "stdout", &err);
+		else if (grym_cli_finish_output(&cli, out, failures > 0) != 0)
 			out_failed = 1;
-		}
 	}
 	for (size_t i = 0; i < x.njobs; i++)
 		job_free(&x.jobs[i]);
