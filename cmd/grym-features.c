@@ -1012,6 +1012,11 @@ int main(int argc, char **argv)
 		c.have_catalog = 1;
 	if (c.npy_dir) {
 		struct stat st;
+		/* Like --npy's users expect of an output folder: made if missing. */
+		if (stat(c.npy_dir, &st) != 0 && mkdir(c.npy_dir, 0777) != 0) {
+			grym_msg(&cli, "--npy: %s: %s", c.npy_dir, strerror(errno));
+			return GRYM_EXIT_FAILED;
+		}
 		if (stat(c.npy_dir, &st) != 0 || !S_ISDIR(st.st_mode))
 			grym_usage_error(&cli, "--npy: %s is not a directory", c.npy_dir);
 	}
