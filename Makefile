@@ -143,7 +143,8 @@ install: all
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libgrym.so.0
 	ln -sf libgrym.so.0 $(DESTDIR)$(PREFIX)/lib/libgrym.so
-	install -m 644 $(B)/grym.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' grym.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/grym.pc
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/grym.pc
 	install -m 644 lib/grym/*.h $(DESTDIR)$(PREFIX)/include/grym/
 	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 	[ -z "$$(ls web-static)" ] || cp -R web-static/. $(DESTDIR)$(PREFIX)/share/grym/web-static/

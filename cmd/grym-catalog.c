@@ -140,71 +140,6 @@ static int on_option(void *ud, const char *name, const char *arg)
 	return 0;
 }
 
-/* ---- argument order: options may follow operands ---- */
-
-static const grym_option *find_long(const char *name, size_t len)
-{
-	for (const grym_option *o = opts; o->name; o++)
-		if (strlen(o->name) == len && !strncmp(o->name, name, len))
-			return o;
-	return NULL;
-}
-
-static int short_takes_arg(int c)
-{
-	for (const grym_option *o = opts; o->name; o++)
-		if (o->short_name == c)
-			return o->arg != NULL;
-	return 0;
-}
-
-/* Rewrite argv as: program, options (with their arguments), "--",
- * operands, so getopt (which stops at the first operand) sees all. */
-static char **reorder(int argc, char **argv, int *newc)
-{
-	char **out = calloc((size_t)argc + 2, sizeof *out);
-	char **ops = calloc((size_t)argc + 1, sizeof *ops);
-	int n = 0, nops = 0;
-	if (!out || !ops) {
-		grym_msg(&cli, "out of memory");
-		exit(GRYM_EXIT_FAILED);
-	}
-	out[n++] = argv[0];
-	for (int i = 1; i < argc; i++) {
-		char *s = argv[i];
-		if (!strcmp(s, "--")) {
-			while (++i < argc)
-				ops[nops++] = argv[i];
-			break;
-		}
-		if (s[0] == '-' && s[1] == '-' && s[2]) {
-			const char *eq = strchr(s + 2, '=');
-			size_t len = eq ? (size_t)(eq - s - 2) : strlen(s + 2);
-			const grym_option *o = find_long(s + 2, len);
-			int takes = (o && o->arg) || (!o && len == 7 && !strncmp(s + 2, "catalog", 7));
-			out[n++] = s;
-			if (takes && !eq && i + 1 < argc)
-				out[n++] = argv[++i];
-		} else if (s[0] == '-' && s[1]) {
-			out[n++] = s;
-			for (const char *c = s + 1; *c; c++)
-				if (short_takes_arg(*c)) {
-					if (!c[1] && i + 1 < argc)
-						out[n++] = argv[++i];
-					break;
-				}
-		} else {
-			ops[nops++] = s;
-		}
-	}
-	out[n++] = "--";
-	for (int i = 0; i < nops; i++)
-		out[n++] = ops[i];
-	free(ops);
-	*newc = n;
-	return out;
-}
-
 /* ---- helpers ---- */
 
 static int check_stdout(void)
@@ -521,7 +456,8 @@ int main(int argc, char **argv)
 		      "label ID... --add L --remove L, rm ID..., gc, fsck, export, "
 		      "import FILE|-, merge DIR, stats.", opts);
 	a.grace = 3600;
-	av = reorder(argc, argv, &ac);
+	av = argv;
+	ac = argc;
 	first = grym_cli_parse(&cli, ac, av, on_option, &a);
 	if (first >= ac)
 		grym_usage_error(&cli, "no command given (init, ls, show, label, rm, gc, fsck, "
@@ -552,7 +488,6 @@ int main(int argc, char **argv)
 	cat = grym_catalog_open(dir, &err);
 	if (!cat) {
 		grym_report(&cli, dir, &err);
-		free(av);
 		free(a.meta_buf);
 		return GRYM_EXIT_FAILED;
 	}
@@ -582,7 +517,6 @@ int main(int argc, char **argv)
 		rc = cmd_stats(cat, &a);
 	}
 	grym_catalog_close(cat);
-	free(av);
 	free(a.meta_buf);
 	return rc;
 }

@@ -338,7 +338,8 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 				       "a matrix of %llu frames: use grym-features --summary or --segment",
 				       (unsigned long long)rec.rows);
 			bad = 1;
-		} else if (grym_model_check_dims(m, rec.head.cols, &err)) {
+		} else if (grym_model_check_dims(m, rec.head.cols, &err) ||
+			   grym_model_check_recipe(m, json_object_get(rec.head.meta, "pipeline"), &err)) {
 			bad = 1;
 		} else {
 			for (size_t j = 0; j < rec.head.cols && !bad; j++)
@@ -355,7 +356,8 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 			continue;
 		}
 		size_t i = b->n;
-		if (o->cat && !asset[0]) {
+		int windowed = json_is_number(json_object_get(rec.head.meta, "start"));
+		if (o->cat && !asset[0] && !windowed) {
 			/* the asset the vector describes: meta "asset", else the key */
 			json_t *a = json_object_get(rec.head.meta, "asset");
 			const char *cand = json_is_string(a) ? json_string_value(a) : key;

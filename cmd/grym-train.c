@@ -56,7 +56,7 @@ static const grym_option opts[] = {
 typedef struct train_opts {
 	grym_cli cli;
 	grym_ml_params p;
-	const char *type, *output, *target, *group_by, *folds_out, *labels_file, *hidden, *name;
+	const char *type, *output, *target, *group_by, *folds_out, *labels_file, *name;
 	long cv;
 	double holdout;
 	int json, tsv;

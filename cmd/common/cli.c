@@ -104,8 +104,9 @@ int grym_cli_parse(grym_cli *cli, int argc, char **argv, grym_cli_option_fn cb, 
 		grym_msg(cli, "out of memory");
 		exit(GRYM_EXIT_FAILED);
 	}
-	shorts[ns++] = '+'; /* stop at the first operand: subcommands keep their own options */
-	shorts[ns++] = ':'; /* report a missing argument as ':' */
+	/* GNU order: options may follow operands (grym-ingest a.wav --text);
+	 * "--" ends the options. Leading ':' reports a missing argument. */
+	shorts[ns++] = ':';
 	for (i = 0; i < nprog; i++) {
 		const grym_option *o = &cli->opts[i];
 		lopts[k].name = o->name;

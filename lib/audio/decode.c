@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -184,9 +185,13 @@ static int ogg_has_eos(const char *path)
 {
 	unsigned char buf[65536 + 27];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 1;      /* cannot tell; do not accuse the file */
-	off_t size = lseek(fd, 0, SEEK_END);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return 1;      /* a pipe, or unreadable: cannot tell, do not accuse */
+	}
+	off_t size = st.st_size;
 	off_t start = size > 65536 ? size - 65536 : 0;
 	ssize_t n = size > 0 ? pread(fd, buf, (size_t)(size - start), start) : 0;
 	close(fd);
@@ -216,18 +221,24 @@ static uint32_t le32(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Read up to len bytes from the start of a file; returns bytes read. */
-static size_t read_head(const char *path, unsigned char *buf, size_t len)
+/* Read up to len bytes from the start of a regular file (a pipe is left
+ * untouched for FFmpeg); returns bytes read, -1 if not a regular file. */
+static ssize_t read_head(const char *path, unsigned char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
 	ssize_t n;
 	if (fd < 0)
 		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
 	do
 		n = pread(fd, buf, len, 0);
 	while (n < 0 && errno == EINTR);
 	close(fd);
-	return n > 0 ? (size_t)n : 0;
+	return n > 0 ? n : 0;
 }
 
 /* The frames a RIFF/WAVE header declares: the data chunk's size over the
@@ -297,10 +308,12 @@ static int open_input(grym_decoder *d, const char *path, grym_error *err)
 	char msg[128];
 	AVDictionary *o = NULL;
 	unsigned char head[65536];
+	ssize_t got;
 	size_t nhead;
 	int e;
 
-	nhead = read_head(path, head, sizeof head);
+	got = read_head(path, head, sizeof head);
+	nhead = got > 0 ? (size_t)got : 0;
 	pthread_once(&quiet_once, quiet_ffmpeg);
 	d->fmt = avformat_alloc_context();
 	if (!d->fmt)
@@ -316,7 +329,7 @@ static int open_input(grym_decoder *d, const char *path, grym_error *err)
 			av_err(e, msg, sizeof msg);
 			return grym_error_set(err, GRYM_ERR_IO, "%s", msg);
 		}
-		if (nhead == 0)
+		if (got == 0)
 			return grym_error_set(err, GRYM_ERR_FORMAT, "empty file");
 		if (known_magic(head, nhead)) {
 			av_err(e, msg, sizeof msg);
@@ -426,6 +439,7 @@ static int setup_swr(grym_decoder *d, const AVFrame *f, grym_error *err)
 		av_err(e, msg, sizeof msg);
 		return grym_error_set(err, GRYM_ERR_UNSUPPORTED, "converter: %s", msg);
 	}
+	d->swr_flushed = 0;
 	d->in_rate = f->sample_rate;
 	d->in_channels = f->ch_layout.nb_channels;
 	d->in_fmt = (enum AVSampleFormat)f->format;
@@ -828,6 +842,10 @@ int grym_audio_decode_file(const char *path, const grym_decode_opts *opts,
 		cap = av_rescale(d->info.frames, d->out_rate, d->info.sample_rate) + 8192;
 	if (cap < 65536)
 		cap = 65536;
+	/* A damaged header may declare hours: trust it only so far, then
+	 * grow by doubling as the frames really arrive. */
+	if (cap > ((int64_t)1 << 24))
+		cap = (int64_t)1 << 24;
 	for (;;) {
 		if (!out->data || out->frames == cap) {
 			if (out->data)

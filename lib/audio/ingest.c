@@ -67,6 +67,21 @@ int grym_ingest_match(const char *match, const char *relpath)
 	return 0;
 }
 
+int grym_ingest_hidden(const char *relpath)
+{
+	for (const char *c = relpath; *c;) {
+		size_t n = strcspn(c, "/");
+		if (n > 1 && c[0] == '.' && !(n == 2 && c[1] == '.'))
+			return 1;
+		if (n == 8 && memcmp(c, "__MACOSX", 8) == 0)
+			return 1;
+		c += n;
+		if (*c)
+			c++;
+	}
+	return 0;
+}
+
 int grym_ingest_is_archive(const void *head, size_t n)
 {
 	const unsigned char *b = head;
@@ -145,7 +160,9 @@ static int walk(const char *dir, const char *rel, const char *match, const walk_
 		}
 		sprintf(path, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", nm);
 		sprintf(r, "%s%s%s", rel ? rel : "", rel ? "/" : "", nm);
-		if (stat(path, &st) < 0) {
+		if (grym_ingest_hidden(nm)) {
+			/* hidden files and folders, macOS resource forks */
+		} else if (stat(path, &st) < 0) {
 			/* a dangling link or a file gone meanwhile */
 			grym_error_set(&err, GRYM_ERR_IO, "%s", strerror(errno));
 			if (grym_ingest_match(match, r))
@@ -625,7 +642,7 @@ static int ingest_archive(grym_ingester *g, const char *path, const char *shown,
 		const char *member = name;
 		while (member[0] == '.' && member[1] == '/')
 			member += 2;
-		if (!grym_ingest_match(g->o.match, member))
+		if (grym_ingest_hidden(member) || !grym_ingest_match(g->o.match, member))
 			continue;
 		grym_error e = { 0 };
 		grym_store_writer *w = grym_store_writer_new(g->store, &e);

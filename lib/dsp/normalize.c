@@ -11,14 +11,23 @@
  * spooled to a temporary file first (grym_spool) — as its original
  * encoded bytes, which are smaller than float32 and let FFmpeg seek.
  *
+ * Catalog mode names each result by its parent and its recipe (every
+ * option and the library versions), so a result already made is found and
+ * reused rather than computed again.
+ *
  * True-peak ceiling: when the gain would push the measured true peak over
  * the ceiling, the gain is lowered to fit, or with `limit` the limiter
  * holds the ceiling instead; the report says which.
  */
 #include "grym/dsp.h"
+#include "grym/grym.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <libavcodec/avcodec.h>
+#include <libswresample/swresample.h>
+#include <sndfile.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +94,7 @@ typedef struct chain {
 	int64_t rcap;
 	int eof, flushed;
 	int in_bits;
+	int64_t pos;            /* frames handed out so far */
 } chain;
 
 static void chain_close(chain *c)
@@ -203,8 +213,10 @@ static int64_t chain_read(chain *c, float **out, grym_error *err)
 		for (int64_t i = 0; i < n * c->ch; i++) {
 			if (!isfinite(p[i]))
 				return grym_error_set(err, GRYM_ERR_FORMAT,
-						      "non-finite sample (NaN or Inf) in the input");
+						      "non-finite sample (NaN or Inf) at %.3f s",
+						      (double)(c->pos + i / c->ch) / c->rate);
 		}
+		c->pos += n;
 		if (c->dc)
 			grym_dc_blocker_process(c->dc, p, n);
 		if (c->hp)
@@ -531,4 +543,321 @@ int grym_spool(grym_input *in, const char *tmpdir, char *path, size_t len,
 		return grym_error_set(err, GRYM_ERR_IO, "spooling to %s: %s", tmpdir, strerror(errno));
 	}
 	return GRYM_OK;
+}
+
+/* ---- catalog mode ---- */
+
+static json_t *num_or_null(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+static void version_str(char *buf, size_t len, unsigned v)
+{
+	snprintf(buf, len, "%u.%u.%u", v >> 16, (v >> 8) & 0xff, v & 0xff);
+}
+
+json_t *grym_normalize_recipe(const grym_normalize_opts *o)
+{
+	static const char *const modes[] = { "lufs", "peak", "rms", "gain" };
+	static const char *const types[] = { "wav", "flac", "ogg" };
+	static const char *const silence[] = { "pass", "skip", "fail" };
+	json_t *r = json_object(), *v = json_object();
+	char buf[32];
+
+	if (!r || !v) {
+		json_decref(r);
+		json_decref(v);
+		return NULL;
+	}
+	json_object_set_new(r, "stage", json_string("normalize"));
+	json_object_set_new(r, "mode", json_string(modes[o->mode]));
+	json_object_set_new(r, "target", json_real(o->target));
+	json_object_set_new(r, "true_peak", num_or_null(o->true_peak));
+	json_object_set_new(r, "limit", json_boolean(o->limit));
+	json_object_set_new(r, "rate", json_integer(o->rate));
+	json_object_set_new(r, "channels", json_integer(o->channels));
+	json_object_set_new(r, "highpass", json_real(o->highpass));
+	json_object_set_new(r, "lowpass", json_real(o->lowpass));
+	json_object_set_new(r, "order", json_integer(o->order));
+	json_object_set_new(r, "dc", json_boolean(o->dc));
+	json_object_set_new(r, "trim_silence", num_or_null(o->trim_db));
+	json_object_set_new(r, "fade_in", json_real(o->fade_in));
+	json_object_set_new(r, "fade_out", json_real(o->fade_out));
+	json_object_set_new(r, "type", json_string(types[o->type]));
+	json_object_set_new(r, "bits", json_integer(o->bits));
+	json_object_set_new(r, "seed", json_integer((json_int_t)o->seed));
+	json_object_set_new(r, "on_silence", json_string(silence[o->silence]));
+	json_object_set_new(v, "grym", json_string(grym_version()));
+	version_str(buf, sizeof buf, avcodec_version());
+	json_object_set_new(v, "libavcodec", json_string(buf));
+	version_str(buf, sizeof buf, swresample_version());
+	json_object_set_new(v, "libswresample", json_string(buf));
+	json_object_set_new(v, "libsndfile", json_string(sf_version_string()));
+	json_object_set_new(r, "versions", v);
+	return r;
+}
+
+static const char *codec_name(grym_file_type t, grym_sample_format f, int *bits)
+{
+	*bits = f == GRYM_SAMPLE_S16 ? 16 : f == GRYM_SAMPLE_S24 ? 24 : 32;
+	if (t == GRYM_FILE_OGG) {
+		*bits = 0;
+		return "vorbis";
+	}
+	if (t == GRYM_FILE_FLAC)
+		return "flac";
+	return f == GRYM_SAMPLE_S16 ? "pcm_s16le" : f == GRYM_SAMPLE_S24 ? "pcm_s24le" : "pcm_f32le";
+}
+
+int grym_normalize_asset(grym_catalog *cat, const char *parent,
+			 const grym_normalize_opts *o, char id[GRYM_ID_LEN + 1],
+			 int *reused, grym_normalize_report *rep, grym_error *err)
+{
+	static const char *const types[] = { "wav", "flac", "ogg" };
+	grym_normalize_report local;
+	grym_asset pa, da, existing;
+	json_t *recipe;
+	char *canon = NULL, src[4096], tmp[4096], obj[GRYM_ID_LEN + 1];
+	const char *tmpdir = o->tmpdir;
+	grym_output *out = NULL;
+	grym_store *st = grym_catalog_store(cat);
+	int rc, fd;
+
+	if (!rep)
+		rep = &local;
+	memset(rep, 0, sizeof *rep);
+	*reused = 0;
+	if ((rc = grym_normalize_opts_check(o, err)) != GRYM_OK)
+		return rc;
+	recipe = grym_normalize_recipe(o);
+	if (!recipe)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	rc = grym_id_derived(parent, recipe, id, err);
+	canon = grym_recipe_canonical(recipe);
+	json_decref(recipe);
+	if (rc != GRYM_OK || !canon) {
+		free(canon);
+		return rc != GRYM_OK ? rc : grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	grym_asset_init(&existing);
+	if (grym_catalog_get_asset(cat, id, &existing, NULL) == GRYM_OK) {
+		grym_asset_clear(&existing);
+		free(canon);
+		*reused = 1;
+		return GRYM_OK;
+	}
+	grym_asset_init(&pa);
+	grym_asset_init(&da);
+	if ((rc = grym_catalog_get_asset(cat, parent, &pa, err)) != GRYM_OK)
+		goto done;
+	if ((rc = grym_store_path(st, pa.object, src, sizeof src, err)) != GRYM_OK)
+		goto done;
+	/* A temporary name to write the result under, then store it. */
+	if (!tmpdir || !*tmpdir)
+		tmpdir = getenv("TMPDIR");
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	snprintf(tmp, sizeof tmp, "%s/grym-norm.XXXXXX", tmpdir);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = grym_error_set(err, GRYM_ERR_IO, "cannot create a temporary file in %s: %s",
+				    tmpdir, strerror(errno));
+		goto done;
+	}
+	close(fd);
+	out = grym_output_open(tmp, err);
+	if (!out) {
+		rc = err ? err->code : GRYM_ERR_IO;
+		unlink(tmp);
+		goto done;
+	}
+	rc = grym_normalize_file(src, o, out, rep, err);
+	if (rc != GRYM_OK || rep->skipped) {
+		grym_output_abort(out);
+		unlink(tmp);
+		goto done;
+	}
+	rc = grym_output_commit(out, err);
+	if (rc == GRYM_OK)
+		rc = grym_store_put_file(st, tmp, obj, err);
+	if (rc == GRYM_OK)
+		rc = grym_store_size(st, obj, &da.bytes, err);
+	unlink(tmp);
+	if (rc != GRYM_OK)
+		goto done;
+	memcpy(da.id, id, sizeof da.id);
+	snprintf(da.kind, sizeof da.kind, "derived");
+	memcpy(da.parent, parent, sizeof da.parent);
+	memcpy(da.object, obj, sizeof da.object);
+	da.recipe = canon;
+	canon = NULL;
+	da.format = strdup(types[o->type]);
+	da.codec = strdup(codec_name(o->type, rep->format, &da.bits));
+	da.sample_rate = rep->rate;
+	da.channels = rep->channels;
+	da.frames = rep->frames_out;
+	da.duration = rep->rate ? (double)rep->frames_out / rep->rate : 0.0;
+	da.tags = pa.tags ? json_deep_copy(pa.tags) : NULL;
+	da.labels = pa.labels ? json_deep_copy(pa.labels) : NULL;
+	da.meta = pa.meta ? json_deep_copy(pa.meta) : NULL;
+	if (!da.format || !da.codec) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	rc = grym_catalog_put_asset(cat, &da, NULL, err);
+done:
+	free(canon);
+	grym_asset_clear(&pa);
+	grym_asset_clear(&da);
+	return rc;
+}
+
+/* ---- audio records ---- */
+
+static int temp_name(const char *tmpdir, char *path, size_t len, grym_error *err)
+{
+	int fd;
+	if (!tmpdir || !*tmpdir)
+		tmpdir = getenv("TMPDIR");
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	snprintf(path, len, "%s/grym-rec.XXXXXX", tmpdir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return grym_error_set(err, GRYM_ERR_IO, "cannot create a temporary file in %s: %s",
+				      tmpdir, strerror(errno));
+	close(fd);
+	return GRYM_OK;
+}
+
+/* Write the rest of r's payload to path as a float32 WAV. */
+static int payload_to_wav(grym_stream_reader *r, int rate, int ch, const char *path,
+			  grym_error *err)
+{
+	grym_output *out = grym_output_open(path, err);
+	grym_encoder *e = NULL;
+	float *buf = malloc(sizeof(float) * BLOCK * (size_t)ch);
+	int rc = GRYM_OK;
+
+	if (!out || !buf) {
+		rc = out ? grym_error_set(err, GRYM_ERR_NOMEM, "out of memory") : (err ? err->code : GRYM_ERR_IO);
+		goto done;
+	}
+	e = grym_encoder_open(out, GRYM_FILE_WAV, GRYM_SAMPLE_F32, rate, ch, 0, 0, err);
+	if (!e) {
+		rc = err ? err->code : GRYM_ERR_IO;
+		goto done;
+	}
+	for (;;) {
+		int64_t n = grym_stream_read_rows(r, buf, BLOCK, err);
+		if (n < 0) {
+			rc = (int)n;
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((rc = grym_encoder_write(e, buf, n, err)) != GRYM_OK)
+			break;
+	}
+	{
+		int crc = grym_encoder_close(e, rc == GRYM_OK ? err : NULL);
+		if (rc == GRYM_OK)
+			rc = crc;
+	}
+	if (rc == GRYM_OK) {
+		rc = grym_output_commit(out, err);
+		out = NULL;
+	}
+done:
+	if (out)
+		grym_output_abort(out);
+	free(buf);
+	return rc;
+}
+
+int grym_normalize_record(grym_stream_reader *r, const grym_record_head *h,
+			  const grym_normalize_opts *o, const json_t *recipe,
+			  grym_stream_writer *w, grym_normalize_report *rep,
+			  grym_error *err)
+{
+	grym_normalize_opts o2 = *o;
+	char in[4096] = "", res[4096] = "";
+	const json_t *jr = json_object_get(h->meta, "rate");
+	int rate = json_is_integer(jr) ? (int)json_integer_value(jr) : 0;
+	int ch = (int)h->cols, rc;
+	grym_output *out = NULL;
+	grym_decoder *d = NULL;
+	json_t *meta = NULL, *pl;
+	float *buf = NULL;
+
+	memset(rep, 0, sizeof *rep);
+	if (h->kind != GRYM_PAYLOAD_AUDIO)
+		return grym_error_set(err, GRYM_ERR_INVALID, "not an audio record");
+	if (rate < GRYM_LOUDNESS_RATE_MIN || rate > GRYM_LOUDNESS_RATE_MAX)
+		return grym_error_set(err, GRYM_ERR_FORMAT,
+				      "audio record without a supported \"rate\" (%d Hz)", rate);
+	if (ch < 1 || ch > GRYM_LOUDNESS_CHANNELS_MAX)
+		return grym_error_set(err, GRYM_ERR_FORMAT, "audio record with %d channels", ch);
+	o2.bits = 32;
+	o2.type = GRYM_FILE_WAV;
+	if ((rc = temp_name(o->tmpdir, in, sizeof in, err)) != GRYM_OK ||
+	    (rc = payload_to_wav(r, rate, ch, in, err)) != GRYM_OK ||
+	    (rc = temp_name(o->tmpdir, res, sizeof res, err)) != GRYM_OK)
+		goto done;
+	if (!(out = grym_output_open(res, err))) {
+		rc = err ? err->code : GRYM_ERR_IO;
+		goto done;
+	}
+	rc = grym_normalize_file(in, &o2, out, rep, err);
+	if (rc != GRYM_OK || rep->skipped) {
+		grym_output_abort(out);
+		goto done;
+	}
+	if ((rc = grym_output_commit(out, err)) != GRYM_OK)
+		goto done;
+	meta = json_deep_copy(h->meta);
+	buf = malloc(sizeof(float) * BLOCK * (size_t)rep->channels);
+	if (!meta || !buf) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	json_object_set_new(meta, "rate", json_integer(rep->rate));
+	json_object_set_new(meta, "channels", json_integer(rep->channels));
+	json_object_set_new(meta, "frames", json_integer(rep->frames_out));
+	json_object_set_new(meta, "duration", json_real((double)rep->frames_out / rep->rate));
+	pl = json_object_get(meta, "pipeline");
+	if (!json_is_array(pl)) {
+		pl = json_array();
+		json_object_set_new(meta, "pipeline", pl);
+	}
+	json_array_append_new(pl, json_deep_copy(recipe));
+	if (!(d = grym_decoder_open(res, NULL, err))) {
+		rc = err ? err->code : GRYM_ERR_FORMAT;
+		goto done;
+	}
+	if ((rc = grym_stream_begin(w, h->key, meta, GRYM_PAYLOAD_AUDIO,
+				    (uint32_t)rep->channels, err)) != GRYM_OK)
+		goto done;
+	for (;;) {
+		int64_t n = grym_decoder_read(d, buf, BLOCK, err);
+		if (n < 0) {
+			rc = (int)n;
+			goto done;
+		}
+		if (n == 0)
+			break;
+		if ((rc = grym_stream_write_rows(w, buf, (uint64_t)n, err)) != GRYM_OK)
+			goto done;
+	}
+	rc = grym_stream_end(w, err);
+done:
+	grym_decoder_close(d);
+	json_decref(meta);
+	free(buf);
+	if (in[0])
+		unlink(in);
+	if (res[0])
+		unlink(res);
+	return rc;
 }

@@ -11,11 +11,12 @@
  * Phase 0 of the kernel is an exact unit impulse, so the reported peak
  * always includes the sample itself (true peak >= sample peak).
  *
- * The four phases are computed together in one 4-lane vector, one
- * multiply-add per tap, which GCC maps to SSE on every x86-64. When only
- * the maximum is wanted (the meter), a block whose samples are all below
- * max / sum|h| cannot raise the maximum (a bound that holds for any
- * input) and is not interpolated at all.
+ * Per frame (the limiter), the four phases are computed together in one
+ * 4-lane vector, one multiply-add per tap. When only the maximum is
+ * wanted (the meter), blocks of 256 frames are interpolated eight outputs
+ * at a time per phase (AVX+FMA where the CPU has it), and a block whose
+ * samples are all below max / sum|h| cannot raise the maximum (a bound
+ * that holds for any input) and is not interpolated at all.
  */
 #include "grym/loudness.h"
 
@@ -38,7 +39,11 @@ struct grym_truepeak {
 	float *hist;            /* per channel 2*TP_TAPS floats (mirrored ring) */
 	int pos;                /* next write index in each ring, 0..TP_TAPS-1 */
 	float max;              /* running maximum */
+	float ph[3][TP_TAPS];   /* phases 1..factor-1 as plain arrays (block path) */
+	float *xb;              /* block path: TP_TAPS history + TP_SKIP_BLOCK + slack */
 };
+
+#define XB_LEN (TP_TAPS + TP_SKIP_BLOCK + 16)
 
 static double bessel_i0(double x)
 {
@@ -79,7 +84,10 @@ grym_truepeak *grym_truepeak_new(int rate, int channels, grym_error *err)
 	t->channels = channels;
 	t->factor = rate < 96000 ? 4 : rate < 192000 ? 2 : 1;
 	t->hist = calloc((size_t)channels * 2 * TP_TAPS, sizeof *t->hist);
-	if (!t->hist) {
+	t->xb = calloc(XB_LEN, sizeof *t->xb);
+	if (!t->hist || !t->xb) {
+		free(t->hist);
+		free(t->xb);
 		free(t);
 		grym_error_set(err, GRYM_ERR_NOMEM, "true peak: out of memory");
 		return NULL;
@@ -98,6 +106,8 @@ grym_truepeak *grym_truepeak_new(int rate, int channels, grym_error *err)
 			if (sum != 0.0)
 				c[k] /= sum;
 			t->coef[k][p] = (float)c[k];
+			if (p >= 1)
+				t->ph[p - 1][k] = (float)c[k];
 			abs_sum += fabs((float)c[k]);
 		}
 		if (abs_sum > t->bound)
@@ -113,6 +123,7 @@ void grym_truepeak_free(grym_truepeak *t)
 	if (!t)
 		return;
 	free(t->hist);
+	free(t->xb);
 	free(t);
 }
 
@@ -161,6 +172,36 @@ static inline float push_frame(grym_truepeak *t, const float *frame, int compute
 	return peak;
 }
 
+/* Largest |interpolated value| over len outputs of nph phases: output i
+ * uses x[i+1 .. i+TP_TAPS]. Eight outputs at a time, one vector
+ * multiply-add per tap; x must be readable 8 floats past its end. Built
+ * for AVX+FMA too, chosen at load time (GCC target_clones). */
+typedef float v8f __attribute__((vector_size(32)));
+
+__attribute__((target_clones("fma", "default")))
+static float block_peak(const float *ph, const float *x, int len, int nph)
+{
+	float best = 0.0f;
+	for (int p = 0; p < nph; p++) {
+		const float *c = ph + p * TP_TAPS;
+		for (int n0 = 0; n0 < len; n0 += 8) {
+			v8f acc = { 0 };
+			for (int k = 0; k < TP_TAPS; k++) {
+				v8f xv;
+				memcpy(&xv, x + n0 + 1 + k, sizeof xv);
+				acc += c[k] * xv;
+			}
+			int lanes = len - n0 < 8 ? len - n0 : 8;
+			for (int i = 0; i < lanes; i++) {
+				float v = fabsf(acc[i]);
+				if (v > best)
+					best = v;
+			}
+		}
+	}
+	return best;
+}
+
 float grym_truepeak_process(grym_truepeak *t, const float *frames, int64_t n,
 			    float *peaks)
 {
@@ -191,25 +232,35 @@ float grym_truepeak_process(grym_truepeak *t, const float *frames, int64_t n,
 		return t->max;
 	}
 	for (int64_t i0 = 0; i0 < n; i0 += TP_SKIP_BLOCK) {
-		int64_t len = n - i0 < TP_SKIP_BLOCK ? n - i0 : TP_SKIP_BLOCK;
+		int len = n - i0 < TP_SKIP_BLOCK ? (int)(n - i0) : TP_SKIP_BLOCK;
 		const float *blk = frames + i0 * ch;
-		float m = 0.0f;
-		for (int64_t i = 0; i < len * ch; i++) {
-			float v = fabsf(blk[i]);
-			if (v > m)
-				m = v;
+		for (int c = 0; c < ch; c++) {
+			float *h = t->hist + (size_t)c * 2 * TP_TAPS;
+			float *xb = t->xb, m = 0.0f;
+			/* History (oldest first), then this channel of the block. */
+			memcpy(xb, h + t->pos, TP_TAPS * sizeof *xb);
+			for (int i = 0; i < len; i++)
+				xb[TP_TAPS + i] = blk[(int64_t)i * ch + c];
+			for (int i = 0; i < TP_TAPS + len; i++) {
+				float v = fabsf(xb[i]);
+				if (v > m)
+					m = v;
+			}
+			if (m * t->bound > t->max) {
+				float v = block_peak(t->ph[0], xb, len, t->factor - 1);
+				if (v > t->max)
+					t->max = v;
+				for (int i = 0; i < len; i++) {
+					float a = fabsf(xb[TP_TAPS + i]);
+					if (a > t->max)
+						t->max = a;
+				}
+			}
+			/* The last TP_TAPS samples become the history. */
+			memcpy(h, xb + len, TP_TAPS * sizeof *h);
+			memcpy(h + TP_TAPS, xb + len, TP_TAPS * sizeof *h);
 		}
-		for (int i = 0; i < ch * 2 * TP_TAPS; i++) {
-			float v = fabsf(t->hist[i]);
-			if (v > m)
-				m = v;
-		}
-		int compute = m * t->bound > t->max;
-		for (int64_t i = 0; i < len; i++) {
-			float p = push_frame(t, blk + i * ch, compute);
-			if (p > t->max)
-				t->max = p;
-		}
+		t->pos = 0;
 	}
 	return t->max;
 }

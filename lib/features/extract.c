@@ -21,6 +21,7 @@
 #include "grym/features.h"
 #include "features/framer.h"
 #include "features/spectral.h"
+#include "grym/features_pitch.h"
 
 static const char *const feature_names[GRYM_FEAT_COUNT] = {
 	"stft_mag", "mel", "logmel", "mfcc", "mfcc_delta", "mfcc_delta2", "chroma",
@@ -210,7 +211,7 @@ static int64_t rs_read(rowstore *r, float *buf, int64_t max, grym_error *err)
 
 #define BLOCK_ROWS 256
 
-enum { ST_CONTRAST_DB = GRYM_FEAT_COUNT, ST_MFCC, ST_COUNT };
+enum { ST_CONTRAST_DB = GRYM_FEAT_COUNT, ST_MFCC, ST_POWER, ST_ONSET, ST_COUNT };
 
 struct grym_extractor {
 	grym_features_opts o;
@@ -218,7 +219,7 @@ struct grym_extractor {
 	grym_feature list[GRYM_FEAT_COUNT];
 	int n;
 	int want[GRYM_FEAT_COUNT];
-	int need_spec, need_mel, need_mfcc, need_time;
+	int need_spec, need_mel, need_mfcc, need_time, need_onset;
 	grym_stft *stft;
 	grym_melbank *mb;
 	grym_dct *dct;
@@ -230,18 +231,18 @@ struct grym_extractor {
 	double *pow, *mel, *freq, *peak, *valley;
 	int need_mag;
 	float *mag, *row;
+	float *lmblock, *mfblock; /* --top-db none: MFCCs made in the first pass, */
+	int lmfill;             /* BLOCK_ROWS at a time as build_mfcc makes them */
+	int mfcc_now;
 	rowstore rs[ST_COUNT];
 	int rs_on[ST_COUNT];
 	float logmel_max, peak_max, valley_max;
+	grym_tuning *tuning;    /* chroma with an estimated tuning */
+	grym_yin *yin;
+	float *powrow;
 	int64_t samples;
 	int finished;
 };
-
-static void fail_unsupported(grym_error *err, grym_feature f)
-{
-	grym_error_set(err, GRYM_ERR_UNSUPPORTED, "feature '%s' is not available in this build",
-		       grym_feature_name(f));
-}
 
 grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 				   const grym_feature *list, int n, grym_error *err)
@@ -268,11 +269,6 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 			grym_error_set(err, GRYM_ERR_INVALID, "unknown feature %d", (int)f);
 			goto fail;
 		}
-		if (f == GRYM_FEAT_CHROMA || f == GRYM_FEAT_ONSET || f == GRYM_FEAT_YIN ||
-		    f == GRYM_FEAT_TEMPO) {
-			fail_unsupported(err, f);
-			goto fail;
-		}
 		if (x->want[f])
 			continue;
 		x->want[f] = 1;
@@ -280,13 +276,15 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 	}
 	int *w = x->want;
 	x->need_mfcc = w[GRYM_FEAT_MFCC] || w[GRYM_FEAT_MFCC_DELTA] || w[GRYM_FEAT_MFCC_DELTA2];
-	x->need_mel = x->need_mfcc || w[GRYM_FEAT_MEL] || w[GRYM_FEAT_LOGMEL];
+	x->need_onset = w[GRYM_FEAT_ONSET] || w[GRYM_FEAT_TEMPO];
+	x->need_mel = x->need_mfcc || x->need_onset || w[GRYM_FEAT_MEL] || w[GRYM_FEAT_LOGMEL];
 	x->need_spec = x->need_mel || w[GRYM_FEAT_STFT_MAG] || w[GRYM_FEAT_CENTROID] ||
 		w[GRYM_FEAT_BANDWIDTH] || w[GRYM_FEAT_ROLLOFF] || w[GRYM_FEAT_FLATNESS] ||
-		w[GRYM_FEAT_CONTRAST];
-	x->need_time = w[GRYM_FEAT_ZCR] || w[GRYM_FEAT_RMS];
+		w[GRYM_FEAT_CONTRAST] || w[GRYM_FEAT_CHROMA];
+	x->need_time = w[GRYM_FEAT_ZCR] || w[GRYM_FEAT_RMS] || w[GRYM_FEAT_YIN];
 	x->need_mag = w[GRYM_FEAT_STFT_MAG] || w[GRYM_FEAT_CENTROID] || w[GRYM_FEAT_BANDWIDTH] ||
-		w[GRYM_FEAT_ROLLOFF] || w[GRYM_FEAT_FLATNESS] || w[GRYM_FEAT_CONTRAST];
+		w[GRYM_FEAT_ROLLOFF] || w[GRYM_FEAT_FLATNESS] || w[GRYM_FEAT_CONTRAST] ||
+		w[GRYM_FEAT_CHROMA];
 
 	/* every parameter is checked even when unused, so a bad option fails
 	 * the same way whatever features are asked for */
@@ -297,10 +295,8 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 	const grym_stft_params *sp = &x->o.stft;
 	int bins = grym_stft_bins(x->stft);
 	if (x->need_mel) {
-		if (o->mel.n_mels > bins) {
-			/* librosa only warns; its extra filters are all zero. grym
-			 * keeps librosa's numbers but refuses the obvious mistake. */
-		}
+		/* more mels than bins: librosa only warns and keeps all-zero
+		 * filters; so does grym (grym_melbank_empty counts them) */
 		x->mb = grym_melbank_new(rate, sp->n_fft, &o->mel, err);
 		if (!x->mb)
 			goto fail;
@@ -328,6 +324,47 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 			goto fail;
 		x->contrast_on = 1;
 	}
+	if (w[GRYM_FEAT_CHROMA]) {
+		/* checks the parameters now; the filterbank is made at the end,
+		 * once the tuning is known */
+		grym_chroma *ch = NULL;
+		if (o->n_chroma != GRYM_CHROMA_BINS) {
+			grym_error_set(err, GRYM_ERR_INVALID, "chroma has %d bins, not %d",
+				       GRYM_CHROMA_BINS, o->n_chroma);
+			goto fail;
+		}
+		if (grym_chroma_new(&ch, rate, sp->n_fft, isnan(o->tuning) ? 0.0 : o->tuning, err))
+			goto fail;
+		grym_chroma_free(ch);
+		if (isnan(o->tuning) && grym_tuning_new(&x->tuning, rate, sp->n_fft, err))
+			goto fail;
+	}
+	if (w[GRYM_FEAT_YIN]) {
+		grym_yin_params yp;
+		grym_yin_params_default(&yp);
+		yp.fmin = o->yin_fmin;
+		yp.fmax = o->yin_fmax;
+		yp.trough_threshold = o->yin_threshold;
+		yp.frame_length = sp->n_fft;
+		yp.hop = sp->hop;
+		yp.center = sp->center;
+		if (grym_yin_new(&x->yin, rate, &yp, err))
+			goto fail;
+	}
+	if (x->need_onset) {
+		grym_onset *on = NULL;
+		if (grym_onset_new(&on, o->mel.n_mels, sp->n_fft, sp->hop, sp->center, err))
+			goto fail;
+		grym_onset_free(on);
+	}
+	if (w[GRYM_FEAT_TEMPO]) {
+		grym_tempo *tp = NULL;
+		grym_tempo_params tpp;
+		grym_tempo_params_default(&tpp);
+		if (grym_tempo_new(&tp, rate, sp->hop, &tpp, err))
+			goto fail;
+		grym_tempo_free(tp);
+	}
 	if (!x->need_spec) {
 		grym_stft_free(x->stft);
 		x->stft = NULL;
@@ -346,8 +383,9 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 	x->mel = malloc((size_t)(o->mel.n_mels > 0 ? o->mel.n_mels : 1) * sizeof *x->mel);
 	x->peak = malloc((size_t)(o->contrast_bands + 1) * sizeof *x->peak);
 	x->valley = malloc((size_t)(o->contrast_bands + 1) * sizeof *x->valley);
+	x->powrow = malloc((size_t)bins * sizeof *x->powrow);
 	if (!x->pow || !x->freq || !x->mag || !x->tframe || !x->row || !x->mel ||
-	    !x->peak || !x->valley) {
+	    !x->peak || !x->valley || !x->powrow) {
 		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -358,7 +396,20 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 	int dims[ST_COUNT] = { 0 };
 	if (w[GRYM_FEAT_STFT_MAG]) dims[GRYM_FEAT_STFT_MAG] = bins;
 	if (w[GRYM_FEAT_MEL]) dims[GRYM_FEAT_MEL] = o->mel.n_mels;
-	if (w[GRYM_FEAT_LOGMEL] || x->need_mfcc) dims[GRYM_FEAT_LOGMEL] = o->mel.n_mels;
+	/* without a top_db floor nothing waits for the clip's maximum: MFCCs
+	 * are made frame by frame in the one pass over the samples */
+	x->mfcc_now = x->need_mfcc && !(o->db.top_db >= 0);
+	if (w[GRYM_FEAT_LOGMEL] || (x->need_mfcc && !x->mfcc_now) || x->need_onset)
+		dims[GRYM_FEAT_LOGMEL] = o->mel.n_mels;
+	if (x->mfcc_now &&
+	    (!(x->lmblock = malloc((size_t)BLOCK_ROWS * o->mel.n_mels * sizeof *x->lmblock)) ||
+	     !(x->mfblock = malloc((size_t)BLOCK_ROWS * o->n_mfcc * sizeof *x->mfblock)))) {
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (w[GRYM_FEAT_CHROMA]) dims[ST_POWER] = bins;
+	if (x->need_onset) dims[ST_ONSET] = 1;
+	if (w[GRYM_FEAT_YIN]) dims[GRYM_FEAT_YIN] = GRYM_YIN_COLS;
 	if (x->need_mfcc) dims[ST_MFCC] = o->n_mfcc;
 	for (int f = GRYM_FEAT_CENTROID; f <= GRYM_FEAT_RMS; f++)
 		if (w[f] && f != GRYM_FEAT_CONTRAST)
@@ -387,6 +438,11 @@ void grym_extractor_free(grym_extractor *x)
 	if (x->contrast_on)
 		gf_contrast_free(&x->contrast);
 	gf_framer_free(&x->tf);
+	grym_tuning_free(x->tuning);
+	grym_yin_free(x->yin);
+	free(x->powrow);
+	free(x->lmblock);
+	free(x->mfblock);
 	free(x->tframe);
 	free(x->pow);
 	free(x->mel);
@@ -412,6 +468,19 @@ static int put1(grym_extractor *x, int store, double v, grym_error *err)
 	return rs_append(&x->rs[store], &f, err);
 }
 
+/* DCT of the log-mel rows gathered in the first pass (--top-db none). */
+static int flush_mfcc(grym_extractor *x, grym_error *err)
+{
+	int rc = GRYM_OK;
+	if (x->lmfill == 0)
+		return GRYM_OK;
+	grym_dct_apply(x->dct, x->lmblock, x->lmfill, x->mfblock);
+	for (int t = 0; t < x->lmfill && rc == GRYM_OK; t++)
+		rc = rs_append(&x->rs[ST_MFCC], x->mfblock + (size_t)t * x->o.n_mfcc, err);
+	x->lmfill = 0;
+	return rc;
+}
+
 /* Everything one STFT frame gives. */
 static int spectral_frame(grym_extractor *x, grym_error *err)
 {
@@ -435,6 +504,15 @@ static int spectral_frame(grym_extractor *x, grym_error *err)
 		}
 	if (w[GRYM_FEAT_STFT_MAG] && (rc = rs_append(&x->rs[GRYM_FEAT_STFT_MAG], x->mag, err)))
 		return rc;
+	if (w[GRYM_FEAT_CHROMA]) {
+		/* chroma_stft's S is np.abs(stft)**2 in float32 */
+		for (int k = 0; k < bins; k++)
+			x->powrow[k] = mg[k] * mg[k];
+		if ((rc = rs_append(&x->rs[ST_POWER], x->powrow, err)))
+			return rc;
+		if (x->tuning && (rc = grym_tuning_add(x->tuning, x->powrow, 1, err)))
+			return rc;
+	}
 	if (x->need_mel) {
 		int nm = grym_melbank_mels(x->mb);
 		grym_melbank_apply(x->mb, x->pow, x->mel);
@@ -444,18 +522,29 @@ static int spectral_frame(grym_extractor *x, grym_error *err)
 			if ((rc = rs_append(&x->rs[GRYM_FEAT_MEL], x->row, err)))
 				return rc;
 		}
-		if (!x->rs_on[GRYM_FEAT_LOGMEL])
-			goto spectral;
-		grym_power_to_db(x->mel, x->mel, (size_t)nm, x->o.db.ref, x->o.db.amin);
-		for (int i = 0; i < nm; i++) {
-			x->row[i] = (float)x->mel[i];
-			if (x->row[i] > x->logmel_max)
-				x->logmel_max = x->row[i];
+		if (x->rs_on[GRYM_FEAT_LOGMEL] || x->mfcc_now) {
+			/* librosa's mel is float32 and power_to_db takes its log10 in
+			 * float32: the same here (and log10f is the faster) */
+			float amin = (float)x->o.db.amin;
+			float ref = (float)(10.0 * log10(x->o.db.ref > x->o.db.amin ? x->o.db.ref : x->o.db.amin));
+			float mx = x->logmel_max;
+			for (int i = 0; i < nm; i++) {
+				float v = (float)x->mel[i];
+				float d = 10.0f * log10f(v > amin ? v : amin) - ref;
+				x->row[i] = d;
+				if (d > mx)
+					mx = d;
+			}
+			x->logmel_max = mx;
+			if (x->rs_on[GRYM_FEAT_LOGMEL] && (rc = rs_append(&x->rs[GRYM_FEAT_LOGMEL], x->row, err)))
+				return rc;
+			if (x->mfcc_now) {
+				memcpy(x->lmblock + (size_t)x->lmfill * nm, x->row, (size_t)nm * sizeof *x->row);
+				if (++x->lmfill == BLOCK_ROWS && (rc = flush_mfcc(x, err)))
+					return rc;
+			}
 		}
-		if ((rc = rs_append(&x->rs[GRYM_FEAT_LOGMEL], x->row, err)))
-			return rc;
 	}
-spectral:;
 	double cen = 0.0;
 	if (w[GRYM_FEAT_CENTROID] || w[GRYM_FEAT_BANDWIDTH])
 		cen = gf_centroid(x->mag, x->freq, bins);
@@ -500,9 +589,14 @@ static int time_frame(grym_extractor *x, grym_error *err)
 		if ((rc = put1(x, GRYM_FEAT_ZCR, gf_zcr(x->tframe, n), err)))
 			return rc;
 	}
-	if (x->want[GRYM_FEAT_RMS]) {
+	if (x->want[GRYM_FEAT_RMS] || x->want[GRYM_FEAT_YIN])
 		gf_framer_copy(&x->tf, GF_PAD_CONSTANT, x->tframe);
-		if ((rc = put1(x, GRYM_FEAT_RMS, gf_rms(x->tframe, n), err)))
+	if (x->want[GRYM_FEAT_RMS] && (rc = put1(x, GRYM_FEAT_RMS, gf_rms(x->tframe, n), err)))
+		return rc;
+	if (x->want[GRYM_FEAT_YIN]) {
+		float out[GRYM_YIN_COLS];
+		grym_yin_frame(x->yin, x->tframe, out);
+		if ((rc = rs_append(&x->rs[GRYM_FEAT_YIN], out, err)))
 			return rc;
 	}
 	return GRYM_OK;
@@ -645,6 +739,110 @@ static int build_mfcc(grym_extractor *x, grym_error *err)
 	return rc;
 }
 
+/* logmel store -> onset store (floor, then onset strength, streaming). */
+static int build_onset(grym_extractor *x, grym_error *err)
+{
+	rowstore *lm = &x->rs[GRYM_FEAT_LOGMEL], *on = &x->rs[ST_ONSET];
+	if (on->rows)
+		return GRYM_OK;
+	int nm = x->o.mel.n_mels;
+	grym_onset *o = NULL;
+	int rc = grym_onset_new(&o, nm, x->o.stft.n_fft, x->o.stft.hop, x->o.stft.center, err);
+	if (rc == GRYM_OK)
+		rc = rs_rewind(lm, err);
+	float *buf = malloc((size_t)BLOCK_ROWS * nm * sizeof *buf);
+	float *fl = malloc((size_t)BLOCK_ROWS * nm * sizeof *fl);
+	float *out = malloc((size_t)BLOCK_ROWS * sizeof *out);
+	if (rc == GRYM_OK && (!buf || !fl || !out))
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	while (rc == GRYM_OK) {
+		int64_t n = rs_read(lm, buf, BLOCK_ROWS, err);
+		if (n <= 0) {
+			rc = (int)n;
+			break;
+		}
+		logmel_floor(x, buf, n, fl);
+		rc = grym_onset_do(o, fl, (size_t)n, out, err);
+		for (int64_t t = 0; t < n && rc == GRYM_OK; t++)
+			rc = rs_append(on, out + t, err);
+	}
+	grym_onset_free(o);
+	free(buf);
+	free(fl);
+	free(out);
+	return rc;
+}
+
+static int emit_chroma(grym_extractor *x, const grym_feature_sink *sink, grym_error *err)
+{
+	double tuning = x->o.tuning;
+	int rc = GRYM_OK;
+	if (isnan(tuning) && (rc = grym_tuning_estimate(x->tuning, &tuning, err)))
+		return rc;
+	grym_chroma *ch = NULL;
+	if ((rc = grym_chroma_new(&ch, x->rate, x->o.stft.n_fft, tuning, err)))
+		return rc;
+	rowstore *r = &x->rs[ST_POWER];
+	float *buf = malloc((size_t)BLOCK_ROWS * r->dims * sizeof *buf);
+	float *out = malloc((size_t)BLOCK_ROWS * GRYM_CHROMA_BINS * sizeof *out);
+	if (!buf || !out)
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	if (rc == GRYM_OK)
+		rc = rs_rewind(r, err);
+	if (rc == GRYM_OK && sink->begin)
+		rc = sink->begin(sink->ud, GRYM_FEAT_CHROMA, r->rows, GRYM_CHROMA_BINS, err);
+	int64_t first = 0;
+	while (rc == GRYM_OK) {
+		int64_t n = rs_read(r, buf, BLOCK_ROWS, err);
+		if (n <= 0) {
+			rc = (int)n;
+			break;
+		}
+		rc = grym_chroma_do(ch, buf, (size_t)n, out, err);
+		if (rc == GRYM_OK && sink->rows)
+			rc = sink->rows(sink->ud, GRYM_FEAT_CHROMA, first, out, n, err);
+		first += n;
+	}
+	if (rc == GRYM_OK && sink->end)
+		rc = sink->end(sink->ud, GRYM_FEAT_CHROMA, err);
+	grym_chroma_free(ch);
+	free(buf);
+	free(out);
+	return rc;
+}
+
+static int emit_tempo(grym_extractor *x, const grym_feature_sink *sink, grym_error *err)
+{
+	rowstore *on = &x->rs[ST_ONSET];
+	grym_tempo *tp = NULL;
+	grym_tempo_params tpp;
+	grym_tempo_params_default(&tpp);
+	int rc = grym_tempo_new(&tp, x->rate, x->o.stft.hop, &tpp, err);
+	float *env = malloc((size_t)(on->rows ? on->rows : 1) * sizeof *env);
+	if (rc == GRYM_OK && !env)
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	if (rc == GRYM_OK)
+		rc = rs_rewind(on, err);
+	if (rc == GRYM_OK) {
+		int64_t n = rs_read(on, env, on->rows, err);
+		if (n != on->rows)
+			rc = n < 0 ? (int)n : grym_error_set(err, GRYM_ERR_INTERNAL, "short onset store");
+	}
+	double bpm = 0;
+	if (rc == GRYM_OK)
+		rc = grym_tempo_do(tp, env, (size_t)on->rows, &bpm, err);
+	float v = (float)bpm;
+	if (rc == GRYM_OK && sink->begin)
+		rc = sink->begin(sink->ud, GRYM_FEAT_TEMPO, 1, 1, err);
+	if (rc == GRYM_OK && sink->rows)
+		rc = sink->rows(sink->ud, GRYM_FEAT_TEMPO, 0, &v, 1, err);
+	if (rc == GRYM_OK && sink->end)
+		rc = sink->end(sink->ud, GRYM_FEAT_TEMPO, err);
+	grym_tempo_free(tp);
+	free(env);
+	return rc;
+}
+
 /* Deltas over the stored MFCC rows with a 9-row window. */
 static int emit_delta(grym_extractor *x, grym_feature f, int order,
 		      const grym_feature_sink *sink, grym_error *err)
@@ -722,6 +920,8 @@ int grym_extractor_finish(grym_extractor *x, const grym_feature_sink *sink, grym
 	gf_framer_end(&x->tf);
 	if ((rc = drain(x, err)))
 		return rc;
+	if (x->mfcc_now && (rc = flush_mfcc(x, err)))
+		return rc;
 	for (int i = 0; i < x->n; i++) {
 		grym_feature f = x->list[i];
 		int d = grym_feature_dims(f, &x->o, x->rate);
@@ -742,6 +942,19 @@ int grym_extractor_finish(grym_extractor *x, const grym_feature_sink *sink, grym
 			break;
 		case GRYM_FEAT_CONTRAST:
 			rc = emit_store(x, f, &x->rs[ST_CONTRAST_DB], d, contrast_rows, sink, err);
+			break;
+		case GRYM_FEAT_CHROMA:
+			rc = emit_chroma(x, sink, err);
+			break;
+		case GRYM_FEAT_ONSET:
+			rc = build_onset(x, err);
+			if (rc == GRYM_OK)
+				rc = emit_store(x, f, &x->rs[ST_ONSET], d, NULL, sink, err);
+			break;
+		case GRYM_FEAT_TEMPO:
+			rc = build_onset(x, err);
+			if (rc == GRYM_OK)
+				rc = emit_tempo(x, sink, err);
 			break;
 		default:
 			rc = emit_store(x, f, &x->rs[f], d, NULL, sink, err);

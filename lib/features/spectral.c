@@ -21,8 +21,8 @@ double gf_centroid(const float *mag, const double *freq, int bins)
 	if (!(sum > 0))
 		return 0.0;
 	for (int k = 0; k < bins; k++)
-		acc += freq[k] * ((double)mag[k] / sum);
-	return acc;
+		acc += freq[k] * (double)mag[k];
+	return acc / sum;
 }
 
 /* p = 2: sqrt(sum S_norm * (freq - centroid)^2) */
@@ -35,9 +35,9 @@ double gf_bandwidth(const float *mag, const double *freq, int bins, double centr
 		return 0.0;
 	for (int k = 0; k < bins; k++) {
 		double d = freq[k] - centroid;
-		acc += ((double)mag[k] / sum) * d * d;
+		acc += (double)mag[k] * d * d;
 	}
-	return sqrt(acc);
+	return sqrt(acc / sum);
 }
 
 /* librosa computes the cumulative sum in float32 (S is float32) and takes
@@ -180,22 +180,57 @@ void gf_contrast_free(gf_contrast *c)
 	memset(c, 0, sizeof *c);
 }
 
-static int cmp_float(const void *a, const void *b)
+/* Rearrange a[0..n) so that a[k] holds the k-th smallest value, smaller or
+ * equal ones before it and larger or equal ones after (quickselect):
+ * the sums of the q smallest and q largest need no full sort. */
+static void select_kth(float *a, int n, int k)
 {
-	float x = *(const float *)a, y = *(const float *)b;
-	return (x > y) - (x < y);
+	int lo = 0, hi = n - 1;
+	while (hi > lo) {
+		float pivot = a[lo + (hi - lo) / 2];
+		int i = lo, j = hi;
+		while (i <= j) {
+			while (a[i] < pivot)
+				i++;
+			while (a[j] > pivot)
+				j--;
+			if (i <= j) {
+				float t = a[i];
+				a[i] = a[j];
+				a[j] = t;
+				i++;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return;
+	}
 }
 
 void gf_contrast_frame(gf_contrast *c, const float *mag, double *peak, double *valley)
 {
 	for (int k = 0; k < c->n_bands; k++) {
 		int len = c->len[k], q = c->q[k];
-		memcpy(c->scratch, mag + c->lo[k], (size_t)len * sizeof *mag);
-		qsort(c->scratch, (size_t)len, sizeof *c->scratch, cmp_float);
+		float *a = c->scratch;
+		memcpy(a, mag + c->lo[k], (size_t)len * sizeof *mag);
 		double lo = 0.0, hi = 0.0;
-		for (int i = 0; i < q; i++) {
-			lo += c->scratch[i];
-			hi += c->scratch[len - q + i];
+		select_kth(a, len, q - 1);
+		for (int i = 0; i < q; i++)
+			lo += a[i];
+		select_kth(a + q, len - q, len - q - q);   /* the top q, among the rest */
+		if (len - q >= q) {
+			for (int i = len - q; i < len; i++)
+				hi += a[i];
+		} else {
+			/* bands of fewer than 2q bins: top and bottom overlap */
+			float *b = a;
+			select_kth(b, len, len - q);
+			for (int i = len - q; i < len; i++)
+				hi += b[i];
 		}
 		valley[k] = lo / q;
 		peak[k] = hi / q;

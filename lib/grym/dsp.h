@@ -20,6 +20,8 @@
 #include "grym/io.h"
 #include "grym/audio.h"
 #include "grym/loudness.h"
+#include "grym/catalog.h"
+#include "grym/stream.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -231,6 +233,40 @@ int grym_normalize_file(const char *path, const grym_normalize_opts *o,
  * (the caller unlinks it). */
 int grym_spool(grym_input *in, const char *tmpdir, char *path, size_t len,
 	       grym_error *err);
+
+/* ---- catalog mode: normalized results as derived assets ---- */
+
+/* The recipe of o as JSON (new reference, NULL when out of memory):
+ * {"stage":"normalize", every option, "versions":{grym, libavcodec,
+ * libswresample, libsndfile}}. Its canonical text and the parent id name
+ * the derived asset (grym_id_derived), so the same recipe on the same
+ * asset is found again instead of recomputed. */
+json_t *grym_normalize_recipe(const grym_normalize_opts *o);
+
+/* Normalize catalog asset parent (a full id) into a derived asset:
+ * id receives grym_id_derived(parent, recipe). If that asset already
+ * exists nothing is computed and *reused is 1. Otherwise the parent's
+ * object is normalized into a temporary file in o->tmpdir, stored as an
+ * object, and the asset row written (kind "derived", parent, recipe,
+ * decoded properties; labels, meta and tags copied from the parent).
+ * rep (may be NULL) is filled when computed. With silence policy skip
+ * and a silent parent, rep->skipped is set and no asset is made. */
+int grym_normalize_asset(grym_catalog *cat, const char *parent,
+			 const grym_normalize_opts *o, char id[GRYM_ID_LEN + 1],
+			 int *reused, grym_normalize_report *rep, grym_error *err);
+
+/* Normalize the audio payload of the record whose head was just read
+ * from r (kind audio, "rate" in its metadata, channels = cols) and write
+ * it to w as an audio record under the same key: the metadata passed
+ * through with "rate", "channels", "frames", "duration" updated and
+ * recipe (not owned) appended to "pipeline". The payload goes through two
+ * temporary files in o->tmpdir (float32 WAV), never whole in memory; the
+ * output samples are float32 whatever o->bits says. rep as for
+ * grym_normalize_file; with silence policy skip nothing is written. */
+int grym_normalize_record(grym_stream_reader *r, const grym_record_head *h,
+			  const grym_normalize_opts *o, const json_t *recipe,
+			  grym_stream_writer *w, grym_normalize_report *rep,
+			  grym_error *err);
 
 #ifdef __cplusplus
 }

@@ -358,6 +358,36 @@ const char *grym_stat_name(grym_stat s);
 int grym_fmat_summary(const grym_fmat *m, int64_t t0, int64_t t1, const grym_stat *stats,
 		      int nstats, float *out, grym_error *err);
 
+
+/* Streaming moments: mean, std, min and max per dimension, accumulated
+ * row block by row block (Welford's update in double), so a clip summary
+ * needs no frame matrix in memory. grym_fmat_summary computes its
+ * moments the same way, so both give the same bits. */
+typedef struct grym_moments grym_moments;
+grym_moments *grym_moments_new(int dims, grym_error *err);
+void grym_moments_free(grym_moments *m);
+void grym_moments_reset(grym_moments *m);
+void grym_moments_add(grym_moments *m, const float *rows, int64_t n);
+int64_t grym_moments_count(const grym_moments *m);
+/* stats must be moments (mean, std, min, max; GRYM_ERR_INVALID for a
+ * percentile or when no row was added); out as grym_fmat_summary's. */
+int grym_moments_get(const grym_moments *m, const grym_stat *stats, int nstats, float *out,
+		     grym_error *err);
+/* 1 if every stat is a moment (no percentile). */
+int grym_stats_are_moments(const grym_stat *stats, int nstats);
+
+/* ---------------------------------------------------------------------
+ * FFTW planner lock.
+ *
+ * FFTW's planner (every fftw_plan_* and fftw_destroy_plan) is not
+ * thread-safe, while fftw_execute_* on distinct arrays is. libgrym makes
+ * all its plans under ONE process-wide mutex, and these two calls take and
+ * release it. Any module that plans with FFTW (the STFT too) must plan
+ * between them, or two threads could plan at once.
+ */
+void grym_fftw_plan_lock(void);
+void grym_fftw_plan_unlock(void);
+
 #ifdef __cplusplus
 }
 #endif

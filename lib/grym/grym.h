@@ -13,6 +13,14 @@
 #include "grym/store.h"
 #include "grym/catalog.h"
 #include "grym/audio.h"
+#include "grym/rng.h"
+#include "grym/ingest.h"
+#include "grym/dsp.h"
+#include "grym/loudness.h"
+#include "grym/features.h"
+#include "grym/features_pitch.h"
+#include "grym/ml.h"
+#include "grym/synth.h"
 
 /* Version of the library, e.g. "0.1.0". */
 const char *grym_version(void);

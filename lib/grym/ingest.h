@@ -69,9 +69,14 @@ int grym_manifest_find(const grym_manifest *m, const char *file, const char *mem
  * ac3 amr mpc tta, any case). */
 int grym_ingest_match(const char *match, const char *relpath);
 
+/* 1 if a relative path found in a directory or an archive is left out
+ * whatever the match: a component starting with '.' (hidden files and
+ * folders, macOS "._x" resource forks, .DS_Store) or named "__MACOSX". */
+int grym_ingest_hidden(const char *relpath);
+
 /* Walk a directory recursively (following symbolic links, sorted by
  * name in byte order): cb(ud, path, NULL) for each regular file that
- * grym_ingest_match takes, cb(ud, path, err) for a problem (a symbolic
+ * grym_ingest_match takes and grym_ingest_hidden does not leave out, cb(ud, path, err) for a problem (a symbolic
  * link loop, an unreadable directory). cb returns non-zero to stop (that
  * value is returned). */
 typedef int (*grym_walk_fn)(void *ud, const char *path, const grym_error *err);

@@ -59,10 +59,11 @@ typedef enum grym_input_kind {
 	GRYM_INPUT_TEXT,        /* text records or lines of ids/paths */
 	GRYM_INPUT_AUDIO,       /* anything else: hand it to the decoder */
 } grym_input_kind;
-/* Peek (never consume) and classify. Known audio magics (RIFF, RF64, FORM,
- * fLaC, OggS, ID3, MP3 sync, ftyp, wvpk...) are AUDIO; valid UTF-8 text
- * without NULs is TEXT; the record magic is RECORDS; other binary is AUDIO
- * (the decoder will say if it is not). */
+/* Peek (never consume) at the first 4096 bytes and classify. The record
+ * magic "GRYM" (or a prefix of it that ends the input) is RECORDS; known
+ * audio magics (RIFF, RF64, FORM, fLaC, OggS, ID3, MP3 sync, ftyp, wvpk...)
+ * are AUDIO; valid UTF-8 text without NULs is TEXT; other binary is AUDIO
+ * (the decoder will say if it is not). grym-stream(5) lists the rules. */
 int grym_input_detect(grym_input *in, grym_input_kind *kind, grym_error *err);
 
 typedef struct grym_output grym_output;
@@ -70,11 +71,16 @@ typedef struct grym_output grym_output;
 /* path NULL or "-" is stdout; otherwise a temporary file in path's
  * directory, renamed to path by commit. */
 grym_output *grym_output_open(const char *path, grym_error *err);
+/* Buffered. After a failed write every later write fails too. */
 int grym_output_write(grym_output *o, const void *data, size_t len, grym_error *err);
 int grym_output_printf(grym_output *o, grym_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int grym_output_flush(grym_output *o, grym_error *err);
-/* The fd being written (stdout or the temporary file). */
+/* Bytes written to the destination so far, buffered ones included (for a
+ * file, also what other writers put in its fd or temporary directly). */
+uint64_t grym_output_size(grym_output *o);
+/* The fd being written (stdout or the temporary file). Writes are
+ * buffered: call grym_output_flush before writing to the fd directly. */
 int grym_output_fd(const grym_output *o);
 /* 1 if the destination can seek (a regular file), 0 for a pipe/tty. */
 int grym_output_seekable(const grym_output *o);
@@ -84,7 +90,8 @@ const char *grym_output_tmp_path(const grym_output *o);
 const char *grym_output_name(const grym_output *o);
 /* Flush, fsync and rename into place; frees o in every case. */
 int grym_output_commit(grym_output *o, grym_error *err);
-/* Remove the temporary (stdout: just stop); frees o. */
+/* Remove the temporary (stdout: just stop, dropping unflushed bytes);
+ * frees o. */
 void grym_output_abort(grym_output *o);
 
 /* Write a whole buffer to an fd, retrying on EINTR and short writes. */

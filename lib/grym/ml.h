@@ -27,22 +27,13 @@
 #include <stdint.h>
 #include "grym/error.h"
 
+#include "grym/rng.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct json_t json_t;
-
-/* ---- deterministic random numbers (xoshiro256**, seeded by splitmix64) ---- */
-typedef struct grym_rng { uint64_t s[4]; } grym_rng;
-void grym_rng_seed(grym_rng *r, uint64_t seed);
-uint64_t grym_rng_next(grym_rng *r);
-/* Uniform in [0, 1). */
-double grym_rng_uniform(grym_rng *r);
-/* Uniform integer in [0, n). */
-uint64_t grym_rng_below(grym_rng *r, uint64_t n);
-/* Fisher-Yates shuffle of n ints. */
-void grym_rng_shuffle(grym_rng *r, int *a, size_t n);
 
 /* ---- dataset ---- */
 typedef struct grym_dataset {
@@ -187,6 +178,15 @@ const json_t *grym_model_metrics(const grym_model *m);
 /* GRYM_OK if input vectors of d dimensions fit the model, else
  * GRYM_ERR_INVALID "feature dimension D differs from the model's M". */
 int grym_model_check_dims(const grym_model *m, size_t d, grym_error *err);
+
+/* GRYM_OK if a record's "pipeline" (may be NULL) made its features the
+ * way the model's training inputs were made: every stage named
+ * "features" must be equal, key for key, in both (except "segment" and
+ * "segment_hop": windows may be scored by a model of whole clips; stages
+ * that measure their input, like normalization, are not compared). A difference is
+ * GRYM_ERR_INVALID naming the first differing key. A model or record
+ * without a pipeline is not checked. */
+int grym_model_check_recipe(const grym_model *m, const json_t *pipeline, grym_error *err);
 
 /* Predict n raw (unstandardized) rows x (n * dims floats). proba (n *
  * nclasses floats, may be NULL) gets class probabilities — for linsvm a

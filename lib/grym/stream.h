@@ -4,7 +4,8 @@
  * A stream is a sequence of self-contained records, with no stream header:
  * streams concatenate (cat a b | grym-train) and are read without seeking,
  * in bounded memory. A record is
- *   key       — catalog id or name (1..4096 bytes, no TAB/NL/NUL)
+ *   key       — catalog id or name (1..4096 bytes, no TAB/CR/NL/NUL, not
+ *               starting with '#')
  *   metadata  — a JSON object (at most 1 MiB), e.g. labels, rate, recipe
  *   payload   — typed: audio (float32 frames x channels, interleaved),
  *               matrix (float32 frames x dims, row-major), vector
@@ -15,8 +16,10 @@
  *   u32 crc32 of everything above
  *   chunks: u32 stored_len, u8 flags (1 = zlib), u32 raw_len, u32 crc32(raw)
  *           then stored_len bytes; raw_len <= 1 MiB and a multiple of 4;
- *           a chunk with stored_len 0 and raw_len 0 ends the payload.
- *   A row may span chunks.
+ *           a chunk of 13 zero bytes (stored_len 0, raw_len 0) ends the
+ *           payload (a ref has only that chunk).
+ *   A row may span chunks; the payload is whole rows (exactly one for a
+ *   vector).
  * Text form (--text; every reader accepts it):
  *   #KEY<TAB>{metadata JSON with "kind" and "cols"}
  *   KEY<TAB>v1<TAB>v2...      one line per frame (or the one vector)
@@ -27,8 +30,12 @@
  *
  * Reserved metadata keys (others pass through untouched):
  *   "labels" [..], "meta" {manifest columns}, "path", "asset" (source id),
- *   "rate", "channels" (audio), "recipe" {...}, "extractor" {...},
+ *   "rate", "channels" (audio), "pipeline" [{"stage":..}, ..] (one recipe
+ *   per stage, each appending its own), "recipe" {...}, "extractor" {...},
  *   "names" [..] (column names of a matrix/vector).
+ *   "kind" and "cols" belong to the text form's record line: writers
+ *   refuse metadata holding them (GRYM_ERR_INVALID) and readers never
+ *   return them, so binary and text round-trip exactly.
  */
 #ifndef GRYM_STREAM_H
 #define GRYM_STREAM_H
@@ -106,15 +113,19 @@ grym_stream_reader *grym_stream_reader_new(grym_input *in, grym_error *err);
 void grym_stream_reader_free(grym_stream_reader *r);
 /* Next record header: GRYM_OK, GRYM_ERR_EOF at a clean end, or an error
  * naming the record number ("record 3: ..."). Any unread payload of the
- * previous record is skipped first. */
+ * previous record is skipped first (and still checked). After a format,
+ * checksum or I/O error the reader stays failed: every later call returns
+ * the same error, since a damaged stream cannot be resynchronised. */
 int grym_stream_next(grym_stream_reader *r, grym_record_head *head, grym_error *err);
 /* Read up to max_rows rows of the current payload into buf (max_rows *
- * cols floats); returns rows read, 0 at the end of the payload, or a
- * negative status. */
+ * cols floats); returns rows read (whole rows; fewer than max_rows only
+ * at the end of the payload), 0 at the end of the payload, or a negative
+ * status. A vector yields its one row; a ref none. */
 int64_t grym_stream_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows,
 			      grym_error *err);
 /* Next whole record; payloads larger than max_bytes fail with
- * GRYM_ERR_LIMIT (0: 4 GiB). */
+ * GRYM_ERR_LIMIT (0: 4 GiB) and the reader moves on to the next record.
+ * rec->data is NULL for a ref, non-NULL otherwise (even with 0 rows). */
 int grym_stream_read(grym_stream_reader *r, grym_record *rec, uint64_t max_bytes,
 		     grym_error *err);
 /* Number of the record last returned (1-based), for messages. */

@@ -231,6 +231,61 @@ const char *grym_synth_dataset_class(int cls);
 int grym_synth_dataset_item(int cls, int index, uint64_t seed, int rate,
 			    float **out, int64_t *frames, grym_error *err);
 
+/* ---- Recipes ---- */
+typedef struct json_t json_t;
+/* The recipe of a sequence as a new JSON object (NULL on allocation
+ * failure): {"stage":"synth","rate":R,"channels":C,"segments":[{...}]},
+ * each segment with "generator" and the parameters that generator uses
+ * (defaults included, so the recipe alone re-makes the sound). */
+json_t *grym_synth_recipe(const grym_synth_params *params, size_t nseg, int rate,
+			  int channels);
+
+/* ---- Transformations of existing audio (STFT domain and time domain) ---- */
+typedef enum grym_xform_kind {
+	GRYM_XFORM_REVERSE = 0, /* samples backwards */
+	GRYM_XFORM_STRETCH,     /* phase vocoder: length x factor, pitch kept */
+	GRYM_XFORM_PITCH,       /* phase vocoder + resampling: pitch x 2^(st/12), length kept */
+	GRYM_XFORM_RANDPHASE,   /* magnitudes kept, phases moved by amount x U(-pi, pi) */
+	GRYM_XFORM_SMEAR,       /* magnitudes averaged over +-amount bins, random phases */
+	GRYM_XFORM_FREEZE,      /* the frame at `at` seconds held for `length` seconds */
+	GRYM_XFORM_NKINDS
+} grym_xform_kind;
+const char *grym_xform_name(grym_xform_kind k);
+int grym_xform_parse(const char *name, grym_xform_kind *k, grym_error *err);
+
+typedef struct grym_xform_params {
+	grym_xform_kind kind;
+	double factor;          /* stretch: output/input length (0.05..20) */
+	double semitones;       /* pitch: shift (-48..48) */
+	double amount;          /* randphase: 0..1; smear: radius in bins (0..n_fft/4) */
+	double at;              /* freeze: time of the frame, seconds */
+	double length;          /* freeze: output length, seconds */
+	int n_fft, hop;         /* STFT (Hann, centred frames): 2048, 512 */
+	uint64_t seed;
+} grym_xform_params;
+void grym_xform_params_default(grym_xform_params *p, grym_xform_kind kind);
+
+/* Transform x (frames x channels interleaved, at rate), each channel on
+ * its own, into *out (malloc'ed, the caller frees) of *out_frames frames.
+ * Holds the signal and one channel's STFT in memory (about 8 bytes per
+ * sample at hop n_fft/4). The synthesis is the inverse STFT by weighted
+ * overlap-add (librosa's istft), so an unmodified STFT gives x back. */
+int grym_transform(const grym_xform_params *p, const float *x, int64_t frames,
+		   int channels, int rate, float **out, int64_t *out_frames, grym_error *err);
+
+/* ---- Derived assets on the catalog ---- */
+typedef struct grym_catalog grym_catalog;
+/* Store x (frames x channels interleaved at rate) as the asset derived from
+ * asset `parent` (full id) by `recipe`: encoded as 32-bit float WAV
+ * (reproducible bytes: no PEAK chunk), put into the catalog's object
+ * store, and a "derived" row written with the canonical recipe, the audio
+ * properties and the parent's labels and meta. id receives the derived id
+ * (grym_id_derived(parent, recipe)); storing the same thing twice is one
+ * asset. */
+int grym_synth_put_derived(grym_catalog *cat, const char *parent, const json_t *recipe,
+			   const float *x, int64_t frames, int channels, int rate,
+			   char id[65], grym_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -307,13 +307,45 @@ int64_t grym_stream_read_rows(grym_stream_reader *r, float *buf, uint64_t max_ro
 	return n;
 }
 
+/* Grow *buf to at least need bytes, doubling; the caller has already
+ * seen input that backs need. */
+static int grow(float **buf, uint64_t *cap, uint64_t need, grym_error *err)
+{
+	uint64_t c = *cap ? *cap : 65536;
+	float *p;
+
+	if (need <= *cap)
+		return GRYM_OK;
+	while (c < need)
+		c *= 2;
+	if (c > SIZE_MAX)
+		return grym_error_set(err, GRYM_ERR_LIMIT, "payload too large for memory");
+	p = realloc(*buf, (size_t)c);
+	if (!p)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	*buf = p;
+	*cap = c;
+	return GRYM_OK;
+}
+
+static int over_limit(grym_stream_reader *r, uint64_t max_bytes, grym_error *err)
+{
+	return grym_error_set(err, GRYM_ERR_LIMIT, "record %llu: payload exceeds %llu bytes",
+			      (unsigned long long)r->recno, (unsigned long long)max_bytes);
+}
+
+/* The whole payload into one buffer that grows only as data arrives: a
+ * record claiming billions of columns costs nothing until its rows do. */
 int grym_stream_read(grym_stream_reader *r, grym_record *rec, uint64_t max_bytes,
 		     grym_error *err)
 {
-	uint64_t cap = 0, rows = 0, limit;
+	grym_error local;
+	uint64_t cap = 0, got = 0;
 	float *data = NULL;
 	int rc;
 
+	if (!err)
+		err = &local;
 	memset(rec, 0, sizeof *rec);
 	if (!max_bytes)
 		max_bytes = (uint64_t)4 << 30;
@@ -322,58 +354,65 @@ int grym_stream_read(grym_stream_reader *r, grym_record *rec, uint64_t max_bytes
 		return rc;
 	if (rec->head.kind == GRYM_PAYLOAD_REF)
 		return GRYM_OK;
-	limit = max_bytes / r->rowbytes;       /* rows allowed */
 	for (;;) {
 		int64_t n;
-		if (rows == cap) {
-			uint64_t c = cap ? cap * 2 : (65536 / r->rowbytes) + 1;
-			float *p;
-			if (c > limit + 1)
-				c = limit + 1;  /* one more row to notice the excess */
-			if (c <= rows) {
-				rc = grym_error_set(err, GRYM_ERR_LIMIT,
-						    "record %llu: payload exceeds %llu bytes",
-						    (unsigned long long)r->recno,
-						    (unsigned long long)max_bytes);
-				goto fail;
+		if (r->text) {
+			/* one row at a time, each line read and checked first */
+			rc = grym__text_row_ready(r, err);
+			if (rc < 0)
+				goto sticky;
+			if (rc == 0)
+				break;
+			if (got + r->rowbytes > max_bytes) {
+				rc = over_limit(r, max_bytes, err);
+				goto cleanup;
 			}
-			if (c > SIZE_MAX / r->rowbytes) {
-				rc = grym_error_set(err, GRYM_ERR_LIMIT,
-						    "record %llu: payload too large",
-						    (unsigned long long)r->recno);
-				goto fail;
+			if ((rc = grow(&data, &cap, got + r->rowbytes, err)) < 0)
+				goto cleanup;
+			n = grym__text_read_rows(r, (float *)((char *)data + got), 1, err);
+			if (n < 0) {
+				rc = (int)n;
+				goto sticky;
 			}
-			p = realloc(data, (size_t)(c * r->rowbytes));
-			if (!p) {
-				rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-				goto fail;
-			}
-			data = p;
-			cap = c;
+			got += (uint64_t)n * r->rowbytes;
+			continue;
 		}
-		n = grym_stream_read_rows(r, data + rows * r->cols, cap - rows, err);
+		/* binary: bytes as they come, rows may be cut between calls */
+		if (got == cap) {
+			uint64_t want = cap ? cap * 2 : 65536;
+			if (want > max_bytes + 4)
+				want = max_bytes + 4;   /* room to see the excess */
+			if (want <= got) {
+				rc = over_limit(r, max_bytes, err);
+				goto cleanup;
+			}
+			if ((rc = grow(&data, &cap, want, err)) < 0)
+				goto cleanup;
+		}
+		n = grym__bin_read_bytes(r, (unsigned char *)data + got, cap - got, err);
 		if (n < 0) {
 			rc = (int)n;
-			goto fail;
+			goto sticky;
 		}
 		if (n == 0)
 			break;
-		rows += (uint64_t)n;
-		if (rows > limit) {
-			rc = grym_error_set(err, GRYM_ERR_LIMIT, "record %llu: payload exceeds %llu bytes",
-					    (unsigned long long)r->recno,
-					    (unsigned long long)max_bytes);
-			goto fail;
+		got += (uint64_t)n;
+		if (got > max_bytes) {
+			rc = over_limit(r, max_bytes, err);
+			goto cleanup;
 		}
 	}
 	if (!data && !(data = malloc(sizeof(float)))) {
 		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-		goto fail;
+		goto cleanup;
 	}
 	rec->data = data;
-	rec->rows = rows;
+	rec->rows = got / r->rowbytes;
+	r->rows_read = rec->rows;
 	return GRYM_OK;
-fail:
+sticky:
+	fail(r, rc, err);       /* a damaged stream: sticky */
+cleanup:
 	free(data);
 	grym_record_head_clear(&rec->head);
 	return rc;

@@ -484,12 +484,13 @@ fail:
 	return rc;
 }
 
-int64_t grym__bin_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows,
-			    grym_error *err)
+int64_t grym__bin_read_bytes(grym_stream_reader *r, unsigned char *out, uint64_t want,
+			     grym_error *err)
 {
-	unsigned char *out = (unsigned char *)buf;
-	uint64_t want = max_rows * r->rowbytes, got = 0;
+	uint64_t got = 0;
 
+	if (r->state != PAYLOAD_OPEN)
+		return 0;
 	while (got < want) {
 		if (r->raw_pos == r->raw_len) {
 			size_t direct;
@@ -510,6 +511,17 @@ int64_t grym__bin_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows
 		r->raw_pos += k;
 		got += k;
 	}
-	r->rows_read += got / r->rowbytes;
-	return (int64_t)(got / r->rowbytes);
+	return (int64_t)got;
+}
+
+int64_t grym__bin_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows,
+			    grym_error *err)
+{
+	/* whole rows only: earlier calls consumed whole rows and the payload
+	 * total is checked to be whole rows, so got is a multiple */
+	int64_t got = grym__bin_read_bytes(r, (unsigned char *)buf, max_rows * r->rowbytes, err);
+	if (got < 0)
+		return got;
+	r->rows_read += (uint64_t)got / r->rowbytes;
+	return (int64_t)((uint64_t)got / r->rowbytes);
 }

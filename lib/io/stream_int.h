@@ -94,11 +94,17 @@ int grym__text_write_rows(grym_stream_writer *w, const float *rows, uint64_t nro
 int grym__bin_next(grym_stream_reader *r, grym_record_head *head, grym_error *err);
 int64_t grym__bin_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows,
 			    grym_error *err);
+/* Up to want payload bytes (rows may be cut): bytes read, 0 at the end. */
+int64_t grym__bin_read_bytes(grym_stream_reader *r, unsigned char *out, uint64_t want,
+			     grym_error *err);
 void grym__bin_reader_free(grym_stream_reader *r);
 
 int grym__text_next(grym_stream_reader *r, grym_record_head *head, grym_error *err);
 int64_t grym__text_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows,
 			     grym_error *err);
+/* 1 if a row of the right width is waiting (its line read and checked,
+ * so a buffer for it is backed by input), 0 at the end of the payload. */
+int grym__text_row_ready(grym_stream_reader *r, grym_error *err);
 
 /* Float text with %.9g semantics that round-trips every float32 bit
  * pattern, NaN payloads included. format_float writes at most

@@ -29,6 +29,102 @@
 
 /* ---- numbers ---- */
 
+/* Powers of ten 1e-30 .. 1e53, each correctly rounded by the compiler. */
+static const double pow10_tab[] = {
+	1e-30, 1e-29, 1e-28, 1e-27, 1e-26, 1e-25, 1e-24, 1e-23, 1e-22, 1e-21,
+	1e-20, 1e-19, 1e-18, 1e-17, 1e-16, 1e-15, 1e-14, 1e-13, 1e-12, 1e-11,
+	1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1,
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+	1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28, 1e29,
+	1e30, 1e31, 1e32, 1e33, 1e34, 1e35, 1e36, 1e37, 1e38, 1e39,
+	1e40, 1e41, 1e42, 1e43, 1e44, 1e45, 1e46, 1e47, 1e48, 1e49,
+	1e50, 1e51, 1e52, 1e53
+};
+
+/* The 9 significant digits of |v| (finite, non-zero) as n in
+ * [1e8, 1e9) and its decimal exponent k (|v| ~ n * 10^(k-8)), rounded
+ * like printf("%.9g"). Double arithmetic is exact enough (relative error
+ * under 3e-16, so under 3e-7 on n) unless the value lies within 1e-6 of
+ * a rounding tie; then 0 is returned and the caller asks printf. */
+static int nine_digits(double a, uint32_t *n, int *k)
+{
+	int e = (int)floor(log10(a));
+	for (int tries = 0; tries < 3; tries++) {
+		if (8 - e < -30 || 8 - e > 53)
+			return 0;
+		double s = a * pow10_tab[8 - e + 30];
+		if (s >= 999999999.5) {
+			e++;
+			continue;
+		}
+		if (s < 99999999.5) {
+			e--;
+			continue;
+		}
+		double f = floor(s);
+		if (fabs(s - f - 0.5) < 1e-6)
+			return 0;
+		*n = (uint32_t)f + (s - f > 0.5);
+		if (*n >= 1000000000u || *n < 100000000u)
+			return 0;
+		*k = e;
+		return 1;
+	}
+	return 0;
+}
+
+/* printf("%.9g") for a finite, non-zero float, without printf's
+ * multi-precision arithmetic (it dominated text output). */
+static size_t format_g9(char *buf, float v)
+{
+	char d[10];
+	uint32_t n;
+	int k, nd = 9;
+	size_t o = 0;
+
+	if (!nine_digits(fabs((double)v), &n, &k))
+		return (size_t)snprintf(buf, FLOAT_TEXT_MAX + 1, "%.9g", (double)v);
+	for (int i = 8; i >= 0; i--, n /= 10)
+		d[i] = (char)('0' + n % 10);
+	while (nd > 1 && d[nd - 1] == '0')
+		nd--;                           /* %g drops trailing zeros */
+	if (v < 0)
+		buf[o++] = '-';
+	if (k < -4 || k >= 9) {
+		int ae = k < 0 ? -k : k;
+		buf[o++] = d[0];
+		if (nd > 1) {
+			buf[o++] = '.';
+			memcpy(buf + o, d + 1, (size_t)nd - 1);
+			o += (size_t)nd - 1;
+		}
+		buf[o++] = 'e';
+		buf[o++] = k < 0 ? '-' : '+';
+		if (ae >= 100)
+			buf[o++] = (char)('0' + ae / 100);
+		buf[o++] = (char)('0' + ae / 10 % 10);
+		buf[o++] = (char)('0' + ae % 10);
+	} else if (k >= 0) {
+		memcpy(buf + o, d, (size_t)k + 1);
+		o += (size_t)k + 1;
+		if (nd > k + 1) {
+			buf[o++] = '.';
+			memcpy(buf + o, d + k + 1, (size_t)(nd - k - 1));
+			o += (size_t)(nd - k - 1);
+		}
+	} else {
+		buf[o++] = '0';
+		buf[o++] = '.';
+		for (int i = 0; i < -k - 1; i++)
+			buf[o++] = '0';
+		memcpy(buf + o, d, (size_t)nd);
+		o += (size_t)nd;
+	}
+	buf[o] = '\0';
+	return o;
+}
+
 size_t grym__format_float(char *buf, float v)
 {
 	uint32_t bits, mant;
@@ -42,10 +138,11 @@ size_t grym__format_float(char *buf, float v)
 			n = snprintf(buf, FLOAT_TEXT_MAX + 1, "%snan", sign);
 		else
 			n = snprintf(buf, FLOAT_TEXT_MAX + 1, "%snan(0x%x)", sign, mant);
-	} else {
-		n = snprintf(buf, FLOAT_TEXT_MAX + 1, "%.9g", (double)v);
+		return (size_t)n;
 	}
-	return (size_t)n;
+	if (isinf(v) || v == 0)
+		return (size_t)snprintf(buf, FLOAT_TEXT_MAX + 1, "%.9g", (double)v);
+	return format_g9(buf, v);
 }
 
 static int hexval(int c)
@@ -308,6 +405,26 @@ int64_t grym__text_read_rows(grym_stream_reader *r, float *buf, uint64_t max_row
 			     grym_error *err)
 {
 	return take_rows(r, buf, max_rows, err);
+}
+
+int grym__text_row_ready(grym_stream_reader *r, grym_error *err)
+{
+	while (r->state == PAYLOAD_OPEN) {
+		int rc = get_line(r, err);
+		if (rc == GRYM_ERR_EOF)
+			return end_payload(r, err);
+		if (rc < 0)
+			return rc;
+		if (r->linelen == 0)
+			continue;
+		r->pending = 1;
+		if (!is_row(r))
+			return end_payload(r, err);
+		if (count_values(r) != r->cols)
+			return width_error(r, err);
+		return 1;
+	}
+	return 0;
 }
 
 /* "#KEY<TAB>{json}": the record's key, kind, cols and metadata. */

@@ -221,13 +221,23 @@ int ml_kmeans_train(grym_model *m, const float *xs, size_t n, grym_error *err)
 		free(C); free(D); free(assign);
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	}
-	/* tol as scikit-learn: relative to the mean feature variance (1 after standardization) */
+	/* tol as scikit-learn's: times the mean feature variance (at most 1
+	 * after standardization), compared with the squared centroid shift */
+	double mv = 0;
+	for (size_t j = 0; j < d; j++) {
+		double s = 0, s2 = 0;
+		for (size_t i = 0; i < n; i++) {
+			s += xs[i * d + j];
+			s2 += (double)xs[i * d + j] * xs[i * d + j];
+		}
+		mv += (s2 / (double)n - (s / (double)n) * (s / (double)n)) / (double)d;
+	}
 	grym_rng rng;
 	grym_rng_seed(&rng, m->p.seed);
 	double best_in = -1;
 	int rc = GRYM_OK;
 	for (int r = 0; r < (m->p.n_init > 0 ? m->p.n_init : 1); r++) {
-		double in = lloyd(xs, n, d, k, C, assign, D, m->p.max_iter, m->p.tol * (double)d, &rng);
+		double in = lloyd(xs, n, d, k, C, assign, D, m->p.max_iter, m->p.tol * mv, &rng);
 		if (in < 0) {
 			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 			break;

@@ -318,6 +318,49 @@ int grym_model_check_dims(const grym_model *m, size_t d, grym_error *err)
 	return GRYM_OK;
 }
 
+static json_t *features_stage(const json_t *pipeline)
+{
+	size_t i;
+	json_t *st, *found = NULL;
+	if (!json_is_array(pipeline))
+		return NULL;
+	json_array_foreach((json_t *)pipeline, i, st) {
+		const char *name = json_string_value(json_object_get(st, "stage"));
+		if (name && strcmp(name, "features") == 0)
+			found = st;   /* the last one made the vectors */
+	}
+	return found;
+}
+
+int grym_model_check_recipe(const grym_model *m, const json_t *pipeline, grym_error *err)
+{
+	json_t *a = features_stage(m->pipeline), *b = features_stage(pipeline);
+	if (!a || !b || json_equal(a, b))
+		return GRYM_OK;
+	const char *k;
+	json_t *v;
+	json_object_foreach(a, k, v) {
+		json_t *w = json_object_get(b, k);
+		if (!strcmp(k, "segment") || !strcmp(k, "segment_hop"))
+			continue;   /* windows of a clip may be scored by a clip model */
+		if (!w || !json_equal(v, w)) {
+			char *x = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			char *y = w ? json_dumps(w, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+			grym_error_set(err, GRYM_ERR_INVALID,
+				       "features made with %s %s, the model's with %s %s", k, y ? y : "(unset)",
+				       k, x ? x : "?");
+			free(x);
+			free(y);
+			return GRYM_ERR_INVALID;
+		}
+	}
+	json_object_foreach(b, k, v)
+		if (!json_object_get(a, k) && strcmp(k, "segment") && strcmp(k, "segment_hop"))
+			return grym_error_set(err, GRYM_ERR_INVALID,
+					      "features made with '%s', which the model's recipe does not have", k);
+	return GRYM_OK;
+}
+
 int grym_model_predict(const grym_model *m, const float *x, size_t n, float *proba, int *pred,
 		       grym_error *err)
 {
@@ -554,6 +597,60 @@ static int dup_strv(json_t *a, size_t n, char ***out, grym_error *err)
 	return GRYM_OK;
 }
 
+/* Shapes and index ranges of a loaded model's arrays, so that no
+ * predictor ever reads or writes out of bounds whatever the file says. */
+static int validate(const grym_model *m, grym_error *err)
+{
+	size_t d = m->d, K = m->nclasses;
+	const ml_array *a, *b;
+	switch (m->p.type) {
+	case GRYM_MODEL_LOGREG:
+	case GRYM_MODEL_LINSVM:
+		a = ml_array_get(m, "W", ML_F64);
+		b = ml_array_get(m, "b", ML_F64);
+		if (!a || !b || K < 2 || a->rows != (K == 2 ? 1 : K) || a->cols != d ||
+		    b->rows != 1 || b->cols != a->rows)
+			return grym_error_set(err, GRYM_ERR_CORRUPT, "linear model weights have the wrong shape");
+		break;
+	case GRYM_MODEL_KNN:
+		a = ml_array_get(m, "points", ML_F32);
+		b = ml_array_get(m, "classes", ML_I32);
+		if (!a || !b || a->rows < 1 || a->cols != d || b->rows != 1 || b->cols != a->rows)
+			return grym_error_set(err, GRYM_ERR_CORRUPT, "knn points have the wrong shape");
+		for (size_t i = 0; i < b->cols; i++) {
+			int32_t c = ((const int32_t *)b->data)[i];
+			if (c < 0 || (size_t)c >= K)
+				return grym_error_set(err, GRYM_ERR_CORRUPT, "knn point %zu has class %d of %zu", i, c, K);
+		}
+		break;
+	case GRYM_MODEL_KMEANS:
+		a = ml_array_get(m, "centroids", ML_F32);
+		if (!a || a->rows != K || a->cols != d)
+			return grym_error_set(err, GRYM_ERR_CORRUPT, "kmeans centroids have the wrong shape");
+		break;
+	case GRYM_MODEL_MLP:
+		if (m->p.nhidden < 0 || m->p.nhidden > GRYM_MLP_MAX_LAYERS || K < 2)
+			return grym_error_set(err, GRYM_ERR_CORRUPT, "mlp has a bad layer count");
+		for (int l = 0; l <= m->p.nhidden; l++) {
+			char nm[32];
+			size_t in = l ? (size_t)m->p.hidden[l - 1] : d, out = l < m->p.nhidden ? (size_t)m->p.hidden[l] : K;
+			snprintf(nm, sizeof nm, "W%d", l);
+			a = ml_array_get(m, nm, ML_F32);
+			snprintf(nm, sizeof nm, "b%d", l);
+			b = ml_array_get(m, nm, ML_F32);
+			if (!a || !b || a->rows != out || a->cols != in || b->rows != 1 || b->cols != out)
+				return grym_error_set(err, GRYM_ERR_CORRUPT, "mlp layer %d has the wrong shape", l);
+		}
+		break;
+	case GRYM_MODEL_SVM:
+		a = ml_array_get(m, "sv", ML_F32);
+		if (!a || a->cols != d || K < 2)
+			return grym_error_set(err, GRYM_ERR_CORRUPT, "svm support vectors have the wrong shape");
+		break;   /* the rest: ml_svm_prepare */
+	}
+	return GRYM_OK;
+}
+
 int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *err)
 {
 	const unsigned char *b = buf;
@@ -696,6 +793,8 @@ int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *e
 			rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model standardization is not finite");
 			goto fail;
 		}
+	if ((rc = validate(m, err)))
+		goto fail;
 	if (t == GRYM_MODEL_SVM && (rc = ml_svm_prepare(m, err)))
 		goto fail;
 	/* One prediction checks that every array the type needs is there. */

@@ -13,7 +13,7 @@
  * a cloud of any length runs in bounded memory.
  */
 #include "grym/synth.h"
-#include "rng.h"
+#include "grym/rng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -31,7 +31,7 @@ typedef struct grain {
 struct grym_cloud {
 	grym_cloud_params p;
 	int rate;
-	synth_rng rng;
+	grym_rng rng;
 	int64_t t;              /* next output sample */
 	double next_onset;      /* sample time of the next grain, < 0: none */
 	int64_t onset_k;        /* sieve rhythm: current point */
@@ -64,7 +64,7 @@ static void next_onset(grym_cloud *c)
 			}
 		}
 	}
-	c->next_onset += -log(synth_rng_open(&c->rng)) / c->p.density * c->rate;
+	c->next_onset += -log(grym_rng_open(&c->rng)) / c->p.density * c->rate;
 }
 
 grym_cloud *grym_cloud_new(const grym_cloud_params *p, int rate, uint64_t seed,
@@ -77,8 +77,9 @@ grym_cloud *grym_cloud_new(const grym_cloud_params *p, int rate, uint64_t seed,
 			       p->density);
 		return NULL;
 	}
-	if (p->onset_sieve && !(p->grid > 0 && p->grid < 1e6)) {
-		grym_error_set(err, GRYM_ERR_INVALID, "grid %g s out of range", p->grid);
+	if (p->onset_sieve && !(p->grid * rate >= 1 && p->grid < 1e6)) {
+		grym_error_set(err, GRYM_ERR_INVALID,
+			       "grid %g s out of range (one sample to 1e6 s)", p->grid);
 		return NULL;
 	}
 	if (!(p->grain_min > 0 && p->grain_max >= p->grain_min && p->grain_max <= 60)) {
@@ -111,7 +112,7 @@ grym_cloud *grym_cloud_new(const grym_cloud_params *p, int rate, uint64_t seed,
 	}
 	c->p = *p;
 	c->rate = rate;
-	synth_rng_seed(&c->rng, seed);
+	grym_rng_seed(&c->rng, seed);
 	if (p->sieve) {
 		grym_sieve *sv = grym_sieve_parse(p->sieve, err);
 		int top;
@@ -157,23 +158,23 @@ static void start_grain(grym_cloud *c)
 	double f;
 
 	g.len = (c->p.grain_min + (c->p.grain_max - c->p.grain_min) *
-		 synth_rng_uniform(&c->rng)) * c->rate;
+		 grym_rng_uniform(&c->rng)) * c->rate;
 	if (g.len < 2)
 		g.len = 2;
 	if (c->npitch > 0)
-		f = c->pitches[(int)(synth_rng_uniform(&c->rng) * c->npitch)];
+		f = c->pitches[(int)(grym_rng_uniform(&c->rng) * c->npitch)];
 	else
-		f = c->p.freq_lo * pow(c->p.freq_hi / c->p.freq_lo, synth_rng_uniform(&c->rng));
-	g.amp = pow(10.0, -c->p.amp_range * synth_rng_uniform(&c->rng) / 20);
+		f = c->p.freq_lo * pow(c->p.freq_hi / c->p.freq_lo, grym_rng_uniform(&c->rng));
+	g.amp = pow(10.0, -c->p.amp_range * grym_rng_uniform(&c->rng) / 20);
 	g.i = 0;
 	if (c->p.source) {
 		double span;
 		g.inc = f / c->p.freq_lo * c->p.source_rate / c->rate;
 		span = (double)c->p.source_frames - 1 - g.len * g.inc;
-		g.ph = span > 0 ? span * synth_rng_uniform(&c->rng) : 0;
+		g.ph = span > 0 ? span * grym_rng_uniform(&c->rng) : 0;
 	} else {
 		g.inc = f / c->rate;
-		g.ph = synth_rng_uniform(&c->rng);
+		g.ph = grym_rng_uniform(&c->rng);
 	}
 	c->started++;
 	if (c->nactive < CLOUD_MAX_ACTIVE)

@@ -12,7 +12,7 @@
  * the caller's (grym-synth dataset), so this stays pure computation.
  */
 #include "grym/synth.h"
-#include "rng.h"
+#include "grym/rng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -28,14 +28,14 @@ const char *grym_synth_dataset_class(int cls)
 	return cls >= 0 && cls < GRYM_SYNTH_DATASET_MAX_CLASSES ? class_names[cls] : NULL;
 }
 
-static double uni(synth_rng *r, double lo, double hi)
+static double uni(grym_rng *r, double lo, double hi)
 {
-	return lo + (hi - lo) * synth_rng_uniform(r);
+	return lo + (hi - lo) * grym_rng_uniform(r);
 }
 
-static double logu(synth_rng *r, double lo, double hi)
+static double logu(grym_rng *r, double lo, double hi)
 {
-	return lo * pow(hi / lo, synth_rng_uniform(r));
+	return lo * pow(hi / lo, grym_rng_uniform(r));
 }
 
 /* Add the whole of segment p (scaled by gain) into buf[0..n). */
@@ -60,7 +60,7 @@ static int mix(const grym_synth_params *p, int rate, double gain, float *buf, in
 int grym_synth_dataset_item(int cls, int index, uint64_t seed, int rate,
 			    float **out, int64_t *frames, grym_error *err)
 {
-	synth_rng r;
+	grym_rng r;
 	grym_synth_params p;
 	uint64_t mixseed = seed ^ ((uint64_t)(cls + 1) << 40) ^ (uint64_t)(index + 1);
 	double dur, peak_db, floor_db, peak = 0, nyq = rate / 2.0;
@@ -76,7 +76,7 @@ int grym_synth_dataset_item(int cls, int index, uint64_t seed, int rate,
 	if (rate < 16000 || rate > 384000)
 		return grym_error_set(err, GRYM_ERR_INVALID,
 				      "dataset rate %d out of range (16000..384000)", rate);
-	synth_rng_seed(&r, synth_splitmix64(&mixseed));
+	grym_rng_seed(&r, grym_rng_mix(&mixseed));
 	dur = uni(&r, 0.5, 1.5);
 	peak_db = uni(&r, -12, -1);
 	floor_db = peak_db - uni(&r, 40, 50);
@@ -87,7 +87,7 @@ int grym_synth_dataset_item(int cls, int index, uint64_t seed, int rate,
 	grym_synth_params_default(&p, GRYM_SYNTH_SINE);
 	p.duration = dur;
 	p.level = 0;
-	p.seed = synth_rng_next(&r);
+	p.seed = grym_rng_next(&r);
 	p.phase = uni(&r, 0, 360);
 	switch (cls) {
 	case 0: /* tone */
@@ -119,10 +119,10 @@ int grym_synth_dataset_item(int cls, int index, uint64_t seed, int rate,
 		break;
 	case 4: /* gendyn */
 		p.kind = GRYM_SYNTH_GENDYN;
-		p.gendyn.points = 8 + (int)(synth_rng_uniform(&r) * 8);
+		p.gendyn.points = 8 + (int)(grym_rng_uniform(&r) * 8);
 		p.gendyn.freq_min = logu(&r, 150, 300);
 		p.gendyn.freq_max = p.gendyn.freq_min * uni(&r, 1.5, 3);
-		p.gendyn.adist = (grym_dist)(synth_rng_uniform(&r) * 3);
+		p.gendyn.adist = (grym_dist)(grym_rng_uniform(&r) * 3);
 		p.gendyn.apar = uni(&r, 0.5, 2);
 		rc = mix(&p, rate, 1, buf, n, err);
 		break;
@@ -134,7 +134,7 @@ int grym_synth_dataset_item(int cls, int index, uint64_t seed, int rate,
 		break;
 	case 6: { /* triad, major or minor */
 		double root = logu(&r, 110, 220);
-		int third = synth_rng_uniform(&r) < 0.5 ? 3 : 4;
+		int third = grym_rng_uniform(&r) < 0.5 ? 3 : 4;
 		int steps[3] = { 0, third, 7 };
 		for (int i = 0; i < 3 && !rc; i++) {
 			p.freq = root * pow(2, steps[i] / 12.0);
@@ -175,7 +175,7 @@ int grym_synth_dataset_item(int cls, int index, uint64_t seed, int rate,
 	p.level = floor_db - peak_db;
 	if (p.level < -200)
 		p.level = -200;
-	p.seed = synth_rng_next(&r);
+	p.seed = grym_rng_next(&r);
 	if ((rc = mix(&p, rate, 1, buf, n, err))) {
 		free(buf);
 		return rc;

@@ -16,7 +16,7 @@
  * on it starts, so the wave stays continuous.
  */
 #include "grym/synth.h"
-#include "rng.h"
+#include "grym/rng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -93,7 +93,7 @@ double grym_mirror(double x, double lo, double hi)
 
 struct grym_gendyn {
 	grym_gendyn_params p;
-	synth_rng rng;
+	grym_rng rng;
 	double dmin, dmax;      /* duration range, samples */
 	double astep, dstep;    /* secondary barriers */
 	double *amp, *dur;      /* breakpoint amplitude, duration */
@@ -106,14 +106,14 @@ struct grym_gendyn {
 /* One second-order walk step of breakpoint i. */
 static void step_amp(grym_gendyn *g, int i)
 {
-	double x = grym_dist_draw(g->p.adist, g->p.apar, synth_rng_open(&g->rng));
+	double x = grym_dist_draw(g->p.adist, g->p.apar, grym_rng_open(&g->rng));
 	g->samp[i] = grym_mirror(g->samp[i] + g->astep * x, -g->astep, g->astep);
 	g->amp[i] = grym_mirror(g->amp[i] + g->samp[i], -g->p.amp_barrier, g->p.amp_barrier);
 }
 
 static void step_dur(grym_gendyn *g, int i)
 {
-	double x = grym_dist_draw(g->p.ddist, g->p.dpar, synth_rng_open(&g->rng));
+	double x = grym_dist_draw(g->p.ddist, g->p.dpar, grym_rng_open(&g->rng));
 	if (g->dstep > 0) {
 		g->sdur[i] = grym_mirror(g->sdur[i] + g->dstep * x, -g->dstep, g->dstep);
 		g->dur[i] = grym_mirror(g->dur[i] + g->sdur[i], g->dmin, g->dmax);
@@ -177,7 +177,7 @@ grym_gendyn *grym_gendyn_new(const grym_gendyn_params *p, int rate, uint64_t see
 	g->samp = g->dur + n;
 	g->sdur = g->samp + n;
 	g->p = *p;
-	synth_rng_seed(&g->rng, seed);
+	grym_rng_seed(&g->rng, seed);
 	g->dmin = rate / (p->freq_max * n);
 	g->dmax = rate / (p->freq_min * n);
 	if (g->dmin < 1)

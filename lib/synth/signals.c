@@ -11,7 +11,7 @@
  * over the channels, so the EBU Tech 3341 sequences are one object.
  */
 #include "grym/synth.h"
-#include "rng.h"
+#include "grym/rng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -120,7 +120,7 @@ struct grym_synth {
 	double scale;           /* raw -> output for stochastic kinds */
 	double ph0;             /* phase in cycles, [0, 1) */
 	/* noise */
-	synth_rng rng;
+	grym_rng rng;
 	float pink[PINK_ROWS];
 	double pink_sum;
 	double brown;
@@ -168,8 +168,9 @@ static int check_params(const grym_synth_params *p, int rate, grym_error *err)
 		if (!(p->freq >= 0 && p->freq <= rate))
 			return grym_error_set(err, GRYM_ERR_INVALID,
 					      "impulse rate %g Hz out of range (0..%d)", p->freq, rate);
-		if (p->sieve && !(p->grid > 0 && p->grid < 1e6))
-			return grym_error_set(err, GRYM_ERR_INVALID, "grid %g s out of range", p->grid);
+		if (p->sieve && !(p->grid * rate >= 1 && p->grid < 1e6))
+			return grym_error_set(err, GRYM_ERR_INVALID,
+					      "grid %g s out of range (one sample to 1e6 s)", p->grid);
 		break;
 	case GRYM_SYNTH_NOISE:
 		if ((unsigned)p->color > GRYM_NOISE_BROWN)
@@ -193,9 +194,10 @@ static int check_params(const grym_synth_params *p, int rate, grym_error *err)
  * past the end of the segment. */
 static void next_sieve_click(grym_synth *s, int64_t from)
 {
+	int64_t period = grym_sieve_period(s->sieve);
 	for (int64_t k = from;; k++) {
 		int64_t at = llround((double)k * s->p.grid * s->rate);
-		if (at >= s->frames) {
+		if (at >= s->frames || k - from > period) {   /* past the end, or an empty sieve */
 			s->next_click = -1;
 			return;
 		}
@@ -228,10 +230,10 @@ static void next_train_click(grym_synth *s)
 static int restart(grym_synth *s, grym_error *err)
 {
 	s->pos = 0;
-	synth_rng_seed(&s->rng, s->p.seed);
+	grym_rng_seed(&s->rng, s->p.seed);
 	s->pink_sum = 0;
 	for (int i = 0; i < PINK_ROWS; i++) {
-		s->pink[i] = (float)(2 * synth_rng_uniform(&s->rng) - 1);
+		s->pink[i] = (float)(2 * grym_rng_uniform(&s->rng) - 1);
 		s->pink_sum += s->pink[i];
 	}
 	s->brown = 0;
@@ -271,7 +273,7 @@ static void raw_do(grym_synth *s, float *out, int64_t n)
 		break;
 	}
 	for (int64_t i = 0; i < n; i++) {
-		double w = 2 * synth_rng_uniform(&s->rng) - 1;
+		double w = 2 * grym_rng_uniform(&s->rng) - 1;
 		switch (s->p.color) {
 		case GRYM_NOISE_WHITE:
 			out[i] = (float)w;
@@ -283,7 +285,7 @@ static void raw_do(grym_synth *s, float *out, int64_t n)
 			uint64_t c = (uint64_t)(s->pos + i) + 1;
 			int k = __builtin_ctzll(c);
 			if (k < PINK_ROWS) {
-				double r = 2 * synth_rng_uniform(&s->rng) - 1;
+				double r = 2 * grym_rng_uniform(&s->rng) - 1;
 				s->pink_sum += r - s->pink[k];
 				s->pink[k] = (float)r;
 			}
@@ -442,6 +444,32 @@ void grym_synth_free(grym_synth *s)
 
 /* ---- sequences ---- */
 
+/* Build and drop the parts a segment will need (GENDYN, cloud, sieve), so
+ * that a bad parameter of a late segment fails before anything is made. */
+static int check_parts(const grym_synth_params *p, int rate, grym_error *err)
+{
+	if (p->kind == GRYM_SYNTH_GENDYN) {
+		grym_gendyn *g = grym_gendyn_new(&p->gendyn, rate, p->seed, err);
+		if (!g)
+			return err ? err->code : GRYM_ERR_INVALID;
+		grym_gendyn_free(g);
+	} else if (p->kind == GRYM_SYNTH_CLOUD) {
+		grym_cloud_params cp = p->cloud;
+		grym_cloud *c;
+		cp.freq_lo = p->freq;
+		cp.freq_hi = p->to;
+		if (!(c = grym_cloud_new(&cp, rate, p->seed, err)))
+			return err ? err->code : GRYM_ERR_INVALID;
+		grym_cloud_free(c);
+	} else if (p->kind == GRYM_SYNTH_IMPULSE && p->sieve) {
+		grym_sieve *sv = grym_sieve_parse(p->sieve, err);
+		if (!sv)
+			return err ? err->code : GRYM_ERR_INVALID;
+		grym_sieve_free(sv);
+	}
+	return GRYM_OK;
+}
+
 #define SEQ_BLOCK 4096
 
 struct grym_synth_seq {
@@ -467,7 +495,7 @@ grym_synth_seq *grym_synth_seq_new(const grym_synth_params *params, size_t nseg,
 		return NULL;
 	}
 	for (size_t i = 0; i < nseg; i++)
-		if (check_params(&params[i], rate, err)) {
+		if (check_params(&params[i], rate, err) || check_parts(&params[i], rate, err)) {
 			if (nseg > 1)
 				grym_error_prefix(err, "segment %zu", i + 1);
 			return NULL;

@@ -59,6 +59,15 @@ fails 1 "wrong dimension exits 1" grym-infer -m m.model mixed.txt
 like "$(cat .err)" "grym-infer: short: feature dimension 4 differs from the model's 8" "wrong dimension: clear error"
 is "$(cut -f1 .out | tr '\n' ' ')" "item000 item001 item002 " "the other vectors are still predicted"
 
+# features made by another recipe than the model's
+sed 's/"labels"/"pipeline": [{"stage": "features", "n_mfcc": 20, "segment": 1.0}], "labels"/' train.txt >r20.txt
+sed 's/"labels"/"pipeline": [{"stage": "normalize", "gain": 3}, {"stage": "features", "n_mfcc": 13}], "labels"/' train.txt >r13.txt
+sed 's/"labels"/"pipeline": [{"stage": "normalize", "gain": 1}, {"stage": "features", "n_mfcc": 20}], "labels"/' train.txt >r20b.txt
+ok "train on n_mfcc 20 features" grym-train --seed 1 -o r20.model r20b.txt
+ok "the same recipe (another gain, windows) is accepted" grym-infer -m r20.model r20.txt
+fails 1 "another features recipe is refused" grym-infer -m r20.model r13.txt
+like "$(head -n 1 .err)" "item000: features made with n_mfcc 13, the model's with n_mfcc 20" "recipe mismatch: clear error"
+
 # damaged models
 cp m.model flip.model
 printf 'X' | dd of=flip.model bs=1 seek=200 conv=notrunc 2>/dev/null

@@ -14,6 +14,8 @@ sox -n -r 22050 -b 24 -c 2 corpus/cat/b.flac synth 0.25 sine 880
 cp corpus/dog/a.wav corpus/cat/deep/same-as-a.wav
 sox -n -r 8000 -b 16 corpus/cat/c.wav synth 0.125 sine 300
 echo "not audio" >corpus/dog/README.txt
+printf 'resource fork' >corpus/dog/._a.wav          # hidden: left out
+mkdir -p corpus/.cache && printf 'x' >corpus/.cache/y.wav
 A=$(sha corpus/dog/a.wav); B=$(sha corpus/cat/b.flac); C=$(sha corpus/cat/c.wav)
 
 # --- a directory, labels from folders, text output --------------------
@@ -68,9 +70,9 @@ is "$(db "SELECT frames, sample_rate FROM assets WHERE id = '$(sha piped.wav)'")
 is "$(db "SELECT count(*) FROM asset_paths WHERE asset = '$P'")" 0 "stdin records no origin path"
 ok "sox WAV with a placeholder length, from a pipe" sh -c 'sox -n -r 16000 -b 16 -t wav - synth 0.2 sine 440 | grym-ingest --text -'
 like "$(cat .err)" "ingested 1, already known 0, failed 0" "placeholder length is not taken for truncation"
-ok "ffmpeg WAV (0xFFFFFFFF sizes) from a pipe" sh -c 'ffmpeg -v error -i corpus/dog/a.wav -f wav - | grym-ingest --text -'
+ok "ffmpeg WAV (0xFFFFFFFF sizes) from a pipe" sh -c 'ffmpeg -nostdin -v error -i corpus/dog/a.wav -f wav - | grym-ingest --text -'
 like "$(cat .err)" "failed 0" "ffmpeg pipe WAV accepted"
-ffmpeg -v error -i corpus/dog/a.wav -c:a aac -b:a 64k m.m4a
+ffmpeg -nostdin -v error -i corpus/dog/a.wav -c:a aac -b:a 64k m.m4a
 M=$(sha m.m4a)
 ok "m4a with moov at the end from stdin" sh -c 'cat m.m4a | grym-ingest --text -'
 is "$(cut -f1 .out)" "$M" "m4a from a pipe ingested"
@@ -107,7 +109,7 @@ is "$(cut -f2 .out)" "$(cat rev.txt)" "-j 2 re-run: same order"
 is "$(tail -n 1 .err)" "grym-ingest: ingested 0, already known 24, failed 0" "-j 2 re-run summary"
 
 # --- --probe -------------------------------------------------------------
-ffmpeg -v error -i corpus/dog/a.wav -metadata title="Dog Bark" -metadata ARTIST=Rex tagged.flac
+ffmpeg -nostdin -v error -i corpus/dog/a.wav -metadata title="Dog Bark" -metadata ARTIST=Rex tagged.flac
 ok "--probe" grym-ingest --probe tagged.flac
 is "$(cat .out)" "path	tagged.flac
 format	flac

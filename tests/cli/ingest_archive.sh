@@ -13,7 +13,7 @@ mkdir -p ds/yes ds/no
 sox -n -r 16000 -b 16 ds/yes/s1.wav synth 0.2 sine 500
 sox -n -r 16000 -b 16 ds/yes/s2.wav synth 0.2 sine 600
 sox -n -r 16000 -b 16 ds/no/s1.wav synth 0.3 sine 700
-ffmpeg -v error -i ds/no/s1.wav -b:a 64k ds/no/s2.mp3
+ffmpeg -nostdin -v error -i ds/no/s1.wav -b:a 64k ds/no/s2.mp3
 Y1=$(sha ds/yes/s1.wav); Y2=$(sha ds/yes/s2.wav); N1=$(sha ds/no/s1.wav); N2=$(sha ds/no/s2.mp3)
 cat >ds/manifest.csv <<'EOF'
 path,label,split,speaker,note
@@ -39,13 +39,15 @@ is "$(db "SELECT format, codec, bits FROM assets WHERE id = '$N2'")" "mp3|mp3|0"
 
 # --- zip: members annotated by the manifest through their member names -
 rm -rf "$GRYM_CATALOG"
-(cd ds && zip -q -r ../ds.zip yes no manifest.csv)
+mkdir -p ds/__MACOSX/yes && printf 'Mac resource fork' >ds/__MACOSX/yes/._s1.wav
+printf 'Mac resource fork' >ds/yes/._s2.wav
+(cd ds && zip -q -r ../ds.zip yes no manifest.csv __MACOSX)
 ok "zip with --manifest" grym-ingest --text --manifest ds/manifest.csv ds.zip
 is "$(sort -t '	' -k2 .out)" "$N1	ds.zip:no/s1.wav	no
 $N2	ds.zip:no/s2.mp3	no
 $Y1	ds.zip:yes/s1.wav	yes
-$Y2	ds.zip:yes/s2.wav	yes" "zip members (audio only; manifest.csv skipped) with manifest labels"
-is "$(cut -f2 .out)" "$(unzip -Z1 ds.zip | grep -v csv | grep -v '/$' | sed 's/^/ds.zip:/')" "in archive order"
+$Y2	ds.zip:yes/s2.wav	yes" "zip members (audio only: manifest.csv, __MACOSX/ and ._ files skipped) with manifest labels"
+is "$(cut -f2 .out)" "$(unzip -Z1 ds.zip | grep -v csv | grep -v '/$' | grep -v '\._' | sed 's/^/ds.zip:/')" "in archive order"
 is "$(db "SELECT a.id = p.asset, p.path FROM assets a JOIN asset_paths p ON p.asset = a.id ORDER BY p.path")" \
 "1|ds.zip:no/s1.wav
 1|ds.zip:no/s2.mp3

@@ -11,9 +11,11 @@ objects() { find "$GRYM_CATALOG/objects" -type f | wc -l; }
 
 mkdir -p in
 sox -n -r 16000 -b 16 in/good.wav synth 1 sine 440
-sox -n -r 16000 -b 16 full.wav synth 2 sine 300
-ffmpeg -v error -i full.wav -b:a 64k full.mp3
-ffmpeg -v error -i full.wav full.flac
+# (sox -R: repeatable dither, so the damaged bytes below always land on
+# the same frame)
+sox -R -n -r 16000 -b 16 full.wav synth 2 sine 300
+ffmpeg -nostdin -v error -i full.wav -b:a 64k full.mp3
+ffmpeg -nostdin -v error -i full.wav full.flac
 head -c $(( $(stat -c %s full.wav) / 2 )) full.wav >in/cut.wav
 head -c $(( $(stat -c %s full.mp3) / 2 )) full.mp3 >in/cut.mp3
 head -c $(( $(stat -c %s full.flac) / 2 )) full.flac >in/cut.flac
@@ -70,6 +72,16 @@ else
 	is "$(sed -n 1p .err)" "grym-ingest: unreadable.wav: Permission denied" "unreadable file line"
 fi
 chmod 755 locked; chmod 644 unreadable.wav
+fails 1 "a path through a file" grym-ingest --text in/good.wav/x.wav
+is "$(sed -n 1p .err)" "grym-ingest: in/good.wav/x.wav: Not a directory" "path through a file: one line"
+
+# A FLAC with a damaged frame in the middle (not cut: bytes overwritten).
+cp full.flac damaged.flac
+printf '\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377' |
+	dd of=damaged.flac bs=1 seek=$(( $(stat -c %s full.flac) / 2 )) conv=notrunc 2>/dev/null
+fails 1 "damaged flac" grym-ingest --text damaged.flac
+like "$(sed -n 1p .err)" "^grym-ingest: damaged.flac: corrupt: decode error at [0-9.]+ s: " "damaged flac: decode error line"
+is "$(db "SELECT count(*) FROM assets WHERE id = '$(sha damaged.flac)'")" 0 "damaged flac: no row"
 
 # --accept-truncated keeps what decodes, and says so.
 ok "--accept-truncated" grym-ingest --text --accept-truncated in/cut.wav in/cut.flac

@@ -296,7 +296,7 @@ static void test_pipe(void)
 		ok = back[i] == (int)lrintf(sig[i] * 8388608.0f) * 256;
 	TAP_OK(ok, "sox got the exact 24-bit samples");
 
-	pipe_into("ffmpeg -v error -f wav -i - -c:a pcm_f32le -y ff32.wav", GRYM_SAMPLE_F32, 2, sig, N);
+	pipe_into("ffmpeg -nostdin -v error -f wav -i - -c:a pcm_f32le -y ff32.wav", GRYM_SAMPLE_F32, 2, sig, N);
 	{
 		grym_audio a;
 		grym_error err = { 0 };
@@ -326,7 +326,7 @@ static void test_pipe(void)
 	static float six[1000 * 6];
 	for (int i = 0; i < 6000; i++)
 		six[i] = (float)((i % 6) + 1) / 8.0f;
-	pipe_into("ffmpeg -v error -f wav -i - -y six.wav", GRYM_SAMPLE_S16, 6, six, 1000);
+	pipe_into("ffmpeg -nostdin -v error -f wav -i - -y six.wav", GRYM_SAMPLE_S16, 6, six, 1000);
 	TAP_EQ_INT(read_int("six.wav", back, 1000, &info), 1000, "six-channel pipe wav");
 	TAP_EQ_INT(info.channels, 6, "six channels survive");
 	TAP_EQ_INT(back[5] / 65536, 6 * 4096, "channel 6 value");
@@ -358,6 +358,54 @@ static void test_pipe(void)
 		TAP_OK(ok, "pipe flac samples exact");
 		grym_audio_clear(&a);
 	}
+}
+
+/* The whole filter: sox in.wav -t wav - | decode, re-encode to a pipe |
+ * sox -t wav - out.wav, streaming block by block. */
+static void test_filter_chain(void)
+{
+	static int back[N * 2];
+	SF_INFO info;
+	char in_cmd[1024], out_cmd[1024], path[64];
+	grym_error err = { 0 };
+
+	TAP_EQ_INT(write_file("chain-in.wav", GRYM_FILE_WAV, GRYM_SAMPLE_S16, sig, N, 2, 0, 0), GRYM_OK,
+		   "chain input");
+	snprintf(in_cmd, sizeof in_cmd, "sox '%s' -t wav - 2>/dev/null", p("chain-in.wav"));
+	snprintf(out_cmd, sizeof out_cmd, "sox -t wav - '%s' 2>/dev/null", p("chain-out.wav"));
+	FILE *in = popen(in_cmd, "r");
+	snprintf(path, sizeof path, "/dev/fd/%d", fileno(in));
+	fflush(stdout);
+	int saved = dup(1);
+	FILE *out = popen(out_cmd, "w");
+	dup2(fileno(out), 1);
+	grym_decoder *d = grym_decoder_open(path, NULL, &err);
+	grym_output *o = grym_output_open("-", &err);
+	grym_encoder *e = d ? grym_encoder_open(o, GRYM_FILE_WAV, GRYM_SAMPLE_S16,
+						grym_decoder_rate(d), grym_decoder_channels(d), 0, 0, &err) : NULL;
+	float buf[1000 * 2];
+	int64_t n = -1, total = 0;
+	int rc = e ? 0 : -1;
+	while (e && (n = grym_decoder_read(d, buf, 1000, &err)) > 0 && rc == 0) {
+		rc = grym_encoder_write(e, buf, n, &err);
+		total += n;
+	}
+	int rc2 = e ? grym_encoder_close(e, &err) : -1;
+	grym_output_commit(o, NULL);
+	grym_decoder_close(d);
+	dup2(saved, 1);
+	close(saved);
+	int st_out = pclose(out);
+	pclose(in);
+	TAP_OK(d && e && rc == 0 && rc2 == 0 && n == 0, "chain ran (%s)", err.msg);
+	TAP_EQ_INT(total, N, "chain carried every frame");
+	TAP_EQ_INT(st_out, 0, "sox read the chain's output");
+	TAP_EQ_INT(read_int("chain-out.wav", back, N, &info), N, "chain output frames");
+	int ok = 1;
+	for (int i = 0; i < N * 2 && ok; i++)
+		ok = back[i] == (int)lrintf(sig[i] * 32768.0f) * 65536;
+	TAP_OK(ok, "16-bit samples survive sox | grym | sox exactly");
+	TAP_EQ_INT(sh("ffmpeg -nostdin -v error -i chain-out.wav -f null -"), 0, "ffmpeg reads the result");
 }
 
 static void test_parse(void)
@@ -393,5 +441,6 @@ int main(void)
 	test_files();
 	test_clip_dither();
 	test_pipe();
+	test_filter_chain();
 	return tap_done();
 }

@@ -182,9 +182,6 @@ static void test_silence_and_rates(void)
 		grym_features_opts_default(&o);
 		int allok = 1, nan = 0;
 		for (int f = 0; f < GRYM_FEAT_COUNT; f++) {
-			if (f == GRYM_FEAT_CHROMA || f == GRYM_FEAT_ONSET || f == GRYM_FEAT_YIN ||
-			    f == GRYM_FEAT_TEMPO)
-				continue;
 			grym_fmat m;
 			grym_error err = { 0 };
 			int rc = grym_features_compute(x, n, rate, &o, (grym_feature)f, &m, &err);
@@ -325,6 +322,104 @@ static void test_threads(void)
 	free(x);
 }
 
+
+static void test_summary(void)
+{
+	grym_fmat m;
+	grym_fmat_alloc(&m, 10, 2, NULL);
+	for (int t = 0; t < 10; t++) {
+		m.data[t * 2] = (float)(10 - t);      /* 10..1, unsorted for the percentiles */
+		m.data[t * 2 + 1] = 3.0f;
+	}
+	grym_stat st[GRYM_STAT_COUNT];
+	int n = 0;
+	grym_error err = { 0 };
+	TAP_EQ_INT(grym_stats_parse("mean,std,min,max,p10,p50,p90", st, &n, &err), GRYM_OK, "parse all stats");
+	TAP_EQ_INT(n, 7, "seven of them");
+	float out[14];
+	TAP_EQ_INT(grym_fmat_summary(&m, 0, 10, st, n, out, &err), GRYM_OK, "summary");
+	TAP_NEAR(out[0], 5.5, 1e-6, "mean of 1..10");
+	TAP_NEAR(out[2], sqrt(8.25), 1e-6, "population std of 1..10");
+	TAP_NEAR(out[4], 1, 0, "min");
+	TAP_NEAR(out[6], 10, 0, "max");
+	TAP_NEAR(out[8], 1.9, 1e-6, "p10 as numpy.percentile (linear)");
+	TAP_NEAR(out[10], 5.5, 1e-6, "p50");
+	TAP_NEAR(out[12], 9.1, 1e-6, "p90");
+	TAP_NEAR(out[1], 3, 0, "constant column mean");
+	TAP_NEAR(out[3], 0, 0, "constant column std 0");
+	TAP_EQ_INT(grym_fmat_summary(&m, 2, 5, st, 1, out, &err), GRYM_OK, "a window of rows");
+	TAP_NEAR(out[0], 7.0, 1e-6, "mean of rows 2..4 (8, 7, 6)");
+	TAP_EQ_INT(grym_fmat_summary(&m, 5, 5, st, 1, out, &err), GRYM_ERR_INVALID, "empty window refused");
+	TAP_EQ_INT(grym_stats_parse("mean,median", st, &n, &err), GRYM_ERR_INVALID, "unknown stat refused");
+	TAP_OK(strstr(err.msg, "median") != NULL, "naming it: %s", err.msg);
+	TAP_EQ_INT(grym_stats_parse("std,std", st, &n, &err), GRYM_ERR_INVALID, "duplicate refused");
+	grym_fmat_clear(&m);
+}
+
+/* chroma, onset, yin and tempo through the extractor: shapes and a tone */
+static void test_pitch_features(void)
+{
+	int rate = 22050;
+	int64_t n = 3 * rate;
+	float *x = malloc((size_t)n * sizeof *x);
+	for (int64_t i = 0; i < n; i++)
+		x[i] = 0.5f * (float)sin(2 * M_PI * 440.0 * i / rate);
+	grym_features_opts o;
+	grym_features_opts_default(&o);
+	grym_fmat m;
+	grym_error err = { 0 };
+	TAP_EQ_INT(grym_features_compute(x, n, rate, &o, GRYM_FEAT_YIN, &m, &err), GRYM_OK, "yin computes");
+	TAP_EQ_INT(m.dims, 2, "yin has f0 and voiced");
+	TAP_NEAR(m.data[20 * 2], 440.0, 2.0, "yin reads 440 Hz");
+	TAP_NEAR(m.data[20 * 2 + 1], 1.0, 0, "voiced");
+	grym_fmat_clear(&m);
+	o.tuning = 0;
+	TAP_EQ_INT(grym_features_compute(x, n, rate, &o, GRYM_FEAT_CHROMA, &m, &err), GRYM_OK, "chroma computes");
+	TAP_NEAR(m.data[20 * 12 + 9], 1.0, 1e-6, "A is the loudest pitch class");
+	grym_fmat_clear(&m);
+	TAP_EQ_INT(grym_features_compute(x, n, rate, &o, GRYM_FEAT_TEMPO, &m, &err), GRYM_OK, "tempo computes");
+	TAP_EQ_INT(m.frames, 1, "one tempo row per clip");
+	TAP_OK(m.data[0] > 0 && isfinite(m.data[0]), "a finite BPM (%g)", m.data[0]);
+	grym_fmat_clear(&m);
+	free(x);
+}
+
+
+/* --top-db none: MFCCs are made in the first pass; they must equal the
+ * DCT of the unfloored log-mel */
+static void test_top_db_none(void)
+{
+	int64_t n = 22050 * 8;   /* 345 frames: more than one block of 256 */
+	float *x = noise(n, 5);
+	for (int64_t i = 0; i < n / 2; i++)
+		x[i] *= 1e-6f;   /* a quiet half, so the 80 dB floor would matter */
+	grym_features_opts o;
+	grym_features_opts_default(&o);
+	o.db.top_db = -1;
+	grym_fmat lm, mf, fl;
+	grym_error err = { 0 };
+	TAP_EQ_INT(grym_features_compute(x, n, 22050, &o, GRYM_FEAT_LOGMEL, &lm, &err), GRYM_OK, "logmel, top_db none");
+	TAP_EQ_INT(grym_features_compute(x, n, 22050, &o, GRYM_FEAT_MFCC, &mf, &err), GRYM_OK, "mfcc, top_db none");
+	grym_dct *d = grym_dct_new(128, 20, 0, &err);
+	float *ref = malloc((size_t)lm.frames * 20 * sizeof *ref);
+	grym_dct_apply(d, lm.data, lm.frames, ref);
+	double worst = mf.frames == lm.frames ? 0 : 1e9;
+	for (int64_t i = 0; i < lm.frames * 20 && worst < 1e9; i++)
+		if (fabs(ref[i] - mf.data[i]) > worst)
+			worst = fabs(ref[i] - mf.data[i]);
+	TAP_OK(worst < 1e-3, "one-pass MFCC equals the DCT of the log-mel (worst %.3g)", worst);
+	grym_features_opts_default(&o);
+	grym_features_compute(x, n, 22050, &o, GRYM_FEAT_MFCC, &fl, &err);
+	TAP_OK(memcmp(fl.data, mf.data, (size_t)lm.frames * 20 * sizeof *ref) != 0,
+	       "and differs from the floored (top_db 80) MFCC on this clip");
+	free(ref);
+	grym_dct_free(d);
+	grym_fmat_clear(&lm);
+	grym_fmat_clear(&mf);
+	grym_fmat_clear(&fl);
+	free(x);
+}
+
 int main(void)
 {
 	test_stft_direct(GRYM_PAD_CONSTANT, 1, 64, 16, 0, 300);
@@ -338,5 +433,8 @@ int main(void)
 	test_bad_input();
 	test_analytic();
 	test_threads();
+	test_summary();
+	test_pitch_features();
+	test_top_db_none();
 	return tap_done();
 }

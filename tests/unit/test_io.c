@@ -257,6 +257,22 @@ static void test_output(const char *top)
 	TAP_OK(stat(path, &st) != 0, "abort of a new file leaves no file");
 	TAP_EQ_INT(count_entries(dir), 0, "and no temporary");
 
+	/* a bare file name: the temporary goes in the current directory */
+	char cwd[1024];
+	if (getcwd(cwd, sizeof cwd) && chdir(dir) == 0) {
+		o = grym_output_open("rel.txt", &err);
+		TAP_OK(o && strncmp(grym_output_tmp_path(o), ".rel.txt.tmp.", 13) == 0,
+		       "relative name: temporary in the current directory (%s)",
+		       o ? grym_output_tmp_path(o) : err.msg);
+		grym_output_write(o, "r\n", 2, &err);
+		TAP_EQ_INT(grym_output_commit(o, &err), 0, "commit relative name");
+		got = slurp("rel.txt", &len);
+		TAP_OK(got && len == 2 && memcmp(got, "r\n", 2) == 0, "relative file written");
+		free(got);
+		unlink("rel.txt");
+		if (chdir(cwd) != 0)
+			abort();
+	}
 	o = grym_output_open("/nonexistent-dir/x", &err);
 	TAP_OK(o == NULL && err.code == GRYM_ERR_IO, "output in a missing directory fails: %s", err.msg);
 	TAP_EQ_INT(grym_fsync_dir(dir, &err), 0, "fsync_dir");

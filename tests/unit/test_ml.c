@@ -99,14 +99,26 @@ static grym_dataset *make_data(size_t n, size_t d, size_t K, double sep, uint64_
 }
 
 /* ---- logreg vs scikit-learn ---- */
-static void compare_sklearn(size_t K)
+static void compare_sklearn(size_t K, int balanced)
 {
 	grym_error err = { 0 };
 	size_t n = 90, d = 4;
 	grym_dataset *ds = make_data(n, d, K, 1.5, 7 + K, 0);
+	if (balanced) {
+		/* drop most of class 0 to make it rare: keep rows with y != 0 or i < 12 */
+		size_t w = 0;
+		for (size_t i = 0; i < ds->n; i++)
+			if (ds->y[i] != 0 || i < 12) {
+				memmove(ds->x + w * d, ds->x + i * d, d * sizeof *ds->x);
+				ds->y[w++] = ds->y[i];
+			}
+		for (size_t i = w; i < ds->n; i++)
+			free(ds->keys[i]), ds->keys[i] = NULL;
+		ds->n = n = w;
+	}
 	char path[512], out[512], cmd[2048];
-	snprintf(path, sizeof path, "%s/lr%zu.txt", tap_tmpdir(), K);
-	snprintf(out, sizeof out, "%s/lr%zu.out", tap_tmpdir(), K);
+	snprintf(path, sizeof path, "%s/lr%zu%d.txt", tap_tmpdir(), K, balanced);
+	snprintf(out, sizeof out, "%s/lr%zu%d.out", tap_tmpdir(), K, balanced);
 	FILE *f = fopen(path, "w");
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%d", ds->y[i]);
@@ -122,16 +134,17 @@ static void compare_sklearn(size_t K)
 		 "from sklearn.linear_model import LogisticRegression\n"
 		 "a = np.loadtxt(sys.argv[1]); y = a[:,0].astype(int); X = a[:,1:]\n"
 		 "Xs = StandardScaler().fit_transform(X)\n"
-		 "m = LogisticRegression(C=1.0, solver=\"lbfgs\", tol=1e-12, max_iter=100000).fit(Xs, y)\n"
+		 "m = LogisticRegression(C=1.0, solver=\"lbfgs\", tol=1e-12, max_iter=100000, class_weight=%s).fit(Xs, y)\n"
 		 "b = m.intercept_ - (m.intercept_.mean() if len(m.intercept_) > 1 else 0)\n"
 		 "for r in np.hstack([m.coef_, b[:,None]]): print(\" \".join(\"%%.12g\" %% v for v in r))\n"
 		 "for r in m.predict_proba(Xs[:5]): print(\" \".join(\"%%.12g\" %% v for v in r))\n"
-		 "' %s > %s 2>/dev/null", path, out);
+		 "' %s > %s 2>/dev/null", balanced ? "\"balanced\"" : "None", path, out);
 	int rc = system(cmd);
-	TAP_EQ_INT(rc, 0, "scikit-learn reference for K=%zu ran", K);
+	TAP_EQ_INT(rc, 0, "scikit-learn reference for K=%zu%s ran", K, balanced ? " balanced" : "");
 	grym_ml_params p;
 	grym_ml_params_default(&p, GRYM_MODEL_LOGREG);
 	p.tol = 1e-9;
+	p.balanced = balanced;
 	grym_model *m = NULL;
 	rc = grym_model_train(&p, ds, NULL, 0, &m, &err);
 	TAP_EQ_INT(rc, 0, "logreg K=%zu trains (%s)", K, err.msg);
@@ -166,7 +179,8 @@ static void compare_sklearn(size_t K)
 	for (size_t r = 0; r < 5; r++)
 		for (size_t k = 0; k < K; k++)
 			maxrel = fmax(maxrel, fabs(proba[r * K + k] - refp[r][k]));
-	TAP_OK(maxrel < 1e-4, "logreg K=%zu probabilities agree with scikit-learn (max abs diff %.2g)", K, maxrel);
+	TAP_OK(maxrel < 1e-4, "logreg K=%zu%s probabilities agree with scikit-learn (max abs diff %.2g)", K,
+	       balanced ? " balanced" : "", maxrel);
 	const double *W, *b;
 	size_t nrw = 0;
 	if (grym_model_linear_weights(m2, &W, &b, &nrw, &err) == 0 && nrw == rowsw) {
@@ -182,7 +196,8 @@ static void compare_sklearn(size_t K)
 			maxc = fmax(maxc, fabs((rowsw > 1 ? b[r] - mb : b[r]) - ref[r][d]));
 		}
 		TAP_OK(maxc <= 1e-3 * scale, "logreg K=%zu coefficients agree with scikit-learn "
-		       "(max abs diff %.2g, largest coefficient %.3g)", K, maxc, scale);
+		       "(max abs diff %.2g, largest coefficient %.3g)%s", K, maxc, scale,
+		       balanced ? " with class_weight=balanced" : "");
 	} else {
 		TAP_OK(0, "logreg weights readable");
 	}
@@ -350,8 +365,9 @@ static void test_models(void)
 int main(void)
 {
 	test_lbfgs();
-	compare_sklearn(3);
-	compare_sklearn(2);
+	compare_sklearn(3, 0);
+	compare_sklearn(2, 0);
+	compare_sklearn(3, 1);
 	test_folds();
 	test_metrics();
 	test_models();

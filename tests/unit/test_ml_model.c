@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grym/hash.h"
 #include "grym/ml.h"
 #include "tap.h"
 
@@ -147,6 +148,56 @@ static void test_corrupt(void)
 	rc = grym_model_load(c, len, &x, &err);
 	TAP_OK(rc == GRYM_ERR_FORMAT && strstr(err.msg, "not a grym model"), "foreign file: %s", err.msg);
 	free(c);
+
+	/* a well-checksummed file whose header lies: every lie is caught */
+	static const char *const lies[][2] = {
+		{ "\"dims\":3", "\"dims\":4" },
+		{ "\"classes\":3", "\"classes\":5" },
+		{ "\"type\":\"logreg\"", "\"type\":\"knn\"   " },
+		{ "\"shape\":[1,3]", "\"shape\":[1,2]" },
+		{ "\"dtype\":\"f8\"", "\"dtype\":\"f4\"" },
+		{ "\"type\":\"logreg\"", "\"type\":\"forest\"" },
+		{ "\"name\":\"W\",\"shape\":[3,3]", "\"name\":\"W\",\"shape\":[1,9]" },
+		{ "\"type\":\"logreg\"", "\"type\":\"mlp\"   " },
+		{ "\"type\":\"logreg\"", "\"type\":\"svm\"   " },
+		{ "\"type\":\"logreg\"", "\"type\":\"kmeans\"" },
+	};
+	for (size_t l = 0; l < sizeof lies / sizeof lies[0]; l++) {
+		size_t hl = (size_t)b[12] | (size_t)b[13] << 8;
+		char *h = malloc(hl + 64);
+		memcpy(h, b + 16, hl);
+		h[hl] = 0;
+		char *at = strstr(h, lies[l][0]);
+		TAP_OK(at != NULL, "header has %s", lies[l][0]);
+		if (!at) {
+			free(h);
+			continue;
+		}
+		size_t a = strlen(lies[l][0]), z = strlen(lies[l][1]);
+		memmove(at + z, at + a, strlen(at + a) + 1);
+		memcpy(at, lies[l][1], z);
+		size_t nhl = strlen(h), dlen = len - 16 - hl - 32;
+		unsigned char *nb = malloc(16 + nhl + dlen + 32);
+		memcpy(nb, b, 12);
+		nb[12] = (unsigned char)nhl;
+		nb[13] = (unsigned char)(nhl >> 8);
+		nb[14] = nb[15] = 0;
+		memcpy(nb + 16, h, nhl);
+		memcpy(nb + 16 + nhl, b + 16 + hl, dlen);
+		char hex[65];
+		grym_sha256_hex(nb, 16 + nhl + dlen, hex);
+		for (int i = 0; i < 32; i++) {
+			unsigned v;
+			sscanf(hex + 2 * i, "%2x", &v);
+			nb[16 + nhl + dlen + (size_t)i] = (unsigned char)v;
+		}
+		x = NULL;
+		rc = grym_model_load(nb, 16 + nhl + dlen + 32, &x, &err);
+		TAP_OK(rc != GRYM_OK && x == NULL, "header lie %s -> %s rejected: %s", lies[l][0], lies[l][1], err.msg);
+		grym_model_free(x);
+		free(nb);
+		free(h);
+	}
 
 	/* on disk */
 	char path[512];

@@ -13,9 +13,26 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
 static const char *dir;
+
+/* internal (lib/io/stream_int.h): the text form's number formatter */
+size_t grym__format_float(char *buf, float v);
 
 /* ---- helpers ---- */
 
@@ -538,6 +555,36 @@ static int read_err(const void *p, size_t n, grym_error *err)
 	return read_all(p, n, NULL, 0, err);
 }
 
+/* Read a stream in a child limited to 256 MiB of address space: a reader
+ * that allocated from a lying length first would fail with "out of
+ * memory" instead of the limit error. Returns the error message. (Not
+ * under ASan, which needs terabytes of address space for its shadow.) */
+static const char *read_small_as(const void *p, size_t n)
+{
+	static char msg[GRYM_ERROR_MSG_MAX];
+	int fds[2];
+	if (pipe(fds) < 0)
+		return "pipe";
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = { 256u << 20, 256u << 20 };
+		grym_error err;
+		close(fds[0]);
+		if (!SANITIZED)
+			setrlimit(RLIMIT_AS, &rl);
+		read_all(p, n, NULL, 0, &err);
+		if (write(fds[1], err.msg, strlen(err.msg)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	ssize_t k = read(fds[0], msg, sizeof msg - 1);
+	msg[k > 0 ? k : 0] = '\0';
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	return msg;
+}
+
 static void test_damage(void)
 {
 	size_t bounds[4];
@@ -566,6 +613,8 @@ static void test_damage(void)
 	TAP_EQ_INT(read_err(c, b.n, &err), -2, "chunk claiming 4 GiB");
 	TAP_EQ_STR(err.msg, "record 2: chunk 1: length 4294967295 exceeds 1 MiB", "message: %s", err.msg);
 	TAP_EQ_INT(err.code, GRYM_ERR_LIMIT, "lying length is LIMIT");
+	TAP_EQ_STR(read_small_as(c, b.n), "record 2: chunk 1: length 4294967295 exceeds 1 MiB",
+		   "same in 256 MiB of address space: refused before any allocation");
 	/* compressed chunk claiming a huge stored length */
 	memcpy(c, b.p, b.n);
 	put32(c + chunk1, 0xfffffff0u);
@@ -588,6 +637,8 @@ static void test_damage(void)
 	put32(h + 8, 0xffffffffu);
 	TAP_EQ_INT(read_err(h, n, &err), -1, "key length 4 GiB");
 	TAP_EQ_STR(err.msg, "record 1: key length 4294967295 exceeds 4096", "message");
+	TAP_EQ_STR(read_small_as(h, n), "record 1: key length 4294967295 exceeds 4096",
+		   "same in 256 MiB of address space");
 	/* metadata over 1 MiB: rejected from the length alone */
 	n = raw_header(h, 0, "k", "{}", 0);
 	put32(h + 13, (1u << 20) + 1);
@@ -634,6 +685,16 @@ static void test_damage(void)
 	put32(h + n - 4, (uint32_t)crc32(0, h, (uInt)(n - 4)));
 	TAP_EQ_INT(read_err(h, n + 34, &err), -1, "matrix payload of 2 floats with 3 cols");
 	TAP_OK(strstr(err.msg, "not a whole number of rows of 3 columns") != NULL, "message: %s", err.msg);
+
+	/* billions of columns: nothing is allocated until rows arrive */
+	n = raw_header(h, 2, "wide", "{}", 0xffffffffu);
+	memset(h + n, 0, 13);
+	TAP_EQ_STR(read_small_as(h, n + 13), "end of input", "binary matrix of 2^32-1 columns and no rows reads to the end");
+	{
+		const char *t = "#w\t{\"kind\":\"matrix\",\"cols\":4294967295}\nw\t1\t2\n";
+		TAP_EQ_STR(read_small_as(t, strlen(t)), "record 1: line 2: 2 values, expected 4294967295",
+			   "text row for 2^32-1 columns: a width error, not a 16 GiB allocation");
+	}
 
 	/* a sticky failure: later calls repeat it */
 	n = raw_header(h, 0, "k", "[]", 0);
@@ -793,9 +854,46 @@ static void test_writer_errors(void)
 	grym_output_abort(o);
 }
 
+/* The text writer's own %.9g must print exactly what printf prints. */
+static void test_format(void)
+{
+	char a[64], b[64];
+	int bad = 0, n = 0;
+	uint64_t st = 12345;
+	const float edge[] = { 1, -1, 0.1f, 1e-45f, 1.17549435e-38f, 3.40282347e38f, 1e9f, 999999999.0f,
+			       999999940.0f, 1e8f, 123456789.0f, 0.0001f, 0.00001f, 1e-5f, 9.99999975e-5f,
+			       6.10351562e-05f, 100000000.0f, 0.5f, 2.5f, 16777216.0f, 1e38f, 1e-38f };
+	for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+		grym__format_float(a, edge[i]);
+		snprintf(b, sizeof b, "%.9g", (double)edge[i]);
+		if (strcmp(a, b) && bad++ < 5)
+			tap_diag("%s vs printf %s", a, b);
+		n++;
+	}
+	/* random bit patterns, every exponent */
+	for (int i = 0; i < 300000; i++) {
+		uint32_t u;
+		float f;
+		st ^= st << 13;
+		st ^= st >> 7;
+		st ^= st << 17;
+		u = (uint32_t)st;
+		memcpy(&f, &u, 4);
+		if (isnan(f))
+			continue;
+		grym__format_float(a, f);
+		snprintf(b, sizeof b, "%.9g", (double)f);
+		if (strcmp(a, b) && bad++ < 5)
+			tap_diag("%08x: %s vs printf %s", u, a, b);
+		n++;
+	}
+	TAP_EQ_INT(bad, 0, "number formatting equals printf %%.9g on %d floats", n);
+}
+
 int main(void)
 {
 	dir = tap_tmpdir();
+	test_format();
 	test_round_trip(GRYM_STREAM_BINARY, 0, "binary");
 	test_round_trip(GRYM_STREAM_BINARY, GRYM_STREAM_COMPRESS, "binary+zlib");
 	test_round_trip(GRYM_STREAM_TEXT, 0, "text");

@@ -8,6 +8,7 @@
 #include "grym/synth.h"
 
 #include <fftw3.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -517,6 +518,18 @@ static void test_impulse_and_cloud(void)
 		TAP_OK(ok && j == 8, "sieve rhythm 4@0|4@3: clicks at 8 grid points (%d)", j);
 	}
 	free(x);
+	p.sieve = "2@0&2@1";    /* empty: silence, and no endless search */
+	p.duration = 10;
+	x = gen(&p, 48000, &n, 4096);
+	TAP_OK(n == 480000 && peak_of(x, n) == 0, "empty rhythm sieve: 10 s of silence");
+	free(x);
+	{
+		grym_error err = { 0 };
+		grym_synth *s;
+		p.grid = 1e-5;
+		s = grym_synth_new(&p, 48000, &err);
+		TAP_OK(!s && strstr(err.msg, "grid"), "grid finer than a sample refused: %s", err.msg);
+	}
 
 	{
 		grym_error err = { 0 };
@@ -571,6 +584,34 @@ static void test_impulse_and_cloud(void)
 	}
 	TAP_NEAR(20 * log10(peak_of(x, n)), -20, 1e-5, "cloud peak exactly -20 dBFS");
 	free(x);
+
+	/* grains cut from a source: a 440 Hz tone read at speed 1 (pitch =
+	 * freq) stays 440 Hz; at pitch 2 x freq it becomes 880 Hz */
+	{
+		int64_t ns;
+		float *src;
+		grym_synth_params sp;
+		grym_synth_params_default(&sp, GRYM_SYNTH_SINE);
+		sp.freq = 440;
+		sp.duration = 2;
+		src = gen(&sp, 48000, &ns, 4096);
+		for (int oct = 1; oct <= 2; oct++) {
+			grym_synth_params_default(&p, GRYM_SYNTH_CLOUD);
+			p.freq = 300;
+			p.to = 300 * oct;
+			p.cloud.sieve = oct == 1 ? "12@0" : "12@0&!(24@0)";   /* octave 1 only */
+			p.cloud.source = src;
+			p.cloud.source_frames = ns;
+			p.cloud.source_rate = 48000;
+			p.cloud.grain_min = p.cloud.grain_max = 0.1;
+			p.duration = 1;
+			x = gen(&p, 48000, &n, 4096);
+			TAP_NEAR(fft_peak_bin(x, (int)n), 440 * oct, 10,
+				 "source grains at pitch ratio %d: %d Hz", oct, 440 * oct);
+			free(x);
+		}
+		free(src);
+	}
 }
 
 static void test_errors(void)
@@ -595,8 +636,31 @@ static void test_errors(void)
 	TAP_EQ_STR(err.msg, "unknown generator 'sinus'", "and named");
 }
 
+static void test_recipe(void)
+{
+	grym_synth_params seg[2];
+	json_t *r;
+	char *txt;
+
+	grym_synth_params_default(&seg[0], GRYM_SYNTH_SINE);
+	grym_synth_params_default(&seg[1], GRYM_SYNTH_NOISE);
+	seg[1].color = GRYM_NOISE_PINK;
+	seg[1].seed = 9;
+	seg[1].duration = 0.5;
+	r = grym_synth_recipe(seg, 2, 44100, 2);
+	txt = r ? json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	TAP_EQ_STR(txt, "{\"channels\":2,\"rate\":44100,\"segments\":[{\"duration\":1.0,"
+		   "\"freq\":1000.0,\"generator\":\"sine\",\"level\":-20.0,\"phase\":0.0},"
+		   "{\"color\":\"pink\",\"duration\":0.5,\"generator\":\"noise\",\"level\":-20.0,"
+		   "\"seed\":9}],\"stage\":\"synth\"}",
+		   "recipe names each segment's parameters, defaults included");
+	free(txt);
+	json_decref(r);
+}
+
 int main(void)
 {
+	test_recipe();
 	test_periodic();
 	test_chirp();
 	test_duration_and_sequence();

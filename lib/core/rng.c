@@ -1,12 +1,9 @@
 /*
- * rng.c — grym's own deterministic random numbers: xoshiro256** seeded
- * through splitmix64. Every random choice in lib/ml (fold shuffles, MLP
- * initialization and batches, k-means++) draws from a grym_rng seeded by
- * --seed, never from rand(), so results repeat bit for bit.
+ * rng.c — grym's deterministic random numbers (see grym/rng.h).
  */
-#include "grym/ml.h"
+#include "grym/rng.h"
 
-static uint64_t splitmix64(uint64_t *x)
+uint64_t grym_rng_mix(uint64_t *x)
 {
 	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -18,7 +15,7 @@ void grym_rng_seed(grym_rng *r, uint64_t seed)
 {
 	uint64_t x = seed;
 	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
+		r->s[i] = grym_rng_mix(&x);
 }
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -40,6 +37,11 @@ uint64_t grym_rng_next(grym_rng *r)
 double grym_rng_uniform(grym_rng *r)
 {
 	return (double)(grym_rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+double grym_rng_open(grym_rng *r)
+{
+	return ((double)(grym_rng_next(r) >> 12) + 0.5) * 0x1.0p-52;
 }
 
 uint64_t grym_rng_below(grym_rng *r, uint64_t n)

@@ -1,0 +1,25 @@
+/*
+ * output.c — how every program ends its output (see cli.h): commit, or
+ * leave nothing behind when a run that wrote nothing failed.
+ */
+#include "cli.h"
+
+#include "grym/io.h"
+
+int grym_cli_finish_output(const grym_cli *cli, grym_output *o, int any_failed)
+{
+	grym_error err = { 0 };
+
+	if (!o)
+		return 0;
+	if (any_failed && grym_output_tmp_path(o) && grym_output_size(o) == 0) {
+		/* Every input failed: an empty FILE would look like a result. */
+		grym_output_abort(o);
+		return 0;
+	}
+	if (grym_output_commit(o, &err) != GRYM_OK) {
+		grym_report(cli, grym_output_name(o), &err);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,1104 @@
+/*
+ * grym-features — librosa-exact audio features as grym records.
+ *
+ * The command side of lib/features: it reads audio (files, audio on
+ * stdin, audio records) or catalog ids, runs one streaming extractor per
+ * input (in -j N threads, output kept in input order), and writes frame
+ * matrices, summary vectors, segment vectors, text or .npy files. In
+ * catalog mode each feature is stored under its extractor recipe, and a
+ * repeated request is answered from the catalog. No algorithm lives here:
+ * every number comes from lib/features.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <jansson.h>
+#include <cblas.h>
+#include "cli.h"
+#include "grym/audio.h"
+#include "grym/catalog.h"
+#include "grym/features.h"
+#include "grym/hash.h"
+#include "grym/io.h"
+#include "grym/npy.h"
+#include "grym/store.h"
+#include "grym/stream.h"
+
+static const grym_option options[] = {
+	{ "features", 0, "LIST", "mfcc", "comma-separated features: stft_mag, mel, logmel, mfcc, mfcc_delta, mfcc_delta2, chroma, centroid, bandwidth, rolloff, flatness, contrast, zcr, rms, onset, yin, tempo" },
+	{ "mfcc", 0, NULL, NULL, "add mfcc" },
+	{ "deltas", 0, NULL, NULL, "add mfcc, mfcc_delta and mfcc_delta2" },
+	{ "mel", 0, NULL, NULL, "add mel" },
+	{ "logmel", 0, NULL, NULL, "add logmel" },
+	{ "stft", 0, NULL, NULL, "add stft_mag" },
+	{ "spectral", 0, NULL, NULL, "add centroid, bandwidth, rolloff, flatness and contrast" },
+	{ "chroma", 0, NULL, NULL, "add chroma" },
+	{ "onset", 0, NULL, NULL, "add onset" },
+	{ "yin", 0, NULL, NULL, "add yin (f0 and voiced)" },
+	{ "tempo", 0, NULL, NULL, "add tempo" },
+	{ "zcr", 0, NULL, NULL, "add zcr" },
+	{ "rms", 0, NULL, NULL, "add rms" },
+	{ "summary", 0, NULL, NULL, "one vector per input: statistics of every feature over the clip" },
+	{ "stats", 0, "LIST", "mean,std", "statistics of --summary/--segment: mean, std, min, max, p10, p50, p90" },
+	{ "segment", 0, "S", NULL, "one summary vector per window of S seconds" },
+	{ "segment-hop", 0, "S", "the --segment length", "seconds between window starts" },
+	{ "text", 0, NULL, NULL, "write the text form of records" },
+	{ "npy", 0, "DIR", NULL, "write DIR/KEY.FEATURE.npy (float32 frames x dims) instead of records" },
+	{ "output", 'o', "FILE", "stdout", "write records to FILE (atomically)" },
+	{ "jobs", 'j', "N", "1", "inputs analysed in parallel (output order kept)" },
+	{ "recompute", 0, NULL, NULL, "catalog mode: compute even when the catalog holds the features" },
+	{ "rate", 0, "HZ", "native", "resample to HZ before analysis" },
+	{ "offset", 0, "S", "0", "skip S seconds at the start" },
+	{ "duration", 0, "S", "all", "analyse at most S seconds" },
+	{ "n-fft", 0, "N", "2048", "FFT size (also the frame length of zcr and rms)" },
+	{ "hop", 0, "N", "512", "hop length in samples" },
+	{ "win-length", 0, "N", "n-fft", "window length in samples (centred in the FFT frame)" },
+	{ "window", 0, "NAME", "hann", "analysis window: hann, hamming, blackman (periodic)" },
+	{ "center", 0, NULL, NULL, "centre frames on t*hop, padding the edges (default)" },
+	{ "no-center", 0, NULL, NULL, "frames start at t*hop, no padding" },
+	{ "pad-mode", 0, "MODE", "constant", "edge padding when centred: constant (zeros), reflect" },
+	{ "n-mels", 0, "N", "128", "mel bands" },
+	{ "fmin", 0, "HZ", "0", "lowest mel frequency" },
+	{ "fmax", 0, "HZ", "rate/2", "highest mel frequency" },
+	{ "htk", 0, NULL, NULL, "HTK mel scale instead of Slaney's" },
+	{ "mel-norm", 0, "NORM", "slaney", "mel filter normalisation: slaney, none" },
+	{ "ref", 0, "X", "1.0", "power_to_db reference" },
+	{ "amin", 0, "X", "1e-10", "power_to_db floor of the power" },
+	{ "top-db", 0, "DB", "80", "power_to_db dynamic range below the clip's maximum, or none" },
+	{ "n-mfcc", 0, "N", "20", "MFCC coefficients" },
+	{ "lifter", 0, "L", "0", "cepstral liftering (0: none)" },
+	{ "roll-percent", 0, "F", "0.85", "rolloff energy fraction" },
+	{ "contrast-fmin", 0, "HZ", "200", "upper edge of contrast's first band" },
+	{ "contrast-bands", 0, "N", "6", "contrast octave bands (N + 1 values)" },
+	{ "contrast-quantile", 0, "Q", "0.02", "contrast peak/valley quantile" },
+	{ "tuning", 0, "BINS", "estimate", "chroma tuning in fractions of a bin (0: A440), or estimate" },
+	{ "yin-fmin", 0, "HZ", "65", "lowest f0 of yin" },
+	{ "yin-fmax", 0, "HZ", "2093", "highest f0 of yin" },
+	{ "yin-threshold", 0, "T", "0.1", "yin trough threshold" },
+	{ 0, 0, NULL, NULL, NULL }
+};
+
+typedef struct cfg {
+	grym_features_opts fo;
+	grym_feature list[GRYM_FEAT_COUNT];
+	int nlist;
+	int list_given;
+	int summary;
+	grym_stat stats[GRYM_STAT_COUNT];
+	int nstats;
+	double segment, segment_hop;
+	int text;
+	const char *npy_dir;
+	const char *output;
+	long jobs;
+	int recompute;
+	grym_decode_opts dec;
+	char catalog_dir[4096];
+	int have_catalog;
+} cfg;
+
+static grym_cli cli;
+
+static int add_feature(cfg *c, grym_feature f)
+{
+	for (int i = 0; i < c->nlist; i++)
+		if (c->list[i] == f)
+			return 0;
+	c->list[c->nlist++] = f;
+	return 0;
+}
+
+static int add_list(cfg *c, const char *arg)
+{
+	char buf[1024];
+	snprintf(buf, sizeof buf, "%s", arg);
+	for (char *s = strtok(buf, ","); s; s = strtok(NULL, ",")) {
+		grym_feature f;
+		grym_error err = { 0 };
+		if (grym_feature_lookup(s, &f, &err)) {
+			grym_msg(&cli, "--features: %s", err.msg);
+			return -1;
+		}
+		add_feature(c, f);
+	}
+	return 0;
+}
+
+static int int_opt(const char *name, const char *arg, long lo, long hi, int *out)
+{
+	long v;
+	if (grym_parse_int(&cli, name, arg, lo, hi, &v))
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int on_option(void *ud, const char *name, const char *arg)
+{
+	cfg *c = ud;
+	grym_error err = { 0 };
+	grym_features_opts *o = &c->fo;
+	if (!strcmp(name, "features")) {
+		c->list_given = 1;
+		return add_list(c, arg);
+	}
+	if (!strcmp(name, "mfcc")) return add_feature(c, GRYM_FEAT_MFCC);
+	if (!strcmp(name, "deltas")) {
+		add_feature(c, GRYM_FEAT_MFCC);
+		add_feature(c, GRYM_FEAT_MFCC_DELTA);
+		return add_feature(c, GRYM_FEAT_MFCC_DELTA2);
+	}
+	if (!strcmp(name, "mel")) return add_feature(c, GRYM_FEAT_MEL);
+	if (!strcmp(name, "logmel")) return add_feature(c, GRYM_FEAT_LOGMEL);
+	if (!strcmp(name, "stft")) return add_feature(c, GRYM_FEAT_STFT_MAG);
+	if (!strcmp(name, "spectral")) {
+		add_feature(c, GRYM_FEAT_CENTROID);
+		add_feature(c, GRYM_FEAT_BANDWIDTH);
+		add_feature(c, GRYM_FEAT_ROLLOFF);
+		add_feature(c, GRYM_FEAT_FLATNESS);
+		return add_feature(c, GRYM_FEAT_CONTRAST);
+	}
+	if (!strcmp(name, "chroma")) return add_feature(c, GRYM_FEAT_CHROMA);
+	if (!strcmp(name, "onset")) return add_feature(c, GRYM_FEAT_ONSET);
+	if (!strcmp(name, "yin")) return add_feature(c, GRYM_FEAT_YIN);
+	if (!strcmp(name, "tempo")) return add_feature(c, GRYM_FEAT_TEMPO);
+	if (!strcmp(name, "zcr")) return add_feature(c, GRYM_FEAT_ZCR);
+	if (!strcmp(name, "rms")) return add_feature(c, GRYM_FEAT_RMS);
+	if (!strcmp(name, "summary")) { c->summary = 1; return 0; }
+	if (!strcmp(name, "stats")) {
+		if (grym_stats_parse(arg, c->stats, &c->nstats, &err)) {
+			grym_msg(&cli, "--stats: %s", err.msg);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(name, "segment"))
+		return grym_parse_double(&cli, name, arg, 1e-3, 1e9, &c->segment);
+	if (!strcmp(name, "segment-hop"))
+		return grym_parse_double(&cli, name, arg, 1e-3, 1e9, &c->segment_hop);
+	if (!strcmp(name, "text")) { c->text = 1; return 0; }
+	if (!strcmp(name, "npy")) { c->npy_dir = arg; return 0; }
+	if (!strcmp(name, "output")) { c->output = arg; return 0; }
+	if (!strcmp(name, "jobs")) return grym_parse_int(&cli, name, arg, 1, 256, &c->jobs);
+	if (!strcmp(name, "recompute")) { c->recompute = 1; return 0; }
+	if (!strcmp(name, "rate")) return int_opt(name, arg, 1000, 1000000, &c->dec.rate);
+	if (!strcmp(name, "offset")) return grym_parse_double(&cli, name, arg, 0, 1e9, &c->dec.offset);
+	if (!strcmp(name, "duration")) return grym_parse_double(&cli, name, arg, 1e-6, 1e9, &c->dec.duration);
+	if (!strcmp(name, "n-fft")) return int_opt(name, arg, 2, 1 << 24, &o->stft.n_fft);
+	if (!strcmp(name, "hop")) return int_opt(name, arg, 1, INT_MAX, &o->stft.hop);
+	if (!strcmp(name, "win-length")) return int_opt(name, arg, 1, 1 << 24, &o->stft.win_length);
+	if (!strcmp(name, "window")) {
+		if (grym_window_parse(arg, &o->stft.window, &err)) {
+			grym_msg(&cli, "--window: %s", err.msg);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(name, "center")) { o->stft.center = 1; return 0; }
+	if (!strcmp(name, "no-center")) { o->stft.center = 0; return 0; }
+	if (!strcmp(name, "pad-mode")) {
+		if (grym_pad_mode_parse(arg, &o->stft.pad_mode, &err)) {
+			grym_msg(&cli, "--pad-mode: %s", err.msg);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(name, "n-mels")) return int_opt(name, arg, 1, 100000, &o->mel.n_mels);
+	if (!strcmp(name, "fmin")) return grym_parse_double(&cli, name, arg, 0, 1e6, &o->mel.fmin);
+	if (!strcmp(name, "fmax")) return grym_parse_double(&cli, name, arg, 1e-3, 1e6, &o->mel.fmax);
+	if (!strcmp(name, "htk")) { o->mel.htk = 1; return 0; }
+	if (!strcmp(name, "mel-norm")) {
+		if (grym_mel_norm_parse(arg, &o->mel.norm, &err)) {
+			grym_msg(&cli, "--mel-norm: %s", err.msg);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(name, "ref")) return grym_parse_double(&cli, name, arg, 1e-300, 1e300, &o->db.ref);
+	if (!strcmp(name, "amin")) return grym_parse_double(&cli, name, arg, 1e-300, 1e300, &o->db.amin);
+	if (!strcmp(name, "top-db")) {
+		if (!strcmp(arg, "none")) {
+			o->db.top_db = -1;
+			return 0;
+		}
+		return grym_parse_double(&cli, name, arg, 0, 1e6, &o->db.top_db);
+	}
+	if (!strcmp(name, "n-mfcc")) return int_opt(name, arg, 1, 100000, &o->n_mfcc);
+	if (!strcmp(name, "lifter")) return grym_parse_double(&cli, name, arg, 0, 1e6, &o->lifter);
+	if (!strcmp(name, "roll-percent"))
+		return grym_parse_double(&cli, name, arg, 1e-9, 1 - 1e-9, &o->roll_percent);
+	if (!strcmp(name, "contrast-fmin"))
+		return grym_parse_double(&cli, name, arg, 1e-3, 1e6, &o->contrast_fmin);
+	if (!strcmp(name, "contrast-bands")) return int_opt(name, arg, 1, 64, &o->contrast_bands);
+	if (!strcmp(name, "contrast-quantile"))
+		return grym_parse_double(&cli, name, arg, 1e-9, 1 - 1e-9, &o->contrast_quantile);
+	if (!strcmp(name, "tuning")) {
+		if (!strcmp(arg, "estimate")) {
+			o->tuning = NAN;
+			return 0;
+		}
+		return grym_parse_double(&cli, name, arg, -100, 100, &o->tuning);
+	}
+	if (!strcmp(name, "yin-fmin")) return grym_parse_double(&cli, name, arg, 1e-3, 1e6, &o->yin_fmin);
+	if (!strcmp(name, "yin-fmax")) return grym_parse_double(&cli, name, arg, 1e-3, 1e6, &o->yin_fmax);
+	if (!strcmp(name, "yin-threshold"))
+		return grym_parse_double(&cli, name, arg, 1e-9, 1e6, &o->yin_threshold);
+	grym_msg(&cli, "option --%s not handled", name);
+	return -1;
+}
+
+/* ---- the recipe: every parameter that shapes a number ---- */
+
+static json_t *recipe_new(const cfg *c, int feature)
+{
+	const grym_features_opts *o = &c->fo;
+	json_t *r = json_object();
+	json_object_set_new(r, "stage", json_string("features"));
+	if (feature >= 0) {
+		json_object_set_new(r, "feature", json_string(grym_feature_name((grym_feature)feature)));
+	} else {
+		json_t *a = json_array();
+		for (int i = 0; i < c->nlist; i++)
+			json_array_append_new(a, json_string(grym_feature_name(c->list[i])));
+		json_object_set_new(r, "features", a);
+	}
+	json_object_set_new(r, "rate", json_integer(c->dec.rate));
+	json_object_set_new(r, "offset", json_real(c->dec.offset));
+	json_object_set_new(r, "duration", json_real(c->dec.duration));
+	json_object_set_new(r, "n_fft", json_integer(o->stft.n_fft));
+	json_object_set_new(r, "hop", json_integer(o->stft.hop));
+	json_object_set_new(r, "win_length", json_integer(o->stft.win_length ? o->stft.win_length : o->stft.n_fft));
+	json_object_set_new(r, "window", json_string(grym_window_name(o->stft.window)));
+	json_object_set_new(r, "center", json_boolean(o->stft.center));
+	json_object_set_new(r, "pad_mode", json_string(grym_pad_mode_name(o->stft.pad_mode)));
+	json_object_set_new(r, "n_mels", json_integer(o->mel.n_mels));
+	json_object_set_new(r, "fmin", json_real(o->mel.fmin));
+	json_object_set_new(r, "fmax", json_real(o->mel.fmax));
+	json_object_set_new(r, "htk", json_boolean(o->mel.htk));
+	json_object_set_new(r, "mel_norm", json_string(o->mel.norm == GRYM_MEL_NORM_NONE ? "none" : "slaney"));
+	json_object_set_new(r, "ref", json_real(o->db.ref));
+	json_object_set_new(r, "amin", json_real(o->db.amin));
+	json_object_set_new(r, "top_db", o->db.top_db >= 0 ? json_real(o->db.top_db) : json_null());
+	json_object_set_new(r, "n_mfcc", json_integer(o->n_mfcc));
+	json_object_set_new(r, "lifter", json_real(o->lifter));
+	json_object_set_new(r, "roll_percent", json_real(o->roll_percent));
+	json_object_set_new(r, "contrast_fmin", json_real(o->contrast_fmin));
+	json_object_set_new(r, "contrast_bands", json_integer(o->contrast_bands));
+	json_object_set_new(r, "contrast_quantile", json_real(o->contrast_quantile));
+	json_object_set_new(r, "tuning", isnan(o->tuning) ? json_string("estimate") : json_real(o->tuning));
+	json_object_set_new(r, "yin_fmin", json_real(o->yin_fmin));
+	json_object_set_new(r, "yin_fmax", json_real(o->yin_fmax));
+	json_object_set_new(r, "yin_threshold", json_real(o->yin_threshold));
+	if (feature < 0 && (c->summary || c->segment > 0)) {
+		json_t *a = json_array();
+		for (int i = 0; i < c->nstats; i++)
+			json_array_append_new(a, json_string(grym_stat_name(c->stats[i])));
+		json_object_set_new(r, "stats", a);
+		if (c->segment > 0) {
+			json_object_set_new(r, "segment", json_real(c->segment));
+			json_object_set_new(r, "segment_hop", json_real(c->segment_hop));
+		}
+	}
+	return r;
+}
+
+/* ---- jobs ---- */
+
+typedef struct job {
+	char *key;              /* output key (asset id, file base name, record key) */
+	char *name;             /* for messages */
+	char *path;             /* file to decode, or NULL (payload) */
+	int tmp_path;           /* path is our spooled temporary: unlink it */
+	json_t *meta;           /* metadata passed through (owned) */
+	char asset[GRYM_ID_LEN + 1];
+	float *payload;         /* audio record: interleaved */
+	int64_t pframes;
+	int pchannels, prate;
+	/* results */
+	int rc;
+	grym_error err;
+	grym_fmat m[GRYM_FEAT_COUNT];   /* data NULL when only moments are kept */
+	grym_moments *mo[GRYM_FEAT_COUNT];
+	int keep_matrix;        /* else a whole-clip summary streams into mo */
+	double rate;            /* analysis rate */
+	int64_t samples;
+	int done;
+} job;
+
+typedef struct ctx {
+	cfg *c;
+	job *jobs;
+	size_t njobs, cap;
+	size_t next;            /* next job to start */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+} ctx;
+
+static void job_free(job *j)
+{
+	free(j->key);
+	free(j->name);
+	if (j->tmp_path && j->path)
+		unlink(j->path);
+	free(j->path);
+	json_decref(j->meta);
+	free(j->payload);
+	for (int i = 0; i < GRYM_FEAT_COUNT; i++) {
+		grym_fmat_clear(&j->m[i]);
+		grym_moments_free(j->mo[i]);
+	}
+}
+
+static job *job_add(ctx *x)
+{
+	if (x->njobs == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 16;
+		job *nj = realloc(x->jobs, cap * sizeof *nj);
+		if (!nj)
+			return NULL;
+		x->jobs = nj;
+		x->cap = cap;
+	}
+	job *j = &x->jobs[x->njobs++];
+	memset(j, 0, sizeof *j);
+	return j;
+}
+
+static char *base_key(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	char *k = strdup(b);
+	if (!k)
+		return NULL;
+	char *dot = strrchr(k, '.');
+	if (dot && dot != k)
+		*dot = 0;
+	return k;
+}
+
+/* ---- analysis of one job ---- */
+
+/* The extractor's sink: the frame matrix when the output needs it, else
+ * only the streaming moments of a clip summary (an hour of stft_mag
+ * summarised never sits in memory). */
+static int col_begin(void *ud, grym_feature f, int64_t frames, int dims, grym_error *err)
+{
+	job *j = ud;
+	if (j->keep_matrix)
+		return grym_fmat_alloc(&j->m[f], frames, dims, err);
+	j->m[f].frames = frames;
+	j->m[f].dims = dims;
+	j->mo[f] = grym_moments_new(dims, err);
+	return j->mo[f] ? GRYM_OK : err->code;
+}
+
+static int col_rows(void *ud, grym_feature f, int64_t first, const float *rows, int64_t n,
+		    grym_error *err)
+{
+	(void)err;
+	job *j = ud;
+	if (j->mo[f])
+		grym_moments_add(j->mo[f], rows, n);
+	else
+		memcpy(j->m[f].data + first * j->m[f].dims, rows, (size_t)n * j->m[f].dims * sizeof *rows);
+	return GRYM_OK;
+}
+
+static int analyse(cfg *c, job *j, const grym_feature *list, int n, grym_error *err)
+{
+	grym_decoder *d = NULL;
+	int rate, channels;
+	grym_decode_opts dec = c->dec;
+	dec.channels = 1;
+	if (j->path) {
+		d = grym_decoder_open(j->path, &dec, err);
+		if (!d)
+			return err->code;
+		rate = grym_decoder_rate(d);
+		channels = grym_decoder_channels(d);
+	} else {
+		rate = j->prate;
+		channels = j->pchannels;
+		if (c->dec.rate && c->dec.rate != rate)
+			return grym_error_set(err, GRYM_ERR_UNSUPPORTED,
+					      "audio record at %d Hz: --rate %d resamples files and catalog "
+					      "assets only", rate, c->dec.rate);
+	}
+	j->rate = rate;
+	grym_extractor *x = grym_extractor_new(&c->fo, rate, list, n, err);
+	if (!x) {
+		grym_decoder_close(d);
+		return err->code;
+	}
+	int rc = GRYM_OK;
+	if (d) {
+		enum { BLOCK = 65536 };
+		float *buf = malloc(BLOCK * sizeof *buf * (size_t)channels);
+		if (!buf)
+			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		while (rc == GRYM_OK) {
+			int64_t got = grym_decoder_read(d, buf, BLOCK, err);
+			if (got < 0) {
+				rc = (int)got;
+				break;
+			}
+			if (got == 0)
+				break;
+			rc = grym_extractor_feed(x, buf, (size_t)got, err);
+		}
+		free(buf);
+	} else {
+		/* an audio record: mono mixdown (channel mean), --offset/--duration */
+		int64_t first = (int64_t)llround(c->dec.offset * rate), last = j->pframes;
+		if (c->dec.duration > 0 && first + (int64_t)llround(c->dec.duration * rate) < last)
+			last = first + (int64_t)llround(c->dec.duration * rate);
+		enum { BLOCK = 65536 };
+		float *mono = malloc(BLOCK * sizeof *mono);
+		if (!mono)
+			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		for (int64_t t = first; rc == GRYM_OK && t < last; t += BLOCK) {
+			int64_t m = last - t < BLOCK ? last - t : BLOCK;
+			for (int64_t i = 0; i < m; i++) {
+				double acc = 0;
+				for (int ch = 0; ch < channels; ch++)
+					acc += j->payload[(t + i) * channels + ch];
+				mono[i] = (float)(acc / channels);
+			}
+			rc = grym_extractor_feed(x, mono, (size_t)m, err);
+		}
+		free(mono);
+	}
+	if (rc == GRYM_OK) {
+		grym_feature_sink sink = { col_begin, col_rows, NULL, j };
+		j->samples = grym_extractor_samples(x);
+		rc = grym_extractor_finish(x, &sink, err);
+	}
+	grym_extractor_free(x);
+	grym_decoder_close(d);
+	return rc;
+}
+
+/* Catalog: look each feature up; compute what is missing; store it. */
+static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
+{
+	grym_feature missing[GRYM_FEAT_COUNT];
+	char ids[GRYM_FEAT_COUNT][GRYM_ID_LEN + 1];
+	int nmiss = 0, rc;
+	static const grym_stat ms[2] = { GRYM_STAT_MEAN, GRYM_STAT_STD };
+	for (int i = 0; i < c->nlist; i++) {
+		grym_feature f = c->list[i];
+		if (!cat || !j->asset[0]) {
+			missing[nmiss++] = f;
+			continue;
+		}
+		json_t *r = recipe_new(c, f);
+		rc = grym_id_derived(j->asset, r, ids[f], err);
+		json_decref(r);
+		if (rc)
+			return rc;
+		grym_feature_set fs;
+		memset(&fs, 0, sizeof fs);
+		grym_error e2 = { 0 };
+		int found = 0;
+		if (!c->recompute && grym_catalog_get_features(cat, ids[f], &fs, &e2) == GRYM_OK &&
+		    fs.object[0] && fs.dims > 0) {
+			void *data = NULL;
+			size_t len = 0;
+			if (grym_store_get(grym_catalog_store(cat), fs.object, &data, &len, 0, &e2) == GRYM_OK &&
+			    len == (size_t)fs.frames * fs.dims * sizeof(float)) {
+				j->m[f].data = data;
+				j->m[f].frames = fs.frames;
+				j->m[f].dims = fs.dims;
+				found = 1;
+			} else {
+				free(data);
+			}
+		}
+		grym_feature_set_clear(&fs);
+		if (!found)
+			missing[nmiss++] = f;
+	}
+	if (nmiss == 0) {
+		grym_verbose(&cli, "%s: all features from the catalog", j->name);
+		if (j->rate == 0) {
+			grym_asset a;
+			grym_asset_init(&a);
+			if (grym_catalog_get_asset(cat, j->asset, &a, err) == GRYM_OK)
+				j->rate = c->dec.rate ? c->dec.rate : a.sample_rate;
+			grym_asset_clear(&a);
+		}
+		return GRYM_OK;
+	}
+	/* catalog assets keep their matrices (they are stored) */
+	j->keep_matrix = (cat && j->asset[0]) || c->npy_dir || c->segment > 0 || !c->summary ||
+		!grym_stats_are_moments(c->stats, c->nstats);
+	if ((rc = analyse(c, j, missing, nmiss, err)))
+		return rc;
+	if (!cat || !j->asset[0])
+		return GRYM_OK;
+	for (int i = 0; i < nmiss; i++) {
+		grym_feature f = missing[i];
+		grym_fmat *m = &j->m[f];
+		grym_feature_set fs;
+		memset(&fs, 0, sizeof fs);
+		if (m->frames > INT_MAX)
+			continue;  /* too long for the catalog's row: computed, not stored */
+		float sum[2 * 4096];
+		int dims = m->dims;
+		float *summ = dims <= 4096 ? sum : malloc(2 * (size_t)dims * sizeof *summ);
+		if (!summ)
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		rc = grym_fmat_summary(m, 0, m->frames, ms, 2, summ, err);
+		if (rc == GRYM_OK)
+			rc = grym_store_put(grym_catalog_store(cat), m->data,
+					    (size_t)m->frames * dims * sizeof(float), fs.object, err);
+		if (rc == GRYM_OK) {
+			json_t *r = recipe_new(c, f);
+			char *canon = grym_recipe_canonical(r);
+			json_decref(r);
+			memcpy(fs.id, ids[f], sizeof fs.id);
+			memcpy(fs.asset, j->asset, sizeof fs.asset);
+			fs.extractor = canon;
+			fs.frames = (int)m->frames;
+			fs.dims = dims;
+			fs.summary = summ;
+			fs.summary_len = 2 * dims;
+			rc = canon ? grym_catalog_put_features(cat, &fs, err)
+				   : grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			free(canon);
+		}
+		if (summ != sum)
+			free(summ);
+		if (rc)
+			return rc;
+	}
+	return GRYM_OK;
+}
+
+static void *worker(void *p)
+{
+	ctx *x = p;
+	cfg *c = x->c;
+	grym_catalog *cat = NULL;
+	int cat_tried = 0;
+	if (c->jobs > 1)
+		openblas_set_num_threads(1);
+	for (;;) {
+		pthread_mutex_lock(&x->lock);
+		size_t i = x->next++;
+		pthread_mutex_unlock(&x->lock);
+		if (i >= x->njobs)
+			break;
+		job *j = &x->jobs[i];
+		if (j->done)
+			continue;   /* failed while reading the input */
+		if (j->asset[0] && !cat_tried) {
+			cat_tried = 1;
+			cat = grym_catalog_open(c->catalog_dir, &j->err);
+		}
+		if (j->asset[0] && !cat)
+			j->rc = j->err.code ? j->err.code : GRYM_ERR_DB;
+		else
+			j->rc = run_job(c, j, cat, &j->err);
+		pthread_mutex_lock(&x->lock);
+		j->done = 1;
+		pthread_cond_broadcast(&x->cond);
+		pthread_mutex_unlock(&x->lock);
+	}
+	grym_catalog_close(cat);
+	return NULL;
+}
+
+/* ---- output ---- */
+
+static json_t *out_meta(const cfg *c, const job *j)
+{
+	json_t *m = j->meta ? json_deep_copy(j->meta) : json_object();
+	json_t *pipe = json_object_get(m, "pipeline");
+	if (!json_is_array(pipe)) {
+		pipe = json_array();
+		json_object_set_new(m, "pipeline", pipe);
+	}
+	json_array_append_new(pipe, recipe_new(c, -1));
+	if (j->asset[0] && !json_object_get(m, "asset"))
+		json_object_set_new(m, "asset", json_string(j->asset));
+	json_object_del(m, "channels");
+	json_object_del(m, "names");
+	json_object_set_new(m, "rate", json_integer((json_int_t)j->rate));
+	json_object_set_new(m, "hop_seconds", json_real(c->fo.stft.hop / j->rate));
+	return m;
+}
+
+static json_t *names_for(const cfg *c, const job *j, int with_stats)
+{
+	json_t *a = json_array();
+	char buf[128];
+	for (int i = 0; i < c->nlist; i++) {
+		grym_feature f = c->list[i];
+		int d = j->m[f].dims;
+		for (int s = 0; s < (with_stats ? c->nstats : 1); s++)
+			for (int k = 0; k < d; k++) {
+				grym_feature_dim_name(f, k, d, buf, sizeof buf);
+				if (with_stats) {
+					size_t l = strlen(buf);
+					snprintf(buf + l, sizeof buf - l, "_%s", grym_stat_name(c->stats[s]));
+				}
+				json_array_append_new(a, json_string(buf));
+			}
+	}
+	return a;
+}
+
+static int write_npy(const cfg *c, const job *j, grym_error *err)
+{
+	for (int i = 0; i < c->nlist; i++) {
+		grym_feature f = c->list[i];
+		char path[8192];
+		snprintf(path, sizeof path, "%s/%s.%s.npy", c->npy_dir, j->key, grym_feature_name(f));
+		grym_output *o = grym_output_open(path, err);
+		if (!o)
+			return err->code;
+		uint64_t shape[2] = { (uint64_t)j->m[f].frames, (uint64_t)j->m[f].dims };
+		int rc = grym_npy_write(o, j->m[f].data, 2, shape, err);
+		if (rc) {
+			grym_output_abort(o);
+			return rc;
+		}
+		if ((rc = grym_output_commit(o, err)))
+			return rc;
+	}
+	return GRYM_OK;
+}
+
+static int write_job(const cfg *c, const job *j, grym_stream_writer *w, grym_error *err)
+{
+	int rc = GRYM_OK;
+	if (c->npy_dir)
+		return write_npy(c, j, err);
+	if (!c->summary && c->segment <= 0) {
+		for (int i = 0; i < c->nlist && rc == GRYM_OK; i++) {
+			grym_feature f = c->list[i];
+			const grym_fmat *m = &j->m[f];
+			json_t *meta = out_meta(c, j);
+			json_object_set_new(meta, "feature", json_string(grym_feature_name(f)));
+			json_t *names = json_array();
+			char buf[64];
+			for (int k = 0; k < m->dims; k++) {
+				grym_feature_dim_name(f, k, m->dims, buf, sizeof buf);
+				json_array_append_new(names, json_string(buf));
+			}
+			json_object_set_new(meta, "names", names);
+			rc = grym_stream_begin(w, j->key, meta, GRYM_PAYLOAD_MATRIX, (uint32_t)m->dims, err);
+			if (rc == GRYM_OK && m->frames)
+				rc = grym_stream_write_rows(w, m->data, (uint64_t)m->frames, err);
+			if (rc == GRYM_OK)
+				rc = grym_stream_end(w, err);
+			json_decref(meta);
+		}
+		return rc;
+	}
+	/* summary vectors: the whole clip, or windows */
+	size_t total = 0;
+	for (int i = 0; i < c->nlist; i++)
+		total += (size_t)c->nstats * j->m[c->list[i]].dims;
+	float *vec = malloc(total * sizeof *vec + 4);
+	if (!vec)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	int64_t frames = 0;
+	for (int i = 0; i < c->nlist; i++)
+		if (j->m[c->list[i]].frames > frames)
+			frames = j->m[c->list[i]].frames;
+	double fdur = c->fo.stft.hop / j->rate;   /* seconds per frame */
+	double clip = j->samples > 0 ? (double)j->samples / j->rate : frames * fdur;
+	double seg = c->segment > 0 ? c->segment : 0;
+	double shop = c->segment_hop > 0 ? c->segment_hop : seg;
+	for (int64_t k = 0; rc == GRYM_OK; k++) {
+		double start = 0, end = clip;
+		int64_t t0 = 0, t1 = frames;
+		if (seg > 0) {
+			start = (double)k * shop;
+			if (k > 0 && start >= clip)
+				break;
+			end = start + seg;
+			if (end > clip)
+				end = clip;
+			t0 = (int64_t)ceil(start / fdur - 1e-9);
+			t1 = (int64_t)ceil(end / fdur - 1e-9);
+			if (t1 > frames)
+				t1 = frames;
+			if (t0 >= t1)
+				continue;
+		}
+		size_t off = 0;
+		for (int i = 0; i < c->nlist && rc == GRYM_OK; i++) {
+			const grym_fmat *m = &j->m[c->list[i]];
+			if (j->mo[c->list[i]]) {
+				rc = grym_moments_get(j->mo[c->list[i]], c->stats, c->nstats, vec + off, err);
+				off += (size_t)c->nstats * m->dims;
+				continue;
+			}
+			int64_t a = t0 < m->frames ? t0 : m->frames - 1, b = t1 < m->frames ? t1 : m->frames;
+			if (b <= a)
+				b = a + 1;
+			rc = grym_fmat_summary(m, a, b, c->stats, c->nstats, vec + off, err);
+			off += (size_t)c->nstats * m->dims;
+		}
+		if (rc)
+			break;
+		json_t *meta = out_meta(c, j);
+		json_object_set_new(meta, "names", names_for(c, j, 1));
+		if (seg > 0) {
+			json_object_set_new(meta, "segment", json_integer(k));
+			json_object_set_new(meta, "start", json_real(start));
+			json_object_set_new(meta, "end", json_real(end));
+		}
+		grym_record r;
+		memset(&r, 0, sizeof r);
+		r.head.key = j->key;
+		r.head.meta = meta;
+		r.head.kind = GRYM_PAYLOAD_VECTOR;
+		r.head.cols = (uint32_t)total;
+		r.rows = 1;
+		r.data = vec;
+		rc = grym_stream_write(w, &r, err);
+		json_decref(meta);
+		if (seg <= 0)
+			break;
+	}
+	free(vec);
+	return rc;
+}
+
+/* ---- reading the inputs ---- */
+
+static int spool_stdin(grym_input *in, char **path, grym_error *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char tmpl[4096];
+	snprintf(tmpl, sizeof tmpl, "%s/grym-features-in-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(tmpl);
+	if (fd < 0)
+		return grym_error_set(err, GRYM_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
+	char buf[65536];
+	for (;;) {
+		ssize_t n = grym_input_read(in, buf, sizeof buf, err);
+		if (n < 0) {
+			close(fd);
+			unlink(tmpl);
+			return (int)n;
+		}
+		if (n == 0)
+			break;
+		if (grym_write_all(fd, buf, (size_t)n, err)) {
+			close(fd);
+			unlink(tmpl);
+			return err->code;
+		}
+	}
+	close(fd);
+	*path = strdup(tmpl);
+	return *path ? GRYM_OK : grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+}
+
+/* A record: audio payload, a file path, or a catalog id. */
+static int add_record(ctx *x, grym_stream_reader *rd, grym_record_head *h, grym_catalog **cat,
+		      grym_error *err)
+{
+	cfg *c = x->c;
+	job *j = job_add(x);
+	if (!j)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	j->meta = json_incref(h->meta);
+	j->name = strdup(h->key);
+	if (h->kind == GRYM_PAYLOAD_AUDIO) {
+		json_t *r = json_object_get(h->meta, "rate");
+		j->key = strdup(h->key);
+		j->prate = (int)json_number_value(r);
+		j->pchannels = (int)h->cols;
+		if (j->prate <= 0 || j->pchannels <= 0)
+			return grym_error_set(err, GRYM_ERR_FORMAT, "%s: audio record without rate/channels", h->key);
+		/* never cached: the samples may have been changed upstream
+		 * (normalised, filtered) while "asset" still names the source */
+		grym_record rec;
+		memset(&rec, 0, sizeof rec);
+		size_t cap = 0;
+		int64_t n = 0;
+		float *buf = NULL;
+		for (;;) {
+			if ((size_t)(n + 65536) * j->pchannels > cap) {
+				cap = cap ? cap * 2 : (size_t)(65536 * 2) * j->pchannels;
+				float *nb = realloc(buf, cap * sizeof *nb);
+				if (!nb) {
+					free(buf);
+					return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+				}
+				buf = nb;
+			}
+			int64_t got = grym_stream_read_rows(rd, buf + n * j->pchannels, 65536, err);
+			if (got < 0) {
+				free(buf);
+				return (int)got;
+			}
+			if (got == 0)
+				break;
+			n += got;
+		}
+		j->payload = buf;
+		j->pframes = n;
+		return GRYM_OK;
+	}
+	if (h->kind != GRYM_PAYLOAD_REF)
+		return grym_error_set(err, GRYM_ERR_FORMAT, "%s: a %s record is not audio", h->key,
+				      grym_payload_kind_name(h->kind));
+	struct stat st;
+	if (stat(h->key, &st) == 0 && S_ISREG(st.st_mode)) {
+		j->path = strdup(h->key);
+		j->key = base_key(h->key);
+		return GRYM_OK;
+	}
+	/* a catalog id (or prefix) */
+	if (!grym_id_is_prefix(h->key))
+		return grym_error_set(err, GRYM_ERR_NOTFOUND, "%s: neither a file nor a catalog id", h->key);
+	if (!*cat && !(*cat = grym_catalog_open(c->catalog_dir, err)))
+		return err->code;
+	int rc = grym_catalog_resolve(*cat, h->key, j->asset, err);
+	if (rc)
+		return rc;
+	grym_asset a;
+	grym_asset_init(&a);
+	if ((rc = grym_catalog_get_asset(*cat, j->asset, &a, err)) == GRYM_OK) {
+		char path[4096];
+		rc = grym_store_path(grym_catalog_store(*cat), a.object, path, sizeof path, err);
+		if (rc == GRYM_OK)
+			j->path = strdup(path);
+		j->key = strdup(j->asset);
+		if (!json_object_get(j->meta, "labels") && a.labels)
+			json_object_set(j->meta, "labels", a.labels);
+		if (!json_object_get(j->meta, "meta") && a.meta)
+			json_object_set(j->meta, "meta", a.meta);
+	}
+	grym_asset_clear(&a);
+	return rc;
+}
+
+static int failures;
+
+static void fail_input(const char *name, const grym_error *err)
+{
+	grym_report(&cli, name, err);
+	failures++;
+}
+
+static void read_input(ctx *x, const char *arg, grym_catalog **cat)
+{
+	grym_error err = { 0 };
+	grym_input *in = grym_input_open(arg, &err);
+	const char *name = arg && strcmp(arg, "-") ? arg : "stdin";
+	if (!in) {
+		fail_input(name, &err);
+		return;
+	}
+	grym_input_kind kind;
+	if (grym_input_detect(in, &kind, &err)) {
+		fail_input(name, &err);
+		grym_input_free(in);
+		return;
+	}
+	if (kind == GRYM_INPUT_EMPTY) {
+		grym_error_set(&err, GRYM_ERR_FORMAT, "empty input");
+		fail_input(name, &err);
+	} else if (kind == GRYM_INPUT_AUDIO) {
+		job *j = job_add(x);
+		if (!j) {
+			grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+			fail_input(name, &err);
+		} else if (arg && strcmp(arg, "-")) {
+			j->path = strdup(arg);
+			j->key = base_key(arg);
+			j->name = strdup(arg);
+			j->meta = json_pack("{s:s}", "path", arg);
+		} else {
+			j->name = strdup("stdin");
+			j->key = strdup("stdin");
+			j->tmp_path = 1;
+			j->meta = json_object();
+			if (spool_stdin(in, &j->path, &err)) {
+				j->rc = err.code;
+				j->err = err;
+				j->done = 1;
+			}
+		}
+	} else {
+		grym_stream_reader *rd = grym_stream_reader_new(in, &err);
+		if (!rd) {
+			fail_input(name, &err);
+		} else {
+			for (;;) {
+				grym_record_head h;
+				memset(&h, 0, sizeof h);
+				int rc = grym_stream_next(rd, &h, &err);
+				if (rc == GRYM_ERR_EOF)
+					break;
+				if (rc) {
+					fail_input(name, &err);
+					break;
+				}
+				size_t before = x->njobs;
+				if ((rc = add_record(x, rd, &h, cat, &err))) {
+					/* keep the failed job in place so output order holds */
+					if (x->njobs > before) {
+						job *j = &x->jobs[x->njobs - 1];
+						j->rc = rc;
+						j->err = err;
+						j->done = 1;
+					} else {
+						fail_input(h.key, &err);
+					}
+				}
+				grym_record_head_clear(&h);
+			}
+			grym_stream_reader_free(rd);
+		}
+	}
+	grym_input_free(in);
+}
+
+int main(int argc, char **argv)
+{
+	static cfg c;
+	grym_features_opts_default(&c.fo);
+	c.jobs = 1;
+	c.stats[0] = GRYM_STAT_MEAN;
+	c.stats[1] = GRYM_STAT_STD;
+	c.nstats = 2;
+	grym_cli_init(&cli, "grym-features", "[OPTION]... [FILE]...",
+		      "compute librosa-exact audio features (MFCC, mel, spectral...) as grym records",
+		      options);
+	int first = grym_cli_parse(&cli, argc, argv, on_option, &c);
+	if (c.nlist == 0)
+		add_feature(&c, GRYM_FEAT_MFCC);
+	if (c.segment_hop > 0 && c.segment <= 0)
+		grym_usage_error(&cli, "--segment-hop needs --segment");
+	if (c.npy_dir && (c.summary || c.segment > 0 || c.text || c.output))
+		grym_usage_error(&cli, "--npy writes frame matrices: it excludes --summary, --segment, --text and -o");
+	/* parameters are checked once up front, so a bad value is a usage
+	 * error rather than a failure of every input */
+	{
+		/* rate-dependent limits (fmax, contrast bands) wait for the input */
+		grym_feature chk[GRYM_FEAT_COUNT];
+		int nchk = 0;
+		for (int i = 0; i < c.nlist; i++)
+			if (c.list[i] != GRYM_FEAT_CONTRAST && c.list[i] != GRYM_FEAT_YIN)
+				chk[nchk++] = c.list[i];
+		grym_error e = { 0 };
+		grym_features_opts o = c.fo;
+		if (!c.dec.rate && o.mel.fmax > 0)
+			o.mel.fmax = 0;
+		grym_extractor *ex = nchk ? grym_extractor_new(&o, c.dec.rate ? c.dec.rate : 192000, chk,
+							       nchk, &e) : NULL;
+		if (nchk && !ex)
+			grym_usage_error(&cli, "%s", e.msg);
+		grym_extractor_free(ex);
+	}
+	grym_error err = { 0 };
+	if (grym_cli_catalog_dir(&cli, c.catalog_dir, sizeof c.catalog_dir, &err) == GRYM_OK)
+		c.have_catalog = 1;
+	if (c.npy_dir) {
+		struct stat st;
+		if (stat(c.npy_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+			grym_usage_error(&cli, "--npy: %s is not a directory", c.npy_dir);
+	}
+
+	ctx x;
+	memset(&x, 0, sizeof x);
+	x.c = &c;
+	pthread_mutex_init(&x.lock, NULL);
+	pthread_cond_init(&x.cond, NULL);
+	grym_catalog *cat = NULL;
+	if (first >= argc)
+		read_input(&x, "-", &cat);
+	for (int i = first; i < argc; i++)
+		read_input(&x, argv[i], &cat);
+	grym_catalog_close(cat);
+
+	grym_output *out = NULL;
+	grym_stream_writer *w = NULL;
+	if (!c.npy_dir) {
+		out = grym_output_open(c.output, &err);
+		if (!out) {
+			grym_report(&cli, c.output ? c.output : "stdout", &err);
+			return GRYM_EXIT_FAILED;
+		}
+		w = grym_stream_writer_new(out, c.text ? GRYM_STREAM_TEXT : GRYM_STREAM_BINARY, 0, &err);
+		if (!w) {
+			grym_report(&cli, "stdout", &err);
+			grym_output_abort(out);
+			return GRYM_EXIT_FAILED;
+		}
+	}
+	openblas_set_num_threads(1);
+	int nth = (int)(c.jobs < (long)x.njobs ? c.jobs : (long)x.njobs);
+	if (nth < 1)
+		nth = 1;
+	pthread_t *th = calloc((size_t)nth, sizeof *th);
+	int started = 0;
+	for (int i = 0; th && i < nth; i++)
+		if (pthread_create(&th[i], NULL, worker, &x) == 0)
+			started++;
+	grym_progress *prog = grym_progress_new(&cli, "features", x.njobs);
+	int out_failed = 0;
+	for (size_t i = 0; i < x.njobs; i++) {
+		job *j = &x.jobs[i];
+		pthread_mutex_lock(&x.lock);
+		while (!j->done && started > 0)
+			pthread_cond_wait(&x.cond, &x.lock);
+		pthread_mutex_unlock(&x.lock);
+		if (!j->done) {
+			grym_error_set(&j->err, GRYM_ERR_INTERNAL, "no worker thread could start");
+			j->rc = GRYM_ERR_INTERNAL;
+		}
+		if (j->rc) {
+			fail_input(j->name, &j->err);
+		} else if (!out_failed) {
+			grym_error e2 = { 0 };
+			if (write_job(&c, j, w, &e2)) {
+				if (c.npy_dir) {
+					fail_input(j->name, &e2);
+				} else {
+					grym_report(&cli, c.output ? c.output : "stdout", &e2);
+					out_failed = 1;
+				}
+			}
+		}
+		for (int k = 0; k < GRYM_FEAT_COUNT; k++) {
+			grym_fmat_clear(&j->m[k]);
+			grym_moments_free(j->mo[k]);
+			j->mo[k] = NULL;
+		}
+		grym_progress_update(prog, i + 1);
+	}
+	grym_progress_finish(prog);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	if (w) {
+		grym_stream_writer_free(w);
+		if (out_failed)
+			grym_output_abort(out);
+		else if (grym_cli_finish_output(&cli, out, failures > 0) != 0)
+			out_failed = 1;
+	}
+	for (size_t i = 0; i < x.njobs; i++)
+		job_free(&x.jobs[i]);
+	free(x.jobs);
+	if (out_failed)
+		return GRYM_EXIT_FAILED;
+	return failures ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
+}

@@ -1,0 +1,114 @@
+/*
+ * derive.c — synthesis results as derived assets of the catalog.
+ *
+ * A transformation of a catalogued asset is itself an asset: its id is
+ * the hash of the parent's id and the canonical recipe (DESIGN.md), its
+ * bytes an object of the store, its row names the parent and the recipe,
+ * so the result can be traced and made again. The bytes are a 32-bit
+ * float WAV written by libsndfile without the time-stamped PEAK chunk,
+ * so the same recipe gives the same object on every machine.
+ */
+#include "grym/synth.h"
+#include "grym/audio.h"
+#include "grym/catalog.h"
+#include "grym/hash.h"
+#include "grym/io.h"
+#include "grym/store.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Encode to a fresh file in dir; path receives its name. */
+static int encode_file(const char *dir, const float *x, int64_t frames, int channels,
+		       int rate, char *path, size_t len, grym_error *err)
+{
+	grym_output *out;
+	grym_encoder *enc;
+	int fd;
+
+	if ((size_t)snprintf(path, len, "%s/synth-derived-XXXXXX", dir) >= len)
+		return grym_error_set(err, GRYM_ERR_INVALID, "catalog path too long");
+	if ((fd = mkstemp(path)) < 0)
+		return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+	close(fd);
+	if (!(out = grym_output_open(path, err)))
+		goto fail;
+	if (!(enc = grym_encoder_open(out, GRYM_FILE_WAV, GRYM_SAMPLE_F32, rate, channels, 0, 0,
+				      err))) {
+		grym_output_abort(out);
+		goto fail;
+	}
+	if (grym_encoder_write(enc, x, frames, err)) {
+		grym_encoder_close(enc, NULL);
+		grym_output_abort(out);
+		goto fail;
+	}
+	if (grym_encoder_close(enc, err)) {
+		grym_output_abort(out);
+		goto fail;
+	}
+	if (grym_output_commit(out, err))
+		goto fail;
+	return GRYM_OK;
+fail:
+	unlink(path);
+	return err ? err->code : GRYM_ERR_IO;
+}
+
+int grym_synth_put_derived(grym_catalog *cat, const char *parent, const json_t *recipe,
+			   const float *x, int64_t frames, int channels, int rate,
+			   char id[65], grym_error *err)
+{
+	grym_store *store = grym_catalog_store(cat);
+	grym_asset pa, a;
+	char path[4096], obj[GRYM_ID_LEN + 1];
+	struct stat sb;
+	int rc;
+
+	grym_asset_init(&pa);
+	grym_asset_init(&a);
+	if ((rc = grym_catalog_get_asset(cat, parent, &pa, err)))
+		return rc;
+	if ((rc = grym_id_derived(parent, recipe, id, err)))
+		goto done;
+	if ((rc = encode_file(grym_store_dir(store), x, frames, channels, rate, path,
+			      sizeof path, err)))
+		goto done;
+	rc = stat(path, &sb) ? grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno))
+			     : grym_store_put_file(store, path, obj, err);
+	unlink(path);
+	if (rc < 0)
+		goto done;
+	rc = GRYM_OK;
+	snprintf(a.id, sizeof a.id, "%s", id);
+	snprintf(a.kind, sizeof a.kind, "derived");
+	snprintf(a.parent, sizeof a.parent, "%s", parent);
+	snprintf(a.object, sizeof a.object, "%s", obj);
+	a.recipe = grym_recipe_canonical(recipe);
+	a.format = strdup("wav");
+	a.codec = strdup("pcm_f32le");
+	if (!a.recipe || !a.format || !a.codec) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	a.sample_rate = rate;
+	a.channels = channels;
+	a.bits = 32;
+	a.frames = frames;
+	a.duration = (double)frames / rate;
+	a.bytes = (uint64_t)sb.st_size;
+	if (pa.labels)
+		a.labels = json_deep_copy(pa.labels);
+	if (pa.meta)
+		a.meta = json_deep_copy(pa.meta);
+	rc = grym_catalog_put_asset(cat, &a, NULL, err);
+done:
+	grym_asset_clear(&pa);
+	grym_asset_clear(&a);
+	return rc;
+}

@@ -1,0 +1,199 @@
+/*
+ * test_audio_ingest.c — the ingest library as grym-serve will call it:
+ * file choice, archive magic, manifests looked up by any spelling of a
+ * path, and the ingester's outcomes (new, known, failed) with the catalog
+ * and store left exactly as promised.
+ */
+#include "tap.h"
+#include "grym/catalog.h"
+#include "grym/ingest.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *dir;
+
+static const char *p(const char *name)
+{
+	static char buf[8][512];
+	static int i;
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
+	return buf[i];
+}
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int n = snprintf(cmd, sizeof cmd, "cd '%s' && ", dir);
+	va_start(ap, fmt);
+	vsnprintf(cmd + n, sizeof cmd - (size_t)n, fmt, ap);
+	va_end(ap);
+	int rc = system(cmd);
+	if (rc != 0)
+		tap_diag("command failed (%d): %s", rc, cmd);
+	return rc;
+}
+
+static void test_match(void)
+{
+	TAP_OK(grym_ingest_match(NULL, "a/b/x.WAV"), "default: .WAV taken");
+	TAP_OK(grym_ingest_match(NULL, "x.flac") && grym_ingest_match(NULL, "x.m4a") &&
+	       grym_ingest_match(NULL, "x.opus") && grym_ingest_match(NULL, "x.wv"), "default audio extensions");
+	TAP_OK(!grym_ingest_match(NULL, "notes.txt") && !grym_ingest_match(NULL, "wav") &&
+	       !grym_ingest_match(NULL, "dir.wav/readme"), "default: other names skipped");
+	TAP_OK(grym_ingest_match("*.flac", "deep/dir/a.flac"), "glob on the base name");
+	TAP_OK(!grym_ingest_match("*.flac", "deep/dir/a.wav"), "glob excludes");
+	TAP_OK(grym_ingest_match("dog/*.wav", "dog/a.wav") && !grym_ingest_match("dog/*.wav", "cat/a.wav"),
+	       "glob with / on the relative path");
+	TAP_OK(grym_ingest_match("*", "README"), "explicit * takes everything");
+
+	TAP_OK(grym_ingest_hidden("._a.wav") && grym_ingest_hidden("x/.DS_Store") &&
+	       grym_ingest_hidden("__MACOSX/a.wav") && grym_ingest_hidden(".git/a.wav"),
+	       "hidden names and macOS litter left out");
+	TAP_OK(!grym_ingest_hidden("a.wav") && !grym_ingest_hidden("./a.wav") &&
+	       !grym_ingest_hidden("../a.wav") && !grym_ingest_hidden("dir.d/a.wav"),
+	       "ordinary names kept");
+
+	static const unsigned char zip[] = "PK\x03\x04", gz[] = "\x1f\x8b\x08", xz[] = "\xfd" "7zXZ\0",
+		sz[] = "7z\xbc\xaf\x27\x1c", wav[] = "RIFF\0\0\0\0WAVE";
+	unsigned char tar[512] = { 0 };
+	memcpy(tar + 257, "ustar", 5);
+	TAP_OK(grym_ingest_is_archive(zip, 4) && grym_ingest_is_archive(gz, 3) &&
+	       grym_ingest_is_archive(xz, 6) && grym_ingest_is_archive(sz, 6) &&
+	       grym_ingest_is_archive(tar, sizeof tar), "archive magics");
+	TAP_OK(!grym_ingest_is_archive(wav, 12) && !grym_ingest_is_archive("fLaC", 4) &&
+	       !grym_ingest_is_archive("ID3", 3), "audio is not an archive");
+}
+
+static void test_manifest(void)
+{
+	grym_error err = { 0 };
+	const json_t *labels, *meta;
+	char cwd[1024];
+
+	sh("mkdir -p ds/sub && printf '\\357\\273\\277path,label,labels,split,speaker\\n"
+	   "sub/a.wav,dog,loud;near,train,\"Smith, J\"\\n./b.wav,,,test,\\n\\n' > ds/m.csv");
+	grym_manifest *m = grym_manifest_load(p("ds/m.csv"), &err);
+	TAP_OK(m != NULL, "manifest loads (%s)", err.msg);
+	if (!m)
+		return;
+	TAP_EQ_INT(grym_manifest_rows(m), 2, "two rows (blank line skipped)");
+	TAP_EQ_STR(grym_manifest_path(m, 0), p("ds/sub/a.wav"), "row path joined to the manifest's directory");
+	TAP_OK(grym_manifest_find(m, p("ds/sub/a.wav"), NULL, &labels, &meta), "found by its joined path");
+	TAP_EQ_INT(json_array_size(labels), 3, "label + labels column");
+	TAP_EQ_STR(json_string_value(json_array_get(labels, 0)), "dog", "label");
+	TAP_EQ_STR(json_string_value(json_array_get(labels, 2)), "near", "labels split on ;");
+	TAP_EQ_STR(json_string_value(json_object_get(meta, "speaker")), "Smith, J", "quoted cell");
+	TAP_EQ_STR(json_string_value(json_object_get(meta, "split")), "train", "split column");
+	TAP_EQ_INT(json_object_size(meta), 2, "only the extra columns are metadata");
+	/* Other spellings of the same file. */
+	TAP_OK(grym_manifest_find(m, p("ds/./sub/../sub//a.wav"), NULL, NULL, NULL), "found through ./ .. //");
+	if (getcwd(cwd, sizeof cwd) && chdir(p("ds")) == 0) {
+		TAP_OK(grym_manifest_find(m, "sub/a.wav", NULL, NULL, NULL), "found relative to the cwd");
+		TAP_OK(grym_manifest_find(m, "b.wav", NULL, &labels, &meta), "./b.wav row found as b.wav");
+		TAP_EQ_INT(json_array_size(labels), 0, "empty label cells give no label");
+		TAP_EQ_INT(json_object_size(meta), 1, "empty speaker omitted");
+		TAP_OK(chdir(cwd) == 0, "back");
+	}
+	TAP_OK(grym_manifest_find(m, NULL, "./sub/a.wav", NULL, NULL), "archive member by name");
+	TAP_OK(!grym_manifest_find(m, NULL, "a.wav", NULL, NULL), "member names are not base names");
+	TAP_OK(!grym_manifest_find(m, p("ds/c.wav"), NULL, NULL, NULL), "unknown path");
+	grym_manifest_free(m);
+
+	sh("printf 'label\\tsplit\\nx\\ty\\n' > bad.tsv && : > empty.csv && "
+	   "printf 'path,label\\n,dog\\n' > nopath.csv");
+	TAP_OK(!grym_manifest_load(p("bad.tsv"), &err), "no path column refused");
+	TAP_EQ_STR(err.msg, "manifest header has no \"path\" column", "no path column message");
+	TAP_OK(!grym_manifest_load(p("empty.csv"), &err), "empty manifest refused");
+	TAP_OK(!grym_manifest_load(p("nopath.csv"), &err), "row without a path refused");
+	TAP_EQ_STR(err.msg, "line 2: no path", "row error names the line");
+	TAP_OK(!grym_manifest_load(p("missing.csv"), &err), "missing manifest");
+	TAP_EQ_INT(err.code, GRYM_ERR_IO, "missing manifest is an I/O error");
+}
+
+typedef struct seen {
+	int n, ok, created, failed;
+	char last_id[GRYM_ID_LEN + 1];
+	char last_msg[256];
+	json_t *last_record;
+} seen;
+
+static int collect(void *ud, const grym_ingest_result *r)
+{
+	seen *s = ud;
+	s->n++;
+	if (r->status == GRYM_OK) {
+		s->ok++;
+		s->created += r->created;
+		snprintf(s->last_id, sizeof s->last_id, "%s", r->id);
+		json_decref(s->last_record);
+		s->last_record = json_deep_copy(r->record);
+	} else {
+		s->failed++;
+		snprintf(s->last_msg, sizeof s->last_msg, "%s", r->message);
+	}
+	return 0;
+}
+
+static void test_ingester(void)
+{
+	grym_error err = { 0 };
+	const char *labels[] = { "bird" };
+	grym_ingest_opts o = { 0 };
+	seen s = { 0 };
+
+	sh("sox -n -r 16000 -b 16 one.wav synth 0.25 sine 440 && cp one.wav same.wav && "
+	   "head -c 3000 one.wav > cut.wav && echo text > t.wav");
+	o.labels = labels;
+	o.nlabels = 1;
+	grym_ingester *g = grym_ingester_new(p("cat"), &o, &err);
+	TAP_OK(g != NULL, "ingester opens a new catalog (%s)", err.msg);
+	if (!g)
+		return;
+	TAP_EQ_INT(grym_ingest_path(g, p("one.wav"), collect, &s), GRYM_OK, "ingest a file");
+	TAP_OK(s.ok == 1 && s.created == 1, "one new asset");
+	char id[GRYM_ID_LEN + 1];
+	grym_sha256_file(p("one.wav"), id, &err);
+	TAP_EQ_STR(s.last_id, id, "id is the SHA-256 of the bytes");
+	TAP_EQ_INT(json_integer_value(json_object_get(s.last_record, "frames")), 4000, "record frames");
+	TAP_EQ_STR(json_string_value(json_array_get(json_object_get(s.last_record, "labels"), 0)), "bird",
+		   "record labels");
+	TAP_EQ_STR(json_string_value(json_object_get(s.last_record, "asset")), id, "record asset");
+	TAP_EQ_INT(grym_ingest_path(g, p("same.wav"), collect, &s), GRYM_OK, "same bytes, other name");
+	TAP_OK(s.ok == 2 && s.created == 1, "known, not created");
+	TAP_EQ_INT(grym_ingest_path(g, p("cut.wav"), collect, &s), GRYM_OK, "a failure is an outcome");
+	TAP_EQ_INT(s.failed, 1, "cut file failed");
+	TAP_OK(strncmp(s.last_msg, "truncated: decoded", 18) == 0, "truncated message: %s", s.last_msg);
+	TAP_EQ_INT(grym_ingest_path(g, p("t.wav"), collect, &s), GRYM_OK, "text file");
+	TAP_EQ_STR(s.last_msg, "not audio (no decodable format found)", "text file message");
+	grym_ingester_free(g);
+
+	grym_catalog *cat = grym_catalog_open(p("cat"), &err);
+	grym_asset a;
+	TAP_EQ_INT(grym_catalog_get_asset(cat, id, &a, &err), GRYM_OK, "asset in the catalog");
+	TAP_EQ_INT(json_array_size(a.paths), 2, "both paths recorded");
+	TAP_EQ_INT(a.frames, 4000, "frames recorded");
+	TAP_EQ_INT(a.bits, 16, "bits recorded");
+	TAP_EQ_STR(a.format, "wav", "format recorded");
+	grym_asset_clear(&a);
+	grym_catalog_stats st;
+	grym_catalog_stats_get(cat, &st, &err);
+	TAP_EQ_INT(st.assets, 1, "one asset: failures left no row");
+	TAP_EQ_INT(st.objects, 1, "one object: failures left no object");
+	grym_catalog_close(cat);
+	json_decref(s.last_record);
+}
+
+int main(void)
+{
+	dir = tap_tmpdir();
+	test_match();
+	test_manifest();
+	test_ingester();
+	return tap_done();
+}
