@@ -85,14 +85,9 @@ static const grym_option options[] = {
 };
 
 typedef struct cfg {
-	grym_features_opts fo;
-	grym_feature list[GRYM_FEAT_COUNT];
-	int nlist;
+	grym_features_plan p;   /* features, parameters, stats, segments
+				   (p.rate/offset/duration mirror dec) */
 	int list_given;
-	int summary;
-	grym_stat stats[GRYM_STAT_COUNT];
-	int nstats;
-	double segment, segment_hop;
 	int text;
 	const char *npy_dir;
 	const char *output;
@@ -107,10 +102,10 @@ static grym_cli cli;
 
 static int add_feature(cfg *c, grym_feature f)
 {
-	for (int i = 0; i < c->nlist; i++)
-		if (c->list[i] == f)
+	for (int i = 0; i < c->p.nlist; i++)
+		if (c->p.list[i] == f)
 			return 0;
-	c->list[c->nlist++] = f;
+	c->p.list[c->p.nlist++] = f;
 	return 0;
 }
 
@@ -143,7 +138,7 @@ static int on_option(void *ud, const char *name, const char *arg)
 {
 	cfg *c = ud;
 	grym_error err = { 0 };
-	grym_features_opts *o = &c->fo;
+	grym_features_opts *o = &c->p.fo;
 	if (!strcmp(name, "features")) {
 		c->list_given = 1;
 		return add_list(c, arg);
@@ -170,18 +165,18 @@ static int on_option(void *ud, const char *name, const char *arg)
 	if (!strcmp(name, "tempo")) return add_feature(c, GRYM_FEAT_TEMPO);
 	if (!strcmp(name, "zcr")) return add_feature(c, GRYM_FEAT_ZCR);
 	if (!strcmp(name, "rms")) return add_feature(c, GRYM_FEAT_RMS);
-	if (!strcmp(name, "summary")) { c->summary = 1; return 0; }
+	if (!strcmp(name, "summary")) { c->p.summary = 1; return 0; }
 	if (!strcmp(name, "stats")) {
-		if (grym_stats_parse(arg, c->stats, &c->nstats, &err)) {
+		if (grym_stats_parse(arg, c->p.stats, &c->p.nstats, &err)) {
 			grym_msg(&cli, "--stats: %s", err.msg);
 			return -1;
 		}
 		return 0;
 	}
 	if (!strcmp(name, "segment"))
-		return grym_parse_double(&cli, name, arg, 1e-3, 1e9, &c->segment);
+		return grym_parse_double(&cli, name, arg, 1e-3, 1e9, &c->p.segment);
 	if (!strcmp(name, "segment-hop"))
-		return grym_parse_double(&cli, name, arg, 1e-3, 1e9, &c->segment_hop);
+		return grym_parse_double(&cli, name, arg, 1e-3, 1e9, &c->p.segment_hop);
 	if (!strcmp(name, "text")) { c->text = 1; return 0; }
 	if (!strcmp(name, "npy")) { c->npy_dir = arg; return 0; }
 	if (!strcmp(name, "output")) { c->output = arg; return 0; }
@@ -257,55 +252,7 @@ static int on_option(void *ud, const char *name, const char *arg)
 
 static json_t *recipe_new(const cfg *c, int feature)
 {
-	const grym_features_opts *o = &c->fo;
-	json_t *r = json_object();
-	json_object_set_new(r, "stage", json_string("features"));
-	if (feature >= 0) {
-		json_object_set_new(r, "feature", json_string(grym_feature_name((grym_feature)feature)));
-	} else {
-		json_t *a = json_array();
-		for (int i = 0; i < c->nlist; i++)
-			json_array_append_new(a, json_string(grym_feature_name(c->list[i])));
-		json_object_set_new(r, "features", a);
-	}
-	json_object_set_new(r, "rate", json_integer(c->dec.rate));
-	json_object_set_new(r, "offset", json_real(c->dec.offset));
-	json_object_set_new(r, "duration", json_real(c->dec.duration));
-	json_object_set_new(r, "n_fft", json_integer(o->stft.n_fft));
-	json_object_set_new(r, "hop", json_integer(o->stft.hop));
-	json_object_set_new(r, "win_length", json_integer(o->stft.win_length ? o->stft.win_length : o->stft.n_fft));
-	json_object_set_new(r, "window", json_string(grym_window_name(o->stft.window)));
-	json_object_set_new(r, "center", json_boolean(o->stft.center));
-	json_object_set_new(r, "pad_mode", json_string(grym_pad_mode_name(o->stft.pad_mode)));
-	json_object_set_new(r, "n_mels", json_integer(o->mel.n_mels));
-	json_object_set_new(r, "fmin", json_real(o->mel.fmin));
-	json_object_set_new(r, "fmax", json_real(o->mel.fmax));
-	json_object_set_new(r, "htk", json_boolean(o->mel.htk));
-	json_object_set_new(r, "mel_norm", json_string(o->mel.norm == GRYM_MEL_NORM_NONE ? "none" : "slaney"));
-	json_object_set_new(r, "ref", json_real(o->db.ref));
-	json_object_set_new(r, "amin", json_real(o->db.amin));
-	json_object_set_new(r, "top_db", o->db.top_db >= 0 ? json_real(o->db.top_db) : json_null());
-	json_object_set_new(r, "n_mfcc", json_integer(o->n_mfcc));
-	json_object_set_new(r, "lifter", json_real(o->lifter));
-	json_object_set_new(r, "roll_percent", json_real(o->roll_percent));
-	json_object_set_new(r, "contrast_fmin", json_real(o->contrast_fmin));
-	json_object_set_new(r, "contrast_bands", json_integer(o->contrast_bands));
-	json_object_set_new(r, "contrast_quantile", json_real(o->contrast_quantile));
-	json_object_set_new(r, "tuning", isnan(o->tuning) ? json_string("estimate") : json_real(o->tuning));
-	json_object_set_new(r, "yin_fmin", json_real(o->yin_fmin));
-	json_object_set_new(r, "yin_fmax", json_real(o->yin_fmax));
-	json_object_set_new(r, "yin_threshold", json_real(o->yin_threshold));
-	if (feature < 0 && (c->summary || c->segment > 0)) {
-		json_t *a = json_array();
-		for (int i = 0; i < c->nstats; i++)
-			json_array_append_new(a, json_string(grym_stat_name(c->stats[i])));
-		json_object_set_new(r, "stats", a);
-		if (c->segment > 0) {
-			json_object_set_new(r, "segment", json_real(c->segment));
-			json_object_set_new(r, "segment_hop", json_real(c->segment_hop));
-		}
-	}
-	return r;
+	return grym_features_recipe(&c->p, feature);
 }
 
 /* ---- jobs ---- */
@@ -432,7 +379,7 @@ static int analyse(cfg *c, job *j, const grym_feature *list, int n, grym_error *
 					      "assets only", rate, c->dec.rate);
 	}
 	j->rate = rate;
-	grym_extractor *x = grym_extractor_new(&c->fo, rate, list, n, err);
+	grym_extractor *x = grym_extractor_new(&c->p.fo, rate, list, n, err);
 	if (!x) {
 		grym_decoder_close(d);
 		return err->code;
@@ -492,8 +439,8 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 	char ids[GRYM_FEAT_COUNT][GRYM_ID_LEN + 1];
 	int nmiss = 0, rc;
 	static const grym_stat ms[2] = { GRYM_STAT_MEAN, GRYM_STAT_STD };
-	for (int i = 0; i < c->nlist; i++) {
-		grym_feature f = c->list[i];
+	for (int i = 0; i < c->p.nlist; i++) {
+		grym_feature f = c->p.list[i];
 		if (!cat || !j->asset[0]) {
 			missing[nmiss++] = f;
 			continue;
@@ -526,19 +473,32 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 			missing[nmiss++] = f;
 	}
 	if (nmiss == 0) {
-		grym_verbose(&cli, "%s: all features from the catalog", j->name);
-		if (j->rate == 0) {
-			grym_asset a;
-			grym_asset_init(&a);
-			if (grym_catalog_get_asset(cat, j->asset, &a, err) == GRYM_OK)
+		grym_asset a;
+		grym_asset_init(&a);
+		if (grym_catalog_get_asset(cat, j->asset, &a, err) == GRYM_OK) {
+			if (j->rate == 0)
 				j->rate = c->dec.rate ? c->dec.rate : a.sample_rate;
-			grym_asset_clear(&a);
+			/* the clip's length in samples ends the last window as a
+			 * computed run would; it is known exactly only when the
+			 * asset is analysed whole at its own rate */
+			if (!c->dec.rate && c->dec.offset == 0 && c->dec.duration <= 0)
+				j->samples = a.frames;
 		}
-		return GRYM_OK;
+		grym_asset_clear(&a);
+		if (c->p.segment > 0 && j->samples <= 0) {
+			/* windows need it: compute instead */
+			for (int i = 0; i < c->p.nlist; i++) {
+				grym_fmat_clear(&j->m[c->p.list[i]]);
+				missing[nmiss++] = c->p.list[i];
+			}
+		} else {
+			grym_verbose(&cli, "%s: all features from the catalog", j->name);
+			return GRYM_OK;
+		}
 	}
 	/* catalog assets keep their matrices (they are stored) */
-	j->keep_matrix = (cat && j->asset[0]) || c->npy_dir || c->segment > 0 || !c->summary ||
-		!grym_stats_are_moments(c->stats, c->nstats);
+	j->keep_matrix = (cat && j->asset[0]) || c->npy_dir || c->p.segment > 0 || !c->p.summary ||
+		!grym_stats_are_moments(c->p.stats, c->p.nstats);
 	if ((rc = analyse(c, j, missing, nmiss, err)))
 		return rc;
 	if (!cat || !j->asset[0])
@@ -632,34 +592,14 @@ static json_t *out_meta(const cfg *c, const job *j)
 	json_object_del(m, "channels");
 	json_object_del(m, "names");
 	json_object_set_new(m, "rate", json_integer((json_int_t)j->rate));
-	json_object_set_new(m, "hop_seconds", json_real(c->fo.stft.hop / j->rate));
+	json_object_set_new(m, "hop_seconds", json_real(c->p.fo.stft.hop / j->rate));
 	return m;
-}
-
-static json_t *names_for(const cfg *c, const job *j, int with_stats)
-{
-	json_t *a = json_array();
-	char buf[128];
-	for (int i = 0; i < c->nlist; i++) {
-		grym_feature f = c->list[i];
-		int d = j->m[f].dims;
-		for (int s = 0; s < (with_stats ? c->nstats : 1); s++)
-			for (int k = 0; k < d; k++) {
-				grym_feature_dim_name(f, k, d, buf, sizeof buf);
-				if (with_stats) {
-					size_t l = strlen(buf);
-					snprintf(buf + l, sizeof buf - l, "_%s", grym_stat_name(c->stats[s]));
-				}
-				json_array_append_new(a, json_string(buf));
-			}
-	}
-	return a;
 }
 
 static int write_npy(const cfg *c, const job *j, grym_error *err)
 {
-	for (int i = 0; i < c->nlist; i++) {
-		grym_feature f = c->list[i];
+	for (int i = 0; i < c->p.nlist; i++) {
+		grym_feature f = c->p.list[i];
 		char path[8192];
 		snprintf(path, sizeof path, "%s/%s.%s.npy", c->npy_dir, j->key, grym_feature_name(f));
 		grym_output *o = grym_output_open(path, err);
@@ -682,9 +622,9 @@ static int write_job(const cfg *c, const job *j, grym_stream_writer *w, grym_err
 	int rc = GRYM_OK;
 	if (c->npy_dir)
 		return write_npy(c, j, err);
-	if (!c->summary && c->segment <= 0) {
-		for (int i = 0; i < c->nlist && rc == GRYM_OK; i++) {
-			grym_feature f = c->list[i];
+	if (!c->p.summary && c->p.segment <= 0) {
+		for (int i = 0; i < c->p.nlist && rc == GRYM_OK; i++) {
+			grym_feature f = c->p.list[i];
 			const grym_fmat *m = &j->m[f];
 			json_t *meta = out_meta(c, j);
 			json_object_set_new(meta, "feature", json_string(grym_feature_name(f)));
@@ -705,55 +645,28 @@ static int write_job(const cfg *c, const job *j, grym_stream_writer *w, grym_err
 		return rc;
 	}
 	/* summary vectors: the whole clip, or windows */
-	size_t total = 0;
-	for (int i = 0; i < c->nlist; i++)
-		total += (size_t)c->nstats * j->m[c->list[i]].dims;
+	size_t total = grym_features_vector_len(&c->p, j->m);
 	float *vec = malloc(total * sizeof *vec + 4);
 	if (!vec)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	int64_t frames = 0;
-	for (int i = 0; i < c->nlist; i++)
-		if (j->m[c->list[i]].frames > frames)
-			frames = j->m[c->list[i]].frames;
-	double fdur = c->fo.stft.hop / j->rate;   /* seconds per frame */
-	double clip = j->samples > 0 ? (double)j->samples / j->rate : frames * fdur;
-	double seg = c->segment > 0 ? c->segment : 0;
-	double shop = c->segment_hop > 0 ? c->segment_hop : seg;
+	for (int i = 0; i < c->p.nlist; i++)
+		if (j->m[c->p.list[i]].frames > frames)
+			frames = j->m[c->p.list[i]].frames;
+	double seg = c->p.segment > 0 ? c->p.segment : 0;
 	for (int64_t k = 0; rc == GRYM_OK; k++) {
-		double start = 0, end = clip;
-		int64_t t0 = 0, t1 = frames;
-		if (seg > 0) {
-			start = (double)k * shop;
-			if (k > 0 && start >= clip)
-				break;
-			end = start + seg;
-			if (end > clip)
-				end = clip;
-			t0 = (int64_t)ceil(start / fdur - 1e-9);
-			t1 = (int64_t)ceil(end / fdur - 1e-9);
-			if (t1 > frames)
-				t1 = frames;
-			if (t0 >= t1)
-				continue;
-		}
-		size_t off = 0;
-		for (int i = 0; i < c->nlist && rc == GRYM_OK; i++) {
-			const grym_fmat *m = &j->m[c->list[i]];
-			if (j->mo[c->list[i]]) {
-				rc = grym_moments_get(j->mo[c->list[i]], c->stats, c->nstats, vec + off, err);
-				off += (size_t)c->nstats * m->dims;
-				continue;
-			}
-			int64_t a = t0 < m->frames ? t0 : m->frames - 1, b = t1 < m->frames ? t1 : m->frames;
-			if (b <= a)
-				b = a + 1;
-			rc = grym_fmat_summary(m, a, b, c->stats, c->nstats, vec + off, err);
-			off += (size_t)c->nstats * m->dims;
-		}
+		double start, end;
+		int64_t t0, t1;
+		int win = grym_features_window(&c->p, j->rate, j->samples, frames, k, &start, &end, &t0, &t1);
+		if (win < 0)
+			break;
+		if (win == 0)
+			continue;
+		rc = grym_features_vector(&c->p, j->m, j->mo, t0, t1, vec, err);
 		if (rc)
 			break;
 		json_t *meta = out_meta(c, j);
-		json_object_set_new(meta, "names", names_for(c, j, 1));
+		json_object_set_new(meta, "names", grym_features_names(&c->p, j->m, 1));
 		if (seg > 0) {
 			json_object_set_new(meta, "segment", json_integer(k));
 			json_object_set_new(meta, "start", json_real(start));
@@ -973,20 +886,20 @@ static void read_input(ctx *x, const char *arg, grym_catalog **cat)
 int main(int argc, char **argv)
 {
 	static cfg c;
-	grym_features_opts_default(&c.fo);
+	grym_features_plan_default(&c.p);
 	c.jobs = 1;
-	c.stats[0] = GRYM_STAT_MEAN;
-	c.stats[1] = GRYM_STAT_STD;
-	c.nstats = 2;
 	grym_cli_init(&cli, "grym-features", "[OPTION]... [FILE]...",
 		      "compute librosa-exact audio features (MFCC, mel, spectral...) as grym records",
 		      options);
 	int first = grym_cli_parse(&cli, argc, argv, on_option, &c);
-	if (c.nlist == 0)
+	if (c.p.nlist == 0)
 		add_feature(&c, GRYM_FEAT_MFCC);
-	if (c.segment_hop > 0 && c.segment <= 0)
+	c.p.rate = c.dec.rate;
+	c.p.offset = c.dec.offset;
+	c.p.duration = c.dec.duration;
+	if (c.p.segment_hop > 0 && c.p.segment <= 0)
 		grym_usage_error(&cli, "--segment-hop needs --segment");
-	if (c.npy_dir && (c.summary || c.segment > 0 || c.text || c.output))
+	if (c.npy_dir && (c.p.summary || c.p.segment > 0 || c.text || c.output))
 		grym_usage_error(&cli, "--npy writes frame matrices: it excludes --summary, --segment, --text and -o");
 	/* parameters are checked once up front, so a bad value is a usage
 	 * error rather than a failure of every input */
@@ -994,11 +907,11 @@ int main(int argc, char **argv)
 		/* rate-dependent limits (fmax, contrast bands) wait for the input */
 		grym_feature chk[GRYM_FEAT_COUNT];
 		int nchk = 0;
-		for (int i = 0; i < c.nlist; i++)
-			if (c.list[i] != GRYM_FEAT_CONTRAST && c.list[i] != GRYM_FEAT_YIN)
-				chk[nchk++] = c.list[i];
+		for (int i = 0; i < c.p.nlist; i++)
+			if (c.p.list[i] != GRYM_FEAT_CONTRAST && c.p.list[i] != GRYM_FEAT_YIN)
+				chk[nchk++] = c.p.list[i];
 		grym_error e = { 0 };
-		grym_features_opts o = c.fo;
+		grym_features_opts o = c.p.fo;
 		if (!c.dec.rate && o.mel.fmax > 0)
 			o.mel.fmax = 0;
 		grym_extractor *ex = nchk ? grym_extractor_new(&o, c.dec.rate ? c.dec.rate : 192000, chk,

@@ -1,11 +1,15 @@
 /*
- * grym-infer — apply a grym-model(5) to feature vectors: one line
+ * grym-infer — apply a grym-model(5) to feature vectors, or to audio
+ * files through the model's own recipe (lib/pipeline replays the
+ * normalize and features stages recorded in the model): one line
  * key<TAB>label<TAB>probability per input vector (--top K for more
  * labels, --jsonl for JSON lines; segmented vectors, whose metadata has
  * "start" and "end", print key<TAB>start<TAB>end<TAB>label<TAB>probability).
  *
  * Vectors are read in batches and each batch is predicted by up to -j
  * threads (OpenBLAS held to one thread each); output keeps input order.
+ * Audio files are replayed by up to -j threads too, a run of consecutive
+ * audio arguments at a time; their key is the path ("-" for stdin).
  * An input vector that cannot be scored (wrong dimension, NaN) is reported
  * and skipped, and the exit status is 1.
  */
@@ -20,9 +24,11 @@
 
 #include "cli.h"
 #include "grym/catalog.h"
+#include "grym/dsp.h"
 #include "grym/hash.h"
 #include "grym/io.h"
 #include "grym/ml.h"
+#include "grym/replay.h"
 #include "grym/stream.h"
 
 static const grym_option opts[] = {
@@ -46,6 +52,10 @@ typedef struct infer_opts {
 	const unsigned char *model_bytes;
 	size_t model_len;
 	int stored;
+	/* audio: the model's pipeline, read on the first audio input */
+	grym_replay *replay;
+	int replay_tried;
+	grym_error replay_err;
 } infer_opts;
 
 static int on_opt(void *ud, const char *name, const char *arg)
@@ -268,6 +278,164 @@ static double meta_num(json_t *meta, const char *name)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+/* Check one vector and queue it (flushing a full batch). A vector that
+ * cannot be scored is reported under key and counted in *failed; the
+ * return is non-zero only when the output failed. */
+static int push_vector(infer_opts *o, const grym_model *m, batch *b, grym_output *out,
+		       const char *key, const float *x, size_t d, const char *asset,
+		       double start, double end, int *failed, grym_error *err)
+{
+	grym_error e = { 0 };
+	int bad = grym_model_check_dims(m, d, &e) != GRYM_OK;
+	for (size_t j = 0; j < d && !bad; j++)
+		if (!isfinite(x[j])) {
+			grym_error_set(&e, GRYM_ERR_FORMAT, "%s in feature column %zu",
+				       isnan(x[j]) ? "NaN" : "infinity", j);
+			bad = 1;
+		}
+	if (bad) {
+		grym_report(&o->cli, key, &e);
+		(*failed)++;
+		return GRYM_OK;
+	}
+	size_t i = b->n;
+	snprintf(b->asset[i], sizeof b->asset[i], "%s", asset);
+	if (!(b->keys[i] = strdup(key)))
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	memcpy(b->x + i * b->d, x, b->d * sizeof *b->x);
+	b->start[i] = start;
+	b->end[i] = end;
+	b->n++;
+	if (b->n == BATCH)
+		return flush_batch(o, m, b, out, err);
+	return GRYM_OK;
+}
+
+/* The model's pipeline as a replay (made once; its failure is reported
+ * for every audio input). */
+static grym_replay *get_replay(infer_opts *o, const grym_model *m, grym_error *err)
+{
+	if (!o->replay_tried) {
+		o->replay_tried = 1;
+		o->replay = grym_replay_new(grym_model_pipeline(m), NULL, &o->replay_err);
+		if (!o->replay)
+			grym_error_prefix(&o->replay_err, "the model's recipe");
+	}
+	if (!o->replay && err)
+		*err = o->replay_err;
+	return o->replay;
+}
+
+typedef struct audio_item {
+	const char *path;       /* file to replay */
+	const char *key;
+	grym_replay_result res;
+	grym_error err;
+	int rc;
+} audio_item;
+
+typedef struct audio_run {
+	const grym_replay *rp;
+	audio_item *items;
+	size_t n, next;
+	pthread_mutex_t lock;
+} audio_run;
+
+static void *audio_worker(void *ud)
+{
+	audio_run *a = ud;
+	for (;;) {
+		pthread_mutex_lock(&a->lock);
+		size_t i = a->next++;
+		pthread_mutex_unlock(&a->lock);
+		if (i >= a->n)
+			break;
+		audio_item *it = &a->items[i];
+		it->rc = grym_replay_file(a->rp, it->path, &it->res, &it->err);
+	}
+	return NULL;
+}
+
+/* Replay n audio inputs (in -j threads) and queue their vectors in input
+ * order; returns the number of failed inputs, and sets *fatal when the
+ * output failed. */
+static int infer_audio(infer_opts *o, const grym_model *m, audio_item *items, size_t n, batch *b,
+		       grym_output *out, int *fatal)
+{
+	grym_error err = { 0 };
+	int failed = 0;
+	grym_replay *rp = get_replay(o, m, &err);
+	if (!rp) {
+		for (size_t i = 0; i < n; i++)
+			grym_report(&o->cli, items[i].key, &err);
+		return (int)n;
+	}
+	audio_run a = { rp, items, n, 0, PTHREAD_MUTEX_INITIALIZER };
+	size_t nth = (size_t)o->jobs < n ? (size_t)o->jobs : n, started = 0;
+	pthread_t th[256];
+	for (size_t t = 1; t < nth; t++)
+		if (pthread_create(&th[started], NULL, audio_worker, &a) == 0)
+			started++;
+	audio_worker(&a);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	for (size_t i = 0; i < n; i++) {
+		audio_item *it = &items[i];
+		if (it->rc) {
+			grym_report(&o->cli, it->key, &it->err);
+			failed++;
+			continue;
+		}
+		int seg = grym_replay_segmented(rp);
+		for (size_t k = 0; k < it->res.n && !*fatal; k++)
+			if (push_vector(o, m, b, out, it->key, it->res.x + k * it->res.dims, it->res.dims, "",
+					seg ? it->res.start[k] : NAN, seg ? it->res.end[k] : NAN, &failed, &err)) {
+				grym_report(&o->cli, o->output ? o->output : "stdout", &err);
+				*fatal = 1;
+			}
+		grym_replay_result_clear(&it->res);
+	}
+	for (size_t i = 0; i < n; i++)
+		grym_replay_result_clear(&items[i].res);
+	if (!*fatal && flush_batch(o, m, b, out, &err)) {
+		grym_report(&o->cli, o->output ? o->output : "stdout", &err);
+		*fatal = 1;
+	}
+	return failed;
+}
+
+/* 1 if the file argument arg holds audio (not records, not stdin). */
+static int is_audio_file(const char *arg)
+{
+	grym_input_kind kind = GRYM_INPUT_EMPTY;
+	if (!arg || !strcmp(arg, "-"))
+		return 0;
+	grym_input *in = grym_input_open(arg, NULL);
+	int audio = in && grym_input_detect(in, &kind, NULL) == GRYM_OK && kind == GRYM_INPUT_AUDIO;
+	grym_input_free(in);
+	return audio;
+}
+
+/* Audio on stdin: spooled to a temporary file (the normalize stage reads
+ * its input twice), replayed, removed. */
+static int infer_audio_stdin(infer_opts *o, const grym_model *m, grym_input *in, batch *b,
+			     grym_output *out, int *fatal)
+{
+	char path[4096];
+	grym_error err = { 0 };
+	if (grym_spool(in, NULL, path, sizeof path, &err) != GRYM_OK) {
+		grym_report(&o->cli, "stdin", &err);
+		return 1;
+	}
+	audio_item it;
+	memset(&it, 0, sizeof it);
+	it.path = path;
+	it.key = "-";
+	int f = infer_audio(o, m, &it, 1, b, out, fatal);
+	unlink(path);
+	return f;
+}
+
 /* Predict every vector of one input; returns the number of failed items
  * or -1 when the input itself failed. */
 static int infer_input(infer_opts *o, const grym_model *m, const char *path, batch *b,
@@ -279,11 +447,19 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 	grym_input *in = grym_input_open(path, &err);
 	grym_stream_reader *r = NULL;
 	grym_input_kind kind = GRYM_INPUT_EMPTY;
-	if (in && grym_input_detect(in, &kind, &err) == GRYM_OK && kind == GRYM_INPUT_AUDIO)
-		grym_error_set(&err, GRYM_ERR_UNSUPPORTED,
-			       "audio input: run it through the model's recipe first "
-			       "(grym-normalize | grym-features --summary)");
-	else if (in && kind == GRYM_INPUT_EMPTY && err.code == GRYM_OK)
+	if (in && grym_input_detect(in, &kind, &err) == GRYM_OK && kind == GRYM_INPUT_AUDIO) {
+		if (path && strcmp(path, "-")) {
+			audio_item it;
+			memset(&it, 0, sizeof it);
+			it.path = path;
+			it.key = path;
+			grym_input_free(in);
+			return infer_audio(o, m, &it, 1, b, out, fatal);
+		}
+		failed = infer_audio_stdin(o, m, in, b, out, fatal);
+		grym_input_free(in);
+		return failed;
+	} else if (in && kind == GRYM_INPUT_EMPTY && err.code == GRYM_OK)
 		grym_error_set(&err, GRYM_ERR_FORMAT, "empty input");
 	if (err.code == GRYM_OK)
 		r = grym_stream_reader_new(in, &err);
@@ -341,13 +517,6 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 		} else if (grym_model_check_dims(m, rec.head.cols, &err) ||
 			   grym_model_check_recipe(m, json_object_get(rec.head.meta, "pipeline"), &err)) {
 			bad = 1;
-		} else {
-			for (size_t j = 0; j < rec.head.cols && !bad; j++)
-				if (!isfinite(rec.data[j])) {
-					grym_error_set(&err, GRYM_ERR_FORMAT, "%s in feature column %zu",
-						       isnan(rec.data[j]) ? "NaN" : "infinity", j);
-					bad = 1;
-				}
 		}
 		if (bad) {
 			grym_report(&o->cli, key, &err);
@@ -355,7 +524,6 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 			grym_record_clear(&rec);
 			continue;
 		}
-		size_t i = b->n;
 		int windowed = json_is_number(json_object_get(rec.head.meta, "start"));
 		if (o->cat && !asset[0] && !windowed) {
 			/* the asset the vector describes: meta "asset", else the key */
@@ -367,18 +535,10 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 				grym_asset_clear(&ga);
 			}
 		}
-		memcpy(b->asset[i], asset, sizeof asset);
-		if (!(b->keys[i] = strdup(key))) {
-			grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
-			rc = err.code;
-			break;
-		}
-		memcpy(b->x + i * b->d, rec.data, b->d * sizeof *b->x);
-		b->start[i] = meta_num(rec.head.meta, "start");
-		b->end[i] = meta_num(rec.head.meta, "end");
-		b->n++;
+		rc = push_vector(o, m, b, out, key, rec.data, rec.head.cols, asset,
+				 meta_num(rec.head.meta, "start"), meta_num(rec.head.meta, "end"), &failed, &err);
 		grym_record_clear(&rec);
-		if (b->n == BATCH && (rc = flush_batch(o, m, b, out, &err)))
+		if (rc)
 			break;
 	}
 	grym_record_clear(&rec);
@@ -404,7 +564,7 @@ int main(int argc, char **argv)
 	o.top = 1;
 	o.jobs = 1;
 	grym_cli_init(&o.cli, "grym-infer", "-m MODEL [OPTION]... [FILE]...",
-		      "Predict labels (or clusters) of feature vectors with a trained model.", opts);
+		      "Predict labels (or clusters) of feature vectors, or of audio files through the model's recipe, with a trained model.", opts);
 	int first = grym_cli_parse(&o.cli, argc, argv, on_opt, &o);
 	if (!o.model)
 		grym_usage_error(&o.cli, "-m MODEL is required");
@@ -493,7 +653,26 @@ int main(int argc, char **argv)
 	}
 	int nin = argc - first, fatal = 0;
 	for (int i = 0; i < (nin ? nin : 1) && !fatal; i++) {
-		int f = infer_input(&o, m, nin ? argv[first + i] : NULL, &b, out, &fatal);
+		int f, run = 0;
+		while (nin && i + run < nin && run < BATCH && is_audio_file(argv[first + i + run]))
+			run++;
+		if (run > 0) {
+			/* consecutive audio files: replayed in parallel, in order */
+			audio_item *items = calloc((size_t)run, sizeof *items);
+			if (!items) {
+				grym_msg(&o.cli, "out of memory");
+				fatal = 1;
+				status = GRYM_EXIT_FAILED;
+				break;
+			}
+			for (int k = 0; k < run; k++)
+				items[k].path = items[k].key = argv[first + i + k];
+			f = infer_audio(&o, m, items, (size_t)run, &b, out, &fatal);
+			free(items);
+			i += run - 1;
+		} else {
+			f = infer_input(&o, m, nin ? argv[first + i] : NULL, &b, out, &fatal);
+		}
 		if (f)
 			status = GRYM_EXIT_FAILED;
 	}
@@ -509,6 +688,7 @@ done:
 	free(b.asset);
 	free(b.keys); free(b.start); free(b.end); free(b.x); free(b.proba);
 	grym_model_free(m);
+	grym_replay_free(o.replay);
 	grym_catalog_close(o.cat);
 	free(mbytes);
 	return status;

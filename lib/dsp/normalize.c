@@ -598,6 +598,140 @@ json_t *grym_normalize_recipe(const grym_normalize_opts *o)
 	return r;
 }
 
+/* The inverse of grym_normalize_recipe, key by key: every option key must
+ * be there with the type the recipe writes; "versions" (which libraries
+ * made it) is informative and not read; any other key is an error, so a
+ * recipe from a grym that knows an option this one does not is refused
+ * instead of being replayed without it. */
+static int recipe_enum(const json_t *r, const char *key, const char *const *names, int n,
+		       int *out, grym_error *err)
+{
+	const char *s = json_string_value(json_object_get(r, key));
+	if (!s)
+		return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: \"%s\" missing or not a string",
+				      key);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(s, names[i])) {
+			*out = i;
+			return GRYM_OK;
+		}
+	return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: unknown %s \"%s\"", key, s);
+}
+
+static int recipe_num(const json_t *r, const char *key, int null_ok, double *out, grym_error *err)
+{
+	const json_t *v = json_object_get(r, key);
+	if (null_ok && json_is_null(v)) {
+		*out = NAN;
+		return GRYM_OK;
+	}
+	if (!json_is_number(v))
+		return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: \"%s\" missing or not a number",
+				      key);
+	*out = json_number_value(v);
+	return GRYM_OK;
+}
+
+static int recipe_int(const json_t *r, const char *key, json_int_t lo, json_int_t hi, json_int_t *out,
+		      grym_error *err)
+{
+	const json_t *v = json_object_get(r, key);
+	if (!json_is_integer(v))
+		return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: \"%s\" missing or not an integer",
+				      key);
+	*out = json_integer_value(v);
+	if (*out < lo || *out > hi)
+		return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: \"%s\" %lld out of range", key,
+				      (long long)*out);
+	return GRYM_OK;
+}
+
+static int recipe_bool(const json_t *r, const char *key, int *out, grym_error *err)
+{
+	const json_t *v = json_object_get(r, key);
+	if (!json_is_boolean(v))
+		return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: \"%s\" missing or not a boolean",
+				      key);
+	*out = json_is_true(v);
+	return GRYM_OK;
+}
+
+int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o, grym_error *err)
+{
+	static const char *const modes[] = { "lufs", "peak", "rms", "gain" };
+	static const char *const types[] = { "wav", "flac", "ogg" };
+	static const char *const silence[] = { "pass", "skip", "fail" };
+	static const char *const known[] = {
+		"stage", "mode", "target", "true_peak", "limit", "rate", "channels", "highpass",
+		"lowpass", "order", "dc", "trim_silence", "fade_in", "fade_out", "type", "bits",
+		"seed", "on_silence", "versions"
+	};
+	grym_normalize_opts t;
+	const char *stage, *k;
+	const json_t *v;
+	json_int_t i;
+	int e = 0, rc;
+
+	if (!json_is_object(recipe))
+		return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: not a JSON object");
+	stage = json_string_value(json_object_get(recipe, "stage"));
+	if (!stage || strcmp(stage, "normalize"))
+		return grym_error_set(err, GRYM_ERR_FORMAT, "not a normalize recipe (stage \"%s\")",
+				      stage ? stage : "(none)");
+	json_object_foreach((json_t *)recipe, k, v) {
+		size_t n;
+		for (n = 0; n < sizeof known / sizeof known[0]; n++)
+			if (!strcmp(k, known[n]))
+				break;
+		if (n == sizeof known / sizeof known[0])
+			return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: unknown key \"%s\"", k);
+	}
+	grym_normalize_opts_init(&t);
+	t.tmpdir = o->tmpdir;
+	if ((rc = recipe_enum(recipe, "mode", modes, 4, &e, err)) != GRYM_OK)
+		return rc;
+	t.mode = (grym_gain_mode)e;
+	if ((rc = recipe_num(recipe, "target", 0, &t.target, err)) != GRYM_OK ||
+	    (rc = recipe_num(recipe, "true_peak", 1, &t.true_peak, err)) != GRYM_OK ||
+	    (rc = recipe_bool(recipe, "limit", &t.limit, err)) != GRYM_OK)
+		return rc;
+	if ((rc = recipe_int(recipe, "rate", 0, GRYM_LOUDNESS_RATE_MAX, &i, err)) != GRYM_OK)
+		return rc;
+	t.rate = (int)i;
+	if ((rc = recipe_int(recipe, "channels", 0, 64, &i, err)) != GRYM_OK)
+		return rc;
+	t.channels = (int)i;
+	if ((rc = recipe_num(recipe, "highpass", 0, &t.highpass, err)) != GRYM_OK ||
+	    (rc = recipe_num(recipe, "lowpass", 0, &t.lowpass, err)) != GRYM_OK)
+		return rc;
+	if ((rc = recipe_int(recipe, "order", 0, 1000, &i, err)) != GRYM_OK)
+		return rc;
+	t.order = (int)i;
+	if ((rc = recipe_bool(recipe, "dc", &t.dc, err)) != GRYM_OK ||
+	    (rc = recipe_num(recipe, "trim_silence", 1, &t.trim_db, err)) != GRYM_OK ||
+	    (rc = recipe_num(recipe, "fade_in", 0, &t.fade_in, err)) != GRYM_OK ||
+	    (rc = recipe_num(recipe, "fade_out", 0, &t.fade_out, err)) != GRYM_OK ||
+	    (rc = recipe_enum(recipe, "type", types, 3, &e, err)) != GRYM_OK)
+		return rc;
+	t.type = (grym_file_type)e;
+	if ((rc = recipe_int(recipe, "bits", 0, 32, &i, err)) != GRYM_OK)
+		return rc;
+	t.bits = (int)i;
+	/* the seed was written as json_integer((json_int_t)seed): cast back */
+	v = json_object_get(recipe, "seed");
+	if (!json_is_integer(v))
+		return grym_error_set(err, GRYM_ERR_FORMAT,
+				      "normalize recipe: \"seed\" missing or not an integer");
+	t.seed = (uint64_t)json_integer_value(v);
+	if ((rc = recipe_enum(recipe, "on_silence", silence, 3, &e, err)) != GRYM_OK)
+		return rc;
+	t.silence = (grym_silence_policy)e;
+	if ((rc = grym_normalize_opts_check(&t, err)) != GRYM_OK)
+		return grym_error_prefix(err, "normalize recipe");
+	*o = t;
+	return GRYM_OK;
+}
+
 static const char *codec_name(grym_file_type t, grym_sample_format f, int *bits)
 {
 	*bits = f == GRYM_SAMPLE_S16 ? 16 : f == GRYM_SAMPLE_S24 ? 24 : 32;

@@ -243,6 +243,15 @@ int grym_spool(grym_input *in, const char *tmpdir, char *path, size_t len,
  * asset is found again instead of recomputed. */
 json_t *grym_normalize_recipe(const grym_normalize_opts *o);
 
+/* The inverse of grym_normalize_recipe: o receives the options a recipe
+ * object was made from (o->tmpdir is kept). Every option key must be
+ * present and well typed, "stage" must be "normalize"; "versions" is
+ * informative and not compared; an unknown key is GRYM_ERR_FORMAT (a
+ * newer grym's option would otherwise be dropped silently). o is only
+ * written on success. */
+int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o,
+				    grym_error *err);
+
 /* Normalize catalog asset parent (a full id) into a derived asset:
  * id receives grym_id_derived(parent, recipe). If that asset already
  * exists nothing is computed and *reused is 1. Otherwise the parent's

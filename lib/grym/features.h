@@ -28,6 +28,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "grym/error.h"
 
 #ifdef __cplusplus
@@ -387,6 +388,63 @@ int grym_stats_are_moments(const grym_stat *stats, int nstats);
  */
 void grym_fftw_plan_lock(void);
 void grym_fftw_plan_unlock(void);
+
+/* ------------------------------------------------------------------ */
+/* The features stage as data (lib/features/recipe.c)                  */
+
+/* Everything grym-features is asked for that shapes a number: the
+ * features in order, the extractor's parameters, the decoding window
+ * (rate 0: native; duration 0: all), and for vectors the statistics and
+ * the segment windows (segment 0: one vector per clip). */
+typedef struct grym_features_plan {
+	grym_features_opts fo;
+	grym_feature list[GRYM_FEAT_COUNT];
+	int nlist;
+	int rate;
+	double offset, duration;
+	int summary;             /* one vector per clip */
+	grym_stat stats[GRYM_STAT_COUNT];
+	int nstats;
+	double segment;          /* seconds, > 0: one vector per window */
+	double segment_hop;      /* seconds between window starts, 0: segment */
+} grym_features_plan;
+
+/* Defaults: no feature listed, librosa's parameters, stats mean,std. */
+void grym_features_plan_default(grym_features_plan *p);
+/* The recipe object of p (new reference, NULL when out of memory):
+ * {"stage":"features","features":[...], every parameter, and "stats"
+ * (+ "segment", "segment_hop") when p makes vectors}. With feature >= 0,
+ * the recipe of that one feature's frame matrix ("feature":NAME, no
+ * stats), which names it in the catalog. Records carry the first in
+ * their "pipeline". */
+json_t *grym_features_recipe(const grym_features_plan *p, int feature);
+/* The inverse of grym_features_recipe(p, -1): every key must be present
+ * and well typed; an unknown key or stage is GRYM_ERR_FORMAT naming it.
+ * A recipe with "stats" and no "segment" sets summary. out is only
+ * written on success. */
+int grym_features_plan_from_recipe(const json_t *recipe, grym_features_plan *out,
+				   grym_error *err);
+
+/* Vectors from frame matrices. m (and mo, which may be NULL) are indexed
+ * by grym_feature: m[f] has the frames and dims of feature f; when mo[f]
+ * is set the clip's streaming moments stand in for m[f]'s rows. */
+/* Floats in one vector: nstats * dims summed over the listed features. */
+size_t grym_features_vector_len(const grym_features_plan *p, const grym_fmat *m);
+/* Window k (0, 1, ...) of a clip of samples at rate whose longest feature
+ * has frames frames: 1 with its time span [start, end) in seconds and its
+ * frames [t0, t1); 0 when the window holds no frame (skip it); -1 after
+ * the last. Without segments window 0 is the whole clip. */
+int grym_features_window(const grym_features_plan *p, double rate, int64_t samples,
+			 int64_t frames, int64_t k, double *start, double *end,
+			 int64_t *t0, int64_t *t1);
+/* The vector of frames [t0, t1) (clamped to each feature's length):
+ * stats of each listed feature in turn, stat-major within a feature. */
+int grym_features_vector(const grym_features_plan *p, const grym_fmat *m,
+			 grym_moments *const *mo, int64_t t0, int64_t t1, float *out,
+			 grym_error *err);
+/* Names of the vector's columns ("mfcc0_mean"...), or with with_stats 0
+ * of one frame's dims (new reference). */
+json_t *grym_features_names(const grym_features_plan *p, const grym_fmat *m, int with_stats);
 
 #ifdef __cplusplus
 }
