@@ -117,21 +117,35 @@ demo: check-deps
 bench: all
 	@for b in scripts/bench/*; do [ -x "$$b" ] && GRYM_BUILD=$(B) "$$b"; done
 
-# libFuzzer targets: clang only, separate build, bounded time per target.
+# libFuzzer targets: clang only, in build-fuzz/. libgrym is compiled once
+# with coverage instrumentation (fuzzer-no-link) into its own archive and
+# each target links against it; each runs FUZZ_TIME seconds over its seed
+# corpus (tests/fuzz/corpus/NAME) and prints libFuzzer's last status line.
 FUZZ_TIME ?= 30
-FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -DGRYM_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) -D_GNU_SOURCE -std=c11
-fuzz: config.mk
-	@mkdir -p build-fuzz
-	@for f in $(FUZZ_SRC); do \
-	  n=$$(basename $$f .c); \
-	  echo "fuzz: building $$n"; \
-	  clang $(FUZZ_CFLAGS) $$f $(LIB_SRC) -o build-fuzz/$$n $(LIBS) || exit 1; \
+FUZZ_CFLAGS = -g -O1 -fsanitize=address,undefined -DGRYM_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) -D_GNU_SOURCE -std=c11
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+
+build-fuzz/obj/%.o: %.c $(HEADERS) config.mk
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build-fuzz/libgrym-fuzz.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libgrym-fuzz.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< -o $@ build-fuzz/libgrym-fuzz.a $(LIBS)
+
+fuzz: config.mk $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do \
+	  n=$$(basename $$f); \
 	  mkdir -p build-fuzz/corpus-$$n; \
 	  echo "fuzz: running $$n for $(FUZZ_TIME)s"; \
-	  build-fuzz/$$n -max_total_time=$(FUZZ_TIME) -max_len=65536 \
-	    build-fuzz/corpus-$$n tests/fuzz/corpus/$$n 2>build-fuzz/$$n.log || \
+	  $$f -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+	    build-fuzz/corpus-$$n tests/fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1 || \
 	    { tail -30 build-fuzz/$$n.log; exit 1; }; \
-	  tail -1 build-fuzz/$$n.log; \
+	  grep -E '^#[0-9]+' build-fuzz/$$n.log | tail -n 1; \
 	done
 
 install: all

@@ -925,6 +925,11 @@ int main(int argc, char **argv)
 		c.have_catalog = 1;
 	if (c.npy_dir) {
 		struct stat st;
+		/* Like --npy's users expect of an output folder: made if missing. */
+		if (stat(c.npy_dir, &st) != 0 && mkdir(c.npy_dir, 0777) != 0) {
+			grym_msg(&cli, "--npy: %s: %s", c.npy_dir, strerror(errno));
+			return GRYM_EXIT_FAILED;
+		}
 		if (stat(c.npy_dir, &st) != 0 || !S_ISDIR(st.st_mode))
 			grym_usage_error(&cli, "--npy: %s is not a directory", c.npy_dir);
 	}
@@ -1005,10 +1010,8 @@ int main(int argc, char **argv)
 		grym_stream_writer_free(w);
 		if (out_failed)
 			grym_output_abort(out);
-		else if (grym_output_commit(out, &err)) {
-			grym_report(&cli, c.output ? c.output : "stdout", &err);
+		else if (grym_cli_finish_output(&cli, out, failures > 0) != 0)
 			out_failed = 1;
-		}
 	}
 	for (size_t i = 0; i < x.njobs; i++)
 		job_free(&x.jobs[i]);

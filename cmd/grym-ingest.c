@@ -563,8 +563,7 @@ int main(int argc, char **argv)
 	if (e.write_failed) {
 		grym_output_abort(e.out);
 		status = GRYM_EXIT_FAILED;
-	} else if (grym_output_commit(e.out, &err) < 0) {
-		grym_report(&cli, s.output ? s.output : "(stdout)", &err);
+	} else if (grym_cli_finish_output(&cli, e.out, status != GRYM_EXIT_OK || e.failed) != 0) {
 		status = GRYM_EXIT_FAILED;
 	}
 	if (!cli.quiet)

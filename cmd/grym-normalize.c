@@ -559,10 +559,8 @@ done:
 	if (out) {
 		if (fatal)
 			grym_output_abort(out);
-		else if (grym_output_commit(out, &err) != GRYM_OK) {
-			grym_report(&a->cli, a->output ? a->output : "stdout", &err);
+		else if (grym_cli_finish_output(&a->cli, out, failed) != 0)
 			fatal = 1;
-		}
 	}
 	grym_stream_reader_free(rd);
 	grym_input_free(in);

@@ -85,6 +85,14 @@ int grym_cli_catalog_dir(const grym_cli *cli, char *buf, size_t len, grym_error 
 typedef int (*grym_cli_list_fn)(void *ud, const char *item);
 int grym_cli_read_list(const grym_cli *cli, const char *path, grym_cli_list_fn cb, void *ud);
 
+/* Finish a program's output the same way everywhere: commit it — unless
+ * it is a file (-o) and nothing was written while some input failed
+ * (any_failed): then it is removed, so a failed run leaves nothing under
+ * FILE. A commit error is reported naming the output. Frees o; returns 0,
+ * or -1 when the output failed (the caller exits 1). */
+typedef struct grym_output grym_output;
+int grym_cli_finish_output(const grym_cli *cli, grym_output *o, int any_failed);
+
 /* Progress bar on stderr, only when stderr is a terminal and not -q:
  * "label  done/total  rate/s  ETA". total 0 means unknown. */
 typedef struct grym_progress grym_progress;

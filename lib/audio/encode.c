@@ -20,6 +20,7 @@
  * deterministic.
  */
 #include "grym/audio.h"
+#include "grym/rng.h"
 
 #include <errno.h>
 #include <math.h>
@@ -38,7 +39,7 @@ struct grym_encoder {
 	grym_file_type type;
 	grym_sample_format fmt;
 	int rate, channels, flags;
-	uint64_t rng;
+	grym_rng rng;             /* TPDF dither */
 	SNDFILE *sf;              /* libsndfile path (file or virtual) */
 	int own_wav;              /* grym's pipe WAV writer */
 	int64_t written;          /* bytes through virtual I/O */
@@ -82,21 +83,10 @@ int grym_sample_format_parse(const char *s, grym_sample_format *fmt)
 	return GRYM_OK;
 }
 
-/* xorshift64*: small, fast, and the same sequence everywhere. */
-static uint64_t rng_next(uint64_t *s)
+/* Uniform in [0, 1) from the top 24 bits: a float's worth. */
+static float rng_unit(grym_rng *r)
 {
-	uint64_t x = *s;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
-/* Uniform in [0, 1) from the top 24 bits. */
-static float rng_unit(uint64_t *s)
-{
-	return (float)(rng_next(s) >> 40) * (1.0f / 16777216.0f);
+	return (float)(grym_rng_next(r) >> 40) * (1.0f / 16777216.0f);
 }
 
 /* Scale, (dither,) round and clip n samples to 16-bit little-endian. */
@@ -309,11 +299,7 @@ grym_encoder *grym_encoder_open(grym_output *out, grym_file_type type,
 	e->rate = rate;
 	e->channels = channels;
 	e->flags = flags;
-	/* A zero state would stay zero: mix the seed first (splitmix64). */
-	uint64_t z = seed + 0x9E3779B97F4A7C15ULL;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	e->rng = (z ^ (z >> 31)) | 1;
+	grym_rng_seed(&e->rng, seed);
 	e->buf = malloc((size_t)BLOCK * channels * 4);
 	if (!e->buf) {
 		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");

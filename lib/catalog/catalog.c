@@ -259,26 +259,50 @@ fail:
 	return rc;
 }
 
-static int cat_configure(grym_catalog *cat, grym_error *err)
+/* Switch to WAL. Changing the journal mode needs an exclusive lock, and
+ * SQLite returns SQLITE_BUSY for it without calling the busy handler when
+ * other connections are opening the same new database at that moment
+ * (four writers starting on an empty catalog), so wait and retry here,
+ * within the same budget as busy_timeout. Once the file is in WAL mode
+ * (it stays so) the pragma takes no lock. */
+static int cat_set_wal(grym_catalog *cat, grym_error *err)
 {
 	static const char wal[] = "PRAGMA journal_mode=WAL";
+	long waited_ms = 0, step_ms = 1;
+
+	for (;;) {
+		sqlite3_stmt *st = cat_prep(cat, wal, err);
+		int rc;
+		if (!st)
+			return GRYM_ERR_DB;
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			int is_wal = strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+			cat_done(st);
+			if (!is_wal)
+				return grym_error_set(err, GRYM_ERR_DB, "%s: cannot switch to WAL mode",
+						      cat->dir);
+			return GRYM_OK;
+		}
+		cat_done(st);
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited_ms >= BUSY_TIMEOUT_MS)
+			return cat_db_error(cat, err, "setting WAL mode");
+		sqlite3_sleep((int)step_ms);
+		waited_ms += step_ms;
+		if (step_ms < 64)
+			step_ms *= 2;
+	}
+}
+
+static int cat_configure(grym_catalog *cat, grym_error *err)
+{
 	static const char fk[] = "PRAGMA foreign_keys=ON";
 	static const char syn[] = "PRAGMA synchronous=NORMAL";
-	sqlite3_stmt *st;
 	int rc;
 
 	sqlite3_busy_timeout(cat->db, BUSY_TIMEOUT_MS);
-	st = cat_prep(cat, wal, err);
-	if (!st)
-		return GRYM_ERR_DB;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
-		cat_done(st);
-		return grym_error_set(err, GRYM_ERR_DB, "%s: cannot switch to WAL mode", cat->dir);
-	}
-	cat_done(st);
-	if (rc != SQLITE_ROW)
-		return cat_db_error(cat, err, "setting WAL mode");
+	if ((rc = cat_set_wal(cat, err)) != GRYM_OK)
+		return rc;
 	if ((rc = cat_exec(cat, fk, err)) != GRYM_OK || (rc = cat_exec(cat, syn, err)) != GRYM_OK)
 		return rc;
 	return GRYM_OK;

@@ -19,8 +19,7 @@
  * N - W - 1).
  *
  * FFTW's planner is not thread-safe, so plans are made under one
- * process-wide mutex (grym_fftw_plan_lock): a statically initialised
- * pthread mutex, the one piece of global state here, which FFTW demands.
+ * process-wide mutex (grym_fftw_plan_lock, lib/features/fftw_lock.c).
  * Plans use FFTW_ESTIMATE (deterministic bits) and run with the new-array
  * API on the object's own buffers, so objects work in parallel threads.
  */
@@ -32,18 +31,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-static pthread_mutex_t fftw_plan_mutex = PTHREAD_MUTEX_INITIALIZER;
-
-void grym_fftw_plan_lock(void)
-{
-	pthread_mutex_lock(&fftw_plan_mutex);
-}
-
-void grym_fftw_plan_unlock(void)
-{
-	pthread_mutex_unlock(&fftw_plan_mutex);
-}
 
 struct grym_yin {
 	double rate;

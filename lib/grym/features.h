@@ -377,6 +377,18 @@ int grym_moments_get(const grym_moments *m, const grym_stat *stats, int nstats, 
 /* 1 if every stat is a moment (no percentile). */
 int grym_stats_are_moments(const grym_stat *stats, int nstats);
 
+/* ---------------------------------------------------------------------
+ * FFTW planner lock.
+ *
+ * FFTW's planner (every fftw_plan_* and fftw_destroy_plan) is not
+ * thread-safe, while fftw_execute_* on distinct arrays is. libgrym makes
+ * all its plans under ONE process-wide mutex, and these two calls take and
+ * release it. Any module that plans with FFTW (the STFT too) must plan
+ * between them, or two threads could plan at once.
+ */
+void grym_fftw_plan_lock(void);
+void grym_fftw_plan_unlock(void);
+
 /* ------------------------------------------------------------------ */
 /* The features stage as data (lib/features/recipe.c)                  */
 

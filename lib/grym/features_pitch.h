@@ -23,7 +23,7 @@
  *    the clip (the estimate is a median over all of them, as librosa's).
  *  - Thread safety: different objects may be used in different threads at
  *    once; one object is used by one thread at a time. FFTW plans are made
- *    under grym_fftw_plan_lock (below), so _new may be called from any
+ *    under grym_fftw_plan_lock (grym/features.h), so _new may be called from any
  *    thread.
  *  - Errors: every fallible call returns a grym_status (GRYM_OK == 0) and
  *    fills err (may be NULL) with a message naming the problem. Inputs with
@@ -35,22 +35,12 @@
 
 #include <stddef.h>
 #include "grym/error.h"
+#include "grym/features.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* ---------------------------------------------------------------------
- * FFTW planner lock.
- *
- * FFTW's planner (every fftw_plan_* and fftw_destroy_plan) is not
- * thread-safe, while fftw_execute_* on distinct arrays is. libgrym makes
- * all its plans under ONE process-wide mutex, and these two calls take and
- * release it. Any module that plans with FFTW (the STFT too) must plan
- * between them, or two threads could plan at once.
- */
-void grym_fftw_plan_lock(void);
-void grym_fftw_plan_unlock(void);
 
 /* ---------------------------------------------------------------------
  * Chroma: 12 pitch classes from an STFT spectrogram (or n_chroma bins

@@ -76,6 +76,9 @@ int grym_output_write(grym_output *o, const void *data, size_t len, grym_error *
 int grym_output_printf(grym_output *o, grym_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int grym_output_flush(grym_output *o, grym_error *err);
+/* Bytes written to the destination so far, buffered ones included (for a
+ * file, also what other writers put in its fd or temporary directly). */
+uint64_t grym_output_size(grym_output *o);
 /* The fd being written (stdout or the temporary file). Writes are
  * buffered: call grym_output_flush before writing to the fd directly. */
 int grym_output_fd(const grym_output *o);

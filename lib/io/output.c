@@ -35,6 +35,7 @@ struct grym_output {
 	char *dir;              /* path's directory, for the fsync after rename */
 	size_t n;               /* bytes waiting in buf */
 	unsigned char *buf;
+	uint64_t written;       /* bytes handed to write(2) so far */
 };
 
 static int sys_error(grym_error *err, int code, const char *what, int e)
@@ -193,6 +194,7 @@ static int raw_write(grym_output *o, const void *data, size_t len, grym_error *e
 			return output_fail(o, err, EIO);
 		p += n;
 		len -= (size_t)n;
+		o->written += (uint64_t)n;
 	}
 	return GRYM_OK;
 }
@@ -207,6 +209,18 @@ int grym_output_flush(grym_output *o, grym_error *err)
 	rc = raw_write(o, o->buf, o->n, err);
 	o->n = 0;
 	return rc;
+}
+
+uint64_t grym_output_size(grym_output *o)
+{
+	struct stat st;
+	uint64_t n = o->written + o->n;
+	/* Writers such as libsndfile write the fd or the temporary file
+	 * themselves: the file's own size counts those bytes too. */
+	if (!o->is_stdout && !o->direct && fstat(o->fd, &st) == 0 &&
+	    (uint64_t)st.st_size + o->n > n)
+		n = (uint64_t)st.st_size + o->n;
+	return n;
 }
 
 int grym_output_write(grym_output *o, const void *data, size_t len, grym_error *err)

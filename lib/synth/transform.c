@@ -20,11 +20,9 @@
 
 #include <fftw3.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const xform_names[GRYM_XFORM_NKINDS] = {
 	"reverse", "stretch", "pitch", "randphase", "smear", "freeze"
@@ -78,9 +76,9 @@ static void xf_free(xf *w)
 	fftw_free(w->tbuf);
 	fftw_free(w->fbuf);
 	if (w->inv) {
-		pthread_mutex_lock(&plan_lock);
+		grym_fftw_plan_lock();
 		fftw_destroy_plan(w->inv);
-		pthread_mutex_unlock(&plan_lock);
+		grym_fftw_plan_unlock();
 	}
 }
 
@@ -101,9 +99,9 @@ static int xf_init(xf *w, const grym_xform_params *p, grym_error *err)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	}
 	grym_window_fill(GRYM_WINDOW_HANN, w->n, w->n, w->win, NULL);
-	pthread_mutex_lock(&plan_lock);
+	grym_fftw_plan_lock();
 	w->inv = fftw_plan_dft_c2r_1d(w->n, w->fbuf, w->tbuf, FFTW_ESTIMATE);
-	pthread_mutex_unlock(&plan_lock);
+	grym_fftw_plan_unlock();
 	if (!w->inv) {
 		xf_free(w);
 		return grym_error_set(err, GRYM_ERR_INTERNAL, "FFTW could not plan");

@@ -64,8 +64,7 @@ grym-features --segment 0.5 --segment-hop 0.25 --text "$FIX/speech.wav" > seg.tx
 is "$(grep -vc '^#' seg.txt)" 12 "2.93 s in 0.5 s windows every 0.25 s: 12 vectors"
 like "$(grep '^#' seg.txt | sed -n 4p)" '"segment":3,"start":0.75,"end":1.25' "start and end of each window in the metadata"
 
-# --- npy
-mkdir npy
+# --- npy (the directory is made when missing)
 ok "--npy writes files" grym-features --features mfcc,rms --npy npy "$FIX/tone440.wav" "$FIX/short.wav"
 is "$(ls npy | tr '\n' ' ')" "short.mfcc.npy short.rms.npy tone440.mfcc.npy tone440.rms.npy " "KEY.FEATURE.npy per input and feature"
 is "$($PY -c "

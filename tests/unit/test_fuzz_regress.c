@@ -7,7 +7,7 @@
  * file loads and saves back to the same bytes, a manifest keeps its rows,
  * an export archive imports its two assets into a fresh catalog whose
  * fsck passes. Targets: fuzz_model, fuzz_manifest, fuzz_catalog_import,
- * fuzz_wav_pipe, fuzz_json_meta (tests/fuzz/fuzz_*.c). Files are found
+ * fuzz_wav_pipe, fuzz_json_meta, fuzz_train_tsv (tests/fuzz/fuzz_*.c). Files are found
  * through $GRYM_TOP, so adding a file is adding a test.
  */
 #include "tap.h"
@@ -336,6 +336,26 @@ static void run_json_meta(const char *name, const unsigned char *p, size_t n, in
 	grym_input_free(in);
 }
 
+/* ---- fuzz_train_tsv: grym-train --tsv tables ---- */
+static void run_train_tsv(const char *name, const unsigned char *p, size_t n, int seed)
+{
+	grym_error err;
+	grym_input *in = grym_input_from_memory(p, n, "table.tsv", &err);
+	grym_ml_read_opts o = { .group_by = "speaker" };
+	grym_dataset *ds = NULL;
+	int rc;
+
+	grym_error_clear(&err);
+	rc = grym_dataset_read_tsv(in, &o, &ds, &err);
+	if (rc == GRYM_OK && ds)
+		rc = grym_dataset_finish(ds, &err);
+	TAP_OK(rc == GRYM_OK ? ds && ds->n >= (size_t)(seed ? 2 : 0) : err.msg[0] != '\0',
+	       "%s fuzz_train_tsv/%s: %zu items%s%.400s", seed ? "seed" : "regression", name,
+	       ds ? ds->n : 0, rc ? ": " : "", rc ? err.msg : "");
+	grym_dataset_free(ds);
+	grym_input_free(in);
+}
+
 typedef void (*runner)(const char *, const unsigned char *, size_t, int);
 
 static int run_dir(const char *top, const char *kind, const char *target, runner fn)
@@ -373,6 +393,7 @@ int main(void)
 		{ "fuzz_catalog_import", run_import, 3 },
 		{ "fuzz_wav_pipe", run_wav_pipe, 4 },
 		{ "fuzz_json_meta", run_json_meta, 4 },
+		{ "fuzz_train_tsv", run_train_tsv, 3 },
 	};
 
 	if (!top)
