@@ -693,31 +693,16 @@ static int write_job(const cfg *c, const job *j, grym_stream_writer *w, grym_err
 
 static int spool_stdin(grym_input *in, char **path, grym_error *err)
 {
-	const char *dir = getenv("TMPDIR");
-	char tmpl[4096];
-	snprintf(tmpl, sizeof tmpl, "%s/grym-features-in-XXXXXX", dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(tmpl);
-	if (fd < 0)
-		return grym_error_set(err, GRYM_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
-	char buf[65536];
-	for (;;) {
-		ssize_t n = grym_input_read(in, buf, sizeof buf, err);
-		if (n < 0) {
-			close(fd);
-			unlink(tmpl);
-			return (int)n;
-		}
-		if (n == 0)
-			break;
-		if (grym_write_all(fd, buf, (size_t)n, err)) {
-			close(fd);
-			unlink(tmpl);
-			return err->code;
-		}
+	char tmp[4096];
+	int rc = grym_spool(in, NULL, tmp, sizeof tmp, err);
+	if (rc != GRYM_OK)
+		return rc;
+	*path = strdup(tmp);
+	if (!*path) {
+		unlink(tmp);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	}
-	close(fd);
-	*path = strdup(tmpl);
-	return *path ? GRYM_OK : grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	return GRYM_OK;
 }
 
 /* A record: audio payload, a file path, or a catalog id. */

@@ -668,32 +668,6 @@ static json_t *xform_recipe(const grym_xform_params *x, const char *source)
 	return r;
 }
 
-/* Copy all of in to a new temporary file (for decoding stdin, which may
- * need seeking); path receives its name. */
-static int spool(grym_input *in, char *path, size_t len, grym_error *err)
-{
-	const char *tmp = getenv("TMPDIR");
-	char buf[65536];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, len, "%s/grym-synth-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if ((fd = mkstemp(path)) < 0) {
-		path[0] = 0;
-		return grym_error_set(err, GRYM_ERR_IO, "temporary file: %s", strerror(errno));
-	}
-	while ((n = grym_input_read(in, buf, sizeof buf, err)) > 0)
-		if (grym_write_all(fd, buf, (size_t)n, err))
-			break;
-	close(fd);
-	if (n != 0) {
-		unlink(path);
-		path[0] = 0;
-		return err ? err->code : GRYM_ERR_IO;
-	}
-	return GRYM_OK;
-}
-
 /* Metadata of a transformed record: the input's, with the new shape and
  * the transformation appended to "pipeline". Takes a reference to recipe. */
 static json_t *out_meta(const json_t *in, json_t *recipe, int rate, int channels,
@@ -951,7 +925,7 @@ static int run_transform(state *st, const char *in)
 		if (st->store)
 			grym_usage_error(st->cli, "--store needs catalog ids (an id, or "
 					 "records of ids), not audio");
-		if (strcmp(in, "-") == 0 && spool(gi, spooled, sizeof spooled, &err)) {
+		if (strcmp(in, "-") == 0 && grym_spool(gi, NULL, spooled, sizeof spooled, &err)) {
 			grym_report(st->cli, "stdin", &err);
 			grym_input_free(gi);
 			return GRYM_EXIT_FAILED;

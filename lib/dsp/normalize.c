@@ -507,44 +507,6 @@ done:
 	return rc;
 }
 
-int grym_spool(grym_input *in, const char *tmpdir, char *path, size_t len,
-	       grym_error *err)
-{
-	char buf[65536];
-	int fd;
-
-	if (!tmpdir || !*tmpdir)
-		tmpdir = getenv("TMPDIR");
-	if (!tmpdir || !*tmpdir)
-		tmpdir = "/tmp";
-	if ((size_t)snprintf(path, len, "%s/grym-spool.XXXXXX", tmpdir) >= len)
-		return grym_error_set(err, GRYM_ERR_INVALID, "temporary directory name too long");
-	fd = mkstemp(path);
-	if (fd < 0)
-		return grym_error_set(err, GRYM_ERR_IO, "cannot create a temporary file in %s: %s",
-				      tmpdir, strerror(errno));
-	for (;;) {
-		ssize_t n = grym_input_read(in, buf, sizeof buf, err);
-		if (n < 0) {
-			close(fd);
-			unlink(path);
-			return (int)n;
-		}
-		if (n == 0)
-			break;
-		if (grym_write_all(fd, buf, (size_t)n, err) != GRYM_OK) {
-			close(fd);
-			unlink(path);
-			return grym_error_prefix(err, "spooling to %s", tmpdir);
-		}
-	}
-	if (close(fd) != 0) {
-		unlink(path);
-		return grym_error_set(err, GRYM_ERR_IO, "spooling to %s: %s", tmpdir, strerror(errno));
-	}
-	return GRYM_OK;
-}
-
 /* ---- catalog mode ---- */
 
 static json_t *num_or_null(double v)
@@ -788,15 +750,9 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 	if ((rc = grym_store_path(st, pa.object, src, sizeof src, err)) != GRYM_OK)
 		goto done;
 	/* A temporary name to write the result under, then store it. */
-	if (!tmpdir || !*tmpdir)
-		tmpdir = getenv("TMPDIR");
-	if (!tmpdir || !*tmpdir)
-		tmpdir = "/tmp";
-	snprintf(tmp, sizeof tmp, "%s/grym-norm.XXXXXX", tmpdir);
-	fd = mkstemp(tmp);
+	fd = grym_tmpfile(tmpdir, "grym-norm", tmp, sizeof tmp, err);
 	if (fd < 0) {
-		rc = grym_error_set(err, GRYM_ERR_IO, "cannot create a temporary file in %s: %s",
-				    tmpdir, strerror(errno));
+		rc = fd;
 		goto done;
 	}
 	close(fd);
@@ -851,16 +807,9 @@ done:
 
 static int temp_name(const char *tmpdir, char *path, size_t len, grym_error *err)
 {
-	int fd;
-	if (!tmpdir || !*tmpdir)
-		tmpdir = getenv("TMPDIR");
-	if (!tmpdir || !*tmpdir)
-		tmpdir = "/tmp";
-	snprintf(path, len, "%s/grym-rec.XXXXXX", tmpdir);
-	fd = mkstemp(path);
+	int fd = grym_tmpfile(tmpdir, "grym-rec", path, len, err);
 	if (fd < 0)
-		return grym_error_set(err, GRYM_ERR_IO, "cannot create a temporary file in %s: %s",
-				      tmpdir, strerror(errno));
+		return fd;
 	close(fd);
 	return GRYM_OK;
 }

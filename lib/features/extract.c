@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "grym/features.h"
+#include "grym/io.h"
 #include "features/framer.h"
 #include "features/spectral.h"
 #include "grym/features_pitch.h"
@@ -138,14 +139,11 @@ static void rs_free(rowstore *r)
 static int rs_spill(rowstore *r, grym_error *err)
 {
 	if (!r->f) {
-		const char *dir = getenv("TMPDIR");
 		char path[4096];
-		snprintf(path, sizeof path, "%s/grym-features-XXXXXX", dir && *dir ? dir : "/tmp");
-		int fd = mkstemp(path);
+		int fd = grym_tmpfile(NULL, "grym-features", path, sizeof path, err);
 		if (fd < 0)
-			return grym_error_set(err, GRYM_ERR_IO, "cannot create a temporary file in %s: %m",
-					      dir && *dir ? dir : "/tmp");
-		unlink(path);
+			return fd;
+		unlink(path);   /* spilled rows live only as long as the stream */
 		r->f = fdopen(fd, "w+b");
 		if (!r->f) {
 			close(fd);

@@ -224,15 +224,9 @@ int grym_normalize_measure(const char *path, const grym_normalize_opts *o,
 
 /* Normalize the audio file at path into out (not committed: the caller
  * commits or aborts). A path is decoded once per pass, so a pipe must
- * first be spooled (grym_spool). On any error nothing useful is in out. */
+ * first be spooled (grym_spool, grym/io.h). On any error nothing useful is in out. */
 int grym_normalize_file(const char *path, const grym_normalize_opts *o,
 			grym_output *out, grym_normalize_report *rep, grym_error *err);
-
-/* Copy everything left in `in` into a new temporary file in tmpdir (NULL:
- * $TMPDIR or /tmp), so a pipe can be read twice; path receives its name
- * (the caller unlinks it). */
-int grym_spool(grym_input *in, const char *tmpdir, char *path, size_t len,
-	       grym_error *err);
 
 /* ---- catalog mode: normalized results as derived assets ---- */
 

@@ -94,6 +94,17 @@ int grym_output_commit(grym_output *o, grym_error *err);
  * frees o. */
 void grym_output_abort(grym_output *o);
 
+/* A new empty temporary file PREFIX.XXXXXX in tmpdir (NULL or "": $TMPDIR,
+ * else /tmp), opened read-write with O_CLOEXEC; path receives its name.
+ * Returns the fd, or a negative status. The caller closes and unlinks. */
+int grym_tmpfile(const char *tmpdir, const char *prefix, char *path, size_t len,
+		 grym_error *err);
+/* Copy everything left in `in` into a new temporary file (see
+ * grym_tmpfile), so a decoder can seek in a pipe or read it twice; path
+ * receives its name (the caller unlinks it; "" after a failure). */
+int grym_spool(grym_input *in, const char *tmpdir, char *path, size_t len,
+	       grym_error *err);
+
 /* Write a whole buffer to an fd, retrying on EINTR and short writes. */
 int grym_write_all(int fd, const void *data, size_t len, grym_error *err);
 /* fsync a directory (after a rename into it). */

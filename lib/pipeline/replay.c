@@ -134,18 +134,9 @@ void grym_replay_result_clear(grym_replay_result *res)
 /* A new empty temporary file in tmpdir; path receives its name. */
 static int temp_file(const char *tmpdir, char *path, size_t len, grym_error *err)
 {
-	int fd;
-	if (!tmpdir || !*tmpdir)
-		tmpdir = getenv("TMPDIR");
-	if (!tmpdir || !*tmpdir)
-		tmpdir = "/tmp";
-	if ((size_t)snprintf(path, len, "%s/grym-replay.XXXXXX", tmpdir) >= len)
-		return grym_error_set(err, GRYM_ERR_INVALID, "temporary directory name too long");
-	if ((fd = mkstemp(path)) < 0) {
-		path[0] = 0;
-		return grym_error_set(err, GRYM_ERR_IO, "cannot create a temporary file in %s: %s", tmpdir,
-				      strerror(errno));
-	}
+	int fd = grym_tmpfile(tmpdir, "grym-replay", path, len, err);
+	if (fd < 0)
+		return fd;
 	close(fd);
 	return GRYM_OK;
 }

@@ -31,10 +31,8 @@ static int encode_file(const char *dir, const float *x, int64_t frames, int chan
 	grym_encoder *enc;
 	int fd;
 
-	if ((size_t)snprintf(path, len, "%s/synth-derived-XXXXXX", dir) >= len)
-		return grym_error_set(err, GRYM_ERR_INVALID, "catalog path too long");
-	if ((fd = mkstemp(path)) < 0)
-		return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+	if ((fd = grym_tmpfile(dir, "synth-derived", path, len, err)) < 0)
+		return fd;
 	close(fd);
 	if (!(out = grym_output_open(path, err)))
 		goto fail;
