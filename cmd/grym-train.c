@@ -36,7 +36,7 @@ static const grym_option opts[] = {
 	{ "tsv", 0, NULL, NULL, "inputs are TSV tables (header row, label column)" },
 	{ "labels", 0, "FILE", NULL, "labels of a .npy matrix, one per line" },
 	{ "features", 0, "NAME[,NAME...]", NULL, "train on these features stored in the catalog (no input files)" },
-	{ "label", 0, "L", NULL, "with --features: only assets with label L" },
+	{ "label", 0, "L", NULL, "with --features: only assets with label L (repeatable: any of them)" },
 	{ "split", 0, "S", NULL, "with --features: only assets whose meta split is S" },
 	{ "class-weight", 0, "MODE", "none", "none or balanced (weight classes by 1/frequency)" },
 	{ "C", 0, "C", "1", "logreg/linsvm/svm: inverse regularization strength" },
@@ -61,7 +61,8 @@ typedef struct train_opts {
 	grym_cli cli;
 	grym_ml_params p;
 	const char *type, *output, *target, *group_by, *folds_out, *labels_file, *name;
-	const char *features, *label, *split;
+	const char *features, *split, *label[32];
+	int nlabel;
 	long cv;
 	double holdout;
 	int json, tsv;
@@ -111,7 +112,11 @@ static int on_opt(void *ud, const char *name, const char *arg)
 	} else if (!strcmp(name, "features")) {
 		o->features = arg;
 	} else if (!strcmp(name, "label")) {
-		o->label = arg;
+		if (o->nlabel == 32) {
+			grym_msg(cli, "--label: at most 32");
+			return -1;
+		}
+		o->label[o->nlabel++] = arg;
 	} else if (!strcmp(name, "split")) {
 		o->split = arg;
 	} else if (!strcmp(name, "labels")) {
@@ -285,7 +290,7 @@ static int read_catalog(train_opts *o, const grym_ml_read_opts *ro, grym_dataset
 	grym_catalog *cat = grym_catalog_open(dir, err);
 	if (!cat)
 		return err ? err->code : GRYM_ERR_DB;
-	grym_ml_catalog_sel sel = { o->features, o->label, o->split };
+	grym_ml_catalog_sel sel = { o->features, o->label, (size_t)o->nlabel, o->split };
 	rc = grym_dataset_read_catalog(cat, &sel, ro, ds, pipeline, skipped, &o->cli, nskipped, err);
 	grym_catalog_close(cat);
 	return rc;
@@ -355,7 +360,7 @@ int main(int argc, char **argv)
 	json_t *pipeline = NULL;
 	int nin = argc - first;
 	size_t nskipped = 0;
-	if ((o.label || o.split) && !o.features)
+	if ((o.nlabel || o.split) && !o.features)
 		grym_usage_error(&o.cli, "--label and --split select catalog assets: they need --features");
 	if (o.features && (nin || o.tsv || o.labels_file))
 		grym_usage_error(&o.cli, "--features reads the catalog: no input files, --tsv or --labels");

@@ -99,7 +99,8 @@ typedef struct grym_catalog grym_catalog;
 
 typedef struct grym_ml_catalog_sel {
 	const char *features;   /* NAME or NAME1,NAME2 (concatenated in that order) */
-	const char *label;      /* only assets with this label (NULL: any) */
+	const char *const *labels; /* only assets with one of these labels */
+	size_t nlabels;         /* 0: any label */
 	const char *split;      /* only assets whose meta "split" is this (NULL: any) */
 } grym_ml_catalog_sel;
 
@@ -109,8 +110,8 @@ typedef struct grym_ml_catalog_sel {
  * (the asset's recipe chain, then the features stage in summary form)
  * that `grym-features --features NAMES --summary` gives the same asset.
  * Labels, groups and the split column follow the records' rules (o),
- * read from the asset's labels and meta. Selected are assets with the
- * label and split that have no derived child (a normalised source is
+ * read from the asset's labels and meta. Selected, in catalog order, are
+ * assets with one of the labels and the split that have no derived child (a normalised source is
  * represented by its derivative). An asset without one of the features
  * is passed to skip(ud, message) and left out (*nskipped counts them);
  * an asset holding a feature under two extractor recipes, or assets

@@ -23,11 +23,20 @@
 typedef struct ids {
 	char (*id)[GRYM_ID_LEN + 1];
 	size_t n, cap;
+	const grym_ml_catalog_sel *s;
 } ids;
 
 static int collect(void *ud, const grym_asset *a)
 {
 	ids *v = ud;
+	int want = v->s->nlabels == 0;
+	for (size_t i = 0; !want && i < v->s->nlabels; i++)
+		for (size_t k = 0; !want && a->labels && k < json_array_size(a->labels); k++) {
+			const char *l = json_string_value(json_array_get(a->labels, k));
+			want = l && !strcmp(l, v->s->labels[i]);
+		}
+	if (!want)
+		return 0;
 	if (v->n == v->cap) {
 		size_t nc = v->cap ? 2 * v->cap : 64;
 		void *p = realloc(v->id, nc * sizeof *v->id);
@@ -319,6 +328,7 @@ int grym_dataset_read_catalog(grym_catalog *cat, const grym_ml_catalog_sel *s,
 	int nwant = 0, rc = GRYM_OK;
 	char *list = strdup(s->features ? s->features : ""), *save = NULL, *canon = NULL;
 	ids v = { 0 };
+	v.s = s;
 
 	if (nskipped)
 		*nskipped = 0;
@@ -342,7 +352,8 @@ int grym_dataset_read_catalog(grym_catalog *cat, const grym_ml_catalog_sel *s,
 		goto out;
 	}
 	grym_asset_query q = { 0 };
-	q.label = s->label;
+	if (s->nlabels == 1)
+		q.label = s->labels[0];
 	if (s->split) {
 		q.meta_key = "split";
 		q.meta_value = s->split;
