@@ -62,4 +62,29 @@ grym-ingest -q --label tone extra.wav | grym-features --features mfcc --n-mfcc 1
 fails 1 "two recipes for one asset: error" grym-train --features mfcc
 like "$(cat .err)" "asset [0-9a-f]{64} has mfcc under two extractor recipes" "the asset is named"
 
+# a manifest with a split column, two features: the split evaluation and
+# the model bytes equal the records route; --split selects
+export GRYM_CATALOG="$PWD/catalog2"
+ok "a second dataset (2 x 4)" grym-synth dataset --classes 2 --per-class 4 --seed 4 D2
+{
+	printf 'path\tlabel\tsplit\n'
+	i=0
+	for f in $(cd D2 && find . -name '*.wav' | LC_ALL=C sort); do
+		s=train; [ $((i % 4)) = 0 ] && s=test
+		printf '%s\t%s\t%s\n' "$f" "$(dirname "$f" | cut -c3-)" "$s"
+		i=$((i + 1))
+	done
+} >D2/m.tsv
+grym-ingest -q --manifest D2/m.tsv | grym-normalize --lufs -23 |
+	grym-features --features mfcc,rms --summary >f2.grym 2>/dev/null
+ok "catalog route, mfcc,rms" grym-train --features mfcc,rms --seed 1 --json -o c2.model
+cp .out c2.json
+ok "records route, mfcc,rms" sh -c 'grym-train --seed 1 --json -o r2.model <f2.grym'
+is "$(get c2.json evaluation)" "split" "evaluated by the manifest's split column"
+is "$(get c2.json dims)" "42" "42 dims (mfcc 40 + rms 2)"
+is "$(get c2.json confusion)" "$(get .out confusion)" "same confusion as the records route"
+check "same model bytes (two features, split)" cmp c2.model r2.model
+ok "--split train" grym-train --features mfcc,rms --split train --cv 2 --seed 1 --json
+is "$(get .out items)" "6" "--split train: the 6 training items"
+
 done_testing
