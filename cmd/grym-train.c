@@ -5,7 +5,8 @@
  *
  * Input: grym vector records (grym-features --summary) on stdin or as
  * files, or a TSV table (a .tsv file or --tsv), or a .npy matrix with
- * --labels FILE. All learning lives in lib/ml; this file reads, calls,
+ * --labels FILE, or feature sets stored in the catalog (--features NAME
+ * with --label/--split selecting assets). All learning lives in lib/ml; this file reads, calls,
  * and reports.
  */
 #include <jansson.h>
@@ -34,6 +35,9 @@ static const grym_option opts[] = {
 	{ "json", 0, NULL, NULL, "print the report as one JSON object" },
 	{ "tsv", 0, NULL, NULL, "inputs are TSV tables (header row, label column)" },
 	{ "labels", 0, "FILE", NULL, "labels of a .npy matrix, one per line" },
+	{ "features", 0, "NAME[,NAME...]", NULL, "train on these features stored in the catalog (no input files)" },
+	{ "label", 0, "L", NULL, "with --features: only assets with label L (repeatable: any of them)" },
+	{ "split", 0, "S", NULL, "with --features: only assets whose meta split is S" },
 	{ "class-weight", 0, "MODE", "none", "none or balanced (weight classes by 1/frequency)" },
 	{ "C", 0, "C", "1", "logreg/linsvm/svm: inverse regularization strength" },
 	{ "max-iter", 0, "N", NULL, "iterations (logreg 1000, linsvm 1000, svm unlimited, kmeans 300)" },
@@ -57,6 +61,8 @@ typedef struct train_opts {
 	grym_cli cli;
 	grym_ml_params p;
 	const char *type, *output, *target, *group_by, *folds_out, *labels_file, *name;
+	const char *features, *split, *label[32];
+	int nlabel;
 	long cv;
 	double holdout;
 	int json, tsv;
@@ -103,6 +109,16 @@ static int on_opt(void *ud, const char *name, const char *arg)
 		o->json = 1;
 	} else if (!strcmp(name, "tsv")) {
 		o->tsv = 1;
+	} else if (!strcmp(name, "features")) {
+		o->features = arg;
+	} else if (!strcmp(name, "label")) {
+		if (o->nlabel == 32) {
+			grym_msg(cli, "--label: at most 32");
+			return -1;
+		}
+		o->label[o->nlabel++] = arg;
+	} else if (!strcmp(name, "split")) {
+		o->split = arg;
 	} else if (!strcmp(name, "labels")) {
 		o->labels_file = arg;
 	} else if (o->nset < 32) {
@@ -258,6 +274,28 @@ static int write_folds(train_opts *o, const grym_dataset *ds, const int *fold, i
 	return grym_output_commit(out, err);
 }
 
+static void skipped(void *ud, const char *msg)
+{
+	grym_msg(ud, "%s", msg);
+}
+
+/* --features: the dataset from feature sets stored in the catalog. */
+static int read_catalog(train_opts *o, const grym_ml_read_opts *ro, grym_dataset **ds,
+			json_t **pipeline, size_t *nskipped, grym_error *err)
+{
+	char dir[4096];
+	int rc = grym_cli_catalog_dir(&o->cli, dir, sizeof dir, err);
+	if (rc)
+		return rc;
+	grym_catalog *cat = grym_catalog_open(dir, err);
+	if (!cat)
+		return err ? err->code : GRYM_ERR_DB;
+	grym_ml_catalog_sel sel = { o->features, o->label, (size_t)o->nlabel, o->split };
+	rc = grym_dataset_read_catalog(cat, &sel, ro, ds, pipeline, skipped, &o->cli, nskipped, err);
+	grym_catalog_close(cat);
+	return rc;
+}
+
 /* Store the model file and its row in the catalog. */
 static int store_model(train_opts *o, const grym_model *m, const grym_dataset *ds,
 		       const json_t *pipeline, const json_t *metrics, const unsigned char *buf,
@@ -321,7 +359,18 @@ int main(int argc, char **argv)
 	grym_dataset *ds = NULL;
 	json_t *pipeline = NULL;
 	int nin = argc - first;
-	for (int i = 0; i < (nin ? nin : 1); i++) {
+	size_t nskipped = 0;
+	if ((o.nlabel || o.split) && !o.features)
+		grym_usage_error(&o.cli, "--label and --split select catalog assets: they need --features");
+	if (o.features && (nin || o.tsv || o.labels_file))
+		grym_usage_error(&o.cli, "--features reads the catalog: no input files, --tsv or --labels");
+	if (o.features && read_catalog(&o, &ro, &ds, &pipeline, &nskipped, &err)) {
+		grym_report(&o.cli, "catalog", &err);
+		grym_dataset_free(ds);
+		json_decref(pipeline);
+		return GRYM_EXIT_FAILED;
+	}
+	for (int i = 0; !o.features && i < (nin ? nin : 1); i++) {
 		const char *path = nin ? argv[first + i] : NULL;
 		if (read_input(&o, path, &ro, &ds, &pipeline, &err)) {
 			grym_report(&o.cli, path ? path : "stdin", &err);
@@ -495,5 +544,5 @@ out:
 	free(fold);
 	free(pred);
 	grym_dataset_free(ds);
-	return status;
+	return nskipped ? GRYM_EXIT_FAILED : status;
 }

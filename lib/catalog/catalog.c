@@ -1053,6 +1053,64 @@ int grym_catalog_get_features(grym_catalog *cat, const char *id, grym_feature_se
 	return rc;
 }
 
+/* Every feature set of one asset, in id order. The rows are read into
+ * memory first and the statement finished, so cb may query the catalog. */
+int grym_catalog_foreach_features(grym_catalog *cat, const char *asset,
+				  grym_features_visit_fn cb, void *ud, grym_error *err)
+{
+	static const char sql[] =
+		"SELECT id, asset, extractor, frames, dims, summary, object FROM features"
+		" WHERE asset = ?1 ORDER BY id";
+	grym_feature_set *v = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc = GRYM_OK;
+
+	if (!(st = cat_prep(cat, sql, err)))
+		return GRYM_ERR_DB;
+	cat_bind_text(st, 1, asset);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t nc = cap ? 2 * cap : 8;
+			grym_feature_set *nv = realloc(v, nc * sizeof *nv);
+			if (!nv) {
+				rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+				break;
+			}
+			v = nv;
+			cap = nc;
+		}
+		grym_feature_set *f = &v[n++];
+		memset(f, 0, sizeof *f);
+		int bytes = sqlite3_column_bytes(st, 5);
+		copy_id(f->id, st, 0);
+		copy_id(f->asset, st, 1);
+		f->extractor = dup_col(st, 2);
+		f->frames = sqlite3_column_int(st, 3);
+		f->dims = sqlite3_column_int(st, 4);
+		f->summary_len = bytes / (int)sizeof(float);
+		if (f->summary_len > 0 && (f->summary = malloc((size_t)f->summary_len * sizeof(float))))
+			memcpy(f->summary, sqlite3_column_blob(st, 5), (size_t)f->summary_len * sizeof(float));
+		copy_id(f->object, st, 6);
+		if (!f->extractor || (f->summary_len > 0 && !f->summary)) {
+			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			break;
+		}
+	}
+	if (rc == SQLITE_DONE)
+		rc = GRYM_OK;
+	else if (rc != GRYM_ERR_NOMEM)
+		rc = cat_db_error(cat, err, "reading features");
+	cat_done(st);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == GRYM_OK)
+			rc = cb(ud, &v[i]);
+		grym_feature_set_clear(&v[i]);
+	}
+	free(v);
+	return rc;
+}
+
 /* ---- models and predictions ---- */
 
 void grym_model_row_clear(grym_model_row *m)

@@ -143,6 +143,13 @@ int grym_catalog_put_features(grym_catalog *cat, const grym_feature_set *f, grym
 int grym_catalog_get_features(grym_catalog *cat, const char *id, grym_feature_set *f,
 			      grym_error *err);
 
+/* Visit every feature set of the asset of full id `asset` (one per
+ * extractor recipe), in id order; cb returns non-zero to stop (that value
+ * is returned). The set is valid during the call only. */
+typedef int (*grym_features_visit_fn)(void *ud, const grym_feature_set *f);
+int grym_catalog_foreach_features(grym_catalog *cat, const char *asset,
+				  grym_features_visit_fn cb, void *ud, grym_error *err);
+
 /* A trained model. */
 typedef struct grym_model_row {
 	char id[GRYM_ID_LEN + 1];          /* SHA-256 of the model file */

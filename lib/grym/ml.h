@@ -94,6 +94,33 @@ int grym_dataset_read_tsv(grym_input *in, const grym_ml_read_opts *o, grym_datas
 			  grym_error *err);
 
 /* ---- models ---- */
+/* ---- filling a dataset from feature sets stored in the catalog ---- */
+typedef struct grym_catalog grym_catalog;
+
+typedef struct grym_ml_catalog_sel {
+	const char *features;   /* NAME or NAME1,NAME2 (concatenated in that order) */
+	const char *const *labels; /* only assets with one of these labels */
+	size_t nlabels;         /* 0: any label */
+	const char *split;      /* only assets whose meta "split" is this (NULL: any) */
+} grym_ml_catalog_sel;
+
+/* Append one vector per selected asset to *ds (created when NULL): the
+ * stored summaries (per dimension mean then std) of its feature sets
+ * named in s->features, concatenated -- the vector, names and "pipeline"
+ * (the asset's recipe chain, then the features stage in summary form)
+ * that `grym-features --features NAMES --summary` gives the same asset.
+ * Labels, groups and the split column follow the records' rules (o),
+ * read from the asset's labels and meta. Selected, in catalog order, are
+ * assets with one of the labels and the split that have no derived child (a normalised source is
+ * represented by its derivative). An asset without one of the features
+ * is passed to skip(ud, message) and left out (*nskipped counts them);
+ * an asset holding a feature under two extractor recipes, or assets
+ * whose pipelines differ, is an error naming the asset. */
+int grym_dataset_read_catalog(grym_catalog *cat, const grym_ml_catalog_sel *s,
+			      const grym_ml_read_opts *o, grym_dataset **ds, json_t **pipeline,
+			      void (*skip)(void *ud, const char *msg), void *ud,
+			      size_t *nskipped, grym_error *err);
+
 typedef enum grym_model_type {
 	GRYM_MODEL_LOGREG = 0,
 	GRYM_MODEL_LINSVM,

@@ -75,4 +75,13 @@ void ml_sqdist(const float *a, size_t n, const float *b, size_t k, size_t d, flo
 void ml_foreign_lock(void);
 void ml_foreign_unlock(void);
 
+/* records.c, shared with catalog_select.c: the stream's metadata rules.
+ * A field of meta["meta"] or meta (as text in buf; NULL if absent), the
+ * item's label (--target or its single "labels" entry), and a split
+ * column's value ("test"/"eval": 0, else 1). */
+const char *grym_ml_field(json_t *meta, const char *name, char *buf, size_t len);
+int grym_ml_label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, char *buf,
+		     size_t len, const char **label, grym_error *err);
+int grym_ml_split_of(const char *s);
+
 #endif

@@ -16,7 +16,7 @@
 
 /* A field from the manifest columns ("meta") or the top level, as a
  * string in buf; NULL if absent or null. */
-static const char *field(json_t *meta, const char *name, char *buf, size_t len)
+const char *grym_ml_field(json_t *meta, const char *name, char *buf, size_t len)
 {
 	json_t *v = json_object_get(json_object_get(meta, "meta"), name);
 	if (!v)
@@ -36,12 +36,12 @@ static const char *field(json_t *meta, const char *name, char *buf, size_t len)
 	return NULL;
 }
 
-static int label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, char *buf,
+int grym_ml_label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, char *buf,
 		    size_t len, const char **label, grym_error *err)
 {
 	*label = NULL;
 	if (o->target) {
-		*label = field(meta, o->target, buf, len);
+		*label = grym_ml_field(meta, o->target, buf, len);
 		if (!*label && o->need_labels)
 			return grym_error_set(err, GRYM_ERR_INVALID, "item %s has no '%s' (--target)", key, o->target);
 		return GRYM_OK;
@@ -72,7 +72,7 @@ static int label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, c
 	return GRYM_OK;
 }
 
-static int split_of(const char *s)
+int grym_ml_split_of(const char *s)
 {
 	return s && (strcmp(s, "test") == 0 || strcmp(s, "eval") == 0) ? 0 : 1;
 }
@@ -134,9 +134,9 @@ int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
 		}
 		char lb[64], gb[64], sb[64];
 		const char *label, *group = NULL;
-		if ((rc = label_of(meta, key, o, lb, sizeof lb, &label, err)))
+		if ((rc = grym_ml_label_of(meta, key, o, lb, sizeof lb, &label, err)))
 			break;
-		if (o->group_by && !(group = field(meta, o->group_by, gb, sizeof gb))) {
+		if (o->group_by && !(group = grym_ml_field(meta, o->group_by, gb, sizeof gb))) {
 			rc = grym_error_set(err, GRYM_ERR_INVALID, "item %s has no '%s' (--group-by)", key, o->group_by);
 			break;
 		}
@@ -144,8 +144,8 @@ int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
 			grym_error_prefix(err, "item %s", key);
 			break;
 		}
-		const char *sp = field(meta, "split", sb, sizeof sb);
-		if (sp && (rc = grym_dataset_set_split(ds, ds->n - 1, split_of(sp), err)))
+		const char *sp = grym_ml_field(meta, "split", sb, sizeof sb);
+		if (sp && (rc = grym_dataset_set_split(ds, ds->n - 1, grym_ml_split_of(sp), err)))
 			break;
 		grym_record_clear(&rec);
 	}
@@ -283,7 +283,7 @@ int grym_dataset_read_tsv(grym_input *in, const grym_ml_read_opts *o, grym_datas
 			grym_error_prefix(err, "line %zu", lineno);
 			goto out;
 		}
-		if (sp && (rc = grym_dataset_set_split(*dsp, (*dsp)->n - 1, split_of(sp), err)))
+		if (sp && (rc = grym_dataset_set_split(*dsp, (*dsp)->n - 1, grym_ml_split_of(sp), err)))
 			goto out;
 	}
 	if (len != GRYM_ERR_EOF)
