@@ -60,10 +60,11 @@ typedef enum grym_input_kind {
 	GRYM_INPUT_AUDIO,       /* anything else: hand it to the decoder */
 } grym_input_kind;
 /* Peek (never consume) at the first 4096 bytes and classify. The record
- * magic "GRYM" (or a prefix of it that ends the input) is RECORDS; known
- * audio magics (RIFF, RF64, FORM, fLaC, OggS, ID3, MP3 sync, ftyp, wvpk...)
- * are AUDIO; valid UTF-8 text without NULs is TEXT; other binary is AUDIO
- * (the decoder will say if it is not). grym-stream(5) lists the rules. */
+ * magic "GRYM" (or a prefix of it that ends the input) is RECORDS; valid
+ * UTF-8 without NULs is TEXT, even if it begins like an audio signature
+ * (every audio header holds a NUL or a non-UTF-8 byte early: sizes,
+ * versions, frame syncs); everything else is AUDIO (the decoder will say
+ * if it is not). grym-stream(5) lists the rules. */
 int grym_input_detect(grym_input *in, grym_input_kind *kind, grym_error *err);
 
 typedef struct grym_output grym_output;

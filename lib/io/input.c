@@ -291,36 +291,6 @@ ssize_t grym_input_getline(grym_input *in, char **line, size_t *cap, size_t max,
 
 #define DETECT_PEEK 4096
 
-static int has_prefix(const unsigned char *p, size_t n, const char *magic)
-{
-	size_t m = strlen(magic);
-	return n >= m && memcmp(p, magic, m) == 0;
-}
-
-/* Container and codec signatures FFmpeg decodes. */
-static int is_audio_magic(const unsigned char *p, size_t n)
-{
-	static const char *const magics[] = {
-		"RIFF", "RF64", "BW64", "riff" /* Sony Wave64 */, "FORM" /* AIFF */,
-		"fLaC", "OggS", "ID3", "wvpk", ".snd", "caff", "#!AMR", "MAC ",
-		"TTA1", "MPCK", "MP+", "OFR ", "DSD ", "FRM8", "\x1a\x45\xdf\xa3",
-		"\x30\x26\xb2\x75\x8e\x66\xcf\x11", NULL
-	};
-	for (int i = 0; magics[i]; i++)
-		if (has_prefix(p, n, magics[i]))
-			return 1;
-	/* MPEG audio frame sync (MP3, MP2) and AAC ADTS: 11 set bits. */
-	if (n >= 2 && p[0] == 0xff && (p[1] & 0xe0) == 0xe0)
-		return 1;
-	/* ISO base media (MP4, M4A, 3GP): a box size then "ftyp". The ftyp
-	 * box is tens of bytes (or 1: a 64-bit size follows), so its
-	 * big-endian size starts with a zero byte, which text never holds:
-	 * a text record "#abcftyp..." is not an MP4. */
-	if (n >= 8 && p[0] == 0 && memcmp(p + 4, "ftyp", 4) == 0)
-		return 1;
-	return 0;
-}
-
 /* Valid UTF-8 without NUL; a sequence cut by the end of the peek window
  * is accepted when the window is full (the rest is beyond it). */
 static int is_text(const unsigned char *p, size_t n, int window_full)
@@ -371,11 +341,13 @@ int grym_input_detect(grym_input *in, grym_input_kind *kind, grym_error *err)
 		*kind = GRYM_INPUT_EMPTY;
 	else if (memcmp(p, "GRYM", n < 4 ? (size_t)n : 4) == 0)
 		*kind = GRYM_INPUT_RECORDS;     /* or a record cut short */
-	else if (is_audio_magic(p, (size_t)n))
-		*kind = GRYM_INPUT_AUDIO;
 	else if (is_text(p, (size_t)n, n == DETECT_PEEK))
+		/* Text wins over any audio magic: every audio container's
+		 * header holds a NUL or a byte that is not UTF-8 (size fields,
+		 * version bytes, frame syncs) within its first bytes, while a
+		 * text key may well begin "RIFF", "OggS", "ID3" or "#!AMR". */
 		*kind = GRYM_INPUT_TEXT;
 	else
-		*kind = GRYM_INPUT_AUDIO;
+		*kind = GRYM_INPUT_AUDIO;       /* the decoder says if it is not */
 	return GRYM_OK;
 }

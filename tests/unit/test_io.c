@@ -160,6 +160,12 @@ static void test_detect(const char *dir)
 	TAP_EQ_STR(detect_mem(bad_utf8, sizeof bad_utf8), "audio", "invalid UTF-8: not text");
 	TAP_EQ_STR(detect_mem(overlong, sizeof overlong), "audio", "overlong UTF-8: not text");
 	TAP_EQ_STR(detect_mem(nul, sizeof nul), "audio", "NUL byte: not text");
+	/* Text whose first bytes spell an audio magic is still text. */
+	TAP_EQ_STR(detect_mem("RIFF\tdog\n", 9), "text", "a text key 'RIFF' is text");
+	TAP_EQ_STR(detect_mem("#!AMR\t{}\n", 9), "text", "a text record keyed '!AMR' is text");
+	TAP_EQ_STR(detect_mem("OggS is a word\n", 15), "text", "'OggS...' line is text");
+	TAP_EQ_STR(detect_mem("ID3 tags\n", 9), "text", "'ID3...' line is text");
+	TAP_EQ_STR(detect_mem("FORM\n.snd\nMP+\n", 14), "text", "'FORM', '.snd', 'MP+' lines are text");
 
 	/* A real WAV and FLAC from sox, through a file input. */
 	const char *exts[] = { "wav", "flac", "aiff", "au" };
