@@ -20,6 +20,7 @@
  * holds the ceiling instead; the report says which.
  */
 #include "grym/dsp.h"
+#include "grym/json_field.h"
 #include "grym/grym.h"
 
 #include <errno.h>
@@ -582,40 +583,26 @@ static int recipe_enum(const json_t *r, const char *key, const char *const *name
 
 static int recipe_num(const json_t *r, const char *key, int null_ok, double *out, grym_error *err)
 {
-	const json_t *v = json_object_get(r, key);
-	if (null_ok && json_is_null(v)) {
+	if (null_ok && json_is_null(json_object_get(r, key))) {
 		*out = NAN;
 		return GRYM_OK;
 	}
-	if (!json_is_number(v))
-		return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: \"%s\" missing or not a number",
-				      key);
-	*out = json_number_value(v);
-	return GRYM_OK;
+	return grym_json_number(r, key, "normalize recipe", out, err);
 }
 
 static int recipe_int(const json_t *r, const char *key, json_int_t lo, json_int_t hi, json_int_t *out,
 		      grym_error *err)
 {
-	const json_t *v = json_object_get(r, key);
-	if (!json_is_integer(v))
-		return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: \"%s\" missing or not an integer",
-				      key);
-	*out = json_integer_value(v);
-	if (*out < lo || *out > hi)
-		return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: \"%s\" %lld out of range", key,
-				      (long long)*out);
-	return GRYM_OK;
+	long long v;
+	int rc = grym_json_integer(r, key, "normalize recipe", lo, hi, &v, err);
+	if (rc == GRYM_OK)
+		*out = (json_int_t)v;
+	return rc;
 }
 
 static int recipe_bool(const json_t *r, const char *key, int *out, grym_error *err)
 {
-	const json_t *v = json_object_get(r, key);
-	if (!json_is_boolean(v))
-		return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: \"%s\" missing or not a boolean",
-				      key);
-	*out = json_is_true(v);
-	return GRYM_OK;
+	return grym_json_bool(r, key, "normalize recipe", out, err);
 }
 
 int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o, grym_error *err)

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "grym/features.h"
+#include "grym/json_field.h"
 
 void grym_features_plan_default(grym_features_plan *p)
 {
@@ -87,43 +88,26 @@ json_t *grym_features_recipe(const grym_features_plan *p, int feature)
 
 static int get_num(const json_t *r, const char *key, double *out, grym_error *err)
 {
-	const json_t *v = json_object_get(r, key);
-	if (!json_is_number(v))
-		return grym_error_set(err, GRYM_ERR_FORMAT, "features recipe: \"%s\" missing or not a number",
-				      key);
-	*out = json_number_value(v);
-	return GRYM_OK;
+	return grym_json_number(r, key, "features recipe", out, err);
 }
 
 static int get_int(const json_t *r, const char *key, int lo, int *out, grym_error *err)
 {
-	const json_t *v = json_object_get(r, key);
-	if (!json_is_integer(v))
-		return grym_error_set(err, GRYM_ERR_FORMAT, "features recipe: \"%s\" missing or not an integer",
-				      key);
-	if (json_integer_value(v) < lo || json_integer_value(v) > (1 << 30))
-		return grym_error_set(err, GRYM_ERR_FORMAT, "features recipe: \"%s\" %lld out of range", key,
-				      (long long)json_integer_value(v));
-	*out = (int)json_integer_value(v);
-	return GRYM_OK;
+	long long v;
+	int rc = grym_json_integer(r, key, "features recipe", lo, 1 << 30, &v, err);
+	if (rc == GRYM_OK)
+		*out = (int)v;
+	return rc;
 }
 
 static int get_bool(const json_t *r, const char *key, int *out, grym_error *err)
 {
-	const json_t *v = json_object_get(r, key);
-	if (!json_is_boolean(v))
-		return grym_error_set(err, GRYM_ERR_FORMAT, "features recipe: \"%s\" missing or not a boolean",
-				      key);
-	*out = json_is_true(v);
-	return GRYM_OK;
+	return grym_json_bool(r, key, "features recipe", out, err);
 }
 
 static const char *get_str(const json_t *r, const char *key, grym_error *err)
 {
-	const char *s = json_string_value(json_object_get(r, key));
-	if (!s)
-		grym_error_set(err, GRYM_ERR_FORMAT, "features recipe: \"%s\" missing or not a string", key);
-	return s;
+	return grym_json_string(r, key, "features recipe", err);
 }
 
 int grym_features_plan_from_recipe(const json_t *recipe, grym_features_plan *out, grym_error *err)

@@ -1,0 +1,33 @@
+/*
+ * json_field.h — typed reads of one key of a JSON object, for the parsers
+ * of recipes and headers (normalize and features recipes...). Each fails
+ * with GRYM_ERR_FORMAT and a message naming the document and the key:
+ *   normalize recipe: "bits" missing or not an integer
+ * and writes *out only on success.
+ */
+#ifndef GRYM_JSON_FIELD_H
+#define GRYM_JSON_FIELD_H
+
+#include "grym/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct json_t json_t;
+
+int grym_json_number(const json_t *obj, const char *key, const char *what, double *out,
+		     grym_error *err);
+/* An integer within [lo, hi]. */
+int grym_json_integer(const json_t *obj, const char *key, const char *what, long long lo,
+		      long long hi, long long *out, grym_error *err);
+int grym_json_bool(const json_t *obj, const char *key, const char *what, int *out,
+		   grym_error *err);
+/* The string (owned by obj), or NULL after filling err. */
+const char *grym_json_string(const json_t *obj, const char *key, const char *what,
+			     grym_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
