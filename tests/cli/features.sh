@@ -3,8 +3,7 @@
 # fixtures, every output form, input order with -j, errors and exit codes.
 . "$GRYM_TOP/tests/lib/cli.sh"
 
-FIX="$GRYM_TOP/../shared/fixtures/librosa"
-[ -f "$FIX/manifest.json" ] || FIX="$GRYM_TOP/../../shared/fixtures/librosa"
+need_fixtures
 PY=/usr/bin/python3
 
 # compare TEXTFILE FIXTURE-NPY: the matrix of a --text record equals

@@ -4,8 +4,7 @@
 # labels carried to the output.
 . "$GRYM_TOP/tests/lib/cli.sh"
 
-FIX="$GRYM_TOP/../shared/fixtures/librosa"
-[ -f "$FIX/manifest.json" ] || FIX="$GRYM_TOP/../../shared/fixtures/librosa"
+need_fixtures
 
 if ! command -v grym-ingest > /dev/null || ! command -v grym-catalog > /dev/null; then
 	skip "grym-ingest or grym-catalog not built"

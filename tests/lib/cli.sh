@@ -62,6 +62,16 @@ near() {
 	else _report 1 "$4"; printf '#   got %s, want %s +- %s\n' "$1" "$2" "$3"; fi
 }
 
+# need_fixtures: set FIX to the librosa fixtures shipped in the repository
+# (tests/fixtures/librosa). When they are missing, report a failing check
+# naming the file and end the test: a test without its data never passes.
+need_fixtures() {
+	FIX="$GRYM_TOP/tests/fixtures/librosa"
+	[ -f "$FIX/manifest.json" ] && return 0
+	_report 1 "fixture $FIX/manifest.json is missing"
+	done_testing
+}
+
 # check DESC CONDITION...: run a shell test expression
 check() { _d=$1; shift; if "$@"; then _report 0 "$_d"; else _report 1 "$_d"; fi; }
 

@@ -55,3 +55,31 @@ const char *tap_tmpdir(void)
 	}
 	return dir;
 }
+
+const char *tap_fixture_dir(void)
+{
+	static char dir[4096];
+	char probe[4200];
+	const char *top = getenv("GRYM_TOP");
+	snprintf(dir, sizeof dir, "%s/tests/fixtures/librosa", top && *top ? top : ".");
+	snprintf(probe, sizeof probe, "%s/manifest.json", dir);
+	if (access(probe, R_OK) != 0) {
+		tap_ok(0, __FILE__, __LINE__, "fixture %s is missing", probe);
+		return NULL;
+	}
+	return dir;
+}
+
+const char *tap_fixture(const char *name)
+{
+	static char path[4200];
+	const char *dir = tap_fixture_dir();
+	if (!dir)
+		return NULL;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (access(path, R_OK) != 0) {
+		tap_ok(0, __FILE__, __LINE__, "fixture %s is missing", path);
+		return NULL;
+	}
+	return path;
+}

@@ -25,6 +25,14 @@ int tap_done(void);
 /* A fresh scratch directory for this test (under $TEST_TMP or /tmp);
  * the returned string is static and removed by nobody (tests/run does). */
 const char *tap_tmpdir(void);
+/* The directory of the librosa reference fixtures shipped with the
+ * repository ($GRYM_TOP/tests/fixtures/librosa). Reports one failing check
+ * naming the missing manifest and returns NULL when they are not there, so
+ * a test without its data fails instead of passing by doing nothing. */
+const char *tap_fixture_dir(void);
+/* $GRYM_TOP/tests/fixtures/librosa/NAME when that file exists; otherwise a
+ * failing check naming the file and NULL. */
+const char *tap_fixture(const char *name);
 
 #define TAP_OK(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 #define TAP_EQ_INT(a, b, ...) do { long long a_ = (a), b_ = (b); \

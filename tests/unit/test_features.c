@@ -1,7 +1,7 @@
 /*
  * test_features.c — grym's spectral features against librosa 0.10's own
  * numbers, element by element, for every fixture in
- * ../shared/fixtures/librosa: |grym - librosa| <= rtol * max|librosa over
+ * tests/fixtures/librosa: |grym - librosa| <= rtol * max|librosa over
  * that frame| + atol with the tolerances of issue 5, rolloff in the same
  * FFT bin.
  */
@@ -11,6 +11,7 @@
 #include <string.h>
 #include <math.h>
 #include <sndfile.h>
+#include <jansson.h>
 #include "tap.h"
 #include "grym/features.h"
 #include "grym/io.h"
@@ -68,6 +69,15 @@ static int c_rows(void *ud, grym_feature f, int64_t first, const float *rows, in
 }
 
 static char fixdir[4096];
+static json_t *manifest;
+
+/* Does manifest.json list FIXNAME for FILE? */
+static int manifest_lists(const char *file, const char *fixname)
+{
+	json_t *feats = json_object_get(json_object_get(json_object_get(manifest, "files"), file),
+					"features");
+	return json_object_get(feats, fixname) != NULL;
+}
 
 /* Compare grym's frames x dims with librosa's dims x frames. */
 static void compare(const char *file, grym_feature f, const char *fixname, const grym_fmat *g,
@@ -77,14 +87,16 @@ static void compare(const char *file, grym_feature f, const char *fixname, const
 	snprintf(path, sizeof path, "%s/%s.%s.npy", fixdir, file, fixname);
 	int nd = 0;
 	long sh[2] = { 0, 0 };
-	float *ref = npy_load(path, &nd, sh);
-	if (!ref) {
-		/* librosa gives no yin for clips under one frame, no deltas under 9 */
-		snprintf(path, sizeof path, "%s/%s.wav", fixdir, file);
-		TAP_OK(f == GRYM_FEAT_YIN || f == GRYM_FEAT_TEMPO || f == GRYM_FEAT_MFCC_DELTA ||
-		       f == GRYM_FEAT_MFCC_DELTA2, "%s %s: fixture loads", file, fixname);
+	if (!manifest_lists(file, fixname)) {
+		/* librosa gives no yin for clips under one frame, no deltas or
+		 * tempo under 9 frames: the manifest lists no such array, and
+		 * there is nothing to compare */
+		tap_diag("%s %s: librosa has no reference (not in manifest.json)", file, fixname);
 		return;
 	}
+	float *ref = npy_load(path, &nd, sh);
+	if (!TAP_OK(ref != NULL, "%s %s: fixture %s loads", file, fixname, path))
+		return;
 	long dims = nd == 2 ? sh[0] : 1, frames = nd == 2 ? sh[1] : sh[0];
 	/* yin's second column (voiced) is grym's own: compare the f0 */
 	int gstride = g->dims;
@@ -136,14 +148,18 @@ static void compare(const char *file, grym_feature f, const char *fixname, const
 
 int main(void)
 {
-	const char *top = getenv("GRYM_TOP");
-	/* the checkout's sibling shared/ (a worktree sits one level deeper) */
-	snprintf(fixdir, sizeof fixdir, "%s/../shared/fixtures/librosa", top ? top : ".");
-	FILE *probe = fopen(strcat(strcpy((char[8192]){0}, fixdir), "/manifest.json"), "r");
-	if (!probe)
-		snprintf(fixdir, sizeof fixdir, "%s/../../shared/fixtures/librosa", top ? top : ".");
-	else
-		fclose(probe);
+	const char *dir = tap_fixture_dir();
+	if (!dir)
+		return tap_done();
+	snprintf(fixdir, sizeof fixdir, "%s", dir);
+	char mpath[8192];
+	snprintf(mpath, sizeof mpath, "%s/manifest.json", fixdir);
+	json_error_t jerr;
+	manifest = json_load_file(mpath, 0, &jerr);
+	if (!TAP_OK(manifest != NULL, "%s parses", mpath)) {
+		tap_diag("  %s", jerr.text);
+		return tap_done();
+	}
 	static const char *files[] = { "tone440", "chirp", "bursts44k", "speech", "chord44k",
 				       "sweep48k", "short" };
 	static const struct { grym_feature f; double rtol, atol; } feats[] = {
@@ -210,5 +226,6 @@ int main(void)
 		grym_fmat_clear(&ch);
 		free(x);
 	}
+	json_decref(manifest);
 	return tap_done();
 }

@@ -1,7 +1,7 @@
 /*
  * test_features_pitch.c — chroma, tuning, onset strength, YIN and tempo
  * (lib/grym/features_pitch.h) against librosa 0.10.2's own outputs in
- * $GRYM_TOP/../shared/fixtures/librosa, plus silence, short input and bad
+ * $GRYM_TOP/tests/fixtures/librosa, plus silence, short input and bad
  * input.
  *
  * Inputs come from the fixtures themselves so each function is tested on
@@ -568,26 +568,14 @@ static void test_threads(void)
 
 int main(void)
 {
-	const char *top = getenv("GRYM_TOP");
 	size_t i;
 
 	/* $GRYM_TOP/../shared in the main checkout; a worktree under
 	 * /work/wt/NAME sits one level deeper */
-	static const char *const rel[] = {"/../shared/fixtures/librosa",
-					  "/../../shared/fixtures/librosa"};
-	char probe[8300];
-	FILE *f;
-
-	for (i = 0; i < 2; i++) {
-		snprintf(fixdir, sizeof fixdir, "%s%s", top ? top : ".", rel[i]);
-		snprintf(probe, sizeof probe, "%s/manifest.json", fixdir);
-		if ((f = fopen(probe, "r")) != NULL) {
-			fclose(f);
-			break;
-		}
-	}
-	if (!TAP_OK(i < 2, "librosa fixtures found under $GRYM_TOP/../shared or ../../shared"))
+	const char *dir = tap_fixture_dir();
+	if (!dir)
 		return tap_done();
+	snprintf(fixdir, sizeof fixdir, "%s", dir);
 	for (i = 0; i < sizeof files / sizeof files[0]; i++)
 		test_file(files[i].name, files[i].voiced);
 	test_silence();

@@ -3,7 +3,7 @@
  * the WAV to librosa's numbers: grym's STFT power spectrogram -> tuning
  * estimate -> chroma, and grym's log-mel -> onset strength -> tempo,
  * compared with the librosa 0.10.2 fixtures in
- * $GRYM_TOP/../shared/fixtures/librosa (issue 5's tolerances: chroma and
+ * $GRYM_TOP/tests/fixtures/librosa (issue 5's tolerances: chroma and
  * onset rtol 1e-3 of the frame's largest value, tempo within 0.01 BPM).
  *
  * test_features_pitch.c tests each function on librosa's own
@@ -256,24 +256,11 @@ int main(void)
 {
 	static const char *const names[] = {"tone440", "chirp", "bursts44k", "speech",
 					    "chord44k", "sweep48k", "short"};
-	static const char *const rel[] = {"/../shared/fixtures/librosa",
-					  "/../../shared/fixtures/librosa"};
-	const char *top = getenv("GRYM_TOP");
-	char probe[8300];
-	FILE *f;
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		snprintf(fixdir, sizeof fixdir, "%s%s", top ? top : ".", rel[i]);
-		snprintf(probe, sizeof probe, "%s/manifest.json", fixdir);
-		if ((f = fopen(probe, "r")) != NULL) {
-			fclose(f);
-			break;
-		}
-	}
-	if (!TAP_OK(i < 2, "librosa fixtures found"))
+	const char *dir = tap_fixture_dir();
+	if (!dir)
 		return tap_done();
-	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+	snprintf(fixdir, sizeof fixdir, "%s", dir);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		chain(names[i]);
 	tone_at(8000, 0, 0.01, 9);
 	tone_at(16000, 25, 0.22, 9);

@@ -153,21 +153,13 @@ static void test_read_numpy(void)
 			 "import numpy.lib.format as F\n"
 			 "f = open('v2.npy', 'wb'); F.write_array(f, a, version=(2, 0)); f.close()");
 
-	char *fx = getenv("GRYM_TOP");
-	char path[1024];
 	float *d;
 	int nd;
 	uint64_t sh[2];
 	grym_error err;
-	/* $GRYM_TOP/../shared in a clone beside shared/, ../../shared in a worktree */
-	snprintf(path, sizeof path, "%s/../shared/fixtures/librosa/chirp.mfcc.npy", fx ? fx : ".");
-	if (access(path, R_OK) != 0)
-		snprintf(path, sizeof path, "%s/../../shared/fixtures/librosa/chirp.mfcc.npy",
-			 fx ? fx : ".");
-	if (access(path, R_OK) != 0) {
-		tap_diag("skip: librosa fixtures not found beside GRYM_TOP");
+	const char *path = tap_fixture("chirp.mfcc.npy");
+	if (!path)
 		return;
-	}
 	int rc = read_npy(path, &d, &nd, sh, &err);
 	TAP_EQ_INT(rc, 0, "read librosa chirp.mfcc.npy (%s)", rc ? err.msg : "ok");
 	if (rc == 0) {
