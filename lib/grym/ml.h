@@ -280,7 +280,10 @@ typedef struct grym_metrics {
 	int64_t *confusion;     /* nclasses * nclasses, [true][pred] */
 } grym_metrics;
 /* Score predictions pred against truth y (n items; rows with y < 0 or
- * pred < 0 are skipped). m must be zeroed or cleared first. */
+ * pred < 0 are skipped), as scikit-learn does (zero_division=0): balanced
+ * accuracy averages recall over the classes with items, macro F1 averages
+ * F1 over the classes true or predicted in these n items. m must be
+ * zeroed or cleared first. */
 int grym_metrics_compute(grym_metrics *m, const int *y, const int *pred, size_t n,
 			 size_t nclasses, grym_error *err);
 void grym_metrics_clear(grym_metrics *m);

@@ -267,7 +267,7 @@ int grym_metrics_compute(grym_metrics *m, const int *y, const int *pred, size_t 
 	}
 	m->accuracy = m->n ? (double)good / (double)m->n : 0;
 	double bal = 0, mf = 0;
-	size_t present = 0;
+	size_t present = 0, seen = 0;
 	for (size_t c = 0; c < K; c++) {
 		int64_t tp = m->confusion[c * K + c], col = 0;
 		for (size_t r = 0; r < K; r++)
@@ -277,14 +277,20 @@ int grym_metrics_compute(grym_metrics *m, const int *y, const int *pred, size_t 
 		m->recall[c] = m->support[c] ? (double)tp / (double)m->support[c] : 0;
 		double s = m->precision[c] + m->recall[c];
 		m->f1[c] = s > 0 ? 2 * m->precision[c] * m->recall[c] / s : 0;
-		mf += m->f1[c];
+		/* macro F1 as scikit-learn's f1_score(average='macro'): over the
+		 * labels true or predicted in this evaluation, so a class that a
+		 * test fold happens not to hold does not count as F1 = 0 */
+		if (m->support[c] || col) {
+			mf += m->f1[c];
+			seen++;
+		}
 		if (m->support[c]) {
 			bal += m->recall[c];
 			present++;
 		}
 	}
 	m->balanced_accuracy = present ? bal / (double)present : 0;
-	m->macro_f1 = K ? mf / (double)K : 0;
+	m->macro_f1 = seen ? mf / (double)seen : 0;
 	return GRYM_OK;
 }
 

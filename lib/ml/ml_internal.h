@@ -71,6 +71,13 @@ int ml_kmeans_predict(const grym_model *m, const float *xs, size_t n, float *pro
  * out n x k. an2 / bn2 are the rows' squared norms (computed if NULL). */
 void ml_sqdist(const float *a, size_t n, const float *b, size_t k, size_t d, float *out);
 
+/* rows.c: one row's dot product and squared distance, summed in a fixed
+ * order whatever the batch (predictors use these, not BLAS, so that
+ * batching and threads never change an output bit). */
+double ml_row_dot(const float *a, const float *b, size_t d);
+double ml_row_dot_f64(const float *a, const double *b, size_t d);
+double ml_row_sqdist(const float *a, const float *b, size_t d);
+
 /* liblinear and libsvm: global rand() and print hooks. */
 void ml_foreign_lock(void);
 void ml_foreign_unlock(void);
