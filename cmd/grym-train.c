@@ -10,6 +10,7 @@
  * and reports.
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,15 +444,31 @@ int main(int argc, char **argv)
 			json_object_set_new(metrics, "folds", json_integer(ntest));
 		if (o.group_by)
 			json_object_set_new(metrics, "group_by", json_string(o.group_by));
+		/* the share of the items actually tested: whole groups and
+		 * per-class rounding rarely give exactly the fraction asked for */
+		double reached = 0;
+		if (holdout) {
+			size_t nt = 0;
+			for (size_t i = 0; i < ds->n; i++)
+				nt += fold[i] == 0;
+			reached = (double)nt / (double)ds->n;
+			if (o.holdout > 0)
+				json_object_set_new(metrics, "holdout", json_real(o.holdout));
+			json_object_set_new(metrics, "test_fraction", json_real(round(reached * 1e6) / 1e6));
+		}
 		if (!o.json) {
 			char *t = grym_metrics_table(&mt, (const char *const *)ds->labels);
 			if (ntest > 1)
 				printf("%s, %d-fold cross-validation%s%s: %zu items, %zu classes\n\n", o.type,
 				       ntest, o.group_by ? " grouped by " : "", o.group_by ? o.group_by : "",
 				       ds->n, ds->nlabels);
+			else if (o.holdout > 0)
+				printf("%s, holdout %g%s%s: %.4f of the %zu items tested, %zu classes\n\n", o.type,
+				       o.holdout, o.group_by ? " grouped by " : "", o.group_by ? o.group_by : "",
+				       reached, ds->n, ds->nlabels);
 			else
-				printf("%s, %s: %zu items, %zu classes\n\n", o.type,
-				       holdout && o.holdout > 0 ? "holdout" : "split column", ds->n, ds->nlabels);
+				printf("%s, split column: %zu items (%.4f tested), %zu classes\n\n", o.type,
+				       ds->n, reached, ds->nlabels);
 			fputs(t ? t : "", stdout);
 			free(t);
 		}

@@ -266,10 +266,16 @@ int grym_folds_stratified(const grym_dataset *ds, int k, uint64_t seed, int *fol
  * Needs ds->group for every row and at least k groups. */
 int grym_folds_grouped(const grym_dataset *ds, int k, uint64_t seed, int *fold,
 		       grym_error *err);
-/* Stratified holdout: fold[i] = 0 (test) for about `fraction` of each
- * class, 1 (train) for the rest; grouped when ds->group is set. */
+/* Stratified holdout: fold[i] = 0 (test) for round(fraction * n_c) items
+ * of each class c (at least one, leaving at least one to train), 1
+ * (train) for the rest; grouped when ds->group is set. */
 int grym_folds_holdout(const grym_dataset *ds, double fraction, uint64_t seed, int *fold,
 		       grym_error *err);
+/* Grouped holdout: whole groups, chosen so that the test set comes as
+ * close as it can to fraction of the items and then to fraction of each
+ * class, every class keeping a training item (holdout.c). */
+int grym_folds_holdout_grouped(const grym_dataset *ds, double fraction, uint64_t seed, int *fold,
+			       grym_error *err);
 
 typedef struct grym_metrics {
 	size_t nclasses;

@@ -192,17 +192,8 @@ int grym_folds_holdout(const grym_dataset *ds, double fraction, uint64_t seed, i
 	int rc = check_labelled(ds, err);
 	if (rc)
 		return rc;
-	if (ds->group) {
-		/* grouped: pick k = round(1/fraction) grouped folds, test on fold 0 */
-		int k = (int)floor(1.0 / fraction + 0.5);
-		if (k < 2)
-			k = 2;
-		if ((rc = grym_folds_grouped(ds, k, seed, fold, err)))
-			return rc;
-		for (size_t i = 0; i < ds->n; i++)
-			fold[i] = fold[i] == 0 ? 0 : 1;
-		return GRYM_OK;
-	}
+	if (ds->group)
+		return grym_folds_holdout_grouped(ds, fraction, seed, fold, err);
 	int *idx = malloc(ds->n * sizeof *idx);
 	if (!idx)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");

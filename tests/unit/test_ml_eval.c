@@ -160,8 +160,75 @@ static void test_batch_invariance(void)
 	grym_dataset_free(q);
 }
 
+/* A grouped holdout of F tests as close to F of the items as whole
+ * groups allow (not one fold of round(1/F)-fold CV, which is 50% for any
+ * F above 0.5), about F of each class, and never splits a group. */
+static void test_grouped_holdout(void)
+{
+	grym_error err = { 0 };
+	grym_dataset *ds = grym_dataset_new(2, &err);
+	grym_rng r;
+	grym_rng_seed(&r, 9);
+	size_t n = 0;
+	for (int g = 0; g < 40; g++) {
+		int size = 1 + (g * 7) % 6;   /* groups of 1 to 6 items */
+		for (int t = 0; t < size; t++, n++) {
+			float row[2] = { (float)gauss(&r), (float)gauss(&r) };
+			char key[32], lab[8], grp[16];
+			snprintf(key, sizeof key, "i%zu", n);
+			snprintf(lab, sizeof lab, "c%zu", n % 3);
+			snprintf(grp, sizeof grp, "spk%d", g);
+			grym_dataset_add(ds, key, row, lab, grp, &err);
+		}
+	}
+	grym_dataset_finish(ds, &err);
+	int *fold = malloc(n * sizeof *fold);
+	static const double F[] = { 0.1, 0.25, 0.5, 0.6, 0.75, 0.9 };
+	for (size_t f = 0; f < sizeof F / sizeof F[0]; f++) {
+		int rc = grym_folds_holdout(ds, F[f], 3, fold, &err);
+		TAP_EQ_INT(rc, 0, "grouped holdout %.2f (%s)", F[f], rc ? err.msg : "");
+		if (rc)
+			continue;
+		size_t nt = 0, ntc[3] = { 0 }, nc[3] = { 0 }, split = 0;
+		int gf[40];
+		for (int g = 0; g < 40; g++)
+			gf[g] = -1;
+		for (size_t i = 0; i < n; i++) {
+			nt += fold[i] == 0;
+			ntc[ds->y[i]] += fold[i] == 0;
+			nc[ds->y[i]]++;
+			int g = ds->group[i];
+			split += gf[g] >= 0 && gf[g] != fold[i];
+			gf[g] = fold[i];
+		}
+		TAP_EQ_INT(split, 0, "grouped holdout %.2f: no group on both sides", F[f]);
+		TAP_OK(fabs((double)nt - F[f] * (double)n) <= 0.5,
+		       "grouped holdout %.2f: %zu of %zu items tested (%.3f), within half an item of %.1f",
+		       F[f], nt, n, (double)nt / (double)n, F[f] * (double)n);
+		double worst = 0;
+		int trained = 1;
+		for (int c = 0; c < 3; c++) {
+			worst = fmax(worst, fabs((double)ntc[c] / (double)nc[c] - F[f]));
+			trained &= ntc[c] < nc[c];
+		}
+		TAP_OK(worst <= 0.05 && trained,
+		       "grouped holdout %.2f: every class tested within 5 points of %.2f (worst %.3f) and trained",
+		       F[f], F[f], worst);
+	}
+	int *fold2 = malloc(n * sizeof *fold2);
+	grym_folds_holdout(ds, 0.3, 3, fold, &err);
+	grym_folds_holdout(ds, 0.3, 3, fold2, &err);
+	TAP_OK(memcmp(fold, fold2, n * sizeof *fold) == 0, "grouped holdout: same seed, same groups");
+	grym_folds_holdout(ds, 0.3, 4, fold2, &err);
+	TAP_OK(memcmp(fold, fold2, n * sizeof *fold) != 0, "grouped holdout: another seed, other groups");
+	free(fold);
+	free(fold2);
+	grym_dataset_free(ds);
+}
+
 int main(void)
 {
+	test_grouped_holdout();
 	test_absent_classes();
 	test_batch_invariance();
 	return tap_done();
