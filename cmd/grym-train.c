@@ -31,6 +31,7 @@ static const grym_option opts[] = {
 	{ "holdout", 0, "FRACTION", NULL, "score on a stratified holdout of FRACTION" },
 	{ "group-by", 0, "FIELD", NULL, "keep items sharing FIELD (speaker...) in one fold" },
 	{ "folds-out", 0, "FILE", NULL, "write key<TAB>fold of every item to FILE" },
+	{ "show", 0, "MODEL", NULL, "print what MODEL (file or catalog id/name) predicts and from what, then exit" },
 	{ "seed", 0, "N", "0", "seed for folds, initialization, shuffles" },
 	{ "name", 0, "NAME", NULL, "name of the model in the catalog" },
 	{ "json", 0, NULL, NULL, "print the report as one JSON object" },
@@ -62,7 +63,7 @@ typedef struct train_opts {
 	grym_cli cli;
 	grym_ml_params p;
 	const char *type, *output, *target, *group_by, *folds_out, *labels_file, *name;
-	const char *features, *split, *label[32];
+	const char *features, *split, *label[32], *show;
 	int nlabel;
 	long cv;
 	double holdout;
@@ -97,6 +98,8 @@ static int on_opt(void *ud, const char *name, const char *arg)
 		}
 	} else if (!strcmp(name, "group-by")) {
 		o->group_by = arg;
+	} else if (!strcmp(name, "show")) {
+		o->show = arg;
 	} else if (!strcmp(name, "folds-out")) {
 		o->folds_out = arg;
 	} else if (!strcmp(name, "seed")) {
@@ -316,6 +319,9 @@ static int store_model(train_opts *o, const grym_model *m, const grym_dataset *d
 				     "pipeline", pipeline ? (json_t *)pipeline : json_null(),
 				     "target", o->target, "group_by", o->group_by,
 				     "seed", (json_int_t)o->seed);
+	/* the model's own account (class counts, clusters, target) too */
+	if (training && grym_model_training(m))
+		json_object_update_missing(training, (json_t *)grym_model_training(m));
 	row.name = (char *)o->name;
 	row.type = (char *)o->type;
 	row.params = params ? json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -336,6 +342,64 @@ static int store_model(train_opts *o, const grym_model *m, const grym_dataset *d
 	return rc;
 }
 
+/* --show MODEL: a model file, or a model id, id prefix or name in the
+ * catalog. */
+static int show_model(train_opts *o)
+{
+	grym_error err = { 0 };
+	grym_model *m = NULL;
+	int rc = grym_model_load_file(o->show, &m, &err);
+	if (rc == GRYM_ERR_NOTFOUND) {
+		char dir[4096];
+		grym_catalog *cat = NULL;
+		grym_model_row row = { 0 };
+		void *buf = NULL;
+		size_t len = 0;
+		grym_error e2 = { 0 };
+		if (grym_cli_catalog_dir(&o->cli, dir, sizeof dir, &e2) == GRYM_OK &&
+		    (cat = grym_catalog_open(dir, &e2)) &&
+		    grym_catalog_get_model(cat, o->show, &row, &e2) == GRYM_OK &&
+		    grym_store_get(grym_catalog_store(cat), row.object, &buf, &len, 1, &e2) == GRYM_OK) {
+			rc = grym_model_load(buf, len, &m, &err);
+		} else {
+			err = e2;
+			grym_error_prefix(&err, "no such file, nor a model in the catalog");
+		}
+		free(buf);
+		grym_model_row_clear(&row);
+		grym_catalog_close(cat);
+	}
+	if (!m) {
+		grym_report(&o->cli, o->show, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	if (o->json) {
+		json_t *j = json_pack("{s:s,s:I,s:o,s:o,s:O,s:O,s:O}", "type",
+				      grym_model_type_name(grym_model_type_of(m)),
+				      "dims", (json_int_t)grym_model_dims(m), "labels", json_array(),
+				      "params", grym_model_params_json(m),
+				      "training", grym_model_training(m) ? (json_t *)grym_model_training(m) : json_null(),
+				      "metrics", grym_model_metrics(m) ? (json_t *)grym_model_metrics(m) : json_null(),
+				      "pipeline", grym_model_pipeline(m) ? (json_t *)grym_model_pipeline(m) : json_null());
+		for (size_t c = 0; j && c < grym_model_nclasses(m); c++)
+			json_array_append_new(json_object_get(j, "labels"), json_string(grym_model_label(m, c)));
+		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(9)) : NULL;
+		printf("%s\n", s ? s : "{}");
+		free(s);
+		json_decref(j);
+	} else {
+		char *s = grym_model_describe(m);
+		fputs(s ? s : "", stdout);
+		free(s);
+	}
+	grym_model_free(m);
+	if (fflush(stdout) != 0) {
+		grym_msg(&o->cli, "stdout: write error");
+		return GRYM_EXIT_FAILED;
+	}
+	return GRYM_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	train_opts o = { 0 };
@@ -343,6 +407,11 @@ int main(int argc, char **argv)
 	grym_cli_init(&o.cli, "grym-train", "[OPTION]... [FILE]...",
 		      "Train a classifier on feature vectors, cross-validate it and save the model.", opts);
 	int first = grym_cli_parse(&o.cli, argc, argv, on_opt, &o);
+	if (o.show) {
+		if (first < argc)
+			grym_usage_error(&o.cli, "--show reads a model: no input files");
+		return show_model(&o);
+	}
 	grym_model_type type;
 	grym_model_type_parse(o.type, &type);
 	grym_ml_params_default(&o.p, type);
@@ -482,8 +551,13 @@ int main(int argc, char **argv)
 		grym_usage_error(&o.cli, "--folds-out needs --cv, --holdout or a split column");
 	}
 	/* the saved model: refit on all the data */
+	/* the label field: --target, "label" for a table, else the items'
+	 * single label (null) */
+	const char *target = o.target ? o.target : (o.tsv || (nin && ends_with(argv[first], ".tsv"))) && sup
+		? "label" : NULL;
 	if (grym_model_train(&o.p, ds, NULL, 0, &m, &err) ||
-	    grym_model_set_info(m, pipeline, metrics, &err)) {
+	    grym_model_set_info(m, pipeline, metrics, &err) ||
+	    (sup && grym_model_set_source(m, target, o.group_by, &err))) {
 		grym_report(&o.cli, "training data", &err);
 		status = GRYM_EXIT_FAILED;
 		goto out;

@@ -201,6 +201,19 @@ int grym_model_set_info(grym_model *m, const json_t *pipeline, const json_t *met
 /* Borrowed references (NULL when unset). */
 const json_t *grym_model_pipeline(const grym_model *m);
 const json_t *grym_model_metrics(const grym_model *m);
+/* What the model was trained on, the header's "training" object (NULL
+ * for files written before it existed): "items"; "class_counts" {label:
+ * items} for classifiers; "cluster_sizes" [items] and "inertia" (in the
+ * standardized space) for kmeans — set by grym_model_train — and
+ * "target" and "group_by" (null: none), set by grym_model_set_source. */
+const json_t *grym_model_training(const grym_model *m);
+int grym_model_set_source(grym_model *m, const char *target, const char *group_by,
+			  grym_error *err);
+/* A readable account of the model (type, inputs, target, grouping,
+ * classes with training counts or clusters with sizes and inertia,
+ * hyper-parameters, evaluation, recipe): a malloc'ed string, NULL when
+ * out of memory. */
+char *grym_model_describe(const grym_model *m);
 
 /* GRYM_OK if input vectors of d dimensions fit the model, else
  * GRYM_ERR_INVALID "feature dimension D differs from the model's M". */
