@@ -31,6 +31,7 @@ static const grym_option opts[] = {
 	{ "holdout", 0, "FRACTION", NULL, "score on a stratified holdout of FRACTION" },
 	{ "group-by", 0, "FIELD", NULL, "keep items sharing FIELD (speaker...) in one fold" },
 	{ "folds-out", 0, "FILE", NULL, "write key<TAB>fold of every item to FILE" },
+	{ "predictions", 0, "FILE", NULL, "write each tested item's out-of-fold prediction and probabilities to FILE (TSV)" },
 	{ "show", 0, "MODEL", NULL, "print what MODEL (file or catalog id/name) predicts and from what, then exit" },
 	{ "seed", 0, "N", "0", "seed for folds, initialization, shuffles" },
 	{ "name", 0, "NAME", NULL, "name of the model in the catalog" },
@@ -63,7 +64,7 @@ typedef struct train_opts {
 	grym_cli cli;
 	grym_ml_params p;
 	const char *type, *output, *target, *group_by, *folds_out, *labels_file, *name;
-	const char *features, *split, *label[32], *show;
+	const char *features, *split, *label[32], *show, *predictions;
 	int nlabel;
 	long cv;
 	double holdout;
@@ -98,6 +99,8 @@ static int on_opt(void *ud, const char *name, const char *arg)
 		}
 	} else if (!strcmp(name, "group-by")) {
 		o->group_by = arg;
+	} else if (!strcmp(name, "predictions")) {
+		o->predictions = arg;
 	} else if (!strcmp(name, "show")) {
 		o->show = arg;
 	} else if (!strcmp(name, "folds-out")) {
@@ -303,7 +306,8 @@ static int read_catalog(train_opts *o, const grym_ml_read_opts *ro, grym_dataset
 /* Store the model file and its row in the catalog. */
 static int store_model(train_opts *o, const grym_model *m, const grym_dataset *ds,
 		       const json_t *pipeline, const json_t *metrics, const unsigned char *buf,
-		       size_t len, char id[GRYM_ID_LEN + 1], grym_error *err)
+		       size_t len, const char *oof, size_t oof_len, char id[GRYM_ID_LEN + 1],
+		       grym_error *err)
 {
 	char dir[4096];
 	int rc = grym_cli_catalog_dir(&o->cli, dir, sizeof dir, err);
@@ -322,6 +326,18 @@ static int store_model(train_opts *o, const grym_model *m, const grym_dataset *d
 	/* the model's own account (class counts, clusters, target) too */
 	if (training && grym_model_training(m))
 		json_object_update_missing(training, (json_t *)grym_model_training(m));
+	/* the out-of-fold predictions: an object beside the model, named in
+	 * its training record (gc and merge keep it with the model) */
+	char oof_id[GRYM_ID_LEN + 1];
+	if (oof && training) {
+		if ((rc = grym_store_put(grym_catalog_store(cat), oof, oof_len, oof_id, err))) {
+			json_decref(training);
+			json_decref(params);
+			grym_catalog_close(cat);
+			return rc;
+		}
+		json_object_set_new(training, "predictions", json_string(oof_id));
+	}
 	row.name = (char *)o->name;
 	row.type = (char *)o->type;
 	row.params = params ? json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -459,6 +475,9 @@ int main(int argc, char **argv)
 
 	int status = GRYM_EXIT_OK;
 	int *fold = NULL, *pred = NULL, ntest = 0, holdout = 0;
+	float *proba = NULL;
+	char *oof = NULL;
+	size_t oof_len = 0;
 	const char *how = NULL;
 	json_t *metrics = NULL;
 	grym_model *m = NULL;
@@ -493,8 +512,10 @@ int main(int argc, char **argv)
 			rc = grym_error_set(&err, GRYM_ERR_INVALID, "the split column puts %s items in the test set",
 					    nt ? "all" : "no");
 	}
+	if (!rc && how && !(proba = malloc(ds->n * ds->nlabels * sizeof *proba)))
+		rc = grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
 	if (!rc && how)
-		rc = grym_ml_cross_validate(&o.p, ds, fold, ntest, pred, &err);
+		rc = grym_ml_cross_validate_proba(&o.p, ds, fold, ntest, pred, proba, &err);
 	if (rc) {
 		grym_report(&o.cli, "training data", &err);
 		status = GRYM_EXIT_FAILED;
@@ -547,8 +568,27 @@ int main(int argc, char **argv)
 			status = GRYM_EXIT_FAILED;
 			goto out;
 		}
-	} else if (o.folds_out) {
-		grym_usage_error(&o.cli, "--folds-out needs --cv, --holdout or a split column");
+		if (!(oof = grym_predictions_tsv(ds, fold, pred, proba, &oof_len))) {
+			grym_msg(&o.cli, "out of memory");
+			status = GRYM_EXIT_FAILED;
+			goto out;
+		}
+		if (o.predictions) {
+			grym_output *po = grym_output_open(o.predictions, &err);
+			int prc = po ? grym_output_write(po, oof, oof_len, &err) : err.code;
+			if (po && prc)
+				grym_output_abort(po);
+			else if (po)
+				prc = grym_output_commit(po, &err);
+			if (prc) {
+				grym_report(&o.cli, o.predictions, &err);
+				status = GRYM_EXIT_FAILED;
+				goto out;
+			}
+		}
+	} else if (o.folds_out || o.predictions) {
+		grym_usage_error(&o.cli, o.folds_out ? "--folds-out needs --cv, --holdout or a split column"
+						     : "--predictions needs --cv, --holdout or a split column");
 	}
 	/* the saved model: refit on all the data */
 	/* the label field: --target, "label" for a table, else the items'
@@ -587,7 +627,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (status == GRYM_EXIT_OK && use_catalog) {
-		if (store_model(&o, m, ds, pipeline, metrics, buf, len, model_id, &err)) {
+		if (store_model(&o, m, ds, pipeline, metrics, buf, len, oof, oof_len, model_id, &err)) {
 			grym_report(&o.cli, "catalog", &err);
 			status = GRYM_EXIT_FAILED;
 			model_id[0] = 0;
@@ -634,6 +674,8 @@ out:
 	json_decref(pipeline);
 	free(fold);
 	free(pred);
+	free(proba);
+	free(oof);
 	grym_dataset_free(ds);
 	return nskipped ? GRYM_EXIT_FAILED : status;
 }

@@ -318,6 +318,17 @@ char *grym_metrics_table(const grym_metrics *m, const char *const *labels);
  * row (-1 for rows never tested). */
 int grym_ml_cross_validate(const grym_ml_params *p, const grym_dataset *ds, const int *fold,
 			   int ntest, int *pred, grym_error *err);
+/* The same, and proba (n * nlabels, may be NULL) gets each tested row's
+ * out-of-fold class probabilities (NaN for rows never tested). */
+int grym_ml_cross_validate_proba(const grym_ml_params *p, const grym_dataset *ds, const int *fold,
+				 int ntest, int *pred, float *proba, grym_error *err);
+/* The out-of-fold predictions as a TSV table (malloc'ed, *len bytes):
+ * a header "key fold true predicted LABEL..." then one line per tested
+ * row in input order: its key, its test fold (0 for a holdout or split
+ * column), true and predicted labels, and one probability per class
+ * (%.6f). NULL when out of memory. */
+char *grym_predictions_tsv(const grym_dataset *ds, const int *fold, const int *pred,
+			   const float *proba, size_t *len);
 
 #ifdef __cplusplus
 }

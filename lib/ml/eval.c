@@ -387,17 +387,27 @@ char *grym_metrics_table(const grym_metrics *m, const char *const *labels)
 int grym_ml_cross_validate(const grym_ml_params *p, const grym_dataset *ds, const int *fold,
 			   int ntest, int *pred, grym_error *err)
 {
+	return grym_ml_cross_validate_proba(p, ds, fold, ntest, pred, NULL, err);
+}
+
+int grym_ml_cross_validate_proba(const grym_ml_params *p, const grym_dataset *ds, const int *fold,
+				 int ntest, int *pred, float *proba, grym_error *err)
+{
 	size_t n = ds->n, d = ds->d;
 	size_t *tr = malloc(n * sizeof *tr), *te = malloc(n * sizeof *te);
 	float *xt = malloc(n * d * sizeof *xt);
 	int *pt = malloc(n * sizeof *pt);
+	size_t K = ds->nlabels;
+	float *pp = proba ? malloc(n * (K ? K : 1) * sizeof *pp) : NULL;
 	int rc = GRYM_OK;
-	if (!tr || !te || !xt || !pt) {
+	if (!tr || !te || !xt || !pt || (proba && !pp)) {
 		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
 		pred[i] = -1;
+	for (size_t i = 0; proba && i < n * K; i++)
+		proba[i] = NAN;
 	for (int f = 0; f < ntest; f++) {
 		size_t ntr = 0, nte = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -415,14 +425,17 @@ int grym_ml_cross_validate(const grym_ml_params *p, const grym_dataset *ds, cons
 		}
 		for (size_t t = 0; t < nte; t++)
 			memcpy(xt + t * d, ds->x + te[t] * d, d * sizeof *xt);
-		rc = grym_model_predict(m, xt, nte, NULL, pt, err);
+		rc = grym_model_predict(m, xt, nte, pp, pt, err);
 		grym_model_free(m);
 		if (rc)
 			goto out;
-		for (size_t t = 0; t < nte; t++)
+		for (size_t t = 0; t < nte; t++) {
 			pred[te[t]] = pt[t];
+			if (proba)
+				memcpy(proba + te[t] * K, pp + t * K, K * sizeof *proba);
+		}
 	}
 out:
-	free(tr); free(te); free(xt); free(pt);
+	free(tr); free(te); free(xt); free(pt); free(pp);
 	return rc;
 }
