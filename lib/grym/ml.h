@@ -215,6 +215,13 @@ int grym_model_set_source(grym_model *m, const char *target, const char *group_b
  * out of memory. */
 char *grym_model_describe(const grym_model *m);
 
+/* Match a table's header (ncols names) to the model's feature names:
+ * map[j] (d entries) gets the column of feature j. A feature without a
+ * column is GRYM_ERR_FORMAT naming the missing columns; a model without
+ * feature names is GRYM_ERR_INVALID. Extra columns are ignored. */
+int grym_model_match_columns(const grym_model *m, const char *const *header, size_t ncols,
+			     size_t *map, grym_error *err);
+
 /* GRYM_OK if input vectors of d dimensions fit the model, else
  * GRYM_ERR_INVALID "feature dimension D differs from the model's M". */
 int grym_model_check_dims(const grym_model *m, size_t d, grym_error *err);
