@@ -346,7 +346,7 @@ grym_encoder *grym_encoder_open(grym_output *out, grym_file_type type,
 	grym_encoder *e;
 	SF_INFO info;
 
-	if (!out || rate <= 0 || rate > 1000000 || channels <= 0 || channels > 64 ||
+	if (!out || rate <= 0 || rate > 1000000 || channels <= 0 || channels > GRYM_MAX_CHANNELS ||
 	    (unsigned)type > GRYM_FILE_OGG || (unsigned)fmt > GRYM_SAMPLE_S24) {
 		grym_error_set(err, GRYM_ERR_INVALID, "invalid encoder parameters");
 		return NULL;
