@@ -227,6 +227,8 @@ static int emit(infer_opts *o, const grym_model *m, batch *b, grym_output *out, 
 		if (!rc)
 			rc = grym_output_printf(out, err, "\n");
 	}
+	if (!rc)   /* on a pipe the batch's lines leave now */
+		rc = grym_output_item_end(out, err);
 	if (!rc)
 		rc = store_predictions(o, m, b, best, err);
 	free(order);
