@@ -396,14 +396,18 @@ int grym_model_predict(const grym_model *m, const float *x, size_t n, float *pro
 		switch (m->p.type) {
 		case GRYM_MODEL_LOGREG:
 		case GRYM_MODEL_LINSVM: rc = ml_linear_predict(m, xs, n, pb, err); break;
-		case GRYM_MODEL_SVM: rc = ml_svm_predict(m, xs, n, pb, err); break;
+		case GRYM_MODEL_SVM:
+			/* the label is the decision vote, not the arg-max of the
+			 * probabilities, which are only computed when asked for */
+			rc = ml_svm_predict(m, xs, n, proba, pred, err);
+			break;
 		case GRYM_MODEL_KNN: rc = ml_knn_predict(m, xs, n, pb, err); break;
 		case GRYM_MODEL_MLP: rc = ml_mlp_predict(m, xs, n, pb, err); break;
 		case GRYM_MODEL_KMEANS: rc = ml_kmeans_predict(m, xs, n, pb, err); break;
 		default: rc = grym_error_set(err, GRYM_ERR_INTERNAL, "unknown model type");
 		}
 	}
-	if (!rc && pred)
+	if (!rc && pred && m->p.type != GRYM_MODEL_SVM)
 		for (size_t i = 0; i < n; i++) {
 			size_t b = 0;
 			for (size_t k = 1; k < K; k++)
