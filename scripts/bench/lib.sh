@@ -59,7 +59,7 @@ bench_init() {
 	export PATH="$_build/bin:$PATH" LC_ALL=C
 	bench_runs=${BENCH_RUNS:-3}
 	bench_failed=0
-	_alone=1 _table= work=
+	_alone=1 _table='' work=''
 	if [ -n "${BENCH_TABLE:-}" ]; then
 		_alone=0 _table=$BENCH_TABLE
 	fi
@@ -74,7 +74,7 @@ bench_init() {
 	work=$(mktemp -d "$_tmpdir/grym-bench-$bench_name.XXXXXX")
 	[ -n "$_table" ] || _table=$work/.table
 	: >>"$_table"
-	cd "$work"
+	cd "$work" || exit 1
 	echo "bench $bench_name: $(getconf _NPROCESSORS_ONLN) cores, load $(cut -d' ' -f1-3 /proc/loadavg), in $work" >&2
 }
 
@@ -137,24 +137,25 @@ _bench_median() {
 # _bench_max FILE: the largest number in FILE, "-" when there is none
 _bench_max() { if [ -s "$1" ]; then sort -g "$1" | tail -n 1; else echo -; fi; }
 
+# shellcheck disable=SC2034 # bench_grym_* are for the scripts sourcing this
 bench_pair() {
 	_name=$1 _min=$2 _goal=$3 _gcmd=$4 _pcmd=$5 _prep=${6:-}
 	rm -f "$work"/.grym.* "$work"/.peer.*
 	bench_load=0
-	bench_grym_s= bench_grym_cpu= bench_grym_kb=
+	bench_grym_s='' bench_grym_cpu='' bench_grym_kb=''
 	echo "bench $bench_name: $_name ($bench_runs runs each)" >&2
 	_i=1
 	while [ $_i -le "$bench_runs" ]; do
 		# alternate who goes first, so neither always finds a warmer machine
 		if [ $((_i % 2)) = 1 ]; then _order="grym peer"; else _order="peer grym"; fi
 		for _who in $_order; do
-			if [ $_who = grym ]; then _cmd=$_gcmd; else _cmd=$_pcmd; fi
+			if [ "$_who" = grym ]; then _cmd=$_gcmd; else _cmd=$_pcmd; fi
 			[ -z "$_prep" ] || sh -c "$_prep" || {
 				echo "bench $bench_name: $_name: preparation failed: $_prep" >&2
 				bench_row "$_name" - - "$_min" "$_goal" - - "$bench_load" ERROR
 				return 0
 			}
-			if ! _bench_once $_who "$_cmd"; then
+			if ! _bench_once "$_who" "$_cmd"; then
 				echo "bench $bench_name: $_name: $_who command failed (exit $_rc): $_cmd" >&2
 				tail -n 5 "$work/.$_who.err" | sed 's/^/    /' >&2
 				bench_row "$_name" - - "$_min" "$_goal" - - "$bench_load" ERROR
@@ -225,6 +226,7 @@ bench_format() {
 }
 
 bench_report() {
+	# shellcheck disable=SC2059 # one format for the header and the rows
 	printf "$_bench_fmt" benchmark "grym s" "peer s" ratio "cpu" "goal (ratio)" "RSS MB" load result
 	bench_format <"$1"
 	awk -F '\t' '$10 == "MISS" || $10 == "ERROR" { bad++ } END {
@@ -238,5 +240,5 @@ bench_finish() {
 	if [ "$_alone" = 1 ]; then
 		bench_report "$_table" || :
 	fi
-	exit $bench_failed
+	exit "$bench_failed"
 }
