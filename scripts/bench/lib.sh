@@ -27,10 +27,12 @@
 #                             time grym alone against a fixed number of
 #                             seconds in the peer column: the real-time
 #                             factor when SECONDS is the audio's duration
-#   bench_row NAME GRYM_S PEER_S MIN GOAL GRYM_KB PEER_KB LOAD [STATUS]
+#   bench_row NAME GRYM_S PEER_S MIN GOAL GRYM_KB PEER_KB LOAD [STATUS [GRYM_CPU PEER_CPU]]
 #                             add a row measured some other way
 #   bench_finish              print this script's rows when run alone; exit
 #                             status 1 when a goal was missed or a run failed
+# A script that stops on an error (set -e) before bench_finish leaves an
+# ERROR row naming it, so a broken benchmark never reads as a pass.
 #   bench_report FILE         print a table file; status 1 when a row failed
 #
 # Times are wall seconds (date +%s%N around the run) and CPU seconds (user
@@ -42,7 +44,8 @@
 # process it waited for.
 #
 # Rows go to $BENCH_TABLE (tab-separated: name, grym s, peer s, ratio,
-# minimum, goal text, grym peak KB, peer peak KB, load, status) when set, as
+# minimum, goal text, grym peak KB, peer peak KB, load, status, CPU-time
+# ratio; status is pass, MISS, ERROR or info for a row without goal) when set, as
 # `make bench` does to gather all scripts in one table; otherwise to a file
 # in $work that bench_finish prints. Load is the highest one-minute load
 # average (/proc/loadavg) seen before each timed run of the row.
