@@ -233,7 +233,7 @@ bench_report() {
 	printf "$_bench_fmt" benchmark "grym s" "peer s" ratio "cpu" "goal (ratio)" "RSS MB" load result
 	bench_format <"$1"
 	awk -F '\t' '$10 == "MISS" || $10 == "ERROR" { bad++ } END {
-		printf "ratio = median peer wall time / median grym wall time, %s runs each (higher: grym faster); goals are judged on it.\n", runs
+		printf "ratio = median peer wall time / median grym wall time, %s runs each (higher: grym faster; CPU time where the name says so); goals are judged on it.\n", runs
 		printf "cpu = the same ratio of CPU times (user + system); RSS = peak resident MB, grym/peer; load = highest 1-min load average during the row; %s cores; load now %s.\n", cores, now
 		if (bad) { printf "%d benchmark(s) missed their goal or failed\n", bad; exit 1 }
 		print "every goal met" }' runs="${BENCH_RUNS:-3}" cores="$(getconf _NPROCESSORS_ONLN)" now="$(cut -d' ' -f1-3 /proc/loadavg)" "$1"
