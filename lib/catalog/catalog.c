@@ -496,8 +496,14 @@ static int add_strings(grym_catalog *cat, const char *sql, const char *id,
 	return GRYM_OK;
 }
 
+/* A label is the label of the sound, so it is set on an asset and on
+ * everything derived from it (normalized copies, transforms): a label
+ * change on a source reaches what grym-train reads from its derivatives.
+ * TREE is the asset ?1 and, recursively, its descendants. */
+#define TREE "WITH RECURSIVE tree(id) AS (SELECT ?1" \
+	" UNION SELECT a.id FROM assets a JOIN tree ON a.parent = tree.id) "
 static const char SQL_ADD_LABEL[] =
-	"INSERT OR IGNORE INTO asset_labels(asset, label) VALUES (?1, ?2)";
+	TREE "INSERT OR IGNORE INTO asset_labels(asset, label) SELECT id, ?2 FROM tree";
 static const char SQL_ADD_PATH[] =
 	"INSERT OR IGNORE INTO asset_paths(asset, path) VALUES (?1, ?2)";
 static const char SQL_ADD_META[] =
@@ -802,7 +808,7 @@ int grym_catalog_add_label(grym_catalog *cat, const char *id, const char *label,
 int grym_catalog_remove_label(grym_catalog *cat, const char *id, const char *label,
 			      grym_error *err)
 {
-	static const char sql[] = "DELETE FROM asset_labels WHERE asset = ?1 AND label = ?2";
+	static const char sql[] = TREE "DELETE FROM asset_labels WHERE asset IN tree AND label = ?2";
 	return label_op(cat, sql, id, label, err);
 }
 
