@@ -509,6 +509,41 @@ static const char SQL_ADD_PATH[] =
 static const char SQL_ADD_META[] =
 	"INSERT OR IGNORE INTO asset_meta(asset, key, value) VALUES (?1, ?2, ?3)";
 
+/* Labels the asset does not have yet: on it and its descendants (a label
+ * it already has is left as it is below it, so that merging or importing
+ * the same rows again changes nothing). */
+static int add_new_labels(grym_catalog *cat, const char *id, const json_t *labels,
+			  grym_error *err)
+{
+	static const char has_sql[] = "SELECT 1 FROM asset_labels WHERE asset = ?1 AND label = ?2";
+	size_t i;
+	json_t *v;
+	json_array_foreach(labels, i, v) {
+		if (!json_is_string(v))
+			return grym_error_set(err, GRYM_ERR_INVALID, "asset %s: labels must be strings", id);
+		sqlite3_stmt *st = cat_prep(cat, has_sql, err);
+		if (!st)
+			return GRYM_ERR_DB;
+		cat_bind_text(st, 1, id);
+		cat_bind_text(st, 2, json_string_value(v));
+		int r = sqlite3_step(st);
+		cat_done(st);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return cat_db_error(cat, err, "reading labels");
+		if (r == SQLITE_ROW)
+			continue;
+		if (!(st = cat_prep(cat, SQL_ADD_LABEL, err)))
+			return GRYM_ERR_DB;
+		cat_bind_text(st, 1, id);
+		cat_bind_text(st, 2, json_string_value(v));
+		r = sqlite3_step(st);
+		cat_done(st);
+		if (r != SQLITE_DONE)
+			return cat_db_error(cat, err, "adding labels");
+	}
+	return GRYM_OK;
+}
+
 int cat_put_asset_tx(grym_catalog *cat, const grym_asset *a, int *created,
 		     grym_error *err)
 {
@@ -568,7 +603,7 @@ int cat_put_asset_tx(grym_catalog *cat, const grym_asset *a, int *created,
 			*created = 1;
 	}
 	if ((rc = add_strings(cat, SQL_ADD_PATH, a->id, a->paths, "paths", err)) != GRYM_OK ||
-	    (rc = add_strings(cat, SQL_ADD_LABEL, a->id, a->labels, "labels", err)) != GRYM_OK)
+	    (rc = add_new_labels(cat, a->id, a->labels, err)) != GRYM_OK)
 		return rc;
 	if (a->meta) {
 		const char *k;

@@ -263,7 +263,8 @@ int grym_dataset_resolve(grym_dataset *ds, grym_conflict how,
 			snprintf(more, sizeof more, " (and %zu more items)", conflicts - 1);
 		rc = grym_error_set(err, GRYM_ERR_AMBIGUOUS,
 				    "%s%s: train on it under its first label with --on-conflict first, "
-				    "or leave it out with --on-conflict skip", msg, more);
+				    "leave it out with --on-conflict skip, or choose the label field "
+				    "with --target", msg, more);
 	}
 	if (!rc && repeats && warn) {
 		char w[512];
