@@ -465,7 +465,8 @@ int main(int argc, char **argv)
 		return GRYM_EXIT_FAILED;
 	}
 	/* every item once, under one label */
-	if (grym_dataset_resolve(ds, o.on_conflict, warn_data, &o.cli, &err)) {
+	if (grym_dataset_resolve(ds, sup ? o.on_conflict : GRYM_CONFLICT_IGNORE, warn_data, &o.cli,
+				 &err)) {
 		grym_report(&o.cli, "training data", &err);
 		grym_dataset_free(ds);
 		json_decref(pipeline);

@@ -82,7 +82,8 @@ int grym_dataset_set_origin(grym_dataset *ds, size_t i, const char *item, int se
 typedef enum grym_conflict {
 	GRYM_CONFLICT_REFUSE = 0,  /* an error naming the item, its labels and files */
 	GRYM_CONFLICT_SKIP,        /* leave the item out */
-	GRYM_CONFLICT_FIRST        /* keep it under its first label */
+	GRYM_CONFLICT_FIRST,       /* keep it under its first label */
+	GRYM_CONFLICT_IGNORE       /* labels are not used (kmeans): the first, silently */
 } grym_conflict;
 
 /* Make every item count once, before grym_dataset_finish: rows of one

@@ -214,6 +214,8 @@ int grym_dataset_resolve(grym_dataset *ds, grym_conflict how,
 					snprintf(msg, sizeof msg, "item %s has labels %s%s%s%s", it, ls,
 						 files.n ? " (" : "", files.n ? fs : "", files.n ? ")" : "");
 				}
+			} else if (how == GRYM_CONFLICT_IGNORE) {
+				label = ml_dataset_label_index(ds, lab.v[0]);
 			} else if (how == GRYM_CONFLICT_SKIP) {
 				drop_all = 1;
 				char w[1200];
