@@ -497,6 +497,12 @@ int main(int argc, char **argv)
 	/* the windows of one clip (grym-features --segment) never straddle a
 	 * split: grouped by their asset unless --group-by says otherwise */
 	const char *group_by = o.group_by;
+	if (group_by && (o.cv || o.holdout > 0) && grym_dataset_check_groups(ds, group_by, &err)) {
+		grym_report(&o.cli, "training data", &err);
+		grym_dataset_free(ds);
+		json_decref(pipeline);
+		return GRYM_EXIT_FAILED;
+	}
 	if (!group_by && sup && (o.cv || o.holdout > 0)) {
 		int ng = grym_dataset_group_by_item(ds, &err);
 		if (ng < 0) {

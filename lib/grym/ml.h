@@ -102,6 +102,11 @@ int grym_dataset_resolve(grym_dataset *ds, grym_conflict how,
  * group), or a negative grym error code. */
 int grym_dataset_group_by_item(grym_dataset *ds, grym_error *err);
 
+/* With groups from --group-by FIELD: every item's rows must be in one
+ * group (FIELD coarser than the clip); else an error naming an item, the
+ * field and two of its groups. */
+int grym_dataset_check_groups(const grym_dataset *ds, const char *field, grym_error *err);
+
 /* Sort the label table (so class indices do not depend on input order)
  * and remap y. Call once after the last add. */
 int grym_dataset_finish(grym_dataset *ds, grym_error *err);

@@ -392,3 +392,30 @@ int grym_dataset_group_by_item(grym_dataset *ds, grym_error *err)
 	free(gid);
 	return rc ? rc : (int)G;
 }
+
+int grym_dataset_check_groups(const grym_dataset *ds, const char *field, grym_error *err)
+{
+	size_t n = ds->n;
+	if (!ds->group || n < 2)
+		return GRYM_OK;
+	size_t *order = malloc(n * sizeof *order);
+	if (!order)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof *order, cmp_rows, (void *)ds);
+	int rc = GRYM_OK;
+	for (size_t t = 1; t < n && !rc; t++) {
+		size_t i = order[t - 1], j = order[t];
+		if (!same_item(ds, i, j) || ds->group[i] == ds->group[j])
+			continue;
+		rc = grym_error_set(err, GRYM_ERR_INVALID,
+				    "item %s has rows in two groups of '%s' (%s, %s): --group-by needs a "
+				    "field shared by every window of a clip, or the clip would be on both "
+				    "sides of a split", item_of(ds, i), field,
+				    ds->group[i] >= 0 ? ds->groups[ds->group[i]] : "none",
+				    ds->group[j] >= 0 ? ds->groups[ds->group[j]] : "none");
+	}
+	free(order);
+	return rc;
+}

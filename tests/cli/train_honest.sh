@@ -57,6 +57,8 @@ is "$(sort -u hold.tsv | cut -f1 | sort | uniq -d | head -n 1)" "" "holdout: eve
 ok "--group-by speaker still overrides" grym-train --cv 3 --group-by speaker --seed 1 --folds-out sp.tsv --json w.txt
 is "$(get .out group_by)" "speaker" "grouped by speaker"
 is "$(cut -f2 sp.tsv | sort -u | wc -l | tr -d ' ')" "3" "three folds"
+fails 1 "--group-by a field finer than the clip: refused" grym-train --cv 3 --group-by segment w.txt
+like "$(cat .err)" "item 0{63}1 has rows in two groups of 'segment' \(0, 1\)" "the clip and the two groups named"
 ok "one record per clip: stratified as before" grym-train --cv 5 --seed 1 --folds-out f1.tsv -v a.txt
 is "$(grep -c 'grouped by asset' .err)" "0" "no grouping message when every clip has one record"
 
