@@ -6,7 +6,7 @@
 . "$GRYM_TOP/tests/lib/cli.sh"
 
 if [ "${SANITIZE:-0}" = 1 ]; then
-	skip "install check runs in the normal build only (sanitized objects need the sanitizer runtime)"
+	skip_sanitize "install check runs in the normal build only (sanitized objects need the sanitizer runtime)"
 	done_testing
 fi
 dest=$PWD/dest

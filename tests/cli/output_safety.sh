@@ -32,9 +32,11 @@ full "grym-features on ids" sh -c 'grym-catalog ls --ids | grym-features --mfcc 
 mkdir -p out
 printf 'not audio at all\n' >bad.wav
 grym-normalize -o out/norm.wav <bad.wav 2>/dev/null
+is "$?" 1 "grym-normalize: not audio: exit 1"
 check "grym-normalize: failed run leaves no output file" test ! -e out/norm.wav
 is "$(ls -A out)" "" "grym-normalize: no temporary left behind"
 grym-features --mfcc -o out/f.grym <bad.wav 2>/dev/null
+is "$?" 1 "grym-features: not audio: exit 1"
 check "grym-features: failed run leaves no output file" test ! -e out/f.grym
 is "$(ls -A out)" "" "grym-features: no temporary left behind"
 

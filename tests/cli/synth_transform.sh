@@ -59,7 +59,7 @@ like "$show" '"kind": "derived"' "derived asset"
 like "$show" "\"parent\": \"$src\"" "parent is the input asset"
 like "$show" '"transform": "stretch"' "recipe stored"
 like "$show" '"frames": 192000' "2 s at 48 kHz stored"
-is "$(grym-synth transform stretch --factor 2 --store "$short")" "$id" "same recipe, same id"
+same "$(grym-synth transform stretch --factor 2 --store "$short")" "$id" "same recipe, same id"
 ok "a derived asset transforms again" grym-synth transform reverse "$id" -o back.wav
 is "$(sox --i -s back.wav)" 192000 "read back from the store"
 # as a pipeline stage: records in, records out
