@@ -4,6 +4,7 @@
 # itself with Python (ids computed independently with hashlib), imported
 # with `grym-catalog import`.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 97
 
 PY=/usr/bin/python3
 

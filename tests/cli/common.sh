@@ -4,6 +4,7 @@
 # summaries, -v, -0 lists, numbers in the C locale whatever LANG says, and
 # ./configure naming the Debian package of a missing library.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 16
 
 mkdir clips
 for f in 200 300 400 500 600; do

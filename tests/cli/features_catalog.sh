@@ -3,6 +3,7 @@
 # stored under their recipe, answered from the catalog the second time,
 # labels carried to the output.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 19
 
 need_fixtures
 

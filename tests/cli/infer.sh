@@ -3,6 +3,7 @@
 # train.sh): line formats, --top, --jsonl, segments, -j, kmeans, and
 # clear errors for a wrong dimension and damaged model files.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 38
 
 /usr/bin/python3 - <<'PY' >data.txt
 import json, random

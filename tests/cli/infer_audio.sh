@@ -6,6 +6,7 @@
 # it (matched by path); segmented models give one line per window; a
 # model whose pipeline cannot be replayed fails clearly.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 46
 
 ok "a labelled dataset (3 classes x 8)" grym-synth dataset --classes 3 --per-class 8 --seed 2 DIR
 find DIR -name '*.wav' | LC_ALL=C sort >files

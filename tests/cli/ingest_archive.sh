@@ -4,6 +4,7 @@
 # extracted; labels and metadata from the manifest; unsafe member names
 # and archives that expand too far refused, the rest still ingested.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 53
 
 db() { sqlite3 "$GRYM_CATALOG/catalog.db" "$1"; }
 sha() { sha256sum "$1" | cut -c1-64; }

@@ -4,6 +4,7 @@
 # made here (corpus/ with a dog and a cat folder, dataset.zip with
 # meta.csv, take1.flac, a /data stand-in).
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 19
 
 mkdir -p corpus/dog corpus/cat data/sub
 for i in 1 2 3 4; do

@@ -7,6 +7,7 @@
 # (30 minutes rather than three hours keeps this test under a minute;
 # run by hand, 3 hours from a pipe: peak RSS 36.7 MB, 2 GB in $TMPDIR.)
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 8
 
 # A WAV header with 0xFFFFFFFF sizes (as on a pipe), then white noise.
 wav_stream() { # seconds

@@ -6,6 +6,7 @@
 # leaves neither FILE nor a temporary beside it; a closed pipe downstream
 # ends a program quietly.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 29
 
 grym-synth sine --freq 440 --duration 2 --rate 22050 -o tone.wav
 grym-synth noise --duration 1 --rate 22050 -o noise.wav

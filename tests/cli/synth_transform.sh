@@ -2,6 +2,7 @@
 # synth_transform.sh — grym-synth transform as a filter, checked with sox
 # and python: lengths, frequencies, reversal, determinism, records, errors.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 47
 
 freq_of() { # FILE -> dominant frequency (Hz) of channel 1 by FFT peak
 	/usr/bin/python3 -c '

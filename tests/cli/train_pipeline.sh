@@ -5,6 +5,7 @@
 # grym-train (chance is 0.5; the model must reach 0.85), then applied by
 # grym-infer to 6 new clips of other frequencies and noise seeds.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 9
 
 mkdir -p data/tone data/noise new/tone new/noise
 for i in $(seq 1 12); do

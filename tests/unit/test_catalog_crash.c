@@ -114,6 +114,7 @@ static int count_files(const char *path)
 
 int main(void)
 {
+	tap_plan(30);
 	const char *top = tap_tmpdir();
 	char dir[4200], tmp[4300];
 	int last_rows = 0, strays = 0;

@@ -574,6 +574,7 @@ static void test_threads(void)
 
 int main(void)
 {
+	tap_plan(157);
 	size_t i;
 
 	/* $GRYM_TOP/../shared in the main checkout; a worktree under

@@ -364,6 +364,7 @@ static void test_models(void)
 
 int main(void)
 {
+	tap_plan(50);
 	test_lbfgs();
 	compare_sklearn(3, 0);
 	compare_sklearn(2, 0);
