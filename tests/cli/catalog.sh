@@ -4,7 +4,7 @@
 # itself with Python (ids computed independently with hashlib), imported
 # with `grym-catalog import`.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 97
+plan 99
 
 PY=/usr/bin/python3
 

@@ -3,7 +3,7 @@
 # Makefile-driven dataset (re-running does nothing), a cron job (idempotent,
 # silent), and a fan-out over shard catalogs merged into one.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 20
+plan 45
 ex="$GRYM_TOP/scripts/examples"
 
 grym-synth dataset --classes 3 --per-class 5 --seed 11 corpus
