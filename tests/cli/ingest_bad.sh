@@ -4,7 +4,7 @@
 # in the catalog or the store; --accept-truncated keeps what decodes;
 # SIGINT and SIGKILL mid-batch leave every finished asset complete.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 45
+plan 51
 
 db() { sqlite3 "$GRYM_CATALOG/catalog.db" "$1"; }
 sha() { sha256sum "$1" | cut -c1-64; }

@@ -3,7 +3,7 @@
 # every gain mode to its exact level, resampling, mixing, filters, trim,
 # fades, output formats, --measure --json, and bad input.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 76
+plan 87
 
 PY=/usr/bin/python3
 # jget FILE KEY: one key of --measure --json ("null" when undefined)

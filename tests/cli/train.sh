@@ -6,7 +6,7 @@
 # under 5-fold CV (more than twice chance). Folds are checked from
 # --folds-out: stratified, and grouped by speaker with --group-by.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 47
+plan 51
 
 gen() { # SEED N [extra python statements applied to each item]
 	/usr/bin/python3 - "$@" <<'PY'
