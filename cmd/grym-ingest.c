@@ -344,6 +344,8 @@ static void emit(emitter *e, const outcome *o)
 		}
 		if (rc == 0)
 			rc = grym_output_write(e->out, "\n", 1, &err);
+		if (rc == 0)
+			rc = grym_output_item_end(e->out, &err);
 	} else {
 		rc = grym_stream_write_ref(e->w, o->id, o->record, &err);
 	}
