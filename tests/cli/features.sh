@@ -2,7 +2,7 @@
 # features.sh — grym-features through real pipes: numbers against librosa's
 # fixtures, every output form, input order with -j, errors and exit codes.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 53
+plan 56
 
 need_fixtures
 PY=/usr/bin/python3

@@ -4,7 +4,7 @@
 # records out with the metadata passed through and "pipeline" appended;
 # the same recipe on the same asset is reused, not recomputed.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 34
+plan 40
 
 PY=/usr/bin/python3
 # jfield JSON-on-stdin EXPR: print a Python expression over d
