@@ -3,6 +3,7 @@
 # duplicates, the exact catalog contents, idempotent re-runs, stdin,
 # --from-list -0, -j order, --probe.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 67
 
 recs() { /usr/bin/python3 "$GRYM_TOP/tests/cli/ingest_records.py"; }
 db() { sqlite3 "$GRYM_CATALOG/catalog.db" "$1"; }
@@ -46,7 +47,7 @@ is "$(find "$GRYM_CATALOG/tmp" -type f | wc -l)" 0 "no temporary files left"
 before=$(db "SELECT * FROM assets; SELECT * FROM asset_paths; SELECT * FROM asset_labels; SELECT * FROM asset_meta")
 ok "re-run" grym-ingest --text --label-from-dir --label zoo corpus
 is "$(cat .err)" "grym-ingest: ingested 0, already known 4, failed 0" "re-run: everything known"
-is "$(db "SELECT * FROM assets; SELECT * FROM asset_paths; SELECT * FROM asset_labels; SELECT * FROM asset_meta")" \
+same "$(db "SELECT * FROM assets; SELECT * FROM asset_paths; SELECT * FROM asset_labels; SELECT * FROM asset_meta")" \
 	"$before" "re-run: catalog unchanged"
 like "$(head -n 1 .out)" "^$B	corpus/cat/b.flac	zoo,cat$" "known assets still get records"
 
@@ -57,7 +58,7 @@ is "$(recs <recs.bin)" \
 $B	0	{\"asset\":\"$B\",\"channels\":2,\"codec\":\"flac\",\"duration\":0.24997732426303854,\"format\":\"flac\",\"frames\":5512,\"labels\":[\"zoo\",\"cat\"],\"meta\":{},\"path\":\"corpus/cat/b.flac\",\"paths\":[\"corpus/cat/b.flac\"],\"rate\":22050}" \
 	"reference records carry asset, path, paths, labels, meta and properties"
 ok "-o FILE" grym-ingest -o out.bin corpus/dog/a.wav
-check "-o wrote the same record" test "$(recs <out.bin)" = "$(recs <recs.bin | sed -n 1p)"
+same "$(recs <out.bin)" "$(recs <recs.bin | sed -n 1p)" "-o wrote the same record"
 
 # --- --match ------------------------------------------------------------
 ok "--match" grym-ingest --text --match 'c.*' corpus
@@ -107,9 +108,9 @@ while [ $i -lt 24 ]; do
 done
 ls many/*.wav | sort -r >rev.txt
 ok "-j 2" grym-ingest -j 2 --text --from-list rev.txt
-is "$(cut -f2 .out)" "$(cat rev.txt)" "-j 2: output in input order"
+same "$(cut -f2 .out)" "$(cat rev.txt)" "-j 2: output in input order"
 ok "-j 2 again, all known" grym-ingest -j 2 --text --from-list rev.txt
-is "$(cut -f2 .out)" "$(cat rev.txt)" "-j 2 re-run: same order"
+same "$(cut -f2 .out)" "$(cat rev.txt)" "-j 2 re-run: same order"
 is "$(tail -n 1 .err)" "grym-ingest: ingested 0, already known 24, failed 0" "-j 2 re-run summary"
 
 # --- --probe -------------------------------------------------------------
