@@ -5,6 +5,7 @@
  * a user reads is what an archive carries.
  */
 #include "catalog_int.h"
+#include "grym/pathname.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,49 @@
 static json_t *str_or_null(const char *s)
 {
 	return s && *s ? json_string(s) : json_null();
+}
+
+/* "paths" as JSON strings (U+FFFD for bytes that are not UTF-8) and, when
+ * some path is not UTF-8, "paths_b64": for each path its exact bytes in
+ * base64, or null for a path that is UTF-8 (grym-catalog(5)). */
+static int set_paths(json_t *j, const json_t *paths)
+{
+	json_t *out = json_array(), *b64 = NULL;
+	size_t i;
+	json_t *v;
+	if (!out)
+		return -1;
+	json_array_foreach(paths, i, v) {
+		const char *p = json_string_value(v);
+		size_t n = json_string_length(v);
+		if (grym_utf8_valid(p, n)) {
+			if (json_array_append_new(out, json_stringn(p, n)) ||
+			    (b64 && json_array_append_new(b64, json_null())))
+				goto fail;
+			continue;
+		}
+		char *fixed = grym_utf8_repair(p, n), *enc = grym_base64_encode(p, n);
+		int bad = !fixed || !enc || json_array_append_new(out, json_string(fixed));
+		if (!bad && !b64) {
+			/* the earlier paths were all UTF-8 */
+			b64 = json_array();
+			for (size_t k = 0; b64 && k < i; k++)
+				json_array_append_new(b64, json_null());
+		}
+		bad = bad || !b64 || json_array_append_new(b64, json_string(enc));
+		free(fixed);
+		free(enc);
+		if (bad)
+			goto fail;
+	}
+	json_object_set_new(j, "paths", out);
+	if (b64)
+		json_object_set_new(j, "paths_b64", b64);
+	return 0;
+fail:
+	json_decref(out);
+	json_decref(b64);
+	return -1;
 }
 
 json_t *grym_asset_to_json(const grym_asset *a)
@@ -38,7 +82,10 @@ json_t *grym_asset_to_json(const grym_asset *a)
 	json_object_set_new(j, "tags", a->tags ? json_deep_copy(a->tags) : json_object());
 	json_object_set_new(j, "labels", a->labels ? json_deep_copy(a->labels) : json_array());
 	json_object_set_new(j, "meta", a->meta ? json_deep_copy(a->meta) : json_object());
-	json_object_set_new(j, "paths", a->paths ? json_deep_copy(a->paths) : json_array());
+	if (set_paths(j, a->paths)) {
+		json_decref(j);
+		return NULL;
+	}
 	return j;
 }
 
@@ -103,6 +150,39 @@ static int get_sub(const json_t *j, const char *key, int array, json_t **dst,
 	return *dst ? GRYM_OK : grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 }
 
+/* "paths_b64" (see set_paths): each non-null entry replaces the path at
+ * its index by its exact bytes. */
+static int get_paths_b64(const json_t *j, json_t *paths, grym_error *err)
+{
+	const json_t *b = json_object_get(j, "paths_b64");
+	size_t i;
+	json_t *v;
+	if (!b || json_is_null(b))
+		return GRYM_OK;
+	if (!json_is_array(b) || json_array_size(b) != json_array_size(paths))
+		return grym_error_set(err, GRYM_ERR_FORMAT,
+				      "\"paths_b64\" is not an array as long as \"paths\"");
+	json_array_foreach(b, i, v) {
+		char *bytes;
+		size_t n;
+		if (json_is_null(v))
+			continue;
+		if (!json_is_string(v) ||
+		    grym_base64_decode(json_string_value(v), json_string_length(v), &bytes, &n,
+				       err) != GRYM_OK)
+			return grym_error_set(err, GRYM_ERR_FORMAT,
+					      "\"paths_b64\" holds something that is not base64");
+		if (n == 0 || memchr(bytes, '\0', n)) {
+			free(bytes);
+			return grym_error_set(err, GRYM_ERR_FORMAT,
+					      "\"paths_b64\" holds something that is not a file name");
+		}
+		json_array_set_new(paths, i, json_stringn_nocheck(bytes, n));
+		free(bytes);
+	}
+	return GRYM_OK;
+}
+
 int grym_asset_from_json(const json_t *j, grym_asset *a, grym_error *err)
 {
 	const json_t *v;
@@ -156,7 +236,8 @@ int grym_asset_from_json(const json_t *j, grym_asset *a, grym_error *err)
 	if ((rc = get_sub(j, "tags", 0, &a->tags, err)) != GRYM_OK ||
 	    (rc = get_sub(j, "meta", 0, &a->meta, err)) != GRYM_OK ||
 	    (rc = get_sub(j, "labels", 1, &a->labels, err)) != GRYM_OK ||
-	    (rc = get_sub(j, "paths", 1, &a->paths, err)) != GRYM_OK)
+	    (rc = get_sub(j, "paths", 1, &a->paths, err)) != GRYM_OK ||
+	    (rc = get_paths_b64(j, a->paths, err)) != GRYM_OK)
 		goto fail;
 	return GRYM_OK;
 fail:

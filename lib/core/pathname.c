@@ -245,19 +245,19 @@ static char *as_key(const char *s, size_t n)
 	return out;
 }
 
-/* 1 if the non-NULL names are all different, 0 if not, <0 out of memory. */
-static int distinct(char **names, size_t n)
+/* How many non-NULL names repeat an earlier one, or <0 out of memory. */
+static long repeats(char **names, size_t n)
 {
 	json_t *seen = json_object();
-	int r = 1;
+	long r = 0;
 
 	if (!seen)
 		return GRYM_ERR_NOMEM;
-	for (size_t i = 0; i < n && r == 1; i++) {
+	for (size_t i = 0; i < n && r >= 0; i++) {
 		if (!names[i])
 			continue;
 		if (json_object_get(seen, names[i]))
-			r = 0;
+			r++;
 		else if (json_object_set_new_nocheck(seen, names[i], json_true()))
 			r = GRYM_ERR_NOMEM;
 	}
@@ -351,14 +351,15 @@ static char *join_from(const char *list, size_t nc, size_t from, int keep_ext)
 char **grym_unique_names(const char *const *paths, size_t n, grym_error *err)
 {
 	char **names = calloc(n ? n : 1, sizeof *names);
+	char **alt = calloc(n ? n : 1, sizeof *alt);
 	char **comps = calloc(n ? n : 1, sizeof *comps);
 	size_t *ncomp = calloc(n ? n : 1, sizeof *ncomp);
 	char cwd[4096];
 	size_t common = SIZE_MAX;
 	ssize_t first = -1;
-	int r = GRYM_ERR_NOMEM;
+	long r = GRYM_ERR_NOMEM, r2;
 
-	if (!names || !comps || !ncomp)
+	if (!names || !alt || !comps || !ncomp)
 		goto fail;
 	/* 1. base names without their extensions */
 	for (size_t i = 0; i < n; i++) {
@@ -369,7 +370,7 @@ char **grym_unique_names(const char *const *paths, size_t n, grym_error *err)
 		if (!(names[i] = as_key(b, stem_len(b))))
 			goto fail;
 	}
-	if ((r = distinct(names, n)) != 0)
+	if ((r = repeats(names, n)) <= 0)
 		goto done;
 	/* 2. paths relative to the deepest folder holding them all */
 	if (!getcwd(cwd, sizeof cwd))
@@ -389,22 +390,34 @@ char **grym_unique_names(const char *const *paths, size_t n, grym_error *err)
 			k++;
 		common = k;
 	}
-	for (int keep_ext = 0; keep_ext < 2; keep_ext++) {
-		for (size_t i = 0; i < n; i++) {
-			if (!paths[i])
-				continue;
-			free(names[i]);
-			/* a path naming a folder ("/" or "..") keeps its last component */
-			size_t from = common < ncomp[i] ? common : (ncomp[i] ? ncomp[i] - 1 : 0);
-			if (!(names[i] = ncomp[i] ? join_from(comps[i], ncomp[i], from, keep_ext)
-						  : as_key(paths[i], strlen(paths[i]))))
-				goto fail;
-		}
-		if ((r = distinct(names, n)) != 0)
-			goto done;
+	for (size_t i = 0; i < n; i++) {
+		if (!paths[i])
+			continue;
+		free(names[i]);
+		/* a path naming a folder ("/" or "..") keeps its last component */
+		size_t from = common < ncomp[i] ? common : (ncomp[i] ? ncomp[i] - 1 : 0);
+		names[i] = ncomp[i] ? join_from(comps[i], ncomp[i], from, 0)
+				    : as_key(paths[i], strlen(paths[i]));
+		alt[i] = ncomp[i] ? join_from(comps[i], ncomp[i], from, 1)
+				  : as_key(paths[i], strlen(paths[i]));
+		if (!names[i] || !alt[i])
+			goto fail;
+	}
+	if ((r = repeats(names, n)) <= 0)
+		goto done;
+	/* 3. with the extensions, when they tell more names apart */
+	if ((r2 = repeats(alt, n)) < 0)
+		goto fail;
+	if (r2 < r) {
+		char **t = names;
+		names = alt;
+		alt = t;
+		r = r2;
 	}
 	/* 4. the same file named twice */
-	r = grym_names_dedupe(names, n, err) < 0 ? GRYM_ERR_NOMEM : 1;
+	if (r > 0 && grym_names_dedupe(names, n, err) < 0)
+		goto fail;
+	r = 0;
 done:
 	if (r < 0)
 		goto fail;
@@ -412,6 +425,7 @@ done:
 		free(comps[i]);
 	free(comps);
 	free(ncomp);
+	grym_names_free(alt, n);
 	return names;
 fail:
 	grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
@@ -421,6 +435,7 @@ fail:
 	free(comps);
 	free(ncomp);
 	grym_names_free(names, n);
+	grym_names_free(alt, n);
 	return NULL;
 }
 

@@ -57,9 +57,10 @@ int grym_json_get_path(const json_t *obj, const char *field, char **out, grym_er
  *   2. else the path relative to the deepest folder holding them all,
  *      without the extension ("a/x.wav", "b/x.wav" -> "a/x", "b/x"), for
  *      every file, when these are all different;
- *   3. else the same with the extensions ("a/x.wav", "a/x.flac");
- *   4. else (the same file named twice) step 3, with "~2", "~3"... added
- *      to the second and later holders of a name.
+ *   3. else the same with the extensions ("a/x.wav", "a/x.flac") when
+ *      that leaves fewer names repeated;
+ *   4. and then, for what still repeats (the same file named twice),
+ *      "~2", "~3"... added to the second and later holders of a name.
  * Each name is also a valid key: UTF-8, with U+FFFD in place of bytes that
  * are not, of TAB, CR and newline, and of a leading '#'; (tested for
  * uniqueness after that). Paths are compared after making them absolute

@@ -110,14 +110,17 @@ static void test_unique_names(void)
 	TAP_EQ_STR(names_of(p4, 3), "dog/x cat/x z", "lexically normal paths; a file in the common folder");
 	const char *p5[] = { "a/x.wav", "a/x.flac" };
 	TAP_EQ_STR(names_of(p5, 2), "x.wav x.flac", "one stem, two extensions: the extensions stay");
-	const char *p6[] = { "a/x.wav", "a/x.wav", "a/x.wav~2", "a/x.wav" };
-	TAP_EQ_STR(names_of(p6, 4), "x.wav x.wav~3 x.wav~2 x.wav~4",
+	const char *p6[] = { "a/x.wav", "a/x.wav", "a/x~2.wav", "a/x.wav" };
+	TAP_EQ_STR(names_of(p6, 4), "x x~3 x~2 x~4",
 		   "the same file named again gets ~N, never a name another holds");
+	const char *p6b[] = { "a/x.wav", "a/x.flac", "a/x.wav" };
+	TAP_EQ_STR(names_of(p6b, 3), "x.wav x.flac x.wav~2",
+		   "extensions when they tell more apart, then ~N");
 	const char *p7[] = { "d/new\nline.wav", "d/tab\there.wav", "d/bad\xff.wav", "#hash.wav" };
 	TAP_EQ_STR(names_of(p7, 4), "new\xef\xbf\xbdline tab\xef\xbf\xbdhere bad\xef\xbf\xbd \xef\xbf\xbdhash",
 		   "keys hold no newline, TAB, bad byte or leading #");
 	const char *p8[] = { "d/bad\xff.wav", "d/bad\xfe.wav" };
-	TAP_EQ_STR(names_of(p8, 2), "bad\xef\xbf\xbd.wav bad\xef\xbf\xbd.wav~2",
+	TAP_EQ_STR(names_of(p8, 2), "bad\xef\xbf\xbd bad\xef\xbf\xbd~2",
 		   "names equal once repaired are still made unique");
 
 	grym_error err = { 0 };
