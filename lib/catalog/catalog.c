@@ -955,7 +955,7 @@ int grym_catalog_foreach_asset(grym_catalog *cat, const grym_asset_query *q,
 			       " OR (json_type(m.value) = 'text'"
 			       " AND json_extract(m.value, '$') = :mval)))" : "",
 		 q->path_glob ? " AND EXISTS (SELECT 1 FROM asset_paths p"
-				" WHERE p.asset = a.id AND p.path GLOB :glob)" : "",
+				" WHERE p.asset = a.id AND CAST(p.path AS TEXT) GLOB :glob)" : "",
 		 q->limit > 0 ? " LIMIT :limit" : "");
 	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		sqlite3_finalize(st);
