@@ -218,9 +218,7 @@ void grym_names_free(char **names, size_t n)
 	free(names);
 }
 
-/* s[0..n) as a key: UTF-8, U+FFFD for bad bytes, TAB, CR, newline and a
- * leading '#'. */
-static char *as_key(const char *s, size_t n)
+char *grym_text_field(const char *s, size_t n)
 {
 	char *u = grym_utf8_repair(s, n), *out;
 	size_t o = 0;
@@ -243,6 +241,11 @@ static char *as_key(const char *s, size_t n)
 	out[o] = '\0';
 	free(u);
 	return out;
+}
+
+static char *as_key(const char *s, size_t n)
+{
+	return grym_text_field(s, n);
 }
 
 /* How many non-NULL names repeat an earlier one, or <0 out of memory. */

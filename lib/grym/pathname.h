@@ -32,6 +32,11 @@ int grym_utf8_valid(const char *s, size_t n);
  * a valid sequence (malloc'ed, NUL-terminated; NULL when out of memory). */
 char *grym_utf8_repair(const char *s, size_t n);
 
+/* s[0..n) as one field of a line of text (a key, a TSV cell): UTF-8
+ * with U+FFFD for bad bytes, TAB, CR, newline and a leading '#'
+ * (malloc'ed, or NULL). The rule names given by grym_unique_names follow. */
+char *grym_text_field(const char *s, size_t n);
+
 /* Base64 (RFC 4648, with padding) of n bytes, malloc'ed, or NULL. */
 char *grym_base64_encode(const void *p, size_t n);
 /* Decode base64 text s[0..n) into a malloc'ed buffer (NUL-terminated for

@@ -175,6 +175,16 @@ is "$(records feats.txt | exact_paths | sort | "$PY" -c 'import sys, ast; print(
 ok "infer reads the text stream back" grym-infer -m text.model feats.txt
 is "$(wc -l <.out)" 8 "a prediction per record"
 
+ok "infer on the audio files (the model's recipe replayed)" sh -c 'grym-infer -m bin.model corpus/*/* >pred.tsv'
+is "$(utf8 <pred.tsv)" "utf-8" "predictions are UTF-8"
+is "$(wc -l <pred.tsv)" 8 "one line per file, newline and TAB in names shown as U+FFFD"
+ok "infer --jsonl" sh -c 'grym-infer -m bin.model --jsonl corpus/*/* >pred.jsonl'
+is "$("$PY" -c '
+import base64, json
+for l in open("pred.jsonl"):
+    j = json.loads(l)
+    if "key_b64" in j: print(ascii(j["key"]), base64.b64decode(j["key_b64"]))')" \
+	"'corpus/cat/bad\\ufffd.wav' b'corpus/cat/bad\\xff.wav'" "--jsonl: key with U+FFFD and key_b64 for the non-UTF-8 name"
 ok "features of the files directly" sh -c 'grym-features --mfcc --summary --text corpus/*/* >direct.txt'
 is "$(utf8 <direct.txt)" "utf-8" "text output stays UTF-8"
 is "$(grep -c '^#' direct.txt)" 8 "eight records"
