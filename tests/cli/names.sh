@@ -84,6 +84,10 @@ is "$(cat .out)" "$X	d/bad��.wav	piano" "--text: the path with U+FFFD"
 ok "--probe --json" grym-ingest --probe --json "$BAD"
 is "$("$PY" -c 'import json; print(json.load(open(".out"))["path_b64"])')" "ZC9iYWT//i53YXY=" "--probe --json carries path_b64"
 
+ok "normalize --measure --json" grym-normalize --measure --json "$BAD"
+is "$("$PY" -c 'import json; j = json.load(open(".out")); print(ascii(j["file"]), j["file_b64"])')" \
+	"'d/bad\\ufffd\\ufffd.wav' ZC9iYWT//i53YXY=" "--measure --json: file with U+FFFD, file_b64 with the bytes"
+
 # export and import keep the bytes
 ok "export" grym-catalog export -o bad.tar
 ok "import into a new catalog" grym-catalog --catalog cat2 import bad.tar
