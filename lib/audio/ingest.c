@@ -279,8 +279,13 @@ static int describe(grym_ingester *g, const char *file, const char *member, json
 		add_label(*labels, g->o.labels[i]);
 	if (g->o.label_from_dir) {
 		const char *d = parent_name(member ? member : file, dirname, sizeof dirname);
-		if (d)
-			add_label(*labels, d);
+		/* labels are JSON strings: a folder name that is not UTF-8
+		 * gets U+FFFD for its bad bytes rather than no label */
+		char *l = d ? grym_utf8_repair(d, strlen(d)) : NULL;
+		if (d && !l)
+			return GRYM_ERR_NOMEM;
+		add_label(*labels, l);
+		free(l);
 	}
 	if (g->o.manifest && grym_manifest_find(g->o.manifest, file, member, &ml, &mm)) {
 		size_t i;

@@ -88,6 +88,11 @@ ok "normalize --measure --json" grym-normalize --measure --json "$BAD"
 is "$("$PY" -c 'import json; j = json.load(open(".out")); print(ascii(j["file"]), j["file_b64"])')" \
 	"'d/bad\\ufffd\\ufffd.wav' ZC9iYWT//i53YXY=" "--measure --json: file with U+FFFD, file_b64 with the bytes"
 
+mkdir -p "$(printf 'lab/caf\351')"
+sox -n -r 16000 -b 16 "$(printf 'lab/caf\351/one.wav')" synth 0.3 sine 523
+ok "--label-from-dir with a folder name that is not UTF-8" grym-ingest -o lab.grym --label-from-dir lab
+like "$(records lab.grym)" '"labels": \["caf\\ufffd"\]' "the label has U+FFFD, it is not lost"
+
 # export and import keep the bytes
 ok "export" grym-catalog export -o bad.tar
 ok "import into a new catalog" grym-catalog --catalog cat2 import bad.tar
