@@ -813,7 +813,7 @@ static int add_record(ctx *x, grym_stream_reader *rd, grym_record_head *h, grym_
 	if (!j)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	j->meta = json_incref(h->meta);
-	j->name = strdup(h->key);
+	j->name = grym_cli_item_name(h->key, h->meta);   /* the file, not only an id */
 	if (h->kind == GRYM_PAYLOAD_AUDIO) {
 		json_t *r = json_object_get(h->meta, "rate");
 		j->key = strdup(h->key);
@@ -889,6 +889,16 @@ static int add_record(ctx *x, grym_stream_reader *rd, grym_record_head *h, grym_
 		if (rc == GRYM_OK)
 			j->path = strdup(path);
 		j->key = strdup(j->asset);
+		if (!json_object_get(j->meta, "path") && json_array_size(a.paths) > 0) {
+			/* a bare id on stdin: name the asset's file in messages */
+			json_t *pm = json_pack("{s:O}", "path", json_array_get(a.paths, 0));
+			char *nm = pm ? grym_cli_item_name(j->asset, pm) : NULL;
+			json_decref(pm);
+			if (nm) {
+				free(j->name);
+				j->name = nm;
+			}
+		}
 		if (!json_object_get(j->meta, "labels") && a.labels)
 			json_object_set(j->meta, "labels", a.labels);
 		if (!json_object_get(j->meta, "meta") && a.meta)
