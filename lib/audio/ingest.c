@@ -342,7 +342,10 @@ static json_t *record_of(const grym_asset *a, const char *path)
 				 "rate", a->sample_rate, "channels", a->channels,
 				 "frames", (json_int_t)a->frames, "duration", a->duration,
 				 "format", a->format, "codec", a->codec);
+	/* "paths" (every name known for the content) in the same form:
+	 * U+FFFD, and "paths_b64" when one is not UTF-8 */
 	if (!r || !rest || (path && grym_json_set_path(r, "path", path, NULL) != GRYM_OK) ||
+	    grym_json_set_path_list(r, "paths", a->paths, NULL) != GRYM_OK ||
 	    json_object_update(r, rest)) {
 		json_decref(r);
 		r = NULL;

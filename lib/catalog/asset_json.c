@@ -15,49 +15,6 @@ static json_t *str_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
-/* "paths" as JSON strings (U+FFFD for bytes that are not UTF-8) and, when
- * some path is not UTF-8, "paths_b64": for each path its exact bytes in
- * base64, or null for a path that is UTF-8 (grym-catalog(5)). */
-static int set_paths(json_t *j, const json_t *paths)
-{
-	json_t *out = json_array(), *b64 = NULL;
-	size_t i;
-	json_t *v;
-	if (!out)
-		return -1;
-	json_array_foreach(paths, i, v) {
-		const char *p = json_string_value(v);
-		size_t n = json_string_length(v);
-		if (grym_utf8_valid(p, n)) {
-			if (json_array_append_new(out, json_stringn(p, n)) ||
-			    (b64 && json_array_append_new(b64, json_null())))
-				goto fail;
-			continue;
-		}
-		char *fixed = grym_utf8_repair(p, n), *enc = grym_base64_encode(p, n);
-		int bad = !fixed || !enc || json_array_append_new(out, json_string(fixed));
-		if (!bad && !b64) {
-			/* the earlier paths were all UTF-8 */
-			b64 = json_array();
-			for (size_t k = 0; b64 && k < i; k++)
-				json_array_append_new(b64, json_null());
-		}
-		bad = bad || !b64 || json_array_append_new(b64, json_string(enc));
-		free(fixed);
-		free(enc);
-		if (bad)
-			goto fail;
-	}
-	json_object_set_new(j, "paths", out);
-	if (b64)
-		json_object_set_new(j, "paths_b64", b64);
-	return 0;
-fail:
-	json_decref(out);
-	json_decref(b64);
-	return -1;
-}
-
 json_t *grym_asset_to_json(const grym_asset *a)
 {
 	json_t *j = json_object();
@@ -82,7 +39,8 @@ json_t *grym_asset_to_json(const grym_asset *a)
 	json_object_set_new(j, "tags", a->tags ? json_deep_copy(a->tags) : json_object());
 	json_object_set_new(j, "labels", a->labels ? json_deep_copy(a->labels) : json_array());
 	json_object_set_new(j, "meta", a->meta ? json_deep_copy(a->meta) : json_object());
-	if (set_paths(j, a->paths)) {
+	/* "paths" with U+FFFD, and "paths_b64" when a path is not UTF-8 */
+	if (grym_json_set_path_list(j, "paths", a->paths, NULL) != GRYM_OK) {
 		json_decref(j);
 		return NULL;
 	}

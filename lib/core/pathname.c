@@ -177,6 +177,57 @@ int grym_json_set_path(json_t *obj, const char *field, const char *path, grym_er
 	return rc ? grym_error_set(err, GRYM_ERR_NOMEM, "out of memory") : GRYM_OK;
 }
 
+int grym_json_set_path_list(json_t *obj, const char *field, const json_t *paths,
+			    grym_error *err)
+{
+	json_t *out = json_array(), *b64 = NULL;
+	char f64[256];
+	size_t i;
+	json_t *v;
+
+	snprintf(f64, sizeof f64, "%s_b64", field);
+	if (!out)
+		goto fail;
+	json_array_foreach(paths, i, v) {
+		const char *p = json_string_value(v);
+		size_t n = json_string_length(v);
+		if (grym_utf8_valid(p, n)) {
+			if (json_array_append_new(out, json_stringn(p, n)) ||
+			    (b64 && json_array_append_new(b64, json_null())))
+				goto fail;
+			continue;
+		}
+		if (!b64) {     /* the names before were all UTF-8 */
+			if (!(b64 = json_array()))
+				goto fail;
+			for (size_t k = 0; k < i; k++)
+				if (json_array_append_new(b64, json_null()))
+					goto fail;
+		}
+		char *fixed = grym_utf8_repair(p, n), *enc = grym_base64_encode(p, n);
+		int bad = !fixed || !enc || json_array_append_new(out, json_string(fixed)) ||
+			  json_array_append_new(b64, json_string(enc));
+		free(fixed);
+		free(enc);
+		if (bad)
+			goto fail;
+	}
+	if (json_object_set_new(obj, field, out)) {
+		out = NULL;
+		goto fail;
+	}
+	out = NULL;
+	if (b64 ? json_object_set_new(obj, f64, b64) : (json_object_del(obj, f64), 0)) {
+		b64 = NULL;
+		goto fail;
+	}
+	return GRYM_OK;
+fail:
+	json_decref(out);
+	json_decref(b64);
+	return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+}
+
 int grym_json_get_path(const json_t *obj, const char *field, char **out, grym_error *err)
 {
 	char f64[256];

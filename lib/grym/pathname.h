@@ -48,6 +48,14 @@ int grym_base64_decode(const char *s, size_t n, char **out, size_t *outlen, grym
  * removed. GRYM_ERR_NOMEM on failure. */
 int grym_json_set_path(json_t *obj, const char *field, const char *path, grym_error *err);
 
+/* The same for a list of names (a JSON array of strings holding exact
+ * bytes, as grym_asset.paths; NULL is an empty list): obj[field] gets
+ * the names as UTF-8 with U+FFFD, and when one is not UTF-8,
+ * obj[field "_b64"] gets an array as long, holding for each name its
+ * bytes in base64 or null when it is UTF-8. */
+int grym_json_set_path_list(json_t *obj, const char *field, const json_t *paths,
+			    grym_error *err);
+
 /* The exact bytes of obj[field]: decoded from obj[field "_b64"] when it
  * is there, else the string itself. *out is malloc'ed, or NULL when obj
  * has neither. GRYM_ERR_FORMAT (naming the field) when field_b64 is not a

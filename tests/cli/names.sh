@@ -67,8 +67,8 @@ mkdir -p d && cp x.wav "$BAD"
 ok "a name that is not UTF-8 is ingested" grym-ingest -l piano -o bad.grym "$BAD"
 like "$(cat .err)" "ingested 1, already known 0, failed 0" "summary: ingested"
 X=$(sha256sum x.wav | cut -c1-64)
-is "$(records bad.grym)" "$X	ref	{\"asset\": \"$X\", \"channels\": 1, \"codec\": \"pcm_s16le\", \"duration\": 0.5, \"format\": \"wav\", \"frames\": 8000, \"labels\": [\"piano\"], \"meta\": {}, \"path\": \"d/bad\\ufffd\\ufffd.wav\", \"path_b64\": \"ZC9iYWT//i53YXY=\", \"rate\": 16000}" \
-	"record: path with U+FFFD for each bad byte, path_b64 with the exact bytes"
+is "$(records bad.grym)" "$X	ref	{\"asset\": \"$X\", \"channels\": 1, \"codec\": \"pcm_s16le\", \"duration\": 0.5, \"format\": \"wav\", \"frames\": 8000, \"labels\": [\"piano\"], \"meta\": {}, \"path\": \"d/bad\\ufffd\\ufffd.wav\", \"path_b64\": \"ZC9iYWT//i53YXY=\", \"paths\": [\"d/bad\\ufffd\\ufffd.wav\"], \"paths_b64\": [\"ZC9iYWT//i53YXY=\"], \"rate\": 16000}" \
+	"record: path and paths with U+FFFD for each bad byte, path_b64 and paths_b64 with the exact bytes"
 is "$(records bad.grym | exact_paths)" "b'd/bad\\xff\\xfe.wav'" "path_b64 decodes to the name's bytes"
 is "$(db "SELECT typeof(path), hex(path) FROM asset_paths")" "blob|$(printf '%s' "$BAD" | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" \
 	"catalog: the exact bytes, as a BLOB"
