@@ -10,6 +10,7 @@
  * and reports.
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ static const grym_option opts[] = {
 	{ "group-by", 0, "FIELD", NULL, "keep items sharing FIELD (speaker...) in one fold (default: windows of one asset)" },
 	{ "on-conflict", 0, "MODE", "refuse", "an item with two labels: refuse, skip (leave it out) or first (its first label)" },
 	{ "folds-out", 0, "FILE", NULL, "write key<TAB>fold of every item to FILE" },
+	{ "predictions", 0, "FILE", NULL, "write each tested item's out-of-fold prediction and probabilities to FILE (TSV)" },
+	{ "show", 0, "MODEL", NULL, "print what MODEL (file or catalog id/name) predicts and from what, then exit" },
 	{ "seed", 0, "N", "0", "seed for folds, initialization, shuffles" },
 	{ "name", 0, "NAME", NULL, "name of the model in the catalog" },
 	{ "json", 0, NULL, NULL, "print the report as one JSON object" },
@@ -62,7 +65,7 @@ typedef struct train_opts {
 	grym_cli cli;
 	grym_ml_params p;
 	const char *type, *output, *target, *group_by, *folds_out, *labels_file, *name;
-	const char *features, *split, *label[32];
+	const char *features, *split, *label[32], *show, *predictions;
 	int nlabel;
 	long cv;
 	double holdout;
@@ -100,6 +103,10 @@ static int on_opt(void *ud, const char *name, const char *arg)
 		}
 	} else if (!strcmp(name, "group-by")) {
 		o->group_by = arg;
+	} else if (!strcmp(name, "predictions")) {
+		o->predictions = arg;
+	} else if (!strcmp(name, "show")) {
+		o->show = arg;
 	} else if (!strcmp(name, "on-conflict")) {
 		if (!strcmp(arg, "refuse"))
 			o->on_conflict = GRYM_CONFLICT_REFUSE;
@@ -375,7 +382,8 @@ static int read_catalog(train_opts *o, const grym_ml_read_opts *ro, grym_dataset
 /* Store the model file and its row in the catalog. */
 static int store_model(train_opts *o, const grym_model *m, const grym_dataset *ds,
 		       const json_t *pipeline, const json_t *metrics, const unsigned char *buf,
-		       size_t len, char id[GRYM_ID_LEN + 1], grym_error *err)
+		       size_t len, const char *oof, size_t oof_len, char id[GRYM_ID_LEN + 1],
+		       grym_error *err)
 {
 	char dir[4096];
 	int rc = grym_cli_catalog_dir(&o->cli, dir, sizeof dir, err);
@@ -391,6 +399,21 @@ static int store_model(train_opts *o, const grym_model *m, const grym_dataset *d
 				     "pipeline", pipeline ? (json_t *)pipeline : json_null(),
 				     "target", o->target, "group_by", o->group_by,
 				     "seed", (json_int_t)o->seed);
+	/* the model's own account (class counts, clusters, target) too */
+	if (training && grym_model_training(m))
+		json_object_update_missing(training, (json_t *)grym_model_training(m));
+	/* the out-of-fold predictions: an object beside the model, named in
+	 * its training record (gc and merge keep it with the model) */
+	char oof_id[GRYM_ID_LEN + 1];
+	if (oof && training) {
+		if ((rc = grym_store_put(grym_catalog_store(cat), oof, oof_len, oof_id, err))) {
+			json_decref(training);
+			json_decref(params);
+			grym_catalog_close(cat);
+			return rc;
+		}
+		json_object_set_new(training, "predictions", json_string(oof_id));
+	}
 	row.name = (char *)o->name;
 	row.type = (char *)o->type;
 	row.params = params ? json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -411,6 +434,64 @@ static int store_model(train_opts *o, const grym_model *m, const grym_dataset *d
 	return rc;
 }
 
+/* --show MODEL: a model file, or a model id, id prefix or name in the
+ * catalog. */
+static int show_model(train_opts *o)
+{
+	grym_error err = { 0 };
+	grym_model *m = NULL;
+	int rc = grym_model_load_file(o->show, &m, &err);
+	if (rc == GRYM_ERR_NOTFOUND) {
+		char dir[4096];
+		grym_catalog *cat = NULL;
+		grym_model_row row = { 0 };
+		void *buf = NULL;
+		size_t len = 0;
+		grym_error e2 = { 0 };
+		if (grym_cli_catalog_dir(&o->cli, dir, sizeof dir, &e2) == GRYM_OK &&
+		    (cat = grym_catalog_open(dir, &e2)) &&
+		    grym_catalog_get_model(cat, o->show, &row, &e2) == GRYM_OK &&
+		    grym_store_get(grym_catalog_store(cat), row.object, &buf, &len, 1, &e2) == GRYM_OK) {
+			rc = grym_model_load(buf, len, &m, &err);
+		} else {
+			err = e2;
+			grym_error_prefix(&err, "no such file, nor a model in the catalog");
+		}
+		free(buf);
+		grym_model_row_clear(&row);
+		grym_catalog_close(cat);
+	}
+	if (!m) {
+		grym_report(&o->cli, o->show, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	if (o->json) {
+		json_t *j = json_pack("{s:s,s:I,s:o,s:o,s:O,s:O,s:O}", "type",
+				      grym_model_type_name(grym_model_type_of(m)),
+				      "dims", (json_int_t)grym_model_dims(m), "labels", json_array(),
+				      "params", grym_model_params_json(m),
+				      "training", grym_model_training(m) ? (json_t *)grym_model_training(m) : json_null(),
+				      "metrics", grym_model_metrics(m) ? (json_t *)grym_model_metrics(m) : json_null(),
+				      "pipeline", grym_model_pipeline(m) ? (json_t *)grym_model_pipeline(m) : json_null());
+		for (size_t c = 0; j && c < grym_model_nclasses(m); c++)
+			json_array_append_new(json_object_get(j, "labels"), json_string(grym_model_label(m, c)));
+		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(9)) : NULL;
+		printf("%s\n", s ? s : "{}");
+		free(s);
+		json_decref(j);
+	} else {
+		char *s = grym_model_describe(m);
+		fputs(s ? s : "", stdout);
+		free(s);
+	}
+	grym_model_free(m);
+	if (fflush(stdout) != 0) {
+		grym_msg(&o->cli, "stdout: write error");
+		return GRYM_EXIT_FAILED;
+	}
+	return GRYM_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	train_opts o = { 0 };
@@ -418,6 +499,11 @@ int main(int argc, char **argv)
 	grym_cli_init(&o.cli, "grym-train", "[OPTION]... [FILE]...",
 		      "Train a classifier on feature vectors, cross-validate it and save the model.", opts);
 	int first = grym_cli_parse(&o.cli, argc, argv, on_opt, &o);
+	if (o.show) {
+		if (first < argc)
+			grym_usage_error(&o.cli, "--show reads a model: no input files");
+		return show_model(&o);
+	}
 	grym_model_type type;
 	grym_model_type_parse(o.type, &type);
 	grym_ml_params_default(&o.p, type);
@@ -521,6 +607,9 @@ int main(int argc, char **argv)
 
 	int status = GRYM_EXIT_OK;
 	int *fold = NULL, *pred = NULL, ntest = 0, holdout = 0;
+	float *proba = NULL;
+	char *oof = NULL;
+	size_t oof_len = 0;
 	const char *how = NULL;
 	json_t *metrics = NULL;
 	grym_model *m = NULL;
@@ -555,8 +644,10 @@ int main(int argc, char **argv)
 			rc = grym_error_set(&err, GRYM_ERR_INVALID, "the split column puts %s items in the test set",
 					    nt ? "all" : "no");
 	}
+	if (!rc && how && !(proba = malloc(ds->n * ds->nlabels * sizeof *proba)))
+		rc = grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
 	if (!rc && how)
-		rc = grym_ml_cross_validate(&o.p, ds, fold, ntest, pred, &err);
+		rc = grym_ml_cross_validate_proba(&o.p, ds, fold, ntest, pred, proba, &err);
 	if (rc) {
 		grym_report(&o.cli, "training data", &err);
 		status = GRYM_EXIT_FAILED;
@@ -575,15 +666,31 @@ int main(int argc, char **argv)
 			json_object_set_new(metrics, "folds", json_integer(ntest));
 		if (group_by)
 			json_object_set_new(metrics, "group_by", json_string(group_by));
+		/* the share of the items actually tested: whole groups and
+		 * per-class rounding rarely give exactly the fraction asked for */
+		double reached = 0;
+		if (holdout) {
+			size_t nt = 0;
+			for (size_t i = 0; i < ds->n; i++)
+				nt += fold[i] == 0;
+			reached = (double)nt / (double)ds->n;
+			if (o.holdout > 0)
+				json_object_set_new(metrics, "holdout", json_real(o.holdout));
+			json_object_set_new(metrics, "test_fraction", json_real(round(reached * 1e6) / 1e6));
+		}
 		if (!o.json) {
 			char *t = grym_metrics_table(&mt, (const char *const *)ds->labels);
 			if (ntest > 1)
 				printf("%s, %d-fold cross-validation%s%s: %zu items, %zu classes\n\n", o.type,
 				       ntest, group_by ? " grouped by " : "", group_by ? group_by : "",
 				       ds->n, ds->nlabels);
+			else if (o.holdout > 0)
+				printf("%s, holdout %g%s%s: %.4f of the %zu items tested, %zu classes\n\n", o.type,
+				       o.holdout, group_by ? " grouped by " : "", group_by ? group_by : "",
+				       reached, ds->n, ds->nlabels);
 			else
-				printf("%s, %s: %zu items, %zu classes\n\n", o.type,
-				       holdout && o.holdout > 0 ? "holdout" : "split column", ds->n, ds->nlabels);
+				printf("%s, split column: %zu items (%.4f tested), %zu classes\n\n", o.type,
+				       ds->n, reached, ds->nlabels);
 			fputs(t ? t : "", stdout);
 			free(t);
 		}
@@ -593,12 +700,36 @@ int main(int argc, char **argv)
 			status = GRYM_EXIT_FAILED;
 			goto out;
 		}
-	} else if (o.folds_out) {
-		grym_usage_error(&o.cli, "--folds-out needs --cv, --holdout or a split column");
+		if (!(oof = grym_predictions_tsv(ds, fold, pred, proba, &oof_len))) {
+			grym_msg(&o.cli, "out of memory");
+			status = GRYM_EXIT_FAILED;
+			goto out;
+		}
+		if (o.predictions) {
+			grym_output *po = grym_output_open(o.predictions, &err);
+			int prc = po ? grym_output_write(po, oof, oof_len, &err) : err.code;
+			if (po && prc)
+				grym_output_abort(po);
+			else if (po)
+				prc = grym_output_commit(po, &err);
+			if (prc) {
+				grym_report(&o.cli, o.predictions, &err);
+				status = GRYM_EXIT_FAILED;
+				goto out;
+			}
+		}
+	} else if (o.folds_out || o.predictions) {
+		grym_usage_error(&o.cli, o.folds_out ? "--folds-out needs --cv, --holdout or a split column"
+						     : "--predictions needs --cv, --holdout or a split column");
 	}
 	/* the saved model: refit on all the data */
+	/* the label field: --target, "label" for a table, else the items'
+	 * single label (null) */
+	const char *target = o.target ? o.target : (o.tsv || (nin && ends_with(argv[first], ".tsv"))) && sup
+		? "label" : NULL;
 	if (grym_model_train(&o.p, ds, NULL, 0, &m, &err) ||
-	    grym_model_set_info(m, pipeline, metrics, &err)) {
+	    grym_model_set_info(m, pipeline, metrics, &err) ||
+	    (sup && grym_model_set_source(m, target, group_by, &err))) {
 		grym_report(&o.cli, "training data", &err);
 		status = GRYM_EXIT_FAILED;
 		goto out;
@@ -628,7 +759,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (status == GRYM_EXIT_OK && use_catalog) {
-		if (store_model(&o, m, ds, pipeline, metrics, buf, len, model_id, &err)) {
+		if (store_model(&o, m, ds, pipeline, metrics, buf, len, oof, oof_len, model_id, &err)) {
 			grym_report(&o.cli, "catalog", &err);
 			status = GRYM_EXIT_FAILED;
 			model_id[0] = 0;
@@ -675,6 +806,8 @@ out:
 	json_decref(pipeline);
 	free(fold);
 	free(pred);
+	free(proba);
+	free(oof);
 	grym_dataset_free(ds);
 	for (int i = 0; i < o.nwarned; i++)
 		free(o.warned[i]);

@@ -262,6 +262,26 @@ int grym_model_set_info(grym_model *m, const json_t *pipeline, const json_t *met
 /* Borrowed references (NULL when unset). */
 const json_t *grym_model_pipeline(const grym_model *m);
 const json_t *grym_model_metrics(const grym_model *m);
+/* What the model was trained on, the header's "training" object (NULL
+ * for files written before it existed): "items"; "class_counts" {label:
+ * items} for classifiers; "cluster_sizes" [items] and "inertia" (in the
+ * standardized space) for kmeans — set by grym_model_train — and
+ * "target" and "group_by" (null: none), set by grym_model_set_source. */
+const json_t *grym_model_training(const grym_model *m);
+int grym_model_set_source(grym_model *m, const char *target, const char *group_by,
+			  grym_error *err);
+/* A readable account of the model (type, inputs, target, grouping,
+ * classes with training counts or clusters with sizes and inertia,
+ * hyper-parameters, evaluation, recipe): a malloc'ed string, NULL when
+ * out of memory. */
+char *grym_model_describe(const grym_model *m);
+
+/* Match a table's header (ncols names) to the model's feature names:
+ * map[j] (d entries) gets the column of feature j. A feature without a
+ * column is GRYM_ERR_FORMAT naming the missing columns; a model without
+ * feature names is GRYM_ERR_INVALID. Extra columns are ignored. */
+int grym_model_match_columns(const grym_model *m, const char *const *header, size_t ncols,
+			     size_t *map, grym_error *err);
 
 /* GRYM_OK if input vectors of d dimensions fit the model, else
  * GRYM_ERR_INVALID "feature dimension D differs from the model's M". */
@@ -331,10 +351,16 @@ int grym_folds_stratified(const grym_dataset *ds, int k, uint64_t seed, int *fol
  * Needs ds->group for every row and at least k groups. */
 int grym_folds_grouped(const grym_dataset *ds, int k, uint64_t seed, int *fold,
 		       grym_error *err);
-/* Stratified holdout: fold[i] = 0 (test) for about `fraction` of each
- * class, 1 (train) for the rest; grouped when ds->group is set. */
+/* Stratified holdout: fold[i] = 0 (test) for round(fraction * n_c) items
+ * of each class c (at least one, leaving at least one to train), 1
+ * (train) for the rest; grouped when ds->group is set. */
 int grym_folds_holdout(const grym_dataset *ds, double fraction, uint64_t seed, int *fold,
 		       grym_error *err);
+/* Grouped holdout: whole groups, chosen so that the test set comes as
+ * close as it can to fraction of the items and then to fraction of each
+ * class, every class keeping a training item (holdout.c). */
+int grym_folds_holdout_grouped(const grym_dataset *ds, double fraction, uint64_t seed, int *fold,
+			       grym_error *err);
 
 typedef struct grym_metrics {
 	size_t nclasses;
@@ -345,7 +371,10 @@ typedef struct grym_metrics {
 	int64_t *confusion;     /* nclasses * nclasses, [true][pred] */
 } grym_metrics;
 /* Score predictions pred against truth y (n items; rows with y < 0 or
- * pred < 0 are skipped). m must be zeroed or cleared first. */
+ * pred < 0 are skipped), as scikit-learn does (zero_division=0): balanced
+ * accuracy averages recall over the classes with items, macro F1 averages
+ * F1 over the classes true or predicted in these n items. m must be
+ * zeroed or cleared first. */
 int grym_metrics_compute(grym_metrics *m, const int *y, const int *pred, size_t n,
 			 size_t nclasses, grym_error *err);
 void grym_metrics_clear(grym_metrics *m);
@@ -361,6 +390,17 @@ char *grym_metrics_table(const grym_metrics *m, const char *const *labels);
  * row (-1 for rows never tested). */
 int grym_ml_cross_validate(const grym_ml_params *p, const grym_dataset *ds, const int *fold,
 			   int ntest, int *pred, grym_error *err);
+/* The same, and proba (n * nlabels, may be NULL) gets each tested row's
+ * out-of-fold class probabilities (NaN for rows never tested). */
+int grym_ml_cross_validate_proba(const grym_ml_params *p, const grym_dataset *ds, const int *fold,
+				 int ntest, int *pred, float *proba, grym_error *err);
+/* The out-of-fold predictions as a TSV table (malloc'ed, *len bytes):
+ * a header "key fold true predicted LABEL..." then one line per tested
+ * row in input order: its key, its test fold (0 for a holdout or split
+ * column), true and predicted labels, and one probability per class
+ * (%.6f). NULL when out of memory. */
+char *grym_predictions_tsv(const grym_dataset *ds, const int *fold, const int *pred,
+			   const float *proba, size_t *len);
 
 #ifdef __cplusplus
 }

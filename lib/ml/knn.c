@@ -84,17 +84,25 @@ int ml_knn_predict(const grym_model *m, const float *xs, size_t n, float *proba,
 		free(D); free(Q); free(best); free(dsum);
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	}
+	const float *P = ax->data;
 	for (size_t i0 = 0; i0 < n; i0 += KNN_BLOCK) {
 		size_t nb = n - i0 < KNN_BLOCK ? n - i0 : KNN_BLOCK;
 		memcpy(Q, xs + i0 * d, nb * d * sizeof *Q);
-		if (m->p.metric == GRYM_METRIC_COSINE) {
-			l2norm_rows(Q, nb, d);
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)np, (int)d,
-				    -1.0f, Q, (int)d, ax->data, (int)d, 0.0f, D, (int)np);
-			for (size_t t = 0; t < nb * np; t++)
-				D[t] += 1.0f;
-		} else {
-			ml_sqdist(Q, nb, ax->data, np, d, D);
+		/* distances row by row in a fixed order (rows.c), not by sgemm:
+		 * a neighbour must not change with the batch around the item */
+		for (size_t i = 0; i < nb; i++) {
+			float *q = Q + i * d, *row = D + i * np;
+			if (m->p.metric == GRYM_METRIC_COSINE) {
+				double s = sqrt(ml_row_dot(q, q, d));
+				if (s > 0)
+					for (size_t j = 0; j < d; j++)
+						q[j] = (float)(q[j] / s);
+				for (size_t j = 0; j < np; j++)
+					row[j] = (float)(1.0 - ml_row_dot(q, P + j * d, d));
+			} else {
+				for (size_t j = 0; j < np; j++)
+					row[j] = (float)ml_row_sqdist(q, P + j * d, d);
+			}
 		}
 		for (size_t i = 0; i < nb; i++) {
 			const float *row = D + i * np;
@@ -279,7 +287,10 @@ int ml_kmeans_predict(const grym_model *m, const float *xs, size_t n, float *pro
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	for (size_t i0 = 0; i0 < n; i0 += KNN_BLOCK) {
 		size_t nb = n - i0 < KNN_BLOCK ? n - i0 : KNN_BLOCK;
-		ml_sqdist(xs + i0 * d, nb, ac->data, k, d, D);
+		for (size_t i = 0; i < nb; i++)
+			for (size_t c = 0; c < k; c++)
+				D[i * k + c] = (float)ml_row_sqdist(xs + (i0 + i) * d,
+								    (const float *)ac->data + c * d, d);
 		for (size_t i = 0; i < nb; i++) {
 			size_t b = 0;
 			for (size_t c = 1; c < k; c++)

@@ -32,6 +32,7 @@ struct grym_model {
 	char **names;           /* d or NULL */
 	double *mean, *scale;   /* d each: x_std = (x - mean) / scale */
 	json_t *pipeline, *metrics;
+	json_t *training;       /* what it was trained on (header "training"), or NULL */
 	ml_array arr[ML_MAX_ARRAYS];
 	int narr;
 	void *cache;            /* type-specific view built after training/loading (svm) */
@@ -73,6 +74,13 @@ int ml_kmeans_predict(const grym_model *m, const float *xs, size_t n, float *pro
 /* Squared distances of n rows a to k rows b (d columns) through sgemm:
  * out n x k. an2 / bn2 are the rows' squared norms (computed if NULL). */
 void ml_sqdist(const float *a, size_t n, const float *b, size_t k, size_t d, float *out);
+
+/* rows.c: one row's dot product and squared distance, summed in a fixed
+ * order whatever the batch (predictors use these, not BLAS, so that
+ * batching and threads never change an output bit). */
+double ml_row_dot(const float *a, const float *b, size_t d);
+double ml_row_dot_f64(const float *a, const double *b, size_t d);
+double ml_row_sqdist(const float *a, const float *b, size_t d);
 
 /* liblinear and libsvm: global rand() and print hooks. */
 void ml_foreign_lock(void);

@@ -130,6 +130,7 @@ void grym_model_free(grym_model *m)
 	free(m->scale);
 	json_decref(m->pipeline);
 	json_decref(m->metrics);
+	json_decref(m->training);
 	for (int i = 0; i < m->narr; i++)
 		free(m->arr[i].data);
 	free(m);
@@ -143,6 +144,75 @@ const grym_ml_params *grym_model_params(const grym_model *m) { return &m->p; }
 const char *const *grym_model_feature_names(const grym_model *m) { return (const char *const *)m->names; }
 const json_t *grym_model_pipeline(const grym_model *m) { return m->pipeline; }
 const json_t *grym_model_metrics(const grym_model *m) { return m->metrics; }
+const json_t *grym_model_training(const grym_model *m) { return m->training; }
+
+int grym_model_set_source(grym_model *m, const char *target, const char *group_by,
+			  grym_error *err)
+{
+	if (!m->training && !(m->training = json_object()))
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	if (json_object_set_new(m->training, "target", target ? json_string(target) : json_null()) ||
+	    json_object_set_new(m->training, "group_by", group_by ? json_string(group_by) : json_null()))
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	return GRYM_OK;
+}
+
+/* What the training rows were: the class counts, or for kmeans the
+ * cluster sizes and the inertia (sum of squared distances to the nearest
+ * centroid, in the standardized space) of the final centroids. */
+static int describe_training(grym_model *m, const float *xs, const int *y, size_t n)
+{
+	json_t *t = json_object();
+	if (!t)
+		return -1;
+	json_object_set_new(t, "items", json_integer((json_int_t)n));
+	if (m->p.type == GRYM_MODEL_KMEANS) {
+		const ml_array *ac = ml_array_get(m, "centroids", ML_F32);
+		size_t k = m->nclasses;
+		json_int_t *size = calloc(k, sizeof *size);
+		double inertia = 0;
+		if (!ac || !size) {
+			free(size);
+			json_decref(t);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			size_t b = 0;
+			double bd = INFINITY;
+			for (size_t c = 0; c < k; c++) {
+				double dd = ml_row_sqdist(xs + i * m->d, (const float *)ac->data + c * m->d, m->d);
+				if (dd < bd) {
+					bd = dd;
+					b = c;
+				}
+			}
+			size[b]++;
+			inertia += bd;
+		}
+		json_t *cs = json_array();
+		for (size_t c = 0; c < k; c++)
+			json_array_append_new(cs, json_integer(size[c]));
+		free(size);
+		json_object_set_new(t, "cluster_sizes", cs);
+		json_object_set_new(t, "inertia", json_real(inertia));
+	} else {
+		json_int_t *cnt = calloc(m->nclasses, sizeof *cnt);
+		if (!cnt) {
+			json_decref(t);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++)
+			cnt[y[i]]++;
+		json_t *cc = json_object();
+		for (size_t c = 0; c < m->nclasses; c++)
+			json_object_set_new(cc, m->labels[c], json_integer(cnt[c]));
+		free(cnt);
+		json_object_set_new(t, "class_counts", cc);
+	}
+	json_decref(m->training);
+	m->training = t;
+	return 0;
+}
 
 int grym_model_set_info(grym_model *m, const json_t *pipeline, const json_t *metrics,
 			grym_error *err)
@@ -295,6 +365,8 @@ int grym_model_train(const grym_ml_params *p, const grym_dataset *ds,
 	case GRYM_MODEL_MLP: rc = ml_mlp_train(m, xs, y, nrows, err); break;
 	case GRYM_MODEL_KMEANS: rc = ml_kmeans_train(m, xs, nrows, err); break;
 	}
+	if (!rc && describe_training(m, xs, y, nrows) < 0)
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	free(xs);
 	free(y);
 	if (rc) {
@@ -554,6 +626,8 @@ int grym_model_save(const grym_model *m, unsigned char **buf, size_t *len, grym_
 		return grym_error_set(err, GRYM_ERR_NOMEM, "cannot build the model header");
 	json_object_set_new(h, "standardization",
 			    json_pack("{s:s,s:s}", "mean", "mean", "scale", "scale"));
+	if (m->training)
+		json_object_set(h, "training", m->training);
 	char *hs = json_dumps(h, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
 	json_decref(h);
 	if (!hs)
@@ -772,6 +846,18 @@ int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *e
 	json_t *pl = json_object_get(h, "pipeline"), *mt = json_object_get(h, "metrics");
 	if ((rc = grym_model_set_info(m, json_is_null(pl) ? NULL : pl, json_is_null(mt) ? NULL : mt, err)))
 		goto fail;
+	/* "training" came later: older files lack it and still load */
+	json_t *tr = json_object_get(h, "training");
+	if (tr && !json_is_null(tr)) {
+		if (!json_is_object(tr)) {
+			rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model header: \"training\" is not an object");
+			goto fail;
+		}
+		if (!(m->training = json_deep_copy(tr))) {
+			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
 	json_t *arrays = json_object_get(h, "arrays");
 	if (!json_is_array(arrays)) {
 		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model header has no arrays");
