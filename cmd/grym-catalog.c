@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "grym/catalog.h"
+#include "grym/pathname.h"
 
 static const grym_option opts[] = {
 	{ "label", 0, "L", NULL, "ls, export: only assets with label L" },
@@ -230,8 +231,13 @@ static int ls_visit(void *ud, const grym_asset *as)
 			fputs("-", stdout);
 		json_array_foreach(as->labels, i, v)
 			printf("%s%s", i ? "," : "", json_string_value(v));
-		printf("\t%s\n", json_array_size(as->paths) ?
-		       json_string_value(json_array_get(as->paths, 0)) : "-");
+		/* the first path, in UTF-8 like every text grym writes (a
+		 * name that is not gets U+FFFD; show has its exact bytes) */
+		const json_t *p0 = json_array_get(as->paths, 0);
+		char *path = p0 ? grym_utf8_repair(json_string_value(p0), json_string_length(p0))
+				: NULL;
+		printf("\t%s\n", path ? path : "-");
+		free(path);
 	}
 	return ferror(stdout) ? 1 : 0;
 }

@@ -27,6 +27,7 @@
 #include "grym/hash.h"
 #include "grym/io.h"
 #include "grym/npy.h"
+#include "grym/pathname.h"
 #include "grym/store.h"
 #include "grym/stream.h"
 
@@ -283,9 +284,12 @@ static json_t *recipe_new(const cfg *c, int feature)
 /* ---- jobs ---- */
 
 typedef struct job {
-	char *key;              /* output key (asset id, file base name, record key) */
+	char *key;              /* output key (asset id, file name (see
+				   name_files), record key) */
+	char *npy;              /* --npy: KEY made a unique relative file name */
 	char *name;             /* for messages */
 	char *path;             /* file to decode, or NULL (payload) */
+	int from_file;          /* the key is made from path's name */
 	int tmp_path;           /* path is our spooled temporary: unlink it */
 	json_t *meta;           /* metadata passed through (owned) */
 	char asset[GRYM_ID_LEN + 1];
@@ -315,6 +319,7 @@ typedef struct ctx {
 static void job_free(job *j)
 {
 	free(j->key);
+	free(j->npy);
 	free(j->name);
 	if (j->tmp_path && j->path)
 		unlink(j->path);
@@ -342,17 +347,75 @@ static job *job_add(ctx *x)
 	return j;
 }
 
-static char *base_key(const char *path)
+/* Keys of the jobs read from files, once all inputs are known: base
+ * names while they are unique, else paths relative to the folder holding
+ * them all (grym_unique_names), so a folder per class keeps its files
+ * apart. */
+static int name_files(ctx *x, grym_error *err)
 {
-	const char *b = strrchr(path, '/');
-	b = b ? b + 1 : path;
-	char *k = strdup(b);
-	if (!k)
-		return NULL;
-	char *dot = strrchr(k, '.');
-	if (dot && dot != k)
-		*dot = 0;
-	return k;
+	const char **paths = calloc(x->njobs ? x->njobs : 1, sizeof *paths);
+	char **names;
+	if (!paths)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < x->njobs; i++)
+		paths[i] = x->jobs[i].from_file ? x->jobs[i].path : NULL;
+	names = grym_unique_names(paths, x->njobs, err);
+	free(paths);
+	if (!names)
+		return err->code;
+	for (size_t i = 0; i < x->njobs; i++) {
+		if (!names[i])
+			continue;
+		free(x->jobs[i].key);
+		x->jobs[i].key = names[i];
+		names[i] = NULL;
+	}
+	grym_names_free(names, x->njobs);
+	return GRYM_OK;
+}
+
+/* --npy file names: the key, whose '/' make folders under DIR (an
+ * empty, "." or ".." part becomes "_", so nothing lands outside DIR),
+ * with "~2", "~3"... for a name an earlier input holds: two inputs never
+ * write one file. Returns how many names had to be numbered. */
+static int name_npy(ctx *x, grym_error *err)
+{
+	char **names = calloc(x->njobs ? x->njobs : 1, sizeof *names);
+	int rc;
+	if (!names)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < x->njobs; i++) {
+		const char *k = x->jobs[i].key;
+		if (!k)
+			continue;
+		size_t n = strlen(k), o = 0;
+		char *out = malloc(n + 2 * (n / 2 + 1) + 2);
+		if (!out) {
+			grym_names_free(names, x->njobs);
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		}
+		for (const char *c = k;;) {
+			size_t l = strcspn(c, "/");
+			if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.')) {
+				out[o++] = '_';
+			} else {
+				memcpy(out + o, c, l);
+				o += l;
+			}
+			c += l;
+			if (!*c)
+				break;
+			out[o++] = '/';
+			c++;
+		}
+		out[o] = '\0';
+		names[i] = out;
+	}
+	rc = grym_names_dedupe(names, x->njobs, err);
+	for (size_t i = 0; i < x->njobs; i++)
+		x->jobs[i].npy = names[i];
+	free(names);
+	return rc;
 }
 
 /* ---- analysis of one job ---- */
@@ -626,7 +689,18 @@ static int write_npy(const cfg *c, const job *j, grym_error *err)
 	for (int i = 0; i < c->p.nlist; i++) {
 		grym_feature f = c->p.list[i];
 		char path[8192];
-		snprintf(path, sizeof path, "%s/%s.%s.npy", c->npy_dir, j->key, grym_feature_name(f));
+		int n = snprintf(path, sizeof path, "%s/%s.%s.npy", c->npy_dir, j->npy,
+				 grym_feature_name(f));
+		if (n < 0 || (size_t)n >= sizeof path)
+			return grym_error_set(err, GRYM_ERR_LIMIT, "--npy: file name too long");
+		/* the folders of a key ("dog/x") under DIR */
+		for (char *sl = path + strlen(c->npy_dir) + 1; (sl = strchr(sl, '/')); sl++) {
+			*sl = '\0';
+			int bad = mkdir(path, 0777) != 0 && errno != EEXIST;
+			*sl = '/';
+			if (bad)
+				return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+		}
 		grym_output *o = grym_output_open(path, err);
 		if (!o)
 			return err->code;
@@ -783,12 +857,25 @@ static int add_record(ctx *x, grym_stream_reader *rd, grym_record_head *h, grym_
 	struct stat st;
 	if (stat(h->key, &st) == 0 && S_ISREG(st.st_mode)) {
 		j->path = strdup(h->key);
-		j->key = base_key(h->key);
-		return GRYM_OK;
+		j->from_file = 1;
+		return j->path ? GRYM_OK : grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	if (!grym_id_is_prefix(h->key)) {
+		/* a reference by "path": "path_b64" gives the exact bytes of a
+		 * name that is not UTF-8 (a key cannot hold them) */
+		char *p = NULL;
+		int rc = grym_json_get_path(h->meta, "path", &p, err);
+		if (rc)
+			return grym_error_prefix(err, "%s", h->key);
+		if (p && stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			j->path = p;
+			j->from_file = 1;
+			return GRYM_OK;
+		}
+		free(p);
+		return grym_error_set(err, GRYM_ERR_NOTFOUND, "%s: neither a file nor a catalog id", h->key);
 	}
 	/* a catalog id (or prefix) */
-	if (!grym_id_is_prefix(h->key))
-		return grym_error_set(err, GRYM_ERR_NOTFOUND, "%s: neither a file nor a catalog id", h->key);
 	if (!*cat && !(*cat = grym_catalog_open(c->catalog_dir, err)))
 		return err->code;
 	int rc = grym_catalog_resolve(*cat, h->key, j->asset, err);
@@ -854,9 +941,16 @@ static void read_input(ctx *x, const char *arg, grym_catalog **cat)
 			fail_input(name, &err);
 		} else if (arg && strcmp(arg, "-")) {
 			j->path = strdup(arg);
-			j->key = base_key(arg);
+			j->from_file = 1;
 			j->name = strdup(arg);
-			j->meta = json_pack("{s:s}", "path", arg);
+			j->meta = json_object();
+			if (!j->path || !j->name || !j->meta ||
+			    grym_json_set_path(j->meta, "path", arg, &err) != GRYM_OK) {
+				grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+				j->rc = err.code;
+				j->err = err;
+				j->done = 1;
+			}
 		} else {
 			j->name = strdup("stdin");
 			j->key = strdup("stdin");
@@ -965,6 +1059,10 @@ int main(int argc, char **argv)
 	for (int i = first; i < argc; i++)
 		read_input(&x, argv[i], &cat);
 	grym_catalog_close(cat);
+	if (name_files(&x, &err) != GRYM_OK || (c.npy_dir && name_npy(&x, &err) < 0)) {
+		grym_report(&cli, "naming outputs", &err);
+		return GRYM_EXIT_FAILED;
+	}
 
 	grym_output *out = NULL;
 	grym_stream_writer *w = NULL;

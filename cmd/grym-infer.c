@@ -29,6 +29,7 @@
 #include "grym/hash.h"
 #include "grym/io.h"
 #include "grym/ml.h"
+#include "grym/pathname.h"
 #include "grym/replay.h"
 #include "grym/stream.h"
 
@@ -202,9 +203,19 @@ static int emit(infer_opts *o, const grym_model *m, batch *b, grym_output *out, 
 		best[i] = order[0];
 		int seg = !isnan(b->start[i]) && !isnan(b->end[i]);
 		if (o->jsonl) {
-			json_t *j = json_pack("{s:s,s:s,s:f}", "key", b->keys[i],
-					      "label", grym_model_label(m, order[0]), "probability",
-					      round((double)p[order[0]] * 1e6) / 1e6);
+			/* "key", and "key_b64" when the key is a file name that
+			 * is not UTF-8 (grym/pathname.h) */
+			json_t *j = json_object();
+			json_t *lp = json_pack("{s:s,s:f}", "label", grym_model_label(m, order[0]),
+					       "probability", round((double)p[order[0]] * 1e6) / 1e6);
+			int bad = !j || !lp || grym_json_set_path(j, "key", b->keys[i], err) != GRYM_OK ||
+				  json_object_update(j, lp) != 0;
+			json_decref(lp);
+			if (bad) {
+				json_decref(j);
+				rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+				break;
+			}
 			if (seg) {
 				json_object_set_new(j, "start", json_real(b->start[i]));
 				json_object_set_new(j, "end", json_real(b->end[i]));
@@ -227,7 +238,15 @@ static int emit(infer_opts *o, const grym_model *m, batch *b, grym_output *out, 
 			free(s);
 			continue;
 		}
-		rc = grym_output_printf(out, err, "%s", b->keys[i]);
+		/* one line per prediction, in UTF-8, whatever the file name
+		 * holds (--jsonl has the exact bytes) */
+		char *key = grym_text_field(b->keys[i], strlen(b->keys[i]));
+		if (!key) {
+			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			break;
+		}
+		rc = grym_output_printf(out, err, "%s", key);
+		free(key);
 		if (!rc && seg)
 			rc = grym_output_printf(out, err, "\t%.9g\t%.9g", b->start[i], b->end[i]);
 		for (size_t k = 0; k < top && !rc; k++)

@@ -12,6 +12,7 @@
 #include "grym/catalog.h"
 #include "grym/ingest.h"
 #include "grym/io.h"
+#include "grym/pathname.h"
 #include "grym/stream.h"
 
 #include <errno.h>
@@ -292,11 +293,15 @@ typedef struct emitter {
 	int write_failed;
 } emitter;
 
-static void text_field(grym_output *o, const char *s)
+static void text_field(grym_output *o, const char *raw)
 {
-	/* tabs and newlines would break the line format */
+	/* tabs and newlines would break the line format, and the text form
+	 * is UTF-8: a name that is not gets U+FFFD for its bad bytes (the
+	 * exact bytes are in the catalog and the binary records) */
 	char buf[1024];
 	size_t n = 0;
+	char *fixed = grym_utf8_repair(raw, strlen(raw));
+	const char *s = fixed ? fixed : "?";
 	for (; *s; s++) {
 		buf[n++] = (*s == '\t' || *s == '\n' || *s == '\r') ? ' ' : *s;
 		if (n == sizeof buf) {
@@ -305,6 +310,7 @@ static void text_field(grym_output *o, const char *s)
 		}
 	}
 	grym_output_write(o, buf, n, NULL);
+	free(fixed);
 }
 
 static void emit(emitter *e, const outcome *o)
@@ -397,11 +403,21 @@ static int probe(const settings *s, const char *path)
 	}
 	if (s->json) {
 		json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:f, s:I, s:O}",
-				      "path", path, "format", in.format, "codec", in.codec,
+				      "path", "", "format", in.format, "codec", in.codec,
 				      "rate", in.sample_rate, "channels", in.channels, "bits", in.bits,
 				      "frames", (json_int_t)in.frames, "duration", in.duration,
 				      "bit_rate", (json_int_t)in.bit_rate, "tags", in.tags);
+		/* "path", and "path_b64" for a name that is not UTF-8 */
+		if (j && grym_json_set_path(j, "path", path, NULL) != GRYM_OK) {
+			json_decref(j);
+			j = NULL;
+		}
 		char *t = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+		if (!t) {
+			grym_msg(&cli, "%s: out of memory", path);
+			grym_audio_info_clear(&in);
+			return 1;
+		}
 		if (t)
 			printf("%s\n", t);
 		free(t);

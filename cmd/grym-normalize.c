@@ -225,7 +225,8 @@ static void print_measure(app *a, const char *name, const grym_loudness_result *
 	if (a->json) {
 		json_t *o = json_object(), *dc = json_array();
 		char *s;
-		json_object_set_new(o, "file", json_string(name));
+		/* "file", and "file_b64" for a name that is not UTF-8 */
+		grym_json_set_path(o, "file", name, NULL);
 		json_object_set_new(o, "integrated_lufs", num_or_null(r->integrated_lufs));
 		json_object_set_new(o, "loudness_range_lu", num_or_null(r->loudness_range_lu));
 		json_object_set_new(o, "true_peak_dbtp", num_or_null(r->true_peak_dbtp));

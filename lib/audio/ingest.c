@@ -17,6 +17,7 @@
 #include "grym/idset.h"
 #include "grym/audio.h"
 #include "grym/catalog.h"
+#include "grym/pathname.h"
 #include "grym/store.h"
 
 #include <dirent.h>
@@ -283,8 +284,13 @@ static int describe(grym_ingester *g, const char *file, const char *member, json
 		add_label(*labels, g->o.labels[i]);
 	if (g->o.label_from_dir) {
 		const char *d = parent_name(member ? member : file, dirname, sizeof dirname);
-		if (d)
-			add_label(*labels, d);
+		/* labels are JSON strings: a folder name that is not UTF-8
+		 * gets U+FFFD for its bad bytes rather than no label */
+		char *l = d ? grym_utf8_repair(d, strlen(d)) : NULL;
+		if (d && !l)
+			return GRYM_ERR_NOMEM;
+		add_label(*labels, l);
+		free(l);
 	}
 	if (g->o.manifest && grym_manifest_find(g->o.manifest, file, member, &ml, &mm)) {
 		size_t i;
@@ -325,36 +331,80 @@ static int nothing_new(const grym_asset *a, const char *path, const json_t *labe
 	return 1;
 }
 
-/* The metadata of the reference record of an asset. */
+/* The metadata of the reference record of an asset: "path" as UTF-8 and,
+ * for a name that is not, "path_b64" with its bytes (grym/pathname.h). */
 static json_t *record_of(const grym_asset *a, const char *path)
 {
-	json_t *r = json_pack("{s:s, s:s?, s:O, s:O, s:O, s:i, s:i, s:I, s:f, s:s?, s:s?}",
-			      "asset", a->id, "path", path,
-			      "paths", a->paths ? a->paths : json_array(),
-			      "labels", a->labels ? a->labels : json_array(),
-			      "meta", a->meta ? a->meta : json_object(),
-			      "rate", a->sample_rate, "channels", a->channels,
-			      "frames", (json_int_t)a->frames, "duration", a->duration,
-			      "format", a->format, "codec", a->codec);
+	json_t *r = json_pack("{s:s}", "asset", a->id);
+	json_t *rest = json_pack("{s:o, s:o, s:i, s:i, s:I, s:f, s:s?, s:s?}",
+				 "labels", a->labels ? json_incref(a->labels) : json_array(),
+				 "meta", a->meta ? json_incref(a->meta) : json_object(),
+				 "rate", a->sample_rate, "channels", a->channels,
+				 "frames", (json_int_t)a->frames, "duration", a->duration,
+				 "format", a->format, "codec", a->codec);
+	/* "paths" (every name known for the content) in the same form:
+	 * U+FFFD, and "paths_b64" when one is not UTF-8 */
+	if (!r || !rest || (path && grym_json_set_path(r, "path", path, NULL) != GRYM_OK) ||
+	    grym_json_set_path_list(r, "paths", a->paths, NULL) != GRYM_OK ||
+	    json_object_update(r, rest)) {
+		json_decref(r);
+		r = NULL;
+	}
+	json_decref(rest);
 	return r;
 }
 
-/* Emit the outcome for an asset now in the catalog (re-read, so that the
- * record carries the union of everything known about it). */
-static int emit_asset(grym_ingester *g, const char *id, const char *path, int created,
-		      int truncated, grym_ingest_fn cb, void *ud)
+/* One path as a paths array, byte for byte (a name need not be UTF-8). */
+static json_t *path_array(const char *path)
 {
-	grym_asset a;
-	grym_error e = { 0 };
+	json_t *arr = json_array();
+	if (arr && json_array_append_new(arr, json_stringn_nocheck(path, strlen(path)))) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/* Write asset a (NULL when nothing is new) and read back the record of
+ * asset id, in one transaction: the row, its path and labels are
+ * committed only when the record could be made too, so an input that
+ * fails leaves no row behind. The record carries the union of everything
+ * known about the asset. */
+static int commit_asset(grym_ingester *g, const grym_asset *a, const char *id,
+			const char *record_path, int *created, json_t **rec, grym_error *err)
+{
+	grym_asset got;
+	int rc = GRYM_OK;
+
+	*rec = NULL;
+	if (a && (rc = grym_catalog_begin(g->cat, err)) != GRYM_OK)
+		return rc;
+	if (a)
+		rc = grym_catalog_put_asset(g->cat, a, created, err);
+	if (rc == GRYM_OK && (rc = grym_catalog_get_asset(g->cat, id, &got, err)) == GRYM_OK) {
+		if (!(*rec = record_of(&got, record_path)))
+			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		grym_asset_clear(&got);
+	}
+	if (a) {
+		if (rc == GRYM_OK)
+			rc = grym_catalog_commit(g->cat, err);
+		else
+			grym_catalog_rollback(g->cat);
+	}
+	if (rc != GRYM_OK) {
+		json_decref(*rec);
+		*rec = NULL;
+	}
+	return rc;
+}
+
+/* Emit the outcome for an asset committed with its record. */
+static int emit_asset(const char *id, const char *path, int created, int truncated,
+		      json_t *rec, grym_ingest_fn cb, void *ud)
+{
 	grym_ingest_result r = { 0 };
 	int rc;
-	if (grym_catalog_get_asset(g->cat, id, &a, &e) < 0)
-		return fail(cb, ud, path, &e);
-	json_t *rec = record_of(&a, path);
-	if (!rec) {
-		grym_asset_clear(&a);
-		return fail_msg(cb, ud, path, GRYM_ERR_NOMEM, "out of memory");
-	}
 	r.path = path;
 	r.status = GRYM_OK;
 	r.created = created;
@@ -363,7 +413,6 @@ static int emit_asset(grym_ingester *g, const char *id, const char *path, int cr
 	r.record = rec;
 	rc = cb(ud, &r);
 	json_decref(rec);
-	grym_asset_clear(&a);
 	return rc;
 }
 
@@ -415,29 +464,33 @@ static int try_known(grym_ingester *g, const char *id, const char *path, const c
 		*rc = fail(cb, ud, record_path, &e);
 		return -1;
 	}
-	if (!nothing_new(&a, path, labels, meta)) {
-		grym_asset upd;
-		grym_asset_init(&upd);
+	grym_asset upd;
+	json_t *rec = NULL;
+	int new_info = !nothing_new(&a, path, labels, meta), prc;
+	grym_asset_init(&upd);
+	if (new_info) {
 		memcpy(upd.id, a.id, sizeof upd.id);
 		memcpy(upd.object, a.object, sizeof upd.object);
 		snprintf(upd.kind, sizeof upd.kind, "%s", a.kind);
 		memcpy(upd.parent, a.parent, sizeof upd.parent);
 		upd.labels = labels;
 		upd.meta = meta;
-		upd.paths = path ? json_pack("[s]", path) : NULL;
+		upd.paths = path ? path_array(path) : NULL;
 		upd.format = a.format;
 		upd.codec = a.codec;
 		upd.recipe = a.recipe;
-		int prc = grym_catalog_put_asset(g->cat, &upd, NULL, &e);
-		json_decref(upd.paths);
-		if (prc < 0) {
-			grym_asset_clear(&a);
-			*rc = fail(cb, ud, record_path, &e);
-			return -1;
-		}
 	}
+	if (new_info && path && !upd.paths)
+		prc = grym_error_set(&e, GRYM_ERR_NOMEM, "out of memory");
+	else
+		prc = commit_asset(g, new_info ? &upd : NULL, id, record_path, NULL, &rec, &e);
+	json_decref(upd.paths);
 	grym_asset_clear(&a);
-	*rc = emit_asset(g, id, record_path, 0, 0, cb, ud);
+	if (prc < 0) {
+		*rc = fail(cb, ud, record_path, &e);
+		return -1;
+	}
+	*rc = emit_asset(id, record_path, 0, 0, rec, cb, ud);
 	return 1;
 }
 
@@ -475,10 +528,11 @@ static int check_audio(grym_ingester *g, const char *path, grym_audio_info *info
 	return GRYM_OK;
 }
 
-/* Insert a new asset whose object is committed. */
-static int put_new(grym_ingester *g, const char *id, const char *path, const grym_audio_info *in,
-		   int64_t frames, uint64_t bytes, json_t *labels, json_t *meta, int *created,
-		   grym_error *err)
+/* Insert a new asset whose object is committed, with its path and
+ * labels, and make its record (*rec), all in one transaction. */
+static int put_new(grym_ingester *g, const char *id, const char *path, const char *record_path,
+		   const grym_audio_info *in, int64_t frames, uint64_t bytes, json_t *labels,
+		   json_t *meta, int *created, json_t **rec, grym_error *err)
 {
 	grym_asset a;
 	grym_asset_init(&a);
@@ -496,8 +550,10 @@ static int put_new(grym_ingester *g, const char *id, const char *path, const gry
 	a.tags = in->tags;
 	a.labels = labels;
 	a.meta = meta;
-	a.paths = path ? json_pack("[s]", path) : NULL;
-	int rc = grym_catalog_put_asset(g->cat, &a, created, err);
+	a.paths = path ? path_array(path) : NULL;
+	if (path && !a.paths)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	int rc = commit_asset(g, &a, id, record_path, created, rec, err);
 	json_decref(a.paths);
 	/* met in this run: a second copy of the same audio only adds labels */
 	if (rc >= 0 && g->o.replace_labels && grym_idset_add(g->met, id) < 0)
@@ -512,7 +568,7 @@ static int finish_spooled(grym_ingester *g, grym_store_writer *w, const char *pa
 			  const char *record_path, const char *member, grym_ingest_fn cb, void *ud)
 {
 	char id[GRYM_ID_LEN + 1];
-	json_t *labels = NULL, *meta = NULL;
+	json_t *labels = NULL, *meta = NULL, *rec = NULL;
 	grym_audio_info info;
 	grym_error e = { 0 };
 	int64_t frames = 0;
@@ -550,11 +606,12 @@ static int finish_spooled(grym_ingester *g, grym_store_writer *w, const char *pa
 		rc = fail(cb, ud, record_path, &e);
 		goto out;
 	}
-	if (put_new(g, id, path, &info, frames, bytes, labels, meta, &created, &e) < 0) {
+	if (put_new(g, id, path, record_path, &info, frames, bytes, labels, meta, &created, &rec,
+		    &e) < 0) {
 		rc = fail(cb, ud, record_path, &e);
 		goto out;
 	}
-	rc = emit_asset(g, id, record_path, created, truncated, cb, ud);
+	rc = emit_asset(id, record_path, created, truncated, rec, cb, ud);
 out:
 	grym_audio_info_clear(&info);
 	json_decref(labels);
@@ -567,7 +624,7 @@ out:
 static int ingest_file(grym_ingester *g, const char *path, grym_ingest_fn cb, void *ud)
 {
 	char id[GRYM_ID_LEN + 1], id2[GRYM_ID_LEN + 1];
-	json_t *labels = NULL, *meta = NULL;
+	json_t *labels = NULL, *meta = NULL, *rec = NULL;
 	grym_audio_info info;
 	grym_error e = { 0 };
 	int64_t frames = 0;
@@ -599,11 +656,12 @@ static int ingest_file(grym_ingester *g, const char *path, grym_ingest_fn cb, vo
 		rc = fail_msg(cb, ud, path, GRYM_ERR_CORRUPT, "file changed while being ingested");
 		goto out;
 	}
-	if (put_new(g, id, path, &info, frames, (uint64_t)st.st_size, labels, meta, &created, &e) < 0) {
+	if (put_new(g, id, path, path, &info, frames, (uint64_t)st.st_size, labels, meta, &created,
+		    &rec, &e) < 0) {
 		rc = fail(cb, ud, path, &e);
 		goto out;
 	}
-	rc = emit_asset(g, id, path, created, truncated, cb, ud);
+	rc = emit_asset(id, path, created, truncated, rec, cb, ud);
 out:
 	grym_audio_info_clear(&info);
 	json_decref(labels);
@@ -776,7 +834,9 @@ int grym_ingest_fd(grym_ingester *g, int fd, const char *name, grym_ingest_fn cb
 		grym_store_writer_abort(w);
 		return rc;
 	}
-	return finish_spooled(g, w, NULL, name, NULL, cb, ud);
+	/* the name is the origin path ("-" for stdin): every source has one,
+	 * which fsck checks */
+	return finish_spooled(g, w, name, name, NULL, cb, ud);
 }
 
 int grym_ingest_path(grym_ingester *g, const char *path, grym_ingest_fn cb, void *ud)

@@ -5,6 +5,7 @@
  * a user reads is what an archive carries.
  */
 #include "catalog_int.h"
+#include "grym/pathname.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,11 @@ json_t *grym_asset_to_json(const grym_asset *a)
 	json_object_set_new(j, "tags", a->tags ? json_deep_copy(a->tags) : json_object());
 	json_object_set_new(j, "labels", a->labels ? json_deep_copy(a->labels) : json_array());
 	json_object_set_new(j, "meta", a->meta ? json_deep_copy(a->meta) : json_object());
-	json_object_set_new(j, "paths", a->paths ? json_deep_copy(a->paths) : json_array());
+	/* "paths" with U+FFFD, and "paths_b64" when a path is not UTF-8 */
+	if (grym_json_set_path_list(j, "paths", a->paths, NULL) != GRYM_OK) {
+		json_decref(j);
+		return NULL;
+	}
 	return j;
 }
 
@@ -103,6 +108,39 @@ static int get_sub(const json_t *j, const char *key, int array, json_t **dst,
 	return *dst ? GRYM_OK : grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 }
 
+/* "paths_b64" (see set_paths): each non-null entry replaces the path at
+ * its index by its exact bytes. */
+static int get_paths_b64(const json_t *j, json_t *paths, grym_error *err)
+{
+	const json_t *b = json_object_get(j, "paths_b64");
+	size_t i;
+	json_t *v;
+	if (!b || json_is_null(b))
+		return GRYM_OK;
+	if (!json_is_array(b) || json_array_size(b) != json_array_size(paths))
+		return grym_error_set(err, GRYM_ERR_FORMAT,
+				      "\"paths_b64\" is not an array as long as \"paths\"");
+	json_array_foreach(b, i, v) {
+		char *bytes;
+		size_t n;
+		if (json_is_null(v))
+			continue;
+		if (!json_is_string(v) ||
+		    grym_base64_decode(json_string_value(v), json_string_length(v), &bytes, &n,
+				       err) != GRYM_OK)
+			return grym_error_set(err, GRYM_ERR_FORMAT,
+					      "\"paths_b64\" holds something that is not base64");
+		if (n == 0 || memchr(bytes, '\0', n)) {
+			free(bytes);
+			return grym_error_set(err, GRYM_ERR_FORMAT,
+					      "\"paths_b64\" holds something that is not a file name");
+		}
+		json_array_set_new(paths, i, json_stringn_nocheck(bytes, n));
+		free(bytes);
+	}
+	return GRYM_OK;
+}
+
 int grym_asset_from_json(const json_t *j, grym_asset *a, grym_error *err)
 {
 	const json_t *v;
@@ -156,7 +194,8 @@ int grym_asset_from_json(const json_t *j, grym_asset *a, grym_error *err)
 	if ((rc = get_sub(j, "tags", 0, &a->tags, err)) != GRYM_OK ||
 	    (rc = get_sub(j, "meta", 0, &a->meta, err)) != GRYM_OK ||
 	    (rc = get_sub(j, "labels", 1, &a->labels, err)) != GRYM_OK ||
-	    (rc = get_sub(j, "paths", 1, &a->paths, err)) != GRYM_OK)
+	    (rc = get_sub(j, "paths", 1, &a->paths, err)) != GRYM_OK ||
+	    (rc = get_paths_b64(j, a->paths, err)) != GRYM_OK)
 		goto fail;
 	return GRYM_OK;
 fail:

@@ -22,6 +22,7 @@
  * sqlite3_exec.
  */
 #include "catalog_int.h"
+#include "grym/pathname.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -470,8 +471,12 @@ static char *dump_json(const json_t *j)
 			      JSON_REAL_PRECISION(17)) : NULL;
 }
 
-static int add_strings(grym_catalog *cat, const char *sql, const char *id,
-		       const json_t *arr, const char *what, grym_error *err)
+/* Origin paths are kept byte for byte: TEXT when the name is UTF-8 (so
+ * that sqlite3 users see and compare it as text, as before), else a BLOB
+ * of its exact bytes (SQLite's text functions assume UTF-8). A given name
+ * is always stored the same way, so UNIQUE (asset, path) still holds. */
+static int add_paths(grym_catalog *cat, const char *sql, const char *id, const json_t *arr,
+		     grym_error *err)
 {
 	sqlite3_stmt *st;
 	size_t i;
@@ -483,15 +488,20 @@ static int add_strings(grym_catalog *cat, const char *sql, const char *id,
 		return GRYM_ERR_DB;
 	json_array_foreach(arr, i, v) {
 		int rc;
-		if (!json_is_string(v))
-			return grym_error_set(err, GRYM_ERR_INVALID, "asset %s: %s must be strings",
-					      id, what);
+		const char *p = json_string_value(v);
+		size_t n = json_string_length(v);
+		if (!json_is_string(v) || n == 0 || memchr(p, '\0', n))
+			return grym_error_set(err, GRYM_ERR_INVALID,
+					      "asset %s: paths must be non-empty strings", id);
 		cat_bind_text(st, 1, id);
-		cat_bind_text(st, 2, json_string_value(v));
+		if (grym_utf8_valid(p, n))
+			sqlite3_bind_text(st, 2, p, (int)n, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_blob(st, 2, p, (int)n, SQLITE_TRANSIENT);
 		rc = sqlite3_step(st);
 		cat_done(st);
 		if (rc != SQLITE_DONE)
-			return cat_db_error(cat, err, what);
+			return cat_db_error(cat, err, "paths");
 	}
 	return GRYM_OK;
 }
@@ -602,7 +612,7 @@ int cat_put_asset_tx(grym_catalog *cat, const grym_asset *a, int *created,
 		if (created)
 			*created = 1;
 	}
-	if ((rc = add_strings(cat, SQL_ADD_PATH, a->id, a->paths, "paths", err)) != GRYM_OK ||
+	if ((rc = add_paths(cat, SQL_ADD_PATH, a->id, a->paths, err)) != GRYM_OK ||
 	    (rc = add_new_labels(cat, a->id, a->labels, err)) != GRYM_OK)
 		return rc;
 	if (a->meta) {
@@ -655,8 +665,13 @@ static json_t *string_list(grym_catalog *cat, const char *sql, const char *id,
 		return NULL;
 	}
 	cat_bind_text(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(arr, json_string((const char *)sqlite3_column_text(st, 0)));
+	/* the bytes as stored (paths may be BLOBs that are not UTF-8: see
+	 * add_paths), in strings that keep them as they are */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(st, 0);
+		json_array_append_new(arr, json_stringn_nocheck(b ? b : "",
+								(size_t)sqlite3_column_bytes(st, 0)));
+	}
 	cat_done(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(arr);
@@ -955,7 +970,7 @@ int grym_catalog_foreach_asset(grym_catalog *cat, const grym_asset_query *q,
 			       " OR (json_type(m.value) = 'text'"
 			       " AND json_extract(m.value, '$') = :mval)))" : "",
 		 q->path_glob ? " AND EXISTS (SELECT 1 FROM asset_paths p"
-				" WHERE p.asset = a.id AND p.path GLOB :glob)" : "",
+				" WHERE p.asset = a.id AND CAST(p.path AS TEXT) GLOB :glob)" : "",
 		 q->limit > 0 ? " LIMIT :limit" : "");
 	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		sqlite3_finalize(st);

@@ -165,6 +165,26 @@ static int collect_id(void *ud, const char *id, uint64_t size, time_t mtime)
 	return id_set_add(ud, id) != GRYM_OK;
 }
 
+static int check_source_paths(grym_catalog *cat, grym_report_fn report, void *ud,
+			      int64_t *problems, grym_error *err)
+{
+	static const char sql[] =
+		"SELECT id FROM assets a WHERE kind = 'source'"
+		" AND NOT EXISTS (SELECT 1 FROM asset_paths p WHERE p.asset = a.id)";
+	sqlite3_stmt *st = cat_prep(cat, sql, err);
+	int rc;
+	if (!st)
+		return GRYM_ERR_DB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cat_reportf(report, ud, "asset %s: source without an origin path "
+			    "(ingest the file again, or remove the asset)",
+			    (const char *)sqlite3_column_text(st, 0));
+		(*problems)++;
+	}
+	cat_done(st);
+	return rc == SQLITE_DONE ? GRYM_OK : cat_db_error(cat, err, "checking origin paths");
+}
+
 int grym_catalog_fsck(grym_catalog *cat, grym_report_fn report, void *ud,
 		      grym_error *err)
 {
@@ -226,6 +246,12 @@ int grym_catalog_fsck(grym_catalog *cat, grym_report_fn report, void *ud,
 	cat_done(st);
 	if (rc != SQLITE_DONE)
 		return cat_db_error(cat, err, "checking rows");
+
+	/* 2b. Every source has an origin path: ingest writes a source row
+	 * and its path in one transaction (stdin is recorded as "-"), so a
+	 * source without one was left by a failed write. */
+	if ((rc = check_source_paths(cat, report, ud, &problems, err)) != GRYM_OK)
+		return rc;
 
 	/* 3. Every object's bytes hash to its name. */
 	rc = grym_store_foreach(cat->store, collect_id, &objs, err);

@@ -53,7 +53,12 @@ typedef struct grym_asset {
 	json_t *tags;                       /* object: title, artist, ... (may be NULL) */
 	json_t *labels;                     /* array of strings (may be NULL) */
 	json_t *meta;                       /* object: manifest columns, split... (may be NULL) */
-	json_t *paths;                      /* array of origin paths (may be NULL) */
+	json_t *paths;                      /* array of origin paths (may be NULL):
+					       strings holding each name's exact
+					       bytes, which need not be UTF-8 (a
+					       json_stringn_nocheck string): do
+					       not json_dumps them, use
+					       grym_asset_to_json */
 } grym_asset;
 
 void grym_asset_init(grym_asset *a);
@@ -63,7 +68,10 @@ void grym_asset_clear(grym_asset *a);
  * exports carry it: {"id","kind","parent" (null for a source),"object",
  * "recipe" (the recipe as JSON, null for a source),"format","codec",
  * "sample_rate","channels","bits","frames","duration","bytes","tags",
- * "labels","meta","paths"}. to_json returns a new reference (NULL when
+ * "labels","meta","paths"}, and "paths_b64" when a path is not UTF-8
+ * ("paths" then shows it with U+FFFD for each bad byte, "paths_b64" holds
+ * for each path its exact bytes in base64 or null when it is UTF-8).
+ * to_json returns a new reference (NULL when
  * out of memory); from_json fills a (initialised by the callee) and
  * checks types, GRYM_ERR_FORMAT naming the bad field. */
 json_t *grym_asset_to_json(const grym_asset *a);

@@ -15,6 +15,7 @@
 #include "grym/audio.h"
 #include "grym/rng.h"
 #include "grym/json_field.h"
+#include "grym/pathname.h"
 #include "grym/ingest.h"
 #include "grym/dsp.h"
 #include "grym/loudness.h"

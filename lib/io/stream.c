@@ -12,6 +12,7 @@
  * first error instead of guessing.
  */
 #include "stream_int.h"
+#include "grym/pathname.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,11 @@ int grym__stream_check_key(const char *key, size_t len, grym_error *err)
 		if (key[i] == '\t' || key[i] == '\n' || key[i] == '\r' || key[i] == '\0')
 			return grym_error_set(err, GRYM_ERR_FORMAT,
 					      "key contains a TAB, newline or NUL");
+	/* the text form is UTF-8 and says the same as the binary form, so
+	 * a key is UTF-8 in both (a file name that is not travels in
+	 * "path_b64", see grym/pathname.h) */
+	if (!grym_utf8_valid(key, len))
+		return grym_error_set(err, GRYM_ERR_FORMAT, "key is not UTF-8");
 	return GRYM_OK;
 }
 

@@ -68,7 +68,7 @@ dog1 woof-one 1.5 dog,loud /data/dog1.wav
 dog2 woof-two 2.25 dog /data/dog2.wav
 cat1 meow-one 0.5 cat /data/cat1.wav
 norm1 normalized-dog 1.5 - - dog1
-coll collide 3 - -
+coll collide 3 - /data/other.wav
 " >ids.txt
 id() { awk -v n="$1" '$1 == n { print $2 }' ids.txt; }
 dog1=$(id dog1); dog2=$(id dog2); cat1=$(id cat1); norm1=$(id norm1); coll=$(id coll)
@@ -90,7 +90,7 @@ is "$(grym-catalog ls)" "$dog1${T}1.500${T}16000${T}1${T}dog,loud${T}/data/dog1.
 $dog2${T}2.250${T}16000${T}1${T}dog${T}/data/dog2.wav
 $cat1${T}0.500${T}16000${T}1${T}cat${T}/data/cat1.wav
 $norm1${T}1.500${T}16000${T}1${T}-${T}-
-$coll${T}3.000${T}16000${T}1${T}-${T}-" "ls: one line per asset, exact"
+$coll${T}3.000${T}16000${T}1${T}-${T}/data/other.wav" "ls: one line per asset, exact"
 is "$(grym-catalog ls --label dog --ids)" "$dog1
 $dog2" "ls --label dog --ids"
 is "$(grym-catalog ls --kind derived --ids)" "$norm1" "ls --kind derived"
@@ -234,6 +234,11 @@ fails 1 "fsck finds a flipped byte and a missing object" grym-catalog fsck
 like "$(cat .out)" "^asset $dog2: object $dog2 is missing\$" "missing object reported"
 like "$(cat .out)" "^object $cat1: content hashes to [0-9a-f]{64}\$" "corrupt object reported"
 is "$(cat .err)" "grym-catalog: fsck: 2 problems found" "fsck exit message"
+sqlite3 catalog/catalog.db "DELETE FROM asset_paths WHERE asset = '$cat1'"
+fails 1 "fsck finds a source without an origin path" grym-catalog fsck
+like "$(cat .out)" "^asset $cat1: source without an origin path \\(ingest the file again, or remove the asset\\)\$" \
+	"source without a path reported"
+is "$(cat .err)" "grym-catalog: fsck: 3 problems found" "fsck counts it"
 
 # usage
 fails 2 "no command" grym-catalog

@@ -72,7 +72,7 @@ P=$(sha piped.wav)
 ok "stdin" sh -c 'sox piped.wav -t wav - | grym-ingest --text --label piped -'
 is "$(cat .out)" "$P	-	piped" "stdin: id of the bytes, path -"
 is "$(db "SELECT frames, sample_rate FROM assets WHERE id = '$(sha piped.wav)'")" "4800|16000" "stdin asset decoded"
-is "$(db "SELECT count(*) FROM asset_paths WHERE asset = '$P'")" 0 "stdin records no origin path"
+is "$(db "SELECT path FROM asset_paths WHERE asset = '$P'")" "-" "stdin is recorded as the origin path -"
 ok "sox WAV with a placeholder length, from a pipe" sh -c 'sox -n -r 16000 -b 16 -t wav - synth 0.2 sine 440 | grym-ingest --text -'
 like "$(cat .err)" "ingested 1, already known 0, failed 0" "placeholder length is not taken for truncation"
 ok "ffmpeg WAV (0xFFFFFFFF sizes) from a pipe" sh -c 'ffmpeg -nostdin -v error -i corpus/dog/a.wav -f wav - | grym-ingest --text -'

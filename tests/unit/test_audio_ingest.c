@@ -8,6 +8,7 @@
 #include "grym/catalog.h"
 #include "grym/ingest.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -189,6 +190,50 @@ static void test_ingester(void)
 	json_decref(s.last_record);
 }
 
+/* A name that is not UTF-8 is ingested with its exact bytes; an input
+ * whose row cannot be written whole (here: an empty name, refused as a
+ * path after the asset row was inserted) leaves no row at all. */
+static void test_rows_whole(void)
+{
+	grym_error err = { 0 };
+	grym_ingest_opts o = { 0 };
+	seen s = { 0 };
+	char id[GRYM_ID_LEN + 1], id2[GRYM_ID_LEN + 1];
+
+	sh("mkdir -p odd && sox -n -r 16000 -b 16 \"odd/$(printf 'b\\377d')\".wav synth 0.2 sine 500 && "
+	   "sox -n -r 16000 -b 16 other.wav synth 0.2 sine 700");
+	grym_ingester *g = grym_ingester_new(p("cat2"), &o, &err);
+	TAP_OK(g != NULL, "ingester opens (%s)", err.msg);
+	if (!g)
+		return;
+	TAP_EQ_INT(grym_ingest_path(g, p("odd/b\377d.wav"), collect, &s), GRYM_OK, "ingest a non-UTF-8 name");
+	TAP_OK(s.ok == 1 && s.created == 1, "a new asset, no failure (%s)", s.last_msg);
+	grym_sha256_file(p("odd/b\377d.wav"), id, &err);
+	const char *rp = json_string_value(json_object_get(s.last_record, "path"));
+	TAP_OK(rp && strstr(rp, "/odd/b\xef\xbf\xbd" "d.wav") != NULL, "record path with U+FFFD: %s", rp);
+	TAP_OK(json_is_string(json_object_get(s.last_record, "path_b64")), "record path_b64");
+
+	int fd = open(p("other.wav"), O_RDONLY);
+	grym_sha256_file(p("other.wav"), id2, &err);
+	TAP_EQ_INT(grym_ingest_fd(g, fd, "", collect, &s), GRYM_OK, "an input with an empty name");
+	close(fd);
+	TAP_EQ_INT(s.failed, 1, "...fails: %s", s.last_msg);
+	grym_ingester_free(g);
+
+	grym_catalog *cat = grym_catalog_open(p("cat2"), &err);
+	grym_asset a;
+	TAP_EQ_INT(grym_catalog_get_asset(cat, id, &a, &err), GRYM_OK, "the non-UTF-8 asset is in the catalog");
+	const json_t *p0 = json_array_get(a.paths, 0);
+	TAP_OK(json_array_size(a.paths) == 1 && json_string_length(p0) == strlen(p("odd/b\377d.wav")) &&
+	       memcmp(json_string_value(p0), p("odd/b\377d.wav"), json_string_length(p0)) == 0,
+	       "its path is the exact bytes");
+	grym_asset_clear(&a);
+	TAP_EQ_INT(grym_catalog_get_asset(cat, id2, &a, &err), GRYM_ERR_NOTFOUND,
+		   "the failed input left no row");
+	grym_catalog_close(cat);
+	json_decref(s.last_record);
+}
+
 int main(void)
 {
 	tap_plan(58);
@@ -196,5 +241,6 @@ int main(void)
 	test_match();
 	test_manifest();
 	test_ingester();
+	test_rows_whole();
 	return tap_done();
 }

@@ -172,6 +172,71 @@ static void test_migrations(const char *top)
 	grym_catalog_close(cat);
 }
 
+/* The type SQLite stores each origin path of the catalog in dir with,
+ * in rowid order ("text blob"). */
+static void path_types(const char *dir, char *out, size_t len)
+{
+	char path[4200];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	snprintf(path, sizeof path, "%s/catalog.db", dir);
+	out[0] = '\0';
+	sqlite3_open(path, &db);
+	sqlite3_prepare_v2(db, "SELECT typeof(path) FROM asset_paths ORDER BY rowid", -1, &st, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out + strlen(out), len - strlen(out), "%s%s", out[0] ? " " : "",
+			 (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* Origin paths that are not UTF-8 keep their bytes: a BLOB in the
+ * database (UTF-8 ones stay TEXT), "paths" + "paths_b64" in JSON, and
+ * back through from_json (what import reads). */
+static void test_path_bytes(const char *top)
+{
+	char dir[4096], types[256];
+	grym_error err = { 0 };
+	grym_asset a, got, back;
+	static const char bad[] = "/data/b\xe9" "b\xe9.wav";   /* Latin-1 "bébé" */
+
+	snprintf(dir, sizeof dir, "%s/bytes", top);
+	grym_catalog *cat = grym_catalog_open(dir, &err);
+	make_source(cat, "latin one", &a, "x", "/data/plain.wav");
+	json_array_append_new(a.paths, json_stringn_nocheck(bad, strlen(bad)));
+	TAP_EQ_INT(grym_catalog_put_asset(cat, &a, NULL, &err), GRYM_OK, "put an asset with a non-UTF-8 path: %s", err.msg);
+	TAP_EQ_INT(grym_catalog_put_asset(cat, &a, NULL, &err), GRYM_OK, "put it again");
+	path_types(dir, types, sizeof types);
+	TAP_EQ_STR(types, "text blob", "a UTF-8 path is TEXT, the other a BLOB, each stored once");
+	TAP_EQ_INT(grym_catalog_get_asset(cat, a.id, &got, &err), GRYM_OK, "get it");
+	const json_t *p1 = json_array_get(got.paths, 1);
+	TAP_OK(json_array_size(got.paths) == 2 && json_string_length(p1) == strlen(bad) &&
+	       memcmp(json_string_value(p1), bad, strlen(bad)) == 0, "the exact bytes come back");
+	grym_asset_query q = { .path_glob = "/data/b*b*.wav" };
+	TAP_EQ_INT(count(cat, &q), 1, "--path GLOB matches a BLOB path");
+
+	json_t *j = grym_asset_to_json(&got);
+	char *s = json_dumps(json_object_get(j, "paths"), JSON_COMPACT);
+	char *s64 = json_dumps(json_object_get(j, "paths_b64"), JSON_COMPACT);
+	TAP_EQ_STR(s, "[\"/data/plain.wav\",\"/data/b\xef\xbf\xbd" "b\xef\xbf\xbd.wav\"]",
+		   "JSON: paths with U+FFFD");
+	TAP_EQ_STR(s64, "[null,\"L2RhdGEvYuli6S53YXY=\"]", "JSON: paths_b64, null for the UTF-8 path");
+	free(s);
+	free(s64);
+	TAP_EQ_INT(grym_asset_from_json(j, &back, &err), GRYM_OK, "from_json: %s", err.msg);
+	const json_t *b1 = json_array_get(back.paths, 1);
+	TAP_OK(json_string_length(b1) == strlen(bad) && memcmp(json_string_value(b1), bad, strlen(bad)) == 0 &&
+	       strcmp(json_string_value(json_array_get(back.paths, 0)), "/data/plain.wav") == 0,
+	       "from_json gives the exact bytes back");
+	grym_asset_clear(&back);
+	json_object_set_new(j, "paths_b64", json_pack("[s]", "AAAA"));
+	TAP_EQ_INT(grym_asset_from_json(j, &back, &err), GRYM_ERR_FORMAT, "paths_b64 of another length is refused");
+	json_decref(j);
+	grym_asset_clear(&got);
+	grym_asset_clear(&a);
+	grym_catalog_close(cat);
+}
+
 int main(void)
 {
 	tap_plan(164);
@@ -183,6 +248,7 @@ int main(void)
 	int created = -1;
 
 	test_migrations(top);
+	test_path_bytes(top);
 
 	snprintf(dir, sizeof dir, "%s/main", top);
 	cat = grym_catalog_open(dir, &err);

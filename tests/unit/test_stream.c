@@ -7,6 +7,7 @@
  */
 #include "tap.h"
 #include "grym/stream.h"
+#include "grym/pathname.h"
 
 #include <float.h>
 #include <jansson.h>
@@ -854,6 +855,67 @@ static void test_writer_errors(void)
 	grym_output_abort(o);
 }
 
+/* File names that are not UTF-8: keys must be UTF-8 in both forms (the
+ * text form is UTF-8 and says what the binary form says), and a path
+ * travels as "path" (U+FFFD) + "path_b64", so binary -> text -> binary
+ * gives the same record and the exact bytes back. */
+static void test_names(void)
+{
+	grym_error err;
+	char path[600], tpath[600];
+	grym_record rec, got[2];
+	unsigned char raw[256];
+
+	snprintf(path, sizeof path, "%s/names", dir);
+	grym_output *o = grym_output_open(path, &err);
+	grym_stream_writer *w = grym_stream_writer_new(o, GRYM_STREAM_TEXT, 0, &err);
+	TAP_EQ_INT(grym_stream_write_ref(w, "bad\xff", NULL, &err), GRYM_ERR_FORMAT, "text: a key that is not UTF-8 is refused");
+	TAP_EQ_STR(err.msg, "key is not UTF-8", "...saying so");
+	grym_stream_writer_free(w);
+	grym_output_abort(o);
+	o = grym_output_open(path, &err);
+	w = grym_stream_writer_new(o, GRYM_STREAM_BINARY, 0, &err);
+	TAP_EQ_INT(grym_stream_write_ref(w, "bad\xff", NULL, &err), GRYM_ERR_FORMAT, "binary: a key that is not UTF-8 is refused");
+	grym_stream_writer_free(w);
+	grym_output_abort(o);
+	size_t n = raw_header(raw, 0, "bad\xff", "{}", 0);
+	memset(raw + n, 0, 13);
+	TAP_EQ_INT(read_err(raw, n + 13, &err), -1, "a binary record with a key that is not UTF-8 is refused");
+	TAP_EQ_STR(err.msg, "record 1: bad key: key is not UTF-8", "...naming the record");
+
+	memset(&rec, 0, sizeof rec);
+	rec.head.key = "bad\xef\xbf\xbd";
+	rec.head.meta = json_object();
+	rec.head.kind = GRYM_PAYLOAD_VECTOR;
+	rec.head.cols = 2;
+	rec.rows = 1;
+	float v[2] = { 1.5f, -2 };
+	rec.data = v;
+	grym_json_set_path(rec.head.meta, "path", "d/bad\xff\xfe\tx\n.wav", &err);
+	TAP_OK(write_file(path, &rec, 1, GRYM_STREAM_BINARY, 0) == 0, "binary record with path_b64 written");
+	buf b = slurp(path);
+	TAP_EQ_INT(read_all(b.p, b.n, got, 1, &err), 1, "read back");
+	snprintf(tpath, sizeof tpath, "%s/names.txt", dir);
+	TAP_OK(write_file(tpath, &got[0], 1, GRYM_STREAM_TEXT, 0) == 0, "written as text");
+	buf t = slurp(tpath);
+	TAP_OK(grym_utf8_valid((const char *)t.p, t.n), "the text form is UTF-8");
+	size_t lines = 0;
+	for (size_t i = 0; i < t.n; i++)
+		lines += t.p[i] == '\n';
+	TAP_EQ_INT(lines, 2, "two lines: the path's TAB and newline are escaped in the JSON");
+	grym_record_clear(&got[0]);
+	TAP_EQ_INT(read_all(t.p, t.n, got, 1, &err), 1, "the text form reads back");
+	TAP_OK(same_record(&rec, &got[0], "text round trip"), "text gives back the same record");
+	char *exact = NULL;
+	grym_json_get_path(got[0].head.meta, "path", &exact, &err);
+	TAP_OK(exact && strcmp(exact, "d/bad\xff\xfe\tx\n.wav") == 0, "and the exact bytes of the path");
+	free(exact);
+	grym_record_clear(&got[0]);
+	json_decref(rec.head.meta);
+	free(b.p);
+	free(t.p);
+}
+
 /* The text writer's own %.9g must print exactly what printf prints. */
 static void test_format(void)
 {
@@ -909,5 +971,6 @@ int main(void)
 	test_random();
 	test_text_errors();
 	test_writer_errors();
+	test_names();
 	return tap_done();
 }
