@@ -39,7 +39,7 @@ static const grym_option options[] = {
 	{ "fade-in", 0, "S", NULL, "fade in over S seconds" },
 	{ "fade-out", 0, "S", NULL, "fade out over S seconds" },
 	{ "bits", 'b', "B", "16/24 as the input, else 32f", "output samples: 16, 24 or 32f (16 is TPDF-dithered)" },
-	{ "type", 't', "TYPE", "wav, or from -o's extension", "output type: wav, flac, ogg" },
+	{ "type", 't', "TYPE", "wav, or from -o's extension", "output type: wav, flac, ogg, mp3, opus, m4a" },
 	{ "output", 'o', "FILE", "stdout", "write to FILE (atomically)" },
 	{ "on-silence", 0, "WHAT", "pass", "when the level is undefined: pass (unchanged), skip, fail" },
 	{ "seed", 0, "N", "0", "seed of the dither" },
@@ -131,8 +131,9 @@ static int on_option(void *ud, const char *name, const char *arg)
 		o->bits = f == GRYM_SAMPLE_S16 ? 16 : f == GRYM_SAMPLE_S24 ? 24 : 32;
 	} else if (!strcmp(name, "type")) {
 		grym_file_type t;
-		if (grym_file_type_parse(arg, &t) != GRYM_OK) {
-			grym_msg(&a->cli, "--type: '%s' is not wav, flac or ogg", arg);
+		grym_error e;
+		if (grym_file_type_choose(arg, NULL, &t, &e) != GRYM_OK) {
+			grym_msg(&a->cli, "%s", e.msg);
 			return -1;
 		}
 		a->type = arg;
@@ -578,18 +579,22 @@ static int do_filter(app *a, const char *name)
 	grym_error err;
 	grym_output *out;
 	grym_normalize_report rep;
-	grym_file_type t = GRYM_FILE_WAV;
 
+	/* Records in: -t is the type of the derived assets, -o the records
+	 * out (its name says nothing of the audio type). */
 	if (a->type)
-		grym_file_type_parse(a->type, &t);
-	else if (a->output && strcmp(a->output, "-") != 0 &&
-		 grym_file_type_parse(a->output, &t) != GRYM_OK)
-		t = GRYM_FILE_WAV;
-	a->o.type = t;
+		grym_file_type_choose(a->type, NULL, &a->o.type, NULL);
 	if (resolve_input(a, name, path, sizeof path, &spooled, &records) != 0)
 		return GRYM_EXIT_FAILED;
 	if (records)
 		return do_catalog(a, records);
+	/* Audio out: -t, else -o's extension; never one type under another's
+	 * name. */
+	if (grym_file_type_choose(a->type, a->output, &a->o.type, &err) != GRYM_OK) {
+		if (spooled)
+			unlink(path);
+		grym_usage_error(&a->cli, "%s: %s", a->output, err.msg);
+	}
 	out = grym_output_open(a->output, &err);
 	if (!out) {
 		grym_report(&a->cli, a->output, &err);

@@ -523,7 +523,6 @@ static void version_str(char *buf, size_t len, unsigned v)
 json_t *grym_normalize_recipe(const grym_normalize_opts *o)
 {
 	static const char *const modes[] = { "lufs", "peak", "rms", "gain" };
-	static const char *const types[] = { "wav", "flac", "ogg" };
 	static const char *const silence[] = { "pass", "skip", "fail" };
 	json_t *r = json_object(), *v = json_object();
 	char buf[32];
@@ -547,7 +546,7 @@ json_t *grym_normalize_recipe(const grym_normalize_opts *o)
 	json_object_set_new(r, "trim_silence", num_or_null(o->trim_db));
 	json_object_set_new(r, "fade_in", json_real(o->fade_in));
 	json_object_set_new(r, "fade_out", json_real(o->fade_out));
-	json_object_set_new(r, "type", json_string(types[o->type]));
+	json_object_set_new(r, "type", json_string(grym_file_type_name(o->type)));
 	json_object_set_new(r, "bits", json_integer(o->bits));
 	json_object_set_new(r, "seed", json_integer((json_int_t)o->seed));
 	json_object_set_new(r, "on_silence", json_string(silence[o->silence]));
@@ -608,7 +607,9 @@ static int recipe_bool(const json_t *r, const char *key, int *out, grym_error *e
 int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o, grym_error *err)
 {
 	static const char *const modes[] = { "lufs", "peak", "rms", "gain" };
-	static const char *const types[] = { "wav", "flac", "ogg" };
+	static const char *const types[GRYM_FILE_TYPES] = {
+		"wav", "flac", "ogg", "mp3", "opus", "m4a"
+	};
 	static const char *const silence[] = { "pass", "skip", "fail" };
 	static const char *const known[] = {
 		"stage", "mode", "target", "true_peak", "limit", "rate", "channels", "highpass",
@@ -660,7 +661,7 @@ int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o
 	    (rc = recipe_num(recipe, "trim_silence", 1, &t.trim_db, err)) != GRYM_OK ||
 	    (rc = recipe_num(recipe, "fade_in", 0, &t.fade_in, err)) != GRYM_OK ||
 	    (rc = recipe_num(recipe, "fade_out", 0, &t.fade_out, err)) != GRYM_OK ||
-	    (rc = recipe_enum(recipe, "type", types, 3, &e, err)) != GRYM_OK)
+	    (rc = recipe_enum(recipe, "type", types, GRYM_FILE_TYPES, &e, err)) != GRYM_OK)
 		return rc;
 	t.type = (grym_file_type)e;
 	if ((rc = recipe_int(recipe, "bits", 0, 32, &i, err)) != GRYM_OK)
@@ -681,23 +682,10 @@ int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o
 	return GRYM_OK;
 }
 
-static const char *codec_name(grym_file_type t, grym_sample_format f, int *bits)
-{
-	*bits = f == GRYM_SAMPLE_S16 ? 16 : f == GRYM_SAMPLE_S24 ? 24 : 32;
-	if (t == GRYM_FILE_OGG) {
-		*bits = 0;
-		return "vorbis";
-	}
-	if (t == GRYM_FILE_FLAC)
-		return "flac";
-	return f == GRYM_SAMPLE_S16 ? "pcm_s16le" : f == GRYM_SAMPLE_S24 ? "pcm_s24le" : "pcm_f32le";
-}
-
 int grym_normalize_asset(grym_catalog *cat, const char *parent,
 			 const grym_normalize_opts *o, char id[GRYM_ID_LEN + 1],
 			 int *reused, grym_normalize_report *rep, grym_error *err)
 {
-	static const char *const types[] = { "wav", "flac", "ogg" };
 	grym_normalize_report local;
 	grym_asset pa, da, existing;
 	json_t *recipe;
@@ -769,8 +757,8 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 	memcpy(da.object, obj, sizeof da.object);
 	da.recipe = canon;
 	canon = NULL;
-	da.format = strdup(types[o->type]);
-	da.codec = strdup(codec_name(o->type, rep->format, &da.bits));
+	da.format = strdup(grym_file_type_name(o->type));
+	da.codec = strdup(grym_file_type_codec(o->type, rep->format, &da.bits));
 	da.sample_rate = rep->rate;
 	da.channels = rep->channels;
 	da.frames = rep->frames_out;
