@@ -228,6 +228,7 @@ static void print_measure(app *a, const char *name, const grym_loudness_result *
 		char *s;
 		json_object_set_new(o, "file", json_string(name));
 		json_object_set_new(o, "integrated_lufs", num_or_null(r->integrated_lufs));
+		json_object_set_new(o, "short_clip", json_boolean(r->short_clip));
 		json_object_set_new(o, "loudness_range_lu", num_or_null(r->loudness_range_lu));
 		json_object_set_new(o, "true_peak_dbtp", num_or_null(r->true_peak_dbtp));
 		json_object_set_new(o, "sample_peak_dbfs", num_or_null(r->sample_peak_dbfs));
@@ -307,10 +308,19 @@ static int do_measure(app *a, int nfiles, char **files)
 static void say_report(app *a, const char *name, const grym_normalize_report *r)
 {
 	if (r->silent) {
-		grym_msg(&a->cli, "%s: level undefined (silence); %s", name,
-			 r->skipped ? "skipped" : "passed through without gain");
+		/* Skipped: nothing came out, say so even with -q. Passed
+		 * through: a note, which -q silences. */
+		if (r->skipped)
+			grym_msg(&a->cli, "%s: level undefined (%s); skipped", name,
+				 grym_normalize_undefined_reason(r));
+		else
+			grym_info(&a->cli, "%s: level undefined (%s); passed through without gain",
+				  name, grym_normalize_undefined_reason(r));
 		return;
 	}
+	if (r->in.short_clip && a->o.mode == GRYM_GAIN_LUFS)
+		grym_verbose(&a->cli, "%s: shorter than 0.4 s: loudness measured ungated over the "
+			     "whole clip (%.2f LUFS)", name, r->in.integrated_lufs);
 	if (r->gain_lowered)
 		grym_info(&a->cli, "%s: gain lowered from %+.2f to %+.2f dB to keep the true peak "
 			  "at %.1f dBTP (use --limit to keep the level)", name,
@@ -328,7 +338,7 @@ static void say_report(app *a, const char *name, const grym_normalize_report *r)
  * through, with the new asset's properties and this stage's recipe
  * appended to "pipeline". */
 static json_t *derived_meta(const grym_record_head *h, const grym_asset *d,
-			    const json_t *recipe)
+			    const json_t *recipe, int short_clip)
 {
 	json_t *m = json_deep_copy(h->meta), *pl;
 	if (!m)
@@ -348,8 +358,15 @@ static json_t *derived_meta(const grym_record_head *h, const grym_asset *d,
 		pl = json_array();
 		json_object_set_new(m, "pipeline", pl);
 	}
-	json_array_append_new(pl, json_deep_copy(recipe));
+	json_array_append_new(pl, grym_normalize_recipe_entry(recipe, short_clip));
 	return m;
+}
+
+/* A reused asset was not measured now: it is a short clip when it is
+ * shorter than the meter's four 100 ms sub-blocks, floor(0.4 rate). */
+static int short_asset(const grym_asset *d)
+{
+	return d->sample_rate > 0 && d->frames < (int64_t)d->sample_rate * 4 / 10;
 }
 
 /* Catalog mode works in batches of records: the heads are read, the
@@ -472,7 +489,8 @@ static void flush_batch(app *a, const char *dir, grym_catalog **catp, job *jobs,
 				say_report(a, j->h.key, &j->rep);
 			grym_asset_init(&d);
 			if (grym_catalog_get_asset(cat, j->id, &d, &err) != GRYM_OK ||
-			    !(meta = derived_meta(&j->h, &d, recipe))) {
+			    !(meta = derived_meta(&j->h, &d, recipe, a->o.mode == GRYM_GAIN_LUFS &&
+						  (j->reused ? short_asset(&d) : j->rep.in.short_clip)))) {
 				grym_report(&a->cli, j->h.key, &err);
 				*failed = 1;
 			} else {

@@ -321,6 +321,14 @@ static grym_sample_format out_format(const grym_normalize_opts *o, int in_bits)
 	return bits == 16 ? GRYM_SAMPLE_S16 : bits == 24 ? GRYM_SAMPLE_S24 : GRYM_SAMPLE_F32;
 }
 
+const char *grym_normalize_undefined_reason(const grym_normalize_report *rep)
+{
+	/* A short clip is measured ungated (grym/loudness.h): only digital
+	 * silence leaves it undefined. A longer one can also have every
+	 * 400 ms block under the -70 LUFS absolute gate. */
+	return rep->in.sample_peak > 0 ? "every block below the -70 LUFS gate" : "silence";
+}
+
 /* Choose the gain from the measurement; sets rep fields. */
 static int choose_gain(const grym_normalize_opts *o, const pass1 *p, int trim,
 		       grym_normalize_report *rep, grym_error *err)
@@ -351,9 +359,9 @@ static int choose_gain(const grym_normalize_opts *o, const pass1 *p, int trim,
 	if (isnan(level)) {
 		rep->silent = 1;
 		if (o->silence == GRYM_SILENCE_FAIL)
-			return grym_error_set(err, GRYM_ERR_FORMAT, "%s undefined (silence%s)",
+			return grym_error_set(err, GRYM_ERR_FORMAT, "%s undefined (%s)",
 					      o->mode == GRYM_GAIN_LUFS ? "loudness" : "level",
-					      o->mode == GRYM_GAIN_LUFS ? " or shorter than 0.4 s" : "");
+					      grym_normalize_undefined_reason(rep));
 		if (o->silence == GRYM_SILENCE_SKIP) {
 			rep->skipped = 1;
 			return GRYM_OK;
@@ -560,6 +568,14 @@ json_t *grym_normalize_recipe(const grym_normalize_opts *o)
 	return r;
 }
 
+json_t *grym_normalize_recipe_entry(const json_t *recipe, int short_clip)
+{
+	json_t *e = json_deep_copy(recipe);
+	if (e && short_clip)
+		json_object_set_new(e, "short_clip", json_true());
+	return e;
+}
+
 /* The inverse of grym_normalize_recipe, key by key: every option key must
  * be there with the type the recipe writes; "versions" (which libraries
  * made it) is informative and not read; any other key is an error, so a
@@ -614,7 +630,7 @@ int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o
 	static const char *const known[] = {
 		"stage", "mode", "target", "true_peak", "limit", "rate", "channels", "highpass",
 		"lowpass", "order", "dc", "trim_silence", "fade_in", "fade_out", "type", "bits",
-		"seed", "on_silence", "versions"
+		"seed", "on_silence", "versions", "short_clip"
 	};
 	grym_normalize_opts t;
 	const char *stage, *k;
@@ -889,7 +905,8 @@ int grym_normalize_record(grym_stream_reader *r, const grym_record_head *h,
 		pl = json_array();
 		json_object_set_new(meta, "pipeline", pl);
 	}
-	json_array_append_new(pl, json_deep_copy(recipe));
+	json_array_append_new(pl, grym_normalize_recipe_entry(recipe, rep->in.short_clip &&
+							      o->mode == GRYM_GAIN_LUFS));
 	if (!(d = grym_decoder_open(res, NULL, err))) {
 		rc = err ? err->code : GRYM_ERR_FORMAT;
 		goto done;
