@@ -451,7 +451,10 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 	grym_input *in = grym_input_open(path, &err);
 	grym_stream_reader *r = NULL;
 	grym_input_kind kind = GRYM_INPUT_EMPTY;
-	if (in && grym_input_detect(in, &kind, &err) == GRYM_OK && kind == GRYM_INPUT_AUDIO) {
+	/* a named file is audio or records, never a list (stdin may be) */
+	int named = path && strcmp(path, "-");
+	if (in && (named ? grym_input_detect_named(in, &kind, &err) :
+		   grym_input_detect(in, &kind, &err)) == GRYM_OK && kind == GRYM_INPUT_AUDIO) {
 		struct stat st;
 		if (path && strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 			audio_item it;

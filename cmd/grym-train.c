@@ -238,7 +238,9 @@ static int read_input(train_opts *o, const char *path, const grym_ml_read_opts *
 		free(x);
 	} else {
 		grym_input_kind kind;
-		rc = grym_input_detect(in, &kind, err);
+		/* a named file holds records, never a list (stdin may) */
+		rc = path && strcmp(path, "-") ? grym_input_detect_named(in, &kind, err) :
+			grym_input_detect(in, &kind, err);
 		if (!rc && kind == GRYM_INPUT_EMPTY)
 			rc = grym_error_set(err, GRYM_ERR_FORMAT, "empty input");
 		else if (!rc && kind == GRYM_INPUT_AUDIO)
