@@ -319,6 +319,13 @@ static grym_replay *get_replay(infer_opts *o, const grym_model *m, grym_error *e
 	if (!o->replay_tried) {
 		o->replay_tried = 1;
 		o->replay = grym_replay_new(grym_model_pipeline(m), NULL, &o->replay_err);
+		/* audio at another rate than the training data's is resampled
+		 * to it, never scored at its own */
+		if (o->replay && grym_replay_set_rate(o->replay, grym_model_rate(m),
+						      &o->replay_err) != GRYM_OK) {
+			grym_replay_free(o->replay);
+			o->replay = NULL;
+		}
 		if (!o->replay)
 			grym_error_prefix(&o->replay_err, "the model's recipe");
 	}
@@ -523,7 +530,9 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 				       (unsigned long long)rec.rows);
 			bad = 1;
 		} else if (grym_model_check_dims(m, rec.head.cols, &err) ||
-			   grym_model_check_recipe(m, json_object_get(rec.head.meta, "pipeline"), &err)) {
+			   grym_model_check_recipe(m, json_object_get(rec.head.meta, "pipeline"), &err) ||
+			   grym_model_check_rate(m, (int)json_integer_value(json_object_get(rec.head.meta,
+											    "rate")), &err)) {
 			bad = 1;
 		}
 		if (bad) {

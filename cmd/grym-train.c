@@ -191,6 +191,26 @@ static int ends_with(const char *s, const char *suf)
 	return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
+/* The rate the model records: that of the training features; with mixed
+ * rates the most common, said in a warning (grym-infer resamples audio to
+ * it, and features at other rates do not describe what it learnt). */
+static int train_rate_of(train_opts *o, const grym_rate_tally *t)
+{
+	int mode = grym_rate_tally_mode(t);
+	char list[512] = "";
+	size_t len = 0;
+
+	if (t->n <= 1)
+		return mode;
+	for (int i = 0; i < t->n && len < sizeof list; i++)
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%d Hz (%zu)",
+					i ? ", " : "", t->rate[i], t->count[i]);
+	grym_msg(&o->cli, "warning: training features at mixed sample rates: %s; the model records "
+		 "%d Hz, the most common, and grym-infer resamples audio to it "
+		 "(grym-features --rate %d makes them all alike)", list, mode, mode);
+	return mode;
+}
+
 /* Read one input into *ds. */
 static int read_input(train_opts *o, const char *path, const grym_ml_read_opts *ro,
 		      grym_dataset **ds, json_t **pipeline, grym_error *err)
@@ -357,7 +377,9 @@ int main(int argc, char **argv)
 		grym_usage_error(&o.cli, "kmeans is unsupervised: --cv, --holdout and --group-by do not apply");
 
 	grym_error err = { 0 };
-	grym_ml_read_opts ro = { o.target, o.group_by, sup };
+	grym_rate_tally rates;
+	memset(&rates, 0, sizeof rates);
+	grym_ml_read_opts ro = { o.target, o.group_by, sup, &rates };
 	grym_dataset *ds = NULL;
 	json_t *pipeline = NULL;
 	int nin = argc - first;
@@ -388,6 +410,7 @@ int main(int argc, char **argv)
 		return GRYM_EXIT_FAILED;
 	}
 	grym_dataset_finish(ds, &err);
+	int train_rate = train_rate_of(&o, &rates);
 
 	int status = GRYM_EXIT_OK;
 	int *fold = NULL, *pred = NULL, ntest = 0, holdout = 0;
@@ -473,6 +496,7 @@ int main(int argc, char **argv)
 		status = GRYM_EXIT_FAILED;
 		goto out;
 	}
+	grym_model_set_rate(m, train_rate);
 	/* the model file: to -o and, when a catalog is in use, into it */
 	unsigned char *buf = NULL;
 	size_t len = 0;

@@ -32,6 +32,7 @@ struct grym_model {
 	char **names;           /* d or NULL */
 	double *mean, *scale;   /* d each: x_std = (x - mean) / scale */
 	json_t *pipeline, *metrics;
+	int rate;               /* analysis rate of the training features, 0: unknown */
 	ml_array arr[ML_MAX_ARRAYS];
 	int narr;
 	void *cache;            /* type-specific view built after training/loading (svm) */
