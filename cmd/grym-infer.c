@@ -227,6 +227,8 @@ static int emit(infer_opts *o, const grym_model *m, batch *b, grym_output *out, 
 		if (!rc)
 			rc = grym_output_printf(out, err, "\n");
 	}
+	if (!rc)   /* on a pipe the batch's lines leave now */
+		rc = grym_output_item_end(out, err);
 	if (!rc)
 		rc = store_predictions(o, m, b, best, err);
 	free(order);
@@ -590,7 +592,7 @@ int main(int argc, char **argv)
 	void *mbytes = NULL;
 	size_t mlen = 0;
 	int status = GRYM_EXIT_OK;
-	char dir[4096];
+	char dir[4096] = "";
 	int use_cat = o.cli.catalog_dir || getenv("GRYM_CATALOG");
 	if (access(o.model, F_OK) == 0) {
 		FILE *f = fopen(o.model, "rb");
@@ -623,7 +625,7 @@ int main(int argc, char **argv)
 			memcpy(o.model_id, row.id, sizeof o.model_id);
 			o.model_row = 1;
 		} else {
-			grym_error_prefix(&err, "no such file, nor a model in the catalog");
+			grym_error_prefix(&err, "no such file, and in the catalog %s", dir[0] ? dir : "(none)");
 		}
 		grym_model_row_clear(&row);
 	}

@@ -361,9 +361,14 @@ int grym_model_check_recipe(const grym_model *m, const json_t *pipeline, grym_er
 		if (!w || !json_equal(v, w)) {
 			char *x = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 			char *y = w ? json_dumps(w, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+			/* rate 0 is "each file at its own rate": say it in words */
+			int native_x = !strcmp(k, "rate") && json_is_integer(v) && json_integer_value(v) == 0;
+			int native_y = !strcmp(k, "rate") && json_is_integer(w) && json_integer_value(w) == 0;
 			grym_error_set(err, GRYM_ERR_INVALID,
-				       "features made with %s %s, the model's with %s %s", k, y ? y : "(unset)",
-				       k, x ? x : "?");
+				       "these features were made with %s %s, but the model was trained on "
+				       "features made with %s %s", k,
+				       native_y ? "0 (each file's own rate)" : y ? y : "(unset)",
+				       k, native_x ? "0 (each file's own rate)" : x ? x : "?");
 			free(x);
 			free(y);
 			return GRYM_ERR_INVALID;

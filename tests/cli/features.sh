@@ -57,6 +57,16 @@ ref=$($PY -c "import numpy; print(numpy.percentile(numpy.load('$FIX/chirp.mfcc.n
 near "$got" "$ref" 0.01 "p50 of mfcc0 equals numpy.percentile"
 grym-features --summary --features centroid,rms,yin --text "$FIX/tone440.wav" > s3.txt
 like "$(head -1 s3.txt)" '"names":\["centroid_mean","centroid_std","rms_mean","rms_std","yin_mean","voiced_mean","yin_std","voiced_std"\]' "features one after another, each stat by stat over its dims"
+# group names in a --features list mean what the flags of those names mean
+grym-features --summary --text --features mfcc,chroma,spectral "$FIX/tone440.wav" > grp1.txt
+grym-features --summary --text --mfcc --chroma --spectral "$FIX/tone440.wav" > grp2.txt
+check "--features mfcc,chroma,spectral is accepted" test -s grp1.txt
+is "$(cat grp1.txt)" "$(cat grp2.txt)" "--features mfcc,chroma,spectral equals --mfcc --chroma --spectral"
+like "$(head -1 grp1.txt)" '"features":\["mfcc","chroma","centroid","bandwidth","rolloff","flatness","contrast"\]' "the spectral group is the five spectral features"
+grym-features --summary --text --features deltas,stft "$FIX/tone440.wav" > grp3.txt
+like "$(head -1 grp3.txt)" '"features":\["mfcc","mfcc_delta","mfcc_delta2","stft_mag"\]' "deltas and stft groups in a list"
+fails 2 "an unknown name in --features is refused" grym-features --features mfcc,nonesuch "$FIX/tone440.wav"
+like "$(cat .err)" "nonesuch" "the message names the unknown feature"
 
 # --- segments
 grym-features --segment 0.5 --segment-hop 0.25 --text "$FIX/speech.wav" > seg.txt
