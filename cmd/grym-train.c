@@ -28,7 +28,8 @@ static const grym_option opts[] = {
 	{ "target", 0, "FIELD", NULL, "label field (default: the item's single label)" },
 	{ "cv", 0, "K", NULL, "stratified K-fold cross-validation" },
 	{ "holdout", 0, "FRACTION", NULL, "score on a stratified holdout of FRACTION" },
-	{ "group-by", 0, "FIELD", NULL, "keep items sharing FIELD (speaker...) in one fold" },
+	{ "group-by", 0, "FIELD", NULL, "keep items sharing FIELD (speaker...) in one fold (default: windows of one asset)" },
+	{ "on-conflict", 0, "MODE", "refuse", "an item with two labels: refuse, skip (leave it out) or first (its first label)" },
 	{ "folds-out", 0, "FILE", NULL, "write key<TAB>fold of every item to FILE" },
 	{ "seed", 0, "N", "0", "seed for folds, initialization, shuffles" },
 	{ "name", 0, "NAME", NULL, "name of the model in the catalog" },
@@ -38,10 +39,10 @@ static const grym_option opts[] = {
 	{ "features", 0, "NAME[,NAME...]", NULL, "train on these features stored in the catalog (no input files)" },
 	{ "label", 0, "L", NULL, "with --features: only assets with label L (repeatable: any of them)" },
 	{ "split", 0, "S", NULL, "with --features: only assets whose meta split is S" },
-	{ "class-weight", 0, "MODE", "none", "none or balanced (weight classes by 1/frequency)" },
+	{ "class-weight", 0, "MODE", "none", "logreg/linsvm/svm/mlp: none or balanced (weight classes by 1/frequency)" },
 	{ "C", 0, "C", "1", "logreg/linsvm/svm: inverse regularization strength" },
-	{ "max-iter", 0, "N", NULL, "iterations (logreg 1000, linsvm 1000, svm unlimited, kmeans 300)" },
-	{ "tol", 0, "T", NULL, "tolerance (logreg 1e-6, linsvm 1e-4, svm 1e-3, kmeans 1e-4)" },
+	{ "max-iter", 0, "N", NULL, "logreg/kmeans: iterations (logreg 1000, kmeans 300)" },
+	{ "tol", 0, "T", NULL, "tolerance (logreg 1e-6, linsvm 1e-4, svm 1e-3, mlp 1e-4, kmeans 1e-4)" },
 	{ "gamma", 0, "G", "scale", "svm: RBF gamma (scale = 1/(dims * variance))" },
 	{ "k", 0, "K", NULL, "knn: neighbours (5); kmeans: clusters (8)" },
 	{ "metric", 0, "NAME", "euclidean", "knn: euclidean or cosine" },
@@ -66,6 +67,9 @@ typedef struct train_opts {
 	long cv;
 	double holdout;
 	int json, tsv;
+	grym_conflict on_conflict;
+	char *warned[16];       /* convergence warnings said once each */
+	int nwarned;
 	const char *set[32];   /* hyper-parameter options given, applied after the type's defaults */
 	const char *val[32];
 	int nset;
@@ -96,6 +100,17 @@ static int on_opt(void *ud, const char *name, const char *arg)
 		}
 	} else if (!strcmp(name, "group-by")) {
 		o->group_by = arg;
+	} else if (!strcmp(name, "on-conflict")) {
+		if (!strcmp(arg, "refuse"))
+			o->on_conflict = GRYM_CONFLICT_REFUSE;
+		else if (!strcmp(arg, "skip"))
+			o->on_conflict = GRYM_CONFLICT_SKIP;
+		else if (!strcmp(arg, "first"))
+			o->on_conflict = GRYM_CONFLICT_FIRST;
+		else {
+			grym_msg(cli, "--on-conflict: refuse, skip or first");
+			return -1;
+		}
 	} else if (!strcmp(name, "folds-out")) {
 		o->folds_out = arg;
 	} else if (!strcmp(name, "seed")) {
@@ -126,6 +141,67 @@ static int on_opt(void *ud, const char *name, const char *arg)
 		o->val[o->nset++] = arg;
 	}
 	return 0;
+}
+
+enum { M_LOGREG = 1, M_LINSVM = 2, M_SVM = 4, M_KNN = 8, M_MLP = 16, M_KMEANS = 32 };
+
+/* Which models each hyper-parameter option applies to: any other model
+ * refuses it, rather than accept it, ignore it and record it. */
+static const struct { const char *opt; int models; const char *why; } applies[] = {
+	{ "C", M_LOGREG | M_LINSVM | M_SVM, NULL },
+	{ "max-iter", M_LOGREG | M_KMEANS, NULL },
+	{ "tol", M_LOGREG | M_LINSVM | M_SVM | M_MLP | M_KMEANS, NULL },
+	{ "gamma", M_SVM, NULL },
+	{ "k", M_KNN | M_KMEANS, NULL },
+	{ "metric", M_KNN, NULL },
+	{ "hidden", M_MLP, NULL }, { "dropout", M_MLP, NULL }, { "alpha", M_MLP, NULL },
+	{ "epochs", M_MLP, NULL }, { "batch-size", M_MLP, NULL }, { "lr", M_MLP, NULL },
+	{ "val-fraction", M_MLP, NULL }, { "patience", M_MLP, NULL },
+	{ "n-init", M_KMEANS, NULL },
+	{ "class-weight", M_LOGREG | M_LINSVM | M_SVM | M_MLP, NULL },
+};
+
+static void check_applies(const train_opts *o, grym_model_type t)
+{
+	static const char *const names[] = { "logreg", "linsvm", "svm", "knn", "mlp", "kmeans" };
+	int bit = 1 << (int)t;
+	for (int i = 0; i < o->nset; i++)
+		for (size_t a = 0; a < sizeof applies / sizeof *applies; a++) {
+			if (strcmp(o->set[i], applies[a].opt) || (applies[a].models & bit))
+				continue;
+			char list[128] = "";
+			for (int m = 0; m < 6; m++)
+				if (applies[a].models & (1 << m))
+					snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+						 list[0] ? ", " : "", names[m]);
+			const char *why = "";
+			if (!strcmp(o->set[i], "max-iter") && t == GRYM_MODEL_LINSVM)
+				why = "; liblinear stops at 1000 iterations";
+			else if (!strcmp(o->set[i], "max-iter") && t == GRYM_MODEL_SVM)
+				why = "; libsvm stops at max(10^7, 100 x items) iterations";
+			else if (!strcmp(o->set[i], "max-iter") && t == GRYM_MODEL_MLP)
+				why = "; mlp: use --epochs";
+			grym_usage_error(&o->cli, "--%s does not apply to %s (only to %s%s)", o->set[i],
+					 names[t], list, why);
+		}
+}
+
+/* A solver's warning (ConvergenceWarning), said once however many
+ * folds hit it, unless -q. */
+static void warn_once(void *ud, const char *msg)
+{
+	train_opts *o = ud;
+	for (int i = 0; i < o->nwarned; i++)
+		if (!strcmp(o->warned[i], msg))
+			return;
+	if (o->nwarned < 16)
+		o->warned[o->nwarned++] = strdup(msg);
+	grym_info(&o->cli, "warning: %s", msg);
+}
+
+static void warn_data(void *ud, const char *msg)
+{
+	grym_info(ud, "warning: %s", msg);
 }
 
 /* Apply the hyper-parameter options over the model type's defaults. */
@@ -367,9 +443,12 @@ int main(int argc, char **argv)
 	grym_model_type type;
 	grym_model_type_parse(o.type, &type);
 	grym_ml_params_default(&o.p, type);
+	check_applies(&o, type);
 	if (apply_params(&o))
 		grym_usage_error(&o.cli, "bad hyper-parameter");
 	o.p.seed = o.seed;
+	o.p.warn = warn_once;
+	o.p.warn_ud = &o;
 	if (o.cv && o.holdout > 0)
 		grym_usage_error(&o.cli, "--cv and --holdout exclude each other");
 	int sup = type != GRYM_MODEL_KMEANS;
@@ -409,8 +488,61 @@ int main(int argc, char **argv)
 		json_decref(pipeline);
 		return GRYM_EXIT_FAILED;
 	}
+	/* every item once, under one label */
+	if (grym_dataset_resolve(ds, sup ? o.on_conflict : GRYM_CONFLICT_IGNORE, warn_data, &o.cli,
+				 &err)) {
+		grym_report(&o.cli, "training data", &err);
+		grym_dataset_free(ds);
+		json_decref(pipeline);
+		return GRYM_EXIT_FAILED;
+	}
+	if (ds->n == 0) {
+		grym_msg(&o.cli, "no feature vectors left to train on");
+		grym_dataset_free(ds);
+		json_decref(pipeline);
+		return GRYM_EXIT_FAILED;
+	}
 	grym_dataset_finish(ds, &err);
 	int train_rate = train_rate_of(&o, &rates);
+	if (o.cli.verbose > 0) {
+		size_t len = 64;
+		for (size_t j = 0; ds->names && j < ds->d; j++)
+			len += strlen(ds->names[j]) + 1;
+		char *s = calloc(len, 1);
+		if (s) {
+			snprintf(s, len, "features (%zu):", ds->d);
+			for (size_t j = 0; ds->names && j < ds->d; j++) {
+				strcat(s, " ");
+				strcat(s, ds->names[j]);
+			}
+			grym_verbose(&o.cli, "%s%s", s, ds->names ? "" : " unnamed");
+			free(s);
+		}
+	}
+	/* the windows of one clip (grym-features --segment) never straddle a
+	 * split: grouped by their asset unless --group-by says otherwise */
+	const char *group_by = o.group_by;
+	if (group_by && (o.cv || o.holdout > 0) && grym_dataset_check_groups(ds, group_by, &err)) {
+		grym_report(&o.cli, "training data", &err);
+		grym_dataset_free(ds);
+		json_decref(pipeline);
+		return GRYM_EXIT_FAILED;
+	}
+	if (!group_by && sup && (o.cv || o.holdout > 0)) {
+		int ng = grym_dataset_group_by_item(ds, &err);
+		if (ng < 0) {
+			grym_report(&o.cli, "training data", &err);
+			grym_dataset_free(ds);
+			json_decref(pipeline);
+			return GRYM_EXIT_FAILED;
+		}
+		if (ng > 0) {
+			group_by = "asset";
+			grym_verbose(&o.cli, "%zu records of %d assets: grouped by asset, so that the windows "
+				     "of one clip stay on one side of every split (--group-by FIELD for a "
+				     "coarser grouping)", ds->n, ng);
+		}
+	}
 
 	int status = GRYM_EXIT_OK;
 	int *fold = NULL, *pred = NULL, ntest = 0, holdout = 0;
@@ -426,9 +558,9 @@ int main(int argc, char **argv)
 	}
 	int rc = GRYM_OK;
 	if (o.cv) {
-		how = o.group_by ? "grouped-cv" : "cv";
+		how = group_by ? "grouped-cv" : "cv";
 		ntest = (int)o.cv;
-		rc = o.group_by ? grym_folds_grouped(ds, ntest, o.seed, fold, &err)
+		rc = group_by ? grym_folds_grouped(ds, ntest, o.seed, fold, &err)
 				: grym_folds_stratified(ds, ntest, o.seed, fold, &err);
 	} else if (o.holdout > 0) {
 		how = "holdout";
@@ -466,13 +598,13 @@ int main(int argc, char **argv)
 		json_object_set_new(metrics, "evaluation", json_string(how));
 		if (ntest > 1)
 			json_object_set_new(metrics, "folds", json_integer(ntest));
-		if (o.group_by)
-			json_object_set_new(metrics, "group_by", json_string(o.group_by));
+		if (group_by)
+			json_object_set_new(metrics, "group_by", json_string(group_by));
 		if (!o.json) {
 			char *t = grym_metrics_table(&mt, (const char *const *)ds->labels);
 			if (ntest > 1)
 				printf("%s, %d-fold cross-validation%s%s: %zu items, %zu classes\n\n", o.type,
-				       ntest, o.group_by ? " grouped by " : "", o.group_by ? o.group_by : "",
+				       ntest, group_by ? " grouped by " : "", group_by ? group_by : "",
 				       ds->n, ds->nlabels);
 			else
 				printf("%s, %s: %zu items, %zu classes\n\n", o.type,
@@ -570,5 +702,7 @@ out:
 	free(fold);
 	free(pred);
 	grym_dataset_free(ds);
+	for (int i = 0; i < o.nwarned; i++)
+		free(o.warned[i]);
 	return nskipped ? GRYM_EXIT_FAILED : status;
 }

@@ -48,6 +48,16 @@ typedef struct grym_dataset {
 	char **keys;            /* n item keys (may be NULL entries) */
 	char **names;           /* d feature names, or NULL */
 	int *split;             /* n: 0 test, 1 train, -1 none; NULL if no item had a split */
+	/* Where each row comes from (grym_dataset_set_origin; NULL if never
+	 * set): the item it was measured on (the record's asset, else its
+	 * key), its window within that item (-1: the whole clip), the files
+	 * it was read from (tab-separated), and, for a row whose item has
+	 * several candidate labels (y = -1), those labels (tab-separated). */
+	char **item;
+	int *segment;
+	char **origin;
+	char **cand;
+	char *recipe_item;      /* the item whose recipe ("pipeline") was recorded */
 	size_t cap;
 } grym_dataset;
 
@@ -61,6 +71,42 @@ int grym_dataset_add(grym_dataset *ds, const char *key, const float *row,
 int grym_dataset_set_names(grym_dataset *ds, const char *const *names, grym_error *err);
 /* Mark row i as test (0) or train (1) for a split-column evaluation. */
 int grym_dataset_set_split(grym_dataset *ds, size_t i, int split, grym_error *err);
+/* Record where row i comes from (see the struct): item (NULL: the row is
+ * its own item), segment (-1: whole clip), origin files (may be NULL)
+ * and, when the item has several candidate labels, cand (a JSON array of
+ * strings, NULL otherwise). */
+int grym_dataset_set_origin(grym_dataset *ds, size_t i, const char *item, int segment,
+			    const char *origin, const json_t *cand, grym_error *err);
+
+/* What to do with an item whose rows carry more than one label. */
+typedef enum grym_conflict {
+	GRYM_CONFLICT_REFUSE = 0,  /* an error naming the item, its labels and files */
+	GRYM_CONFLICT_SKIP,        /* leave the item out */
+	GRYM_CONFLICT_FIRST,       /* keep it under its first label */
+	GRYM_CONFLICT_IGNORE       /* labels are not used (kmeans): the first, silently */
+} grym_conflict;
+
+/* Make every item count once, before grym_dataset_finish: rows of one
+ * item and window that repeat an earlier one (the same file read twice,
+ * a file copied under two names) are left out, the first kept; an item
+ * whose rows name two or more labels is handled as `how` says. Each
+ * skipped or relabelled item, and the count of repeats left out (with
+ * the first), is passed to warn(ud, message). Labels no row uses any
+ * more are dropped. */
+int grym_dataset_resolve(grym_dataset *ds, grym_conflict how,
+			 void (*warn)(void *ud, const char *msg), void *ud, grym_error *err);
+
+/* When ds has no groups and some item has several rows (the windows of
+ * grym-features --segment), group the rows by their item so that folds
+ * never split a clip. Returns the number of groups made (0: nothing to
+ * group), or a negative grym error code. */
+int grym_dataset_group_by_item(grym_dataset *ds, grym_error *err);
+
+/* With groups from --group-by FIELD: every item's rows must be in one
+ * group (FIELD coarser than the clip); else an error naming an item, the
+ * field and two of its groups. */
+int grym_dataset_check_groups(const grym_dataset *ds, const char *field, grym_error *err);
+
 /* Sort the label table (so class indices do not depend on input order)
  * and remap y. Call once after the last add. */
 int grym_dataset_finish(grym_dataset *ds, grym_error *err);
@@ -94,16 +140,21 @@ typedef struct grym_ml_read_opts {
 
 /* Append every vector record of r to *ds (created from the first record's
  * dimension when *ds is NULL). A record's "split" manifest column
- * ("test"/"eval" = test, else train) is kept in ds->split. *pipeline (may
- * be NULL) gets a new reference to the first record's "pipeline" array.
+ * ("test"/"eval" = test, else train) is kept in ds->split, its asset,
+ * window, files and candidate labels (when it has several) in the
+ * origin fields (grym_dataset_resolve settles them). *pipeline (may be
+ * NULL) gets a new reference to the first record's "pipeline" array.
  * Errors name the record ("item KEY: ..."): a matrix of several frames,
- * a dimension that differs, NaN/Inf, several candidate labels, a missing
- * label or group. */
+ * a dimension that differs, NaN/Inf, a missing label or group, a
+ * "pipeline" that differs from the first record's (naming both items and
+ * the first differing key). */
 int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
 			      grym_dataset **ds, json_t **pipeline, grym_error *err);
 /* A tab-separated table with a header row: the column named o->target
  * holds the label ("label" if target is NULL), o->group_by the group, a
  * column named "key", "id" or "path" the item key, "split" the split;
+ * columns named "label", "target" or "group" are never features either
+ * (under --target the old label column would give the answer away);
  * every other column is a numeric feature (its header is its name).
  * Errors name the line and column. */
 int grym_dataset_read_tsv(grym_input *in, const grym_ml_read_opts *o, grym_dataset **ds,
@@ -174,6 +225,12 @@ typedef struct grym_ml_params {
 	int n_init;             /* kmeans restarts (3) */
 	int balanced;           /* class_weight = balanced */
 	uint64_t seed;          /* every random choice (0) */
+	/* Called (may be NULL) when an iterative solver stops at its limit
+	 * before converging, as scikit-learn's ConvergenceWarning: L-BFGS at
+	 * max_iter, k-means at max_iter, mlp at epochs, liblinear and libsvm
+	 * at their own limits. Not saved in model files. */
+	void (*warn)(void *ud, const char *msg);
+	void *warn_ud;
 } grym_ml_params;
 void grym_ml_params_default(grym_ml_params *p, grym_model_type t);
 
@@ -205,8 +262,12 @@ const char *const *grym_model_feature_names(const grym_model *m);
 int grym_model_linear_weights(const grym_model *m, const double **W, const double **b,
 			      size_t *rows, grym_error *err);
 
-/* The hyper-parameters as the JSON object of the model header (new
- * reference; NULL when out of memory). */
+/* The hyper-parameters the model's type uses, as the JSON object of the
+ * model header (new reference; NULL when out of memory): logreg C,
+ * class_weight, max_iter, tol; linsvm C, class_weight, tol; svm C,
+ * class_weight, gamma, tol; knn k, metric; mlp alpha, batch_size,
+ * class_weight, dropout, epochs, hidden, lr, patience, tol,
+ * val_fraction; kmeans k, max_iter, n_init, tol. */
 json_t *grym_model_params_json(const grym_model *m);
 
 /* Attach the recipe of the inputs (the "pipeline" array of the records'
@@ -244,10 +305,14 @@ int grym_model_check_recipe(const grym_model *m, const json_t *pipeline, grym_er
 
 /* Predict n raw (unstandardized) rows x (n * dims floats). proba (n *
  * nclasses floats, may be NULL) gets class probabilities — for linsvm a
- * softmax/sigmoid of the decision values, for knn the vote shares, for
- * kmeans 1 for the nearest cluster and 0 elsewhere — and pred (n, may be
- * NULL) the arg-max class. Safe to call from many threads at once. The
- * call allocates its scratch once per call; pass batches, not rows. */
+ * softmax/sigmoid of the decision values, for svm libsvm's Platt-scaled
+ * estimates, for knn the vote shares, for kmeans 1 for the nearest
+ * cluster and 0 elsewhere — and pred (n, may be NULL) the predicted
+ * class: the arg-max of proba, except for svm, whose label is the
+ * one-vs-one vote of its decision functions (libsvm's svm_predict,
+ * scikit-learn's SVC.predict) and may differ from the most probable
+ * class. Safe to call from many threads at once. The call allocates its
+ * scratch once per call; pass batches, not rows. */
 int grym_model_predict(const grym_model *m, const float *x, size_t n,
 		       float *proba, int *pred, grym_error *err);
 

@@ -7,15 +7,18 @@
  * Both libraries print to stdout and draw from the global rand(), so every
  * call into them holds one process-wide mutex, silences their print hooks
  * and calls srand(seed) first: training is repeatable and threads never
- * interleave inside them. That mutex is the only global in lib/ml; it is a
- * lock, not state, and the libraries leave no other choice.
+ * interleave inside them. That mutex, and the flag its holder uses to
+ * hear the libraries' iteration-limit warning, are the only globals in
+ * lib/ml; the libraries leave no other choice.
  *
  * Their parameters are copied out into grym's own arrays (weights; support
  * vectors, coefficients, rho, probA/probB, labels) so that model files do
  * not depend on liblinear/libsvm text formats. For prediction, linsvm is a
  * plain linear model (logreg.c's ml_linear_predict) and svm rebuilds a
- * libsvm model view over those arrays (ml_svm_prepare) and calls
- * svm_predict_probability, which is re-entrant.
+ * libsvm model view over those arrays (ml_svm_prepare): its label is the
+ * one-vs-one vote of svm_predict_values, its probabilities those of
+ * svm_predict_probability (both re-entrant), as SVC's predict and
+ * predict_proba.
  */
 #include <linear.h>
 #include <libsvm/svm.h>
@@ -30,7 +33,22 @@ static pthread_mutex_t foreign_mutex = PTHREAD_MUTEX_INITIALIZER;
 void ml_foreign_lock(void) { pthread_mutex_lock(&foreign_mutex); }
 void ml_foreign_unlock(void) { pthread_mutex_unlock(&foreign_mutex); }
 
-static void quiet(const char *s) { (void)s; }
+/* The libraries' print hooks take no user data: what they say during one
+ * training is noted here, under foreign_mutex, and read before it is
+ * released. Their only message that matters is the iteration limit. */
+static int foreign_hit_limit;
+
+static void quiet(const char *s)
+{
+	if (strstr(s, "reaching max number of iterations"))
+		foreign_hit_limit = 1;
+}
+
+static void warn_limit(const grym_model *m, int hit, const char *what)
+{
+	if (hit && m->p.warn)
+		m->p.warn(m->p.warn_ud, what);
+}
 
 int ml_linsvm_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err)
 {
@@ -67,11 +85,15 @@ int ml_linsvm_train(grym_model *m, const float *xs, const int *y, size_t n, grym
 	set_print_string_function(quiet);
 	const char *msg = check_parameter(&prob, &par);
 	struct model *lm = NULL;
+	foreign_hit_limit = 0;
 	if (!msg) {
 		srand((unsigned)m->p.seed);
 		lm = train(&prob, &par);
 	}
+	int hit = foreign_hit_limit;
 	ml_foreign_unlock();
+	warn_limit(m, hit, "linsvm: liblinear stopped at its 1000 iterations before converging "
+		   "(scale the features, raise --tol or lower --C)");
 	if (msg || !lm) {
 		rc = grym_error_set(err, GRYM_ERR_INVALID, "liblinear: %s", msg ? msg : "training failed");
 		goto out;
@@ -113,18 +135,31 @@ int ml_svm_train(grym_model *m, const float *xs, const int *y, size_t n, grym_er
 		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	/* Rows go to libsvm stably sorted by class. libsvm groups the rows by
+	 * class anyway (stably), in the order the classes first appear;
+	 * scikit-learn's copy of libsvm sorts the classes instead. Sorting
+	 * here makes both see the same problem: pairs (i, j) with i < j in
+	 * grym's class order, so the vote below breaks ties as SVC does. */
 	double sum = 0, sum2 = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct svm_node *r = nodes + i * (d + 1);
-		for (size_t j = 0; j < d; j++) {
-			r[j].index = (int)j + 1;
-			r[j].value = xs[i * d + j];
-			sum += r[j].value;
-			sum2 += r[j].value * r[j].value;
+	size_t at = 0;
+	for (size_t k = 0; k < K; k++)
+		for (size_t i = 0; i < n; i++) {
+			if ((size_t)y[i] != k)
+				continue;
+			struct svm_node *r = nodes + at * (d + 1);
+			for (size_t j = 0; j < d; j++) {
+				r[j].index = (int)j + 1;
+				r[j].value = xs[i * d + j];
+				sum += r[j].value;
+				sum2 += r[j].value * r[j].value;
+			}
+			r[d].index = -1;
+			rows[at] = r;
+			yy[at++] = y[i];
 		}
-		r[d].index = -1;
-		rows[i] = r;
-		yy[i] = y[i];
+	if (at != n) {
+		rc = grym_error_set(err, GRYM_ERR_INTERNAL, "svm: a class index out of range");
+		goto out;
 	}
 	double N = (double)n * (double)d, var = sum2 / N - (sum / N) * (sum / N);
 	double gamma = m->p.gamma > 0 ? m->p.gamma : (var > 0 ? 1.0 / ((double)d * var) : 1.0);
@@ -142,11 +177,15 @@ int ml_svm_train(grym_model *m, const float *xs, const int *y, size_t n, grym_er
 	svm_set_print_string_function(quiet);
 	const char *msg = svm_check_parameter(&prob, &par);
 	struct svm_model *sm = NULL;
+	foreign_hit_limit = 0;
 	if (!msg) {
 		srand((unsigned)m->p.seed);
 		sm = svm_train(&prob, &par);
 	}
+	int hit = foreign_hit_limit;
 	ml_foreign_unlock();
+	warn_limit(m, hit, "svm: libsvm stopped at its iteration limit (max(10^7, 100 x items)) "
+		   "before converging (raise --tol or lower --C)");
 	if (msg || !sm) {
 		rc = grym_error_set(err, GRYM_ERR_INVALID, "libsvm: %s", msg ? msg : "training failed");
 		goto out;
@@ -277,16 +316,18 @@ int ml_svm_prepare(grym_model *m, grym_error *err)
 	return GRYM_OK;
 }
 
-int ml_svm_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err)
+int ml_svm_predict(const grym_model *m, const float *xs, size_t n, float *proba, int *pred,
+		   grym_error *err)
 {
 	const svm_view *v = m->cache;
 	if (!v)
 		return grym_error_set(err, GRYM_ERR_INTERNAL, "svm model not prepared");
-	size_t d = m->d, nc = m->nclasses;
+	size_t d = m->d, nc = m->nclasses, np = nc * (nc - 1) / 2;
 	struct svm_node *x = malloc((d + 1) * sizeof *x);
-	double *pe = malloc(nc * sizeof *pe);
-	if (!x || !pe) {
-		free(x); free(pe);
+	double *pe = malloc(nc * sizeof *pe), *dec = malloc(np * sizeof *dec);
+	int *vote = malloc(nc * sizeof *vote);
+	if (!x || !pe || !dec || !vote) {
+		free(x); free(pe); free(dec); free(vote);
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	}
 	for (size_t j = 0; j < d; j++)
@@ -295,11 +336,31 @@ int ml_svm_predict(const grym_model *m, const float *xs, size_t n, float *proba,
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < d; j++)
 			x[j].value = xs[i * d + j];
-		svm_predict_probability(&v->sm, x, pe);
-		for (size_t k = 0; k < nc; k++)
-			proba[i * nc + (size_t)v->label[k]] = (float)pe[k];
+		if (pred) {
+			/* The label is libsvm's (and SVC's) one-vs-one vote of the
+			 * decision functions, not the most probable class: Platt's
+			 * probabilities come from a separate cross-validated fit
+			 * and may disagree with the decisions. Pair p is (a, b)
+			 * in libsvm's class order, a positive value votes for a;
+			 * ties go to the lowest class index, as in SVC. */
+			svm_predict_values(&v->sm, x, dec);
+			memset(vote, 0, nc * sizeof *vote);
+			size_t p = 0;
+			for (size_t a = 0; a < nc; a++)
+				for (size_t b = a + 1; b < nc; b++, p++)
+					vote[v->label[dec[p] > 0 ? a : b]]++;
+			size_t best = 0;
+			for (size_t k = 1; k < nc; k++)
+				if (vote[k] > vote[best])
+					best = k;
+			pred[i] = (int)best;
+		}
+		if (proba) {
+			svm_predict_probability(&v->sm, x, pe);
+			for (size_t k = 0; k < nc; k++)
+				proba[i * nc + (size_t)v->label[k]] = (float)pe[k];
+		}
 	}
-	free(x);
-	free(pe);
+	free(x); free(pe); free(dec); free(vote);
 	return GRYM_OK;
 }

@@ -10,6 +10,7 @@
  */
 #include <cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ml_internal.h"
@@ -97,9 +98,16 @@ int ml_logreg_train(grym_model *m, const float *xs, const int *y, size_t n, grym
 	o.max_iter = m->p.max_iter;
 	o.gtol = m->p.tol;
 	o.max_ls = 50;
-	rc = grym_lbfgs(lr_fn, &c, w, np, &o, NULL, NULL, err);
+	int iters = 0;
+	rc = grym_lbfgs(lr_fn, &c, w, np, &o, &iters, NULL, err);
 	if (rc)
 		goto out;
+	if (iters >= o.max_iter && m->p.warn) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "logreg: L-BFGS stopped at --max-iter %d before converging "
+			 "(raise --max-iter)", o.max_iter);
+		m->p.warn(m->p.warn_ud, msg);
+	}
 	double *W = ml_array_add(m, "W", ML_F64, K, d, err);
 	double *b = W ? ml_array_add(m, "b", ML_F64, 1, K, err) : NULL;
 	if (!W || !b) {

@@ -63,7 +63,10 @@ void ml_svm_release(grym_model *m);
 
 /* Predictors on standardized rows xs (n x d): proba n x nclasses. */
 int ml_linear_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err);
-int ml_svm_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err);
+/* svm: proba (may be NULL) the Platt probabilities, pred (may be NULL)
+ * the one-vs-one vote of the decision functions; they may disagree. */
+int ml_svm_predict(const grym_model *m, const float *xs, size_t n, float *proba, int *pred,
+		   grym_error *err);
 int ml_knn_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err);
 int ml_mlp_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err);
 int ml_kmeans_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err);
@@ -79,10 +82,17 @@ void ml_foreign_unlock(void);
 /* records.c, shared with catalog_select.c: the stream's metadata rules.
  * A field of meta["meta"] or meta (as text in buf; NULL if absent), the
  * item's label (--target or its single "labels" entry), and a split
- * column's value ("test"/"eval": 0, else 1). */
+ * column's value ("test"/"eval": 0, else 1). An item with several
+ * labels and no --target gets *label NULL and *cands its labels. */
 const char *grym_ml_field(json_t *meta, const char *name, char *buf, size_t len);
 int grym_ml_label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, char *buf,
-		     size_t len, const char **label, grym_error *err);
+		     size_t len, const char **label, const json_t **cands, grym_error *err);
+/* How recipe (pipeline array) a differs from b: "STAGE KEY A, not B". */
+void ml_recipe_diff(const json_t *a, const json_t *b, char *buf, size_t len);
 int grym_ml_split_of(const char *s);
+
+/* dataset.c: the index of label in ds's label table, added if absent
+ * (-1 when out of memory). */
+int ml_dataset_label_index(grym_dataset *ds, const char *label);
 
 #endif

@@ -193,7 +193,8 @@ int ml_mlp_train(grym_model *m, const float *xs, const int *y, size_t n, grym_er
 	int stall = 0;
 	uint64_t step = 0;
 	const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-	for (int ep = 0; ep < p->epochs; ep++) {
+	int settled = 0;
+	for (int ep = 0; ep < p->epochs && !settled; ep++) {
 		grym_rng_shuffle(&rng, tr, ntr);
 		double eloss = 0;
 		for (size_t s = 0; s < ntr; s += B) {
@@ -265,8 +266,14 @@ int ml_mlp_train(grym_model *m, const float *xs, const int *y, size_t n, grym_er
 			if (score > best_score)
 				best_score = score;
 			if (++stall >= p->patience)
-				break;
+				settled = 1;
 		}
+	}
+	if (!settled && p->warn) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "mlp: stopped at --epochs %d before converging (raise --epochs)",
+			 p->epochs);
+		p->warn(p->warn_ud, msg);
 	}
 	for (int l = 0; l < t.L; l++) {
 		char nm[32];

@@ -411,14 +411,18 @@ int grym_model_predict(const grym_model *m, const float *x, size_t n, float *pro
 		switch (m->p.type) {
 		case GRYM_MODEL_LOGREG:
 		case GRYM_MODEL_LINSVM: rc = ml_linear_predict(m, xs, n, pb, err); break;
-		case GRYM_MODEL_SVM: rc = ml_svm_predict(m, xs, n, pb, err); break;
+		case GRYM_MODEL_SVM:
+			/* the label is the decision vote, not the arg-max of the
+			 * probabilities, which are only computed when asked for */
+			rc = ml_svm_predict(m, xs, n, proba, pred, err);
+			break;
 		case GRYM_MODEL_KNN: rc = ml_knn_predict(m, xs, n, pb, err); break;
 		case GRYM_MODEL_MLP: rc = ml_mlp_predict(m, xs, n, pb, err); break;
 		case GRYM_MODEL_KMEANS: rc = ml_kmeans_predict(m, xs, n, pb, err); break;
 		default: rc = grym_error_set(err, GRYM_ERR_INTERNAL, "unknown model type");
 		}
 	}
-	if (!rc && pred)
+	if (!rc && pred && m->p.type != GRYM_MODEL_SVM)
 		for (size_t i = 0; i < n; i++) {
 			size_t b = 0;
 			for (size_t k = 1; k < K; k++)
@@ -434,18 +438,49 @@ int grym_model_predict(const grym_model *m, const float *x, size_t n, float *pro
 
 /* ---- grym-model(5) ---- */
 
+/* Only what the type uses: a model file never claims a setting that had
+ * no effect on it. */
 static json_t *params_json(const grym_ml_params *p)
 {
-	json_t *h = json_array();
+	grym_model_type t = p->type;
+	int lin = t == GRYM_MODEL_LOGREG || t == GRYM_MODEL_LINSVM || t == GRYM_MODEL_SVM;
+	json_t *o = json_object(), *h = json_array();
+	if (!o || !h) {
+		json_decref(o);
+		json_decref(h);
+		return NULL;
+	}
 	for (int l = 0; l < p->nhidden; l++)
 		json_array_append_new(h, json_integer(p->hidden[l]));
-	return json_pack("{s:f,s:i,s:f,s:f,s:i,s:s,s:o,s:f,s:f,s:i,s:i,s:f,s:f,s:i,s:i,s:s}",
-			 "C", p->C, "max_iter", p->max_iter, "tol", p->tol, "gamma", p->gamma,
-			 "k", p->k, "metric", p->metric == GRYM_METRIC_COSINE ? "cosine" : "euclidean",
-			 "hidden", h, "dropout", p->dropout, "alpha", p->alpha, "epochs", p->epochs,
-			 "batch_size", p->batch_size, "lr", p->lr, "val_fraction", p->val_fraction,
-			 "patience", p->patience, "n_init", p->n_init,
-			 "class_weight", p->balanced ? "balanced" : "none");
+	if (lin)
+		json_object_set_new(o, "C", json_real(p->C));
+	if (lin || t == GRYM_MODEL_MLP)
+		json_object_set_new(o, "class_weight", json_string(p->balanced ? "balanced" : "none"));
+	if (t == GRYM_MODEL_LOGREG || t == GRYM_MODEL_KMEANS)
+		json_object_set_new(o, "max_iter", json_integer(p->max_iter));
+	if (t != GRYM_MODEL_KNN)
+		json_object_set_new(o, "tol", json_real(p->tol));
+	if (t == GRYM_MODEL_SVM)
+		json_object_set_new(o, "gamma", json_real(p->gamma));
+	if (t == GRYM_MODEL_KNN || t == GRYM_MODEL_KMEANS)
+		json_object_set_new(o, "k", json_integer(p->k));
+	if (t == GRYM_MODEL_KNN)
+		json_object_set_new(o, "metric",
+				    json_string(p->metric == GRYM_METRIC_COSINE ? "cosine" : "euclidean"));
+	if (t == GRYM_MODEL_KMEANS)
+		json_object_set_new(o, "n_init", json_integer(p->n_init));
+	if (t == GRYM_MODEL_MLP) {
+		json_object_set_new(o, "hidden", json_incref(h));
+		json_object_set_new(o, "dropout", json_real(p->dropout));
+		json_object_set_new(o, "alpha", json_real(p->alpha));
+		json_object_set_new(o, "epochs", json_integer(p->epochs));
+		json_object_set_new(o, "batch_size", json_integer(p->batch_size));
+		json_object_set_new(o, "lr", json_real(p->lr));
+		json_object_set_new(o, "val_fraction", json_real(p->val_fraction));
+		json_object_set_new(o, "patience", json_integer(p->patience));
+	}
+	json_decref(h);
+	return o;
 }
 
 json_t *grym_model_params_json(const grym_model *m)
@@ -582,15 +617,20 @@ static int parse_params(json_t *o, grym_ml_params *p, grym_error *err)
 	json_t *h = NULL;
 	const char *metric = NULL, *cw = NULL;
 	json_error_t je;
-	if (json_unpack_ex(o, &je, 0, "{s:F,s:i,s:F,s:F,s:i,s:s,s:o,s:F,s:F,s:i,s:i,s:F,s:F,s:i,s:i,s:s}",
+	/* every key optional: a type's file holds only what it uses (older
+	 * files hold them all); the rest keep the type's defaults */
+	if (json_unpack_ex(o, &je, 0,
+			   "{s?F,s?i,s?F,s?F,s?i,s?s,s?o,s?F,s?F,s?i,s?i,s?F,s?F,s?i,s?i,s?s}",
 			   "C", &p->C, "max_iter", &p->max_iter, "tol", &p->tol, "gamma", &p->gamma,
 			   "k", &p->k, "metric", &metric, "hidden", &h, "dropout", &p->dropout,
 			   "alpha", &p->alpha, "epochs", &p->epochs, "batch_size", &p->batch_size,
 			   "lr", &p->lr, "val_fraction", &p->val_fraction, "patience", &p->patience,
 			   "n_init", &p->n_init, "class_weight", &cw) < 0)
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "model header params: %s", je.text);
-	p->metric = strcmp(metric, "cosine") == 0 ? GRYM_METRIC_COSINE : GRYM_METRIC_EUCLIDEAN;
-	p->balanced = strcmp(cw, "balanced") == 0;
+	p->metric = metric && strcmp(metric, "cosine") == 0 ? GRYM_METRIC_COSINE : GRYM_METRIC_EUCLIDEAN;
+	p->balanced = cw && strcmp(cw, "balanced") == 0;
+	if (!h)
+		return GRYM_OK;
 	if (!json_is_array(h) || json_array_size(h) > GRYM_MLP_MAX_LAYERS)
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "model header: bad hidden layers");
 	p->nhidden = (int)json_array_size(h);

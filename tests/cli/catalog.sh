@@ -123,7 +123,8 @@ ok "label --add --remove" grym-catalog label "$(echo "$cat1" | cut -c1-10)" --ad
 is "$(grym-catalog show "$cat1" | jget labels)" '["pet", "kitten"]' "labels changed"
 ok "label ids from stdin" sh -c "grym-catalog ls --label dog --ids | grym-catalog label - --add animal"
 is "$(grym-catalog ls --label animal --ids)" "$dog1
-$dog2" "both dogs labelled through the pipe"
+$dog2
+$norm1" "both dogs labelled through the pipe, and what was derived from them"
 fails 2 "label without --add/--remove" grym-catalog label "$cat1"
 
 # stats

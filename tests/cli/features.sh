@@ -141,4 +141,14 @@ grym-features --features logmel,mfcc,flatness,centroid,contrast --summary --text
 check "silence: no NaN or inf anywhere" sh -c "! grep -v '^#' sil.txt | grep -qiE 'nan|inf'"
 fails 1 "an empty file fails" grym-features /dev/null
 
+# spilled rows that do not fit in TMPDIR: the message names TMPDIR and
+# the room needed (a file-size limit stands in for a full file system;
+# 240 s of STFT rows, 42 MB, spill past the 32 MB kept in memory)
+sox -n -r 22050 -c 1 long240.wav synth 240 whitenoise vol 0.5
+mkdir -p small-tmp
+( trap '' XFSZ; ulimit -f 4000; TMPDIR=$PWD/small-tmp exec grym-features --stft --summary long240.wav ) >/dev/null 2>spill.err
+is "$?" 1 "features fail when TMPDIR runs out of room"
+like "$(cat spill.err)" "^grym-features: long240.wav: writing feature rows to a temporary file in $PWD/small-tmp \(TMPDIR\): File too large; this input needs more than [0-9]+ MB there" \
+	"the message names TMPDIR and the room needed"
+is "$(ls small-tmp)" "" "nothing is left in TMPDIR"
 done_testing

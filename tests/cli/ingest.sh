@@ -22,8 +22,12 @@ A=$(sha corpus/dog/a.wav); B=$(sha corpus/cat/b.flac); C=$(sha corpus/cat/c.wav)
 ok "ingest a directory" grym-ingest --text --label-from-dir --label zoo corpus
 is "$(cat .out)" "$B	corpus/cat/b.flac	zoo,cat
 $C	corpus/cat/c.wav	zoo,cat
-$A	corpus/cat/deep/same-as-a.wav	zoo,deep" "text lines in sorted walk order; duplicate content gives one line"
+$A	corpus/cat/deep/same-as-a.wav	zoo,deep
+$A	corpus/dog/a.wav	zoo,deep,dog" \
+	"text lines in sorted walk order; duplicate content again only because its second name adds a label"
 is "$(cat .err)" "grym-ingest: ingested 3, already known 1, failed 0" "summary on stderr"
+ok "the same content twice, no new label" grym-ingest --text corpus/cat/c.wav corpus/cat/c.wav
+is "$(cat .out)" "$C	corpus/cat/c.wav	zoo,cat" "gives one line"
 
 is "$(db 'SELECT count(*) FROM assets')" 3 "three assets"
 is "$(db "SELECT kind, object = id, format, codec, sample_rate, channels, bits, frames, duration, bytes FROM assets WHERE id = '$B'")" \
@@ -49,9 +53,9 @@ like "$(head -n 1 .out)" "^$B	corpus/cat/b.flac	zoo,cat$" "known assets still ge
 # --- binary records (the default) --------------------------------------
 ok "binary records" sh -c 'grym-ingest corpus/dog/a.wav corpus/cat/b.flac >recs.bin'
 is "$(recs <recs.bin)" \
-"$A	0	{\"asset\":\"$A\",\"channels\":1,\"codec\":\"pcm_s16le\",\"duration\":0.5,\"format\":\"wav\",\"frames\":8000,\"labels\":[\"zoo\",\"deep\",\"dog\"],\"meta\":{},\"path\":\"corpus/dog/a.wav\",\"rate\":16000}
-$B	0	{\"asset\":\"$B\",\"channels\":2,\"codec\":\"flac\",\"duration\":0.24997732426303854,\"format\":\"flac\",\"frames\":5512,\"labels\":[\"zoo\",\"cat\"],\"meta\":{},\"path\":\"corpus/cat/b.flac\",\"rate\":22050}" \
-	"reference records carry asset, path, labels, meta and properties"
+"$A	0	{\"asset\":\"$A\",\"channels\":1,\"codec\":\"pcm_s16le\",\"duration\":0.5,\"format\":\"wav\",\"frames\":8000,\"labels\":[\"zoo\",\"deep\",\"dog\"],\"meta\":{},\"path\":\"corpus/dog/a.wav\",\"paths\":[\"corpus/cat/deep/same-as-a.wav\",\"corpus/dog/a.wav\"],\"rate\":16000}
+$B	0	{\"asset\":\"$B\",\"channels\":2,\"codec\":\"flac\",\"duration\":0.24997732426303854,\"format\":\"flac\",\"frames\":5512,\"labels\":[\"zoo\",\"cat\"],\"meta\":{},\"path\":\"corpus/cat/b.flac\",\"paths\":[\"corpus/cat/b.flac\"],\"rate\":22050}" \
+	"reference records carry asset, path, paths, labels, meta and properties"
 ok "-o FILE" grym-ingest -o out.bin corpus/dog/a.wav
 check "-o wrote the same record" test "$(recs <out.bin)" = "$(recs <recs.bin | sed -n 1p)"
 

@@ -124,7 +124,7 @@ fails 1 "missing label" grym-train --cv 5 nolabel.txt
 like "$(cat .err)" "item item004 has no label" "missing label named"
 awk '/^#item007/ { sub(/"labels": \["b"\]/, "\"labels\": [\"b\", \"c\"]") } { print }' data.txt >two.txt
 fails 1 "two candidate labels" grym-train two.txt
-like "$(cat .err)" "item item007 has 2 candidate labels \(b, c\): choose one with --target" "several labels named"
+like "$(cat .err)" "item item007 has labels b and c: .*--on-conflict first.*--target" "several labels named, and the ways out"
 awk '$1 == "item009" { $3 = "nan" } { print }' OFS='\t' data.txt >nan.txt
 fails 1 "NaN feature" grym-train nan.txt
 like "$(cat .err)" "item009.*NaN in feature column 1" "NaN named"

@@ -87,4 +87,19 @@ check "same model bytes (two features, split)" cmp c2.model r2.model
 ok "--split train" grym-train --features mfcc,rms --split train --cv 2 --seed 1 --json
 is "$(get .out items)" "6" "--split train: the 6 training items"
 
+# assets normalized to two loudness targets: refused, one of each named
+export GRYM_CATALOG="$PWD/catalog3"
+ok "a third dataset (2 x 3)" grym-synth dataset --classes 2 --per-class 3 --seed 5 D3
+c1=$(ls D3 | LC_ALL=C sort | head -n 1); c2=$(ls D3 | LC_ALL=C sort | tail -n 1)
+grym-ingest -q --label-from-dir "D3/$c1" | grym-normalize --lufs -23 |
+	grym-features --features mfcc --summary >m23.grym 2>/dev/null
+grym-ingest -q --label-from-dir "D3/$c2" | grym-normalize --lufs -16 |
+	grym-features --features mfcc --summary >m16.grym 2>/dev/null
+fails 1 "catalog route, two recipes: refused" grym-train --features mfcc
+like "$(cat .err)" "asset [0-9a-f]{64} was made by another recipe than asset [0-9a-f]{64} \(normalize target" \
+	"one asset of each recipe and the differing key named"
+fails 1 "records route, two recipes: refused" sh -c 'cat m23.grym m16.grym | grym-train'
+like "$(cat .err)" "item [0-9a-f]{64} was made by another recipe than item [0-9a-f]{64} \(normalize target" \
+	"the same in the records route"
+
 done_testing
