@@ -926,7 +926,9 @@ static void read_input(ctx *x, const char *arg, grym_catalog **cat)
 		return;
 	}
 	grym_input_kind kind;
-	if (grym_input_detect(in, &kind, &err)) {
+	/* a named file is audio or records, never a list (stdin may be) */
+	if ((arg && strcmp(arg, "-") ? grym_input_detect_named(in, &kind, &err) :
+	     grym_input_detect(in, &kind, &err))) {
 		fail_input(name, &err);
 		grym_input_free(in);
 		return;

@@ -349,6 +349,13 @@ static grym_replay *get_replay(infer_opts *o, const grym_model *m, grym_error *e
 	if (!o->replay_tried) {
 		o->replay_tried = 1;
 		o->replay = grym_replay_new(grym_model_pipeline(m), NULL, &o->replay_err);
+		/* audio at another rate than the training data's is resampled
+		 * to it, never scored at its own */
+		if (o->replay && grym_replay_set_rate(o->replay, grym_model_rate(m),
+						      &o->replay_err) != GRYM_OK) {
+			grym_replay_free(o->replay);
+			o->replay = NULL;
+		}
 		if (!o->replay)
 			grym_error_prefix(&o->replay_err, "the model's recipe");
 	}
@@ -682,7 +689,10 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 	grym_input *in = grym_input_open(path, &err);
 	grym_stream_reader *r = NULL;
 	grym_input_kind kind = GRYM_INPUT_EMPTY;
-	if (in && grym_input_detect(in, &kind, &err) == GRYM_OK && kind == GRYM_INPUT_AUDIO) {
+	/* a named file is audio or records, never a list (stdin may be) */
+	int named = path && strcmp(path, "-");
+	if (in && (named ? grym_input_detect_named(in, &kind, &err) :
+		   grym_input_detect(in, &kind, &err)) == GRYM_OK && kind == GRYM_INPUT_AUDIO) {
 		struct stat st;
 		if (path && strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 			audio_item it;
@@ -760,7 +770,9 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 				       (unsigned long long)rec.rows);
 			bad = 1;
 		} else if (grym_model_check_dims(m, rec.head.cols, &err) ||
-			   grym_model_check_recipe(m, json_object_get(rec.head.meta, "pipeline"), &err)) {
+			   grym_model_check_recipe(m, json_object_get(rec.head.meta, "pipeline"), &err) ||
+			   grym_model_check_rate(m, (int)json_integer_value(json_object_get(rec.head.meta,
+											    "rate")), &err)) {
 			bad = 1;
 		}
 		if (bad) {

@@ -39,7 +39,7 @@ static const grym_option options[] = {
 	{ "fade-in", 0, "S", NULL, "fade in over S seconds" },
 	{ "fade-out", 0, "S", NULL, "fade out over S seconds" },
 	{ "bits", 'b', "B", "16/24 as the input, else 32f", "output samples: 16, 24 or 32f (16 is TPDF-dithered)" },
-	{ "type", 't', "TYPE", "wav, or from -o's extension", "output type: wav, flac, ogg" },
+	{ "type", 't', "TYPE", "wav, or from -o's extension", "output type: wav, flac, ogg, mp3, opus, m4a" },
 	{ "output", 'o', "FILE", "stdout", "write to FILE (atomically)" },
 	{ "on-silence", 0, "WHAT", "pass", "when the level is undefined: pass (unchanged), skip, fail" },
 	{ "seed", 0, "N", "0", "seed of the dither" },
@@ -131,8 +131,9 @@ static int on_option(void *ud, const char *name, const char *arg)
 		o->bits = f == GRYM_SAMPLE_S16 ? 16 : f == GRYM_SAMPLE_S24 ? 24 : 32;
 	} else if (!strcmp(name, "type")) {
 		grym_file_type t;
-		if (grym_file_type_parse(arg, &t) != GRYM_OK) {
-			grym_msg(&a->cli, "--type: '%s' is not wav, flac or ogg", arg);
+		grym_error e;
+		if (grym_file_type_choose(arg, NULL, &t, &e) != GRYM_OK) {
+			grym_msg(&a->cli, "%s", e.msg);
 			return -1;
 		}
 		a->type = arg;
@@ -228,6 +229,7 @@ static void print_measure(app *a, const char *name, const grym_loudness_result *
 		/* "file", and "file_b64" for a name that is not UTF-8 */
 		grym_json_set_path(o, "file", name, NULL);
 		json_object_set_new(o, "integrated_lufs", num_or_null(r->integrated_lufs));
+		json_object_set_new(o, "short_clip", json_boolean(r->short_clip));
 		json_object_set_new(o, "loudness_range_lu", num_or_null(r->loudness_range_lu));
 		json_object_set_new(o, "true_peak_dbtp", num_or_null(r->true_peak_dbtp));
 		json_object_set_new(o, "sample_peak_dbfs", num_or_null(r->sample_peak_dbfs));
@@ -307,10 +309,19 @@ static int do_measure(app *a, int nfiles, char **files)
 static void say_report(app *a, const char *name, const grym_normalize_report *r)
 {
 	if (r->silent) {
-		grym_msg(&a->cli, "%s: level undefined (silence); %s", name,
-			 r->skipped ? "skipped" : "passed through without gain");
+		/* Skipped: nothing came out, say so even with -q. Passed
+		 * through: a note, which -q silences. */
+		if (r->skipped)
+			grym_msg(&a->cli, "%s: level undefined (%s); skipped", name,
+				 grym_normalize_undefined_reason(r));
+		else
+			grym_info(&a->cli, "%s: level undefined (%s); passed through without gain",
+				  name, grym_normalize_undefined_reason(r));
 		return;
 	}
+	if (r->in.short_clip && a->o.mode == GRYM_GAIN_LUFS)
+		grym_verbose(&a->cli, "%s: shorter than 0.4 s: loudness measured ungated over the "
+			     "whole clip (%.2f LUFS)", name, r->in.integrated_lufs);
 	if (r->gain_lowered)
 		grym_info(&a->cli, "%s: gain lowered from %+.2f to %+.2f dB to keep the true peak "
 			  "at %.1f dBTP (use --limit to keep the level)", name,
@@ -328,7 +339,7 @@ static void say_report(app *a, const char *name, const grym_normalize_report *r)
  * through, with the new asset's properties and this stage's recipe
  * appended to "pipeline". */
 static json_t *derived_meta(const grym_record_head *h, const grym_asset *d,
-			    const json_t *recipe)
+			    const json_t *recipe, int short_clip)
 {
 	json_t *m = json_deep_copy(h->meta), *pl;
 	if (!m)
@@ -348,8 +359,15 @@ static json_t *derived_meta(const grym_record_head *h, const grym_asset *d,
 		pl = json_array();
 		json_object_set_new(m, "pipeline", pl);
 	}
-	json_array_append_new(pl, json_deep_copy(recipe));
+	json_array_append_new(pl, grym_normalize_recipe_entry(recipe, short_clip));
 	return m;
+}
+
+/* A reused asset was not measured now: it is a short clip when it is
+ * shorter than the meter's four 100 ms sub-blocks, floor(0.4 rate). */
+static int short_asset(const grym_asset *d)
+{
+	return d->sample_rate > 0 && d->frames < (int64_t)d->sample_rate * 4 / 10;
 }
 
 /* Catalog mode works in batches of records: the heads are read, the
@@ -475,7 +493,8 @@ static void flush_batch(app *a, const char *dir, grym_catalog **catp, job *jobs,
 				say_report(a, nm, &j->rep);
 			grym_asset_init(&d);
 			if (grym_catalog_get_asset(cat, j->id, &d, &err) != GRYM_OK ||
-			    !(meta = derived_meta(&j->h, &d, recipe))) {
+			    !(meta = derived_meta(&j->h, &d, recipe, a->o.mode == GRYM_GAIN_LUFS &&
+						  (j->reused ? short_asset(&d) : j->rep.in.short_clip)))) {
 				grym_report(&a->cli, nm, &err);
 				*failed = 1;
 			} else {
@@ -583,18 +602,22 @@ static int do_filter(app *a, const char *name)
 	grym_error err;
 	grym_output *out;
 	grym_normalize_report rep;
-	grym_file_type t = GRYM_FILE_WAV;
 
+	/* Records in: -t is the type of the derived assets, -o the records
+	 * out (its name says nothing of the audio type). */
 	if (a->type)
-		grym_file_type_parse(a->type, &t);
-	else if (a->output && strcmp(a->output, "-") != 0 &&
-		 grym_file_type_parse(a->output, &t) != GRYM_OK)
-		t = GRYM_FILE_WAV;
-	a->o.type = t;
+		grym_file_type_choose(a->type, NULL, &a->o.type, NULL);
 	if (resolve_input(a, name, path, sizeof path, &spooled, &records) != 0)
 		return GRYM_EXIT_FAILED;
 	if (records)
 		return do_catalog(a, records);
+	/* Audio out: -t, else -o's extension; never one type under another's
+	 * name. */
+	if (grym_file_type_choose(a->type, a->output, &a->o.type, &err) != GRYM_OK) {
+		if (spooled)
+			unlink(path);
+		grym_usage_error(&a->cli, "%s: %s", a->output, err.msg);
+	}
 	out = grym_output_open(a->output, &err);
 	if (!out) {
 		grym_report(&a->cli, a->output, &err);

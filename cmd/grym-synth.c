@@ -49,7 +49,7 @@ typedef struct synth_opt {
 
 static const synth_opt synth_opts[] = {
 	{ "output", 'o', "FILE", K_GLOBAL, "write to FILE (atomically) instead of stdout" },
-	{ "type", 't', "TYPE", K_GLOBAL, "file type wav, flac or ogg (default: from -o, else wav)" },
+	{ "type", 't', "TYPE", K_GLOBAL, "file type wav, flac, ogg, mp3, opus or m4a (default: from -o, else wav)" },
 	{ "bits", 0, "B", K_GLOBAL, "sample format 16, 24 or 32f" },
 	{ "rate", 'r', "HZ", K_GLOBAL, "sample rate" },
 	{ "channels", 'c', "N", K_GLOBAL, "channels, each carrying the same signal" },
@@ -322,13 +322,8 @@ static int sink_open(state *st, sink *k, const char *path, const char *key, json
 
 	memset(k, 0, sizeof *k);
 	if (!st->records) {
-		if (st->type) {
-			if (grym_file_type_parse(st->type, &type))
-				return grym_error_set(err, GRYM_ERR_INVALID,
-						      "unknown file type '%s' (wav, flac, ogg)", st->type);
-		} else if (path && strcmp(path, "-") != 0 && grym_file_type_parse(path, &type))
-			return grym_error_set(err, GRYM_ERR_INVALID,
-					      "cannot tell the file type from the name: use -t");
+		if ((rc = grym_file_type_choose(st->type, path, &type, err)) != GRYM_OK)
+			return rc;
 		if (st->bits && grym_sample_format_parse(st->bits, &fmt))
 			return grym_error_set(err, GRYM_ERR_INVALID,
 					      "--bits '%s': use 16, 24 or 32f", st->bits);
@@ -507,8 +502,13 @@ static int run_dataset(state *st, const char *dir)
 	int failed = 0;
 	float *frames = NULL;
 	char path[4096];
+	grym_file_type type = GRYM_FILE_WAV;
 
 	if (!st->records) {
+		grym_error e;
+		/* the files are named for their type: -t flac writes .flac */
+		if (grym_file_type_choose(st->type, NULL, &type, &e) != GRYM_OK)
+			grym_usage_error(st->cli, "%s", e.msg);
 		if (!dir)
 			grym_usage_error(st->cli, "dataset needs a directory (or --records)");
 		if (mkdir(dir, 0777) && errno != EEXIST) {
@@ -545,7 +545,8 @@ static int run_dataset(state *st, const char *dir)
 
 			grym_error_clear(&err);
 			snprintf(key, sizeof key, "%s-%03d", cls, i);
-			snprintf(path, sizeof path, "%s/%s/%s.wav", dir ? dir : ".", cls, key);
+			snprintf(path, sizeof path, "%s/%s/%s.%s", dir ? dir : ".", cls, key,
+				 grym_file_type_name(type));
 			if (grym_synth_dataset_item(c, i, st->seed, (int)st->rate, &mono, &n, &err)) {
 				grym_report(st->cli, path, &err);
 				failed = 1;

@@ -274,6 +274,26 @@ static int ends_with(const char *s, const char *suf)
 	return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
+/* The rate the model records: that of the training features; with mixed
+ * rates the most common, said in a warning (grym-infer resamples audio to
+ * it, and features at other rates do not describe what it learnt). */
+static int train_rate_of(train_opts *o, const grym_rate_tally *t)
+{
+	int mode = grym_rate_tally_mode(t);
+	char list[512] = "";
+	size_t len = 0;
+
+	if (t->n <= 1)
+		return mode;
+	for (int i = 0; i < t->n && len < sizeof list; i++)
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%d Hz (%zu)",
+					i ? ", " : "", t->rate[i], t->count[i]);
+	grym_msg(&o->cli, "warning: training features at mixed sample rates: %s; the model records "
+		 "%d Hz, the most common, and grym-infer resamples audio to it "
+		 "(grym-features --rate %d makes them all alike)", list, mode, mode);
+	return mode;
+}
+
 /* Read one input into *ds. */
 static int read_input(train_opts *o, const char *path, const grym_ml_read_opts *ro,
 		      grym_dataset **ds, json_t **pipeline, grym_error *err)
@@ -321,7 +341,9 @@ static int read_input(train_opts *o, const char *path, const grym_ml_read_opts *
 		free(x);
 	} else {
 		grym_input_kind kind;
-		rc = grym_input_detect(in, &kind, err);
+		/* a named file holds records, never a list (stdin may) */
+		rc = path && strcmp(path, "-") ? grym_input_detect_named(in, &kind, err) :
+			grym_input_detect(in, &kind, err);
 		if (!rc && kind == GRYM_INPUT_EMPTY)
 			rc = grym_error_set(err, GRYM_ERR_FORMAT, "empty input");
 		else if (!rc && kind == GRYM_INPUT_AUDIO)
@@ -520,7 +542,9 @@ int main(int argc, char **argv)
 		grym_usage_error(&o.cli, "kmeans is unsupervised: --cv, --holdout and --group-by do not apply");
 
 	grym_error err = { 0 };
-	grym_ml_read_opts ro = { o.target, o.group_by, sup };
+	grym_rate_tally rates;
+	memset(&rates, 0, sizeof rates);
+	grym_ml_read_opts ro = { o.target, o.group_by, sup, &rates };
 	grym_dataset *ds = NULL;
 	json_t *pipeline = NULL;
 	int nin = argc - first;
@@ -565,6 +589,7 @@ int main(int argc, char **argv)
 		return GRYM_EXIT_FAILED;
 	}
 	grym_dataset_finish(ds, &err);
+	int train_rate = train_rate_of(&o, &rates);
 	if (o.cli.verbose > 0) {
 		size_t len = 64;
 		for (size_t j = 0; ds->names && j < ds->d; j++)
@@ -734,6 +759,7 @@ int main(int argc, char **argv)
 		status = GRYM_EXIT_FAILED;
 		goto out;
 	}
+	grym_model_set_rate(m, train_rate);
 	/* the model file: to -o and, when a catalog is in use, into it */
 	unsigned char *buf = NULL;
 	size_t len = 0;

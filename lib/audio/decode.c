@@ -302,6 +302,17 @@ static int known_magic(const unsigned char *b, size_t n)
 	return 0;
 }
 
+/* The head of a file FFmpeg could not open is text (grym_input_detect's
+ * rule): say so, rather than quote FFmpeg's "invalid data". */
+static int is_text_head(const unsigned char *b, size_t n)
+{
+	grym_input_kind kind = GRYM_INPUT_EMPTY;
+	grym_input *in = grym_input_from_memory(b, n, "head", NULL);
+	int text = in && grym_input_detect(in, &kind, NULL) == GRYM_OK && kind == GRYM_INPUT_TEXT;
+	grym_input_free(in);
+	return text;
+}
+
 /* Open the container and find the audio stream; fills d->info. */
 static int open_input(grym_decoder *d, const char *path, grym_error *err)
 {
@@ -331,6 +342,8 @@ static int open_input(grym_decoder *d, const char *path, grym_error *err)
 		}
 		if (got == 0)
 			return grym_error_set(err, GRYM_ERR_FORMAT, "empty file");
+		if (is_text_head(head, nhead))
+			return grym_error_set(err, GRYM_ERR_FORMAT, "not audio (text file)");
 		if (known_magic(head, nhead)) {
 			av_err(e, msg, sizeof msg);
 			return grym_error_set(err, GRYM_ERR_CORRUPT, "truncated or corrupt: "

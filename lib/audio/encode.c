@@ -17,9 +17,13 @@
  * GRYM_ENCODE_DITHER adds TPDF dither of +-1 LSB before rounding to 16
  * bits, from a xorshift generator seeded by the caller, so the output is
  * deterministic.
+ *
+ * MP3, Ogg Opus and M4A are FFmpeg's (encode_lavc.c); this file only
+ * hands them on.
  */
 #include "grym/audio.h"
 #include "grym/rng.h"
+#include "encode_lavc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -40,6 +44,7 @@ struct grym_encoder {
 	int rate, channels, flags;
 	grym_rng rng;             /* TPDF dither */
 	SNDFILE *sf;              /* libsndfile path (file or virtual) */
+	grym_lavc_enc *lav;       /* FFmpeg path (mp3, opus, m4a) */
 	int own_wav;              /* grym's WAV writer */
 	int64_t header_bytes;     /* its header's length */
 	int64_t fact_at;          /* offset of the fact chunk's count, or 0 */
@@ -51,22 +56,98 @@ struct grym_encoder {
 	int failed;
 };
 
+static const struct {
+	const char *name, *alias[3];
+} type_names[GRYM_FILE_TYPES] = {
+	[GRYM_FILE_WAV] = { "wav", { "wave" } },
+	[GRYM_FILE_FLAC] = { "flac", { 0 } },
+	[GRYM_FILE_OGG] = { "ogg", { "oga", "vorbis" } },
+	[GRYM_FILE_MP3] = { "mp3", { 0 } },
+	[GRYM_FILE_OPUS] = { "opus", { 0 } },
+	[GRYM_FILE_M4A] = { "m4a", { "mp4" } },
+};
+#define TYPE_LIST "wav, flac, ogg, mp3, opus or m4a"
+
+static int type_of_name(const char *s, grym_file_type *type)
+{
+	for (int t = 0; t < GRYM_FILE_TYPES; t++) {
+		int hit = !strcasecmp(s, type_names[t].name);
+		for (int a = 0; !hit && a < 3 && type_names[t].alias[a]; a++)
+			hit = !strcasecmp(s, type_names[t].alias[a]);
+		if (hit) {
+			*type = (grym_file_type)t;
+			return GRYM_OK;
+		}
+	}
+	return GRYM_ERR_INVALID;
+}
+
+/* The extension of path's last component, NULL if it has none. */
+static const char *extension(const char *path)
+{
+	const char *base = strrchr(path, '/'), *dot;
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	return dot && dot != base && dot[1] ? dot + 1 : NULL;
+}
+
 int grym_file_type_parse(const char *s, grym_file_type *type)
 {
 	const char *ext;
 	if (!s || !*s)
-		return grym_error_set(NULL, GRYM_ERR_INVALID, "empty");
-	ext = strrchr(s, '.');
-	if (ext && !strchr(ext, '/'))
-		s = ext + 1;
-	if (!strcasecmp(s, "wav") || !strcasecmp(s, "wave"))
-		*type = GRYM_FILE_WAV;
-	else if (!strcasecmp(s, "flac"))
-		*type = GRYM_FILE_FLAC;
-	else if (!strcasecmp(s, "ogg") || !strcasecmp(s, "oga") || !strcasecmp(s, "vorbis"))
-		*type = GRYM_FILE_OGG;
-	else
 		return GRYM_ERR_INVALID;
+	if (type_of_name(s, type) == GRYM_OK)
+		return GRYM_OK;
+	ext = extension(s);
+	return ext ? type_of_name(ext, type) : GRYM_ERR_INVALID;
+}
+
+const char *grym_file_type_name(grym_file_type type)
+{
+	return (unsigned)type < GRYM_FILE_TYPES ? type_names[type].name : NULL;
+}
+
+const char *grym_file_type_codec(grym_file_type t, grym_sample_format f, int *bits)
+{
+	*bits = 0;
+	switch (t) {
+	case GRYM_FILE_OGG: return "vorbis";
+	case GRYM_FILE_MP3: return "mp3";
+	case GRYM_FILE_OPUS: return "opus";
+	case GRYM_FILE_M4A: return "aac";
+	default: break;
+	}
+	*bits = f == GRYM_SAMPLE_S16 ? 16 : f == GRYM_SAMPLE_S24 ? 24 : 32;
+	if (t == GRYM_FILE_FLAC) {
+		if (*bits == 32)
+			*bits = 24;   /* FLAC has no float samples: kept at 24 bits */
+		return "flac";
+	}
+	return f == GRYM_SAMPLE_S16 ? "pcm_s16le" : f == GRYM_SAMPLE_S24 ? "pcm_s24le" : "pcm_f32le";
+}
+
+int grym_file_type_choose(const char *type, const char *path, grym_file_type *out,
+			  grym_error *err)
+{
+	const char *ext;
+
+	if (type) {
+		if (type_of_name(type, out) != GRYM_OK)
+			return grym_error_set(err, GRYM_ERR_INVALID,
+					      "-t %s: unknown audio type (" TYPE_LIST ")", type);
+		return GRYM_OK;
+	}
+	if (!path || !strcmp(path, "-")) {
+		*out = GRYM_FILE_WAV;
+		return GRYM_OK;
+	}
+	if (!(ext = extension(path)))
+		return grym_error_set(err, GRYM_ERR_INVALID,
+				      "no extension to tell the audio type by: name it .wav, "
+				      ".flac, .ogg, .mp3, .opus or .m4a, or use -t");
+	if (type_of_name(ext, out) != GRYM_OK)
+		return grym_error_set(err, GRYM_ERR_INVALID,
+				      "cannot write audio as .%s (" TYPE_LIST "; or use -t)", ext);
 	return GRYM_OK;
 }
 
@@ -335,6 +416,8 @@ static int sf_format_of(grym_file_type type, grym_sample_format fmt)
 		return SF_FORMAT_FLAC | (fmt == GRYM_SAMPLE_S16 ? SF_FORMAT_PCM_16 : SF_FORMAT_PCM_24);
 	case GRYM_FILE_OGG:
 		return SF_FORMAT_OGG | SF_FORMAT_VORBIS;
+	default:   /* FFmpeg's types never reach libsndfile */
+		break;
 	}
 	return 0;
 }
@@ -347,7 +430,7 @@ grym_encoder *grym_encoder_open(grym_output *out, grym_file_type type,
 	SF_INFO info;
 
 	if (!out || rate <= 0 || rate > 1000000 || channels <= 0 || channels > GRYM_MAX_CHANNELS ||
-	    (unsigned)type > GRYM_FILE_OGG || (unsigned)fmt > GRYM_SAMPLE_S24) {
+	    (unsigned)type >= GRYM_FILE_TYPES || (unsigned)fmt > GRYM_SAMPLE_S24) {
 		grym_error_set(err, GRYM_ERR_INVALID, "invalid encoder parameters");
 		return NULL;
 	}
@@ -368,6 +451,11 @@ grym_encoder *grym_encoder_open(grym_output *out, grym_file_type type,
 		goto fail;
 	}
 
+	if (type == GRYM_FILE_MP3 || type == GRYM_FILE_OPUS || type == GRYM_FILE_M4A) {
+		if (!(e->lav = grym_lavc_enc_open(out, type, rate, channels, err)))
+			goto fail;
+		return e;
+	}
 	if (type == GRYM_FILE_WAV) {
 		e->own_wav = 1;
 		if (write_wav_header(e, err) < 0)
@@ -421,12 +509,23 @@ static int sf_fail(grym_encoder *e, grym_error *err)
 	return grym_error_set(err, GRYM_ERR_IO, "write error: %s", sf_strerror(e->sf));
 }
 
+int grym_encoder_rate(const grym_encoder *e)
+{
+	return e->lav ? grym_lavc_enc_rate(e->lav) : e->rate;
+}
+
 int grym_encoder_write(grym_encoder *e, const float *x, int64_t nframes, grym_error *err)
 {
 	const int ch = e->channels;
 
 	if (e->failed)
 		return grym_error_set(err, GRYM_ERR_IO, "encoder already failed");
+	if (e->lav) {
+		int rc = grym_lavc_enc_write(e->lav, x, nframes, err);
+		if (rc != GRYM_OK)
+			e->failed = 1;
+		return rc;
+	}
 	while (nframes > 0) {
 		int64_t n = nframes < BLOCK ? nframes : BLOCK;
 		size_t ns = (size_t)(n * ch);
@@ -483,7 +582,11 @@ int grym_encoder_close(grym_encoder *e, grym_error *err)
 	int rc = GRYM_OK;
 	if (!e)
 		return GRYM_OK;
-	if (e->sf) {
+	if (e->lav) {
+		if (!e->failed)
+			rc = grym_lavc_enc_finish(e->lav, err);
+		grym_lavc_enc_free(e->lav);
+	} else if (e->sf) {
 		if (sf_close(e->sf) != 0 && !e->failed)
 			rc = grym_error_set(err, GRYM_ERR_IO, "cannot finish the file");
 		if (rc == GRYM_OK && e->io_err.code < 0)

@@ -59,6 +59,8 @@ struct grym_loudness {
 	/* levels */
 	double *sum;                 /* per channel sum (DC) */
 	double sumsq;                /* all channels */
+	double kw_total;             /* K-weighted, channel-weighted energy of every
+					sample: the ungated loudness of a short clip */
 	float sample_peak;
 	int64_t frames;
 	grym_truepeak *tp;
@@ -326,6 +328,7 @@ int grym_loudness_add_frames(grym_loudness *m, const float *frames, int64_t n,
 			s[0] = x1; s[1] = x2; s[2] = y1; s[3] = y2;
 			s[4] = z1; s[5] = z2;
 			m->sub_acc += m->weight[c] * acc;
+			m->kw_total += m->weight[c] * acc;
 			m->sum[c] += sum;
 			m->sumsq += sq;
 		}
@@ -338,8 +341,20 @@ int grym_loudness_add_frames(grym_loudness *m, const float *frames, int64_t n,
 	return GRYM_OK;
 }
 
+/* Fewer than 400 ms measured: no gating block exists, so BS.1770's gated
+ * loudness is undefined. A spoken word or a click is still not silence:
+ * its loudness is then the K-weighted mean square over the whole clip,
+ * ungated (the -70 LUFS absolute gate exists to drop pauses between
+ * blocks, and a clip this short has none). Digital silence stays NaN. */
+static int is_short(const grym_loudness *m)
+{
+	return m->frames > 0 && m->completed < 4;
+}
+
 double grym_loudness_integrated(const grym_loudness *m)
 {
+	if (is_short(m))
+		return m->kw_total > 0.0 ? energy_to_lufs(m->kw_total / (double)m->frames) : NAN;
 	return hist_gated_mean(m->gate, -10.0, NULL);
 }
 
@@ -411,6 +426,7 @@ void grym_loudness_get(const grym_loudness *m, grym_loudness_result *r)
 {
 	memset(r, 0, sizeof *r);
 	r->integrated_lufs = grym_loudness_integrated(m);
+	r->short_clip = is_short(m);
 	r->loudness_range_lu = lra_parts(m, &r->lra_low_lufs, &r->lra_high_lufs);
 	r->momentary_max_lufs = m->completed >= 4 ? m->momentary_max : NAN;
 	r->shortterm_max_lufs = m->completed >= RING ? m->shortterm_max : NAN;

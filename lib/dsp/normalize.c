@@ -322,6 +322,14 @@ static grym_sample_format out_format(const grym_normalize_opts *o, int in_bits)
 	return bits == 16 ? GRYM_SAMPLE_S16 : bits == 24 ? GRYM_SAMPLE_S24 : GRYM_SAMPLE_F32;
 }
 
+const char *grym_normalize_undefined_reason(const grym_normalize_report *rep)
+{
+	/* A short clip is measured ungated (grym/loudness.h): only digital
+	 * silence leaves it undefined. A longer one can also have every
+	 * 400 ms block under the -70 LUFS absolute gate. */
+	return rep->in.sample_peak > 0 ? "every block below the -70 LUFS gate" : "silence";
+}
+
 /* Choose the gain from the measurement; sets rep fields. */
 static int choose_gain(const grym_normalize_opts *o, const pass1 *p, int trim,
 		       grym_normalize_report *rep, grym_error *err)
@@ -352,9 +360,9 @@ static int choose_gain(const grym_normalize_opts *o, const pass1 *p, int trim,
 	if (isnan(level)) {
 		rep->silent = 1;
 		if (o->silence == GRYM_SILENCE_FAIL)
-			return grym_error_set(err, GRYM_ERR_FORMAT, "%s undefined (silence%s)",
+			return grym_error_set(err, GRYM_ERR_FORMAT, "%s undefined (%s)",
 					      o->mode == GRYM_GAIN_LUFS ? "loudness" : "level",
-					      o->mode == GRYM_GAIN_LUFS ? " or shorter than 0.4 s" : "");
+					      grym_normalize_undefined_reason(rep));
 		if (o->silence == GRYM_SILENCE_SKIP) {
 			rep->skipped = 1;
 			return GRYM_OK;
@@ -524,7 +532,6 @@ static void version_str(char *buf, size_t len, unsigned v)
 json_t *grym_normalize_recipe(const grym_normalize_opts *o)
 {
 	static const char *const modes[] = { "lufs", "peak", "rms", "gain" };
-	static const char *const types[] = { "wav", "flac", "ogg" };
 	static const char *const silence[] = { "pass", "skip", "fail" };
 	json_t *r = json_object(), *v = json_object();
 	char buf[32];
@@ -548,7 +555,7 @@ json_t *grym_normalize_recipe(const grym_normalize_opts *o)
 	json_object_set_new(r, "trim_silence", num_or_null(o->trim_db));
 	json_object_set_new(r, "fade_in", json_real(o->fade_in));
 	json_object_set_new(r, "fade_out", json_real(o->fade_out));
-	json_object_set_new(r, "type", json_string(types[o->type]));
+	json_object_set_new(r, "type", json_string(grym_file_type_name(o->type)));
 	json_object_set_new(r, "bits", json_integer(o->bits));
 	json_object_set_new(r, "seed", json_integer((json_int_t)o->seed));
 	json_object_set_new(r, "on_silence", json_string(silence[o->silence]));
@@ -560,6 +567,14 @@ json_t *grym_normalize_recipe(const grym_normalize_opts *o)
 	json_object_set_new(v, "libsndfile", json_string(sf_version_string()));
 	json_object_set_new(r, "versions", v);
 	return r;
+}
+
+json_t *grym_normalize_recipe_entry(const json_t *recipe, int short_clip)
+{
+	json_t *e = json_deep_copy(recipe);
+	if (e && short_clip)
+		json_object_set_new(e, "short_clip", json_true());
+	return e;
 }
 
 /* The inverse of grym_normalize_recipe, key by key: every option key must
@@ -609,12 +624,14 @@ static int recipe_bool(const json_t *r, const char *key, int *out, grym_error *e
 int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o, grym_error *err)
 {
 	static const char *const modes[] = { "lufs", "peak", "rms", "gain" };
-	static const char *const types[] = { "wav", "flac", "ogg" };
+	static const char *const types[GRYM_FILE_TYPES] = {
+		"wav", "flac", "ogg", "mp3", "opus", "m4a"
+	};
 	static const char *const silence[] = { "pass", "skip", "fail" };
 	static const char *const known[] = {
 		"stage", "mode", "target", "true_peak", "limit", "rate", "channels", "highpass",
 		"lowpass", "order", "dc", "trim_silence", "fade_in", "fade_out", "type", "bits",
-		"seed", "on_silence", "versions"
+		"seed", "on_silence", "versions", "short_clip"
 	};
 	grym_normalize_opts t;
 	const char *stage, *k;
@@ -661,7 +678,7 @@ int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o
 	    (rc = recipe_num(recipe, "trim_silence", 1, &t.trim_db, err)) != GRYM_OK ||
 	    (rc = recipe_num(recipe, "fade_in", 0, &t.fade_in, err)) != GRYM_OK ||
 	    (rc = recipe_num(recipe, "fade_out", 0, &t.fade_out, err)) != GRYM_OK ||
-	    (rc = recipe_enum(recipe, "type", types, 3, &e, err)) != GRYM_OK)
+	    (rc = recipe_enum(recipe, "type", types, GRYM_FILE_TYPES, &e, err)) != GRYM_OK)
 		return rc;
 	t.type = (grym_file_type)e;
 	if ((rc = recipe_int(recipe, "bits", 0, 32, &i, err)) != GRYM_OK)
@@ -682,23 +699,10 @@ int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o
 	return GRYM_OK;
 }
 
-static const char *codec_name(grym_file_type t, grym_sample_format f, int *bits)
-{
-	*bits = f == GRYM_SAMPLE_S16 ? 16 : f == GRYM_SAMPLE_S24 ? 24 : 32;
-	if (t == GRYM_FILE_OGG) {
-		*bits = 0;
-		return "vorbis";
-	}
-	if (t == GRYM_FILE_FLAC)
-		return "flac";
-	return f == GRYM_SAMPLE_S16 ? "pcm_s16le" : f == GRYM_SAMPLE_S24 ? "pcm_s24le" : "pcm_f32le";
-}
-
 int grym_normalize_asset(grym_catalog *cat, const char *parent,
 			 const grym_normalize_opts *o, char id[GRYM_ID_LEN + 1],
 			 int *reused, grym_normalize_report *rep, grym_error *err)
 {
-	static const char *const types[] = { "wav", "flac", "ogg" };
 	grym_normalize_report local;
 	grym_asset pa, da, existing;
 	json_t *recipe;
@@ -770,8 +774,8 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 	memcpy(da.object, obj, sizeof da.object);
 	da.recipe = canon;
 	canon = NULL;
-	da.format = strdup(types[o->type]);
-	da.codec = strdup(codec_name(o->type, rep->format, &da.bits));
+	da.format = strdup(grym_file_type_name(o->type));
+	da.codec = strdup(grym_file_type_codec(o->type, rep->format, &da.bits));
 	da.sample_rate = rep->rate;
 	da.channels = rep->channels;
 	da.frames = rep->frames_out;
@@ -902,7 +906,8 @@ int grym_normalize_record(grym_stream_reader *r, const grym_record_head *h,
 		pl = json_array();
 		json_object_set_new(meta, "pipeline", pl);
 	}
-	json_array_append_new(pl, json_deep_copy(recipe));
+	json_array_append_new(pl, grym_normalize_recipe_entry(recipe, rep->in.short_clip &&
+							      o->mode == GRYM_GAIN_LUFS));
 	if (!(d = grym_decoder_open(res, NULL, err))) {
 		rc = err ? err->code : GRYM_ERR_FORMAT;
 		goto done;

@@ -91,22 +91,40 @@ int grym_audio_decode_file(const char *path, const grym_decode_opts *opts,
 
 /* ---- writing ---- */
 typedef enum grym_file_type {
-	GRYM_FILE_WAV = 0, GRYM_FILE_FLAC, GRYM_FILE_OGG
+	GRYM_FILE_WAV = 0, GRYM_FILE_FLAC, GRYM_FILE_OGG,
+	GRYM_FILE_MP3, GRYM_FILE_OPUS, GRYM_FILE_M4A    /* through FFmpeg */
 } grym_file_type;
+#define GRYM_FILE_TYPES 6
 typedef enum grym_sample_format {
 	GRYM_SAMPLE_F32 = 0, GRYM_SAMPLE_S16, GRYM_SAMPLE_S24
 } grym_sample_format;
 
-/* "wav", "flac", "ogg" (also from a path's extension); GRYM_ERR_INVALID
- * for anything else. */
+/* "wav", "flac", "ogg", "mp3", "opus", "m4a" (also from a path's
+ * extension); GRYM_ERR_INVALID for anything else. */
 int grym_file_type_parse(const char *type_or_path, grym_file_type *type);
-/* "16", "24", "32f" (also "f32", "float"). */
+/* The short name of a type ("wav"...), as the catalog's format column and
+ * recipes spell it; NULL out of range. */
+const char *grym_file_type_name(grym_file_type type);
+/* The codec a type holds at a sample format ("pcm_s16le", "flac",
+ * "vorbis", "mp3", "opus", "aac"); *bits gets the bits a sample, 0 for
+ * lossy codecs. */
+const char *grym_file_type_codec(grym_file_type type, grym_sample_format fmt, int *bits);
+/* Which type to write, the one rule of every program that writes audio:
+ * type (-t) when given, else path's extension, else (no path, or "-")
+ * WAV. An unknown -t, an unknown extension or a name with none is
+ * GRYM_ERR_INVALID with a message naming the extension and the types
+ * (the caller prefixes the path): grym never writes one format under
+ * another's name. */
+int grym_file_type_choose(const char *type, const char *path, grym_file_type *out,
+			  grym_error *err);
 int grym_sample_format_parse(const char *s, grym_sample_format *fmt);
 
 typedef struct grym_encoder grym_encoder;
 enum { GRYM_ENCODE_DITHER = 1 };  /* TPDF dither when reducing to 16 bits */
 
-/* Write audio to out (not owned). Seekable outputs go through libsndfile
+/* Write audio to out (not owned). MP3, Opus and M4A go through FFmpeg's
+ * encoders (libmp3lame, libopus, aac; see encode_lavc.c). Seekable outputs
+ * of the other types go through libsndfile
  * (with its time-stamped PEAK chunk turned off, so the bytes are
  * reproducible); WAV to a pipe is written by grym with 0xFFFFFFFF RIFF and
  * data sizes, as ffmpeg does. FLAC/Ogg to a pipe use libsndfile's virtual
@@ -114,6 +132,9 @@ enum { GRYM_ENCODE_DITHER = 1 };  /* TPDF dither when reducing to 16 bits */
 grym_encoder *grym_encoder_open(grym_output *out, grym_file_type type,
 				grym_sample_format fmt, int rate, int channels,
 				int flags, uint64_t seed, grym_error *err);
+/* The rate the file holds: the rate given to open, except where the
+ * codec cannot take it and the encoder resamples (Opus: 48000). */
+int grym_encoder_rate(const grym_encoder *e);
 int grym_encoder_write(grym_encoder *e, const float *frames, int64_t nframes,
 		       grym_error *err);
 /* Finish the file (sizes, flush). The caller then commits out. */

@@ -209,13 +209,18 @@ typedef struct grym_normalize_report {
 	int gain_lowered;           /* lowered to respect the true-peak ceiling */
 	int limited;                /* the limiter ran */
 	double limiter_db;          /* its largest reduction (<= 0) */
-	int silent;                 /* level undefined (silence): policy applied */
+	int silent;                 /* level undefined (digital silence, or every
+				       block under the -70 LUFS gate): policy applied */
 	int skipped;                /* nothing written (policy skip) */
 	int64_t trimmed_start, trimmed_end;  /* frames removed */
 	int64_t frames_out;
 	int rate, channels;         /* of the output */
 	grym_sample_format format;  /* of the output */
 } grym_normalize_report;
+
+/* Why rep's level was undefined (rep->silent): "silence" for digital
+ * silence, else that every block fell under the -70 LUFS gate. */
+const char *grym_normalize_undefined_reason(const grym_normalize_report *rep);
 
 /* Measure a file as it would be processed by o (channels, rate, filters;
  * o may be NULL for the file as it is). */
@@ -237,10 +242,17 @@ int grym_normalize_file(const char *path, const grym_normalize_opts *o,
  * asset is found again instead of recomputed. */
 json_t *grym_normalize_recipe(const grym_normalize_opts *o);
 
+/* The recipe as one item's "pipeline" entry (a new reference): a copy,
+ * with "short_clip": true when that item was under 400 ms and its
+ * loudness measured ungated (grym/loudness.h). The flag is informative:
+ * grym_normalize_opts_from_recipe accepts and ignores it, and it is not
+ * part of the recipe that names derived assets. */
+json_t *grym_normalize_recipe_entry(const json_t *recipe, int short_clip);
+
 /* The inverse of grym_normalize_recipe: o receives the options a recipe
  * object was made from (o->tmpdir is kept). Every option key must be
- * present and well typed, "stage" must be "normalize"; "versions" is
- * informative and not compared; an unknown key is GRYM_ERR_FORMAT (a
+ * present and well typed, "stage" must be "normalize"; "versions" and
+ * "short_clip" are informative and not compared; an unknown key is GRYM_ERR_FORMAT (a
  * newer grym's option would otherwise be dropped silently). o is only
  * written on success. */
 int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o,

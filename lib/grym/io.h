@@ -66,6 +66,11 @@ typedef enum grym_input_kind {
  * versions, frame syncs); everything else is AUDIO (the decoder will say
  * if it is not). grym-stream(5) lists the rules. */
 int grym_input_detect(grym_input *in, grym_input_kind *kind, grym_error *err);
+/* grym_input_detect for a file named on the command line, which is audio
+ * or records, never a list: TEXT is accepted only as text records (a
+ * '#KEY' head first); any other text is GRYM_ERR_FORMAT "not audio (text
+ * file)". Lists of ids or paths come from stdin or --from-list. */
+int grym_input_detect_named(grym_input *in, grym_input_kind *kind, grym_error *err);
 
 typedef struct grym_output grym_output;
 

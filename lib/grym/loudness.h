@@ -18,7 +18,10 @@
  *   - Momentary: 400 ms blocks every 100 ms (75% overlap); short-term:
  *     3 s windows every 100 ms.
  *   - Integrated: momentary blocks gated at -70 LUFS absolute, then -10 LU
- *     below the loudness of the blocks that passed.
+ *     below the loudness of the blocks that passed. A clip shorter than
+ *     one 400 ms block has no gated loudness; its integrated loudness is
+ *     the K-weighted mean square of the whole clip, ungated, and the
+ *     result says short_clip.
  *   - Loudness range: short-term values gated at -70 LUFS and -20 LU
  *     relative; LRA is the 95th minus the 10th percentile.
  *   - True peak: 4x oversampling below 96 kHz (2x below 192 kHz) through
@@ -27,7 +30,8 @@
  *   - RMS: over all samples of all channels, 20 log10(rms): a full-scale
  *     sine reads -3.01 dB (as sox does).
  *
- * Undefined values (loudness of silence, LRA of less than 3 s, peaks of
+ * Undefined values (loudness of digital silence or of blocks all below
+ * the -70 LUFS gate, LRA of less than 3 s, peaks of
  * nothing) are NaN for loudness and -INFINITY for levels of pure digital
  * silence; callers map both to JSON null ("undefined").
  *
@@ -74,7 +78,9 @@ int grym_loudness_add_frames(grym_loudness *m, const float *frames, int64_t n,
 
 /* Results so far. */
 typedef struct grym_loudness_result {
-	double integrated_lufs;     /* NaN when no block passed the gates */
+	double integrated_lufs;     /* NaN when no block passed the gates (a
+				       short clip: NaN only for digital silence) */
+	int short_clip;             /* under 400 ms: integrated_lufs is ungated */
 	double loudness_range_lu;   /* NaN when no short-term window passed */
 	double lra_low_lufs;        /* 10th percentile of the gated short-term values */
 	double lra_high_lufs;       /* 95th percentile */

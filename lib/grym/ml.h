@@ -115,11 +115,27 @@ int grym_dataset_finish(grym_dataset *ds, grym_error *err);
 typedef struct grym_stream_reader grym_stream_reader;
 typedef struct grym_input grym_input;
 
+/* The analysis rates of the items read ("rate" of each vector record, or
+ * of the features of each catalog asset): distinct rates and their
+ * counts. Zero-initialise. */
+#define GRYM_RATE_TALLY_MAX 16
+typedef struct grym_rate_tally {
+	int rate[GRYM_RATE_TALLY_MAX];
+	size_t count[GRYM_RATE_TALLY_MAX];
+	int n;                  /* distinct rates */
+	size_t unknown;         /* items without a rate */
+	size_t other;           /* items at rates past the first GRYM_RATE_TALLY_MAX */
+} grym_rate_tally;
+void grym_rate_tally_add(grym_rate_tally *t, int rate);
+/* The most common rate (a tie: the higher), 0 if none is known. */
+int grym_rate_tally_mode(const grym_rate_tally *t);
+
 typedef struct grym_ml_read_opts {
 	const char *target;     /* label field (meta "meta".FIELD or meta FIELD); NULL: the
 				   record's single "labels" entry (more than one is an error) */
 	const char *group_by;   /* group field, or NULL */
 	int need_labels;        /* an item without a label is an error */
+	grym_rate_tally *rates; /* if set, each item's analysis rate is tallied */
 } grym_ml_read_opts;
 
 /* Append every vector record of r to *ds (created from the first record's
@@ -259,6 +275,15 @@ json_t *grym_model_params_json(const grym_model *m);
  * go into the model file header. Either may be NULL. */
 int grym_model_set_info(grym_model *m, const json_t *pipeline, const json_t *metrics,
 			grym_error *err);
+/* The sample rate the training features were computed at (0: unknown, a
+ * model file from before grym recorded it). grym-infer resamples audio to
+ * it and refuses feature records made at another. */
+void grym_model_set_rate(grym_model *m, int rate);
+int grym_model_rate(const grym_model *m);
+/* GRYM_OK if features made at rate (a record's "rate"; 0: unknown) fit a
+ * model trained at grym_model_rate; GRYM_ERR_INVALID otherwise, naming
+ * both rates. Unknown on either side is not checked. */
+int grym_model_check_rate(const grym_model *m, int rate, grym_error *err);
 /* Borrowed references (NULL when unset). */
 const json_t *grym_model_pipeline(const grym_model *m);
 const json_t *grym_model_metrics(const grym_model *m);
@@ -290,7 +315,9 @@ int grym_model_check_dims(const grym_model *m, size_t d, grym_error *err);
 /* GRYM_OK if a record's "pipeline" (may be NULL) made its features the
  * way the model's training inputs were made: every stage named
  * "features" must be equal, key for key, in both (except "segment" and
- * "segment_hop": windows may be scored by a model of whole clips; stages
+ * "segment_hop": windows may be scored by a model of whole clips; and
+ * "rate" when the model knows its training rate, which
+ * grym_model_check_rate compares with the record's own; stages
  * that measure their input, like normalization, are not compared). A difference is
  * GRYM_ERR_INVALID naming the first differing key. A model or record
  * without a pipeline is not checked. */

@@ -36,6 +36,12 @@ typedef struct grym_replay grym_replay;
  * holds the intermediate files. */
 grym_replay *grym_replay_new(const json_t *pipeline, const char *tmpdir, grym_error *err);
 void grym_replay_free(grym_replay *r);
+/* Analyse at rate (the model's training rate, grym_model_rate): audio at
+ * another rate is resampled to it before the features stage, as the
+ * recipe "rate": 0 (native) meant the training audio's own rate. rate 0
+ * (unknown) changes nothing; a features stage that names another rate is
+ * GRYM_ERR_FORMAT. */
+int grym_replay_set_rate(grym_replay *r, int rate, grym_error *err);
 /* 1 if the features stage cuts clips into windows (--segment). */
 int grym_replay_segmented(const grym_replay *r);
 

@@ -351,3 +351,24 @@ int grym_input_detect(grym_input *in, grym_input_kind *kind, grym_error *err)
 		*kind = GRYM_INPUT_AUDIO;       /* the decoder says if it is not */
 	return GRYM_OK;
 }
+
+int grym_input_detect_named(grym_input *in, grym_input_kind *kind, grym_error *err)
+{
+	const void *v;
+	const unsigned char *p;
+	ssize_t n;
+	int rc = grym_input_detect(in, kind, err);
+
+	if (rc != GRYM_OK || *kind != GRYM_INPUT_TEXT)
+		return rc;
+	/* Text records begin with a '#KEY' head line; anything else is a
+	 * list of ids or paths, which a named file never is: a file called
+	 * list.wav that holds a path is a mistake to report, not a list to
+	 * follow (lists come from stdin or --from-list). */
+	if ((n = grym_input_peek(in, 1, &v, err)) < 0)
+		return (int)n;
+	p = v;
+	if (n >= 1 && p[0] == '#')
+		return GRYM_OK;
+	return grym_error_set(err, GRYM_ERR_FORMAT, "not audio (text file)");
+}

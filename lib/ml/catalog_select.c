@@ -337,6 +337,8 @@ static int add_asset(grym_catalog *cat, const char *id, const grym_feature *want
 	const json_t *cands;
 	if ((rc = grym_ml_label_of(meta, id, o, lb, sizeof lb, &label, &cands, err)))
 		goto out;
+	if (o->rates)   /* features at the recipe's rate, or the asset's own */
+		grym_rate_tally_add(o->rates, plan.rate > 0 ? plan.rate : a.sample_rate);
 	if (o->group_by && !(group = grym_ml_field(meta, o->group_by, gb, sizeof gb))) {
 		rc = grym_error_set(err, GRYM_ERR_INVALID, "asset %s has no '%s' (--group-by)", id, o->group_by);
 		goto out;

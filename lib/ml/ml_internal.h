@@ -33,6 +33,7 @@ struct grym_model {
 	double *mean, *scale;   /* d each: x_std = (x - mean) / scale */
 	json_t *pipeline, *metrics;
 	json_t *training;       /* what it was trained on (header "training"), or NULL */
+	int rate;               /* analysis rate of the training features, 0: unknown */
 	ml_array arr[ML_MAX_ARRAYS];
 	int narr;
 	void *cache;            /* type-specific view built after training/loading (svm) */

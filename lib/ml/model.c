@@ -143,6 +143,18 @@ const char *grym_model_label(const grym_model *m, size_t i) { return i < m->ncla
 const grym_ml_params *grym_model_params(const grym_model *m) { return &m->p; }
 const char *const *grym_model_feature_names(const grym_model *m) { return (const char *const *)m->names; }
 const json_t *grym_model_pipeline(const grym_model *m) { return m->pipeline; }
+void grym_model_set_rate(grym_model *m, int rate) { m->rate = rate > 0 ? rate : 0; }
+int grym_model_rate(const grym_model *m) { return m->rate; }
+
+int grym_model_check_rate(const grym_model *m, int rate, grym_error *err)
+{
+	if (m->rate <= 0 || rate <= 0 || rate == m->rate)
+		return GRYM_OK;
+	return grym_error_set(err, GRYM_ERR_INVALID,
+			      "features made at %d Hz, the model was trained on features at %d Hz "
+			      "(make them at %d Hz: grym-features --rate %d)", rate, m->rate,
+			      m->rate, m->rate);
+}
 const json_t *grym_model_metrics(const grym_model *m) { return m->metrics; }
 const json_t *grym_model_training(const grym_model *m) { return m->training; }
 
@@ -415,6 +427,9 @@ int grym_model_check_recipe(const grym_model *m, const json_t *pipeline, grym_er
 		json_t *w = json_object_get(b, k);
 		if (!strcmp(k, "segment") || !strcmp(k, "segment_hop"))
 			continue;   /* windows of a clip may be scored by a clip model */
+		if (!strcmp(k, "rate") && m->rate > 0)
+			continue;   /* "rate": 0 or N alike; the analysis rate itself is
+				       checked (grym_model_check_rate) */
 		if (!w || !json_equal(v, w)) {
 			char *x = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 			char *y = w ? json_dumps(w, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
@@ -624,6 +639,10 @@ int grym_model_save(const grym_model *m, unsigned char **buf, size_t *len, grym_
 			      "seed", (json_int_t)m->p.seed);
 	if (!h)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "cannot build the model header");
+	/* the training rate: absent (not 0) when unknown, as in the files
+	 * from before grym recorded it */
+	if (m->rate > 0)
+		json_object_set_new(h, "rate", json_integer(m->rate));
 	json_object_set_new(h, "standardization",
 			    json_pack("{s:s,s:s}", "mean", "mean", "scale", "scale"));
 	if (m->training)
@@ -843,6 +862,13 @@ int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *e
 	json_t *fn = json_object_get(h, "feature_names");
 	if (fn && !json_is_null(fn) && (rc = dup_strv(fn, m->d, &m->names, err)))
 		goto fail;
+	json_t *rt = json_object_get(h, "rate");
+	if (rt && (!json_is_integer(rt) || json_integer_value(rt) <= 0 ||
+		   json_integer_value(rt) > 10000000)) {
+		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model header: bad \"rate\"");
+		goto fail;
+	}
+	m->rate = rt ? (int)json_integer_value(rt) : 0;   /* old files: unknown */
 	json_t *pl = json_object_get(h, "pipeline"), *mt = json_object_get(h, "metrics");
 	if ((rc = grym_model_set_info(m, json_is_null(pl) ? NULL : pl, json_is_null(mt) ? NULL : mt, err)))
 		goto fail;

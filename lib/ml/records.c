@@ -232,6 +232,8 @@ int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
 		const json_t *cands;
 		if ((rc = grym_ml_label_of(meta, key, o, lb, sizeof lb, &label, &cands, err)))
 			break;
+		if (o->rates)   /* a vector record's "rate" is its analysis rate */
+			grym_rate_tally_add(o->rates, (int)json_integer_value(json_object_get(meta, "rate")));
 		if (o->group_by && !(group = grym_ml_field(meta, o->group_by, gb, sizeof gb))) {
 			rc = grym_error_set(err, GRYM_ERR_INVALID, "item %s has no '%s' (--group-by)", key, o->group_by);
 			break;

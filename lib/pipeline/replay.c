@@ -109,6 +109,20 @@ fail:
 	return NULL;
 }
 
+int grym_replay_set_rate(grym_replay *r, int rate, grym_error *err)
+{
+	if (rate <= 0)
+		return GRYM_OK;
+	if (r->plan.rate > 0 && r->plan.rate != rate)
+		return grym_error_set(err, GRYM_ERR_FORMAT,
+				      "the features stage analyses at %d Hz, the model was trained at %d Hz",
+				      r->plan.rate, rate);
+	/* "rate": 0 (native) in the recipe: the training audio's native rate
+	 * is the one the model knows, so other audio is resampled to it */
+	r->plan.rate = rate;
+	return GRYM_OK;
+}
+
 void grym_replay_free(grym_replay *r)
 {
 	if (!r)

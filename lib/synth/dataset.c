@@ -57,12 +57,27 @@ static int mix(const grym_synth_params *p, int rate, double gain, float *buf, in
 	return GRYM_OK;
 }
 
+/* The generator state of one item: (seed, class, index) hashed by chained
+ * splitmix64 steps, each absorbing one field. XOR-ing the three into one
+ * word (as grym once did) made seed 7's item 0 the same clip as seed 1's
+ * item 6, so a "fresh" dataset made with another seed repeated the
+ * training clips; hashing makes any two distinct triples collide with
+ * probability 2^-64. */
+static uint64_t item_state(uint64_t seed, int cls, int index)
+{
+	uint64_t h = seed;
+
+	h = grym_rng_mix(&h) ^ (uint64_t)(uint32_t)cls;
+	h = grym_rng_mix(&h) ^ (uint64_t)(uint32_t)index;
+	return grym_rng_mix(&h);
+}
+
 int grym_synth_dataset_item(int cls, int index, uint64_t seed, int rate,
 			    float **out, int64_t *frames, grym_error *err)
 {
 	grym_rng r;
 	grym_synth_params p;
-	uint64_t mixseed = seed ^ ((uint64_t)(cls + 1) << 40) ^ (uint64_t)(index + 1);
+	uint64_t mixseed = item_state(seed, cls, index);
 	double dur, peak_db, floor_db, peak = 0, nyq = rate / 2.0;
 	int64_t n, fade;
 	float *buf;

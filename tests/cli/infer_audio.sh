@@ -66,7 +66,8 @@ same "$(cut -f2- .out)" "$(grep -F "$one	" direct.tsv | cut -f2-)" "a pipe gives
 # FIFOs: probed once, never read twice
 mkfifo fifo1 fifo2
 cat "$one" >fifo1 &
-grym-features --features mfcc,rms --summary "$one" >fifo2 &
+# at the model's training rate (16 kHz): features at another rate are refused
+grym-features --features mfcc,rms --summary --rate 16000 "$one" >fifo2 &
 ok "audio and records through FIFOs" timeout 60 grym-infer -m m.model fifo1 fifo2
 # release a writer still blocked in open() if grym-infer failed early
 exec 3<>fifo1 4<>fifo2

@@ -135,7 +135,7 @@ n=$(db 'SELECT count(*) FROM assets')
 ok "probe stores nothing" grym-ingest --probe corpus/dog/a.wav
 is "$(db "SELECT count(*) FROM assets WHERE id = '$(sha tagged.flac)'")" 0 "probed file not in the catalog"
 fails 1 "probe of a text file fails" grym-ingest --probe corpus/dog/README.txt
-is "$(cat .err)" "grym-ingest: corpus/dog/README.txt: not audio (no decodable format found)" "probe error line"
+is "$(cat .err)" "grym-ingest: corpus/dog/README.txt: not audio (text file)" "probe error line"
 
 # --- --replace-labels: labels follow the folders ---------------------------
 mkdir -p rl/a rl/b

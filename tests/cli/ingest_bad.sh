@@ -32,7 +32,7 @@ fails 1 "a batch with bad inputs exits 1" grym-ingest --text in/cut.wav in/good.
 like "$(tr '\n' '|' <.err)" "^grym-ingest: in/cut.wav: truncated: decoded $(( ( $(stat -c %s in/cut.wav) - hdr ) / 2 )) of 32000 frames\|\
 grym-ingest: in/cut.mp3: truncated: decoded [0-9]+ of 33408 frames\|\
 grym-ingest: in/cut.flac: truncated: decoded [0-9]+ of 32000 frames\|\
-grym-ingest: in/table.wav: not audio \(no decodable format found\)\|\
+grym-ingest: in/table.wav: not audio \(text file\)\|\
 grym-ingest: in/empty.wav: empty file\|\
 grym-ingest: in/noise.bin: not audio \(no decodable format found\)\|\
 grym-ingest: in/missing.wav: No such file or directory\|\

@@ -106,7 +106,7 @@ printf '%s\n%s\n' 00000000000000000000000000000000000000000000000000000000000000
 st=$?
 is "$st" 1 "an unknown id: exit 1"
 like "$(cat bad.txt)" "$id_a" "the good one is still processed"
-sox -n -r 44100 -c 2 -b 16 d/sil.wav trim 0 1
+sox -D -n -r 44100 -c 2 -b 16 d/sil.wav trim 0 1   # -D: digital silence, not dither
 sil=$(grym-ingest -q --text d/sil.wav | cut -f1)
 echo "$sil" | grym-normalize --on-silence skip --text > sil.txt 2>sil.err
 is "$?:$(grep -c '^#' sil.txt)" "0:0" "silence skipped: no record, not an error"

@@ -93,6 +93,22 @@ is "$(sox --i -r data/tone/tone-000.wav)" 16000 "at --rate"
 ok "dataset again" grym-synth --rate 16000 dataset --classes 3 --per-class 4 data2
 ok "dataset deterministic" cmp data/chirp-down/chirp-down-002.wav data2/chirp-down/chirp-down-002.wav
 fails 1 "items differ" cmp -s data/tone/tone-000.wav data/tone/tone-001.wav
+# The README's "fresh clips made with another seed": seed 7 and seed 1
+# (and seeds 1 and 2) share no clip, byte for byte; the same seed gives
+# the same bytes.
+grym-synth dataset --classes 3 --per-class 8 --seed 1 s1 &&
+grym-synth dataset --classes 3 --per-class 8 --seed 1 s1b &&
+grym-synth dataset --classes 3 --per-class 2 --seed 7 s7 &&
+grym-synth dataset --classes 3 --per-class 8 --seed 2 s2
+check "same seed, identical bytes" diff -r s1 s1b
+shared() { # DIR_A DIR_B: how many clips of B equal a clip of A
+	cksum "$1"/*/*.wav | awk '{ print $1, $2 }' | sort -u >a.sum
+	cksum "$2"/*/*.wav | awk '{ print $1, $2 }' | sort -u >b.sum
+	comm -12 a.sum b.sum | wc -l | tr -d ' '
+}
+is "$(shared s1 s7)" 0 "no clip of seed 7 equals a clip of seed 1"
+is "$(shared s1 s2)" 0 "seeds 1 and 2 share no clip"
+is "$(shared s1 s1b)" 24 "(the comparison sees equal clips)"
 grym-synth --rate 16000 dataset --classes 2 --per-class 2 --records --text | grep '^#' | cut -f1 >keys.txt
 is "$(tr '\n' ' ' <keys.txt)" "#tone-000 #tone-001 #chirp-up-000 #chirp-up-001 " "dataset as records"
 

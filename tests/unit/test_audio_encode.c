@@ -415,7 +415,28 @@ static void test_parse(void)
 	TAP_OK(grym_file_type_parse("wav", &t) == 0 && t == GRYM_FILE_WAV, "type wav");
 	TAP_OK(grym_file_type_parse("out/x.FLAC", &t) == 0 && t == GRYM_FILE_FLAC, "type from path");
 	TAP_OK(grym_file_type_parse("a.b/c.ogg", &t) == 0 && t == GRYM_FILE_OGG, "type ogg");
-	TAP_EQ_INT(grym_file_type_parse("x.mp3", &t), GRYM_ERR_INVALID, "mp3 is not writable");
+	TAP_OK(grym_file_type_parse("x.mp3", &t) == 0 && t == GRYM_FILE_MP3, "type mp3 (FFmpeg)");
+	TAP_OK(grym_file_type_parse("x.opus", &t) == 0 && t == GRYM_FILE_OPUS, "type opus");
+	TAP_OK(grym_file_type_parse("x.m4a", &t) == 0 && t == GRYM_FILE_M4A, "type m4a");
+	TAP_EQ_INT(grym_file_type_parse("x.mp2", &t), GRYM_ERR_INVALID, "mp2 is not writable");
+	{
+		grym_error e = { 0 };
+		t = GRYM_FILE_FLAC;
+		TAP_OK(grym_file_type_choose(NULL, "-", &t, &e) == 0 && t == GRYM_FILE_WAV,
+		       "choose: stdout is WAV");
+		TAP_OK(grym_file_type_choose("opus", "x.wav", &t, &e) == 0 && t == GRYM_FILE_OPUS,
+		       "choose: -t wins over the extension");
+		TAP_OK(grym_file_type_choose(NULL, "d.x/a.M4A", &t, &e) == 0 && t == GRYM_FILE_M4A,
+		       "choose: extension of the last component, any case");
+		TAP_EQ_INT(grym_file_type_choose(NULL, "x.xyz", &t, &e), GRYM_ERR_INVALID,
+			   "choose: unknown extension refused");
+		TAP_OK(strstr(e.msg, ".xyz") != NULL, "the message names the extension: %s", e.msg);
+		TAP_EQ_INT(grym_file_type_choose(NULL, "d.wav/noext", &t, &e), GRYM_ERR_INVALID,
+			   "choose: no extension refused");
+		TAP_EQ_INT(grym_file_type_choose("aiff", NULL, &t, &e), GRYM_ERR_INVALID,
+			   "choose: unknown -t refused");
+		TAP_EQ_STR(grym_file_type_name(GRYM_FILE_OPUS), "opus", "name of opus");
+	}
 	TAP_EQ_INT(grym_file_type_parse("dir.wav/file", &t), GRYM_ERR_INVALID, "no extension");
 	TAP_OK(grym_sample_format_parse("16", &f) == 0 && f == GRYM_SAMPLE_S16, "16");
 	TAP_OK(grym_sample_format_parse("24", &f) == 0 && f == GRYM_SAMPLE_S24, "24");

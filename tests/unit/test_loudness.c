@@ -291,15 +291,44 @@ static void levels(void)
 	TAP_EQ_INT(r.frames, 5 * 48000, "frames counted");
 	grym_loudness_free(m);
 
-	/* Under 400 ms: no momentary block, undefined. */
+	/* Under 400 ms: no momentary block, so no gated loudness; the clip is
+	 * measured ungated over all its samples (a spoken word is not
+	 * silence), and says so. */
 	m = grym_loudness_new(48000, 1, 0, &err);
 	for (int i = 0; i < 100; i++)
 		z[i] = 0.5f;
 	grym_loudness_add_frames(m, z, 100, &err);
 	grym_loudness_get(m, &r);
-	TAP_OK(isnan(r.integrated_lufs), "100 samples: integrated undefined");
+	TAP_OK(isfinite(r.integrated_lufs) && r.short_clip, "100 samples: short clip, ungated loudness %.2f",
+	       r.integrated_lufs);
 	TAP_NEAR(r.sample_peak_dbfs, 20 * log10(0.5), 1e-6, "100 samples: sample peak");
 	TAP_OK(isnan(r.true_peak_dbtp), "true peak NaN when not asked for");
+	grym_loudness_free(m);
+
+	/* 0.25 s of a -6 dBFS 997 Hz sine: a full-scale sine is -3.01 LUFS,
+	 * so -9.03 (the K-weighting gain at 997 Hz is 0 dB within 0.01). */
+	m = grym_loudness_new(48000, 1, 0, &err);
+	for (int i = 0; i < 12000; i++)
+		z[i] = (float)(0.5 * sin(2 * M_PI * 997.0 * i / 48000));
+	grym_loudness_add_frames(m, z, 12000, &err);
+	grym_loudness_get(m, &r);
+	TAP_OK(r.short_clip, "0.25 s: short_clip");
+	TAP_NEAR(r.integrated_lufs, 20 * log10(0.5) - 3.0103, 0.05,
+		 "0.25 s sine at -6 dBFS: ungated loudness of the whole clip");
+	TAP_NEAR(grym_loudness_integrated(m), r.integrated_lufs, 1e-12, "the same from grym_loudness_integrated");
+	grym_loudness_free(m);
+	m = grym_loudness_new(48000, 1, 0, &err);
+	grym_loudness_add_frames(m, z, 12000, &err);
+	grym_loudness_add_frames(m, z, 12000, &err);   /* 0.5 s: one gated block and more */
+	grym_loudness_get(m, &r);
+	TAP_OK(!r.short_clip, "0.5 s: not a short clip");
+	TAP_NEAR(r.integrated_lufs, 20 * log10(0.5) - 3.0103, 0.1, "0.5 s: gated loudness as before");
+	grym_loudness_free(m);
+	memset(z, 0, 12000 * sizeof *z);
+	m = grym_loudness_new(48000, 1, 0, &err);
+	grym_loudness_add_frames(m, z, 12000, &err);
+	grym_loudness_get(m, &r);
+	TAP_OK(r.short_clip && isnan(r.integrated_lufs), "0.25 s of digital silence: still undefined");
 	grym_loudness_free(m);
 
 	/* DC offset per channel, and NaN input refused without side effects. */
