@@ -65,6 +65,18 @@ int cat_merge_assets(grym_catalog *cat, grym_asset *list, size_t n, int64_t *add
 		     int64_t *conflicts, grym_report_fn report, void *ud,
 		     grym_error *err);
 
+/* Rows of features, models and predictions from other's tables named
+ * src_prefix + TABLE ("main." for another catalog, "temp.grym_import_"
+ * for an archive loaded into temporary tables of cat itself) merge into
+ * cat's: absent rows are inserted (counted in added), differing ones
+ * reported (conflicts), rows that cannot go in reported (failed). Runs
+ * inside the caller's transaction. */
+extern const char *const cat_feature_cols[8], *const cat_model_cols[8],
+	*const cat_prediction_cols[6];
+int cat_merge_extra(grym_catalog *cat, grym_catalog *other, const char *src_prefix,
+		    int64_t *added, int64_t *conflicts, int64_t *failed,
+		    grym_report_fn report, void *ud, grym_error *err);
+
 void cat_reportf(grym_report_fn report, void *ud, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

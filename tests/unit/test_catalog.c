@@ -451,7 +451,13 @@ int main(void)
 			TAP_OK(same_asset(cat, cat2, a.id) && same_asset(cat, cat2, b.id) &&
 			       same_asset(cat, cat2, d.id), "%s: same rows", exts[i]);
 			grym_catalog_stats_get(cat2, &s, &err);
-			TAP_EQ_INT(s.objects, 3, "%s: the three asset objects", exts[i]);
+			/* an export carries what merge carries: the feature set,
+			 * the model and its prediction with their objects too */
+			TAP_EQ_INT(s.objects, 5, "%s: the three asset objects, the feature "
+				   "set's and the model's", exts[i]);
+			TAP_EQ_INT(s.features, 1, "%s: the feature set", exts[i]);
+			TAP_EQ_INT(s.models, 1, "%s: the model", exts[i]);
+			TAP_EQ_INT(s.predictions, 1, "%s: the prediction", exts[i]);
 			TAP_EQ_INT(grym_catalog_fsck(cat2, NULL, NULL, &err), GRYM_OK, "%s: fsck", exts[i]);
 			TAP_EQ_INT(grym_catalog_import(cat2, arch, &added, &conflicts, NULL, NULL, &err),
 				   GRYM_OK, "%s: import again", exts[i]);
