@@ -39,9 +39,9 @@ void grym_cli_init(grym_cli *cli, const char *prog, const char *usage,
 	cli->stderr_tty = isatty(STDERR_FILENO);
 	/* Numbers are read and printed the same everywhere. */
 	setlocale(LC_ALL, "C");
-	/* A closed pipe downstream (| head) ends the program quietly, as for
-	 * every Unix filter. */
-	signal(SIGPIPE, SIG_DFL);
+	/* Ctrl-C, TERM, HUP, and a closed pipe downstream (| head) end the
+	 * program quietly through the cancel flag (signals.c). */
+	grym_cli_catch_signals();
 }
 
 static void print_option(FILE *f, const grym_option *o)
@@ -181,6 +181,9 @@ int grym_cli_parse(grym_cli *cli, int argc, char **argv, grym_cli_option_fn cb, 
 static void vmsg(const grym_cli *cli, const char *fmt, va_list ap)
 {
 	char buf[4096];
+	/* The reader went away (| head): nothing to say, as for any filter. */
+	if (grym_cli_cancel == SIGPIPE)
+		return;
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	/* One write per line so messages of parallel workers do not interleave. */
 	fprintf(stderr, "%s: %s\n", cli->prog, buf);
