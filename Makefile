@@ -16,6 +16,9 @@
 -include config.mk
 
 SANITIZE ?= 0
+# parallel compile jobs for check and demo (the build is always right with -j:
+# every object depends on every header)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 ifeq ($(SANITIZE),1)
 B ?= build-san
 SAN_CFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -101,7 +104,7 @@ check-deps:
 # `make check` is one command on a fresh machine: it installs what is
 # missing, configures, builds and runs every test.
 check: check-deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@GRYM_BUILD=$(B) SANITIZE=$(SANITIZE) tests/run
 
 tests: all
@@ -111,7 +114,7 @@ lint-man:
 	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done
 
 demo: check-deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@GRYM_BUILD=$(B) scripts/demo
 
 bench: all
@@ -151,8 +154,7 @@ fuzz: config.mk $(FUZZ_BINS)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	  $(DESTDIR)$(PREFIX)/include/grym $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
-	  $(DESTDIR)$(PREFIX)/share/grym/web-static
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libgrym.so.0
@@ -161,7 +163,6 @@ install: all
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/grym.pc
 	install -m 644 lib/grym/*.h $(DESTDIR)$(PREFIX)/include/grym/
 	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
-	[ -z "$$(ls web-static)" ] || cp -R web-static/. $(DESTDIR)$(PREFIX)/share/grym/web-static/
 
 uninstall:
 	rm -f $(PROGS:$(B)/bin/%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/lib/libgrym.*

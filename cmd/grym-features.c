@@ -31,7 +31,7 @@
 #include "grym/stream.h"
 
 static const grym_option options[] = {
-	{ "features", 0, "LIST", "mfcc", "comma-separated features: stft_mag, mel, logmel, mfcc, mfcc_delta, mfcc_delta2, chroma, centroid, bandwidth, rolloff, flatness, contrast, zcr, rms, onset, yin, tempo" },
+	{ "features", 0, "LIST", "mfcc", "comma-separated features: stft_mag, mel, logmel, mfcc, mfcc_delta, mfcc_delta2, chroma, centroid, bandwidth, rolloff, flatness, contrast, zcr, rms, onset, yin, tempo, and the groups deltas, spectral, stft" },
 	{ "mfcc", 0, NULL, NULL, "add mfcc" },
 	{ "deltas", 0, NULL, NULL, "add mfcc, mfcc_delta and mfcc_delta2" },
 	{ "mel", 0, NULL, NULL, "add mel" },
@@ -109,6 +109,35 @@ static int add_feature(cfg *c, grym_feature f)
 	return 0;
 }
 
+/* The groups a flag adds (--deltas, --spectral, --stft...). Their names
+ * are accepted in --features lists too, next to the feature names, so
+ * `--features mfcc,chroma,spectral` means what `--mfcc --chroma
+ * --spectral` means. */
+static const struct feature_group {
+	const char *name;
+	int n;
+	grym_feature f[5];
+} groups[] = {
+	{ "deltas", 3, { GRYM_FEAT_MFCC, GRYM_FEAT_MFCC_DELTA, GRYM_FEAT_MFCC_DELTA2 } },
+	{ "spectral", 5, { GRYM_FEAT_CENTROID, GRYM_FEAT_BANDWIDTH, GRYM_FEAT_ROLLOFF,
+			   GRYM_FEAT_FLATNESS, GRYM_FEAT_CONTRAST } },
+	{ "stft", 1, { GRYM_FEAT_STFT_MAG } },
+};
+
+static const struct feature_group *find_group(const char *name)
+{
+	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+		if (!strcmp(groups[i].name, name))
+			return &groups[i];
+	return NULL;
+}
+
+static void add_group(cfg *c, const struct feature_group *g)
+{
+	for (int i = 0; i < g->n; i++)
+		add_feature(c, g->f[i]);
+}
+
 static int add_list(cfg *c, const char *arg)
 {
 	char buf[1024];
@@ -116,8 +145,13 @@ static int add_list(cfg *c, const char *arg)
 	for (char *s = strtok(buf, ","); s; s = strtok(NULL, ",")) {
 		grym_feature f;
 		grym_error err = { 0 };
+		const struct feature_group *g = find_group(s);
+		if (g) {
+			add_group(c, g);
+			continue;
+		}
 		if (grym_feature_lookup(s, &f, &err)) {
-			grym_msg(&cli, "--features: %s", err.msg);
+			grym_msg(&cli, "--features: %s (groups: deltas, spectral, stft)", err.msg);
 			return -1;
 		}
 		add_feature(c, f);
@@ -144,20 +178,11 @@ static int on_option(void *ud, const char *name, const char *arg)
 		return add_list(c, arg);
 	}
 	if (!strcmp(name, "mfcc")) return add_feature(c, GRYM_FEAT_MFCC);
-	if (!strcmp(name, "deltas")) {
-		add_feature(c, GRYM_FEAT_MFCC);
-		add_feature(c, GRYM_FEAT_MFCC_DELTA);
-		return add_feature(c, GRYM_FEAT_MFCC_DELTA2);
-	}
 	if (!strcmp(name, "mel")) return add_feature(c, GRYM_FEAT_MEL);
 	if (!strcmp(name, "logmel")) return add_feature(c, GRYM_FEAT_LOGMEL);
-	if (!strcmp(name, "stft")) return add_feature(c, GRYM_FEAT_STFT_MAG);
-	if (!strcmp(name, "spectral")) {
-		add_feature(c, GRYM_FEAT_CENTROID);
-		add_feature(c, GRYM_FEAT_BANDWIDTH);
-		add_feature(c, GRYM_FEAT_ROLLOFF);
-		add_feature(c, GRYM_FEAT_FLATNESS);
-		return add_feature(c, GRYM_FEAT_CONTRAST);
+	if (find_group(name)) {   /* --deltas, --spectral, --stft */
+		add_group(c, find_group(name));
+		return 0;
 	}
 	if (!strcmp(name, "chroma")) return add_feature(c, GRYM_FEAT_CHROMA);
 	if (!strcmp(name, "onset")) return add_feature(c, GRYM_FEAT_ONSET);
@@ -714,7 +739,7 @@ static int add_record(ctx *x, grym_stream_reader *rd, grym_record_head *h, grym_
 	if (!j)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	j->meta = json_incref(h->meta);
-	j->name = strdup(h->key);
+	j->name = grym_cli_item_name(h->key, h->meta);   /* the file, not only an id */
 	if (h->kind == GRYM_PAYLOAD_AUDIO) {
 		json_t *r = json_object_get(h->meta, "rate");
 		j->key = strdup(h->key);
@@ -777,6 +802,16 @@ static int add_record(ctx *x, grym_stream_reader *rd, grym_record_head *h, grym_
 		if (rc == GRYM_OK)
 			j->path = strdup(path);
 		j->key = strdup(j->asset);
+		if (!json_object_get(j->meta, "path") && json_array_size(a.paths) > 0) {
+			/* a bare id on stdin: name the asset's file in messages */
+			json_t *pm = json_pack("{s:O}", "path", json_array_get(a.paths, 0));
+			char *nm = pm ? grym_cli_item_name(j->asset, pm) : NULL;
+			json_decref(pm);
+			if (nm) {
+				free(j->name);
+				j->name = nm;
+			}
+		}
 		if (!json_object_get(j->meta, "labels") && a.labels)
 			json_object_set(j->meta, "labels", a.labels);
 		if (!json_object_get(j->meta, "meta") && a.meta)

@@ -35,7 +35,7 @@
 static const grym_option opts[] = {
 	{ "model", 'm', "MODEL", NULL, "model file, or catalog model id, id prefix or name (required)" },
 	{ "output", 'o', "FILE", NULL, "write predictions to FILE (atomically) instead of stdout" },
-	{ "top", 0, "K", "1", "print the K most probable labels" },
+	{ "top", 0, "K", "1", "print K labels: the predicted one, then the most probable others" },
 	{ "jsonl", 0, NULL, NULL, "one JSON object per line" },
 	{ "jobs", 'j', "N", "1", "predict with N threads" },
 	{ 0 }
@@ -83,6 +83,8 @@ typedef struct batch {
 	char (*asset)[GRYM_ID_LEN + 1];   /* catalog asset of each item, "" if none */
 	double *start, *end;   /* NAN when absent */
 	float *x, *proba;
+	int *pred;             /* the model's label: for svm the decision vote, not
+				  always the most probable class */
 } batch;
 
 typedef struct job {
@@ -98,7 +100,7 @@ static void *run_job(void *ud)
 	job *j = ud;
 	if (j->hi > j->lo)
 		j->rc = grym_model_predict(j->m, j->b->x + j->lo * j->b->d, j->hi - j->lo,
-					   j->b->proba + j->lo * j->b->K, NULL, &j->err);
+					   j->b->proba + j->lo * j->b->K, j->b->pred + j->lo, &j->err);
 	return NULL;
 }
 
@@ -187,9 +189,13 @@ static int emit(infer_opts *o, const grym_model *m, batch *b, grym_output *out, 
 	int rc = GRYM_OK;
 	for (size_t i = 0; i < b->n && !rc; i++) {
 		const float *p = b->proba + i * K;
+		/* the predicted label first, then the others by probability */
+		size_t lab = (size_t)b->pred[i], no = 0;
+		order[no++] = lab;
 		for (size_t k = 0; k < K; k++)
-			order[k] = k;
-		qsort_r(order, K, sizeof *order, cmp_desc, (void *)p);
+			if (k != lab)
+				order[no++] = k;
+		qsort_r(order + 1, K - 1, sizeof *order, cmp_desc, (void *)p);
 		best[i] = order[0];
 		int seg = !isnan(b->start[i]) && !isnan(b->end[i]);
 		if (o->jsonl) {
@@ -227,6 +233,8 @@ static int emit(infer_opts *o, const grym_model *m, batch *b, grym_output *out, 
 		if (!rc)
 			rc = grym_output_printf(out, err, "\n");
 	}
+	if (!rc)   /* on a pipe the batch's lines leave now */
+		rc = grym_output_item_end(out, err);
 	if (!rc)
 		rc = store_predictions(o, m, b, best, err);
 	free(order);
@@ -582,7 +590,7 @@ int main(int argc, char **argv)
 	void *mbytes = NULL;
 	size_t mlen = 0;
 	int status = GRYM_EXIT_OK;
-	char dir[4096];
+	char dir[4096] = "";
 	int use_cat = o.cli.catalog_dir || getenv("GRYM_CATALOG");
 	if (access(o.model, F_OK) == 0) {
 		FILE *f = fopen(o.model, "rb");
@@ -615,7 +623,7 @@ int main(int argc, char **argv)
 			memcpy(o.model_id, row.id, sizeof o.model_id);
 			o.model_row = 1;
 		} else {
-			grym_error_prefix(&err, "no such file, nor a model in the catalog");
+			grym_error_prefix(&err, "no such file, and in the catalog %s", dir[0] ? dir : "(none)");
 		}
 		grym_model_row_clear(&row);
 	}
@@ -649,8 +657,9 @@ int main(int argc, char **argv)
 	b.end = malloc(BATCH * sizeof *b.end);
 	b.x = malloc(BATCH * b.d * sizeof *b.x);
 	b.proba = malloc(BATCH * b.K * sizeof *b.proba);
+	b.pred = malloc(BATCH * sizeof *b.pred);
 	grym_output *out = NULL;
-	if (!b.keys || !b.asset || !b.start || !b.end || !b.x || !b.proba) {
+	if (!b.keys || !b.asset || !b.start || !b.end || !b.x || !b.proba || !b.pred) {
 		grym_msg(&o.cli, "out of memory");
 		status = GRYM_EXIT_FAILED;
 		goto done;
@@ -695,7 +704,7 @@ int main(int argc, char **argv)
 		grym_verbose(&o.cli, "%d predictions stored in the catalog (model %s)", o.stored, o.model_id);
 done:
 	free(b.asset);
-	free(b.keys); free(b.start); free(b.end); free(b.x); free(b.proba);
+	free(b.keys); free(b.start); free(b.end); free(b.x); free(b.proba); free(b.pred);
 	grym_model_free(m);
 	grym_replay_free(o.replay);
 	grym_catalog_close(o.cat);

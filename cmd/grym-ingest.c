@@ -29,6 +29,7 @@
 static const grym_option options[] = {
 	{ "label", 'l', "L", NULL, "give every asset label L (repeatable)" },
 	{ "label-from-dir", 0, NULL, NULL, "label each file by its parent folder's name" },
+	{ "replace-labels", 0, NULL, NULL, "the labels this run gives a known asset replace its old ones" },
 	{ "manifest", 0, "FILE", NULL, "TSV/CSV with path, label, split... columns (paths relative to FILE)" },
 	{ "match", 0, "GLOB", NULL, "take only files matching GLOB from directories and archives" },
 	{ "from-list", 0, "FILE", NULL, "read input paths from FILE ('-': stdin), one per line (-0: NUL)" },
@@ -45,7 +46,7 @@ static const grym_option options[] = {
 typedef struct settings {
 	const char **labels;
 	size_t nlabels;
-	int label_from_dir, text, accept_truncated, probe, json;
+	int label_from_dir, replace_labels, text, accept_truncated, probe, json;
 	const char *manifest, *match, *from_list, *output;
 	long jobs;
 	uint64_t max_bytes;
@@ -94,6 +95,8 @@ static int on_option(void *ud, const char *name, const char *arg)
 		}
 		s->labels = l;
 		s->labels[s->nlabels++] = arg;
+	} else if (!strcmp(name, "replace-labels")) {
+		s->replace_labels = 1;
 	} else if (!strcmp(name, "label-from-dir")) {
 		s->label_from_dir = 1;
 	} else if (!strcmp(name, "manifest")) {
@@ -337,6 +340,8 @@ static void emit(emitter *e, const outcome *o)
 		}
 		if (rc == 0)
 			rc = grym_output_write(e->out, "\n", 1, &err);
+		if (rc == 0)
+			rc = grym_output_item_end(e->out, &err);
 	} else {
 		rc = grym_stream_write_ref(e->w, o->id, o->record, &err);
 	}
@@ -471,6 +476,7 @@ int main(int argc, char **argv)
 	b.opts.labels = s.labels;
 	b.opts.nlabels = s.nlabels;
 	b.opts.label_from_dir = s.label_from_dir;
+	b.opts.replace_labels = s.replace_labels;
 	b.opts.accept_truncated = s.accept_truncated;
 	b.opts.max_bytes = s.max_bytes;
 	b.opts.match = s.match;

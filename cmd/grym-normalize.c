@@ -459,21 +459,24 @@ static void flush_batch(app *a, const char *dir, grym_catalog **catp, job *jobs,
 		job *j = &jobs[i];
 		grym_asset d;
 		json_t *meta;
+		/* messages name the file, not only the 64-hex asset id */
+		char *name = grym_cli_item_name(j->h.key, j->h.meta);
+		const char *nm = name ? name : j->h.key;
 
 		if (!*fatal && j->rc != GRYM_OK) {
-			grym_report(&a->cli, j->h.key, &j->err);
+			grym_report(&a->cli, nm, &j->err);
 			*failed = 1;
 		} else if (!*fatal && j->rep.skipped) {
-			say_report(a, j->h.key, &j->rep);
+			say_report(a, nm, &j->rep);
 		} else if (!*fatal) {
 			if (j->reused)
-				grym_verbose(&a->cli, "%s: reusing %s (same recipe)", j->h.key, j->id);
+				grym_verbose(&a->cli, "%s: reusing %s (same recipe)", nm, j->id);
 			else
-				say_report(a, j->h.key, &j->rep);
+				say_report(a, nm, &j->rep);
 			grym_asset_init(&d);
 			if (grym_catalog_get_asset(cat, j->id, &d, &err) != GRYM_OK ||
 			    !(meta = derived_meta(&j->h, &d, recipe))) {
-				grym_report(&a->cli, j->h.key, &err);
+				grym_report(&a->cli, nm, &err);
 				*failed = 1;
 			} else {
 				int rc = grym_stream_write_ref(w, j->id, meta, &err);
@@ -485,6 +488,7 @@ static void flush_batch(app *a, const char *dir, grym_catalog **catp, job *jobs,
 			}
 			grym_asset_clear(&d);
 		}
+		free(name);
 		grym_record_head_clear(&j->h);
 		memset(j, 0, sizeof *j);
 	}

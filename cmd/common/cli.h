@@ -74,6 +74,11 @@ void grym_verbose(const grym_cli *cli, const char *fmt, ...) __attribute__((form
 void grym_info(const grym_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "grym-x: INPUT: message" for a library error (input may be NULL). */
 void grym_report(const grym_cli *cli, const char *input, const grym_error *err);
+/* The name of one item of a record stream in messages: "PATH (ID12)"
+ * when the key is an asset id and the record names its file, else the
+ * key. Allocated (free it); NULL when out of memory. */
+typedef struct json_t json_t;
+char *grym_cli_item_name(const char *key, const json_t *meta);
 /* Usage error: message and exit 2. */
 void grym_usage_error(const grym_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));

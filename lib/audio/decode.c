@@ -359,6 +359,10 @@ static int open_input(grym_decoder *d, const char *path, grym_error *err)
 	in->channels = par->ch_layout.nb_channels;
 	if (in->sample_rate <= 0 || in->channels <= 0)
 		return grym_error_set(err, GRYM_ERR_FORMAT, "audio stream without rate or channels");
+	/* said before FFmpeg's decoder refuses it with a bare EINVAL */
+	if (in->channels > GRYM_MAX_CHANNELS)
+		return grym_error_set(err, GRYM_ERR_UNSUPPORTED, "%d channels: more than grym "
+				      "supports (%d)", in->channels, GRYM_MAX_CHANNELS);
 	const AVCodecDescriptor *desc = avcodec_descriptor_get(par->codec_id);
 	if (!desc || !(desc->props & AV_CODEC_PROP_LOSSLESS))
 		in->bits = 0;

@@ -1,15 +1,14 @@
 /*
- * encode.c — writing audio files: libsndfile where it can, grym's own WAV
- * writer where it cannot (see grym/audio.h).
+ * encode.c — writing audio files: libsndfile for FLAC and Ogg Vorbis,
+ * grym's own writer for WAV (see grym/audio.h).
  *
- * libsndfile writes WAV, FLAC and Ogg Vorbis to seekable files, but
- * refuses to write WAV to a pipe, because it fills the RIFF sizes in at
- * the end. On a pipe grym writes the WAV header itself, the way ffmpeg
- * does: RIFF and data sizes 0xFFFFFFFF ("until the end of the stream"),
- * WAVE_FORMAT_PCM for 16 bits on one or two channels and
- * WAVE_FORMAT_EXTENSIBLE (subformat PCM or IEEE float) for more bits or
- * channels — sox and ffmpeg read that from a pipe. FLAC and Ogg go to a
- * pipe through libsndfile's virtual I/O, which only ever appends.
+ * libsndfile refuses to write WAV to a pipe, because it fills the RIFF
+ * sizes in at the end, and in a file it writes float WAVs with a 16-byte
+ * fmt chunk that sox warns about. So grym writes every WAV header itself
+ * (write_wav_header: the header sox and ffmpeg write), with sizes
+ * 0xFFFFFFFF ("until the end of the stream") on a pipe, as ffmpeg does,
+ * and the real sizes filled in at the end in a file. FLAC and Ogg go to
+ * a pipe through libsndfile's virtual I/O, which only ever appends.
  *
  * Samples are converted to integers here rather than in libsndfile, so
  * every path scales the same way: x * 2^(bits-1), rounded, clipped to the
@@ -41,7 +40,10 @@ struct grym_encoder {
 	int rate, channels, flags;
 	grym_rng rng;             /* TPDF dither */
 	SNDFILE *sf;              /* libsndfile path (file or virtual) */
-	int own_wav;              /* grym's pipe WAV writer */
+	int own_wav;              /* grym's WAV writer */
+	int64_t header_bytes;     /* its header's length */
+	int64_t fact_at;          /* offset of the fact chunk's count, or 0 */
+	int64_t data_bytes;       /* sample bytes written */
 	int64_t written;          /* bytes through virtual I/O */
 	int64_t pos;              /* virtual I/O position (< written: ghost) */
 	grym_error io_err;        /* first write error seen by virtual I/O */
@@ -170,21 +172,35 @@ static uint32_t channel_mask(int n)
 	return n >= 1 && n <= 8 ? masks[n] : 0;
 }
 
-/* The header of a WAV on a pipe: sizes unknown, so 0xFFFFFFFF. */
-static int write_pipe_wav_header(grym_encoder *e, grym_error *err)
+/* The WAV header grym writes for files and pipes alike. The fmt chunk
+ * follows what sox and ffmpeg write and read without complaint:
+ *  - 16-bit PCM on one or two channels: WAVE_FORMAT_PCM, 16-byte fmt;
+ *  - float on one or two channels: WAVE_FORMAT_IEEE_FLOAT with the
+ *    extended part (cbSize 0, an 18-byte fmt) and a fact chunk, as the
+ *    spec asks of every non-PCM format and as sox writes it (libsndfile
+ *    writes a 16-byte fmt here, and sox warns "wave header missing
+ *    extended part of fmt chunk"; sox 14.4 also warns on an EXTENSIBLE
+ *    float header, so that is kept for where a channel mask is needed);
+ *  - more than 16 bits or more than two channels: WAVE_FORMAT_EXTENSIBLE
+ *    (subformat PCM or IEEE float, FFmpeg's default channel mask).
+ * On a pipe the sizes are unknown: 0xFFFFFFFF, "until the end of the
+ * stream", as ffmpeg writes them. In a file they are filled in at the
+ * end (wav_patch_sizes). Returns the header's length or < 0. */
+static int write_wav_header(grym_encoder *e, grym_error *err)
 {
 	unsigned char h[80];
 	int bits = e->fmt == GRYM_SAMPLE_S16 ? 16 : e->fmt == GRYM_SAMPLE_S24 ? 24 : 32;
 	int is_float = e->fmt == GRYM_SAMPLE_F32;
-	int ext = bits > 16 || e->channels > 2;
+	int ext = e->channels > 2 || (bits > 16 && !is_float);
+	int fact = is_float && !ext;
 	unsigned block = (unsigned)(e->channels * bits / 8);
 	size_t n = 0;
 
 	memcpy(h, "RIFF", 4);
 	put32(h + 4, 0xFFFFFFFFu);
 	memcpy(h + 8, "WAVEfmt ", 8);
-	put32(h + 16, ext ? 40 : 16);
-	put16(h + 20, ext ? 0xFFFE : 1);
+	put32(h + 16, ext ? 40 : is_float ? 18 : 16);
+	put16(h + 20, ext ? 0xFFFE : is_float ? 3 : 1);
 	put16(h + 22, (unsigned)e->channels);
 	put32(h + 24, (uint32_t)e->rate);
 	put32(h + 28, (uint32_t)e->rate * block);
@@ -204,11 +220,58 @@ static int write_pipe_wav_header(grym_encoder *e, grym_error *err)
 		put16(h + 44, is_float ? 3 : 1);
 		memcpy(h + 46, guid_tail, sizeof guid_tail);
 		n = 60;
+	} else if (is_float) {
+		put16(h + 36, 0);   /* cbSize: the extended part, empty */
+		n = 38;
+	}
+	if (fact) {
+		/* frames per channel, filled in at the end in a file */
+		memcpy(h + n, "fact", 4);
+		put32(h + n + 4, 4);
+		put32(h + n + 8, 0xFFFFFFFFu);
+		e->fact_at = (int64_t)n + 8;
+		n += 12;
 	}
 	memcpy(h + n, "data", 4);
 	put32(h + n + 4, 0xFFFFFFFFu);
 	n += 8;
+	e->header_bytes = (int64_t)n;
 	return grym_output_write(e->out, h, n, err);
+}
+
+/* In a seekable file: the RIFF, fact and data sizes, once the samples are
+ * all written. Over 4 GiB the 32-bit sizes stay 0xFFFFFFFF, which readers
+ * take as "to the end of the file", as on a pipe. */
+static int wav_patch_sizes(grym_encoder *e, grym_error *err)
+{
+	unsigned char b[4];
+	int fd = grym_output_fd(e->out);
+	int64_t riff = e->header_bytes - 8 + e->data_bytes;
+	int odd = (int)(e->data_bytes & 1);
+
+	if (grym_output_flush(e->out, err) < 0)
+		return GRYM_ERR_IO;
+	if (odd && grym_output_write(e->out, "", 1, err) < 0)   /* RIFF pad byte */
+		return GRYM_ERR_IO;
+	if (grym_output_flush(e->out, err) < 0)
+		return GRYM_ERR_IO;
+	if (riff + odd > 0xFFFFFFFFLL)
+		return GRYM_OK;
+	put32(b, (uint32_t)(riff + odd));
+	if (pwrite(fd, b, 4, 4) != 4)
+		goto fail;
+	put32(b, (uint32_t)e->data_bytes);
+	if (pwrite(fd, b, 4, (off_t)e->header_bytes - 4) != 4)
+		goto fail;
+	if (e->fact_at) {
+		put32(b, (uint32_t)(e->data_bytes / (4 * e->channels)));
+		if (pwrite(fd, b, 4, (off_t)e->fact_at) != 4)
+			goto fail;
+	}
+	return GRYM_OK;
+fail:
+	return grym_error_set(err, GRYM_ERR_IO, "%s: cannot fill in the WAV sizes: %s",
+			      grym_output_name(e->out), strerror(errno));
 }
 
 /* ---- libsndfile virtual I/O onto a grym_output (append only) ----
@@ -265,9 +328,8 @@ static sf_count_t vio_tell(void *ud)
 static int sf_format_of(grym_file_type type, grym_sample_format fmt)
 {
 	switch (type) {
-	case GRYM_FILE_WAV:
-		return SF_FORMAT_WAV | (fmt == GRYM_SAMPLE_S16 ? SF_FORMAT_PCM_16 :
-					fmt == GRYM_SAMPLE_S24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT);
+	case GRYM_FILE_WAV:   /* written by grym itself: write_wav_header */
+		return 0;
 	case GRYM_FILE_FLAC:
 		/* FLAC has no float samples: float input is kept at 24 bits. */
 		return SF_FORMAT_FLAC | (fmt == GRYM_SAMPLE_S16 ? SF_FORMAT_PCM_16 : SF_FORMAT_PCM_24);
@@ -284,7 +346,7 @@ grym_encoder *grym_encoder_open(grym_output *out, grym_file_type type,
 	grym_encoder *e;
 	SF_INFO info;
 
-	if (!out || rate <= 0 || rate > 1000000 || channels <= 0 || channels > 64 ||
+	if (!out || rate <= 0 || rate > 1000000 || channels <= 0 || channels > GRYM_MAX_CHANNELS ||
 	    (unsigned)type > GRYM_FILE_OGG || (unsigned)fmt > GRYM_SAMPLE_S24) {
 		grym_error_set(err, GRYM_ERR_INVALID, "invalid encoder parameters");
 		return NULL;
@@ -306,9 +368,9 @@ grym_encoder *grym_encoder_open(grym_output *out, grym_file_type type,
 		goto fail;
 	}
 
-	if (type == GRYM_FILE_WAV && !grym_output_seekable(out)) {
+	if (type == GRYM_FILE_WAV) {
 		e->own_wav = 1;
-		if (write_pipe_wav_header(e, err) < 0)
+		if (write_wav_header(e, err) < 0)
 			goto fail;
 		return e;
 	}
@@ -393,6 +455,7 @@ int grym_encoder_write(grym_encoder *e, const float *x, int64_t nframes, grym_er
 				e->failed = 1;
 				return rc;
 			}
+			e->data_bytes += (int64_t)bytes;
 		} else {
 			sf_count_t got;
 			if (e->type == GRYM_FILE_OGG) {
@@ -427,6 +490,8 @@ int grym_encoder_close(grym_encoder *e, grym_error *err)
 			rc = grym_error_set(err, e->io_err.code, "%s", e->io_err.msg);
 	} else if (e->failed) {
 		rc = grym_error_set(err, GRYM_ERR_IO, "write failed earlier");
+	} else if (e->own_wav && grym_output_seekable(e->out)) {
+		rc = wav_patch_sizes(e, err);
 	}
 	if (rc == GRYM_OK && e->failed)
 		rc = grym_error_set(err, GRYM_ERR_IO, "write failed earlier");

@@ -14,6 +14,7 @@
  * key is new.
  */
 #include "grym/ingest.h"
+#include "grym/idset.h"
 #include "grym/audio.h"
 #include "grym/catalog.h"
 #include "grym/store.h"
@@ -43,6 +44,7 @@ struct grym_ingester {
 	unsigned char *buf;      /* COPY_BUF bytes for copying */
 	float *pcm;              /* decode scratch */
 	size_t pcm_cap;          /* floats */
+	grym_idset *met;         /* assets met in this run (replace_labels) */
 };
 
 /* ---- choosing files ---- */
@@ -191,7 +193,9 @@ grym_ingester *grym_ingester_new(const char *catalog_dir, const grym_ingest_opts
 				 grym_error *err)
 {
 	grym_ingester *g = calloc(1, sizeof *g);
-	if (!g || !(g->buf = malloc(COPY_BUF))) {
+	if (!g || !(g->buf = malloc(COPY_BUF)) || !(g->met = grym_idset_new())) {
+		if (g)
+			free(g->buf);
 		free(g);
 		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		return NULL;
@@ -215,6 +219,7 @@ void grym_ingester_free(grym_ingester *g)
 	grym_catalog_close(g->cat);
 	free(g->buf);
 	free(g->pcm);
+	grym_idset_free(g->met);
 	free(g);
 }
 
@@ -361,6 +366,35 @@ static int emit_asset(grym_ingester *g, const char *id, const char *path, int cr
 	return rc;
 }
 
+/* replace_labels: the first time this run meets a known asset, drop the
+ * labels it had that this run does not give it (a clip moved to another
+ * label folder loses the old folder's label). Later meetings in the same
+ * run only add: two copies of one audio in two folders keep both labels,
+ * for grym-train to refuse or resolve. */
+static int replace_labels(grym_ingester *g, grym_asset *a, const json_t *labels,
+			  grym_error *err)
+{
+	int first = grym_idset_add(g->met, a->id);
+	if (first < 0)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	if (!first)
+		return GRYM_OK;
+	size_t i, j;
+	json_t *w;
+	for (i = 0; i < json_array_size(a->labels); i++) {
+		const char *old = json_string_value(json_array_get(a->labels, i));
+		int keep = 0;
+		json_array_foreach(labels, j, w)
+			keep |= strcmp(json_string_value(w), old) == 0;
+		if (keep)
+			continue;
+		if (grym_catalog_remove_label(g->cat, a->id, old, err) < 0)
+			return err->code;
+		json_array_remove(a->labels, i--);
+	}
+	return GRYM_OK;
+}
+
 /* A known id: add what is new (path, labels, meta), emit. Returns 1 if the
  * id was known (outcome emitted, *rc set), 0 if not, <0 on error (reported). */
 static int try_known(grym_ingester *g, const char *id, const char *path, const char *record_path,
@@ -372,6 +406,11 @@ static int try_known(grym_ingester *g, const char *id, const char *path, const c
 	if (got == GRYM_ERR_NOTFOUND)
 		return 0;
 	if (got < 0) {
+		*rc = fail(cb, ud, record_path, &e);
+		return -1;
+	}
+	if (g->o.replace_labels && replace_labels(g, &a, labels, &e) < 0) {
+		grym_asset_clear(&a);
 		*rc = fail(cb, ud, record_path, &e);
 		return -1;
 	}
@@ -459,6 +498,9 @@ static int put_new(grym_ingester *g, const char *id, const char *path, const gry
 	a.paths = path ? json_pack("[s]", path) : NULL;
 	int rc = grym_catalog_put_asset(g->cat, &a, created, err);
 	json_decref(a.paths);
+	/* met in this run: a second copy of the same audio only adds labels */
+	if (rc >= 0 && g->o.replace_labels && grym_idset_add(g->met, id) < 0)
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	return rc;
 }
 

@@ -370,6 +370,11 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 		return grym_error_set(err, GRYM_ERR_INVALID, "unknown archive type "
 				      "(use .tar, .tar.gz, .tgz or .zip)");
 	}
+	/* libarchive pads the last block to 10 KiB by default: after a
+	 * compression filter that padding is zero bytes behind the gzip
+	 * stream ("trailing zero bytes ignored"); the tar format's own end
+	 * blocks are written either way */
+	archive_write_set_bytes_in_last_block(ar, 1);
 	if ((rc = export_ids(cat, q, &ids, &n, err)) != GRYM_OK)
 		goto out;
 

@@ -1190,8 +1190,14 @@ int grym_catalog_get_model(grym_catalog *cat, const char *key, grym_model_row *m
 	if (sqlite3_step(st) == SQLITE_ROW)
 		copy_id(full, st, 0);
 	cat_done(st);
-	if (!full[0] && (rc = resolve_in(cat, rsql, "a model", key, full, err)) != GRYM_OK)
+	/* a name first, then an id or id prefix; say what was looked for */
+	if (!full[0] && !grym_id_is_prefix(key))
+		return grym_error_set(err, GRYM_ERR_NOTFOUND, "no model named '%s'", key);
+	if (!full[0] && (rc = resolve_in(cat, rsql, "a model", key, full, err)) != GRYM_OK) {
+		if (rc == GRYM_ERR_NOTFOUND)
+			grym_error_set(err, rc, "no model named '%s' nor with an id starting so", key);
 		return rc;
+	}
 	if (!(st = cat_prep(cat, sql, err)))
 		return GRYM_ERR_DB;
 	cat_bind_text(st, 1, full);

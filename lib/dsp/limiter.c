@@ -16,6 +16,7 @@
  * State is fixed-size rings allocated at creation; processing never
  * allocates.
  */
+#include "grym/audio.h"
 #include "grym/dsp.h"
 #include "grym/loudness.h"
 
@@ -53,7 +54,7 @@ grym_limiter *grym_limiter_new(int rate, int channels, double ceiling_db,
 {
 	grym_limiter *l;
 
-	if (rate < 1000 || rate > 768000 || channels < 1 || channels > 64 ||
+	if (rate < 1000 || rate > 768000 || channels < 1 || channels > GRYM_MAX_CHANNELS ||
 	    !(ceiling_db <= 0.0 && ceiling_db > -60.0) ||
 	    !(lookahead_ms > 0.0 && lookahead_ms <= 100.0) ||
 	    !(release_ms > 0.0 && release_ms <= 10000.0)) {

@@ -19,6 +19,7 @@
  * the ceiling, the gain is lowered to fit, or with `limit` the limiter
  * holds the ceiling instead; the report says which.
  */
+#include "grym/audio.h"
 #include "grym/dsp.h"
 #include "grym/json_field.h"
 #include "grym/grym.h"
@@ -59,7 +60,7 @@ int grym_normalize_opts_check(const grym_normalize_opts *o, grym_error *err)
 	if (o->rate != 0 && (o->rate < GRYM_LOUDNESS_RATE_MIN || o->rate > GRYM_LOUDNESS_RATE_MAX))
 		return grym_error_set(err, GRYM_ERR_INVALID, "--rate %d: must be %d..%d Hz",
 				      o->rate, GRYM_LOUDNESS_RATE_MIN, GRYM_LOUDNESS_RATE_MAX);
-	if (o->channels < 0 || o->channels > 64)
+	if (o->channels < 0 || o->channels > GRYM_MAX_CHANNELS)
 		return grym_error_set(err, GRYM_ERR_INVALID, "--channels %d: must be 1..64", o->channels);
 	if (o->highpass < 0 || o->lowpass < 0)
 		return grym_error_set(err, GRYM_ERR_INVALID, "filter frequencies must be positive");

@@ -8,6 +8,7 @@
  * swresample's int counts and pointer-to-pointer calls into grym's
  * frame counts and error values.
  */
+#include "grym/audio.h"
 #include "grym/dsp.h"
 
 #include <libavutil/channel_layout.h>
@@ -43,7 +44,7 @@ grym_resampler *grym_resampler_new(int in_rate, int out_rate, int channels,
 			       "resampler: rates %d -> %d Hz outside 1000..768000 Hz", in_rate, out_rate);
 		return NULL;
 	}
-	if (channels < 1 || channels > 64) {
+	if (channels < 1 || channels > GRYM_MAX_CHANNELS) {
 		grym_error_set(err, GRYM_ERR_INVALID, "resampler: %d channels", channels);
 		return NULL;
 	}

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <unistd.h>
 #include "grym/features.h"
 #include "grym/io.h"
@@ -136,6 +137,19 @@ static void rs_free(rowstore *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* A failed write of spilled rows: name the directory and the room the
+ * rows needed so far (ENOSPC in a small TMPDIR is the usual cause). */
+static int rs_write_error(const rowstore *r, grym_error *err)
+{
+	int e = errno;
+	const char *dir = getenv("TMPDIR");
+	double mb = (double)r->rows * (double)r->dims * sizeof(float) / 1e6;
+	return grym_error_set(err, GRYM_ERR_IO, "writing feature rows to a temporary file in "
+			      "%s (TMPDIR): %s; this input needs more than %.0f MB there "
+			      "(set TMPDIR to a file system with more room)",
+			      dir && *dir ? dir : "/tmp", strerror(e), mb > 1 ? mb : 1);
+}
+
 static int rs_spill(rowstore *r, grym_error *err)
 {
 	if (!r->f) {
@@ -152,7 +166,7 @@ static int rs_spill(rowstore *r, grym_error *err)
 	}
 	if (r->mem_rows &&
 	    fwrite(r->mem, sizeof(float) * r->dims, (size_t)r->mem_rows, r->f) != (size_t)r->mem_rows)
-		return grym_error_set(err, GRYM_ERR_IO, "writing a temporary file: %m");
+		return rs_write_error(r, err);
 	r->mem_rows = 0;
 	return GRYM_OK;
 }
@@ -178,7 +192,7 @@ static int rs_rewind(rowstore *r, grym_error *err)
 			if (rc)
 				return rc;
 			if (fflush(r->f))
-				return grym_error_set(err, GRYM_ERR_IO, "writing a temporary file: %m");
+				return rs_write_error(r, err);
 		}
 		rewind(r->f);
 	}

@@ -28,6 +28,10 @@ extern "C" {
 
 typedef struct json_t json_t;
 
+/* The most channels grym decodes, processes and writes: every stage
+ * (resampler, limiter, normalizer, encoder) is sized by it. */
+#define GRYM_MAX_CHANNELS 64
+
 /* What a file holds, as probed or decoded. */
 typedef struct grym_audio_info {
 	char format[32];        /* container short name: "wav", "flac", "mp3", "ogg"... */

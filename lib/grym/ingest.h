@@ -91,6 +91,10 @@ typedef struct grym_ingest_opts {
 	const char *const *labels;      /* given to every asset */
 	size_t nlabels;
 	int label_from_dir;             /* add the parent folder's name */
+	int replace_labels;             /* the labels this run gives an asset
+					   replace those it had (the first time
+					   the asset is met in the run; a second
+					   path of the same audio adds its own) */
 	int accept_truncated;           /* keep what decodes of a cut file */
 	uint64_t max_bytes;             /* per archive; 0: the default */
 	const char *match;              /* archive members (see grym_ingest_match) */

@@ -88,6 +88,11 @@ uint64_t grym_output_size(grym_output *o);
 /* The fd being written (stdout or the temporary file). Writes are
  * buffered: call grym_output_flush before writing to the fd directly. */
 int grym_output_fd(const grym_output *o);
+/* The end of one item (a record, a line): when the destination is a
+ * pipe, FIFO, socket or terminal, what is buffered goes out now, so the
+ * next stage of a pipeline can start on it; into a file nothing happens
+ * (the buffer is written when full or at commit). */
+int grym_output_item_end(grym_output *o, grym_error *err);
 /* 1 if the destination can seek (a regular file), 0 for a pipe/tty. */
 int grym_output_seekable(const grym_output *o);
 /* Path of the temporary file, NULL for stdout. For writers that must open

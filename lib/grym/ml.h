@@ -217,10 +217,14 @@ int grym_model_check_recipe(const grym_model *m, const json_t *pipeline, grym_er
 
 /* Predict n raw (unstandardized) rows x (n * dims floats). proba (n *
  * nclasses floats, may be NULL) gets class probabilities — for linsvm a
- * softmax/sigmoid of the decision values, for knn the vote shares, for
- * kmeans 1 for the nearest cluster and 0 elsewhere — and pred (n, may be
- * NULL) the arg-max class. Safe to call from many threads at once. The
- * call allocates its scratch once per call; pass batches, not rows. */
+ * softmax/sigmoid of the decision values, for svm libsvm's Platt-scaled
+ * estimates, for knn the vote shares, for kmeans 1 for the nearest
+ * cluster and 0 elsewhere — and pred (n, may be NULL) the predicted
+ * class: the arg-max of proba, except for svm, whose label is the
+ * one-vs-one vote of its decision functions (libsvm's svm_predict,
+ * scikit-learn's SVC.predict) and may differ from the most probable
+ * class. Safe to call from many threads at once. The call allocates its
+ * scratch once per call; pass batches, not rows. */
 int grym_model_predict(const grym_model *m, const float *x, size_t n,
 		       float *proba, int *pred, grym_error *err);
 

@@ -35,6 +35,8 @@ struct grym_output {
 	int is_stdout;
 	int direct;             /* path is a device or FIFO: written in place */
 	int seekable;
+	int streaming;          /* a pipe, FIFO, socket or terminal: a reader
+				   waits on the other end */
 	int failed;             /* a write failed: refuse everything after */
 	int anonymous;          /* tmp is /proc/self/fd/N of an O_TMPFILE file */
 	char *path;             /* target (NULL for stdout) */
@@ -106,6 +108,15 @@ static mode_t current_umask(void)
 	return mask;
 }
 
+/* A reader waits on the other end of a pipe, FIFO, socket or terminal. */
+static int is_streaming(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return 0;
+	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || isatty(fd);
+}
+
 static void output_free(grym_output *o)
 {
 	free(o->path);
@@ -132,6 +143,7 @@ grym_output *grym_output_open(const char *path, grym_error *err)
 		o->fd = 1;
 		o->is_stdout = 1;
 		o->seekable = fstat(1, &st) == 0 && S_ISREG(st.st_mode);
+		o->streaming = is_streaming(1);
 		return o;
 	}
 	if (!*path) {
@@ -151,6 +163,7 @@ grym_output *grym_output_open(const char *path, grym_error *err)
 			return NULL;
 		}
 		o->direct = 1;
+		o->streaming = is_streaming(o->fd);
 		return o;
 	}
 	slash = strrchr(path, '/');
@@ -267,6 +280,14 @@ int grym_output_write(grym_output *o, const void *data, size_t len, grym_error *
 	memcpy(o->buf, data, len);
 	o->n = len;
 	return GRYM_OK;
+}
+
+int grym_output_item_end(grym_output *o, grym_error *err)
+{
+	/* a reader on a pipe sees each item as soon as it is made, so the
+	 * stages of a pipeline overlap (one write per item costs little next
+	 * to decoding or analysing it); into a file, 256 KiB at a time */
+	return o->streaming ? grym_output_flush(o, err) : GRYM_OK;
 }
 
 int grym_output_printf(grym_output *o, grym_error *err, const char *fmt, ...)

@@ -174,7 +174,9 @@ int grym_stream_end(grym_stream_writer *w, grym_error *err)
 	w->in_record = 0;
 	if (w->kind == GRYM_PAYLOAD_VECTOR && w->rows != 1)
 		return grym_error_set(err, GRYM_ERR_INVALID, "vector record '%s' has no row", w->key);
-	return w->format == GRYM_STREAM_BINARY ? grym__bin_end(w, err) : GRYM_OK;
+	int rc = w->format == GRYM_STREAM_BINARY ? grym__bin_end(w, err) : GRYM_OK;
+	/* on a pipe each record leaves now: the next stage starts on it */
+	return rc < 0 ? rc : grym_output_item_end(w->out, err);
 }
 
 int grym_stream_write(grym_stream_writer *w, const grym_record *r, grym_error *err)

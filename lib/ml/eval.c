@@ -358,28 +358,41 @@ char *grym_metrics_table(const grym_metrics *m, const char *const *labels)
 	for (size_t c = 0; c < K; c++)
 		if (strlen(labels[c]) > w)
 			w = strlen(labels[c]);
-	if (w > 24)
-		w = 24;
-	int W = (int)w;
+	int W = (int)w;   /* the longest class name: names are never cut */
 	sbuf b = { 0 };
 	sb_printf(&b, "accuracy           %.4f  (%zu items)\n", m->accuracy, m->n);
 	sb_printf(&b, "balanced accuracy  %.4f\n", m->balanced_accuracy);
 	sb_printf(&b, "macro F1           %.4f\n\n", m->macro_f1);
 	sb_printf(&b, "%-*s  precision  recall      f1  support\n", W, "class");
 	for (size_t c = 0; c < K; c++)
-		sb_printf(&b, "%-*.*s  %9.4f  %6.4f  %6.4f  %7lld\n", W, W, labels[c], m->precision[c],
+		sb_printf(&b, "%-*s  %9.4f  %6.4f  %6.4f  %7lld\n", W, labels[c], m->precision[c],
 			  m->recall[c], m->f1[c], (long long)m->support[c]);
 	sb_printf(&b, "\nconfusion (rows: true, columns: predicted)\n%-*s", W, "");
-	int cw = 6;
+	/* each column as wide as its class name or its largest count, so
+	 * chirp-up and chirp-down stay two different headings */
+	int *cw = calloc(K ? K : 1, sizeof *cw);
+	if (!cw) {
+		free(b.s);
+		return NULL;
+	}
+	for (size_t c = 0; c < K; c++) {
+		cw[c] = (int)strlen(labels[c]);
+		for (size_t r = 0; r < K; r++) {
+			int digits = snprintf(NULL, 0, "%lld", (long long)m->confusion[r * K + c]);
+			if (digits > cw[c])
+				cw[c] = digits;
+		}
+	}
 	for (size_t c = 0; c < K; c++)
-		sb_printf(&b, " %*.*s", cw, cw, labels[c]);
+		sb_printf(&b, "  %*s", cw[c], labels[c]);
 	sb_printf(&b, "\n");
 	for (size_t r = 0; r < K; r++) {
-		sb_printf(&b, "%-*.*s", W, W, labels[r]);
+		sb_printf(&b, "%-*s", W, labels[r]);
 		for (size_t c = 0; c < K; c++)
-			sb_printf(&b, " %*lld", cw, (long long)m->confusion[r * K + c]);
+			sb_printf(&b, "  %*lld", cw[c], (long long)m->confusion[r * K + c]);
 		sb_printf(&b, "\n");
 	}
+	free(cw);
 	if (b.oom) {
 		free(b.s);
 		return NULL;

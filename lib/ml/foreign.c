@@ -14,8 +14,10 @@
  * vectors, coefficients, rho, probA/probB, labels) so that model files do
  * not depend on liblinear/libsvm text formats. For prediction, linsvm is a
  * plain linear model (logreg.c's ml_linear_predict) and svm rebuilds a
- * libsvm model view over those arrays (ml_svm_prepare) and calls
- * svm_predict_probability, which is re-entrant.
+ * libsvm model view over those arrays (ml_svm_prepare): its label is the
+ * one-vs-one vote of svm_predict_values, its probabilities those of
+ * svm_predict_probability (both re-entrant), as SVC's predict and
+ * predict_proba.
  */
 #include <linear.h>
 #include <libsvm/svm.h>
@@ -113,18 +115,31 @@ int ml_svm_train(grym_model *m, const float *xs, const int *y, size_t n, grym_er
 		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	/* Rows go to libsvm stably sorted by class. libsvm groups the rows by
+	 * class anyway (stably), in the order the classes first appear;
+	 * scikit-learn's copy of libsvm sorts the classes instead. Sorting
+	 * here makes both see the same problem: pairs (i, j) with i < j in
+	 * grym's class order, so the vote below breaks ties as SVC does. */
 	double sum = 0, sum2 = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct svm_node *r = nodes + i * (d + 1);
-		for (size_t j = 0; j < d; j++) {
-			r[j].index = (int)j + 1;
-			r[j].value = xs[i * d + j];
-			sum += r[j].value;
-			sum2 += r[j].value * r[j].value;
+	size_t at = 0;
+	for (size_t k = 0; k < K; k++)
+		for (size_t i = 0; i < n; i++) {
+			if ((size_t)y[i] != k)
+				continue;
+			struct svm_node *r = nodes + at * (d + 1);
+			for (size_t j = 0; j < d; j++) {
+				r[j].index = (int)j + 1;
+				r[j].value = xs[i * d + j];
+				sum += r[j].value;
+				sum2 += r[j].value * r[j].value;
+			}
+			r[d].index = -1;
+			rows[at] = r;
+			yy[at++] = y[i];
 		}
-		r[d].index = -1;
-		rows[i] = r;
-		yy[i] = y[i];
+	if (at != n) {
+		rc = grym_error_set(err, GRYM_ERR_INTERNAL, "svm: a class index out of range");
+		goto out;
 	}
 	double N = (double)n * (double)d, var = sum2 / N - (sum / N) * (sum / N);
 	double gamma = m->p.gamma > 0 ? m->p.gamma : (var > 0 ? 1.0 / ((double)d * var) : 1.0);
@@ -277,16 +292,18 @@ int ml_svm_prepare(grym_model *m, grym_error *err)
 	return GRYM_OK;
 }
 
-int ml_svm_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err)
+int ml_svm_predict(const grym_model *m, const float *xs, size_t n, float *proba, int *pred,
+		   grym_error *err)
 {
 	const svm_view *v = m->cache;
 	if (!v)
 		return grym_error_set(err, GRYM_ERR_INTERNAL, "svm model not prepared");
-	size_t d = m->d, nc = m->nclasses;
+	size_t d = m->d, nc = m->nclasses, np = nc * (nc - 1) / 2;
 	struct svm_node *x = malloc((d + 1) * sizeof *x);
-	double *pe = malloc(nc * sizeof *pe);
-	if (!x || !pe) {
-		free(x); free(pe);
+	double *pe = malloc(nc * sizeof *pe), *dec = malloc(np * sizeof *dec);
+	int *vote = malloc(nc * sizeof *vote);
+	if (!x || !pe || !dec || !vote) {
+		free(x); free(pe); free(dec); free(vote);
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	}
 	for (size_t j = 0; j < d; j++)
@@ -295,11 +312,31 @@ int ml_svm_predict(const grym_model *m, const float *xs, size_t n, float *proba,
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < d; j++)
 			x[j].value = xs[i * d + j];
-		svm_predict_probability(&v->sm, x, pe);
-		for (size_t k = 0; k < nc; k++)
-			proba[i * nc + (size_t)v->label[k]] = (float)pe[k];
+		if (pred) {
+			/* The label is libsvm's (and SVC's) one-vs-one vote of the
+			 * decision functions, not the most probable class: Platt's
+			 * probabilities come from a separate cross-validated fit
+			 * and may disagree with the decisions. Pair p is (a, b)
+			 * in libsvm's class order, a positive value votes for a;
+			 * ties go to the lowest class index, as in SVC. */
+			svm_predict_values(&v->sm, x, dec);
+			memset(vote, 0, nc * sizeof *vote);
+			size_t p = 0;
+			for (size_t a = 0; a < nc; a++)
+				for (size_t b = a + 1; b < nc; b++, p++)
+					vote[v->label[dec[p] > 0 ? a : b]]++;
+			size_t best = 0;
+			for (size_t k = 1; k < nc; k++)
+				if (vote[k] > vote[best])
+					best = k;
+			pred[i] = (int)best;
+		}
+		if (proba) {
+			svm_predict_probability(&v->sm, x, pe);
+			for (size_t k = 0; k < nc; k++)
+				proba[i * nc + (size_t)v->label[k]] = (float)pe[k];
+		}
 	}
-	free(x);
-	free(pe);
+	free(x); free(pe); free(dec); free(vote);
 	return GRYM_OK;
 }

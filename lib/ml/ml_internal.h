@@ -62,7 +62,10 @@ void ml_svm_release(grym_model *m);
 
 /* Predictors on standardized rows xs (n x d): proba n x nclasses. */
 int ml_linear_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err);
-int ml_svm_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err);
+/* svm: proba (may be NULL) the Platt probabilities, pred (may be NULL)
+ * the one-vs-one vote of the decision functions; they may disagree. */
+int ml_svm_predict(const grym_model *m, const float *xs, size_t n, float *proba, int *pred,
+		   grym_error *err);
 int ml_knn_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err);
 int ml_mlp_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err);
 int ml_kmeans_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err);

@@ -346,9 +346,14 @@ int grym_model_check_recipe(const grym_model *m, const json_t *pipeline, grym_er
 		if (!w || !json_equal(v, w)) {
 			char *x = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 			char *y = w ? json_dumps(w, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+			/* rate 0 is "each file at its own rate": say it in words */
+			int native_x = !strcmp(k, "rate") && json_is_integer(v) && json_integer_value(v) == 0;
+			int native_y = !strcmp(k, "rate") && json_is_integer(w) && json_integer_value(w) == 0;
 			grym_error_set(err, GRYM_ERR_INVALID,
-				       "features made with %s %s, the model's with %s %s", k, y ? y : "(unset)",
-				       k, x ? x : "?");
+				       "these features were made with %s %s, but the model was trained on "
+				       "features made with %s %s", k,
+				       native_y ? "0 (each file's own rate)" : y ? y : "(unset)",
+				       k, native_x ? "0 (each file's own rate)" : x ? x : "?");
 			free(x);
 			free(y);
 			return GRYM_ERR_INVALID;
@@ -391,14 +396,18 @@ int grym_model_predict(const grym_model *m, const float *x, size_t n, float *pro
 		switch (m->p.type) {
 		case GRYM_MODEL_LOGREG:
 		case GRYM_MODEL_LINSVM: rc = ml_linear_predict(m, xs, n, pb, err); break;
-		case GRYM_MODEL_SVM: rc = ml_svm_predict(m, xs, n, pb, err); break;
+		case GRYM_MODEL_SVM:
+			/* the label is the decision vote, not the arg-max of the
+			 * probabilities, which are only computed when asked for */
+			rc = ml_svm_predict(m, xs, n, proba, pred, err);
+			break;
 		case GRYM_MODEL_KNN: rc = ml_knn_predict(m, xs, n, pb, err); break;
 		case GRYM_MODEL_MLP: rc = ml_mlp_predict(m, xs, n, pb, err); break;
 		case GRYM_MODEL_KMEANS: rc = ml_kmeans_predict(m, xs, n, pb, err); break;
 		default: rc = grym_error_set(err, GRYM_ERR_INTERNAL, "unknown model type");
 		}
 	}
-	if (!rc && pred)
+	if (!rc && pred && m->p.type != GRYM_MODEL_SVM)
 		for (size_t i = 0; i < n; i++) {
 			size_t b = 0;
 			for (size_t k = 1; k < K; k++)

@@ -10,6 +10,7 @@
  * A grym_synth_seq strings segments together and spreads the mono signal
  * over the channels, so the EBU Tech 3341 sequences are one object.
  */
+#include "grym/audio.h"
 #include "grym/synth.h"
 #include "grym/rng.h"
 
@@ -490,7 +491,7 @@ grym_synth_seq *grym_synth_seq_new(const grym_synth_params *params, size_t nseg,
 		grym_error_set(err, GRYM_ERR_INVALID, "no segment to play");
 		return NULL;
 	}
-	if (channels < 1 || channels > 64) {
+	if (channels < 1 || channels > GRYM_MAX_CHANNELS) {
 		grym_error_set(err, GRYM_ERR_INVALID, "channels %d out of range (1..64)", channels);
 		return NULL;
 	}

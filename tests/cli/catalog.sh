@@ -146,6 +146,11 @@ is "$(unzip -Z1 dogs.zip | sort | tr '\n' ' ')" "catalog.json objects/$dog1 obje
 ok "import the zip into a fresh catalog" grym-catalog --catalog fresh import dogs.zip
 is "$(grym-catalog --catalog fresh ls)" "$(grym-catalog ls --label dog)" "same rows after zip round trip"
 ok "export all to tar.gz" grym-catalog export -o all.tar.gz
+# no padding behind the gzip stream (gzip -t warns about trailing zeros),
+# and the tar inside still ends with its two zero blocks
+gzip -tv all.tar.gz >gz.out 2>&1
+is "$(grep -c 'trailing' gz.out)" "0" "no trailing bytes after the gzip stream"
+ok "the tar inside lists" tar -tzf all.tar.gz
 ok "import tar.gz elsewhere" grym-catalog --catalog fresh2 import all.tar.gz
 is "$(grym-catalog --catalog fresh2 ls)" "$(grym-catalog ls)" "same rows after tar.gz round trip"
 is "$(grym-catalog --catalog fresh2 stats)" "$(grym-catalog stats)" "same counts and bytes"

@@ -57,6 +57,16 @@ ref=$($PY -c "import numpy; print(numpy.percentile(numpy.load('$FIX/chirp.mfcc.n
 near "$got" "$ref" 0.01 "p50 of mfcc0 equals numpy.percentile"
 grym-features --summary --features centroid,rms,yin --text "$FIX/tone440.wav" > s3.txt
 like "$(head -1 s3.txt)" '"names":\["centroid_mean","centroid_std","rms_mean","rms_std","yin_mean","voiced_mean","yin_std","voiced_std"\]' "features one after another, each stat by stat over its dims"
+# group names in a --features list mean what the flags of those names mean
+grym-features --summary --text --features mfcc,chroma,spectral "$FIX/tone440.wav" > grp1.txt
+grym-features --summary --text --mfcc --chroma --spectral "$FIX/tone440.wav" > grp2.txt
+check "--features mfcc,chroma,spectral is accepted" test -s grp1.txt
+is "$(cat grp1.txt)" "$(cat grp2.txt)" "--features mfcc,chroma,spectral equals --mfcc --chroma --spectral"
+like "$(head -1 grp1.txt)" '"features":\["mfcc","chroma","centroid","bandwidth","rolloff","flatness","contrast"\]' "the spectral group is the five spectral features"
+grym-features --summary --text --features deltas,stft "$FIX/tone440.wav" > grp3.txt
+like "$(head -1 grp3.txt)" '"features":\["mfcc","mfcc_delta","mfcc_delta2","stft_mag"\]' "deltas and stft groups in a list"
+fails 2 "an unknown name in --features is refused" grym-features --features mfcc,nonesuch "$FIX/tone440.wav"
+like "$(cat .err)" "nonesuch" "the message names the unknown feature"
 
 # --- segments
 grym-features --segment 0.5 --segment-hop 0.25 --text "$FIX/speech.wav" > seg.txt
@@ -131,4 +141,14 @@ grym-features --features logmel,mfcc,flatness,centroid,contrast --summary --text
 check "silence: no NaN or inf anywhere" sh -c "! grep -v '^#' sil.txt | grep -qiE 'nan|inf'"
 fails 1 "an empty file fails" grym-features /dev/null
 
+# spilled rows that do not fit in TMPDIR: the message names TMPDIR and
+# the room needed (a file-size limit stands in for a full file system;
+# 240 s of STFT rows, 42 MB, spill past the 32 MB kept in memory)
+sox -n -r 22050 -c 1 long240.wav synth 240 whitenoise vol 0.5
+mkdir -p small-tmp
+( trap '' XFSZ; ulimit -f 4000; TMPDIR=$PWD/small-tmp exec grym-features --stft --summary long240.wav ) >/dev/null 2>spill.err
+is "$?" 1 "features fail when TMPDIR runs out of room"
+like "$(cat spill.err)" "^grym-features: long240.wav: writing feature rows to a temporary file in $PWD/small-tmp \(TMPDIR\): File too large; this input needs more than [0-9]+ MB there" \
+	"the message names TMPDIR and the room needed"
+is "$(ls small-tmp)" "" "nothing is left in TMPDIR"
 done_testing

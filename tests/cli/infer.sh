@@ -66,7 +66,7 @@ sed 's/"labels"/"pipeline": [{"stage": "normalize", "gain": 1}, {"stage": "featu
 ok "train on n_mfcc 20 features" grym-train --seed 1 -o r20.model r20b.txt
 ok "the same recipe (another gain, windows) is accepted" grym-infer -m r20.model r20.txt
 fails 1 "another features recipe is refused" grym-infer -m r20.model r13.txt
-like "$(head -n 1 .err)" "item000: features made with n_mfcc 13, the model's with n_mfcc 20" "recipe mismatch: clear error"
+like "$(head -n 1 .err)" "item000: these features were made with n_mfcc 13, but the model was trained on features made with n_mfcc 20" "recipe mismatch: clear error"
 
 # damaged models
 cp m.model flip.model

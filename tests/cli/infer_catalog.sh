@@ -60,5 +60,9 @@ fid=$(sha256sum f.model | cut -c1-64)
 ok "infer with a model file" grym-infer -m f.model assets.txt
 is "$(sqlite3 "$db" "select count(*) from predictions where model = '$fid'")" "3" "predictions of a file model stored under its hash"
 fails 1 "unknown model name" grym-infer -m nosuchmodel assets.txt
-like "$(cat .err)" "nosuchmodel: no such file, nor a model in the catalog" "unknown model: clear error"
+is "$(cat .err)" "grym-infer: nosuchmodel: no such file, and in the catalog $GRYM_CATALOG: no model named 'nosuchmodel'" \
+	"unknown model name: what was looked for and where"
+fails 1 "unknown model id prefix" grym-infer -m abcdef assets.txt
+is "$(cat .err)" "grym-infer: abcdef: no such file, and in the catalog $GRYM_CATALOG: no model named 'abcdef' nor with an id starting so" \
+	"unknown hex name: looked for as a name and as an id prefix"
 done_testing

@@ -132,6 +132,24 @@ is "$(db "SELECT count(*) FROM assets WHERE id = '$(sha tagged.flac)'")" 0 "prob
 fails 1 "probe of a text file fails" grym-ingest --probe corpus/dog/README.txt
 is "$(cat .err)" "grym-ingest: corpus/dog/README.txt: not audio (no decodable format found)" "probe error line"
 
+# --- --replace-labels: labels follow the folders ---------------------------
+mkdir -p rl/a rl/b
+sox -n -r 8000 -b 16 rl/a/x.wav synth 0.2 sine 300
+labels_of() { grym-catalog show "$(sha "$1")" | jq -r ".labels | sort | join(\" \")"; }
+grym-ingest -q --label-from-dir rl/a/x.wav >/dev/null
+mv rl/a/x.wav rl/b/x.wav
+grym-ingest -q --label-from-dir rl/b/x.wav >/dev/null
+is "$(labels_of rl/b/x.wav)" "a b" "without --replace-labels a moved clip gains a label"
+ok "--replace-labels" grym-ingest -q --label-from-dir --replace-labels rl/b/x.wav
+is "$(labels_of rl/b/x.wav)" "b" "with --replace-labels it has only its new folder's label"
+cp rl/b/x.wav rl/a/x.wav
+ok "--replace-labels over two copies" grym-ingest -q --label-from-dir --replace-labels rl/a/x.wav rl/b/x.wav
+is "$(labels_of rl/b/x.wav)" "a b" "two copies of one audio in one run keep both labels"
+ok "--replace-labels again" grym-ingest -q --label-from-dir --replace-labels rl/a/x.wav rl/b/x.wav
+is "$(labels_of rl/b/x.wav)" "a b" "the same run again gives the same labels"
+ok "-l with --replace-labels" grym-ingest -q -l only --replace-labels rl/a/x.wav
+is "$(labels_of rl/a/x.wav)" "only" "-l L --replace-labels leaves exactly L"
+
 # --- usage errors ----------------------------------------------------------
 fails 2 "--jobs 0 is a usage error" grym-ingest -j 0 corpus
 fails 2 "--max-bytes junk is a usage error" grym-ingest --max-bytes lots corpus

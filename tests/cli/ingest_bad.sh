@@ -43,6 +43,22 @@ is "$(db 'SELECT count(*) FROM asset_paths')" 1 "catalog: no path of a failed in
 is "$(objects)" 1 "store: one object"
 is "$(find "$GRYM_CATALOG/tmp" -type f | wc -l)" 0 "store: no temporary files"
 
+# A WAV header claiming 65535 channels: the count and grym's limit, in
+# every program that decodes, not FFmpeg's bare "Invalid argument"
+/usr/bin/python3 -c "
+import struct
+ch, rate = 65535, 8000
+data = bytes(ch * 2 * 4)
+fmt = struct.pack('<HHIIHH', 1, ch, rate, rate * ch * 2, (ch * 2) & 0xffff, 16)
+d = b'WAVEfmt ' + struct.pack('<I', 16) + fmt + b'data' + struct.pack('<I', len(data)) + data
+open('many.wav', 'wb').write(b'RIFF' + struct.pack('<I', len(d)) + d)"
+for p in grym-ingest grym-features grym-normalize; do
+	case $p in grym-features) a=--mfcc ;; grym-normalize) a=--measure ;; *) a=-q ;; esac
+	fails 1 "$p: 65535 channels refused" $p $a many.wav
+	like "$(head -n 1 .err)" "^$p: many.wav: 65535 channels: more than grym supports \(64\)$" \
+		"$p names the channel count and the limit"
+done
+
 # The same bad inputs inside an archive, and on stdin.
 (cd in && zip -q ../bad.zip cut.wav cut.flac empty.wav good.wav)
 fails 1 "bad members of a zip" grym-ingest --text bad.zip

@@ -69,6 +69,33 @@ is "$(soxi -b b24.wav)" 24 "--bits 24"
 is "$(soxi -b ff-out.wav)" 16 "default: 16-bit input gives 16-bit output"
 grym-normalize --bits 32f < tone.wav >bf.wav
 like "$(soxi -e bf.wav)" "Floating Point" "--bits 32f: float output"
+# a float, 24-bit or multichannel WAV file carries WAVE_FORMAT_EXTENSIBLE
+# (tag 0xFFFE at byte 20), as sox and ffmpeg write it; sox reads it
+# without "wave header missing extended part of fmt chunk"
+fmt_tag() { od -An -tx1 -j20 -N2 "$1" | tr -d ' '; }
+grym-normalize --bits 32f -o bf-file.wav tone.wav
+is "$(fmt_tag bf-file.wav)" "0300" "float WAV file: WAVE_FORMAT_IEEE_FLOAT"
+is "$(od -An -tu2 -j16 -N2 bf-file.wav | tr -d ' ')" "18" "float WAV file: fmt with its extended part (cbSize)"
+is "$(sox -V2 bf-file.wav -n 2>&1)" "" "sox reads the float WAV without a warning"
+grym-normalize --bits 24 -o b24-file.wav tone.wav
+is "$(fmt_tag b24-file.wav)" "feff" "24-bit WAV file: WAVE_FORMAT_EXTENSIBLE"
+grym-normalize --bits 16 -o b16-file.wav tone.wav
+is "$(fmt_tag b16-file.wav)" "0100" "16-bit stereo or mono WAV file: plain PCM"
+grym-normalize --bits 32f < tone.wav >bf-pipe.wav
+is "$(sox -V2 bf-pipe.wav -n 2>&1)" "" "sox reads a float WAV written to a pipe without a warning"
+sox -n -c 4 -r 48000 quad.wav synth 0.5 sine 440
+grym-normalize --gain 0 --bits 32f -o quad-f.wav quad.wav
+is "$(fmt_tag quad-f.wav)" "feff" "4-channel float WAV: WAVE_FORMAT_EXTENSIBLE (a channel mask)"
+is "$(soxi -c quad-f.wav) $(soxi -s quad-f.wav)" "4 24000" "sox reads its channels and length"
+# sizes filled in: the data chunk ends where the file ends
+for f in bf-file b24-file b16-file; do
+	is "$(/usr/bin/python3 -c "
+import wave, sys, struct
+d = open('$f.wav', 'rb').read()
+riff = struct.unpack('<I', d[4:8])[0]
+i = d.index(b'data'); n = struct.unpack('<I', d[i+4:i+8])[0]
+print(riff + 8 == len(d) and i + 8 + n == len(d))")" "True" "$f: RIFF and data sizes match the file"
+done
 
 # --- filters, DC, trim, fades ---
 grym-normalize --lowpass 1000 --gain 0 --bits 32f < tone.wav >lp.wav

@@ -114,4 +114,19 @@ sil=$(grym-ingest -q --text d/sil.wav | cut -f1)
 echo "$sil" | grym-normalize --on-silence skip --text > sil.txt 2>sil.err
 is "$?:$(grep -c '^#' sil.txt)" "0:0" "silence skipped: no record, not an error"
 like "$(cat sil.err)" "level undefined \(silence\); skipped" "and says so"
+# catalog-mode messages name the file, not only the 64-hex asset id
+/usr/bin/python3 -c "
+import struct
+d = [0.0] * 800; d[100] = float('nan')
+data = struct.pack('<800f', *d)
+h = b'RIFF' + struct.pack('<I', 36 + len(data)) + b'WAVEfmt ' + struct.pack('<IHHIIHH', 16, 3, 1, 8000, 32000, 4, 32)
+open('nan.wav', 'wb').write(h + b'data' + struct.pack('<I', len(data)) + data)"
+nid=$(sha256sum nan.wav | cut -c1-12)
+grym-ingest -q nan.wav >nan.grym
+fails 1 "a NaN sample fails normalize" sh -c "grym-normalize --lufs -23 -o nan-out.grym <nan.grym"
+like "$(cat .err)" "^grym-normalize: nan.wav \($nid\): non-finite sample" "normalize names the file and the id"
+fails 1 "and features" grym-features --mfcc -o nan-f.grym nan.grym
+like "$(cat .err)" "^grym-features: nan.wav \($nid\): sample 100 is NaN" "features names the file and the id"
+fails 1 "a bare id on stdin" sh -c "echo $nid | grym-features --mfcc -o nan-f2.grym"
+like "$(cat .err)" "^grym-features: nan.wav \($nid\): sample 100 is NaN" "a bare id is named by its asset's file"
 done_testing

@@ -50,6 +50,19 @@ table=$(grym-train --cv 5 --seed 1 <data.txt)
 like "$table" "^logreg, 5-fold cross-validation: 120 items, 3 classes" "readable report header"
 like "$table" "macro F1 +0\.[0-9]{4}" "readable report has macro F1"
 like "$table" "confusion \(rows: true, columns: predicted\)" "readable report has the confusion matrix"
+# class names are never cut: two names with a 6-character common prefix
+# and one longer than 24 characters stay whole in both tables
+sed -e 's/"labels": \["a"\]/"labels": ["chirp-up"]/' -e 's/"labels": \["b"\]/"labels": ["chirp-down"]/' \
+	-e 's/"labels": \["c"\]/"labels": ["a-class-name-longer-than-24-chars"]/' data.txt >long.txt
+long=$(grym-train --cv 5 --seed 1 <long.txt)
+heading=$(printf '%s\n' "$long" | sed -n '/^confusion/{n;p;}')
+like "$heading" "^ +a-class-name-longer-than-24-chars +chirp-down +chirp-up$" "confusion columns carry whole class names"
+is "$(printf '%s\n' "$long" | sed -n '/^confusion/,$p' | grep -v '^model ' | awk 'NR > 2 && NF { print $1 }' | tr '\n' ' ')" \
+	"a-class-name-longer-than-24-chars chirp-down chirp-up " "confusion rows carry whole class names"
+is "$(printf '%s\n' "$long" | awk '/^confusion/ { exit } /^chirp-/ { print $1 }' | tr '\n' ' ')" \
+	"chirp-down chirp-up " "per-class rows carry whole class names"
+cols=$(printf '%s\n' "$long" | sed -n '/^confusion/,$p' | grep -v '^model ' | awk 'NR > 1 && NF { print length($0) }' | sort -u | wc -l)
+is "$cols" 1 "the confusion matrix's lines are aligned (one length)"
 
 # folds: stratified, every item once
 ok "folds-out" grym-train --cv 5 --seed 3 --folds-out folds.tsv <data.txt

@@ -113,7 +113,7 @@ static void test_files(void)
 
 	TAP_EQ_INT(write_file("s24.wav", GRYM_FILE_WAV, GRYM_SAMPLE_S24, sig, N, 2, 0, 0), GRYM_OK, "write 24-bit wav");
 	TAP_EQ_INT(read_int("s24.wav", back, N, &info), N, "24-bit wav frames");
-	TAP_EQ_INT(info.format, SF_FORMAT_WAV | SF_FORMAT_PCM_24, "24-bit wav format");
+	TAP_EQ_INT(info.format, SF_FORMAT_WAVEX | SF_FORMAT_PCM_24, "24-bit wav format: WAVE_FORMAT_EXTENSIBLE");
 	ok = 1;
 	for (int i = 0; i < N * 2 && ok; i++)
 		ok = back[i] == (int)lrintf(sig[i] * 8388608.0f) * 256;

@@ -362,6 +362,40 @@ static void test_models(void)
 	grym_dataset_free(ds);
 }
 
+/* Two svm trainings in one process give the same bytes: libsvm's Platt
+ * cross-validation draws from rand(), which grym seeds before each call
+ * (without it the second training would continue the first's sequence).
+ * The label does not depend on whether probabilities are asked for. */
+static void test_svm_repeatable(void)
+{
+	grym_error err = { 0 };
+	grym_dataset *ds = make_data(120, 4, 3, 1.0, 5, 0);
+	grym_ml_params p;
+	grym_ml_params_default(&p, GRYM_MODEL_SVM);
+	grym_model *a = NULL, *b = NULL;
+	unsigned char *ba = NULL, *bb = NULL;
+	size_t la = 0, lb = 0;
+	int rc = grym_model_train(&p, ds, NULL, 0, &a, &err);
+	if (!rc)
+		rc = grym_model_train(&p, ds, NULL, 0, &b, &err);
+	if (!rc)
+		rc = grym_model_save(a, &ba, &la, &err);
+	if (!rc)
+		rc = grym_model_save(b, &bb, &lb, &err);
+	TAP_EQ_INT(rc, 0, "svm trains and saves twice (%s)", rc ? err.msg : "");
+	TAP_OK(!rc && la == lb && !memcmp(ba, bb, la), "two svm trainings in one process give byte-identical models");
+	int p1[120], p2[120];
+	float proba[120 * 3];
+	int r1 = rc ? rc : grym_model_predict(a, ds->x, ds->n, proba, p1, &err);
+	int r2 = rc ? rc : grym_model_predict(a, ds->x, ds->n, NULL, p2, &err);
+	TAP_OK(!r1 && !r2 && !memcmp(p1, p2, sizeof p1), "svm labels are the same with or without probabilities");
+	free(ba);
+	free(bb);
+	grym_model_free(a);
+	grym_model_free(b);
+	grym_dataset_free(ds);
+}
+
 int main(void)
 {
 	test_lbfgs();
@@ -371,5 +405,6 @@ int main(void)
 	test_folds();
 	test_metrics();
 	test_models();
+	test_svm_repeatable();
 	return tap_done();
 }

@@ -1,0 +1,28 @@
+/*
+ * idset.h — a set of content ids (64 hex characters), for "have I seen
+ * this asset already in this run" questions over any number of inputs.
+ */
+#ifndef GRYM_IDSET_H
+#define GRYM_IDSET_H
+
+#include <stddef.h>
+#include "grym/hash.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct grym_idset grym_idset;
+
+grym_idset *grym_idset_new(void);
+void grym_idset_free(grym_idset *s);
+/* 1 if added, 0 if it was there already, -1 out of memory (or an id that
+ * is empty or longer than GRYM_ID_LEN). */
+int grym_idset_add(grym_idset *s, const char *id);
+int grym_idset_has(const grym_idset *s, const char *id);
+size_t grym_idset_count(const grym_idset *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
