@@ -85,7 +85,8 @@ void grym_cli_help(const grym_cli *cli)
 	printf("\nCommon options:\n");
 	for (const grym_option *o = common_opts; o->name; o++)
 		print_option(stdout, o);
-	printf("\nExit status: 0 success, 1 some inputs failed, 2 usage error.\n");
+	printf("\nExit status: 0 success, 1 some inputs failed, 2 usage error,\n"
+	       "128+N ended by signal N (130: Ctrl-C), nothing left half-written.\n");
 	printf("See %s(1) and grym(7).\n", cli->prog);
 }
 
