@@ -119,7 +119,7 @@ static int chain_open(chain *c, const char *path, const grym_normalize_opts *o,
 	const grym_audio_info *info;
 
 	memset(c, 0, sizeof *c);
-	c->cancel = o->cancel;
+	c->cancel = o ? o->cancel : NULL;
 	c->dec = grym_decoder_open(path, NULL, err);
 	if (!c->dec)
 		return err ? err->code : GRYM_ERR_FORMAT;
