@@ -117,8 +117,21 @@ demo: check-deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@GRYM_BUILD=$(B) scripts/demo
 
+# Each benchmark times grym and its peer tool on the same input in the same
+# run (scripts/bench/lib.sh) and adds rows to one table, printed at the end;
+# a missed goal or a failed benchmark fails the target, after the others
+# have run. A few minutes; `make bench BENCHES=train` runs one.
+BENCHES ?= features ingest normalize train
+BENCH_TABLE = $(B)/bench/table.tsv
+
 bench: all
-	@for b in scripts/bench/*; do [ -x "$$b" ] && GRYM_BUILD=$(B) "$$b"; done
+	@mkdir -p $(B)/bench && rm -f $(BENCH_TABLE) && : >$(BENCH_TABLE)
+	@st=0; for b in $(BENCHES); do \
+	  GRYM_BUILD=$(B) BENCH_TABLE=$(abspath $(BENCH_TABLE)) scripts/bench/$$b || \
+	    { echo "bench: $$b failed or missed a goal" >&2; st=1; }; \
+	done; \
+	echo; . scripts/bench/lib.sh; bench_report $(BENCH_TABLE) || st=1; \
+	cat /proc/loadavg; exit $$st
 
 # libFuzzer targets: clang only, in build-fuzz/. libgrym is compiled once
 # with coverage instrumentation (fuzzer-no-link) into its own archive and

@@ -168,6 +168,9 @@ static void report_stderr(void *ud, const char *line)
 typedef int (*id_fn)(grym_catalog *cat, const char *id, args *a);
 struct each { grym_catalog *cat; args *a; id_fn fn; int failed; };
 
+static int show_one(grym_catalog *cat, const char *id, args *a);
+static int show_model(grym_catalog *cat, const char *word);
+
 static int each_one(void *ud, const char *item)
 {
 	struct each *e = ud;
@@ -179,6 +182,9 @@ static int each_one(void *ud, const char *item)
 	memcpy(word, item, n);
 	word[n] = '\0';
 	if (grym_catalog_resolve(e->cat, word, id, &err) != GRYM_OK) {
+		/* show: a model id, id prefix or name is shown as its model row */
+		if (e->fn == show_one && err.code == GRYM_ERR_NOTFOUND && show_model(e->cat, word) == 0)
+			return 0;
 		grym_report(&cli, word, &err);
 		e->failed = 1;
 		return 0;
@@ -280,6 +286,31 @@ static int show_one(grym_catalog *cat, const char *id, args *a)
 	free(s);
 	json_decref(j);
 	grym_asset_clear(&as);
+	return s ? 0 : -1;
+}
+
+/* A model row as JSON: id, name, type, and its params, training (target,
+ * grouping, class counts or cluster sizes, recipe) and metrics objects.
+ * Non-zero (and nothing printed) when word names no model. */
+static int show_model(grym_catalog *cat, const char *word)
+{
+	grym_model_row row = { 0 };
+	if (grym_catalog_get_model(cat, word, &row, NULL) != GRYM_OK)
+		return -1;
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s?}", "model", row.id, "type", row.type ? row.type : "",
+			      "object", row.object, "name", row.name);
+	const char *key[3] = { "params", "training", "metrics" };
+	const char *val[3] = { row.params, row.training, row.metrics };
+	for (int k = 0; j && k < 3; k++) {
+		json_t *v = val[k] ? json_loads(val[k], 0, NULL) : NULL;
+		json_object_set_new(j, key[k], v ? v : json_null());
+	}
+	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17)) : NULL;
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	json_decref(j);
+	grym_model_row_clear(&row);
 	return s ? 0 : -1;
 }
 

@@ -38,6 +38,7 @@ static const grym_option opts[] = {
 	{ "top", 0, "K", "1", "print K labels: the predicted one, then the most probable others" },
 	{ "jsonl", 0, NULL, NULL, "one JSON object per line" },
 	{ "jobs", 'j', "N", "1", "predict with N threads" },
+	{ "tsv", 0, NULL, NULL, "inputs are TSV tables (header row; columns matched to the model's features by name)" },
 	{ 0 }
 };
 
@@ -45,7 +46,7 @@ typedef struct infer_opts {
 	grym_cli cli;
 	const char *model, *output;
 	long top, jobs;
-	int jsonl;
+	int jsonl, tsv;
 	/* catalog: predictions are stored for inputs that are catalog assets */
 	grym_catalog *cat;
 	char model_id[GRYM_ID_LEN + 1];
@@ -70,6 +71,8 @@ static int on_opt(void *ud, const char *name, const char *arg)
 		return grym_parse_int(&o->cli, name, arg, 1, 1000000, &o->top);
 	else if (!strcmp(name, "jsonl"))
 		o->jsonl = 1;
+	else if (!strcmp(name, "tsv"))
+		o->tsv = 1;
 	else if (!strcmp(name, "jobs"))
 		return grym_parse_int(&o->cli, name, arg, 1, 256, &o->jobs);
 	return 0;
@@ -450,6 +453,207 @@ static int infer_audio_spooled(infer_opts *o, const grym_model *m, grym_input *i
 	return f;
 }
 
+static size_t split_tabs(char *s, char **f, size_t max)
+{
+	size_t n = 0;
+	for (;;) {
+		if (n < max)
+			f[n] = s;
+		n++;
+		char *t = strchr(s, '\t');
+		if (!t)
+			break;
+		*t = 0;
+		s = t + 1;
+	}
+	return n;
+}
+
+#define TSV_MAXC 65536
+
+/* A TSV table: the header names the columns, matched to the model's
+ * feature names (any order, extra columns ignored, a missing one an error
+ * naming it); the key is the "key", "id" or "path" column, else "line N".
+ * A line that cannot be read is reported and skipped. Returns the number
+ * of failed lines, or -1 when the table cannot be used at all. */
+static int infer_tsv(infer_opts *o, const grym_model *m, const char *path, batch *b,
+		     grym_output *out, int *fatal)
+{
+	const char *name = path ? path : "stdin";
+	grym_error err = { 0 };
+	grym_input *in = grym_input_open(path, &err);
+	char *line = NULL, **f = malloc(TSV_MAXC * sizeof *f), **hdr = NULL;
+	size_t cap = 0, d = grym_model_dims(m), *map = malloc((d ? d : 1) * sizeof *map), nh = 0;
+	float *x = malloc((d ? d : 1) * sizeof *x);
+	int failed = 0, rc = GRYM_OK;
+	long keycol = -1;
+	if (!in || !f || !map || !x) {
+		if (in)
+			grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+		rc = -1;
+		goto out;
+	}
+	if (grym_input_getline(in, &line, &cap, 1 << 24, &err) < 0) {
+		if (err.code == GRYM_ERR_EOF)
+			grym_error_set(&err, GRYM_ERR_FORMAT, "empty table (no header line)");
+		rc = -1;
+		goto out;
+	}
+	line[strcspn(line, "\r")] = 0;
+	nh = split_tabs(line, f, TSV_MAXC);
+	if (nh > TSV_MAXC) {
+		grym_error_set(&err, GRYM_ERR_LIMIT, "line 1: more than %d columns", TSV_MAXC);
+		rc = -1;
+		goto out;
+	}
+	if (!(hdr = calloc(nh, sizeof *hdr))) {
+		grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+		rc = -1;
+		goto out;
+	}
+	for (size_t c = 0; c < nh; c++) {
+		if (!(hdr[c] = strdup(f[c]))) {
+			grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+			rc = -1;
+			goto out;
+		}
+		if (keycol < 0 && (!strcmp(f[c], "key") || !strcmp(f[c], "id") || !strcmp(f[c], "path")))
+			keycol = (long)c;
+	}
+	if (grym_model_match_columns(m, (const char *const *)hdr, nh, map, &err)) {
+		grym_error_prefix(&err, "line 1");
+		rc = -1;
+		goto out;
+	}
+	for (uint64_t ln = 2; !*fatal; ln++) {
+		ssize_t r = grym_input_getline(in, &line, &cap, 1 << 24, &err);
+		if (r < 0) {
+			if (err.code != GRYM_ERR_EOF)
+				rc = -1;
+			else
+				err.code = GRYM_OK;
+			break;
+		}
+		line[strcspn(line, "\r")] = 0;
+		if (!*line)
+			continue;
+		size_t n = split_tabs(line, f, TSV_MAXC);
+		char key[64];
+		snprintf(key, sizeof key, "line %llu", (unsigned long long)ln);
+		const char *k = keycol >= 0 && (size_t)keycol < n && *f[keycol] ? f[keycol] : key;
+		grym_error e = { 0 };
+		int bad = 0;
+		if (n != nh) {
+			grym_error_set(&e, GRYM_ERR_FORMAT, "line %llu: %zu fields, the header has %zu",
+				       (unsigned long long)ln, n, nh);
+			bad = 1;
+		}
+		for (size_t j = 0; j < d && !bad; j++) {
+			char *end;
+			const char *v = f[map[j]];
+			x[j] = strtof(v, &end);
+			if (end == v || *end) {
+				grym_error_set(&e, GRYM_ERR_FORMAT, "line %llu, column '%s': '%s' is not a number",
+					       (unsigned long long)ln, hdr[map[j]], v);
+				bad = 1;
+			}
+		}
+		if (bad) {
+			grym_report(&o->cli, name, &e);
+			failed++;
+			continue;
+		}
+		if (push_vector(o, m, b, out, k, x, d, "", NAN, NAN, &failed, &err)) {
+			*fatal = 1;
+			rc = -1;
+			break;
+		}
+	}
+	if (!rc && !*fatal && flush_batch(o, m, b, out, &err)) {
+		*fatal = 1;
+		rc = -1;
+	}
+out:
+	if (rc) {
+		grym_report(&o->cli, name, &err);
+		for (size_t i = 0; i < b->n; i++)
+			free(b->keys[i]);
+		b->n = 0;
+	}
+	for (size_t c = 0; hdr && c < nh; c++)
+		free(hdr[c]);
+	free(hdr);
+	free(line);
+	free(f);
+	free(map);
+	free(x);
+	grym_input_free(in);
+	return rc ? (failed ? failed : 1) : failed;
+}
+
+/* An asset id (or id prefix): scored through the model's recipe replayed
+ * on the audio of its source (the recipe holds the normalize stages that
+ * made any derived asset, so a derived asset and its source score alike,
+ * as the pipeline scored them); the prediction is stored under the asset.
+ * Returns the number of failed items, -1 when the output failed. */
+static int infer_asset(infer_opts *o, const grym_model *m, const char *key, batch *b,
+		       grym_output *out, int *fatal)
+{
+	grym_error err = { 0 };
+	char id[GRYM_ID_LEN + 1], src[GRYM_ID_LEN + 1], path[4096];
+	grym_asset ga;
+	if (grym_catalog_resolve(o->cat, key, id, &err) != GRYM_OK) {
+		grym_error_set(&err, GRYM_ERR_NOTFOUND, "neither a feature set nor an asset in the catalog");
+		grym_report(&o->cli, key, &err);
+		return 1;
+	}
+	memcpy(src, id, sizeof src);
+	for (int depth = 0; depth < 64; depth++) {
+		if (grym_catalog_get_asset(o->cat, src, &ga, &err) != GRYM_OK) {
+			grym_report(&o->cli, key, &err);
+			return 1;
+		}
+		int source = ga.parent[0] == 0;
+		char obj[GRYM_ID_LEN + 1];
+		memcpy(obj, ga.object, sizeof obj);
+		if (!source)
+			memcpy(src, ga.parent, sizeof src);
+		grym_asset_clear(&ga);
+		if (source) {
+			memcpy(src, obj, sizeof src);
+			break;
+		}
+	}
+	if (grym_store_path(grym_catalog_store(o->cat), src, path, sizeof path, &err) != GRYM_OK) {
+		grym_report(&o->cli, key, &err);
+		return 1;
+	}
+	grym_replay *rp = get_replay(o, m, &err);
+	grym_replay_result res;
+	memset(&res, 0, sizeof res);
+	if (!rp || grym_replay_file(rp, path, &res, &err) != GRYM_OK) {
+		grym_report(&o->cli, key, &err);
+		return 1;
+	}
+	int failed = 0, seg = grym_replay_segmented(rp);
+	for (size_t k = 0; k < res.n; k++)
+		if (push_vector(o, m, b, out, id, res.x + k * res.dims, res.dims, seg ? "" : id,
+				seg ? res.start[k] : NAN, seg ? res.end[k] : NAN, &failed, &err)) {
+			grym_report(&o->cli, o->output ? o->output : "stdout", &err);
+			*fatal = 1;
+			grym_replay_result_clear(&res);
+			return -1;
+		}
+	grym_replay_result_clear(&res);
+	return failed;
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
 /* Predict every vector of one input; returns the number of failed items
  * or -1 when the input itself failed. */
 static int infer_input(infer_opts *o, const grym_model *m, const char *path, batch *b,
@@ -499,8 +703,17 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 					       "a bare reference needs a catalog (--catalog or GRYM_CATALOG)");
 				bad = 1;
 			} else if (grym_catalog_get_features(o->cat, key, &fs, &err)) {
-				grym_error_prefix(&err, "not a feature set in the catalog (pipe grym-features output instead)");
-				bad = 1;
+				/* an asset id: the model's recipe replayed on its audio */
+				char kcopy[256];
+				snprintf(kcopy, sizeof kcopy, "%s", key);
+				grym_feature_set_clear(&fs);
+				grym_record_clear(&rec);
+				err.code = GRYM_OK;
+				int f = infer_asset(o, m, kcopy, b, out, fatal);
+				if (f < 0)
+					break;
+				failed += f;
+				continue;
 			} else if (!fs.summary || fs.summary_len < 1) {
 				grym_error_set(&err, GRYM_ERR_FORMAT, "feature set has no summary vector");
 				bad = 1;
@@ -688,6 +901,8 @@ int main(int argc, char **argv)
 			f = infer_audio(&o, m, items, (size_t)run, &b, out, &fatal);
 			free(items);
 			i += run - 1;
+		} else if (o.tsv || (nin && ends_with(argv[first + i], ".tsv"))) {
+			f = infer_tsv(&o, m, nin ? argv[first + i] : NULL, &b, out, &fatal);
 		} else {
 			f = infer_input(&o, m, nin ? argv[first + i] : NULL, &b, out, &fatal);
 		}

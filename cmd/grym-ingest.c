@@ -319,10 +319,15 @@ static void emit(emitter *e, const outcome *o)
 	else
 		e->known++;
 	grym_verbose(&cli, "%s: %s %s", o->path, o->created ? "ingested" : "known", o->id);
-	/* The same content twice in one run gives one record. */
-	if (json_object_get(e->seen, o->id))
+	/* The same content twice in one run gives one record, unless the
+	 * later name added labels: then the record is written again with
+	 * the union, so that what comes after (grym-train) sees every label
+	 * the asset has, as a later run would. */
+	const json_t *labels_now = json_object_get(o->record, "labels");
+	const json_t *labels_sent = json_object_get(e->seen, o->id);
+	if (labels_sent && json_equal((json_t *)labels_sent, (json_t *)labels_now))
 		return;
-	json_object_set_new(e->seen, o->id, json_true());
+	json_object_set_new(e->seen, o->id, labels_now ? json_deep_copy(labels_now) : json_array());
 	if (e->write_failed)
 		return;
 	int rc;

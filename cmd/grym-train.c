@@ -10,6 +10,7 @@
  * and reports.
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,11 @@ static const grym_option opts[] = {
 	{ "target", 0, "FIELD", NULL, "label field (default: the item's single label)" },
 	{ "cv", 0, "K", NULL, "stratified K-fold cross-validation" },
 	{ "holdout", 0, "FRACTION", NULL, "score on a stratified holdout of FRACTION" },
-	{ "group-by", 0, "FIELD", NULL, "keep items sharing FIELD (speaker...) in one fold" },
+	{ "group-by", 0, "FIELD", NULL, "keep items sharing FIELD (speaker...) in one fold (default: windows of one asset)" },
+	{ "on-conflict", 0, "MODE", "refuse", "an item with two labels: refuse, skip (leave it out) or first (its first label)" },
 	{ "folds-out", 0, "FILE", NULL, "write key<TAB>fold of every item to FILE" },
+	{ "predictions", 0, "FILE", NULL, "write each tested item's out-of-fold prediction and probabilities to FILE (TSV)" },
+	{ "show", 0, "MODEL", NULL, "print what MODEL (file or catalog id/name) predicts and from what, then exit" },
 	{ "seed", 0, "N", "0", "seed for folds, initialization, shuffles" },
 	{ "name", 0, "NAME", NULL, "name of the model in the catalog" },
 	{ "json", 0, NULL, NULL, "print the report as one JSON object" },
@@ -38,10 +42,10 @@ static const grym_option opts[] = {
 	{ "features", 0, "NAME[,NAME...]", NULL, "train on these features stored in the catalog (no input files)" },
 	{ "label", 0, "L", NULL, "with --features: only assets with label L (repeatable: any of them)" },
 	{ "split", 0, "S", NULL, "with --features: only assets whose meta split is S" },
-	{ "class-weight", 0, "MODE", "none", "none or balanced (weight classes by 1/frequency)" },
+	{ "class-weight", 0, "MODE", "none", "logreg/linsvm/svm/mlp: none or balanced (weight classes by 1/frequency)" },
 	{ "C", 0, "C", "1", "logreg/linsvm/svm: inverse regularization strength" },
-	{ "max-iter", 0, "N", NULL, "iterations (logreg 1000, linsvm 1000, svm unlimited, kmeans 300)" },
-	{ "tol", 0, "T", NULL, "tolerance (logreg 1e-6, linsvm 1e-4, svm 1e-3, kmeans 1e-4)" },
+	{ "max-iter", 0, "N", NULL, "logreg/kmeans: iterations (logreg 1000, kmeans 300)" },
+	{ "tol", 0, "T", NULL, "tolerance (logreg 1e-6, linsvm 1e-4, svm 1e-3, mlp 1e-4, kmeans 1e-4)" },
 	{ "gamma", 0, "G", "scale", "svm: RBF gamma (scale = 1/(dims * variance))" },
 	{ "k", 0, "K", NULL, "knn: neighbours (5); kmeans: clusters (8)" },
 	{ "metric", 0, "NAME", "euclidean", "knn: euclidean or cosine" },
@@ -61,11 +65,14 @@ typedef struct train_opts {
 	grym_cli cli;
 	grym_ml_params p;
 	const char *type, *output, *target, *group_by, *folds_out, *labels_file, *name;
-	const char *features, *split, *label[32];
+	const char *features, *split, *label[32], *show, *predictions;
 	int nlabel;
 	long cv;
 	double holdout;
 	int json, tsv;
+	grym_conflict on_conflict;
+	char *warned[16];       /* convergence warnings said once each */
+	int nwarned;
 	const char *set[32];   /* hyper-parameter options given, applied after the type's defaults */
 	const char *val[32];
 	int nset;
@@ -96,6 +103,21 @@ static int on_opt(void *ud, const char *name, const char *arg)
 		}
 	} else if (!strcmp(name, "group-by")) {
 		o->group_by = arg;
+	} else if (!strcmp(name, "predictions")) {
+		o->predictions = arg;
+	} else if (!strcmp(name, "show")) {
+		o->show = arg;
+	} else if (!strcmp(name, "on-conflict")) {
+		if (!strcmp(arg, "refuse"))
+			o->on_conflict = GRYM_CONFLICT_REFUSE;
+		else if (!strcmp(arg, "skip"))
+			o->on_conflict = GRYM_CONFLICT_SKIP;
+		else if (!strcmp(arg, "first"))
+			o->on_conflict = GRYM_CONFLICT_FIRST;
+		else {
+			grym_msg(cli, "--on-conflict: refuse, skip or first");
+			return -1;
+		}
 	} else if (!strcmp(name, "folds-out")) {
 		o->folds_out = arg;
 	} else if (!strcmp(name, "seed")) {
@@ -126,6 +148,67 @@ static int on_opt(void *ud, const char *name, const char *arg)
 		o->val[o->nset++] = arg;
 	}
 	return 0;
+}
+
+enum { M_LOGREG = 1, M_LINSVM = 2, M_SVM = 4, M_KNN = 8, M_MLP = 16, M_KMEANS = 32 };
+
+/* Which models each hyper-parameter option applies to: any other model
+ * refuses it, rather than accept it, ignore it and record it. */
+static const struct { const char *opt; int models; const char *why; } applies[] = {
+	{ "C", M_LOGREG | M_LINSVM | M_SVM, NULL },
+	{ "max-iter", M_LOGREG | M_KMEANS, NULL },
+	{ "tol", M_LOGREG | M_LINSVM | M_SVM | M_MLP | M_KMEANS, NULL },
+	{ "gamma", M_SVM, NULL },
+	{ "k", M_KNN | M_KMEANS, NULL },
+	{ "metric", M_KNN, NULL },
+	{ "hidden", M_MLP, NULL }, { "dropout", M_MLP, NULL }, { "alpha", M_MLP, NULL },
+	{ "epochs", M_MLP, NULL }, { "batch-size", M_MLP, NULL }, { "lr", M_MLP, NULL },
+	{ "val-fraction", M_MLP, NULL }, { "patience", M_MLP, NULL },
+	{ "n-init", M_KMEANS, NULL },
+	{ "class-weight", M_LOGREG | M_LINSVM | M_SVM | M_MLP, NULL },
+};
+
+static void check_applies(const train_opts *o, grym_model_type t)
+{
+	static const char *const names[] = { "logreg", "linsvm", "svm", "knn", "mlp", "kmeans" };
+	int bit = 1 << (int)t;
+	for (int i = 0; i < o->nset; i++)
+		for (size_t a = 0; a < sizeof applies / sizeof *applies; a++) {
+			if (strcmp(o->set[i], applies[a].opt) || (applies[a].models & bit))
+				continue;
+			char list[128] = "";
+			for (int m = 0; m < 6; m++)
+				if (applies[a].models & (1 << m))
+					snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+						 list[0] ? ", " : "", names[m]);
+			const char *why = "";
+			if (!strcmp(o->set[i], "max-iter") && t == GRYM_MODEL_LINSVM)
+				why = "; liblinear stops at 1000 iterations";
+			else if (!strcmp(o->set[i], "max-iter") && t == GRYM_MODEL_SVM)
+				why = "; libsvm stops at max(10^7, 100 x items) iterations";
+			else if (!strcmp(o->set[i], "max-iter") && t == GRYM_MODEL_MLP)
+				why = "; mlp: use --epochs";
+			grym_usage_error(&o->cli, "--%s does not apply to %s (only to %s%s)", o->set[i],
+					 names[t], list, why);
+		}
+}
+
+/* A solver's warning (ConvergenceWarning), said once however many
+ * folds hit it, unless -q. */
+static void warn_once(void *ud, const char *msg)
+{
+	train_opts *o = ud;
+	for (int i = 0; i < o->nwarned; i++)
+		if (!strcmp(o->warned[i], msg))
+			return;
+	if (o->nwarned < 16)
+		o->warned[o->nwarned++] = strdup(msg);
+	grym_info(&o->cli, "warning: %s", msg);
+}
+
+static void warn_data(void *ud, const char *msg)
+{
+	grym_info(ud, "warning: %s", msg);
 }
 
 /* Apply the hyper-parameter options over the model type's defaults. */
@@ -301,7 +384,8 @@ static int read_catalog(train_opts *o, const grym_ml_read_opts *ro, grym_dataset
 /* Store the model file and its row in the catalog. */
 static int store_model(train_opts *o, const grym_model *m, const grym_dataset *ds,
 		       const json_t *pipeline, const json_t *metrics, const unsigned char *buf,
-		       size_t len, char id[GRYM_ID_LEN + 1], grym_error *err)
+		       size_t len, const char *oof, size_t oof_len, char id[GRYM_ID_LEN + 1],
+		       grym_error *err)
 {
 	char dir[4096];
 	int rc = grym_cli_catalog_dir(&o->cli, dir, sizeof dir, err);
@@ -317,6 +401,21 @@ static int store_model(train_opts *o, const grym_model *m, const grym_dataset *d
 				     "pipeline", pipeline ? (json_t *)pipeline : json_null(),
 				     "target", o->target, "group_by", o->group_by,
 				     "seed", (json_int_t)o->seed);
+	/* the model's own account (class counts, clusters, target) too */
+	if (training && grym_model_training(m))
+		json_object_update_missing(training, (json_t *)grym_model_training(m));
+	/* the out-of-fold predictions: an object beside the model, named in
+	 * its training record (gc and merge keep it with the model) */
+	char oof_id[GRYM_ID_LEN + 1];
+	if (oof && training) {
+		if ((rc = grym_store_put(grym_catalog_store(cat), oof, oof_len, oof_id, err))) {
+			json_decref(training);
+			json_decref(params);
+			grym_catalog_close(cat);
+			return rc;
+		}
+		json_object_set_new(training, "predictions", json_string(oof_id));
+	}
 	row.name = (char *)o->name;
 	row.type = (char *)o->type;
 	row.params = params ? json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -337,6 +436,64 @@ static int store_model(train_opts *o, const grym_model *m, const grym_dataset *d
 	return rc;
 }
 
+/* --show MODEL: a model file, or a model id, id prefix or name in the
+ * catalog. */
+static int show_model(train_opts *o)
+{
+	grym_error err = { 0 };
+	grym_model *m = NULL;
+	int rc = grym_model_load_file(o->show, &m, &err);
+	if (rc == GRYM_ERR_NOTFOUND) {
+		char dir[4096];
+		grym_catalog *cat = NULL;
+		grym_model_row row = { 0 };
+		void *buf = NULL;
+		size_t len = 0;
+		grym_error e2 = { 0 };
+		if (grym_cli_catalog_dir(&o->cli, dir, sizeof dir, &e2) == GRYM_OK &&
+		    (cat = grym_catalog_open(dir, &e2)) &&
+		    grym_catalog_get_model(cat, o->show, &row, &e2) == GRYM_OK &&
+		    grym_store_get(grym_catalog_store(cat), row.object, &buf, &len, 1, &e2) == GRYM_OK) {
+			rc = grym_model_load(buf, len, &m, &err);
+		} else {
+			err = e2;
+			grym_error_prefix(&err, "no such file, nor a model in the catalog");
+		}
+		free(buf);
+		grym_model_row_clear(&row);
+		grym_catalog_close(cat);
+	}
+	if (!m) {
+		grym_report(&o->cli, o->show, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	if (o->json) {
+		json_t *j = json_pack("{s:s,s:I,s:o,s:o,s:O,s:O,s:O}", "type",
+				      grym_model_type_name(grym_model_type_of(m)),
+				      "dims", (json_int_t)grym_model_dims(m), "labels", json_array(),
+				      "params", grym_model_params_json(m),
+				      "training", grym_model_training(m) ? (json_t *)grym_model_training(m) : json_null(),
+				      "metrics", grym_model_metrics(m) ? (json_t *)grym_model_metrics(m) : json_null(),
+				      "pipeline", grym_model_pipeline(m) ? (json_t *)grym_model_pipeline(m) : json_null());
+		for (size_t c = 0; j && c < grym_model_nclasses(m); c++)
+			json_array_append_new(json_object_get(j, "labels"), json_string(grym_model_label(m, c)));
+		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(9)) : NULL;
+		printf("%s\n", s ? s : "{}");
+		free(s);
+		json_decref(j);
+	} else {
+		char *s = grym_model_describe(m);
+		fputs(s ? s : "", stdout);
+		free(s);
+	}
+	grym_model_free(m);
+	if (fflush(stdout) != 0) {
+		grym_msg(&o->cli, "stdout: write error");
+		return GRYM_EXIT_FAILED;
+	}
+	return GRYM_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	train_opts o = { 0 };
@@ -344,12 +501,20 @@ int main(int argc, char **argv)
 	grym_cli_init(&o.cli, "grym-train", "[OPTION]... [FILE]...",
 		      "Train a classifier on feature vectors, cross-validate it and save the model.", opts);
 	int first = grym_cli_parse(&o.cli, argc, argv, on_opt, &o);
+	if (o.show) {
+		if (first < argc)
+			grym_usage_error(&o.cli, "--show reads a model: no input files");
+		return show_model(&o);
+	}
 	grym_model_type type;
 	grym_model_type_parse(o.type, &type);
 	grym_ml_params_default(&o.p, type);
+	check_applies(&o, type);
 	if (apply_params(&o))
 		grym_usage_error(&o.cli, "bad hyper-parameter");
 	o.p.seed = o.seed;
+	o.p.warn = warn_once;
+	o.p.warn_ud = &o;
 	if (o.cv && o.holdout > 0)
 		grym_usage_error(&o.cli, "--cv and --holdout exclude each other");
 	int sup = type != GRYM_MODEL_KMEANS;
@@ -387,10 +552,66 @@ int main(int argc, char **argv)
 		json_decref(pipeline);
 		return GRYM_EXIT_FAILED;
 	}
+	/* every item once, under one label */
+	if (grym_dataset_resolve(ds, sup ? o.on_conflict : GRYM_CONFLICT_IGNORE, warn_data, &o.cli,
+				 &err)) {
+		grym_report(&o.cli, "training data", &err);
+		grym_dataset_free(ds);
+		json_decref(pipeline);
+		return GRYM_EXIT_FAILED;
+	}
+	if (ds->n == 0) {
+		grym_msg(&o.cli, "no feature vectors left to train on");
+		grym_dataset_free(ds);
+		json_decref(pipeline);
+		return GRYM_EXIT_FAILED;
+	}
 	grym_dataset_finish(ds, &err);
+	if (o.cli.verbose > 0) {
+		size_t len = 64;
+		for (size_t j = 0; ds->names && j < ds->d; j++)
+			len += strlen(ds->names[j]) + 1;
+		char *s = calloc(len, 1);
+		if (s) {
+			snprintf(s, len, "features (%zu):", ds->d);
+			for (size_t j = 0; ds->names && j < ds->d; j++) {
+				strcat(s, " ");
+				strcat(s, ds->names[j]);
+			}
+			grym_verbose(&o.cli, "%s%s", s, ds->names ? "" : " unnamed");
+			free(s);
+		}
+	}
+	/* the windows of one clip (grym-features --segment) never straddle a
+	 * split: grouped by their asset unless --group-by says otherwise */
+	const char *group_by = o.group_by;
+	if (group_by && (o.cv || o.holdout > 0) && grym_dataset_check_groups(ds, group_by, &err)) {
+		grym_report(&o.cli, "training data", &err);
+		grym_dataset_free(ds);
+		json_decref(pipeline);
+		return GRYM_EXIT_FAILED;
+	}
+	if (!group_by && sup && (o.cv || o.holdout > 0)) {
+		int ng = grym_dataset_group_by_item(ds, &err);
+		if (ng < 0) {
+			grym_report(&o.cli, "training data", &err);
+			grym_dataset_free(ds);
+			json_decref(pipeline);
+			return GRYM_EXIT_FAILED;
+		}
+		if (ng > 0) {
+			group_by = "asset";
+			grym_verbose(&o.cli, "%zu records of %d assets: grouped by asset, so that the windows "
+				     "of one clip stay on one side of every split (--group-by FIELD for a "
+				     "coarser grouping)", ds->n, ng);
+		}
+	}
 
 	int status = GRYM_EXIT_OK;
 	int *fold = NULL, *pred = NULL, ntest = 0, holdout = 0;
+	float *proba = NULL;
+	char *oof = NULL;
+	size_t oof_len = 0;
 	const char *how = NULL;
 	json_t *metrics = NULL;
 	grym_model *m = NULL;
@@ -403,9 +624,9 @@ int main(int argc, char **argv)
 	}
 	int rc = GRYM_OK;
 	if (o.cv) {
-		how = o.group_by ? "grouped-cv" : "cv";
+		how = group_by ? "grouped-cv" : "cv";
 		ntest = (int)o.cv;
-		rc = o.group_by ? grym_folds_grouped(ds, ntest, o.seed, fold, &err)
+		rc = group_by ? grym_folds_grouped(ds, ntest, o.seed, fold, &err)
 				: grym_folds_stratified(ds, ntest, o.seed, fold, &err);
 	} else if (o.holdout > 0) {
 		how = "holdout";
@@ -425,8 +646,10 @@ int main(int argc, char **argv)
 			rc = grym_error_set(&err, GRYM_ERR_INVALID, "the split column puts %s items in the test set",
 					    nt ? "all" : "no");
 	}
+	if (!rc && how && !(proba = malloc(ds->n * ds->nlabels * sizeof *proba)))
+		rc = grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
 	if (!rc && how)
-		rc = grym_ml_cross_validate(&o.p, ds, fold, ntest, pred, &err);
+		rc = grym_ml_cross_validate_proba(&o.p, ds, fold, ntest, pred, proba, &err);
 	if (rc) {
 		grym_report(&o.cli, "training data", &err);
 		status = GRYM_EXIT_FAILED;
@@ -443,17 +666,33 @@ int main(int argc, char **argv)
 		json_object_set_new(metrics, "evaluation", json_string(how));
 		if (ntest > 1)
 			json_object_set_new(metrics, "folds", json_integer(ntest));
-		if (o.group_by)
-			json_object_set_new(metrics, "group_by", json_string(o.group_by));
+		if (group_by)
+			json_object_set_new(metrics, "group_by", json_string(group_by));
+		/* the share of the items actually tested: whole groups and
+		 * per-class rounding rarely give exactly the fraction asked for */
+		double reached = 0;
+		if (holdout) {
+			size_t nt = 0;
+			for (size_t i = 0; i < ds->n; i++)
+				nt += fold[i] == 0;
+			reached = (double)nt / (double)ds->n;
+			if (o.holdout > 0)
+				json_object_set_new(metrics, "holdout", json_real(o.holdout));
+			json_object_set_new(metrics, "test_fraction", json_real(round(reached * 1e6) / 1e6));
+		}
 		if (!o.json) {
 			char *t = grym_metrics_table(&mt, (const char *const *)ds->labels);
 			if (ntest > 1)
 				printf("%s, %d-fold cross-validation%s%s: %zu items, %zu classes\n\n", o.type,
-				       ntest, o.group_by ? " grouped by " : "", o.group_by ? o.group_by : "",
+				       ntest, group_by ? " grouped by " : "", group_by ? group_by : "",
 				       ds->n, ds->nlabels);
+			else if (o.holdout > 0)
+				printf("%s, holdout %g%s%s: %.4f of the %zu items tested, %zu classes\n\n", o.type,
+				       o.holdout, group_by ? " grouped by " : "", group_by ? group_by : "",
+				       reached, ds->n, ds->nlabels);
 			else
-				printf("%s, %s: %zu items, %zu classes\n\n", o.type,
-				       holdout && o.holdout > 0 ? "holdout" : "split column", ds->n, ds->nlabels);
+				printf("%s, split column: %zu items (%.4f tested), %zu classes\n\n", o.type,
+				       ds->n, reached, ds->nlabels);
 			fputs(t ? t : "", stdout);
 			free(t);
 		}
@@ -463,12 +702,36 @@ int main(int argc, char **argv)
 			status = GRYM_EXIT_FAILED;
 			goto out;
 		}
-	} else if (o.folds_out) {
-		grym_usage_error(&o.cli, "--folds-out needs --cv, --holdout or a split column");
+		if (!(oof = grym_predictions_tsv(ds, fold, pred, proba, &oof_len))) {
+			grym_msg(&o.cli, "out of memory");
+			status = GRYM_EXIT_FAILED;
+			goto out;
+		}
+		if (o.predictions) {
+			grym_output *po = grym_output_open(o.predictions, &err);
+			int prc = po ? grym_output_write(po, oof, oof_len, &err) : err.code;
+			if (po && prc)
+				grym_output_abort(po);
+			else if (po)
+				prc = grym_output_commit(po, &err);
+			if (prc) {
+				grym_report(&o.cli, o.predictions, &err);
+				status = GRYM_EXIT_FAILED;
+				goto out;
+			}
+		}
+	} else if (o.folds_out || o.predictions) {
+		grym_usage_error(&o.cli, o.folds_out ? "--folds-out needs --cv, --holdout or a split column"
+						     : "--predictions needs --cv, --holdout or a split column");
 	}
 	/* the saved model: refit on all the data */
+	/* the label field: --target, "label" for a table, else the items'
+	 * single label (null) */
+	const char *target = o.target ? o.target : (o.tsv || (nin && ends_with(argv[first], ".tsv"))) && sup
+		? "label" : NULL;
 	if (grym_model_train(&o.p, ds, NULL, 0, &m, &err) ||
-	    grym_model_set_info(m, pipeline, metrics, &err)) {
+	    grym_model_set_info(m, pipeline, metrics, &err) ||
+	    (sup && grym_model_set_source(m, target, group_by, &err))) {
 		grym_report(&o.cli, "training data", &err);
 		status = GRYM_EXIT_FAILED;
 		goto out;
@@ -498,7 +761,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (status == GRYM_EXIT_OK && use_catalog) {
-		if (store_model(&o, m, ds, pipeline, metrics, buf, len, model_id, &err)) {
+		if (store_model(&o, m, ds, pipeline, metrics, buf, len, oof, oof_len, model_id, &err)) {
 			grym_report(&o.cli, "catalog", &err);
 			status = GRYM_EXIT_FAILED;
 			model_id[0] = 0;
@@ -545,6 +808,10 @@ out:
 	json_decref(pipeline);
 	free(fold);
 	free(pred);
+	free(proba);
+	free(oof);
 	grym_dataset_free(ds);
+	for (int i = 0; i < o.nwarned; i++)
+		free(o.warned[i]);
 	return nskipped ? GRYM_EXIT_FAILED : status;
 }

@@ -328,8 +328,9 @@ static int nothing_new(const grym_asset *a, const char *path, const json_t *labe
 /* The metadata of the reference record of an asset. */
 static json_t *record_of(const grym_asset *a, const char *path)
 {
-	json_t *r = json_pack("{s:s, s:s?, s:O, s:O, s:i, s:i, s:I, s:f, s:s?, s:s?}",
+	json_t *r = json_pack("{s:s, s:s?, s:O, s:O, s:O, s:i, s:i, s:I, s:f, s:s?, s:s?}",
 			      "asset", a->id, "path", path,
+			      "paths", a->paths ? a->paths : json_array(),
 			      "labels", a->labels ? a->labels : json_array(),
 			      "meta", a->meta ? a->meta : json_object(),
 			      "rate", a->sample_rate, "channels", a->channels,

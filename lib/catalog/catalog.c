@@ -505,12 +505,53 @@ static int add_strings(grym_catalog *cat, const char *sql, const char *id,
 	return GRYM_OK;
 }
 
+/* A label is the label of the sound, so it is set on an asset and on
+ * everything derived from it (normalized copies, transforms): a label
+ * change on a source reaches what grym-train reads from its derivatives.
+ * TREE is the asset ?1 and, recursively, its descendants. */
+#define TREE "WITH RECURSIVE tree(id) AS (SELECT ?1" \
+	" UNION SELECT a.id FROM assets a JOIN tree ON a.parent = tree.id) "
 static const char SQL_ADD_LABEL[] =
-	"INSERT OR IGNORE INTO asset_labels(asset, label) VALUES (?1, ?2)";
+	TREE "INSERT OR IGNORE INTO asset_labels(asset, label) SELECT id, ?2 FROM tree";
 static const char SQL_ADD_PATH[] =
 	"INSERT OR IGNORE INTO asset_paths(asset, path) VALUES (?1, ?2)";
 static const char SQL_ADD_META[] =
 	"INSERT OR IGNORE INTO asset_meta(asset, key, value) VALUES (?1, ?2, ?3)";
+
+/* Labels the asset does not have yet: on it and its descendants (a label
+ * it already has is left as it is below it, so that merging or importing
+ * the same rows again changes nothing). */
+static int add_new_labels(grym_catalog *cat, const char *id, const json_t *labels,
+			  grym_error *err)
+{
+	static const char has_sql[] = "SELECT 1 FROM asset_labels WHERE asset = ?1 AND label = ?2";
+	size_t i;
+	json_t *v;
+	json_array_foreach(labels, i, v) {
+		if (!json_is_string(v))
+			return grym_error_set(err, GRYM_ERR_INVALID, "asset %s: labels must be strings", id);
+		sqlite3_stmt *st = cat_prep(cat, has_sql, err);
+		if (!st)
+			return GRYM_ERR_DB;
+		cat_bind_text(st, 1, id);
+		cat_bind_text(st, 2, json_string_value(v));
+		int r = sqlite3_step(st);
+		cat_done(st);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return cat_db_error(cat, err, "reading labels");
+		if (r == SQLITE_ROW)
+			continue;
+		if (!(st = cat_prep(cat, SQL_ADD_LABEL, err)))
+			return GRYM_ERR_DB;
+		cat_bind_text(st, 1, id);
+		cat_bind_text(st, 2, json_string_value(v));
+		r = sqlite3_step(st);
+		cat_done(st);
+		if (r != SQLITE_DONE)
+			return cat_db_error(cat, err, "adding labels");
+	}
+	return GRYM_OK;
+}
 
 int cat_put_asset_tx(grym_catalog *cat, const grym_asset *a, int *created,
 		     grym_error *err)
@@ -571,7 +612,7 @@ int cat_put_asset_tx(grym_catalog *cat, const grym_asset *a, int *created,
 			*created = 1;
 	}
 	if ((rc = add_strings(cat, SQL_ADD_PATH, a->id, a->paths, "paths", err)) != GRYM_OK ||
-	    (rc = add_strings(cat, SQL_ADD_LABEL, a->id, a->labels, "labels", err)) != GRYM_OK)
+	    (rc = add_new_labels(cat, a->id, a->labels, err)) != GRYM_OK)
 		return rc;
 	if (a->meta) {
 		const char *k;
@@ -811,7 +852,7 @@ int grym_catalog_add_label(grym_catalog *cat, const char *id, const char *label,
 int grym_catalog_remove_label(grym_catalog *cat, const char *id, const char *label,
 			      grym_error *err)
 {
-	static const char sql[] = "DELETE FROM asset_labels WHERE asset = ?1 AND label = ?2";
+	static const char sql[] = TREE "DELETE FROM asset_labels WHERE asset IN tree AND label = ?2";
 	return label_op(cat, sql, id, label, err);
 }
 

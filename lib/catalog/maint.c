@@ -66,7 +66,10 @@ static int id_set_has(const id_set *s, const char *id)
 
 static const char SQL_REFERENCED[] =
 	"SELECT object FROM assets UNION SELECT object FROM features WHERE object IS NOT NULL"
-	" UNION SELECT object FROM models";
+	" UNION SELECT object FROM models"
+	/* a model's out-of-fold predictions (grym-train --cv/--holdout) */
+	" UNION SELECT json_extract(training, '$.predictions') FROM models"
+	" WHERE json_valid(training) AND json_type(training, '$.predictions') = 'text'";
 
 static int load_referenced(grym_catalog *cat, id_set *s, grym_error *err)
 {

@@ -162,7 +162,10 @@ static int copy_object(grym_catalog *cat, grym_catalog *other, const char *id,
 
 static const char SQL_OTHER_OBJECTS[] =
 	"SELECT object FROM assets UNION SELECT object FROM features WHERE object IS NOT NULL"
-	" UNION SELECT object FROM models";
+	" UNION SELECT object FROM models"
+	/* a model's out-of-fold predictions (grym-train --cv/--holdout) */
+	" UNION SELECT json_extract(training, '$.predictions') FROM models"
+	" WHERE json_valid(training) AND json_type(training, '$.predictions') = 'text'";
 
 /* The columns of the tables merged row by row (import uses them too);
  * the key first, the creation time last. */

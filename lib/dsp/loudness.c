@@ -18,6 +18,7 @@
  * Memory is two histograms (about 320 KB) whatever the input length.
  */
 #include "grym/loudness.h"
+#include "loudness_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -151,6 +152,12 @@ static double hist_gated_mean(const histogram *h, double rel_lu, int *first_bin)
 
 grym_loudness *grym_loudness_new(int rate, int channels, int flags, grym_error *err)
 {
+	return grym__loudness_new_tp_factor(rate, channels, flags, 0, err);
+}
+
+grym_loudness *grym__loudness_new_tp_factor(int rate, int channels, int flags, int tp_factor,
+					    grym_error *err)
+{
 	grym_loudness *m;
 
 	if (rate < GRYM_LOUDNESS_RATE_MIN || rate > GRYM_LOUDNESS_RATE_MAX) {
@@ -179,7 +186,7 @@ grym_loudness *grym_loudness_new(int rate, int channels, int flags, grym_error *
 	if (!m->weight || !m->state || !m->sum || !m->gate || !m->lra)
 		goto nomem;
 	if (flags & GRYM_LOUDNESS_TRUE_PEAK) {
-		m->tp = grym_truepeak_new(rate, channels, err);
+		m->tp = grym__truepeak_new_factor(rate, channels, tp_factor, err);
 		if (!m->tp) {
 			grym_loudness_free(m);
 			return NULL;

@@ -19,6 +19,7 @@
  * that holds for any input) and is not interpolated at all.
  */
 #include "grym/loudness.h"
+#include "loudness_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -69,11 +70,20 @@ static double kernel(double u)
 
 grym_truepeak *grym_truepeak_new(int rate, int channels, grym_error *err)
 {
+	return grym__truepeak_new_factor(rate, channels, 0, err);
+}
+
+grym_truepeak *grym__truepeak_new_factor(int rate, int channels, int factor, grym_error *err)
+{
 	grym_truepeak *t;
 
 	if (rate < 1 || channels < 1 || channels > GRYM_LOUDNESS_CHANNELS_MAX) {
 		grym_error_set(err, GRYM_ERR_INVALID,
 			       "true peak: bad rate %d or channel count %d", rate, channels);
+		return NULL;
+	}
+	if (factor != 0 && factor != 1 && factor != 2 && factor != 4) {
+		grym_error_set(err, GRYM_ERR_INVALID, "true peak: bad oversampling factor %d", factor);
 		return NULL;
 	}
 	if (posix_memalign((void **)&t, 16, sizeof *t) != 0) {
@@ -82,7 +92,7 @@ grym_truepeak *grym_truepeak_new(int rate, int channels, grym_error *err)
 	}
 	memset(t, 0, sizeof *t);
 	t->channels = channels;
-	t->factor = rate < 96000 ? 4 : rate < 192000 ? 2 : 1;
+	t->factor = factor ? factor : rate < 96000 ? 4 : rate < 192000 ? 2 : 1;
 	t->hist = calloc((size_t)channels * 2 * TP_TAPS, sizeof *t->hist);
 	t->xb = calloc(XB_LEN, sizeof *t->xb);
 	if (!t->hist || !t->xb) {

@@ -48,6 +48,16 @@ typedef struct grym_dataset {
 	char **keys;            /* n item keys (may be NULL entries) */
 	char **names;           /* d feature names, or NULL */
 	int *split;             /* n: 0 test, 1 train, -1 none; NULL if no item had a split */
+	/* Where each row comes from (grym_dataset_set_origin; NULL if never
+	 * set): the item it was measured on (the record's asset, else its
+	 * key), its window within that item (-1: the whole clip), the files
+	 * it was read from (tab-separated), and, for a row whose item has
+	 * several candidate labels (y = -1), those labels (tab-separated). */
+	char **item;
+	int *segment;
+	char **origin;
+	char **cand;
+	char *recipe_item;      /* the item whose recipe ("pipeline") was recorded */
 	size_t cap;
 } grym_dataset;
 
@@ -61,6 +71,42 @@ int grym_dataset_add(grym_dataset *ds, const char *key, const float *row,
 int grym_dataset_set_names(grym_dataset *ds, const char *const *names, grym_error *err);
 /* Mark row i as test (0) or train (1) for a split-column evaluation. */
 int grym_dataset_set_split(grym_dataset *ds, size_t i, int split, grym_error *err);
+/* Record where row i comes from (see the struct): item (NULL: the row is
+ * its own item), segment (-1: whole clip), origin files (may be NULL)
+ * and, when the item has several candidate labels, cand (a JSON array of
+ * strings, NULL otherwise). */
+int grym_dataset_set_origin(grym_dataset *ds, size_t i, const char *item, int segment,
+			    const char *origin, const json_t *cand, grym_error *err);
+
+/* What to do with an item whose rows carry more than one label. */
+typedef enum grym_conflict {
+	GRYM_CONFLICT_REFUSE = 0,  /* an error naming the item, its labels and files */
+	GRYM_CONFLICT_SKIP,        /* leave the item out */
+	GRYM_CONFLICT_FIRST,       /* keep it under its first label */
+	GRYM_CONFLICT_IGNORE       /* labels are not used (kmeans): the first, silently */
+} grym_conflict;
+
+/* Make every item count once, before grym_dataset_finish: rows of one
+ * item and window that repeat an earlier one (the same file read twice,
+ * a file copied under two names) are left out, the first kept; an item
+ * whose rows name two or more labels is handled as `how` says. Each
+ * skipped or relabelled item, and the count of repeats left out (with
+ * the first), is passed to warn(ud, message). Labels no row uses any
+ * more are dropped. */
+int grym_dataset_resolve(grym_dataset *ds, grym_conflict how,
+			 void (*warn)(void *ud, const char *msg), void *ud, grym_error *err);
+
+/* When ds has no groups and some item has several rows (the windows of
+ * grym-features --segment), group the rows by their item so that folds
+ * never split a clip. Returns the number of groups made (0: nothing to
+ * group), or a negative grym error code. */
+int grym_dataset_group_by_item(grym_dataset *ds, grym_error *err);
+
+/* With groups from --group-by FIELD: every item's rows must be in one
+ * group (FIELD coarser than the clip); else an error naming an item, the
+ * field and two of its groups. */
+int grym_dataset_check_groups(const grym_dataset *ds, const char *field, grym_error *err);
+
 /* Sort the label table (so class indices do not depend on input order)
  * and remap y. Call once after the last add. */
 int grym_dataset_finish(grym_dataset *ds, grym_error *err);
@@ -78,16 +124,21 @@ typedef struct grym_ml_read_opts {
 
 /* Append every vector record of r to *ds (created from the first record's
  * dimension when *ds is NULL). A record's "split" manifest column
- * ("test"/"eval" = test, else train) is kept in ds->split. *pipeline (may
- * be NULL) gets a new reference to the first record's "pipeline" array.
+ * ("test"/"eval" = test, else train) is kept in ds->split, its asset,
+ * window, files and candidate labels (when it has several) in the
+ * origin fields (grym_dataset_resolve settles them). *pipeline (may be
+ * NULL) gets a new reference to the first record's "pipeline" array.
  * Errors name the record ("item KEY: ..."): a matrix of several frames,
- * a dimension that differs, NaN/Inf, several candidate labels, a missing
- * label or group. */
+ * a dimension that differs, NaN/Inf, a missing label or group, a
+ * "pipeline" that differs from the first record's (naming both items and
+ * the first differing key). */
 int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
 			      grym_dataset **ds, json_t **pipeline, grym_error *err);
 /* A tab-separated table with a header row: the column named o->target
  * holds the label ("label" if target is NULL), o->group_by the group, a
  * column named "key", "id" or "path" the item key, "split" the split;
+ * columns named "label", "target" or "group" are never features either
+ * (under --target the old label column would give the answer away);
  * every other column is a numeric feature (its header is its name).
  * Errors name the line and column. */
 int grym_dataset_read_tsv(grym_input *in, const grym_ml_read_opts *o, grym_dataset **ds,
@@ -158,6 +209,12 @@ typedef struct grym_ml_params {
 	int n_init;             /* kmeans restarts (3) */
 	int balanced;           /* class_weight = balanced */
 	uint64_t seed;          /* every random choice (0) */
+	/* Called (may be NULL) when an iterative solver stops at its limit
+	 * before converging, as scikit-learn's ConvergenceWarning: L-BFGS at
+	 * max_iter, k-means at max_iter, mlp at epochs, liblinear and libsvm
+	 * at their own limits. Not saved in model files. */
+	void (*warn)(void *ud, const char *msg);
+	void *warn_ud;
 } grym_ml_params;
 void grym_ml_params_default(grym_ml_params *p, grym_model_type t);
 
@@ -189,8 +246,12 @@ const char *const *grym_model_feature_names(const grym_model *m);
 int grym_model_linear_weights(const grym_model *m, const double **W, const double **b,
 			      size_t *rows, grym_error *err);
 
-/* The hyper-parameters as the JSON object of the model header (new
- * reference; NULL when out of memory). */
+/* The hyper-parameters the model's type uses, as the JSON object of the
+ * model header (new reference; NULL when out of memory): logreg C,
+ * class_weight, max_iter, tol; linsvm C, class_weight, tol; svm C,
+ * class_weight, gamma, tol; knn k, metric; mlp alpha, batch_size,
+ * class_weight, dropout, epochs, hidden, lr, patience, tol,
+ * val_fraction; kmeans k, max_iter, n_init, tol. */
 json_t *grym_model_params_json(const grym_model *m);
 
 /* Attach the recipe of the inputs (the "pipeline" array of the records'
@@ -201,6 +262,26 @@ int grym_model_set_info(grym_model *m, const json_t *pipeline, const json_t *met
 /* Borrowed references (NULL when unset). */
 const json_t *grym_model_pipeline(const grym_model *m);
 const json_t *grym_model_metrics(const grym_model *m);
+/* What the model was trained on, the header's "training" object (NULL
+ * for files written before it existed): "items"; "class_counts" {label:
+ * items} for classifiers; "cluster_sizes" [items] and "inertia" (in the
+ * standardized space) for kmeans — set by grym_model_train — and
+ * "target" and "group_by" (null: none), set by grym_model_set_source. */
+const json_t *grym_model_training(const grym_model *m);
+int grym_model_set_source(grym_model *m, const char *target, const char *group_by,
+			  grym_error *err);
+/* A readable account of the model (type, inputs, target, grouping,
+ * classes with training counts or clusters with sizes and inertia,
+ * hyper-parameters, evaluation, recipe): a malloc'ed string, NULL when
+ * out of memory. */
+char *grym_model_describe(const grym_model *m);
+
+/* Match a table's header (ncols names) to the model's feature names:
+ * map[j] (d entries) gets the column of feature j. A feature without a
+ * column is GRYM_ERR_FORMAT naming the missing columns; a model without
+ * feature names is GRYM_ERR_INVALID. Extra columns are ignored. */
+int grym_model_match_columns(const grym_model *m, const char *const *header, size_t ncols,
+			     size_t *map, grym_error *err);
 
 /* GRYM_OK if input vectors of d dimensions fit the model, else
  * GRYM_ERR_INVALID "feature dimension D differs from the model's M". */
@@ -270,10 +351,16 @@ int grym_folds_stratified(const grym_dataset *ds, int k, uint64_t seed, int *fol
  * Needs ds->group for every row and at least k groups. */
 int grym_folds_grouped(const grym_dataset *ds, int k, uint64_t seed, int *fold,
 		       grym_error *err);
-/* Stratified holdout: fold[i] = 0 (test) for about `fraction` of each
- * class, 1 (train) for the rest; grouped when ds->group is set. */
+/* Stratified holdout: fold[i] = 0 (test) for round(fraction * n_c) items
+ * of each class c (at least one, leaving at least one to train), 1
+ * (train) for the rest; grouped when ds->group is set. */
 int grym_folds_holdout(const grym_dataset *ds, double fraction, uint64_t seed, int *fold,
 		       grym_error *err);
+/* Grouped holdout: whole groups, chosen so that the test set comes as
+ * close as it can to fraction of the items and then to fraction of each
+ * class, every class keeping a training item (holdout.c). */
+int grym_folds_holdout_grouped(const grym_dataset *ds, double fraction, uint64_t seed, int *fold,
+			       grym_error *err);
 
 typedef struct grym_metrics {
 	size_t nclasses;
@@ -284,7 +371,10 @@ typedef struct grym_metrics {
 	int64_t *confusion;     /* nclasses * nclasses, [true][pred] */
 } grym_metrics;
 /* Score predictions pred against truth y (n items; rows with y < 0 or
- * pred < 0 are skipped). m must be zeroed or cleared first. */
+ * pred < 0 are skipped), as scikit-learn does (zero_division=0): balanced
+ * accuracy averages recall over the classes with items, macro F1 averages
+ * F1 over the classes true or predicted in these n items. m must be
+ * zeroed or cleared first. */
 int grym_metrics_compute(grym_metrics *m, const int *y, const int *pred, size_t n,
 			 size_t nclasses, grym_error *err);
 void grym_metrics_clear(grym_metrics *m);
@@ -300,6 +390,17 @@ char *grym_metrics_table(const grym_metrics *m, const char *const *labels);
  * row (-1 for rows never tested). */
 int grym_ml_cross_validate(const grym_ml_params *p, const grym_dataset *ds, const int *fold,
 			   int ntest, int *pred, grym_error *err);
+/* The same, and proba (n * nlabels, may be NULL) gets each tested row's
+ * out-of-fold class probabilities (NaN for rows never tested). */
+int grym_ml_cross_validate_proba(const grym_ml_params *p, const grym_dataset *ds, const int *fold,
+				 int ntest, int *pred, float *proba, grym_error *err);
+/* The out-of-fold predictions as a TSV table (malloc'ed, *len bytes):
+ * a header "key fold true predicted LABEL..." then one line per tested
+ * row in input order: its key, its test fold (0 for a holdout or split
+ * column), true and predicted labels, and one probability per class
+ * (%.6f). NULL when out of memory. */
+char *grym_predictions_tsv(const grym_dataset *ds, const int *fold, const int *pred,
+			   const float *proba, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -138,6 +138,43 @@ static int chain_of(grym_catalog *cat, const grym_asset *a, json_t *out, grym_er
 	return GRYM_OK;
 }
 
+/* The names of the source that asset a was derived from (its root),
+ * tab-separated, into *out (NULL when it has none). */
+static int source_paths(grym_catalog *cat, const grym_asset *a, char **out, grym_error *err)
+{
+	grym_asset cur;
+	int rc = GRYM_OK, depth = 0, have = 0;
+	char parent[GRYM_ID_LEN + 1];
+	const json_t *paths = a->paths;
+	*out = NULL;
+	memcpy(parent, a->parent, sizeof parent);
+	grym_asset_init(&cur);
+	while (parent[0] && depth++ < 64) {
+		if (have)
+			grym_asset_clear(&cur);
+		if ((rc = grym_catalog_get_asset(cat, parent, &cur, err)))
+			return rc;
+		have = 1;
+		paths = cur.paths;
+		memcpy(parent, cur.parent, sizeof parent);
+	}
+	size_t len = 1, i;
+	json_t *v;
+	json_array_foreach(paths, i, v)
+		len += strlen(json_string_value(v) ? json_string_value(v) : "") + 1;
+	if (json_array_size(paths) && (*out = calloc(len, 1)))
+		json_array_foreach(paths, i, v) {
+			if (i)
+				strcat(*out, "\t");
+			strcat(*out, json_string_value(v) ? json_string_value(v) : "");
+		}
+	if (json_array_size(paths) && !*out)
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	if (have)
+		grym_asset_clear(&cur);
+	return rc;
+}
+
 /* The features stage, in summary form, that made these feature sets. */
 static json_t *stage_of(const pick *p, const char *asset, grym_features_plan *plan, grym_error *err)
 {
@@ -188,7 +225,7 @@ fail:
  * it lacks a feature. */
 static int add_asset(grym_catalog *cat, const char *id, const grym_feature *want, int nwant,
 		     const grym_ml_read_opts *o, grym_dataset **dsp, json_t **pipeline,
-		     char **pcanon, grym_error *err)
+		     char **pcanon, char first[GRYM_ID_LEN + 1], grym_error *err)
 {
 	grym_asset a;
 	pick p;
@@ -227,10 +264,16 @@ static int add_asset(grym_catalog *cat, const char *id, const grym_feature *want
 	if (!*pcanon) {
 		*pcanon = canon;
 		canon = NULL;
+		snprintf(first, GRYM_ID_LEN + 1, "%s", id);
 	} else if (strcmp(*pcanon, canon)) {
+		char why[256];
+		json_t *fp = json_loads(*pcanon, 0, NULL);
+		ml_recipe_diff(pl, fp, why, sizeof why);
+		json_decref(fp);
 		rc = grym_error_set(err, GRYM_ERR_INVALID,
-				    "asset %s was made by another recipe than the assets before it "
-				    "(select one recipe: --label, --split, or grym-catalog rm the others)", id);
+				    "asset %s was made by another recipe than asset %s (%s): "
+				    "select one recipe (--label, --split, or grym-catalog rm the others)",
+				    id, first, why);
 		goto out;
 	}
 	/* the vector: per feature, mean then std per dimension */
@@ -291,7 +334,8 @@ static int add_asset(grym_catalog *cat, const char *id, const grym_feature *want
 		goto nomem;
 	char lb[64], gb[64], sb[64];
 	const char *label, *group = NULL;
-	if ((rc = grym_ml_label_of(meta, id, o, lb, sizeof lb, &label, err)))
+	const json_t *cands;
+	if ((rc = grym_ml_label_of(meta, id, o, lb, sizeof lb, &label, &cands, err)))
 		goto out;
 	if (o->group_by && !(group = grym_ml_field(meta, o->group_by, gb, sizeof gb))) {
 		rc = grym_error_set(err, GRYM_ERR_INVALID, "asset %s has no '%s' (--group-by)", id, o->group_by);
@@ -301,6 +345,16 @@ static int add_asset(grym_catalog *cat, const char *id, const grym_feature *want
 		grym_error_prefix(err, "asset %s", id);
 		goto out;
 	}
+	/* the files it came from, named if its labels conflict */
+	char *files = NULL;
+	if ((rc = source_paths(cat, &a, &files, err)))
+		goto out;
+	rc = grym_dataset_set_origin(ds, ds->n - 1, id, -1, files, cands, err);
+	free(files);
+	if (rc)
+		goto out;
+	if (!ds->recipe_item && !(ds->recipe_item = strdup(id)))
+		goto nomem;
 	const char *sp = grym_ml_field(meta, "split", sb, sizeof sb);
 	if (sp)
 		rc = grym_dataset_set_split(ds, ds->n - 1, grym_ml_split_of(sp), err);
@@ -327,6 +381,7 @@ int grym_dataset_read_catalog(grym_catalog *cat, const grym_ml_catalog_sel *s,
 	grym_feature want[GRYM_FEAT_COUNT];
 	int nwant = 0, rc = GRYM_OK;
 	char *list = strdup(s->features ? s->features : ""), *save = NULL, *canon = NULL;
+	char first[GRYM_ID_LEN + 1] = "";
 	ids v = { 0 };
 	v.s = s;
 
@@ -373,7 +428,7 @@ int grym_dataset_read_catalog(grym_catalog *cat, const grym_ml_catalog_sel *s,
 			goto out;
 		if (child)
 			continue;
-		rc = add_asset(cat, v.id[i], want, nwant, o, dsp, pipeline, &canon, err);
+		rc = add_asset(cat, v.id[i], want, nwant, o, dsp, pipeline, &canon, first, err);
 		if (rc == 1) {
 			if (skip)
 				skip(ud, err ? err->msg : "an asset has no stored features");

@@ -4,10 +4,11 @@
  * Labels are sorted once at the end (grym_dataset_finish) so that class
  * indices, and thus model files, never depend on input order.
  */
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "grym/ml.h"
+#include "ml_internal.h"
 
 grym_dataset *grym_dataset_new(size_t d, grym_error *err)
 {
@@ -44,6 +45,11 @@ void grym_dataset_free(grym_dataset *ds)
 	free_strv(ds->groups, ds->ngroups);
 	free_strv(ds->keys, ds->n);
 	free_strv(ds->names, ds->d);
+	free_strv(ds->item, ds->n);
+	free_strv(ds->origin, ds->n);
+	free_strv(ds->cand, ds->n);
+	free(ds->segment);
+	free(ds->recipe_item);
 	free(ds);
 }
 
@@ -60,6 +66,11 @@ static int intern(char ***v, size_t *n, const char *name)
 	if (!(nv[*n] = strdup(name)))
 		return -1;
 	return (int)(*n)++;
+}
+
+int ml_dataset_label_index(grym_dataset *ds, const char *label)
+{
+	return intern(&ds->labels, &ds->nlabels, label);
 }
 
 static int grow(grym_dataset *ds)
@@ -88,6 +99,22 @@ static int grow(grym_dataset *ds)
 		if (!g)
 			return -1;
 		ds->group = g;
+	}
+	if (ds->item) {
+		char **v[3] = { ds->item, ds->origin, ds->cand };
+		for (int t = 0; t < 3; t++) {
+			char **nv = realloc(v[t], cap * sizeof *nv);
+			if (!nv)
+				return -1;
+			v[t] = nv;
+		}
+		ds->item = v[0];
+		ds->origin = v[1];
+		ds->cand = v[2];
+		int *sg = realloc(ds->segment, cap * sizeof *sg);
+		if (!sg)
+			return -1;
+		ds->segment = sg;
 	}
 	ds->cap = cap;
 	return 0;
@@ -124,7 +151,62 @@ int grym_dataset_add(grym_dataset *ds, const char *key, const float *row,
 		ds->group[ds->n] = gi;
 	if (ds->split)
 		ds->split[ds->n] = -1;
+	if (ds->item) {
+		ds->item[ds->n] = ds->origin[ds->n] = ds->cand[ds->n] = NULL;
+		ds->segment[ds->n] = -1;
+	}
 	ds->n++;
+	return GRYM_OK;
+}
+
+/* The strings of a JSON array joined by tabs (NULL when empty). */
+static char *join_tabs(const json_t *a)
+{
+	size_t len = 1, i;
+	json_t *v;
+	json_array_foreach(a, i, v)
+		len += strlen(json_string_value(v) ? json_string_value(v) : "") + 1;
+	char *s = calloc(len, 1);
+	if (!s)
+		return NULL;
+	json_array_foreach(a, i, v) {
+		if (i)
+			strcat(s, "\t");
+		strcat(s, json_string_value(v) ? json_string_value(v) : "");
+	}
+	return s;
+}
+
+int grym_dataset_set_origin(grym_dataset *ds, size_t i, const char *item, int segment,
+			    const char *origin, const json_t *cand, grym_error *err)
+{
+	if (i >= ds->n)
+		return grym_error_set(err, GRYM_ERR_INVALID, "no row %zu", i);
+	if (!ds->item) {
+		size_t cap = ds->cap ? ds->cap : 1;
+		ds->item = calloc(cap, sizeof *ds->item);
+		ds->origin = calloc(cap, sizeof *ds->origin);
+		ds->cand = calloc(cap, sizeof *ds->cand);
+		ds->segment = malloc(cap * sizeof *ds->segment);
+		if (!ds->item || !ds->origin || !ds->cand || !ds->segment) {
+			free(ds->item); free(ds->origin); free(ds->cand); free(ds->segment);
+			ds->item = ds->origin = ds->cand = NULL;
+			ds->segment = NULL;
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		}
+		for (size_t j = 0; j < cap; j++)
+			ds->segment[j] = -1;
+	}
+	free(ds->item[i]);
+	free(ds->origin[i]);
+	free(ds->cand[i]);
+	ds->item[i] = item ? strdup(item) : NULL;
+	ds->origin[i] = origin ? strdup(origin) : NULL;
+	ds->cand[i] = json_array_size(cand) > 1 ? join_tabs(cand) : NULL;
+	ds->segment[i] = segment;
+	if ((item && !ds->item[i]) || (origin && !ds->origin[i]) ||
+	    (json_array_size(cand) > 1 && !ds->cand[i]))
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	return GRYM_OK;
 }
 

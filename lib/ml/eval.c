@@ -192,17 +192,8 @@ int grym_folds_holdout(const grym_dataset *ds, double fraction, uint64_t seed, i
 	int rc = check_labelled(ds, err);
 	if (rc)
 		return rc;
-	if (ds->group) {
-		/* grouped: pick k = round(1/fraction) grouped folds, test on fold 0 */
-		int k = (int)floor(1.0 / fraction + 0.5);
-		if (k < 2)
-			k = 2;
-		if ((rc = grym_folds_grouped(ds, k, seed, fold, err)))
-			return rc;
-		for (size_t i = 0; i < ds->n; i++)
-			fold[i] = fold[i] == 0 ? 0 : 1;
-		return GRYM_OK;
-	}
+	if (ds->group)
+		return grym_folds_holdout_grouped(ds, fraction, seed, fold, err);
 	int *idx = malloc(ds->n * sizeof *idx);
 	if (!idx)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
@@ -267,7 +258,7 @@ int grym_metrics_compute(grym_metrics *m, const int *y, const int *pred, size_t 
 	}
 	m->accuracy = m->n ? (double)good / (double)m->n : 0;
 	double bal = 0, mf = 0;
-	size_t present = 0;
+	size_t present = 0, seen = 0;
 	for (size_t c = 0; c < K; c++) {
 		int64_t tp = m->confusion[c * K + c], col = 0;
 		for (size_t r = 0; r < K; r++)
@@ -277,14 +268,20 @@ int grym_metrics_compute(grym_metrics *m, const int *y, const int *pred, size_t 
 		m->recall[c] = m->support[c] ? (double)tp / (double)m->support[c] : 0;
 		double s = m->precision[c] + m->recall[c];
 		m->f1[c] = s > 0 ? 2 * m->precision[c] * m->recall[c] / s : 0;
-		mf += m->f1[c];
+		/* macro F1 as scikit-learn's f1_score(average='macro'): over the
+		 * labels true or predicted in this evaluation, so a class that a
+		 * test fold happens not to hold does not count as F1 = 0 */
+		if (m->support[c] || col) {
+			mf += m->f1[c];
+			seen++;
+		}
 		if (m->support[c]) {
 			bal += m->recall[c];
 			present++;
 		}
 	}
 	m->balanced_accuracy = present ? bal / (double)present : 0;
-	m->macro_f1 = K ? mf / (double)K : 0;
+	m->macro_f1 = seen ? mf / (double)seen : 0;
 	return GRYM_OK;
 }
 
@@ -403,17 +400,27 @@ char *grym_metrics_table(const grym_metrics *m, const char *const *labels)
 int grym_ml_cross_validate(const grym_ml_params *p, const grym_dataset *ds, const int *fold,
 			   int ntest, int *pred, grym_error *err)
 {
+	return grym_ml_cross_validate_proba(p, ds, fold, ntest, pred, NULL, err);
+}
+
+int grym_ml_cross_validate_proba(const grym_ml_params *p, const grym_dataset *ds, const int *fold,
+				 int ntest, int *pred, float *proba, grym_error *err)
+{
 	size_t n = ds->n, d = ds->d;
 	size_t *tr = malloc(n * sizeof *tr), *te = malloc(n * sizeof *te);
 	float *xt = malloc(n * d * sizeof *xt);
 	int *pt = malloc(n * sizeof *pt);
+	size_t K = ds->nlabels;
+	float *pp = proba ? malloc(n * (K ? K : 1) * sizeof *pp) : NULL;
 	int rc = GRYM_OK;
-	if (!tr || !te || !xt || !pt) {
+	if (!tr || !te || !xt || !pt || (proba && !pp)) {
 		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
 		pred[i] = -1;
+	for (size_t i = 0; proba && i < n * K; i++)
+		proba[i] = NAN;
 	for (int f = 0; f < ntest; f++) {
 		size_t ntr = 0, nte = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -431,14 +438,17 @@ int grym_ml_cross_validate(const grym_ml_params *p, const grym_dataset *ds, cons
 		}
 		for (size_t t = 0; t < nte; t++)
 			memcpy(xt + t * d, ds->x + te[t] * d, d * sizeof *xt);
-		rc = grym_model_predict(m, xt, nte, NULL, pt, err);
+		rc = grym_model_predict(m, xt, nte, pp, pt, err);
 		grym_model_free(m);
 		if (rc)
 			goto out;
-		for (size_t t = 0; t < nte; t++)
+		for (size_t t = 0; t < nte; t++) {
 			pred[te[t]] = pt[t];
+			if (proba)
+				memcpy(proba + te[t] * K, pp + t * K, K * sizeof *proba);
+		}
 	}
 out:
-	free(tr); free(te); free(xt); free(pt);
+	free(tr); free(te); free(xt); free(pt); free(pp);
 	return rc;
 }

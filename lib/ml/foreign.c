@@ -7,8 +7,9 @@
  * Both libraries print to stdout and draw from the global rand(), so every
  * call into them holds one process-wide mutex, silences their print hooks
  * and calls srand(seed) first: training is repeatable and threads never
- * interleave inside them. That mutex is the only global in lib/ml; it is a
- * lock, not state, and the libraries leave no other choice.
+ * interleave inside them. That mutex, and the flag its holder uses to
+ * hear the libraries' iteration-limit warning, are the only globals in
+ * lib/ml; the libraries leave no other choice.
  *
  * Their parameters are copied out into grym's own arrays (weights; support
  * vectors, coefficients, rho, probA/probB, labels) so that model files do
@@ -32,7 +33,22 @@ static pthread_mutex_t foreign_mutex = PTHREAD_MUTEX_INITIALIZER;
 void ml_foreign_lock(void) { pthread_mutex_lock(&foreign_mutex); }
 void ml_foreign_unlock(void) { pthread_mutex_unlock(&foreign_mutex); }
 
-static void quiet(const char *s) { (void)s; }
+/* The libraries' print hooks take no user data: what they say during one
+ * training is noted here, under foreign_mutex, and read before it is
+ * released. Their only message that matters is the iteration limit. */
+static int foreign_hit_limit;
+
+static void quiet(const char *s)
+{
+	if (strstr(s, "reaching max number of iterations"))
+		foreign_hit_limit = 1;
+}
+
+static void warn_limit(const grym_model *m, int hit, const char *what)
+{
+	if (hit && m->p.warn)
+		m->p.warn(m->p.warn_ud, what);
+}
 
 int ml_linsvm_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err)
 {
@@ -69,11 +85,15 @@ int ml_linsvm_train(grym_model *m, const float *xs, const int *y, size_t n, grym
 	set_print_string_function(quiet);
 	const char *msg = check_parameter(&prob, &par);
 	struct model *lm = NULL;
+	foreign_hit_limit = 0;
 	if (!msg) {
 		srand((unsigned)m->p.seed);
 		lm = train(&prob, &par);
 	}
+	int hit = foreign_hit_limit;
 	ml_foreign_unlock();
+	warn_limit(m, hit, "linsvm: liblinear stopped at its 1000 iterations before converging "
+		   "(scale the features, raise --tol or lower --C)");
 	if (msg || !lm) {
 		rc = grym_error_set(err, GRYM_ERR_INVALID, "liblinear: %s", msg ? msg : "training failed");
 		goto out;
@@ -157,11 +177,15 @@ int ml_svm_train(grym_model *m, const float *xs, const int *y, size_t n, grym_er
 	svm_set_print_string_function(quiet);
 	const char *msg = svm_check_parameter(&prob, &par);
 	struct svm_model *sm = NULL;
+	foreign_hit_limit = 0;
 	if (!msg) {
 		srand((unsigned)m->p.seed);
 		sm = svm_train(&prob, &par);
 	}
+	int hit = foreign_hit_limit;
 	ml_foreign_unlock();
+	warn_limit(m, hit, "svm: libsvm stopped at its iteration limit (max(10^7, 100 x items)) "
+		   "before converging (raise --tol or lower --C)");
 	if (msg || !sm) {
 		rc = grym_error_set(err, GRYM_ERR_INVALID, "libsvm: %s", msg ? msg : "training failed");
 		goto out;

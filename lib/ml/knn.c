@@ -10,6 +10,7 @@
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ml_internal.h"
@@ -45,6 +46,11 @@ int ml_knn_train(grym_model *m, const float *xs, const int *y, size_t n, grym_er
 {
 	if (m->p.k < 1)
 		return grym_error_set(err, GRYM_ERR_INVALID, "--k must be at least 1");
+	/* as scikit-learn: more neighbours than points is an error, not a
+	 * silent vote of the whole training set */
+	if ((size_t)m->p.k > n)
+		return grym_error_set(err, GRYM_ERR_INVALID, "knn: --k %d is more than the %zu training items",
+				      m->p.k, n);
 	float *X = ml_array_add(m, "points", ML_F32, n, m->d, err);
 	int32_t *Y = X ? ml_array_add(m, "classes", ML_I32, 1, n, err) : NULL;
 	if (!Y)
@@ -78,17 +84,25 @@ int ml_knn_predict(const grym_model *m, const float *xs, size_t n, float *proba,
 		free(D); free(Q); free(best); free(dsum);
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	}
+	const float *P = ax->data;
 	for (size_t i0 = 0; i0 < n; i0 += KNN_BLOCK) {
 		size_t nb = n - i0 < KNN_BLOCK ? n - i0 : KNN_BLOCK;
 		memcpy(Q, xs + i0 * d, nb * d * sizeof *Q);
-		if (m->p.metric == GRYM_METRIC_COSINE) {
-			l2norm_rows(Q, nb, d);
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)np, (int)d,
-				    -1.0f, Q, (int)d, ax->data, (int)d, 0.0f, D, (int)np);
-			for (size_t t = 0; t < nb * np; t++)
-				D[t] += 1.0f;
-		} else {
-			ml_sqdist(Q, nb, ax->data, np, d, D);
+		/* distances row by row in a fixed order (rows.c), not by sgemm:
+		 * a neighbour must not change with the batch around the item */
+		for (size_t i = 0; i < nb; i++) {
+			float *q = Q + i * d, *row = D + i * np;
+			if (m->p.metric == GRYM_METRIC_COSINE) {
+				double s = sqrt(ml_row_dot(q, q, d));
+				if (s > 0)
+					for (size_t j = 0; j < d; j++)
+						q[j] = (float)(q[j] / s);
+				for (size_t j = 0; j < np; j++)
+					row[j] = (float)(1.0 - ml_row_dot(q, P + j * d, d));
+			} else {
+				for (size_t j = 0; j < np; j++)
+					row[j] = (float)ml_row_sqdist(q, P + j * d, d);
+			}
 		}
 		for (size_t i = 0; i < nb; i++) {
 			const float *row = D + i * np;
@@ -129,7 +143,7 @@ int ml_knn_predict(const grym_model *m, const float *xs, size_t n, float *proba,
 /* ---- k-means ---- */
 
 static double lloyd(const float *xs, size_t n, size_t d, size_t k, float *C, int *assign,
-		    float *D, int max_iter, double tol, grym_rng *rng)
+		    float *D, int max_iter, double tol, grym_rng *rng, int *settled)
 {
 	/* k-means++ seeding */
 	double *w = malloc(n * sizeof *w);
@@ -198,8 +212,10 @@ static double lloyd(const float *xs, size_t n, size_t d, size_t k, float *C, int
 				C[c * d + j] = v;
 			}
 		}
-		if (shift <= tol)
+		if (shift <= tol) {
+			*settled = 1;
 			break;
+		}
 	}
 	free(acc);
 	free(cnt);
@@ -236,8 +252,11 @@ int ml_kmeans_train(grym_model *m, const float *xs, size_t n, grym_error *err)
 	grym_rng_seed(&rng, m->p.seed);
 	double best_in = -1;
 	int rc = GRYM_OK;
-	for (int r = 0; r < (m->p.n_init > 0 ? m->p.n_init : 1); r++) {
-		double in = lloyd(xs, n, d, k, C, assign, D, m->p.max_iter, m->p.tol * mv, &rng);
+	int unsettled = 0, runs = m->p.n_init > 0 ? m->p.n_init : 1;
+	for (int r = 0; r < runs; r++) {
+		int settled = 0;
+		double in = lloyd(xs, n, d, k, C, assign, D, m->p.max_iter, m->p.tol * mv, &rng, &settled);
+		unsettled += !settled && in >= 0;
 		if (in < 0) {
 			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 			break;
@@ -246,6 +265,12 @@ int ml_kmeans_train(grym_model *m, const float *xs, size_t n, grym_error *err)
 			best_in = in;
 			memcpy(best, C, k * d * sizeof *C);
 		}
+	}
+	if (!rc && unsettled && m->p.warn) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "kmeans: stopped at --max-iter %d before the centroids settled "
+			 "(%d of %d restarts; raise --max-iter)", m->p.max_iter, unsettled, runs);
+		m->p.warn(m->p.warn_ud, msg);
 	}
 	free(C); free(D); free(assign);
 	return rc;
@@ -262,7 +287,10 @@ int ml_kmeans_predict(const grym_model *m, const float *xs, size_t n, float *pro
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	for (size_t i0 = 0; i0 < n; i0 += KNN_BLOCK) {
 		size_t nb = n - i0 < KNN_BLOCK ? n - i0 : KNN_BLOCK;
-		ml_sqdist(xs + i0 * d, nb, ac->data, k, d, D);
+		for (size_t i = 0; i < nb; i++)
+			for (size_t c = 0; c < k; c++)
+				D[i * k + c] = (float)ml_row_sqdist(xs + (i0 + i) * d,
+								    (const float *)ac->data + c * d, d);
 		for (size_t i = 0; i < nb; i++) {
 			size_t b = 0;
 			for (size_t c = 1; c < k; c++)

@@ -10,6 +10,7 @@
  */
 #include <cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ml_internal.h"
@@ -97,9 +98,16 @@ int ml_logreg_train(grym_model *m, const float *xs, const int *y, size_t n, grym
 	o.max_iter = m->p.max_iter;
 	o.gtol = m->p.tol;
 	o.max_ls = 50;
-	rc = grym_lbfgs(lr_fn, &c, w, np, &o, NULL, NULL, err);
+	int iters = 0;
+	rc = grym_lbfgs(lr_fn, &c, w, np, &o, &iters, NULL, err);
 	if (rc)
 		goto out;
+	if (iters >= o.max_iter && m->p.warn) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "logreg: L-BFGS stopped at --max-iter %d before converging "
+			 "(raise --max-iter)", o.max_iter);
+		m->p.warn(m->p.warn_ud, msg);
+	}
 	double *W = ml_array_add(m, "W", ML_F64, K, d, err);
 	double *b = W ? ml_array_add(m, "b", ML_F64, 1, K, err) : NULL;
 	if (!W || !b) {
@@ -126,17 +134,14 @@ int ml_linear_predict(const grym_model *m, const float *xs, size_t n, float *pro
 	if (aw->cols != d || ab->rows != 1 || ab->cols != K || !((K == 1 && C == 2) || (K >= 2 && K == C)))
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "model weights have the wrong shape");
 	const double *W = aw->data, *b = ab->data;
-	float *Wf = malloc(K * d * sizeof *Wf), *Z = malloc(n * K * sizeof *Z);
-	if (!Wf || !Z) {
-		free(Wf); free(Z);
+	double *z = malloc(K * sizeof *z);
+	if (!z)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	}
-	for (size_t j = 0; j < K * d; j++)
-		Wf[j] = (float)W[j];
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)K, (int)d, 1.0f,
-		    xs, (int)d, Wf, (int)d, 0.0f, Z, (int)K);
 	for (size_t i = 0; i < n; i++) {
-		float *z = Z + i * K, *p = proba + i * C;
+		float *p = proba + i * C;
+		/* row by row in a fixed order: the batch never changes a bit */
+		for (size_t k = 0; k < K; k++)
+			z[k] = ml_row_dot_f64(xs + i * d, W + k * d, d);
 		if (K == 1) {
 			double t = z[0] + b[0];
 			double s = t >= 0 ? 1 / (1 + exp(-t)) : exp(t) / (1 + exp(t));
@@ -153,7 +158,6 @@ int ml_linear_predict(const grym_model *m, const float *xs, size_t n, float *pro
 				p[k] = (float)(exp(z[k] + b[k] - mx) / sum);
 		}
 	}
-	free(Wf);
-	free(Z);
+	free(z);
 	return GRYM_OK;
 }

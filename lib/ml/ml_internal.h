@@ -32,6 +32,7 @@ struct grym_model {
 	char **names;           /* d or NULL */
 	double *mean, *scale;   /* d each: x_std = (x - mean) / scale */
 	json_t *pipeline, *metrics;
+	json_t *training;       /* what it was trained on (header "training"), or NULL */
 	ml_array arr[ML_MAX_ARRAYS];
 	int narr;
 	void *cache;            /* type-specific view built after training/loading (svm) */
@@ -74,6 +75,13 @@ int ml_kmeans_predict(const grym_model *m, const float *xs, size_t n, float *pro
  * out n x k. an2 / bn2 are the rows' squared norms (computed if NULL). */
 void ml_sqdist(const float *a, size_t n, const float *b, size_t k, size_t d, float *out);
 
+/* rows.c: one row's dot product and squared distance, summed in a fixed
+ * order whatever the batch (predictors use these, not BLAS, so that
+ * batching and threads never change an output bit). */
+double ml_row_dot(const float *a, const float *b, size_t d);
+double ml_row_dot_f64(const float *a, const double *b, size_t d);
+double ml_row_sqdist(const float *a, const float *b, size_t d);
+
 /* liblinear and libsvm: global rand() and print hooks. */
 void ml_foreign_lock(void);
 void ml_foreign_unlock(void);
@@ -81,10 +89,17 @@ void ml_foreign_unlock(void);
 /* records.c, shared with catalog_select.c: the stream's metadata rules.
  * A field of meta["meta"] or meta (as text in buf; NULL if absent), the
  * item's label (--target or its single "labels" entry), and a split
- * column's value ("test"/"eval": 0, else 1). */
+ * column's value ("test"/"eval": 0, else 1). An item with several
+ * labels and no --target gets *label NULL and *cands its labels. */
 const char *grym_ml_field(json_t *meta, const char *name, char *buf, size_t len);
 int grym_ml_label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, char *buf,
-		     size_t len, const char **label, grym_error *err);
+		     size_t len, const char **label, const json_t **cands, grym_error *err);
+/* How recipe (pipeline array) a differs from b: "STAGE KEY A, not B". */
+void ml_recipe_diff(const json_t *a, const json_t *b, char *buf, size_t len);
 int grym_ml_split_of(const char *s);
+
+/* dataset.c: the index of label in ds's label table, added if absent
+ * (-1 when out of memory). */
+int ml_dataset_label_index(grym_dataset *ds, const char *label);
 
 #endif

@@ -193,7 +193,8 @@ int ml_mlp_train(grym_model *m, const float *xs, const int *y, size_t n, grym_er
 	int stall = 0;
 	uint64_t step = 0;
 	const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-	for (int ep = 0; ep < p->epochs; ep++) {
+	int settled = 0;
+	for (int ep = 0; ep < p->epochs && !settled; ep++) {
 		grym_rng_shuffle(&rng, tr, ntr);
 		double eloss = 0;
 		for (size_t s = 0; s < ntr; s += B) {
@@ -265,8 +266,14 @@ int ml_mlp_train(grym_model *m, const float *xs, const int *y, size_t n, grym_er
 			if (score > best_score)
 				best_score = score;
 			if (++stall >= p->patience)
-				break;
+				settled = 1;
 		}
+	}
+	if (!settled && p->warn) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "mlp: stopped at --epochs %d before converging (raise --epochs)",
+			 p->epochs);
+		p->warn(p->warn_ud, msg);
 	}
 	for (int l = 0; l < t.L; l++) {
 		char nm[32];
@@ -316,19 +323,43 @@ int ml_mlp_predict(const grym_model *m, const float *xs, size_t n, float *proba,
 		memcpy(w + t.woff[l], W->data, W->rows * W->cols * sizeof *w);
 		memcpy(w + t.boff[l], b->data, b->cols * sizeof *w);
 	}
-	size_t B = 256;
-	float *H[GRYM_MLP_MAX_LAYERS + 2] = { 0 };
+	/* row by row, each sum in a fixed order (rows.c), not a batch sgemm:
+	 * an item's probabilities must not depend on its batch neighbours */
+	size_t wmax = 0;
+	for (int l = 0; l <= t.L; l++)
+		wmax = t.sz[l] > wmax ? t.sz[l] : wmax;
+	float *a = malloc(wmax * sizeof *a), *o = malloc(wmax * sizeof *o);
 	int rc = GRYM_OK;
-	if (mlp_alloc_acts(&t, B, H, NULL, NULL, 0) < 0) {
+	if (!a || !o) {
 		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	} else {
-		for (size_t s = 0; s < n; s += B) {
-			size_t nb = n - s < B ? n - s : B;
-			forward(&t, w, xs + s * m->d, nb, H, NULL);
-			memcpy(proba + s * m->nclasses, H[t.L], nb * m->nclasses * sizeof *proba);
+		for (size_t i = 0; i < n; i++) {
+			memcpy(a, xs + i * m->d, m->d * sizeof *a);
+			for (int l = 0; l < t.L; l++) {
+				size_t ni = t.sz[l], no = t.sz[l + 1];
+				const float *W = w + t.woff[l], *b = w + t.boff[l];
+				for (size_t k = 0; k < no; k++) {
+					float v = (float)(b[k] + ml_row_dot(a, W + k * ni, ni));
+					o[k] = l + 1 < t.L && v < 0 ? 0 : v;
+				}
+				memcpy(a, o, no * sizeof *a);
+			}
+			size_t K = m->nclasses;
+			float mx = a[0];
+			for (size_t k = 1; k < K; k++)
+				if (a[k] > mx)
+					mx = a[k];
+			double s = 0;
+			for (size_t k = 0; k < K; k++) {
+				a[k] = expf(a[k] - mx);
+				s += a[k];
+			}
+			for (size_t k = 0; k < K; k++)
+				proba[i * K + k] = (float)(a[k] / s);
 		}
 	}
-	mlp_free_acts(&t, H, NULL, NULL);
+	free(a);
+	free(o);
 	free(w);
 	return rc;
 }

@@ -130,6 +130,7 @@ void grym_model_free(grym_model *m)
 	free(m->scale);
 	json_decref(m->pipeline);
 	json_decref(m->metrics);
+	json_decref(m->training);
 	for (int i = 0; i < m->narr; i++)
 		free(m->arr[i].data);
 	free(m);
@@ -143,6 +144,75 @@ const grym_ml_params *grym_model_params(const grym_model *m) { return &m->p; }
 const char *const *grym_model_feature_names(const grym_model *m) { return (const char *const *)m->names; }
 const json_t *grym_model_pipeline(const grym_model *m) { return m->pipeline; }
 const json_t *grym_model_metrics(const grym_model *m) { return m->metrics; }
+const json_t *grym_model_training(const grym_model *m) { return m->training; }
+
+int grym_model_set_source(grym_model *m, const char *target, const char *group_by,
+			  grym_error *err)
+{
+	if (!m->training && !(m->training = json_object()))
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	if (json_object_set_new(m->training, "target", target ? json_string(target) : json_null()) ||
+	    json_object_set_new(m->training, "group_by", group_by ? json_string(group_by) : json_null()))
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	return GRYM_OK;
+}
+
+/* What the training rows were: the class counts, or for kmeans the
+ * cluster sizes and the inertia (sum of squared distances to the nearest
+ * centroid, in the standardized space) of the final centroids. */
+static int describe_training(grym_model *m, const float *xs, const int *y, size_t n)
+{
+	json_t *t = json_object();
+	if (!t)
+		return -1;
+	json_object_set_new(t, "items", json_integer((json_int_t)n));
+	if (m->p.type == GRYM_MODEL_KMEANS) {
+		const ml_array *ac = ml_array_get(m, "centroids", ML_F32);
+		size_t k = m->nclasses;
+		json_int_t *size = calloc(k, sizeof *size);
+		double inertia = 0;
+		if (!ac || !size) {
+			free(size);
+			json_decref(t);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			size_t b = 0;
+			double bd = INFINITY;
+			for (size_t c = 0; c < k; c++) {
+				double dd = ml_row_sqdist(xs + i * m->d, (const float *)ac->data + c * m->d, m->d);
+				if (dd < bd) {
+					bd = dd;
+					b = c;
+				}
+			}
+			size[b]++;
+			inertia += bd;
+		}
+		json_t *cs = json_array();
+		for (size_t c = 0; c < k; c++)
+			json_array_append_new(cs, json_integer(size[c]));
+		free(size);
+		json_object_set_new(t, "cluster_sizes", cs);
+		json_object_set_new(t, "inertia", json_real(inertia));
+	} else {
+		json_int_t *cnt = calloc(m->nclasses, sizeof *cnt);
+		if (!cnt) {
+			json_decref(t);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++)
+			cnt[y[i]]++;
+		json_t *cc = json_object();
+		for (size_t c = 0; c < m->nclasses; c++)
+			json_object_set_new(cc, m->labels[c], json_integer(cnt[c]));
+		free(cnt);
+		json_object_set_new(t, "class_counts", cc);
+	}
+	json_decref(m->training);
+	m->training = t;
+	return 0;
+}
 
 int grym_model_set_info(grym_model *m, const json_t *pipeline, const json_t *metrics,
 			grym_error *err)
@@ -295,6 +365,8 @@ int grym_model_train(const grym_ml_params *p, const grym_dataset *ds,
 	case GRYM_MODEL_MLP: rc = ml_mlp_train(m, xs, y, nrows, err); break;
 	case GRYM_MODEL_KMEANS: rc = ml_kmeans_train(m, xs, nrows, err); break;
 	}
+	if (!rc && describe_training(m, xs, y, nrows) < 0)
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	free(xs);
 	free(y);
 	if (rc) {
@@ -423,18 +495,49 @@ int grym_model_predict(const grym_model *m, const float *x, size_t n, float *pro
 
 /* ---- grym-model(5) ---- */
 
+/* Only what the type uses: a model file never claims a setting that had
+ * no effect on it. */
 static json_t *params_json(const grym_ml_params *p)
 {
-	json_t *h = json_array();
+	grym_model_type t = p->type;
+	int lin = t == GRYM_MODEL_LOGREG || t == GRYM_MODEL_LINSVM || t == GRYM_MODEL_SVM;
+	json_t *o = json_object(), *h = json_array();
+	if (!o || !h) {
+		json_decref(o);
+		json_decref(h);
+		return NULL;
+	}
 	for (int l = 0; l < p->nhidden; l++)
 		json_array_append_new(h, json_integer(p->hidden[l]));
-	return json_pack("{s:f,s:i,s:f,s:f,s:i,s:s,s:o,s:f,s:f,s:i,s:i,s:f,s:f,s:i,s:i,s:s}",
-			 "C", p->C, "max_iter", p->max_iter, "tol", p->tol, "gamma", p->gamma,
-			 "k", p->k, "metric", p->metric == GRYM_METRIC_COSINE ? "cosine" : "euclidean",
-			 "hidden", h, "dropout", p->dropout, "alpha", p->alpha, "epochs", p->epochs,
-			 "batch_size", p->batch_size, "lr", p->lr, "val_fraction", p->val_fraction,
-			 "patience", p->patience, "n_init", p->n_init,
-			 "class_weight", p->balanced ? "balanced" : "none");
+	if (lin)
+		json_object_set_new(o, "C", json_real(p->C));
+	if (lin || t == GRYM_MODEL_MLP)
+		json_object_set_new(o, "class_weight", json_string(p->balanced ? "balanced" : "none"));
+	if (t == GRYM_MODEL_LOGREG || t == GRYM_MODEL_KMEANS)
+		json_object_set_new(o, "max_iter", json_integer(p->max_iter));
+	if (t != GRYM_MODEL_KNN)
+		json_object_set_new(o, "tol", json_real(p->tol));
+	if (t == GRYM_MODEL_SVM)
+		json_object_set_new(o, "gamma", json_real(p->gamma));
+	if (t == GRYM_MODEL_KNN || t == GRYM_MODEL_KMEANS)
+		json_object_set_new(o, "k", json_integer(p->k));
+	if (t == GRYM_MODEL_KNN)
+		json_object_set_new(o, "metric",
+				    json_string(p->metric == GRYM_METRIC_COSINE ? "cosine" : "euclidean"));
+	if (t == GRYM_MODEL_KMEANS)
+		json_object_set_new(o, "n_init", json_integer(p->n_init));
+	if (t == GRYM_MODEL_MLP) {
+		json_object_set_new(o, "hidden", json_incref(h));
+		json_object_set_new(o, "dropout", json_real(p->dropout));
+		json_object_set_new(o, "alpha", json_real(p->alpha));
+		json_object_set_new(o, "epochs", json_integer(p->epochs));
+		json_object_set_new(o, "batch_size", json_integer(p->batch_size));
+		json_object_set_new(o, "lr", json_real(p->lr));
+		json_object_set_new(o, "val_fraction", json_real(p->val_fraction));
+		json_object_set_new(o, "patience", json_integer(p->patience));
+	}
+	json_decref(h);
+	return o;
 }
 
 json_t *grym_model_params_json(const grym_model *m)
@@ -523,6 +626,8 @@ int grym_model_save(const grym_model *m, unsigned char **buf, size_t *len, grym_
 		return grym_error_set(err, GRYM_ERR_NOMEM, "cannot build the model header");
 	json_object_set_new(h, "standardization",
 			    json_pack("{s:s,s:s}", "mean", "mean", "scale", "scale"));
+	if (m->training)
+		json_object_set(h, "training", m->training);
 	char *hs = json_dumps(h, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
 	json_decref(h);
 	if (!hs)
@@ -567,15 +672,20 @@ static int parse_params(json_t *o, grym_ml_params *p, grym_error *err)
 	json_t *h = NULL;
 	const char *metric = NULL, *cw = NULL;
 	json_error_t je;
-	if (json_unpack_ex(o, &je, 0, "{s:F,s:i,s:F,s:F,s:i,s:s,s:o,s:F,s:F,s:i,s:i,s:F,s:F,s:i,s:i,s:s}",
+	/* every key optional: a type's file holds only what it uses (older
+	 * files hold them all); the rest keep the type's defaults */
+	if (json_unpack_ex(o, &je, 0,
+			   "{s?F,s?i,s?F,s?F,s?i,s?s,s?o,s?F,s?F,s?i,s?i,s?F,s?F,s?i,s?i,s?s}",
 			   "C", &p->C, "max_iter", &p->max_iter, "tol", &p->tol, "gamma", &p->gamma,
 			   "k", &p->k, "metric", &metric, "hidden", &h, "dropout", &p->dropout,
 			   "alpha", &p->alpha, "epochs", &p->epochs, "batch_size", &p->batch_size,
 			   "lr", &p->lr, "val_fraction", &p->val_fraction, "patience", &p->patience,
 			   "n_init", &p->n_init, "class_weight", &cw) < 0)
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "model header params: %s", je.text);
-	p->metric = strcmp(metric, "cosine") == 0 ? GRYM_METRIC_COSINE : GRYM_METRIC_EUCLIDEAN;
-	p->balanced = strcmp(cw, "balanced") == 0;
+	p->metric = metric && strcmp(metric, "cosine") == 0 ? GRYM_METRIC_COSINE : GRYM_METRIC_EUCLIDEAN;
+	p->balanced = cw && strcmp(cw, "balanced") == 0;
+	if (!h)
+		return GRYM_OK;
 	if (!json_is_array(h) || json_array_size(h) > GRYM_MLP_MAX_LAYERS)
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "model header: bad hidden layers");
 	p->nhidden = (int)json_array_size(h);
@@ -736,6 +846,18 @@ int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *e
 	json_t *pl = json_object_get(h, "pipeline"), *mt = json_object_get(h, "metrics");
 	if ((rc = grym_model_set_info(m, json_is_null(pl) ? NULL : pl, json_is_null(mt) ? NULL : mt, err)))
 		goto fail;
+	/* "training" came later: older files lack it and still load */
+	json_t *tr = json_object_get(h, "training");
+	if (tr && !json_is_null(tr)) {
+		if (!json_is_object(tr)) {
+			rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model header: \"training\" is not an object");
+			goto fail;
+		}
+		if (!(m->training = json_deep_copy(tr))) {
+			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
 	json_t *arrays = json_object_get(h, "arrays");
 	if (!json_is_array(arrays)) {
 		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model header has no arrays");

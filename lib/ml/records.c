@@ -37,9 +37,10 @@ const char *grym_ml_field(json_t *meta, const char *name, char *buf, size_t len)
 }
 
 int grym_ml_label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, char *buf,
-		    size_t len, const char **label, grym_error *err)
+		    size_t len, const char **label, const json_t **cands, grym_error *err)
 {
 	*label = NULL;
+	*cands = NULL;
 	if (o->target) {
 		*label = grym_ml_field(meta, o->target, buf, len);
 		if (!*label && o->need_labels)
@@ -49,15 +50,13 @@ int grym_ml_label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, 
 	json_t *labels = json_object_get(meta, "labels");
 	size_t nl = json_is_array(labels) ? json_array_size(labels) : 0;
 	if (nl > 1) {
-		char list[256] = "";
-		size_t used = 0;
-		for (size_t i = 0; i < nl && used + 2 < sizeof list; i++) {
-			const char *s = json_string_value(json_array_get(labels, i));
-			int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", s ? s : "?");
-			used += w > 0 ? (size_t)w : 0;
-		}
-		return grym_error_set(err, GRYM_ERR_INVALID,
-				      "item %s has %zu candidate labels (%s): choose one with --target", key, nl, list);
+		/* several labels: a conflict that grym_dataset_resolve settles
+		 * for the whole item (all its rows, all its files) */
+		for (size_t i = 0; i < nl; i++)
+			if (!json_is_string(json_array_get(labels, i)))
+				return grym_error_set(err, GRYM_ERR_FORMAT, "item %s: a label is not a string", key);
+		*cands = labels;
+		return GRYM_OK;
 	}
 	if (nl == 1) {
 		*label = json_string_value(json_array_get(labels, 0));
@@ -75,6 +74,87 @@ int grym_ml_label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, 
 int grym_ml_split_of(const char *s)
 {
 	return s && (strcmp(s, "test") == 0 || strcmp(s, "eval") == 0) ? 0 : 1;
+}
+
+/* A JSON value, short, into buf. */
+static void show_value(const json_t *v, char *buf, size_t len)
+{
+	char *t = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS) : NULL;
+	snprintf(buf, len, "%.60s%s", t ? t : "none", t && strlen(t) > 60 ? "..." : "");
+	free(t);
+}
+
+void ml_recipe_diff(const json_t *a, const json_t *b, char *buf, size_t len)
+{
+	char va[96], vb[96];
+	size_t na = json_array_size(a), nb = json_array_size(b);
+	if (!a || !b) {
+		snprintf(buf, len, "%s", a ? "the other has no recipe" : "no recipe, the other has one");
+		return;
+	}
+	for (size_t i = 0; i < na && i < nb; i++) {
+		json_t *sa = json_array_get(a, i), *sb = json_array_get(b, i);
+		if (json_equal(sa, sb))
+			continue;
+		const char *stage = json_string_value(json_object_get(sa, "stage"));
+		const char *k;
+		json_t *v;
+		json_object_foreach(sa, k, v)
+			if (!json_equal(v, json_object_get(sb, k)))
+				goto found;
+		json_object_foreach(sb, k, v)
+			if (!json_object_get(sa, k))
+				goto found;
+		snprintf(buf, len, "stage %zu differs", i + 1);
+		return;
+found:
+		show_value(json_object_get(sa, k), va, sizeof va);
+		show_value(json_object_get(sb, k), vb, sizeof vb);
+		snprintf(buf, len, "%s %s %s, not %s", stage ? stage : "stage", k, va, vb);
+		return;
+	}
+	snprintf(buf, len, "%zu stages, not %zu", na, nb);
+}
+
+/* Where a record comes from: its item (asset, else key), window and
+ * files, for grym_dataset_resolve and grouping. */
+static int set_origin_of(grym_dataset *ds, json_t *meta, const char *key, const json_t *cands,
+			 grym_error *err)
+{
+	const char *asset = json_string_value(json_object_get(meta, "asset"));
+	json_t *seg = json_object_get(meta, "segment");
+	json_t *paths = json_object_get(meta, "paths");
+	json_t *files = json_array();
+	if (!files)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	const char *path = json_string_value(json_object_get(meta, "path"));
+	if (path)
+		json_array_append_new(files, json_string(path));
+	size_t i;
+	json_t *v;
+	json_array_foreach(paths, i, v)
+		if (json_is_string(v) && (!path || strcmp(json_string_value(v), path)))
+			json_array_append(files, v);
+	char *origin = NULL;
+	if (json_array_size(files)) {
+		size_t len = 1;
+		json_array_foreach(files, i, v)
+			len += strlen(json_string_value(v)) + 1;
+		if ((origin = calloc(len, 1)))
+			json_array_foreach(files, i, v) {
+				if (i)
+					strcat(origin, "\t");
+				strcat(origin, json_string_value(v));
+			}
+	}
+	int rc = (json_array_size(files) && !origin)
+		? grym_error_set(err, GRYM_ERR_NOMEM, "out of memory")
+		: grym_dataset_set_origin(ds, ds->n - 1, asset ? asset : key,
+					  json_is_integer(seg) ? (int)json_integer_value(seg) : -1,
+					  origin, cands, err);
+	free(origin);
+	json_decref(files);
+	return rc;
 }
 
 int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
@@ -121,11 +201,26 @@ int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
 				if (rc)
 					break;
 			}
-			json_t *pl = json_object_get(meta, "pipeline");
-			if (pipeline && pl && !*pipeline)
-				*pipeline = json_incref(pl);
 		}
 		grym_dataset *ds = *dsp;
+		/* one recipe for the whole training set: the model records one,
+		 * and grym-infer replays it on everything it is given */
+		json_t *pl = json_object_get(meta, "pipeline");
+		if (!ds->recipe_item) {
+			if (!(ds->recipe_item = strdup(key))) {
+				rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+				break;
+			}
+			if (pipeline && pl && !*pipeline)
+				*pipeline = json_incref(pl);
+		} else if (pipeline && !json_equal(pl, *pipeline) && (pl || *pipeline)) {
+			char why[256];
+			ml_recipe_diff(pl, *pipeline, why, sizeof why);
+			rc = grym_error_set(err, GRYM_ERR_INVALID,
+					    "item %s was made by another recipe than item %s (%s): "
+					    "train on one recipe", key, ds->recipe_item, why);
+			break;
+		}
 		if (rec.head.cols != ds->d) {
 			rc = grym_error_set(err, GRYM_ERR_FORMAT,
 					    "item %s has %u dimensions, the first item had %zu", key,
@@ -134,7 +229,8 @@ int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
 		}
 		char lb[64], gb[64], sb[64];
 		const char *label, *group = NULL;
-		if ((rc = grym_ml_label_of(meta, key, o, lb, sizeof lb, &label, err)))
+		const json_t *cands;
+		if ((rc = grym_ml_label_of(meta, key, o, lb, sizeof lb, &label, &cands, err)))
 			break;
 		if (o->group_by && !(group = grym_ml_field(meta, o->group_by, gb, sizeof gb))) {
 			rc = grym_error_set(err, GRYM_ERR_INVALID, "item %s has no '%s' (--group-by)", key, o->group_by);
@@ -144,6 +240,8 @@ int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
 			grym_error_prefix(err, "item %s", key);
 			break;
 		}
+		if ((rc = set_origin_of(ds, meta, key, cands, err)))
+			break;
 		const char *sp = grym_ml_field(meta, "split", sb, sizeof sb);
 		if (sp && (rc = grym_dataset_set_split(ds, ds->n - 1, grym_ml_split_of(sp), err)))
 			break;
@@ -208,6 +306,9 @@ int grym_dataset_read_tsv(grym_input *in, const grym_ml_read_opts *o, grym_datas
 			role[c] = 3;
 		else if (strcmp(h[c], "split") == 0)
 			role[c] = 4;
+		else if (strcmp(h[c], "label") == 0 || strcmp(h[c], "target") == 0 ||
+			 strcmp(h[c], "group") == 0)
+			role[c] = 5;   /* another label or group column: never a feature */
 		else
 			d++;
 	}
@@ -259,6 +360,7 @@ int grym_dataset_read_tsv(grym_input *in, const grym_ml_read_opts *o, grym_datas
 			case 2: group = f[c]; break;
 			case 3: key = f[c]; break;
 			case 4: sp = f[c]; break;
+			case 5: break;
 			default: {
 				char *end;
 				double v = strtod(f[c], &end);

@@ -15,6 +15,9 @@ for m in "$GRYM_TOP"/man/*.[157]; do
 done
 
 progs=$(ls "$GRYM_BIN" 2>/dev/null | grep '^grym-')
+# every program of cmd/ is built and checked (the loop below cannot run
+# over nothing)
+same "$(echo $progs)" "$(cd "$GRYM_TOP/cmd" && ls grym-*.c | sed 's/\.c$//' | sort | tr '\n' ' ' | sed 's/ $//')" "every cmd/grym-*.c program is built"
 for p in $progs; do
 	man="$GRYM_TOP/man/$p.1"
 	check "$p has a man page" test -f "$man"

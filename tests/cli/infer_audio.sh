@@ -6,6 +6,7 @@
 # it (matched by path); segmented models give one line per window; a
 # model whose pipeline cannot be replayed fails clearly.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 46
 
 ok "a labelled dataset (3 classes x 8)" grym-synth dataset --classes 3 --per-class 8 --seed 2 DIR
 find DIR -name '*.wav' | LC_ALL=C sort >files
@@ -40,9 +41,9 @@ is "$(wc -l <piped_by_path.tsv | tr -d ' ')" "24" "the pipeline scored every fil
 # shellcheck disable=SC2086
 ok "grym-infer -m MODEL FILES... on audio" grym-infer -m m.model $FILES
 cp .out direct.tsv
-is "$(cut -f1 direct.tsv)" "$(cat files)" "one line per file, keyed by its path, in input order"
-is "$(awk -F'\t' 'NF != 3' direct.tsv | wc -l | tr -d ' ')" "0" "key<TAB>label<TAB>probability"
-is "$(LC_ALL=C sort direct.tsv)" "$(cat piped_by_path.tsv)" \
+same "$(cut -f1 direct.tsv)" "$(cat files)" "one line per file, keyed by its path, in input order"
+is "$(awk -F'\t' 'NF != 3 { b++ } END { print NR, b + 0 }' direct.tsv)" "24 0" "24 lines of key<TAB>label<TAB>probability"
+same "$(LC_ALL=C sort direct.tsv)" "$(cat piped_by_path.tsv)" \
 	"every file: the same label and probability as through the pipeline"
 right=$(awk -F'\t' '{ n = split($1, p, "/"); if ($2 == p[n - 1]) c++ } END { print c + 0 }' direct.tsv)
 check "labels agree with the folders ($right of 24 >= 20)" test "$right" -ge 20
@@ -57,10 +58,10 @@ ok "-j 3 gives the same lines in the same order" cmp j3.tsv direct.tsv
 # audio on stdin: key "-"
 one=$(sed -n 5p files)
 ok "audio on stdin" sh -c "grym-infer -m m.model <'$one'"
-is "$(cat .out)" "$(printf -- '-\t%s' "$(grep -F "$one	" direct.tsv | cut -f2-)")" \
+same "$(cat .out)" "$(printf -- '-\t%s' "$(grep -F "$one	" direct.tsv | cut -f2-)")" \
 	"stdin: key '-', the same label and probability as the file"
 ok "audio on stdin through a pipe" sh -c "cat '$one' | grym-infer -m m.model -"
-is "$(cut -f2- .out)" "$(grep -F "$one	" direct.tsv | cut -f2-)" "a pipe gives the same"
+same "$(cut -f2- .out)" "$(grep -F "$one	" direct.tsv | cut -f2-)" "a pipe gives the same"
 
 # FIFOs: probed once, never read twice
 mkfifo fifo1 fifo2
@@ -71,7 +72,7 @@ ok "audio and records through FIFOs" timeout 60 grym-infer -m m.model fifo1 fifo
 exec 3<>fifo1 4<>fifo2
 exec 3>&- 4>&-
 wait
-is "$(cut -f2- .out | head -n 1)" "$(grep -F "$one	" direct.tsv | cut -f2-)" "audio through a FIFO: the same prediction"
+same "$(cut -f2- .out | head -n 1)" "$(grep -F "$one	" direct.tsv | cut -f2-)" "audio through a FIFO: the same prediction"
 is "$(head -n 1 .out | cut -f1)" "fifo1" "keyed by the FIFO's path"
 is "$(wc -l <.out | tr -d ' ')" "2" "and the records through the other FIFO"
 
@@ -145,9 +146,9 @@ cp .out seg_direct.tsv
 is "$(awk -F'\t' 'NF != 5' seg_direct.tsv | wc -l | tr -d ' ')" "0" "key<TAB>start<TAB>end<TAB>label<TAB>probability"
 n=$(wc -l <seg_direct.tsv | tr -d ' ')
 check "more windows than files ($n > 24)" test "$n" -gt 24
-is "$(grep -F 'DIR/tone/tone-000.wav	' seg_direct.tsv | cut -f2,3 | tr '\t\n' ' ;')" \
+same "$(grep -F 'DIR/tone/tone-000.wav	' seg_direct.tsv | cut -f2,3 | tr '\t\n' ' ;')" \
 	"$(grep -F 'DIR/tone/tone-000.wav	' seg_piped.tsv | cut -f2,3 | tr '\t\n' ' ;')" "the same windows as the pipeline"
 like "$(head -n 2 seg_direct.tsv | cut -f2,3 | tr '\t\n' ' ;')" "^0 0.3;0.2 0.5;" "windows of 0.3 s every 0.2 s"
-is "$(cat seg_direct.tsv)" "$(cat seg_piped.tsv)" "every window: the same label and probability as through the pipeline"
+same "$(cat seg_direct.tsv)" "$(cat seg_piped.tsv)" "every window: the same label and probability as through the pipeline"
 
 done_testing

@@ -4,6 +4,7 @@
 # or id prefix, and stores a prediction for every input that is a catalog
 # asset (checked in the SQLite database itself).
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 19
 
 # three assets in the catalog, through an export archive
 mkdir -p exp/objects

@@ -3,6 +3,7 @@
 # duplicates, the exact catalog contents, idempotent re-runs, stdin,
 # --from-list -0, -j order, --probe.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 67
 
 recs() { /usr/bin/python3 "$GRYM_TOP/tests/cli/ingest_records.py"; }
 db() { sqlite3 "$GRYM_CATALOG/catalog.db" "$1"; }
@@ -22,8 +23,12 @@ A=$(sha corpus/dog/a.wav); B=$(sha corpus/cat/b.flac); C=$(sha corpus/cat/c.wav)
 ok "ingest a directory" grym-ingest --text --label-from-dir --label zoo corpus
 is "$(cat .out)" "$B	corpus/cat/b.flac	zoo,cat
 $C	corpus/cat/c.wav	zoo,cat
-$A	corpus/cat/deep/same-as-a.wav	zoo,deep" "text lines in sorted walk order; duplicate content gives one line"
+$A	corpus/cat/deep/same-as-a.wav	zoo,deep
+$A	corpus/dog/a.wav	zoo,deep,dog" \
+	"text lines in sorted walk order; duplicate content again only because its second name adds a label"
 is "$(cat .err)" "grym-ingest: ingested 3, already known 1, failed 0" "summary on stderr"
+ok "the same content twice, no new label" grym-ingest --text corpus/cat/c.wav corpus/cat/c.wav
+is "$(cat .out)" "$C	corpus/cat/c.wav	zoo,cat" "gives one line"
 
 is "$(db 'SELECT count(*) FROM assets')" 3 "three assets"
 is "$(db "SELECT kind, object = id, format, codec, sample_rate, channels, bits, frames, duration, bytes FROM assets WHERE id = '$B'")" \
@@ -42,18 +47,18 @@ is "$(find "$GRYM_CATALOG/tmp" -type f | wc -l)" 0 "no temporary files left"
 before=$(db "SELECT * FROM assets; SELECT * FROM asset_paths; SELECT * FROM asset_labels; SELECT * FROM asset_meta")
 ok "re-run" grym-ingest --text --label-from-dir --label zoo corpus
 is "$(cat .err)" "grym-ingest: ingested 0, already known 4, failed 0" "re-run: everything known"
-is "$(db "SELECT * FROM assets; SELECT * FROM asset_paths; SELECT * FROM asset_labels; SELECT * FROM asset_meta")" \
+same "$(db "SELECT * FROM assets; SELECT * FROM asset_paths; SELECT * FROM asset_labels; SELECT * FROM asset_meta")" \
 	"$before" "re-run: catalog unchanged"
 like "$(head -n 1 .out)" "^$B	corpus/cat/b.flac	zoo,cat$" "known assets still get records"
 
 # --- binary records (the default) --------------------------------------
 ok "binary records" sh -c 'grym-ingest corpus/dog/a.wav corpus/cat/b.flac >recs.bin'
 is "$(recs <recs.bin)" \
-"$A	0	{\"asset\":\"$A\",\"channels\":1,\"codec\":\"pcm_s16le\",\"duration\":0.5,\"format\":\"wav\",\"frames\":8000,\"labels\":[\"zoo\",\"deep\",\"dog\"],\"meta\":{},\"path\":\"corpus/dog/a.wav\",\"rate\":16000}
-$B	0	{\"asset\":\"$B\",\"channels\":2,\"codec\":\"flac\",\"duration\":0.24997732426303854,\"format\":\"flac\",\"frames\":5512,\"labels\":[\"zoo\",\"cat\"],\"meta\":{},\"path\":\"corpus/cat/b.flac\",\"rate\":22050}" \
-	"reference records carry asset, path, labels, meta and properties"
+"$A	0	{\"asset\":\"$A\",\"channels\":1,\"codec\":\"pcm_s16le\",\"duration\":0.5,\"format\":\"wav\",\"frames\":8000,\"labels\":[\"zoo\",\"deep\",\"dog\"],\"meta\":{},\"path\":\"corpus/dog/a.wav\",\"paths\":[\"corpus/cat/deep/same-as-a.wav\",\"corpus/dog/a.wav\"],\"rate\":16000}
+$B	0	{\"asset\":\"$B\",\"channels\":2,\"codec\":\"flac\",\"duration\":0.24997732426303854,\"format\":\"flac\",\"frames\":5512,\"labels\":[\"zoo\",\"cat\"],\"meta\":{},\"path\":\"corpus/cat/b.flac\",\"paths\":[\"corpus/cat/b.flac\"],\"rate\":22050}" \
+	"reference records carry asset, path, paths, labels, meta and properties"
 ok "-o FILE" grym-ingest -o out.bin corpus/dog/a.wav
-check "-o wrote the same record" test "$(recs <out.bin)" = "$(recs <recs.bin | sed -n 1p)"
+same "$(recs <out.bin)" "$(recs <recs.bin | sed -n 1p)" "-o wrote the same record"
 
 # --- --match ------------------------------------------------------------
 ok "--match" grym-ingest --text --match 'c.*' corpus
@@ -103,9 +108,9 @@ while [ $i -lt 24 ]; do
 done
 ls many/*.wav | sort -r >rev.txt
 ok "-j 2" grym-ingest -j 2 --text --from-list rev.txt
-is "$(cut -f2 .out)" "$(cat rev.txt)" "-j 2: output in input order"
+same "$(cut -f2 .out)" "$(cat rev.txt)" "-j 2: output in input order"
 ok "-j 2 again, all known" grym-ingest -j 2 --text --from-list rev.txt
-is "$(cut -f2 .out)" "$(cat rev.txt)" "-j 2 re-run: same order"
+same "$(cut -f2 .out)" "$(cat rev.txt)" "-j 2 re-run: same order"
 is "$(tail -n 1 .err)" "grym-ingest: ingested 0, already known 24, failed 0" "-j 2 re-run summary"
 
 # --- --probe -------------------------------------------------------------

@@ -6,9 +6,10 @@
 . "$GRYM_TOP/tests/lib/cli.sh"
 
 if [ "${SANITIZE:-0}" = 1 ]; then
-	skip "install check runs in the normal build only (sanitized objects need the sanitizer runtime)"
+	skip_sanitize "install check runs in the normal build only (sanitized objects need the sanitizer runtime)"
 	done_testing
 fi
+plan 13
 dest=$PWD/dest
 ok "make install DESTDIR" make -s -C "$GRYM_TOP" install DESTDIR="$dest" PREFIX=/usr B="$GRYM_BUILD"
 for f in usr/bin/grym-ingest usr/lib/libgrym.a usr/lib/libgrym.so.0 usr/lib/libgrym.so \

@@ -6,6 +6,7 @@
 # leaves neither FILE nor a temporary beside it; a closed pipe downstream
 # ends a program quietly.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 29
 
 grym-synth sine --freq 440 --duration 2 --rate 22050 -o tone.wav
 grym-synth noise --duration 1 --rate 22050 -o noise.wav
@@ -32,9 +33,11 @@ full "grym-features on ids" sh -c 'grym-catalog ls --ids | grym-features --mfcc 
 mkdir -p out
 printf 'not audio at all\n' >bad.wav
 grym-normalize -o out/norm.wav <bad.wav 2>/dev/null
+is "$?" 1 "grym-normalize: not audio: exit 1"
 check "grym-normalize: failed run leaves no output file" test ! -e out/norm.wav
 is "$(ls -A out)" "" "grym-normalize: no temporary left behind"
 grym-features --mfcc -o out/f.grym <bad.wav 2>/dev/null
+is "$?" 1 "grym-features: not audio: exit 1"
 check "grym-features: failed run leaves no output file" test ! -e out/f.grym
 is "$(ls -A out)" "" "grym-features: no temporary left behind"
 

@@ -42,6 +42,7 @@ is "$(cat "$OLDPWD/missing-target")" "" "every make target the README names exis
 # programs: every grym-* the README runs is built
 # (a name followed by "(" is a man page: grym-model(5))
 progs=$(grep -oE '(^|[ |(`])grym-[a-z]+([^a-z(-]|$)' "$R" | grep -oE 'grym-[a-z]+' | sort -u)
+check "the README runs grym programs" test -n "$progs"
 for p in $progs; do [ -x "$GRYM_BIN/$p" ] || echo "$p"; done >"$OLDPWD/missing-prog"
 is "$(cat "$OLDPWD/missing-prog")" "" "every program the README runs is built"
 cd "$OLDPWD" || exit 1

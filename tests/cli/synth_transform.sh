@@ -2,6 +2,7 @@
 # synth_transform.sh — grym-synth transform as a filter, checked with sox
 # and python: lengths, frequencies, reversal, determinism, records, errors.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 47
 
 freq_of() { # FILE -> dominant frequency (Hz) of channel 1 by FFT peak
 	/usr/bin/python3 -c '
@@ -59,7 +60,7 @@ like "$show" '"kind": "derived"' "derived asset"
 like "$show" "\"parent\": \"$src\"" "parent is the input asset"
 like "$show" '"transform": "stretch"' "recipe stored"
 like "$show" '"frames": 192000' "2 s at 48 kHz stored"
-is "$(grym-synth transform stretch --factor 2 --store "$short")" "$id" "same recipe, same id"
+same "$(grym-synth transform stretch --factor 2 --store "$short")" "$id" "same recipe, same id"
 ok "a derived asset transforms again" grym-synth transform reverse "$id" -o back.wav
 is "$(sox --i -s back.wav)" 192000 "read back from the store"
 # as a pipeline stage: records in, records out

@@ -6,6 +6,7 @@
 # the rest trained), unknown features a clear error, and the model's
 # pipeline replayed by grym-infer straight on an audio file.
 . "$GRYM_TOP/tests/lib/cli.sh"
+plan 43
 
 ok "a labelled dataset (3 classes x 6)" grym-synth dataset --classes 3 --per-class 6 --seed 4 DIR
 grym-ingest -q --label-from-dir DIR | grym-normalize --lufs -23 |
@@ -21,10 +22,10 @@ cp .out rec.json
 get() { /usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j[sys.argv[2]])' "$@"; }
 is "$(get cat.json items)" "18" "18 items from the catalog"
 is "$(get cat.json dims)" "40" "40 dims (20 mfcc means, 20 stds)"
-is "$(get cat.json accuracy)" "$(get rec.json accuracy)" "same cv accuracy as the records route"
-is "$(get cat.json confusion)" "$(get rec.json confusion)" "same confusion matrix"
+same "$(get cat.json accuracy)" "$(get rec.json accuracy)" "same cv accuracy as the records route"
+same "$(get cat.json confusion)" "$(get rec.json confusion)" "same confusion matrix"
 check "same model bytes as the records route" cmp cat.model rec.model
-is "$(get cat.json model_id)" "$(get rec.json model_id)" "same model id in the catalog"
+same "$(get cat.json model_id)" "$(get rec.json model_id)" "same model id in the catalog"
 
 # --label: two classes, in catalog order
 ok "--label twice" grym-train --features mfcc --label chirp-up --label tone --cv 3 --seed 1 --json
@@ -54,7 +55,7 @@ f=$(find DIR -name '*.wav' | LC_ALL=C sort | head -n 1)
 ok "grym-infer -m on an audio file" grym-infer -m cat.model "$f"
 like "$(cat .out)" "chirp-down" "the first clip is a chirp-down"
 ok "grym-infer on its records" sh -c "grym-infer -m cat.model <feats.grym"
-is "$(head -n 1 .out | cut -f2-)" "$(grym-infer -m cat.model "$f" | cut -f2-)" "audio and records agree"
+same "$(head -n 1 .out | cut -f2-)" "$(grym-infer -m cat.model "$f" | cut -f2-)" "audio and records agree"
 
 # an asset holding mfcc under two extractor recipes is an error naming it
 grym-ingest -q --label tone extra.wav | grym-features --features mfcc --summary >/dev/null
@@ -82,9 +83,24 @@ cp .out c2.json
 ok "records route, mfcc,rms" sh -c 'grym-train --seed 1 --json -o r2.model <f2.grym'
 is "$(get c2.json evaluation)" "split" "evaluated by the manifest's split column"
 is "$(get c2.json dims)" "42" "42 dims (mfcc 40 + rms 2)"
-is "$(get c2.json confusion)" "$(get .out confusion)" "same confusion as the records route"
+same "$(get c2.json confusion)" "$(get .out confusion)" "same confusion as the records route"
 check "same model bytes (two features, split)" cmp c2.model r2.model
 ok "--split train" grym-train --features mfcc,rms --split train --cv 2 --seed 1 --json
 is "$(get .out items)" "6" "--split train: the 6 training items"
+
+# assets normalized to two loudness targets: refused, one of each named
+export GRYM_CATALOG="$PWD/catalog3"
+ok "a third dataset (2 x 3)" grym-synth dataset --classes 2 --per-class 3 --seed 5 D3
+c1=$(ls D3 | LC_ALL=C sort | head -n 1); c2=$(ls D3 | LC_ALL=C sort | tail -n 1)
+grym-ingest -q --label-from-dir "D3/$c1" | grym-normalize --lufs -23 |
+	grym-features --features mfcc --summary >m23.grym 2>/dev/null
+grym-ingest -q --label-from-dir "D3/$c2" | grym-normalize --lufs -16 |
+	grym-features --features mfcc --summary >m16.grym 2>/dev/null
+fails 1 "catalog route, two recipes: refused" grym-train --features mfcc
+like "$(cat .err)" "asset [0-9a-f]{64} was made by another recipe than asset [0-9a-f]{64} \(normalize target" \
+	"one asset of each recipe and the differing key named"
+fails 1 "records route, two recipes: refused" sh -c 'cat m23.grym m16.grym | grym-train'
+like "$(cat .err)" "item [0-9a-f]{64} was made by another recipe than item [0-9a-f]{64} \(normalize target" \
+	"the same in the records route"
 
 done_testing

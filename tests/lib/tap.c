@@ -7,6 +7,7 @@
 
 static int tap_count;
 static int tap_failed;
+static int tap_planned = -1;
 
 int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 {
@@ -36,9 +37,23 @@ void tap_diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
+void tap_plan(int n)
+{
+	tap_planned = n;
+	printf("1..%d\n", n);
+	fflush(stdout);
+}
+
 int tap_done(void)
 {
-	printf("1..%d\n", tap_count);
+	if (tap_planned < 0) {
+		printf("1..%d\n", tap_count);
+	} else if (tap_count != tap_planned) {
+		printf("# planned %d checks, ran %d\n", tap_planned, tap_count);
+		fflush(stdout);
+		return 1;
+	}
+	fflush(stdout);
 	return tap_failed ? 1 : 0;
 }
 

@@ -2,14 +2,25 @@
  * tap.h — the smallest TAP producer for grym's C unit tests.
  *
  * Each check prints "ok N - what" or "not ok N - what" with the file and
- * line of a failure, and tap_done() prints the plan and returns the exit
- * status, so tests/run counts every check and a crash cannot pass.
+ * line of a failure, and tap_done() returns the exit status, so tests/run
+ * counts every check and a crash cannot pass.
  *
  *   int main(void) {
+ *       tap_plan(2);
  *       TAP_OK(1 + 1 == 2, "addition");
  *       TAP_NEAR(x, 0.5, 1e-6, "half");
  *       return tap_done();
  *   }
+ *
+ * Rules (tests/run enforces them; see the top of tests/run):
+ *   - Call tap_plan(N) first whenever the number of checks is fixed: the
+ *     plan is printed before any check, so a test that stops early, or
+ *     skips checks under a condition, fails. Without it tap_done() prints
+ *     the plan at the end, which only catches a crash.
+ *   - No skips: a check that cannot run (missing tool, missing data, a
+ *     setup step failing) is a failing check naming what is missing, and
+ *     every check a branch leaves out must be reported failed in the
+ *     other branch (or the plan catches it).
  */
 #ifndef GRYM_TEST_TAP_H
 #define GRYM_TEST_TAP_H
@@ -21,6 +32,11 @@
 int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print the plan "1..n" now, before the first check; tap_done() then
+ * fails when a different number of checks ran. */
+void tap_plan(int n);
+/* With tap_plan: 1 if any check failed or the count differs from the
+ * plan. Without: prints the plan "1..N" of the checks run, then the same. */
 int tap_done(void);
 /* A fresh scratch directory for this test (under $TEST_TMP or /tmp);
  * the returned string is static and removed by nobody (tests/run does). */

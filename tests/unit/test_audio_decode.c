@@ -412,6 +412,7 @@ static void test_pipe_input(void)
 
 int main(void)
 {
+	tap_plan(244);
 	dir = tap_tmpdir();
 	write_ref();
 	/* Lossless conversions of the reference. */

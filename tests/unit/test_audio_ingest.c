@@ -191,6 +191,7 @@ static void test_ingester(void)
 
 int main(void)
 {
+	tap_plan(58);
 	dir = tap_tmpdir();
 	test_match();
 	test_manifest();

@@ -94,6 +94,7 @@ static int shared_paths_visit(void *ud, const grym_asset *a)
 
 int main(void)
 {
+	tap_plan(17);
 	const char *dir = tap_tmpdir();
 	char catdir[4200];
 	int gate[2];

@@ -23,7 +23,9 @@
 
 #define KILLS 20
 
-static void writer(const char *dir, int round)
+/* Adds assets until killed; one byte on progress_fd (unless -1) after
+ * each row. */
+static void writer(const char *dir, int round, int progress_fd)
 {
 	grym_error err = { 0 };
 	grym_catalog *cat = grym_catalog_open(dir, &err);
@@ -50,6 +52,8 @@ static void writer(const char *dir, int round)
 		if (grym_catalog_put_asset(cat, &a, NULL, &err) != GRYM_OK)
 			_exit(3);
 		grym_asset_clear(&a);
+		if (progress_fd >= 0 && write(progress_fd, "r", 1) < 0)
+			_exit(4);
 	}
 }
 
@@ -114,6 +118,7 @@ static int count_files(const char *path)
 
 int main(void)
 {
+	tap_plan(30);
 	const char *top = tap_tmpdir();
 	char dir[4200], tmp[4300];
 	int last_rows = 0, strays = 0;
@@ -124,20 +129,37 @@ int main(void)
 	for (int round = 0; round < KILLS; round++) {
 		int ms = rand() % 51, status = 0, ok;
 		struct timespec ts = { 0, (long)ms * 1000000L };
-		pid_t pid = fork();
+		pid_t pid;
 		grym_error err = { 0 };
 		grym_catalog *cat;
 		grym_store *st;
 		struct check rows = { 0 }, objs = { 0 };
+		int pfd[2];
+		char c;
 
-		if (pid == 0)
-			writer(dir, round);
+		if (pipe(pfd) < 0)
+			abort();
+		pid = fork();
+		if (pid == 0) {
+			close(pfd[0]);
+			writer(dir, round, pfd[1]);
+		}
+		close(pfd[1]);
 		/* Round 0 kills during the very first open and migration;
-		 * later rounds give the writer a moment to start. */
+		 * later rounds give the writer a moment to start. The last
+		 * round waits for a committed row whatever the load of the
+		 * machine, so "the writer made progress" below never depends
+		 * on timing. */
 		if (round > 0)
 			ts.tv_nsec += 20 * 1000000L;
-		nanosleep(&ts, NULL);
+		if (round == KILLS - 1) {
+			if (read(pfd[0], &c, 1) != 1)
+				tap_diag("round %d: the writer ended before its first row", round);
+		} else {
+			nanosleep(&ts, NULL);
+		}
 		kill(pid, SIGKILL);
+		close(pfd[0]);
 		waitpid(pid, &status, 0);
 		ok = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
 		if (!ok)
@@ -180,7 +202,7 @@ int main(void)
 		snprintf(fresh, sizeof fresh, "%s/fresh%d", top, k);
 		pid = fork();
 		if (pid == 0)
-			writer(fresh, 100 + k);
+			writer(fresh, 100 + k, -1);
 		nanosleep(&ts, NULL);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);

@@ -113,6 +113,7 @@ static void test_errors(void)
 
 int main(void)
 {
+	tap_plan(27);
 	test_sha256();
 	test_sha256_file();
 	test_ids();

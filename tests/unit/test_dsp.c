@@ -268,6 +268,7 @@ static void resampling(void)
 
 int main(void)
 {
+	tap_plan(53);
 	filters();
 	dc();
 	gain_fades();

@@ -158,6 +158,7 @@ static void whole_file(void)
 
 int main(void)
 {
+	tap_plan(33);
 	defaults_and_checks();
 	recipe();
 	spool();

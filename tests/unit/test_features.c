@@ -148,6 +148,7 @@ static void compare(const char *file, grym_feature f, const char *fixname, const
 
 int main(void)
 {
+	tap_plan(388);
 	const char *dir = tap_fixture_dir();
 	if (!dir)
 		return tap_done();

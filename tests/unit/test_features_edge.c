@@ -422,6 +422,7 @@ static void test_top_db_none(void)
 
 int main(void)
 {
+	tap_plan(108);
 	test_stft_direct(GRYM_PAD_CONSTANT, 1, 64, 16, 0, 300);
 	test_stft_direct(GRYM_PAD_REFLECT, 1, 64, 16, 0, 300);
 	test_stft_direct(GRYM_PAD_REFLECT, 1, 64, 10, 40, 20);   /* pad longer than the signal */

@@ -282,14 +282,20 @@ static void test_file(const char *name, int want_voiced)
 			free(col);
 			free(ref.v);
 		}
-		if (strcmp(name, "short") == 0 && frames == 3) {
+		if (strcmp(name, "short") == 0) {
 			/* no librosa fixture (shorter than a frame): the Python
-			 * re-implementation's values */
+			 * re-implementation's values; a change of the frame count
+			 * fails here instead of leaving the clip unchecked */
 			static const float want[3] = {1755.6768f, 1001.5213f, 1001.02545f};
-			for (ok = 1, i = 0; i < 3; i++)
-				ok &= fabs(f0[2 * i] - want[i]) <= 1e-3 * want[i];
-			TAP_OK(ok && f0[1] == 0.0f && f0[3] == 1.0f && f0[5] == 1.0f,
-			       "short: yin %.4f %.4f %.4f Hz, voiced 0 1 1", f0[0], f0[2], f0[4]);
+			TAP_EQ_INT(frames, 3, "short: 3 yin frames");
+			if (frames == 3) {
+				for (ok = 1, i = 0; i < 3; i++)
+					ok &= fabs(f0[2 * i] - want[i]) <= 1e-3 * want[i];
+				TAP_OK(ok && f0[1] == 0.0f && f0[3] == 1.0f && f0[5] == 1.0f,
+				       "short: yin %.4f %.4f %.4f Hz, voiced 0 1 1", f0[0], f0[2], f0[4]);
+			} else {
+				TAP_OK(0, "short: yin values (not compared: %zu frames, want 3)", frames);
+			}
 		}
 		if (want_voiced >= 0)
 			TAP_EQ_INT(voiced, want_voiced, "%s: %d of %zu frames voiced", name,
@@ -568,6 +574,7 @@ static void test_threads(void)
 
 int main(void)
 {
+	tap_plan(157);
 	size_t i;
 
 	/* $GRYM_TOP/../shared in the main checkout; a worktree under

@@ -254,6 +254,7 @@ static void tone_at(int rate, double cents, double want_tuning, int want_peak)
 
 int main(void)
 {
+	tap_plan(79);
 	static const char *const names[] = {"tone440", "chirp", "bursts44k", "speech",
 					    "chord44k", "sweep48k", "short"};
 	const char *dir = tap_fixture_dir();

@@ -25,6 +25,7 @@ int main(void)
 	int rfd;
 	ssize_t n;
 
+	tap_plan(12);
 	snprintf(fifo, sizeof fifo, "%s/fifo", tap_tmpdir());
 	TAP_OK(mkfifo(fifo, 0600) == 0, "made a FIFO");
 	/* a reader first, so opening the writer end does not wait */
@@ -44,11 +45,13 @@ int main(void)
 	TAP_EQ_STR(got, "hello\n", "the bytes came through the FIFO");
 	TAP_OK(stat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "still a FIFO after commit");
 
+	/* Abort must not replace the FIFO either: only meaningful when the
+	 * output really was opened and written to. */
 	o = grym_output_open(fifo, &err);
-	if (o) {
-		grym_output_write(o, "x", 1, &err);
+	TAP_OK(o != NULL, "grym_output_open on the FIFO again%s%s", o ? "" : ": ", o ? "" : err.msg);
+	TAP_EQ_INT(o ? grym_output_write(o, "x", 1, &err) : -1, GRYM_OK, "write before abort");
+	if (o)
 		grym_output_abort(o);
-	}
 	TAP_OK(stat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "still a FIFO after abort");
 	close(rfd);
 	return tap_done();

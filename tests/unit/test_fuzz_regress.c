@@ -375,6 +375,8 @@ static int run_dir(const char *top, const char *kind, const char *target, runner
 				fn(list[i]->d_name, p, n, strcmp(kind, "corpus") == 0);
 				free(p);
 				files++;
+			} else {
+				TAP_OK(0, "%s %s/%s can be read", kind, target, list[i]->d_name);
 			}
 		}
 		free(list[i]);

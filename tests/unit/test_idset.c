@@ -13,6 +13,7 @@ static void make_id(unsigned n, char id[GRYM_ID_LEN + 1])
 
 int main(void)
 {
+	tap_plan(12);
 	char id[GRYM_ID_LEN + 1];
 	grym_idset *s = grym_idset_new();
 	TAP_OK(s != NULL, "a new set");

@@ -378,6 +378,7 @@ static void test_stdout_errors(void)
 
 int main(void)
 {
+	tap_plan(93);
 	const char *dir = tap_tmpdir();
 	umask(022);
 	test_memory();

@@ -4,8 +4,11 @@
  * 48 and 44.1 kHz), the true-peak cases modelled on Tech 3341 15-18
  * (which only pass with a good oversampling interpolator), and analytic
  * levels (mono -20 dBFS sine, RMS of a full-scale sine, silence, DC).
+ * A mutation check runs the true-peak cases again with the oversampler
+ * turned off and wants them to fail, so they are known to exercise it.
  */
 #include "grym/loudness.h"
+#include "dsp/loudness_int.h"
 #include "tap.h"
 
 #include <math.h>
@@ -113,32 +116,53 @@ static void make_tone(float *buf, int n, int div, double phase_deg, int ramp)
 	}
 }
 
+/* The true peak the meter reads on a tone of make_tone(), its true-peak
+ * oversampling forced to factor (0: the meter's own choice). Returns 0 and
+ * fills r, or -1. With buf, the tone is left there (n stereo frames). */
+static int tone_peak(int div, double phase_deg, int ramp, int n, int factor,
+		     grym_loudness_result *r, float *buf)
+{
+	grym_error err;
+	grym_loudness *m = grym__loudness_new_tp_factor(48000, 2, GRYM_LOUDNESS_TRUE_PEAK, factor, &err);
+	float *x = buf ? buf : malloc(sizeof(float) * 2 * (size_t)n);
+	int rc = -1;
+
+	if (m && x) {
+		make_tone(x, n, div, phase_deg, ramp);
+		if (grym_loudness_add_frames(m, x, n, &err) == GRYM_OK) {
+			grym_loudness_get(m, r);
+			rc = 0;
+		}
+	}
+	if (!buf)
+		free(x);
+	grym_loudness_free(m);
+	return rc;
+}
+
+/* The steady tone cases: the peak of the tone is -6.02 dBTP. */
+#define TP_WANT (20.0 * log10(0.5))
+#define TP_ABOVE 0.2            /* the Tech 3341 tolerance: +0.2 */
+#define TP_BELOW 0.4            /* and -0.4 dB */
+
 static void true_peak_case(int div, double phase_deg, double want_sample_db)
 {
 	int rate = 48000, n = rate;
-	grym_error err;
-	grym_loudness *m = grym_loudness_new(rate, 2, GRYM_LOUDNESS_TRUE_PEAK, &err);
-	float *buf = malloc(sizeof(float) * 2 * (size_t)n);
 	grym_loudness_result r;
+	double want = TP_WANT;
 
-	if (!m || !buf) {
-		TAP_OK(0, "true peak fs/%d: setup", div);
-		free(buf);
-		grym_loudness_free(m);
+	if (!TAP_OK(tone_peak(div, phase_deg, rate / 100, n, 0, &r, NULL) == 0,
+		    "true peak fs/%d at %g deg: measured", div, phase_deg)) {
+		TAP_OK(0, "true peak fs/%d at %g deg within 0.01 dB", div, phase_deg);
+		TAP_OK(0, "sample peak fs/%d at %g deg", div, phase_deg);
 		return;
 	}
-	make_tone(buf, n, div, phase_deg, rate / 100);
-	grym_loudness_add_frames(m, buf, n, &err);
-	grym_loudness_get(m, &r);
-	double want = 20.0 * log10(0.5);
-	TAP_OK(r.true_peak_dbtp <= want + 0.2 && r.true_peak_dbtp >= want - 0.4,
+	TAP_OK(r.true_peak_dbtp <= want + TP_ABOVE && r.true_peak_dbtp >= want - TP_BELOW,
 	       "true peak fs/%d at %g deg: %.3f dBTP (want %.2f +0.2/-0.4)",
 	       div, phase_deg, r.true_peak_dbtp, want);
 	TAP_NEAR(r.true_peak_dbtp, want, 0.01, "true peak fs/%d at %g deg within 0.01 dB", div, phase_deg);
 	TAP_NEAR(r.sample_peak_dbfs, want_sample_db, 0.01, "sample peak fs/%d at %g deg: %.2f dBFS",
 		 div, phase_deg, want_sample_db);
-	free(buf);
-	grym_loudness_free(m);
 }
 
 /* Ideal (infinite sinc) reconstruction of x at time t, in samples. */
@@ -152,29 +176,90 @@ static double ideal_at(const float *x, int n, double t)
 	return s;
 }
 
-static void abrupt_edges(int div, double phase_deg)
+/* The true peak the meter (oversampling factor as in tone_peak) reads on
+ * a tone starting and ending abruptly, and the ideal reconstruction's
+ * peak on the meter's 4x grid near both edges (the middle is 0.5), in
+ * dB. Returns 0, or -1. */
+static int abrupt_peak(int div, double phase_deg, int factor, double *meter_db, double *ideal_db)
 {
-	int rate = 48000, n = rate / 4;
-	grym_error err;
-	grym_loudness *m = grym_loudness_new(rate, 2, GRYM_LOUDNESS_TRUE_PEAK, &err);
+	int n = 48000 / 4;
 	float *buf = malloc(sizeof(float) * 2 * (size_t)n);
 	grym_loudness_result r;
 	double ideal = 0.0;
 
-	make_tone(buf, n, div, phase_deg, 0);
-	grym_loudness_add_frames(m, buf, n, &err);
-	grym_loudness_get(m, &r);
-	/* On the meter's 4x grid, near both edges (the middle is 0.5). */
+	if (!buf || tone_peak(div, phase_deg, 0, n, factor, &r, buf) != 0) {
+		free(buf);
+		return -1;
+	}
 	for (int k = -4 * 24; k < 4 * 200; k++) {
 		double a = fabs(ideal_at(buf, n, k / 4.0));
 		double b = fabs(ideal_at(buf, n, n - 1 - k / 4.0));
 		ideal = fmax(ideal, fmax(a, b));
 	}
-	TAP_NEAR(r.true_peak_dbtp, 20 * log10(ideal), 0.05,
-		 "abrupt fs/%d at %g deg: meter %.3f dBTP = ideal reconstruction %.3f",
-		 div, phase_deg, r.true_peak_dbtp, 20 * log10(ideal));
+	*meter_db = r.true_peak_dbtp;
+	*ideal_db = 20 * log10(ideal);
 	free(buf);
-	grym_loudness_free(m);
+	return 0;
+}
+
+#define ABRUPT_TOL 0.05
+
+static void abrupt_edges(int div, double phase_deg)
+{
+	double meter = NAN, ideal = NAN;
+	int rc = abrupt_peak(div, phase_deg, 0, &meter, &ideal);
+
+	TAP_OK(rc == 0 && fabs(meter - ideal) <= ABRUPT_TOL,
+	       "abrupt fs/%d at %g deg: meter %.3f dBTP = ideal reconstruction %.3f",
+	       div, phase_deg, meter, ideal);
+}
+
+/* Mutation check: the true-peak cases above, with the meter's oversampler
+ * turned off (factor 1: the true peak is the sample peak), must fail; a
+ * case that still passed would not show that the oversampler works. The
+ * fs/4-at-0-degree case is the exception that shows why: its samples sit
+ * on the crests, so it passes without oversampling and proves nothing on
+ * its own. */
+static void without_oversampling(void)
+{
+	static const struct { int div; double phase; } steady[] = {
+		{ 4, 45.0 }, { 6, 60.0 }, { 8, 67.5 },
+	}, abrupt[] = {
+		{ 8, 67.5 }, { 4, 45.0 },
+	};
+	grym_error err;
+	grym_loudness_result r;
+	grym_truepeak *t;
+
+	t = grym__truepeak_new_factor(48000, 2, 1, &err);
+	TAP_OK(t && grym_truepeak_factor(t) == 1, "the oversampler can be turned off at 48 kHz (factor %d)",
+	       t ? grym_truepeak_factor(t) : -1);
+	grym_truepeak_free(t);
+	t = grym__truepeak_new_factor(48000, 2, 0, &err);
+	TAP_OK(t && grym_truepeak_factor(t) == 4, "the meter's own choice at 48 kHz is 4x (factor %d)",
+	       t ? grym_truepeak_factor(t) : -1);
+	grym_truepeak_free(t);
+
+	for (size_t i = 0; i < sizeof steady / sizeof steady[0]; i++) {
+		int div = steady[i].div;
+		double ph = steady[i].phase;
+		int rc = tone_peak(div, ph, 48000 / 100, 48000, 1, &r, NULL);
+		TAP_OK(rc == 0 && (r.true_peak_dbtp > TP_WANT + TP_ABOVE || r.true_peak_dbtp < TP_WANT - TP_BELOW),
+		       "without oversampling fs/%d at %g deg fails its case: %.3f dBTP, outside %.2f +0.2/-0.4",
+		       div, ph, rc == 0 ? r.true_peak_dbtp : NAN, TP_WANT);
+	}
+	for (size_t i = 0; i < sizeof abrupt / sizeof abrupt[0]; i++) {
+		double meter = NAN, ideal = NAN;
+		int rc = abrupt_peak(abrupt[i].div, abrupt[i].phase, 1, &meter, &ideal);
+		TAP_OK(rc == 0 && fabs(meter - ideal) > ABRUPT_TOL,
+		       "without oversampling abrupt fs/%d at %g deg fails its case: meter %.3f, ideal %.3f dBTP",
+		       abrupt[i].div, abrupt[i].phase, meter, ideal);
+	}
+	/* the exception */
+	int rc = tone_peak(4, 0.0, 48000 / 100, 48000, 1, &r, NULL);
+	TAP_OK(rc == 0 && fabs(r.true_peak_dbtp - TP_WANT) <= 0.01,
+	       "without oversampling fs/4 at 0 deg still reads %.3f dBTP: alone it would prove nothing",
+	       rc == 0 ? r.true_peak_dbtp : NAN);
 }
 
 static void levels(void)
@@ -272,6 +357,7 @@ static void surround(void)
 
 int main(void)
 {
+	tap_plan(88);
 	conformance(48000);
 	conformance(44100);
 	true_peak_case(4, 0.0, 20 * log10(0.5));
@@ -280,6 +366,7 @@ int main(void)
 	true_peak_case(8, 67.5, 20 * log10(0.5 * sin(67.5 * M_PI / 180)));
 	abrupt_edges(8, 67.5);
 	abrupt_edges(4, 45.0);
+	without_oversampling();
 	levels();
 	surround();
 	return tap_done();

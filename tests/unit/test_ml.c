@@ -398,6 +398,7 @@ static void test_svm_repeatable(void)
 
 int main(void)
 {
+	tap_plan(53);
 	test_lbfgs();
 	compare_sklearn(3, 0);
 	compare_sklearn(2, 0);

@@ -271,6 +271,7 @@ static void test_bad_input(void)
 
 int main(void)
 {
+	tap_plan(104);
 	test_roundtrip();
 	test_corrupt();
 	test_bad_input();

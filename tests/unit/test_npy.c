@@ -241,6 +241,7 @@ static void test_bad(void)
 
 int main(void)
 {
+	tap_plan(48);
 	dir = tap_tmpdir();
 	test_write_numpy();
 	test_read_numpy();

@@ -292,6 +292,7 @@ static void replay(void)
 
 int main(void)
 {
+	tap_plan(64);
 	normalize_recipes();
 	features_recipes();
 	replay();

@@ -892,6 +892,7 @@ static void test_format(void)
 
 int main(void)
 {
+	tap_plan(138);
 	dir = tap_tmpdir();
 	test_format();
 	test_round_trip(GRYM_STREAM_BINARY, 0, "binary");

@@ -137,6 +137,7 @@ static void run(int flags, const char *name)
 
 int main(void)
 {
+	tap_plan(18);
 	run(0, "raw");
 	run(GRYM_STREAM_COMPRESS, "zlib");
 	return tap_done();

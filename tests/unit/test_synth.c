@@ -660,6 +660,7 @@ static void test_recipe(void)
 
 int main(void)
 {
+	tap_plan(109);
 	test_recipe();
 	test_periodic();
 	test_chirp();

@@ -61,6 +61,7 @@ static void summary(const float *x, int64_t n, double *v)
 
 int main(void)
 {
+	tap_plan(9);
 	static double feat[NCLS * PER][DIM];
 	grym_error err = { 0 };
 	float *x, *y;

@@ -99,6 +99,7 @@ static int run(grym_xform_kind kind, const float *x, int64_t n, int ch, double v
 
 int main(void)
 {
+	tap_plan(25);
 	int64_t n, ny, nz;
 	float *x, *y, *z;
 	double maxd = 0, frac, frac0;

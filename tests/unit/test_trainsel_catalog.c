@@ -74,6 +74,7 @@ static int visit(void *ud, const grym_feature_set *f)
 
 int main(void)
 {
+	tap_plan(12);
 	char dir[4096];
 	grym_error err = { 0 };
 	snprintf(dir, sizeof dir, "%s/cat", tap_tmpdir());
