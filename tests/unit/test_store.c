@@ -57,7 +57,7 @@ static void flip_byte(const char *path, long off)
 
 int main(void)
 {
-	tap_plan(53);
+	tap_plan(55);
 	const char *dir = tap_tmpdir();
 	grym_error err = { 0 };
 	char id[GRYM_ID_LEN + 1], path[4096], tmpd[4096], peek[GRYM_ID_LEN + 1];
