@@ -322,7 +322,7 @@ static void job_free(job *j)
 	free(j->npy);
 	free(j->name);
 	if (j->tmp_path && j->path)
-		unlink(j->path);
+		grym_tmp_release(j->path);
 	free(j->path);
 	json_decref(j->meta);
 	free(j->payload);
@@ -798,7 +798,7 @@ static int spool_stdin(grym_input *in, char **path, grym_error *err)
 		return rc;
 	*path = strdup(tmp);
 	if (!*path) {
-		unlink(tmp);
+		grym_tmp_release(tmp);
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	}
 	return GRYM_OK;
@@ -920,6 +920,8 @@ static void read_input(ctx *x, const char *arg, grym_catalog **cat)
 {
 	grym_error err = { 0 };
 	grym_input *in = grym_input_open(arg, &err);
+
+	grym_input_set_cancel(in, &grym_cli_cancel);
 	const char *name = arg && strcmp(arg, "-") ? arg : "stdin";
 	if (!in) {
 		fail_input(name, &err);

@@ -452,6 +452,8 @@ static int is_audio_file(const char *arg)
 	if (!arg || !strcmp(arg, "-") || stat(arg, &st) != 0 || !S_ISREG(st.st_mode))
 		return 0;
 	grym_input *in = grym_input_open(arg, NULL);
+
+	grym_input_set_cancel(in, &grym_cli_cancel);
 	int audio = in && grym_input_detect(in, &kind, NULL) == GRYM_OK && kind == GRYM_INPUT_AUDIO;
 	grym_input_free(in);
 	return audio;
@@ -473,7 +475,7 @@ static int infer_audio_spooled(infer_opts *o, const grym_model *m, grym_input *i
 	it.path = path;
 	it.key = key;
 	int f = infer_audio(o, m, &it, 1, b, out, fatal);
-	unlink(path);
+	grym_tmp_release(path);
 	return f;
 }
 
@@ -687,6 +689,8 @@ static int infer_input(infer_opts *o, const grym_model *m, const char *path, bat
 	grym_error err = { 0 };
 	int failed = 0;
 	grym_input *in = grym_input_open(path, &err);
+
+	grym_input_set_cancel(in, &grym_cli_cancel);
 	grym_stream_reader *r = NULL;
 	grym_input_kind kind = GRYM_INPUT_EMPTY;
 	/* a named file is audio or records, never a list (stdin may be) */

@@ -159,12 +159,8 @@ typedef struct batch {
 	char worker_error[GRYM_ERROR_MSG_MAX];
 } batch;
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
+/* The common cancel flag (cmd/common/signals.c). */
+#define stop_signal grym_cli_cancel
 
 static int add_job(batch *b, const char *path, const char *error)
 {
@@ -531,15 +527,9 @@ int main(int argc, char **argv)
 		return GRYM_EXIT_FAILED;
 	}
 
-	/* Ctrl-C or a TERM: finish the files being worked on, stop taking
-	 * new ones, write what is done, then die of the signal. */
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* Ctrl-C, TERM, HUP (the common handlers of grym_cli_init): finish
+	 * the files being worked on, stop taking new ones, write what is
+	 * done, then die of the signal. */
 
 	long nthreads = s.jobs < (long)b.n ? s.jobs : (long)b.n;
 	if (nthreads < 1)

@@ -186,6 +186,7 @@ static int resolve_input(app *a, const char *name, char *path, size_t len,
 		return 0;
 	}
 	in = grym_input_from_fd(0, "stdin", 0, &err);
+	grym_input_set_cancel(in, &grym_cli_cancel);
 	if (!in || grym_input_detect(in, &kind, &err) != GRYM_OK) {
 		grym_report(&a->cli, "stdin", &err);
 		grym_input_free(in);
@@ -301,7 +302,7 @@ static int do_measure(app *a, int nfiles, char **files)
 			print_measure(a, name, &r);
 		}
 		if (spooled)
-			unlink(path);
+			grym_tmp_release(path);
 	}
 	return failed ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
 }
@@ -622,12 +623,12 @@ static int do_filter(app *a, const char *name)
 	if (!out) {
 		grym_report(&a->cli, a->output, &err);
 		if (spooled)
-			unlink(path);
+			grym_tmp_release(path);
 		return GRYM_EXIT_FAILED;
 	}
 	rc = grym_normalize_file(path, &a->o, out, &rep, &err);
 	if (spooled)
-		unlink(path);
+		grym_tmp_release(path);
 	if (rc != GRYM_OK) {
 		grym_report(&a->cli, name, &err);
 		grym_output_abort(out);
@@ -638,10 +639,9 @@ static int do_filter(app *a, const char *name)
 		grym_output_abort(out);
 		return GRYM_EXIT_FAILED;
 	}
-	if (grym_output_commit(out, &err) != GRYM_OK) {
-		grym_report(&a->cli, a->output ? a->output : "stdout", &err);
+	/* commits, or aborts when a signal cancelled the run */
+	if (grym_cli_finish_output(&a->cli, out, 0) != 0)
 		return GRYM_EXIT_FAILED;
-	}
 	return GRYM_EXIT_OK;
 }
 
@@ -653,6 +653,7 @@ int main(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	a.jobs = 1;
 	grym_normalize_opts_init(&a.o);
+	a.o.cancel = &grym_cli_cancel;
 	grym_cli_init(&a.cli, "grym-normalize", "[OPTION]... [FILE]",
 		      "Measure and normalize loudness (EBU R128, peak, RMS); resample, mix, filter, trim, fade.",
 		      options);

@@ -908,6 +908,8 @@ static int run_transform(state *st, const char *in)
 		/* a file or stdin: audio, or a stream of records */
 		grym_input_kind kind;
 		grym_input *gi = grym_input_open(in, &err);
+
+		grym_input_set_cancel(gi, &grym_cli_cancel);
 		if (!gi || grym_input_detect(gi, &kind, &err)) {
 			grym_report(st->cli, in, &err);
 			grym_input_free(gi);
@@ -936,7 +938,7 @@ static int run_transform(state *st, const char *in)
 	rc = grym_audio_decode_file(parent[0] ? objpath : spooled[0] ? spooled : in, &dopt, &a,
 				    NULL, &err);
 	if (spooled[0])
-		unlink(spooled);
+		grym_tmp_release(spooled);
 	if (rc) {
 		grym_report(st->cli, in, &err);
 		grym_catalog_close(cat);

@@ -299,6 +299,8 @@ static int read_input(train_opts *o, const char *path, const grym_ml_read_opts *
 		      grym_dataset **ds, json_t **pipeline, grym_error *err)
 {
 	grym_input *in = grym_input_open(path, err);
+
+	grym_input_set_cancel(in, &grym_cli_cancel);
 	if (!in)
 		return err->code;
 	int rc;

@@ -39,9 +39,9 @@ void grym_cli_init(grym_cli *cli, const char *prog, const char *usage,
 	cli->stderr_tty = isatty(STDERR_FILENO);
 	/* Numbers are read and printed the same everywhere. */
 	setlocale(LC_ALL, "C");
-	/* A closed pipe downstream (| head) ends the program quietly, as for
-	 * every Unix filter. */
-	signal(SIGPIPE, SIG_DFL);
+	/* Ctrl-C, TERM, HUP, and a closed pipe downstream (| head) end the
+	 * program quietly through the cancel flag (signals.c). */
+	grym_cli_catch_signals();
 }
 
 static void print_option(FILE *f, const grym_option *o)
@@ -85,7 +85,8 @@ void grym_cli_help(const grym_cli *cli)
 	printf("\nCommon options:\n");
 	for (const grym_option *o = common_opts; o->name; o++)
 		print_option(stdout, o);
-	printf("\nExit status: 0 success, 1 some inputs failed, 2 usage error.\n");
+	printf("\nExit status: 0 success, 1 some inputs failed, 2 usage error,\n"
+	       "128+N ended by signal N (130: Ctrl-C), nothing left half-written.\n");
 	printf("See %s(1) and grym(7).\n", cli->prog);
 }
 
@@ -181,6 +182,9 @@ int grym_cli_parse(grym_cli *cli, int argc, char **argv, grym_cli_option_fn cb, 
 static void vmsg(const grym_cli *cli, const char *fmt, va_list ap)
 {
 	char buf[4096];
+	/* The reader went away (| head): nothing to say, as for any filter. */
+	if (grym_cli_cancel == SIGPIPE)
+		return;
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	/* One write per line so messages of parallel workers do not interleave. */
 	fprintf(stderr, "%s: %s\n", cli->prog, buf);

@@ -43,7 +43,16 @@ typedef struct grym_cli {
 	int stderr_tty;         /* progress only when stderr is a terminal */
 } grym_cli;
 
-/* Set up: C locale for numbers, SIGPIPE ends quietly, stderr tty check. */
+/* The process-wide cancel flag (signals.c): 0, or the number of the
+ * signal (SIGINT, SIGTERM, SIGHUP, SIGPIPE) that asked the run to stop.
+ * Pass &grym_cli_cancel to lib/ calls that take a cancel pointer; at exit
+ * the program dies of that signal (status 128+N). */
+#include <signal.h>
+extern volatile sig_atomic_t grym_cli_cancel;
+void grym_cli_catch_signals(void);
+
+/* Set up: C locale for numbers, the signal handlers above (SIGPIPE ends
+ * quietly), stderr tty check. */
 void grym_cli_init(grym_cli *cli, const char *prog, const char *usage,
 		   const char *summary, const grym_option *opts);
 
@@ -91,6 +100,8 @@ typedef int (*grym_cli_list_fn)(void *ud, const char *item);
 int grym_cli_read_list(const grym_cli *cli, const char *path, grym_cli_list_fn cb, void *ud);
 
 /* Finish a program's output the same way everywhere: commit it — unless
+ * the run was cancelled by a signal (then it is aborted: an existing FILE
+ * is left as it was), or unless
  * it is a file (-o) and nothing was written while some input failed
  * (any_failed): then it is removed, so a failed run leaves nothing under
  * FILE. A commit error is reported naming the output. Frees o; returns 0,

@@ -4,15 +4,29 @@
  *
  * An export holds exactly:
  *     catalog.json      {"format":"grym-catalog-export","version":1,
- *                        "assets":[asset JSON...]} — the selected assets
+ *                        "assets":[asset JSON...],
+ *                        "features":[row...], "models":[row...],
+ *                        "predictions":[row...]} — the selected assets
  *                        and the ancestors of derived ones (so they can be
- *                        re-made), parents before children;
- *     objects/<id>      each asset's object, named by its SHA-256.
+ *                        re-made), parents before children; the feature
+ *                        sets and predictions of those assets; the models
+ *                        those predictions name (every model when the
+ *                        whole catalog is exported);
+ *     objects/<id>      each asset's, feature set's and model's object,
+ *                        named by its SHA-256.
  * Entries carry no timestamps, so the same selection exports the same
  * bytes. Import streams every object member into the store writer and
  * checks that its bytes hash to its name; a member whose name is not one
  * of the two forms above (absolute, "..", anything else) rejects the
- * archive before any row is written. Rows then merge as in merge.c.
+ * archive before any row is written. Rows then merge as in merge.c: the
+ * feature, model and prediction rows are loaded into temporary tables
+ * and merged by the same code that merges another catalog's, so import
+ * and merge cannot drift apart again (they once did: an export carried
+ * the assets only).
+ *
+ * Feature, model and prediction rows are JSON objects keyed by column
+ * name; a BLOB column (a feature set's summary) is {"hex": "..."}.
+ * Archives without those keys (older exports) import as before.
  */
 #include "catalog_int.h"
 #include "grym/io.h"
@@ -136,10 +150,132 @@ static int export_ids(grym_catalog *cat, const grym_asset_query *q,
 		snprintf((*ids)[(*n)++], GRYM_ID_LEN + 1, "%s", sqlite3_column_text(st, 0));
 	}
 	sqlite3_finalize(st);
-	cat_exec(cat, SQL_SEL_CLEAR, NULL);
 	if (rc != SQLITE_DONE)
 		return cat_db_error(cat, err, "export");
+	/* The ancestors join the selection: their rows go out too. */
+	if (sqlite3_prepare_v2(cat->db, "INSERT OR IGNORE INTO temp.grym_export_sel(id) VALUES (?1)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return cat_db_error(cat, err, "export");
+	}
+	for (size_t i = 0; i < *n; i++) {
+		sqlite3_bind_text(st, 1, (*ids)[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			return cat_db_error(cat, err, "export selection");
+		}
+	}
+	sqlite3_finalize(st);
 	return GRYM_OK;
+}
+
+/* ---- feature, model and prediction rows as JSON ---- */
+
+static json_t *value_to_json(sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		return json_integer((json_int_t)sqlite3_column_int64(st, i));
+	case SQLITE_FLOAT:
+		return json_real(sqlite3_column_double(st, i));
+	case SQLITE_TEXT:
+		return json_stringn((const char *)sqlite3_column_text(st, i),
+				    (size_t)sqlite3_column_bytes(st, i));
+	case SQLITE_BLOB: {
+		static const char hexd[] = "0123456789abcdef";
+		const unsigned char *b = sqlite3_column_blob(st, i);
+		size_t n = (size_t)sqlite3_column_bytes(st, i);
+		char *h = malloc(2 * n + 1);
+		json_t *j;
+		if (!h)
+			return NULL;
+		for (size_t k = 0; k < n; k++) {
+			h[2 * k] = hexd[b[k] >> 4];
+			h[2 * k + 1] = hexd[b[k] & 15];
+		}
+		h[2 * n] = '\0';
+		j = json_pack("{s:s}", "hex", h);
+		free(h);
+		return j;
+	}
+	default:
+		return json_null();
+	}
+}
+
+/* Append the rows of sql (no parameters but ?1 = all) to arr. */
+static int rows_to_json(grym_catalog *cat, const char *sql, int all, json_t *arr,
+			grym_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int step;
+
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return cat_db_error(cat, err, "export");
+	}
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int(st, 1, all);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *row = json_object();
+		if (!row) {
+			sqlite3_finalize(st);
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		}
+		for (int i = 0; i < sqlite3_column_count(st); i++) {
+			json_t *v = value_to_json(st, i);
+			if (!v || json_object_set_new(row, sqlite3_column_name(st, i), v) != 0) {
+				json_decref(row);
+				sqlite3_finalize(st);
+				return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			}
+		}
+		json_array_append_new(arr, row);
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE)
+		return cat_db_error(cat, err, "export");
+	return GRYM_OK;
+}
+
+/* The feature sets and predictions of the selected assets, and the
+ * models those predictions name (all models when all is set). */
+static int export_rows(grym_catalog *cat, json_t *doc, int all, grym_error *err)
+{
+	static const char SQL_FEATURES[] =
+		"SELECT id, asset, extractor, frames, dims, summary, object, created"
+		" FROM features WHERE asset IN (SELECT id FROM temp.grym_export_sel) ORDER BY id";
+	static const char SQL_MODELS[] =
+		"SELECT id, name, type, params, training, metrics, object, created FROM models"
+		" WHERE ?1 OR id IN (SELECT model FROM predictions"
+		" WHERE asset IN (SELECT id FROM temp.grym_export_sel)) ORDER BY id";
+	static const char SQL_PREDICTIONS[] =
+		"SELECT model, asset, label, probability, scores, created FROM predictions"
+		" WHERE asset IN (SELECT id FROM temp.grym_export_sel) ORDER BY model, asset";
+	json_t *f = json_array(), *m = json_array(), *p = json_array();
+	int rc;
+
+	if (!f || !m || !p || json_object_set_new(doc, "features", f) != 0 ||
+	    json_object_set_new(doc, "models", m) != 0 ||
+	    json_object_set_new(doc, "predictions", p) != 0)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	if ((rc = rows_to_json(cat, SQL_FEATURES, all, f, err)) != GRYM_OK ||
+	    (rc = rows_to_json(cat, SQL_MODELS, all, m, err)) != GRYM_OK ||
+	    (rc = rows_to_json(cat, SQL_PREDICTIONS, all, p, err)) != GRYM_OK)
+		return rc;
+	return GRYM_OK;
+}
+
+/* Append the "object" of every row of arr that has one to objs. */
+static void add_objects(const json_t *arr, char (*objs)[GRYM_ID_LEN + 1], size_t *n)
+{
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const char *o = json_string_value(json_object_get(json_array_get(arr, i), "object"));
+		if (o && grym_id_is_full(o))
+			snprintf(objs[(*n)++], GRYM_ID_LEN + 1, "%s", o);
+	}
 }
 
 static int write_member(struct archive *ar, const char *name, int64_t size,
@@ -214,7 +350,7 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 	struct out_ctx out = { 0 };
 	json_t *doc = NULL, *arr;
 	struct archive *ar = NULL;
-	size_t n = 0;
+	size_t n = 0, nobj = 0;
 	int rc, to_stdout = strcmp(archive_path, "-") == 0;
 
 	ar = archive_write_new();
@@ -256,6 +392,19 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 		json_array_append_new(arr, grym_asset_to_json(&a));
 		grym_asset_clear(&a);
 	}
+	{
+		int64_t total = 0;
+		sqlite3_stmt *st = cat_prep(cat, "SELECT count(*) FROM assets", err);
+		if (!st) {
+			rc = err ? err->code : GRYM_ERR_DB;
+			goto out;
+		}
+		if (sqlite3_step(st) == SQLITE_ROW)
+			total = sqlite3_column_int64(st, 0);
+		cat_done(st);
+		if ((rc = export_rows(cat, doc, total == (int64_t)n, err)) != GRYM_OK)
+			goto out;
+	}
 	text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
 	if (!text) {
 		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
@@ -278,16 +427,21 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 		goto out;
 	}
 	/* Each object once, in id order (deterministic, and O(n log n)). */
-	objs = malloc((json_array_size(arr) + 1) * sizeof *objs);
-	if (!objs) {
-		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-		goto out;
+	{
+		const json_t *fr = json_object_get(doc, "features"), *mr = json_object_get(doc, "models");
+		nobj = 0;
+		objs = malloc((json_array_size(arr) + json_array_size(fr) + json_array_size(mr) + 1) *
+			      sizeof *objs);
+		if (!objs) {
+			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		add_objects(arr, objs, &nobj);
+		add_objects(fr, objs, &nobj);
+		add_objects(mr, objs, &nobj);
 	}
-	for (size_t i = 0; i < json_array_size(arr); i++)
-		snprintf(objs[i], sizeof objs[i], "%s",
-			 json_string_value(json_object_get(json_array_get(arr, i), "object")));
-	qsort(objs, json_array_size(arr), sizeof *objs, cmp_id);
-	for (size_t i = 0; i < json_array_size(arr); i++) {
+	qsort(objs, nobj, sizeof *objs, cmp_id);
+	for (size_t i = 0; i < nobj; i++) {
 		if (i > 0 && strcmp(objs[i], objs[i - 1]) == 0)
 			continue;
 		if ((rc = write_object(cat, ar, objs[i], err)) != GRYM_OK)
@@ -308,6 +462,7 @@ out:
 	json_decref(doc);
 	free(ids);
 	free(objs);
+	cat_exec(cat, SQL_SEL_CLEAR, NULL);
 	return rc;
 }
 
@@ -409,6 +564,130 @@ static int read_json_member(struct archive *ar, int64_t size, json_t **doc, grym
 	return GRYM_OK;
 }
 
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Bind one JSON value of a row; 0, or -1 if it has no column type. */
+static int bind_json(sqlite3_stmt *st, int i, const json_t *v)
+{
+	if (!v || json_is_null(v))
+		return sqlite3_bind_null(st, i) == SQLITE_OK ? 0 : -1;
+	if (json_is_integer(v))
+		return sqlite3_bind_int64(st, i, (sqlite3_int64)json_integer_value(v)) == SQLITE_OK ? 0 : -1;
+	if (json_is_real(v))
+		return sqlite3_bind_double(st, i, json_real_value(v)) == SQLITE_OK ? 0 : -1;
+	if (json_is_string(v))
+		return sqlite3_bind_text(st, i, json_string_value(v), (int)json_string_length(v),
+					 SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+	if (json_is_object(v) && json_object_size(v) == 1 &&
+	    json_is_string(json_object_get(v, "hex"))) {
+		const char *h = json_string_value(json_object_get(v, "hex"));
+		size_t n = strlen(h) / 2;
+		unsigned char *b;
+		int rc;
+		if (strlen(h) % 2)
+			return -1;
+		if (!(b = malloc(n ? n : 1)))
+			return -1;
+		for (size_t k = 0; k < n; k++) {
+			int hi = hexval(h[2 * k]), lo = hexval(h[2 * k + 1]);
+			if (hi < 0 || lo < 0) {
+				free(b);
+				return -1;
+			}
+			b[k] = (unsigned char)(hi << 4 | lo);
+		}
+		rc = sqlite3_bind_blob(st, i, b, (int)n, SQLITE_TRANSIENT);
+		free(b);
+		return rc == SQLITE_OK ? 0 : -1;
+	}
+	return -1;
+}
+
+/* Load doc[table] into temp.grym_import_TABLE (made like the real table,
+ * emptied first). A row naming a column the table does not have, or a
+ * value of no column type, rejects the archive; a row whose object is
+ * not in the store (not in the archive) is reported and left out. */
+static int load_rows(grym_catalog *cat, const json_t *doc, const char *table,
+		     const char *const *cols, int ncols, int has_object, grym_report_fn report,
+		     void *ud, int64_t *failed, grym_error *err)
+{
+	const json_t *arr = json_object_get(doc, table);
+	char sql[1024], list[512] = "", qs[128] = "";
+	sqlite3_stmt *ins = NULL;
+	int rc = GRYM_OK;
+
+	snprintf(sql, sizeof sql, "CREATE TEMP TABLE IF NOT EXISTS grym_import_%s AS"
+		 " SELECT * FROM main.%s WHERE 0; DELETE FROM temp.grym_import_%s",
+		 table, table, table);
+	if (sqlite3_exec(cat->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return cat_db_error(cat, err, "import");
+	if (!arr)
+		return GRYM_OK; /* an export made before these rows were carried */
+	if (!json_is_array(arr))
+		return grym_error_set(err, GRYM_ERR_FORMAT, "catalog.json: \"%s\" is not an array",
+				      table);
+	for (int i = 0; i < ncols; i++) {
+		strcat(list, i ? ", " : "");
+		strcat(list, cols[i]);
+		strcat(qs, i ? ",?" : "?");
+	}
+	snprintf(sql, sizeof sql, "INSERT INTO temp.grym_import_%s(%s) VALUES (%s)", table, list, qs);
+	if (sqlite3_prepare_v2(cat->db, sql, -1, &ins, NULL) != SQLITE_OK) {
+		sqlite3_finalize(ins);
+		return cat_db_error(cat, err, "import");
+	}
+	for (size_t r = 0; r < json_array_size(arr); r++) {
+		const json_t *row = json_array_get(arr, r), *v;
+		const char *key;
+		int known;
+		if (!json_is_object(row)) {
+			rc = grym_error_set(err, GRYM_ERR_FORMAT, "catalog.json: %s row %zu is not an "
+					    "object", table, r + 1);
+			break;
+		}
+		json_object_foreach((json_t *)row, key, v) {
+			known = 0;
+			for (int i = 0; i < ncols; i++)
+				known |= strcmp(key, cols[i]) == 0;
+			if (!known) {
+				rc = grym_error_set(err, GRYM_ERR_FORMAT, "catalog.json: %s row %zu: "
+						    "unknown column \"%s\"", table, r + 1, key);
+				break;
+			}
+		}
+		if (rc != GRYM_OK)
+			break;
+		if (has_object) {
+			const char *o = json_string_value(json_object_get(row, "object"));
+			if (o && !grym_store_has(cat->store, o)) {
+				cat_reportf(report, ud, "%s %s: object %s is not in the archive", table,
+					    json_string_value(json_object_get(row, cols[0])), o);
+				(*failed)++;
+				continue;
+			}
+		}
+		for (int i = 0; i < ncols; i++)
+			if (bind_json(ins, i + 1, json_object_get(row, cols[i])) != 0) {
+				rc = grym_error_set(err, GRYM_ERR_FORMAT, "catalog.json: %s row %zu: "
+						    "bad value for \"%s\"", table, r + 1, cols[i]);
+				break;
+			}
+		if (rc != GRYM_OK)
+			break;
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			rc = cat_db_error(cat, err, "import");
+			break;
+		}
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(ins);
+	return rc;
+}
+
 int grym_catalog_import(grym_catalog *cat, const char *archive_path,
 			int64_t *added, int64_t *conflicts, grym_report_fn report,
 			void *ud, grym_error *err)
@@ -418,6 +697,7 @@ int grym_catalog_import(grym_catalog *cat, const char *archive_path,
 	json_t *doc = NULL, *arr;
 	grym_asset *list = NULL;
 	size_t n = 0;
+	int64_t failed = 0;
 	int rc = GRYM_OK, r;
 
 	if (added)
@@ -504,9 +784,31 @@ int grym_catalog_import(grym_catalog *cat, const char *archive_path,
 			grym_error_prefix(err, "catalog.json: asset %zu", n + 1);
 			goto out;
 		}
+	if ((rc = load_rows(cat, doc, "features", cat_feature_cols, 8, 1, report, ud, &failed,
+			    err)) != GRYM_OK ||
+	    (rc = load_rows(cat, doc, "models", cat_model_cols, 8, 1, report, ud, &failed,
+			    err)) != GRYM_OK ||
+	    (rc = load_rows(cat, doc, "predictions", cat_prediction_cols, 6, 0, report, ud, &failed,
+			    err)) != GRYM_OK)
+		goto out;
 	if ((rc = grym_catalog_begin(cat, err)) != GRYM_OK)
 		goto out;
 	rc = cat_merge_assets(cat, list, n, added, conflicts, report, ud, err);
+	if (rc == GRYM_OK || rc == GRYM_ERR_NOTFOUND) {
+		/* Feature, model and prediction rows after the assets they
+		 * name; a row whose asset or model failed is reported. */
+		int64_t rows = 0;
+		grym_error e3 = { 0 };
+		int r3 = cat_merge_extra(cat, cat, "temp.grym_import_", &rows, conflicts, &failed,
+					 report, ud, &e3);
+		if (r3 != GRYM_OK) {
+			grym_catalog_rollback(cat);
+			rc = r3;
+			if (err)
+				*err = e3;
+			goto out;
+		}
+	}
 	if (rc == GRYM_OK || rc == GRYM_ERR_NOTFOUND) {
 		grym_error e2 = { 0 };
 		int c = grym_catalog_commit(cat, &e2);
@@ -518,7 +820,13 @@ int grym_catalog_import(grym_catalog *cat, const char *archive_path,
 	} else {
 		grym_catalog_rollback(cat);
 	}
+	if (rc == GRYM_OK && failed)
+		rc = grym_error_set(err, GRYM_ERR_NOTFOUND, "%lld row%s could not be imported",
+				    (long long)failed, failed == 1 ? "" : "s");
 out:
+	sqlite3_exec(cat->db, "DROP TABLE IF EXISTS temp.grym_import_features;"
+		     "DROP TABLE IF EXISTS temp.grym_import_models;"
+		     "DROP TABLE IF EXISTS temp.grym_import_predictions", NULL, NULL, NULL);
 	for (size_t i = 0; list && i < n; i++)
 		grym_asset_clear(&list[i]);
 	free(list);

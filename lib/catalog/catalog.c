@@ -29,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -338,6 +340,11 @@ grym_catalog *grym_catalog_open(const char *dir, grym_error *err)
 	}
 	if (cat_configure(cat, err) != GRYM_OK || migrate(cat, err) != GRYM_OK)
 		goto fail;
+	if (getrandom(&cat->token, sizeof cat->token, 0) != (ssize_t)sizeof cat->token)
+		cat->token = (int64_t)(intptr_t)cat ^ (int64_t)time(NULL);
+	/* Every object stored through this handle is first registered as
+	 * pending, so gc spares it until the row that references it exists. */
+	grym_store_set_publish_hook(cat->store, cat_pending_add, cat);
 	free(path);
 	return cat;
 fail:
@@ -352,6 +359,8 @@ void grym_catalog_close(grym_catalog *cat)
 		return;
 	if (cat->in_tx)
 		grym_catalog_rollback(cat);
+	if (cat->db)
+		cat_pending_forget(cat);
 	for (int i = 0; i < CAT_STMT_CACHE; i++)
 		sqlite3_finalize(cat->cache[i].st);
 	sqlite3_close(cat->db);

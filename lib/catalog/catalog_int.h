@@ -18,6 +18,8 @@ struct grym_catalog {
 	char *dir;
 	int version;            /* schema version after migration */
 	int in_tx;              /* an explicit grym_catalog_begin is open */
+	int64_t token;          /* this handle's rows in the pending table */
+	int pending;            /* some pending row of this handle may exist */
 	struct {
 		const char *sql; /* identity: the address of a constant string */
 		sqlite3_stmt *st;
@@ -31,7 +33,7 @@ typedef struct cat_migration {
 } cat_migration;
 extern const cat_migration grym_cat_migrations[];
 extern const int grym_cat_n_migrations;
-#define GRYM_CATALOG_SCHEMA_VERSION 1
+#define GRYM_CATALOG_SCHEMA_VERSION 2
 
 /* A cached prepared statement for constant SQL; reset it with cat_done. */
 sqlite3_stmt *cat_prep(grym_catalog *cat, const char *sql, grym_error *err);
@@ -64,6 +66,24 @@ int cat_merge_asset(grym_catalog *cat, const grym_asset *theirs, int64_t *added,
 int cat_merge_assets(grym_catalog *cat, grym_asset *list, size_t n, int64_t *added,
 		     int64_t *conflicts, grym_report_fn report, void *ud,
 		     grym_error *err);
+
+/* Rows of features, models and predictions from other's tables named
+ * src_prefix + TABLE ("main." for another catalog, "temp.grym_import_"
+ * for an archive loaded into temporary tables of cat itself) merge into
+ * cat's: absent rows are inserted (counted in added), differing ones
+ * reported (conflicts), rows that cannot go in reported (failed). Runs
+ * inside the caller's transaction. */
+extern const char *const cat_feature_cols[8], *const cat_model_cols[8],
+	*const cat_prediction_cols[6];
+int cat_merge_extra(grym_catalog *cat, grym_catalog *other, const char *src_prefix,
+		    int64_t *added, int64_t *conflicts, int64_t *failed,
+		    grym_report_fn report, void *ud, grym_error *err);
+
+/* The store's publish hook (maint.c): record id as pending for this
+ * handle before the store publishes it; and forget this handle's pending
+ * rows (at close). */
+int cat_pending_add(void *cat, const char *id, grym_error *err);
+void cat_pending_forget(grym_catalog *cat);
 
 void cat_reportf(grym_report_fn report, void *ud, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

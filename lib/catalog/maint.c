@@ -6,15 +6,34 @@
  * referenced objects and removes the others while holding the write lock,
  * and grym_catalog_put_asset checks that its object exists inside its own
  * write transaction, so the two are serialized and no row can ever be
- * written for an object gc is removing. The grace period covers the other
- * window — an object committed to the store whose row is not written yet
- * — because a store put always leaves the object with a fresh mtime.
+ * written for an object gc is removing.
+ *
+ * The other window — an object published in the store whose row is not
+ * written yet — is closed by the pending table, not by the grace period
+ * (which a user may set to 0): every catalog handle installs a publish
+ * hook on its store (cat_pending_add) that records (object, pid, token)
+ * in its own write transaction before the object gets its name. gc reads
+ * the pending rows in its write transaction and spares every object
+ * whose writer process is alive, and deletes the rows of dead writers. So
+ * either gc's transaction comes first (and the object is not published
+ * yet, or is published again after gc, since the writer stats the final
+ * name only after its pending row is in), or the pending row does. A
+ * writer's rows are deleted when it closes the catalog. We chose this
+ * over a catalog-wide lock that writers hold shared: a long pipeline
+ * (ingest | normalize | features for hours) would hold such a lock all
+ * the time and gc would never run, whereas pending rows only protect the
+ * few objects a writer is working on. The PID test assumes the writers
+ * run on this machine (a catalog on a network file system shared by
+ * several hosts is not supported by SQLite's locking anyway).
  */
 #include "catalog_int.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct id_set {
 	char (*ids)[GRYM_ID_LEN + 1];
@@ -72,6 +91,113 @@ static int load_referenced(grym_catalog *cat, id_set *s, grym_error *err)
 	return GRYM_OK;
 }
 
+/* ---- pending objects ---- */
+
+static int pid_alive(int64_t pid)
+{
+	if (pid <= 0 || pid != (int64_t)(pid_t)pid)
+		return 0;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+int cat_pending_add(void *ud, const char *id, grym_error *err)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO pending(object, pid, token, created) VALUES (?1, ?2, ?3, ?4)";
+	grym_catalog *cat = ud;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = cat_wbegin(cat, err)) != GRYM_OK)
+		return grym_error_prefix(err, "registering object %s", id);
+	if (!(st = cat_prep(cat, sql, err)))
+		return cat_wend(cat, GRYM_ERR_DB, err);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)getpid());
+	sqlite3_bind_int64(st, 3, cat->token);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(st) == SQLITE_DONE ? GRYM_OK : cat_db_error(cat, err, "pending object");
+	cat_done(st);
+	rc = cat_wend(cat, rc, err);
+	if (rc == GRYM_OK)
+		cat->pending = 1;
+	return rc;
+}
+
+void cat_pending_forget(grym_catalog *cat)
+{
+	static const char sql[] = "DELETE FROM pending WHERE pid = ?1 AND token = ?2";
+	sqlite3_stmt *st;
+
+	if (!cat->pending)
+		return;
+	/* Best effort: rows left behind belong to a dead PID, which gc deletes. */
+	if (!(st = cat_prep(cat, sql, NULL)))
+		return;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)getpid());
+	sqlite3_bind_int64(st, 2, cat->token);
+	sqlite3_step(st);
+	cat_done(st);
+	cat->pending = 0;
+}
+
+/* Inside gc's write transaction: add the objects of live writers to refs,
+ * delete the rows of dead ones. The rows of the handle running gc are
+ * deleted too: it is not in the middle of storing anything. */
+static int load_pending(grym_catalog *cat, id_set *refs, grym_error *err)
+{
+	static const char list[] = "SELECT DISTINCT pid, token FROM pending";
+	static const char objs[] = "SELECT object FROM pending WHERE pid = ?1 AND token = ?2";
+	static const char drop[] = "DELETE FROM pending WHERE pid = ?1 AND token = ?2";
+	struct { int64_t pid, token; } *w = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc = GRYM_OK, step;
+
+	if (!(st = cat_prep(cat, list, err)))
+		return GRYM_ERR_DB;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			void *p = realloc(w, (cap = cap ? 2 * cap : 16) * sizeof *w);
+			if (!p) {
+				cat_done(st);
+				free(w);
+				return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			}
+			w = p;
+		}
+		w[n].pid = sqlite3_column_int64(st, 0);
+		w[n++].token = sqlite3_column_int64(st, 1);
+	}
+	cat_done(st);
+	if (step != SQLITE_DONE) {
+		free(w);
+		return cat_db_error(cat, err, "listing pending objects");
+	}
+	for (size_t i = 0; rc == GRYM_OK && i < n; i++) {
+		int self = w[i].pid == (int64_t)getpid() && w[i].token == cat->token;
+		int live = !self && pid_alive(w[i].pid);
+		if (!(st = cat_prep(cat, live ? objs : drop, err))) {
+			rc = GRYM_ERR_DB;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, w[i].pid);
+		sqlite3_bind_int64(st, 2, w[i].token);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW)
+			if (id_set_add(refs, (const char *)sqlite3_column_text(st, 0)) != GRYM_OK) {
+				rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+				break;
+			}
+		cat_done(st);
+		if (rc == GRYM_OK && step != SQLITE_DONE)
+			rc = cat_db_error(cat, err, "pending objects");
+	}
+	free(w);
+	if (rc == GRYM_OK)
+		qsort(refs->ids, refs->n, sizeof *refs->ids, cmp_id);
+	return rc;
+}
+
 struct gc_ctx {
 	const id_set *refs;
 	id_set victims;
@@ -124,6 +250,8 @@ int grym_catalog_gc(grym_catalog *cat, int64_t grace, int dry_run,
 	if ((rc = cat_wbegin(cat, err)) != GRYM_OK)
 		return rc;
 	rc = load_referenced(cat, &refs, err);
+	if (rc == GRYM_OK)
+		rc = load_pending(cat, &refs, err);
 	if (rc == GRYM_OK) {
 		g.refs = &refs;
 		g.cutoff = time(NULL) - (time_t)grace;

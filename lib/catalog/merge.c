@@ -167,6 +167,15 @@ static const char SQL_OTHER_OBJECTS[] =
 	" UNION SELECT json_extract(training, '$.predictions') FROM models"
 	" WHERE json_valid(training) AND json_type(training, '$.predictions') = 'text'";
 
+/* The columns of the tables merged row by row (import uses them too);
+ * the key first, the creation time last. */
+const char *const cat_feature_cols[] = {
+	"id", "asset", "extractor", "frames", "dims", "summary", "object", "created" };
+const char *const cat_model_cols[] = {
+	"id", "name", "type", "params", "training", "metrics", "object", "created" };
+const char *const cat_prediction_cols[] = {
+	"model", "asset", "label", "probability", "scores", "created" };
+
 struct merge_ctx {
 	grym_catalog *cat;
 	int64_t *added, *conflicts;
@@ -190,7 +199,7 @@ static int merge_visit(void *ud, const grym_asset *a)
  * report differing columns when present. cols[0..nkey-1] are the key;
  * the last column is the creation time, not compared. */
 static int merge_table(grym_catalog *cat, grym_catalog *other, const char *table,
-		       const char *const *cols, int ncols, int nkey, int64_t *added,
+		       const char *src_table, const char *const *cols, int ncols, int nkey, int64_t *added,
 		       int64_t *conflicts, struct merge_ctx *m, grym_error *err)
 {
 	char list[512] = "", where[256] = "", qs[128] = "", sql[1024];
@@ -207,7 +216,7 @@ static int merge_table(grym_catalog *cat, grym_catalog *other, const char *table
 			strcat(where, buf);
 		}
 	}
-	snprintf(sql, sizeof sql, "SELECT %s FROM %s ORDER BY rowid", list, table);
+	snprintf(sql, sizeof sql, "SELECT %s FROM %s ORDER BY rowid", list, src_table);
 	if (sqlite3_prepare_v2(other->db, sql, -1, &src, NULL) != SQLITE_OK) {
 		rc = cat_db_error(other, err, table);
 		goto out;
@@ -285,16 +294,37 @@ out:
 	return rc;
 }
 
+int cat_merge_extra(grym_catalog *cat, grym_catalog *other, const char *src_prefix,
+		    int64_t *added, int64_t *conflicts, int64_t *failed,
+		    grym_report_fn report, void *ud, grym_error *err)
+{
+	static const struct {
+		const char *table;
+		const char *const *cols;
+		int ncols, nkey;
+	} tables[] = {
+		{ "features", cat_feature_cols, 8, 1 },
+		{ "models", cat_model_cols, 8, 1 },
+		{ "predictions", cat_prediction_cols, 6, 2 },
+	};
+	struct merge_ctx m = { cat, added, conflicts, report, ud, 0 };
+	int rc = GRYM_OK;
+
+	for (size_t i = 0; rc == GRYM_OK && i < sizeof tables / sizeof tables[0]; i++) {
+		char src[128];
+		snprintf(src, sizeof src, "%s%s", src_prefix, tables[i].table);
+		rc = merge_table(cat, other, tables[i].table, src, tables[i].cols, tables[i].ncols,
+				 tables[i].nkey, added, conflicts, &m, err);
+	}
+	if (failed)
+		*failed += m.failed;
+	return rc;
+}
+
 int grym_catalog_merge(grym_catalog *cat, const char *other_dir,
 		       int64_t *added, int64_t *conflicts, grym_report_fn report,
 		       void *ud, grym_error *err)
 {
-	static const char *const feature_cols[] = {
-		"id", "asset", "extractor", "frames", "dims", "summary", "object", "created" };
-	static const char *const model_cols[] = {
-		"id", "name", "type", "params", "training", "metrics", "object", "created" };
-	static const char *const pred_cols[] = {
-		"model", "asset", "label", "probability", "scores", "created" };
 	char a[PATH_MAX], b[PATH_MAX];
 	int64_t nadded = 0, nconf = 0, other_rows = 0;
 	struct merge_ctx m = { cat, &nadded, &nconf, report, ud, 0 };
@@ -338,14 +368,8 @@ int grym_catalog_merge(grym_catalog *cat, const char *other_dir,
 		goto out;
 	rc = grym_catalog_foreach_asset(other, NULL, merge_visit, &m, err);
 	if (rc == GRYM_OK)
-		rc = merge_table(cat, other, "features", feature_cols, 8, 1, &other_rows, &nconf,
-				 &m, err);
-	if (rc == GRYM_OK)
-		rc = merge_table(cat, other, "models", model_cols, 8, 1, &other_rows, &nconf,
-				 &m, err);
-	if (rc == GRYM_OK)
-		rc = merge_table(cat, other, "predictions", pred_cols, 6, 2, &other_rows, &nconf,
-				 &m, err);
+		rc = cat_merge_extra(cat, other, "main.", &other_rows, &nconf, &m.failed,
+				     report, ud, err);
 	if (rc == GRYM_OK)
 		rc = grym_catalog_commit(cat, err);
 	else

@@ -86,6 +86,19 @@ const cat_migration grym_cat_migrations[] = {
 	  " created INTEGER NOT NULL,"
 	  " updated INTEGER NOT NULL);"
 	  "CREATE INDEX jobs_state ON jobs(state);" },
+	{ 2,
+	  /* Objects a live writer has stored, or is about to store, before
+	   * the row that references them is written: gc spares them while
+	   * the writer process (pid) lives. token tells apart the catalog
+	   * handles of one process (grym-ingest's workers), so closing one
+	   * handle forgets only its own rows (maint.c). */
+	  "CREATE TABLE pending ("
+	  " object TEXT NOT NULL,"
+	  " pid INTEGER NOT NULL,"
+	  " token INTEGER NOT NULL,"
+	  " created INTEGER NOT NULL,"
+	  " PRIMARY KEY (object, pid, token));"
+	  "CREATE INDEX pending_writer ON pending(pid, token);" },
 };
 
 const int grym_cat_n_migrations = (int)(sizeof grym_cat_migrations / sizeof grym_cat_migrations[0]);

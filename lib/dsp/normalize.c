@@ -97,6 +97,7 @@ typedef struct chain {
 	int eof, flushed;
 	int in_bits;
 	int64_t pos;            /* frames handed out so far */
+	const volatile sig_atomic_t *cancel; /* the caller's cancel flag */
 } chain;
 
 static void chain_close(chain *c)
@@ -118,6 +119,7 @@ static int chain_open(chain *c, const char *path, const grym_normalize_opts *o,
 	const grym_audio_info *info;
 
 	memset(c, 0, sizeof *c);
+	c->cancel = o ? o->cancel : NULL;
 	c->dec = grym_decoder_open(path, NULL, err);
 	if (!c->dec)
 		return err ? err->code : GRYM_ERR_FORMAT;
@@ -184,6 +186,10 @@ static int64_t chain_read(chain *c, float **out, grym_error *err)
 
 		if (c->flushed)
 			return 0;
+		/* Checked once a block: a signal ends a long file within
+		 * milliseconds, and the caller removes its temporaries. */
+		if (c->cancel && *c->cancel)
+			return grym_error_set(err, GRYM_ERR_INTERRUPTED, "interrupted");
 		if (!c->eof) {
 			n = grym_decoder_read(c->dec, c->dbuf, BLOCK, err);
 			if (n < 0)

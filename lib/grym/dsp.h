@@ -16,6 +16,7 @@
 #define GRYM_DSP_H
 
 #include <stdint.h>
+#include <signal.h>
 #include "grym/error.h"
 #include "grym/io.h"
 #include "grym/audio.h"
@@ -192,6 +193,9 @@ typedef struct grym_normalize_opts {
 	uint64_t seed;          /* dither */
 	grym_silence_policy silence;
 	const char *tmpdir;     /* for spooled pipes; NULL: $TMPDIR or /tmp */
+	const volatile sig_atomic_t *cancel; /* non-NULL: stop with
+				 * GRYM_ERR_INTERRUPTED once *cancel is set
+				 * (checked every block); not part of a recipe */
 } grym_normalize_opts;
 
 /* The defaults: --lufs -23 with a -1 dBTP ceiling, everything else off. */

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <signal.h>
 #include "grym/error.h"
 
 #ifdef __cplusplus
@@ -29,6 +30,10 @@ typedef struct grym_input grym_input;
 grym_input *grym_input_open(const char *path, grym_error *err);
 /* Wrap an open fd (own: close it on free). */
 grym_input *grym_input_from_fd(int fd, const char *name, int own, grym_error *err);
+/* Stop reading when *cancel turns non-zero: a read blocked on a pipe
+ * that a signal interrupts (a handler installed without SA_RESTART)
+ * returns GRYM_ERR_INTERRUPTED instead of waiting on. NULL: never. */
+void grym_input_set_cancel(grym_input *in, const volatile sig_atomic_t *cancel);
 /* Read from a memory buffer (not copied; must outlive the input). */
 grym_input *grym_input_from_memory(const void *data, size_t len, const char *name,
 				   grym_error *err);
@@ -112,9 +117,15 @@ int grym_tmpfile(const char *tmpdir, const char *prefix, char *path, size_t len,
 		 grym_error *err);
 /* Copy everything left in `in` into a new temporary file (see
  * grym_tmpfile), so a decoder can seek in a pipe or read it twice; path
- * receives its name (the caller unlinks it; "" after a failure). */
+ * receives a name to open it by: /proc/self/fd/N of an unnamed file
+ * (O_TMPFILE) where possible, so nothing is left behind by a kill, else
+ * a named file. The caller ends it with grym_tmp_release ("" after a
+ * failure). */
 int grym_spool(grym_input *in, const char *tmpdir, char *path, size_t len,
 	       grym_error *err);
+/* Remove a temporary made by grym_spool (close an unnamed one, unlink a
+ * named one) and empty path. */
+void grym_tmp_release(char *path);
 
 /* Write a whole buffer to an fd, retrying on EINTR and short writes. */
 int grym_write_all(int fd, const void *data, size_t len, grym_error *err);

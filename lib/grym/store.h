@@ -77,10 +77,18 @@ int grym_store_foreach(grym_store *st, grym_store_visit_fn cb, void *ud, grym_er
 /* Re-hash one object; GRYM_ERR_CORRUPT if its bytes do not match its name. */
 int grym_store_verify(grym_store *st, const char *id, grym_error *err);
 
-/* Remove temporary files older than grace seconds left by killed writers. */
+/* Remove temporary files older than grace seconds left by killed writers
+ * (a temporary whose writer process is alive is never removed). */
 int grym_store_clean_tmp(grym_store *st, time_t grace, grym_error *err);
 
 const char *grym_store_dir(const grym_store *st);
+
+/* Called with an object's id after its bytes are written and hashed and
+ * before it is published under that id (writer commit, put, put_file);
+ * an error aborts the write. The catalog registers the id as pending
+ * here, so gc spares an object its writer is about to reference. */
+typedef int (*grym_store_publish_fn)(void *ud, const char *id, grym_error *err);
+void grym_store_set_publish_hook(grym_store *st, grym_store_publish_fn fn, void *ud);
 
 #ifdef __cplusplus
 }

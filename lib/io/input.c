@@ -32,6 +32,7 @@ struct grym_input {
 	const unsigned char *data;   /* buf, or the caller's memory */
 	size_t pos, end;             /* visible bytes are data[pos..end) */
 	uint64_t offset;             /* bytes consumed so far */
+	const volatile sig_atomic_t *cancel; /* stop a blocked read when set */
 };
 
 static char *dup_name(const char *name)
@@ -42,6 +43,8 @@ static char *dup_name(const char *name)
 static int io_error(grym_error *err, int e)
 {
 	char buf[256];
+	if (e == EINTR)
+		return grym_error_set(err, GRYM_ERR_INTERRUPTED, "interrupted");
 	return grym_error_set(err, GRYM_ERR_IO, "read error: %s",
 			      strerror_r(e, buf, sizeof buf));
 }
@@ -133,14 +136,26 @@ uint64_t grym_input_offset(const grym_input *in)
 	return in->offset;
 }
 
-/* read(2) once, retrying on EINTR: bytes read, 0 at EOF, -errno. */
-static ssize_t raw_read(int fd, void *buf, size_t len)
+/* read(2) once, retrying on EINTR unless the caller's cancel flag is
+ * set (a signal handler set it and interrupted the read): bytes read, 0
+ * at EOF, -errno (-EINTR when cancelled). */
+static ssize_t raw_read(const grym_input *in, int fd, void *buf, size_t len)
 {
 	ssize_t n;
-	do
+	for (;;) {
+		if (in->cancel && *in->cancel)
+			return -EINTR;
 		n = read(fd, buf, len);
-	while (n < 0 && errno == EINTR);
+		if (n >= 0 || errno != EINTR)
+			break;
+	}
 	return n < 0 ? -errno : n;
+}
+
+void grym_input_set_cancel(grym_input *in, const volatile sig_atomic_t *cancel)
+{
+	if (in)
+		in->cancel = cancel;
 }
 
 /* Make at least want bytes visible (want <= INPUT_BUF_SIZE), unless the
@@ -154,7 +169,7 @@ static ssize_t fill(grym_input *in, size_t want, grym_error *err)
 			in->end -= in->pos;
 			in->pos = 0;
 		}
-		n = raw_read(in->fd, in->buf + in->end, INPUT_BUF_SIZE - in->end);
+		n = raw_read(in, in->fd, in->buf + in->end, INPUT_BUF_SIZE - in->end);
 		if (n < 0)
 			return io_error(err, (int)-n);
 		if (n == 0)
@@ -187,7 +202,7 @@ ssize_t grym_input_read(grym_input *in, void *buf, size_t len, grym_error *err)
 	if (have == 0 && !in->eof) {
 		if (len >= INPUT_BUF_SIZE / 2) {
 			/* Big read on an empty buffer: skip the copy. */
-			ssize_t n = raw_read(in->fd, buf, len);
+			ssize_t n = raw_read(in, in->fd, buf, len);
 			if (n < 0)
 				return io_error(err, (int)-n);
 			if (n == 0)

@@ -5,7 +5,12 @@
  * `-o FILE` must never leave half a file under FILE: the data goes to a
  * temporary file created beside FILE (same directory, so rename(2) is
  * atomic), which is fsynced, renamed over FILE and followed by an fsync
- * of the directory so the rename itself survives a crash. Writes are
+ * of the directory so the rename itself survives a crash. The temporary
+ * is unnamed (O_TMPFILE) where the file system allows it, and published
+ * by linkat(2) through /proc/self/fd/N — straight to FILE when FILE does
+ * not exist, else to a hidden name renamed over FILE — so an interrupted
+ * or killed (even SIGKILL) run leaves nothing beside FILE; elsewhere it
+ * is a named hidden file, removed on abort. Writes are
  * buffered here so record writers can hand over small pieces without a
  * system call each. A failed write on stdout (EPIPE when the reader went
  * away, ENOSPC) is returned as an error and poisons the output: every
@@ -19,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,8 +38,10 @@ struct grym_output {
 	int streaming;          /* a pipe, FIFO, socket or terminal: a reader
 				   waits on the other end */
 	int failed;             /* a write failed: refuse everything after */
+	int anonymous;          /* tmp is /proc/self/fd/N of an O_TMPFILE file */
 	char *path;             /* target (NULL for stdout) */
 	char *tmp;              /* temporary file beside path */
+	char *named;            /* anonymous: DIR/.BASE.tmp.XXXXXX pattern */
 	char *dir;              /* path's directory, for the fsync after rename */
 	size_t n;               /* bytes waiting in buf */
 	unsigned char *buf;
@@ -113,6 +121,7 @@ static void output_free(grym_output *o)
 {
 	free(o->path);
 	free(o->tmp);
+	free(o->named);
 	free(o->dir);
 	free(o->buf);
 	free(o);
@@ -170,7 +179,23 @@ grym_output *grym_output_open(const char *path, grym_error *err)
 	/* DIR/.BASE.tmp.XXXXXX: hidden, and on the same file system. */
 	sprintf(o->tmp, "%.*s.%s.tmp.XXXXXX", (int)(slash ? dirlen + 1 : 0), path,
 		slash ? slash + 1 : path);
-	o->fd = mkostemp(o->tmp, O_CLOEXEC);
+	o->fd = -1;
+	if (access("/proc/self/fd", X_OK) == 0 &&
+	    (o->fd = open(o->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) >= 0) {
+		char *t = malloc(32);
+		if (!t) {
+			close(o->fd);
+			output_free(o);
+			grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+		snprintf(t, 32, "/proc/self/fd/%d", o->fd);
+		o->named = o->tmp;      /* the pattern, for a replacing link */
+		o->tmp = t;
+		o->anonymous = 1;
+	} else {
+		o->fd = mkostemp(o->tmp, O_CLOEXEC);
+	}
 	if (o->fd < 0) {
 		sys_error(err, GRYM_ERR_IO, "cannot create temporary file", errno);
 		output_free(o);
@@ -310,6 +335,38 @@ const char *grym_output_name(const grym_output *o)
 	return o->is_stdout ? "(stdout)" : o->path;
 }
 
+/* Give the unnamed temporary its name: link(2) never replaces, so FILE
+ * is linked directly only when absent; otherwise a hidden name beside it
+ * is linked and renamed over it (atomic for readers of FILE). */
+static int publish_anonymous(grym_output *o, grym_error *err)
+{
+	static const char digits[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	char *x;
+
+	if (linkat(AT_FDCWD, o->tmp, AT_FDCWD, o->path, AT_SYMLINK_FOLLOW) == 0)
+		return GRYM_OK;
+	if (errno != EEXIST)
+		return sys_error(err, GRYM_ERR_IO, "cannot link into place", errno);
+	x = o->named + strlen(o->named) - 6;
+	for (int attempt = 0; attempt < 64; attempt++) {
+		unsigned r = (unsigned)getpid() * 2654435761u ^ (unsigned)attempt * 40503u ^
+			     (unsigned)(uintptr_t)o;
+		for (int i = 0; i < 6; i++, r /= 36)
+			x[i] = digits[r % 36];
+		if (linkat(AT_FDCWD, o->tmp, AT_FDCWD, o->named, AT_SYMLINK_FOLLOW) == 0) {
+			if (rename(o->named, o->path) < 0) {
+				int e = errno;
+				unlink(o->named);
+				return sys_error(err, GRYM_ERR_IO, "cannot rename into place", e);
+			}
+			return GRYM_OK;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	return sys_error(err, GRYM_ERR_IO, "cannot link into place", errno);
+}
+
 int grym_output_commit(grym_output *o, grym_error *err)
 {
 	int rc;
@@ -325,6 +382,16 @@ int grym_output_commit(grym_output *o, grym_error *err)
 	}
 	if (rc == GRYM_OK && fsync(o->fd) < 0)
 		rc = sys_error(err, GRYM_ERR_IO, "fsync", errno);
+	if (o->anonymous) {
+		if (rc == GRYM_OK)
+			rc = publish_anonymous(o, err);
+		close(o->fd);
+		o->fd = -1;
+		if (rc == GRYM_OK)
+			rc = grym_fsync_dir(o->dir, err);
+		output_free(o);
+		return rc;
+	}
 	if (close(o->fd) < 0 && rc == GRYM_OK)
 		rc = sys_error(err, GRYM_ERR_IO, "close", errno);
 	o->fd = -1;
@@ -347,7 +414,8 @@ void grym_output_abort(grym_output *o)
 	} else if (!o->is_stdout) {
 		if (o->fd >= 0)
 			close(o->fd);
-		unlink(o->tmp);
+		if (!o->anonymous)
+			unlink(o->tmp);
 	}
 	output_free(o);
 }

@@ -23,6 +23,8 @@
 struct grym_store {
 	const grym_store_ops *ops;
 	void *be;
+	grym_store_publish_fn publish;
+	void *publish_ud;
 };
 
 struct grym_store_writer {
@@ -73,6 +75,12 @@ void grym_store_close(grym_store *st)
 		return;
 	st->ops->close(st->be);
 	free(st);
+}
+
+void grym_store_set_publish_hook(grym_store *st, grym_store_publish_fn fn, void *ud)
+{
+	st->publish = fn;
+	st->publish_ud = ud;
 }
 
 const char *grym_store_dir(const grym_store *st)
@@ -147,6 +155,12 @@ int grym_store_writer_commit(grym_store_writer *w, char id[GRYM_ID_LEN + 1],
 	int rc;
 
 	hex_digest(w->md, hex);
+	if (w->st->publish && (rc = w->st->publish(w->st->publish_ud, hex, err)) != GRYM_OK) {
+		w->st->ops->w_abort(w->pending);
+		EVP_MD_CTX_free(w->md);
+		free(w);
+		return rc;
+	}
 	rc = w->st->ops->w_commit(w->pending, hex, w->size, err);
 	if (rc == GRYM_OK && id)
 		memcpy(id, hex, sizeof hex);

@@ -3,11 +3,17 @@
  *
  * Layout under the store directory:
  *     objects/ab/abcdef...   one file per object, named by its SHA-256
- *     tmp/PID-RANDOM.tmp     objects being written
- * A write goes to a fresh temporary (O_EXCL), is fsynced, renamed under
- * its real name and the fan-out directory fsynced, so after a crash a real
- * name holds either nothing or the complete object; a killed writer leaves
- * only a stray temporary, which grym_store_clean_tmp removes.
+ *     tmp/PID-RANDOM.tmp     objects being written (only where O_TMPFILE
+ *                            is not supported)
+ * A write goes to an unnamed temporary file in tmp/ (O_TMPFILE), is
+ * fsynced, linked under its real name through /proc/self/fd/N and the
+ * fan-out directory fsynced, so after a crash a real name holds either
+ * nothing or the complete object, and a killed writer — even by SIGKILL —
+ * leaves nothing at all. Where the file system has no O_TMPFILE the
+ * temporary is a named file (O_EXCL) renamed into place; a killed writer
+ * then leaves a stray temporary, which grym_store_clean_tmp removes once
+ * its writer (the PID in its name) is gone — never while it is alive,
+ * whatever the grace period.
  *
  * An object already present under its name is kept (its mtime refreshed,
  * so gc's grace period covers a row about to reference it) unless its size
@@ -20,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdint.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,6 +45,7 @@ typedef struct dir_store {
 typedef struct dir_pending {
 	dir_store *ds;
 	int fd;
+	int anonymous;          /* O_TMPFILE: tmp_path is /proc/self/fd/N */
 	char tmp_path[PATH_MAX];
 	size_t buffered;
 	unsigned char buf[WBUF_SIZE];
@@ -138,6 +147,15 @@ static int dir_w_open(void *be, void **pending, grym_error *err)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	p->ds = ds;
 	p->buffered = 0;
+	p->anonymous = 0;
+	/* Unnamed first; linking it later needs /proc. */
+	if (access("/proc/self/fd", X_OK) == 0 &&
+	    (p->fd = open(ds->tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644)) >= 0) {
+		p->anonymous = 1;
+		snprintf(p->tmp_path, sizeof p->tmp_path, "/proc/self/fd/%d", p->fd);
+		*pending = p;
+		return GRYM_OK;
+	}
 	for (int attempt = 0; ; attempt++) {
 		uint64_t r = 0;
 		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
@@ -208,8 +226,53 @@ static void dir_w_abort(void *pending)
 	if (!p)
 		return;
 	close(p->fd);
-	unlink(p->tmp_path);
+	if (!p->anonymous)
+		unlink(p->tmp_path);
 	free(p);
+}
+
+/* A named temporary in tmp/ for this process (PID-RANDOM.tmp), made by
+ * mk(path) which returns 0, or -1 with errno (EEXIST: try another name). */
+static int named_tmp(dir_store *ds, char *path, size_t len, int (*mk)(const char *, void *),
+		     void *ud)
+{
+	for (int attempt = 0; ; attempt++) {
+		uint64_t r = 0;
+		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+			r ^= (uint64_t)(uintptr_t)path ^ ((uint64_t)attempt << 32);
+		snprintf(path, len, "%s/%ld-%016llx.tmp", ds->tmp, (long)getpid(),
+			 (unsigned long long)r);
+		if (mk(path, ud) == 0)
+			return 0;
+		if (errno != EEXIST || attempt > 16)
+			return -1;
+	}
+}
+
+static int link_proc(const char *path, void *ud)
+{
+	return linkat(AT_FDCWD, ud, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}
+
+/* Publish an unnamed temporary under final: link(2) never replaces, so a
+ * damaged copy already there is replaced through a named link and
+ * rename(2). */
+static int publish_anonymous(dir_pending *p, const char *final, grym_error *err)
+{
+	char named[PATH_MAX];
+
+	if (linkat(AT_FDCWD, p->tmp_path, AT_FDCWD, final, AT_SYMLINK_FOLLOW) == 0)
+		return GRYM_OK;
+	if (errno != EEXIST)
+		return grym_error_set(err, GRYM_ERR_IO, "link to %s: %s", final, strerror(errno));
+	if (named_tmp(p->ds, named, sizeof named, link_proc, p->tmp_path) != 0)
+		return grym_error_set(err, GRYM_ERR_IO, "%s: %s", p->ds->tmp, strerror(errno));
+	if (rename(named, final) != 0) {
+		int e = errno;
+		unlink(named);
+		return grym_error_set(err, GRYM_ERR_IO, "rename to %s: %s", final, strerror(e));
+	}
+	return GRYM_OK;
 }
 
 static int dir_w_commit(void *pending, const char *id, uint64_t size, grym_error *err)
@@ -223,9 +286,6 @@ static int dir_w_commit(void *pending, const char *id, uint64_t size, grym_error
 	rc = flush(p, err);
 	if (rc == GRYM_OK && fsync(p->fd) != 0)
 		rc = grym_error_set(err, GRYM_ERR_IO, "fsync %s: %s", p->tmp_path, strerror(errno));
-	if (close(p->fd) != 0 && rc == GRYM_OK)
-		rc = grym_error_set(err, GRYM_ERR_IO, "close %s: %s", p->tmp_path, strerror(errno));
-	p->fd = -1;
 	if (rc != GRYM_OK)
 		goto out;
 
@@ -243,14 +303,20 @@ static int dir_w_commit(void *pending, const char *id, uint64_t size, grym_error
 		utimensat(AT_FDCWD, final, NULL, 0);
 		goto out;
 	}
-	if (rename(p->tmp_path, final) != 0) {
+	if (p->anonymous) {
+		if ((rc = publish_anonymous(p, final, err)) != GRYM_OK)
+			goto out;
+	} else if (rename(p->tmp_path, final) != 0) {
 		rc = grym_error_set(err, GRYM_ERR_IO, "rename to %s: %s", final, strerror(errno));
 		goto out;
 	}
 	if (fsync_dir(fan) != 0 || (new_fan && fsync_dir(ds->objects) != 0))
 		rc = grym_error_set(err, GRYM_ERR_IO, "fsync %s: %s", fan, strerror(errno));
 out:
-	unlink(p->tmp_path); /* no-op after a successful rename */
+	if (close(p->fd) != 0 && rc == GRYM_OK)
+		rc = grym_error_set(err, GRYM_ERR_IO, "close %s: %s", p->tmp_path, strerror(errno));
+	if (!p->anonymous)
+		unlink(p->tmp_path); /* no-op after a successful rename */
 	free(p);
 	return rc;
 }
@@ -393,6 +459,18 @@ static int dir_foreach(void *be, grym_store_visit_fn cb, void *ud, grym_error *e
 	return rc;
 }
 
+/* 1 if the temporary named PID-RANDOM.tmp belongs to a live process
+ * (kill(pid, 0) succeeds or is refused: the process exists). A PID reused
+ * by another process only keeps the stray file until that one ends. */
+static int writer_alive(const char *name)
+{
+	char *end;
+	long pid = strtol(name, &end, 10);
+	if (end == name || *end != '-' || pid <= 0)
+		return 0;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
 static int dir_clean_tmp(void *be, time_t grace, grym_error *err)
 {
 	dir_store *ds = be;
@@ -414,6 +492,8 @@ static int dir_clean_tmp(void *be, time_t grace, grym_error *err)
 			continue;
 		if (now - sb.st_mtime < grace)
 			continue;
+		if (writer_alive(e->d_name))
+			continue; /* being written: removing it would fail that write */
 		if (unlink(path) != 0 && errno != ENOENT && rc == GRYM_OK)
 			rc = grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
 	}

@@ -134,14 +134,14 @@ static void test_migrations(const char *top)
 	snprintf(dir, sizeof dir, "%s/fresh/sub", top);
 	cat = grym_catalog_open(dir, &err);
 	TAP_OK(cat != NULL, "open creates a catalog in a new directory: %s", err.msg);
-	TAP_EQ_INT(grym_catalog_schema_version(cat), 1, "schema version 1");
+	TAP_EQ_INT(grym_catalog_schema_version(cat), 2, "schema version 2");
 	grym_catalog_close(cat);
-	TAP_EQ_INT(sql_int(dir, "PRAGMA user_version"), 1, "user_version stored");
+	TAP_EQ_INT(sql_int(dir, "PRAGMA user_version"), 2, "user_version stored");
 	TAP_EQ_INT(sql_int(dir, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
 			   " ('assets','asset_paths','asset_labels','asset_meta','features',"
-			   "'models','predictions','jobs')"), 8, "all eight tables exist");
+			   "'models','predictions','jobs','pending')"), 9, "all nine tables exist");
 	TAP_EQ_INT(sql_int(dir, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name"
-			   " NOT LIKE 'sqlite_%'"), 8, "indexes exist");
+			   " NOT LIKE 'sqlite_%'"), 9, "indexes exist");
 	{
 		char mode[16] = "";
 		char path[4200];
@@ -158,9 +158,9 @@ static void test_migrations(const char *top)
 	}
 	cat = grym_catalog_open(dir, &err);
 	TAP_OK(cat != NULL, "re-open");
-	TAP_EQ_INT(grym_catalog_schema_version(cat), 1, "re-open is a no-op");
+	TAP_EQ_INT(grym_catalog_schema_version(cat), 2, "re-open is a no-op");
 	grym_catalog_close(cat);
-	TAP_EQ_INT(sql_int(dir, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 8,
+	TAP_EQ_INT(sql_int(dir, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 9,
 		   "no table added twice");
 
 	sql_exec(dir, "PRAGMA user_version = 99");
@@ -239,7 +239,7 @@ static void test_path_bytes(const char *top)
 
 int main(void)
 {
-	tap_plan(164);
+	tap_plan(173);
 	const char *top = tap_tmpdir();
 	char dir[4096], dir2[4096], arch[4096], id[GRYM_ID_LEN + 1];
 	grym_error err = { 0 };
@@ -518,7 +518,13 @@ int main(void)
 			TAP_OK(same_asset(cat, cat2, a.id) && same_asset(cat, cat2, b.id) &&
 			       same_asset(cat, cat2, d.id), "%s: same rows", exts[i]);
 			grym_catalog_stats_get(cat2, &s, &err);
-			TAP_EQ_INT(s.objects, 3, "%s: the three asset objects", exts[i]);
+			/* an export carries what merge carries: the feature set,
+			 * the model and its prediction with their objects too */
+			TAP_EQ_INT(s.objects, 5, "%s: the three asset objects, the feature "
+				   "set's and the model's", exts[i]);
+			TAP_EQ_INT(s.features, 1, "%s: the feature set", exts[i]);
+			TAP_EQ_INT(s.models, 1, "%s: the model", exts[i]);
+			TAP_EQ_INT(s.predictions, 1, "%s: the prediction", exts[i]);
 			TAP_EQ_INT(grym_catalog_fsck(cat2, NULL, NULL, &err), GRYM_OK, "%s: fsck", exts[i]);
 			TAP_EQ_INT(grym_catalog_import(cat2, arch, &added, &conflicts, NULL, NULL, &err),
 				   GRYM_OK, "%s: import again", exts[i]);

@@ -145,7 +145,7 @@ int main(void)
 			grym_catalog_foreach_asset(cat, &q, count_visit, &n, &err);
 			TAP_EQ_INT(n, OWN, "writer %d's assets all there", w);
 		}
-		TAP_EQ_INT(grym_catalog_schema_version(cat), 1, "migrated once, to version 1");
+		TAP_EQ_INT(grym_catalog_schema_version(cat), 2, "migrated once, to version 2");
 		TAP_EQ_INT(grym_catalog_fsck(cat, NULL, NULL, &err), GRYM_OK, "fsck clean: %s", err.msg);
 	}
 	grym_catalog_close(cat);

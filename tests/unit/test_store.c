@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "grym/store.h"
@@ -56,7 +57,7 @@ static void flip_byte(const char *path, long off)
 
 int main(void)
 {
-	tap_plan(53);
+	tap_plan(55);
 	const char *dir = tap_tmpdir();
 	grym_error err = { 0 };
 	char id[GRYM_ID_LEN + 1], path[4096], tmpd[4096], peek[GRYM_ID_LEN + 1];
@@ -112,7 +113,11 @@ int main(void)
 		tp = grym_store_writer_tmp_path(w);
 		TAP_OK(tp && stat(tp, &sb) == 0 && sb.st_size == 101000,
 		       "tmp path holds the bytes written so far");
-		TAP_OK(tp && strncmp(tp, tmpd, strlen(tmpd)) == 0, "tmp file is under tmp/");
+		/* O_TMPFILE: the bytes live in an unnamed file in tmp/, so a
+		 * killed writer (even by SIGKILL) leaves nothing behind */
+		TAP_OK(tp && strncmp(tp, "/proc/self/fd/", 14) == 0, "tmp path is the unnamed file's "
+		       "/proc/self/fd link: %s", tp ? tp : "(null)");
+		TAP_EQ_INT(count_dir(tmpd), 0, "nothing named in tmp/ while writing");
 		for (size_t off = 101000; off < n; off += 777)
 			grym_store_writer_write(w, big + off, off + 777 > n ? n - off : 777, &err);
 		TAP_EQ_INT(grym_store_writer_size(w), n, "writer size");
@@ -171,19 +176,29 @@ int main(void)
 	TAP_EQ_INT(grym_store_remove(st, ABC, &err), GRYM_ERR_NOTFOUND, "remove twice");
 	TAP_EQ_INT(grym_store_get(st, ABC, &data, &len, 0, &err), GRYM_ERR_NOTFOUND, "get missing");
 
-	/* clean_tmp respects the grace period. */
+	/* clean_tmp respects the grace period, and never removes the
+	 * temporary of a live writer (the PID its name starts with). */
 	{
-		char stray[4096];
+		char stray[8192];
 		struct timespec old[2] = { { time(NULL) - 7200, 0 }, { time(NULL) - 7200, 0 } };
-		snprintf(stray, sizeof stray, "%s/1-old.tmp", tmpd);
+		pid_t dead = fork();
+		if (dead == 0)
+			_exit(0);
+		waitpid(dead, NULL, 0);
+		snprintf(stray, sizeof stray, "%s/%ld-old.tmp", tmpd, (long)dead);
 		close(open(stray, O_CREAT | O_WRONLY, 0644));
 		utimensat(AT_FDCWD, stray, old, 0);
-		snprintf(stray, sizeof stray, "%s/2-new.tmp", tmpd);
+		snprintf(stray, sizeof stray, "%s/%ld-new.tmp", tmpd, (long)dead);
 		close(open(stray, O_CREAT | O_WRONLY, 0644));
+		snprintf(stray, sizeof stray, "%s/%ld-live.tmp", tmpd, (long)getpid());
+		close(open(stray, O_CREAT | O_WRONLY, 0644));
+		utimensat(AT_FDCWD, stray, old, 0);
 		TAP_EQ_INT(grym_store_clean_tmp(st, 3600, &err), GRYM_OK, "clean_tmp 1h");
-		TAP_EQ_INT(count_dir(tmpd), 1, "only the old stray removed");
+		TAP_EQ_INT(count_dir(tmpd), 2, "only the old stray of a dead writer removed");
 		TAP_EQ_INT(grym_store_clean_tmp(st, 0, &err), GRYM_OK, "clean_tmp 0");
-		TAP_EQ_INT(count_dir(tmpd), 0, "all strays removed");
+		TAP_EQ_INT(count_dir(tmpd), 1, "all strays of dead writers removed");
+		TAP_OK(access(stray, F_OK) == 0, "the live writer's temporary is kept, even with grace 0");
+		unlink(stray);
 	}
 	TAP_EQ_STR(grym_store_dir(st), dir, "store dir");
 	grym_store_close(st);
