@@ -4,7 +4,7 @@
 # itself with Python (ids computed independently with hashlib), imported
 # with `grym-catalog import`.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 99
+plan 102
 
 PY=/usr/bin/python3
 

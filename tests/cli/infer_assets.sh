@@ -35,7 +35,8 @@ db="$GRYM_CATALOG/catalog.db"
 mid=$(sqlite3 "$db" "select id from models where name = 'clips'")
 is "$(sqlite3 "$db" "select count(*) from predictions where model = '$mid'")" "20" "a prediction stored for every asset"
 printf '%s\n' 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef >noasset.txt
-fails 1 "an id that is neither a feature set nor an asset" grym-infer -m clips noasset.txt
+# (ids come on stdin: a file named on the command line is audio or records)
+fails 1 "an id that is neither a feature set nor an asset" sh -c "grym-infer -m clips <noasset.txt"
 like "$(cat .err)" "0123456789ab.*neither a feature set nor an asset in the catalog" "clear error for an unknown id"
 
 # TSV in, TSV out: columns matched by name

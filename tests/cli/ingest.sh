@@ -3,7 +3,7 @@
 # duplicates, the exact catalog contents, idempotent re-runs, stdin,
 # --from-list -0, -j order, --probe.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 67
+plan 69
 
 recs() { /usr/bin/python3 "$GRYM_TOP/tests/cli/ingest_records.py"; }
 db() { sqlite3 "$GRYM_CATALOG/catalog.db" "$1"; }

@@ -5,7 +5,7 @@
 # seeds make identical bytes, records and datasets have the promised
 # shape, and usage errors exit 2.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 66
+plan 70
 
 stat_of() { # FILE FIELD -> value from sox stat
 	sox "$1" -n stat 2>&1 | awk -v f="$2" 'index($0, f) == 1 { print $NF }'

@@ -6,7 +6,7 @@
 # the rest trained), unknown features a clear error, and the model's
 # pipeline replayed by grym-infer straight on an audio file.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 43
+plan 48
 
 ok "a labelled dataset (3 classes x 6)" grym-synth dataset --classes 3 --per-class 6 --seed 4 DIR
 grym-ingest -q --label-from-dir DIR | grym-normalize --lufs -23 |

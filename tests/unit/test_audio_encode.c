@@ -453,7 +453,7 @@ static void test_parse(void)
 
 int main(void)
 {
-	tap_plan(97);
+	tap_plan(108);
 	dir = tap_tmpdir();
 	for (int i = 0; i < N; i++) {
 		sig[2 * i] = (float)(0.7 * sin(2 * M_PI * 440 * i / RATE));

@@ -236,7 +236,7 @@ static void test_rows_whole(void)
 
 int main(void)
 {
-	tap_plan(58);
+	tap_plan(68);
 	dir = tap_tmpdir();
 	test_match();
 	test_manifest();

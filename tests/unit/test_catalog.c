@@ -239,7 +239,7 @@ static void test_path_bytes(const char *top)
 
 int main(void)
 {
-	tap_plan(173);
+	tap_plan(184);
 	const char *top = tap_tmpdir();
 	char dir[4096], dir2[4096], arch[4096], id[GRYM_ID_LEN + 1];
 	grym_error err = { 0 };

@@ -386,7 +386,7 @@ static void surround(void)
 
 int main(void)
 {
-	tap_plan(88);
+	tap_plan(94);
 	conformance(48000);
 	conformance(44100);
 	true_peak_case(4, 0.0, 20 * log10(0.5));

@@ -954,7 +954,7 @@ static void test_format(void)
 
 int main(void)
 {
-	tap_plan(138);
+	tap_plan(151);
 	dir = tap_tmpdir();
 	test_format();
 	test_round_trip(GRYM_STREAM_BINARY, 0, "binary");

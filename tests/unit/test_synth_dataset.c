@@ -104,7 +104,7 @@ static void seeds_share_nothing(uint64_t a, int per_a, uint64_t b, int per_b)
 
 int main(void)
 {
-	tap_plan(9);
+	tap_plan(11);
 	static double feat[NCLS * PER][DIM];
 	grym_error err = { 0 };
 	float *x, *y;
