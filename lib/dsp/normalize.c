@@ -716,7 +716,7 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 	const char *tmpdir = o->tmpdir;
 	grym_output *out = NULL;
 	grym_store *st = grym_catalog_store(cat);
-	int rc, fd;
+	int rc;
 
 	if (!rep)
 		rep = &local;
@@ -747,23 +747,17 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 		goto done;
 	if ((rc = grym_store_path(st, pa.object, src, sizeof src, err)) != GRYM_OK)
 		goto done;
-	/* A temporary name to write the result under, then store it. */
-	fd = grym_tmpfile(tmpdir, "grym-norm", tmp, sizeof tmp, err);
-	if (fd < 0) {
-		rc = fd;
-		goto done;
-	}
-	close(fd);
-	out = grym_output_open(tmp, err);
+	/* An unnamed temporary to write the result to, then store it: a
+	 * kill mid-run leaves nothing in TMPDIR. */
+	out = grym_output_open_tmp(tmpdir, "grym-norm", tmp, sizeof tmp, err);
 	if (!out) {
 		rc = err ? err->code : GRYM_ERR_IO;
-		unlink(tmp);
 		goto done;
 	}
 	rc = grym_normalize_file(src, o, out, rep, err);
 	if (rc != GRYM_OK || rep->skipped) {
 		grym_output_abort(out);
-		unlink(tmp);
+		grym_tmp_release(tmp);
 		goto done;
 	}
 	rc = grym_output_commit(out, err);
@@ -771,7 +765,7 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 		rc = grym_store_put_file(st, tmp, obj, err);
 	if (rc == GRYM_OK)
 		rc = grym_store_size(st, obj, &da.bytes, err);
-	unlink(tmp);
+	grym_tmp_release(tmp);
 	if (rc != GRYM_OK)
 		goto done;
 	memcpy(da.id, id, sizeof da.id);

@@ -123,7 +123,19 @@ int grym_tmpfile(const char *tmpdir, const char *prefix, char *path, size_t len,
  * failure). */
 int grym_spool(grym_input *in, const char *tmpdir, char *path, size_t len,
 	       grym_error *err);
-/* Remove a temporary made by grym_spool (close an unnamed one, unlink a
+/* A new empty temporary file in tmpdir, unnamed (O_TMPFILE, path is its
+ * /proc/self/fd/N link, the fd returned is that N) so a kill -9 leaves
+ * nothing; where that is not possible a named PREFIX.XXXXXX file. Returns
+ * the fd or a negative status; end it with grym_tmp_release(path) (which
+ * closes an unnamed one; close a named one's fd yourself). */
+int grym_tmpfile_unnamed(const char *tmpdir, const char *prefix, char *path, size_t len,
+			 grym_error *err);
+/* An output into a new temporary from grym_tmpfile_unnamed (path receives
+ * its name): commit flushes it, abort drops the output, and the file
+ * stays readable by path until grym_tmp_release(path). */
+grym_output *grym_output_open_tmp(const char *tmpdir, const char *prefix, char *path,
+				  size_t len, grym_error *err);
+/* Remove a temporary made by grym_spool or the two above (close an unnamed one, unlink a
  * named one) and empty path. */
 void grym_tmp_release(char *path);
 

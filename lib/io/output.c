@@ -210,6 +210,39 @@ grym_output *grym_output_open(const char *path, grym_error *err)
 	return o;
 }
 
+grym_output *grym_output_open_tmp(const char *tmpdir, const char *prefix, char *path,
+				  size_t len, grym_error *err)
+{
+	grym_output *o;
+	int fd = grym_tmpfile_unnamed(tmpdir, prefix, path, len, err), anon;
+
+	if (fd < 0)
+		return NULL;
+	/* An unnamed file dies with its last fd: the output writes through
+	 * a copy, the original is kept until grym_tmp_release. A named one
+	 * (no O_TMPFILE) is written through its own fd. */
+	anon = strncmp(path, "/proc/self/fd/", 14) == 0;
+	if (!(o = calloc(1, sizeof *o)) || !(o->buf = malloc(OUTPUT_BUF_SIZE)) ||
+	    !(o->path = strdup(path)) ||
+	    (o->fd = anon ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : fd) < 0) {
+		if (o) {
+			free(o->buf);
+			free(o->path);
+			free(o);
+		}
+		if (!anon)
+			close(fd);
+		grym_tmp_release(path);
+		grym_error_set(err, GRYM_ERR_NOMEM, "cannot open a temporary output");
+		return NULL;
+	}
+	/* Written in place: commit and abort close o->fd only; the file
+	 * lives until grym_tmp_release. */
+	o->direct = 1;
+	o->seekable = 1;
+	return o;
+}
+
 static int output_fail(grym_output *o, grym_error *err, int e)
 {
 	o->failed = 1;

@@ -69,6 +69,17 @@ static int anonymous_tmpfile(const char *tmpdir, char *path, size_t len)
 	return fd;
 }
 
+int grym_tmpfile_unnamed(const char *tmpdir, const char *prefix, char *path, size_t len,
+			 grym_error *err)
+{
+	int fd = anonymous_tmpfile(tmpdir, path, len);
+
+	if (fd >= 0)
+		return fd;
+	/* No O_TMPFILE or /proc here: a named file (release unlinks it). */
+	return grym_tmpfile(tmpdir, prefix, path, len, err);
+}
+
 void grym_tmp_release(char *path)
 {
 	if (!path || !*path)

@@ -145,17 +145,9 @@ void grym_replay_result_clear(grym_replay_result *res)
 	memset(res, 0, sizeof *res);
 }
 
-/* A new empty temporary file in tmpdir; path receives its name. */
-static int temp_file(const char *tmpdir, char *path, size_t len, grym_error *err)
-{
-	int fd = grym_tmpfile(tmpdir, "grym-replay", path, len, err);
-	if (fd < 0)
-		return fd;
-	close(fd);
-	return GRYM_OK;
-}
-
-/* One normalize stage: in -> a new temporary file (its name in out). */
+/* One normalize stage: in -> a new unnamed temporary file (its
+ * /proc/self/fd path in out, ended by grym_tmp_release), so a kill
+ * mid-run leaves nothing in TMPDIR. */
 static int run_normalize(const grym_normalize_opts *o, const char *in, char *out, size_t len,
 			 grym_error *err)
 {
@@ -163,9 +155,7 @@ static int run_normalize(const grym_normalize_opts *o, const char *in, char *out
 	grym_output *w;
 	int rc;
 
-	if ((rc = temp_file(o->tmpdir, out, len, err)) != GRYM_OK)
-		return rc;
-	if (!(w = grym_output_open(out, err)))
+	if (!(w = grym_output_open_tmp(o->tmpdir, "grym-replay", out, len, err)))
 		return err ? err->code : GRYM_ERR_IO;
 	rc = grym_normalize_file(in, o, w, &rep, err);
 	if (rc == GRYM_OK && rep.skipped) {
@@ -326,16 +316,13 @@ int grym_replay_file(const grym_replay *r, const char *path, grym_replay_result 
 			break;
 		cur = tmp[t];
 		t ^= 1;
-		if (tmp[t][0]) {        /* the stage before last is not needed any more */
-			unlink(tmp[t]);
-			tmp[t][0] = 0;
-		}
+		if (tmp[t][0])          /* the stage before last is not needed any more */
+			grym_tmp_release(tmp[t]);
 	}
 	if (rc == GRYM_OK)
 		rc = run_features(&r->plan, cur, res, err);
 	for (int i = 0; i < 2; i++)
-		if (tmp[i][0])
-			unlink(tmp[i]);
+		grym_tmp_release(tmp[i]);
 	if (rc != GRYM_OK)
 		grym_replay_result_clear(res);
 	return rc;

@@ -114,4 +114,37 @@ run_fifo KILL 137 "grym-normalize spooling stdin, SIGKILL" grym-normalize -t fla
 run_fifo KILL 137 "grym-features -o f.rec, SIGKILL" grym-features --summary -o out/f.rec
 is "$(cat out/f.rec)" "old" "SIGKILL: the old f.rec is untouched"
 
+# --- catalog normalize and grym-infer replay: unnamed temporaries -----
+# grym-norm (a derived asset before it goes into the store) and
+# grym-replay (a model's normalize stage) are unnamed: kill -9 mid-run
+# leaves nothing in TMPDIR. Another loudness than above: not reused.
+rm -f in.fifo; mkfifo in.fifo
+grym-normalize --lufs -21 <in.fifo >out/norm.bin 2>err.txt &
+pid=$!
+exec 3>in.fifo
+cat refs.bin >&3
+exec 3>&-
+if wait_tmp $pid "$TMPDIR"; then kill -KILL $pid; else echo "# no grym-norm temporary seen"; fi
+wait $pid
+is "$?" 137 "catalog normalize, SIGKILL mid-asset: 137"
+is "$(leftovers "$TMPDIR" out)" "" "catalog normalize, SIGKILL: no grym-norm temporary left"
+
+ok "a tiny labelled dataset" grym-synth dataset --classes 2 --per-class 3 --seed 1 DS
+# resampled to 48 kHz: replaying on long.wav takes seconds, not one
+grym-ingest -q --label-from-dir DS 2>/dev/null | grym-normalize --lufs -23 --rate 48000 2>/dev/null |
+	grym-features --features rms --summary 2>/dev/null |
+	grym-train --model logreg --seed 1 -o m.model >/dev/null 2>err.txt
+check "a tiny model with a normalize stage to replay" test -s m.model
+for p in "KILL 137"; do
+	set -- $p
+	sig=$1 want=$2
+	grym-infer -m m.model long.wav >out/infer.tsv 2>err.txt &
+	pid=$!
+	if wait_tmp $pid "$TMPDIR"; then kill -$sig $pid; else echo "# no grym-replay temporary seen"; fi
+	wait $pid
+	is "$?" "$want" "grym-infer on audio, SIG$sig mid-replay: $want"
+	is "$(leftovers "$TMPDIR" out)" "" "grym-infer on audio, SIG$sig: no grym-replay temporary left"
+	is "$(cat out/infer.tsv)" "" "grym-infer on audio, SIG$sig: no result line"
+done
+
 done_testing
