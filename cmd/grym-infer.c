@@ -356,6 +356,8 @@ static grym_replay *get_replay(infer_opts *o, const grym_model *m, grym_error *e
 			grym_replay_free(o->replay);
 			o->replay = NULL;
 		}
+		if (o->replay)  /* a signal stops a long file mid-replay */
+			grym_replay_set_cancel(o->replay, &grym_cli_cancel);
 		if (!o->replay)
 			grym_error_prefix(&o->replay_err, "the model's recipe");
 	}

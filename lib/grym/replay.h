@@ -18,6 +18,7 @@
 #ifndef GRYM_REPLAY_H
 #define GRYM_REPLAY_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <jansson.h>
 #include "grym/error.h"
@@ -42,6 +43,10 @@ void grym_replay_free(grym_replay *r);
  * (unknown) changes nothing; a features stage that names another rate is
  * GRYM_ERR_FORMAT. */
 int grym_replay_set_rate(grym_replay *r, int rate, grym_error *err);
+/* cancel non-NULL: the normalize stages stop with GRYM_ERR_INTERRUPTED
+ * once *cancel is set (checked every block), so a signal ends a long
+ * file's replay promptly. */
+void grym_replay_set_cancel(grym_replay *r, const volatile sig_atomic_t *cancel);
 /* 1 if the features stage cuts clips into windows (--segment). */
 int grym_replay_segmented(const grym_replay *r);
 

@@ -109,6 +109,12 @@ fail:
 	return NULL;
 }
 
+void grym_replay_set_cancel(grym_replay *r, const volatile sig_atomic_t *cancel)
+{
+	for (int i = 0; i < r->nnorm; i++)
+		r->norm[i].cancel = cancel;
+}
+
 int grym_replay_set_rate(grym_replay *r, int rate, grym_error *err)
 {
 	if (rate <= 0)

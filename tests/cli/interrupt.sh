@@ -135,7 +135,7 @@ grym-ingest -q --label-from-dir DS 2>/dev/null | grym-normalize --lufs -23 --rat
 	grym-features --features rms --summary 2>/dev/null |
 	grym-train --model logreg --seed 1 -o m.model >/dev/null 2>err.txt
 check "a tiny model with a normalize stage to replay" test -s m.model
-for p in "KILL 137"; do
+for p in "INT 130" "KILL 137"; do
 	set -- $p
 	sig=$1 want=$2
 	grym-infer -m m.model long.wav >out/infer.tsv 2>err.txt &
