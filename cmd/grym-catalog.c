@@ -211,20 +211,10 @@ static int for_ids(grym_catalog *cat, args *a, int n, char **ids, id_fn fn)
 
 /* ---- commands ---- */
 
-/* A field of the ls table on one line: backslash, TAB, newline and CR
- * as \\, \t, \n and \r (the escapes of ls -b and of C), so a name
- * holding them neither splits the line nor shifts the columns. */
+/* A field of the ls table on one line (see grym_cli_put_escaped). */
 static void put_escaped(const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '\\': fputs("\\\\", stdout); break;
-		case '\t': fputs("\\t", stdout); break;
-		case '\n': fputs("\\n", stdout); break;
-		case '\r': fputs("\\r", stdout); break;
-		default: putchar(*s);
-		}
-	}
+	grym_cli_put_escaped(stdout, s);
 }
 
 static int ls_visit(void *ud, const grym_asset *as)
