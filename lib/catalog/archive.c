@@ -440,7 +440,8 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 		add_objects(fr, objs, &nobj);
 		add_objects(mr, objs, &nobj);
 	}
-	qsort(objs, nobj, sizeof *objs, cmp_id);
+	if (nobj > 1)   /* objs may be NULL when there is nothing: qsort(NULL, 0) is undefined */
+		qsort(objs, nobj, sizeof *objs, cmp_id);
 	for (size_t i = 0; i < nobj; i++) {
 		if (i > 0 && strcmp(objs[i], objs[i - 1]) == 0)
 			continue;

@@ -87,7 +87,8 @@ static int load_referenced(grym_catalog *cat, id_set *s, grym_error *err)
 	cat_done(st);
 	if (rc != SQLITE_DONE)
 		return cat_db_error(cat, err, "listing referenced objects");
-	qsort(s->ids, s->n, sizeof *s->ids, cmp_id);
+	if (s->n > 1)   /* an empty set has no array: qsort(NULL, 0) is undefined */
+		qsort(s->ids, s->n, sizeof *s->ids, cmp_id);
 	return GRYM_OK;
 }
 
@@ -193,7 +194,7 @@ static int load_pending(grym_catalog *cat, id_set *refs, grym_error *err)
 			rc = cat_db_error(cat, err, "pending objects");
 	}
 	free(w);
-	if (rc == GRYM_OK)
+	if (rc == GRYM_OK && refs->n > 1)   /* qsort(NULL, 0) is undefined */
 		qsort(refs->ids, refs->n, sizeof *refs->ids, cmp_id);
 	return rc;
 }
