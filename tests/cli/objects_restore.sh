@@ -3,7 +3,7 @@
 # catalog's back: re-ingesting its source puts it back (from a file, from
 # stdin), and fsck is clean again.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 16
+plan 23
 
 sha() { sha256sum "$1" | cut -c1-64; }
 obj() { echo "$GRYM_CATALOG/objects/$(echo "$1" | cut -c1-2)/$1"; }
@@ -38,3 +38,19 @@ like "$(cat .err)" "known $B, object restored \\(it was missing\\)" "-v says std
 is "$(sha "$(obj "$B")")" "$B" "the object from stdin is back"
 ok "fsck clean at the end" grym-catalog fsck
 ok "a healthy known asset is left alone" grym-ingest -v --text corpus/a.wav
+
+# --- (b) a reader stats the object against the catalog's size ------------
+sox -n -r 16000 -b 16 corpus/c.wav synth 0.5 sine 660
+C=$(sha corpus/c.wav); CB=$(stat -c %s corpus/c.wav)
+grym-ingest -q corpus/c.wav >c.rec
+printf 'xx' >>"$(obj "$C")"
+fails 1 "grym-normalize refuses an object of the wrong size" sh -c 'grym-normalize --text <c.rec'
+like "$(cat .err)" "object of $C is $((CB + 2)) bytes, the catalog says $CB: run grym-catalog fsck" \
+	"grym-normalize names the asset, both sizes and fsck"
+fails 1 "grym-features refuses an object of the wrong size" sh -c 'grym-features --summary --text <c.rec'
+like "$(cat .err)" "object of $C is $((CB + 2)) bytes, the catalog says $CB: run grym-catalog fsck" \
+	"grym-features names the asset, both sizes and fsck"
+rm -f "$(obj "$C")"
+fails 1 "grym-features refuses a missing object" sh -c 'grym-features --summary --text <c.rec'
+like "$(cat .err)" "object of $C is missing: run grym-catalog fsck" "the message says it is missing"
+ok "after a re-ingest the features are computed" sh -c 'grym-ingest -q corpus/c.wav && grym-features --summary --text <c.rec'
