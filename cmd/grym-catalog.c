@@ -211,16 +211,26 @@ static int for_ids(grym_catalog *cat, args *a, int n, char **ids, id_fn fn)
 
 /* ---- commands ---- */
 
+/* A field of the ls table on one line (see grym_cli_put_escaped). */
+static void put_escaped(const char *s)
+{
+	grym_cli_put_escaped(stdout, s);
+}
+
 static int ls_visit(void *ud, const grym_asset *as)
 {
 	args *a = ud;
+	/* -0: entries end with NUL and fields are printed as they are (a
+	 * NUL never occurs in a name), for `find -print0`-style readers */
+	int end = cli.null_sep ? '\0' : '\n';
+	void (*field)(const char *) = cli.null_sep ? NULL : put_escaped;
 	if (a->ids) {
-		printf("%s\n", as->id);
+		printf("%s%c", as->id, end);
 	} else if (a->json) {
 		json_t *j = grym_asset_to_json(as);
 		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
 		if (s)
-			printf("%s\n", s);
+			printf("%s%c", s, end);
 		free(s);
 		json_decref(j);
 	} else {
@@ -229,14 +239,27 @@ static int ls_visit(void *ud, const grym_asset *as)
 		printf("%s\t%.3f\t%d\t%d\t", as->id, as->duration, as->sample_rate, as->channels);
 		if (json_array_size(as->labels) == 0)
 			fputs("-", stdout);
-		json_array_foreach(as->labels, i, v)
-			printf("%s%s", i ? "," : "", json_string_value(v));
+		json_array_foreach(as->labels, i, v) {
+			if (i)
+				putchar(',');
+			if (field)
+				field(json_string_value(v));
+			else
+				fputs(json_string_value(v), stdout);
+		}
 		/* the first path, in UTF-8 like every text grym writes (a
 		 * name that is not gets U+FFFD; show has its exact bytes) */
 		const json_t *p0 = json_array_get(as->paths, 0);
 		char *path = p0 ? grym_utf8_repair(json_string_value(p0), json_string_length(p0))
 				: NULL;
-		printf("\t%s\n", path ? path : "-");
+		putchar('\t');
+		if (!path)
+			fputs("-", stdout);
+		else if (field)
+			field(path);
+		else
+			fputs(path, stdout);
+		putchar(end);
 		free(path);
 	}
 	return ferror(stdout) ? 1 : 0;

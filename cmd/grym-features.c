@@ -916,6 +916,26 @@ static void fail_input(const char *name, const grym_error *err)
 	failures++;
 }
 
+static void read_input(ctx *x, const char *arg, grym_catalog **cat);
+
+/* One file of a -0 list on stdin: read as if named on the command line. */
+struct list_ud {
+	ctx *x;
+	grym_catalog **cat;
+};
+
+static int list_item(void *ud, const char *path)
+{
+	struct list_ud *l = ud;
+	if (!strcmp(path, "-")) {   /* stdin is the list itself */
+		grym_msg(&cli, "-: stdin holds the list; it cannot be an input too");
+		failures++;
+		return 0;
+	}
+	read_input(l->x, path, l->cat);
+	return 0;
+}
+
 static void read_input(ctx *x, const char *arg, grym_catalog **cat)
 {
 	grym_error err = { 0 };
@@ -1058,7 +1078,11 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&x.lock, NULL);
 	pthread_cond_init(&x.cond, NULL);
 	grym_catalog *cat = NULL;
-	if (first >= argc)
+	struct list_ud lu = { &x, &cat };
+	if (first >= argc && cli.null_sep)
+		/* -0: stdin is a NUL-separated list of files (find -print0) */
+		grym_cli_read_list(&cli, "-", list_item, &lu);
+	else if (first >= argc)
 		read_input(&x, "-", &cat);
 	for (int i = first; i < argc; i++)
 		read_input(&x, argv[i], &cat);

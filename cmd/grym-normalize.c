@@ -261,49 +261,76 @@ static void print_measure(app *a, const char *name, const grym_loudness_result *
 			else
 				snprintf(v[i], sizeof v[i], "-");
 		}
-		printf("%9s %7s %9s %9s %9s  %s\n", v[0], v[1], v[2], v[3], v[4], name);
+		/* the name escaped: one line per file whatever it holds */
+		printf("%9s %7s %9s %9s %9s  ", v[0], v[1], v[2], v[3], v[4]);
+		grym_cli_put_escaped(stdout, name);
+		putchar('\n');
 	}
 	fflush(stdout);
+}
+
+/* Measure one input; 1 when it failed (reported). */
+static int measure_one(app *a, const char *name)
+{
+	char path[4096];
+	int spooled, failed = 0;
+	grym_input *records;
+	grym_loudness_result r;
+	grym_error err;
+
+	if (resolve_input(a, name, path, sizeof path, &spooled, &records) != 0)
+		return 1;
+	if (records) {
+		grym_msg(&a->cli, "%s: records on stdin: --measure takes audio", name);
+		grym_input_free(records);
+		return 1;
+	}
+	if (grym_normalize_measure(path, &a->o, &r, &err) != GRYM_OK) {
+		grym_report(&a->cli, name, &err);
+		failed = 1;
+	} else {
+		print_measure(a, name, &r);
+	}
+	if (spooled)
+		grym_tmp_release(path);
+	return failed;
+}
+
+struct measure_list {
+	app *a;
+	int failed;
+};
+
+/* One file of a -0 list on stdin. */
+static int measure_item(void *ud, const char *path)
+{
+	struct measure_list *l = ud;
+	if (!strcmp(path, "-")) {
+		grym_msg(&l->a->cli, "-: stdin holds the list; it cannot be an input too");
+		l->failed = 1;
+	} else {
+		l->failed |= measure_one(l->a, path);
+	}
+	return 0;
 }
 
 static int do_measure(app *a, int nfiles, char **files)
 {
 	int failed = 0;
-	char *dash[] = { "-" };
 
-	if (nfiles == 0) {
-		files = dash;
-		nfiles = 1;
-	}
 	if (!a->json && !a->cli.quiet)
 		printf("%9s %7s %9s %9s %9s  %s\n", "LUFS", "LRA", "dBTP", "peak", "RMS", "FILE");
-	for (int i = 0; i < nfiles; i++) {
-		char path[4096];
-		int spooled;
-		grym_input *records;
-		grym_loudness_result r;
-		grym_error err;
-		const char *name = files[i];
-
-		if (resolve_input(a, name, path, sizeof path, &spooled, &records) != 0) {
-			failed = 1;
-			continue;
-		}
-		if (records) {
-			grym_msg(&a->cli, "%s: records on stdin: --measure takes audio", name);
-			grym_input_free(records);
-			failed = 1;
-			continue;
-		}
-		if (grym_normalize_measure(path, &a->o, &r, &err) != GRYM_OK) {
-			grym_report(&a->cli, name, &err);
-			failed = 1;
-		} else {
-			print_measure(a, name, &r);
-		}
-		if (spooled)
-			grym_tmp_release(path);
+	if (nfiles == 0 && a->cli.null_sep) {
+		/* -0: stdin is a NUL-separated list of files (find -print0) */
+		struct measure_list l = { a, 0 };
+		if (grym_cli_read_list(&a->cli, "-", measure_item, &l) != 0)
+			l.failed = 1;
+		return l.failed ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
 	}
+	if (nfiles == 0)
+		failed = measure_one(a, "-");
+	for (int i = 0; i < nfiles; i++)
+		failed |= measure_one(a, files[i]);
 	return failed ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
 }
 

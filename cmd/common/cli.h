@@ -17,6 +17,7 @@
 #define GRYM_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include "grym/error.h"
 
@@ -79,6 +80,10 @@ void grym_report(const grym_cli *cli, const char *input, const grym_error *err);
  * key. Allocated (free it); NULL when out of memory. */
 typedef struct json_t json_t;
 char *grym_cli_item_name(const char *key, const json_t *meta);
+/* A name in a line-oriented table: backslash, TAB, newline and CR as
+ * \\, \t, \n and \r (the escapes of ls -b and of C), so a name holding
+ * them neither splits the line nor shifts the columns. */
+void grym_cli_put_escaped(FILE *f, const char *s);
 /* Usage error: message and exit 2. */
 void grym_usage_error(const grym_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));

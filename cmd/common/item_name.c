@@ -23,3 +23,16 @@ char *grym_cli_item_name(const char *key, const json_t *meta)
 	}
 	return strdup(key ? key : "");
 }
+
+void grym_cli_put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '\\': fputs("\\\\", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		default: putc(*s, f);
+		}
+	}
+}

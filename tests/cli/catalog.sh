@@ -4,7 +4,7 @@
 # itself with Python (ids computed independently with hashlib), imported
 # with `grym-catalog import`.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 102
+plan 109
 
 PY=/usr/bin/python3
 
@@ -249,4 +249,28 @@ fails 2 "bad --kind" grym-catalog ls --kind other
 fails 2 "bad --meta" grym-catalog ls --meta nokey
 ok "--catalog elsewhere" grym-catalog --catalog "$PWD/other" init
 check "--catalog made the directory" test -f other/catalog.db
+# ls: a TAB, newline or backslash in a name or label stays on one line
+# of six fields (escaped); -0 ends entries with NUL and prints them as is
+mkdir -p "odd	dir"
+sox -n -r 8000 "odd	dir/x
+y.wav" synth 0.1 sine 310
+sox -n -r 8000 'odd	dir/back\slash.wav' synth 0.1 sine 320
+grym-ingest -q -l 'l	1' "odd	dir/x
+y.wav" 'odd	dir/back\slash.wav' >/dev/null
+grym-catalog ls --label 'l	1' >odd.txt
+is "$(wc -l <odd.txt | tr -d ' ')" 2 "ls: two names with a newline and a TAB, two lines"
+is "$(awk -F'\t' '{ print NF }' odd.txt | sort -u)" 6 "ls: six fields on every line"
+is "$(cut -f 5- odd.txt)" 'l\t1	odd\tdir/x\ny.wav
+l\t1	odd\tdir/back\\slash.wav' "ls: TAB, newline and backslash escaped as \\t, \\n, \\\\"
+is "$(grym-catalog ls --label 'l	1' | grym-features --mfcc --summary --text | grep -c '^#')" 2 \
+	"ls lines with odd names feed grym-features"
+grym-catalog ls -0 --label 'l	1' >odd0.bin
+is "$(tr -cd '\0' <odd0.bin | wc -c | tr -d ' ')" 2 "ls -0: one NUL per entry"
+is "$(/usr/bin/python3 -c "
+import sys
+e = open('odd0.bin', 'rb').read().split(b'\\0')[:-1]
+want = [b'odd\\tdir/x\\ny.wav', b'odd\\tdir/back\\\\slash.wav']
+print(sorted(x for x in e if any(x.endswith(w) for w in want)) == sorted(e) and len(e) == 2)")" "True" \
+	"ls -0: each entry ends with its path's exact bytes"
+is "$(grym-catalog ls -0 --ids --label 'l	1' | tr '\0' '\n' | wc -l | tr -d ' ')" 2 "ls -0 --ids: NUL-separated ids"
 done_testing
