@@ -212,6 +212,10 @@ int grym_catalog_gc(grym_catalog *cat, int64_t grace, int dry_run,
  * integrity; each problem is reported; returns GRYM_ERR_CORRUPT if any. */
 int grym_catalog_fsck(grym_catalog *cat, grym_report_fn report, void *ud,
 		      grym_error *err);
+/* Store again, from the first origin path whose file still hashes to the
+ * id, every source object that is missing, of the wrong size or corrupt;
+ * reports each one restored and each one that could not be. */
+int grym_catalog_repair(grym_catalog *cat, grym_report_fn report, void *ud, grym_error *err);
 
 /* Merge another catalog directory into this one: objects first, then
  * rows, without duplicates. A row with the same id but different content

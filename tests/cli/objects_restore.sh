@@ -3,7 +3,7 @@
 # catalog's back: re-ingesting its source puts it back (from a file, from
 # stdin), and fsck is clean again.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 23
+plan 31
 
 sha() { sha256sum "$1" | cut -c1-64; }
 obj() { echo "$GRYM_CATALOG/objects/$(echo "$1" | cut -c1-2)/$1"; }
@@ -54,3 +54,20 @@ rm -f "$(obj "$C")"
 fails 1 "grym-features refuses a missing object" sh -c 'grym-features --summary --text <c.rec'
 like "$(cat .err)" "object of $C is missing: run grym-catalog fsck" "the message says it is missing"
 ok "after a re-ingest the features are computed" sh -c 'grym-ingest -q corpus/c.wav && grym-features --summary --text <c.rec'
+
+# --- (c) fsck --repair restores from the origin paths --------------------
+rm -f "$(obj "$A")"
+flip "$(obj "$B")"
+sox -n -r 8000 -b 16 corpus/gone.wav synth 0.2 sine 500
+G=$(sha corpus/gone.wav)
+grym-ingest -q corpus/gone.wav >/dev/null
+mv corpus/gone.wav kept.wav; rm -f "$(obj "$G")"
+fails 1 "fsck --repair fails while something is left unrepaired" grym-catalog fsck --repair
+like "$(cat .out)" "^asset $A: object restored from corpus/a.wav\$" "the missing object is restored from its path"
+like "$(cat .out)" "^asset $B: object restored from corpus/b.wav\$" "the corrupt object is restored from its path"
+like "$(cat .out)" "^asset $G: object not restored \\(no origin path still hashes to it\\)\$" \
+	"an object whose file is gone is listed"
+is "$(sha "$(obj "$A")") $(sha "$(obj "$B")")" "$A $B" "both objects hold the right bytes again"
+ok "re-ingest the lost file, found again" sh -c 'mv kept.wav corpus/gone.wav && grym-ingest -q corpus/gone.wav >/dev/null'
+ok "fsck --repair on a healthy catalog" grym-catalog fsck --repair
+is "$(cat .out)" "" "reports nothing"
