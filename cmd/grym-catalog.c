@@ -36,6 +36,7 @@ static const grym_option opts[] = {
 	{ "force", 'f', NULL, NULL, "rm: also remove the assets derived from it" },
 	{ "grace", 0, "DUR", "1h", "gc: keep unreferenced objects younger than DUR (3600, 30m, 1h, 2d)" },
 	{ "dry-run", 'n', NULL, NULL, "gc: only list what would be removed" },
+	{ "repair", 0, NULL, NULL, "fsck: first restore damaged source objects from their origin paths" },
 	{ "output", 'o', "FILE", "-", "export: write the archive to FILE (.tar, .tar.gz, .tgz, .zip; - is a tar on stdout)" },
 	{ 0 }
 };
@@ -45,7 +46,7 @@ static const grym_option opts[] = {
 typedef struct args {
 	grym_asset_query q;
 	char *meta_buf;
-	int ids, json, force, dry_run;
+	int ids, json, force, dry_run, repair;
 	int64_t grace;
 	const char *output;
 	struct { int add; const char *label; } lab[MAX_LABEL_OPS];
@@ -135,6 +136,8 @@ static int on_option(void *ud, const char *name, const char *arg)
 		}
 	} else if (!strcmp(name, "dry-run")) {
 		a->dry_run = 1;
+	} else if (!strcmp(name, "repair")) {
+		a->repair = 1;
 	} else if (!strcmp(name, "output")) {
 		a->output = arg;
 	}
@@ -395,11 +398,13 @@ static int cmd_gc(grym_catalog *cat, args *a)
 	return check_stdout();
 }
 
-static int cmd_fsck(grym_catalog *cat)
+static int cmd_fsck(grym_catalog *cat, const args *a)
 {
 	grym_error err = { 0 };
 	grym_catalog_stats s;
-	int rc = grym_catalog_fsck(cat, report_stdout, NULL, &err);
+	int rc = a->repair ? grym_catalog_repair(cat, report_stdout, NULL, &err) : GRYM_OK;
+	if (rc == GRYM_OK)
+		rc = grym_catalog_fsck(cat, report_stdout, NULL, &err);
 	if (check_stdout() != GRYM_EXIT_OK)
 		return GRYM_EXIT_FAILED;
 	if (rc != GRYM_OK) {
@@ -495,7 +500,7 @@ static const struct {
 	{ "label", " add remove ", 1, "at least one asset id (or - to read ids from stdin)" },
 	{ "rm", " force ", 1, "at least one asset id (or - to read ids from stdin)" },
 	{ "gc", " grace dry-run ", 0, NULL },
-	{ "fsck", " ", 0, NULL },
+	{ "fsck", " repair ", 0, NULL },
 	{ "export", " label kind parent meta path limit output ", 0, NULL },
 	{ "import", " ", 1, "an archive (or - for stdin)" },
 	{ "merge", " ", 1, "the directory of another catalog" },
@@ -566,7 +571,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "gc")) {
 		rc = cmd_gc(cat, &a);
 	} else if (!strcmp(cmd, "fsck")) {
-		rc = cmd_fsck(cat);
+		rc = cmd_fsck(cat, &a);
 	} else if (!strcmp(cmd, "export")) {
 		rc = cmd_export(cat, &a, n);
 	} else if (!strcmp(cmd, "import")) {

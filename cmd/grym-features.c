@@ -885,7 +885,7 @@ static int add_record(ctx *x, grym_stream_reader *rd, grym_record_head *h, grym_
 	grym_asset_init(&a);
 	if ((rc = grym_catalog_get_asset(*cat, j->asset, &a, err)) == GRYM_OK) {
 		char path[4096];
-		rc = grym_store_path(grym_catalog_store(*cat), a.object, path, sizeof path, err);
+		rc = grym_catalog_object_path(*cat, &a, path, sizeof path, err);
 		if (rc == GRYM_OK)
 			j->path = strdup(path);
 		j->key = strdup(j->asset);

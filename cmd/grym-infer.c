@@ -642,19 +642,23 @@ static int infer_asset(infer_opts *o, const grym_model *m, const char *key, batc
 			return 1;
 		}
 		int source = ga.parent[0] == 0;
-		char obj[GRYM_ID_LEN + 1];
-		memcpy(obj, ga.object, sizeof obj);
-		if (!source)
-			memcpy(src, ga.parent, sizeof src);
-		grym_asset_clear(&ga);
 		if (source) {
-			memcpy(src, obj, sizeof src);
+			/* the size check names the asset whose object is damaged */
+			int prc = grym_catalog_object_path(o->cat, &ga, path, sizeof path, &err);
+			grym_asset_clear(&ga);
+			if (prc != GRYM_OK) {
+				grym_report(&o->cli, key, &err);
+				return 1;
+			}
 			break;
 		}
-	}
-	if (grym_store_path(grym_catalog_store(o->cat), src, path, sizeof path, &err) != GRYM_OK) {
-		grym_report(&o->cli, key, &err);
-		return 1;
+		memcpy(src, ga.parent, sizeof src);
+		grym_asset_clear(&ga);
+		if (depth == 63) {
+			grym_error_set(&err, GRYM_ERR_CORRUPT, "asset chain deeper than 64 parents");
+			grym_report(&o->cli, key, &err);
+			return 1;
+		}
 	}
 	grym_replay *rp = get_replay(o, m, &err);
 	grym_replay_result res;

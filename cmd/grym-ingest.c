@@ -135,6 +135,7 @@ typedef struct outcome {
 	char *message;
 	int created, truncated;
 	char id[GRYM_ID_LEN + 1];
+	char restored[16];      /* "missing", "corrupt" or "" */
 	json_t *record;
 } outcome;
 
@@ -229,6 +230,8 @@ static int collect(void *ud, const grym_ingest_result *r)
 	o->truncated = r->truncated;
 	if (r->id)
 		snprintf(o->id, sizeof o->id, "%s", r->id);
+	if (r->restored)
+		snprintf(o->restored, sizeof o->restored, "%s", r->restored);
 	o->record = r->record ? json_deep_copy(r->record) : NULL;
 	if (!o->path || (r->message && !o->message) || (r->record && !o->record)) {
 		free(o->path);
@@ -324,7 +327,11 @@ static void emit(emitter *e, const outcome *o)
 		e->ingested++;
 	else
 		e->known++;
-	grym_verbose(&cli, "%s: %s %s", o->path, o->created ? "ingested" : "known", o->id);
+	if (o->restored[0])
+		grym_verbose(&cli, "%s: known %s, object restored (it was %s)", o->path, o->id,
+			     o->restored);
+	else
+		grym_verbose(&cli, "%s: %s %s", o->path, o->created ? "ingested" : "known", o->id);
 	/* The same content twice in one run gives one record, unless the
 	 * later name added labels: then the record is written again with
 	 * the union, so that what comes after (grym-train) sees every label

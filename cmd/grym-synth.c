@@ -421,7 +421,7 @@ static int source_path(state *st, const char *src, char *path, size_t len, grym_
 	if (!rc)
 		rc = grym_catalog_get_asset(cat, id, &a, err);
 	if (!rc)
-		rc = grym_store_path(grym_catalog_store(cat), a.object, path, len, err);
+		rc = grym_catalog_object_path(cat, &a, path, len, err);
 	grym_asset_clear(&a);
 	grym_catalog_close(cat);
 	return rc;
@@ -778,8 +778,7 @@ static int transform_stream(state *st, grym_input *gi)
 			grym_asset_init(&pa);
 			if (grym_catalog_resolve(cat, id, parent, &err) ||
 			    grym_catalog_get_asset(cat, parent, &pa, &err) ||
-			    grym_store_path(grym_catalog_store(cat), pa.object, objpath, sizeof objpath,
-					    &err) ||
+			    grym_catalog_object_path(cat, &pa, objpath, sizeof objpath, &err) ||
 			    grym_audio_decode_file(objpath, &dopt, &a, NULL, &err)) {
 				grym_asset_clear(&pa);
 				goto bad;
@@ -894,7 +893,7 @@ static int run_transform(state *st, const char *in)
 		    !(cat = grym_catalog_open(dir, &err)) ||
 		    grym_catalog_resolve(cat, in, parent, &err) ||
 		    grym_catalog_get_asset(cat, parent, &pa, &err) ||
-		    grym_store_path(grym_catalog_store(cat), pa.object, objpath, sizeof objpath, &err)) {
+		    grym_catalog_object_path(cat, &pa, objpath, sizeof objpath, &err)) {
 			grym_asset_clear(&pa);
 			grym_report(st->cli, in, &err);
 			grym_catalog_close(cat);

@@ -400,13 +400,14 @@ static int commit_asset(grym_ingester *g, const grym_asset *a, const char *id,
 }
 
 /* Emit the outcome for an asset committed with its record. */
-static int emit_asset(const char *id, const char *path, int created, int truncated,
-		      json_t *rec, grym_ingest_fn cb, void *ud)
+static int emit_restored(const char *id, const char *path, int created, int truncated,
+			 const char *restored, json_t *rec, grym_ingest_fn cb, void *ud)
 {
 	grym_ingest_result r = { 0 };
 	int rc;
 	r.path = path;
 	r.status = GRYM_OK;
+	r.restored = restored;
 	r.created = created;
 	r.truncated = truncated;
 	r.id = id;
@@ -414,6 +415,12 @@ static int emit_asset(const char *id, const char *path, int created, int truncat
 	rc = cb(ud, &r);
 	json_decref(rec);
 	return rc;
+}
+
+static int emit_asset(const char *id, const char *path, int created, int truncated,
+		      json_t *rec, grym_ingest_fn cb, void *ud)
+{
+	return emit_restored(id, path, created, truncated, NULL, rec, cb, ud);
 }
 
 /* replace_labels: the first time this run meets a known asset, drop the
@@ -447,15 +454,61 @@ static int replace_labels(grym_ingester *g, grym_asset *a, const json_t *labels,
 
 /* A known id: add what is new (path, labels, meta), emit. Returns 1 if the
  * id was known (outcome emitted, *rc set), 0 if not, <0 on error (reported). */
+/* What is wrong with the object of a known source asset: "missing",
+ * "corrupt" (wrong size, or content not hashing to the id), or NULL. The
+ * full hash costs one read of the object, paid so that a re-ingest is a
+ * way to repair a store. */
+static const char *object_damage(grym_ingester *g, const grym_asset *a)
+{
+	grym_error e = { 0 };
+	uint64_t size;
+	if (grym_store_size(g->store, a->object, &size, &e) < 0)
+		return e.code == GRYM_ERR_NOTFOUND ? "missing" : "corrupt";
+	if (size != a->bytes || grym_store_verify(g->store, a->object, &e) < 0)
+		return "corrupt";
+	return NULL;
+}
+
+/* Store a damaged object again from the bytes being ingested: the spooled
+ * writer *w (consumed), else the file at from. */
+static int restore_object(grym_ingester *g, const char *id, grym_store_writer **w,
+			  const char *from, grym_error *err)
+{
+	char got[GRYM_ID_LEN + 1];
+	int rc;
+	if (w && *w) {
+		rc = grym_store_writer_restore(*w, got, err);
+		*w = NULL;
+	} else if (from)
+		rc = grym_store_restore_file(g->store, from, got, err);
+	else
+		return grym_error_set(err, GRYM_ERR_IO,
+				      "object %s is damaged, and no bytes to restore it from", id);
+	if (rc < 0)
+		return rc;
+	if (strcmp(got, id) != 0)
+		return grym_error_set(err, GRYM_ERR_CORRUPT,
+				      "file changed while being ingested (object %s not restored)", id);
+	return GRYM_OK;
+}
+
 static int try_known(grym_ingester *g, const char *id, const char *path, const char *record_path,
-		     json_t *labels, json_t *meta, grym_ingest_fn cb, void *ud, int *rc)
+		     json_t *labels, json_t *meta, grym_store_writer **w, const char *from,
+		     grym_ingest_fn cb, void *ud, int *rc)
 {
 	grym_asset a;
 	grym_error e = { 0 };
+	const char *damage = NULL;
 	int got = grym_catalog_get_asset(g->cat, id, &a, &e);
 	if (got == GRYM_ERR_NOTFOUND)
 		return 0;
 	if (got < 0) {
+		*rc = fail(cb, ud, record_path, &e);
+		return -1;
+	}
+	if (strcmp(a.object, id) == 0 && (damage = object_damage(g, &a)) &&
+	    restore_object(g, id, w, from, &e) < 0) {
+		grym_asset_clear(&a);
 		*rc = fail(cb, ud, record_path, &e);
 		return -1;
 	}
@@ -490,7 +543,7 @@ static int try_known(grym_ingester *g, const char *id, const char *path, const c
 		*rc = fail(cb, ud, record_path, &e);
 		return -1;
 	}
-	*rc = emit_asset(id, record_path, 0, 0, rec, cb, ud);
+	*rc = emit_restored(id, record_path, 0, 0, damage, rec, cb, ud);
 	return 1;
 }
 
@@ -582,7 +635,7 @@ static int finish_spooled(grym_ingester *g, grym_store_writer *w, const char *pa
 		goto out;
 	}
 	grym_store_writer_peek_id(w, id);
-	if (try_known(g, id, path, record_path, labels, meta, cb, ud, &rc) != 0) {
+	if (try_known(g, id, path, record_path, labels, meta, &w, NULL, cb, ud, &rc) != 0) {
 		grym_store_writer_abort(w);
 		goto out;
 	}
@@ -640,7 +693,7 @@ static int ingest_file(grym_ingester *g, const char *path, grym_ingest_fn cb, vo
 		rc = fail_msg(cb, ud, path, GRYM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (try_known(g, id, path, path, labels, meta, cb, ud, &rc) != 0)
+	if (try_known(g, id, path, path, labels, meta, NULL, path, cb, ud, &rc) != 0)
 		goto out;
 	if (check_audio(g, path, &info, &frames, &truncated, &e) < 0) {
 		rc = fail(cb, ud, path, &e);

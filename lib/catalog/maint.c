@@ -27,6 +27,7 @@
  * several hosts is not supported by SQLite's locking anyway).
  */
 #include "catalog_int.h"
+#include "grym/hash.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -312,6 +313,75 @@ static int check_source_paths(grym_catalog *cat, grym_report_fn report, void *ud
 	}
 	cat_done(st);
 	return rc == SQLITE_DONE ? GRYM_OK : cat_db_error(cat, err, "checking origin paths");
+}
+
+/* 1 if the object of a source asset is missing, of the wrong size or
+ * does not hash to its name. */
+static int object_damaged(grym_catalog *cat, const char *obj, int64_t want)
+{
+	uint64_t size;
+	if (grym_store_size(cat->store, obj, &size, NULL) != GRYM_OK)
+		return 1;
+	if (want > 0 && size != (uint64_t)want)
+		return 1;
+	return grym_store_verify(cat->store, obj, NULL) != GRYM_OK;
+}
+
+/* Store a source's object again from the first origin path that still
+ * hashes to its id. 1 restored, 0 not. */
+static int restore_from_paths(grym_catalog *cat, const char *id, grym_report_fn report,
+			      void *ud)
+{
+	static const char sql[] = "SELECT path FROM asset_paths WHERE asset = ?1 ORDER BY path";
+	sqlite3_stmt *st = cat_prep(cat, sql, NULL);
+	int done = 0;
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	while (!done && sqlite3_step(st) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(st, 0);
+		char hex[GRYM_ID_LEN + 1], got[GRYM_ID_LEN + 1];
+		if (!path || grym_sha256_file(path, hex, NULL) != GRYM_OK || strcmp(hex, id) != 0)
+			continue;
+		if (grym_store_restore_file(cat->store, path, got, NULL) == GRYM_OK &&
+		    strcmp(got, id) == 0) {
+			cat_reportf(report, ud, "asset %s: object restored from %s", id, path);
+			done = 1;
+		}
+	}
+	cat_done(st);
+	return done;
+}
+
+int grym_catalog_repair(grym_catalog *cat, grym_report_fn report, void *ud, grym_error *err)
+{
+	static const char sql[] =
+		"SELECT id, bytes FROM assets WHERE kind = 'source' AND object = id ORDER BY id";
+	id_set bad = { 0 };
+	sqlite3_stmt *st = cat_prep(cat, sql, err);
+	int rc;
+	if (!st)
+		return GRYM_ERR_DB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		if (id && object_damaged(cat, id, sqlite3_column_int64(st, 1)) &&
+		    id_set_add(&bad, id) != GRYM_OK) {
+			cat_done(st);
+			free(bad.ids);
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		}
+	}
+	cat_done(st);
+	if (rc != SQLITE_DONE) {
+		free(bad.ids);
+		return cat_db_error(cat, err, "finding damaged objects");
+	}
+	for (size_t i = 0; i < bad.n; i++)
+		if (!restore_from_paths(cat, bad.ids[i], report, ud))
+			cat_reportf(report, ud, "asset %s: object not restored "
+				    "(no origin path still hashes to it)", bad.ids[i]);
+	free(bad.ids);
+	return GRYM_OK;
 }
 
 int grym_catalog_fsck(grym_catalog *cat, grym_report_fn report, void *ud,

@@ -745,7 +745,7 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 	grym_asset_init(&da);
 	if ((rc = grym_catalog_get_asset(cat, parent, &pa, err)) != GRYM_OK)
 		goto done;
-	if ((rc = grym_store_path(st, pa.object, src, sizeof src, err)) != GRYM_OK)
+	if ((rc = grym_catalog_object_path(cat, &pa, src, sizeof src, err)) != GRYM_OK)
 		goto done;
 	/* An unnamed temporary to write the result to, then store it: a
 	 * kill mid-run leaves nothing in TMPDIR. */

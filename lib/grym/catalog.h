@@ -84,6 +84,11 @@ int grym_catalog_default_dir(char *buf, size_t len, grym_error *err);
 grym_catalog *grym_catalog_open(const char *dir, grym_error *err);
 void grym_catalog_close(grym_catalog *cat);
 grym_store *grym_catalog_store(grym_catalog *cat);
+/* Path of asset a's object for reading, after a stat: fails, naming the
+ * asset, when the object is missing or its size is not the recorded one
+ * (a damaged store, for grym-catalog fsck), so no reader uses it unseen. */
+int grym_catalog_object_path(grym_catalog *cat, const grym_asset *a, char *buf, size_t len,
+			     grym_error *err);
 const char *grym_catalog_dir(const grym_catalog *cat);
 int grym_catalog_schema_version(grym_catalog *cat);
 
@@ -207,6 +212,10 @@ int grym_catalog_gc(grym_catalog *cat, int64_t grace, int dry_run,
  * integrity; each problem is reported; returns GRYM_ERR_CORRUPT if any. */
 int grym_catalog_fsck(grym_catalog *cat, grym_report_fn report, void *ud,
 		      grym_error *err);
+/* Store again, from the first origin path whose file still hashes to the
+ * id, every source object that is missing, of the wrong size or corrupt;
+ * reports each one restored and each one that could not be. */
+int grym_catalog_repair(grym_catalog *cat, grym_report_fn report, void *ud, grym_error *err);
 
 /* Merge another catalog directory into this one: objects first, then
  * rows, without duplicates. A row with the same id but different content

@@ -115,6 +115,9 @@ typedef struct grym_ingest_result {
 	const json_t *record;      /* metadata of its reference record:
 				      asset, path, labels, meta, rate,
 				      channels, frames, duration, format, codec */
+	const char *restored;      /* known asset whose object was "missing" or
+				      "corrupt" and was stored again from the
+				      bytes being ingested; NULL otherwise */
 } grym_ingest_result;
 typedef int (*grym_ingest_fn)(void *ud, const grym_ingest_result *r);
 

@@ -47,6 +47,10 @@ uint64_t grym_store_writer_size(const grym_store_writer *w);
 void grym_store_writer_peek_id(grym_store_writer *w, char id[GRYM_ID_LEN + 1]);
 int grym_store_writer_commit(grym_store_writer *w, char id[GRYM_ID_LEN + 1],
 			     grym_error *err);
+/* Commit, publishing over an object already stored under the same id
+ * (atomically: rename over it), for restoring a damaged object. */
+int grym_store_writer_restore(grym_store_writer *w, char id[GRYM_ID_LEN + 1],
+			      grym_error *err);
 void grym_store_writer_abort(grym_store_writer *w);
 
 /* Whole-buffer and whole-file conveniences over the writer. */
@@ -54,6 +58,10 @@ int grym_store_put(grym_store *st, const void *data, size_t len,
 		   char id[GRYM_ID_LEN + 1], grym_error *err);
 int grym_store_put_file(grym_store *st, const char *path,
 			char id[GRYM_ID_LEN + 1], grym_error *err);
+/* grym_store_put_file over a damaged object (see grym_store_writer_restore).
+ * id is what the file hashed to while copied: the caller compares it. */
+int grym_store_restore_file(grym_store *st, const char *path,
+			    char id[GRYM_ID_LEN + 1], grym_error *err);
 
 /* 1 if the object exists, 0 if not. */
 int grym_store_has(grym_store *st, const char *id);

@@ -148,8 +148,8 @@ void grym_store_writer_peek_id(grym_store_writer *w, char id[GRYM_ID_LEN + 1])
 	EVP_MD_CTX_free(copy);
 }
 
-int grym_store_writer_commit(grym_store_writer *w, char id[GRYM_ID_LEN + 1],
-			     grym_error *err)
+static int writer_commit(grym_store_writer *w, char id[GRYM_ID_LEN + 1], int replace,
+			 grym_error *err)
 {
 	char hex[GRYM_ID_LEN + 1];
 	int rc;
@@ -161,12 +161,24 @@ int grym_store_writer_commit(grym_store_writer *w, char id[GRYM_ID_LEN + 1],
 		free(w);
 		return rc;
 	}
-	rc = w->st->ops->w_commit(w->pending, hex, w->size, err);
+	rc = w->st->ops->w_commit(w->pending, hex, w->size, replace, err);
 	if (rc == GRYM_OK && id)
 		memcpy(id, hex, sizeof hex);
 	EVP_MD_CTX_free(w->md);
 	free(w);
 	return rc;
+}
+
+int grym_store_writer_commit(grym_store_writer *w, char id[GRYM_ID_LEN + 1],
+			     grym_error *err)
+{
+	return writer_commit(w, id, 0, err);
+}
+
+int grym_store_writer_restore(grym_store_writer *w, char id[GRYM_ID_LEN + 1],
+			      grym_error *err)
+{
+	return writer_commit(w, id, 1, err);
 }
 
 void grym_store_writer_abort(grym_store_writer *w)
@@ -193,8 +205,8 @@ int grym_store_put(grym_store *st, const void *data, size_t len,
 	return grym_store_writer_commit(w, id, err);
 }
 
-int grym_store_put_file(grym_store *st, const char *path,
-			char id[GRYM_ID_LEN + 1], grym_error *err)
+static int put_file(grym_store *st, const char *path, char id[GRYM_ID_LEN + 1], int replace,
+		    grym_error *err)
 {
 	char buf[1 << 16];
 	grym_store_writer *w;
@@ -227,7 +239,19 @@ int grym_store_put_file(grym_store *st, const char *path,
 		}
 	}
 	close(fd);
-	return grym_store_writer_commit(w, id, err);
+	return writer_commit(w, id, replace, err);
+}
+
+int grym_store_put_file(grym_store *st, const char *path,
+			char id[GRYM_ID_LEN + 1], grym_error *err)
+{
+	return put_file(st, path, id, 0, err);
+}
+
+int grym_store_restore_file(grym_store *st, const char *path,
+			    char id[GRYM_ID_LEN + 1], grym_error *err)
+{
+	return put_file(st, path, id, 1, err);
 }
 
 int grym_store_has(grym_store *st, const char *id)

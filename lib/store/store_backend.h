@@ -32,7 +32,10 @@ typedef struct grym_store_ops {
 	int (*w_open)(void *be, void **pending, grym_error *err);
 	int (*w_write)(void *pending, const void *data, size_t len, grym_error *err);
 	const char *(*w_tmp_path)(void *pending); /* NULL if not local */
-	int (*w_commit)(void *pending, const char *id, uint64_t size, grym_error *err);
+	/* replace: publish over an object already there (a damaged one being
+	 * restored) instead of keeping it when its size matches. */
+	int (*w_commit)(void *pending, const char *id, uint64_t size, int replace,
+			grym_error *err);
 	void (*w_abort)(void *pending);
 
 	int (*has)(void *be, const char *id);

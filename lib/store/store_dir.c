@@ -275,7 +275,8 @@ static int publish_anonymous(dir_pending *p, const char *final, grym_error *err)
 	return GRYM_OK;
 }
 
-static int dir_w_commit(void *pending, const char *id, uint64_t size, grym_error *err)
+static int dir_w_commit(void *pending, const char *id, uint64_t size, int replace,
+			grym_error *err)
 {
 	dir_pending *p = pending;
 	dir_store *ds = p->ds;
@@ -297,7 +298,7 @@ static int dir_w_commit(void *pending, const char *id, uint64_t size, grym_error
 		rc = grym_error_set(err, GRYM_ERR_IO, "%s: %s", fan, strerror(errno));
 		goto out;
 	}
-	if (stat(final, &sb) == 0 && (uint64_t)sb.st_size == size) {
+	if (!replace && stat(final, &sb) == 0 && (uint64_t)sb.st_size == size) {
 		/* Already there: keep it, and refresh its mtime so a gc running
 		 * before our row is written sees it as young. */
 		utimensat(AT_FDCWD, final, NULL, 0);
