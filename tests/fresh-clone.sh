@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/fresh-clone.sh — what a new user does: `git clone` of this
 # repository's HEAD into an empty temporary directory (nothing beside it:
-# no ../shared, no build tree, no config.mk), then the README's
+# no sibling folders, no build tree, no config.mk), then the README's
 # `make check` there. Uncommitted changes are not part of the clone, so
 # this proves that what is committed passes on its own.
 #
@@ -16,7 +16,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/grym-fresh.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM HUP
 
 # the clone sits alone in its own directory, so any path that climbs out
-# of the repository (../shared, ../../anything) finds nothing
+# of the repository finds nothing
 git clone -q --no-local "$top" "$tmp/clone/grym"
 git -C "$tmp/clone/grym" checkout -q "$head"
 echo "fresh-clone: $head in $tmp/clone/grym (ls of its parent: $(ls "$tmp/clone"))"

@@ -577,8 +577,7 @@ int main(void)
 	tap_plan(157);
 	size_t i;
 
-	/* $GRYM_TOP/../shared in the main checkout; a worktree under
-	 * /work/wt/NAME sits one level deeper */
+	/* the fixtures shipped in tests/fixtures/librosa */
 	const char *dir = tap_fixture_dir();
 	if (!dir)
 		return tap_done();
