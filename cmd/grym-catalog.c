@@ -449,6 +449,8 @@ static int cmd_import_merge(grym_catalog *cat, int n, char **ops, int merge)
 			grym_report(&cli, ops[i], &err);
 			rc = GRYM_EXIT_FAILED;
 		}
+		if (r == GRYM_ERR_CANCELLED)
+			break;   /* nothing was added; the rest are not started */
 		grym_info(&cli, "%s: %" PRId64 " asset%s added, %" PRId64 " conflict%s", ops[i],
 			  added, added == 1 ? "" : "s", conflicts, conflicts == 1 ? "" : "s");
 	}
@@ -556,6 +558,8 @@ int main(int argc, char **argv)
 		free(a.meta_buf);
 		return GRYM_EXIT_FAILED;
 	}
+	/* a signal stops import and export, even blocked on a pipe */
+	grym_catalog_set_cancel(cat, &grym_cli_cancel);
 	if (!strcmp(cmd, "init")) {
 		grym_info(&cli, "%s: catalog ready (schema version %d)", dir,
 			  grym_catalog_schema_version(cat));

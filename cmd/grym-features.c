@@ -305,6 +305,7 @@ typedef struct job {
 	double rate;            /* analysis rate */
 	int64_t samples;
 	int done;
+	grym_progress_slot slot; /* this job on the bar (slot.p NULL: no bar) */
 } job;
 
 typedef struct ctx {
@@ -314,6 +315,7 @@ typedef struct ctx {
 	size_t next;            /* next job to start */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	grym_progress *prog;    /* the bar, or NULL */
 } ctx;
 
 static void job_free(job *j)
@@ -448,75 +450,54 @@ static int col_rows(void *ud, grym_feature f, int64_t first, const float *rows, 
 
 static int analyse(cfg *c, job *j, const grym_feature *list, int n, grym_error *err)
 {
-	grym_decoder *d = NULL;
-	int rate, channels;
-	grym_decode_opts dec = c->dec;
-	dec.channels = 1;
-	if (j->path) {
-		d = grym_decoder_open(j->path, &dec, err);
-		if (!d)
-			return err->code;
-		rate = grym_decoder_rate(d);
-		channels = grym_decoder_channels(d);
-	} else {
-		rate = j->prate;
-		channels = j->pchannels;
-		if (c->dec.rate && c->dec.rate != rate)
-			return grym_error_set(err, GRYM_ERR_UNSUPPORTED,
-					      "audio record at %d Hz: --rate %d resamples files and catalog "
-					      "assets only", rate, c->dec.rate);
+	/* a signal stops the decoding and the extractor within a frame;
+	 * the bar hears how far into the file this job is */
+	grym_features_opts fo = c->p.fo;
+	fo.cancel = &grym_cli_cancel;
+	if (j->slot.p) {
+		fo.progress = grym_progress_cb;
+		fo.progress_ud = &j->slot;
 	}
+	grym_feature_sink sink = { col_begin, col_rows, NULL, j };
+	if (j->path)
+		return grym_features_file(j->path, &c->dec, &fo, list, n, &sink, &j->rate, &j->samples,
+					  err);
+	int rate = j->prate, channels = j->pchannels;
+	if (c->dec.rate && c->dec.rate != rate)
+		return grym_error_set(err, GRYM_ERR_UNSUPPORTED,
+				      "audio record at %d Hz: --rate %d resamples files and catalog "
+				      "assets only", rate, c->dec.rate);
 	j->rate = rate;
-	grym_extractor *x = grym_extractor_new(&c->p.fo, rate, list, n, err);
-	if (!x) {
-		grym_decoder_close(d);
+	grym_extractor *x = grym_extractor_new(&fo, rate, list, n, err);
+	if (!x)
 		return err->code;
-	}
 	int rc = GRYM_OK;
-	if (d) {
-		enum { BLOCK = 65536 };
-		float *buf = malloc(BLOCK * sizeof *buf * (size_t)channels);
-		if (!buf)
-			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-		while (rc == GRYM_OK) {
-			int64_t got = grym_decoder_read(d, buf, BLOCK, err);
-			if (got < 0) {
-				rc = (int)got;
-				break;
-			}
-			if (got == 0)
-				break;
-			rc = grym_extractor_feed(x, buf, (size_t)got, err);
+	/* an audio record: mono mixdown (channel mean), --offset/--duration */
+	int64_t first = (int64_t)llround(c->dec.offset * rate), last = j->pframes;
+	if (c->dec.duration > 0 && first + (int64_t)llround(c->dec.duration * rate) < last)
+		last = first + (int64_t)llround(c->dec.duration * rate);
+	enum { BLOCK = 65536 };
+	float *mono = malloc(BLOCK * sizeof *mono);
+	if (!mono)
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	for (int64_t t = first; rc == GRYM_OK && t < last; t += BLOCK) {
+		int64_t m = last - t < BLOCK ? last - t : BLOCK;
+		for (int64_t i = 0; i < m; i++) {
+			double acc = 0;
+			for (int ch = 0; ch < channels; ch++)
+				acc += j->payload[(t + i) * channels + ch];
+			mono[i] = (float)(acc / channels);
 		}
-		free(buf);
-	} else {
-		/* an audio record: mono mixdown (channel mean), --offset/--duration */
-		int64_t first = (int64_t)llround(c->dec.offset * rate), last = j->pframes;
-		if (c->dec.duration > 0 && first + (int64_t)llround(c->dec.duration * rate) < last)
-			last = first + (int64_t)llround(c->dec.duration * rate);
-		enum { BLOCK = 65536 };
-		float *mono = malloc(BLOCK * sizeof *mono);
-		if (!mono)
-			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-		for (int64_t t = first; rc == GRYM_OK && t < last; t += BLOCK) {
-			int64_t m = last - t < BLOCK ? last - t : BLOCK;
-			for (int64_t i = 0; i < m; i++) {
-				double acc = 0;
-				for (int ch = 0; ch < channels; ch++)
-					acc += j->payload[(t + i) * channels + ch];
-				mono[i] = (float)(acc / channels);
-			}
-			rc = grym_extractor_feed(x, mono, (size_t)m, err);
-		}
-		free(mono);
+		rc = grym_extractor_feed(x, mono, (size_t)m, err);
+		grym_progress_item(j->slot.p, j->slot.item, 0.9 * (double)(t + m - first) / (double)(last - first),
+				   "analysing");
 	}
+	free(mono);
 	if (rc == GRYM_OK) {
-		grym_feature_sink sink = { col_begin, col_rows, NULL, j };
 		j->samples = grym_extractor_samples(x);
 		rc = grym_extractor_finish(x, &sink, err);
 	}
 	grym_extractor_free(x);
-	grym_decoder_close(d);
 	return rc;
 }
 
@@ -591,6 +572,9 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 		return rc;
 	if (!cat || !j->asset[0])
 		return GRYM_OK;
+	/* a signal after the analysis: nothing stored, no row */
+	if (grym_cli_cancel)
+		return grym_error_set(err, GRYM_ERR_CANCELLED, "interrupted");
 	for (int i = 0; i < nmiss; i++) {
 		grym_feature f = missing[i];
 		grym_fmat *m = &j->m[f];
@@ -647,11 +631,15 @@ static void *worker(void *p)
 		job *j = &x->jobs[i];
 		if (j->done)
 			continue;   /* failed while reading the input */
-		if (j->asset[0] && !cat_tried) {
+		j->slot.p = x->prog;
+		j->slot.item = i;
+		if (j->asset[0] && !cat_tried && !grym_cli_cancel) {
 			cat_tried = 1;
 			cat = grym_catalog_open(c->catalog_dir, &j->err);
 		}
-		if (j->asset[0] && !cat)
+		if (grym_cli_cancel)   /* a signal: start no new input */
+			j->rc = grym_error_set(&j->err, GRYM_ERR_CANCELLED, "interrupted");
+		else if (j->asset[0] && !cat)
 			j->rc = j->err.code ? j->err.code : GRYM_ERR_DB;
 		else
 			j->rc = run_job(c, j, cat, &j->err);
@@ -1113,10 +1101,12 @@ int main(int argc, char **argv)
 		nth = 1;
 	pthread_t *th = calloc((size_t)nth, sizeof *th);
 	int started = 0;
+	/* made before the workers, which report how far into each file
+	 * they are */
+	grym_progress *prog = x.prog = grym_progress_new(&cli, "features", x.njobs);
 	for (int i = 0; th && i < nth; i++)
 		if (pthread_create(&th[i], NULL, worker, &x) == 0)
 			started++;
-	grym_progress *prog = grym_progress_new(&cli, "features", x.njobs);
 	int out_failed = 0;
 	for (size_t i = 0; i < x.njobs; i++) {
 		job *j = &x.jobs[i];
@@ -1148,9 +1138,9 @@ int main(int argc, char **argv)
 		}
 		grym_progress_update(prog, i + 1);
 	}
-	grym_progress_finish(prog);
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
+	grym_progress_finish(prog);   /* no worker reports any more */
 	free(th);
 	if (w) {
 		grym_stream_writer_free(w);

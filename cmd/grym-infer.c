@@ -59,6 +59,10 @@ typedef struct infer_opts {
 	grym_replay *replay;
 	int replay_tried;
 	grym_error replay_err;
+	/* the bar: one item per file argument, audio ones moving by their
+	 * position as the recipe is replayed (NULL: no bar) */
+	grym_progress *prog;
+	uint64_t cur_item;      /* the item of the argument being read */
 } infer_opts;
 
 static int on_opt(void *ud, const char *name, const char *arg)
@@ -269,6 +273,8 @@ static int flush_batch(infer_opts *o, const grym_model *m, batch *b, grym_output
 {
 	if (!b->n)
 		return GRYM_OK;
+	/* predictions may go to the terminal the bar is drawn on */
+	grym_progress_clear(o->prog);
 	size_t nj = (size_t)o->jobs, chunk = (b->n + nj - 1) / nj;
 	job jobs[256];
 	pthread_t th[256];
@@ -372,6 +378,7 @@ typedef struct audio_item {
 	grym_replay_result res;
 	grym_error err;
 	int rc;
+	grym_progress_slot slot;
 } audio_item;
 
 typedef struct audio_run {
@@ -391,7 +398,12 @@ static void *audio_worker(void *ud)
 		if (i >= a->n)
 			break;
 		audio_item *it = &a->items[i];
-		it->rc = grym_replay_file(a->rp, it->path, &it->res, &it->err);
+		if (grym_cli_cancel)    /* a signal: start no new file */
+			it->rc = grym_error_set(&it->err, GRYM_ERR_CANCELLED, "interrupted");
+		else
+			it->rc = grym_replay_file_progress(a->rp, it->path,
+							   it->slot.p ? grym_progress_cb : NULL,
+							   &it->slot, &it->res, &it->err);
 	}
 	return NULL;
 }
@@ -409,6 +421,10 @@ static int infer_audio(infer_opts *o, const grym_model *m, audio_item *items, si
 		for (size_t i = 0; i < n; i++)
 			grym_report(&o->cli, items[i].key, &err);
 		return (int)n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		items[i].slot.p = o->prog;
+		items[i].slot.item = o->cur_item + i;
 	}
 	audio_run a = { rp, items, n, 0, PTHREAD_MUTEX_INITIALIZER };
 	size_t nth = (size_t)o->jobs < n ? (size_t)o->jobs : n, started = 0;
@@ -920,8 +936,11 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	int nin = argc - first, fatal = 0;
-	for (int i = 0; i < (nin ? nin : 1) && !fatal; i++) {
+	if (nin > 0)
+		o.prog = grym_progress_new(&o.cli, "infer", (uint64_t)nin);
+	for (int i = 0; i < (nin ? nin : 1) && !fatal && !grym_cli_cancel; i++) {
 		int f, run = 0;
+		o.cur_item = (uint64_t)i;
 		while (nin && i + run < nin && run < BATCH && is_audio_file(argv[first + i + run]))
 			run++;
 		if (run > 0) {
@@ -945,7 +964,9 @@ int main(int argc, char **argv)
 		}
 		if (f)
 			status = GRYM_EXIT_FAILED;
+		grym_progress_update(o.prog, (uint64_t)i + 1);
 	}
+	grym_progress_finish(o.prog);
 	if (fatal) {
 		grym_output_abort(out);
 	} else if (grym_output_commit(out, &err)) {

@@ -53,6 +53,7 @@ static const grym_option options[] = {
 typedef struct app {
 	grym_cli cli;
 	grym_normalize_opts o;
+	grym_progress *prog;    /* the bar (NULL: none): inputs, and the position in each */
 	int mode_set;
 	int tp_set;
 	int measure, json, text;
@@ -269,15 +270,22 @@ static void print_measure(app *a, const char *name, const grym_loudness_result *
 	fflush(stdout);
 }
 
-/* Measure one input; 1 when it failed (reported). */
-static int measure_one(app *a, const char *name)
+/* Measure one input (item number item on the bar); 1 when it failed
+ * (reported). */
+static int measure_one(app *a, const char *name, uint64_t item)
 {
 	char path[4096];
 	int spooled, failed = 0;
 	grym_input *records;
 	grym_loudness_result r;
 	grym_error err;
+	grym_progress_slot slot = { a->prog, item };
+	grym_normalize_opts o = a->o;
 
+	if (a->prog) {
+		o.progress = grym_progress_cb;
+		o.progress_ud = &slot;
+	}
 	if (resolve_input(a, name, path, sizeof path, &spooled, &records) != 0)
 		return 1;
 	if (records) {
@@ -285,20 +293,25 @@ static int measure_one(app *a, const char *name)
 		grym_input_free(records);
 		return 1;
 	}
-	if (grym_normalize_measure(path, &a->o, &r, &err) != GRYM_OK) {
+	if (grym_normalize_measure(path, &o, &r, &err) != GRYM_OK) {
+		grym_progress_clear(a->prog);
 		grym_report(&a->cli, name, &err);
 		failed = 1;
 	} else {
+		/* the table line on a clean line, the bar drawn again below it */
+		grym_progress_clear(a->prog);
 		print_measure(a, name, &r);
 	}
 	if (spooled)
 		grym_tmp_release(path);
+	grym_progress_update(a->prog, item + 1);
 	return failed;
 }
 
 struct measure_list {
 	app *a;
 	int failed;
+	uint64_t n;             /* files measured so far */
 };
 
 /* One file of a -0 list on stdin. */
@@ -308,8 +321,8 @@ static int measure_item(void *ud, const char *path)
 	if (!strcmp(path, "-")) {
 		grym_msg(&l->a->cli, "-: stdin holds the list; it cannot be an input too");
 		l->failed = 1;
-	} else {
-		l->failed |= measure_one(l->a, path);
+	} else if (!grym_cli_cancel) {
+		l->failed |= measure_one(l->a, path, l->n++);
 	}
 	return 0;
 }
@@ -318,19 +331,25 @@ static int do_measure(app *a, int nfiles, char **files)
 {
 	int failed = 0;
 
-	if (!a->json && !a->cli.quiet)
+	if (!a->json && !a->cli.quiet) {
 		printf("%9s %7s %9s %9s %9s  %s\n", "LUFS", "LRA", "dBTP", "peak", "RMS", "FILE");
+		fflush(stdout);
+	}
 	if (nfiles == 0 && a->cli.null_sep) {
 		/* -0: stdin is a NUL-separated list of files (find -print0) */
-		struct measure_list l = { a, 0 };
+		struct measure_list l = { a, 0, 0 };
+		a->prog = grym_progress_new(&a->cli, "measure", 0);
 		if (grym_cli_read_list(&a->cli, "-", measure_item, &l) != 0)
 			l.failed = 1;
+		grym_progress_finish(a->prog);
 		return l.failed ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
 	}
+	a->prog = grym_progress_new(&a->cli, "measure", nfiles ? (uint64_t)nfiles : 1);
 	if (nfiles == 0)
-		failed = measure_one(a, "-");
-	for (int i = 0; i < nfiles; i++)
-		failed |= measure_one(a, files[i]);
+		failed = measure_one(a, "-", 0);
+	for (int i = 0; i < nfiles && !grym_cli_cancel; i++)
+		failed |= measure_one(a, files[i], (uint64_t)i);
+	grym_progress_finish(a->prog);
 	return failed ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
 }
 
@@ -409,6 +428,7 @@ typedef struct job {
 	int rc, reused;
 	grym_normalize_report rep;
 	grym_error err;
+	uint64_t item;          /* its number among the records, for the bar */
 } job;
 
 typedef struct pool {
@@ -432,8 +452,15 @@ static void run_job(app *a, grym_catalog *cat, job *j)
 		return;
 	}
 	j->rc = grym_catalog_resolve(cat, j->h.key, full, &j->err);
-	if (j->rc == GRYM_OK)
-		j->rc = grym_normalize_asset(cat, full, &a->o, j->id, &j->reused, &j->rep, &j->err);
+	if (j->rc == GRYM_OK) {
+		grym_progress_slot slot = { a->prog, j->item };
+		grym_normalize_opts o = a->o;
+		if (a->prog) {
+			o.progress = grym_progress_cb;
+			o.progress_ud = &slot;
+		}
+		j->rc = grym_normalize_asset(cat, full, &o, j->id, &j->reused, &j->rep, &j->err);
+	}
 }
 
 static void *worker(void *arg)
@@ -536,6 +563,7 @@ static void flush_batch(app *a, const char *dir, grym_catalog **catp, job *jobs,
 			grym_asset_clear(&d);
 		}
 		free(name);
+		grym_progress_update(a->prog, j->item + 1);
 		grym_record_head_clear(&j->h);
 		memset(j, 0, sizeof *j);
 	}
@@ -555,6 +583,7 @@ static int do_catalog(app *a, grym_input *in)
 	json_t *recipe = grym_normalize_recipe(&a->o);
 	job *jobs = calloc(BATCH, sizeof *jobs);
 	int failed = 0, fatal = 0, end = 0;
+	uint64_t seen = 0;      /* records read: their number on the bar */
 
 	if (!recipe || !jobs) {
 		grym_msg(&a->cli, "out of memory");
@@ -569,7 +598,9 @@ static int do_catalog(app *a, grym_input *in)
 		fatal = 1;
 		goto done;
 	}
-	while (!end && !fatal) {
+	/* how many records come is not known: the bar counts them */
+	a->prog = grym_progress_new(&a->cli, "normalize", 0);
+	while (!end && !fatal && !grym_cli_cancel) {
 		int n = 0;
 		while (n < BATCH) {
 			int rc = grym_stream_next(rd, &jobs[n].h, &err);
@@ -583,15 +614,22 @@ static int do_catalog(app *a, grym_input *in)
 				end = 1;
 				break;
 			}
+			jobs[n].item = seen++;
 			if (jobs[n].h.kind == GRYM_PAYLOAD_AUDIO) {
 				/* In order: what came before, then this record. */
 				grym_normalize_report rep;
 				grym_record_head h = jobs[n].h;
+				grym_progress_slot slot = { a->prog, jobs[n].item };
+				grym_normalize_opts o = a->o;
+				if (a->prog) {
+					o.progress = grym_progress_cb;
+					o.progress_ud = &slot;
+				}
 				memset(&jobs[n], 0, sizeof jobs[n]);
 				flush_batch(a, dir, &cat, jobs, n, w, recipe, &failed, &fatal);
 				n = 0;
 				if (!fatal) {
-					rc = grym_normalize_record(rd, &h, &a->o, recipe, w, &rep, &err);
+					rc = grym_normalize_record(rd, &h, &o, recipe, w, &rep, &err);
 					if (rc != GRYM_OK) {
 						grym_report(&a->cli, h.key, &err);
 						failed = 1;
@@ -599,6 +637,7 @@ static int do_catalog(app *a, grym_input *in)
 						say_report(a, h.key, &rep);
 					}
 				}
+				grym_progress_update(a->prog, slot.item + 1);
 				grym_record_head_clear(&h);
 				continue;
 			}
@@ -607,6 +646,8 @@ static int do_catalog(app *a, grym_input *in)
 		flush_batch(a, dir, &cat, jobs, n, w, recipe, &failed, &fatal);
 	}
 done:
+	grym_progress_finish(a->prog);
+	a->prog = NULL;
 	grym_stream_writer_free(w);
 	if (out) {
 		if (fatal)
@@ -653,7 +694,19 @@ static int do_filter(app *a, const char *name)
 			grym_tmp_release(path);
 		return GRYM_EXIT_FAILED;
 	}
-	rc = grym_normalize_file(path, &a->o, out, &rep, &err);
+	{
+		/* one input: the bar is its position, measuring then processing */
+		grym_progress_slot slot = { grym_progress_new(&a->cli, "normalize", 1), 0 };
+		grym_normalize_opts o = a->o;
+		if (slot.p) {
+			o.progress = grym_progress_cb;
+			o.progress_ud = &slot;
+		}
+		rc = grym_normalize_file(path, &o, out, &rep, &err);
+		if (rc == GRYM_OK)
+			grym_progress_update(slot.p, 1);
+		grym_progress_finish(slot.p);
+	}
 	if (spooled)
 		grym_tmp_release(path);
 	if (rc != GRYM_OK) {

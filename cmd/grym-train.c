@@ -633,6 +633,7 @@ int main(int argc, char **argv)
 	}
 
 	int status = GRYM_EXIT_OK;
+	grym_progress_slot slot = { NULL, 0 };   /* the bar, once training starts */
 	int *fold = NULL, *pred = NULL, ntest = 0, holdout = 0;
 	float *proba = NULL;
 	char *oof = NULL;
@@ -673,8 +674,26 @@ int main(int argc, char **argv)
 	}
 	if (!rc && how && !(proba = malloc(ds->n * ds->nlabels * sizeof *proba)))
 		rc = grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
-	if (!rc && how)
+	/* The bar: the folds, then the final fit, each an equal share; the
+	 * solvers say where they are within ("fold 2/5: epoch 31/200"). A
+	 * signal stops them within a mini-batch or an iteration (liblinear
+	 * and libsvm only between folds). */
+	slot.p = grym_progress_new(&o.cli, "train", 1);
+	grym_progress_span span = { grym_progress_cb, &slot, 0, 1, "" };
+	o.p.cancel = &grym_cli_cancel;
+	if (slot.p) {
+		o.p.progress = grym_progress_span_fn;
+		o.p.progress_ud = &span;
+	}
+	if (!rc && how) {
+		span.hi = (double)ntest / (ntest + 1);
 		rc = grym_ml_cross_validate_proba(&o.p, ds, fold, ntest, pred, proba, &err);
+	}
+	if (how) {
+		span.lo = span.hi;
+		span.hi = 1;
+		snprintf(span.prefix, sizeof span.prefix, "final model: ");
+	}
 	if (rc) {
 		grym_report(&o.cli, "training data", &err);
 		status = GRYM_EXIT_FAILED;
@@ -707,6 +726,7 @@ int main(int argc, char **argv)
 		}
 		if (!o.json) {
 			char *t = grym_metrics_table(&mt, (const char *const *)ds->labels);
+			grym_progress_clear(slot.p);   /* the table may go to its terminal */
 			if (ntest > 1)
 				printf("%s, %d-fold cross-validation%s%s: %zu items, %zu classes\n\n", o.type,
 				       ntest, group_by ? " grouped by " : "", group_by ? group_by : "",
@@ -754,8 +774,12 @@ int main(int argc, char **argv)
 	 * single label (null) */
 	const char *target = o.target ? o.target : (o.tsv || (nin && ends_with(argv[first], ".tsv"))) && sup
 		? "label" : NULL;
-	if (grym_model_train(&o.p, ds, NULL, 0, &m, &err) ||
-	    grym_model_set_info(m, pipeline, metrics, &err) ||
+	rc = grym_model_train(&o.p, ds, NULL, 0, &m, &err);
+	if (rc == GRYM_OK)
+		grym_progress_update(slot.p, 1);
+	grym_progress_finish(slot.p);
+	slot.p = NULL;
+	if (rc || grym_model_set_info(m, pipeline, metrics, &err) ||
 	    (sup && grym_model_set_source(m, target, group_by, &err))) {
 		grym_report(&o.cli, "training data", &err);
 		status = GRYM_EXIT_FAILED;
@@ -829,6 +853,7 @@ int main(int argc, char **argv)
 		status = GRYM_EXIT_FAILED;
 	}
 out:
+	grym_progress_finish(slot.p);
 	grym_model_free(m);
 	json_decref(metrics);
 	json_decref(pipeline);

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -220,6 +221,10 @@ void grym_info(const grym_cli *cli, const char *fmt, ...)
 
 void grym_report(const grym_cli *cli, const char *input, const grym_error *err)
 {
+	/* Stopped by a signal: the exit status (128+N) says it, once, rather
+	 * than an "interrupted" line for every input under way */
+	if (err && err->code == GRYM_ERR_CANCELLED && grym_cli_cancel)
+		return;
 	const char *msg = err && err->msg[0] ? err->msg : grym_status_str(err ? err->code : GRYM_ERR_INTERNAL);
 	if (input)
 		grym_msg(cli, "%s: %s", input, msg);
@@ -314,12 +319,25 @@ int grym_cli_read_list(const grym_cli *cli, const char *path, grym_cli_list_fn c
 	return rc;
 }
 
+/* Items under way whose fraction the bar adds: one per worker thread is
+ * enough (-j is at most 256; beyond PARTS the oldest item's part is
+ * replaced, which only makes the bar a little pessimistic). */
+#define PROGRESS_PARTS 64
+
 struct grym_progress {
 	const grym_cli *cli;
 	char label[64];
 	uint64_t total, done;
 	struct timespec start, last;
-	int shown;
+	int shown;              /* something is on the line */
+	int drawn;              /* drawn at least once (finish ends the line) */
+	pthread_mutex_t lock;   /* lib/ callbacks come from worker threads */
+	struct {
+		uint64_t item;
+		double frac;
+		int used;
+	} part[PROGRESS_PARTS];
+	char msg[64];           /* what the latest item said it does */
 };
 
 static double since(const struct timespec *a, const struct timespec *b)
@@ -338,53 +356,144 @@ grym_progress *grym_progress_new(const grym_cli *cli, const char *label, uint64_
 	p->cli = cli;
 	snprintf(p->label, sizeof p->label, "%s", label ? label : cli->prog);
 	p->total = total;
+	pthread_mutex_init(&p->lock, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &p->start);
 	p->last = p->start;
+	p->last.tv_sec -= 1;    /* the first update draws at once */
 	return p;
 }
 
+/* Called with p->lock held. */
 static void progress_draw(grym_progress *p, const struct timespec *now)
 {
-	double t = since(&p->start, now);
-	double rate = t > 0 ? (double)p->done / t : 0;
+	double t = since(&p->start, now), part = 0;
+	char line[256];
+	int n;
+
+	for (int i = 0; i < PROGRESS_PARTS; i++)
+		if (p->part[i].used && p->part[i].item >= p->done && p->part[i].frac > 0)
+			part += p->part[i].frac;
 	if (p->total) {
-		double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
-		int width = 24, fill = (int)((double)width * (double)p->done / (double)p->total);
+		double f = ((double)p->done + part) / (double)p->total;
+		int width = 24, fill;
 		char bar[32];
+		if (f > 1)
+			f = 1;
+		fill = (int)((double)width * f);
 		for (int i = 0; i < width; i++)
 			bar[i] = i < fill ? '#' : '.';
 		bar[width] = '\0';
-		fprintf(stderr, "\r%s [%s] %llu/%llu  %.1f/s  ETA %02d:%02d ", p->label, bar,
-			(unsigned long long)p->done, (unsigned long long)p->total, rate,
-			(int)(eta / 60), (int)eta % 60);
+		if (p->total > 1)
+			n = snprintf(line, sizeof line, "%s [%s] %llu/%llu %3.0f%%", p->label, bar,
+				     (unsigned long long)p->done, (unsigned long long)p->total, 100 * f);
+		else
+			n = snprintf(line, sizeof line, "%s [%s] %3.0f%%", p->label, bar, 100 * f);
+		if (n > 0 && (size_t)n < sizeof line && p->msg[0] && f < 1)
+			n += snprintf(line + n, sizeof line - (size_t)n, "  %s", p->msg);
+		/* the time left, once there is something to go by */
+		if (n > 0 && (size_t)n < sizeof line && f > 0.005 && f < 1 && t > 1) {
+			double eta = t * (1 - f) / f;
+			snprintf(line + n, sizeof line - (size_t)n, "  ETA %02d:%02d", (int)(eta / 60),
+				 (int)eta % 60);
+		}
 	} else {
-		fprintf(stderr, "\r%s %llu  %.1f/s ", p->label, (unsigned long long)p->done, rate);
+		n = snprintf(line, sizeof line, "%s %llu", p->label, (unsigned long long)p->done);
+		if (n > 0 && (size_t)n < sizeof line && p->msg[0])
+			snprintf(line + n, sizeof line - (size_t)n, "  %s", p->msg);
 	}
-	p->shown = 1;
+	/* \033[K: clear what a longer line before left */
+	fprintf(stderr, "\r%s\033[K", line);
+	p->shown = p->drawn = 1;
+	p->last = *now;
+}
+
+/* Redraw at most five times a second, and always at the end. Lock held. */
+static void progress_maybe_draw(grym_progress *p, int force)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!force && since(&p->last, &now) < 0.2)
+		return;
+	progress_draw(p, &now);
 }
 
 void grym_progress_update(grym_progress *p, uint64_t done)
 {
-	struct timespec now;
 	if (!p)
 		return;
+	pthread_mutex_lock(&p->lock);
 	p->done = done;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (since(&p->last, &now) < 0.2 && done != p->total)
-		return; /* at most five redraws a second */
-	p->last = now;
-	progress_draw(p, &now);
+	for (int i = 0; i < PROGRESS_PARTS; i++)
+		if (p->part[i].used && p->part[i].item < done)
+			p->part[i].used = 0;
+	progress_maybe_draw(p, done == p->total);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void grym_progress_item(grym_progress *p, uint64_t item, double fraction, const char *msg)
+{
+	int slot = -1, oldest = 0;
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (item >= p->done) {
+		for (int i = 0; i < PROGRESS_PARTS; i++) {
+			if (p->part[i].used && p->part[i].item == item) {
+				slot = i;
+				break;
+			}
+			if (slot < 0 && !p->part[i].used)
+				slot = i;
+			if (p->part[i].item < p->part[oldest].item)
+				oldest = i;
+		}
+		if (slot < 0)
+			slot = oldest;
+		p->part[slot].used = 1;
+		p->part[slot].item = item;
+		p->part[slot].frac = fraction > 1 ? 1 : fraction;
+		snprintf(p->msg, sizeof p->msg, "%s", msg ? msg : "");
+		progress_maybe_draw(p, 0);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void grym_progress_cb(void *ud, double fraction, const char *msg)
+{
+	grym_progress_slot *s = ud;
+	if (s)
+		grym_progress_item(s->p, s->item, fraction, msg);
+}
+
+void grym_progress_clear(grym_progress *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (p->shown) {
+		fputs("\r\033[K", stderr);
+		p->shown = 0;
+		/* redrawn at the next update, not a fifth of a second later */
+		p->last.tv_sec -= 1;
+	}
+	pthread_mutex_unlock(&p->lock);
 }
 
 void grym_progress_finish(grym_progress *p)
 {
-	struct timespec now;
 	if (!p)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (p->shown) {
-		progress_draw(p, &now);
+	pthread_mutex_lock(&p->lock);
+	if (p->drawn) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		p->msg[0] = '\0';
+		/* the last state, unless the last update drew it already */
+		if (!p->shown || !p->total || p->done != p->total)
+			progress_draw(p, &now);
 		fputc('\n', stderr);
 	}
+	pthread_mutex_unlock(&p->lock);
+	pthread_mutex_destroy(&p->lock);
 	free(p);
 }

@@ -115,10 +115,30 @@ typedef struct grym_output grym_output;
 int grym_cli_finish_output(const grym_cli *cli, grym_output *o, int any_failed);
 
 /* Progress bar on stderr, only when stderr is a terminal and not -q:
- * "label  done/total  rate/s  ETA". total 0 means unknown. */
+ * "label [####....] done/total  NN%  message  ETA", redrawn at most five
+ * times a second. total 0 means unknown. Items are the inputs: done
+ * counts the finished ones, and the items under way add the fraction of
+ * them done (grym_progress_item, from lib/'s progress callbacks), so one
+ * long file moves the bar too. Every call is thread-safe and NULL-safe
+ * (NULL: no bar). */
 typedef struct grym_progress grym_progress;
 grym_progress *grym_progress_new(const grym_cli *cli, const char *label, uint64_t total);
 void grym_progress_update(grym_progress *p, uint64_t done);
+/* Item number item (0-based; at or past done) is fraction done (0..1,
+ * or negative when its length is unknown: msg then says the position),
+ * msg a short word on what it does. The part of items below done is
+ * dropped by grym_progress_update. */
+void grym_progress_item(grym_progress *p, uint64_t item, double fraction, const char *msg);
+/* A grym_progress_fn (grym/progress.h) for a lib/ call working on one
+ * item: ud is a grym_progress_slot naming the bar and the item. */
+typedef struct grym_progress_slot {
+	grym_progress *p;
+	uint64_t item;
+} grym_progress_slot;
+void grym_progress_cb(void *ud, double fraction, const char *msg);
+/* Take the bar off its line (before printing a line of output to the
+ * same terminal); the next update draws it again. */
+void grym_progress_clear(grym_progress *p);
 void grym_progress_finish(grym_progress *p);
 
 #endif

@@ -18,6 +18,7 @@
  * truncated when its last page lacks the end-of-stream flag.
  */
 #include "grym/audio.h"
+#include "grym/progress.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -83,6 +84,10 @@ struct grym_decoder {
 
 	int64_t skip;              /* output frames still to drop (offset) */
 	int64_t left;              /* output frames still to give, -1: all */
+	int64_t want;              /* output frames asked for (duration), -1: all */
+	int64_t given;             /* output frames handed out so far */
+	int64_t skip0;             /* the offset in output frames */
+	const volatile sig_atomic_t *cancel; /* the caller's flag, or NULL */
 	int64_t decoded;           /* source frames decoded */
 	int64_t errors;            /* packets the decoder rejected */
 	char first_error[160];
@@ -313,6 +318,15 @@ static int is_text_head(const unsigned char *b, size_t n)
 	return text;
 }
 
+/* FFmpeg's I/O asks this while it waits (a read of a FIFO that a
+ * signal interrupted, which it would otherwise retry forever): 1 stops
+ * it with AVERROR_EXIT. */
+static int io_interrupt(void *ud)
+{
+	const grym_decoder *d = ud;
+	return grym_cancelled(d->cancel);
+}
+
 /* Open the container and find the audio stream; fills d->info. */
 static int open_input(grym_decoder *d, const char *path, grym_error *err)
 {
@@ -331,11 +345,15 @@ static int open_input(grym_decoder *d, const char *path, grym_error *err)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	av_dict_set(&o, "format_whitelist", demuxer_whitelist, 0);
 	av_dict_set(&o, "protocol_whitelist", "file", 0);
+	d->fmt->interrupt_callback.callback = io_interrupt;
+	d->fmt->interrupt_callback.opaque = d;
 	e = avformat_open_input(&d->fmt, path, NULL, &o);
 	av_dict_free(&o);
 	if (e < 0) {
 		/* avformat_open_input frees the context on failure. */
 		d->fmt = NULL;
+		if (grym_cancelled(d->cancel))
+			return grym_error_cancelled(err);
 		if (e == AVERROR(ENOENT) || e == AVERROR(EACCES) || e == AVERROR(EISDIR)) {
 			av_err(e, msg, sizeof msg);
 			return grym_error_set(err, GRYM_ERR_IO, "%s", msg);
@@ -355,6 +373,8 @@ static int open_input(grym_decoder *d, const char *path, grym_error *err)
 		return grym_error_set(err, GRYM_ERR_FORMAT, "not audio: %s", msg);
 	}
 	e = avformat_find_stream_info(d->fmt, NULL);
+	if (e < 0 && grym_cancelled(d->cancel))
+		return grym_error_cancelled(err);
 	if (e < 0) {
 		av_err(e, msg, sizeof msg);
 		return grym_error_set(err, GRYM_ERR_FORMAT, "cannot read stream info: %s", msg);
@@ -612,6 +632,8 @@ static int step(grym_decoder *d, grym_error *err)
 	int e;
 	if (!d->demux_eof) {
 		e = av_read_frame(d->fmt, d->pkt);
+		if (e < 0 && grym_cancelled(d->cancel))
+			return grym_error_cancelled(err);
 		if (e == AVERROR_EOF) {
 			d->demux_eof = 1;
 			avcodec_send_packet(d->cc, NULL);
@@ -658,6 +680,7 @@ grym_decoder *grym_decoder_open(const char *path, const grym_decode_opts *opts,
 		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
+	d->cancel = opts->cancel;
 	if (opts->rate < 0 || opts->rate > 1000000 || opts->channels < 0 || opts->channels > 1 ||
 	    !(opts->offset >= 0) || isnan(opts->duration)) {
 		grym_error_set(err, GRYM_ERR_INVALID, "invalid decoding options");
@@ -702,6 +725,8 @@ grym_decoder *grym_decoder_open(const char *path, const grym_decode_opts *opts,
 	d->out_channels = opts->channels == 1 ? 1 : d->info.channels;
 	d->skip = (int64_t)llround(opts->offset * d->out_rate);
 	d->left = opts->duration > 0 ? (int64_t)llround(opts->duration * d->out_rate) : -1;
+	d->skip0 = d->skip;
+	d->want = d->left;
 	d->in_fmt = AV_SAMPLE_FMT_NONE;
 	d->accept = opts->accept_truncated;
 	if (d->path_tail_ogg && !(d->path = strdup(path))) {
@@ -727,6 +752,36 @@ int grym_decoder_rate(const grym_decoder *d)
 int grym_decoder_channels(const grym_decoder *d)
 {
 	return d->out_channels;
+}
+
+double grym_decoder_progress(const grym_decoder *d, double *seconds)
+{
+	int64_t total = -1;
+
+	if (seconds)
+		*seconds = d->out_rate > 0 ? (double)d->given / d->out_rate : 0;
+	if (d->done)
+		return 1.0;
+	if (d->info.frames > 0) {
+		/* the declared (or estimated) length, in output frames, less
+		 * the offset, at most the duration asked for */
+		total = av_rescale(d->info.frames, d->out_rate, d->info.sample_rate) - d->skip0;
+		if (d->want >= 0 && d->want < total)
+			total = d->want;
+	} else if (d->want >= 0 && d->fmt && d->fmt->pb && avio_size(d->fmt->pb) <= 0) {
+		total = d->want;
+	}
+	if (total > 0) {
+		double f = (double)d->given / (double)total;
+		return f < 1 ? f : 1;
+	}
+	if (d->fmt && d->fmt->pb) {
+		/* no length declared: how much of the file has been read */
+		int64_t size = avio_size(d->fmt->pb), pos = avio_tell(d->fmt->pb);
+		if (size > 0 && pos >= 0)
+			return pos < size ? (double)pos / (double)size : 1;
+	}
+	return -1;
 }
 
 int grym_decoder_was_truncated(const grym_decoder *d)
@@ -773,6 +828,8 @@ int64_t grym_decoder_read(grym_decoder *d, float *buf, int64_t max_frames,
 	int e;
 	if (max_frames <= 0)
 		return 0;
+	if (grym_cancelled(d->cancel))
+		return grym_error_cancelled(err);
 	while (d->fifo_len - d->fifo_pos < max_frames && !d->done) {
 		if (d->left == 0)
 			break;   /* the asked duration is complete */
@@ -780,6 +837,9 @@ int64_t grym_decoder_read(grym_decoder *d, float *buf, int64_t max_frames,
 			d->done = 1;
 			break;
 		}
+		/* a long --offset is decoded through in this loop */
+		if (grym_cancelled(d->cancel))
+			return grym_error_cancelled(err);
 		if ((e = step(d, err)) < 0)
 			return e;
 	}
@@ -792,6 +852,7 @@ int64_t grym_decoder_read(grym_decoder *d, float *buf, int64_t max_frames,
 		d->fifo_pos += n;
 		if (d->fifo_pos == d->fifo_len)
 			d->fifo_pos = d->fifo_len = 0;
+		d->given += n;
 		return n;
 	}
 	if (d->done)

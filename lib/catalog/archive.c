@@ -30,6 +30,7 @@
  */
 #include "catalog_int.h"
 #include "grym/io.h"
+#include "grym/progress.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -39,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define EXPORT_FORMAT "grym-catalog-export"
@@ -71,6 +73,11 @@ struct out_ctx {
 	grym_output *o;
 	grym_error err;
 };
+
+void grym_catalog_set_cancel(grym_catalog *cat, const volatile sig_atomic_t *cancel)
+{
+	cat->cancel = cancel;
+}
 
 static la_ssize_t out_write(struct archive *ar, void *ud, const void *buf, size_t len)
 {
@@ -315,7 +322,12 @@ static int write_object(grym_catalog *cat, struct archive *ar, const char *id,
 	if ((rc = write_member(ar, name, (int64_t)size, err)) != GRYM_OK)
 		goto out;
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
+		ssize_t n;
+		if (grym_cancelled(cat->cancel)) {
+			rc = grym_error_cancelled(err);
+			goto out;
+		}
+		n = read(fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -416,6 +428,7 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 		rc = err ? err->code : GRYM_ERR_IO;
 		goto out;
 	}
+	grym_output_set_cancel(out.o, cat->cancel);
 	if (archive_write_open2(ar, &out, NULL, out_write, NULL, NULL) != ARCHIVE_OK) {
 		rc = arch_error(ar, err, archive_path);
 		goto out;
@@ -452,9 +465,16 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 		rc = arch_error(ar, err, to_stdout ? "stdout" : archive_path);
 		goto out;
 	}
+	if (grym_cancelled(cat->cancel)) {
+		rc = grym_error_cancelled(err);
+		goto out;
+	}
 	rc = grym_output_commit(out.o, err);
 	out.o = NULL;
 out:
+	/* whatever failed first, a cancelled export says so */
+	if (rc != GRYM_OK && grym_cancelled(cat->cancel))
+		rc = grym_error_cancelled(err);
 	if (ar)
 		archive_write_free(ar);
 	if (out.o)
@@ -468,6 +488,104 @@ out:
 }
 
 /* ---- import ---- */
+
+/* The archive's bytes, read here rather than by libarchive's own file
+ * reader, which retries a read that a signal interrupts: blocked on a
+ * pipe that never delivers (sleep 100 | grym-catalog import -), the
+ * import would ignore SIGINT. */
+struct in_ctx {
+	int fd, own;
+	const volatile sig_atomic_t *cancel;
+	unsigned char buf[65536];
+};
+
+static la_ssize_t in_read(struct archive *ar, void *ud, const void **buf)
+{
+	struct in_ctx *c = ud;
+	for (;;) {
+		ssize_t n;
+		if (grym_cancelled(c->cancel)) {
+			archive_set_error(ar, ECANCELED, "interrupted");
+			return -1;
+		}
+		n = read(c->fd, c->buf, sizeof c->buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			archive_set_error(ar, errno, "%s", strerror(errno));
+			return -1;
+		}
+		*buf = c->buf;
+		return n;
+	}
+}
+
+/* Seeking and skipping, for a regular file only (zip reads its central
+ * directory at the end; tar skips the members it need not read). */
+static la_int64_t in_seek(struct archive *ar, void *ud, la_int64_t off, int whence)
+{
+	struct in_ctx *c = ud;
+	off_t r = lseek(c->fd, (off_t)off, whence);
+	if (r < 0) {
+		archive_set_error(ar, errno, "%s", strerror(errno));
+		return ARCHIVE_FATAL;
+	}
+	return (la_int64_t)r;
+}
+
+static la_int64_t in_skip(struct archive *ar, void *ud, la_int64_t n)
+{
+	struct in_ctx *c = ud;
+	struct stat st;
+	off_t here = lseek(c->fd, 0, SEEK_CUR);
+	(void)ar;
+	if (here < 0 || fstat(c->fd, &st) != 0)
+		return 0;   /* libarchive reads through instead */
+	if (n > (la_int64_t)(st.st_size - here))
+		n = st.st_size > here ? (la_int64_t)(st.st_size - here) : 0;
+	if (lseek(c->fd, (off_t)n, SEEK_CUR) < 0)
+		return 0;
+	return n;
+}
+
+static int in_close(struct archive *ar, void *ud)
+{
+	struct in_ctx *c = ud;
+	(void)ar;
+	if (c->own && c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	return ARCHIVE_OK;
+}
+
+/* Open path ("-": stdin) for ar through the callbacks above. */
+static int in_open(struct archive *ar, struct in_ctx *c, const char *path, grym_error *err)
+{
+	struct stat st;
+	if (strcmp(path, "-") == 0) {
+		c->fd = 0;
+		c->own = 0;
+	} else {
+		do
+			c->fd = open(path, O_RDONLY | O_CLOEXEC);
+		while (c->fd < 0 && errno == EINTR && !grym_cancelled(c->cancel));
+		if (c->fd < 0 && grym_cancelled(c->cancel))
+			return grym_error_cancelled(err);
+		if (c->fd < 0)
+			return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+		c->own = 1;
+	}
+	archive_read_set_callback_data(ar, c);
+	archive_read_set_read_callback(ar, in_read);
+	archive_read_set_close_callback(ar, in_close);
+	if (fstat(c->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		archive_read_set_seek_callback(ar, in_seek);
+		archive_read_set_skip_callback(ar, in_skip);
+	}
+	if (archive_read_open1(ar) != ARCHIVE_OK)
+		return grym_cancelled(c->cancel) ? grym_error_cancelled(err) : arch_error(ar, err, path);
+	return GRYM_OK;
+}
 
 /* "catalog.json" -> 1, "objects/<id>" -> 2 (id copied), else 0. */
 static int member_kind(const char *name, char id[GRYM_ID_LEN + 1])
@@ -700,24 +818,24 @@ int grym_catalog_import(grym_catalog *cat, const char *archive_path,
 	size_t n = 0;
 	int64_t failed = 0;
 	int rc = GRYM_OK, r;
+	struct in_ctx *in = calloc(1, sizeof *in);
 
 	if (added)
 		*added = 0;
 	if (conflicts)
 		*conflicts = 0;
-	if (!ar)
+	if (!ar || !in) {
+		archive_read_free(ar);
+		free(in);
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	in->fd = -1;
+	in->cancel = cat->cancel;
 	archive_read_support_filter_all(ar);
 	archive_read_support_format_tar(ar);
 	archive_read_support_format_zip(ar);
-	if (strcmp(archive_path, "-") == 0)
-		r = archive_read_open_fd(ar, 0, 65536);
-	else
-		r = archive_read_open_filename(ar, archive_path, 65536);
-	if (r != ARCHIVE_OK) {
-		rc = arch_error(ar, err, archive_path);
+	if ((rc = in_open(ar, in, archive_path, err)) != GRYM_OK)
 		goto out;
-	}
 	while ((r = archive_read_next_header(ar, &e)) == ARCHIVE_OK) {
 		const char *name = archive_entry_pathname(e);
 		char id[GRYM_ID_LEN + 1];
@@ -792,6 +910,11 @@ int grym_catalog_import(grym_catalog *cat, const char *archive_path,
 	    (rc = load_rows(cat, doc, "predictions", cat_prediction_cols, 6, 0, report, ud, &failed,
 			    err)) != GRYM_OK)
 		goto out;
+	/* the last moment a signal leaves the catalog's rows as they were */
+	if (grym_cancelled(cat->cancel)) {
+		rc = grym_error_cancelled(err);
+		goto out;
+	}
 	if ((rc = grym_catalog_begin(cat, err)) != GRYM_OK)
 		goto out;
 	rc = cat_merge_assets(cat, list, n, added, conflicts, report, ud, err);
@@ -809,6 +932,13 @@ int grym_catalog_import(grym_catalog *cat, const char *archive_path,
 				*err = e3;
 			goto out;
 		}
+	}
+	if ((rc == GRYM_OK || rc == GRYM_ERR_NOTFOUND) && grym_cancelled(cat->cancel)) {
+		grym_catalog_rollback(cat);
+		rc = grym_error_cancelled(err);
+		if (added)
+			*added = 0;
+		goto out;
 	}
 	if (rc == GRYM_OK || rc == GRYM_ERR_NOTFOUND) {
 		grym_error e2 = { 0 };
@@ -833,5 +963,11 @@ out:
 	free(list);
 	json_decref(doc);
 	archive_read_free(ar);
+	if (in->fd >= 0 && in->own)
+		close(in->fd);
+	free(in);
+	/* a member cut short by the signal reads as corrupt: say why */
+	if (rc != GRYM_OK && grym_cancelled(cat->cancel))
+		rc = grym_error_cancelled(err);
 	return rc;
 }

@@ -24,6 +24,7 @@ struct grym_catalog {
 		const char *sql; /* identity: the address of a constant string */
 		sqlite3_stmt *st;
 	} cache[CAT_STMT_CACHE];
+	const volatile sig_atomic_t *cancel; /* import/export stop when set */
 };
 
 /* The schema: ordered migration steps (schema.c). */

@@ -59,7 +59,7 @@ const char *grym_status_str(int code)
 	case GRYM_ERR_LIMIT: return "limit exceeded";
 	case GRYM_ERR_UNSUPPORTED: return "unsupported";
 	case GRYM_ERR_CONFLICT: return "conflict";
-	case GRYM_ERR_INTERRUPTED: return "interrupted";
+	case GRYM_ERR_CANCELLED: return "interrupted";
 	case GRYM_ERR_EOF: return "end of input";
 	case GRYM_ERR_INTERNAL: return "internal error";
 	}

@@ -97,7 +97,9 @@ typedef struct chain {
 	int eof, flushed;
 	int in_bits;
 	int64_t pos;            /* frames handed out so far */
-	const volatile sig_atomic_t *cancel; /* the caller's cancel flag */
+	grym_ticker tick;       /* the caller's cancel flag and progress */
+	double lo, hi;          /* this pass's share of the call's progress */
+	const char *what;       /* "measuring", "normalizing" */
 } chain;
 
 static void chain_close(chain *c)
@@ -114,13 +116,19 @@ static void chain_close(chain *c)
 }
 
 static int chain_open(chain *c, const char *path, const grym_normalize_opts *o,
-		      grym_error *err)
+		      double lo, double hi, const char *what, grym_error *err)
 {
 	const grym_audio_info *info;
+	grym_decode_opts dopts;
 
 	memset(c, 0, sizeof *c);
-	c->cancel = o ? o->cancel : NULL;
-	c->dec = grym_decoder_open(path, NULL, err);
+	memset(&dopts, 0, sizeof dopts);
+	dopts.cancel = o ? o->cancel : NULL;
+	grym_ticker_init(&c->tick, dopts.cancel, o ? o->progress : NULL, o ? o->progress_ud : NULL);
+	c->lo = lo;
+	c->hi = hi;
+	c->what = what;
+	c->dec = grym_decoder_open(path, &dopts, err);
 	if (!c->dec)
 		return err ? err->code : GRYM_ERR_FORMAT;
 	info = grym_decoder_info(c->dec);
@@ -184,12 +192,26 @@ static int64_t chain_read(chain *c, float **out, grym_error *err)
 		int64_t n = 0;
 		float *p;
 
-		if (c->flushed)
+		if (c->flushed) {
+			/* the pass is done: its share of the progress, once */
+			if (c->hi > c->tick.last)
+				grym_ticker_report(&c->tick, c->hi, c->what);
 			return 0;
+		}
 		/* Checked once a block: a signal ends a long file within
 		 * milliseconds, and the caller removes its temporaries. */
-		if (c->cancel && *c->cancel)
-			return grym_error_set(err, GRYM_ERR_INTERRUPTED, "interrupted");
+		if (grym_ticker_check(&c->tick, err))
+			return GRYM_ERR_CANCELLED;
+		if (grym_ticker_due(&c->tick)) {
+			double sec, f = grym_decoder_progress(c->dec, &sec);
+			char msg[64];
+			if (f >= 0) {
+				grym_ticker_report(&c->tick, c->lo + f * (c->hi - c->lo), c->what);
+			} else {
+				snprintf(msg, sizeof msg, "%s %.0f s", c->what, sec);
+				grym_ticker_report(&c->tick, -1, msg);
+			}
+		}
 		if (!c->eof) {
 			n = grym_decoder_read(c->dec, c->dbuf, BLOCK, err);
 			if (n < 0)
@@ -210,9 +232,9 @@ static int64_t chain_read(chain *c, float **out, grym_error *err)
 			/* End of input: drain the resampler once. */
 			c->flushed = 1;
 			if (!c->rs)
-				return 0;
+				continue;   /* reported above */
 			n = grym_resampler_flush(c->rs, c->rbuf, c->rcap, err);
-			if (n <= 0)
+			if (n < 0)
 				return n;
 			p = c->rbuf;
 		}
@@ -246,7 +268,7 @@ typedef struct pass1 {
 	int rate, ch, in_bits;
 } pass1;
 
-static int run_pass1(const char *path, const grym_normalize_opts *o, pass1 *p,
+static int run_pass1(const char *path, const grym_normalize_opts *o, double share, pass1 *p,
 		     grym_error *err)
 {
 	chain c;
@@ -256,7 +278,7 @@ static int run_pass1(const char *path, const grym_normalize_opts *o, pass1 *p,
 
 	memset(p, 0, sizeof *p);
 	p->first = p->last = -1;
-	if ((rc = chain_open(&c, path, o, err)) != GRYM_OK)
+	if ((rc = chain_open(&c, path, o, 0.0, share, "measuring", err)) != GRYM_OK)
 		return rc;
 	p->rate = c.rate;
 	p->ch = c.ch;
@@ -312,7 +334,7 @@ int grym_normalize_measure(const char *path, const grym_normalize_opts *o,
 			   grym_loudness_result *r, grym_error *err)
 {
 	pass1 p;
-	int rc = run_pass1(path, o, &p, err);
+	int rc = run_pass1(path, o, 1.0, &p, err);
 	if (rc == GRYM_OK)
 		*r = p.r;
 	return rc;
@@ -407,7 +429,9 @@ int grym_normalize_file(const char *path, const grym_normalize_opts *o,
 	memset(&c, 0, sizeof c);
 	if ((rc = grym_normalize_opts_check(o, err)) != GRYM_OK)
 		return rc;
-	if ((rc = run_pass1(path, o, &p, err)) != GRYM_OK)
+	/* half for measuring, half for processing and encoding: about
+	 * what they take on a lossless output */
+	if ((rc = run_pass1(path, o, 0.5, &p, err)) != GRYM_OK)
 		return rc;
 	rep->in = p.r;
 	rep->rate = p.rate;
@@ -439,7 +463,7 @@ int grym_normalize_file(const char *path, const grym_normalize_opts *o,
 		fade_out = total;
 	gain = grym_db_to_gain(rep->gain_db);
 
-	if ((rc = chain_open(&c, path, o, err)) != GRYM_OK)
+	if ((rc = chain_open(&c, path, o, 0.5, 1.0, "normalizing", err)) != GRYM_OK)
 		return rc;
 	enc = grym_encoder_open(out, o->type, rep->format, p.rate, p.ch,
 				rep->format == GRYM_SAMPLE_S16 ? GRYM_ENCODE_DITHER : 0, o->seed, err);
@@ -755,6 +779,9 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 		goto done;
 	}
 	rc = grym_normalize_file(src, o, out, rep, err);
+	/* a signal after the last block: still no object and no row */
+	if (rc == GRYM_OK && grym_cancelled(o->cancel))
+		rc = grym_error_cancelled(err);
 	if (rc != GRYM_OK || rep->skipped) {
 		grym_output_abort(out);
 		grym_tmp_release(tmp);
@@ -766,6 +793,8 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 	if (rc == GRYM_OK)
 		rc = grym_store_size(st, obj, &da.bytes, err);
 	grym_tmp_release(tmp);
+	if (rc == GRYM_OK && grym_cancelled(o->cancel))
+		rc = grym_error_cancelled(err);
 	if (rc != GRYM_OK)
 		goto done;
 	memcpy(da.id, id, sizeof da.id);
@@ -797,20 +826,14 @@ done:
 
 /* ---- audio records ---- */
 
-static int temp_name(const char *tmpdir, char *path, size_t len, grym_error *err)
-{
-	int fd = grym_tmpfile(tmpdir, "grym-rec", path, len, err);
-	if (fd < 0)
-		return fd;
-	close(fd);
-	return GRYM_OK;
-}
-
-/* Write the rest of r's payload to path as a float32 WAV. */
-static int payload_to_wav(grym_stream_reader *r, int rate, int ch, const char *path,
+/* Write the rest of r's payload as a float32 WAV into a new unnamed
+ * temporary (grym_output_open_tmp: path receives its name, ended by
+ * grym_tmp_release), so a kill leaves nothing in tmpdir. */
+static int payload_to_wav(grym_stream_reader *r, int rate, int ch, const char *tmpdir,
+			  const volatile sig_atomic_t *cancel, char *path, size_t len,
 			  grym_error *err)
 {
-	grym_output *out = grym_output_open(path, err);
+	grym_output *out = grym_output_open_tmp(tmpdir, "grym-rec", path, len, err);
 	grym_encoder *e = NULL;
 	float *buf = malloc(sizeof(float) * BLOCK * (size_t)ch);
 	int rc = GRYM_OK;
@@ -832,6 +855,10 @@ static int payload_to_wav(grym_stream_reader *r, int rate, int ch, const char *p
 		}
 		if (n == 0)
 			break;
+		if (grym_cancelled(cancel)) {
+			rc = grym_error_cancelled(err);
+			break;
+		}
 		if ((rc = grym_encoder_write(e, buf, n, err)) != GRYM_OK)
 			break;
 	}
@@ -857,6 +884,8 @@ int grym_normalize_record(grym_stream_reader *r, const grym_record_head *h,
 			  grym_error *err)
 {
 	grym_normalize_opts o2 = *o;
+	grym_progress_span span = { o->progress, o->progress_ud, 0.1, 0.9, "" };
+	grym_ticker tick;
 	char in[4096] = "", res[4096] = "";
 	const json_t *jr = json_object_get(h->meta, "rate");
 	int rate = json_is_integer(jr) ? (int)json_integer_value(jr) : 0;
@@ -876,11 +905,17 @@ int grym_normalize_record(grym_stream_reader *r, const grym_record_head *h,
 		return grym_error_set(err, GRYM_ERR_FORMAT, "audio record with %d channels", ch);
 	o2.bits = 32;
 	o2.type = GRYM_FILE_WAV;
-	if ((rc = temp_name(o->tmpdir, in, sizeof in, err)) != GRYM_OK ||
-	    (rc = payload_to_wav(r, rate, ch, in, err)) != GRYM_OK ||
-	    (rc = temp_name(o->tmpdir, res, sizeof res, err)) != GRYM_OK)
+	/* progress: the payload read in (its length is not known ahead),
+	 * then normalizing it, then writing the record out */
+	if (o->progress) {
+		o2.progress = grym_progress_span_fn;
+		o2.progress_ud = &span;
+	}
+	grym_ticker_init(&tick, o->cancel, o->progress, o->progress_ud);
+	grym_ticker_report(&tick, 0.0, "reading the record");
+	if ((rc = payload_to_wav(r, rate, ch, o->tmpdir, o->cancel, in, sizeof in, err)) != GRYM_OK)
 		goto done;
-	if (!(out = grym_output_open(res, err))) {
+	if (!(out = grym_output_open_tmp(o->tmpdir, "grym-rec", res, sizeof res, err))) {
 		rc = err ? err->code : GRYM_ERR_IO;
 		goto done;
 	}
@@ -908,9 +943,14 @@ int grym_normalize_record(grym_stream_reader *r, const grym_record_head *h,
 	}
 	json_array_append_new(pl, grym_normalize_recipe_entry(recipe, rep->in.short_clip &&
 							      o->mode == GRYM_GAIN_LUFS));
-	if (!(d = grym_decoder_open(res, NULL, err))) {
-		rc = err ? err->code : GRYM_ERR_FORMAT;
-		goto done;
+	{
+		grym_decode_opts dopts;
+		memset(&dopts, 0, sizeof dopts);
+		dopts.cancel = o->cancel;
+		if (!(d = grym_decoder_open(res, &dopts, err))) {
+			rc = err ? err->code : GRYM_ERR_FORMAT;
+			goto done;
+		}
 	}
 	if ((rc = grym_stream_begin(w, h->key, meta, GRYM_PAYLOAD_AUDIO,
 				    (uint32_t)rep->channels, err)) != GRYM_OK)
@@ -925,15 +965,18 @@ int grym_normalize_record(grym_stream_reader *r, const grym_record_head *h,
 			break;
 		if ((rc = grym_stream_write_rows(w, buf, (uint64_t)n, err)) != GRYM_OK)
 			goto done;
+		if (grym_ticker_due(&tick)) {
+			double f = grym_decoder_progress(d, NULL);
+			grym_ticker_report(&tick, 0.9 + 0.1 * (f > 0 ? f : 0), "writing the record");
+		}
 	}
 	rc = grym_stream_end(w, err);
+	grym_ticker_report(&tick, 1.0, "done");
 done:
 	grym_decoder_close(d);
 	json_decref(meta);
 	free(buf);
-	if (in[0])
-		unlink(in);
-	if (res[0])
-		unlink(res);
+	grym_tmp_release(in);
+	grym_tmp_release(res);
 	return rc;
 }

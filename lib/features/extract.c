@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "grym/features.h"
 #include "grym/io.h"
+#include "grym/progress.h"
 #include "features/framer.h"
 #include "features/spectral.h"
 #include "grym/features_pitch.h"
@@ -154,10 +155,13 @@ static int rs_spill(rowstore *r, grym_error *err)
 {
 	if (!r->f) {
 		char path[4096];
-		int fd = grym_tmpfile(NULL, "grym-features", path, sizeof path, err);
+		/* spilled rows live only as long as the stream: an unnamed
+		 * file (or one unlinked at once) that no kill leaves behind */
+		int fd = grym_tmpfile_unnamed(NULL, "grym-features", path, sizeof path, err);
 		if (fd < 0)
 			return fd;
-		unlink(path);   /* spilled rows live only as long as the stream */
+		if (strncmp(path, "/proc/self/fd/", 14) != 0)
+			unlink(path);
 		r->f = fdopen(fd, "w+b");
 		if (!r->f) {
 			close(fd);
@@ -254,6 +258,8 @@ struct grym_extractor {
 	float *powrow;
 	int64_t samples;
 	int finished;
+	grym_ticker tick;       /* o.cancel, and o.progress of the finish */
+	int fin_i;              /* the feature being finished (index into list) */
 };
 
 grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
@@ -274,6 +280,7 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 	}
 	x->o = *o;
 	x->rate = rate;
+	grym_ticker_init(&x->tick, o->cancel, o->progress, o->progress_ud);
 	size_t spill = o->spill_bytes ? o->spill_bytes : (size_t)32 << 20;
 	for (int i = 0; i < n; i++) {
 		grym_feature f = list[i];
@@ -617,17 +624,27 @@ static int time_frame(grym_extractor *x, grym_error *err)
 static int drain(grym_extractor *x, grym_error *err)
 {
 	int rc;
+	/* the cancel flag once a frame: one load, and a frame of the
+	 * costliest features (yin, a large stft) is well under a millisecond */
 	if (x->stft)
 		while ((x->cplx = gf_stft_next_raw(x->stft)) != NULL)
-			if ((rc = spectral_frame(x, err)))
+			if ((rc = grym_ticker_check(&x->tick, err)) || (rc = spectral_frame(x, err)))
 				return rc;
 	if (x->need_time)
 		while (gf_framer_ready(&x->tf)) {
-			if ((rc = time_frame(x, err)))
+			if ((rc = grym_ticker_check(&x->tick, err)) || (rc = time_frame(x, err)))
 				return rc;
 			gf_framer_advance(&x->tf);
 		}
 	return GRYM_OK;
+}
+
+/* Progress of the finish: feature fin_i of the list, done of total rows
+ * through its current step; and the cancel check of every block. */
+static int fin_tick(grym_extractor *x, int64_t done, int64_t total, grym_error *err)
+{
+	double f = ((double)x->fin_i + (total > 0 ? (double)done / (double)total : 0)) / x->n;
+	return grym_ticker_tick(&x->tick, f, grym_feature_name(x->list[x->fin_i]), err);
 }
 
 int grym_extractor_feed(grym_extractor *x, const float *s, size_t n, grym_error *err)
@@ -677,7 +694,7 @@ static int emit_store(grym_extractor *x, grym_feature f, rowstore *r, int out_di
 	if (sink->begin)
 		rc = sink->begin(sink->ud, f, r->rows, out_dims, err);
 	int64_t first = 0;
-	while (rc == GRYM_OK) {
+	while (rc == GRYM_OK && (rc = fin_tick(x, first, r->rows, err)) == GRYM_OK) {
 		int64_t n = rs_read(r, buf, BLOCK_ROWS, err);
 		if (n < 0) {
 			rc = (int)n;
@@ -734,7 +751,7 @@ static int build_mfcc(grym_extractor *x, grym_error *err)
 	float *out = malloc((size_t)BLOCK_ROWS * nc * sizeof *out);
 	if (!buf || !fl || !out)
 		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	while (rc == GRYM_OK) {
+	while (rc == GRYM_OK && (rc = fin_tick(x, mf->rows, lm->rows, err)) == GRYM_OK) {
 		int64_t n = rs_read(lm, buf, BLOCK_ROWS, err);
 		if (n <= 0) {
 			rc = (int)n;
@@ -767,7 +784,7 @@ static int build_onset(grym_extractor *x, grym_error *err)
 	float *out = malloc((size_t)BLOCK_ROWS * sizeof *out);
 	if (rc == GRYM_OK && (!buf || !fl || !out))
 		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	while (rc == GRYM_OK) {
+	while (rc == GRYM_OK && (rc = fin_tick(x, on->rows, lm->rows, err)) == GRYM_OK) {
 		int64_t n = rs_read(lm, buf, BLOCK_ROWS, err);
 		if (n <= 0) {
 			rc = (int)n;
@@ -789,6 +806,8 @@ static int emit_chroma(grym_extractor *x, const grym_feature_sink *sink, grym_er
 {
 	double tuning = x->o.tuning;
 	int rc = GRYM_OK;
+	if ((rc = fin_tick(x, 0, 1, err)))
+		return rc;
 	if (isnan(tuning) && (rc = grym_tuning_estimate(x->tuning, &tuning, err)))
 		return rc;
 	grym_chroma *ch = NULL;
@@ -804,7 +823,7 @@ static int emit_chroma(grym_extractor *x, const grym_feature_sink *sink, grym_er
 	if (rc == GRYM_OK && sink->begin)
 		rc = sink->begin(sink->ud, GRYM_FEAT_CHROMA, r->rows, GRYM_CHROMA_BINS, err);
 	int64_t first = 0;
-	while (rc == GRYM_OK) {
+	while (rc == GRYM_OK && (rc = fin_tick(x, first, r->rows, err)) == GRYM_OK) {
 		int64_t n = rs_read(r, buf, BLOCK_ROWS, err);
 		if (n <= 0) {
 			rc = (int)n;
@@ -841,6 +860,8 @@ static int emit_tempo(grym_extractor *x, const grym_feature_sink *sink, grym_err
 			rc = n < 0 ? (int)n : grym_error_set(err, GRYM_ERR_INTERNAL, "short onset store");
 	}
 	double bpm = 0;
+	if (rc == GRYM_OK)
+		rc = fin_tick(x, 0, 1, err);
 	if (rc == GRYM_OK)
 		rc = grym_tempo_do(tp, env, (size_t)on->rows, &bpm, err);
 	float v = (float)bpm;
@@ -904,6 +925,8 @@ static int emit_delta(grym_extractor *x, grym_feature f, int order,
 				rc = sink->rows(sink->ud, f, first, out, nout, err);
 			first += nout;
 			nout = 0;
+			if (rc == GRYM_OK)
+				rc = fin_tick(x, first, T, err);
 		}
 	}
 	if (rc == GRYM_OK && sink->end)
@@ -936,6 +959,7 @@ int grym_extractor_finish(grym_extractor *x, const grym_feature_sink *sink, grym
 		return rc;
 	for (int i = 0; i < x->n; i++) {
 		grym_feature f = x->list[i];
+		x->fin_i = i;
 		int d = grym_feature_dims(f, &x->o, x->rate);
 		switch (f) {
 		case GRYM_FEAT_LOGMEL:
@@ -975,6 +999,7 @@ int grym_extractor_finish(grym_extractor *x, const grym_feature_sink *sink, grym
 		if (rc)
 			return rc;
 	}
+	grym_ticker_report(&x->tick, 1.0, "done");
 	return GRYM_OK;
 }
 

@@ -18,6 +18,7 @@
 #ifndef GRYM_AUDIO_H
 #define GRYM_AUDIO_H
 
+#include <signal.h>
 #include <stdint.h>
 #include "grym/error.h"
 #include "grym/io.h"
@@ -53,6 +54,9 @@ typedef struct grym_decode_opts {
 	double offset;          /* seconds to skip at the start */
 	double duration;        /* seconds to keep, <= 0: all */
 	int accept_truncated;   /* keep what decodes of a truncated file */
+	const volatile sig_atomic_t *cancel; /* non-NULL: once *cancel is set, reads
+				   fail with GRYM_ERR_CANCELLED, also one blocked
+				   on a FIFO (grym/progress.h) */
 } grym_decode_opts;
 
 typedef struct grym_decoder grym_decoder;
@@ -70,6 +74,13 @@ int grym_decoder_channels(const grym_decoder *d);
  * decode errors and, at the end, truncation). */
 int64_t grym_decoder_read(grym_decoder *d, float *buf, int64_t max_frames,
 			  grym_error *err);
+/* How far the reads are: the fraction (0..1) of the frames to come that
+ * grym_decoder_read has handed out, from the length the container
+ * declares (or estimates), else from the bytes read of the file's size;
+ * -1 when neither is known (a pipe). *seconds (may be NULL) gets the
+ * position in seconds of output. For progress reports only: the
+ * declaration of a damaged file may be wrong. */
+double grym_decoder_progress(const grym_decoder *d, double *seconds);
 /* Set when the decode ended short and accept_truncated let it pass. */
 int grym_decoder_was_truncated(const grym_decoder *d);
 void grym_decoder_close(grym_decoder *d);

@@ -21,6 +21,7 @@
 #ifndef GRYM_CATALOG_H
 #define GRYM_CATALOG_H
 
+#include <signal.h>
 #include <stdint.h>
 #include "grym/error.h"
 #include "grym/hash.h"
@@ -84,6 +85,11 @@ int grym_catalog_default_dir(char *buf, size_t len, grym_error *err);
 grym_catalog *grym_catalog_open(const char *dir, grym_error *err);
 void grym_catalog_close(grym_catalog *cat);
 grym_store *grym_catalog_store(grym_catalog *cat);
+/* Once *cancel turns non-zero, export and import stop (also a read or
+ * write blocked on a pipe, which a signal interrupts) with
+ * GRYM_ERR_CANCELLED: the export's output is aborted, the import adds
+ * no row (objects already stored stay for gc). NULL: never. */
+void grym_catalog_set_cancel(grym_catalog *cat, const volatile sig_atomic_t *cancel);
 /* Path of asset a's object for reading, after a stat: fails, naming the
  * asset, when the object is missing or its size is not the recorded one
  * (a damaged store, for grym-catalog fsck), so no reader uses it unseen. */

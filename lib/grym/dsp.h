@@ -22,6 +22,7 @@
 #include "grym/audio.h"
 #include "grym/loudness.h"
 #include "grym/catalog.h"
+#include "grym/progress.h"
 #include "grym/stream.h"
 
 #ifdef __cplusplus
@@ -193,9 +194,14 @@ typedef struct grym_normalize_opts {
 	uint64_t seed;          /* dither */
 	grym_silence_policy silence;
 	const char *tmpdir;     /* for spooled pipes; NULL: $TMPDIR or /tmp */
-	const volatile sig_atomic_t *cancel; /* non-NULL: stop with
-				 * GRYM_ERR_INTERRUPTED once *cancel is set
-				 * (checked every block); not part of a recipe */
+	/* Not part of a recipe (grym/progress.h): once *cancel is set the
+	 * call stops with GRYM_ERR_CANCELLED (checked every block of 4096
+	 * frames) and leaves no temporary; progress hears the fraction of
+	 * the call done: the measuring pass, then the processing pass, each
+	 * by its position in the file. */
+	const volatile sig_atomic_t *cancel;
+	grym_progress_fn progress;
+	void *progress_ud;
 } grym_normalize_opts;
 
 /* The defaults: --lufs -23 with a -1 dBTP ceiling, everything else off. */

@@ -6,6 +6,7 @@
 #define GRYM_GRYM_H
 
 #include "grym/error.h"
+#include "grym/progress.h"
 #include "grym/hash.h"
 #include "grym/io.h"
 #include "grym/stream.h"

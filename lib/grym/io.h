@@ -98,6 +98,10 @@ int grym_output_fd(const grym_output *o);
  * next stage of a pipeline can start on it; into a file nothing happens
  * (the buffer is written when full or at commit). */
 int grym_output_item_end(grym_output *o, grym_error *err);
+/* Stop a write blocked on a pipe nobody reads when *cancel turns
+ * non-zero (the signal's EINTR, see grym_input_set_cancel): the write
+ * fails with GRYM_ERR_CANCELLED. NULL: never. */
+void grym_output_set_cancel(grym_output *o, const volatile sig_atomic_t *cancel);
 /* 1 if the destination can seek (a regular file), 0 for a pipe/tty. */
 int grym_output_seekable(const grym_output *o);
 /* Path of the temporary file, NULL for stdout. For writers that must open

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "grym/error.h"
+#include "grym/progress.h"
 
 #include "grym/rng.h"
 
@@ -231,6 +232,20 @@ typedef struct grym_ml_params {
 	 * at their own limits. Not saved in model files. */
 	void (*warn)(void *ud, const char *msg);
 	void *warn_ud;
+	/* Not saved either, and not kept by the trained model (grym/
+	 * progress.h): once *cancel is set, training and cross-validation
+	 * stop with GRYM_ERR_CANCELLED — L-BFGS at its next function
+	 * evaluation, mlp at its next mini-batch, k-means at its next
+	 * iteration, knn's predictions at their next block of rows;
+	 * liblinear and libsvm have no such hook, so linsvm and svm are
+	 * checked only before and after each call into them (one call
+	 * trains every class): a cross-validation of them stops between
+	 * folds. progress hears
+	 * the fraction done: iterations of max_iter (logreg, kmeans),
+	 * epochs of epochs (mlp), folds of a cross-validation. */
+	const volatile sig_atomic_t *cancel;
+	grym_progress_fn progress;
+	void *progress_ud;
 } grym_ml_params;
 void grym_ml_params_default(grym_ml_params *p, grym_model_type t);
 
@@ -357,6 +372,10 @@ typedef struct grym_lbfgs_opts {
 	double gtol;        /* stop when max |g_i| <= gtol (1e-6) */
 	double ftol;        /* stop when (f_k - f_k+1) / max(|f_k|,|f_k+1|,1) <= ftol (1e-12) */
 	int max_ls;         /* line-search evaluations per iteration (40) */
+	const volatile sig_atomic_t *cancel; /* checked every evaluation of f:
+			       GRYM_ERR_CANCELLED (NULL: never) */
+	grym_progress_fn progress; /* iterations done of max_iter (NULL: none) */
+	void *progress_ud;
 } grym_lbfgs_opts;
 void grym_lbfgs_opts_default(grym_lbfgs_opts *o);
 /* Minimize f from x (n doubles, updated in place). *iters (may be NULL)

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <jansson.h>
 #include "grym/error.h"
+#include "grym/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,9 +44,9 @@ void grym_replay_free(grym_replay *r);
  * (unknown) changes nothing; a features stage that names another rate is
  * GRYM_ERR_FORMAT. */
 int grym_replay_set_rate(grym_replay *r, int rate, grym_error *err);
-/* cancel non-NULL: the normalize stages stop with GRYM_ERR_INTERRUPTED
- * once *cancel is set (checked every block), so a signal ends a long
- * file's replay promptly. */
+/* cancel non-NULL: every stage (normalize, decoding, the extractor)
+ * stops with GRYM_ERR_CANCELLED once *cancel is set (checked every
+ * block or frame), so a signal ends a long file's replay promptly. */
 void grym_replay_set_cancel(grym_replay *r, const volatile sig_atomic_t *cancel);
 /* 1 if the features stage cuts clips into windows (--segment). */
 int grym_replay_segmented(const grym_replay *r);
@@ -67,6 +68,11 @@ typedef struct grym_replay_result {
  * GRYM_ERR_FORMAT (there is nothing to score). */
 int grym_replay_file(const grym_replay *r, const char *path, grym_replay_result *res,
 		     grym_error *err);
+/* The same, with fn(ud, fraction, msg) told how far this file is (see
+ * grym/progress.h; each stage an equal share), from the calling thread:
+ * one replay may serve threads that each report their own file. */
+int grym_replay_file_progress(const grym_replay *r, const char *path, grym_progress_fn fn,
+			      void *ud, grym_replay_result *res, grym_error *err);
 void grym_replay_result_clear(grym_replay_result *res);
 
 #ifdef __cplusplus

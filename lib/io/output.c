@@ -46,6 +46,7 @@ struct grym_output {
 	size_t n;               /* bytes waiting in buf */
 	unsigned char *buf;
 	uint64_t written;       /* bytes handed to write(2) so far */
+	const volatile sig_atomic_t *cancel; /* stop a blocked write when set */
 };
 
 static int sys_error(grym_error *err, int code, const char *what, int e)
@@ -243,6 +244,12 @@ grym_output *grym_output_open_tmp(const char *tmpdir, const char *prefix, char *
 	return o;
 }
 
+void grym_output_set_cancel(grym_output *o, const volatile sig_atomic_t *cancel)
+{
+	if (o)
+		o->cancel = cancel;
+}
+
 static int output_fail(grym_output *o, grym_error *err, int e)
 {
 	o->failed = 1;
@@ -257,6 +264,10 @@ static int raw_write(grym_output *o, const void *data, size_t len, grym_error *e
 	while (len > 0) {
 		ssize_t n = write(o->fd, p, len);
 		if (n < 0) {
+			if (errno == EINTR && o->cancel && *o->cancel) {
+				o->failed = 1;
+				return grym_error_set(err, GRYM_ERR_CANCELLED, "interrupted");
+			}
 			if (errno == EINTR)
 				continue;
 			return output_fail(o, err, errno);

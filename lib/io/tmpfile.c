@@ -95,10 +95,11 @@ int grym_spool(grym_input *in, const char *tmpdir, char *path, size_t len,
 	       grym_error *err)
 {
 	char buf[65536];
-	int fd = anonymous_tmpfile(tmpdir, path, len), anon = fd >= 0;
+	int fd = grym_tmpfile_unnamed(tmpdir, "grym-spool", path, len, err), anon;
 
-	if (!anon && (fd = grym_tmpfile(tmpdir, "grym-spool", path, len, err)) < 0)
+	if (fd < 0)
 		return fd;
+	anon = strncmp(path, PROC_FD, strlen(PROC_FD)) == 0;
 	for (;;) {
 		ssize_t n = grym_input_read(in, buf, sizeof buf, err);
 		if (n < 0) {

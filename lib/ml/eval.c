@@ -431,13 +431,30 @@ int grym_ml_cross_validate_proba(const grym_ml_params *p, const grym_dataset *ds
 		}
 		if (!nte)
 			continue;
+		/* each fold its share of the progress, said as "fold 2/5: ..." */
+		grym_ml_params pf = *p;
+		grym_progress_span span = { p->progress, p->progress_ud, (double)f / ntest,
+					    (double)(f + 1) / ntest, "" };
+		if (ntest > 1)
+			snprintf(span.prefix, sizeof span.prefix, "fold %d/%d: ", f + 1, ntest);
+		if (p->progress) {
+			pf.progress = grym_progress_span_fn;
+			pf.progress_ud = &span;
+			grym_progress_span_fn(&span, 0, "training");
+		}
 		grym_model *m = NULL;
-		if ((rc = grym_model_train(p, ds, tr, ntr, &m, err))) {
-			grym_error_prefix(err, "fold %d", f + 1);
+		if ((rc = grym_model_train(&pf, ds, tr, ntr, &m, err))) {
+			if (rc != GRYM_ERR_CANCELLED)
+				grym_error_prefix(err, "fold %d", f + 1);
 			goto out;
 		}
 		for (size_t t = 0; t < nte; t++)
 			memcpy(xt + t * d, ds->x + te[t] * d, d * sizeof *xt);
+		if (p->progress)
+			grym_progress_span_fn(&span, 1, "predicting");
+		/* knn's predictions are the long part of its folds: they
+		 * check the flag too (the trained model keeps none) */
+		m->p.cancel = p->cancel;
 		rc = grym_model_predict(m, xt, nte, pp, pt, err);
 		grym_model_free(m);
 		if (rc)

@@ -81,6 +81,10 @@ int ml_linsvm_train(grym_model *m, const float *xs, const int *y, size_t n, grym
 	struct parameter par = { .solver_type = L2R_L2LOSS_SVC_DUAL, .eps = m->p.tol,
 				 .C = m->p.C, .nr_weight = (int)K, .weight_label = wl,
 				 .weight = cw, .p = 0.1, .init_sol = NULL };
+	/* liblinear cannot be stopped once called: the cancel flag is
+	 * checked before (grym_model_train) and after (here and there) */
+	if (m->p.progress)
+		m->p.progress(m->p.progress_ud, 0, "liblinear");
 	ml_foreign_lock();
 	set_print_string_function(quiet);
 	const char *msg = check_parameter(&prob, &par);
@@ -173,6 +177,10 @@ int ml_svm_train(grym_model *m, const float *xs, const int *y, size_t n, grym_er
 				     .eps = m->p.tol, .C = m->p.C, .nr_weight = (int)K,
 				     .weight_label = wl, .weight = cw, .nu = 0.5, .p = 0.1,
 				     .shrinking = 1, .probability = 1 };
+	/* nor libsvm: one call trains every pair of classes and their
+	 * probability models */
+	if (m->p.progress)
+		m->p.progress(m->p.progress_ud, 0, "libsvm");
 	ml_foreign_lock();
 	svm_set_print_string_function(quiet);
 	const char *msg = svm_check_parameter(&prob, &par);

@@ -87,6 +87,11 @@ int ml_knn_predict(const grym_model *m, const float *xs, size_t n, float *proba,
 	const float *P = ax->data;
 	for (size_t i0 = 0; i0 < n; i0 += KNN_BLOCK) {
 		size_t nb = n - i0 < KNN_BLOCK ? n - i0 : KNN_BLOCK;
+		/* the cancel flag a cross-validation lends (grym_ml_cross_validate) */
+		if (grym_cancelled(m->p.cancel)) {
+			free(D); free(Q); free(best); free(dsum);
+			return grym_error_cancelled(err);
+		}
 		memcpy(Q, xs + i0 * d, nb * d * sizeof *Q);
 		/* distances row by row in a fixed order (rows.c), not by sgemm:
 		 * a neighbour must not change with the batch around the item */
@@ -142,8 +147,11 @@ int ml_knn_predict(const grym_model *m, const float *xs, size_t n, float *proba,
 
 /* ---- k-means ---- */
 
+/* One k-means run (restart run of runs, for progress); the inertia, -1
+ * out of memory, -2 cancelled (tk's flag, checked every iteration). */
 static double lloyd(const float *xs, size_t n, size_t d, size_t k, float *C, int *assign,
-		    float *D, int max_iter, double tol, grym_rng *rng, int *settled)
+		    float *D, int max_iter, double tol, grym_rng *rng, int *settled,
+		    grym_ticker *tk, int run, int runs)
 {
 	/* k-means++ seeding */
 	double *w = malloc(n * sizeof *w);
@@ -154,6 +162,10 @@ static double lloyd(const float *xs, size_t n, size_t d, size_t k, float *C, int
 	for (size_t i = 0; i < n; i++)
 		w[i] = DBL_MAX;
 	for (size_t c = 1; c < k; c++) {
+		if (grym_cancelled(tk->cancel)) {
+			free(w);
+			return -2;
+		}
 		ml_sqdist(xs, n, C + (c - 1) * d, 1, d, D);
 		double tot = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -185,6 +197,15 @@ static double lloyd(const float *xs, size_t n, size_t d, size_t k, float *C, int
 		return -1;
 	}
 	for (int it = 0; it < max_iter; it++) {
+		if (grym_cancelled(tk->cancel)) {
+			inertia = -2;
+			break;
+		}
+		if (grym_ticker_due(tk)) {
+			char msg[64];
+			snprintf(msg, sizeof msg, "run %d/%d: iteration %d", run + 1, runs, it + 1);
+			grym_ticker_report(tk, (run + (double)it / max_iter) / runs, msg);
+		}
 		ml_sqdist(xs, n, C, k, d, D);
 		inertia = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -253,10 +274,17 @@ int ml_kmeans_train(grym_model *m, const float *xs, size_t n, grym_error *err)
 	double best_in = -1;
 	int rc = GRYM_OK;
 	int unsettled = 0, runs = m->p.n_init > 0 ? m->p.n_init : 1;
+	grym_ticker tick;
+	grym_ticker_init(&tick, m->p.cancel, m->p.progress, m->p.progress_ud);
 	for (int r = 0; r < runs; r++) {
 		int settled = 0;
-		double in = lloyd(xs, n, d, k, C, assign, D, m->p.max_iter, m->p.tol * mv, &rng, &settled);
+		double in = lloyd(xs, n, d, k, C, assign, D, m->p.max_iter, m->p.tol * mv, &rng, &settled,
+				  &tick, r, runs);
 		unsettled += !settled && in >= 0;
+		if (in == -2) {
+			rc = grym_error_cancelled(err);
+			break;
+		}
 		if (in < 0) {
 			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 			break;

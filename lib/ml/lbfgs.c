@@ -6,9 +6,11 @@
  * logistic regression; any smooth function of a double vector will do.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "grym/ml.h"
+#include "grym/progress.h"
 
 void grym_lbfgs_opts_default(grym_lbfgs_opts *o)
 {
@@ -17,6 +19,9 @@ void grym_lbfgs_opts_default(grym_lbfgs_opts *o)
 	o->gtol = 1e-6;
 	o->ftol = 1e-12;
 	o->max_ls = 40;
+	o->cancel = NULL;
+	o->progress = NULL;
+	o->progress_ud = NULL;
 }
 
 static double dot(const double *a, const double *b, size_t n)
@@ -43,11 +48,19 @@ typedef struct ls_ctx {
 	double *x, *g;
 	size_t n;
 	int evals;
+	const volatile sig_atomic_t *cancel;
 } ls_ctx;
 
 /* phi(a) = f(x0 + a d); writes the gradient to c->g and phi'(a) to *dphi. */
 static double phi(ls_ctx *c, double a, double *dphi)
 {
+	/* cancelled: no more evaluations, and the search fails at once
+	 * (NaN is never accepted); the caller sees the flag and stops */
+	if (grym_cancelled(c->cancel)) {
+		c->evals = INT32_MAX / 2;
+		*dphi = NAN;
+		return NAN;
+	}
 	for (size_t i = 0; i < c->n; i++)
 		c->x[i] = c->x0[i] + a * c->d[i];
 	double v = c->f(c->ud, c->x, c->g);
@@ -169,6 +182,8 @@ int grym_lbfgs(grym_lbfgs_fn f, void *ud, double *x, size_t n, const grym_lbfgs_
 	double alpha[64 > m ? 64 : m];
 	int rc = GRYM_OK, it = 0, hist = 0, head = 0;
 
+	grym_ticker tick;
+	grym_ticker_init(&tick, o->cancel, o->progress, o->progress_ud);
 	double fk = f(ud, x, g);
 	if (!isfinite(fk)) {
 		rc = grym_error_set(err, GRYM_ERR_INVALID, "objective is not finite at the start");
@@ -177,6 +192,13 @@ int grym_lbfgs(grym_lbfgs_fn f, void *ud, double *x, size_t n, const grym_lbfgs_
 	for (it = 0; it < o->max_iter; it++) {
 		if (amax(g, n) <= o->gtol)
 			break;
+		if ((rc = grym_ticker_check(&tick, err)))
+			goto out;
+		if (grym_ticker_due(&tick)) {
+			char msg[48];
+			snprintf(msg, sizeof msg, "iteration %d", it + 1);
+			grym_ticker_report(&tick, (double)it / o->max_iter, msg);
+		}
 		/* two-loop recursion: d = -H g */
 		for (size_t i = 0; i < n; i++)
 			d[i] = -g[i];
@@ -213,9 +235,14 @@ int grym_lbfgs(grym_lbfgs_fn f, void *ud, double *x, size_t n, const grym_lbfgs_
 		}
 		memcpy(x0, x, n * sizeof *x);
 		memcpy(g0, g, n * sizeof *g);
-		ls_ctx c = { f, ud, x0, d, xt, g, n, 0 };
+		ls_ctx c = { f, ud, x0, d, xt, g, n, 0, o->cancel };
 		double fnew, a;
-		if (wolfe(&c, fk, d0, a1, o->max_ls, &fnew, &a) < 0) {
+		int ls = wolfe(&c, fk, d0, a1, o->max_ls, &fnew, &a);
+		if ((rc = grym_ticker_check(&tick, err))) {
+			memcpy(x, x0, n * sizeof *x);
+			goto out;
+		}
+		if (ls < 0) {
 			/* no progress possible: keep the last point */
 			memcpy(g, g0, n * sizeof *g);
 			if (it == 0 && hist == 0) {

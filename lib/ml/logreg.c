@@ -98,6 +98,9 @@ int ml_logreg_train(grym_model *m, const float *xs, const int *y, size_t n, grym
 	o.max_iter = m->p.max_iter;
 	o.gtol = m->p.tol;
 	o.max_ls = 50;
+	o.cancel = m->p.cancel;
+	o.progress = m->p.progress;
+	o.progress_ud = m->p.progress_ud;
 	int iters = 0;
 	rc = grym_lbfgs(lr_fn, &c, w, np, &o, &iters, NULL, err);
 	if (rc)

@@ -194,12 +194,22 @@ int ml_mlp_train(grym_model *m, const float *xs, const int *y, size_t n, grym_er
 	uint64_t step = 0;
 	const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
 	int settled = 0;
+	grym_ticker tick;
+	grym_ticker_init(&tick, p->cancel, p->progress, p->progress_ud);
 	for (int ep = 0; ep < p->epochs && !settled; ep++) {
 		grym_rng_shuffle(&rng, tr, ntr);
 		double eloss = 0;
 		for (size_t s = 0; s < ntr; s += B) {
 			size_t nb = ntr - s < B ? ntr - s : B;
 			double wsum = 0;
+			/* once a mini-batch: a batch is milliseconds of work */
+			if ((rc = grym_ticker_check(&tick, err)))
+				goto out;
+			if (grym_ticker_due(&tick)) {
+				char msg[48];
+				snprintf(msg, sizeof msg, "epoch %d/%d", ep + 1, p->epochs);
+				grym_ticker_report(&tick, (ep + (double)s / (double)ntr) / p->epochs, msg);
+			}
 			for (size_t i = 0; i < nb; i++) {
 				memcpy(Xb + i * d, xs + (size_t)tr[s + i] * d, d * sizeof *Xb);
 				wsum += cw[y[tr[s + i]]];

@@ -281,6 +281,8 @@ int grym_model_train(const grym_ml_params *p, const grym_dataset *ds,
 	int rc = check_params(p, err);
 	if (rc)
 		return rc;
+	if (grym_cancelled(p->cancel))
+		return grym_error_cancelled(err);
 	if (!rows)
 		nrows = ds->n;
 	if (nrows == 0)
@@ -377,8 +379,14 @@ int grym_model_train(const grym_ml_params *p, const grym_dataset *ds,
 	case GRYM_MODEL_MLP: rc = ml_mlp_train(m, xs, y, nrows, err); break;
 	case GRYM_MODEL_KMEANS: rc = ml_kmeans_train(m, xs, nrows, err); break;
 	}
+	if (!rc && grym_cancelled(p->cancel))
+		rc = grym_error_cancelled(err);   /* after a call that cannot stop (libsvm) */
 	if (!rc && describe_training(m, xs, y, nrows) < 0)
 		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	/* the caller's flag and callback may not outlive this call */
+	m->p.cancel = NULL;
+	m->p.progress = NULL;
+	m->p.progress_ud = NULL;
 	free(xs);
 	free(y);
 	if (rc) {

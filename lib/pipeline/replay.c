@@ -25,10 +25,10 @@
 #include "grym/dsp.h"
 #include "grym/features.h"
 #include "grym/io.h"
+#include "grym/progress.h"
 #include "grym/replay.h"
 
 #define STAGES_MAX 16
-#define BLOCK 65536
 
 struct grym_replay {
 	grym_normalize_opts norm[STAGES_MAX];
@@ -113,6 +113,7 @@ void grym_replay_set_cancel(grym_replay *r, const volatile sig_atomic_t *cancel)
 {
 	for (int i = 0; i < r->nnorm; i++)
 		r->norm[i].cancel = cancel;
+	r->plan.fo.cancel = cancel;
 }
 
 int grym_replay_set_rate(grym_replay *r, int rate, grym_error *err)
@@ -208,17 +209,15 @@ static int col_rows(void *ud, grym_feature f, int64_t first, const float *rows, 
 }
 
 /* Decode path as grym-features decodes a file, extract, summarise. */
-static int run_features(const grym_features_plan *p, const char *path, grym_replay_result *res,
-			grym_error *err)
+static int run_features(const grym_features_plan *p, const char *path, grym_progress_span *span,
+			grym_replay_result *res, grym_error *err)
 {
 	grym_decode_opts dec;
-	grym_decoder *d;
-	grym_extractor *x = NULL;
+	grym_features_opts fo = p->fo;
 	sink_state s;
-	float *buf = NULL;
 	int64_t samples = 0, frames = 0, k;
 	size_t cap = 0;
-	double rate;
+	double rate = 0;
 	int rc = GRYM_OK;
 
 	memset(&s, 0, sizeof s);
@@ -226,34 +225,15 @@ static int run_features(const grym_features_plan *p, const char *path, grym_repl
 	dec.rate = p->rate;
 	dec.offset = p->offset;
 	dec.duration = p->duration;
-	dec.channels = 1;
-	if (!(d = grym_decoder_open(path, &dec, err)))
-		return err ? err->code : GRYM_ERR_FORMAT;
-	rate = grym_decoder_rate(d);
-	if (!(x = grym_extractor_new(&p->fo, rate, p->list, p->nlist, err))) {
-		rc = err ? err->code : GRYM_ERR_INVALID;
-		goto done;
-	}
-	if (!(buf = malloc(BLOCK * sizeof *buf * (size_t)grym_decoder_channels(d)))) {
-		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-		goto done;
-	}
-	for (;;) {
-		int64_t got = grym_decoder_read(d, buf, BLOCK, err);
-		if (got < 0) {
-			rc = (int)got;
-			goto done;
-		}
-		if (got == 0)
-			break;
-		if ((rc = grym_extractor_feed(x, buf, (size_t)got, err)) != GRYM_OK)
-			goto done;
+	if (span->fn) {
+		fo.progress = grym_progress_span_fn;
+		fo.progress_ud = span;
 	}
 	s.keep_matrix = p->segment > 0 || !p->summary || !grym_stats_are_moments(p->stats, p->nstats);
-	samples = grym_extractor_samples(x);
 	{
 		grym_feature_sink sink = { col_begin, col_rows, NULL, &s };
-		if ((rc = grym_extractor_finish(x, &sink, err)) != GRYM_OK)
+		if ((rc = grym_features_file(path, &dec, &fo, p->list, p->nlist, &sink, &rate,
+					     &samples, err)) != GRYM_OK)
 			goto done;
 	}
 	for (int i = 0; i < p->nlist; i++)
@@ -302,22 +282,34 @@ done:
 		grym_fmat_clear(&s.m[i]);
 		grym_moments_free(s.mo[i]);
 	}
-	free(buf);
-	grym_extractor_free(x);
-	grym_decoder_close(d);
 	return rc;
 }
 
 int grym_replay_file(const grym_replay *r, const char *path, grym_replay_result *res,
 		     grym_error *err)
 {
+	return grym_replay_file_progress(r, path, NULL, NULL, res, err);
+}
+
+int grym_replay_file_progress(const grym_replay *r, const char *path, grym_progress_fn fn,
+			      void *ud, grym_replay_result *res, grym_error *err)
+{
 	char tmp[2][4096] = { "", "" };
 	const char *cur = path;
-	int rc = GRYM_OK, t = 0;
+	int rc = GRYM_OK, t = 0, nst = r->nnorm + 1;
+	grym_progress_span span = { fn, ud, 0, 0, "" };
 
 	memset(res, 0, sizeof *res);
+	/* every stage an equal share of the file's progress */
 	for (int i = 0; i < r->nnorm && rc == GRYM_OK; i++) {
-		rc = run_normalize(&r->norm[i], cur, tmp[t], sizeof tmp[t], err);
+		grym_normalize_opts o = r->norm[i];
+		span.lo = (double)i / nst;
+		span.hi = (double)(i + 1) / nst;
+		if (fn) {
+			o.progress = grym_progress_span_fn;
+			o.progress_ud = &span;
+		}
+		rc = run_normalize(&o, cur, tmp[t], sizeof tmp[t], err);
 		if (rc != GRYM_OK)
 			break;
 		cur = tmp[t];
@@ -325,8 +317,10 @@ int grym_replay_file(const grym_replay *r, const char *path, grym_replay_result 
 		if (tmp[t][0])          /* the stage before last is not needed any more */
 			grym_tmp_release(tmp[t]);
 	}
+	span.lo = (double)r->nnorm / nst;
+	span.hi = 1.0;
 	if (rc == GRYM_OK)
-		rc = run_features(&r->plan, cur, res, err);
+		rc = run_features(&r->plan, cur, &span, res, err);
 	for (int i = 0; i < 2; i++)
 		grym_tmp_release(tmp[i]);
 	if (rc != GRYM_OK)
