@@ -85,6 +85,7 @@ struct grym_decoder {
 	int64_t skip;              /* output frames still to drop (offset) */
 	int64_t left;              /* output frames still to give, -1: all */
 	int64_t want;              /* output frames asked for (duration), -1: all */
+	int64_t length;            /* source frames to measure progress by, -1: unknown */
 	int64_t given;             /* output frames handed out so far */
 	int64_t skip0;             /* the offset in output frames */
 	const volatile sig_atomic_t *cancel; /* the caller's flag, or NULL */
@@ -189,8 +190,13 @@ static int64_t codec_tolerance(const AVCodecParameters *par)
 static int ogg_has_eos(const char *path)
 {
 	unsigned char buf[65536 + 27];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
+	int fd;
+	/* a FIFO is not opened again: at its end no writer is left, and
+	 * the open would wait for one */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return 1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
 			close(fd);
@@ -230,9 +236,15 @@ static uint32_t le32(const unsigned char *p)
  * untouched for FFmpeg); returns bytes read, -1 if not a regular file. */
 static ssize_t read_head(const char *path, unsigned char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	ssize_t n;
+	int fd;
+	/* never open a FIFO here: this reader's close would leave a writer
+	 * that got in meanwhile without a reader (SIGPIPE), and FFmpeg's
+	 * open after it waiting for one that never comes */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -429,6 +441,13 @@ static int open_input(grym_decoder *d, const char *path, grym_error *err)
 		d->declared_exact = 0;
 	if (in->frames >= 0)
 		in->duration = (double)in->frames / in->sample_rate;
+	/* The length progress goes by: what the container says, except a
+	 * WAV on a pipe whose data size is a writer's placeholder (sox puts
+	 * about 2 GiB there): hours that are not coming. */
+	d->length = in->frames;
+	if (strcmp(in->format, "wav") == 0 && d->fmt->pb && !(d->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL) &&
+	    par->block_align > 0 && in->frames * par->block_align >= (int64_t)0x7FFF0000)
+		d->length = -1;
 	d->tolerance = codec_tolerance(par);
 	d->path_tail_ogg = strcmp(in->format, "ogg") == 0;
 	if (d->path_tail_ogg)
@@ -762,10 +781,10 @@ double grym_decoder_progress(const grym_decoder *d, double *seconds)
 		*seconds = d->out_rate > 0 ? (double)d->given / d->out_rate : 0;
 	if (d->done)
 		return 1.0;
-	if (d->info.frames > 0) {
+	if (d->length > 0) {
 		/* the declared (or estimated) length, in output frames, less
 		 * the offset, at most the duration asked for */
-		total = av_rescale(d->info.frames, d->out_rate, d->info.sample_rate) - d->skip0;
+		total = av_rescale(d->length, d->out_rate, d->info.sample_rate) - d->skip0;
 		if (d->want >= 0 && d->want < total)
 			total = d->want;
 	} else if (d->want >= 0 && d->fmt && d->fmt->pb && avio_size(d->fmt->pb) <= 0) {

@@ -262,12 +262,15 @@ static int raw_write(grym_output *o, const void *data, size_t len, grym_error *e
 {
 	const unsigned char *p = data;
 	while (len > 0) {
-		ssize_t n = write(o->fd, p, len);
+		ssize_t n;
+		/* before every write: a signal that cut a write short (a
+		 * partial count, not EINTR) must not block the next one */
+		if (o->cancel && *o->cancel) {
+			o->failed = 1;
+			return grym_error_set(err, GRYM_ERR_CANCELLED, "interrupted");
+		}
+		n = write(o->fd, p, len);
 		if (n < 0) {
-			if (errno == EINTR && o->cancel && *o->cancel) {
-				o->failed = 1;
-				return grym_error_set(err, GRYM_ERR_CANCELLED, "interrupted");
-			}
 			if (errno == EINTR)
 				continue;
 			return output_fail(o, err, errno);
