@@ -967,7 +967,8 @@ int main(int argc, char **argv)
 		grym_progress_update(o.prog, (uint64_t)i + 1);
 	}
 	grym_progress_finish(o.prog);
-	if (fatal) {
+	if (fatal || grym_cli_cancel) {
+		/* a signal: an -o FILE is left as it was */
 		grym_output_abort(out);
 	} else if (grym_output_commit(out, &err)) {
 		grym_report(&o.cli, o.output ? o.output : "stdout", &err);

@@ -694,6 +694,8 @@ int main(int argc, char **argv)
 		span.hi = 1;
 		snprintf(span.prefix, sizeof span.prefix, "final model: ");
 	}
+	if (!rc && grym_cli_cancel)   /* just after the last fold: print nothing */
+		rc = grym_error_set(&err, GRYM_ERR_CANCELLED, "interrupted");
 	if (rc) {
 		grym_report(&o.cli, "training data", &err);
 		status = GRYM_EXIT_FAILED;
@@ -786,6 +788,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	grym_model_set_rate(m, train_rate);
+	if (grym_cli_cancel) {
+		/* a signal just after the last fit: still nothing written */
+		status = GRYM_EXIT_FAILED;
+		goto out;
+	}
 	/* the model file: to -o and, when a catalog is in use, into it */
 	unsigned char *buf = NULL;
 	size_t len = 0;

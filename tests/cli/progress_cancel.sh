@@ -11,7 +11,7 @@
 # (or fold) before looking at the flag fails. The bar is read through
 # script(1), which gives the program a terminal.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 51
+plan 55
 
 here=$(pwd -P)   # as /proc/PID/fd shows paths
 export TMPDIR="$here/private-tmp"
@@ -131,6 +131,21 @@ prompt "catalog normalize" "$full"
 is "$(sqlite3 "$GRYM_CATALOG/catalog.db" "SELECT count(*) FROM assets WHERE kind = 'derived'")" 0 \
 	"catalog normalize: no derived asset row"
 is "$(leftovers "$TMPDIR" "$GRYM_CATALOG/tmp")" "" "catalog normalize: no temporary, none in the store"
+
+# --- grym-normalize, audio records in and out: unnamed temporaries -----
+# the payload and the result go through files in TMPDIR that nothing,
+# not even SIGKILL, leaves behind
+grym-synth sine --duration 300 --rate 16000 --records >rec.bin
+for sig in INT KILL; do
+	t0=$(now)
+	grym-normalize --lufs -20 <rec.bin >out/rec.out 2>err.txt &
+	pid=$!
+	wait_tmp $pid "$TMPDIR"
+	stop "$sig" $pid "$t0"
+	case $sig in INT) want=130 ;; KILL) want=137 ;; esac
+	is "$st" "$want" "audio records, SIG$sig mid-record: $want"
+	is "$(leftovers "$TMPDIR")" "" "audio records, SIG$sig: no grym-rec temporary left"
+done
 
 # --- grym-train: a signal inside a fold ---------------------------------
 awk 'BEGIN { srand(1); printf "label"; for (j = 0; j < 40; j++) printf "\tf%d", j; printf "\n"
