@@ -30,6 +30,9 @@ typedef enum grym_status {
 	GRYM_ERR_UNSUPPORTED = -10,/* valid but not supported (codec, format) */
 	GRYM_ERR_CONFLICT = -11,   /* same id, different content (merge) */
 	GRYM_ERR_INTERRUPTED = -12,/* cancelled by the caller */
+	GRYM_ERR_CANCELLED = GRYM_ERR_INTERRUPTED, /* the same status under the
+				    * stage layer's name (grym/pool.h): one code
+				    * whichever call noticed the cancel flag */
 	GRYM_ERR_EOF = -13,        /* clean end of input (not a failure for readers) */
 	GRYM_ERR_INTERNAL = -14    /* a bug: an invariant did not hold */
 } grym_status;

@@ -14,6 +14,7 @@
 #include "grym/catalog.h"
 #include "grym/audio.h"
 #include "grym/rng.h"
+#include "grym/pool.h"
 #include "grym/json_field.h"
 #include "grym/pathname.h"
 #include "grym/ingest.h"
