@@ -9,14 +9,15 @@
  * Vectors are read in batches and each batch is predicted by up to -j
  * threads (OpenBLAS held to one thread each); output keeps input order.
  * Audio files are replayed by up to -j threads too, a run of consecutive
- * audio arguments at a time; their key is the path ("-" for stdin).
+ * audio arguments at a time; their key is the path ("-" for stdin). Both
+ * are ordered worker pools (grym/pool.h): results are taken in input
+ * order on the main thread, which alone writes.
  * An input vector that cannot be scored (wrong dimension, NaN) is reported
  * and skipped, and the exit status is 1.
  */
 #include <cblas.h>
 #include <jansson.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "grym/io.h"
 #include "grym/ml.h"
 #include "grym/pathname.h"
+#include "grym/pool.h"
 #include "grym/replay.h"
 #include "grym/stream.h"
 
@@ -59,6 +61,7 @@ typedef struct infer_opts {
 	grym_replay *replay;
 	int replay_tried;
 	grym_error replay_err;
+	grym_pool *predict;     /* -j threads predicting a batch's parts, made at the first batch */
 } infer_opts;
 
 static int on_opt(void *ud, const char *name, const char *arg)
@@ -75,7 +78,7 @@ static int on_opt(void *ud, const char *name, const char *arg)
 	else if (!strcmp(name, "tsv"))
 		o->tsv = 1;
 	else if (!strcmp(name, "jobs"))
-		return grym_parse_int(&o->cli, name, arg, 1, 256, &o->jobs);
+		return grym_parse_jobs(&o->cli, arg, &o->jobs);
 	return 0;
 }
 
@@ -99,13 +102,13 @@ typedef struct job {
 	int rc;
 } job;
 
-static void *run_job(void *ud)
+/* One part of a batch (grym_pool work): the results go in place. */
+static void run_job(void *ud, void *jp, grym_pool_worker *w)
 {
-	job *j = ud;
+	job *j = jp;
 	if (j->hi > j->lo)
 		j->rc = grym_model_predict(j->m, j->b->x + j->lo * j->b->d, j->hi - j->lo,
 					   j->b->proba + j->lo * j->b->K, j->b->pred + j->lo, &j->err);
-	return NULL;
 }
 
 static int cmp_desc(const void *a, const void *b, void *ud)
@@ -270,25 +273,23 @@ static int flush_batch(infer_opts *o, const grym_model *m, batch *b, grym_output
 	if (!b->n)
 		return GRYM_OK;
 	size_t nj = (size_t)o->jobs, chunk = (b->n + nj - 1) / nj;
-	job jobs[256];
-	pthread_t th[256];
-	int started[256] = { 0 };
+	job jobs[GRYM_JOBS_MAX];
+	/* no cancel flag: a batch is milliseconds of work, and a signal
+	 * stops the readers that fill the next one */
+	grym_pool_opts po = { .jobs = (int)nj, .work = run_job };
+	if (!o->predict && !(o->predict = grym_pool_new(&po, err)))
+		return err->code;
 	for (size_t t = 0; t < nj; t++) {
 		jobs[t] = (job){ m, b, t * chunk, (t + 1) * chunk < b->n ? (t + 1) * chunk : b->n, { 0 }, 0 };
 		if (jobs[t].lo >= jobs[t].hi)
 			jobs[t].hi = jobs[t].lo;
+		int rc = grym_pool_submit(o->predict, &jobs[t], err);
+		if (rc)
+			return rc;
 	}
-	if (nj == 1) {
-		run_job(&jobs[0]);
-	} else {
-		for (size_t t = 0; t < nj; t++)
-			started[t] = pthread_create(&th[t], NULL, run_job, &jobs[t]) == 0;
-		for (size_t t = 0; t < nj; t++)
-			if (started[t])
-				pthread_join(th[t], NULL);
-			else
-				run_job(&jobs[t]);
-	}
+	int prc = grym_pool_drain(o->predict, err);
+	if (prc)
+		return prc;
 	for (size_t t = 0; t < nj; t++)
 		if (jobs[t].rc) {
 			*err = jobs[t].err;
@@ -375,68 +376,78 @@ typedef struct audio_item {
 } audio_item;
 
 typedef struct audio_run {
+	infer_opts *o;
+	const grym_model *m;
 	const grym_replay *rp;
-	audio_item *items;
-	size_t n, next;
-	pthread_mutex_t lock;
+	batch *b;
+	grym_output *out;
+	int *fatal;
+	int failed;
 } audio_run;
 
-static void *audio_worker(void *ud)
+/* One file replayed (grym_pool work, in a worker thread). */
+static void audio_job(void *ud, void *jp, grym_pool_worker *w)
 {
 	audio_run *a = ud;
-	for (;;) {
-		pthread_mutex_lock(&a->lock);
-		size_t i = a->next++;
-		pthread_mutex_unlock(&a->lock);
-		if (i >= a->n)
-			break;
-		audio_item *it = &a->items[i];
-		it->rc = grym_replay_file(a->rp, it->path, &it->res, &it->err);
+	audio_item *it = jp;
+	it->rc = grym_replay_file(a->rp, it->path, &it->res, &it->err);
+}
+
+/* Its vectors queued, in input order on the main thread (grym_pool done). */
+static void audio_done(void *ud, void *jp)
+{
+	audio_run *a = ud;
+	audio_item *it = jp;
+	grym_error err = { 0 };
+	if (it->rc) {
+		grym_report(&a->o->cli, it->key, &it->err);
+		a->failed++;
+		return;
 	}
-	return NULL;
+	int seg = grym_replay_segmented(a->rp);
+	for (size_t k = 0; k < it->res.n && !*a->fatal; k++)
+		if (push_vector(a->o, a->m, a->b, a->out, it->key, it->res.x + k * it->res.dims, it->res.dims, "",
+				seg ? it->res.start[k] : NAN, seg ? it->res.end[k] : NAN, &a->failed, &err)) {
+			grym_report(&a->o->cli, a->o->output ? a->o->output : "stdout", &err);
+			*a->fatal = 1;
+		}
+	grym_replay_result_clear(&it->res);
 }
 
 /* Replay n audio inputs (in -j threads) and queue their vectors in input
  * order; returns the number of failed inputs, and sets *fatal when the
- * output failed. */
+ * output failed or a signal stopped the run (the files not yet started
+ * are left). */
 static int infer_audio(infer_opts *o, const grym_model *m, audio_item *items, size_t n, batch *b,
 		       grym_output *out, int *fatal)
 {
 	grym_error err = { 0 };
-	int failed = 0;
 	grym_replay *rp = get_replay(o, m, &err);
 	if (!rp) {
 		for (size_t i = 0; i < n; i++)
 			grym_report(&o->cli, items[i].key, &err);
 		return (int)n;
 	}
-	audio_run a = { rp, items, n, 0, PTHREAD_MUTEX_INITIALIZER };
-	size_t nth = (size_t)o->jobs < n ? (size_t)o->jobs : n, started = 0;
-	pthread_t th[256];
-	for (size_t t = 1; t < nth; t++)
-		if (pthread_create(&th[started], NULL, audio_worker, &a) == 0)
-			started++;
-	audio_worker(&a);
-	for (size_t t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
-	for (size_t i = 0; i < n; i++) {
-		audio_item *it = &items[i];
-		if (it->rc) {
-			grym_report(&o->cli, it->key, &it->err);
-			failed++;
-			continue;
-		}
-		int seg = grym_replay_segmented(rp);
-		for (size_t k = 0; k < it->res.n && !*fatal; k++)
-			if (push_vector(o, m, b, out, it->key, it->res.x + k * it->res.dims, it->res.dims, "",
-					seg ? it->res.start[k] : NAN, seg ? it->res.end[k] : NAN, &failed, &err)) {
-				grym_report(&o->cli, o->output ? o->output : "stdout", &err);
-				*fatal = 1;
-			}
-		grym_replay_result_clear(&it->res);
-	}
+	audio_run a = { o, m, rp, b, out, fatal, 0 };
+	grym_pool_opts po = { .jobs = (size_t)o->jobs < n ? (int)o->jobs : (int)n, .work = audio_job,
+			      .done = audio_done, .ud = &a, .cancel = &grym_cli_cancel };
+	grym_pool *p = grym_pool_new(&po, &err);
+	int rc = p ? GRYM_OK : err.code;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = grym_pool_submit(p, &items[i], &err);
+	if (p && !rc)
+		rc = grym_pool_finish(p, &err);
+	grym_pool_free(p);
 	for (size_t i = 0; i < n; i++)
 		grym_replay_result_clear(&items[i].res);
+	int failed = a.failed;
+	if (rc) {
+		/* cancelled: the signal ends the run; or out of memory */
+		if (rc != GRYM_ERR_CANCELLED)
+			grym_report(&o->cli, NULL, &err);
+		*fatal = 1;
+		return failed ? failed : 1;
+	}
 	if (!*fatal && flush_batch(o, m, b, out, &err)) {
 		grym_report(&o->cli, o->output ? o->output : "stdout", &err);
 		*fatal = 1;
@@ -958,6 +969,7 @@ done:
 	free(b.asset);
 	free(b.keys); free(b.start); free(b.end); free(b.x); free(b.proba); free(b.pred);
 	grym_model_free(m);
+	grym_pool_free(o.predict);
 	grym_replay_free(o.replay);
 	grym_catalog_close(o.cat);
 	free(mbytes);

@@ -10,10 +10,10 @@
 #include "cli.h"
 #include "grym/grym.h"
 #include "grym/dsp.h"
+#include "grym/pool.h"
 
 #include <errno.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,7 +161,7 @@ static int on_option(void *ud, const char *name, const char *arg)
 	} else if (!strcmp(name, "text")) {
 		a->text = 1;
 	} else if (!strcmp(name, "jobs")) {
-		if (grym_parse_int(&a->cli, name, arg, 1, 64, &l))
+		if (grym_parse_jobs(&a->cli, arg, &l))
 			return -1;
 		a->jobs = (int)l;
 	}
@@ -398,11 +398,12 @@ static int short_asset(const grym_asset *d)
 	return d->sample_rate > 0 && d->frames < (int64_t)d->sample_rate * 4 / 10;
 }
 
-/* Catalog mode works in batches of records: the heads are read, the
- * assets normalized (by -j worker threads, each with its own catalog
- * handle), then the records written in input order. */
-#define BATCH 64
-
+/* Catalog mode: each reference record is a job of the ordered worker
+ * pool (grym/pool.h). -j workers normalize the assets, each with its own
+ * catalog handle (opened at its first job; -j 1 runs them on the main
+ * thread with the main handle), and done() writes the records in input
+ * order on the main thread. An audio record in the stream waits for the
+ * records before it (grym_pool_drain) and is normalized in place. */
 typedef struct job {
 	grym_record_head h;
 	char id[GRYM_ID_LEN + 1];
@@ -411,16 +412,18 @@ typedef struct job {
 	grym_error err;
 } job;
 
-typedef struct pool {
+typedef struct catalog_run {
 	app *a;
 	const char *dir;
-	job *jobs;
-	int njobs;
-	int next;               /* next job to take, under lock */
-	pthread_mutex_t lock;
-} pool;
+	grym_catalog *cat;      /* the main thread's: assets read for the records out */
+	grym_catalog **wcat;    /* one per worker with -j > 1, else NULL */
+	grym_stream_writer *w;
+	const json_t *recipe;
+	int failed;             /* an input failed */
+	int fatal;              /* the output cannot be written: stop */
+} catalog_run;
 
-static void run_job(app *a, grym_catalog *cat, job *j)
+static void run_job(app *a, grym_catalog *cat, const grym_normalize_opts *o, job *j)
 {
 	char full[GRYM_ID_LEN + 1];
 
@@ -433,112 +436,105 @@ static void run_job(app *a, grym_catalog *cat, job *j)
 	}
 	j->rc = grym_catalog_resolve(cat, j->h.key, full, &j->err);
 	if (j->rc == GRYM_OK)
-		j->rc = grym_normalize_asset(cat, full, &a->o, j->id, &j->reused, &j->rep, &j->err);
+		j->rc = grym_normalize_asset(cat, full, o, j->id, &j->reused, &j->rep, &j->err);
 }
 
-static void *worker(void *arg)
+/* A worker's part (grym_pool work). */
+static void normalize_job(void *ud, void *jp, grym_pool_worker *w)
 {
-	pool *p = arg;
-	grym_error err;
-	grym_catalog *cat = grym_catalog_open(p->dir, &err);
+	catalog_run *r = ud;
+	job *j = jp;
+	grym_catalog *cat = r->cat;
+	grym_normalize_opts o = r->a->o;
 
-	for (;;) {
-		int i;
-		pthread_mutex_lock(&p->lock);
-		i = p->next++;
-		pthread_mutex_unlock(&p->lock);
-		if (i >= p->njobs)
-			break;
-		if (!cat) {
-			p->jobs[i].rc = err.code;
-			p->jobs[i].err = err;
-			continue;
+	o.cancel = w->cancel;   /* the pool's flag stops a long asset mid-way */
+	if (r->wcat) {
+		grym_catalog **wc = &r->wcat[w->index];
+		if (!*wc && !(*wc = grym_catalog_open(r->dir, &j->err))) {
+			j->rc = j->err.code;
+			return;
 		}
-		run_job(p->a, cat, &p->jobs[i]);
+		cat = *wc;
 	}
-	grym_catalog_close(cat);
-	return NULL;
+	run_job(r->a, cat, &o, j);
 }
 
-/* Normalize a batch; with jobs > 1 in threads. */
-static void run_batch(app *a, const char *dir, grym_catalog *cat, job *jobs, int n)
+static void free_job(void *ud, void *jp)
 {
-	pool p = { a, dir, jobs, n, 0, PTHREAD_MUTEX_INITIALIZER };
-	pthread_t th[64];
-	int nt = a->jobs < n ? a->jobs : n, started = 0;
-
-	if (nt <= 1) {
-		for (int i = 0; i < n; i++)
-			run_job(a, cat, &jobs[i]);
-		return;
-	}
-	for (int t = 0; t < nt; t++)
-		if (pthread_create(&th[t], NULL, worker, &p) == 0)
-			started++;
-	if (started == 0)
-		worker(&p);
-	for (int t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
+	job *j = jp;
+	grym_record_head_clear(&j->h);
+	free(j);
 }
 
-/* Normalize a batch of reference records and write their records out in
- * order. Sets *failed for an input that failed, *fatal when the output
- * cannot be written. */
-static void flush_batch(app *a, const char *dir, grym_catalog **catp, job *jobs, int n,
-			grym_stream_writer *w, const json_t *recipe, int *failed, int *fatal)
+/* The record of a normalized asset out, in input order (grym_pool done):
+ * the reference record of the derived asset, or the input's failure
+ * reported. Sets r->failed for an input that failed, r->fatal when the
+ * output cannot be written. */
+static void emit_job(void *ud, void *jp)
 {
+	catalog_run *r = ud;
+	app *a = r->a;
+	job *j = jp;
 	grym_error err;
-	grym_catalog *cat;
+	grym_asset d;
+	json_t *meta;
+	/* messages name the file, not only the 64-hex asset id */
+	char *name = grym_cli_item_name(j->h.key, j->h.meta);
+	const char *nm = name ? name : j->h.key;
 
-	if (n == 0)
-		return;
-	/* The catalog is opened at the first reference (audio records alone
-	 * need none). */
-	if (!*catp && !(*catp = grym_catalog_open(dir, &err))) {
-		grym_report(&a->cli, dir, &err);
-		*fatal = 1;
-	}
-	cat = *catp;
-	if (cat)
-		run_batch(a, dir, cat, jobs, n);
-	for (int i = 0; i < n; i++) {
-		job *j = &jobs[i];
-		grym_asset d;
-		json_t *meta;
-		/* messages name the file, not only the 64-hex asset id */
-		char *name = grym_cli_item_name(j->h.key, j->h.meta);
-		const char *nm = name ? name : j->h.key;
-
-		if (!*fatal && j->rc != GRYM_OK) {
-			grym_report(&a->cli, nm, &j->err);
-			*failed = 1;
-		} else if (!*fatal && j->rep.skipped) {
+	if (!r->fatal && j->rc != GRYM_OK) {
+		grym_report(&a->cli, nm, &j->err);
+		r->failed = 1;
+	} else if (!r->fatal && j->rep.skipped) {
+		say_report(a, nm, &j->rep);
+	} else if (!r->fatal) {
+		if (j->reused)
+			grym_verbose(&a->cli, "%s: reusing %s (same recipe)", nm, j->id);
+		else
 			say_report(a, nm, &j->rep);
-		} else if (!*fatal) {
-			if (j->reused)
-				grym_verbose(&a->cli, "%s: reusing %s (same recipe)", nm, j->id);
-			else
-				say_report(a, nm, &j->rep);
-			grym_asset_init(&d);
-			if (grym_catalog_get_asset(cat, j->id, &d, &err) != GRYM_OK ||
-			    !(meta = derived_meta(&j->h, &d, recipe, a->o.mode == GRYM_GAIN_LUFS &&
-						  (j->reused ? short_asset(&d) : j->rep.in.short_clip)))) {
-				grym_report(&a->cli, nm, &err);
-				*failed = 1;
-			} else {
-				int rc = grym_stream_write_ref(w, j->id, meta, &err);
-				json_decref(meta);
-				if (rc != GRYM_OK) {
-					grym_report(&a->cli, "stdout", &err);
-					*fatal = 1;
-				}
+		grym_asset_init(&d);
+		if (grym_catalog_get_asset(r->cat, j->id, &d, &err) != GRYM_OK ||
+		    !(meta = derived_meta(&j->h, &d, r->recipe, a->o.mode == GRYM_GAIN_LUFS &&
+					  (j->reused ? short_asset(&d) : j->rep.in.short_clip)))) {
+			grym_report(&a->cli, nm, &err);
+			r->failed = 1;
+		} else {
+			int rc = grym_stream_write_ref(r->w, j->id, meta, &err);
+			json_decref(meta);
+			if (rc != GRYM_OK) {
+				grym_report(&a->cli, "stdout", &err);
+				r->fatal = 1;
 			}
-			grym_asset_clear(&d);
 		}
-		free(name);
-		grym_record_head_clear(&j->h);
-		memset(j, 0, sizeof *j);
+		grym_asset_clear(&d);
 	}
+	free(name);
+	free_job(ud, jp);
+}
+
+/* Open what the first reference record needs: the catalog (audio records
+ * alone need none), the worker handles and the pool. 0, or -1 after
+ * reporting. */
+static int catalog_start(catalog_run *r, grym_pool **pool)
+{
+	app *a = r->a;
+	grym_error err;
+	grym_pool_opts po = { .jobs = a->jobs, .work = normalize_job, .done = emit_job,
+			      .discard = free_job, .ud = r, .cancel = a->o.cancel };
+
+	if (!(r->cat = grym_catalog_open(r->dir, &err))) {
+		grym_report(&a->cli, r->dir, &err);
+		return -1;
+	}
+	if (a->jobs > 1 && !(r->wcat = calloc((size_t)a->jobs, sizeof *r->wcat))) {
+		grym_msg(&a->cli, "out of memory");
+		return -1;
+	}
+	if (!(*pool = grym_pool_new(&po, &err))) {
+		grym_report(&a->cli, NULL, &err);
+		return -1;
+	}
+	return 0;
 }
 
 /* Catalog mode: records or ids in, reference records of derived assets
@@ -548,78 +544,97 @@ static int do_catalog(app *a, grym_input *in)
 {
 	char dir[4096];
 	grym_error err;
-	grym_catalog *cat = NULL;
 	grym_stream_reader *rd = NULL;
-	grym_stream_writer *w = NULL;
 	grym_output *out = NULL;
+	grym_pool *pool = NULL;
 	json_t *recipe = grym_normalize_recipe(&a->o);
-	job *jobs = calloc(BATCH, sizeof *jobs);
-	int failed = 0, fatal = 0, end = 0;
+	catalog_run r = { a, dir, NULL, NULL, NULL, recipe, 0, 0 };
 
-	if (!recipe || !jobs) {
+	if (!recipe) {
 		grym_msg(&a->cli, "out of memory");
-		fatal = 1;
+		r.fatal = 1;
 		goto done;
 	}
 	if (grym_cli_catalog_dir(&a->cli, dir, sizeof dir, &err) != GRYM_OK ||
 	    !(rd = grym_stream_reader_new(in, &err)) ||
 	    !(out = grym_output_open(a->output, &err)) ||
-	    !(w = grym_stream_writer_new(out, a->text ? GRYM_STREAM_TEXT : GRYM_STREAM_BINARY, 0, &err))) {
+	    !(r.w = grym_stream_writer_new(out, a->text ? GRYM_STREAM_TEXT : GRYM_STREAM_BINARY, 0, &err))) {
 		grym_report(&a->cli, "stdin", &err);
-		fatal = 1;
+		r.fatal = 1;
 		goto done;
 	}
-	while (!end && !fatal) {
-		int n = 0;
-		while (n < BATCH) {
-			int rc = grym_stream_next(rd, &jobs[n].h, &err);
-			if (rc == GRYM_ERR_EOF) {
-				end = 1;
-				break;
-			}
-			if (rc != GRYM_OK) {
-				grym_report(&a->cli, "stdin", &err);
-				failed = 1;
-				end = 1;
-				break;
-			}
-			if (jobs[n].h.kind == GRYM_PAYLOAD_AUDIO) {
-				/* In order: what came before, then this record. */
-				grym_normalize_report rep;
-				grym_record_head h = jobs[n].h;
-				memset(&jobs[n], 0, sizeof jobs[n]);
-				flush_batch(a, dir, &cat, jobs, n, w, recipe, &failed, &fatal);
-				n = 0;
-				if (!fatal) {
-					rc = grym_normalize_record(rd, &h, &a->o, recipe, w, &rep, &err);
-					if (rc != GRYM_OK) {
-						grym_report(&a->cli, h.key, &err);
-						failed = 1;
-					} else {
-						say_report(a, h.key, &rep);
-					}
-				}
-				grym_record_head_clear(&h);
-				continue;
-			}
-			n++;
+	while (!r.fatal) {
+		job *j = calloc(1, sizeof *j);
+		int rc;
+		if (!j) {
+			grym_msg(&a->cli, "out of memory");
+			r.fatal = 1;
+			break;
 		}
-		flush_batch(a, dir, &cat, jobs, n, w, recipe, &failed, &fatal);
+		rc = grym_stream_next(rd, &j->h, &err);
+		if (rc != GRYM_OK) {
+			free(j);
+			if (rc != GRYM_ERR_EOF) {
+				grym_report(&a->cli, "stdin", &err);
+				r.failed = 1;
+			}
+			break;
+		}
+		if (j->h.kind == GRYM_PAYLOAD_AUDIO) {
+			/* In order: what came before, then this record. */
+			grym_normalize_report rep;
+			grym_record_head h = j->h;
+			free(j);
+			if (pool && grym_pool_drain(pool, &err) != GRYM_OK) {
+				/* cancelled: the signal ends the run */
+				grym_record_head_clear(&h);
+				r.failed = 1;
+				break;
+			}
+			if (!r.fatal) {
+				rc = grym_normalize_record(rd, &h, &a->o, recipe, r.w, &rep, &err);
+				if (rc != GRYM_OK) {
+					grym_report(&a->cli, h.key, &err);
+					r.failed = 1;
+				} else {
+					say_report(a, h.key, &rep);
+				}
+			}
+			grym_record_head_clear(&h);
+			continue;
+		}
+		if (!pool && catalog_start(&r, &pool) != 0) {
+			free_job(&r, j);
+			r.fatal = 1;
+			break;
+		}
+		if (grym_pool_submit(pool, j, &err) != GRYM_OK) {
+			/* cancelled (the job was not taken): the signal ends the run */
+			free_job(&r, j);
+			r.failed = 1;
+			break;
+		}
 	}
+	if (pool && !r.fatal && grym_pool_finish(pool, &err) != GRYM_OK)
+		r.failed = 1;
+	/* after a fatal error, what is left is dropped unwritten */
+	grym_pool_free(pool);
 done:
-	grym_stream_writer_free(w);
+	grym_stream_writer_free(r.w);
 	if (out) {
-		if (fatal)
+		if (r.fatal)
 			grym_output_abort(out);
-		else if (grym_cli_finish_output(&a->cli, out, failed) != 0)
-			fatal = 1;
+		else if (grym_cli_finish_output(&a->cli, out, r.failed) != 0)
+			r.fatal = 1;
 	}
 	grym_stream_reader_free(rd);
 	grym_input_free(in);
-	grym_catalog_close(cat);
+	for (int i = 0; r.wcat && i < a->jobs; i++)
+		grym_catalog_close(r.wcat[i]);
+	free(r.wcat);
+	grym_catalog_close(r.cat);
 	json_decref(recipe);
-	free(jobs);
-	return fatal || failed ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
+	return r.fatal || r.failed ? GRYM_EXIT_FAILED : GRYM_EXIT_OK;
 }
 
 static int do_filter(app *a, const char *name)

@@ -4,6 +4,7 @@
  * allowed here and nowhere in lib/.
  */
 #include "cli.h"
+#include "grym/pool.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -275,6 +276,11 @@ int grym_parse_int(const grym_cli *cli, const char *name, const char *s,
 	}
 	*out = v;
 	return 0;
+}
+
+int grym_parse_jobs(const grym_cli *cli, const char *s, long *out)
+{
+	return grym_parse_int(cli, "jobs", s, 1, GRYM_JOBS_MAX, out);
 }
 
 int grym_cli_read_list(const grym_cli *cli, const char *path, grym_cli_list_fn cb, void *ud)

@@ -95,6 +95,11 @@ int grym_parse_double(const grym_cli *cli, const char *name, const char *s,
 int grym_parse_int(const grym_cli *cli, const char *name, const char *s,
 		   long lo, long hi, long *out);
 
+/* -j/--jobs N: a whole number from 1 to GRYM_JOBS_MAX (grym/pool.h), the
+ * one limit of every program; 0 or more than the limit is a usage
+ * error. Returns 0 or -1 after printing, as grym_parse_int. */
+int grym_parse_jobs(const grym_cli *cli, const char *s, long *out);
+
 /* The catalog directory: --catalog, $GRYM_CATALOG or the default. */
 int grym_cli_catalog_dir(const grym_cli *cli, char *buf, size_t len, grym_error *err);
 

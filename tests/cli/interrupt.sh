@@ -90,6 +90,23 @@ is "$st" 130 "catalog normalize, SIGINT mid-asset: 130"
 is "$(leftovers "$TMPDIR" out "$GRYM_CATALOG/tmp")" "" "no grym-norm temporary left, none in the store"
 ok "fsck is clean" grym-catalog fsck
 
+# -j 2: the workers see the signal too; the long asset stops mid-way and
+# leaves no temporary and no catalog row (another loudness: not reused)
+long_id=$(grym-ingest -q --text long.wav 2>/dev/null | cut -f1)
+rm -f in.fifo; mkfifo in.fifo
+grym-normalize -j 2 --lufs -18 <in.fifo >out/norm.bin 2>err.txt &
+pid=$!
+exec 3>in.fifo
+cat refs.bin >&3
+exec 3>&-
+if wait_tmp $pid "$TMPDIR"; then kill -INT $pid; else echo "# no grym-norm temporary seen"; fi
+wait $pid
+st=$?
+is "$st" 130 "catalog normalize -j 2, SIGINT mid-asset: 130"
+is "$(leftovers "$TMPDIR" out "$GRYM_CATALOG/tmp")" "" "-j 2: no grym-norm temporary left, none in the store"
+is "$(grym-catalog ls --parent "$long_id" --ids)" "" "-j 2: no derived asset of the long file in the catalog"
+ok "-j 2: fsck is clean" grym-catalog fsck
+
 # --- records programs blocked on a pipe -------------------------------
 for p in "HUP 129 grym-train -o out/m.model"; do
 	set -- $p
