@@ -163,5 +163,16 @@ for p in "INT 130" "KILL 137"; do
 	is "$(leftovers "$TMPDIR" out)" "" "grym-infer on audio, SIG$sig: no grym-replay temporary left"
 	is "$(cat out/infer.tsv)" "" "grym-infer on audio, SIG$sig: no result line"
 done
+# -j 2: both long replays stop, and short.wav, queued behind them, is never
+# started (a pool without the flag would start it, and its replay would
+# say "short.wav: interrupted")
+grym-infer -m m.model -j 2 long.wav long.wav short.wav >out/infer.tsv 2>err.txt &
+pid=$!
+if wait_tmp $pid "$TMPDIR"; then kill -INT $pid; else echo "# no grym-replay temporary seen"; fi
+wait $pid
+is "$?" 130 "grym-infer -j 2 on audio, SIGINT mid-replay: 130"
+is "$(leftovers "$TMPDIR" out)" "" "grym-infer -j 2, SIGINT: no grym-replay temporary left"
+is "$(cat out/infer.tsv)" "" "grym-infer -j 2, SIGINT: no result line"
+is "$(grep -c short.wav err.txt)" 0 "grym-infer -j 2, SIGINT: the file queued behind is never started"
 
 done_testing
