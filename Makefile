@@ -10,6 +10,7 @@
 #   make check SANITIZE=1   the same under ASan+UBSan, in build-san/
 #   make demo         make a small dataset and run the pipeline on it
 #   make bench        run the benchmarks against peer tools
+#   make refcheck     check the reference outputs refactors must not change
 #   make fuzz         build and run the libFuzzer targets for a bounded time
 #   make install [PREFIX=/usr/local] [DESTDIR=]
 
@@ -56,7 +57,7 @@ LIBA  = $(B)/lib/libgrym.a
 LIBSO = $(B)/lib/libgrym.so
 CLIA  = $(B)/lib/libgrymcli.a
 
-.PHONY: all check check-deps demo bench fuzz install uninstall clean distclean lint-man tests
+.PHONY: all check check-deps demo bench refcheck fuzz install uninstall clean distclean lint-man tests
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -152,6 +153,10 @@ build-fuzz/libgrym-fuzz.a: $(FUZZ_LIB_OBJ)
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libgrym-fuzz.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< -o $@ build-fuzz/libgrym-fuzz.a $(LIBS)
+
+# outputs the refactors must leave byte-identical (by hand; see the script)
+refcheck: all
+	@GRYM_BUILD=$(B) scripts/reference/outputs --check $(B)/reference
 
 fuzz: config.mk $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do \
