@@ -72,14 +72,18 @@ $(B)/obj/%.o: %.c $(HEADERS) config.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# Only the public interface leaves the shared library (lib/libgrym.map).
+$(LIB_OBJ): ALL_CFLAGS += -fvisibility=hidden
+
 $(LIBA): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
-$(LIBSO): $(LIB_OBJ)
+$(LIBSO): $(LIB_OBJ) lib/libgrym.map
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libgrym.so.0 -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+	$(CC) -shared -Wl,-soname,libgrym.so.0 -Wl,--version-script=lib/libgrym.map \
+	  -o $@ $(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS)
 
 $(CLIA): $(CLI_OBJ)
 	@mkdir -p $(dir $@)
