@@ -26,6 +26,7 @@
 #include "grym/synth.h"
 #include "grym/idset.h"
 #include "grym/replay.h"
+#include "grym/schema.h"
 
 /* Version of the library, e.g. "0.1.0". */
 const char *grym_version(void);
