@@ -171,6 +171,8 @@ static int apply_object(const grym_schema *s, void *params, const json_t *obj, i
 		if (skip)
 			continue;
 		snprintf(shown, sizeof shown, "%s: \"%s\"", what, key);
+		if (p && recipe && (p->flags & GRYM_PARAM_OWN_KEY))
+			continue;   /* the stage reads it itself */
 		if (!p || strcmp(grym_param_key(p, k, sizeof k), key) ||
 		    (recipe && !(p->flags & GRYM_PARAM_RECIPE)) ||
 		    (!recipe && (p->flags & GRYM_PARAM_CLI_ONLY))) {
@@ -183,7 +185,7 @@ static int apply_object(const grym_schema *s, void *params, const json_t *obj, i
 	}
 	if (rc == GRYM_OK && all_keys)
 		for (const grym_param *p = s->params; p->name; p++)
-			if ((p->flags & GRYM_PARAM_RECIPE) &&
+			if ((p->flags & GRYM_PARAM_RECIPE) && !(p->flags & GRYM_PARAM_OWN_KEY) &&
 			    !json_object_get(obj, grym_param_key(p, k, sizeof k))) {
 				rc = grym_error_set(err, GRYM_ERR_FORMAT, "%s: \"%s\" is missing", what, k);
 				break;
@@ -217,7 +219,7 @@ int grym__schema_recipe_add(const grym_schema *s, const void *params, json_t *re
 	char k[64];
 	for (const grym_param *p = s->params; p->name; p++) {
 		json_t *v;
-		if (!(p->flags & GRYM_PARAM_RECIPE))
+		if (!(p->flags & GRYM_PARAM_RECIPE) || (p->flags & GRYM_PARAM_OWN_KEY))
 			continue;
 		if (!(v = grym__param_json(p, params, 1)) ||
 		    json_object_set_new(recipe, grym_param_key(p, k, sizeof k), v))

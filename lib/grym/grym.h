@@ -27,6 +27,7 @@
 #include "grym/idset.h"
 #include "grym/replay.h"
 #include "grym/schema.h"
+#include "grym/features_params.h"
 
 /* Version of the library, e.g. "0.1.0". */
 const char *grym_version(void);

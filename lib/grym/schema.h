@@ -47,7 +47,10 @@ enum {
 				       * display form): not in the API */
 	GRYM_PARAM_MIN_OPEN = 1 << 2, /* min itself is out of range (> min) */
 	GRYM_PARAM_MAX_OPEN = 1 << 3, /* max itself is out of range (< max) */
-	GRYM_PARAM_NEGATABLE = 1 << 4 /* FLAG: --no-NAME sets 0 */
+	GRYM_PARAM_NEGATABLE = 1 << 4,/* FLAG: --no-NAME sets 0 */
+	GRYM_PARAM_OWN_KEY = 1 << 5   /* RECIPE: the stage writes and reads this
+				       * key itself (it is there only sometimes,
+				       * or spelled its own way) */
 };
 
 /* A word that stands for a value of a number parameter: "native" (rate
