@@ -40,6 +40,7 @@ static const grym_option opts[] = {
 	{ "jsonl", 0, NULL, NULL, "one JSON object per line" },
 	{ "jobs", 'j', "N", "1", "predict with N threads" },
 	{ "tsv", 0, NULL, NULL, "inputs are TSV tables (header row; columns matched to the model's features by name)" },
+	{ "verify", 0, NULL, NULL, "hash each catalog asset's object in full before use (else only its size is checked)" },
 	{ 0 }
 };
 
@@ -48,6 +49,7 @@ typedef struct infer_opts {
 	const char *model, *output;
 	long top, jobs;
 	int jsonl, tsv;
+	int verify;             /* --verify: the catalog handle hashes objects */
 	/* catalog: predictions are stored for inputs that are catalog assets */
 	grym_catalog *cat;
 	char model_id[GRYM_ID_LEN + 1];
@@ -74,6 +76,8 @@ static int on_opt(void *ud, const char *name, const char *arg)
 		o->jsonl = 1;
 	else if (!strcmp(name, "tsv"))
 		o->tsv = 1;
+	else if (!strcmp(name, "verify"))
+		o->verify = 1;
 	else if (!strcmp(name, "jobs"))
 		return grym_parse_int(&o->cli, name, arg, 1, 256, &o->jobs);
 	return 0;
@@ -868,10 +872,13 @@ int main(int argc, char **argv)
 		grym_model_row row = { 0 };
 		if (grym_cli_catalog_dir(&o.cli, dir, sizeof dir, &err) == GRYM_OK &&
 		    (o.cat = grym_catalog_open(dir, &err)) &&
-		    grym_catalog_get_model(o.cat, o.model, &row, &err) == GRYM_OK &&
-		    grym_store_get(grym_catalog_store(o.cat), row.object, &mbytes, &mlen, 1, &err) == GRYM_OK) {
-			memcpy(o.model_id, row.id, sizeof o.model_id);
-			o.model_row = 1;
+		    grym_catalog_get_model(o.cat, o.model, &row, &err) == GRYM_OK) {
+			/* found: a damaged object is named as such, not as
+			 * a model that does not exist */
+			if (grym_catalog_model_bytes(o.cat, &row, &mbytes, &mlen, &err) == GRYM_OK) {
+				memcpy(o.model_id, row.id, sizeof o.model_id);
+				o.model_row = 1;
+			}
 		} else {
 			grym_error_prefix(&err, "no such file, and in the catalog %s", dir[0] ? dir : "(none)");
 		}
@@ -896,6 +903,8 @@ int main(int argc, char **argv)
 			return GRYM_EXIT_FAILED;
 		}
 	}
+	if (o.cat)
+		grym_catalog_set_verify(o.cat, o.verify);
 	if (o.jobs > 1)
 		openblas_set_num_threads(1);
 	batch b = { 0 };
