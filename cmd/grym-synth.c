@@ -756,8 +756,13 @@ static int transform_stream(state *st, grym_input *gi)
 			fatal = 1;
 			break;
 		}
-		snprintf(what, sizeof what, "record %llu (%.200s)",
-			 (unsigned long long)grym_stream_record_number(r), rec.head.key);
+		{
+			/* the file, not only an asset id (grym_cli_item_name) */
+			char *nm = grym_cli_item_name(rec.head.key, rec.head.meta);
+			snprintf(what, sizeof what, "record %llu (%.200s)",
+				 (unsigned long long)grym_stream_record_number(r), nm ? nm : rec.head.key);
+			free(nm);
+		}
 		if (rec.head.kind == GRYM_PAYLOAD_AUDIO) {
 			json_t *jr = json_object_get(rec.head.meta, "rate");
 			x = rec.data;
