@@ -7,7 +7,7 @@
 # the rest of the batch runs. A damaged feature-set cache object is
 # recomputed and stored again; a damaged model object is refused by name.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 81
+plan 84
 
 sha() { sha256sum "$1" | cut -c1-64; }
 obj() { echo "$GRYM_CATALOG/objects/$(echo "$1" | cut -c1-2)/$1"; }
@@ -72,6 +72,12 @@ like "$(cat .err)" "^grym-synth: record [0-9]+ \\($NAME\\): $DAMAGED\$" "grym-sy
 is "$(records s.txt)" 5 "grym-synth --verify: the other five transformed"
 fails 1 "grym-synth transform --verify of the id" grym-synth transform reverse --verify "$VID" -o one.wav
 like "$(cat .err)" "^grym-synth: $VID: $DAMAGED\$" "the id is refused"
+
+ok "grym-synth cloud --source ID without --verify uses it" \
+	grym-synth cloud --source "$VID" --freq 300 --to 300 --duration 0.3 -o c1.wav
+fails 1 "grym-synth cloud --source ID --verify refuses it" \
+	grym-synth cloud --verify --source "$VID" --freq 300 --to 300 --duration 0.3 -o c2.wav
+like "$(cat .err)" "$DAMAGED\$" "the cloud's source object is named"
 
 ok "grym-catalog export without --verify copies it" grym-catalog export -o plain.tar
 fails 1 "an import of that archive refuses the object" grym-catalog --catalog other import plain.tar
