@@ -20,6 +20,7 @@
  */
 #ifndef GRYM_CATALOG_H
 #define GRYM_CATALOG_H
+#pragma GCC visibility push(default)
 
 #include <stdint.h>
 #include "grym/error.h"
@@ -259,4 +260,6 @@ int grym_catalog_import(grym_catalog *cat, const char *archive_path,
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

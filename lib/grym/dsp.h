@@ -14,6 +14,7 @@
  */
 #ifndef GRYM_DSP_H
 #define GRYM_DSP_H
+#pragma GCC visibility push(default)
 
 #include <stdint.h>
 #include <signal.h>
@@ -291,4 +292,6 @@ int grym_normalize_record(grym_stream_reader *r, const grym_record_head *h,
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -15,6 +15,7 @@
  */
 #ifndef GRYM_STORE_H
 #define GRYM_STORE_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include <stdint.h>
@@ -112,4 +113,6 @@ void grym_store_set_publish_hook(grym_store *st, grym_store_publish_fn fn, void 
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif
