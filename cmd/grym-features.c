@@ -50,6 +50,7 @@ typedef struct cfg {
 	const char *output;
 	long jobs;
 	int recompute;
+	int verify;             /* --verify: catalog handles hash every object */
 	grym_decode_opts dec;
 	char catalog_dir[4096];
 	int have_catalog;
@@ -318,6 +319,7 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 {
 	grym_feature missing[GRYM_FEAT_COUNT];
 	char ids[GRYM_FEAT_COUNT][GRYM_ID_LEN + 1];
+	int damaged[GRYM_FEAT_COUNT] = { 0 };   /* cached object found damaged */
 	int nmiss = 0, rc;
 	static const grym_stat ms[2] = { GRYM_STAT_MEAN, GRYM_STAT_STD };
 	for (int i = 0; i < c->p.nlist; i++) {
@@ -337,16 +339,25 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 		int found = 0;
 		if (!c->recompute && grym_catalog_get_features(cat, ids[f], &fs, &e2) == GRYM_OK &&
 		    fs.object[0] && fs.dims > 0) {
-			void *data = NULL;
-			size_t len = 0;
-			if (grym_store_get(grym_catalog_store(cat), fs.object, &data, &len, 0, &e2) == GRYM_OK &&
-			    len == (size_t)fs.frames * fs.dims * sizeof(float)) {
+			/* its size checked, and its hash with --verify */
+			float *data = NULL;
+			int frc = grym_catalog_feature_matrix(cat, &fs, &data, &e2);
+			if (frc == GRYM_OK) {
 				j->m[f].data = data;
 				j->m[f].frames = fs.frames;
 				j->m[f].dims = fs.dims;
 				found = 1;
-			} else {
-				free(data);
+			} else if (frc == GRYM_ERR_CORRUPT) {
+				/* a cache: the asset is the truth, so the
+				 * features are computed again and the object
+				 * stored over the damaged one */
+				grym_msg(&cli, "%s: %s: %s; recomputed", j->name,
+					 grym_feature_name(f), e2.msg);
+				damaged[f] = 1;
+			} else if (frc != GRYM_ERR_NOTFOUND) {
+				grym_feature_set_clear(&fs);
+				*err = e2;
+				return frc;
 			}
 		}
 		grym_feature_set_clear(&fs);
@@ -398,7 +409,7 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		rc = grym_fmat_summary(m, 0, m->frames, ms, 2, summ, err);
 		if (rc == GRYM_OK)
-			rc = grym_store_put(grym_catalog_store(cat), m->data,
+			rc = (damaged[f] ? grym_store_restore : grym_store_put)(grym_catalog_store(cat), m->data,
 					    (size_t)m->frames * dims * sizeof(float), fs.object, err);
 		if (rc == GRYM_OK) {
 			json_t *r = recipe_new(c, f);
@@ -443,6 +454,8 @@ static void *worker(void *p)
 		if (j->asset[0] && !cat_tried) {
 			cat_tried = 1;
 			cat = grym_catalog_open(c->catalog_dir, &j->err);
+			if (cat)
+				grym_catalog_set_verify(cat, c->verify);
 		}
 		if (j->asset[0] && !cat)
 			j->rc = j->err.code ? j->err.code : GRYM_ERR_DB;
@@ -671,6 +684,7 @@ static int add_record(ctx *x, grym_stream_reader *rd, grym_record_head *h, grym_
 	/* a catalog id (or prefix) */
 	if (!*cat && !(*cat = grym_catalog_open(c->catalog_dir, err)))
 		return err->code;
+	grym_catalog_set_verify(*cat, c->verify);
 	int rc = grym_catalog_resolve(*cat, h->key, j->asset, err);
 	if (rc)
 		return rc;
@@ -837,6 +851,7 @@ int main(int argc, char **argv)
 	c.output = c.fp.output;
 	c.jobs = c.fp.jobs;
 	c.recompute = c.fp.recompute;
+	c.verify = c.fp.verify;
 	c.dec.rate = c.p.rate;
 	c.dec.offset = c.p.offset;
 	c.dec.duration = c.p.duration;

@@ -20,6 +20,7 @@ typedef struct grym_features_params {
 	grym_features_plan plan;        /* what shapes the numbers */
 	int jobs;                       /* inputs analysed in parallel */
 	int recompute;                  /* catalog mode: ignore cached sets */
+	int verify;                     /* hash every object in full before use */
 	int list_given;                 /* --features was given (not only flags) */
 	int text;                       /* records in the text form */
 	char *npy;                      /* write DIR/KEY.FEATURE.npy */

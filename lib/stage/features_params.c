@@ -192,6 +192,8 @@ static const grym_param params[] = {
 	{ .name = "recompute", .type = GRYM_PARAM_FLAG,
 	  .offset = offsetof(grym_features_params, recompute),
 	  .help = "catalog mode: compute even when the catalog holds the features" },
+	{ .name = "verify", .type = GRYM_PARAM_FLAG, .offset = offsetof(grym_features_params, verify),
+	  .help = "catalog mode: hash each object in full before use (else only its size is checked)" },
 	/* the recipe's scalar keys, in the recipe's order */
 	{ .name = "rate", .type = GRYM_PARAM_INT, .offset = PLAN(rate), .min = 1000, .max = 1000000,
 	  .words = native, .unit = "Hz", .arg = "HZ", .help = "resample to HZ before analysis",
