@@ -47,6 +47,7 @@ static const grym_option options[] = {
 	{ "json", 0, NULL, NULL, "with --measure: one JSON object per input" },
 	{ "text", 0, NULL, NULL, "catalog mode: write records as text" },
 	{ "jobs", 'j', "N", "1", "catalog mode: normalize N assets at a time (output order kept)" },
+	{ "verify", 0, NULL, NULL, "catalog mode: hash each object in full before use (else only its size is checked)" },
 	{ 0 }
 };
 
@@ -57,6 +58,7 @@ typedef struct app {
 	int tp_set;
 	int measure, json, text;
 	int jobs;
+	int verify;             /* --verify: every catalog handle hashes objects */
 	const char *output, *type;
 	int mono;
 } app;
@@ -156,6 +158,8 @@ static int on_option(void *ud, const char *name, const char *arg)
 		o->seed = (uint64_t)l;
 	} else if (!strcmp(name, "measure")) {
 		a->measure = 1;
+	} else if (!strcmp(name, "verify")) {
+		a->verify = 1;
 	} else if (!strcmp(name, "json")) {
 		a->json = 1;
 	} else if (!strcmp(name, "text")) {
@@ -450,9 +454,12 @@ static void normalize_job(void *ud, void *jp, grym_pool_worker *w)
 	o.cancel = w->cancel;   /* the pool's flag stops a long asset mid-way */
 	if (r->wcat) {
 		grym_catalog **wc = &r->wcat[w->index];
-		if (!*wc && !(*wc = grym_catalog_open(r->dir, &j->err))) {
-			j->rc = j->err.code;
-			return;
+		if (!*wc) {
+			if (!(*wc = grym_catalog_open(r->dir, &j->err))) {
+				j->rc = j->err.code;
+				return;
+			}
+			grym_catalog_set_verify(*wc, r->a->verify);
 		}
 		cat = *wc;
 	}
@@ -526,6 +533,7 @@ static int catalog_start(catalog_run *r, grym_pool **pool)
 		grym_report(&a->cli, r->dir, &err);
 		return -1;
 	}
+	grym_catalog_set_verify(r->cat, a->verify);
 	if (a->jobs > 1 && !(r->wcat = calloc((size_t)a->jobs, sizeof *r->wcat))) {
 		grym_msg(&a->cli, "out of memory");
 		return -1;

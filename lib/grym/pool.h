@@ -52,6 +52,7 @@
  */
 #ifndef GRYM_POOL_H
 #define GRYM_POOL_H
+#pragma GCC visibility push(default)
 
 #include <signal.h>
 #include <stdint.h>
@@ -132,4 +133,6 @@ int grym_pool_threads(const grym_pool *p);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif
