@@ -48,7 +48,8 @@
  *   - No global state: any number of pools run side by side in a process
  *     (a stage's done() may itself drive another pool).
  *   - One thread drives a pool: _submit, _drain, _finish and _free are
- *     never called concurrently on the same pool.
+ *     never called concurrently on the same pool, nor on it from its own
+ *     callbacks.
  */
 #ifndef GRYM_POOL_H
 #define GRYM_POOL_H
