@@ -3,10 +3,10 @@
  * the training rows, then the kind's trainer), prediction, and the
  * grym-model(5) file format.
  *
- * It knows no model kind by name: each kind (logreg, svm, kmeans...) is a
- * grym_model_kind (kind.h) in its own file, kind_NAME.c, found through
- * the registry (kinds.c) by the model's type. To add a kind, add
- * kind_NAME.c and its line in the registry; nothing here changes.
+ * It knows no model kind by name: each kind is a grym_model_kind
+ * (kind.h) in its own file, kind_NAME.c, found through the registry
+ * (kinds.c) by the model's type. To add a kind, add kind_NAME.c and its
+ * line in the registry; nothing here changes.
  *
  * File layout (little-endian; man/grym-model.5 is normative):
  *   "GRYMMODL"            8 bytes magic
@@ -397,8 +397,8 @@ int grym_model_predict(const grym_model *m, const float *x, size_t n, float *pro
 	const grym_model_kind *kind = m->kind;
 	if (!rc) {
 		memset(pb, 0, n * K * sizeof *pb);
-		/* a kind with its own decision (svm: the vote, not the arg-max of
-		 * the probabilities) computes probabilities only when asked for */
+		/* a kind with its own decision (a vote, not the arg-max of the
+		 * probabilities) computes probabilities only when asked for */
 		if (proba || !kind->decision)
 			rc = kind->predict(m, xs, n, pb, err);
 		if (!rc && pred && kind->decision)
@@ -493,7 +493,7 @@ int grym_model_save(const grym_model *m, unsigned char **buf, size_t *len, grym_
 	}
 	json_t *h = json_pack("{s:s,s:i,s:s,s:o,s:o,s:I,s:I,s:o,s:o,s:O,s:O,s:I}",
 			      "format", "grym-model", "version", GRYM_MODEL_VERSION,
-			      "type", grym_model_type_name(m->p.type),
+			      "type", m->kind->name,
 			      "params", ml_params_json(&m->p),
 			      "labels", strv_json(m->labels, m->nclasses),
 			      "dims", (json_int_t)m->d, "classes", (json_int_t)m->nclasses,
@@ -636,7 +636,7 @@ int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *e
 	m->nclasses = (size_t)K;
 	if ((rc = ml_params_parse(json_object_get(h, "params"), &m->p, err)))
 		goto fail;
-	/* the hyper-parameters training accepts (knn needs k >= 1...) */
+	/* the hyper-parameters training accepts (the common checks, then the kind's) */
 	if (ml_params_check(&m->p, err)) {
 		rc = GRYM_ERR_CORRUPT;
 		grym_error_prefix(err, "model header params");
