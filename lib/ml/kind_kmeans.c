@@ -133,6 +133,7 @@ static double lloyd(const float *xs, size_t n, size_t d, size_t k, float *C, int
 	return inertia;
 }
 
+/* y is not read: k-means fits the rows alone. */
 static int kmeans_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err)
 {
 	size_t d = m->d, k = (size_t)m->p.k;
