@@ -47,6 +47,7 @@ static const grym_option options[] = {
 	{ "json", 0, NULL, NULL, "with --measure: one JSON object per input" },
 	{ "text", 0, NULL, NULL, "catalog mode: write records as text" },
 	{ "jobs", 'j', "N", "1", "catalog mode: normalize N assets at a time (output order kept)" },
+	{ "verify", 0, NULL, NULL, "catalog mode: hash each object in full before use (else only its size is checked)" },
 	{ 0 }
 };
 
@@ -57,6 +58,7 @@ typedef struct app {
 	int tp_set;
 	int measure, json, text;
 	int jobs;
+	int verify;             /* --verify: every catalog handle hashes objects */
 	const char *output, *type;
 	int mono;
 } app;
@@ -156,6 +158,8 @@ static int on_option(void *ud, const char *name, const char *arg)
 		o->seed = (uint64_t)l;
 	} else if (!strcmp(name, "measure")) {
 		a->measure = 1;
+	} else if (!strcmp(name, "verify")) {
+		a->verify = 1;
 	} else if (!strcmp(name, "json")) {
 		a->json = 1;
 	} else if (!strcmp(name, "text")) {
@@ -442,6 +446,8 @@ static void *worker(void *arg)
 	grym_error err;
 	grym_catalog *cat = grym_catalog_open(p->dir, &err);
 
+	if (cat)
+		grym_catalog_set_verify(cat, p->a->verify);
 	for (;;) {
 		int i;
 		pthread_mutex_lock(&p->lock);
@@ -499,6 +505,8 @@ static void flush_batch(app *a, const char *dir, grym_catalog **catp, job *jobs,
 		*fatal = 1;
 	}
 	cat = *catp;
+	if (cat)
+		grym_catalog_set_verify(cat, a->verify);
 	if (cat)
 		run_batch(a, dir, cat, jobs, n);
 	for (int i = 0; i < n; i++) {

@@ -4,6 +4,7 @@
  */
 #ifndef GRYM_GRYM_H
 #define GRYM_GRYM_H
+#pragma GCC visibility push(default)
 
 #include "grym/error.h"
 #include "grym/hash.h"
@@ -23,8 +24,14 @@
 #include "grym/features_pitch.h"
 #include "grym/ml.h"
 #include "grym/synth.h"
+#include "grym/idset.h"
+#include "grym/replay.h"
+#include "grym/schema.h"
+#include "grym/features_params.h"
 
 /* Version of the library, e.g. "0.1.0". */
 const char *grym_version(void);
+
+#pragma GCC visibility pop
 
 #endif

@@ -25,6 +25,7 @@
  */
 #ifndef GRYM_INGEST_H
 #define GRYM_INGEST_H
+#pragma GCC visibility push(default)
 
 #include <signal.h>
 #include <stddef.h>
@@ -141,4 +142,6 @@ int grym_ingest_fd(grym_ingester *g, int fd, const char *name, grym_ingest_fn cb
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif
