@@ -268,7 +268,8 @@ static int export_rows(grym_catalog *cat, json_t *doc, int all, grym_error *err)
 
 /* An object to export: its id, the size its row implies (-1: none
  * recorded, a model's), and the row and its kind ('a' asset, 'f' feature
- * set, 'm' model) to name it in messages (cat_*_object_what). */
+ * set, 'm' model, 'p' a model's predictions) to name it in messages
+ * (cat_*_object_what). */
 typedef struct exp_obj {
 	char id[GRYM_ID_LEN + 1];
 	char kind;
@@ -287,13 +288,36 @@ static int64_t row_int(const json_t *row, const char *key)
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
 }
 
-/* Append the "object" of every row of arr that has one to objs. */
+/* The out-of-fold predictions object a model's training record names
+ * (grym-train --cv/--holdout), or NULL: merge carries it, so export does. */
+static const char *model_predictions(const json_t *row, char id[GRYM_ID_LEN + 1])
+{
+	const json_t *t = json_object_get(row, "training");
+	json_t *parsed = json_is_string(t) ? json_loads(json_string_value(t), 0, NULL) : NULL;
+	const char *p = json_string_value(json_object_get(parsed ? parsed : t, "predictions"));
+	int ok = p && grym_id_is_full(p);
+	if (ok)
+		snprintf(id, GRYM_ID_LEN + 1, "%s", p);
+	json_decref(parsed);
+	return ok ? id : NULL;
+}
+
+/* Append the "object" of every row of arr that has one to objs (and a
+ * model's predictions object: objs holds two entries per model row). */
 static void add_objects(const json_t *arr, char kind, exp_obj *objs, size_t *n)
 {
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		const json_t *row = json_array_get(arr, i);
 		const char *o = json_string_value(json_object_get(row, "object"));
 		exp_obj *e = &objs[*n];
+		char pred[GRYM_ID_LEN + 1];
+		if (kind == 'm' && model_predictions(row, pred)) {
+			snprintf(e->id, sizeof e->id, "%s", pred);
+			e->kind = 'p';
+			e->row = row;
+			e->want = -1;   /* no size recorded: hashed as it is copied */
+			e = &objs[++*n];
+		}
 		if (!o || !grym_id_is_full(o))
 			continue;
 		snprintf(e->id, sizeof e->id, "%s", o);
@@ -321,6 +345,8 @@ static void obj_what(const exp_obj *o, char *buf, size_t len)
 		cat_asset_object_what(id, o->id, buf, len);
 	else if (o->kind == 'f')
 		cat_feature_object_what(id, o->id, buf, len);
+	else if (o->kind == 'p')
+		snprintf(buf, len, "predictions object %.12s of model %.12s", o->id, id);
 	else
 		cat_model_object_what(id, o->id, json_string_value(json_object_get(o->row, "name")),
 				      buf, len);
@@ -501,7 +527,7 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 	{
 		const json_t *fr = json_object_get(doc, "features"), *mr = json_object_get(doc, "models");
 		nobj = 0;
-		objs = malloc((json_array_size(arr) + json_array_size(fr) + json_array_size(mr) + 1) *
+		objs = malloc((json_array_size(arr) + json_array_size(fr) + 2 * json_array_size(mr) + 1) *
 			      sizeof *objs);
 		if (!objs) {
 			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
