@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "grym/features_params.h"
+#include "grym/pool.h"
 
 #define PLAN(f) offsetof(grym_features_params, plan.f)
 #define FO(f) offsetof(grym_features_params, plan.fo.f)
@@ -187,7 +188,7 @@ static const grym_param params[] = {
 	  .offset = offsetof(grym_features_params, output), .arg = "FILE", .def_text = NULL,
 	  .help = "write records to FILE (atomically)", .flags = GRYM_PARAM_CLI_ONLY },
 	{ .name = "jobs", .short_name = 'j', .type = GRYM_PARAM_INT,
-	  .offset = offsetof(grym_features_params, jobs), .def = 1, .min = 1, .max = 256, .arg = "N",
+	  .offset = offsetof(grym_features_params, jobs), .def = 1, .min = 1, .max = GRYM_JOBS_MAX, .arg = "N",
 	  .help = "inputs analysed in parallel (output order kept)" },
 	{ .name = "recompute", .type = GRYM_PARAM_FLAG,
 	  .offset = offsetof(grym_features_params, recompute),
