@@ -54,6 +54,9 @@ int grym_input_read_full(grym_input *in, void *buf, size_t len, grym_error *err)
  * its length, GRYM_ERR_EOF at end, GRYM_ERR_LIMIT past max bytes. */
 ssize_t grym_input_getline(grym_input *in, char **line, size_t *cap, size_t max,
 			   grym_error *err);
+/* The same up to another delimiter ('\0' for NUL-separated lists). */
+ssize_t grym_input_getdelim(grym_input *in, int delim, char **line, size_t *cap, size_t max,
+			    grym_error *err);
 /* Total bytes consumed so far (for messages: "at byte N"). */
 uint64_t grym_input_offset(const grym_input *in);
 
