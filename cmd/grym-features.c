@@ -385,34 +385,12 @@ static int name_npy(ctx *x, grym_error *err)
 	int rc;
 	if (!names)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < x->njobs; i++) {
-		const char *k = x->jobs[i].key;
-		if (!k)
-			continue;
-		size_t n = strlen(k), o = 0;
-		char *out = malloc(n + 2 * (n / 2 + 1) + 2);
-		if (!out) {
+	for (size_t i = 0; i < x->njobs; i++)
+		if (x->jobs[i].key && !(names[i] = strdup(x->jobs[i].key))) {
 			grym_names_free(names, x->njobs);
 			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		}
-		for (const char *c = k;;) {
-			size_t l = strcspn(c, "/");
-			if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.')) {
-				out[o++] = '_';
-			} else {
-				memcpy(out + o, c, l);
-				o += l;
-			}
-			c += l;
-			if (!*c)
-				break;
-			out[o++] = '/';
-			c++;
-		}
-		out[o] = '\0';
-		names[i] = out;
-	}
-	rc = grym_names_dedupe(names, x->njobs, err);
+	rc = grym_names_as_files(names, x->njobs, err);
 	for (size_t i = 0; i < x->njobs; i++)
 		x->jobs[i].npy = names[i];
 	free(names);
@@ -695,13 +673,9 @@ static int write_npy(const cfg *c, const job *j, grym_error *err)
 		if (n < 0 || (size_t)n >= sizeof path)
 			return grym_error_set(err, GRYM_ERR_LIMIT, "--npy: file name too long");
 		/* the folders of a key ("dog/x") under DIR */
-		for (char *sl = path + strlen(c->npy_dir) + 1; (sl = strchr(sl, '/')); sl++) {
-			*sl = '\0';
-			int bad = mkdir(path, 0777) != 0 && errno != EEXIST;
-			*sl = '/';
-			if (bad)
-				return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
-		}
+		int mrc = grym_mkdir_parents(path, strlen(c->npy_dir) + 1, err);
+		if (mrc)
+			return mrc;
 		grym_output *o = grym_output_open(path, err);
 		if (!o)
 			return err->code;

@@ -144,6 +144,9 @@ void grym_tmp_release(char *path);
 
 /* Write a whole buffer to an fd, retrying on EINTR and short writes. */
 int grym_write_all(int fd, const void *data, size_t len, grym_error *err);
+/* Make the folders of path after its first `from` bytes (the part of an
+ * output's name below a folder that exists: mkdir -p of its directory). */
+int grym_mkdir_parents(const char *path, size_t from, grym_error *err);
 /* fsync a directory (after a rename into it). */
 int grym_fsync_dir(const char *dir, grym_error *err);
 
