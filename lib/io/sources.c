@@ -357,6 +357,7 @@ static int open_records(grym_sources *s, grym_input *in, const char *name, const
 	}
 	f->in = in;
 	f->rd = rd;
+	f->is_stdin = !path;
 	return GRYM_OK;
 }
 
@@ -509,12 +510,19 @@ static int open_path(grym_sources *s, const char *path, const struct stat *st, i
 /* A name from a list or a record (see the rule in grym/sources.h): the
  * whole text, else its first field, as a path; else a catalog id. h:
  * the record it came from (moved into the item), or NULL. */
-static int open_name(grym_sources *s, const char *text, grym_record_head *h, grym_error *err)
+static int open_name(grym_sources *s, const char *text, grym_record_head *h, int in_stdin,
+		     grym_error *err)
 {
 	struct stat st;
 	int rc, e;
 	const char *tab;
 
+	if (!strcmp(text, "-")) {
+		if (in_stdin)
+			return item_errorf(s, "-", 1, GRYM_ERR_INVALID,
+					   "stdin holds the list; it cannot be an input too", err);
+		return open_stdin(s, 1, err);
+	}
 	if (stat(text, &st) == 0) {
 		rc = open_path(s, text, &st, 1, err);
 		goto done;
@@ -643,13 +651,7 @@ static int next_in_frame(grym_sources *s, frame *f, grym_error *err)
 			pop(s);
 			return e.code == GRYM_ERR_NOMEM ? nomem(err) : item_error(s, name, 0, &e, err);
 		}
-		if (!strcmp(s->line, "-")) {
-			if (f->is_stdin)
-				return item_errorf(s, "-", 1, GRYM_ERR_INVALID,
-						   "stdin holds the list; it cannot be an input too", err);
-			return open_stdin(s, 1, err);
-		}
-		return open_name(s, s->line, NULL, err);
+		return open_name(s, s->line, NULL, f->is_stdin, err);
 	}
 	/* FR_STREAM */
 	grym_record_head h;
@@ -673,8 +675,9 @@ static int next_in_frame(grym_sources *s, frame *f, grym_error *err)
 	}
 	const char *bare = grym_stream_bare_line(f->rd);
 	if (bare) {
+		/* a bare line carries no metadata worth passing on */
 		char *line = strdup(bare);
-		rc = line ? open_name(s, line, &h, err) : nomem(err);
+		rc = line ? open_name(s, line, NULL, f->is_stdin, err) : nomem(err);
 		free(line);
 	} else {
 		rc = open_ref(s, &h, err);
