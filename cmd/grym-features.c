@@ -24,6 +24,7 @@
 #include "grym/audio.h"
 #include "grym/catalog.h"
 #include "grym/features.h"
+#include "grym/features_params.h"
 #include "grym/hash.h"
 #include "grym/io.h"
 #include "grym/npy.h"
@@ -32,61 +33,16 @@
 #include "grym/store.h"
 #include "grym/stream.h"
 
-static const grym_option options[] = {
-	{ "features", 0, "LIST", "mfcc", "comma-separated features: stft_mag, mel, logmel, mfcc, mfcc_delta, mfcc_delta2, chroma, centroid, bandwidth, rolloff, flatness, contrast, zcr, rms, onset, yin, tempo, and the groups deltas, spectral, stft" },
-	{ "mfcc", 0, NULL, NULL, "add mfcc" },
-	{ "deltas", 0, NULL, NULL, "add mfcc, mfcc_delta and mfcc_delta2" },
-	{ "mel", 0, NULL, NULL, "add mel" },
-	{ "logmel", 0, NULL, NULL, "add logmel" },
-	{ "stft", 0, NULL, NULL, "add stft_mag" },
-	{ "spectral", 0, NULL, NULL, "add centroid, bandwidth, rolloff, flatness and contrast" },
-	{ "chroma", 0, NULL, NULL, "add chroma" },
-	{ "onset", 0, NULL, NULL, "add onset" },
-	{ "yin", 0, NULL, NULL, "add yin (f0 and voiced)" },
-	{ "tempo", 0, NULL, NULL, "add tempo" },
-	{ "zcr", 0, NULL, NULL, "add zcr" },
-	{ "rms", 0, NULL, NULL, "add rms" },
-	{ "summary", 0, NULL, NULL, "one vector per input: statistics of every feature over the clip" },
-	{ "stats", 0, "LIST", "mean,std", "statistics of --summary/--segment: mean, std, min, max, p10, p50, p90" },
-	{ "segment", 0, "S", NULL, "one summary vector per window of S seconds" },
-	{ "segment-hop", 0, "S", "the --segment length", "seconds between window starts" },
-	{ "text", 0, NULL, NULL, "write the text form of records" },
-	{ "npy", 0, "DIR", NULL, "write DIR/KEY.FEATURE.npy (float32 frames x dims) instead of records" },
-	{ "output", 'o', "FILE", "stdout", "write records to FILE (atomically)" },
-	{ "jobs", 'j', "N", "1", "inputs analysed in parallel (output order kept)" },
-	{ "recompute", 0, NULL, NULL, "catalog mode: compute even when the catalog holds the features" },
-	{ "rate", 0, "HZ", "native", "resample to HZ before analysis" },
-	{ "offset", 0, "S", "0", "skip S seconds at the start" },
-	{ "duration", 0, "S", "all", "analyse at most S seconds" },
-	{ "n-fft", 0, "N", "2048", "FFT size (also the frame length of zcr and rms)" },
-	{ "hop", 0, "N", "512", "hop length in samples" },
-	{ "win-length", 0, "N", "n-fft", "window length in samples (centred in the FFT frame)" },
-	{ "window", 0, "NAME", "hann", "analysis window: hann, hamming, blackman (periodic)" },
-	{ "center", 0, NULL, NULL, "centre frames on t*hop, padding the edges (default)" },
-	{ "no-center", 0, NULL, NULL, "frames start at t*hop, no padding" },
-	{ "pad-mode", 0, "MODE", "constant", "edge padding when centred: constant (zeros), reflect" },
-	{ "n-mels", 0, "N", "128", "mel bands" },
-	{ "fmin", 0, "HZ", "0", "lowest mel frequency" },
-	{ "fmax", 0, "HZ", "rate/2", "highest mel frequency" },
-	{ "htk", 0, NULL, NULL, "HTK mel scale instead of Slaney's" },
-	{ "mel-norm", 0, "NORM", "slaney", "mel filter normalisation: slaney, none" },
-	{ "ref", 0, "X", "1.0", "power_to_db reference" },
-	{ "amin", 0, "X", "1e-10", "power_to_db floor of the power" },
-	{ "top-db", 0, "DB", "80", "power_to_db dynamic range below the clip's maximum, or none" },
-	{ "n-mfcc", 0, "N", "20", "MFCC coefficients" },
-	{ "lifter", 0, "L", "0", "cepstral liftering (0: none)" },
-	{ "roll-percent", 0, "F", "0.85", "rolloff energy fraction" },
-	{ "contrast-fmin", 0, "HZ", "200", "upper edge of contrast's first band" },
-	{ "contrast-bands", 0, "N", "6", "contrast octave bands (N + 1 values)" },
-	{ "contrast-quantile", 0, "Q", "0.02", "contrast peak/valley quantile" },
-	{ "tuning", 0, "BINS", "estimate", "chroma tuning in fractions of a bin (0: A440), or estimate" },
-	{ "yin-fmin", 0, "HZ", "65", "lowest f0 of yin" },
-	{ "yin-fmax", 0, "HZ", "2093", "highest f0 of yin" },
-	{ "yin-threshold", 0, "T", "0.1", "yin trough threshold" },
+/* Every option but --schema is a parameter of the features stage
+ * (lib/stage/features_params.c): parsed, checked and shown in --help
+ * from that one table. */
+static const grym_option own_options[] = {
+	GRYM_CLI_SCHEMA_OPTION,
 	{ 0, 0, NULL, NULL, NULL }
 };
 
 typedef struct cfg {
+	grym_features_params fp;/* as parsed; copied into the fields below */
 	grym_features_plan p;   /* features, parameters, stats, segments
 				   (p.rate/offset/duration mirror dec) */
 	int list_given;
@@ -95,6 +51,7 @@ typedef struct cfg {
 	const char *output;
 	long jobs;
 	int recompute;
+	int verify;             /* --verify: catalog handles hash every object */
 	grym_decode_opts dec;
 	char catalog_dir[4096];
 	int have_catalog;
@@ -102,177 +59,14 @@ typedef struct cfg {
 
 static grym_cli cli;
 
-static int add_feature(cfg *c, grym_feature f)
-{
-	for (int i = 0; i < c->p.nlist; i++)
-		if (c->p.list[i] == f)
-			return 0;
-	c->p.list[c->p.nlist++] = f;
-	return 0;
-}
-
-/* The groups a flag adds (--deltas, --spectral, --stft...). Their names
- * are accepted in --features lists too, next to the feature names, so
- * `--features mfcc,chroma,spectral` means what `--mfcc --chroma
- * --spectral` means. */
-static const struct feature_group {
-	const char *name;
-	int n;
-	grym_feature f[5];
-} groups[] = {
-	{ "deltas", 3, { GRYM_FEAT_MFCC, GRYM_FEAT_MFCC_DELTA, GRYM_FEAT_MFCC_DELTA2 } },
-	{ "spectral", 5, { GRYM_FEAT_CENTROID, GRYM_FEAT_BANDWIDTH, GRYM_FEAT_ROLLOFF,
-			   GRYM_FEAT_FLATNESS, GRYM_FEAT_CONTRAST } },
-	{ "stft", 1, { GRYM_FEAT_STFT_MAG } },
-};
-
-static const struct feature_group *find_group(const char *name)
-{
-	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
-		if (!strcmp(groups[i].name, name))
-			return &groups[i];
-	return NULL;
-}
-
-static void add_group(cfg *c, const struct feature_group *g)
-{
-	for (int i = 0; i < g->n; i++)
-		add_feature(c, g->f[i]);
-}
-
-static int add_list(cfg *c, const char *arg)
-{
-	char buf[1024];
-	snprintf(buf, sizeof buf, "%s", arg);
-	for (char *s = strtok(buf, ","); s; s = strtok(NULL, ",")) {
-		grym_feature f;
-		grym_error err = { 0 };
-		const struct feature_group *g = find_group(s);
-		if (g) {
-			add_group(c, g);
-			continue;
-		}
-		if (grym_feature_lookup(s, &f, &err)) {
-			grym_msg(&cli, "--features: %s (groups: deltas, spectral, stft)", err.msg);
-			return -1;
-		}
-		add_feature(c, f);
-	}
-	return 0;
-}
-
-static int int_opt(const char *name, const char *arg, long lo, long hi, int *out)
-{
-	long v;
-	if (grym_parse_int(&cli, name, arg, lo, hi, &v))
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 static int on_option(void *ud, const char *name, const char *arg)
 {
 	cfg *c = ud;
-	grym_error err = { 0 };
-	grym_features_opts *o = &c->p.fo;
-	if (!strcmp(name, "features")) {
-		c->list_given = 1;
-		return add_list(c, arg);
+	if (!strcmp(name, "schema")) {
+		grym_cli_print_schema(&cli, grym_features_schema());
+		exit(GRYM_EXIT_OK);
 	}
-	if (!strcmp(name, "mfcc")) return add_feature(c, GRYM_FEAT_MFCC);
-	if (!strcmp(name, "mel")) return add_feature(c, GRYM_FEAT_MEL);
-	if (!strcmp(name, "logmel")) return add_feature(c, GRYM_FEAT_LOGMEL);
-	if (find_group(name)) {   /* --deltas, --spectral, --stft */
-		add_group(c, find_group(name));
-		return 0;
-	}
-	if (!strcmp(name, "chroma")) return add_feature(c, GRYM_FEAT_CHROMA);
-	if (!strcmp(name, "onset")) return add_feature(c, GRYM_FEAT_ONSET);
-	if (!strcmp(name, "yin")) return add_feature(c, GRYM_FEAT_YIN);
-	if (!strcmp(name, "tempo")) return add_feature(c, GRYM_FEAT_TEMPO);
-	if (!strcmp(name, "zcr")) return add_feature(c, GRYM_FEAT_ZCR);
-	if (!strcmp(name, "rms")) return add_feature(c, GRYM_FEAT_RMS);
-	if (!strcmp(name, "summary")) { c->p.summary = 1; return 0; }
-	if (!strcmp(name, "stats")) {
-		if (grym_stats_parse(arg, c->p.stats, &c->p.nstats, &err)) {
-			grym_msg(&cli, "--stats: %s", err.msg);
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(name, "segment"))
-		return grym_parse_double(&cli, name, arg, 1e-3, 1e9, &c->p.segment);
-	if (!strcmp(name, "segment-hop"))
-		return grym_parse_double(&cli, name, arg, 1e-3, 1e9, &c->p.segment_hop);
-	if (!strcmp(name, "text")) { c->text = 1; return 0; }
-	if (!strcmp(name, "npy")) { c->npy_dir = arg; return 0; }
-	if (!strcmp(name, "output")) { c->output = arg; return 0; }
-	if (!strcmp(name, "jobs")) return grym_parse_int(&cli, name, arg, 1, 256, &c->jobs);
-	if (!strcmp(name, "recompute")) { c->recompute = 1; return 0; }
-	if (!strcmp(name, "rate")) return int_opt(name, arg, 1000, 1000000, &c->dec.rate);
-	if (!strcmp(name, "offset")) return grym_parse_double(&cli, name, arg, 0, 1e9, &c->dec.offset);
-	if (!strcmp(name, "duration")) return grym_parse_double(&cli, name, arg, 1e-6, 1e9, &c->dec.duration);
-	if (!strcmp(name, "n-fft")) return int_opt(name, arg, 2, 1 << 24, &o->stft.n_fft);
-	if (!strcmp(name, "hop")) return int_opt(name, arg, 1, INT_MAX, &o->stft.hop);
-	if (!strcmp(name, "win-length")) return int_opt(name, arg, 1, 1 << 24, &o->stft.win_length);
-	if (!strcmp(name, "window")) {
-		if (grym_window_parse(arg, &o->stft.window, &err)) {
-			grym_msg(&cli, "--window: %s", err.msg);
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(name, "center")) { o->stft.center = 1; return 0; }
-	if (!strcmp(name, "no-center")) { o->stft.center = 0; return 0; }
-	if (!strcmp(name, "pad-mode")) {
-		if (grym_pad_mode_parse(arg, &o->stft.pad_mode, &err)) {
-			grym_msg(&cli, "--pad-mode: %s", err.msg);
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(name, "n-mels")) return int_opt(name, arg, 1, 100000, &o->mel.n_mels);
-	if (!strcmp(name, "fmin")) return grym_parse_double(&cli, name, arg, 0, 1e6, &o->mel.fmin);
-	if (!strcmp(name, "fmax")) return grym_parse_double(&cli, name, arg, 1e-3, 1e6, &o->mel.fmax);
-	if (!strcmp(name, "htk")) { o->mel.htk = 1; return 0; }
-	if (!strcmp(name, "mel-norm")) {
-		if (grym_mel_norm_parse(arg, &o->mel.norm, &err)) {
-			grym_msg(&cli, "--mel-norm: %s", err.msg);
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(name, "ref")) return grym_parse_double(&cli, name, arg, 1e-300, 1e300, &o->db.ref);
-	if (!strcmp(name, "amin")) return grym_parse_double(&cli, name, arg, 1e-300, 1e300, &o->db.amin);
-	if (!strcmp(name, "top-db")) {
-		if (!strcmp(arg, "none")) {
-			o->db.top_db = -1;
-			return 0;
-		}
-		return grym_parse_double(&cli, name, arg, 0, 1e6, &o->db.top_db);
-	}
-	if (!strcmp(name, "n-mfcc")) return int_opt(name, arg, 1, 100000, &o->n_mfcc);
-	if (!strcmp(name, "lifter")) return grym_parse_double(&cli, name, arg, 0, 1e6, &o->lifter);
-	if (!strcmp(name, "roll-percent"))
-		return grym_parse_double(&cli, name, arg, 1e-9, 1 - 1e-9, &o->roll_percent);
-	if (!strcmp(name, "contrast-fmin"))
-		return grym_parse_double(&cli, name, arg, 1e-3, 1e6, &o->contrast_fmin);
-	if (!strcmp(name, "contrast-bands")) return int_opt(name, arg, 1, 64, &o->contrast_bands);
-	if (!strcmp(name, "contrast-quantile"))
-		return grym_parse_double(&cli, name, arg, 1e-9, 1 - 1e-9, &o->contrast_quantile);
-	if (!strcmp(name, "tuning")) {
-		if (!strcmp(arg, "estimate")) {
-			o->tuning = NAN;
-			return 0;
-		}
-		return grym_parse_double(&cli, name, arg, -100, 100, &o->tuning);
-	}
-	if (!strcmp(name, "yin-fmin")) return grym_parse_double(&cli, name, arg, 1e-3, 1e6, &o->yin_fmin);
-	if (!strcmp(name, "yin-fmax")) return grym_parse_double(&cli, name, arg, 1e-3, 1e6, &o->yin_fmax);
-	if (!strcmp(name, "yin-threshold"))
-		return grym_parse_double(&cli, name, arg, 1e-9, 1e6, &o->yin_threshold);
-	grym_msg(&cli, "option --%s not handled", name);
-	return -1;
+	return grym_cli_schema_set(&cli, grym_features_schema(), &c->fp, name, arg) ? -1 : 0;
 }
 
 /* ---- the recipe: every parameter that shapes a number ---- */
@@ -504,6 +298,7 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 {
 	grym_feature missing[GRYM_FEAT_COUNT];
 	char ids[GRYM_FEAT_COUNT][GRYM_ID_LEN + 1];
+	int damaged[GRYM_FEAT_COUNT] = { 0 };   /* cached object found damaged */
 	int nmiss = 0, rc;
 	static const grym_stat ms[2] = { GRYM_STAT_MEAN, GRYM_STAT_STD };
 	for (int i = 0; i < c->p.nlist; i++) {
@@ -523,16 +318,25 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 		int found = 0;
 		if (!c->recompute && grym_catalog_get_features(cat, ids[f], &fs, &e2) == GRYM_OK &&
 		    fs.object[0] && fs.dims > 0) {
-			void *data = NULL;
-			size_t len = 0;
-			if (grym_store_get(grym_catalog_store(cat), fs.object, &data, &len, 0, &e2) == GRYM_OK &&
-			    len == (size_t)fs.frames * fs.dims * sizeof(float)) {
+			/* its size checked, and its hash with --verify */
+			float *data = NULL;
+			int frc = grym_catalog_feature_matrix(cat, &fs, &data, &e2);
+			if (frc == GRYM_OK) {
 				j->m[f].data = data;
 				j->m[f].frames = fs.frames;
 				j->m[f].dims = fs.dims;
 				found = 1;
-			} else {
-				free(data);
+			} else if (frc == GRYM_ERR_CORRUPT) {
+				/* a cache: the asset is the truth, so the
+				 * features are computed again and the object
+				 * stored over the damaged one */
+				grym_msg(&cli, "%s: %s: %s; recomputed", j->name,
+					 grym_feature_name(f), e2.msg);
+				damaged[f] = 1;
+			} else if (frc != GRYM_ERR_NOTFOUND) {
+				grym_feature_set_clear(&fs);
+				*err = e2;
+				return frc;
 			}
 		}
 		grym_feature_set_clear(&fs);
@@ -584,7 +388,7 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		rc = grym_fmat_summary(m, 0, m->frames, ms, 2, summ, err);
 		if (rc == GRYM_OK)
-			rc = grym_store_put(grym_catalog_store(cat), m->data,
+			rc = (damaged[f] ? grym_store_restore : grym_store_put)(grym_catalog_store(cat), m->data,
 					    (size_t)m->frames * dims * sizeof(float), fs.object, err);
 		if (rc == GRYM_OK) {
 			json_t *r = recipe_new(c, f);
@@ -629,6 +433,8 @@ static void *worker(void *p)
 		if (j->asset[0] && !cat_tried) {
 			cat_tried = 1;
 			cat = grym_catalog_open(c->catalog_dir, &j->err);
+			if (cat)
+				grym_catalog_set_verify(cat, c->verify);
 		}
 		if (j->asset[0] && !cat)
 			j->rc = j->err.code ? j->err.code : GRYM_ERR_DB;
@@ -807,11 +613,12 @@ static int add_audio_record(job *j, grym_source *it, grym_error *err)
 }
 
 /* A catalog id (or prefix): the asset's object, its labels and meta. */
-static int add_asset(job *j, const char *key, grym_catalog **cat, const char *catalog_dir,
+static int add_asset(job *j, const char *key, grym_catalog **cat, const cfg *c,
 		     grym_error *err)
 {
-	if (!*cat && !(*cat = grym_catalog_open(catalog_dir, err)))
+	if (!*cat && !(*cat = grym_catalog_open(c->catalog_dir, err)))
 		return err->code;
+	grym_catalog_set_verify(*cat, c->verify);
 	int rc = grym_catalog_resolve(*cat, key, j->asset, err);
 	if (rc)
 		return rc;
@@ -888,7 +695,7 @@ static int add_item(ctx *x, grym_source *it, grym_catalog **cat, grym_error *err
 		return add_audio_record(j, it, err);
 	case GRYM_SOURCE_REF:
 		j->name = grym_cli_item_name(it->head.key, j->meta);
-		return add_asset(j, it->head.key, cat, x->c->catalog_dir, err);
+		return add_asset(j, it->head.key, cat, x->c, err);
 	default:
 		j->name = strdup(it->name);
 		return grym_error_set(err, GRYM_ERR_UNSUPPORTED, "not an input of grym-features");
@@ -938,17 +745,30 @@ static void read_inputs(ctx *x, grym_sources *src, grym_catalog **cat)
 int main(int argc, char **argv)
 {
 	static cfg c;
-	grym_features_plan_default(&c.p);
-	c.jobs = 1;
+	grym_error e0 = { 0 };
+	grym_features_opts_default(&c.fp.plan.fo);   /* what no option sets */
+	const grym_option *options = grym_cli_schema_options(grym_features_schema(), own_options);
+	if (!options || grym_schema_defaults(grym_features_schema(), &c.fp, &e0) != GRYM_OK) {
+		fprintf(stderr, "grym-features: %s\n", e0.msg[0] ? e0.msg : "out of memory");
+		return GRYM_EXIT_FAILED;
+	}
 	grym_cli_init(&cli, "grym-features", "[OPTION]... [FILE]...",
 		      "compute librosa-exact audio features (MFCC, mel, spectral...) as grym records",
 		      options);
 	int first = grym_cli_parse(&cli, argc, argv, on_option, &c);
-	if (c.p.nlist == 0)
-		add_feature(&c, GRYM_FEAT_MFCC);
-	c.p.rate = c.dec.rate;
-	c.p.offset = c.dec.offset;
-	c.p.duration = c.dec.duration;
+	if (c.fp.plan.nlist == 0)
+		c.fp.plan.list[c.fp.plan.nlist++] = GRYM_FEAT_MFCC;
+	c.p = c.fp.plan;
+	c.list_given = c.fp.list_given;
+	c.text = c.fp.text;
+	c.npy_dir = c.fp.npy;
+	c.output = c.fp.output;
+	c.jobs = c.fp.jobs;
+	c.recompute = c.fp.recompute;
+	c.verify = c.fp.verify;
+	c.dec.rate = c.p.rate;
+	c.dec.offset = c.p.offset;
+	c.dec.duration = c.p.duration;
 	if (c.p.segment_hop > 0 && c.p.segment <= 0)
 		grym_usage_error(&cli, "--segment-hop needs --segment");
 	if (c.npy_dir && (c.p.summary || c.p.segment > 0 || c.text || c.output))

@@ -41,6 +41,7 @@ static const grym_option opts[] = {
 	{ "jsonl", 0, NULL, NULL, "one JSON object per line" },
 	{ "jobs", 'j', "N", "1", "predict with N threads" },
 	{ "tsv", 0, NULL, NULL, "inputs are TSV tables (header row; columns matched to the model's features by name)" },
+	{ "verify", 0, NULL, NULL, "hash each catalog asset's object in full before use (else only its size is checked)" },
 	{ 0 }
 };
 
@@ -49,6 +50,7 @@ typedef struct infer_opts {
 	const char *model, *output;
 	long top, jobs;
 	int jsonl, tsv;
+	int verify;             /* --verify: the catalog handle hashes objects */
 	/* catalog: predictions are stored for inputs that are catalog assets */
 	grym_catalog *cat;
 	char model_id[GRYM_ID_LEN + 1];
@@ -75,6 +77,8 @@ static int on_opt(void *ud, const char *name, const char *arg)
 		o->jsonl = 1;
 	else if (!strcmp(name, "tsv"))
 		o->tsv = 1;
+	else if (!strcmp(name, "verify"))
+		o->verify = 1;
 	else if (!strcmp(name, "jobs"))
 		return grym_parse_int(&o->cli, name, arg, 1, 256, &o->jobs);
 	return 0;
@@ -607,59 +611,73 @@ out:
  * made any derived asset, so a derived asset and its source score alike,
  * as the pipeline scored them); the prediction is stored under the asset.
  * Returns the number of failed items, -1 when the output failed. */
-static int infer_asset(infer_opts *o, const grym_model *m, const char *key, batch *b,
-		       grym_output *out, int *fatal)
+static int infer_asset(infer_opts *o, const grym_model *m, const char *key, const json_t *meta,
+		       batch *b, grym_output *out, int *fatal)
 {
 	grym_error err = { 0 };
 	char id[GRYM_ID_LEN + 1], src[GRYM_ID_LEN + 1], path[4096];
 	grym_asset ga;
+	/* messages name the file: the record's path, else the first path
+	 * found up the asset's chain (a bare id on stdin) */
+	char *name = grym_cli_item_name(key, meta);
+	int named = name && strcmp(name, key) != 0, failed = 0;
+#define FAIL_ITEM() do { grym_report(&o->cli, name ? name : key, &err); failed = 1; goto done; } while (0)
 	if (grym_catalog_resolve(o->cat, key, id, &err) != GRYM_OK) {
 		grym_error_set(&err, GRYM_ERR_NOTFOUND, "neither a feature set nor an asset in the catalog");
-		grym_report(&o->cli, key, &err);
-		return 1;
+		FAIL_ITEM();
 	}
 	memcpy(src, id, sizeof src);
 	for (int depth = 0; depth < 64; depth++) {
-		if (grym_catalog_get_asset(o->cat, src, &ga, &err) != GRYM_OK) {
-			grym_report(&o->cli, key, &err);
-			return 1;
+		if (grym_catalog_get_asset(o->cat, src, &ga, &err) != GRYM_OK)
+			FAIL_ITEM();
+		if (!named && json_array_size(ga.paths) > 0) {
+			json_t *pm = json_pack("{s:O}", "path", json_array_get(ga.paths, 0));
+			char *nm = pm ? grym_cli_item_name(id, pm) : NULL;
+			json_decref(pm);
+			if (nm) {
+				free(name);
+				name = nm;
+				named = 1;
+			}
 		}
 		int source = ga.parent[0] == 0;
 		if (source) {
-			/* the size check names the asset whose object is damaged */
+			/* the size check (and with --verify the hash) names the
+			 * asset whose object is damaged */
 			int prc = grym_catalog_object_path(o->cat, &ga, path, sizeof path, &err);
 			grym_asset_clear(&ga);
-			if (prc != GRYM_OK) {
-				grym_report(&o->cli, key, &err);
-				return 1;
-			}
+			if (prc != GRYM_OK)
+				FAIL_ITEM();
 			break;
 		}
 		memcpy(src, ga.parent, sizeof src);
 		grym_asset_clear(&ga);
 		if (depth == 63) {
 			grym_error_set(&err, GRYM_ERR_CORRUPT, "asset chain deeper than 64 parents");
-			grym_report(&o->cli, key, &err);
-			return 1;
+			FAIL_ITEM();
 		}
 	}
+#undef FAIL_ITEM
 	grym_replay *rp = get_replay(o, m, &err);
 	grym_replay_result res;
 	memset(&res, 0, sizeof res);
 	if (!rp || grym_replay_file(rp, path, &res, &err) != GRYM_OK) {
-		grym_report(&o->cli, key, &err);
-		return 1;
+		grym_report(&o->cli, name ? name : key, &err);
+		failed = 1;
+		goto done;
 	}
-	int failed = 0, seg = grym_replay_segmented(rp);
+	int seg = grym_replay_segmented(rp);
 	for (size_t k = 0; k < res.n; k++)
 		if (push_vector(o, m, b, out, id, res.x + k * res.dims, res.dims, seg ? "" : id,
 				seg ? res.start[k] : NAN, seg ? res.end[k] : NAN, &failed, &err)) {
 			grym_report(&o->cli, o->output ? o->output : "stdout", &err);
 			*fatal = 1;
-			grym_replay_result_clear(&res);
-			return -1;
+			failed = -1;
+			break;
 		}
 	grym_replay_result_clear(&res);
+done:
+	free(name);
 	return failed;
 }
 
@@ -684,7 +702,7 @@ static int infer_ref(infer_opts *o, const grym_model *m, grym_source *it, batch 
 	}
 	if (grym_catalog_get_features(o->cat, key, &fs, &err)) {
 		grym_feature_set_clear(&fs);
-		return infer_asset(o, m, key, b, out, fatal);
+		return infer_asset(o, m, key, it->head.meta, b, out, fatal);
 	}
 	memset(&rec, 0, sizeof rec);
 	if (!fs.summary || fs.summary_len < 1) {
@@ -888,10 +906,13 @@ int main(int argc, char **argv)
 		grym_model_row row = { 0 };
 		if (grym_cli_catalog_dir(&o.cli, dir, sizeof dir, &err) == GRYM_OK &&
 		    (o.cat = grym_catalog_open(dir, &err)) &&
-		    grym_catalog_get_model(o.cat, o.model, &row, &err) == GRYM_OK &&
-		    grym_store_get(grym_catalog_store(o.cat), row.object, &mbytes, &mlen, 1, &err) == GRYM_OK) {
-			memcpy(o.model_id, row.id, sizeof o.model_id);
-			o.model_row = 1;
+		    grym_catalog_get_model(o.cat, o.model, &row, &err) == GRYM_OK) {
+			/* found: a damaged object is named as such, not as
+			 * a model that does not exist */
+			if (grym_catalog_model_bytes(o.cat, &row, &mbytes, &mlen, &err) == GRYM_OK) {
+				memcpy(o.model_id, row.id, sizeof o.model_id);
+				o.model_row = 1;
+			}
 		} else {
 			grym_error_prefix(&err, "no such file, and in the catalog %s", dir[0] ? dir : "(none)");
 		}
@@ -916,6 +937,8 @@ int main(int argc, char **argv)
 			return GRYM_EXIT_FAILED;
 		}
 	}
+	if (o.cat)
+		grym_catalog_set_verify(o.cat, o.verify);
 	if (o.jobs > 1)
 		openblas_set_num_threads(1);
 	batch b = { 0 };

@@ -53,6 +53,7 @@ static const grym_option options[] = {
 	{ "jobs", 'j', "N", "1", "normalize N files or assets at a time (output order kept)" },
 	{ "outdir", 0, "DIR", "normalized", "several inputs: write each result to DIR, as its path below their common folder" },
 	{ "force", 'f', NULL, NULL, "with --outdir: replace output files that exist" },
+	{ "verify", 0, NULL, NULL, "catalog mode: hash each object in full before use (else only its size is checked)" },
 	{ 0 }
 };
 
@@ -63,6 +64,7 @@ typedef struct app {
 	int tp_set;
 	int measure, json, text;
 	int jobs;
+	int verify;             /* --verify: every catalog handle hashes objects */
 	const char *output, *type, *outdir;
 	int force;
 	int mono;
@@ -163,6 +165,8 @@ static int on_option(void *ud, const char *name, const char *arg)
 		o->seed = (uint64_t)l;
 	} else if (!strcmp(name, "measure")) {
 		a->measure = 1;
+	} else if (!strcmp(name, "verify")) {
+		a->verify = 1;
 	} else if (!strcmp(name, "json")) {
 		a->json = 1;
 	} else if (!strcmp(name, "text")) {
@@ -339,6 +343,8 @@ static void *worker(void *arg)
 	grym_error err;
 	grym_catalog *cat = grym_catalog_open(p->dir, &err);
 
+	if (cat)
+		grym_catalog_set_verify(cat, p->a->verify);
 	for (;;) {
 		int i;
 		pthread_mutex_lock(&p->lock);
@@ -396,6 +402,8 @@ static void flush_batch(app *a, const char *dir, grym_catalog **catp, job *jobs,
 		*fatal = 1;
 	}
 	cat = *catp;
+	if (cat)
+		grym_catalog_set_verify(cat, a->verify);
 	if (cat)
 		run_batch(a, dir, cat, jobs, n);
 	for (int i = 0; i < n; i++) {
@@ -490,6 +498,7 @@ static int asset_path(app *a, grym_catalog **cat, grym_source *it, char *path, s
 	if (!*cat && (grym_cli_catalog_dir(&a->cli, dir, sizeof dir, err) != GRYM_OK ||
 		      !(*cat = grym_catalog_open(dir, err))))
 		return err->code;
+	grym_catalog_set_verify(*cat, a->verify);
 	if ((rc = grym_catalog_resolve(*cat, it->head.key, id, err)) != GRYM_OK)
 		return rc;
 	grym_asset_init(&as);

@@ -60,6 +60,7 @@ static const synth_opt synth_opts[] = {
 	{ "text", 0, NULL, K_GLOBAL, "write records in the text form (implies --records)" },
 	{ "name", 0, "KEY", K_GLOBAL, "record key (default: the first generator's name)" },
 	{ "store", 0, NULL, K_GLOBAL, "transform of a catalog id: store the result as a derived asset" },
+	{ "verify", 0, NULL, K_GLOBAL, "catalog ids: hash each asset's object in full before use (else only its size is checked)" },
 	{ "classes", 0, "N", K_GLOBAL, "dataset: number of classes (1..10)" },
 	{ "per-class", 0, "M", K_GLOBAL, "dataset: items per class" },
 	{ "then", 0, NULL, K_ALL, "end this segment; the next generator follows" },
@@ -113,6 +114,7 @@ typedef struct state {
 	long rate, channels, classes, per_class;
 	unsigned long long seed;
 	int records, text, store;
+	int verify;             /* --verify: catalog handles hash objects */
 } state;
 
 static const synth_opt *find_opt(const char *name)
@@ -158,6 +160,7 @@ static int on_option(void *ud, const char *name, const char *arg)
 		else if (!strcmp(name, "records")) st->records = 1;
 		else if (!strcmp(name, "text")) st->text = st->records = 1;
 		else if (!strcmp(name, "store")) st->store = 1;
+		else if (!strcmp(name, "verify")) st->verify = 1;
 		else if (!strcmp(name, "rate")) {
 			st->rate_set = 1;
 			return grym_parse_int(st->cli, name, arg, 1, 768000, &st->rate);
@@ -401,6 +404,15 @@ static json_t *record_meta(state *st, json_t *recipe, const char *label)
 	return m;
 }
 
+/* The catalog, reading objects as --verify asks. */
+static grym_catalog *open_catalog(const state *st, const char *dir, grym_error *err)
+{
+	grym_catalog *cat = grym_catalog_open(dir, err);
+	if (cat)
+		grym_catalog_set_verify(cat, st->verify);
+	return cat;
+}
+
 /* The file to decode for --source: the path itself, or when no such file
  * exists and it looks like one, the object of a catalog asset id. */
 static int source_path(state *st, const char *src, char *path, size_t len, grym_error *err)
@@ -416,7 +428,7 @@ static int source_path(state *st, const char *src, char *path, size_t len, grym_
 	}
 	if ((rc = grym_cli_catalog_dir(st->cli, dir, sizeof dir, err)))
 		return rc;
-	if (!(cat = grym_catalog_open(dir, err)))
+	if (!(cat = open_catalog(st, dir, err)))
 		return err->code;
 	grym_asset_init(&a);
 	rc = grym_catalog_resolve(cat, src, id, err);
@@ -744,7 +756,15 @@ static int transform_stream(state *st, grym_sources *src, grym_source *it)
 		}
 		if (!it)
 			break;          /* a stream of no records */
-		snprintf(what, sizeof what, "%.290s", it->name);
+		if (it->record) {
+			/* the file, not only an asset id (grym_cli_item_name) */
+			char *nm = it->head.key ? grym_cli_item_name(it->head.key, it->head.meta) : NULL;
+			snprintf(what, sizeof what, "record %llu (%.200s)",
+				 (unsigned long long)it->record, nm ? nm : it->name);
+			free(nm);
+		} else {
+			snprintf(what, sizeof what, "%.290s", it->name);
+		}
 		rec.head = it->head;    /* borrowed: the item owns it */
 		if (it->kind == GRYM_SOURCE_ERROR) {
 			err = it->err;
@@ -802,7 +822,7 @@ static int transform_stream(state *st, grym_sources *src, grym_source *it)
 			if (!cat) {
 				char dir[4096];
 				if (grym_cli_catalog_dir(st->cli, dir, sizeof dir, &err) ||
-				    !(cat = grym_catalog_open(dir, &err))) {
+				    !(cat = open_catalog(st, dir, &err))) {
 					grym_report(st->cli, NULL, &err);
 					free(rec.data);
 					fatal = 1;
@@ -951,7 +971,7 @@ static int run_transform(state *st, const char *in)
 		grym_asset pa;
 		grym_asset_init(&pa);
 		if (grym_cli_catalog_dir(st->cli, dir, sizeof dir, &err) ||
-		    !(cat = grym_catalog_open(dir, &err)) ||
+		    !(cat = open_catalog(st, dir, &err)) ||
 		    grym_catalog_resolve(cat, it->head.key, parent, &err) ||
 		    grym_catalog_get_asset(cat, parent, &pa, &err) ||
 		    grym_catalog_object_path(cat, &pa, objpath, sizeof objpath, &err)) {

@@ -502,9 +502,11 @@ static int show_model(train_opts *o)
 		grym_error e2 = { 0 };
 		if (grym_cli_catalog_dir(&o->cli, dir, sizeof dir, &e2) == GRYM_OK &&
 		    (cat = grym_catalog_open(dir, &e2)) &&
-		    grym_catalog_get_model(cat, o->show, &row, &e2) == GRYM_OK &&
-		    grym_store_get(grym_catalog_store(cat), row.object, &buf, &len, 1, &e2) == GRYM_OK) {
-			rc = grym_model_load(buf, len, &m, &err);
+		    grym_catalog_get_model(cat, o->show, &row, &e2) == GRYM_OK) {
+			/* the model's bytes are always hashed: a damaged
+			 * object is named, not loaded */
+			if (grym_catalog_model_bytes(cat, &row, &buf, &len, &err) == GRYM_OK)
+				rc = grym_model_load(buf, len, &m, &err);
 		} else {
 			err = e2;
 			grym_error_prefix(&err, "no such file, nor a model in the catalog");

@@ -105,6 +105,21 @@ int grym_cli_catalog_dir(const grym_cli *cli, char *buf, size_t len, grym_error 
 typedef int (*grym_cli_list_fn)(void *ud, const char *item);
 int grym_cli_read_list(const grym_cli *cli, const char *path, grym_cli_list_fn cb, void *ud);
 
+/* Options from a stage's parameter table (cli_schema.c). The table of
+ * --help: every parameter (and --no-NAME for the negatable flags), then
+ * the program's own extra options; allocated once, kept for the run. */
+typedef struct grym_schema grym_schema;
+grym_option *grym_cli_schema_options(const grym_schema *s, const grym_option *extra);
+/* Set the parameter an option names (or --no-NAME): 0 done, -1 after
+ * printing the table's error ("--n-fft: 1 is out of range (2 to
+ * 16777216)"), 1 when the option is not the table's. */
+int grym_cli_schema_set(const grym_cli *cli, const grym_schema *s, void *params,
+			const char *name, const char *arg);
+/* --schema: print the table as JSON Schema on stdout. */
+void grym_cli_print_schema(const grym_cli *cli, const grym_schema *s);
+#define GRYM_CLI_SCHEMA_OPTION \
+	{ "schema", 0, NULL, NULL, "print every option as JSON Schema (2020-12) and exit" }
+
 /* Finish a program's output the same way everywhere: commit it — unless
  * the run was cancelled by a signal (then it is aborted: an existing FILE
  * is left as it was), or unless

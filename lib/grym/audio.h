@@ -17,6 +17,7 @@
  */
 #ifndef GRYM_AUDIO_H
 #define GRYM_AUDIO_H
+#pragma GCC visibility push(default)
 
 #include <stdint.h>
 #include "grym/error.h"
@@ -143,4 +144,6 @@ int grym_encoder_close(grym_encoder *e, grym_error *err);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

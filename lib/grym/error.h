@@ -12,6 +12,10 @@
 #ifndef GRYM_ERROR_H
 #define GRYM_ERROR_H
 
+/* The public interface: exported from libgrym.so, which is built with
+ * -fvisibility=hidden (everything else stays inside). */
+#pragma GCC visibility push(default)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -59,4 +63,6 @@ const char *grym_status_str(int code);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

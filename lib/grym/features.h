@@ -25,6 +25,7 @@
  */
 #ifndef GRYM_FEATURES_H
 #define GRYM_FEATURES_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include <stdint.h>
@@ -449,4 +450,6 @@ json_t *grym_features_names(const grym_features_plan *p, const grym_fmat *m, int
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

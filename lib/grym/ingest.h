@@ -25,6 +25,7 @@
  */
 #ifndef GRYM_INGEST_H
 #define GRYM_INGEST_H
+#pragma GCC visibility push(default)
 
 #include <signal.h>
 #include <stddef.h>
@@ -130,4 +131,6 @@ int grym_ingest_input(grym_ingester *g, grym_input *in, const char *name, grym_i
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

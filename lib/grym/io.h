@@ -13,6 +13,7 @@
  */
 #ifndef GRYM_IO_H
 #define GRYM_IO_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include <stdint.h>
@@ -153,4 +154,6 @@ int grym_fsync_dir(const char *dir, grym_error *err);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -22,6 +22,7 @@
  */
 #ifndef GRYM_ML_H
 #define GRYM_ML_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include <stdint.h>
@@ -432,4 +433,6 @@ char *grym_predictions_tsv(const grym_dataset *ds, const int *fold, const int *p
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -14,6 +14,7 @@
  */
 #ifndef GRYM_PATHNAME_H
 #define GRYM_PATHNAME_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include "grym/error.h"
@@ -105,4 +106,6 @@ int grym_names_dedupe(char **names, size_t n, grym_error *err);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -45,9 +45,11 @@
  */
 #ifndef GRYM_SOURCES_H
 #define GRYM_SOURCES_H
+#pragma GCC visibility push(default)
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "grym/error.h"
 #include "grym/io.h"
@@ -118,6 +120,8 @@ typedef struct grym_source {
 				   otherwise). The caller may take key and
 				   meta (set them to NULL). */
 	grym_error err;         /* ERROR */
+	uint64_t record;        /* the number of the record it came from in its
+				   stream (1-based, for messages), 0 if none */
 } grym_source;
 
 typedef struct grym_sources grym_sources;
@@ -154,4 +158,6 @@ ssize_t grym_list_next(grym_input *in, int nul, char **item, size_t *cap, grym_e
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -40,6 +40,7 @@
  */
 #ifndef GRYM_STREAM_H
 #define GRYM_STREAM_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include <stdint.h>
@@ -146,4 +147,6 @@ uint64_t grym_stream_record_number(const grym_stream_reader *r);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -11,6 +11,7 @@
  */
 #ifndef GRYM_WALK_H
 #define GRYM_WALK_H
+#pragma GCC visibility push(default)
 
 #include "grym/error.h"
 
@@ -45,4 +46,6 @@ int grym_walk(const char *dir, const char *match, grym_walk_fn cb, void *ud);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

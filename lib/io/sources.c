@@ -667,8 +667,10 @@ static int next_in_frame(grym_sources *s, frame *f, grym_error *err)
 		pop(s);
 		return e.code == GRYM_ERR_NOMEM ? nomem(err) : item_error(s, name, 0, &e, err);
 	}
+	uint64_t recno = grym_stream_record_number(f->rd);
 	if (h.kind != GRYM_PAYLOAD_REF) {
 		rc = item(s, GRYM_SOURCE_RECORD, h.key, 1, err);
+		s->cur.record = recno;
 		s->cur.reader = f->rd;
 		item_head(s, &h);
 		return rc;
@@ -683,6 +685,8 @@ static int next_in_frame(grym_sources *s, frame *f, grym_error *err)
 		rc = open_ref(s, &h, err);
 	}
 	grym_record_head_clear(&h);
+	if (s->cur_name)
+		s->cur.record = recno;
 	return rc;
 }
 
