@@ -752,7 +752,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "grym-features: %s\n", e0.msg[0] ? e0.msg : "out of memory");
 		return GRYM_EXIT_FAILED;
 	}
-	grym_cli_init(&cli, "grym-features", "[OPTION]... [FILE]...",
+	grym_cli_init(&cli, "grym-features", "[OPTION]... [FILE|DIR|-]...",
 		      "compute librosa-exact audio features (MFCC, mel, spectral...) as grym records",
 		      options);
 	int first = grym_cli_parse(&cli, argc, argv, on_option, &c);

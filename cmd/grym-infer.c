@@ -868,7 +868,7 @@ int main(int argc, char **argv)
 	infer_opts o = { 0 };
 	o.top = 1;
 	o.jobs = 1;
-	grym_cli_init(&o.cli, "grym-infer", "-m MODEL [OPTION]... [FILE]...",
+	grym_cli_init(&o.cli, "grym-infer", "-m MODEL [OPTION]... [FILE|DIR|-]...",
 		      "Predict labels (or clusters) of feature vectors, or of audio files through the model's recipe, with a trained model.", opts);
 	int first = grym_cli_parse(&o.cli, argc, argv, on_opt, &o);
 	if (!o.model)

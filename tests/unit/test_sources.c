@@ -120,7 +120,9 @@ static void binary_records(const char *path)
 	 * name that is a file, one that is neither */
 	grym_stream_write_ref(w, "0213ca40e9f1", r, &err);
 	grym_stream_write_ref(w, "a.wav", lab, &err);
-	grym_stream_write_ref(w, "nothing-here", json_object(), &err);
+	json_t *none = json_object();
+	grym_stream_write_ref(w, "nothing-here", none, &err);
+	json_decref(none);
 	grym_stream_writer_free(w);
 	grym_output_commit(o, &err);
 	json_decref(m);
