@@ -87,7 +87,11 @@ static int on_opt(void *ud, const char *name, const char *arg)
 	if (!strcmp(name, "model")) {
 		grym_model_type t;
 		if (grym_model_type_parse(arg, &t)) {
-			grym_msg(cli, "--model: unknown model '%s' (logreg, linsvm, svm, knn, mlp, kmeans)", arg);
+			char list[128] = "";
+			for (int k = 0; k < grym_model_type_count(); k++)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+					 k ? ", " : "", grym_model_type_name((grym_model_type)k));
+			grym_msg(cli, "--model: unknown model '%s' (%s)", arg, list);
 			return -1;
 		}
 		o->type = arg;
@@ -151,47 +155,23 @@ static int on_opt(void *ud, const char *name, const char *arg)
 	return 0;
 }
 
-enum { M_LOGREG = 1, M_LINSVM = 2, M_SVM = 4, M_KNN = 8, M_MLP = 16, M_KMEANS = 32 };
-
-/* Which models each hyper-parameter option applies to: any other model
- * refuses it, rather than accept it, ignore it and record it. */
-static const struct { const char *opt; int models; const char *why; } applies[] = {
-	{ "C", M_LOGREG | M_LINSVM | M_SVM, NULL },
-	{ "max-iter", M_LOGREG | M_KMEANS, NULL },
-	{ "tol", M_LOGREG | M_LINSVM | M_SVM | M_MLP | M_KMEANS, NULL },
-	{ "gamma", M_SVM, NULL },
-	{ "k", M_KNN | M_KMEANS, NULL },
-	{ "metric", M_KNN, NULL },
-	{ "hidden", M_MLP, NULL }, { "dropout", M_MLP, NULL }, { "alpha", M_MLP, NULL },
-	{ "epochs", M_MLP, NULL }, { "batch-size", M_MLP, NULL }, { "lr", M_MLP, NULL },
-	{ "val-fraction", M_MLP, NULL }, { "patience", M_MLP, NULL },
-	{ "n-init", M_KMEANS, NULL },
-	{ "class-weight", M_LOGREG | M_LINSVM | M_SVM | M_MLP, NULL },
-};
-
+/* A hyper-parameter option the model kind does not use is refused,
+ * rather than accepted, ignored and recorded; the kinds say which they
+ * use (grym_model_type_uses). */
 static void check_applies(const train_opts *o, grym_model_type t)
 {
-	static const char *const names[] = { "logreg", "linsvm", "svm", "knn", "mlp", "kmeans" };
-	int bit = 1 << (int)t;
-	for (int i = 0; i < o->nset; i++)
-		for (size_t a = 0; a < sizeof applies / sizeof *applies; a++) {
-			if (strcmp(o->set[i], applies[a].opt) || (applies[a].models & bit))
-				continue;
-			char list[128] = "";
-			for (int m = 0; m < 6; m++)
-				if (applies[a].models & (1 << m))
-					snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-						 list[0] ? ", " : "", names[m]);
-			const char *why = "";
-			if (!strcmp(o->set[i], "max-iter") && t == GRYM_MODEL_LINSVM)
-				why = "; liblinear stops at 1000 iterations";
-			else if (!strcmp(o->set[i], "max-iter") && t == GRYM_MODEL_SVM)
-				why = "; libsvm stops at max(10^7, 100 x items) iterations";
-			else if (!strcmp(o->set[i], "max-iter") && t == GRYM_MODEL_MLP)
-				why = "; mlp: use --epochs";
-			grym_usage_error(&o->cli, "--%s does not apply to %s (only to %s%s)", o->set[i],
-					 names[t], list, why);
-		}
+	for (int i = 0; i < o->nset; i++) {
+		if (grym_model_type_uses(t, o->set[i]) != 0)
+			continue;
+		char list[128] = "";
+		for (int m = 0; m < grym_model_type_count(); m++)
+			if (grym_model_type_uses((grym_model_type)m, o->set[i]) == 1)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+					 list[0] ? ", " : "", grym_model_type_name((grym_model_type)m));
+		const char *why = grym_model_type_why_not(t, o->set[i]);
+		grym_usage_error(&o->cli, "--%s does not apply to %s (only to %s%s%s)", o->set[i],
+				 grym_model_type_name(t), list, why ? "; " : "", why ? why : "");
+	}
 }
 
 /* A solver's warning (ConvergenceWarning), said once however many
@@ -569,9 +549,10 @@ int main(int argc, char **argv)
 	o.p.warn_ud = &o;
 	if (o.cv && o.holdout > 0)
 		grym_usage_error(&o.cli, "--cv and --holdout exclude each other");
-	int sup = type != GRYM_MODEL_KMEANS;
+	int sup = grym_model_type_supervised(type);
 	if (!sup && (o.cv || o.holdout > 0 || o.group_by))
-		grym_usage_error(&o.cli, "kmeans is unsupervised: --cv, --holdout and --group-by do not apply");
+		grym_usage_error(&o.cli, "%s is unsupervised: --cv, --holdout and --group-by do not apply",
+				 grym_model_type_name(type));
 
 	grym_error err = { 0 };
 	grym_rate_tally rates;

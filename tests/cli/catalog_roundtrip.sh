@@ -42,6 +42,11 @@ check "the model names its out-of-fold predictions object" test "${#pred}" -eq 6
 check "that object came along" test -n "$(find cat2 -type f -name "*${pred#??}*" | head -1)"
 is "$(find cat2 -type f -name "*${pred#??}*" -exec cat {} + | sha256sum | cut -c1-64)" "$pred" \
 	"with its bytes"
+find cat2 -type f -name "*${pred#??}*" -exec rm -f {} +
+fails 1 "fsck notices a model's missing predictions object" grym-catalog --catalog cat2 fsck
+grym-catalog --catalog cat2 fsck 2>&1 | grep -q "predictions of model .*object $pred is missing"
+ok "naming it" test $? -eq 0
+ok "export | import again restores it" sh -c 'grym-catalog export -o - | grym-catalog --catalog cat2 import - && grym-catalog --catalog cat2 fsck'
 ok "train on the imported feature sets" grym-train --catalog cat2 --features mfcc --cv 2 --seed 1 -o m2.model
 ok "infer with the imported model by name" sh -c 'grym-infer --catalog cat2 -m rt <feats.grym >p2.txt'
 
