@@ -29,6 +29,7 @@
 #include "grym/io.h"
 #include "grym/npy.h"
 #include "grym/pathname.h"
+#include "grym/sources.h"
 #include "grym/store.h"
 #include "grym/stream.h"
 
@@ -178,34 +179,12 @@ static int name_npy(ctx *x, grym_error *err)
 	int rc;
 	if (!names)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < x->njobs; i++) {
-		const char *k = x->jobs[i].key;
-		if (!k)
-			continue;
-		size_t n = strlen(k), o = 0;
-		char *out = malloc(n + 2 * (n / 2 + 1) + 2);
-		if (!out) {
+	for (size_t i = 0; i < x->njobs; i++)
+		if (x->jobs[i].key && !(names[i] = strdup(x->jobs[i].key))) {
 			grym_names_free(names, x->njobs);
 			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		}
-		for (const char *c = k;;) {
-			size_t l = strcspn(c, "/");
-			if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.')) {
-				out[o++] = '_';
-			} else {
-				memcpy(out + o, c, l);
-				o += l;
-			}
-			c += l;
-			if (!*c)
-				break;
-			out[o++] = '/';
-			c++;
-		}
-		out[o] = '\0';
-		names[i] = out;
-	}
-	rc = grym_names_dedupe(names, x->njobs, err);
+	rc = grym_names_as_files(names, x->njobs, err);
 	for (size_t i = 0; i < x->njobs; i++)
 		x->jobs[i].npy = names[i];
 	free(names);
@@ -500,13 +479,9 @@ static int write_npy(const cfg *c, const job *j, grym_error *err)
 		if (n < 0 || (size_t)n >= sizeof path)
 			return grym_error_set(err, GRYM_ERR_LIMIT, "--npy: file name too long");
 		/* the folders of a key ("dog/x") under DIR */
-		for (char *sl = path + strlen(c->npy_dir) + 1; (sl = strchr(sl, '/')); sl++) {
-			*sl = '\0';
-			int bad = mkdir(path, 0777) != 0 && errno != EEXIST;
-			*sl = '/';
-			if (bad)
-				return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
-		}
+		int mrc = grym_mkdir_parents(path, strlen(c->npy_dir) + 1, err);
+		if (mrc)
+			return mrc;
 		grym_output *o = grym_output_open(path, err);
 		if (!o)
 			return err->code;
@@ -596,96 +571,55 @@ static int write_job(const cfg *c, const job *j, grym_stream_writer *w, grym_err
 
 /* ---- reading the inputs ---- */
 
-static int spool_stdin(grym_input *in, char **path, grym_error *err)
+/* An audio record: its samples, read now (the stream moves on). */
+static int add_audio_record(job *j, grym_source *it, grym_error *err)
 {
-	char tmp[4096];
-	int rc = grym_spool(in, NULL, tmp, sizeof tmp, err);
-	if (rc != GRYM_OK)
-		return rc;
-	*path = strdup(tmp);
-	if (!*path) {
-		grym_tmp_release(tmp);
+	grym_record_head *h = &it->head;
+	json_t *r = json_object_get(j->meta, "rate");   /* the record's metadata */
+	j->key = strdup(h->key);
+	j->prate = (int)json_number_value(r);
+	j->pchannels = (int)h->cols;
+	if (!j->key)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	if (j->prate <= 0 || j->pchannels <= 0)
+		return grym_error_set(err, GRYM_ERR_FORMAT, "%s: audio record without rate/channels", h->key);
+	/* never cached: the samples may have been changed upstream
+	 * (normalised, filtered) while "asset" still names the source */
+	size_t cap = 0;
+	int64_t n = 0;
+	float *buf = NULL;
+	for (;;) {
+		if ((size_t)(n + 65536) * j->pchannels > cap) {
+			cap = cap ? cap * 2 : (size_t)(65536 * 2) * j->pchannels;
+			float *nb = realloc(buf, cap * sizeof *nb);
+			if (!nb) {
+				free(buf);
+				return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			}
+			buf = nb;
+		}
+		int64_t got = grym_stream_read_rows(it->reader, buf + n * j->pchannels, 65536, err);
+		if (got < 0) {
+			free(buf);
+			return (int)got;
+		}
+		if (got == 0)
+			break;
+		n += got;
 	}
+	j->payload = buf;
+	j->pframes = n;
 	return GRYM_OK;
 }
 
-/* A record: audio payload, a file path, or a catalog id. */
-static int add_record(ctx *x, grym_stream_reader *rd, grym_record_head *h, grym_catalog **cat,
-		      grym_error *err)
+/* A catalog id (or prefix): the asset's object, its labels and meta. */
+static int add_asset(job *j, const char *key, grym_catalog **cat, const cfg *c,
+		     grym_error *err)
 {
-	cfg *c = x->c;
-	job *j = job_add(x);
-	if (!j)
-		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	j->meta = json_incref(h->meta);
-	j->name = grym_cli_item_name(h->key, h->meta);   /* the file, not only an id */
-	if (h->kind == GRYM_PAYLOAD_AUDIO) {
-		json_t *r = json_object_get(h->meta, "rate");
-		j->key = strdup(h->key);
-		j->prate = (int)json_number_value(r);
-		j->pchannels = (int)h->cols;
-		if (j->prate <= 0 || j->pchannels <= 0)
-			return grym_error_set(err, GRYM_ERR_FORMAT, "%s: audio record without rate/channels", h->key);
-		/* never cached: the samples may have been changed upstream
-		 * (normalised, filtered) while "asset" still names the source */
-		grym_record rec;
-		memset(&rec, 0, sizeof rec);
-		size_t cap = 0;
-		int64_t n = 0;
-		float *buf = NULL;
-		for (;;) {
-			if ((size_t)(n + 65536) * j->pchannels > cap) {
-				cap = cap ? cap * 2 : (size_t)(65536 * 2) * j->pchannels;
-				float *nb = realloc(buf, cap * sizeof *nb);
-				if (!nb) {
-					free(buf);
-					return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-				}
-				buf = nb;
-			}
-			int64_t got = grym_stream_read_rows(rd, buf + n * j->pchannels, 65536, err);
-			if (got < 0) {
-				free(buf);
-				return (int)got;
-			}
-			if (got == 0)
-				break;
-			n += got;
-		}
-		j->payload = buf;
-		j->pframes = n;
-		return GRYM_OK;
-	}
-	if (h->kind != GRYM_PAYLOAD_REF)
-		return grym_error_set(err, GRYM_ERR_FORMAT, "%s: a %s record is not audio", h->key,
-				      grym_payload_kind_name(h->kind));
-	struct stat st;
-	if (stat(h->key, &st) == 0 && S_ISREG(st.st_mode)) {
-		j->path = strdup(h->key);
-		j->from_file = 1;
-		return j->path ? GRYM_OK : grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	}
-	if (!grym_id_is_prefix(h->key)) {
-		/* a reference by "path": "path_b64" gives the exact bytes of a
-		 * name that is not UTF-8 (a key cannot hold them) */
-		char *p = NULL;
-		int rc = grym_json_get_path(h->meta, "path", &p, err);
-		if (rc)
-			return grym_error_prefix(err, "%s", h->key);
-		if (p && stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-			j->path = p;
-			j->from_file = 1;
-			return GRYM_OK;
-		}
-		free(p);
-		return grym_error_set(err, GRYM_ERR_NOTFOUND, "%s: neither a file nor a catalog id", h->key);
-	}
-	/* a catalog id (or prefix) */
 	if (!*cat && !(*cat = grym_catalog_open(c->catalog_dir, err)))
 		return err->code;
 	grym_catalog_set_verify(*cat, c->verify);
-	int rc = grym_catalog_resolve(*cat, h->key, j->asset, err);
+	int rc = grym_catalog_resolve(*cat, key, j->asset, err);
 	if (rc)
 		return rc;
 	grym_asset a;
@@ -715,6 +649,59 @@ static int add_record(ctx *x, grym_stream_reader *rd, grym_record_head *h, grym_
 	return rc;
 }
 
+/* One item of the inputs (grym/sources.h) as a job: a file, audio on
+ * stdin (spooled), an audio record, a catalog asset. */
+static int add_item(ctx *x, grym_source *it, grym_catalog **cat, grym_error *err)
+{
+	job *j = job_add(x);
+	if (!j)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	/* what the record carried (labels, path...) passes through */
+	j->meta = it->head.meta ? it->head.meta : json_object();
+	it->head.meta = NULL;
+	if (!j->meta)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	switch (it->kind) {
+	case GRYM_SOURCE_FILE:
+		j->path = strdup(it->path);
+		j->name = strdup(it->path);
+		j->from_file = 1;
+		if (!j->path || !j->name)
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		if (!json_object_get(j->meta, "path"))
+			return grym_json_set_path(j->meta, "path", it->path, err);
+		return GRYM_OK;
+	case GRYM_SOURCE_AUDIO_IN: {
+		char tmp[4096];
+		int is_tmp = 0;
+		j->name = strdup(it->name);
+		j->key = grym_text_field(it->name, strlen(it->name));
+		if (!j->name || !j->key)
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		int rc = grym_source_audio_path(it, NULL, tmp, sizeof tmp, &is_tmp, err);
+		if (rc == GRYM_OK && !(j->path = strdup(tmp))) {
+			if (is_tmp)
+				grym_tmp_release(tmp);
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		}
+		j->tmp_path = is_tmp;
+		return rc;
+	}
+	case GRYM_SOURCE_RECORD:
+		j->name = grym_cli_item_name(it->head.key, j->meta);
+		if (it->head.kind != GRYM_PAYLOAD_AUDIO)
+			return grym_error_set(err, GRYM_ERR_FORMAT, "%s: a %s record is not audio",
+					      it->head.key, grym_payload_kind_name(it->head.kind));
+		return add_audio_record(j, it, err);
+	case GRYM_SOURCE_REF:
+		j->name = grym_cli_item_name(it->head.key, j->meta);
+		return add_asset(j, it->head.key, cat, x->c, err);
+	default:
+		j->name = strdup(it->name);
+		return grym_error_set(err, GRYM_ERR_UNSUPPORTED, "not an input of grym-features");
+	}
+}
+
 static int failures;
 
 static void fail_input(const char *name, const grym_error *err)
@@ -723,109 +710,36 @@ static void fail_input(const char *name, const grym_error *err)
 	failures++;
 }
 
-static void read_input(ctx *x, const char *arg, grym_catalog **cat);
-
-/* One file of a -0 list on stdin: read as if named on the command line. */
-struct list_ud {
-	ctx *x;
-	grym_catalog **cat;
-};
-
-static int list_item(void *ud, const char *path)
-{
-	struct list_ud *l = ud;
-	if (!strcmp(path, "-")) {   /* stdin is the list itself */
-		grym_msg(&cli, "-: stdin holds the list; it cannot be an input too");
-		failures++;
-		return 0;
-	}
-	read_input(l->x, path, l->cat);
-	return 0;
-}
-
-static void read_input(ctx *x, const char *arg, grym_catalog **cat)
+/* Every input, in order; a failed one keeps its place (a finished job
+ * with its error), so messages and output follow input order. */
+static void read_inputs(ctx *x, grym_sources *src, grym_catalog **cat)
 {
 	grym_error err = { 0 };
-	grym_input *in = grym_input_open(arg, &err);
+	grym_source *it;
+	int rc;
 
-	grym_input_set_cancel(in, &grym_cli_cancel);
-	const char *name = arg && strcmp(arg, "-") ? arg : "stdin";
-	if (!in) {
-		fail_input(name, &err);
-		return;
-	}
-	grym_input_kind kind;
-	/* a named file is audio or records, never a list (stdin may be) */
-	if ((arg && strcmp(arg, "-") ? grym_input_detect_named(in, &kind, &err) :
-	     grym_input_detect(in, &kind, &err))) {
-		fail_input(name, &err);
-		grym_input_free(in);
-		return;
-	}
-	if (kind == GRYM_INPUT_EMPTY) {
-		grym_error_set(&err, GRYM_ERR_FORMAT, "empty input");
-		fail_input(name, &err);
-	} else if (kind == GRYM_INPUT_AUDIO) {
-		job *j = job_add(x);
-		if (!j) {
-			grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
-			fail_input(name, &err);
-		} else if (arg && strcmp(arg, "-")) {
-			j->path = strdup(arg);
-			j->from_file = 1;
-			j->name = strdup(arg);
-			j->meta = json_object();
-			if (!j->path || !j->name || !j->meta ||
-			    grym_json_set_path(j->meta, "path", arg, &err) != GRYM_OK) {
-				grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
-				j->rc = err.code;
-				j->err = err;
+	while ((rc = grym_sources_next(src, &it, &err)) == GRYM_OK) {
+		if (it->kind == GRYM_SOURCE_ERROR) {
+			fail_input(it->name, &it->err);
+			continue;
+		}
+		size_t before = x->njobs;
+		grym_error e = { 0 };
+		if (add_item(x, it, cat, &e) != GRYM_OK) {
+			if (x->njobs > before) {
+				job *j = &x->jobs[x->njobs - 1];
+				j->rc = e.code;
+				j->err = e;
 				j->done = 1;
-			}
-		} else {
-			j->name = strdup("stdin");
-			j->key = strdup("stdin");
-			j->tmp_path = 1;
-			j->meta = json_object();
-			if (spool_stdin(in, &j->path, &err)) {
-				j->rc = err.code;
-				j->err = err;
-				j->done = 1;
+				if (!j->name)
+					j->name = strdup(it->name);
+			} else {
+				fail_input(it->name, &e);
 			}
 		}
-	} else {
-		grym_stream_reader *rd = grym_stream_reader_new(in, &err);
-		if (!rd) {
-			fail_input(name, &err);
-		} else {
-			for (;;) {
-				grym_record_head h;
-				memset(&h, 0, sizeof h);
-				int rc = grym_stream_next(rd, &h, &err);
-				if (rc == GRYM_ERR_EOF)
-					break;
-				if (rc) {
-					fail_input(name, &err);
-					break;
-				}
-				size_t before = x->njobs;
-				if ((rc = add_record(x, rd, &h, cat, &err))) {
-					/* keep the failed job in place so output order holds */
-					if (x->njobs > before) {
-						job *j = &x->jobs[x->njobs - 1];
-						j->rc = rc;
-						j->err = err;
-						j->done = 1;
-					} else {
-						fail_input(h.key, &err);
-					}
-				}
-				grym_record_head_clear(&h);
-			}
-			grym_stream_reader_free(rd);
-		}
 	}
-	grym_input_free(in);
+	if (rc != GRYM_ERR_EOF && rc != GRYM_ERR_INTERRUPTED)
+		fail_input("inputs", &err);
 }
 
 int main(int argc, char **argv)
@@ -838,7 +752,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "grym-features: %s\n", e0.msg[0] ? e0.msg : "out of memory");
 		return GRYM_EXIT_FAILED;
 	}
-	grym_cli_init(&cli, "grym-features", "[OPTION]... [FILE]...",
+	grym_cli_init(&cli, "grym-features", "[OPTION]... [FILE|DIR|-]...",
 		      "compute librosa-exact audio features (MFCC, mel, spectral...) as grym records",
 		      options);
 	int first = grym_cli_parse(&cli, argc, argv, on_option, &c);
@@ -898,14 +812,22 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&x.lock, NULL);
 	pthread_cond_init(&x.cond, NULL);
 	grym_catalog *cat = NULL;
-	struct list_ud lu = { &x, &cat };
-	if (first >= argc && cli.null_sep)
-		/* -0: stdin is a NUL-separated list of files (find -print0) */
-		grym_cli_read_list(&cli, "-", list_item, &lu);
-	else if (first >= argc)
-		read_input(&x, "-", &cat);
-	for (int i = first; i < argc; i++)
-		read_input(&x, argv[i], &cat);
+	grym_sources_opts so = { 0 };
+	so.flags = GRYM_SOURCES_RECORDS;
+	so.null_sep = cli.null_sep;
+	so.cancel = &grym_cli_cancel;
+	grym_sources *src = grym_sources_new(&so, &err);
+	int bad = !src;
+	if (!bad && first >= argc)
+		bad = grym_sources_add(src, "-", &err) < 0;
+	for (int i = first; !bad && i < argc; i++)
+		bad = grym_sources_add(src, argv[i], &err) < 0;
+	if (bad) {
+		grym_report(&cli, NULL, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	read_inputs(&x, src, &cat);
+	grym_sources_free(src);
 	grym_catalog_close(cat);
 	if (name_files(&x, &err) != GRYM_OK || (c.npy_dir && name_npy(&x, &err) < 0)) {
 		grym_report(&cli, "naming outputs", &err);

@@ -33,6 +33,7 @@
 #include "grym/pathname.h"
 #include "grym/pool.h"
 #include "grym/replay.h"
+#include "grym/sources.h"
 #include "grym/stream.h"
 
 static const grym_option opts[] = {
@@ -459,40 +460,26 @@ static int infer_audio(infer_opts *o, const grym_model *m, audio_item *items, si
 	return failed;
 }
 
-/* 1 if the file argument arg is a regular file holding audio. Pipes and
- * FIFOs are not probed here (their first bytes would be lost): they go
- * through infer_input, which detects audio on its own reader. */
-static int is_audio_file(const char *arg)
-{
-	grym_input_kind kind = GRYM_INPUT_EMPTY;
-	struct stat st;
-	if (!arg || !strcmp(arg, "-") || stat(arg, &st) != 0 || !S_ISREG(st.st_mode))
-		return 0;
-	grym_input *in = grym_input_open(arg, NULL);
-
-	grym_input_set_cancel(in, &grym_cli_cancel);
-	int audio = in && grym_input_detect(in, &kind, NULL) == GRYM_OK && kind == GRYM_INPUT_AUDIO;
-	grym_input_free(in);
-	return audio;
-}
-
-/* Audio on stdin or a pipe: spooled to a temporary file (the normalize
- * stage reads its input twice), replayed, removed. */
-static int infer_audio_spooled(infer_opts *o, const grym_model *m, grym_input *in, const char *key,
-			       batch *b, grym_output *out, int *fatal)
+/* Audio on stdin or a FIFO: copied to a temporary file (the normalize
+ * stage reads its input twice; a regular file on stdin is reopened
+ * instead), replayed, removed. */
+static int infer_audio_in(infer_opts *o, const grym_model *m, grym_source *it, batch *b,
+			  grym_output *out, int *fatal)
 {
 	char path[4096];
+	int is_tmp = 0;
 	grym_error err = { 0 };
-	if (grym_spool(in, NULL, path, sizeof path, &err) != GRYM_OK) {
-		grym_report(&o->cli, strcmp(key, "-") ? key : "stdin", &err);
+	if (grym_source_audio_path(it, NULL, path, sizeof path, &is_tmp, &err) != GRYM_OK) {
+		grym_report(&o->cli, it->name, &err);
 		return 1;
 	}
-	audio_item it;
-	memset(&it, 0, sizeof it);
-	it.path = path;
-	it.key = key;
-	int f = infer_audio(o, m, &it, 1, b, out, fatal);
-	grym_tmp_release(path);
+	audio_item ai;
+	memset(&ai, 0, sizeof ai);
+	ai.path = path;
+	ai.key = it->name;
+	int f = infer_audio(o, m, &ai, 1, b, out, fatal);
+	if (is_tmp)
+		grym_tmp_release(path);
 	return f;
 }
 
@@ -519,20 +506,17 @@ static size_t split_tabs(char *s, char **f, size_t max)
  * naming it); the key is the "key", "id" or "path" column, else "line N".
  * A line that cannot be read is reported and skipped. Returns the number
  * of failed lines, or -1 when the table cannot be used at all. */
-static int infer_tsv(infer_opts *o, const grym_model *m, const char *path, batch *b,
-		     grym_output *out, int *fatal)
+static int infer_tsv(infer_opts *o, const grym_model *m, grym_input *in, const char *name,
+		     batch *b, grym_output *out, int *fatal)
 {
-	const char *name = path ? path : "stdin";
 	grym_error err = { 0 };
-	grym_input *in = grym_input_open(path, &err);
 	char *line = NULL, **f = malloc(TSV_MAXC * sizeof *f), **hdr = NULL;
 	size_t cap = 0, d = grym_model_dims(m), *map = malloc((d ? d : 1) * sizeof *map), nh = 0;
 	float *x = malloc((d ? d : 1) * sizeof *x);
 	int failed = 0, rc = GRYM_OK;
 	long keycol = -1;
-	if (!in || !f || !map || !x) {
-		if (in)
-			grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+	if (!f || !map || !x) {
+		grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
 		rc = -1;
 		goto out;
 	}
@@ -630,7 +614,6 @@ out:
 	free(f);
 	free(map);
 	free(x);
-	grym_input_free(in);
 	return rc ? (failed ? failed : 1) : failed;
 }
 
@@ -709,146 +692,185 @@ done:
 	return failed;
 }
 
-static int ends_with(const char *s, const char *suf)
+/* A reference (a bare line or a reference record holding a catalog id):
+ * a feature set's summary vector, else an asset, scored through the
+ * model's recipe replayed on its audio. Returns the number of failed
+ * items, -1 when the output failed. */
+static int infer_ref(infer_opts *o, const grym_model *m, grym_source *it, batch *b,
+		     grym_output *out, int *fatal)
 {
-	size_t a = strlen(s), b = strlen(suf);
-	return a >= b && strcmp(s + a - b, suf) == 0;
+	grym_error err = { 0 };
+	grym_record rec;
+	grym_feature_set fs = { 0 };
+	const char *key = it->head.key;
+	int failed = 0;
+
+	if (!o->cat) {
+		grym_error_set(&err, GRYM_ERR_UNSUPPORTED,
+			       "a bare reference needs a catalog (--catalog or GRYM_CATALOG)");
+		grym_report(&o->cli, key, &err);
+		return 1;
+	}
+	if (grym_catalog_get_features(o->cat, key, &fs, &err)) {
+		grym_feature_set_clear(&fs);
+		return infer_asset(o, m, key, it->head.meta, b, out, fatal);
+	}
+	memset(&rec, 0, sizeof rec);
+	if (!fs.summary || fs.summary_len < 1) {
+		grym_error_set(&err, GRYM_ERR_FORMAT, "feature set has no summary vector");
+	} else if (grym_model_check_dims(m, (uint32_t)fs.summary_len, &err) ||
+		   grym_model_check_recipe(m, json_object_get(it->head.meta, "pipeline"), &err) ||
+		   grym_model_check_rate(m, (int)json_integer_value(json_object_get(it->head.meta, "rate")),
+					 &err)) {
+	} else if (push_vector(o, m, b, out, key, fs.summary, (size_t)fs.summary_len, fs.asset,
+			       meta_num(it->head.meta, "start"), meta_num(it->head.meta, "end"), &failed,
+			       &err)) {
+		grym_report(&o->cli, o->output ? o->output : "stdout", &err);
+		*fatal = 1;
+		grym_feature_set_clear(&fs);
+		return -1;
+	} else {
+		grym_feature_set_clear(&fs);
+		return failed;
+	}
+	grym_report(&o->cli, key, &err);
+	grym_feature_set_clear(&fs);
+	return 1;
 }
 
-/* Predict every vector of one input; returns the number of failed items
- * or -1 when the input itself failed. */
-static int infer_input(infer_opts *o, const grym_model *m, const char *path, batch *b,
-		       grym_output *out, int *fatal)
+/* A record with a payload: one summary vector to score. Returns the
+ * number of failed items, -1 when the output failed. */
+static int infer_record(infer_opts *o, const grym_model *m, grym_source *it, batch *b,
+			grym_output *out, int *fatal)
 {
-	const char *name = path ? path : "stdin";
 	grym_error err = { 0 };
-	int failed = 0;
-	grym_input *in = grym_input_open(path, &err);
+	grym_record rec;
+	const char *key = it->head.key;
+	char asset[GRYM_ID_LEN + 1] = "";
+	int failed = 0, bad = 1;
 
-	grym_input_set_cancel(in, &grym_cli_cancel);
-	grym_stream_reader *r = NULL;
-	grym_input_kind kind = GRYM_INPUT_EMPTY;
-	/* a named file is audio or records, never a list (stdin may be) */
-	int named = path && strcmp(path, "-");
-	if (in && (named ? grym_input_detect_named(in, &kind, &err) :
-		   grym_input_detect(in, &kind, &err)) == GRYM_OK && kind == GRYM_INPUT_AUDIO) {
-		struct stat st;
-		if (path && strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-			audio_item it;
-			memset(&it, 0, sizeof it);
-			it.path = path;
-			it.key = path;
-			grym_input_free(in);
-			return infer_audio(o, m, &it, 1, b, out, fatal);
+	memset(&rec, 0, sizeof rec);
+	rec.head = it->head;    /* borrowed: it owns it */
+	if (rec.head.kind == GRYM_PAYLOAD_AUDIO) {
+		grym_error_set(&err, GRYM_ERR_UNSUPPORTED,
+			       "audio record: run it through grym-features --summary first");
+	} else if (grym_stream_read_payload(it->reader, &rec, 0, &err) != GRYM_OK) {
+	} else if (rec.rows != 1) {
+		grym_error_set(&err, GRYM_ERR_FORMAT,
+			       "a matrix of %llu frames: use grym-features --summary or --segment",
+			       (unsigned long long)rec.rows);
+	} else if (grym_model_check_dims(m, rec.head.cols, &err) ||
+		   grym_model_check_recipe(m, json_object_get(rec.head.meta, "pipeline"), &err) ||
+		   grym_model_check_rate(m, (int)json_integer_value(json_object_get(rec.head.meta,
+										    "rate")), &err)) {
+	} else {
+		bad = 0;
+	}
+	if (bad) {
+		grym_report(&o->cli, key, &err);
+		free(rec.data);
+		return 1;
+	}
+	int windowed = json_is_number(json_object_get(rec.head.meta, "start"));
+	if (o->cat && !windowed) {
+		/* the asset the vector describes: meta "asset", else the key */
+		json_t *a = json_object_get(rec.head.meta, "asset");
+		const char *cand = json_is_string(a) ? json_string_value(a) : key;
+		grym_asset ga;
+		if (strlen(cand) == GRYM_ID_LEN && grym_catalog_get_asset(o->cat, cand, &ga, NULL) == GRYM_OK) {
+			memcpy(asset, cand, sizeof asset);
+			grym_asset_clear(&ga);
 		}
-		failed = infer_audio_spooled(o, m, in, path ? path : "-", b, out, fatal);
-		grym_input_free(in);
-		return failed;
-	} else if (in && kind == GRYM_INPUT_EMPTY && err.code == GRYM_OK)
-		grym_error_set(&err, GRYM_ERR_FORMAT, "empty input");
-	if (err.code == GRYM_OK)
-		r = grym_stream_reader_new(in, &err);
-	if (!r) {
-		grym_report(&o->cli, name, &err);
-		grym_input_free(in);
+	}
+	int rc = push_vector(o, m, b, out, key, rec.data, rec.head.cols, asset,
+			     meta_num(rec.head.meta, "start"), meta_num(rec.head.meta, "end"), &failed,
+			     &err);
+	free(rec.data);
+	if (rc) {
+		grym_report(&o->cli, o->output ? o->output : "stdout", &err);
+		*fatal = 1;
 		return -1;
 	}
-	grym_record rec = { 0 };
-	int rc;
-	while ((rc = grym_stream_read(r, &rec, 0, &err)) == GRYM_OK) {
-		const char *key = rec.head.key;
-		int bad = 0;
-		char asset[GRYM_ID_LEN + 1] = "";
-		if (rec.head.kind == GRYM_PAYLOAD_REF) {
-			/* a catalog id: a feature set's summary vector */
-			grym_feature_set fs = { 0 };
-			if (!o->cat) {
-				grym_error_set(&err, GRYM_ERR_UNSUPPORTED,
-					       "a bare reference needs a catalog (--catalog or GRYM_CATALOG)");
-				bad = 1;
-			} else if (grym_catalog_get_features(o->cat, key, &fs, &err)) {
-				/* an asset id: the model's recipe replayed on its audio */
-				grym_feature_set_clear(&fs);
-				err.code = GRYM_OK;
-				int f = infer_asset(o, m, key, rec.head.meta, b, out, fatal);
-				grym_record_clear(&rec);
-				if (f < 0)
-					break;
-				failed += f;
-				continue;
-			} else if (!fs.summary || fs.summary_len < 1) {
-				grym_error_set(&err, GRYM_ERR_FORMAT, "feature set has no summary vector");
-				bad = 1;
-			} else {
-				free(rec.data);
-				rec.data = malloc((size_t)fs.summary_len * sizeof *rec.data);
-				if (!rec.data) {
-					grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
-					bad = 1;
-				} else {
-					memcpy(rec.data, fs.summary, (size_t)fs.summary_len * sizeof *rec.data);
-					rec.rows = 1;
-					rec.head.cols = (uint32_t)fs.summary_len;
-					rec.head.kind = GRYM_PAYLOAD_VECTOR;
-					memcpy(asset, fs.asset, sizeof asset);
-				}
+	return failed;
+}
+
+/* The audio files in a row, replayed together (-j threads), in order. */
+typedef struct audio_run_list {
+	audio_item items[BATCH];
+	char *keys[BATCH];
+	size_t n;
+} audio_run_list;
+
+static int flush_run(infer_opts *o, const grym_model *m, audio_run_list *r, batch *b,
+		     grym_output *out, int *fatal)
+{
+	int f = 0;
+	if (r->n && !*fatal)
+		f = infer_audio(o, m, r->items, r->n, b, out, fatal);
+	for (size_t i = 0; i < r->n; i++)
+		free(r->keys[i]);
+	memset(r, 0, sizeof *r);
+	return f;
+}
+
+/* Every input item (grym/sources.h), in order; returns the number of
+ * failed items (-1 when the output failed, *fatal set). */
+static int infer_all(infer_opts *o, const grym_model *m, grym_sources *src, batch *b,
+		     grym_output *out, int *fatal)
+{
+	static audio_run_list run;
+	grym_error err = { 0 };
+	grym_source *it;
+	int failed = 0, f = 0, rc;
+
+	while (!*fatal && (rc = grym_sources_next(src, &it, &err)) == GRYM_OK) {
+		if (it->kind == GRYM_SOURCE_FILE) {
+			/* consecutive audio files: replayed in parallel, in order */
+			if (!(run.keys[run.n] = strdup(it->path))) {
+				grym_msg(&o->cli, "out of memory");
+				*fatal = 1;
+				break;
 			}
-			grym_feature_set_clear(&fs);
-		}
-		if (bad) {
-		} else if (rec.head.kind == GRYM_PAYLOAD_REF) {
-		} else if (rec.head.kind == GRYM_PAYLOAD_AUDIO) {
-			grym_error_set(&err, GRYM_ERR_UNSUPPORTED,
-				       "audio record: run it through grym-features --summary first");
-			bad = 1;
-		} else if (rec.rows != 1) {
-			grym_error_set(&err, GRYM_ERR_FORMAT,
-				       "a matrix of %llu frames: use grym-features --summary or --segment",
-				       (unsigned long long)rec.rows);
-			bad = 1;
-		} else if (grym_model_check_dims(m, rec.head.cols, &err) ||
-			   grym_model_check_recipe(m, json_object_get(rec.head.meta, "pipeline"), &err) ||
-			   grym_model_check_rate(m, (int)json_integer_value(json_object_get(rec.head.meta,
-											    "rate")), &err)) {
-			bad = 1;
-		}
-		if (bad) {
-			grym_report(&o->cli, key, &err);
-			failed++;
-			grym_record_clear(&rec);
+			run.items[run.n].path = run.items[run.n].key = run.keys[run.n];
+			if (++run.n == BATCH)
+				failed += flush_run(o, m, &run, b, out, fatal);
 			continue;
 		}
-		int windowed = json_is_number(json_object_get(rec.head.meta, "start"));
-		if (o->cat && !asset[0] && !windowed) {
-			/* the asset the vector describes: meta "asset", else the key */
-			json_t *a = json_object_get(rec.head.meta, "asset");
-			const char *cand = json_is_string(a) ? json_string_value(a) : key;
-			grym_asset ga;
-			if (strlen(cand) == GRYM_ID_LEN && grym_catalog_get_asset(o->cat, cand, &ga, NULL) == GRYM_OK) {
-				memcpy(asset, cand, sizeof asset);
-				grym_asset_clear(&ga);
-			}
-		}
-		rc = push_vector(o, m, b, out, key, rec.data, rec.head.cols, asset,
-				 meta_num(rec.head.meta, "start"), meta_num(rec.head.meta, "end"), &failed, &err);
-		grym_record_clear(&rec);
-		if (rc)
+		failed += flush_run(o, m, &run, b, out, fatal);
+		if (*fatal)
 			break;
+		switch (it->kind) {
+		case GRYM_SOURCE_ERROR:
+			grym_report(&o->cli, it->name, &it->err);
+			f = 1;
+			break;
+		case GRYM_SOURCE_AUDIO_IN:
+			f = infer_audio_in(o, m, it, b, out, fatal);
+			break;
+		case GRYM_SOURCE_TSV:
+			f = infer_tsv(o, m, it->in, it->name, b, out, fatal);
+			break;
+		case GRYM_SOURCE_RECORD:
+			f = infer_record(o, m, it, b, out, fatal);
+			break;
+		case GRYM_SOURCE_REF:
+			f = infer_ref(o, m, it, b, out, fatal);
+			break;
+		default:
+			grym_msg(&o->cli, "%s: not an input of grym-infer", it->name);
+			f = 1;
+		}
+		failed += f < 0 ? 1 : f;
 	}
-	grym_record_clear(&rec);
-	if (rc == GRYM_ERR_EOF)
-		rc = flush_batch(o, m, b, out, &err);
-	if (rc) {
-		grym_report(&o->cli, name, &err);
-		if (err.code == GRYM_ERR_IO || err.code == GRYM_ERR_NOMEM)
-			*fatal = 1;
-		for (size_t i = 0; i < b->n; i++)
-			free(b->keys[i]);
-		b->n = 0;
-		failed = failed ? failed : 1;
+	failed += flush_run(o, m, &run, b, out, fatal);
+	if (!*fatal && rc != GRYM_ERR_EOF && rc != GRYM_ERR_INTERRUPTED) {
+		grym_report(&o->cli, NULL, &err);
+		failed++;
 	}
-	grym_stream_reader_free(r);
-	grym_input_free(in);
+	if (!*fatal && flush_batch(o, m, b, out, &err)) {
+		grym_report(&o->cli, o->output ? o->output : "stdout", &err);
+		*fatal = 1;
+	}
 	return failed;
 }
 
@@ -857,7 +879,7 @@ int main(int argc, char **argv)
 	infer_opts o = { 0 };
 	o.top = 1;
 	o.jobs = 1;
-	grym_cli_init(&o.cli, "grym-infer", "-m MODEL [OPTION]... [FILE]...",
+	grym_cli_init(&o.cli, "grym-infer", "-m MODEL [OPTION]... [FILE|DIR|-]...",
 		      "Predict labels (or clusters) of feature vectors, or of audio files through the model's recipe, with a trained model.", opts);
 	int first = grym_cli_parse(&o.cli, argc, argv, on_opt, &o);
 	if (!o.model)
@@ -952,32 +974,26 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	int nin = argc - first, fatal = 0;
-	for (int i = 0; i < (nin ? nin : 1) && !fatal; i++) {
-		int f, run = 0;
-		while (nin && i + run < nin && run < BATCH && is_audio_file(argv[first + i + run]))
-			run++;
-		if (run > 0) {
-			/* consecutive audio files: replayed in parallel, in order */
-			audio_item *items = calloc((size_t)run, sizeof *items);
-			if (!items) {
-				grym_msg(&o.cli, "out of memory");
-				fatal = 1;
-				status = GRYM_EXIT_FAILED;
-				break;
-			}
-			for (int k = 0; k < run; k++)
-				items[k].path = items[k].key = argv[first + i + k];
-			f = infer_audio(&o, m, items, (size_t)run, &b, out, &fatal);
-			free(items);
-			i += run - 1;
-		} else if (o.tsv || (nin && ends_with(argv[first + i], ".tsv"))) {
-			f = infer_tsv(&o, m, nin ? argv[first + i] : NULL, &b, out, &fatal);
-		} else {
-			f = infer_input(&o, m, nin ? argv[first + i] : NULL, &b, out, &fatal);
-		}
-		if (f)
-			status = GRYM_EXIT_FAILED;
+	grym_sources_opts so = { 0 };
+	so.flags = GRYM_SOURCES_RECORDS | GRYM_SOURCES_TSV | (o.tsv ? GRYM_SOURCES_TSV_ALL : 0);
+	so.null_sep = o.cli.null_sep;
+	so.stdin_name = "-";    /* the key of audio on stdin */
+	so.cancel = &grym_cli_cancel;
+	grym_sources *src = grym_sources_new(&so, &err);
+	int bad = !src;
+	if (!bad && nin == 0)
+		bad = grym_sources_add(src, "-", &err) < 0;
+	for (int i = 0; !bad && i < nin; i++)
+		bad = grym_sources_add(src, argv[first + i], &err) < 0;
+	if (bad) {
+		grym_report(&o.cli, NULL, &err);
+		fatal = 1;
+	} else if (infer_all(&o, m, src, &b, out, &fatal)) {
+		status = GRYM_EXIT_FAILED;
 	}
+	grym_sources_free(src);
+	if (fatal)
+		status = GRYM_EXIT_FAILED;
 	if (fatal) {
 		grym_output_abort(out);
 	} else if (grym_output_commit(out, &err)) {

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "grym/pool.h"
+#include "grym/sources.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -285,38 +286,31 @@ int grym_parse_jobs(const grym_cli *cli, const char *s, long *out)
 
 int grym_cli_read_list(const grym_cli *cli, const char *path, grym_cli_list_fn cb, void *ud)
 {
-	FILE *f;
+	grym_error err = { 0 };
+	const char *name = path && strcmp(path, "-") ? path : "-";
+	grym_input *in = grym_input_open(path, &err);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	int sep = cli->null_sep ? '\0' : '\n';
 	int rc = 0;
 
-	if (!path || strcmp(path, "-") == 0) {
-		f = stdin;
-	} else if (!(f = fopen(path, "r"))) {
-		grym_msg(cli, "%s: %s", path, strerror(errno));
+	if (!in) {
+		grym_report(cli, name, &err);
 		return -1;
 	}
-	while ((n = getdelim(&line, &cap, sep, f)) > 0) {
-		if (line[n - 1] == sep)
-			line[--n] = '\0';
-		if (n > 0 && line[n - 1] == '\r' && !cli->null_sep)
-			line[--n] = '\0';
-		if (n == 0)
-			continue;
+	grym_input_set_cancel(in, &grym_cli_cancel);
+	/* the list rules of every program (grym/sources.h) */
+	while ((n = grym_list_next(in, cli->null_sep, &line, &cap, &err)) > 0)
 		if (cb(ud, line) != 0) {
 			rc = -1;
 			break;
 		}
-	}
-	if (ferror(f)) {
-		grym_msg(cli, "%s: %s", path ? path : "-", strerror(errno));
+	if (n < 0 && n != GRYM_ERR_EOF) {
+		grym_report(cli, name, &err);
 		rc = -1;
 	}
 	free(line);
-	if (f != stdin)
-		fclose(f);
+	grym_input_free(in);
 	return rc;
 }
 

@@ -103,9 +103,10 @@ int grym_parse_jobs(const grym_cli *cli, const char *s, long *out);
 /* The catalog directory: --catalog, $GRYM_CATALOG or the default. */
 int grym_cli_catalog_dir(const grym_cli *cli, char *buf, size_t len, grym_error *err);
 
-/* Read a list of paths (one per line, or NUL-separated with -0) from a
- * file or "-"; cb is called per non-empty entry; returns 0 or -1 after
- * reporting an error. */
+/* Read a list of words that name no file (grym-catalog's ids) from a
+ * file or "-", by the list rules of every program (grym_list_next: lines,
+ * or NUL-separated with -0); cb is called per non-empty entry; returns 0
+ * or -1 after reporting an error. Inputs go through grym/sources.h. */
 typedef int (*grym_cli_list_fn)(void *ud, const char *item);
 int grym_cli_read_list(const grym_cli *cli, const char *path, grym_cli_list_fn cb, void *ud);
 

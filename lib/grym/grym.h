@@ -18,6 +18,8 @@
 #include "grym/pool.h"
 #include "grym/json_field.h"
 #include "grym/pathname.h"
+#include "grym/walk.h"
+#include "grym/sources.h"
 #include "grym/ingest.h"
 #include "grym/dsp.h"
 #include "grym/loudness.h"

@@ -17,7 +17,7 @@ layer_of() {
 	error|hash|idset|json_field|pathname|pool|rng|schema) echo core ;;
 	store) echo store ;;
 	catalog) echo catalog ;;
-	io|npy) echo io ;;
+	io|npy|walk|sources) echo io ;;
 	stream) echo stream ;;
 	audio) echo audio ;;
 	ingest) echo stage ;;
