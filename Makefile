@@ -10,6 +10,7 @@
 #   make check SANITIZE=1   the same under ASan+UBSan, in build-san/
 #   make demo         make a small dataset and run the pipeline on it
 #   make bench        run the benchmarks against peer tools
+#   make refcheck     check the reference outputs refactors must not change
 #   make fuzz         build and run the libFuzzer targets for a bounded time
 #   make install [PREFIX=/usr/local] [DESTDIR=]
 
@@ -56,7 +57,7 @@ LIBA  = $(B)/lib/libgrym.a
 LIBSO = $(B)/lib/libgrym.so
 CLIA  = $(B)/lib/libgrymcli.a
 
-.PHONY: all check check-deps demo bench fuzz install uninstall clean distclean lint-man tests
+.PHONY: all check check-deps demo bench refcheck fuzz install uninstall clean distclean lint-man tests
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -71,14 +72,18 @@ $(B)/obj/%.o: %.c $(HEADERS) config.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# Only the public interface leaves the shared library (lib/libgrym.map).
+$(LIB_OBJ): ALL_CFLAGS += -fvisibility=hidden
+
 $(LIBA): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
-$(LIBSO): $(LIB_OBJ)
+$(LIBSO): $(LIB_OBJ) lib/libgrym.map
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libgrym.so.0 -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+	$(CC) -shared -Wl,-soname,libgrym.so.0 -Wl,--version-script=lib/libgrym.map \
+	  -o $@ $(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS)
 
 $(CLIA): $(CLI_OBJ)
 	@mkdir -p $(dir $@)
@@ -152,6 +157,10 @@ build-fuzz/libgrym-fuzz.a: $(FUZZ_LIB_OBJ)
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libgrym-fuzz.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< -o $@ build-fuzz/libgrym-fuzz.a $(LIBS)
+
+# outputs the refactors must leave byte-identical (by hand; see the script)
+refcheck: all
+	@GRYM_BUILD=$(B) scripts/reference/outputs --check $(B)/reference
 
 fuzz: config.mk $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do \

@@ -38,6 +38,7 @@ static const grym_option opts[] = {
 	{ "dry-run", 'n', NULL, NULL, "gc: only list what would be removed" },
 	{ "repair", 0, NULL, NULL, "fsck: first restore damaged source objects from their origin paths" },
 	{ "output", 'o', "FILE", "-", "export: write the archive to FILE (.tar, .tar.gz, .tgz, .zip; - is a tar on stdout)" },
+	{ "verify", 0, NULL, NULL, "export: hash each object in full as it is copied (else only its size is checked)" },
 	{ 0 }
 };
 
@@ -46,7 +47,7 @@ static const grym_option opts[] = {
 typedef struct args {
 	grym_asset_query q;
 	char *meta_buf;
-	int ids, json, force, dry_run, repair;
+	int ids, json, force, dry_run, repair, verify;
 	int64_t grace;
 	const char *output;
 	struct { int add; const char *label; } lab[MAX_LABEL_OPS];
@@ -138,6 +139,8 @@ static int on_option(void *ud, const char *name, const char *arg)
 		a->dry_run = 1;
 	} else if (!strcmp(name, "repair")) {
 		a->repair = 1;
+	} else if (!strcmp(name, "verify")) {
+		a->verify = 1;
 	} else if (!strcmp(name, "output")) {
 		a->output = arg;
 	}
@@ -427,6 +430,7 @@ static int cmd_export(grym_catalog *cat, args *a, int n)
 	if (resolve_parent(cat, a, parent) != 0)
 		return GRYM_EXIT_FAILED;
 	fflush(stdout);
+	grym_catalog_set_verify(cat, a->verify);
 	if (grym_catalog_export(cat, &a->q, out, &err) != GRYM_OK) {
 		grym_report(&cli, out, &err);
 		/* an unknown archive type is a bad option value */
@@ -503,7 +507,7 @@ static const struct {
 	{ "rm", " force ", 1, "at least one asset id (or - to read ids from stdin)" },
 	{ "gc", " grace dry-run ", 0, NULL },
 	{ "fsck", " repair ", 0, NULL },
-	{ "export", " label kind parent meta path limit output ", 0, NULL },
+	{ "export", " label kind parent meta path limit output verify ", 0, NULL },
 	{ "import", " ", 1, "an archive (or - for stdin)" },
 	{ "merge", " ", 1, "the directory of another catalog" },
 	{ "stats", " json ", 0, NULL },

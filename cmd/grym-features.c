@@ -24,68 +24,26 @@
 #include "grym/audio.h"
 #include "grym/catalog.h"
 #include "grym/features.h"
+#include "grym/features_file.h"
+#include "grym/features_params.h"
 #include "grym/hash.h"
 #include "grym/io.h"
 #include "grym/npy.h"
 #include "grym/pathname.h"
+#include "grym/sources.h"
 #include "grym/store.h"
 #include "grym/stream.h"
 
-static const grym_option options[] = {
-	{ "features", 0, "LIST", "mfcc", "comma-separated features: stft_mag, mel, logmel, mfcc, mfcc_delta, mfcc_delta2, chroma, centroid, bandwidth, rolloff, flatness, contrast, zcr, rms, onset, yin, tempo, and the groups deltas, spectral, stft" },
-	{ "mfcc", 0, NULL, NULL, "add mfcc" },
-	{ "deltas", 0, NULL, NULL, "add mfcc, mfcc_delta and mfcc_delta2" },
-	{ "mel", 0, NULL, NULL, "add mel" },
-	{ "logmel", 0, NULL, NULL, "add logmel" },
-	{ "stft", 0, NULL, NULL, "add stft_mag" },
-	{ "spectral", 0, NULL, NULL, "add centroid, bandwidth, rolloff, flatness and contrast" },
-	{ "chroma", 0, NULL, NULL, "add chroma" },
-	{ "onset", 0, NULL, NULL, "add onset" },
-	{ "yin", 0, NULL, NULL, "add yin (f0 and voiced)" },
-	{ "tempo", 0, NULL, NULL, "add tempo" },
-	{ "zcr", 0, NULL, NULL, "add zcr" },
-	{ "rms", 0, NULL, NULL, "add rms" },
-	{ "summary", 0, NULL, NULL, "one vector per input: statistics of every feature over the clip" },
-	{ "stats", 0, "LIST", "mean,std", "statistics of --summary/--segment: mean, std, min, max, p10, p50, p90" },
-	{ "segment", 0, "S", NULL, "one summary vector per window of S seconds" },
-	{ "segment-hop", 0, "S", "the --segment length", "seconds between window starts" },
-	{ "text", 0, NULL, NULL, "write the text form of records" },
-	{ "npy", 0, "DIR", NULL, "write DIR/KEY.FEATURE.npy (float32 frames x dims) instead of records" },
-	{ "output", 'o', "FILE", "stdout", "write records to FILE (atomically)" },
-	{ "jobs", 'j', "N", "1", "inputs analysed in parallel (output order kept)" },
-	{ "recompute", 0, NULL, NULL, "catalog mode: compute even when the catalog holds the features" },
-	{ "rate", 0, "HZ", "native", "resample to HZ before analysis" },
-	{ "offset", 0, "S", "0", "skip S seconds at the start" },
-	{ "duration", 0, "S", "all", "analyse at most S seconds" },
-	{ "n-fft", 0, "N", "2048", "FFT size (also the frame length of zcr and rms)" },
-	{ "hop", 0, "N", "512", "hop length in samples" },
-	{ "win-length", 0, "N", "n-fft", "window length in samples (centred in the FFT frame)" },
-	{ "window", 0, "NAME", "hann", "analysis window: hann, hamming, blackman (periodic)" },
-	{ "center", 0, NULL, NULL, "centre frames on t*hop, padding the edges (default)" },
-	{ "no-center", 0, NULL, NULL, "frames start at t*hop, no padding" },
-	{ "pad-mode", 0, "MODE", "constant", "edge padding when centred: constant (zeros), reflect" },
-	{ "n-mels", 0, "N", "128", "mel bands" },
-	{ "fmin", 0, "HZ", "0", "lowest mel frequency" },
-	{ "fmax", 0, "HZ", "rate/2", "highest mel frequency" },
-	{ "htk", 0, NULL, NULL, "HTK mel scale instead of Slaney's" },
-	{ "mel-norm", 0, "NORM", "slaney", "mel filter normalisation: slaney, none" },
-	{ "ref", 0, "X", "1.0", "power_to_db reference" },
-	{ "amin", 0, "X", "1e-10", "power_to_db floor of the power" },
-	{ "top-db", 0, "DB", "80", "power_to_db dynamic range below the clip's maximum, or none" },
-	{ "n-mfcc", 0, "N", "20", "MFCC coefficients" },
-	{ "lifter", 0, "L", "0", "cepstral liftering (0: none)" },
-	{ "roll-percent", 0, "F", "0.85", "rolloff energy fraction" },
-	{ "contrast-fmin", 0, "HZ", "200", "upper edge of contrast's first band" },
-	{ "contrast-bands", 0, "N", "6", "contrast octave bands (N + 1 values)" },
-	{ "contrast-quantile", 0, "Q", "0.02", "contrast peak/valley quantile" },
-	{ "tuning", 0, "BINS", "estimate", "chroma tuning in fractions of a bin (0: A440), or estimate" },
-	{ "yin-fmin", 0, "HZ", "65", "lowest f0 of yin" },
-	{ "yin-fmax", 0, "HZ", "2093", "highest f0 of yin" },
-	{ "yin-threshold", 0, "T", "0.1", "yin trough threshold" },
+/* Every option but --schema is a parameter of the features stage
+ * (lib/stage/features_params.c): parsed, checked and shown in --help
+ * from that one table. */
+static const grym_option own_options[] = {
+	GRYM_CLI_SCHEMA_OPTION,
 	{ 0, 0, NULL, NULL, NULL }
 };
 
 typedef struct cfg {
+	grym_features_params fp;/* as parsed; copied into the fields below */
 	grym_features_plan p;   /* features, parameters, stats, segments
 				   (p.rate/offset/duration mirror dec) */
 	int list_given;
@@ -94,6 +52,7 @@ typedef struct cfg {
 	const char *output;
 	long jobs;
 	int recompute;
+	int verify;             /* --verify: catalog handles hash every object */
 	grym_decode_opts dec;
 	char catalog_dir[4096];
 	int have_catalog;
@@ -101,177 +60,14 @@ typedef struct cfg {
 
 static grym_cli cli;
 
-static int add_feature(cfg *c, grym_feature f)
-{
-	for (int i = 0; i < c->p.nlist; i++)
-		if (c->p.list[i] == f)
-			return 0;
-	c->p.list[c->p.nlist++] = f;
-	return 0;
-}
-
-/* The groups a flag adds (--deltas, --spectral, --stft...). Their names
- * are accepted in --features lists too, next to the feature names, so
- * `--features mfcc,chroma,spectral` means what `--mfcc --chroma
- * --spectral` means. */
-static const struct feature_group {
-	const char *name;
-	int n;
-	grym_feature f[5];
-} groups[] = {
-	{ "deltas", 3, { GRYM_FEAT_MFCC, GRYM_FEAT_MFCC_DELTA, GRYM_FEAT_MFCC_DELTA2 } },
-	{ "spectral", 5, { GRYM_FEAT_CENTROID, GRYM_FEAT_BANDWIDTH, GRYM_FEAT_ROLLOFF,
-			   GRYM_FEAT_FLATNESS, GRYM_FEAT_CONTRAST } },
-	{ "stft", 1, { GRYM_FEAT_STFT_MAG } },
-};
-
-static const struct feature_group *find_group(const char *name)
-{
-	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
-		if (!strcmp(groups[i].name, name))
-			return &groups[i];
-	return NULL;
-}
-
-static void add_group(cfg *c, const struct feature_group *g)
-{
-	for (int i = 0; i < g->n; i++)
-		add_feature(c, g->f[i]);
-}
-
-static int add_list(cfg *c, const char *arg)
-{
-	char buf[1024];
-	snprintf(buf, sizeof buf, "%s", arg);
-	for (char *s = strtok(buf, ","); s; s = strtok(NULL, ",")) {
-		grym_feature f;
-		grym_error err = { 0 };
-		const struct feature_group *g = find_group(s);
-		if (g) {
-			add_group(c, g);
-			continue;
-		}
-		if (grym_feature_lookup(s, &f, &err)) {
-			grym_msg(&cli, "--features: %s (groups: deltas, spectral, stft)", err.msg);
-			return -1;
-		}
-		add_feature(c, f);
-	}
-	return 0;
-}
-
-static int int_opt(const char *name, const char *arg, long lo, long hi, int *out)
-{
-	long v;
-	if (grym_parse_int(&cli, name, arg, lo, hi, &v))
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 static int on_option(void *ud, const char *name, const char *arg)
 {
 	cfg *c = ud;
-	grym_error err = { 0 };
-	grym_features_opts *o = &c->p.fo;
-	if (!strcmp(name, "features")) {
-		c->list_given = 1;
-		return add_list(c, arg);
+	if (!strcmp(name, "schema")) {
+		grym_cli_print_schema(&cli, grym_features_schema());
+		exit(GRYM_EXIT_OK);
 	}
-	if (!strcmp(name, "mfcc")) return add_feature(c, GRYM_FEAT_MFCC);
-	if (!strcmp(name, "mel")) return add_feature(c, GRYM_FEAT_MEL);
-	if (!strcmp(name, "logmel")) return add_feature(c, GRYM_FEAT_LOGMEL);
-	if (find_group(name)) {   /* --deltas, --spectral, --stft */
-		add_group(c, find_group(name));
-		return 0;
-	}
-	if (!strcmp(name, "chroma")) return add_feature(c, GRYM_FEAT_CHROMA);
-	if (!strcmp(name, "onset")) return add_feature(c, GRYM_FEAT_ONSET);
-	if (!strcmp(name, "yin")) return add_feature(c, GRYM_FEAT_YIN);
-	if (!strcmp(name, "tempo")) return add_feature(c, GRYM_FEAT_TEMPO);
-	if (!strcmp(name, "zcr")) return add_feature(c, GRYM_FEAT_ZCR);
-	if (!strcmp(name, "rms")) return add_feature(c, GRYM_FEAT_RMS);
-	if (!strcmp(name, "summary")) { c->p.summary = 1; return 0; }
-	if (!strcmp(name, "stats")) {
-		if (grym_stats_parse(arg, c->p.stats, &c->p.nstats, &err)) {
-			grym_msg(&cli, "--stats: %s", err.msg);
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(name, "segment"))
-		return grym_parse_double(&cli, name, arg, 1e-3, 1e9, &c->p.segment);
-	if (!strcmp(name, "segment-hop"))
-		return grym_parse_double(&cli, name, arg, 1e-3, 1e9, &c->p.segment_hop);
-	if (!strcmp(name, "text")) { c->text = 1; return 0; }
-	if (!strcmp(name, "npy")) { c->npy_dir = arg; return 0; }
-	if (!strcmp(name, "output")) { c->output = arg; return 0; }
-	if (!strcmp(name, "jobs")) return grym_parse_int(&cli, name, arg, 1, 256, &c->jobs);
-	if (!strcmp(name, "recompute")) { c->recompute = 1; return 0; }
-	if (!strcmp(name, "rate")) return int_opt(name, arg, 1000, 1000000, &c->dec.rate);
-	if (!strcmp(name, "offset")) return grym_parse_double(&cli, name, arg, 0, 1e9, &c->dec.offset);
-	if (!strcmp(name, "duration")) return grym_parse_double(&cli, name, arg, 1e-6, 1e9, &c->dec.duration);
-	if (!strcmp(name, "n-fft")) return int_opt(name, arg, 2, 1 << 24, &o->stft.n_fft);
-	if (!strcmp(name, "hop")) return int_opt(name, arg, 1, INT_MAX, &o->stft.hop);
-	if (!strcmp(name, "win-length")) return int_opt(name, arg, 1, 1 << 24, &o->stft.win_length);
-	if (!strcmp(name, "window")) {
-		if (grym_window_parse(arg, &o->stft.window, &err)) {
-			grym_msg(&cli, "--window: %s", err.msg);
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(name, "center")) { o->stft.center = 1; return 0; }
-	if (!strcmp(name, "no-center")) { o->stft.center = 0; return 0; }
-	if (!strcmp(name, "pad-mode")) {
-		if (grym_pad_mode_parse(arg, &o->stft.pad_mode, &err)) {
-			grym_msg(&cli, "--pad-mode: %s", err.msg);
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(name, "n-mels")) return int_opt(name, arg, 1, 100000, &o->mel.n_mels);
-	if (!strcmp(name, "fmin")) return grym_parse_double(&cli, name, arg, 0, 1e6, &o->mel.fmin);
-	if (!strcmp(name, "fmax")) return grym_parse_double(&cli, name, arg, 1e-3, 1e6, &o->mel.fmax);
-	if (!strcmp(name, "htk")) { o->mel.htk = 1; return 0; }
-	if (!strcmp(name, "mel-norm")) {
-		if (grym_mel_norm_parse(arg, &o->mel.norm, &err)) {
-			grym_msg(&cli, "--mel-norm: %s", err.msg);
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(name, "ref")) return grym_parse_double(&cli, name, arg, 1e-300, 1e300, &o->db.ref);
-	if (!strcmp(name, "amin")) return grym_parse_double(&cli, name, arg, 1e-300, 1e300, &o->db.amin);
-	if (!strcmp(name, "top-db")) {
-		if (!strcmp(arg, "none")) {
-			o->db.top_db = -1;
-			return 0;
-		}
-		return grym_parse_double(&cli, name, arg, 0, 1e6, &o->db.top_db);
-	}
-	if (!strcmp(name, "n-mfcc")) return int_opt(name, arg, 1, 100000, &o->n_mfcc);
-	if (!strcmp(name, "lifter")) return grym_parse_double(&cli, name, arg, 0, 1e6, &o->lifter);
-	if (!strcmp(name, "roll-percent"))
-		return grym_parse_double(&cli, name, arg, 1e-9, 1 - 1e-9, &o->roll_percent);
-	if (!strcmp(name, "contrast-fmin"))
-		return grym_parse_double(&cli, name, arg, 1e-3, 1e6, &o->contrast_fmin);
-	if (!strcmp(name, "contrast-bands")) return int_opt(name, arg, 1, 64, &o->contrast_bands);
-	if (!strcmp(name, "contrast-quantile"))
-		return grym_parse_double(&cli, name, arg, 1e-9, 1 - 1e-9, &o->contrast_quantile);
-	if (!strcmp(name, "tuning")) {
-		if (!strcmp(arg, "estimate")) {
-			o->tuning = NAN;
-			return 0;
-		}
-		return grym_parse_double(&cli, name, arg, -100, 100, &o->tuning);
-	}
-	if (!strcmp(name, "yin-fmin")) return grym_parse_double(&cli, name, arg, 1e-3, 1e6, &o->yin_fmin);
-	if (!strcmp(name, "yin-fmax")) return grym_parse_double(&cli, name, arg, 1e-3, 1e6, &o->yin_fmax);
-	if (!strcmp(name, "yin-threshold"))
-		return grym_parse_double(&cli, name, arg, 1e-9, 1e6, &o->yin_threshold);
-	grym_msg(&cli, "option --%s not handled", name);
-	return -1;
+	return grym_cli_schema_set(&cli, grym_features_schema(), &c->fp, name, arg) ? -1 : 0;
 }
 
 /* ---- the recipe: every parameter that shapes a number ---- */
@@ -386,34 +182,12 @@ static int name_npy(ctx *x, grym_error *err)
 	int rc;
 	if (!names)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < x->njobs; i++) {
-		const char *k = x->jobs[i].key;
-		if (!k)
-			continue;
-		size_t n = strlen(k), o = 0;
-		char *out = malloc(n + 2 * (n / 2 + 1) + 2);
-		if (!out) {
+	for (size_t i = 0; i < x->njobs; i++)
+		if (x->jobs[i].key && !(names[i] = strdup(x->jobs[i].key))) {
 			grym_names_free(names, x->njobs);
 			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		}
-		for (const char *c = k;;) {
-			size_t l = strcspn(c, "/");
-			if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.')) {
-				out[o++] = '_';
-			} else {
-				memcpy(out + o, c, l);
-				o += l;
-			}
-			c += l;
-			if (!*c)
-				break;
-			out[o++] = '/';
-			c++;
-		}
-		out[o] = '\0';
-		names[i] = out;
-	}
-	rc = grym_names_dedupe(names, x->njobs, err);
+	rc = grym_names_as_files(names, x->njobs, err);
 	for (size_t i = 0; i < x->njobs; i++)
 		x->jobs[i].npy = names[i];
 	free(names);
@@ -506,6 +280,7 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 {
 	grym_feature missing[GRYM_FEAT_COUNT];
 	char ids[GRYM_FEAT_COUNT][GRYM_ID_LEN + 1];
+	int damaged[GRYM_FEAT_COUNT] = { 0 };   /* cached object found damaged */
 	int nmiss = 0, rc;
 	static const grym_stat ms[2] = { GRYM_STAT_MEAN, GRYM_STAT_STD };
 	for (int i = 0; i < c->p.nlist; i++) {
@@ -525,16 +300,25 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 		int found = 0;
 		if (!c->recompute && grym_catalog_get_features(cat, ids[f], &fs, &e2) == GRYM_OK &&
 		    fs.object[0] && fs.dims > 0) {
-			void *data = NULL;
-			size_t len = 0;
-			if (grym_store_get(grym_catalog_store(cat), fs.object, &data, &len, 0, &e2) == GRYM_OK &&
-			    len == (size_t)fs.frames * fs.dims * sizeof(float)) {
+			/* its size checked, and its hash with --verify */
+			float *data = NULL;
+			int frc = grym_catalog_feature_matrix(cat, &fs, &data, &e2);
+			if (frc == GRYM_OK) {
 				j->m[f].data = data;
 				j->m[f].frames = fs.frames;
 				j->m[f].dims = fs.dims;
 				found = 1;
-			} else {
-				free(data);
+			} else if (frc == GRYM_ERR_CORRUPT) {
+				/* a cache: the asset is the truth, so the
+				 * features are computed again and the object
+				 * stored over the damaged one */
+				grym_msg(&cli, "%s: %s: %s; recomputed", j->name,
+					 grym_feature_name(f), e2.msg);
+				damaged[f] = 1;
+			} else if (frc != GRYM_ERR_NOTFOUND) {
+				grym_feature_set_clear(&fs);
+				*err = e2;
+				return frc;
 			}
 		}
 		grym_feature_set_clear(&fs);
@@ -589,7 +373,7 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		rc = grym_fmat_summary(m, 0, m->frames, ms, 2, summ, err);
 		if (rc == GRYM_OK)
-			rc = grym_store_put(grym_catalog_store(cat), m->data,
+			rc = (damaged[f] ? grym_store_restore : grym_store_put)(grym_catalog_store(cat), m->data,
 					    (size_t)m->frames * dims * sizeof(float), fs.object, err);
 		if (rc == GRYM_OK) {
 			json_t *r = recipe_new(c, f);
@@ -636,6 +420,8 @@ static void *worker(void *p)
 		if (j->asset[0] && !cat_tried && !grym_cli_cancel) {
 			cat_tried = 1;
 			cat = grym_catalog_open(c->catalog_dir, &j->err);
+			if (cat)
+				grym_catalog_set_verify(cat, c->verify);
 		}
 		if (grym_cli_cancel)   /* a signal: start no new input */
 			j->rc = grym_error_set(&j->err, GRYM_ERR_CANCELLED, "interrupted");
@@ -682,13 +468,9 @@ static int write_npy(const cfg *c, const job *j, grym_error *err)
 		if (n < 0 || (size_t)n >= sizeof path)
 			return grym_error_set(err, GRYM_ERR_LIMIT, "--npy: file name too long");
 		/* the folders of a key ("dog/x") under DIR */
-		for (char *sl = path + strlen(c->npy_dir) + 1; (sl = strchr(sl, '/')); sl++) {
-			*sl = '\0';
-			int bad = mkdir(path, 0777) != 0 && errno != EEXIST;
-			*sl = '/';
-			if (bad)
-				return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
-		}
+		int mrc = grym_mkdir_parents(path, strlen(c->npy_dir) + 1, err);
+		if (mrc)
+			return mrc;
 		grym_output *o = grym_output_open(path, err);
 		if (!o)
 			return err->code;
@@ -778,95 +560,55 @@ static int write_job(const cfg *c, const job *j, grym_stream_writer *w, grym_err
 
 /* ---- reading the inputs ---- */
 
-static int spool_stdin(grym_input *in, char **path, grym_error *err)
+/* An audio record: its samples, read now (the stream moves on). */
+static int add_audio_record(job *j, grym_source *it, grym_error *err)
 {
-	char tmp[4096];
-	int rc = grym_spool(in, NULL, tmp, sizeof tmp, err);
-	if (rc != GRYM_OK)
-		return rc;
-	*path = strdup(tmp);
-	if (!*path) {
-		grym_tmp_release(tmp);
+	grym_record_head *h = &it->head;
+	json_t *r = json_object_get(j->meta, "rate");   /* the record's metadata */
+	j->key = strdup(h->key);
+	j->prate = (int)json_number_value(r);
+	j->pchannels = (int)h->cols;
+	if (!j->key)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	if (j->prate <= 0 || j->pchannels <= 0)
+		return grym_error_set(err, GRYM_ERR_FORMAT, "%s: audio record without rate/channels", h->key);
+	/* never cached: the samples may have been changed upstream
+	 * (normalised, filtered) while "asset" still names the source */
+	size_t cap = 0;
+	int64_t n = 0;
+	float *buf = NULL;
+	for (;;) {
+		if ((size_t)(n + 65536) * j->pchannels > cap) {
+			cap = cap ? cap * 2 : (size_t)(65536 * 2) * j->pchannels;
+			float *nb = realloc(buf, cap * sizeof *nb);
+			if (!nb) {
+				free(buf);
+				return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+			}
+			buf = nb;
+		}
+		int64_t got = grym_stream_read_rows(it->reader, buf + n * j->pchannels, 65536, err);
+		if (got < 0) {
+			free(buf);
+			return (int)got;
+		}
+		if (got == 0)
+			break;
+		n += got;
 	}
+	j->payload = buf;
+	j->pframes = n;
 	return GRYM_OK;
 }
 
-/* A record: audio payload, a file path, or a catalog id. */
-static int add_record(ctx *x, grym_stream_reader *rd, grym_record_head *h, grym_catalog **cat,
-		      grym_error *err)
+/* A catalog id (or prefix): the asset's object, its labels and meta. */
+static int add_asset(job *j, const char *key, grym_catalog **cat, const cfg *c,
+		     grym_error *err)
 {
-	cfg *c = x->c;
-	job *j = job_add(x);
-	if (!j)
-		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	j->meta = json_incref(h->meta);
-	j->name = grym_cli_item_name(h->key, h->meta);   /* the file, not only an id */
-	if (h->kind == GRYM_PAYLOAD_AUDIO) {
-		json_t *r = json_object_get(h->meta, "rate");
-		j->key = strdup(h->key);
-		j->prate = (int)json_number_value(r);
-		j->pchannels = (int)h->cols;
-		if (j->prate <= 0 || j->pchannels <= 0)
-			return grym_error_set(err, GRYM_ERR_FORMAT, "%s: audio record without rate/channels", h->key);
-		/* never cached: the samples may have been changed upstream
-		 * (normalised, filtered) while "asset" still names the source */
-		grym_record rec;
-		memset(&rec, 0, sizeof rec);
-		size_t cap = 0;
-		int64_t n = 0;
-		float *buf = NULL;
-		for (;;) {
-			if ((size_t)(n + 65536) * j->pchannels > cap) {
-				cap = cap ? cap * 2 : (size_t)(65536 * 2) * j->pchannels;
-				float *nb = realloc(buf, cap * sizeof *nb);
-				if (!nb) {
-					free(buf);
-					return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-				}
-				buf = nb;
-			}
-			int64_t got = grym_stream_read_rows(rd, buf + n * j->pchannels, 65536, err);
-			if (got < 0) {
-				free(buf);
-				return (int)got;
-			}
-			if (got == 0)
-				break;
-			n += got;
-		}
-		j->payload = buf;
-		j->pframes = n;
-		return GRYM_OK;
-	}
-	if (h->kind != GRYM_PAYLOAD_REF)
-		return grym_error_set(err, GRYM_ERR_FORMAT, "%s: a %s record is not audio", h->key,
-				      grym_payload_kind_name(h->kind));
-	struct stat st;
-	if (stat(h->key, &st) == 0 && S_ISREG(st.st_mode)) {
-		j->path = strdup(h->key);
-		j->from_file = 1;
-		return j->path ? GRYM_OK : grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	}
-	if (!grym_id_is_prefix(h->key)) {
-		/* a reference by "path": "path_b64" gives the exact bytes of a
-		 * name that is not UTF-8 (a key cannot hold them) */
-		char *p = NULL;
-		int rc = grym_json_get_path(h->meta, "path", &p, err);
-		if (rc)
-			return grym_error_prefix(err, "%s", h->key);
-		if (p && stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-			j->path = p;
-			j->from_file = 1;
-			return GRYM_OK;
-		}
-		free(p);
-		return grym_error_set(err, GRYM_ERR_NOTFOUND, "%s: neither a file nor a catalog id", h->key);
-	}
-	/* a catalog id (or prefix) */
 	if (!*cat && !(*cat = grym_catalog_open(c->catalog_dir, err)))
 		return err->code;
-	int rc = grym_catalog_resolve(*cat, h->key, j->asset, err);
+	grym_catalog_set_verify(*cat, c->verify);
+	int rc = grym_catalog_resolve(*cat, key, j->asset, err);
 	if (rc)
 		return rc;
 	grym_asset a;
@@ -896,6 +638,59 @@ static int add_record(ctx *x, grym_stream_reader *rd, grym_record_head *h, grym_
 	return rc;
 }
 
+/* One item of the inputs (grym/sources.h) as a job: a file, audio on
+ * stdin (spooled), an audio record, a catalog asset. */
+static int add_item(ctx *x, grym_source *it, grym_catalog **cat, grym_error *err)
+{
+	job *j = job_add(x);
+	if (!j)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	/* what the record carried (labels, path...) passes through */
+	j->meta = it->head.meta ? it->head.meta : json_object();
+	it->head.meta = NULL;
+	if (!j->meta)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	switch (it->kind) {
+	case GRYM_SOURCE_FILE:
+		j->path = strdup(it->path);
+		j->name = strdup(it->path);
+		j->from_file = 1;
+		if (!j->path || !j->name)
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		if (!json_object_get(j->meta, "path"))
+			return grym_json_set_path(j->meta, "path", it->path, err);
+		return GRYM_OK;
+	case GRYM_SOURCE_AUDIO_IN: {
+		char tmp[4096];
+		int is_tmp = 0;
+		j->name = strdup(it->name);
+		j->key = grym_text_field(it->name, strlen(it->name));
+		if (!j->name || !j->key)
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		int rc = grym_source_audio_path(it, NULL, tmp, sizeof tmp, &is_tmp, err);
+		if (rc == GRYM_OK && !(j->path = strdup(tmp))) {
+			if (is_tmp)
+				grym_tmp_release(tmp);
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		}
+		j->tmp_path = is_tmp;
+		return rc;
+	}
+	case GRYM_SOURCE_RECORD:
+		j->name = grym_cli_item_name(it->head.key, j->meta);
+		if (it->head.kind != GRYM_PAYLOAD_AUDIO)
+			return grym_error_set(err, GRYM_ERR_FORMAT, "%s: a %s record is not audio",
+					      it->head.key, grym_payload_kind_name(it->head.kind));
+		return add_audio_record(j, it, err);
+	case GRYM_SOURCE_REF:
+		j->name = grym_cli_item_name(it->head.key, j->meta);
+		return add_asset(j, it->head.key, cat, x->c, err);
+	default:
+		j->name = strdup(it->name);
+		return grym_error_set(err, GRYM_ERR_UNSUPPORTED, "not an input of grym-features");
+	}
+}
+
 static int failures;
 
 static void fail_input(const char *name, const grym_error *err)
@@ -904,125 +699,65 @@ static void fail_input(const char *name, const grym_error *err)
 	failures++;
 }
 
-static void read_input(ctx *x, const char *arg, grym_catalog **cat);
-
-/* One file of a -0 list on stdin: read as if named on the command line. */
-struct list_ud {
-	ctx *x;
-	grym_catalog **cat;
-};
-
-static int list_item(void *ud, const char *path)
-{
-	struct list_ud *l = ud;
-	if (!strcmp(path, "-")) {   /* stdin is the list itself */
-		grym_msg(&cli, "-: stdin holds the list; it cannot be an input too");
-		failures++;
-		return 0;
-	}
-	read_input(l->x, path, l->cat);
-	return 0;
-}
-
-static void read_input(ctx *x, const char *arg, grym_catalog **cat)
+/* Every input, in order; a failed one keeps its place (a finished job
+ * with its error), so messages and output follow input order. */
+static void read_inputs(ctx *x, grym_sources *src, grym_catalog **cat)
 {
 	grym_error err = { 0 };
-	grym_input *in = grym_input_open(arg, &err);
+	grym_source *it;
+	int rc;
 
-	grym_input_set_cancel(in, &grym_cli_cancel);
-	const char *name = arg && strcmp(arg, "-") ? arg : "stdin";
-	if (!in) {
-		fail_input(name, &err);
-		return;
-	}
-	grym_input_kind kind;
-	/* a named file is audio or records, never a list (stdin may be) */
-	if ((arg && strcmp(arg, "-") ? grym_input_detect_named(in, &kind, &err) :
-	     grym_input_detect(in, &kind, &err))) {
-		fail_input(name, &err);
-		grym_input_free(in);
-		return;
-	}
-	if (kind == GRYM_INPUT_EMPTY) {
-		grym_error_set(&err, GRYM_ERR_FORMAT, "empty input");
-		fail_input(name, &err);
-	} else if (kind == GRYM_INPUT_AUDIO) {
-		job *j = job_add(x);
-		if (!j) {
-			grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
-			fail_input(name, &err);
-		} else if (arg && strcmp(arg, "-")) {
-			j->path = strdup(arg);
-			j->from_file = 1;
-			j->name = strdup(arg);
-			j->meta = json_object();
-			if (!j->path || !j->name || !j->meta ||
-			    grym_json_set_path(j->meta, "path", arg, &err) != GRYM_OK) {
-				grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
-				j->rc = err.code;
-				j->err = err;
+	while ((rc = grym_sources_next(src, &it, &err)) == GRYM_OK) {
+		if (it->kind == GRYM_SOURCE_ERROR) {
+			fail_input(it->name, &it->err);
+			continue;
+		}
+		size_t before = x->njobs;
+		grym_error e = { 0 };
+		if (add_item(x, it, cat, &e) != GRYM_OK) {
+			if (x->njobs > before) {
+				job *j = &x->jobs[x->njobs - 1];
+				j->rc = e.code;
+				j->err = e;
 				j->done = 1;
-			}
-		} else {
-			j->name = strdup("stdin");
-			j->key = strdup("stdin");
-			j->tmp_path = 1;
-			j->meta = json_object();
-			if (spool_stdin(in, &j->path, &err)) {
-				j->rc = err.code;
-				j->err = err;
-				j->done = 1;
+				if (!j->name)
+					j->name = strdup(it->name);
+			} else {
+				fail_input(it->name, &e);
 			}
 		}
-	} else {
-		grym_stream_reader *rd = grym_stream_reader_new(in, &err);
-		if (!rd) {
-			fail_input(name, &err);
-		} else {
-			for (;;) {
-				grym_record_head h;
-				memset(&h, 0, sizeof h);
-				int rc = grym_stream_next(rd, &h, &err);
-				if (rc == GRYM_ERR_EOF)
-					break;
-				if (rc) {
-					fail_input(name, &err);
-					break;
-				}
-				size_t before = x->njobs;
-				if ((rc = add_record(x, rd, &h, cat, &err))) {
-					/* keep the failed job in place so output order holds */
-					if (x->njobs > before) {
-						job *j = &x->jobs[x->njobs - 1];
-						j->rc = rc;
-						j->err = err;
-						j->done = 1;
-					} else {
-						fail_input(h.key, &err);
-					}
-				}
-				grym_record_head_clear(&h);
-			}
-			grym_stream_reader_free(rd);
-		}
 	}
-	grym_input_free(in);
+	if (rc != GRYM_ERR_EOF && rc != GRYM_ERR_INTERRUPTED)
+		fail_input("inputs", &err);
 }
 
 int main(int argc, char **argv)
 {
 	static cfg c;
-	grym_features_plan_default(&c.p);
-	c.jobs = 1;
-	grym_cli_init(&cli, "grym-features", "[OPTION]... [FILE]...",
+	grym_error e0 = { 0 };
+	grym_features_opts_default(&c.fp.plan.fo);   /* what no option sets */
+	const grym_option *options = grym_cli_schema_options(grym_features_schema(), own_options);
+	if (!options || grym_schema_defaults(grym_features_schema(), &c.fp, &e0) != GRYM_OK) {
+		fprintf(stderr, "grym-features: %s\n", e0.msg[0] ? e0.msg : "out of memory");
+		return GRYM_EXIT_FAILED;
+	}
+	grym_cli_init(&cli, "grym-features", "[OPTION]... [FILE|DIR|-]...",
 		      "compute librosa-exact audio features (MFCC, mel, spectral...) as grym records",
 		      options);
 	int first = grym_cli_parse(&cli, argc, argv, on_option, &c);
-	if (c.p.nlist == 0)
-		add_feature(&c, GRYM_FEAT_MFCC);
-	c.p.rate = c.dec.rate;
-	c.p.offset = c.dec.offset;
-	c.p.duration = c.dec.duration;
+	if (c.fp.plan.nlist == 0)
+		c.fp.plan.list[c.fp.plan.nlist++] = GRYM_FEAT_MFCC;
+	c.p = c.fp.plan;
+	c.list_given = c.fp.list_given;
+	c.text = c.fp.text;
+	c.npy_dir = c.fp.npy;
+	c.output = c.fp.output;
+	c.jobs = c.fp.jobs;
+	c.recompute = c.fp.recompute;
+	c.verify = c.fp.verify;
+	c.dec.rate = c.p.rate;
+	c.dec.offset = c.p.offset;
+	c.dec.duration = c.p.duration;
 	if (c.p.segment_hop > 0 && c.p.segment <= 0)
 		grym_usage_error(&cli, "--segment-hop needs --segment");
 	if (c.npy_dir && (c.p.summary || c.p.segment > 0 || c.text || c.output))
@@ -1066,14 +801,22 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&x.lock, NULL);
 	pthread_cond_init(&x.cond, NULL);
 	grym_catalog *cat = NULL;
-	struct list_ud lu = { &x, &cat };
-	if (first >= argc && cli.null_sep)
-		/* -0: stdin is a NUL-separated list of files (find -print0) */
-		grym_cli_read_list(&cli, "-", list_item, &lu);
-	else if (first >= argc)
-		read_input(&x, "-", &cat);
-	for (int i = first; i < argc; i++)
-		read_input(&x, argv[i], &cat);
+	grym_sources_opts so = { 0 };
+	so.flags = GRYM_SOURCES_RECORDS;
+	so.null_sep = cli.null_sep;
+	so.cancel = &grym_cli_cancel;
+	grym_sources *src = grym_sources_new(&so, &err);
+	int bad = !src;
+	if (!bad && first >= argc)
+		bad = grym_sources_add(src, "-", &err) < 0;
+	for (int i = first; !bad && i < argc; i++)
+		bad = grym_sources_add(src, argv[i], &err) < 0;
+	if (bad) {
+		grym_report(&cli, NULL, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	read_inputs(&x, src, &cat);
+	grym_sources_free(src);
 	grym_catalog_close(cat);
 	if (name_files(&x, &err) != GRYM_OK || (c.npy_dir && name_npy(&x, &err) < 0)) {
 		grym_report(&cli, "naming outputs", &err);

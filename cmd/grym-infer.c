@@ -9,14 +9,15 @@
  * Vectors are read in batches and each batch is predicted by up to -j
  * threads (OpenBLAS held to one thread each); output keeps input order.
  * Audio files are replayed by up to -j threads too, a run of consecutive
- * audio arguments at a time; their key is the path ("-" for stdin).
+ * audio arguments at a time; their key is the path ("-" for stdin). Both
+ * are ordered worker pools (grym/pool.h): results are taken in input
+ * order on the main thread, which alone writes.
  * An input vector that cannot be scored (wrong dimension, NaN) is reported
  * and skipped, and the exit status is 1.
  */
 #include <cblas.h>
 #include <jansson.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,9 @@
 #include "grym/io.h"
 #include "grym/ml.h"
 #include "grym/pathname.h"
+#include "grym/pool.h"
 #include "grym/replay.h"
+#include "grym/sources.h"
 #include "grym/stream.h"
 
 static const grym_option opts[] = {
@@ -40,6 +43,7 @@ static const grym_option opts[] = {
 	{ "jsonl", 0, NULL, NULL, "one JSON object per line" },
 	{ "jobs", 'j', "N", "1", "predict with N threads" },
 	{ "tsv", 0, NULL, NULL, "inputs are TSV tables (header row; columns matched to the model's features by name)" },
+	{ "verify", 0, NULL, NULL, "hash each catalog asset's object in full before use (else only its size is checked)" },
 	{ 0 }
 };
 
@@ -48,6 +52,7 @@ typedef struct infer_opts {
 	const char *model, *output;
 	long top, jobs;
 	int jsonl, tsv;
+	int verify;             /* --verify: the catalog handle hashes objects */
 	/* catalog: predictions are stored for inputs that are catalog assets */
 	grym_catalog *cat;
 	char model_id[GRYM_ID_LEN + 1];
@@ -59,10 +64,11 @@ typedef struct infer_opts {
 	grym_replay *replay;
 	int replay_tried;
 	grym_error replay_err;
-	/* the bar: one item per file argument, audio ones moving by their
-	 * position as the recipe is replayed (NULL: no bar) */
+	grym_pool *predict;     /* -j threads predicting a batch's parts, made at the first batch */
+	/* the bar (NULL: none): audio files done, and how far the replays
+	 * of the ones under way are (records and tables are quick) */
 	grym_progress *prog;
-	uint64_t cur_item;      /* the item of the argument being read */
+	uint64_t ndone;         /* audio files done so far */
 } infer_opts;
 
 static int on_opt(void *ud, const char *name, const char *arg)
@@ -78,8 +84,10 @@ static int on_opt(void *ud, const char *name, const char *arg)
 		o->jsonl = 1;
 	else if (!strcmp(name, "tsv"))
 		o->tsv = 1;
+	else if (!strcmp(name, "verify"))
+		o->verify = 1;
 	else if (!strcmp(name, "jobs"))
-		return grym_parse_int(&o->cli, name, arg, 1, 256, &o->jobs);
+		return grym_parse_jobs(&o->cli, arg, &o->jobs);
 	return 0;
 }
 
@@ -103,13 +111,13 @@ typedef struct job {
 	int rc;
 } job;
 
-static void *run_job(void *ud)
+/* One part of a batch (grym_pool work): the results go in place. */
+static void run_job(void *ud, void *jp, grym_pool_worker *w)
 {
-	job *j = ud;
+	job *j = jp;
 	if (j->hi > j->lo)
 		j->rc = grym_model_predict(j->m, j->b->x + j->lo * j->b->d, j->hi - j->lo,
 					   j->b->proba + j->lo * j->b->K, j->b->pred + j->lo, &j->err);
-	return NULL;
 }
 
 static int cmp_desc(const void *a, const void *b, void *ud)
@@ -276,25 +284,23 @@ static int flush_batch(infer_opts *o, const grym_model *m, batch *b, grym_output
 	/* predictions may go to the terminal the bar is drawn on */
 	grym_progress_clear(o->prog);
 	size_t nj = (size_t)o->jobs, chunk = (b->n + nj - 1) / nj;
-	job jobs[256];
-	pthread_t th[256];
-	int started[256] = { 0 };
+	job jobs[GRYM_JOBS_MAX];
+	/* no cancel flag: a batch is milliseconds of work, and a signal
+	 * stops the readers that fill the next one */
+	grym_pool_opts po = { .jobs = (int)nj, .work = run_job };
+	if (!o->predict && !(o->predict = grym_pool_new(&po, err)))
+		return err->code;
 	for (size_t t = 0; t < nj; t++) {
 		jobs[t] = (job){ m, b, t * chunk, (t + 1) * chunk < b->n ? (t + 1) * chunk : b->n, { 0 }, 0 };
 		if (jobs[t].lo >= jobs[t].hi)
 			jobs[t].hi = jobs[t].lo;
+		int rc = grym_pool_submit(o->predict, &jobs[t], err);
+		if (rc)
+			return rc;
 	}
-	if (nj == 1) {
-		run_job(&jobs[0]);
-	} else {
-		for (size_t t = 0; t < nj; t++)
-			started[t] = pthread_create(&th[t], NULL, run_job, &jobs[t]) == 0;
-		for (size_t t = 0; t < nj; t++)
-			if (started[t])
-				pthread_join(th[t], NULL);
-			else
-				run_job(&jobs[t]);
-	}
+	int prc = grym_pool_drain(o->predict, err);
+	if (prc)
+		return prc;
 	for (size_t t = 0; t < nj; t++)
 		if (jobs[t].rc) {
 			*err = jobs[t].err;
@@ -378,81 +384,96 @@ typedef struct audio_item {
 	grym_replay_result res;
 	grym_error err;
 	int rc;
-	grym_progress_slot slot;
 } audio_item;
 
 typedef struct audio_run {
+	infer_opts *o;
+	const grym_model *m;
 	const grym_replay *rp;
-	audio_item *items;
-	size_t n, next;
-	pthread_mutex_t lock;
+	batch *b;
+	grym_output *out;
+	int *fatal;
+	int failed;
+	uint64_t base;          /* inputs done before this run, for the bar */
 } audio_run;
 
-static void *audio_worker(void *ud)
+/* One file replayed (grym_pool work, in a worker thread). */
+static void audio_job(void *ud, void *jp, grym_pool_worker *w)
 {
 	audio_run *a = ud;
-	for (;;) {
-		pthread_mutex_lock(&a->lock);
-		size_t i = a->next++;
-		pthread_mutex_unlock(&a->lock);
-		if (i >= a->n)
-			break;
-		audio_item *it = &a->items[i];
-		if (grym_cli_cancel)    /* a signal: start no new file */
-			it->rc = grym_error_set(&it->err, GRYM_ERR_CANCELLED, "interrupted");
-		else
-			it->rc = grym_replay_file_progress(a->rp, it->path,
-							   it->slot.p ? grym_progress_cb : NULL,
-							   &it->slot, &it->res, &it->err);
+	audio_item *it = jp;
+	/* the pool sums how far each running replay is */
+	it->rc = grym_replay_file_progress(a->rp, it->path, a->o->prog ? grym_pool_progress_cb : NULL,
+					   w, &it->res, &it->err);
+}
+
+/* The pool's progress on the bar (on the main thread). */
+static void audio_bar(void *ud, double done, uint64_t total)
+{
+	audio_run *a = ud;
+	(void)total;
+	grym_progress_set(a->o->prog, (double)a->base + done);
+}
+
+/* Its vectors queued, in input order on the main thread (grym_pool done). */
+static void audio_done(void *ud, void *jp)
+{
+	audio_run *a = ud;
+	audio_item *it = jp;
+	grym_error err = { 0 };
+	grym_progress_clear(a->o->prog);   /* what follows on lines of its own */
+	if (it->rc) {
+		grym_report(&a->o->cli, it->key, &it->err);
+		a->failed++;
+		return;
 	}
-	return NULL;
+	int seg = grym_replay_segmented(a->rp);
+	for (size_t k = 0; k < it->res.n && !*a->fatal; k++)
+		if (push_vector(a->o, a->m, a->b, a->out, it->key, it->res.x + k * it->res.dims, it->res.dims, "",
+				seg ? it->res.start[k] : NAN, seg ? it->res.end[k] : NAN, &a->failed, &err)) {
+			grym_report(&a->o->cli, a->o->output ? a->o->output : "stdout", &err);
+			*a->fatal = 1;
+		}
+	grym_replay_result_clear(&it->res);
 }
 
 /* Replay n audio inputs (in -j threads) and queue their vectors in input
  * order; returns the number of failed inputs, and sets *fatal when the
- * output failed. */
+ * output failed or a signal stopped the run (the files not yet started
+ * are left). */
 static int infer_audio(infer_opts *o, const grym_model *m, audio_item *items, size_t n, batch *b,
 		       grym_output *out, int *fatal)
 {
 	grym_error err = { 0 };
-	int failed = 0;
 	grym_replay *rp = get_replay(o, m, &err);
 	if (!rp) {
 		for (size_t i = 0; i < n; i++)
 			grym_report(&o->cli, items[i].key, &err);
 		return (int)n;
 	}
-	for (size_t i = 0; i < n; i++) {
-		items[i].slot.p = o->prog;
-		items[i].slot.item = o->cur_item + i;
-	}
-	audio_run a = { rp, items, n, 0, PTHREAD_MUTEX_INITIALIZER };
-	size_t nth = (size_t)o->jobs < n ? (size_t)o->jobs : n, started = 0;
-	pthread_t th[256];
-	for (size_t t = 1; t < nth; t++)
-		if (pthread_create(&th[started], NULL, audio_worker, &a) == 0)
-			started++;
-	audio_worker(&a);
-	for (size_t t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
-	for (size_t i = 0; i < n; i++) {
-		audio_item *it = &items[i];
-		if (it->rc) {
-			grym_report(&o->cli, it->key, &it->err);
-			failed++;
-			continue;
-		}
-		int seg = grym_replay_segmented(rp);
-		for (size_t k = 0; k < it->res.n && !*fatal; k++)
-			if (push_vector(o, m, b, out, it->key, it->res.x + k * it->res.dims, it->res.dims, "",
-					seg ? it->res.start[k] : NAN, seg ? it->res.end[k] : NAN, &failed, &err)) {
-				grym_report(&o->cli, o->output ? o->output : "stdout", &err);
-				*fatal = 1;
-			}
-		grym_replay_result_clear(&it->res);
-	}
+	audio_run a = { o, m, rp, b, out, fatal, 0, o->ndone };
+	grym_pool_opts po = { .jobs = (size_t)o->jobs < n ? (int)o->jobs : (int)n, .work = audio_job,
+			      .done = audio_done, .ud = &a, .cancel = &grym_cli_cancel,
+			      .progress = o->prog ? audio_bar : NULL };
+	grym_pool *p = grym_pool_new(&po, &err);
+	int rc = p ? GRYM_OK : err.code;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = grym_pool_submit(p, &items[i], &err);
+	if (p && !rc)
+		rc = grym_pool_finish(p, &err);
+	grym_pool_free(p);
+	o->ndone += n;
+	grym_progress_update(o->prog, o->ndone);
 	for (size_t i = 0; i < n; i++)
 		grym_replay_result_clear(&items[i].res);
+	int failed = a.failed;
+	if (rc) {
+		/* cancelled: the signal ends the run; or out of memory */
+		if (rc != GRYM_ERR_CANCELLED)
+			grym_report(&o->cli, NULL, &err);
+		*fatal = 1;
+		return failed ? failed : 1;
+	}
 	if (!*fatal && flush_batch(o, m, b, out, &err)) {
 		grym_report(&o->cli, o->output ? o->output : "stdout", &err);
 		*fatal = 1;
@@ -460,40 +481,26 @@ static int infer_audio(infer_opts *o, const grym_model *m, audio_item *items, si
 	return failed;
 }
 
-/* 1 if the file argument arg is a regular file holding audio. Pipes and
- * FIFOs are not probed here (their first bytes would be lost): they go
- * through infer_input, which detects audio on its own reader. */
-static int is_audio_file(const char *arg)
-{
-	grym_input_kind kind = GRYM_INPUT_EMPTY;
-	struct stat st;
-	if (!arg || !strcmp(arg, "-") || stat(arg, &st) != 0 || !S_ISREG(st.st_mode))
-		return 0;
-	grym_input *in = grym_input_open(arg, NULL);
-
-	grym_input_set_cancel(in, &grym_cli_cancel);
-	int audio = in && grym_input_detect(in, &kind, NULL) == GRYM_OK && kind == GRYM_INPUT_AUDIO;
-	grym_input_free(in);
-	return audio;
-}
-
-/* Audio on stdin or a pipe: spooled to a temporary file (the normalize
- * stage reads its input twice), replayed, removed. */
-static int infer_audio_spooled(infer_opts *o, const grym_model *m, grym_input *in, const char *key,
-			       batch *b, grym_output *out, int *fatal)
+/* Audio on stdin or a FIFO: copied to a temporary file (the normalize
+ * stage reads its input twice; a regular file on stdin is reopened
+ * instead), replayed, removed. */
+static int infer_audio_in(infer_opts *o, const grym_model *m, grym_source *it, batch *b,
+			  grym_output *out, int *fatal)
 {
 	char path[4096];
+	int is_tmp = 0;
 	grym_error err = { 0 };
-	if (grym_spool(in, NULL, path, sizeof path, &err) != GRYM_OK) {
-		grym_report(&o->cli, strcmp(key, "-") ? key : "stdin", &err);
+	if (grym_source_audio_path(it, NULL, path, sizeof path, &is_tmp, &err) != GRYM_OK) {
+		grym_report(&o->cli, it->name, &err);
 		return 1;
 	}
-	audio_item it;
-	memset(&it, 0, sizeof it);
-	it.path = path;
-	it.key = key;
-	int f = infer_audio(o, m, &it, 1, b, out, fatal);
-	grym_tmp_release(path);
+	audio_item ai;
+	memset(&ai, 0, sizeof ai);
+	ai.path = path;
+	ai.key = it->name;
+	int f = infer_audio(o, m, &ai, 1, b, out, fatal);
+	if (is_tmp)
+		grym_tmp_release(path);
 	return f;
 }
 
@@ -520,20 +527,17 @@ static size_t split_tabs(char *s, char **f, size_t max)
  * naming it); the key is the "key", "id" or "path" column, else "line N".
  * A line that cannot be read is reported and skipped. Returns the number
  * of failed lines, or -1 when the table cannot be used at all. */
-static int infer_tsv(infer_opts *o, const grym_model *m, const char *path, batch *b,
-		     grym_output *out, int *fatal)
+static int infer_tsv(infer_opts *o, const grym_model *m, grym_input *in, const char *name,
+		     batch *b, grym_output *out, int *fatal)
 {
-	const char *name = path ? path : "stdin";
 	grym_error err = { 0 };
-	grym_input *in = grym_input_open(path, &err);
 	char *line = NULL, **f = malloc(TSV_MAXC * sizeof *f), **hdr = NULL;
 	size_t cap = 0, d = grym_model_dims(m), *map = malloc((d ? d : 1) * sizeof *map), nh = 0;
 	float *x = malloc((d ? d : 1) * sizeof *x);
 	int failed = 0, rc = GRYM_OK;
 	long keycol = -1;
-	if (!in || !f || !map || !x) {
-		if (in)
-			grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+	if (!f || !map || !x) {
+		grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
 		rc = -1;
 		goto out;
 	}
@@ -631,7 +635,6 @@ out:
 	free(f);
 	free(map);
 	free(x);
-	grym_input_free(in);
 	return rc ? (failed ? failed : 1) : failed;
 }
 
@@ -640,204 +643,255 @@ out:
  * made any derived asset, so a derived asset and its source score alike,
  * as the pipeline scored them); the prediction is stored under the asset.
  * Returns the number of failed items, -1 when the output failed. */
-static int infer_asset(infer_opts *o, const grym_model *m, const char *key, batch *b,
-		       grym_output *out, int *fatal)
+static int infer_asset(infer_opts *o, const grym_model *m, const char *key, const json_t *meta,
+		       batch *b, grym_output *out, int *fatal)
 {
 	grym_error err = { 0 };
 	char id[GRYM_ID_LEN + 1], src[GRYM_ID_LEN + 1], path[4096];
 	grym_asset ga;
+	/* messages name the file: the record's path, else the first path
+	 * found up the asset's chain (a bare id on stdin) */
+	char *name = grym_cli_item_name(key, meta);
+	int named = name && strcmp(name, key) != 0, failed = 0;
+#define FAIL_ITEM() do { grym_report(&o->cli, name ? name : key, &err); failed = 1; goto done; } while (0)
 	if (grym_catalog_resolve(o->cat, key, id, &err) != GRYM_OK) {
 		grym_error_set(&err, GRYM_ERR_NOTFOUND, "neither a feature set nor an asset in the catalog");
-		grym_report(&o->cli, key, &err);
-		return 1;
+		FAIL_ITEM();
 	}
 	memcpy(src, id, sizeof src);
 	for (int depth = 0; depth < 64; depth++) {
-		if (grym_catalog_get_asset(o->cat, src, &ga, &err) != GRYM_OK) {
-			grym_report(&o->cli, key, &err);
-			return 1;
+		if (grym_catalog_get_asset(o->cat, src, &ga, &err) != GRYM_OK)
+			FAIL_ITEM();
+		if (!named && json_array_size(ga.paths) > 0) {
+			json_t *pm = json_pack("{s:O}", "path", json_array_get(ga.paths, 0));
+			char *nm = pm ? grym_cli_item_name(id, pm) : NULL;
+			json_decref(pm);
+			if (nm) {
+				free(name);
+				name = nm;
+				named = 1;
+			}
 		}
 		int source = ga.parent[0] == 0;
 		if (source) {
-			/* the size check names the asset whose object is damaged */
+			/* the size check (and with --verify the hash) names the
+			 * asset whose object is damaged */
 			int prc = grym_catalog_object_path(o->cat, &ga, path, sizeof path, &err);
 			grym_asset_clear(&ga);
-			if (prc != GRYM_OK) {
-				grym_report(&o->cli, key, &err);
-				return 1;
-			}
+			if (prc != GRYM_OK)
+				FAIL_ITEM();
 			break;
 		}
 		memcpy(src, ga.parent, sizeof src);
 		grym_asset_clear(&ga);
 		if (depth == 63) {
 			grym_error_set(&err, GRYM_ERR_CORRUPT, "asset chain deeper than 64 parents");
-			grym_report(&o->cli, key, &err);
-			return 1;
+			FAIL_ITEM();
 		}
 	}
+#undef FAIL_ITEM
 	grym_replay *rp = get_replay(o, m, &err);
 	grym_replay_result res;
 	memset(&res, 0, sizeof res);
 	if (!rp || grym_replay_file(rp, path, &res, &err) != GRYM_OK) {
-		grym_report(&o->cli, key, &err);
-		return 1;
+		grym_report(&o->cli, name ? name : key, &err);
+		failed = 1;
+		goto done;
 	}
-	int failed = 0, seg = grym_replay_segmented(rp);
+	int seg = grym_replay_segmented(rp);
 	for (size_t k = 0; k < res.n; k++)
 		if (push_vector(o, m, b, out, id, res.x + k * res.dims, res.dims, seg ? "" : id,
 				seg ? res.start[k] : NAN, seg ? res.end[k] : NAN, &failed, &err)) {
 			grym_report(&o->cli, o->output ? o->output : "stdout", &err);
 			*fatal = 1;
-			grym_replay_result_clear(&res);
-			return -1;
+			failed = -1;
+			break;
 		}
 	grym_replay_result_clear(&res);
+done:
+	free(name);
 	return failed;
 }
 
-static int ends_with(const char *s, const char *suf)
+/* A reference (a bare line or a reference record holding a catalog id):
+ * a feature set's summary vector, else an asset, scored through the
+ * model's recipe replayed on its audio. Returns the number of failed
+ * items, -1 when the output failed. */
+static int infer_ref(infer_opts *o, const grym_model *m, grym_source *it, batch *b,
+		     grym_output *out, int *fatal)
 {
-	size_t a = strlen(s), b = strlen(suf);
-	return a >= b && strcmp(s + a - b, suf) == 0;
+	grym_error err = { 0 };
+	grym_record rec;
+	grym_feature_set fs = { 0 };
+	const char *key = it->head.key;
+	int failed = 0;
+
+	if (!o->cat) {
+		grym_error_set(&err, GRYM_ERR_UNSUPPORTED,
+			       "a bare reference needs a catalog (--catalog or GRYM_CATALOG)");
+		grym_report(&o->cli, key, &err);
+		return 1;
+	}
+	if (grym_catalog_get_features(o->cat, key, &fs, &err)) {
+		grym_feature_set_clear(&fs);
+		return infer_asset(o, m, key, it->head.meta, b, out, fatal);
+	}
+	memset(&rec, 0, sizeof rec);
+	if (!fs.summary || fs.summary_len < 1) {
+		grym_error_set(&err, GRYM_ERR_FORMAT, "feature set has no summary vector");
+	} else if (grym_model_check_dims(m, (uint32_t)fs.summary_len, &err) ||
+		   grym_model_check_recipe(m, json_object_get(it->head.meta, "pipeline"), &err) ||
+		   grym_model_check_rate(m, (int)json_integer_value(json_object_get(it->head.meta, "rate")),
+					 &err)) {
+	} else if (push_vector(o, m, b, out, key, fs.summary, (size_t)fs.summary_len, fs.asset,
+			       meta_num(it->head.meta, "start"), meta_num(it->head.meta, "end"), &failed,
+			       &err)) {
+		grym_report(&o->cli, o->output ? o->output : "stdout", &err);
+		*fatal = 1;
+		grym_feature_set_clear(&fs);
+		return -1;
+	} else {
+		grym_feature_set_clear(&fs);
+		return failed;
+	}
+	grym_report(&o->cli, key, &err);
+	grym_feature_set_clear(&fs);
+	return 1;
 }
 
-/* Predict every vector of one input; returns the number of failed items
- * or -1 when the input itself failed. */
-static int infer_input(infer_opts *o, const grym_model *m, const char *path, batch *b,
-		       grym_output *out, int *fatal)
+/* A record with a payload: one summary vector to score. Returns the
+ * number of failed items, -1 when the output failed. */
+static int infer_record(infer_opts *o, const grym_model *m, grym_source *it, batch *b,
+			grym_output *out, int *fatal)
 {
-	const char *name = path ? path : "stdin";
 	grym_error err = { 0 };
-	int failed = 0;
-	grym_input *in = grym_input_open(path, &err);
+	grym_record rec;
+	const char *key = it->head.key;
+	char asset[GRYM_ID_LEN + 1] = "";
+	int failed = 0, bad = 1;
 
-	grym_input_set_cancel(in, &grym_cli_cancel);
-	grym_stream_reader *r = NULL;
-	grym_input_kind kind = GRYM_INPUT_EMPTY;
-	/* a named file is audio or records, never a list (stdin may be) */
-	int named = path && strcmp(path, "-");
-	if (in && (named ? grym_input_detect_named(in, &kind, &err) :
-		   grym_input_detect(in, &kind, &err)) == GRYM_OK && kind == GRYM_INPUT_AUDIO) {
-		struct stat st;
-		if (path && strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-			audio_item it;
-			memset(&it, 0, sizeof it);
-			it.path = path;
-			it.key = path;
-			grym_input_free(in);
-			return infer_audio(o, m, &it, 1, b, out, fatal);
+	memset(&rec, 0, sizeof rec);
+	rec.head = it->head;    /* borrowed: it owns it */
+	if (rec.head.kind == GRYM_PAYLOAD_AUDIO) {
+		grym_error_set(&err, GRYM_ERR_UNSUPPORTED,
+			       "audio record: run it through grym-features --summary first");
+	} else if (grym_stream_read_payload(it->reader, &rec, 0, &err) != GRYM_OK) {
+	} else if (rec.rows != 1) {
+		grym_error_set(&err, GRYM_ERR_FORMAT,
+			       "a matrix of %llu frames: use grym-features --summary or --segment",
+			       (unsigned long long)rec.rows);
+	} else if (grym_model_check_dims(m, rec.head.cols, &err) ||
+		   grym_model_check_recipe(m, json_object_get(rec.head.meta, "pipeline"), &err) ||
+		   grym_model_check_rate(m, (int)json_integer_value(json_object_get(rec.head.meta,
+										    "rate")), &err)) {
+	} else {
+		bad = 0;
+	}
+	if (bad) {
+		grym_report(&o->cli, key, &err);
+		free(rec.data);
+		return 1;
+	}
+	int windowed = json_is_number(json_object_get(rec.head.meta, "start"));
+	if (o->cat && !windowed) {
+		/* the asset the vector describes: meta "asset", else the key */
+		json_t *a = json_object_get(rec.head.meta, "asset");
+		const char *cand = json_is_string(a) ? json_string_value(a) : key;
+		grym_asset ga;
+		if (strlen(cand) == GRYM_ID_LEN && grym_catalog_get_asset(o->cat, cand, &ga, NULL) == GRYM_OK) {
+			memcpy(asset, cand, sizeof asset);
+			grym_asset_clear(&ga);
 		}
-		failed = infer_audio_spooled(o, m, in, path ? path : "-", b, out, fatal);
-		grym_input_free(in);
-		return failed;
-	} else if (in && kind == GRYM_INPUT_EMPTY && err.code == GRYM_OK)
-		grym_error_set(&err, GRYM_ERR_FORMAT, "empty input");
-	if (err.code == GRYM_OK)
-		r = grym_stream_reader_new(in, &err);
-	if (!r) {
-		grym_report(&o->cli, name, &err);
-		grym_input_free(in);
+	}
+	int rc = push_vector(o, m, b, out, key, rec.data, rec.head.cols, asset,
+			     meta_num(rec.head.meta, "start"), meta_num(rec.head.meta, "end"), &failed,
+			     &err);
+	free(rec.data);
+	if (rc) {
+		grym_report(&o->cli, o->output ? o->output : "stdout", &err);
+		*fatal = 1;
 		return -1;
 	}
-	grym_record rec = { 0 };
-	int rc;
-	while ((rc = grym_stream_read(r, &rec, 0, &err)) == GRYM_OK) {
-		const char *key = rec.head.key;
-		int bad = 0;
-		char asset[GRYM_ID_LEN + 1] = "";
-		if (rec.head.kind == GRYM_PAYLOAD_REF) {
-			/* a catalog id: a feature set's summary vector */
-			grym_feature_set fs = { 0 };
-			if (!o->cat) {
-				grym_error_set(&err, GRYM_ERR_UNSUPPORTED,
-					       "a bare reference needs a catalog (--catalog or GRYM_CATALOG)");
-				bad = 1;
-			} else if (grym_catalog_get_features(o->cat, key, &fs, &err)) {
-				/* an asset id: the model's recipe replayed on its audio */
-				char kcopy[256];
-				snprintf(kcopy, sizeof kcopy, "%s", key);
-				grym_feature_set_clear(&fs);
-				grym_record_clear(&rec);
-				err.code = GRYM_OK;
-				int f = infer_asset(o, m, kcopy, b, out, fatal);
-				if (f < 0)
-					break;
-				failed += f;
-				continue;
-			} else if (!fs.summary || fs.summary_len < 1) {
-				grym_error_set(&err, GRYM_ERR_FORMAT, "feature set has no summary vector");
-				bad = 1;
-			} else {
-				free(rec.data);
-				rec.data = malloc((size_t)fs.summary_len * sizeof *rec.data);
-				if (!rec.data) {
-					grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
-					bad = 1;
-				} else {
-					memcpy(rec.data, fs.summary, (size_t)fs.summary_len * sizeof *rec.data);
-					rec.rows = 1;
-					rec.head.cols = (uint32_t)fs.summary_len;
-					rec.head.kind = GRYM_PAYLOAD_VECTOR;
-					memcpy(asset, fs.asset, sizeof asset);
-				}
+	return failed;
+}
+
+/* The audio files in a row, replayed together (-j threads), in order. */
+typedef struct audio_run_list {
+	audio_item items[BATCH];
+	char *keys[BATCH];
+	size_t n;
+} audio_run_list;
+
+static int flush_run(infer_opts *o, const grym_model *m, audio_run_list *r, batch *b,
+		     grym_output *out, int *fatal)
+{
+	int f = 0;
+	if (r->n && !*fatal)
+		f = infer_audio(o, m, r->items, r->n, b, out, fatal);
+	for (size_t i = 0; i < r->n; i++)
+		free(r->keys[i]);
+	memset(r, 0, sizeof *r);
+	return f;
+}
+
+/* Every input item (grym/sources.h), in order; returns the number of
+ * failed items (-1 when the output failed, *fatal set). */
+static int infer_all(infer_opts *o, const grym_model *m, grym_sources *src, batch *b,
+		     grym_output *out, int *fatal)
+{
+	static audio_run_list run;
+	grym_error err = { 0 };
+	grym_source *it;
+	int failed = 0, f = 0, rc;
+
+	while (!*fatal && (rc = grym_sources_next(src, &it, &err)) == GRYM_OK) {
+		if (it->kind == GRYM_SOURCE_FILE) {
+			/* consecutive audio files: replayed in parallel, in order */
+			if (!(run.keys[run.n] = strdup(it->path))) {
+				grym_msg(&o->cli, "out of memory");
+				*fatal = 1;
+				break;
 			}
-			grym_feature_set_clear(&fs);
-		}
-		if (bad) {
-		} else if (rec.head.kind == GRYM_PAYLOAD_REF) {
-		} else if (rec.head.kind == GRYM_PAYLOAD_AUDIO) {
-			grym_error_set(&err, GRYM_ERR_UNSUPPORTED,
-				       "audio record: run it through grym-features --summary first");
-			bad = 1;
-		} else if (rec.rows != 1) {
-			grym_error_set(&err, GRYM_ERR_FORMAT,
-				       "a matrix of %llu frames: use grym-features --summary or --segment",
-				       (unsigned long long)rec.rows);
-			bad = 1;
-		} else if (grym_model_check_dims(m, rec.head.cols, &err) ||
-			   grym_model_check_recipe(m, json_object_get(rec.head.meta, "pipeline"), &err) ||
-			   grym_model_check_rate(m, (int)json_integer_value(json_object_get(rec.head.meta,
-											    "rate")), &err)) {
-			bad = 1;
-		}
-		if (bad) {
-			grym_report(&o->cli, key, &err);
-			failed++;
-			grym_record_clear(&rec);
+			run.items[run.n].path = run.items[run.n].key = run.keys[run.n];
+			if (++run.n == BATCH)
+				failed += flush_run(o, m, &run, b, out, fatal);
 			continue;
 		}
-		int windowed = json_is_number(json_object_get(rec.head.meta, "start"));
-		if (o->cat && !asset[0] && !windowed) {
-			/* the asset the vector describes: meta "asset", else the key */
-			json_t *a = json_object_get(rec.head.meta, "asset");
-			const char *cand = json_is_string(a) ? json_string_value(a) : key;
-			grym_asset ga;
-			if (strlen(cand) == GRYM_ID_LEN && grym_catalog_get_asset(o->cat, cand, &ga, NULL) == GRYM_OK) {
-				memcpy(asset, cand, sizeof asset);
-				grym_asset_clear(&ga);
-			}
-		}
-		rc = push_vector(o, m, b, out, key, rec.data, rec.head.cols, asset,
-				 meta_num(rec.head.meta, "start"), meta_num(rec.head.meta, "end"), &failed, &err);
-		grym_record_clear(&rec);
-		if (rc)
+		failed += flush_run(o, m, &run, b, out, fatal);
+		if (*fatal)
 			break;
+		switch (it->kind) {
+		case GRYM_SOURCE_ERROR:
+			grym_report(&o->cli, it->name, &it->err);
+			f = 1;
+			break;
+		case GRYM_SOURCE_AUDIO_IN:
+			f = infer_audio_in(o, m, it, b, out, fatal);
+			break;
+		case GRYM_SOURCE_TSV:
+			f = infer_tsv(o, m, it->in, it->name, b, out, fatal);
+			break;
+		case GRYM_SOURCE_RECORD:
+			f = infer_record(o, m, it, b, out, fatal);
+			break;
+		case GRYM_SOURCE_REF:
+			f = infer_ref(o, m, it, b, out, fatal);
+			break;
+		default:
+			grym_msg(&o->cli, "%s: not an input of grym-infer", it->name);
+			f = 1;
+		}
+		failed += f < 0 ? 1 : f;
 	}
-	grym_record_clear(&rec);
-	if (rc == GRYM_ERR_EOF)
-		rc = flush_batch(o, m, b, out, &err);
-	if (rc) {
-		grym_report(&o->cli, name, &err);
-		if (err.code == GRYM_ERR_IO || err.code == GRYM_ERR_NOMEM)
-			*fatal = 1;
-		for (size_t i = 0; i < b->n; i++)
-			free(b->keys[i]);
-		b->n = 0;
-		failed = failed ? failed : 1;
+	failed += flush_run(o, m, &run, b, out, fatal);
+	if (!*fatal && rc != GRYM_ERR_EOF && rc != GRYM_ERR_INTERRUPTED) {
+		grym_report(&o->cli, NULL, &err);
+		failed++;
 	}
-	grym_stream_reader_free(r);
-	grym_input_free(in);
+	if (!*fatal && flush_batch(o, m, b, out, &err)) {
+		grym_report(&o->cli, o->output ? o->output : "stdout", &err);
+		*fatal = 1;
+	}
 	return failed;
 }
 
@@ -846,7 +900,7 @@ int main(int argc, char **argv)
 	infer_opts o = { 0 };
 	o.top = 1;
 	o.jobs = 1;
-	grym_cli_init(&o.cli, "grym-infer", "-m MODEL [OPTION]... [FILE]...",
+	grym_cli_init(&o.cli, "grym-infer", "-m MODEL [OPTION]... [FILE|DIR|-]...",
 		      "Predict labels (or clusters) of feature vectors, or of audio files through the model's recipe, with a trained model.", opts);
 	int first = grym_cli_parse(&o.cli, argc, argv, on_opt, &o);
 	if (!o.model)
@@ -884,10 +938,13 @@ int main(int argc, char **argv)
 		grym_model_row row = { 0 };
 		if (grym_cli_catalog_dir(&o.cli, dir, sizeof dir, &err) == GRYM_OK &&
 		    (o.cat = grym_catalog_open(dir, &err)) &&
-		    grym_catalog_get_model(o.cat, o.model, &row, &err) == GRYM_OK &&
-		    grym_store_get(grym_catalog_store(o.cat), row.object, &mbytes, &mlen, 1, &err) == GRYM_OK) {
-			memcpy(o.model_id, row.id, sizeof o.model_id);
-			o.model_row = 1;
+		    grym_catalog_get_model(o.cat, o.model, &row, &err) == GRYM_OK) {
+			/* found: a damaged object is named as such, not as
+			 * a model that does not exist */
+			if (grym_catalog_model_bytes(o.cat, &row, &mbytes, &mlen, &err) == GRYM_OK) {
+				memcpy(o.model_id, row.id, sizeof o.model_id);
+				o.model_row = 1;
+			}
 		} else {
 			grym_error_prefix(&err, "no such file, and in the catalog %s", dir[0] ? dir : "(none)");
 		}
@@ -912,6 +969,8 @@ int main(int argc, char **argv)
 			return GRYM_EXIT_FAILED;
 		}
 	}
+	if (o.cat)
+		grym_catalog_set_verify(o.cat, o.verify);
 	if (o.jobs > 1)
 		openblas_set_num_threads(1);
 	batch b = { 0 };
@@ -936,37 +995,43 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	int nin = argc - first, fatal = 0;
-	if (nin > 0)
-		o.prog = grym_progress_new(&o.cli, "infer", (uint64_t)nin);
-	for (int i = 0; i < (nin ? nin : 1) && !fatal && !grym_cli_cancel; i++) {
-		int f, run = 0;
-		o.cur_item = (uint64_t)i;
-		while (nin && i + run < nin && run < BATCH && is_audio_file(argv[first + i + run]))
-			run++;
-		if (run > 0) {
-			/* consecutive audio files: replayed in parallel, in order */
-			audio_item *items = calloc((size_t)run, sizeof *items);
-			if (!items) {
-				grym_msg(&o.cli, "out of memory");
-				fatal = 1;
-				status = GRYM_EXIT_FAILED;
-				break;
-			}
-			for (int k = 0; k < run; k++)
-				items[k].path = items[k].key = argv[first + i + k];
-			f = infer_audio(&o, m, items, (size_t)run, &b, out, &fatal);
-			free(items);
-			i += run - 1;
-		} else if (o.tsv || (nin && ends_with(argv[first + i], ".tsv"))) {
-			f = infer_tsv(&o, m, nin ? argv[first + i] : NULL, &b, out, &fatal);
-		} else {
-			f = infer_input(&o, m, nin ? argv[first + i] : NULL, &b, out, &fatal);
+	grym_sources_opts so = { 0 };
+	so.flags = GRYM_SOURCES_RECORDS | GRYM_SOURCES_TSV | (o.tsv ? GRYM_SOURCES_TSV_ALL : 0);
+	so.null_sep = o.cli.null_sep;
+	so.stdin_name = "-";    /* the key of audio on stdin */
+	so.cancel = &grym_cli_cancel;
+	grym_sources *src = grym_sources_new(&so, &err);
+	int bad = !src;
+	if (!bad && nin == 0)
+		bad = grym_sources_add(src, "-", &err) < 0;
+	for (int i = 0; !bad && i < nin; i++)
+		bad = grym_sources_add(src, argv[first + i], &err) < 0;
+	/* inputs named one by one (no directory, no "-" that may hold a
+	 * list): the bar knows how many; more than that (a records file of
+	 * ids) and it only counts (grym_progress_update) */
+	uint64_t nfiles = 0;
+	for (int i = 0; i < nin; i++) {
+		struct stat st;
+		if (!strcmp(argv[first + i], "-") || stat(argv[first + i], &st) != 0 ||
+		    S_ISDIR(st.st_mode)) {
+			nfiles = 0;
+			break;
 		}
-		if (f)
-			status = GRYM_EXIT_FAILED;
-		grym_progress_update(o.prog, (uint64_t)i + 1);
+		nfiles++;
 	}
+	if (nin > 0)
+		o.prog = grym_progress_new(&o.cli, "infer", nfiles);
+	if (bad) {
+		grym_report(&o.cli, NULL, &err);
+		fatal = 1;
+	} else if (infer_all(&o, m, src, &b, out, &fatal)) {
+		status = GRYM_EXIT_FAILED;
+	}
+	grym_sources_free(src);
+	if (fatal)
+		status = GRYM_EXIT_FAILED;
 	grym_progress_finish(o.prog);
+	o.prog = NULL;
 	if (fatal || grym_cli_cancel) {
 		/* a signal: an -o FILE is left as it was */
 		grym_output_abort(out);
@@ -980,6 +1045,7 @@ done:
 	free(b.asset);
 	free(b.keys); free(b.start); free(b.end); free(b.x); free(b.proba); free(b.pred);
 	grym_model_free(m);
+	grym_pool_free(o.predict);
 	grym_replay_free(o.replay);
 	grym_catalog_close(o.cat);
 	free(mbytes);

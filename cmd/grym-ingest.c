@@ -13,6 +13,7 @@
 #include "grym/ingest.h"
 #include "grym/io.h"
 #include "grym/pathname.h"
+#include "grym/sources.h"
 #include "grym/stream.h"
 
 #include <errno.h>
@@ -141,6 +142,8 @@ typedef struct outcome {
 
 typedef struct job {
 	char *path;             /* what to ingest */
+	grym_input *in;         /* its bytes, when they come from stdin or a
+				   FIFO already opened (path is its name) */
 	char *error;            /* set: a problem found while listing */
 	int started, done;
 	outcome *out;
@@ -185,27 +188,36 @@ static int add_job(batch *b, const char *path, const char *error)
 	return 0;
 }
 
-static int on_walk(void *ud, const char *path, const grym_error *err)
+/* Every input in order, from the common input layer (grym/sources.h):
+ * files, the audio files of directories, lists on stdin (-0 too), audio
+ * on stdin; a problem found on the way is a job that has failed. */
+static int list_inputs(batch *b, grym_sources *src)
 {
-	return add_job(ud, path, err ? err->msg : NULL) < 0 ? -1 : 0;
-}
+	grym_error err = { 0 };
+	grym_source *it;
+	int rc;
 
-/* An operand: a directory is walked, anything else is one input. */
-static int add_input(batch *b, const char *path)
-{
-	struct stat st;
-	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return grym_ingest_walk(path, b->s->match, on_walk, b);
-	return add_job(b, path, NULL);
-}
-
-static int on_list_item(void *ud, const char *item)
-{
-	if (add_input(ud, item) < 0) {
-		grym_msg(&cli, "out of memory");
-		return -1;
+	while ((rc = grym_sources_next(src, &it, &err)) == GRYM_OK) {
+		if (it->kind == GRYM_SOURCE_ERROR) {
+			rc = add_job(b, it->name, it->err.msg);
+		} else if (it->kind == GRYM_SOURCE_AUDIO_IN) {
+			rc = add_job(b, it->name, NULL);
+			if (rc == 0) {
+				b->jobs[b->n - 1].in = it->in;
+				it->in = NULL;
+			}
+		} else {
+			rc = add_job(b, it->path ? it->path : it->name, NULL);
+		}
+		if (rc < 0) {
+			grym_msg(&cli, "out of memory");
+			return -1;
+		}
 	}
-	return 0;
+	if (rc == GRYM_ERR_EOF || rc == GRYM_ERR_INTERRUPTED)
+		return 0;   /* interrupted: what is listed runs, the end says so */
+	grym_report(&cli, NULL, &err);
+	return -1;
 }
 
 /* ---- workers ---- */
@@ -266,7 +278,8 @@ static void *worker(void *arg)
 		j->started = 1;
 		pthread_mutex_unlock(&b->mu);
 
-		int rc = grym_ingest_path(g, j->path, collect, j);
+		int rc = j->in ? grym_ingest_input(g, j->in, j->path, collect, j)
+			       : grym_ingest_path(g, j->path, collect, j);
 		if (rc == GRYM_ERR_NOMEM && j->nout == 0) {
 			/* could not even record the failure */
 			j->error = strdup("out of memory");
@@ -379,6 +392,8 @@ static void free_job(job *j)
 	free(j->out);
 	free(j->path);
 	free(j->error);
+	grym_input_free(j->in);
+	j->in = NULL;
 	j->out = NULL;
 	j->path = j->error = NULL;
 	j->nout = 0;
@@ -476,26 +491,34 @@ int main(int argc, char **argv)
 		grym_report(&cli, s.manifest, &err);
 		return GRYM_EXIT_FAILED;
 	}
-	for (int i = first; i < argc; i++)
-		if (add_input(&b, argv[i]) < 0) {
-			grym_msg(&cli, "out of memory");
-			return GRYM_EXIT_FAILED;
-		}
-	if (s.from_list && grym_cli_read_list(&cli, s.from_list, on_list_item, &b) < 0)
-		return GRYM_EXIT_FAILED;
-	if (first >= argc && !s.from_list) {
+	grym_sources_opts so = { 0 };
+	so.null_sep = cli.null_sep;
+	so.match = s.match;
+	so.stdin_name = "-";    /* the path recorded for stdin */
+	so.cancel = &stop_signal;
+	grym_sources *src = grym_sources_new(&so, &err);
+	int bad = !src;
+	for (int i = first; !bad && i < argc; i++)
+		bad = grym_sources_add(src, argv[i], &err) < 0;
+	if (!bad && s.from_list)
+		bad = grym_sources_add_list(src, s.from_list, &err) < 0;
+	if (!bad && first >= argc && !s.from_list) {
 		if (manifest) {
-			for (size_t i = 0; i < grym_manifest_rows(manifest); i++)
-				if (add_job(&b, grym_manifest_path(manifest, i), NULL) < 0) {
-					grym_msg(&cli, "out of memory");
-					return GRYM_EXIT_FAILED;
-				}
+			for (size_t i = 0; !bad && i < grym_manifest_rows(manifest); i++)
+				bad = grym_sources_add(src, grym_manifest_path(manifest, i), &err) < 0;
 		} else if (isatty(STDIN_FILENO)) {
 			grym_usage_error(&cli, "no input (give files, directories, archives or -)");
-		} else if (add_job(&b, "-", NULL) < 0) {
-			return GRYM_EXIT_FAILED;
+		} else {
+			bad = grym_sources_add(src, "-", &err) < 0;
 		}
 	}
+	if (bad) {
+		grym_report(&cli, NULL, &err);
+		return GRYM_EXIT_FAILED;
+	}
+	if (list_inputs(&b, src) < 0)
+		return GRYM_EXIT_FAILED;
+	grym_sources_free(src);
 
 	if (grym_cli_catalog_dir(&cli, b.catalog, sizeof b.catalog, &err) < 0) {
 		grym_report(&cli, NULL, &err);

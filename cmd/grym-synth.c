@@ -13,6 +13,8 @@
  * writes (sound files, records, derived assets) and reports.
  */
 #include "cli.h"
+#include "grym/pathname.h"
+#include "grym/sources.h"
 #include "grym/audio.h"
 #include "grym/catalog.h"
 #include "grym/hash.h"
@@ -58,6 +60,7 @@ static const synth_opt synth_opts[] = {
 	{ "text", 0, NULL, K_GLOBAL, "write records in the text form (implies --records)" },
 	{ "name", 0, "KEY", K_GLOBAL, "record key (default: the first generator's name)" },
 	{ "store", 0, NULL, K_GLOBAL, "transform of a catalog id: store the result as a derived asset" },
+	{ "verify", 0, NULL, K_GLOBAL, "catalog ids: hash each asset's object in full before use (else only its size is checked)" },
 	{ "classes", 0, "N", K_GLOBAL, "dataset: number of classes (1..10)" },
 	{ "per-class", 0, "M", K_GLOBAL, "dataset: items per class" },
 	{ "then", 0, NULL, K_ALL, "end this segment; the next generator follows" },
@@ -111,6 +114,7 @@ typedef struct state {
 	long rate, channels, classes, per_class;
 	unsigned long long seed;
 	int records, text, store;
+	int verify;             /* --verify: catalog handles hash objects */
 } state;
 
 static const synth_opt *find_opt(const char *name)
@@ -156,6 +160,7 @@ static int on_option(void *ud, const char *name, const char *arg)
 		else if (!strcmp(name, "records")) st->records = 1;
 		else if (!strcmp(name, "text")) st->text = st->records = 1;
 		else if (!strcmp(name, "store")) st->store = 1;
+		else if (!strcmp(name, "verify")) st->verify = 1;
 		else if (!strcmp(name, "rate")) {
 			st->rate_set = 1;
 			return grym_parse_int(st->cli, name, arg, 1, 768000, &st->rate);
@@ -399,6 +404,15 @@ static json_t *record_meta(state *st, json_t *recipe, const char *label)
 	return m;
 }
 
+/* The catalog, reading objects as --verify asks. */
+static grym_catalog *open_catalog(const state *st, const char *dir, grym_error *err)
+{
+	grym_catalog *cat = grym_catalog_open(dir, err);
+	if (cat)
+		grym_catalog_set_verify(cat, st->verify);
+	return cat;
+}
+
 /* The file to decode for --source: the path itself, or when no such file
  * exists and it looks like one, the object of a catalog asset id. */
 static int source_path(state *st, const char *src, char *path, size_t len, grym_error *err)
@@ -414,7 +428,7 @@ static int source_path(state *st, const char *src, char *path, size_t len, grym_
 	}
 	if ((rc = grym_cli_catalog_dir(st->cli, dir, sizeof dir, err)))
 		return rc;
-	if (!(cat = grym_catalog_open(dir, err)))
+	if (!(cat = open_catalog(st, dir, err)))
 		return err->code;
 	grym_asset_init(&a);
 	rc = grym_catalog_resolve(cat, src, id, err);
@@ -698,35 +712,31 @@ static json_t *out_meta(const json_t *in, json_t *recipe, int rate, int channels
 	return m;
 }
 
-/* transform over a stream of records: audio records are transformed in
- * place; references (catalog ids, as grym-ingest writes them) are looked
- * up in the catalog. Writes audio records, or with --store references to
- * the derived assets. A record that fails is reported and skipped. */
-static int transform_stream(state *st, grym_input *gi)
+/* transform over many inputs (grym/sources.h): audio records are
+ * transformed in place; references (catalog ids, as grym-ingest writes
+ * them) are looked up in the catalog; audio files (a directory, a list)
+ * are decoded. Writes audio records (a file's key is its path), or with
+ * --store references to the derived assets. An input that fails is
+ * reported and skipped. it: the first item, already taken. */
+static int transform_stream(state *st, grym_sources *src, grym_source *it)
 {
 	grym_error err = { 0 };
-	grym_stream_reader *r = NULL;
 	grym_output *out = NULL;
 	grym_stream_writer *w = NULL;
 	grym_catalog *cat = NULL;
 	int failed = 0, fatal = 0;
 	const char *dest = st->output ? st->output : "stdout";
 
-	if (!(r = grym_stream_reader_new(gi, &err))) {
-		grym_report(st->cli, grym_input_name(gi), &err);
-		return GRYM_EXIT_FAILED;
-	}
 	if (!(out = grym_output_open(st->output, &err)) ||
 	    !(w = grym_stream_writer_new(out, st->text ? GRYM_STREAM_TEXT : GRYM_STREAM_BINARY, 0,
 					 &err))) {
 		grym_report(st->cli, dest, &err);
 		if (out)
 			grym_output_abort(out);
-		grym_stream_reader_free(r);
 		return GRYM_EXIT_FAILED;
 	}
 	st->xp.seed = st->seed;
-	for (;;) {
+	for (int first = 1;; first = 0) {
 		grym_record rec = { 0 };
 		grym_audio a = { 0 };
 		const float *x;
@@ -734,19 +744,63 @@ static int transform_stream(state *st, grym_input *gi)
 		int channels, rate, rc;
 		float *y = NULL;
 		char parent[GRYM_ID_LEN + 1] = "", what[300];
-		json_t *recipe = NULL, *meta = NULL;
+		json_t *recipe = NULL, *meta = NULL, *fmeta = NULL;
+		char *fkey = NULL;
 
-		rc = grym_stream_read(r, &rec, 0, &err);
-		if (rc == GRYM_ERR_EOF)
-			break;
-		if (rc) {
-			grym_report(st->cli, grym_input_name(gi), &err);
-			fatal = 1;
+		if (!first && (rc = grym_sources_next(src, &it, &err)) != GRYM_OK) {
+			if (rc != GRYM_ERR_EOF && rc != GRYM_ERR_INTERRUPTED) {
+				grym_report(st->cli, NULL, &err);
+				failed = 1;
+			}
 			break;
 		}
-		snprintf(what, sizeof what, "record %llu (%.200s)",
-			 (unsigned long long)grym_stream_record_number(r), rec.head.key);
-		if (rec.head.kind == GRYM_PAYLOAD_AUDIO) {
+		if (!it)
+			break;          /* a stream of no records */
+		if (it->record) {
+			/* the file, not only an asset id (grym_cli_item_name) */
+			char *nm = it->head.key ? grym_cli_item_name(it->head.key, it->head.meta) : NULL;
+			snprintf(what, sizeof what, "record %llu (%.200s)",
+				 (unsigned long long)it->record, nm ? nm : it->name);
+			free(nm);
+		} else {
+			snprintf(what, sizeof what, "%.290s", it->name);
+		}
+		rec.head = it->head;    /* borrowed: the item owns it */
+		if (it->kind == GRYM_SOURCE_ERROR) {
+			err = it->err;
+			goto bad;
+		}
+		if (it->kind == GRYM_SOURCE_FILE || it->kind == GRYM_SOURCE_AUDIO_IN) {
+			/* an audio file met in a directory or a list: its record is
+			 * keyed by its path (made a valid key), "path" exact */
+			char path[4096];
+			int is_tmp = 0;
+			grym_decode_opts dopt = { 0 };
+			rc = it->kind == GRYM_SOURCE_FILE
+				? (snprintf(path, sizeof path, "%s", it->path), GRYM_OK)
+				: grym_source_audio_path(it, NULL, path, sizeof path, &is_tmp, &err);
+			if (rc == GRYM_OK)
+				rc = grym_audio_decode_file(path, &dopt, &a, NULL, &err);
+			if (is_tmp)
+				grym_tmp_release(path);
+			if (rc)
+				goto bad;
+			fkey = grym_text_field(it->name, strlen(it->name));
+			fmeta = it->head.meta ? json_incref(it->head.meta) : json_object();
+			if (!fkey || !fmeta || (!json_object_get(fmeta, "path") && it->path &&
+						grym_json_set_path(fmeta, "path", it->path, &err))) {
+				grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+				goto bad;
+			}
+			rec.head.key = fkey;
+			rec.head.meta = fmeta;
+			x = a.data;
+			frames = a.frames;
+			channels = a.channels;
+			rate = a.rate;
+		} else if (rec.head.kind == GRYM_PAYLOAD_AUDIO) {
+			if (grym_stream_read_payload(it->reader, &rec, 0, &err) != GRYM_OK)
+				goto bad;
 			json_t *jr = json_object_get(rec.head.meta, "rate");
 			x = rec.data;
 			frames = (int64_t)rec.rows;
@@ -768,9 +822,9 @@ static int transform_stream(state *st, grym_input *gi)
 			if (!cat) {
 				char dir[4096];
 				if (grym_cli_catalog_dir(st->cli, dir, sizeof dir, &err) ||
-				    !(cat = grym_catalog_open(dir, &err))) {
+				    !(cat = open_catalog(st, dir, &err))) {
 					grym_report(st->cli, NULL, &err);
-					grym_record_clear(&rec);
+					free(rec.data);
 					fatal = 1;
 					break;
 				}
@@ -788,9 +842,12 @@ static int transform_stream(state *st, grym_input *gi)
 			frames = a.frames;
 			channels = a.channels;
 			rate = a.rate;
-		} else {
+		} else if (it->kind == GRYM_SOURCE_RECORD) {
 			grym_error_set(&err, GRYM_ERR_FORMAT, "a %s record is not audio",
 				       grym_payload_kind_name(rec.head.kind));
+			goto bad;
+		} else {
+			grym_error_set(&err, GRYM_ERR_FORMAT, "not an input of transform");
 			goto bad;
 		}
 		if (st->store && !parent[0]) {
@@ -844,14 +901,15 @@ bad:
 next:
 		json_decref(recipe);
 		json_decref(meta);
+		json_decref(fmeta);
+		free(fkey);
 		free(y);
 		grym_audio_clear(&a);
-		grym_record_clear(&rec);
+		free(rec.data);         /* the head is the item's */
 		if (fatal)
 			break;
 	}
 	grym_stream_writer_free(w);
-	grym_stream_reader_free(r);
 	grym_catalog_close(cat);
 	if (fatal) {
 		grym_output_abort(out);
@@ -867,7 +925,8 @@ next:
 static int run_transform(state *st, const char *in)
 {
 	grym_catalog *cat = NULL;
-	char parent[GRYM_ID_LEN + 1] = "", objpath[4096], spooled[4096] = "";
+	char parent[GRYM_ID_LEN + 1] = "", objpath[4096], dpath[4096] = "";
+	int dtmp = 0;
 	grym_error err = { 0 };
 	grym_decode_opts dopt = { 0 };
 	grym_audio a = { 0 };
@@ -884,60 +943,71 @@ static int run_transform(state *st, const char *in)
 		grym_usage_error(st->cli, "transform keeps the input's channels (or --channels 1 mixes to mono)");
 	dopt.rate = st->rate_set ? (int)st->rate : 0;
 	dopt.channels = st->channels_set ? 1 : 0;
-	if (strcmp(in, "-") != 0 && access(in, F_OK) != 0 && grym_id_is_prefix(in)) {
+	/* the input, told by the common input layer (grym/sources.h): one
+	 * audio file or stdin, one catalog id, or many (records, ids, a
+	 * directory, a list) */
+	grym_sources_opts so = { 0 };
+	grym_source *it = NULL;
+	so.flags = GRYM_SOURCES_RECORDS | GRYM_SOURCES_ID_OPERANDS;
+	so.null_sep = st->cli->null_sep;
+	so.cancel = &grym_cli_cancel;
+	grym_sources *src = grym_sources_new(&so, &err);
+	if (!src || grym_sources_add(src, in, &err) < 0 ||
+	    ((rc = grym_sources_next(src, &it, &err)) < 0 && rc != GRYM_ERR_EOF)) {
+		grym_report(st->cli, in, &err);
+		grym_sources_free(src);
+		return GRYM_EXIT_FAILED;
+	}
+	if (rc == GRYM_ERR_EOF)
+		it = NULL;      /* a stream of no records */
+	if (it && !it->nested && it->kind == GRYM_SOURCE_ERROR) {
+		grym_report(st->cli, it->name, &it->err);
+		grym_sources_free(src);
+		return GRYM_EXIT_FAILED;
+	}
+	if (it && !it->nested && it->kind == GRYM_SOURCE_REF) {
 		/* a catalog id: decode its object */
 		char dir[4096];
 		grym_asset pa;
 		grym_asset_init(&pa);
 		if (grym_cli_catalog_dir(st->cli, dir, sizeof dir, &err) ||
-		    !(cat = grym_catalog_open(dir, &err)) ||
-		    grym_catalog_resolve(cat, in, parent, &err) ||
+		    !(cat = open_catalog(st, dir, &err)) ||
+		    grym_catalog_resolve(cat, it->head.key, parent, &err) ||
 		    grym_catalog_get_asset(cat, parent, &pa, &err) ||
 		    grym_catalog_object_path(cat, &pa, objpath, sizeof objpath, &err)) {
 			grym_asset_clear(&pa);
 			grym_report(st->cli, in, &err);
 			grym_catalog_close(cat);
+			grym_sources_free(src);
 			return GRYM_EXIT_FAILED;
 		}
 		grym_asset_clear(&pa);
 		if (st->store && (st->records || st->output))
 			grym_usage_error(st->cli, "--store of one id prints the new id; "
 					 "it takes no -o or --records");
-	} else {
-		/* a file or stdin: audio, or a stream of records */
-		grym_input_kind kind;
-		grym_input *gi = grym_input_open(in, &err);
-
-		grym_input_set_cancel(gi, &grym_cli_cancel);
-		if (!gi || grym_input_detect(gi, &kind, &err)) {
-			grym_report(st->cli, in, &err);
-			grym_input_free(gi);
-			return GRYM_EXIT_FAILED;
-		}
-		if (kind == GRYM_INPUT_RECORDS || kind == GRYM_INPUT_TEXT) {
-			rc = transform_stream(st, gi);
-			grym_input_free(gi);
-			return rc;
-		}
-		if (kind == GRYM_INPUT_EMPTY) {
-			grym_input_free(gi);
-			grym_msg(st->cli, "%s: empty input", in);
-			return GRYM_EXIT_FAILED;
-		}
+	} else if (it && !it->nested &&
+		   (it->kind == GRYM_SOURCE_FILE || it->kind == GRYM_SOURCE_AUDIO_IN)) {
+		/* one audio input: audio out */
 		if (st->store)
 			grym_usage_error(st->cli, "--store needs catalog ids (an id, or "
 					 "records of ids), not audio");
-		if (strcmp(in, "-") == 0 && grym_spool(gi, NULL, spooled, sizeof spooled, &err)) {
-			grym_report(st->cli, "stdin", &err);
-			grym_input_free(gi);
+		if (it->kind == GRYM_SOURCE_FILE) {
+			snprintf(dpath, sizeof dpath, "%s", it->path);
+		} else if (grym_source_audio_path(it, NULL, dpath, sizeof dpath, &dtmp, &err)) {
+			grym_report(st->cli, it->name, &err);
+			grym_sources_free(src);
 			return GRYM_EXIT_FAILED;
 		}
-		grym_input_free(gi);
+	} else {
+		rc = transform_stream(st, src, it);
+		grym_sources_free(src);
+		return rc;
 	}
-	rc = grym_audio_decode_file(parent[0] ? objpath : spooled[0] ? spooled : in, &dopt, &a,
+	grym_sources_free(src);
+	rc = grym_audio_decode_file(parent[0] ? objpath : dpath, &dopt, &a,
 				    NULL, &err);
-	if (spooled[0])
-		grym_tmp_release(spooled);
+	if (dtmp)
+		grym_tmp_release(dpath);
 	if (rc) {
 		grym_report(st->cli, in, &err);
 		grym_catalog_close(cat);

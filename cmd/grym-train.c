@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "grym/sources.h"
 #include "grym/catalog.h"
 #include "grym/hash.h"
 #include "grym/io.h"
@@ -86,7 +87,11 @@ static int on_opt(void *ud, const char *name, const char *arg)
 	if (!strcmp(name, "model")) {
 		grym_model_type t;
 		if (grym_model_type_parse(arg, &t)) {
-			grym_msg(cli, "--model: unknown model '%s' (logreg, linsvm, svm, knn, mlp, kmeans)", arg);
+			char list[128] = "";
+			for (int k = 0; k < grym_model_type_count(); k++)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+					 k ? ", " : "", grym_model_type_name((grym_model_type)k));
+			grym_msg(cli, "--model: unknown model '%s' (%s)", arg, list);
 			return -1;
 		}
 		o->type = arg;
@@ -150,47 +155,23 @@ static int on_opt(void *ud, const char *name, const char *arg)
 	return 0;
 }
 
-enum { M_LOGREG = 1, M_LINSVM = 2, M_SVM = 4, M_KNN = 8, M_MLP = 16, M_KMEANS = 32 };
-
-/* Which models each hyper-parameter option applies to: any other model
- * refuses it, rather than accept it, ignore it and record it. */
-static const struct { const char *opt; int models; const char *why; } applies[] = {
-	{ "C", M_LOGREG | M_LINSVM | M_SVM, NULL },
-	{ "max-iter", M_LOGREG | M_KMEANS, NULL },
-	{ "tol", M_LOGREG | M_LINSVM | M_SVM | M_MLP | M_KMEANS, NULL },
-	{ "gamma", M_SVM, NULL },
-	{ "k", M_KNN | M_KMEANS, NULL },
-	{ "metric", M_KNN, NULL },
-	{ "hidden", M_MLP, NULL }, { "dropout", M_MLP, NULL }, { "alpha", M_MLP, NULL },
-	{ "epochs", M_MLP, NULL }, { "batch-size", M_MLP, NULL }, { "lr", M_MLP, NULL },
-	{ "val-fraction", M_MLP, NULL }, { "patience", M_MLP, NULL },
-	{ "n-init", M_KMEANS, NULL },
-	{ "class-weight", M_LOGREG | M_LINSVM | M_SVM | M_MLP, NULL },
-};
-
+/* A hyper-parameter option the model kind does not use is refused,
+ * rather than accepted, ignored and recorded; the kinds say which they
+ * use (grym_model_type_uses). */
 static void check_applies(const train_opts *o, grym_model_type t)
 {
-	static const char *const names[] = { "logreg", "linsvm", "svm", "knn", "mlp", "kmeans" };
-	int bit = 1 << (int)t;
-	for (int i = 0; i < o->nset; i++)
-		for (size_t a = 0; a < sizeof applies / sizeof *applies; a++) {
-			if (strcmp(o->set[i], applies[a].opt) || (applies[a].models & bit))
-				continue;
-			char list[128] = "";
-			for (int m = 0; m < 6; m++)
-				if (applies[a].models & (1 << m))
-					snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-						 list[0] ? ", " : "", names[m]);
-			const char *why = "";
-			if (!strcmp(o->set[i], "max-iter") && t == GRYM_MODEL_LINSVM)
-				why = "; liblinear stops at 1000 iterations";
-			else if (!strcmp(o->set[i], "max-iter") && t == GRYM_MODEL_SVM)
-				why = "; libsvm stops at max(10^7, 100 x items) iterations";
-			else if (!strcmp(o->set[i], "max-iter") && t == GRYM_MODEL_MLP)
-				why = "; mlp: use --epochs";
-			grym_usage_error(&o->cli, "--%s does not apply to %s (only to %s%s)", o->set[i],
-					 names[t], list, why);
-		}
+	for (int i = 0; i < o->nset; i++) {
+		if (grym_model_type_uses(t, o->set[i]) != 0)
+			continue;
+		char list[128] = "";
+		for (int m = 0; m < grym_model_type_count(); m++)
+			if (grym_model_type_uses((grym_model_type)m, o->set[i]) == 1)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+					 list[0] ? ", " : "", grym_model_type_name((grym_model_type)m));
+		const char *why = grym_model_type_why_not(t, o->set[i]);
+		grym_usage_error(&o->cli, "--%s does not apply to %s (only to %s%s%s)", o->set[i],
+				 grym_model_type_name(t), list, why ? "; " : "", why ? why : "");
+	}
 }
 
 /* A solver's warning (ConvergenceWarning), said once however many
@@ -294,74 +275,101 @@ static int train_rate_of(train_opts *o, const grym_rate_tally *t)
 	return mode;
 }
 
-/* Read one input into *ds. */
-static int read_input(train_opts *o, const char *path, const grym_ml_read_opts *ro,
-		      grym_dataset **ds, json_t **pipeline, grym_error *err)
+/* Read one input item (grym/sources.h) into *ds. */
+static int read_item(train_opts *o, grym_source *it, const grym_ml_read_opts *ro,
+		     grym_dataset **ds, json_t **pipeline, grym_error *err)
 {
-	grym_input *in = grym_input_open(path, err);
-
-	grym_input_set_cancel(in, &grym_cli_cancel);
-	if (!in)
-		return err->code;
 	int rc;
-	if (o->tsv || (path && ends_with(path, ".tsv"))) {
-		if (*ds) {
-			rc = grym_error_set(err, GRYM_ERR_INVALID, "only one TSV table can be read");
-		} else {
-			rc = grym_dataset_read_tsv(in, ro, ds, err);
-		}
-	} else if (path && ends_with(path, ".npy")) {
-		float *x = NULL;
-		int nd;
-		uint64_t sh[2];
-		rc = grym_npy_read(in, &x, &nd, sh, err);
-		if (!rc && (*ds || !o->labels_file))
-			rc = grym_error_set(err, GRYM_ERR_INVALID, *ds ? "only one .npy matrix can be read"
-							      : "a .npy matrix needs --labels FILE");
-		if (!rc && nd != 2)
-			rc = grym_error_set(err, GRYM_ERR_FORMAT, "a .npy input must be a 2-D matrix");
-		FILE *lf = rc ? NULL : fopen(o->labels_file, "r");
-		if (!rc && !lf)
-			rc = grym_error_set(err, GRYM_ERR_IO, "%s: cannot open", o->labels_file);
-		if (!rc && !(*ds = grym_dataset_new(sh[1], err)))
-			rc = err->code;
-		char buf[4096], key[32];
-		for (uint64_t i = 0; !rc && i < sh[0]; i++) {
-			if (!fgets(buf, sizeof buf, lf)) {
-				rc = grym_error_set(err, GRYM_ERR_FORMAT, "%s has fewer labels than the %llu rows",
-						    o->labels_file, (unsigned long long)sh[0]);
-				break;
-			}
-			buf[strcspn(buf, "\r\n")] = 0;
-			snprintf(key, sizeof key, "row%llu", (unsigned long long)i);
-			rc = grym_dataset_add(*ds, key, x + i * sh[1], *buf ? buf : NULL, NULL, err);
-			if (rc)
-				grym_error_prefix(err, "row %llu", (unsigned long long)i);
-		}
-		if (lf)
-			fclose(lf);
-		free(x);
-	} else {
-		grym_input_kind kind;
-		/* a named file holds records, never a list (stdin may) */
-		rc = path && strcmp(path, "-") ? grym_input_detect_named(in, &kind, err) :
-			grym_input_detect(in, &kind, err);
-		if (!rc && kind == GRYM_INPUT_EMPTY)
-			rc = grym_error_set(err, GRYM_ERR_FORMAT, "empty input");
-		else if (!rc && kind == GRYM_INPUT_AUDIO)
-			rc = grym_error_set(err, GRYM_ERR_FORMAT,
-					    "this is audio, not feature records (pipe it through grym-features --summary)");
-		if (!rc) {
-			grym_stream_reader *r = grym_stream_reader_new(in, err);
-			if (!r)
-				rc = err->code;
-			else
-				rc = grym_dataset_read_records(r, ro, ds, pipeline, err);
-			grym_stream_reader_free(r);
-		}
+	switch (it->kind) {
+	case GRYM_SOURCE_ERROR:
+		*err = it->err;
+		return err->code ? err->code : GRYM_ERR_INTERNAL;
+	case GRYM_SOURCE_FILE:
+	case GRYM_SOURCE_AUDIO_IN:
+		return grym_error_set(err, GRYM_ERR_FORMAT, "this is audio, not feature records (pipe it "
+				      "through grym-features --summary)");
+	case GRYM_SOURCE_TSV:
+		if (*ds)
+			return grym_error_set(err, GRYM_ERR_INVALID, "only one TSV table can be read");
+		return grym_dataset_read_tsv(it->in, ro, ds, err);
+	case GRYM_SOURCE_STREAM:
+		return grym_dataset_read_records(it->reader, ro, ds, pipeline, err);
+	case GRYM_SOURCE_NPY:
+		break;
+	default:
+		return grym_error_set(err, GRYM_ERR_FORMAT, "not feature records");
 	}
-	grym_input_free(in);
+	float *x = NULL;
+	int nd;
+	uint64_t sh[2];
+	rc = grym_npy_read(it->in, &x, &nd, sh, err);
+	if (!rc && (*ds || !o->labels_file))
+		rc = grym_error_set(err, GRYM_ERR_INVALID, *ds ? "only one .npy matrix can be read"
+						      : "a .npy matrix needs --labels FILE");
+	if (!rc && nd != 2)
+		rc = grym_error_set(err, GRYM_ERR_FORMAT, "a .npy input must be a 2-D matrix");
+	FILE *lf = rc ? NULL : fopen(o->labels_file, "r");
+	if (!rc && !lf)
+		rc = grym_error_set(err, GRYM_ERR_IO, "%s: cannot open", o->labels_file);
+	if (!rc && !(*ds = grym_dataset_new(sh[1], err)))
+		rc = err->code;
+	char buf[4096], key[32];
+	for (uint64_t i = 0; !rc && i < sh[0]; i++) {
+		if (!fgets(buf, sizeof buf, lf)) {
+			rc = grym_error_set(err, GRYM_ERR_FORMAT, "%s has fewer labels than the %llu rows",
+					    o->labels_file, (unsigned long long)sh[0]);
+			break;
+		}
+		buf[strcspn(buf, "\r\n")] = 0;
+		snprintf(key, sizeof key, "row%llu", (unsigned long long)i);
+		rc = grym_dataset_add(*ds, key, x + i * sh[1], *buf ? buf : NULL, NULL, err);
+		if (rc)
+			grym_error_prefix(err, "row %llu", (unsigned long long)i);
+	}
+	if (lf)
+		fclose(lf);
+	free(x);
 	return rc;
+}
+
+/* Every input (the operands, else stdin): feature records, a TSV table
+ * or a .npy matrix, read through the common input layer. Returns 0, or
+ * -1 after reporting the input that failed (training needs them all). */
+static int read_inputs(train_opts *o, int n, char **ops, const grym_ml_read_opts *ro,
+		       grym_dataset **ds, json_t **pipeline)
+{
+	grym_sources_opts so = { 0 };
+	grym_error err = { 0 };
+	grym_source *it;
+	int rc, bad;
+
+	so.flags = GRYM_SOURCES_RECORDS | GRYM_SOURCES_STREAMS | GRYM_SOURCES_TSV |
+		   GRYM_SOURCES_NPY | (o->tsv ? GRYM_SOURCES_TSV_ALL : 0);
+	so.null_sep = o->cli.null_sep;
+	so.cancel = &grym_cli_cancel;
+	grym_sources *src = grym_sources_new(&so, &err);
+	bad = !src;
+	if (!bad && n == 0)
+		bad = grym_sources_add(src, "-", &err) < 0;
+	for (int i = 0; !bad && i < n; i++)
+		bad = grym_sources_add(src, ops[i], &err) < 0;
+	if (bad) {
+		grym_report(&o->cli, NULL, &err);
+		grym_sources_free(src);
+		return -1;
+	}
+	while ((rc = grym_sources_next(src, &it, &err)) == GRYM_OK)
+		if (read_item(o, it, ro, ds, pipeline, &err)) {
+			grym_report(&o->cli, it->name, &err);
+			grym_sources_free(src);
+			return -1;
+		}
+	grym_sources_free(src);
+	if (rc != GRYM_ERR_EOF) {
+		grym_report(&o->cli, NULL, &err);
+		return -1;
+	}
+	return 0;
 }
 
 static int write_folds(train_opts *o, const grym_dataset *ds, const int *fold, int holdout,
@@ -474,9 +482,11 @@ static int show_model(train_opts *o)
 		grym_error e2 = { 0 };
 		if (grym_cli_catalog_dir(&o->cli, dir, sizeof dir, &e2) == GRYM_OK &&
 		    (cat = grym_catalog_open(dir, &e2)) &&
-		    grym_catalog_get_model(cat, o->show, &row, &e2) == GRYM_OK &&
-		    grym_store_get(grym_catalog_store(cat), row.object, &buf, &len, 1, &e2) == GRYM_OK) {
-			rc = grym_model_load(buf, len, &m, &err);
+		    grym_catalog_get_model(cat, o->show, &row, &e2) == GRYM_OK) {
+			/* the model's bytes are always hashed: a damaged
+			 * object is named, not loaded */
+			if (grym_catalog_model_bytes(cat, &row, &buf, &len, &err) == GRYM_OK)
+				rc = grym_model_load(buf, len, &m, &err);
 		} else {
 			err = e2;
 			grym_error_prefix(&err, "no such file, nor a model in the catalog");
@@ -539,9 +549,10 @@ int main(int argc, char **argv)
 	o.p.warn_ud = &o;
 	if (o.cv && o.holdout > 0)
 		grym_usage_error(&o.cli, "--cv and --holdout exclude each other");
-	int sup = type != GRYM_MODEL_KMEANS;
+	int sup = grym_model_type_supervised(type);
 	if (!sup && (o.cv || o.holdout > 0 || o.group_by))
-		grym_usage_error(&o.cli, "kmeans is unsupervised: --cv, --holdout and --group-by do not apply");
+		grym_usage_error(&o.cli, "%s is unsupervised: --cv, --holdout and --group-by do not apply",
+				 grym_model_type_name(type));
 
 	grym_error err = { 0 };
 	grym_rate_tally rates;
@@ -561,14 +572,10 @@ int main(int argc, char **argv)
 		json_decref(pipeline);
 		return GRYM_EXIT_FAILED;
 	}
-	for (int i = 0; !o.features && i < (nin ? nin : 1); i++) {
-		const char *path = nin ? argv[first + i] : NULL;
-		if (read_input(&o, path, &ro, &ds, &pipeline, &err)) {
-			grym_report(&o.cli, path ? path : "stdin", &err);
-			grym_dataset_free(ds);
-			json_decref(pipeline);
-			return GRYM_EXIT_FAILED;
-		}
+	if (!o.features && read_inputs(&o, nin, argv + first, &ro, &ds, &pipeline)) {
+		grym_dataset_free(ds);
+		json_decref(pipeline);
+		return GRYM_EXIT_FAILED;
 	}
 	if (!ds || ds->n == 0) {
 		grym_msg(&o.cli, "no feature vectors in the input");

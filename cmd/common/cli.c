@@ -4,6 +4,8 @@
  * allowed here and nowhere in lib/.
  */
 #include "cli.h"
+#include "grym/pool.h"
+#include "grym/sources.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -282,40 +284,38 @@ int grym_parse_int(const grym_cli *cli, const char *name, const char *s,
 	return 0;
 }
 
+int grym_parse_jobs(const grym_cli *cli, const char *s, long *out)
+{
+	return grym_parse_int(cli, "jobs", s, 1, GRYM_JOBS_MAX, out);
+}
+
 int grym_cli_read_list(const grym_cli *cli, const char *path, grym_cli_list_fn cb, void *ud)
 {
-	FILE *f;
+	grym_error err = { 0 };
+	const char *name = path && strcmp(path, "-") ? path : "-";
+	grym_input *in = grym_input_open(path, &err);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	int sep = cli->null_sep ? '\0' : '\n';
 	int rc = 0;
 
-	if (!path || strcmp(path, "-") == 0) {
-		f = stdin;
-	} else if (!(f = fopen(path, "r"))) {
-		grym_msg(cli, "%s: %s", path, strerror(errno));
+	if (!in) {
+		grym_report(cli, name, &err);
 		return -1;
 	}
-	while ((n = getdelim(&line, &cap, sep, f)) > 0) {
-		if (line[n - 1] == sep)
-			line[--n] = '\0';
-		if (n > 0 && line[n - 1] == '\r' && !cli->null_sep)
-			line[--n] = '\0';
-		if (n == 0)
-			continue;
+	grym_input_set_cancel(in, &grym_cli_cancel);
+	/* the list rules of every program (grym/sources.h) */
+	while ((n = grym_list_next(in, cli->null_sep, &line, &cap, &err)) > 0)
 		if (cb(ud, line) != 0) {
 			rc = -1;
 			break;
 		}
-	}
-	if (ferror(f)) {
-		grym_msg(cli, "%s: %s", path ? path : "-", strerror(errno));
+	if (n < 0 && n != GRYM_ERR_EOF) {
+		grym_report(cli, name, &err);
 		rc = -1;
 	}
 	free(line);
-	if (f != stdin)
-		fclose(f);
+	grym_input_free(in);
 	return rc;
 }
 
@@ -338,6 +338,7 @@ struct grym_progress {
 		int used;
 	} part[PROGRESS_PARTS];
 	char msg[64];           /* what the latest item said it does */
+	double extra;           /* grym_progress_set's part beyond done */
 };
 
 static double since(const struct timespec *a, const struct timespec *b)
@@ -373,6 +374,7 @@ static void progress_draw(grym_progress *p, const struct timespec *now)
 	for (int i = 0; i < PROGRESS_PARTS; i++)
 		if (p->part[i].used && p->part[i].item >= p->done && p->part[i].frac > 0)
 			part += p->part[i].frac;
+	part += p->extra;
 	if (p->total) {
 		double f = ((double)p->done + part) / (double)p->total;
 		int width = 24, fill;
@@ -397,7 +399,13 @@ static void progress_draw(grym_progress *p, const struct timespec *now)
 				 (int)eta % 60);
 		}
 	} else {
-		n = snprintf(line, sizeof line, "%s %llu", p->label, (unsigned long long)p->done);
+		/* how many are coming is not known: the count, and how far
+		 * into the one(s) under way */
+		n = snprintf(line, sizeof line, "%s %llu done", p->label, (unsigned long long)p->done);
+		if (n > 0 && (size_t)n < sizeof line && part > 0 && part <= 1)
+			n += snprintf(line + n, sizeof line - (size_t)n, ", %.0f%% of the next", 100 * part);
+		else if (n > 0 && (size_t)n < sizeof line && part > 1)   /* -j: several */
+			n += snprintf(line + n, sizeof line - (size_t)n, ", %.1f more under way", part);
 		if (n > 0 && (size_t)n < sizeof line && p->msg[0])
 			snprintf(line + n, sizeof line - (size_t)n, "  %s", p->msg);
 	}
@@ -422,11 +430,27 @@ void grym_progress_update(grym_progress *p, uint64_t done)
 	if (!p)
 		return;
 	pthread_mutex_lock(&p->lock);
+	if (p->total && done > p->total)
+		p->total = 0;   /* more than announced: only count from now on */
 	p->done = done;
+	p->extra = 0;
 	for (int i = 0; i < PROGRESS_PARTS; i++)
 		if (p->part[i].used && p->part[i].item < done)
 			p->part[i].used = 0;
 	progress_maybe_draw(p, done == p->total);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void grym_progress_set(grym_progress *p, double done)
+{
+	if (!p || !(done >= 0))
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (p->total && done > (double)p->total)
+		p->total = 0;   /* more than announced: only count from now on */
+	p->done = (uint64_t)done;
+	p->extra = done - (double)p->done;
+	progress_maybe_draw(p, p->total && p->done == p->total);
 	pthread_mutex_unlock(&p->lock);
 }
 

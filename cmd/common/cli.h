@@ -95,14 +95,35 @@ int grym_parse_double(const grym_cli *cli, const char *name, const char *s,
 int grym_parse_int(const grym_cli *cli, const char *name, const char *s,
 		   long lo, long hi, long *out);
 
+/* -j/--jobs N: a whole number from 1 to GRYM_JOBS_MAX (grym/pool.h), the
+ * one limit of every program; 0 or more than the limit is a usage
+ * error. Returns 0 or -1 after printing, as grym_parse_int. */
+int grym_parse_jobs(const grym_cli *cli, const char *s, long *out);
+
 /* The catalog directory: --catalog, $GRYM_CATALOG or the default. */
 int grym_cli_catalog_dir(const grym_cli *cli, char *buf, size_t len, grym_error *err);
 
-/* Read a list of paths (one per line, or NUL-separated with -0) from a
- * file or "-"; cb is called per non-empty entry; returns 0 or -1 after
- * reporting an error. */
+/* Read a list of words that name no file (grym-catalog's ids) from a
+ * file or "-", by the list rules of every program (grym_list_next: lines,
+ * or NUL-separated with -0); cb is called per non-empty entry; returns 0
+ * or -1 after reporting an error. Inputs go through grym/sources.h. */
 typedef int (*grym_cli_list_fn)(void *ud, const char *item);
 int grym_cli_read_list(const grym_cli *cli, const char *path, grym_cli_list_fn cb, void *ud);
+
+/* Options from a stage's parameter table (cli_schema.c). The table of
+ * --help: every parameter (and --no-NAME for the negatable flags), then
+ * the program's own extra options; allocated once, kept for the run. */
+typedef struct grym_schema grym_schema;
+grym_option *grym_cli_schema_options(const grym_schema *s, const grym_option *extra);
+/* Set the parameter an option names (or --no-NAME): 0 done, -1 after
+ * printing the table's error ("--n-fft: 1 is out of range (2 to
+ * 16777216)"), 1 when the option is not the table's. */
+int grym_cli_schema_set(const grym_cli *cli, const grym_schema *s, void *params,
+			const char *name, const char *arg);
+/* --schema: print the table as JSON Schema on stdout. */
+void grym_cli_print_schema(const grym_cli *cli, const grym_schema *s);
+#define GRYM_CLI_SCHEMA_OPTION \
+	{ "schema", 0, NULL, NULL, "print every option as JSON Schema (2020-12) and exit" }
 
 /* Finish a program's output the same way everywhere: commit it — unless
  * the run was cancelled by a signal (then it is aborted: an existing FILE
@@ -136,6 +157,10 @@ typedef struct grym_progress_slot {
 	uint64_t item;
 } grym_progress_slot;
 void grym_progress_cb(void *ud, double fraction, const char *msg);
+/* The value of a grym_pool's progress callback (grym/pool.h): inputs
+ * finished plus the fractions of the running ones, as one number (the
+ * pool sums them; no grym_progress_item then). */
+void grym_progress_set(grym_progress *p, double done);
 /* Take the bar off its line (before printing a line of output to the
  * same terminal); the next update draws it again. */
 void grym_progress_clear(grym_progress *p);

@@ -19,15 +19,14 @@
 #include "grym/catalog.h"
 #include "grym/pathname.h"
 #include "grym/store.h"
+#include "grym/walk.h"
+#include "grym/io.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,43 +46,6 @@ struct grym_ingester {
 	size_t pcm_cap;          /* floats */
 	grym_idset *met;         /* assets met in this run (replace_labels) */
 };
-
-/* ---- choosing files ---- */
-
-int grym_ingest_match(const char *match, const char *relpath)
-{
-	static const char *const exts[] = {
-		"wav", "flac", "mp3", "ogg", "oga", "opus", "m4a", "mp4", "aac", "aif",
-		"aiff", "aifc", "wv", "ape", "wma", "mka", "caf", "au", "snd", "w64",
-		"rf64", "ac3", "amr", "mpc", "tta"
-	};
-	const char *base = strrchr(relpath, '/');
-	base = base ? base + 1 : relpath;
-	if (match)
-		return fnmatch(match, strchr(match, '/') ? relpath : base, 0) == 0;
-	const char *dot = strrchr(base, '.');
-	if (!dot)
-		return 0;
-	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
-		if (strcasecmp(dot + 1, exts[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int grym_ingest_hidden(const char *relpath)
-{
-	for (const char *c = relpath; *c;) {
-		size_t n = strcspn(c, "/");
-		if (n > 1 && c[0] == '.' && !(n == 2 && c[1] == '.'))
-			return 1;
-		if (n == 8 && memcmp(c, "__MACOSX", 8) == 0)
-			return 1;
-		c += n;
-		if (*c)
-			c++;
-	}
-	return 0;
-}
 
 int grym_ingest_is_archive(const void *head, size_t n)
 {
@@ -105,87 +67,6 @@ int grym_ingest_is_archive(const void *head, size_t n)
 	if (n >= 262 && memcmp(b + 257, "ustar", 5) == 0)
 		return 1;
 	return 0;
-}
-
-/* The walk keeps the (device, inode) of every directory on the current
- * path: meeting one again means a symbolic link loops back. */
-typedef struct walk_frame {
-	dev_t dev;
-	ino_t ino;
-	const struct walk_frame *up;
-} walk_frame;
-
-static int name_cmp(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-static int walk(const char *dir, const char *rel, const char *match, const walk_frame *up,
-		grym_walk_fn cb, void *ud)
-{
-	struct stat st;
-	struct dirent **names = NULL;
-	grym_error err;
-	int n, rc = 0;
-
-	if (stat(dir, &st) < 0) {
-		grym_error_set(&err, GRYM_ERR_IO, "%s", strerror(errno));
-		return cb(ud, dir, &err);
-	}
-	for (const walk_frame *f = up; f; f = f->up)
-		if (f->dev == st.st_dev && f->ino == st.st_ino) {
-			grym_error_set(&err, GRYM_ERR_FORMAT,
-				       "symbolic link loop (leads back to a directory above)");
-			return cb(ud, dir, &err);
-		}
-	walk_frame here = { st.st_dev, st.st_ino, up };
-	n = scandir(dir, &names, NULL, name_cmp);
-	if (n < 0) {
-		grym_error_set(&err, GRYM_ERR_IO, "%s", strerror(errno));
-		return cb(ud, dir, &err);
-	}
-	for (int i = 0; i < n; i++) {
-		const char *nm = names[i]->d_name;
-		if (rc || !strcmp(nm, ".") || !strcmp(nm, "..")) {
-			free(names[i]);
-			continue;
-		}
-		size_t dl = strlen(dir), rl = rel ? strlen(rel) : 0;
-		char *path = malloc(dl + strlen(nm) + 2);
-		char *r = malloc(rl + strlen(nm) + 2);
-		if (!path || !r) {
-			free(path);
-			free(r);
-			grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
-			rc = cb(ud, dir, &err);
-			free(names[i]);
-			continue;
-		}
-		sprintf(path, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", nm);
-		sprintf(r, "%s%s%s", rel ? rel : "", rel ? "/" : "", nm);
-		if (grym_ingest_hidden(nm)) {
-			/* hidden files and folders, macOS resource forks */
-		} else if (stat(path, &st) < 0) {
-			/* a dangling link or a file gone meanwhile */
-			grym_error_set(&err, GRYM_ERR_IO, "%s", strerror(errno));
-			if (grym_ingest_match(match, r))
-				rc = cb(ud, path, &err);
-		} else if (S_ISDIR(st.st_mode)) {
-			rc = walk(path, r, match, &here, cb, ud);
-		} else if (S_ISREG(st.st_mode) && grym_ingest_match(match, r)) {
-			rc = cb(ud, path, NULL);
-		}
-		free(path);
-		free(r);
-		free(names[i]);
-	}
-	free(names);
-	return rc;
-}
-
-int grym_ingest_walk(const char *dir, const char *match, grym_walk_fn cb, void *ud)
-{
-	return walk(dir, NULL, match, NULL, cb, ud);
 }
 
 /* ---- the ingester ---- */
@@ -796,7 +677,7 @@ static int ingest_archive(grym_ingester *g, const char *path, const char *shown,
 		const char *member = name;
 		while (member[0] == '.' && member[1] == '/')
 			member += 2;
-		if (grym_ingest_hidden(member) || !grym_ingest_match(g->o.match, member))
+		if (grym_walk_hidden(member) || !grym_walk_match(g->o.match, member))
 			continue;
 		grym_error e = { 0 };
 		grym_store_writer *w = grym_store_writer_new(g->store, &e);
@@ -844,17 +725,26 @@ static int ingest_archive(grym_ingester *g, const char *path, const char *shown,
 int grym_ingest_fd(grym_ingester *g, int fd, const char *name, grym_ingest_fn cb, void *ud)
 {
 	grym_error e = { 0 };
+	grym_input *in = grym_input_from_fd(fd, name, 0, &e);
+	int rc;
+	if (!in)
+		return fail(cb, ud, name, &e);
+	grym_input_set_cancel(in, g->o.cancel);
+	rc = grym_ingest_input(g, in, name, cb, ud);
+	grym_input_free(in);
+	return rc;
+}
+
+int grym_ingest_input(grym_ingester *g, grym_input *in, const char *name, grym_ingest_fn cb,
+		      void *ud)
+{
+	grym_error e = { 0 };
 	grym_store_writer *w = grym_store_writer_new(g->store, &e);
 	ssize_t n;
 	if (!w)
 		return fail(cb, ud, name, &e);
 	for (;;) {
-		n = read(fd, g->buf, COPY_BUF);
-		if (n < 0 && errno == EINTR) {
-			if (g->o.cancel && *g->o.cancel)
-				break;
-			continue;
-		}
+		n = grym_input_read(in, g->buf, COPY_BUF, &e);
 		if (n <= 0)
 			break;
 		if (grym_store_writer_write(w, g->buf, (size_t)n, &e) < 0) {
@@ -864,9 +754,8 @@ int grym_ingest_fd(grym_ingester *g, int fd, const char *name, grym_ingest_fn cb
 	}
 	if (n < 0 || (g->o.cancel && *g->o.cancel)) {
 		grym_store_writer_abort(w);
-		if (n >= 0)
+		if (n >= 0 || e.code == GRYM_ERR_INTERRUPTED)
 			return GRYM_ERR_INTERRUPTED;
-		grym_error_set(&e, GRYM_ERR_IO, "read error: %s", strerror(errno));
 		return fail(cb, ud, name, &e);
 	}
 	/* An archive on stdin is read from the spooled copy; the archive

@@ -15,7 +15,10 @@
  *     objects/<id>      each asset's, feature set's and model's object,
  *                        named by its SHA-256.
  * Entries carry no timestamps, so the same selection exports the same
- * bytes. Import streams every object member into the store writer and
+ * bytes. Each object is checked against the size its row implies, and
+ * hashed as it is copied when the catalog verifies (or, for a model,
+ * always): a damaged object fails the export before the archive is
+ * committed, rather than being found by the import at the other end. Import streams every object member into the store writer and
  * checks that its bytes hash to its name; a member whose name is not one
  * of the two forms above (absolute, "..", anything else) rejects the
  * archive before any row is written. Rows then merge as in merge.c: the
@@ -60,11 +63,6 @@ static int arch_error(struct archive *ar, grym_error *err, const char *what)
 }
 
 /* ---- export ---- */
-
-static int cmp_id(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
 
 /* libarchive writes through grym_output: a file is written under a
  * temporary name, fsynced and renamed on commit; stdout errors (EPIPE,
@@ -275,14 +273,90 @@ static int export_rows(grym_catalog *cat, json_t *doc, int all, grym_error *err)
 	return GRYM_OK;
 }
 
-/* Append the "object" of every row of arr that has one to objs. */
-static void add_objects(const json_t *arr, char (*objs)[GRYM_ID_LEN + 1], size_t *n)
+/* An object to export: its id, the size its row implies (-1: none
+ * recorded, a model's), and the row and its kind ('a' asset, 'f' feature
+ * set, 'm' model, 'p' a model's predictions) to name it in messages
+ * (cat_*_object_what). */
+typedef struct exp_obj {
+	char id[GRYM_ID_LEN + 1];
+	char kind;
+	int64_t want;
+	const json_t *row;
+} exp_obj;
+
+static int cmp_obj(const void *a, const void *b)
+{
+	return strcmp(((const exp_obj *)a)->id, ((const exp_obj *)b)->id);
+}
+
+static int64_t row_int(const json_t *row, const char *key)
+{
+	const json_t *v = json_object_get(row, key);
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+/* The out-of-fold predictions object a model's training record names
+ * (grym-train --cv/--holdout), or NULL: merge carries it, so export does. */
+static const char *model_predictions(const json_t *row, char id[GRYM_ID_LEN + 1])
+{
+	const json_t *t = json_object_get(row, "training");
+	json_t *parsed = json_is_string(t) ? json_loads(json_string_value(t), 0, NULL) : NULL;
+	const char *p = json_string_value(json_object_get(parsed ? parsed : t, "predictions"));
+	int ok = p && grym_id_is_full(p);
+	if (ok)
+		snprintf(id, GRYM_ID_LEN + 1, "%s", p);
+	json_decref(parsed);
+	return ok ? id : NULL;
+}
+
+/* Append the "object" of every row of arr that has one to objs (and a
+ * model's predictions object: objs holds two entries per model row). */
+static void add_objects(const json_t *arr, char kind, exp_obj *objs, size_t *n)
 {
 	for (size_t i = 0; i < json_array_size(arr); i++) {
-		const char *o = json_string_value(json_object_get(json_array_get(arr, i), "object"));
-		if (o && grym_id_is_full(o))
-			snprintf(objs[(*n)++], GRYM_ID_LEN + 1, "%s", o);
+		const json_t *row = json_array_get(arr, i);
+		const char *o = json_string_value(json_object_get(row, "object"));
+		exp_obj *e = &objs[*n];
+		char pred[GRYM_ID_LEN + 1];
+		if (kind == 'm' && model_predictions(row, pred)) {
+			snprintf(e->id, sizeof e->id, "%s", pred);
+			e->kind = 'p';
+			e->row = row;
+			e->want = -1;   /* no size recorded: hashed as it is copied */
+			e = &objs[++*n];
+		}
+		if (!o || !grym_id_is_full(o))
+			continue;
+		snprintf(e->id, sizeof e->id, "%s", o);
+		e->kind = kind;
+		e->row = row;
+		e->want = -1;
+		if (kind == 'a') {
+			e->want = row_int(row, "bytes");
+		} else if (kind == 'f') {
+			int64_t frames = row_int(row, "frames"), dims = row_int(row, "dims");
+			if (frames >= 0 && dims > 0)
+				e->want = frames * dims * (int64_t)sizeof(float);
+		}
+		(*n)++;
 	}
+}
+
+/* How messages name o: "object of ID", "object OBJ of feature set ID"... */
+static void obj_what(const exp_obj *o, char *buf, size_t len)
+{
+	const char *id = json_string_value(json_object_get(o->row, "id"));
+	if (!id)
+		id = "?";
+	if (o->kind == 'a')
+		cat_asset_object_what(id, o->id, buf, len);
+	else if (o->kind == 'f')
+		cat_feature_object_what(id, o->id, buf, len);
+	else if (o->kind == 'p')
+		snprintf(buf, len, "predictions object %.12s of model %.12s", o->id, id);
+	else
+		cat_model_object_what(id, o->id, json_string_value(json_object_get(o->row, "name")),
+				      buf, len);
 }
 
 static int write_member(struct archive *ar, const char *name, int64_t size,
@@ -304,21 +378,33 @@ static int write_member(struct archive *ar, const char *name, int64_t size,
 	return GRYM_OK;
 }
 
-static int write_object(grym_catalog *cat, struct archive *ar, const char *id,
+/* Copy one object into the archive. Its size is checked against its row
+ * first; its bytes are hashed as they are copied when the catalog
+ * verifies, and always when no size is recorded (a model). A damaged
+ * object fails the export before the archive is committed. */
+static int write_object(grym_catalog *cat, struct archive *ar, const exp_obj *o,
 			grym_error *err)
 {
-	char path[PATH_MAX], name[GRYM_ID_LEN + 16];
+	char path[PATH_MAX], name[GRYM_ID_LEN + 16], hex[GRYM_ID_LEN + 1];
+	char what[CAT_OBJ_WHAT_MAX];
 	unsigned char buf[1 << 16];
 	uint64_t size, total = 0;
+	grym_sha256 *h = NULL;
 	int fd, rc;
 
-	if ((rc = grym_store_size(cat->store, id, &size, err)) != GRYM_OK ||
-	    (rc = grym_store_path(cat->store, id, path, sizeof path, err)) != GRYM_OK)
+	obj_what(o, what, sizeof what);
+	if ((rc = cat_check_object(cat, what, o->id, o->want, 0, err)) != GRYM_OK ||
+	    (rc = grym_store_size(cat->store, o->id, &size, err)) != GRYM_OK ||
+	    (rc = grym_store_path(cat->store, o->id, path, sizeof path, err)) != GRYM_OK)
 		return rc;
-	snprintf(name, sizeof name, "objects/%s", id);
+	if ((cat->verify || o->want < 0) && !(h = grym_sha256_new()))
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	snprintf(name, sizeof name, "objects/%s", o->id);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		grym_sha256_free(h);
 		return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+	}
 	if ((rc = write_member(ar, name, (int64_t)size, err)) != GRYM_OK)
 		goto out;
 	for (;;) {
@@ -337,19 +423,29 @@ static int write_object(grym_catalog *cat, struct archive *ar, const char *id,
 		if (n == 0)
 			break;
 		if (total + (uint64_t)n > size) {
-			rc = grym_error_set(err, GRYM_ERR_CORRUPT, "object %s grew while exported", id);
+			rc = grym_error_set(err, GRYM_ERR_CORRUPT, "%s grew while exported", what);
 			goto out;
 		}
+		if (h)
+			grym_sha256_update(h, buf, (size_t)n);
 		if (archive_write_data(ar, buf, (size_t)n) != n) {
 			rc = arch_error(ar, err, name);
 			goto out;
 		}
 		total += (uint64_t)n;
 	}
-	if (total != size)
-		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "object %s: read %llu bytes, size is %llu",
-				    id, (unsigned long long)total, (unsigned long long)size);
+	if (total != size) {
+		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "%s: read %llu bytes, size is %llu",
+				    what, (unsigned long long)total, (unsigned long long)size);
+		goto out;
+	}
+	if (h) {
+		grym_sha256_final_hex(h, hex);
+		if (strcmp(hex, o->id) != 0)
+			rc = cat_object_damaged(err, what, hex);
+	}
 out:
+	grym_sha256_free(h);
 	close(fd);
 	return rc;
 }
@@ -357,7 +453,8 @@ out:
 int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 			const char *archive_path, grym_error *err)
 {
-	char (*ids)[GRYM_ID_LEN + 1] = NULL, (*objs)[GRYM_ID_LEN + 1] = NULL;
+	char (*ids)[GRYM_ID_LEN + 1] = NULL;
+	exp_obj *objs = NULL;
 	char *text = NULL;
 	struct out_ctx out = { 0 };
 	json_t *doc = NULL, *arr;
@@ -443,22 +540,30 @@ int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 	{
 		const json_t *fr = json_object_get(doc, "features"), *mr = json_object_get(doc, "models");
 		nobj = 0;
-		objs = malloc((json_array_size(arr) + json_array_size(fr) + json_array_size(mr) + 1) *
+		objs = malloc((json_array_size(arr) + json_array_size(fr) + 2 * json_array_size(mr) + 1) *
 			      sizeof *objs);
 		if (!objs) {
 			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 			goto out;
 		}
-		add_objects(arr, objs, &nobj);
-		add_objects(fr, objs, &nobj);
-		add_objects(mr, objs, &nobj);
+		add_objects(arr, 'a', objs, &nobj);
+		add_objects(fr, 'f', objs, &nobj);
+		add_objects(mr, 'm', objs, &nobj);
 	}
 	if (nobj > 1)   /* objs may be NULL when there is nothing: qsort(NULL, 0) is undefined */
-		qsort(objs, nobj, sizeof *objs, cmp_id);
+		qsort(objs, nobj, sizeof *objs, cmp_obj);
 	for (size_t i = 0; i < nobj; i++) {
-		if (i > 0 && strcmp(objs[i], objs[i - 1]) == 0)
+		/* an object shared by several rows is written once, checked
+		 * against each row's size */
+		if (i + 1 < nobj && strcmp(objs[i].id, objs[i + 1].id) == 0) {
+			char what[CAT_OBJ_WHAT_MAX];
+			obj_what(&objs[i], what, sizeof what);
+			if ((rc = cat_check_object(cat, what, objs[i].id, objs[i].want, 0,
+						   err)) != GRYM_OK)
+				goto out;
 			continue;
-		if ((rc = write_object(cat, ar, objs[i], err)) != GRYM_OK)
+		}
+		if ((rc = write_object(cat, ar, &objs[i], err)) != GRYM_OK)
 			goto out;
 	}
 	if (archive_write_close(ar) != ARCHIVE_OK) {

@@ -371,22 +371,6 @@ void grym_catalog_close(grym_catalog *cat)
 
 grym_store *grym_catalog_store(grym_catalog *cat) { return cat->store; }
 
-int grym_catalog_object_path(grym_catalog *cat, const grym_asset *a, char *buf, size_t len,
-			     grym_error *err)
-{
-	uint64_t size;
-	int rc = grym_store_size(cat->store, a->object, &size, err);
-	if (rc == GRYM_ERR_NOTFOUND)
-		return grym_error_set(err, GRYM_ERR_CORRUPT,
-				      "object of %s is missing: run grym-catalog fsck", a->id);
-	if (rc != GRYM_OK)
-		return rc;
-	if (size != a->bytes)
-		return grym_error_set(err, GRYM_ERR_CORRUPT,
-				      "object of %s is %llu bytes, the catalog says %llu: run grym-catalog fsck",
-				      a->id, (unsigned long long)size, (unsigned long long)a->bytes);
-	return grym_store_path(cat->store, a->object, buf, len, err);
-}
 const char *grym_catalog_dir(const grym_catalog *cat) { return cat->dir; }
 int grym_catalog_schema_version(grym_catalog *cat) { return cat->version; }
 

@@ -20,6 +20,7 @@ struct grym_catalog {
 	int in_tx;              /* an explicit grym_catalog_begin is open */
 	int64_t token;          /* this handle's rows in the pending table */
 	int pending;            /* some pending row of this handle may exist */
+	int verify;             /* hash every object read in full (objects.c) */
 	struct {
 		const char *sql; /* identity: the address of a constant string */
 		sqlite3_stmt *st;
@@ -83,6 +84,21 @@ int cat_merge_extra(grym_catalog *cat, grym_catalog *other, const char *src_pref
 /* The store's publish hook (maint.c): record id as pending for this
  * handle before the store publishes it; and forget this handle's pending
  * rows (at close). */
+/* Objects read through the catalog (objects.c). `what` names an object
+ * and its owner in messages ("object of ID", "object OBJ of feature set
+ * ID", "object of model ID (NAME)"), built by the *_what functions.
+ * check: the object exists, has want bytes (want < 0: no size recorded)
+ * and, when hash is set, hashes to its id; GRYM_ERR_CORRUPT naming it
+ * and grym-catalog fsck --repair otherwise. damaged: that last message. */
+#define CAT_OBJ_WHAT_MAX 400
+void cat_asset_object_what(const char *id, const char *obj, char *buf, size_t len);
+void cat_feature_object_what(const char *id, const char *obj, char *buf, size_t len);
+void cat_model_object_what(const char *id, const char *obj, const char *name, char *buf,
+			   size_t len);
+int cat_check_object(grym_catalog *cat, const char *what, const char *obj, int64_t want,
+		     int hash, grym_error *err);
+int cat_object_damaged(grym_error *err, const char *what, const char *hex);
+
 int cat_pending_add(void *cat, const char *id, grym_error *err);
 void cat_pending_forget(grym_catalog *cat);
 

@@ -392,7 +392,10 @@ int grym_catalog_fsck(grym_catalog *cat, grym_report_fn report, void *ud,
 	static const char rows[] =
 		"SELECT 'asset', id, object, bytes FROM assets"
 		" UNION ALL SELECT 'features', id, object, -1 FROM features WHERE object IS NOT NULL"
-		" UNION ALL SELECT 'model', id, object, -1 FROM models";
+		" UNION ALL SELECT 'model', id, object, -1 FROM models"
+		/* and the out-of-fold predictions its training record names */
+		" UNION ALL SELECT 'predictions of model', id, json_extract(training, '$.predictions'), -1"
+		" FROM models WHERE json_valid(training) AND json_type(training, '$.predictions') = 'text'";
 	id_set objs = { 0 };
 	sqlite3_stmt *st;
 	int64_t problems = 0;

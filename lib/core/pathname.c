@@ -402,7 +402,7 @@ static char *join_from(const char *list, size_t nc, size_t from, int keep_ext)
 	return key;
 }
 
-char **grym_unique_names(const char *const *paths, size_t n, grym_error *err)
+static char **unique_names(const char *const *paths, size_t n, int relative, grym_error *err)
 {
 	char **names = calloc(n ? n : 1, sizeof *names);
 	char **alt = calloc(n ? n : 1, sizeof *alt);
@@ -424,7 +424,7 @@ char **grym_unique_names(const char *const *paths, size_t n, grym_error *err)
 		if (!(names[i] = as_key(b, stem_len(b))))
 			goto fail;
 	}
-	if ((r = repeats(names, n)) <= 0)
+	if (!relative && (r = repeats(names, n)) <= 0)
 		goto done;
 	/* 2. paths relative to the deepest folder holding them all */
 	if (!getcwd(cwd, sizeof cwd))
@@ -491,6 +491,48 @@ fail:
 	grym_names_free(names, n);
 	grym_names_free(alt, n);
 	return NULL;
+}
+
+char **grym_unique_names(const char *const *paths, size_t n, grym_error *err)
+{
+	return unique_names(paths, n, 0, err);
+}
+
+char **grym_relative_names(const char *const *paths, size_t n, grym_error *err)
+{
+	return unique_names(paths, n, 1, err);
+}
+
+int grym_names_as_files(char **names, size_t n, grym_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *k = names[i];
+		if (!k)
+			continue;
+		size_t len = strlen(k), o = 0;
+		char *out = malloc(len + 2 * (len / 2 + 1) + 2);
+		if (!out)
+			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		for (const char *c = k;;) {
+			size_t l = strcspn(c, "/");
+			/* an empty, "." or ".." part would leave the folder */
+			if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.')) {
+				out[o++] = '_';
+			} else {
+				memcpy(out + o, c, l);
+				o += l;
+			}
+			c += l;
+			if (!*c)
+				break;
+			out[o++] = '/';
+			c++;
+		}
+		out[o] = '\0';
+		free(names[i]);
+		names[i] = out;
+	}
+	return grym_names_dedupe(names, n, err);
 }
 
 int grym_names_dedupe(char **names, size_t n, grym_error *err)

@@ -13,6 +13,11 @@
 #include <string.h>
 #include <time.h>
 
+int grym_cancelled(const volatile sig_atomic_t *cancel)
+{
+	return cancel && *cancel;
+}
+
 int grym_error_cancelled(grym_error *err)
 {
 	return grym_error_set(err, GRYM_ERR_CANCELLED, "interrupted");

@@ -760,10 +760,15 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 	}
 	grym_asset_init(&existing);
 	if (grym_catalog_get_asset(cat, id, &existing, NULL) == GRYM_OK) {
+		/* handed on instead of re-made: its object gets the checks a
+		 * read would (the size; the hash when the catalog verifies),
+		 * so a damaged result is not passed down the pipe unseen */
+		rc = grym_catalog_check_asset_object(cat, &existing, err);
 		grym_asset_clear(&existing);
 		free(canon);
-		*reused = 1;
-		return GRYM_OK;
+		if (rc == GRYM_OK)
+			*reused = 1;
+		return rc;
 	}
 	grym_asset_init(&pa);
 	grym_asset_init(&da);

@@ -17,6 +17,7 @@
  */
 #ifndef GRYM_AUDIO_H
 #define GRYM_AUDIO_H
+#pragma GCC visibility push(default)
 
 #include <signal.h>
 #include <stdint.h>
@@ -154,4 +155,6 @@ int grym_encoder_close(grym_encoder *e, grym_error *err);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -20,6 +20,7 @@
  */
 #ifndef GRYM_CATALOG_H
 #define GRYM_CATALOG_H
+#pragma GCC visibility push(default)
 
 #include <signal.h>
 #include <stdint.h>
@@ -90,9 +91,21 @@ grym_store *grym_catalog_store(grym_catalog *cat);
  * GRYM_ERR_CANCELLED: the export's output is aborted, the import adds
  * no row (objects already stored stay for gc). NULL: never. */
 void grym_catalog_set_cancel(grym_catalog *cat, const volatile sig_atomic_t *cancel);
-/* Path of asset a's object for reading, after a stat: fails, naming the
- * asset, when the object is missing or its size is not the recorded one
- * (a damaged store, for grym-catalog fsck), so no reader uses it unseen. */
+
+/* Reading objects (objects.c). Every read checks the object's size
+ * against its row (an asset's bytes; a feature set's frames x dims
+ * floats): a stat, always done. The full hash is checked when the handle
+ * verifies (set_verify, the programs' --verify), and always for a model,
+ * whose row records no size. A missing, resized or (hashed) damaged
+ * object is GRYM_ERR_CORRUPT with a message naming it and its owner
+ * ("object of ID is 10 bytes, the catalog says 12: run grym-catalog fsck
+ * --repair"), so no reader uses it unseen. */
+void grym_catalog_set_verify(grym_catalog *cat, int verify);
+int grym_catalog_verifies(const grym_catalog *cat);
+/* Check asset a's object as a read would, without reading it for use
+ * (an asset reused instead of re-made). */
+int grym_catalog_check_asset_object(grym_catalog *cat, const grym_asset *a, grym_error *err);
+/* Path of asset a's object for reading, after those checks. */
 int grym_catalog_object_path(grym_catalog *cat, const grym_asset *a, char *buf, size_t len,
 			     grym_error *err);
 const char *grym_catalog_dir(const grym_catalog *cat);
@@ -161,6 +174,10 @@ void grym_feature_set_clear(grym_feature_set *f);
 int grym_catalog_put_features(grym_catalog *cat, const grym_feature_set *f, grym_error *err);
 int grym_catalog_get_features(grym_catalog *cat, const char *id, grym_feature_set *f,
 			      grym_error *err);
+/* The frame matrix of f (f->frames x f->dims floats, malloc'ed) from its
+ * object, checked as above; GRYM_ERR_NOTFOUND when f has none. */
+int grym_catalog_feature_matrix(grym_catalog *cat, const grym_feature_set *f, float **data,
+				grym_error *err);
 
 /* Visit every feature set of the asset of full id `asset` (one per
  * extractor recipe), in id order; cb returns non-zero to stop (that value
@@ -183,6 +200,9 @@ void grym_model_row_clear(grym_model_row *m);
 int grym_catalog_put_model(grym_catalog *cat, const grym_model_row *m, grym_error *err);
 int grym_catalog_get_model(grym_catalog *cat, const char *id_or_prefix_or_name,
 			   grym_model_row *m, grym_error *err);
+/* The model file of m (malloc'ed), its bytes always hashed (see above). */
+int grym_catalog_model_bytes(grym_catalog *cat, const grym_model_row *m, void **data,
+			     size_t *len, grym_error *err);
 
 /* One prediction of a model on an asset. */
 int grym_catalog_put_prediction(grym_catalog *cat, const char *model, const char *asset,
@@ -234,7 +254,9 @@ int grym_catalog_merge(grym_catalog *cat, const char *other_dir,
 /* Export the selected assets (their objects, and their rows as JSON) to a
  * tar or zip archive (by the path's extension: .tar .tar.gz .tgz .zip);
  * "-" writes a tar to stdout. Import reads such an archive back (merge
- * semantics as above). */
+ * semantics as above). Each object is checked as a read is (its size;
+ * its hash as it is copied when the handle verifies, always for a
+ * model): a damaged one fails the export, and no archive is left. */
 int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
 			const char *archive_path, grym_error *err);
 int grym_catalog_import(grym_catalog *cat, const char *archive_path,
@@ -244,4 +266,6 @@ int grym_catalog_import(grym_catalog *cat, const char *archive_path,
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -14,6 +14,7 @@
  */
 #ifndef GRYM_DSP_H
 #define GRYM_DSP_H
+#pragma GCC visibility push(default)
 
 #include <stdint.h>
 #include <signal.h>
@@ -270,7 +271,8 @@ int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o
 
 /* Normalize catalog asset parent (a full id) into a derived asset:
  * id receives grym_id_derived(parent, recipe). If that asset already
- * exists nothing is computed and *reused is 1. Otherwise the parent's
+ * exists nothing is computed and *reused is 1, once its object passed
+ * the checks of a read (grym_catalog_check_asset_object). Otherwise the parent's
  * object is normalized into a temporary file in o->tmpdir, stored as an
  * object, and the asset row written (kind "derived", parent, recipe,
  * decoded properties; labels, meta and tags copied from the parent).
@@ -296,4 +298,6 @@ int grym_normalize_record(grym_stream_reader *r, const grym_record_head *h,
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

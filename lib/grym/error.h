@@ -12,6 +12,10 @@
 #ifndef GRYM_ERROR_H
 #define GRYM_ERROR_H
 
+/* The public interface: exported from libgrym.so, which is built with
+ * -fvisibility=hidden (everything else stays inside). */
+#pragma GCC visibility push(default)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -29,10 +33,12 @@ typedef enum grym_status {
 	GRYM_ERR_LIMIT = -9,       /* a size limit was exceeded */
 	GRYM_ERR_UNSUPPORTED = -10,/* valid but not supported (codec, format) */
 	GRYM_ERR_CONFLICT = -11,   /* same id, different content (merge) */
-	GRYM_ERR_CANCELLED = -12,  /* stopped by the caller's cancel flag (grym/progress.h) */
+	GRYM_ERR_INTERRUPTED = -12,/* cancelled by the caller */
+	GRYM_ERR_CANCELLED = GRYM_ERR_INTERRUPTED, /* the same status under the
+				    * stage layer's name (grym/pool.h): one code
+				    * whichever call noticed the cancel flag */
 	GRYM_ERR_EOF = -13,        /* clean end of input (not a failure for readers) */
-	GRYM_ERR_INTERNAL = -14,   /* a bug: an invariant did not hold */
-	GRYM_ERR_INTERRUPTED = GRYM_ERR_CANCELLED /* its first name, kept for old callers */
+	GRYM_ERR_INTERNAL = -14    /* a bug: an invariant did not hold */
 } grym_status;
 
 #define GRYM_ERROR_MSG_MAX 1024
@@ -60,4 +66,6 @@ const char *grym_status_str(int code);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

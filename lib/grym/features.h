@@ -25,11 +25,11 @@
  */
 #ifndef GRYM_FEATURES_H
 #define GRYM_FEATURES_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
-#include "grym/audio.h"
 #include "grym/error.h"
 #include "grym/progress.h"
 
@@ -294,8 +294,8 @@ typedef struct grym_features_opts {
 	 * extractor checks *cancel every frame and stops with
 	 * GRYM_ERR_CANCELLED; progress hears how far
 	 * grym_extractor_finish's whole-clip steps are (the feeding is
-	 * the caller's: only it knows the length), grym_features_file
-	 * how far the whole file is. */
+	 * the caller's: only it knows the length; grym_features_file,
+	 * grym/features_file.h, reports the whole file). */
 	const volatile sig_atomic_t *cancel;
 	grym_progress_fn progress;
 	void *progress_ud;
@@ -340,20 +340,6 @@ int grym_extractor_feed(grym_extractor *x, const float *samples, size_t n, grym_
 int grym_extractor_finish(grym_extractor *x, const grym_feature_sink *sink, grym_error *err);
 /* Samples fed so far. */
 int64_t grym_extractor_samples(const grym_extractor *x);
-
-/* The extractor run on an audio file: decoded mono (the mean of the
- * channels) with dec's rate, offset and duration (dec may be NULL: as
- * the file is), fed block by block, finished into sink. *rate (may be
- * NULL) gets the analysis rate, *samples (may be NULL) the samples
- * analysed. o->cancel stops the decoding and the extractor alike;
- * o->progress hears the fraction of the file done: the position in the
- * file while decoding and feeding (or, for a pipe of unknown length, a
- * negative fraction and the seconds analysed), then the whole-clip steps
- * of the last tenth. */
-int grym_features_file(const char *path, const grym_decode_opts *dec,
-		       const grym_features_opts *o, const grym_feature *list, int n,
-		       const grym_feature_sink *sink, double *rate, int64_t *samples,
-		       grym_error *err);
 
 /* Whole-signal convenience: one feature of x into a new matrix. */
 int grym_features_compute(const float *x, int64_t n, double rate, const grym_features_opts *o,
@@ -474,4 +460,6 @@ json_t *grym_features_names(const grym_features_plan *p, const grym_fmat *m, int
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -32,6 +32,7 @@
  */
 #ifndef GRYM_FEATURES_PITCH_H
 #define GRYM_FEATURES_PITCH_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include "grym/error.h"
@@ -234,4 +235,6 @@ int grym_tempo_do(grym_tempo *t, const float *env, size_t n_frames,
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -4,6 +4,7 @@
  */
 #ifndef GRYM_GRYM_H
 #define GRYM_GRYM_H
+#pragma GCC visibility push(default)
 
 #include "grym/error.h"
 #include "grym/progress.h"
@@ -15,8 +16,11 @@
 #include "grym/catalog.h"
 #include "grym/audio.h"
 #include "grym/rng.h"
+#include "grym/pool.h"
 #include "grym/json_field.h"
 #include "grym/pathname.h"
+#include "grym/walk.h"
+#include "grym/sources.h"
 #include "grym/ingest.h"
 #include "grym/dsp.h"
 #include "grym/loudness.h"
@@ -24,8 +28,15 @@
 #include "grym/features_pitch.h"
 #include "grym/ml.h"
 #include "grym/synth.h"
+#include "grym/idset.h"
+#include "grym/replay.h"
+#include "grym/schema.h"
+#include "grym/features_params.h"
+#include "grym/features_file.h"
 
 /* Version of the library, e.g. "0.1.0". */
 const char *grym_version(void);
+
+#pragma GCC visibility pop
 
 #endif

@@ -13,6 +13,7 @@
  */
 #ifndef GRYM_HASH_H
 #define GRYM_HASH_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include "grym/error.h"
@@ -52,4 +53,6 @@ int grym_id_is_prefix(const char *s);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

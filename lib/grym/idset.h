@@ -4,6 +4,7 @@
  */
 #ifndef GRYM_IDSET_H
 #define GRYM_IDSET_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include "grym/hash.h"
@@ -25,4 +26,6 @@ size_t grym_idset_count(const grym_idset *s);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -25,12 +25,14 @@
  */
 #ifndef GRYM_INGEST_H
 #define GRYM_INGEST_H
+#pragma GCC visibility push(default)
 
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "grym/error.h"
 #include "grym/hash.h"
+#include "grym/walk.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,26 +63,9 @@ const char *grym_manifest_path(const grym_manifest *m, size_t i);
 int grym_manifest_find(const grym_manifest *m, const char *file, const char *member,
 		       const json_t **labels, const json_t **meta);
 
-/* ---- choosing files ---- */
-/* 1 if a file name found in a directory or an archive is taken: match is
- * an fnmatch(3) glob on the base name (on the whole relative path if it
- * holds a '/'); NULL takes the usual audio extensions (wav flac mp3 ogg
- * oga opus m4a mp4 aac aif aiff aifc wv ape wma mka caf au snd w64 rf64
- * ac3 amr mpc tta, any case). */
-int grym_ingest_match(const char *match, const char *relpath);
-
-/* 1 if a relative path found in a directory or an archive is left out
- * whatever the match: a component starting with '.' (hidden files and
- * folders, macOS "._x" resource forks, .DS_Store) or named "__MACOSX". */
-int grym_ingest_hidden(const char *relpath);
-
-/* Walk a directory recursively (following symbolic links, sorted by
- * name in byte order): cb(ud, path, NULL) for each regular file that
- * grym_ingest_match takes and grym_ingest_hidden does not leave out, cb(ud, path, err) for a problem (a symbolic
- * link loop, an unreadable directory). cb returns non-zero to stop (that
- * value is returned). */
-typedef int (*grym_walk_fn)(void *ud, const char *path, const grym_error *err);
-int grym_ingest_walk(const char *dir, const char *match, grym_walk_fn cb, void *ud);
+/* ---- choosing files ----
+ * Directories and archive members: the rules of grym/walk.h
+ * (grym_walk_match, grym_walk_hidden). */
 
 /* 1 if the first bytes are those of an archive libarchive should read
  * (zip, 7z, tar, gzip, bzip2, xz, zstd). */
@@ -97,7 +82,7 @@ typedef struct grym_ingest_opts {
 					   path of the same audio adds its own) */
 	int accept_truncated;           /* keep what decodes of a cut file */
 	uint64_t max_bytes;             /* per archive; 0: the default */
-	const char *match;              /* archive members (see grym_ingest_match) */
+	const char *match;              /* archive members (see grym_walk_match) */
 	const grym_manifest *manifest;  /* labels and meta per path, may be NULL */
 	const volatile sig_atomic_t *cancel; /* when *cancel turns non-zero, stop
 					   between archive members */
@@ -137,8 +122,15 @@ void grym_ingester_free(grym_ingester *g);
 int grym_ingest_path(grym_ingester *g, const char *path, grym_ingest_fn cb, void *ud);
 /* The same for bytes read from fd (name is the recorded path). */
 int grym_ingest_fd(grym_ingester *g, int fd, const char *name, grym_ingest_fn cb, void *ud);
+/* The same for the bytes of in, from where it stands (stdin whose first
+ * bytes were peeked to tell audio from a list, see grym/sources.h). */
+typedef struct grym_input grym_input;
+int grym_ingest_input(grym_ingester *g, grym_input *in, const char *name, grym_ingest_fn cb,
+		      void *ud);
 
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -13,6 +13,7 @@
  */
 #ifndef GRYM_IO_H
 #define GRYM_IO_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +55,9 @@ int grym_input_read_full(grym_input *in, void *buf, size_t len, grym_error *err)
  * its length, GRYM_ERR_EOF at end, GRYM_ERR_LIMIT past max bytes. */
 ssize_t grym_input_getline(grym_input *in, char **line, size_t *cap, size_t max,
 			   grym_error *err);
+/* The same up to another delimiter ('\0' for NUL-separated lists). */
+ssize_t grym_input_getdelim(grym_input *in, int delim, char **line, size_t *cap, size_t max,
+			    grym_error *err);
 /* Total bytes consumed so far (for messages: "at byte N"). */
 uint64_t grym_input_offset(const grym_input *in);
 
@@ -145,10 +149,15 @@ void grym_tmp_release(char *path);
 
 /* Write a whole buffer to an fd, retrying on EINTR and short writes. */
 int grym_write_all(int fd, const void *data, size_t len, grym_error *err);
+/* Make the folders of path after its first `from` bytes (the part of an
+ * output's name below a folder that exists: mkdir -p of its directory). */
+int grym_mkdir_parents(const char *path, size_t from, grym_error *err);
 /* fsync a directory (after a rename into it). */
 int grym_fsync_dir(const char *dir, grym_error *err);
 
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

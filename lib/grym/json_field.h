@@ -7,6 +7,7 @@
  */
 #ifndef GRYM_JSON_FIELD_H
 #define GRYM_JSON_FIELD_H
+#pragma GCC visibility push(default)
 
 #include "grym/error.h"
 
@@ -30,4 +31,6 @@ const char *grym_json_string(const json_t *obj, const char *key, const char *wha
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -39,6 +39,7 @@
  */
 #ifndef GRYM_LOUDNESS_H
 #define GRYM_LOUDNESS_H
+#pragma GCC visibility push(default)
 
 #include <stdint.h>
 #include "grym/error.h"
@@ -141,4 +142,6 @@ float grym_truepeak_tail(const grym_truepeak *t);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -22,6 +22,7 @@
  */
 #ifndef GRYM_ML_H
 #define GRYM_ML_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include <stdint.h>
@@ -189,6 +190,9 @@ int grym_dataset_read_catalog(grym_catalog *cat, const grym_ml_catalog_sel *s,
 			      void (*skip)(void *ud, const char *msg), void *ud,
 			      size_t *nskipped, grym_error *err);
 
+/* The model kinds. Each is one file of lib/ml (kind_NAME.c) found through
+ * one registry (lib/ml/kinds.c) by this value; callers that need to know
+ * about kinds ask the functions below rather than compare values. */
 typedef enum grym_model_type {
 	GRYM_MODEL_LOGREG = 0,
 	GRYM_MODEL_LINSVM,
@@ -197,8 +201,24 @@ typedef enum grym_model_type {
 	GRYM_MODEL_MLP,
 	GRYM_MODEL_KMEANS
 } grym_model_type;
+/* The number of kinds: types are 0 .. grym_model_type_count() - 1. */
+int grym_model_type_count(void);
+/* The kind's name ("logreg"; "?" for no kind), and the kind of a name
+ * (GRYM_ERR_INVALID for none). */
 const char *grym_model_type_name(grym_model_type t);
 int grym_model_type_parse(const char *name, grym_model_type *t);
+/* 1 for a classifier (trained on labels), 0 for a clusterer (kmeans: its
+ * outputs are --k clusters, labels are not read) or no kind. */
+int grym_model_type_supervised(grym_model_type t);
+/* Whether the hyper-parameter that grym-train sets with --OPTION
+ * (option "C", "max-iter", "class-weight"...) applies to the kind: 1 yes,
+ * 0 no, -1 when OPTION is no hyper-parameter. A kind takes exactly the
+ * hyper-parameters its model file records (grym_model_params_json). */
+int grym_model_type_uses(grym_model_type t, const char *option);
+/* Why OPTION does not apply to the kind when there is more to say than
+ * which kinds it applies to (linsvm, "max-iter": "liblinear stops at 1000
+ * iterations"); NULL otherwise. */
+const char *grym_model_type_why_not(grym_model_type t, const char *option);
 
 #define GRYM_MLP_MAX_LAYERS 8
 
@@ -451,4 +471,6 @@ char *grym_predictions_tsv(const grym_dataset *ds, const int *fold, const int *p
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

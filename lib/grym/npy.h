@@ -4,6 +4,7 @@
  */
 #ifndef GRYM_NPY_H
 #define GRYM_NPY_H
+#pragma GCC visibility push(default)
 
 #include <stdint.h>
 #include "grym/error.h"
@@ -24,4 +25,6 @@ int grym_npy_read(grym_input *in, float **data, int *ndim, uint64_t shape[2],
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -14,6 +14,7 @@
  */
 #ifndef GRYM_PATHNAME_H
 #define GRYM_PATHNAME_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include "grym/error.h"
@@ -82,7 +83,19 @@ int grym_json_get_path(const json_t *obj, const char *field, char **out, grym_er
  * Returns a malloc'ed array of n malloc'ed names (free with
  * grym_names_free), or NULL when out of memory. */
 char **grym_unique_names(const char *const *paths, size_t n, grym_error *err);
+/* The same from rule 2 on: every name is the path relative to the
+ * deepest folder holding them all, even when the base names differ (the
+ * outputs of a batch mirror the tree of its inputs: corpus/dog/a.wav and
+ * corpus/cat/b.wav give dog/a and cat/b). */
+char **grym_relative_names(const char *const *paths, size_t n, grym_error *err);
 void grym_names_free(char **names, size_t n);
+
+/* Make names[0..n) (keys as above; NULL entries skipped) into relative
+ * file names under one output folder, in place: '/' separates folders,
+ * an empty, "." or ".." component becomes "_" (nothing lands outside the
+ * folder), then grym_names_dedupe (two inputs never write one file).
+ * Returns the number of names numbered, or GRYM_ERR_NOMEM. */
+int grym_names_as_files(char **names, size_t n, grym_error *err);
 
 /* Make names[0..n) (NULL entries skipped) unique in place by adding "~2",
  * "~3"... to the second and later holders of a name; for names that
@@ -93,4 +106,6 @@ int grym_names_dedupe(char **names, size_t n, grym_error *err);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -26,6 +26,7 @@
  */
 #ifndef GRYM_PROGRESS_H
 #define GRYM_PROGRESS_H
+#pragma GCC visibility push(default)
 
 #include <signal.h>
 #include <stdint.h>
@@ -38,10 +39,7 @@ extern "C" {
 typedef void (*grym_progress_fn)(void *ud, double fraction, const char *msg);
 
 /* 1 once *cancel is set (cancel may be NULL: never). */
-static inline int grym_cancelled(const volatile sig_atomic_t *cancel)
-{
-	return cancel && *cancel;
-}
+int grym_cancelled(const volatile sig_atomic_t *cancel);
 
 /* Fill err with GRYM_ERR_CANCELLED ("interrupted") and return it. */
 int grym_error_cancelled(grym_error *err);
@@ -87,4 +85,5 @@ void grym_progress_span_fn(void *ud, double fraction, const char *msg);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

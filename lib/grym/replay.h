@@ -17,6 +17,7 @@
  */
 #ifndef GRYM_REPLAY_H
 #define GRYM_REPLAY_H
+#pragma GCC visibility push(default)
 
 #include <signal.h>
 #include <stddef.h>
@@ -78,4 +79,6 @@ void grym_replay_result_clear(grym_replay_result *res);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

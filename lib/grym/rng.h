@@ -11,6 +11,7 @@
  */
 #ifndef GRYM_RNG_H
 #define GRYM_RNG_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include <stdint.h>
@@ -38,4 +39,6 @@ void grym_rng_shuffle(grym_rng *r, int *a, size_t n);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -5,8 +5,9 @@
  * The only backend built now is a directory (DIR/objects/ab/cdef...): a
  * write goes to a temporary file under DIR/tmp, is hashed as it is written,
  * fsynced, then renamed to its real name (and the directory fsynced), so a
- * crash never leaves a half object under a real name. Reading checks the
- * size. Behind this narrow interface an S3-compatible backend can later
+ * crash never leaves a half object under a real name. Reading checks that
+ * as many bytes came as the file holds; the size a catalog row records
+ * and the full hash are checked above the store (grym/catalog.h). Behind this narrow interface an S3-compatible backend can later
  * stand in without touching any stage (see grym_store_backend).
  *
  * Thread-safety: one grym_store may be used from several threads at once;
@@ -14,6 +15,7 @@
  */
 #ifndef GRYM_STORE_H
 #define GRYM_STORE_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +60,11 @@ int grym_store_put(grym_store *st, const void *data, size_t len,
 		   char id[GRYM_ID_LEN + 1], grym_error *err);
 int grym_store_put_file(grym_store *st, const char *path,
 			char id[GRYM_ID_LEN + 1], grym_error *err);
+/* grym_store_put over a damaged object of the same id (see
+ * grym_store_writer_restore): a cache entry recomputed after its object
+ * was found truncated or corrupt. */
+int grym_store_restore(grym_store *st, const void *data, size_t len,
+		       char id[GRYM_ID_LEN + 1], grym_error *err);
 /* grym_store_put_file over a damaged object (see grym_store_writer_restore).
  * id is what the file hashed to while copied: the caller compares it. */
 int grym_store_restore_file(grym_store *st, const char *path,
@@ -84,6 +91,11 @@ typedef int (*grym_store_visit_fn)(void *ud, const char *id, uint64_t size, time
 int grym_store_foreach(grym_store *st, grym_store_visit_fn cb, void *ud, grym_error *err);
 /* Re-hash one object; GRYM_ERR_CORRUPT if its bytes do not match its name. */
 int grym_store_verify(grym_store *st, const char *id, grym_error *err);
+/* What an object's bytes hash to now (hex, GRYM_ID_LEN characters): for a
+ * caller that names the object's owner in its own message. Reading fewer
+ * or more bytes than the file's size is GRYM_ERR_CORRUPT. */
+int grym_store_hash(grym_store *st, const char *id, char hex[GRYM_ID_LEN + 1],
+		    grym_error *err);
 
 /* Remove temporary files older than grace seconds left by killed writers
  * (a temporary whose writer process is alive is never removed). */
@@ -101,4 +113,6 @@ void grym_store_set_publish_hook(grym_store *st, grym_store_publish_fn fn, void 
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -25,7 +25,8 @@
  *   KEY<TAB>v1<TAB>v2...      one line per frame (or the one vector)
  * A line not starting with '#' outside a record is a bare reference whose
  * key is its first field (the rest are informative), so lines of catalog
- * ids are the lightest stream. Numbers are printed with %.9g in the C
+ * ids are the lightest stream; grym/sources.h says how programs read
+ * such a line that names a file (its whole text first). Numbers are printed with %.9g in the C
  * locale, which round-trips float32 exactly.
  *
  * Reserved metadata keys (others pass through untouched):
@@ -39,6 +40,7 @@
  */
 #ifndef GRYM_STREAM_H
 #define GRYM_STREAM_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include <stdint.h>
@@ -128,10 +130,23 @@ int64_t grym_stream_read_rows(grym_stream_reader *r, float *buf, uint64_t max_ro
  * rec->data is NULL for a ref, non-NULL otherwise (even with 0 rows). */
 int grym_stream_read(grym_stream_reader *r, grym_record *rec, uint64_t max_bytes,
 		     grym_error *err);
+/* The payload of the record whose head grym_stream_next just put in
+ * rec->head, read whole as grym_stream_read does (rec->data and rows;
+ * nothing for a ref). The head stays the caller's, also on failure. */
+int grym_stream_read_payload(grym_stream_reader *r, grym_record *rec, uint64_t max_bytes,
+			     grym_error *err);
+/* For a bare reference of the text form (a line not starting with '#'),
+ * the whole line it came from, without its newline and a CR before it;
+ * NULL for any other record. Valid until the next call on r. The key is
+ * only the line's first field: a file name holding a TAB is whole only
+ * here (grym/sources.h uses it). */
+const char *grym_stream_bare_line(const grym_stream_reader *r);
 /* Number of the record last returned (1-based), for messages. */
 uint64_t grym_stream_record_number(const grym_stream_reader *r);
 
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

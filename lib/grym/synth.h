@@ -24,6 +24,7 @@
  */
 #ifndef GRYM_SYNTH_H
 #define GRYM_SYNTH_H
+#pragma GCC visibility push(default)
 
 #include <stddef.h>
 #include <stdint.h>
@@ -289,4 +290,6 @@ int grym_synth_put_derived(grym_catalog *cat, const char *parent, const json_t *
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
+
 #endif

@@ -268,6 +268,12 @@ static int line_append(char **line, size_t *cap, size_t len, const unsigned char
 ssize_t grym_input_getline(grym_input *in, char **line, size_t *cap, size_t max,
 			   grym_error *err)
 {
+	return grym_input_getdelim(in, '\n', line, cap, max, err);
+}
+
+ssize_t grym_input_getdelim(grym_input *in, int delim, char **line, size_t *cap, size_t max,
+			    grym_error *err)
+{
 	size_t len = 0;
 	int any = 0;
 
@@ -283,7 +289,7 @@ ssize_t grym_input_getline(grym_input *in, char **line, size_t *cap, size_t max,
 			break;
 		any = 1;
 		p = in->data + in->pos;
-		nl = memchr(p, '\n', (size_t)have);
+		nl = memchr(p, delim, (size_t)have);
 		take = nl ? (size_t)(nl - p) : (size_t)have;
 		if (len + take > max)
 			return grym_error_set(err, GRYM_ERR_LIMIT,

@@ -466,3 +466,25 @@ void grym_output_abort(grym_output *o)
 	}
 	output_free(o);
 }
+
+int grym_mkdir_parents(const char *path, size_t from, grym_error *err)
+{
+	char *p = strdup(path);
+	int rc = GRYM_OK;
+	if (!p)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	for (char *sl = p + (from < strlen(p) ? from : strlen(p)); (sl = strchr(sl, '/')); sl++) {
+		if (sl == p)
+			continue;
+		*sl = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+			char buf[256];
+			rc = grym_error_set(err, GRYM_ERR_IO, "%s: %s", p,
+					    strerror_r(errno, buf, sizeof buf));
+			break;
+		}
+		*sl = '/';
+	}
+	free(p);
+	return rc;
+}

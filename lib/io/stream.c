@@ -280,6 +280,11 @@ static int repeat_failure(grym_stream_reader *r, grym_error *err)
 	return r->failed;
 }
 
+const char *grym_stream_bare_line(const grym_stream_reader *r)
+{
+	return r && r->text && r->bare && r->state == PAYLOAD_DONE && !r->failed ? r->line : NULL;
+}
+
 int grym_stream_next(grym_stream_reader *r, grym_record_head *head, grym_error *err)
 {
 	grym_error local;
@@ -290,6 +295,7 @@ int grym_stream_next(grym_stream_reader *r, grym_record_head *head, grym_error *
 	memset(head, 0, sizeof *head);
 	if (r->failed)
 		return repeat_failure(r, err);
+	r->bare = 0;
 	rc = r->text ? grym__text_next(r, head, err) : grym__bin_next(r, head, err);
 	return fail(r, rc, err);
 }
@@ -348,18 +354,36 @@ int grym_stream_read(grym_stream_reader *r, grym_record *rec, uint64_t max_bytes
 		     grym_error *err)
 {
 	grym_error local;
+	int rc;
+
+	if (!err)
+		err = &local;
+	memset(rec, 0, sizeof *rec);
+	rc = grym_stream_next(r, &rec->head, err);
+	if (rc < 0)
+		return rc;
+	rc = grym_stream_read_payload(r, rec, max_bytes, err);
+	if (rc < 0)
+		grym_record_head_clear(&rec->head);
+	return rc;
+}
+
+int grym_stream_read_payload(grym_stream_reader *r, grym_record *rec, uint64_t max_bytes,
+			     grym_error *err)
+{
+	grym_error local;
 	uint64_t cap = 0, got = 0;
 	float *data = NULL;
 	int rc;
 
 	if (!err)
 		err = &local;
-	memset(rec, 0, sizeof *rec);
+	rec->data = NULL;
+	rec->rows = 0;
 	if (!max_bytes)
 		max_bytes = (uint64_t)4 << 30;
-	rc = grym_stream_next(r, &rec->head, err);
-	if (rc < 0)
-		return rc;
+	if (r->failed)
+		return repeat_failure(r, err);
 	if (rec->head.kind == GRYM_PAYLOAD_REF)
 		return GRYM_OK;
 	for (;;) {
@@ -422,6 +446,5 @@ sticky:
 	fail(r, rc, err);       /* a damaged stream: sticky */
 cleanup:
 	free(data);
-	grym_record_head_clear(&rec->head);
 	return rc;
 }

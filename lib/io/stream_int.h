@@ -72,6 +72,8 @@ struct grym_stream_reader {
 	uint64_t lineno;            /* number of the line in `line` */
 	char *key;                  /* key of the current record */
 	size_t keylen;
+	int bare;                   /* the current record is the bare
+				       reference in `line` */
 	locale_t cloc;
 };
 

@@ -517,10 +517,12 @@ int grym__text_next(grym_stream_reader *r, grym_record_head *head, grym_error *e
 		}
 	} while (r->linelen == 0);
 	r->recno++;
+	r->bare = 0;
 	if (r->line[0] == '#') {
 		if ((rc = parse_head_line(r, &key, &meta, err)) < 0)
 			return rc;
 	} else {
+		r->bare = 1;
 		char *tab = memchr(r->line, '\t', r->linelen);
 		size_t klen = tab ? (size_t)(tab - r->line) : r->linelen;
 		if ((rc = grym__stream_check_key(r->line, klen, err)) < 0)

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ml_internal.h"
+#include "kind.h"
 
 typedef struct sb { char *s; size_t len, cap; int oom; } sb;
 
@@ -43,8 +43,8 @@ char *grym_model_describe(const grym_model *m)
 {
 	sb b = { 0 };
 	const json_t *t = m->training;
-	int km = m->p.type == GRYM_MODEL_KMEANS;
-	put(&b, "type         %s\n", grym_model_type_name(m->p.type));
+	int km = (m->kind->flags & ML_KIND_CLUSTERER) != 0;
+	put(&b, "type         %s\n", m->kind->name);
 	put(&b, "inputs       %zu features", m->d);
 	if (m->names && m->d)
 		put(&b, " (%s%s%s)", m->names[0], m->d > 1 ? " ... " : "", m->d > 1 ? m->names[m->d - 1] : "");

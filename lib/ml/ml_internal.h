@@ -1,12 +1,13 @@
 /*
  * ml_internal.h — what the files of lib/ml share and nobody else sees:
  * the grym_model struct (a list of named arrays plus the fitted
- * standardization), the per-model trainers and predictors, and the one
- * process-wide lock for liblinear/libsvm.
+ * standardization), the helpers the model kinds share, and the one
+ * process-wide lock for liblinear/libsvm. What one kind of model is
+ * (train, predict, validate...) is in kind.h.
  *
- * A model's parameters live in named arrays (float32 or float64) so that
- * saving and loading (model.c) is one generic loop over them; each model
- * type reads its arrays back by name.
+ * A model's parameters live in named arrays (float32, float64 or int32)
+ * so that saving and loading (model.c) is one generic loop over them;
+ * each kind reads its arrays back by name.
  */
 #ifndef GRYM_ML_INTERNAL_H
 #define GRYM_ML_INTERNAL_H
@@ -25,7 +26,10 @@ typedef struct ml_array {
 
 #define ML_MAX_ARRAYS 40
 
+typedef struct grym_model_kind grym_model_kind;
+
 struct grym_model {
+	const grym_model_kind *kind;   /* of p.type (kind.h) */
 	grym_ml_params p;
 	size_t d, nclasses;
 	char **labels;          /* nclasses */
@@ -36,7 +40,7 @@ struct grym_model {
 	int rate;               /* analysis rate of the training features, 0: unknown */
 	ml_array arr[ML_MAX_ARRAYS];
 	int narr;
-	void *cache;            /* type-specific view built after training/loading (svm) */
+	void *cache;            /* the kind's view built after training/loading (svm), or NULL */
 };
 
 /* Add an array (zeroed, owned by the model); returns its data or NULL. */
@@ -48,34 +52,6 @@ const ml_array *ml_array_get(const grym_model *m, const char *name, int dtype);
 /* Class weights: balanced (n / (k * count_c)) or all 1. w has k entries. */
 void ml_class_weights(const int *y, size_t n, size_t k, int balanced, double *w);
 
-/* Trainers: xs is the standardized training matrix (n x d, row-major),
- * y the class indices (0..k-1). They add their arrays to m. */
-int ml_logreg_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err);
-int ml_linsvm_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err);
-int ml_svm_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err);
-int ml_knn_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err);
-int ml_mlp_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err);
-int ml_kmeans_train(grym_model *m, const float *xs, size_t n, grym_error *err);
-
-/* Build the type-specific cache after train/load (svm: a libsvm model
- * view of the arrays); free it. */
-int ml_svm_prepare(grym_model *m, grym_error *err);
-void ml_svm_release(grym_model *m);
-
-/* Predictors on standardized rows xs (n x d): proba n x nclasses. */
-int ml_linear_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err);
-/* svm: proba (may be NULL) the Platt probabilities, pred (may be NULL)
- * the one-vs-one vote of the decision functions; they may disagree. */
-int ml_svm_predict(const grym_model *m, const float *xs, size_t n, float *proba, int *pred,
-		   grym_error *err);
-int ml_knn_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err);
-int ml_mlp_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err);
-int ml_kmeans_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err);
-
-/* Squared distances of n rows a to k rows b (d columns) through sgemm:
- * out n x k. an2 / bn2 are the rows' squared norms (computed if NULL). */
-void ml_sqdist(const float *a, size_t n, const float *b, size_t k, size_t d, float *out);
-
 /* rows.c: one row's dot product and squared distance, summed in a fixed
  * order whatever the batch (predictors use these, not BLAS, so that
  * batching and threads never change an output bit). */
@@ -83,9 +59,14 @@ double ml_row_dot(const float *a, const float *b, size_t d);
 double ml_row_dot_f64(const float *a, const double *b, size_t d);
 double ml_row_sqdist(const float *a, const float *b, size_t d);
 
-/* liblinear and libsvm: global rand() and print hooks. */
+/* foreign.c: liblinear and libsvm use the global rand() and print
+ * hooks. Every call into them holds this lock: ml_foreign_lock takes it
+ * and clears the iteration-limit flag that ml_foreign_print (their print
+ * hook) sets; ml_foreign_unlock releases it and says whether the flag
+ * was set meanwhile. */
 void ml_foreign_lock(void);
-void ml_foreign_unlock(void);
+int ml_foreign_unlock(void);
+void ml_foreign_print(const char *s);
 
 /* records.c, shared with catalog_select.c: the stream's metadata rules.
  * A field of meta["meta"] or meta (as text in buf; NULL if absent), the

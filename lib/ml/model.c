@@ -1,7 +1,12 @@
 /*
- * model.c — the grym_model object: hyper-parameter defaults, training
- * (standardization fitted on the training rows, then the type's trainer),
- * prediction, and the grym-model(5) file format.
+ * model.c — the grym_model object: training (standardization fitted on
+ * the training rows, then the kind's trainer), prediction, and the
+ * grym-model(5) file format.
+ *
+ * It knows no model kind by name: each kind is a grym_model_kind
+ * (kind.h) in its own file, kind_NAME.c, found through the registry
+ * (kinds.c) by the model's type. To add a kind, add kind_NAME.c and its
+ * line in the registry; nothing here changes.
  *
  * File layout (little-endian; man/grym-model.5 is normative):
  *   "GRYMMODL"            8 bytes magic
@@ -21,50 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "grym/hash.h"
-#include "ml_internal.h"
+#include "kind.h"
 
-static const char *const type_names[] = { "logreg", "linsvm", "svm", "knn", "mlp", "kmeans" };
 static const char *const dtype_names[] = { "f4", "f8", "i4" };
 static const size_t dtype_size[] = { 4, 8, 4 };
-
-const char *grym_model_type_name(grym_model_type t)
-{
-	return (unsigned)t < 6 ? type_names[t] : "?";
-}
-
-int grym_model_type_parse(const char *name, grym_model_type *t)
-{
-	for (int i = 0; i < 6; i++)
-		if (strcmp(name, type_names[i]) == 0) {
-			*t = (grym_model_type)i;
-			return GRYM_OK;
-		}
-	return GRYM_ERR_INVALID;
-}
-
-void grym_ml_params_default(grym_ml_params *p, grym_model_type t)
-{
-	memset(p, 0, sizeof *p);
-	p->type = t;
-	p->C = 1.0;
-	p->max_iter = t == GRYM_MODEL_KMEANS ? 300 : t == GRYM_MODEL_SVM ? -1 : 1000;
-	p->tol = t == GRYM_MODEL_LOGREG ? 1e-6 : t == GRYM_MODEL_SVM ? 1e-3 : 1e-4;
-	p->gamma = 0;
-	p->k = t == GRYM_MODEL_KMEANS ? 8 : 5;
-	p->metric = GRYM_METRIC_EUCLIDEAN;
-	p->nhidden = 1;
-	p->hidden[0] = 100;
-	p->dropout = 0;
-	p->alpha = 1e-4;
-	p->epochs = 200;
-	p->batch_size = 200;
-	p->lr = 1e-3;
-	p->val_fraction = 0.1;
-	p->patience = 10;
-	p->n_init = 3;
-	p->balanced = 0;
-	p->seed = 0;
-}
 
 void *ml_array_add(grym_model *m, const char *name, int dtype, size_t rows, size_t cols,
 		   grym_error *err)
@@ -119,7 +84,8 @@ void grym_model_free(grym_model *m)
 {
 	if (!m)
 		return;
-	ml_svm_release(m);
+	if (m->kind && m->kind->unload)
+		m->kind->unload(m);
 	for (size_t i = 0; m->labels && i < m->nclasses; i++)
 		free(m->labels[i]);
 	free(m->labels);
@@ -169,44 +135,19 @@ int grym_model_set_source(grym_model *m, const char *target, const char *group_b
 	return GRYM_OK;
 }
 
-/* What the training rows were: the class counts, or for kmeans the
- * cluster sizes and the inertia (sum of squared distances to the nearest
- * centroid, in the standardized space) of the final centroids. */
+/* What the training rows were: their count, then the kind's summary or
+ * the class counts. */
 static int describe_training(grym_model *m, const float *xs, const int *y, size_t n)
 {
 	json_t *t = json_object();
 	if (!t)
 		return -1;
 	json_object_set_new(t, "items", json_integer((json_int_t)n));
-	if (m->p.type == GRYM_MODEL_KMEANS) {
-		const ml_array *ac = ml_array_get(m, "centroids", ML_F32);
-		size_t k = m->nclasses;
-		json_int_t *size = calloc(k, sizeof *size);
-		double inertia = 0;
-		if (!ac || !size) {
-			free(size);
+	if (m->kind->summarize) {
+		if (m->kind->summarize(m, xs, y, n, t) < 0) {
 			json_decref(t);
 			return -1;
 		}
-		for (size_t i = 0; i < n; i++) {
-			size_t b = 0;
-			double bd = INFINITY;
-			for (size_t c = 0; c < k; c++) {
-				double dd = ml_row_sqdist(xs + i * m->d, (const float *)ac->data + c * m->d, m->d);
-				if (dd < bd) {
-					bd = dd;
-					b = c;
-				}
-			}
-			size[b]++;
-			inertia += bd;
-		}
-		json_t *cs = json_array();
-		for (size_t c = 0; c < k; c++)
-			json_array_append_new(cs, json_integer(size[c]));
-		free(size);
-		json_object_set_new(t, "cluster_sizes", cs);
-		json_object_set_new(t, "inertia", json_real(inertia));
 	} else {
 		json_int_t *cnt = calloc(m->nclasses, sizeof *cnt);
 		if (!cnt) {
@@ -246,31 +187,8 @@ int grym_model_set_info(grym_model *m, const json_t *pipeline, const json_t *met
 int grym_model_linear_weights(const grym_model *m, const double **W, const double **b,
 			      size_t *rows, grym_error *err)
 {
-	const ml_array *aw = ml_array_get(m, "W", ML_F64), *ab = ml_array_get(m, "b", ML_F64);
-	if ((m->p.type != GRYM_MODEL_LOGREG && m->p.type != GRYM_MODEL_LINSVM) || !aw || !ab)
+	if (!m->kind->weights || m->kind->weights(m, W, b, rows))
 		return grym_error_set(err, GRYM_ERR_INVALID, "not a linear model");
-	*W = aw->data;
-	*b = ab->data;
-	*rows = aw->rows;
-	return GRYM_OK;
-}
-
-static int check_params(const grym_ml_params *p, grym_error *err)
-{
-	if ((unsigned)p->type > GRYM_MODEL_KMEANS)
-		return grym_error_set(err, GRYM_ERR_INVALID, "unknown model type");
-	if (!(p->C > 0) || !isfinite(p->C))
-		return grym_error_set(err, GRYM_ERR_INVALID, "C must be positive");
-	if (!(p->tol > 0))
-		return grym_error_set(err, GRYM_ERR_INVALID, "tol must be positive");
-	if (p->type == GRYM_MODEL_MLP &&
-	    (!(p->lr > 0) || p->epochs < 1 || p->batch_size < 1 || p->alpha < 0 ||
-	     !(p->val_fraction >= 0 && p->val_fraction < 1) || p->patience < 1))
-		return grym_error_set(err, GRYM_ERR_INVALID, "bad mlp hyper-parameters");
-	if ((p->type == GRYM_MODEL_KNN || p->type == GRYM_MODEL_KMEANS) && p->k < 1)
-		return grym_error_set(err, GRYM_ERR_INVALID, "k must be at least 1");
-	if (p->seed > (uint64_t)INT64_MAX)
-		return grym_error_set(err, GRYM_ERR_INVALID, "seed must be below 2^63");
 	return GRYM_OK;
 }
 
@@ -278,16 +196,18 @@ int grym_model_train(const grym_ml_params *p, const grym_dataset *ds,
 		     const size_t *rows, size_t nrows, grym_model **out, grym_error *err)
 {
 	*out = NULL;
-	int rc = check_params(p, err);
+	int rc = ml_params_check(p, err);
 	if (rc)
 		return rc;
 	if (grym_cancelled(p->cancel))
 		return grym_error_cancelled(err);
+	const grym_model_kind *kind = ml_kind_of(p->type);
 	if (!rows)
 		nrows = ds->n;
 	if (nrows == 0)
 		return grym_error_set(err, GRYM_ERR_INVALID, "no training items");
-	int sup = p->type != GRYM_MODEL_KMEANS;
+	/* a clusterer's outputs are its k clusters */
+	int sup = !(kind->flags & ML_KIND_CLUSTERER);
 	size_t d = ds->d, K = sup ? ds->nlabels : (size_t)p->k;
 	int64_t *cnt = NULL;
 	if (sup) {
@@ -317,14 +237,15 @@ int grym_model_train(const grym_ml_params *p, const grym_dataset *ds,
 			}
 		free(cnt);
 	} else if (K > nrows) {
-		return grym_error_set(err, GRYM_ERR_INVALID, "kmeans: --k %zu is more than the %zu items",
-				      K, nrows);
+		return grym_error_set(err, GRYM_ERR_INVALID, "%s: --k %zu is more than the %zu items",
+				      kind->name, K, nrows);
 	}
 	grym_model *m = model_alloc();
 	float *xs = NULL;
 	int *y = NULL;
 	if (!m)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	m->kind = kind;
 	m->p = *p;
 	m->d = d;
 	m->nclasses = K;
@@ -371,14 +292,9 @@ int grym_model_train(const grym_ml_params *p, const grym_dataset *ds,
 			xs[r * d + j] = (float)((ds->x[i * d + j] - m->mean[j]) / m->scale[j]);
 		y[r] = ds->y[i];
 	}
-	switch (p->type) {
-	case GRYM_MODEL_LOGREG: rc = ml_logreg_train(m, xs, y, nrows, err); break;
-	case GRYM_MODEL_LINSVM: rc = ml_linsvm_train(m, xs, y, nrows, err); break;
-	case GRYM_MODEL_SVM: rc = ml_svm_train(m, xs, y, nrows, err); break;
-	case GRYM_MODEL_KNN: rc = ml_knn_train(m, xs, y, nrows, err); break;
-	case GRYM_MODEL_MLP: rc = ml_mlp_train(m, xs, y, nrows, err); break;
-	case GRYM_MODEL_KMEANS: rc = ml_kmeans_train(m, xs, nrows, err); break;
-	}
+	rc = kind->train(m, xs, y, nrows, err);
+	if (!rc && kind->load)
+		rc = kind->load(m, err);
 	if (!rc && grym_cancelled(p->cancel))
 		rc = grym_error_cancelled(err);   /* after a call that cannot stop (libsvm) */
 	if (!rc && describe_training(m, xs, y, nrows) < 0)
@@ -486,23 +402,17 @@ int grym_model_predict(const grym_model *m, const float *x, size_t n, float *pro
 			}
 			xs[i * d + j] = (float)((v - m->mean[j]) / m->scale[j]);
 		}
+	const grym_model_kind *kind = m->kind;
 	if (!rc) {
 		memset(pb, 0, n * K * sizeof *pb);
-		switch (m->p.type) {
-		case GRYM_MODEL_LOGREG:
-		case GRYM_MODEL_LINSVM: rc = ml_linear_predict(m, xs, n, pb, err); break;
-		case GRYM_MODEL_SVM:
-			/* the label is the decision vote, not the arg-max of the
-			 * probabilities, which are only computed when asked for */
-			rc = ml_svm_predict(m, xs, n, proba, pred, err);
-			break;
-		case GRYM_MODEL_KNN: rc = ml_knn_predict(m, xs, n, pb, err); break;
-		case GRYM_MODEL_MLP: rc = ml_mlp_predict(m, xs, n, pb, err); break;
-		case GRYM_MODEL_KMEANS: rc = ml_kmeans_predict(m, xs, n, pb, err); break;
-		default: rc = grym_error_set(err, GRYM_ERR_INTERNAL, "unknown model type");
-		}
+		/* a kind with its own decision (a vote, not the arg-max of the
+		 * probabilities) computes probabilities only when asked for */
+		if (proba || !kind->decision)
+			rc = kind->predict(m, xs, n, pb, err);
+		if (!rc && pred && kind->decision)
+			rc = kind->decision(m, xs, n, pred, err);
 	}
-	if (!rc && pred && m->p.type != GRYM_MODEL_SVM)
+	if (!rc && pred && !kind->decision)
 		for (size_t i = 0; i < n; i++) {
 			size_t b = 0;
 			for (size_t k = 1; k < K; k++)
@@ -518,54 +428,9 @@ int grym_model_predict(const grym_model *m, const float *x, size_t n, float *pro
 
 /* ---- grym-model(5) ---- */
 
-/* Only what the type uses: a model file never claims a setting that had
- * no effect on it. */
-static json_t *params_json(const grym_ml_params *p)
-{
-	grym_model_type t = p->type;
-	int lin = t == GRYM_MODEL_LOGREG || t == GRYM_MODEL_LINSVM || t == GRYM_MODEL_SVM;
-	json_t *o = json_object(), *h = json_array();
-	if (!o || !h) {
-		json_decref(o);
-		json_decref(h);
-		return NULL;
-	}
-	for (int l = 0; l < p->nhidden; l++)
-		json_array_append_new(h, json_integer(p->hidden[l]));
-	if (lin)
-		json_object_set_new(o, "C", json_real(p->C));
-	if (lin || t == GRYM_MODEL_MLP)
-		json_object_set_new(o, "class_weight", json_string(p->balanced ? "balanced" : "none"));
-	if (t == GRYM_MODEL_LOGREG || t == GRYM_MODEL_KMEANS)
-		json_object_set_new(o, "max_iter", json_integer(p->max_iter));
-	if (t != GRYM_MODEL_KNN)
-		json_object_set_new(o, "tol", json_real(p->tol));
-	if (t == GRYM_MODEL_SVM)
-		json_object_set_new(o, "gamma", json_real(p->gamma));
-	if (t == GRYM_MODEL_KNN || t == GRYM_MODEL_KMEANS)
-		json_object_set_new(o, "k", json_integer(p->k));
-	if (t == GRYM_MODEL_KNN)
-		json_object_set_new(o, "metric",
-				    json_string(p->metric == GRYM_METRIC_COSINE ? "cosine" : "euclidean"));
-	if (t == GRYM_MODEL_KMEANS)
-		json_object_set_new(o, "n_init", json_integer(p->n_init));
-	if (t == GRYM_MODEL_MLP) {
-		json_object_set_new(o, "hidden", json_incref(h));
-		json_object_set_new(o, "dropout", json_real(p->dropout));
-		json_object_set_new(o, "alpha", json_real(p->alpha));
-		json_object_set_new(o, "epochs", json_integer(p->epochs));
-		json_object_set_new(o, "batch_size", json_integer(p->batch_size));
-		json_object_set_new(o, "lr", json_real(p->lr));
-		json_object_set_new(o, "val_fraction", json_real(p->val_fraction));
-		json_object_set_new(o, "patience", json_integer(p->patience));
-	}
-	json_decref(h);
-	return o;
-}
-
 json_t *grym_model_params_json(const grym_model *m)
 {
-	return params_json(&m->p);
+	return ml_params_json(&m->p);
 }
 
 static void put_u32(unsigned char *b, uint32_t v)
@@ -636,8 +501,8 @@ int grym_model_save(const grym_model *m, unsigned char **buf, size_t *len, grym_
 	}
 	json_t *h = json_pack("{s:s,s:i,s:s,s:o,s:o,s:I,s:I,s:o,s:o,s:O,s:O,s:I}",
 			      "format", "grym-model", "version", GRYM_MODEL_VERSION,
-			      "type", grym_model_type_name(m->p.type),
-			      "params", params_json(&m->p),
+			      "type", m->kind->name,
+			      "params", ml_params_json(&m->p),
 			      "labels", strv_json(m->labels, m->nclasses),
 			      "dims", (json_int_t)m->d, "classes", (json_int_t)m->nclasses,
 			      "feature_names", m->names ? strv_json(m->names, m->d) : json_null(),
@@ -694,37 +559,6 @@ int grym_model_save(const grym_model *m, unsigned char **buf, size_t *len, grym_
 	return GRYM_OK;
 }
 
-static int parse_params(json_t *o, grym_ml_params *p, grym_error *err)
-{
-	json_t *h = NULL;
-	const char *metric = NULL, *cw = NULL;
-	json_error_t je;
-	/* every key optional: a type's file holds only what it uses (older
-	 * files hold them all); the rest keep the type's defaults */
-	if (json_unpack_ex(o, &je, 0,
-			   "{s?F,s?i,s?F,s?F,s?i,s?s,s?o,s?F,s?F,s?i,s?i,s?F,s?F,s?i,s?i,s?s}",
-			   "C", &p->C, "max_iter", &p->max_iter, "tol", &p->tol, "gamma", &p->gamma,
-			   "k", &p->k, "metric", &metric, "hidden", &h, "dropout", &p->dropout,
-			   "alpha", &p->alpha, "epochs", &p->epochs, "batch_size", &p->batch_size,
-			   "lr", &p->lr, "val_fraction", &p->val_fraction, "patience", &p->patience,
-			   "n_init", &p->n_init, "class_weight", &cw) < 0)
-		return grym_error_set(err, GRYM_ERR_CORRUPT, "model header params: %s", je.text);
-	p->metric = metric && strcmp(metric, "cosine") == 0 ? GRYM_METRIC_COSINE : GRYM_METRIC_EUCLIDEAN;
-	p->balanced = cw && strcmp(cw, "balanced") == 0;
-	if (!h)
-		return GRYM_OK;
-	if (!json_is_array(h) || json_array_size(h) > GRYM_MLP_MAX_LAYERS)
-		return grym_error_set(err, GRYM_ERR_CORRUPT, "model header: bad hidden layers");
-	p->nhidden = (int)json_array_size(h);
-	for (int l = 0; l < p->nhidden; l++) {
-		json_int_t v = json_integer_value(json_array_get(h, (size_t)l));
-		if (v < 1 || v > 1 << 20)
-			return grym_error_set(err, GRYM_ERR_CORRUPT, "model header: bad hidden layer size");
-		p->hidden[l] = (int)v;
-	}
-	return GRYM_OK;
-}
-
 static int dup_strv(json_t *a, size_t n, char ***out, grym_error *err)
 {
 	if (!json_is_array(a) || json_array_size(a) != n)
@@ -739,60 +573,6 @@ static int dup_strv(json_t *a, size_t n, char ***out, grym_error *err)
 			return grym_error_set(err, GRYM_ERR_CORRUPT, "model header: a name is not a string");
 		if (!(v[i] = strdup(s)))
 			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	}
-	return GRYM_OK;
-}
-
-/* Shapes and index ranges of a loaded model's arrays, so that no
- * predictor ever reads or writes out of bounds whatever the file says. */
-static int validate(const grym_model *m, grym_error *err)
-{
-	size_t d = m->d, K = m->nclasses;
-	const ml_array *a, *b;
-	switch (m->p.type) {
-	case GRYM_MODEL_LOGREG:
-	case GRYM_MODEL_LINSVM:
-		a = ml_array_get(m, "W", ML_F64);
-		b = ml_array_get(m, "b", ML_F64);
-		if (!a || !b || K < 2 || a->rows != (K == 2 ? 1 : K) || a->cols != d ||
-		    b->rows != 1 || b->cols != a->rows)
-			return grym_error_set(err, GRYM_ERR_CORRUPT, "linear model weights have the wrong shape");
-		break;
-	case GRYM_MODEL_KNN:
-		a = ml_array_get(m, "points", ML_F32);
-		b = ml_array_get(m, "classes", ML_I32);
-		if (!a || !b || a->rows < 1 || a->cols != d || b->rows != 1 || b->cols != a->rows)
-			return grym_error_set(err, GRYM_ERR_CORRUPT, "knn points have the wrong shape");
-		for (size_t i = 0; i < b->cols; i++) {
-			int32_t c = ((const int32_t *)b->data)[i];
-			if (c < 0 || (size_t)c >= K)
-				return grym_error_set(err, GRYM_ERR_CORRUPT, "knn point %zu has class %d of %zu", i, c, K);
-		}
-		break;
-	case GRYM_MODEL_KMEANS:
-		a = ml_array_get(m, "centroids", ML_F32);
-		if (!a || a->rows != K || a->cols != d)
-			return grym_error_set(err, GRYM_ERR_CORRUPT, "kmeans centroids have the wrong shape");
-		break;
-	case GRYM_MODEL_MLP:
-		if (m->p.nhidden < 0 || m->p.nhidden > GRYM_MLP_MAX_LAYERS || K < 2)
-			return grym_error_set(err, GRYM_ERR_CORRUPT, "mlp has a bad layer count");
-		for (int l = 0; l <= m->p.nhidden; l++) {
-			char nm[32];
-			size_t in = l ? (size_t)m->p.hidden[l - 1] : d, out = l < m->p.nhidden ? (size_t)m->p.hidden[l] : K;
-			snprintf(nm, sizeof nm, "W%d", l);
-			a = ml_array_get(m, nm, ML_F32);
-			snprintf(nm, sizeof nm, "b%d", l);
-			b = ml_array_get(m, nm, ML_F32);
-			if (!a || !b || a->rows != out || a->cols != in || b->rows != 1 || b->cols != out)
-				return grym_error_set(err, GRYM_ERR_CORRUPT, "mlp layer %d has the wrong shape", l);
-		}
-		break;
-	case GRYM_MODEL_SVM:
-		a = ml_array_get(m, "sv", ML_F32);
-		if (!a || a->cols != d || K < 2)
-			return grym_error_set(err, GRYM_ERR_CORRUPT, "svm support vectors have the wrong shape");
-		break;   /* the rest: ml_svm_prepare */
 	}
 	return GRYM_OK;
 }
@@ -843,8 +623,14 @@ int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *e
 	json_int_t K = json_integer_value(json_object_get(h, "classes"));
 	json_int_t seed = json_integer_value(json_object_get(h, "seed"));
 	grym_model_type t;
-	if (!type || grym_model_type_parse(type, &t) != GRYM_OK) {
-		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model header: unknown type '%s'", type ? type : "");
+	const grym_model_kind *kind = ml_kind_named(type, &t);
+	if (!kind) {
+		char known[128];
+		ml_kind_list(known, sizeof known);
+		rc = type ? grym_error_set(err, GRYM_ERR_CORRUPT, "model header: unknown model type '%s' "
+					   "(this grym knows %s)", type, known)
+			  : grym_error_set(err, GRYM_ERR_CORRUPT, "model header: no model type "
+					   "(this grym knows %s)", known);
 		goto fail;
 	}
 	if (d < 1 || d > (1 << 24) || K < 1 || K > (1 << 20) || seed < 0) {
@@ -852,13 +638,14 @@ int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *e
 		goto fail;
 	}
 	grym_ml_params_default(&m->p, t);
+	m->kind = kind;
 	m->p.seed = (uint64_t)seed;
 	m->d = (size_t)d;
 	m->nclasses = (size_t)K;
-	if ((rc = parse_params(json_object_get(h, "params"), &m->p, err)))
+	if ((rc = ml_params_parse(json_object_get(h, "params"), &m->p, err)))
 		goto fail;
-	/* the hyper-parameters training accepts (knn needs k >= 1...) */
-	if (check_params(&m->p, err)) {
+	/* the hyper-parameters training accepts (the common checks, then the kind's) */
+	if (ml_params_check(&m->p, err)) {
 		rc = GRYM_ERR_CORRUPT;
 		grym_error_prefix(err, "model header params");
 		if (err)
@@ -958,11 +745,13 @@ int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *e
 			rc = grym_error_set(err, GRYM_ERR_CORRUPT, "model standardization is not finite");
 			goto fail;
 		}
-	if ((rc = validate(m, err)))
+	/* the kind checks its arrays' shapes and index ranges, so that no
+	 * predictor reads or writes out of bounds whatever the file says */
+	if ((rc = kind->validate(m, err)))
 		goto fail;
-	if (t == GRYM_MODEL_SVM && (rc = ml_svm_prepare(m, err)))
+	if (kind->load && (rc = kind->load(m, err)))
 		goto fail;
-	/* One prediction checks that every array the type needs is there. */
+	/* One prediction checks that every array the kind needs is there. */
 	float *z = calloc(m->d, sizeof *z), *pr = malloc(m->nclasses * sizeof *pr);
 	if (!z || !pr)
 		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");

@@ -24,6 +24,7 @@
 #include "grym/audio.h"
 #include "grym/dsp.h"
 #include "grym/features.h"
+#include "grym/features_file.h"
 #include "grym/io.h"
 #include "grym/progress.h"
 #include "grym/replay.h"

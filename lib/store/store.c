@@ -242,6 +242,21 @@ static int put_file(grym_store *st, const char *path, char id[GRYM_ID_LEN + 1], 
 	return writer_commit(w, id, replace, err);
 }
 
+int grym_store_restore(grym_store *st, const void *data, size_t len,
+		       char id[GRYM_ID_LEN + 1], grym_error *err)
+{
+	grym_store_writer *w = grym_store_writer_new(st, err);
+	int rc;
+	if (!w)
+		return err ? err->code : GRYM_ERR_IO;
+	rc = grym_store_writer_write(w, data, len, err);
+	if (rc != GRYM_OK) {
+		grym_store_writer_abort(w);
+		return rc;
+	}
+	return grym_store_writer_restore(w, id, err);
+}
+
 int grym_store_put_file(grym_store *st, const char *path,
 			char id[GRYM_ID_LEN + 1], grym_error *err)
 {
@@ -356,12 +371,14 @@ int grym_store_get(grym_store *st, const char *id, void **data, size_t *len,
 	return GRYM_OK;
 }
 
-int grym_store_verify(grym_store *st, const char *id, grym_error *err)
+int grym_store_hash(grym_store *st, const char *id, char hex[GRYM_ID_LEN + 1],
+		    grym_error *err)
 {
 	struct get_buf b = { 0 };
 	uint64_t size = 0;
 	int rc;
 
+	hex[0] = '\0';
 	if (!grym_id_is_full(id))
 		return bad_id(id, err);
 	b.md = EVP_MD_CTX_new();
@@ -371,8 +388,17 @@ int grym_store_verify(grym_store *st, const char *id, grym_error *err)
 	}
 	rc = st->ops->read(st->be, id, hash_sink, &b, &size, err);
 	if (rc == GRYM_OK)
-		rc = check_hash(&b, id, err);
+		hex_digest(b.md, hex);
 	EVP_MD_CTX_free(b.md);
+	return rc;
+}
+
+int grym_store_verify(grym_store *st, const char *id, grym_error *err)
+{
+	char hex[GRYM_ID_LEN + 1];
+	int rc = grym_store_hash(st, id, hex, err);
+	if (rc == GRYM_OK && strcmp(hex, id) != 0)
+		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "object %s: content hashes to %s", id, hex);
 	return rc;
 }
 

@@ -35,6 +35,18 @@ rows() { sqlite3 "$1" "select id, asset, extractor, frames, dims, hex(summary), 
 	select model, asset, label, probability, scores from predictions order by model, asset;"; }
 is "$(rows cat2/catalog.db | md5sum)" "$(rows catalog/catalog.db | md5sum)" "feature, model and prediction rows are equal"
 ok "fsck of the imported catalog is clean" grym-catalog --catalog cat2 fsck
+# the model's out-of-fold predictions (--cv) are an object its training
+# record names: merge carries it, so export and import must too
+pred=$(sqlite3 catalog/catalog.db "select json_extract(training, '\$.predictions') from models where name = 'rt'")
+check "the model names its out-of-fold predictions object" test "${#pred}" -eq 64
+check "that object came along" test -n "$(find cat2 -type f -name "*${pred#??}*" | head -1)"
+is "$(find cat2 -type f -name "*${pred#??}*" -exec cat {} + | sha256sum | cut -c1-64)" "$pred" \
+	"with its bytes"
+find cat2 -type f -name "*${pred#??}*" -exec rm -f {} +
+fails 1 "fsck notices a model's missing predictions object" grym-catalog --catalog cat2 fsck
+grym-catalog --catalog cat2 fsck 2>&1 | grep -q "predictions of model .*object $pred is missing"
+ok "naming it" test $? -eq 0
+ok "export | import again restores it" sh -c 'grym-catalog export -o - | grym-catalog --catalog cat2 import - && grym-catalog --catalog cat2 fsck'
 ok "train on the imported feature sets" grym-train --catalog cat2 --features mfcc --cv 2 --seed 1 -o m2.model
 ok "infer with the imported model by name" sh -c 'grym-infer --catalog cat2 -m rt <feats.grym >p2.txt'
 

@@ -3,7 +3,7 @@
 # train.sh): line formats, --top, --jsonl, segments, -j, kmeans, and
 # clear errors for a wrong dimension and damaged model files.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 38
+plan 41
 
 /usr/bin/python3 - <<'PY' >data.txt
 import json, random
@@ -51,6 +51,10 @@ is "$(awk -F'\t' 'NF != 5 { b++ } END { print NR, b + 0 }' .out)" "30 0" "30 seg
 grym-infer -m m.model -j 1 data.txt >j1.tsv
 grym-infer -m m.model -j 3 data.txt >j3.tsv
 ok "-j 3 gives the same output in the same order" cmp j1.tsv j3.tsv
+grym-infer -m m.model -j 256 data.txt >j256.tsv
+ok "-j 256, the one limit of every program, gives the same output" cmp j1.tsv j256.tsv
+fails 2 "-j 257 is a usage error" grym-infer -m m.model -j 257 data.txt
+is "$(head -n 1 .err)" "grym-infer: --jobs: 257 is out of range (1 to 256)" "-j 257: the message names the range"
 ok "-o FILE" grym-infer -m m.model -o out.tsv data.txt
 ok "-o FILE content" cmp out.tsv j1.tsv
 

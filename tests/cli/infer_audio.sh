@@ -6,7 +6,7 @@
 # it (matched by path); segmented models give one line per window; a
 # model whose pipeline cannot be replayed fails clearly.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 46
+plan 47
 
 ok "a labelled dataset (3 classes x 8)" grym-synth dataset --classes 3 --per-class 8 --seed 2 DIR
 find DIR -name '*.wav' | LC_ALL=C sort >files
@@ -54,6 +54,9 @@ like "$(cat .out)" '^\{"key":"DIR/tone/tone-003.wav","label":"[a-z-]+","probabil
 # shellcheck disable=SC2086
 grym-infer -m m.model -j 3 $FILES >j3.tsv
 ok "-j 3 gives the same lines in the same order" cmp j3.tsv direct.tsv
+# shellcheck disable=SC2086
+grym-infer -m m.model -j 30 $FILES >j30.tsv
+ok "-j 30 (more threads than files) too" cmp j30.tsv direct.tsv
 
 # audio on stdin: key "-"
 one=$(sed -n 5p files)

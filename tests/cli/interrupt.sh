@@ -90,6 +90,23 @@ is "$st" 130 "catalog normalize, SIGINT mid-asset: 130"
 is "$(leftovers "$TMPDIR" out "$GRYM_CATALOG/tmp")" "" "no grym-norm temporary left, none in the store"
 ok "fsck is clean" grym-catalog fsck
 
+# -j 2: the workers see the signal too; the long asset stops mid-way and
+# leaves no temporary and no catalog row (another loudness: not reused)
+long_id=$(grym-ingest -q --text long.wav 2>/dev/null | cut -f1)
+rm -f in.fifo; mkfifo in.fifo
+grym-normalize -j 2 --lufs -18 <in.fifo >out/norm.bin 2>err.txt &
+pid=$!
+exec 3>in.fifo
+cat refs.bin >&3
+exec 3>&-
+if wait_tmp $pid "$TMPDIR"; then kill -INT $pid; else echo "# no grym-norm temporary seen"; fi
+wait $pid
+st=$?
+is "$st" 130 "catalog normalize -j 2, SIGINT mid-asset: 130"
+is "$(leftovers "$TMPDIR" out "$GRYM_CATALOG/tmp")" "" "-j 2: no grym-norm temporary left, none in the store"
+is "$(grym-catalog ls --parent "$long_id" --ids)" "" "-j 2: no derived asset of the long file in the catalog"
+ok "-j 2: fsck is clean" grym-catalog fsck
+
 # --- records programs blocked on a pipe -------------------------------
 for p in "HUP 129 grym-train -o out/m.model"; do
 	set -- $p
@@ -146,5 +163,16 @@ for p in "INT 130" "KILL 137"; do
 	is "$(leftovers "$TMPDIR" out)" "" "grym-infer on audio, SIG$sig: no grym-replay temporary left"
 	is "$(cat out/infer.tsv)" "" "grym-infer on audio, SIG$sig: no result line"
 done
+# -j 2: both long replays stop, and short.wav, queued behind them, is never
+# started (a pool without the flag would start it, and its replay would
+# say "short.wav: interrupted")
+grym-infer -m m.model -j 2 long.wav long.wav short.wav >out/infer.tsv 2>err.txt &
+pid=$!
+if wait_tmp $pid "$TMPDIR"; then kill -INT $pid; else echo "# no grym-replay temporary seen"; fi
+wait $pid
+is "$?" 130 "grym-infer -j 2 on audio, SIGINT mid-replay: 130"
+is "$(leftovers "$TMPDIR" out)" "" "grym-infer -j 2, SIGINT: no grym-replay temporary left"
+is "$(cat out/infer.tsv)" "" "grym-infer -j 2, SIGINT: no result line"
+is "$(grep -c short.wav err.txt)" 0 "grym-infer -j 2, SIGINT: the file queued behind is never started"
 
 done_testing

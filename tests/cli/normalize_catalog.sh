@@ -4,7 +4,7 @@
 # records out with the metadata passed through and "pipeline" appended;
 # the same recipe on the same asset is reused, not recomputed.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 40
+plan 45
 
 PY=/usr/bin/python3
 # jfield JSON-on-stdin EXPR: print a Python expression over d
@@ -90,6 +90,23 @@ for f in 1 4 7; do
 	id=$(grep "\"path\":\"many/m$f.wav\"" par.txt | cut -f1 | tr -d '#')
 	near "$(grym-normalize --measure --json "$(objpath "$id")" | jfield 'd["integrated_lufs"]')" -21 0.05 "-j 3: m$f reads -21 LUFS"
 done
+
+# An audio record amid references waits for the references before it:
+# with -j 3 the records come out in input order, the bytes of -j 1; and
+# -j takes up to 256 (the one limit of every program), not 257.
+ids=$(grep '^#' par.txt | cut -f1 | tr -d '#')
+{ for id in $(echo "$ids" | sed -n 1,2p); do printf '#%s\t{}\n' "$id"; done
+  grym-synth --text sine -d 0.5 --name mid
+  printf '#%s\t{}\n' "$(echo "$ids" | sed -n 3p)"; } >mixed.txt
+grym-normalize -j 3 --lufs -20 --text <mixed.txt >mixed3.txt 2>.err
+is "$(grep '^#' mixed3.txt | cut -f1 | sed 's/^#mid$/mid/; s/^#.*/ref/' | tr '\n' ' ')" "ref ref mid ref " \
+	"-j 3: an audio record amid references keeps its place"
+grym-normalize -j 1 --lufs -20 --text <mixed.txt >mixed1.txt 2>.err
+check "-j 3 and -j 1 give the same bytes on a mixed stream" cmp -s mixed1.txt mixed3.txt
+grym-normalize -j 256 --lufs -20 --text <mixed.txt >mixed256.txt 2>.err
+check "-j 256 (past the old limit of 64) gives the same bytes" cmp -s mixed1.txt mixed256.txt
+fails 2 "-j 257 is a usage error" grym-normalize -j 257 --lufs -20 --text <mixed.txt
+is "$(head -n 1 .err)" "grym-normalize: --jobs: 257 is out of range (1 to 256)" "-j 257: the message names the range"
 
 # Audio records (grym-synth --records) are normalized in place: audio
 # records out, metadata passed through, no catalog needed.

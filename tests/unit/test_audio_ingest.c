@@ -42,22 +42,22 @@ static int sh(const char *fmt, ...)
 
 static void test_match(void)
 {
-	TAP_OK(grym_ingest_match(NULL, "a/b/x.WAV"), "default: .WAV taken");
-	TAP_OK(grym_ingest_match(NULL, "x.flac") && grym_ingest_match(NULL, "x.m4a") &&
-	       grym_ingest_match(NULL, "x.opus") && grym_ingest_match(NULL, "x.wv"), "default audio extensions");
-	TAP_OK(!grym_ingest_match(NULL, "notes.txt") && !grym_ingest_match(NULL, "wav") &&
-	       !grym_ingest_match(NULL, "dir.wav/readme"), "default: other names skipped");
-	TAP_OK(grym_ingest_match("*.flac", "deep/dir/a.flac"), "glob on the base name");
-	TAP_OK(!grym_ingest_match("*.flac", "deep/dir/a.wav"), "glob excludes");
-	TAP_OK(grym_ingest_match("dog/*.wav", "dog/a.wav") && !grym_ingest_match("dog/*.wav", "cat/a.wav"),
+	TAP_OK(grym_walk_match(NULL, "a/b/x.WAV"), "default: .WAV taken");
+	TAP_OK(grym_walk_match(NULL, "x.flac") && grym_walk_match(NULL, "x.m4a") &&
+	       grym_walk_match(NULL, "x.opus") && grym_walk_match(NULL, "x.wv"), "default audio extensions");
+	TAP_OK(!grym_walk_match(NULL, "notes.txt") && !grym_walk_match(NULL, "wav") &&
+	       !grym_walk_match(NULL, "dir.wav/readme"), "default: other names skipped");
+	TAP_OK(grym_walk_match("*.flac", "deep/dir/a.flac"), "glob on the base name");
+	TAP_OK(!grym_walk_match("*.flac", "deep/dir/a.wav"), "glob excludes");
+	TAP_OK(grym_walk_match("dog/*.wav", "dog/a.wav") && !grym_walk_match("dog/*.wav", "cat/a.wav"),
 	       "glob with / on the relative path");
-	TAP_OK(grym_ingest_match("*", "README"), "explicit * takes everything");
+	TAP_OK(grym_walk_match("*", "README"), "explicit * takes everything");
 
-	TAP_OK(grym_ingest_hidden("._a.wav") && grym_ingest_hidden("x/.DS_Store") &&
-	       grym_ingest_hidden("__MACOSX/a.wav") && grym_ingest_hidden(".git/a.wav"),
+	TAP_OK(grym_walk_hidden("._a.wav") && grym_walk_hidden("x/.DS_Store") &&
+	       grym_walk_hidden("__MACOSX/a.wav") && grym_walk_hidden(".git/a.wav"),
 	       "hidden names and macOS litter left out");
-	TAP_OK(!grym_ingest_hidden("a.wav") && !grym_ingest_hidden("./a.wav") &&
-	       !grym_ingest_hidden("../a.wav") && !grym_ingest_hidden("dir.d/a.wav"),
+	TAP_OK(!grym_walk_hidden("a.wav") && !grym_walk_hidden("./a.wav") &&
+	       !grym_walk_hidden("../a.wav") && !grym_walk_hidden("dir.d/a.wav"),
 	       "ordinary names kept");
 
 	static const unsigned char zip[] = "PK\x03\x04", gz[] = "\x1f\x8b\x08", xz[] = "\xfd" "7zXZ\0",

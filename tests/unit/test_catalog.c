@@ -237,9 +237,131 @@ static void test_path_bytes(const char *top)
 	grym_catalog_close(cat);
 }
 
+
+/* Overwrite one byte of a file (its size kept), or cut it shorter. */
+static void damage(grym_catalog *cat, const char *obj, long cut)
+{
+	char path[4096];
+	grym_store_path(grym_catalog_store(cat), obj, path, sizeof path, NULL);
+	if (cut) {
+		truncate(path, cut);
+		return;
+	}
+	FILE *f = fopen(path, "r+b");
+	int c = fgetc(f);
+	fseek(f, 0, SEEK_SET);
+	fputc(c ^ 0x40, f);
+	fclose(f);
+}
+
+/* Reading objects through the catalog (objects.c): the size always, the
+ * hash with set_verify (always for a model), each message naming the
+ * object, its owner and fsck --repair. */
+static void test_object_reads(const char *top)
+{
+	char dir[4096], arch[4200], path[4096];
+	grym_error err = { 0 };
+	grym_catalog *cat;
+	grym_asset a;
+	struct stat sb;
+
+	snprintf(dir, sizeof dir, "%s/reads", top);
+	cat = grym_catalog_open(dir, &err);
+	make_source(cat, "some bytes of audio", &a, "x", "a.wav");
+	grym_catalog_put_asset(cat, &a, NULL, &err);
+	TAP_EQ_INT(grym_catalog_verifies(cat), 0, "a handle does not hash by default");
+	TAP_EQ_INT(grym_catalog_object_path(cat, &a, path, sizeof path, &err), GRYM_OK,
+		   "a healthy object's path");
+	damage(cat, a.object, 0);
+	TAP_EQ_INT(grym_catalog_object_path(cat, &a, path, sizeof path, &err), GRYM_OK,
+		   "a flipped byte passes the size check");
+	grym_catalog_set_verify(cat, 1);
+	TAP_EQ_INT(grym_catalog_object_path(cat, &a, path, sizeof path, &err), GRYM_ERR_CORRUPT,
+		   "the hash catches it");
+	TAP_OK(strstr(err.msg, "object of ") && strstr(err.msg, a.id) &&
+	       strstr(err.msg, "is damaged (its bytes hash to ") &&
+	       strstr(err.msg, "run grym-catalog fsck --repair"), "named: %s", err.msg);
+	snprintf(arch, sizeof arch, "%s/v.tar", top);
+	TAP_EQ_INT(grym_catalog_export(cat, NULL, arch, &err), GRYM_ERR_CORRUPT,
+		   "a verifying export fails on it");
+	TAP_OK(stat(arch, &sb) != 0, "and leaves no archive");
+	grym_catalog_set_verify(cat, 0);
+	TAP_EQ_INT(grym_catalog_export(cat, NULL, arch, &err), GRYM_OK, "a plain export copies it");
+	damage(cat, a.object, 5);
+	TAP_EQ_INT(grym_catalog_check_asset_object(cat, &a, &err), GRYM_ERR_CORRUPT,
+		   "a truncated object fails the size check");
+	TAP_OK(strstr(err.msg, "is 5 bytes, the catalog says 19: run grym-catalog fsck --repair") != NULL,
+	       "both sizes: %s", err.msg);
+	TAP_EQ_INT(grym_catalog_export(cat, NULL, arch, &err), GRYM_ERR_CORRUPT,
+		   "even a plain export refuses it");
+
+	/* a feature set's frame matrix: frames x dims floats */
+	{
+		grym_feature_set f = { 0 };
+		float m[4 * 2] = { 1, 2, 3, 4, 5, 6, 7, 8 }, *got = NULL;
+		json_t *r = json_pack("{s:s}", "stage", "features");
+		grym_id_derived(a.id, r, f.id, NULL);
+		json_decref(r);
+		strcpy(f.asset, a.id);
+		f.extractor = "{\"stage\":\"features\"}";
+		f.frames = 4;
+		f.dims = 2;
+		grym_store_put(grym_catalog_store(cat), m, sizeof m, f.object, NULL);
+		TAP_EQ_INT(grym_catalog_feature_matrix(cat, &f, &got, &err), GRYM_OK, "read a matrix");
+		TAP_OK(got && memcmp(got, m, sizeof m) == 0, "its values");
+		free(got);
+		f.dims = 3;
+		TAP_EQ_INT(grym_catalog_feature_matrix(cat, &f, &got, &err), GRYM_ERR_CORRUPT,
+			   "a matrix of another size than frames x dims is refused");
+		TAP_OK(got == NULL && strstr(err.msg, "of feature set ") && strstr(err.msg, f.id) &&
+		       strstr(err.msg, "is 32 bytes, the catalog says 48"), "named: %s", err.msg);
+		f.dims = 2;
+		damage(cat, f.object, 0);
+		TAP_EQ_INT(grym_catalog_feature_matrix(cat, &f, &got, &err), GRYM_OK,
+			   "a flipped matrix is read without verify");
+		free(got);
+		grym_catalog_set_verify(cat, 1);
+		TAP_EQ_INT(grym_catalog_feature_matrix(cat, &f, &got, &err), GRYM_ERR_CORRUPT,
+			   "and refused with it");
+		grym_catalog_set_verify(cat, 0);
+		char obj[GRYM_ID_LEN + 1];
+		TAP_EQ_INT(grym_store_restore(grym_catalog_store(cat), m, sizeof m, obj, &err), GRYM_OK,
+			   "stored again over the damaged object");
+		grym_catalog_set_verify(cat, 1);
+		TAP_EQ_INT(grym_catalog_feature_matrix(cat, &f, &got, &err), GRYM_OK, "whole again");
+		free(got);
+		grym_catalog_set_verify(cat, 0);
+		f.object[0] = '\0';
+		TAP_EQ_INT(grym_catalog_feature_matrix(cat, &f, &got, &err), GRYM_ERR_NOTFOUND,
+			   "a feature set without a matrix");
+	}
+
+	/* a model: no size recorded, always hashed */
+	{
+		grym_model_row mr = { 0 };
+		void *buf = NULL;
+		size_t len = 0;
+		grym_store_put(grym_catalog_store(cat), "model bytes", 11, mr.id, NULL);
+		strcpy(mr.object, mr.id);
+		mr.name = "birds";
+		mr.type = "logreg";
+		grym_catalog_put_model(cat, &mr, &err);
+		TAP_EQ_INT(grym_catalog_model_bytes(cat, &mr, &buf, &len, &err), GRYM_OK, "read a model");
+		TAP_OK(len == 11 && memcmp(buf, "model bytes", 11) == 0, "its bytes");
+		free(buf);
+		damage(cat, mr.object, 0);
+		TAP_EQ_INT(grym_catalog_model_bytes(cat, &mr, &buf, &len, &err), GRYM_ERR_CORRUPT,
+			   "a flipped model is refused without verify");
+		TAP_OK(buf == NULL && strstr(err.msg, "object of model ") && strstr(err.msg, mr.id) &&
+		       strstr(err.msg, "(birds) is damaged"), "named: %s", err.msg);
+	}
+	grym_asset_clear(&a);
+	grym_catalog_close(cat);
+}
+
 int main(void)
 {
-	tap_plan(184);
+	tap_plan(208);
 	const char *top = tap_tmpdir();
 	char dir[4096], dir2[4096], arch[4096], id[GRYM_ID_LEN + 1];
 	grym_error err = { 0 };
@@ -249,6 +371,7 @@ int main(void)
 
 	test_migrations(top);
 	test_path_bytes(top);
+	test_object_reads(top);
 
 	snprintf(dir, sizeof dir, "%s/main", top);
 	cat = grym_catalog_open(dir, &err);
@@ -411,7 +534,8 @@ int main(void)
 		f.dims = 3;
 		f.summary = summary;
 		f.summary_len = 3;
-		grym_store_put(grym_catalog_store(cat), "matrix", 6, f.object, NULL);
+		float matrix[10 * 3] = { 0 };  /* frames x dims: the size an export checks */
+		grym_store_put(grym_catalog_store(cat), matrix, sizeof matrix, f.object, NULL);
 		TAP_EQ_INT(grym_catalog_put_features(cat, &f, &err), GRYM_OK, "put features: %s", err.msg);
 		TAP_EQ_INT(grym_catalog_get_features(cat, f.id, &g, &err), GRYM_OK, "get features");
 		TAP_OK(g.summary_len == 3 && g.summary[1] == -2.0f && g.frames == 10 && g.dims == 3,

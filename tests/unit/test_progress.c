@@ -13,17 +13,21 @@
 #include "grym/grym.h"
 #include "tap.h"
 
+#include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 typedef struct watch {
 	volatile sig_atomic_t flag;
 	int calls, stop_at, after_flag, decreasing, negative;
-	double last;
+	int seconds, sec_back;  /* "... N s" messages, and any N going back */
+	double last, last_sec;
 	char msg[160];
 	int sleep_ms;
 } watch;
@@ -39,6 +43,14 @@ static void on_progress(void *ud, double f, const char *msg)
 		w->decreasing++;
 	if (f >= 0)
 		w->last = f;
+	double sec;
+	char word[32];
+	if (f < 0 && msg && sscanf(msg, "%31s %lf s", word, &sec) == 2) {
+		if (w->seconds && sec < w->last_sec)
+			w->sec_back++;
+		w->seconds++;
+		w->last_sec = sec;
+	}
 	snprintf(w->msg, sizeof w->msg, "%s", msg ? msg : "(null)");
 	if (++w->calls == w->stop_at)
 		w->flag = 2;   /* SIGINT's number, as the programs set it */
@@ -254,6 +266,72 @@ static void measure_and_normalize(const char *path, const char *dir)
 	TAP_OK(access(outp, F_OK) != 0, "normalize: no output file");
 }
 
+/* A WAV on a pipe that declares no length (0xFFFFFFFF sizes, as grym
+ * and ffmpeg write to pipes), written into a FIFO in five pieces 150 ms
+ * apart. */
+typedef struct pipe_wav {
+	char path[4096];
+	int ok;
+} pipe_wav;
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24);
+}
+
+static void *write_pipe_wav(void *ud)
+{
+	pipe_wav *pw = ud;
+	unsigned char h[44];
+	static short pcm[16000 * 12];   /* 12 s of a 16 kHz mono tone */
+	int fd = open(pw->path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	memcpy(h, "RIFF", 4); put32(h + 4, 0xFFFFFFFFu); memcpy(h + 8, "WAVEfmt ", 8);
+	put32(h + 16, 16); h[20] = 1; h[21] = 0; h[22] = 1; h[23] = 0;
+	put32(h + 24, 16000); put32(h + 28, 32000); h[32] = 2; h[33] = 0; h[34] = 16; h[35] = 0;
+	memcpy(h + 36, "data", 4); put32(h + 40, 0xFFFFFFFFu);
+	for (size_t i = 0; i < sizeof pcm / sizeof pcm[0]; i++)
+		pcm[i] = (short)(8000 * sin(2 * M_PI * 440.0 * (double)i / 16000));
+	pw->ok = write(fd, h, sizeof h) == (ssize_t)sizeof h;
+	for (int k = 0; k < 5 && pw->ok; k++) {
+		struct timespec ts = { 0, 150000000L };
+		pw->ok = write(fd, pcm, sizeof pcm) == (ssize_t)sizeof pcm;
+		nanosleep(&ts, NULL);
+	}
+	close(fd);
+	return NULL;
+}
+
+static void pipe_unknown_length(const char *dir)
+{
+	pipe_wav pw = { "", 0 };
+	pthread_t th;
+	grym_normalize_opts o;
+	grym_loudness_result r;
+	grym_error err = { 0 };
+	watch w = { 0 };
+
+	snprintf(pw.path, sizeof pw.path, "%s/pipe.wav", dir);
+	int made = mkfifo(pw.path, 0600) == 0 && pthread_create(&th, NULL, write_pipe_wav, &pw) == 0;
+	TAP_OK(made, "a FIFO and its writer");
+	if (!made) {
+		TAP_OK(0, "the pipe checks need the FIFO");
+		TAP_OK(0, "the pipe checks need the FIFO");
+		return;
+	}
+	grym_normalize_opts_init(&o);
+	o.progress = on_progress;
+	o.progress_ud = &w;
+	int rc = grym_normalize_measure(pw.path, &o, &r, &err);
+	pthread_join(th, NULL);
+	TAP_OK(rc == GRYM_OK && pw.ok && r.frames == 5 * 16000 * 12,
+	       "a pipe of unknown length is measured (%s, %lld frames)", err.msg, (long long)r.frames);
+	TAP_OK(w.seconds >= 3 && w.sec_back == 0 && w.last_sec > 0,
+	       "its progress is the seconds read, rising (%d reports, last %g s)", w.seconds, w.last_sec);
+}
+
 /* Four classes of blobs in 8 dimensions. */
 static grym_dataset *blobs(size_t n)
 {
@@ -369,13 +447,14 @@ int main(void)
 	char path[4096];
 	int64_t frames = (int64_t)16000 * 120;   /* two minutes at 16 kHz */
 
-	tap_plan(44);
+	tap_plan(47);
 	ticker_and_span();
 	snprintf(path, sizeof path, "%s/long.wav", dir);
 	TAP_EQ_INT(write_wav(path, 16000, frames), GRYM_OK, "a two-minute test file");
 	decoder(path, frames);
 	features_file(path);
 	measure_and_normalize(path, dir);
+	pipe_unknown_length(dir);
 	training();
 	return tap_done();
 }

@@ -57,7 +57,7 @@ static void flip_byte(const char *path, long off)
 
 int main(void)
 {
-	tap_plan(55);
+	tap_plan(61);
 	const char *dir = tap_tmpdir();
 	grym_error err = { 0 };
 	char id[GRYM_ID_LEN + 1], path[4096], tmpd[4096], peek[GRYM_ID_LEN + 1];
@@ -140,6 +140,18 @@ int main(void)
 		TAP_EQ_INT(grym_store_get(st, id, &data, &len, 0, &err), GRYM_OK,
 			   "unverified get still reads");
 		free(data);
+		{
+			char hex[GRYM_ID_LEN + 1], again[GRYM_ID_LEN + 1];
+			TAP_EQ_INT(grym_store_hash(st, id, hex, &err), GRYM_OK, "hash reads a damaged object");
+			TAP_OK(grym_id_is_full(hex) && strcmp(hex, id) != 0,
+			       "and gives what it hashes to now: %s", hex);
+			TAP_EQ_INT(grym_store_put(st, big, n, again, &err), GRYM_OK, "a put of the right bytes");
+			TAP_EQ_INT(grym_store_verify(st, id, &err), GRYM_ERR_CORRUPT,
+				   "keeps the damaged object of the same size");
+			TAP_EQ_INT(grym_store_restore(st, big, n, again, &err), GRYM_OK,
+				   "a restore of the right bytes");
+			TAP_EQ_INT(grym_store_verify(st, id, &err), GRYM_OK, "replaces it");
+		}
 
 		/* A truncated copy is replaced by a new put of the right bytes. */
 		truncate(path, 10);

@@ -1,5 +1,5 @@
 /*
- * mlp.c — a multilayer perceptron on OpenBLAS: fully connected layers,
+ * kind_mlp.c — a multilayer perceptron on OpenBLAS: fully connected layers,
  * ReLU on hidden layers, (inverted) dropout on hidden activations while
  * training, softmax cross-entropy output with optional class weights, L2
  * penalty alpha, Adam, shuffled mini-batches, and early stopping on a
@@ -7,14 +7,38 @@
  * weights kept) — or, without a validation split, on the training loss, as
  * scikit-learn's MLPClassifier does. Glorot-uniform initialization. All
  * randomness comes from grym_rng seeded by --seed, so training repeats
- * bit for bit.
+ * bit for bit. Its arrays are W0, b0, W1, b1...: layer l's weights (out x
+ * in) and biases (1 x out), float32, the sizes set by the hyper-parameter
+ * "hidden".
  */
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ml_internal.h"
+#include "kind.h"
+
+static void defaults(grym_ml_params *p)
+{
+	p->nhidden = 1;
+	p->hidden[0] = 100;
+	p->dropout = 0;
+	p->alpha = 1e-4;
+	p->epochs = 200;
+	p->batch_size = 200;
+	p->lr = 1e-3;
+	p->val_fraction = 0.1;
+	p->patience = 10;
+	p->tol = 1e-4;
+}
+
+static int check(const grym_ml_params *p, grym_error *err)
+{
+	if (!(p->lr > 0) || p->epochs < 1 || p->batch_size < 1 || p->alpha < 0 ||
+	    !(p->val_fraction >= 0 && p->val_fraction < 1) || p->patience < 1)
+		return grym_error_set(err, GRYM_ERR_INVALID, "bad mlp hyper-parameters");
+	return GRYM_OK;
+}
 
 typedef struct net {
 	int L;                       /* weight layers */
@@ -125,7 +149,7 @@ static double val_loss(const net *t, const float *w, const float *xs, const int 
 	return nv ? loss / (double)nv : 0;
 }
 
-int ml_mlp_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err)
+static int mlp_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err)
 {
 	const grym_ml_params *p = &m->p;
 	if (p->nhidden < 0 || p->nhidden > GRYM_MLP_MAX_LAYERS)
@@ -305,7 +329,7 @@ out:
 	return rc;
 }
 
-int ml_mlp_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err)
+static int mlp_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err)
 {
 	net t;
 	net_layout(&t, m->d, m->nclasses, &m->p);
@@ -373,3 +397,34 @@ int ml_mlp_predict(const grym_model *m, const float *xs, size_t n, float *proba,
 	free(w);
 	return rc;
 }
+
+/* Every layer's arrays, in the shape the layer sizes say. */
+static int mlp_validate(const grym_model *m, grym_error *err)
+{
+	size_t d = m->d, K = m->nclasses;
+	if (m->p.nhidden < 0 || m->p.nhidden > GRYM_MLP_MAX_LAYERS || K < 2)
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "mlp has a bad layer count");
+	for (int l = 0; l <= m->p.nhidden; l++) {
+		char nm[32];
+		size_t in = l ? (size_t)m->p.hidden[l - 1] : d, out = l < m->p.nhidden ? (size_t)m->p.hidden[l] : K;
+		snprintf(nm, sizeof nm, "W%d", l);
+		const ml_array *a = ml_array_get(m, nm, ML_F32);
+		snprintf(nm, sizeof nm, "b%d", l);
+		const ml_array *b = ml_array_get(m, nm, ML_F32);
+		if (!a || !b || a->rows != out || a->cols != in || b->rows != 1 || b->cols != out)
+			return grym_error_set(err, GRYM_ERR_CORRUPT, "mlp layer %d has the wrong shape", l);
+	}
+	return GRYM_OK;
+}
+
+const grym_model_kind ml_kind_mlp = {
+	.name = "mlp",
+	.hyper = ML_HP(CLASS_WEIGHT) | ML_HP(TOL) | ML_HP(HIDDEN) | ML_HP(DROPOUT) | ML_HP(ALPHA) |
+		 ML_HP(EPOCHS) | ML_HP(BATCH_SIZE) | ML_HP(LR) | ML_HP(VAL_FRACTION) | ML_HP(PATIENCE),
+	.why_not = { [ML_HPI_MAX_ITER] = "mlp: use --epochs" },
+	.defaults = defaults,
+	.check = check,
+	.train = mlp_train,
+	.predict = mlp_predict,
+	.validate = mlp_validate,
+};

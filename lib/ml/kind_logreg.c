@@ -1,19 +1,26 @@
 /*
- * logreg.c — L2-regularized logistic regression fitted with L-BFGS: the
+ * kind_logreg.c — L2-regularized logistic regression fitted with L-BFGS: the
  * model of scikit-learn's LogisticRegression(solver='lbfgs'). With K > 2
  * classes it is multinomial (softmax, W is K x d); with two classes it is
  * the binary logistic model (one weight vector, as scikit-learn fits it).
  * The objective is C * sum_i w_i * logloss_i + 0.5 * ||W||^2 with
  * unpenalized intercepts, w_i the class weight of item i. The logits and
  * the gradient go through OpenBLAS dgemm (double, so L-BFGS sees a smooth
- * objective and the coefficients agree with scikit-learn's).
+ * objective and the coefficients agree with scikit-learn's). It predicts
+ * as linsvm does (linear.c): a softmax, or a sigmoid for two classes.
  */
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ml_internal.h"
+#include "kind.h"
+
+static void defaults(grym_ml_params *p)
+{
+	p->max_iter = 1000;
+	p->tol = 1e-6;
+}
 
 typedef struct lr_ctx {
 	const double *X;   /* n x d */
@@ -75,7 +82,7 @@ static double lr_fn(void *ud, const double *w, double *g)
 	return loss + 0.5 * reg;
 }
 
-int ml_logreg_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err)
+static int logreg_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err)
 {
 	size_t d = m->d, K = m->nclasses == 2 ? 1 : m->nclasses;
 	size_t np = K * d + K;
@@ -124,43 +131,12 @@ out:
 	return rc;
 }
 
-/* Shared by logreg and linsvm: scores = X W^T + b, then softmax (K rows)
- * or sigmoid (one row, binary). */
-int ml_linear_predict(const grym_model *m, const float *xs, size_t n, float *proba,
-		      grym_error *err)
-{
-	const ml_array *aw = ml_array_get(m, "W", ML_F64), *ab = ml_array_get(m, "b", ML_F64);
-	if (!aw || !ab)
-		return grym_error_set(err, GRYM_ERR_CORRUPT, "model has no weights");
-	size_t K = aw->rows, d = m->d, C = m->nclasses;
-	/* one row of weights for two classes, else one per class */
-	if (aw->cols != d || ab->rows != 1 || ab->cols != K || !((K == 1 && C == 2) || (K >= 2 && K == C)))
-		return grym_error_set(err, GRYM_ERR_CORRUPT, "model weights have the wrong shape");
-	const double *W = aw->data, *b = ab->data;
-	double *z = malloc(K * sizeof *z);
-	if (!z)
-		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		float *p = proba + i * C;
-		/* row by row in a fixed order: the batch never changes a bit */
-		for (size_t k = 0; k < K; k++)
-			z[k] = ml_row_dot_f64(xs + i * d, W + k * d, d);
-		if (K == 1) {
-			double t = z[0] + b[0];
-			double s = t >= 0 ? 1 / (1 + exp(-t)) : exp(t) / (1 + exp(t));
-			p[0] = (float)(1 - s);
-			p[1] = (float)s;
-		} else {
-			double mx = -INFINITY, sum = 0;
-			for (size_t k = 0; k < K; k++)
-				if (z[k] + b[k] > mx)
-					mx = z[k] + b[k];
-			for (size_t k = 0; k < K; k++)
-				sum += exp(z[k] + b[k] - mx);
-			for (size_t k = 0; k < K; k++)
-				p[k] = (float)(exp(z[k] + b[k] - mx) / sum);
-		}
-	}
-	free(z);
-	return GRYM_OK;
-}
+const grym_model_kind ml_kind_logreg = {
+	.name = "logreg",
+	.hyper = ML_HP(C) | ML_HP(CLASS_WEIGHT) | ML_HP(MAX_ITER) | ML_HP(TOL),
+	.defaults = defaults,
+	.train = logreg_train,
+	.predict = ml_linear_predict,
+	.validate = ml_linear_validate,
+	.weights = ml_linear_weights,
+};

@@ -1,11 +1,10 @@
 /*
- * knn.c — k-nearest neighbours and k-means: the two models that live on
- * distances. Distances between a batch of rows and the stored points come
- * from one OpenBLAS sgemm (|a|^2 + |b|^2 - 2 a.b, or 1 - cosine on
- * L2-normalized rows). knn stores the standardized training rows and
- * their classes; its probability is the share of the k votes. k-means
- * (k-means++ seeding from grym_rng, then Lloyd iterations, best of n_init
- * restarts by inertia) stores the centroids and predicts the nearest one.
+ * kind_kmeans.c — k-means, the one clusterer: k-means++ seeding from
+ * grym_rng, then Lloyd iterations, the best of n_init restarts by inertia.
+ * It stores the centroids (standardized space) and predicts the nearest
+ * one, probability 1. Training distances come from one OpenBLAS sgemm
+ * (|a|^2 + |b|^2 - 2 a.b); prediction sums them row by row in a fixed
+ * order (rows.c), so the batch never changes a cluster.
  */
 #include <cblas.h>
 #include <float.h>
@@ -13,9 +12,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ml_internal.h"
+#include <jansson.h>
+#include "kind.h"
 
-void ml_sqdist(const float *a, size_t n, const float *b, size_t k, size_t d, float *out)
+#define KMEANS_BLOCK 256
+
+static void defaults(grym_ml_params *p)
+{
+	p->k = 8;
+	p->max_iter = 300;
+	p->tol = 1e-4;
+	p->n_init = 3;
+}
+
+static int check_k(const grym_ml_params *p, grym_error *err)
+{
+	if (p->k < 1)
+		return grym_error_set(err, GRYM_ERR_INVALID, "k must be at least 1");
+	return GRYM_OK;
+}
+
+/* Squared distances of n rows a to k rows b (d columns) through sgemm:
+ * out n x k. */
+static void sqdist(const float *a, size_t n, const float *b, size_t k, size_t d, float *out)
 {
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)k, (int)d, -2.0f,
 		    a, (int)d, b, (int)d, 0.0f, out, (int)k);
@@ -33,119 +52,6 @@ void ml_sqdist(const float *a, size_t n, const float *b, size_t k, size_t d, flo
 	}
 }
 
-static void l2norm_rows(float *x, size_t n, size_t d)
-{
-	for (size_t i = 0; i < n; i++) {
-		float s = cblas_snrm2((int)d, x + i * d, 1);
-		if (s > 0)
-			cblas_sscal((int)d, 1.0f / s, x + i * d, 1);
-	}
-}
-
-int ml_knn_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err)
-{
-	if (m->p.k < 1)
-		return grym_error_set(err, GRYM_ERR_INVALID, "--k must be at least 1");
-	/* as scikit-learn: more neighbours than points is an error, not a
-	 * silent vote of the whole training set */
-	if ((size_t)m->p.k > n)
-		return grym_error_set(err, GRYM_ERR_INVALID, "knn: --k %d is more than the %zu training items",
-				      m->p.k, n);
-	float *X = ml_array_add(m, "points", ML_F32, n, m->d, err);
-	int32_t *Y = X ? ml_array_add(m, "classes", ML_I32, 1, n, err) : NULL;
-	if (!Y)
-		return err ? err->code : GRYM_ERR_NOMEM;
-	memcpy(X, xs, n * m->d * sizeof *X);
-	if (m->p.metric == GRYM_METRIC_COSINE)
-		l2norm_rows(X, n, m->d);
-	for (size_t i = 0; i < n; i++)
-		Y[i] = y[i];
-	return GRYM_OK;
-}
-
-#define KNN_BLOCK 256
-
-int ml_knn_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err)
-{
-	const ml_array *ax = ml_array_get(m, "points", ML_F32), *ay = ml_array_get(m, "classes", ML_I32);
-	if (!ax || !ay || ay->cols != ax->rows || ay->rows != 1 || ax->cols != m->d ||
-	    ax->rows == 0 || m->p.k < 1)
-		return grym_error_set(err, GRYM_ERR_CORRUPT, "knn model lacks its points");
-	size_t np = ax->rows, d = m->d, K = m->nclasses;
-	for (size_t j = 0; j < np; j++)
-		if (((const int32_t *)ay->data)[j] < 0 || (size_t)((const int32_t *)ay->data)[j] >= K)
-			return grym_error_set(err, GRYM_ERR_CORRUPT, "knn model has a bad class index");
-	size_t k = (size_t)m->p.k < np ? (size_t)m->p.k : np;
-	const int32_t *Y = ay->data;
-	float *D = malloc(KNN_BLOCK * np * sizeof *D), *Q = malloc(KNN_BLOCK * d * sizeof *Q);
-	size_t *best = malloc(k * sizeof *best);
-	double *dsum = malloc(K * sizeof *dsum);
-	if (!D || !Q || !best || !dsum) {
-		free(D); free(Q); free(best); free(dsum);
-		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	}
-	const float *P = ax->data;
-	for (size_t i0 = 0; i0 < n; i0 += KNN_BLOCK) {
-		size_t nb = n - i0 < KNN_BLOCK ? n - i0 : KNN_BLOCK;
-		/* the cancel flag a cross-validation lends (grym_ml_cross_validate) */
-		if (grym_cancelled(m->p.cancel)) {
-			free(D); free(Q); free(best); free(dsum);
-			return grym_error_cancelled(err);
-		}
-		memcpy(Q, xs + i0 * d, nb * d * sizeof *Q);
-		/* distances row by row in a fixed order (rows.c), not by sgemm:
-		 * a neighbour must not change with the batch around the item */
-		for (size_t i = 0; i < nb; i++) {
-			float *q = Q + i * d, *row = D + i * np;
-			if (m->p.metric == GRYM_METRIC_COSINE) {
-				double s = sqrt(ml_row_dot(q, q, d));
-				if (s > 0)
-					for (size_t j = 0; j < d; j++)
-						q[j] = (float)(q[j] / s);
-				for (size_t j = 0; j < np; j++)
-					row[j] = (float)(1.0 - ml_row_dot(q, P + j * d, d));
-			} else {
-				for (size_t j = 0; j < np; j++)
-					row[j] = (float)ml_row_sqdist(q, P + j * d, d);
-			}
-		}
-		for (size_t i = 0; i < nb; i++) {
-			const float *row = D + i * np;
-			/* k smallest by insertion (k is small); ties keep the earlier point */
-			size_t cnt = 0;
-			for (size_t j = 0; j < np; j++) {
-				if (cnt == k && row[j] >= row[best[k - 1]])
-					continue;
-				size_t pos = cnt < k ? cnt++ : k - 1;
-				while (pos > 0 && row[best[pos - 1]] > row[j]) {
-					best[pos] = best[pos - 1];
-					pos--;
-				}
-				best[pos] = j;
-			}
-			float *p = proba + (i0 + i) * K;
-			memset(p, 0, K * sizeof *p);
-			memset(dsum, 0, K * sizeof *dsum);
-			for (size_t t = 0; t < cnt; t++) {
-				p[Y[best[t]]] += 1.0f / (float)cnt;
-				dsum[Y[best[t]]] += row[best[t]];
-			}
-			/* Break a tie of votes toward the class whose voters are nearer:
-			 * nudge by less than one vote so arg-max picks it. */
-			size_t top = 0;
-			for (size_t c = 1; c < K; c++)
-				if (p[c] > p[top] || (p[c] == p[top] && p[c] > 0 && dsum[c] < dsum[top]))
-					top = c;
-			for (size_t c = 0; c < K; c++)
-				if (c != top && p[c] == p[top])
-					p[c] = nextafterf(p[c], 0);
-		}
-	}
-	free(D); free(Q); free(best); free(dsum);
-	return GRYM_OK;
-}
-
-/* ---- k-means ---- */
 
 /* One k-means run (restart run of runs, for progress); the inertia, -1
  * out of memory, -2 cancelled (tk's flag, checked every iteration). */
@@ -166,7 +72,7 @@ static double lloyd(const float *xs, size_t n, size_t d, size_t k, float *C, int
 			free(w);
 			return -2;
 		}
-		ml_sqdist(xs, n, C + (c - 1) * d, 1, d, D);
+		sqdist(xs, n, C + (c - 1) * d, 1, d, D);
 		double tot = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (D[i] < w[i])
@@ -206,7 +112,7 @@ static double lloyd(const float *xs, size_t n, size_t d, size_t k, float *C, int
 			snprintf(msg, sizeof msg, "run %d/%d: iteration %d", run + 1, runs, it + 1);
 			grym_ticker_report(tk, (run + (double)it / max_iter) / runs, msg);
 		}
-		ml_sqdist(xs, n, C, k, d, D);
+		sqdist(xs, n, C, k, d, D);
 		inertia = 0;
 		for (size_t i = 0; i < n; i++) {
 			size_t b = 0;
@@ -243,7 +149,8 @@ static double lloyd(const float *xs, size_t n, size_t d, size_t k, float *C, int
 	return inertia;
 }
 
-int ml_kmeans_train(grym_model *m, const float *xs, size_t n, grym_error *err)
+/* y is not read: k-means fits the rows alone. */
+static int kmeans_train(grym_model *m, const float *xs, const int *y, size_t n, grym_error *err)
 {
 	size_t d = m->d, k = (size_t)m->p.k;
 	if (m->p.k < 1 || k > n)
@@ -304,17 +211,17 @@ int ml_kmeans_train(grym_model *m, const float *xs, size_t n, grym_error *err)
 	return rc;
 }
 
-int ml_kmeans_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err)
+static int kmeans_predict(const grym_model *m, const float *xs, size_t n, float *proba, grym_error *err)
 {
 	const ml_array *ac = ml_array_get(m, "centroids", ML_F32);
 	if (!ac || ac->rows != m->nclasses || ac->cols != m->d)
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "kmeans model lacks its centroids");
 	size_t k = ac->rows, d = m->d;
-	float *D = malloc(KNN_BLOCK * k * sizeof *D);
+	float *D = malloc(KMEANS_BLOCK * k * sizeof *D);
 	if (!D)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	for (size_t i0 = 0; i0 < n; i0 += KNN_BLOCK) {
-		size_t nb = n - i0 < KNN_BLOCK ? n - i0 : KNN_BLOCK;
+	for (size_t i0 = 0; i0 < n; i0 += KMEANS_BLOCK) {
+		size_t nb = n - i0 < KMEANS_BLOCK ? n - i0 : KMEANS_BLOCK;
 		for (size_t i = 0; i < nb; i++)
 			for (size_t c = 0; c < k; c++)
 				D[i * k + c] = (float)ml_row_sqdist(xs + (i0 + i) * d,
@@ -332,3 +239,59 @@ int ml_kmeans_predict(const grym_model *m, const float *xs, size_t n, float *pro
 	free(D);
 	return GRYM_OK;
 }
+
+static int kmeans_validate(const grym_model *m, grym_error *err)
+{
+	const ml_array *a = ml_array_get(m, "centroids", ML_F32);
+	if (!a || a->rows != m->nclasses || a->cols != m->d)
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "kmeans centroids have the wrong shape");
+	return GRYM_OK;
+}
+
+/* What the training rows were: the cluster sizes and the inertia (sum of
+ * squared distances to the nearest centroid, in the standardized space)
+ * of the final centroids. */
+static int kmeans_summarize(const grym_model *m, const float *xs, const int *y, size_t n,
+			    json_t *t)
+{
+	const ml_array *ac = ml_array_get(m, "centroids", ML_F32);
+	size_t k = m->nclasses;
+	json_int_t *size = calloc(k, sizeof *size);
+	double inertia = 0;
+	if (!ac || !size) {
+		free(size);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t b = 0;
+		double bd = INFINITY;
+		for (size_t c = 0; c < k; c++) {
+			double dd = ml_row_sqdist(xs + i * m->d, (const float *)ac->data + c * m->d, m->d);
+			if (dd < bd) {
+				bd = dd;
+				b = c;
+			}
+		}
+		size[b]++;
+		inertia += bd;
+	}
+	json_t *cs = json_array();
+	for (size_t c = 0; c < k; c++)
+		json_array_append_new(cs, json_integer(size[c]));
+	free(size);
+	json_object_set_new(t, "cluster_sizes", cs);
+	json_object_set_new(t, "inertia", json_real(inertia));
+	return 0;
+}
+
+const grym_model_kind ml_kind_kmeans = {
+	.name = "kmeans",
+	.flags = ML_KIND_CLUSTERER,
+	.hyper = ML_HP(MAX_ITER) | ML_HP(TOL) | ML_HP(K) | ML_HP(N_INIT),
+	.defaults = defaults,
+	.check = check_k,
+	.train = kmeans_train,
+	.predict = kmeans_predict,
+	.validate = kmeans_validate,
+	.summarize = kmeans_summarize,
+};

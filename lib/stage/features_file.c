@@ -1,8 +1,8 @@
 /*
- * file.c — the extractor run on an audio file (grym_features_file, see
- * grym/features.h): the one decode-and-feed loop that grym-features and
- * a model's replay share, so both stop on the same cancel flag and
- * report progress the same way.
+ * features_file.c — the extractor run on an audio file
+ * (grym_features_file, see grym/features_file.h): the one decode-and-feed
+ * loop that grym-features and a model's replay share, so both stop on the
+ * same cancel flag and report progress the same way.
  *
  * Progress is the position in the file: decoding and feeding take most
  * of the time, so they are given the first nine tenths; the whole-clip
@@ -15,6 +15,7 @@
 
 #include "grym/audio.h"
 #include "grym/features.h"
+#include "grym/features_file.h"
 #include "grym/progress.h"
 
 #define BLOCK 65536
