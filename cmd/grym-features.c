@@ -3,7 +3,8 @@
  *
  * The command side of lib/features: it reads audio (files, audio on
  * stdin, audio records) or catalog ids, runs one streaming extractor per
- * input (in -j N threads, output kept in input order), and writes frame
+ * input (-j N at a time in the ordered worker pool, grym/pool.h: output
+ * in input order), and writes frame
  * matrices, summary vectors, segment vectors, text or .npy files. In
  * catalog mode each feature is stored under its extractor recipe, and a
  * repeated request is answered from the catalog. No algorithm lives here:
@@ -12,7 +13,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +30,8 @@
 #include "grym/io.h"
 #include "grym/npy.h"
 #include "grym/pathname.h"
+#include "grym/pool.h"
+#include "grym/progress.h"
 #include "grym/sources.h"
 #include "grym/store.h"
 #include "grym/stream.h"
@@ -100,20 +102,33 @@ typedef struct job {
 	int keep_matrix;        /* else a whole-clip summary streams into mo */
 	double rate;            /* analysis rate */
 	int64_t samples;
-	int done;
-	grym_progress_slot slot; /* this job on the bar (slot.p NULL: no bar) */
+	int failed;             /* failed while reading the input: rc, err say how */
+	grym_pool_worker *w;    /* the worker running it (its cancel flag, its
+				   share of the pool's progress) */
+	grym_progress *bar;     /* the bar (NULL: none), for the word on it */
 } job;
+
+/* What each pool worker keeps from one job to the next (indexed by
+ * grym_pool_worker.index: one job at a time per index, no lock). */
+typedef struct worker_state {
+	grym_catalog *cat;      /* opened at its first catalog asset */
+	int cat_tried;
+	int blas_set;           /* OpenBLAS told to use this thread only */
+} worker_state;
 
 typedef struct ctx {
 	cfg *c;
-	job *jobs;
+	job *jobs;              /* every input, read before any runs: the keys
+				   and --npy names need them all (name_files);
+				   results live only in the pool's window */
 	size_t njobs, cap;
-	size_t next;            /* next job to start */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	grym_progress *prog;    /* the bar, or NULL */
+	worker_state *ws;       /* one per pool worker */
+	grym_progress *bar;     /* the bar, or NULL */
+	grym_stream_writer *w;  /* records, or NULL with --npy */
+	int out_failed;         /* the output failed: nothing more is written */
 } ctx;
 
+/* Everything a job holds, once written (or dropped); idempotent. */
 static void job_free(job *j)
 {
 	free(j->key);
@@ -124,9 +139,14 @@ static void job_free(job *j)
 	free(j->path);
 	json_decref(j->meta);
 	free(j->payload);
+	j->key = j->npy = j->name = j->path = NULL;
+	j->meta = NULL;
+	j->payload = NULL;
+	j->tmp_path = 0;
 	for (int i = 0; i < GRYM_FEAT_COUNT; i++) {
 		grym_fmat_clear(&j->m[i]);
 		grym_moments_free(j->mo[i]);
+		j->mo[i] = NULL;
 	}
 }
 
@@ -196,6 +216,17 @@ static int name_npy(ctx *x, grym_error *err)
 
 /* ---- analysis of one job ---- */
 
+/* The lib/ calls' progress: the position within the job's input goes to
+ * the pool, which sums the running jobs for the bar; the word ("analysing",
+ * a feature's name, the seconds analysed of a pipe) goes to the bar as
+ * said. On the job's worker thread. */
+static void job_progress(void *ud, double fraction, const char *msg)
+{
+	job *j = ud;
+	grym_pool_progress(j->w, fraction);
+	grym_progress_note(j->bar, msg);
+}
+
 /* The extractor's sink: the frame matrix when the output needs it, else
  * only the streaming moments of a clip summary (an hour of stft_mag
  * summarised never sits in memory). */
@@ -227,10 +258,10 @@ static int analyse(cfg *c, job *j, const grym_feature *list, int n, grym_error *
 	/* a signal stops the decoding and the extractor within a frame;
 	 * the bar hears how far into the file this job is */
 	grym_features_opts fo = c->p.fo;
-	fo.cancel = &grym_cli_cancel;
-	if (j->slot.p) {
-		fo.progress = grym_progress_cb;
-		fo.progress_ud = &j->slot;
+	fo.cancel = j->w->cancel;
+	if (j->bar) {
+		fo.progress = job_progress;
+		fo.progress_ud = j;
 	}
 	grym_feature_sink sink = { col_begin, col_rows, NULL, j };
 	if (j->path)
@@ -263,8 +294,8 @@ static int analyse(cfg *c, job *j, const grym_feature *list, int n, grym_error *
 			mono[i] = (float)(acc / channels);
 		}
 		rc = grym_extractor_feed(x, mono, (size_t)m, err);
-		grym_progress_item(j->slot.p, j->slot.item, 0.9 * (double)(t + m - first) / (double)(last - first),
-				   "analysing");
+		if (j->bar)
+			job_progress(j, 0.9 * (double)(t + m - first) / (double)(last - first), "analysing");
 	}
 	free(mono);
 	if (rc == GRYM_OK) {
@@ -357,7 +388,7 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 	if (!cat || !j->asset[0])
 		return GRYM_OK;
 	/* a signal after the analysis: nothing stored, no row */
-	if (grym_cli_cancel)
+	if (grym_cancelled(j->w->cancel))
 		return grym_error_set(err, GRYM_ERR_CANCELLED, "interrupted");
 	for (int i = 0; i < nmiss; i++) {
 		grym_feature f = missing[i];
@@ -398,44 +429,33 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 	return GRYM_OK;
 }
 
-static void *worker(void *p)
+/* One job (grym_pool work, on a worker thread). */
+static void work_job(void *ud, void *jp, grym_pool_worker *w)
 {
-	ctx *x = p;
+	ctx *x = ud;
 	cfg *c = x->c;
-	grym_catalog *cat = NULL;
-	int cat_tried = 0;
-	if (c->jobs > 1)
+	job *j = jp;
+	worker_state *ws = &x->ws[w->index];
+	if (j->failed)
+		return;     /* failed while reading the input: done() says so */
+	j->w = w;
+	j->bar = x->bar;
+	if (!ws->blas_set && c->jobs > 1) {
+		ws->blas_set = 1;
 		openblas_set_num_threads(1);
-	for (;;) {
-		pthread_mutex_lock(&x->lock);
-		size_t i = x->next++;
-		pthread_mutex_unlock(&x->lock);
-		if (i >= x->njobs)
-			break;
-		job *j = &x->jobs[i];
-		if (j->done)
-			continue;   /* failed while reading the input */
-		j->slot.p = x->prog;
-		j->slot.item = i;
-		if (j->asset[0] && !cat_tried && !grym_cli_cancel) {
-			cat_tried = 1;
-			cat = grym_catalog_open(c->catalog_dir, &j->err);
-			if (cat)
-				grym_catalog_set_verify(cat, c->verify);
-		}
-		if (grym_cli_cancel)   /* a signal: start no new input */
-			j->rc = grym_error_set(&j->err, GRYM_ERR_CANCELLED, "interrupted");
-		else if (j->asset[0] && !cat)
-			j->rc = j->err.code ? j->err.code : GRYM_ERR_DB;
-		else
-			j->rc = run_job(c, j, cat, &j->err);
-		pthread_mutex_lock(&x->lock);
-		j->done = 1;
-		pthread_cond_broadcast(&x->cond);
-		pthread_mutex_unlock(&x->lock);
 	}
-	grym_catalog_close(cat);
-	return NULL;
+	if (j->asset[0] && !ws->cat_tried && !grym_cancelled(w->cancel)) {
+		ws->cat_tried = 1;
+		ws->cat = grym_catalog_open(c->catalog_dir, &j->err);
+		if (ws->cat)
+			grym_catalog_set_verify(ws->cat, c->verify);
+	}
+	if (grym_cancelled(w->cancel))   /* a signal: start no new input */
+		j->rc = grym_error_set(&j->err, GRYM_ERR_CANCELLED, "interrupted");
+	else if (j->asset[0] && !ws->cat)
+		j->rc = j->err.code ? j->err.code : GRYM_ERR_DB;
+	else
+		j->rc = run_job(c, j, ws->cat, &j->err);
 }
 
 /* ---- output ---- */
@@ -699,8 +719,9 @@ static void fail_input(const char *name, const grym_error *err)
 	failures++;
 }
 
-/* Every input, in order; a failed one keeps its place (a finished job
- * with its error), so messages and output follow input order. */
+/* Every input, in order; a failed one keeps its place (a job that has
+ * failed, which the pool passes through), so messages and output follow
+ * input order. */
 static void read_inputs(ctx *x, grym_sources *src, grym_catalog **cat)
 {
 	grym_error err = { 0 };
@@ -719,7 +740,7 @@ static void read_inputs(ctx *x, grym_sources *src, grym_catalog **cat)
 				job *j = &x->jobs[x->njobs - 1];
 				j->rc = e.code;
 				j->err = e;
-				j->done = 1;
+				j->failed = 1;
 				if (!j->name)
 					j->name = strdup(it->name);
 			} else {
@@ -729,6 +750,54 @@ static void read_inputs(ctx *x, grym_sources *src, grym_catalog **cat)
 	}
 	if (rc != GRYM_ERR_EOF && rc != GRYM_ERR_INTERRUPTED)
 		fail_input("inputs", &err);
+}
+
+/* A job's result out, in input order (grym_pool done, on the main
+ * thread): its records or --npy files, or its error; then it is freed, so
+ * only the pool's window (2 x -j jobs) holds results. */
+static void job_done(void *ud, void *jp)
+{
+	ctx *x = ud;
+	const cfg *c = x->c;
+	job *j = jp;
+	if (j->rc) {
+		grym_progress_clear(x->bar);   /* the message on a line of its own */
+		fail_input(j->name, &j->err);
+	} else if (!x->out_failed) {
+		grym_error e2 = { 0 };
+		if (write_job(c, j, x->w, &e2)) {
+			grym_progress_clear(x->bar);
+			if (c->npy_dir) {
+				fail_input(j->name, &e2);
+			} else {
+				grym_report(&cli, c->output ? c->output : "stdout", &e2);
+				x->out_failed = 1;
+			}
+		}
+	}
+	job_free(j);
+}
+
+/* A job that never started (a signal came first): an input that had
+ * failed already still says so; the others fail silently, the exit
+ * status (128+N) tells. */
+static void job_discard(void *ud, void *jp)
+{
+	job *j = jp;
+	(void)ud;
+	if (j->failed)
+		fail_input(j->name, &j->err);
+	else
+		failures++;
+	job_free(j);
+}
+
+/* The pool's progress (inputs done plus the running ones' part) on the
+ * bar, on the main thread. */
+static void job_bar(void *ud, double done, uint64_t total)
+{
+	(void)total;
+	grym_progress_set(((ctx *)ud)->bar, done);
 }
 
 int main(int argc, char **argv)
@@ -798,8 +867,6 @@ int main(int argc, char **argv)
 	ctx x;
 	memset(&x, 0, sizeof x);
 	x.c = &c;
-	pthread_mutex_init(&x.lock, NULL);
-	pthread_cond_init(&x.cond, NULL);
 	grym_catalog *cat = NULL;
 	grym_sources_opts so = { 0 };
 	so.flags = GRYM_SOURCES_RECORDS;
@@ -815,6 +882,7 @@ int main(int argc, char **argv)
 		grym_report(&cli, NULL, &err);
 		return GRYM_EXIT_FAILED;
 	}
+	/* all inputs first: a file's key depends on the others (name_files) */
 	read_inputs(&x, src, &cat);
 	grym_sources_free(src);
 	grym_catalog_close(cat);
@@ -824,76 +892,65 @@ int main(int argc, char **argv)
 	}
 
 	grym_output *out = NULL;
-	grym_stream_writer *w = NULL;
 	if (!c.npy_dir) {
 		out = grym_output_open(c.output, &err);
 		if (!out) {
 			grym_report(&cli, c.output ? c.output : "stdout", &err);
 			return GRYM_EXIT_FAILED;
 		}
-		w = grym_stream_writer_new(out, c.text ? GRYM_STREAM_TEXT : GRYM_STREAM_BINARY, 0, &err);
-		if (!w) {
+		x.w = grym_stream_writer_new(out, c.text ? GRYM_STREAM_TEXT : GRYM_STREAM_BINARY, 0, &err);
+		if (!x.w) {
 			grym_report(&cli, "stdout", &err);
 			grym_output_abort(out);
 			return GRYM_EXIT_FAILED;
 		}
 	}
 	openblas_set_num_threads(1);
+	/* -j inputs at a time, no more threads than inputs */
 	int nth = (int)(c.jobs < (long)x.njobs ? c.jobs : (long)x.njobs);
 	if (nth < 1)
 		nth = 1;
-	pthread_t *th = calloc((size_t)nth, sizeof *th);
-	int started = 0;
-	/* made before the workers, which report how far into each file
-	 * they are */
-	grym_progress *prog = x.prog = grym_progress_new(&cli, "features", x.njobs);
-	for (int i = 0; th && i < nth; i++)
-		if (pthread_create(&th[i], NULL, worker, &x) == 0)
-			started++;
-	int out_failed = 0;
-	for (size_t i = 0; i < x.njobs; i++) {
-		job *j = &x.jobs[i];
-		pthread_mutex_lock(&x.lock);
-		while (!j->done && started > 0)
-			pthread_cond_wait(&x.cond, &x.lock);
-		pthread_mutex_unlock(&x.lock);
-		if (!j->done) {
-			grym_error_set(&j->err, GRYM_ERR_INTERNAL, "no worker thread could start");
-			j->rc = GRYM_ERR_INTERNAL;
-		}
-		if (j->rc) {
-			fail_input(j->name, &j->err);
-		} else if (!out_failed) {
-			grym_error e2 = { 0 };
-			if (write_job(&c, j, w, &e2)) {
-				if (c.npy_dir) {
-					fail_input(j->name, &e2);
-				} else {
-					grym_report(&cli, c.output ? c.output : "stdout", &e2);
-					out_failed = 1;
-				}
-			}
-		}
-		for (int k = 0; k < GRYM_FEAT_COUNT; k++) {
-			grym_fmat_clear(&j->m[k]);
-			grym_moments_free(j->mo[k]);
-			j->mo[k] = NULL;
-		}
-		grym_progress_update(prog, i + 1);
+	x.bar = grym_progress_new(&cli, "features", x.njobs);
+	grym_pool_opts po = { .jobs = nth, .work = work_job, .done = job_done,
+			      .discard = job_discard, .progress = x.bar ? job_bar : NULL,
+			      .ud = &x, .total = x.njobs, .cancel = &grym_cli_cancel };
+	grym_pool *pool = NULL;
+	x.ws = calloc((size_t)nth, sizeof *x.ws);
+	if (!x.ws)
+		grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+	else
+		pool = grym_pool_new(&po, &err);
+	size_t next = 0;
+	if (pool) {
+		for (; next < x.njobs; next++)
+			if (grym_pool_submit(pool, &x.jobs[next], &err) != GRYM_OK)
+				break;  /* a signal: the exit status says so */
+		if (next == x.njobs)
+			grym_pool_finish(pool, &err);
+		grym_pool_free(pool);
+	} else {
+		grym_report(&cli, NULL, &err);
+		x.out_failed = 1;
 	}
-	for (int i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	grym_progress_finish(prog);   /* no worker reports any more */
-	free(th);
-	if (w) {
-		grym_stream_writer_free(w);
+	/* what was never submitted (a signal, or no pool) */
+	for (size_t i = next; i < x.njobs; i++) {
+		if (pool)
+			job_discard(&x, &x.jobs[i]);
+		else
+			job_free(&x.jobs[i]);
+	}
+	grym_progress_finish(x.bar);   /* no worker reports any more */
+	for (int i = 0; x.ws && i < nth; i++)
+		grym_catalog_close(x.ws[i].cat);
+	free(x.ws);
+	int out_failed = x.out_failed;
+	if (x.w) {
+		grym_stream_writer_free(x.w);
 		if (out_failed)
 			grym_output_abort(out);
 		else if (grym_cli_finish_output(&cli, out, failures > 0) != 0)
 			out_failed = 1;
 	}
-	for (size_t i = 0; i < x.njobs; i++)
-		job_free(&x.jobs[i]);
 	free(x.jobs);
 	if (out_failed)
 		return GRYM_EXIT_FAILED;

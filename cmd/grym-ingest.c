@@ -3,9 +3,10 @@
  * the catalog and write one reference record per asset, in input order.
  *
  * The work is lib/audio/ingest.c; this file parses options, expands
- * directories and lists into inputs, runs -j worker threads (each with
- * its own ingester and catalog handle) and prints the outcomes in input
- * order, whatever order the workers finish in.
+ * directories and lists into inputs, runs them -j at a time in the
+ * ordered worker pool (grym/pool.h; each worker with its own ingester and
+ * catalog handle) and prints the outcomes in input order, whatever order
+ * the workers finish in.
  */
 #include "cli.h"
 #include "grym/audio.h"
@@ -13,12 +14,12 @@
 #include "grym/ingest.h"
 #include "grym/io.h"
 #include "grym/pathname.h"
+#include "grym/pool.h"
 #include "grym/sources.h"
 #include "grym/stream.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,21 +146,35 @@ typedef struct job {
 	grym_input *in;         /* its bytes, when they come from stdin or a
 				   FIFO already opened (path is its name) */
 	char *error;            /* set: a problem found while listing */
-	int started, done;
+	char *no_worker;        /* set: the worker could not make its
+				   ingester (why): the job did not run */
 	outcome *out;
 	size_t nout, capout;
 } job;
 
+/* A pool worker's ingester (indexed by grym_pool_worker.index: one job
+ * at a time per index, no lock), made at its first job. */
+typedef struct worker_state {
+	grym_ingester *g;
+	int tried;
+	grym_error err;         /* why g could not be made */
+} worker_state;
+
+typedef struct emitter emitter;
+
 typedef struct batch {
-	job *jobs;
+	job *jobs;              /* every input, listed before any runs (the
+				   bar counts them); outcomes live only in
+				   the pool's window */
 	size_t n, cap;
-	size_t next;            /* first job not taken */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
 	const settings *s;
 	grym_ingest_opts opts;
 	char catalog[4096];
-	int workers_failed;
+	worker_state *ws;       /* one per pool worker */
+	emitter *e;
+	grym_progress *bar;
+	int workers_failed;     /* a worker had no ingester: nothing more is
+				   written, nothing more submitted */
 	char worker_error[GRYM_ERROR_MSG_MAX];
 } batch;
 
@@ -182,8 +197,6 @@ static int add_job(batch *b, const char *path, const char *error)
 	j->error = error ? strdup(error) : NULL;
 	if (!j->path || (error && !j->error))
 		return -1;
-	if (error)
-		j->done = j->started = 1;
 	b->n++;
 	return 0;
 }
@@ -255,55 +268,43 @@ static int collect(void *ud, const grym_ingest_result *r)
 	return 0;
 }
 
-static void *worker(void *arg)
+/* One input (grym_pool work, on a worker thread): its outcomes are
+ * collected into the job for done() to print in order. */
+static void work_job(void *ud, void *jp, grym_pool_worker *w)
 {
-	batch *b = arg;
-	grym_error err = { 0 };
-	grym_ingester *g = grym_ingester_new(b->catalog, &b->opts, &err);
-
-	for (;;) {
-		pthread_mutex_lock(&b->mu);
-		while (b->next < b->n && b->jobs[b->next].started)
-			b->next++;
-		if (b->next >= b->n || stop_signal || !g) {
-			if (!g && !b->workers_failed) {
-				b->workers_failed = 1;
-				snprintf(b->worker_error, sizeof b->worker_error, "%s", err.msg);
-			}
-			pthread_cond_broadcast(&b->cv);
-			pthread_mutex_unlock(&b->mu);
-			break;
-		}
-		job *j = &b->jobs[b->next++];
-		j->started = 1;
-		pthread_mutex_unlock(&b->mu);
-
-		int rc = j->in ? grym_ingest_input(g, j->in, j->path, collect, j)
-			       : grym_ingest_path(g, j->path, collect, j);
-		if (rc == GRYM_ERR_NOMEM && j->nout == 0) {
-			/* could not even record the failure */
-			j->error = strdup("out of memory");
-		}
-
-		pthread_mutex_lock(&b->mu);
-		j->done = 1;
-		pthread_cond_broadcast(&b->cv);
-		pthread_mutex_unlock(&b->mu);
+	batch *b = ud;
+	job *j = jp;
+	worker_state *ws = &b->ws[w->index];
+	if (j->error)
+		return;     /* found while listing: done() says so */
+	if (!ws->tried) {
+		ws->tried = 1;
+		ws->g = grym_ingester_new(b->catalog, &b->opts, &ws->err);
 	}
-	grym_ingester_free(g);
-	return NULL;
+	if (!ws->g) {
+		j->no_worker = strdup(ws->err.msg);
+		if (!j->no_worker)
+			j->error = strdup("out of memory");
+		return;
+	}
+	int rc = j->in ? grym_ingest_input(ws->g, j->in, j->path, collect, j)
+		       : grym_ingest_path(ws->g, j->path, collect, j);
+	if (rc == GRYM_ERR_NOMEM && j->nout == 0) {
+		/* could not even record the failure */
+		j->error = strdup("out of memory");
+	}
 }
 
 /* ---- output ---- */
 
-typedef struct emitter {
+struct emitter {
 	const settings *s;
 	grym_output *out;
 	grym_stream_writer *w;
 	json_t *seen;           /* ids already written in this run */
 	long ingested, known, failed;
 	int write_failed;
-} emitter;
+};
 
 static void text_field(grym_output *o, const char *raw)
 {
@@ -325,9 +326,12 @@ static void text_field(grym_output *o, const char *raw)
 	free(fixed);
 }
 
-static void emit(emitter *e, const outcome *o)
+static void emit(emitter *e, grym_progress *bar, const outcome *o)
 {
 	grym_error err = { 0 };
+	/* what is said goes on a line of its own */
+	if (o->status < 0 || o->truncated || cli.verbose > 0)
+		grym_progress_clear(bar);
 	if (o->status < 0) {
 		grym_msg(&cli, "%s: %s", o->path, o->message ? o->message : grym_status_str(o->status));
 		e->failed++;
@@ -393,10 +397,50 @@ static void free_job(job *j)
 	free(j->path);
 	free(j->error);
 	grym_input_free(j->in);
+	free(j->no_worker);
 	j->in = NULL;
 	j->out = NULL;
-	j->path = j->error = NULL;
+	j->path = j->error = j->no_worker = NULL;
 	j->nout = 0;
+}
+
+/* A job's outcomes out, in input order (grym_pool done, on the main
+ * thread); then it is freed. After a worker without an ingester, nothing
+ * more: the run ends with its error. */
+static void job_done(void *ud, void *jp)
+{
+	batch *b = ud;
+	job *j = jp;
+	if (j->no_worker && !b->workers_failed) {
+		b->workers_failed = 1;
+		snprintf(b->worker_error, sizeof b->worker_error, "%s", j->no_worker);
+	}
+	if (!b->workers_failed) {
+		if (j->error) {
+			outcome o = { 0 };
+			o.path = j->path;
+			o.status = GRYM_ERR_IO;
+			o.message = j->error;
+			emit(b->e, b->bar, &o);
+		}
+		for (size_t k = 0; k < j->nout; k++)
+			emit(b->e, b->bar, &j->out[k]);
+	}
+	free_job(j);
+}
+
+/* A job that never started (a signal, or the end after a failed worker). */
+static void job_discard(void *ud, void *jp)
+{
+	(void)ud;
+	free_job(jp);
+}
+
+/* The pool's progress (inputs done) on the bar, on the main thread. */
+static void job_bar(void *ud, double done, uint64_t total)
+{
+	(void)total;
+	grym_progress_set(((batch *)ud)->bar, done);
 }
 
 /* ---- --probe ---- */
@@ -484,8 +528,6 @@ int main(int argc, char **argv)
 
 	memset(&b, 0, sizeof b);
 	b.s = &s;
-	pthread_mutex_init(&b.mu, NULL);
-	pthread_cond_init(&b.cv, NULL);
 
 	if (s.manifest && !(manifest = grym_manifest_load(s.manifest, &err))) {
 		grym_report(&cli, s.manifest, &err);
@@ -557,50 +599,39 @@ int main(int argc, char **argv)
 		return GRYM_EXIT_FAILED;
 	}
 
-	/* Ctrl-C, TERM, HUP (the common handlers of grym_cli_init): finish
-	 * the files being worked on, stop taking new ones, write what is
-	 * done, then die of the signal. */
-
-	long nthreads = s.jobs < (long)b.n ? s.jobs : (long)b.n;
-	if (nthreads < 1)
-		nthreads = b.n ? 1 : 0;
-	pthread_t *threads = calloc((size_t)nthreads + 1, sizeof *threads);
-	long started = 0;
-	for (long t = 0; t < nthreads; t++)
-		if (pthread_create(&threads[t], NULL, worker, &b) == 0)
-			started++;
-	if (nthreads && !started) {
-		grym_msg(&cli, "cannot start a worker thread");
-		return GRYM_EXIT_FAILED;
+	/* Ctrl-C, TERM, HUP (the common handlers of grym_cli_init): the
+	 * files under way stop (lib/ stops within a block, no row), none
+	 * starts any more, what is done is written, then the process dies
+	 * of the signal. */
+	int nth = (int)(s.jobs < (long)b.n ? s.jobs : (long)b.n);
+	if (nth < 1)
+		nth = 1;
+	b.e = &e;
+	b.bar = grym_progress_new(&cli, "ingest", b.n);
+	grym_pool_opts po = { .jobs = nth, .work = work_job, .done = job_done,
+			      .discard = job_discard, .progress = b.bar ? job_bar : NULL,
+			      .ud = &b, .total = b.n, .cancel = &stop_signal };
+	grym_pool *pool = NULL;
+	if (!(b.ws = calloc((size_t)nth, sizeof *b.ws)))
+		grym_error_set(&err, GRYM_ERR_NOMEM, "out of memory");
+	else
+		pool = grym_pool_new(&po, &err);
+	if (!pool) {
+		grym_report(&cli, NULL, &err);
+		status = GRYM_EXIT_FAILED;
+	} else {
+		size_t next = 0;
+		for (; next < b.n && !b.workers_failed; next++)
+			if (grym_pool_submit(pool, &b.jobs[next], &err) != GRYM_OK)
+				break;  /* a signal: the end says so */
+		if (next == b.n)
+			grym_pool_finish(pool, &err);
+		grym_pool_free(pool);   /* after a failed worker: the rest dropped */
 	}
-
-	grym_progress *prog = grym_progress_new(&cli, "ingest", b.n);
-	for (size_t i = 0; i < b.n; i++) {
-		job *j = &b.jobs[i];
-		pthread_mutex_lock(&b.mu);
-		while (!j->done && !((stop_signal || b.workers_failed) && !j->started))
-			pthread_cond_wait(&b.cv, &b.mu);
-		int done = j->done;
-		pthread_mutex_unlock(&b.mu);
-		if (!done)
-			break;
-		if (j->error) {
-			outcome o = { 0 };
-			o.path = j->path;
-			o.status = GRYM_ERR_IO;
-			o.message = j->error;
-			emit(&e, &o);
-		}
-		for (size_t k = 0; k < j->nout; k++)
-			emit(&e, &j->out[k]);
-		free_job(j);
-		grym_progress_update(prog, i + 1);
-	}
-	grym_progress_finish(prog);
-	for (long t = 0; t < nthreads; t++)
-		if (threads[t])
-			pthread_join(threads[t], NULL);
-	free(threads);
+	grym_progress_finish(b.bar);
+	for (int t = 0; b.ws && t < nth; t++)
+		grym_ingester_free(b.ws[t].g);
+	free(b.ws);
 	if (b.workers_failed) {
 		grym_msg(&cli, "%s: %s", b.catalog, b.worker_error);
 		status = GRYM_EXIT_FAILED;
@@ -625,8 +656,6 @@ int main(int argc, char **argv)
 	json_decref(e.seen);
 	grym_manifest_free(manifest);
 	free(s.labels);
-	pthread_mutex_destroy(&b.mu);
-	pthread_cond_destroy(&b.cv);
 	if (stop_signal) {
 		grym_msg(&cli, "interrupted: the inputs not yet started were not ingested");
 		signal((int)stop_signal, SIG_DFL);

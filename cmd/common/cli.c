@@ -454,6 +454,15 @@ void grym_progress_set(grym_progress *p, double done)
 	pthread_mutex_unlock(&p->lock);
 }
 
+void grym_progress_note(grym_progress *p, const char *msg)
+{
+	if (!p || !msg)
+		return;
+	pthread_mutex_lock(&p->lock);
+	snprintf(p->msg, sizeof p->msg, "%s", msg);
+	pthread_mutex_unlock(&p->lock);
+}
+
 void grym_progress_item(grym_progress *p, uint64_t item, double fraction, const char *msg)
 {
 	int slot = -1, oldest = 0;

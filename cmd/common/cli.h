@@ -161,6 +161,11 @@ void grym_progress_cb(void *ud, double fraction, const char *msg);
  * finished plus the fractions of the running ones, as one number (the
  * pool sums them; no grym_progress_item then). */
 void grym_progress_set(grym_progress *p, double done);
+/* The short word on what the items under way do ("analysing"), next to
+ * a pool's value (grym_progress_set): from lib/'s progress callbacks,
+ * which give their fraction to the pool (grym_pool_progress). NULL msg:
+ * unchanged. */
+void grym_progress_note(grym_progress *p, const char *msg);
 /* Take the bar off its line (before printing a line of output to the
  * same terminal); the next update draws it again. */
 void grym_progress_clear(grym_progress *p);
