@@ -657,7 +657,7 @@ int main(int argc, char **argv)
 	grym_manifest_free(manifest);
 	free(s.labels);
 	if (stop_signal) {
-		grym_msg(&cli, "interrupted: the inputs not yet started were not ingested");
+		grym_msg(&cli, "interrupted: the inputs not finished were not ingested");
 		signal((int)stop_signal, SIG_DFL);
 		raise((int)stop_signal);
 	}

@@ -7,7 +7,10 @@
  * them completely (not audio, truncated, corrupt: report, store nothing);
  * (3) commit the object to the store (temp file, fsync, rename); (4) write
  * the catalog row. A killed process leaves at most an object without a
- * row, which the next run reuses and gc removes.
+ * row, which the next run reuses and gc removes. The cancel flag stops
+ * (1), (2) and the copy of (3) between blocks, before anything is
+ * published: a signal in the middle of an hour-long file leaves no
+ * object, no row and no outcome.
  *
  * A known id skips the decode: re-running a command costs one hash per
  * file and a lookup, and writes nothing unless a path, label or metadata
@@ -18,6 +21,7 @@
 #include "grym/audio.h"
 #include "grym/catalog.h"
 #include "grym/pathname.h"
+#include "grym/progress.h"
 #include "grym/store.h"
 #include "grym/walk.h"
 #include "grym/io.h"
@@ -428,7 +432,77 @@ static int try_known(grym_ingester *g, const char *id, const char *path, const c
 	return 1;
 }
 
-/* Decode a whole file to check it; fills info and the frames decoded. */
+/* The cancel flag is set: stop, saying nothing (the caller knows why). */
+static int stopped(const grym_ingester *g)
+{
+	return grym_cancelled(g->o.cancel);
+}
+
+/* The id of a file in place (SHA-256 of its bytes), block by block, so
+ * that a signal stops it: GRYM_ERR_INTERRUPTED. */
+static int hash_file(grym_ingester *g, const char *path, char id[GRYM_ID_LEN + 1],
+		     grym_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	grym_sha256 *h;
+	ssize_t n = 0;
+	if (fd < 0)
+		return grym_error_set(err, GRYM_ERR_IO, "%s", strerror(errno));
+	if (!(h = grym_sha256_new())) {
+		close(fd);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	while (!stopped(g) && ((n = read(fd, g->buf, COPY_BUF)) > 0 || (n < 0 && errno == EINTR)))
+		if (n > 0)
+			grym_sha256_update(h, g->buf, (size_t)n);
+	if (stopped(g)) {
+		n = GRYM_ERR_INTERRUPTED;
+		grym_error_cancelled(err);
+	} else if (n < 0) {
+		n = grym_error_set(err, GRYM_ERR_IO, "read: %s", strerror(errno));
+	} else {
+		grym_sha256_final_hex(h, id);
+	}
+	grym_sha256_free(h);
+	close(fd);
+	return (int)n;
+}
+
+/* A file's bytes into the store (temporary, fsync, rename), block by
+ * block: a signal before the commit removes the temporary and returns
+ * GRYM_ERR_INTERRUPTED. id: what the bytes hashed to while copied. */
+static int store_file(grym_ingester *g, const char *path, char id[GRYM_ID_LEN + 1],
+		      grym_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	grym_store_writer *w;
+	ssize_t n = 0;
+	int rc = GRYM_OK;
+	if (fd < 0)
+		return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+	if (!(w = grym_store_writer_new(g->store, err))) {
+		close(fd);
+		return err->code ? err->code : GRYM_ERR_IO;
+	}
+	while (rc == GRYM_OK && !stopped(g) &&
+	       ((n = read(fd, g->buf, COPY_BUF)) > 0 || (n < 0 && errno == EINTR))) {
+		if (n > 0)
+			rc = grym_store_writer_write(w, g->buf, (size_t)n, err);
+	}
+	if (rc == GRYM_OK && stopped(g))
+		rc = grym_error_cancelled(err);
+	else if (rc == GRYM_OK && n < 0)
+		rc = grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+	close(fd);
+	if (rc != GRYM_OK) {
+		grym_store_writer_abort(w);
+		return rc;
+	}
+	return grym_store_writer_commit(w, id, err);
+}
+
+/* Decode a whole file to check it; fills info and the frames decoded.
+ * The cancel flag stops the decoder within a block (GRYM_ERR_CANCELLED). */
 static int check_audio(grym_ingester *g, const char *path, grym_audio_info *info,
 		       int64_t *frames, int *truncated, grym_error *err)
 {
@@ -436,6 +510,7 @@ static int check_audio(grym_ingester *g, const char *path, grym_audio_info *info
 	grym_decoder *d;
 	int64_t n, total = 0;
 	o.accept_truncated = g->o.accept_truncated;
+	o.cancel = g->o.cancel;
 	if (!(d = grym_decoder_open(path, &o, err)))
 		return err->code;
 	size_t need = (size_t)DECODE_BLOCK * (size_t)grym_decoder_channels(d);
@@ -531,9 +606,9 @@ static int finish_spooled(grym_ingester *g, grym_store_writer *w, const char *pa
 		rc = fail_msg(cb, ud, record_path, GRYM_ERR_FORMAT, "empty file");
 		goto out;
 	}
-	if (check_audio(g, tmp, &info, &frames, &truncated, &e) < 0) {
+	if (check_audio(g, tmp, &info, &frames, &truncated, &e) < 0 || stopped(g)) {
 		grym_store_writer_abort(w);
-		rc = fail(cb, ud, record_path, &e);
+		rc = stopped(g) ? GRYM_ERR_INTERRUPTED : fail(cb, ud, record_path, &e);
 		goto out;
 	}
 	if (grym_store_writer_commit(w, id, &e) < 0) {
@@ -568,20 +643,20 @@ static int ingest_file(grym_ingester *g, const char *path, grym_ingest_fn cb, vo
 	memset(&info, 0, sizeof info);
 	if (stat(path, &st) == 0 && st.st_size == 0)
 		return fail_msg(cb, ud, path, GRYM_ERR_FORMAT, "empty file");
-	if (grym_sha256_file(path, id, &e) < 0)
-		return fail(cb, ud, path, &e);
+	if (hash_file(g, path, id, &e) < 0)
+		return stopped(g) ? GRYM_ERR_INTERRUPTED : fail(cb, ud, path, &e);
 	if (describe(g, path, NULL, &labels, &meta) < 0) {
 		rc = fail_msg(cb, ud, path, GRYM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (try_known(g, id, path, path, labels, meta, NULL, path, cb, ud, &rc) != 0)
 		goto out;
-	if (check_audio(g, path, &info, &frames, &truncated, &e) < 0) {
-		rc = fail(cb, ud, path, &e);
+	if (check_audio(g, path, &info, &frames, &truncated, &e) < 0 || stopped(g)) {
+		rc = stopped(g) ? GRYM_ERR_INTERRUPTED : fail(cb, ud, path, &e);
 		goto out;
 	}
-	if (grym_store_put_file(g->store, path, id2, &e) < 0) {
-		rc = fail(cb, ud, path, &e);
+	if (store_file(g, path, id2, &e) < 0) {
+		rc = stopped(g) ? GRYM_ERR_INTERRUPTED : fail(cb, ud, path, &e);
 		goto out;
 	}
 	if (strcmp(id, id2) != 0) {

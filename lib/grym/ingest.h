@@ -85,7 +85,10 @@ typedef struct grym_ingest_opts {
 	const char *match;              /* archive members (see grym_walk_match) */
 	const grym_manifest *manifest;  /* labels and meta per path, may be NULL */
 	const volatile sig_atomic_t *cancel; /* when *cancel turns non-zero, stop
-					   between archive members */
+					   between archive members, and within
+					   a file (its hash, decode check and
+					   copy, block by block): nothing of
+					   it is stored, no row, no outcome */
 } grym_ingest_opts;
 
 /* One outcome: an asset (new or known) or a failure. Valid during the
@@ -117,8 +120,8 @@ void grym_ingester_free(grym_ingester *g);
 /* Ingest one path: an audio file, an archive, or "-" for stdin. Every
  * outcome (one for a file, one per member for an archive) goes to cb;
  * the failure of an input is an outcome, not a return value. Returns
- * GRYM_OK, GRYM_ERR_INTERRUPTED when *cancel stopped an archive, or cb's
- * non-zero return. */
+ * GRYM_OK, GRYM_ERR_INTERRUPTED when *cancel stopped it (the input
+ * under way gives no outcome), or cb's non-zero return. */
 int grym_ingest_path(grym_ingester *g, const char *path, grym_ingest_fn cb, void *ud);
 /* The same for bytes read from fd (name is the recorded path). */
 int grym_ingest_fd(grym_ingester *g, int fd, const char *name, grym_ingest_fn cb, void *ud);

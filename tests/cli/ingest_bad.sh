@@ -105,7 +105,7 @@ is "$(sed -n 1p .err)" "grym-ingest: in/cut.wav: truncated or damaged: kept the 
 same "$(db "SELECT frames FROM assets WHERE id = '$CW'")" "$(( ( $(stat -c %s in/cut.wav) - hdr ) / 2 ))" "frames: what decoded"
 is "$(tail -n 1 .err)" "grym-ingest: ingested 2, already known 0, failed 0" "accepted files count as ingested"
 
-# --- SIGINT mid-batch: the files in progress finish, the rest wait -----
+# --- SIGINT mid-batch: the files in progress stop, the rest wait -------
 # The last input is a FIFO nobody writes to: grym-ingest cannot finish
 # before the signal arrives, so the signal always lands mid-run. After the
 # signal a helper keeps opening and closing the FIFO's write end, which
@@ -130,7 +130,7 @@ release_hold & rel=$!
 wait $pid
 st=$?
 kill $rel
-is "$st" 130 "SIGINT: grym-ingest dies of the signal after finishing its files"
+is "$st" 130 "SIGINT: grym-ingest dies of the signal"
 like "$(cat int.err)" "interrupted" "SIGINT: says so"
 rows=$(db 'SELECT count(*) FROM assets')
 same "$(wc -l <int.out)" "$rows" "SIGINT: a record for every asset that was finished"

@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,13 +235,48 @@ static void test_rows_whole(void)
 	json_decref(s.last_record);
 }
 
+/* The cancel flag (a signal): a file, new or known, stops at once with
+ * GRYM_ERR_INTERRUPTED and leaves no outcome, no row, no object and no
+ * temporary; stopping inside the hash, the decode or the copy is the
+ * same path, timed by tests/cli/ingest_bad.sh. */
+static void test_cancel(void)
+{
+	grym_error err = { 0 };
+	grym_ingest_opts o = { 0 };
+	volatile sig_atomic_t flag = 0;
+	seen s = { 0 };
+
+	sh("sox -n -r 16000 -b 16 c1.wav synth 0.5 sine 300 && sox -n -r 16000 -b 16 c2.wav synth 0.5 sine 600");
+	o.cancel = &flag;
+	grym_ingester *g = grym_ingester_new(p("cat3"), &o, &err);
+	TAP_OK(g != NULL, "ingester opens (%s)", err.msg);
+	if (!g)
+		return;
+	TAP_EQ_INT(grym_ingest_path(g, p("c1.wav"), collect, &s), GRYM_OK, "before the signal: ingested");
+	flag = SIGINT;
+	TAP_EQ_INT(grym_ingest_path(g, p("c2.wav"), collect, &s), GRYM_ERR_INTERRUPTED,
+		   "a new file after the signal: interrupted");
+	TAP_EQ_INT(grym_ingest_path(g, p("c1.wav"), collect, &s), GRYM_ERR_INTERRUPTED,
+		   "a known file after the signal: interrupted");
+	TAP_OK(s.n == 1 && s.ok == 1, "no outcome for either (%d outcomes)", s.n);
+	grym_ingester_free(g);
+	grym_catalog *cat = grym_catalog_open(p("cat3"), &err);
+	grym_catalog_stats st;
+	grym_catalog_stats_get(cat, &st, &err);
+	TAP_OK(st.assets == 1 && st.objects == 1, "one row, one object: the stopped file left none");
+	grym_catalog_close(cat);
+	TAP_EQ_INT(sh("test -d cat3/tmp && test -z \"$(find cat3/tmp -type f)\""), 0, "no temporary in the store");
+	json_decref(s.last_record);
+}
+
 int main(void)
 {
-	tap_plan(68);
+	tap_plan(75);
 	dir = tap_tmpdir();
 	test_match();
 	test_manifest();
 	test_ingester();
 	test_rows_whole();
+	test_cancel();
 	return tap_done();
 }
