@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -136,15 +137,27 @@ uint64_t grym_input_offset(const grym_input *in)
 	return in->offset;
 }
 
+/* The poll step of a read waiting on a pipe while a cancel flag is set. */
+#define CANCEL_POLL_MS 100
+
 /* read(2) once, retrying on EINTR unless the caller's cancel flag is
  * set (a signal handler set it and interrupted the read): bytes read, 0
- * at EOF, -errno (-EINTR when cancelled). */
+ * at EOF, -errno (-EINTR when cancelled). With a flag, the read waits in
+ * poll(2) steps first: the signal interrupts only the thread it is
+ * delivered to, and a worker thread blocked on a pipe that stays silent
+ * must see the flag too. */
 static ssize_t raw_read(const grym_input *in, int fd, void *buf, size_t len)
 {
 	ssize_t n;
 	for (;;) {
 		if (in->cancel && *in->cancel)
 			return -EINTR;
+		if (in->cancel) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			int r = poll(&p, 1, CANCEL_POLL_MS);
+			if (r == 0 || (r < 0 && errno == EINTR))
+				continue;
+		}
 		n = read(fd, buf, len);
 		if (n >= 0 || errno != EINTR)
 			break;

@@ -2,7 +2,7 @@
 # features.sh — grym-features through real pipes: numbers against librosa's
 # fixtures, every output form, input order with -j, errors and exit codes.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 56
+plan 68
 
 need_fixtures
 PY=/usr/bin/python3
@@ -88,6 +88,28 @@ grym-features --summary --text -j 2 c1.wav "$FIX/tone440.wav" c2.wav "$FIX/speec
 grym-features --summary --text c1.wav "$FIX/tone440.wav" c2.wav "$FIX/speech.wav" c3.wav > j1.txt
 is "$(cut -f1 j2.txt | tr '\n' ' ')" "#c1 c1 #tone440 tone440 #c2 c2 #speech speech #c3 c3 " "-j 2 keeps the input order"
 check "-j 2 output is byte-identical to -j 1" cmp -s j1.txt j2.txt
+
+# --- -j 1, 3 and 256 (more threads than inputs): the same bytes --------
+# frame records, segment vectors, --npy files and the messages, with a
+# failed input in the middle and one file twice (c1~2 under --npy)
+set -- c1.wav "$FIX/tone440.wav" c2.wav nonexistent.wav "$FIX/speech.wav" c1.wav c3.wav "$FIX/chirp.wav"
+for j in 1 3 256; do
+	grym-features --features mfcc,chroma -j $j "$@" >fr$j.rec 2>fr$j.err
+	echo $? >fr$j.st
+	grym-features --summary --segment 0.3 -j $j "$@" >sg$j.rec 2>/dev/null
+	grym-features --npy npy$j --features mfcc,rms -j $j "$@" 2>/dev/null
+done
+is "$(cat fr1.st fr3.st fr256.st | tr '\n' ' ')" "1 1 1 " "-j 1, 3, 256: the missing file fails each run"
+is "$(wc -l <fr1.err) $(cut -d: -f1,2 fr1.err)" "1 grym-features: nonexistent.wav" "...with one message"
+check "-j 1 wrote frame records" test "$(stat -c %s fr1.rec)" -gt 100000
+for j in 3 256; do
+	check "frame records: -j $j byte-identical to -j 1" cmp -s fr1.rec fr$j.rec
+	check "segment vectors: -j $j byte-identical to -j 1" cmp -s sg1.rec sg$j.rec
+	check "messages: -j $j the same as -j 1" cmp -s fr1.err fr$j.err
+	is "$(diff -r npy1 npy$j && echo same)" same "--npy: -j $j writes the same files as -j 1"
+done
+is "$(find npy1 -name '*.npy' | wc -l) $(find npy1 -name 'c1~2.*.npy' | wc -l)" "14 2" \
+	"--npy: 2 files for each of the 7 inputs read, the second c1 numbered"
 
 # --- decoding options
 grym-features --features rms --text --duration 1 "$FIX/tone440.wav" > d.txt

@@ -3,7 +3,7 @@
 # duplicates, the exact catalog contents, idempotent re-runs, stdin,
 # --from-list -0, -j order, --probe.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 69
+plan 75
 
 recs() { /usr/bin/python3 "$GRYM_TOP/tests/cli/ingest_records.py"; }
 db() { sqlite3 "$GRYM_CATALOG/catalog.db" "$1"; }
@@ -112,6 +112,24 @@ same "$(cut -f2 .out)" "$(cat rev.txt)" "-j 2: output in input order"
 ok "-j 2 again, all known" grym-ingest -j 2 --text --from-list rev.txt
 same "$(cut -f2 .out)" "$(cat rev.txt)" "-j 2 re-run: same order"
 is "$(tail -n 1 .err)" "grym-ingest: ingested 0, already known 24, failed 0" "-j 2 re-run summary"
+
+# --- -j 1, 3 and 256 (more threads than inputs): the same bytes --------
+# each into a new catalog: binary records and messages, with a missing
+# file and a text file in the batch. (Not the same audio twice: with
+# both under way at once, the first one's record may already list the
+# second one's path, as it would with two processes.)
+echo text >notaudio.wav
+{ head -n 12 rev.txt; echo missing.wav; echo notaudio.wav; tail -n 12 rev.txt; } >mix.txt
+for j in 1 3 256; do
+	GRYM_CATALOG="$PWD/cat-j$j" grym-ingest -j $j --label x --from-list mix.txt >mix$j.rec 2>mix$j.err
+	echo $? >mix$j.st
+done
+is "$(cat mix1.st mix3.st mix256.st | tr '\n' ' ')" "1 1 1 " "-j 1, 3, 256: the failures fail each run"
+is "$(tail -n 1 mix1.err)" "grym-ingest: ingested 24, already known 0, failed 2" "-j 1: 24 new, 2 failed"
+for j in 3 256; do
+	check "records: -j $j byte-identical to -j 1" cmp -s mix1.rec mix$j.rec
+	check "messages: -j $j the same as -j 1" cmp -s mix1.err mix$j.err
+done
 
 # --- --probe -------------------------------------------------------------
 ffmpeg -nostdin -v error -i corpus/dog/a.wav -metadata title="Dog Bark" -metadata ARTIST=Rex tagged.flac

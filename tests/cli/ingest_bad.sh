@@ -4,7 +4,7 @@
 # in the catalog or the store; --accept-truncated keeps what decodes;
 # SIGINT and SIGKILL mid-batch leave every finished asset complete.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 51
+plan 57
 
 db() { sqlite3 "$GRYM_CATALOG/catalog.db" "$1"; }
 sha() { sha256sum "$1" | cut -c1-64; }
@@ -139,6 +139,35 @@ is "$(find "$GRYM_CATALOG/tmp" -type f | wc -l)" 0 "SIGINT: no temporary files"
 ok "SIGINT: catalog passes fsck" grym-catalog fsck
 ok "re-run after SIGINT" grym-ingest --text -j 2 batch
 is "$(tail -n 1 .err)" "grym-ingest: ingested $((150 - rows)), already known $rows, failed 0" "re-run completes the rest"
+
+# --- SIGINT with -j 2, an input stuck mid-way ----------------------------
+# A FIFO holding the first 60 KB of a WAV, its writer still open, sits
+# after 6 files: the batch cannot pass it. The pool's window (2 x 2 jobs)
+# lets the 3 files after it run, no more; then SIGINT stops the stuck
+# input, which leaves no row, and the 9 finished files are written.
+rm -rf "$GRYM_CATALOG"
+rm -f part; mkfifo part
+{ ls batch/*.wav | head -n 6; echo part; ls batch/*.wav | sed -n '7,20p'; } >stuck.list
+grym-ingest --text -j 2 --from-list stuck.list >stuck.out 2>stuck.err &
+pid=$!
+exec 4>part
+head -c 60000 batch/f149.wav >&4   # less than a pipe holds: no wait
+t=0
+while [ "$(db 'SELECT count(*) FROM assets' 2>/dev/null || echo 0)" -lt 9 ] && [ $t -lt 3000 ]; do
+	sleep 0.01; t=$((t + 1))
+done
+sleep 0.5   # time for a 10th, if the window let one through
+is "$(db 'SELECT count(*) FROM assets')" 9 "-j 2 behind a stuck input: 6 files before it, 3 after (the window), no more"
+kill -INT $pid
+wait $pid
+st=$?
+exec 4>&-
+is "$st" 130 "-j 2, SIGINT with an input mid-way: 130"
+is "$(db "SELECT count(*) FROM asset_paths WHERE path = 'part'")" 0 "the unfinished input left no row"
+is "$(cut -f2 stuck.out | tr '\n' ' ')" "$({ head -n 6 stuck.list; sed -n '8,10p' stuck.list; } | tr '\n' ' ')" \
+	"the 9 finished files written, in input order"
+is "$(find "$GRYM_CATALOG/tmp" -type f | wc -l) $(objects)" "0 9" "no temporary, one object per row"
+ok "the catalog passes fsck" grym-catalog fsck
 
 # --- SIGKILL mid-batch: nothing half-written ------------------------------
 # (the FIFO again: the batch cannot end before the kill)

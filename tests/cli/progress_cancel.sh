@@ -11,7 +11,7 @@
 # (or fold) before looking at the flag fails. The bar is read through
 # script(1), which gives the program a terminal.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 55
+plan 67
 
 here=$(pwd -P)   # as /proc/PID/fd shows paths
 export TMPDIR="$here/private-tmp"
@@ -76,6 +76,7 @@ t0=$(now)
 $feat long.wav >full.rec 2>err.txt
 t1=$(now)
 full=$(elapsed "$t0" "$t1")
+ffull=$full
 check "grym-features: the whole file analysed (${full}s)" test -s full.rec
 lats=""
 for sig in INT TERM INT; do
@@ -93,6 +94,53 @@ echo "# grym-features: signal-to-exit latencies$lats s (median $(echo $lats | tr
 check "grym-features: no partial -o file" test ! -e out/f.rec
 is "$(leftovers "$TMPDIR" out)" "" "grym-features: no temporary left"
 is "$(cat err.txt)" "" "grym-features: nothing said (the status tells)"
+
+# --- grym-ingest -j 2: a signal mid-file, mid-batch ----------------------
+# The file under way stops within a block of its hash, decode or copy: no
+# object, no row, no record; the files finished before it are written.
+sox long.wav long.wav long.wav big.wav     # 30 minutes, 159 MB
+for i in 1 2 3; do sox -n -r 16000 -c 1 -b 16 s$i.wav synth 1 sine $((200 * i)) vol 0.5; done
+big_id=$(sha256sum big.wav | cut -c1-64)
+t0=$(now)
+grym-ingest -q --catalog full-cat big.wav >/dev/null 2>err.txt
+t1=$(now)
+full=$(elapsed "$t0" "$t1")
+rm -rf full-cat
+t0=$(now)
+grym-ingest --catalog icat -j 2 --text s1.wav s2.wav big.wav s3.wav >out/ing.txt 2>err.txt &
+pid=$!
+# s1 and s2 done (s3 starts only after one of them), big.wav open
+n=0 t=0
+while [ "$n" -lt 2 ] && [ $t -lt 3000 ] && kill -0 $pid 2>/dev/null; do
+	n=$(sqlite3 icat/catalog.db 'SELECT count(*) FROM assets' 2>/dev/null || echo 0)
+	t=$((t + 1))
+done
+wait_open $pid "$here/big.wav"
+stop INT $pid "$t0"
+is "$st" 130 "grym-ingest -j 2, SIGINT while big.wav is under way: 130"
+prompt "grym-ingest -j 2 SIGINT" "$full"
+is "$(sqlite3 icat/catalog.db "SELECT count(*) FROM assets WHERE id = '$big_id'")" 0 \
+	"grym-ingest: no row for the unfinished big.wav"
+check "grym-ingest: nor its object" test ! -e "icat/objects/$(echo "$big_id" | cut -c1-2)/$big_id"
+like "$(cut -f2 out/ing.txt | tr '\n' ' ')" "^s1.wav s2.wav (s3.wav )?$" "grym-ingest: the files finished before it written, in order"
+same "$(wc -l <out/ing.txt)" "$(sqlite3 icat/catalog.db 'SELECT count(*) FROM assets')" "grym-ingest: a record for every row"
+is "$(leftovers "$TMPDIR" icat/tmp)" "" "grym-ingest: no temporary left"
+rm -f big.wav
+
+# --- grym-features -j 2, catalog mode: no feature row for the asset cut -
+grym-ingest -q --catalog fcat s1.wav s2.wav long.wav s3.wav >frefs.bin 2>err.txt
+long_id=$(sha256sum long.wav | cut -c1-64)
+t0=$(now)
+grym-features --catalog fcat -j 2 --features mfcc,yin,chroma --summary -o out/fj.rec <frefs.bin 2>err.txt &
+pid=$!
+wait_open $pid "$here/fcat/objects/$(echo "$long_id" | cut -c1-2)/$long_id" && sleep 0.5
+stop INT $pid "$t0"
+is "$st" 130 "grym-features -j 2 on catalog assets, SIGINT mid-asset: 130"
+prompt "grym-features -j 2 SIGINT" "$ffull"
+is "$(sqlite3 fcat/catalog.db "SELECT count(*) FROM features WHERE asset = '$long_id'")" 0 \
+	"grym-features -j 2: no feature row for the unfinished asset"
+check "grym-features -j 2: no partial -o file" test ! -e out/fj.rec
+is "$(leftovers "$TMPDIR" out fcat/tmp)" "" "grym-features -j 2: no temporary left"
 
 # --- grym-normalize on one long file: filter mode ----------------------
 t0=$(now)
