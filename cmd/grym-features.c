@@ -81,6 +81,19 @@ static json_t *recipe_new(const cfg *c, int feature)
 
 /* ---- jobs ---- */
 
+/* What analysing an input gives: allocated when its job runs (or when
+ * reading it failed) and freed once written, so only the pool's window
+ * (2 x -j jobs) holds results, however many inputs there are. */
+typedef struct job_result {
+	grym_error err;
+	grym_fmat m[GRYM_FEAT_COUNT];   /* data NULL when only moments are kept */
+	grym_moments *mo[GRYM_FEAT_COUNT];
+	int keep_matrix;        /* else a whole-clip summary streams into mo */
+	double rate;            /* analysis rate */
+	int64_t samples;
+} job_result;
+
+/* One input, from reading to writing. */
 typedef struct job {
 	char *key;              /* output key (asset id, file name (see
 				   name_files), record key) */
@@ -94,14 +107,8 @@ typedef struct job {
 	float *payload;         /* audio record: interleaved */
 	int64_t pframes;
 	int pchannels, prate;
-	/* results */
-	int rc;
-	grym_error err;
-	grym_fmat m[GRYM_FEAT_COUNT];   /* data NULL when only moments are kept */
-	grym_moments *mo[GRYM_FEAT_COUNT];
-	int keep_matrix;        /* else a whole-clip summary streams into mo */
-	double rate;            /* analysis rate */
-	int64_t samples;
+	int rc;                 /* GRYM_OK, or why it failed (in r->err) */
+	job_result *r;          /* NULL: not run yet, or freed */
 	int failed;             /* failed while reading the input: rc, err say how */
 	grym_pool_worker *w;    /* the worker running it (its cancel flag, its
 				   share of the pool's progress) */
@@ -143,11 +150,12 @@ static void job_free(job *j)
 	j->meta = NULL;
 	j->payload = NULL;
 	j->tmp_path = 0;
-	for (int i = 0; i < GRYM_FEAT_COUNT; i++) {
-		grym_fmat_clear(&j->m[i]);
-		grym_moments_free(j->mo[i]);
-		j->mo[i] = NULL;
+	for (int i = 0; j->r && i < GRYM_FEAT_COUNT; i++) {
+		grym_fmat_clear(&j->r->m[i]);
+		grym_moments_free(j->r->mo[i]);
 	}
+	free(j->r);
+	j->r = NULL;
 }
 
 static job *job_add(ctx *x)
@@ -233,12 +241,12 @@ static void job_progress(void *ud, double fraction, const char *msg)
 static int col_begin(void *ud, grym_feature f, int64_t frames, int dims, grym_error *err)
 {
 	job *j = ud;
-	if (j->keep_matrix)
-		return grym_fmat_alloc(&j->m[f], frames, dims, err);
-	j->m[f].frames = frames;
-	j->m[f].dims = dims;
-	j->mo[f] = grym_moments_new(dims, err);
-	return j->mo[f] ? GRYM_OK : err->code;
+	if (j->r->keep_matrix)
+		return grym_fmat_alloc(&j->r->m[f], frames, dims, err);
+	j->r->m[f].frames = frames;
+	j->r->m[f].dims = dims;
+	j->r->mo[f] = grym_moments_new(dims, err);
+	return j->r->mo[f] ? GRYM_OK : err->code;
 }
 
 static int col_rows(void *ud, grym_feature f, int64_t first, const float *rows, int64_t n,
@@ -246,10 +254,10 @@ static int col_rows(void *ud, grym_feature f, int64_t first, const float *rows, 
 {
 	(void)err;
 	job *j = ud;
-	if (j->mo[f])
-		grym_moments_add(j->mo[f], rows, n);
+	if (j->r->mo[f])
+		grym_moments_add(j->r->mo[f], rows, n);
 	else
-		memcpy(j->m[f].data + first * j->m[f].dims, rows, (size_t)n * j->m[f].dims * sizeof *rows);
+		memcpy(j->r->m[f].data + first * j->r->m[f].dims, rows, (size_t)n * j->r->m[f].dims * sizeof *rows);
 	return GRYM_OK;
 }
 
@@ -265,14 +273,14 @@ static int analyse(cfg *c, job *j, const grym_feature *list, int n, grym_error *
 	}
 	grym_feature_sink sink = { col_begin, col_rows, NULL, j };
 	if (j->path)
-		return grym_features_file(j->path, &c->dec, &fo, list, n, &sink, &j->rate, &j->samples,
+		return grym_features_file(j->path, &c->dec, &fo, list, n, &sink, &j->r->rate, &j->r->samples,
 					  err);
 	int rate = j->prate, channels = j->pchannels;
 	if (c->dec.rate && c->dec.rate != rate)
 		return grym_error_set(err, GRYM_ERR_UNSUPPORTED,
 				      "audio record at %d Hz: --rate %d resamples files and catalog "
 				      "assets only", rate, c->dec.rate);
-	j->rate = rate;
+	j->r->rate = rate;
 	grym_extractor *x = grym_extractor_new(&fo, rate, list, n, err);
 	if (!x)
 		return err->code;
@@ -299,7 +307,7 @@ static int analyse(cfg *c, job *j, const grym_feature *list, int n, grym_error *
 	}
 	free(mono);
 	if (rc == GRYM_OK) {
-		j->samples = grym_extractor_samples(x);
+		j->r->samples = grym_extractor_samples(x);
 		rc = grym_extractor_finish(x, &sink, err);
 	}
 	grym_extractor_free(x);
@@ -335,9 +343,9 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 			float *data = NULL;
 			int frc = grym_catalog_feature_matrix(cat, &fs, &data, &e2);
 			if (frc == GRYM_OK) {
-				j->m[f].data = data;
-				j->m[f].frames = fs.frames;
-				j->m[f].dims = fs.dims;
+				j->r->m[f].data = data;
+				j->r->m[f].frames = fs.frames;
+				j->r->m[f].dims = fs.dims;
 				found = 1;
 			} else if (frc == GRYM_ERR_CORRUPT) {
 				/* a cache: the asset is the truth, so the
@@ -360,19 +368,19 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 		grym_asset a;
 		grym_asset_init(&a);
 		if (grym_catalog_get_asset(cat, j->asset, &a, err) == GRYM_OK) {
-			if (j->rate == 0)
-				j->rate = c->dec.rate ? c->dec.rate : a.sample_rate;
+			if (j->r->rate == 0)
+				j->r->rate = c->dec.rate ? c->dec.rate : a.sample_rate;
 			/* the clip's length in samples ends the last window as a
 			 * computed run would; it is known exactly only when the
 			 * asset is analysed whole at its own rate */
 			if (!c->dec.rate && c->dec.offset == 0 && c->dec.duration <= 0)
-				j->samples = a.frames;
+				j->r->samples = a.frames;
 		}
 		grym_asset_clear(&a);
-		if (c->p.segment > 0 && j->samples <= 0) {
+		if (c->p.segment > 0 && j->r->samples <= 0) {
 			/* windows need it: compute instead */
 			for (int i = 0; i < c->p.nlist; i++) {
-				grym_fmat_clear(&j->m[c->p.list[i]]);
+				grym_fmat_clear(&j->r->m[c->p.list[i]]);
 				missing[nmiss++] = c->p.list[i];
 			}
 		} else {
@@ -381,7 +389,7 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 		}
 	}
 	/* catalog assets keep their matrices (they are stored) */
-	j->keep_matrix = (cat && j->asset[0]) || c->npy_dir || c->p.segment > 0 || !c->p.summary ||
+	j->r->keep_matrix = (cat && j->asset[0]) || c->npy_dir || c->p.segment > 0 || !c->p.summary ||
 		!grym_stats_are_moments(c->p.stats, c->p.nstats);
 	if ((rc = analyse(c, j, missing, nmiss, err)))
 		return rc;
@@ -392,7 +400,7 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 		return grym_error_set(err, GRYM_ERR_CANCELLED, "interrupted");
 	for (int i = 0; i < nmiss; i++) {
 		grym_feature f = missing[i];
-		grym_fmat *m = &j->m[f];
+		grym_fmat *m = &j->r->m[f];
 		grym_feature_set fs;
 		memset(&fs, 0, sizeof fs);
 		if (m->frames > INT_MAX)
@@ -438,6 +446,10 @@ static void work_job(void *ud, void *jp, grym_pool_worker *w)
 	worker_state *ws = &x->ws[w->index];
 	if (j->failed)
 		return;     /* failed while reading the input: done() says so */
+	if (!(j->r = calloc(1, sizeof *j->r))) {
+		j->rc = GRYM_ERR_NOMEM;     /* done() says so */
+		return;
+	}
 	j->w = w;
 	j->bar = x->bar;
 	if (!ws->blas_set && c->jobs > 1) {
@@ -446,16 +458,16 @@ static void work_job(void *ud, void *jp, grym_pool_worker *w)
 	}
 	if (j->asset[0] && !ws->cat_tried && !grym_cancelled(w->cancel)) {
 		ws->cat_tried = 1;
-		ws->cat = grym_catalog_open(c->catalog_dir, &j->err);
+		ws->cat = grym_catalog_open(c->catalog_dir, &j->r->err);
 		if (ws->cat)
 			grym_catalog_set_verify(ws->cat, c->verify);
 	}
 	if (grym_cancelled(w->cancel))   /* a signal: start no new input */
-		j->rc = grym_error_set(&j->err, GRYM_ERR_CANCELLED, "interrupted");
+		j->rc = grym_error_set(&j->r->err, GRYM_ERR_CANCELLED, "interrupted");
 	else if (j->asset[0] && !ws->cat)
-		j->rc = j->err.code ? j->err.code : GRYM_ERR_DB;
+		j->rc = j->r->err.code ? j->r->err.code : GRYM_ERR_DB;
 	else
-		j->rc = run_job(c, j, ws->cat, &j->err);
+		j->rc = run_job(c, j, ws->cat, &j->r->err);
 }
 
 /* ---- output ---- */
@@ -473,8 +485,8 @@ static json_t *out_meta(const cfg *c, const job *j)
 		json_object_set_new(m, "asset", json_string(j->asset));
 	json_object_del(m, "channels");
 	json_object_del(m, "names");
-	json_object_set_new(m, "rate", json_integer((json_int_t)j->rate));
-	json_object_set_new(m, "hop_seconds", json_real(c->p.fo.stft.hop / j->rate));
+	json_object_set_new(m, "rate", json_integer((json_int_t)j->r->rate));
+	json_object_set_new(m, "hop_seconds", json_real(c->p.fo.stft.hop / j->r->rate));
 	return m;
 }
 
@@ -494,8 +506,8 @@ static int write_npy(const cfg *c, const job *j, grym_error *err)
 		grym_output *o = grym_output_open(path, err);
 		if (!o)
 			return err->code;
-		uint64_t shape[2] = { (uint64_t)j->m[f].frames, (uint64_t)j->m[f].dims };
-		int rc = grym_npy_write(o, j->m[f].data, 2, shape, err);
+		uint64_t shape[2] = { (uint64_t)j->r->m[f].frames, (uint64_t)j->r->m[f].dims };
+		int rc = grym_npy_write(o, j->r->m[f].data, 2, shape, err);
 		if (rc) {
 			grym_output_abort(o);
 			return rc;
@@ -514,7 +526,7 @@ static int write_job(const cfg *c, const job *j, grym_stream_writer *w, grym_err
 	if (!c->p.summary && c->p.segment <= 0) {
 		for (int i = 0; i < c->p.nlist && rc == GRYM_OK; i++) {
 			grym_feature f = c->p.list[i];
-			const grym_fmat *m = &j->m[f];
+			const grym_fmat *m = &j->r->m[f];
 			json_t *meta = out_meta(c, j);
 			json_object_set_new(meta, "feature", json_string(grym_feature_name(f)));
 			json_t *names = json_array();
@@ -534,28 +546,28 @@ static int write_job(const cfg *c, const job *j, grym_stream_writer *w, grym_err
 		return rc;
 	}
 	/* summary vectors: the whole clip, or windows */
-	size_t total = grym_features_vector_len(&c->p, j->m);
+	size_t total = grym_features_vector_len(&c->p, j->r->m);
 	float *vec = malloc(total * sizeof *vec + 4);
 	if (!vec)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	int64_t frames = 0;
 	for (int i = 0; i < c->p.nlist; i++)
-		if (j->m[c->p.list[i]].frames > frames)
-			frames = j->m[c->p.list[i]].frames;
+		if (j->r->m[c->p.list[i]].frames > frames)
+			frames = j->r->m[c->p.list[i]].frames;
 	double seg = c->p.segment > 0 ? c->p.segment : 0;
 	for (int64_t k = 0; rc == GRYM_OK; k++) {
 		double start, end;
 		int64_t t0, t1;
-		int win = grym_features_window(&c->p, j->rate, j->samples, frames, k, &start, &end, &t0, &t1);
+		int win = grym_features_window(&c->p, j->r->rate, j->r->samples, frames, k, &start, &end, &t0, &t1);
 		if (win < 0)
 			break;
 		if (win == 0)
 			continue;
-		rc = grym_features_vector(&c->p, j->m, j->mo, t0, t1, vec, err);
+		rc = grym_features_vector(&c->p, j->r->m, j->r->mo, t0, t1, vec, err);
 		if (rc)
 			break;
 		json_t *meta = out_meta(c, j);
-		json_object_set_new(meta, "names", grym_features_names(&c->p, j->m, 1));
+		json_object_set_new(meta, "names", grym_features_names(&c->p, j->r->m, 1));
 		if (seg > 0) {
 			json_object_set_new(meta, "segment", json_integer(k));
 			json_object_set_new(meta, "start", json_real(start));
@@ -739,8 +751,9 @@ static void read_inputs(ctx *x, grym_sources *src, grym_catalog **cat)
 			if (x->njobs > before) {
 				job *j = &x->jobs[x->njobs - 1];
 				j->rc = e.code;
-				j->err = e;
 				j->failed = 1;
+				if ((j->r = calloc(1, sizeof *j->r)))
+					j->r->err = e;
 				if (!j->name)
 					j->name = strdup(it->name);
 			} else {
@@ -752,6 +765,16 @@ static void read_inputs(ctx *x, grym_sources *src, grym_catalog **cat)
 		fail_input("inputs", &err);
 }
 
+/* Why job j failed: its result's error, or "out of memory" when even
+ * the result could not be allocated (in tmp). */
+static const grym_error *job_error(const job *j, grym_error *tmp)
+{
+	if (j->r)
+		return &j->r->err;
+	grym_error_set(tmp, GRYM_ERR_NOMEM, "out of memory");
+	return tmp;
+}
+
 /* A job's result out, in input order (grym_pool done, on the main
  * thread): its records or --npy files, or its error; then it is freed, so
  * only the pool's window (2 x -j jobs) holds results. */
@@ -760,9 +783,10 @@ static void job_done(void *ud, void *jp)
 	ctx *x = ud;
 	const cfg *c = x->c;
 	job *j = jp;
+	grym_error tmp;
 	if (j->rc) {
 		grym_progress_clear(x->bar);   /* the message on a line of its own */
-		fail_input(j->name, &j->err);
+		fail_input(j->name, job_error(j, &tmp));
 	} else if (!x->out_failed) {
 		grym_error e2 = { 0 };
 		if (write_job(c, j, x->w, &e2)) {
@@ -784,9 +808,10 @@ static void job_done(void *ud, void *jp)
 static void job_discard(void *ud, void *jp)
 {
 	job *j = jp;
+	grym_error tmp;
 	(void)ud;
 	if (j->failed)
-		fail_input(j->name, &j->err);
+		fail_input(j->name, job_error(j, &tmp));
 	else
 		failures++;
 	job_free(j);
