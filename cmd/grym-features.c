@@ -946,6 +946,7 @@ int main(int argc, char **argv)
 	else
 		pool = grym_pool_new(&po, &err);
 	size_t next = 0;
+	int ran = pool != NULL;
 	if (pool) {
 		for (; next < x.njobs; next++)
 			if (grym_pool_submit(pool, &x.jobs[next], &err) != GRYM_OK)
@@ -959,7 +960,7 @@ int main(int argc, char **argv)
 	}
 	/* what was never submitted (a signal, or no pool) */
 	for (size_t i = next; i < x.njobs; i++) {
-		if (pool)
+		if (ran)
 			job_discard(&x, &x.jobs[i]);
 		else
 			job_free(&x.jobs[i]);
