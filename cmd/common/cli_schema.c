@@ -34,10 +34,12 @@ static const char *default_text(const grym_param *p)
 		snprintf(num[used], sizeof num[used], "%.10g", p->def);
 		return num[used++];
 	case GRYM_PARAM_ENUM:
-		return p->choices[(int)p->def];
+		return p->def >= 0 ? p->choices[(int)p->def] : p->def_text;
 	case GRYM_PARAM_STRING:
 	case GRYM_PARAM_CUSTOM:
 		return p->def_text;
+	case GRYM_PARAM_LIST:
+		return NULL;
 	}
 	return NULL;
 }

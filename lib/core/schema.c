@@ -33,6 +33,42 @@ char **grym__param_string(const grym_param *p, void *params)
 	return (char **)((char *)params + p->offset);
 }
 
+grym_strings *grym__param_list(const grym_param *p, void *params)
+{
+	return (grym_strings *)((char *)params + p->offset);
+}
+
+void grym__strings_free(grym_strings *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int grym__strings_add(grym_strings *l, const char *text, grym_error *err)
+{
+	char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+	if (!v)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	l->v = v;
+	if (!(v[l->n] = strdup(text)))
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	l->n++;
+	return GRYM_OK;
+}
+
+int grym__param_check_text(const grym_param *p, const char *text, const char *shown,
+			   grym_error *err)
+{
+	if (p->min > 0 && strlen(text) < (size_t)p->min)
+		return p->min == 1 ? grym_error_set(err, GRYM_ERR_INVALID, "%s: empty", shown)
+				   : grym_error_set(err, GRYM_ERR_INVALID, "%s: '%s' is shorter "
+						    "than %.0f characters", shown, text, p->min);
+	return GRYM_OK;
+}
+
 /* '-' and '_' are the same letter in a name: "n-fft" is "n_fft". */
 static int name_eq(const char *a, const char *b)
 {
@@ -63,6 +99,12 @@ const char *grym_param_key(const grym_param *p, char *buf, size_t len)
 		buf[i] = p->name[i] == '-' ? '_' : p->name[i];
 	buf[i] = '\0';
 	return buf;
+}
+
+int grym_param_applies(const grym_schema *s, const grym_param *p, int kind)
+{
+	unsigned bits = s && s->applies ? s->applies(p) : p->applies;
+	return !s || !s->kind || !bits || kind < 0 || kind >= 32 || (bits & (1u << kind));
 }
 
 static int same_value(double a, double b)
@@ -172,6 +214,7 @@ int grym_param_set(const grym_param *p, void *params, const char *text, grym_err
 	char shown[80];
 	double v;
 	const grym_param_word *w;
+	int rc;
 
 	snprintf(shown, sizeof shown, "--%s", p->name);
 	switch (p->type) {
@@ -203,12 +246,20 @@ int grym_param_set(const grym_param *p, void *params, const char *text, grym_err
 		char *copy = NULL;
 		if (!text)
 			return grym_error_set(err, GRYM_ERR_INVALID, "%s: needs a value", shown);
+		if ((rc = grym__param_check_text(p, text, shown, err)) != GRYM_OK)
+			return rc;
 		if (!(copy = strdup(text)))
 			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		free(*grym__param_string(p, params));
 		*grym__param_string(p, params) = copy;
 		return GRYM_OK;
 	}
+	case GRYM_PARAM_LIST:   /* an option adds one more */
+		if (!text)
+			return grym_error_set(err, GRYM_ERR_INVALID, "%s: needs a value", shown);
+		if ((rc = grym__param_check_text(p, text, shown, err)) != GRYM_OK)
+			return rc;
+		return grym__strings_add(grym__param_list(p, params), text, err);
 	case GRYM_PARAM_CUSTOM:
 		if (!p->parse)
 			return grym_error_set(err, GRYM_ERR_INTERNAL, "%s: no parser", shown);
@@ -246,6 +297,9 @@ int grym_schema_defaults(const grym_schema *s, void *params, grym_error *err)
 			if (p->def_text && !(*grym__param_string(p, params) = strdup(p->def_text)))
 				return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 			break;
+		case GRYM_PARAM_LIST:
+			*grym__param_list(p, params) = (grym_strings){ NULL, 0 };
+			break;
 		case GRYM_PARAM_CUSTOM:
 			if (p->def_text && p->parse && p->parse(p, params, p->def_text, err) != GRYM_OK)
 				return grym_error_prefix(err, "%s: default of --%s", s->stage, p->name);
@@ -261,6 +315,8 @@ void grym_schema_clear(const grym_schema *s, void *params)
 		if (p->type == GRYM_PARAM_STRING) {
 			free(*grym__param_string(p, params));
 			*grym__param_string(p, params) = NULL;
+		} else if (p->type == GRYM_PARAM_LIST) {
+			grym__strings_free(grym__param_list(p, params));
 		}
 }
 
@@ -285,11 +341,28 @@ char *grym_param_text(const grym_param *p, const void *params)
 		return strdup(buf);
 	case GRYM_PARAM_ENUM: {
 		int i = *grym__param_int(p, pp);
-		return strdup(i >= 0 && p->choices[i] ? p->choices[i] : "?");
+		if (i < 0)      /* not given */
+			return strdup(p->def_text ? p->def_text : "");
+		return strdup(p->choices[i] ? p->choices[i] : "?");
 	}
 	case GRYM_PARAM_STRING: {
 		const char *s = *grym__param_string(p, pp);
 		return strdup(s ? s : "");
+	}
+	case GRYM_PARAM_LIST: {
+		const grym_strings *l = grym__param_list(p, pp);
+		size_t len = 1;
+		char *out;
+		for (size_t i = 0; i < l->n; i++)
+			len += strlen(l->v[i]) + 1;
+		if (!(out = calloc(1, len)))
+			return NULL;
+		for (size_t i = 0; i < l->n; i++) {
+			if (i)
+				strcat(out, ",");
+			strcat(out, l->v[i]);
+		}
+		return out;
 	}
 	case GRYM_PARAM_CUSTOM:
 		return p->json_text ? p->json_text(p, params) : strdup("");

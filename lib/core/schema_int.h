@@ -15,6 +15,13 @@
 int *grym__param_int(const grym_param *p, void *params);
 double *grym__param_real(const grym_param *p, void *params);
 char **grym__param_string(const grym_param *p, void *params);
+grym_strings *grym__param_list(const grym_param *p, void *params);
+/* A list's strings: free them all (the list is then empty), add a copy. */
+void grym__strings_free(grym_strings *l);
+int grym__strings_add(grym_strings *l, const char *text, grym_error *err);
+/* A STRING or LIST value against p's shortest length (min). */
+int grym__param_check_text(const grym_param *p, const char *text, const char *shown,
+			   grym_error *err);
 const grym_param_word *grym__param_word_of(const grym_param *p, double v);
 
 /* Set a number or an enum, checked against the table; shown names the
