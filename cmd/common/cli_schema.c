@@ -40,6 +40,11 @@ static const char *default_text(const grym_param *p)
 		return p->def_text;
 	case GRYM_PARAM_LIST:
 		return NULL;
+	case GRYM_PARAM_U64:
+		if (used >= 64)
+			return NULL;
+		snprintf(num[used], sizeof num[used], "%llu", (unsigned long long)p->def);
+		return num[used++];
 	}
 	return NULL;
 }

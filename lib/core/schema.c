@@ -18,6 +18,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+uint64_t *grym__param_u64(const grym_param *p, void *params)
+{
+	return (uint64_t *)((char *)params + p->offset);
+}
+
+uint64_t grym__param_u64_max(const grym_param *p)
+{
+	return p->max > 0 && p->max < 9.2e18 ? (uint64_t)p->max : (uint64_t)INT64_MAX;
+}
+
+int grym__param_set_u64(const grym_param *p, void *params, uint64_t v, const char *shown,
+			const char *as_typed, grym_error *err)
+{
+	if (v > grym__param_u64_max(p))
+		return grym_error_set(err, GRYM_ERR_INVALID, "%s: %s is out of range (0 to %llu)",
+				      shown, as_typed, (unsigned long long)grym__param_u64_max(p));
+	*grym__param_u64(p, params) = v;
+	return GRYM_OK;
+}
+
 int *grym__param_int(const grym_param *p, void *params)
 {
 	return (int *)((char *)params + p->offset);
@@ -188,6 +208,8 @@ int grym__param_set_enum(const grym_param *p, void *params, const char *text, co
 			*grym__param_int(p, params) = i;
 			return GRYM_OK;
 		}
+	if (p->parse && p->parse(p, params, text, NULL) == GRYM_OK)
+		return GRYM_OK;   /* another name of a choice */
 	list[0] = '\0';
 	for (int i = 0; p->choices[i] && o < sizeof list; i++)
 		o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", p->choices[i]);
@@ -233,6 +255,8 @@ int grym_param_set(const grym_param *p, void *params, const char *text, grym_err
 			return grym_error_set(err, GRYM_ERR_INVALID, "%s: needs a value", shown);
 		if ((w = word_named(p, text)))
 			return grym__param_set_number(p, params, w->value, 1, shown, text, err);
+		if (parse_number(text, &v) && p->parse && p->parse(p, params, text, NULL) == GRYM_OK)
+			return GRYM_OK;   /* another name of a value */
 		if (parse_number(text, &v))
 			return grym_error_set(err, GRYM_ERR_INVALID, "%s: '%s' is not a%s number%s", shown,
 					      text, p->type == GRYM_PARAM_INT ? " whole" : "",
@@ -242,6 +266,19 @@ int grym_param_set(const grym_param *p, void *params, const char *text, grym_err
 		if (!text)
 			return grym_error_set(err, GRYM_ERR_INVALID, "%s: needs a value", shown);
 		return grym__param_set_enum(p, params, text, shown, err);
+	case GRYM_PARAM_U64: {
+		char *end;
+		unsigned long long u;
+		if (!text)
+			return grym_error_set(err, GRYM_ERR_INVALID, "%s: needs a value", shown);
+		errno = 0;
+		u = strtoull(text, &end, 10);
+		if (text[0] < '0' || text[0] > '9' || *end || errno == ERANGE)
+			return grym_error_set(err, GRYM_ERR_INVALID, "%s: '%s' is not a whole number "
+					      "from 0 to %llu", shown, text,
+					      (unsigned long long)grym__param_u64_max(p));
+		return grym__param_set_u64(p, params, u, shown, text, err);
+	}
 	case GRYM_PARAM_STRING: {
 		char *copy = NULL;
 		if (!text)
@@ -300,6 +337,9 @@ int grym_schema_defaults(const grym_schema *s, void *params, grym_error *err)
 		case GRYM_PARAM_LIST:
 			*grym__param_list(p, params) = (grym_strings){ NULL, 0 };
 			break;
+		case GRYM_PARAM_U64:
+			*grym__param_u64(p, params) = (uint64_t)p->def;
+			break;
 		case GRYM_PARAM_CUSTOM:
 			if (p->def_text && p->parse && p->parse(p, params, p->def_text, err) != GRYM_OK)
 				return grym_error_prefix(err, "%s: default of --%s", s->stage, p->name);
@@ -349,6 +389,9 @@ char *grym_param_text(const grym_param *p, const void *params)
 		const char *s = *grym__param_string(p, pp);
 		return strdup(s ? s : "");
 	}
+	case GRYM_PARAM_U64:
+		snprintf(buf, sizeof buf, "%llu", (unsigned long long)*grym__param_u64(p, pp));
+		return strdup(buf);
 	case GRYM_PARAM_LIST: {
 		const grym_strings *l = grym__param_list(p, pp);
 		size_t len = 1;

@@ -40,6 +40,8 @@ json_t *grym__param_json(const grym_param *p, const void *params, int recipe_for
 		const char *s = *grym__param_string(p, pp);
 		return s ? json_string(s) : json_null();
 	}
+	case GRYM_PARAM_U64:
+		return json_integer((json_int_t)*grym__param_u64(p, pp));
 	case GRYM_PARAM_LIST: {
 		const grym_strings *l = grym__param_list(p, pp);
 		json_t *a = json_array();
@@ -78,6 +80,8 @@ int grym__param_set_json(const grym_param *p, void *params, const json_t *v, con
 				if (!strcmp(w->word, json_string_value(v)))
 					return grym__param_set_number(p, params, w->value, 1,
 								      shown, w->word, err);
+			if (p->parse && p->parse(p, params, json_string_value(v), NULL) == GRYM_OK)
+				return GRYM_OK;   /* another name of a value */
 			return grym_error_set(err, GRYM_ERR_INVALID, "%s: '%s' is not a number%s", shown,
 					      json_string_value(v), p->words ? " nor a word it takes" : "");
 		}
@@ -97,6 +101,12 @@ int grym__param_set_json(const grym_param *p, void *params, const json_t *v, con
 		if (!json_is_string(v))
 			return grym_error_set(err, GRYM_ERR_INVALID, "%s: not a string", shown);
 		return grym__param_set_enum(p, params, json_string_value(v), shown, err);
+	case GRYM_PARAM_U64:
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return grym_error_set(err, GRYM_ERR_INVALID, "%s: not a whole number from 0 to %llu",
+					      shown, (unsigned long long)grym__param_u64_max(p));
+		snprintf(typed, sizeof typed, "%lld", (long long)json_integer_value(v));
+		return grym__param_set_u64(p, params, (uint64_t)json_integer_value(v), shown, typed, err);
 	case GRYM_PARAM_STRING: {
 		/* params is the caller's copy (apply_object): the string it
 		 * replaces is still the original's, freed by settle_owned */
@@ -388,6 +398,10 @@ static json_t *param_schema(const grym_schema *s, const grym_param *p)
 			json_object_set_new(o, "minLength", json_integer((json_int_t)p->min));
 		if (p->def_text)
 			json_object_set_new(o, "default", json_string(p->def_text));
+		break;
+	case GRYM_PARAM_U64:
+		o = json_pack("{s:s, s:i, s:I, s:I}", "type", "integer", "minimum", 0, "maximum",
+			      (json_int_t)grym__param_u64_max(p), "default", (json_int_t)p->def);
 		break;
 	case GRYM_PARAM_LIST: {
 		json_t *item = json_pack("{s:s}", "type", "string");

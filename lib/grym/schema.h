@@ -40,9 +40,12 @@ typedef enum grym_param_type {
 				 * what then happens) */
 	GRYM_PARAM_STRING,      /* char * field, owned (grym_schema_clear frees it) */
 	GRYM_PARAM_CUSTOM,      /* parsed and written by the param's callbacks */
-	GRYM_PARAM_LIST         /* grym_strings field: each option adds one
+	GRYM_PARAM_LIST,        /* grym_strings field: each option adds one
 				 * string, the API and recipes give an array;
 				 * owned (grym_schema_clear frees it) */
+	GRYM_PARAM_U64          /* uint64_t field (seeds): whole numbers from 0
+				 * to max, or to 2^63-1 (JSON's largest) when
+				 * max is 0 */
 } grym_param_type;
 
 /* The field of a GRYM_PARAM_LIST: n strings, owned. */
@@ -102,10 +105,14 @@ struct grym_param {
 	const char *arg;        /* argument name in --help: "N", "HZ" */
 	const char *help;       /* one line */
 	unsigned flags;
-	/* CUSTOM only. parse: set the field(s) from the option's text (a
-	 * comma list for lists). json_text: the value as JSON text
-	 * (allocated), as the recipe and the API hold it. schema: the JSON
-	 * Schema of the value (a JSON object text, static). */
+	/* CUSTOM: parse sets the field(s) from the option's text (a comma
+	 * list for lists); json_text gives the value as JSON text
+	 * (allocated), as the recipe and the API hold it; schema is the
+	 * JSON Schema of the value (a JSON object text, static).
+	 * ENUM, INT, REAL: parse, when set, reads the other names a value
+	 * goes by (-t wave, --bits float): it is asked about text that is
+	 * neither a choice, a number nor a word, and sets the field or
+	 * fails (the table's message then says what is taken). */
 	int (*parse)(const grym_param *p, void *params, const char *text, grym_error *err);
 	char *(*json_text)(const grym_param *p, const void *params);
 	const char *schema;

@@ -94,6 +94,7 @@ typedef struct kinded {
 	int type;               /* -1: not given */
 	grym_strings label;
 	char *model;
+	uint64_t seed;
 } kinded;
 
 static const char *const kinds[] = { "a", "b", "c", NULL };
@@ -112,6 +113,8 @@ static const grym_param kparams[] = {
 	  .help = "a label (repeatable)" },
 	{ .name = "model", .type = GRYM_PARAM_STRING, .offset = offsetof(kinded, model), .min = 1,
 	  .def_text = "m0", .help = "the model", .flags = GRYM_PARAM_REQUIRED },
+	{ .name = "seed", .type = GRYM_PARAM_U64, .offset = offsetof(kinded, seed), .def = 3,
+	  .help = "a seed", .flags = GRYM_PARAM_RECIPE },
 	{ .name = NULL }
 };
 
@@ -166,8 +169,8 @@ static void kinded_tests(void)
 	/* a recipe holds the parameters of its kind only */
 	json_t *r = json_object();
 	TAP_EQ_INT(grym__schema_recipe_add(&kschema, &a, r, &err), GRYM_OK, "kinded recipe");
-	TAP_OK(json_object_get(r, "rate") && !json_object_get(r, "k") && json_object_size(r) == 2,
-	       "kind and rate, no k");
+	TAP_OK(json_object_get(r, "rate") && !json_object_get(r, "k") && json_object_size(r) == 3,
+	       "kind, rate and seed, no k");
 	kinded b;
 	grym_schema_defaults(&kschema, &b, &err);
 	TAP_EQ_INT(grym__schema_recipe_read(&kschema, &b, r, NULL, 1, "kinded recipe", &err), GRYM_OK,
@@ -178,6 +181,19 @@ static void kinded_tests(void)
 		   "a recipe key of another kind is refused");
 	json_decref(r);
 	grym_schema_clear(&kschema, &b);
+
+	/* 64-bit seeds */
+	TAP_OK(a.seed == 3, "a U64 default");
+	TAP_EQ_INT(grym_schema_set(&kschema, &a, "seed", "9223372036854775807", &err), GRYM_OK, "2^63-1");
+	TAP_OK(a.seed == 9223372036854775807ull, "every bit of it");
+	TAP_EQ_INT(grym_schema_set(&kschema, &a, "seed", "9223372036854775808", &err), GRYM_ERR_INVALID,
+		   "2^63 is out of JSON's range");
+	TAP_EQ_STR(err.msg, "--seed: 9223372036854775808 is out of range (0 to 9223372036854775807)", "said so");
+	TAP_EQ_INT(grym_schema_set(&kschema, &a, "seed", "-1", &err), GRYM_ERR_INVALID, "no sign");
+	TAP_EQ_INT(grym_schema_set_json(&kschema, &a, "{\"seed\": 12345678901234}", &err), GRYM_OK, "from JSON");
+	s = grym_param_text(&kparams[6], &a);
+	TAP_EQ_STR(s, "12345678901234", "as text");
+	free(s);
 
 	/* JSON Schema */
 	s = grym_schema_json(&kschema, 0);
@@ -203,7 +219,7 @@ static void kinded_tests(void)
 
 int main(void)
 {
-	tap_plan(77);
+	tap_plan(85);
 	grym_error err = { 0 };
 	toy t, u;
 	char k[64];
