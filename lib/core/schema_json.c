@@ -258,10 +258,10 @@ static int apply_object(const grym_schema *s, void *params, const json_t *obj, i
 		if (skip)
 			continue;
 		snprintf(shown, sizeof shown, "%s: \"%s\"", what, key);
-		if (p && recipe && (p->flags & GRYM_PARAM_OWN_KEY))
-			continue;   /* the stage reads it itself */
+		/* a key the stage reads itself is one of extra; any other
+		 * OWN_KEY parameter's name is none of the recipe's */
 		if (!p || strcmp(grym_param_key(p, k, sizeof k), key) ||
-		    (recipe && !(p->flags & GRYM_PARAM_RECIPE)) ||
+		    (recipe && (!(p->flags & GRYM_PARAM_RECIPE) || (p->flags & GRYM_PARAM_OWN_KEY))) ||
 		    (!recipe && (p->flags & GRYM_PARAM_CLI_ONLY))) {
 			rc = grym_error_set(err, GRYM_ERR_INVALID, "%s: unknown %s \"%s\"", what,
 					    recipe ? "key" : "parameter", key);
