@@ -41,6 +41,8 @@ static const char *default_text(const grym_param *p)
 	case GRYM_PARAM_LIST:
 		return NULL;
 	case GRYM_PARAM_U64:
+		if (p->def_text)
+			return p->def_text;
 		if (used >= 64)
 			return NULL;
 		snprintf(num[used], sizeof num[used], "%llu", (unsigned long long)p->def);

@@ -31,9 +31,11 @@ uint64_t grym__param_u64_max(const grym_param *p)
 int grym__param_set_u64(const grym_param *p, void *params, uint64_t v, const char *shown,
 			const char *as_typed, grym_error *err)
 {
-	if (v > grym__param_u64_max(p))
-		return grym_error_set(err, GRYM_ERR_INVALID, "%s: %s is out of range (0 to %llu)",
-				      shown, as_typed, (unsigned long long)grym__param_u64_max(p));
+	uint64_t lo = p->min > 0 ? (uint64_t)p->min : 0;
+	if (v < lo || v > grym__param_u64_max(p))
+		return grym_error_set(err, GRYM_ERR_INVALID, "%s: %s is out of range (%llu to %llu)",
+				      shown, as_typed, (unsigned long long)lo,
+				      (unsigned long long)grym__param_u64_max(p));
 	*grym__param_u64(p, params) = v;
 	return GRYM_OK;
 }
@@ -273,6 +275,14 @@ int grym_param_set(const grym_param *p, void *params, const char *text, grym_err
 			return grym_error_set(err, GRYM_ERR_INVALID, "%s: needs a value", shown);
 		errno = 0;
 		u = strtoull(text, &end, 10);
+		if ((text[0] < '0' || text[0] > '9' || *end || errno == ERANGE) && p->parse) {
+			/* another way to write a value (4G), its parser's message */
+			grym_error pe = { 0 };
+			if (p->parse(p, params, text, &pe) == GRYM_OK)
+				return GRYM_OK;
+			if (pe.msg[0])
+				return grym_error_set(err, GRYM_ERR_INVALID, "%s: %s", shown, pe.msg);
+		}
 		if (text[0] < '0' || text[0] > '9' || *end || errno == ERANGE)
 			return grym_error_set(err, GRYM_ERR_INVALID, "%s: '%s' is not a whole number "
 					      "from 0 to %llu", shown, text,

@@ -102,6 +102,8 @@ int grym__param_set_json(const grym_param *p, void *params, const json_t *v, con
 			return grym_error_set(err, GRYM_ERR_INVALID, "%s: not a string", shown);
 		return grym__param_set_enum(p, params, json_string_value(v), shown, err);
 	case GRYM_PARAM_U64:
+		if (json_is_string(v) && p->parse && p->parse(p, params, json_string_value(v), NULL) == GRYM_OK)
+			return GRYM_OK;   /* another way to write a value ("4G") */
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
 			return grym_error_set(err, GRYM_ERR_INVALID, "%s: not a whole number from 0 to %llu",
 					      shown, (unsigned long long)grym__param_u64_max(p));
@@ -400,8 +402,11 @@ static json_t *param_schema(const grym_schema *s, const grym_param *p)
 			json_object_set_new(o, "default", json_string(p->def_text));
 		break;
 	case GRYM_PARAM_U64:
-		o = json_pack("{s:s, s:i, s:I, s:I}", "type", "integer", "minimum", 0, "maximum",
-			      (json_int_t)grym__param_u64_max(p), "default", (json_int_t)p->def);
+		o = json_pack("{s:s, s:I, s:I}", "type", "integer", "minimum",
+			      (json_int_t)(p->min > 0 ? p->min : 0), "maximum",
+			      (json_int_t)grym__param_u64_max(p));
+		if (o && !p->def_text)
+			json_object_set_new(o, "default", json_integer((json_int_t)p->def));
 		break;
 	case GRYM_PARAM_LIST: {
 		json_t *item = json_pack("{s:s}", "type", "string");
@@ -418,7 +423,8 @@ static json_t *param_schema(const grym_schema *s, const grym_param *p)
 	}
 	if (!o)
 		return NULL;
-	if (p->def_text && (p->type == GRYM_PARAM_INT || p->type == GRYM_PARAM_REAL))
+	if (p->def_text && (p->type == GRYM_PARAM_INT || p->type == GRYM_PARAM_REAL ||
+			    p->type == GRYM_PARAM_U64))
 		json_object_set_new(o, "x-grym-default", json_string(p->def_text));
 	json_object_set_new(o, "description", json_string(p->help ? p->help : ""));
 	if (p->unit)

@@ -43,9 +43,9 @@ typedef enum grym_param_type {
 	GRYM_PARAM_LIST,        /* grym_strings field: each option adds one
 				 * string, the API and recipes give an array;
 				 * owned (grym_schema_clear frees it) */
-	GRYM_PARAM_U64          /* uint64_t field (seeds): whole numbers from 0
-				 * to max, or to 2^63-1 (JSON's largest) when
-				 * max is 0 */
+	GRYM_PARAM_U64          /* uint64_t field (seeds, sizes): whole numbers
+				 * from min to max, or to 2^63-1 (JSON's
+				 * largest) when max is 0 */
 } grym_param_type;
 
 /* The field of a GRYM_PARAM_LIST: n strings, owned. */
@@ -95,7 +95,9 @@ struct grym_param {
 	double def;             /* FLAG, INT, REAL, ENUM (the index) */
 	const char *def_text;   /* STRING and CUSTOM default (NULL: none); for
 				 * numbers, how --help shows a default that
-				 * depends on others ("rate/2"), else NULL */
+				 * depends on others ("rate/2") or reads
+				 * better ("4G"), else NULL; for an ENUM left
+				 * unset (def -1), what happens then */
 	double min, max;        /* INT, REAL (see the _OPEN flags); STRING and
 				 * LIST: min is the shortest string taken (1:
 				 * not empty), max unused */
@@ -109,10 +111,11 @@ struct grym_param {
 	 * list for lists); json_text gives the value as JSON text
 	 * (allocated), as the recipe and the API hold it; schema is the
 	 * JSON Schema of the value (a JSON object text, static).
-	 * ENUM, INT, REAL: parse, when set, reads the other names a value
-	 * goes by (-t wave, --bits float): it is asked about text that is
-	 * neither a choice, a number nor a word, and sets the field or
-	 * fails (the table's message then says what is taken). */
+	 * ENUM, INT, REAL, U64: parse, when set, reads the other names a
+	 * value goes by (-t wave, --bits float, --max-bytes 4G): it is asked
+	 * about text that is neither a choice, a number nor a word, and sets
+	 * the field or fails (the table's message then says what is
+	 * taken). */
 	int (*parse)(const grym_param *p, void *params, const char *text, grym_error *err);
 	char *(*json_text)(const grym_param *p, const void *params);
 	const char *schema;
