@@ -147,25 +147,31 @@ int grym__param_set_json(const grym_param *p, void *params, const json_t *v, con
 		return GRYM_OK;
 	}
 	case GRYM_PARAM_CUSTOM: {
-		/* a list comes as an array and goes to parse as a comma list; any
-		 * other value as its text */
+		/* a list comes as an array (of strings or numbers) and goes to
+		 * parse as a comma list; any other value as its text */
 		char *text = NULL;
 		int rc;
 		if (json_is_array(v)) {
 			size_t i, len = 1;
 			const json_t *e;
 			json_array_foreach(v, i, e) {
-				if (!json_is_string(e))
+				if (!json_is_string(e) && !json_is_number(e))
 					return grym_error_set(err, GRYM_ERR_INVALID,
-							      "%s: a list of strings is expected", shown);
-				len += strlen(json_string_value(e)) + 1;
+							      "%s: a list of names or numbers is expected",
+							      shown);
+				len += (json_is_string(e) ? strlen(json_string_value(e)) : 32) + 1;
 			}
 			if (!(text = calloc(1, len)))
 				return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 			json_array_foreach(v, i, e) {
+				char num[32];
 				if (i)
 					strcat(text, ",");
-				strcat(text, json_string_value(e));
+				if (json_is_integer(e))
+					snprintf(num, sizeof num, "%lld", (long long)json_integer_value(e));
+				else if (json_is_real(e))
+					snprintf(num, sizeof num, "%.17g", json_real_value(e));
+				strcat(text, json_is_string(e) ? json_string_value(e) : num);
 			}
 		} else if (json_is_string(v)) {
 			text = strdup(json_string_value(v));

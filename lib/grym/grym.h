@@ -35,6 +35,7 @@
 #include "grym/normalize_params.h"
 #include "grym/ingest_params.h"
 #include "grym/infer_params.h"
+#include "grym/train_params.h"
 #include "grym/features_file.h"
 
 /* Version of the library, e.g. "0.1.0". */
