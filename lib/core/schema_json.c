@@ -383,9 +383,11 @@ static json_t *param_schema(const grym_schema *s, const grym_param *p)
 		} else {
 			o = num;
 		}
-		if (dw)
+		if (p->def_text)
+			;       /* "x-grym-default" says it, below */
+		else if (dw)
 			json_object_set_new(o, "default", json_string(dw->word));
-		else if (!p->def_text && isfinite(p->def))
+		else if (isfinite(p->def))
 			json_object_set_new(o, "default", p->type == GRYM_PARAM_INT
 					    ? json_integer((json_int_t)p->def) : json_real(p->def));
 		break;

@@ -124,9 +124,9 @@ static const grym_param params[] = {
 	  .def_text = "wav, or from -o's extension", .choices = types, .parse = parse_type,
 	  .arg = "TYPE", .help = "output type: wav, flac, ogg, mp3, opus, m4a", .flags = SHAPES },
 	{ .name = "bits", .short_name = 'b', .type = GRYM_PARAM_INT, .offset = O(bits), .def = 0,
-	  .def_text = "16/24 as the input, else 32f", .min = 16, .max = 32, .words = bits_words,
-	  .parse = parse_bits, .arg = "B",
-	  .help = "output samples: 16, 24 or 32f (16 is TPDF-dithered), or auto", .flags = SHAPES },
+	  .min = 16, .max = 32, .words = bits_words, .parse = parse_bits, .arg = "B",
+	  .help = "output samples: 16, 24 or 32f (16 is TPDF-dithered), or auto: 16/24 as the "
+		  "input, else 32f", .flags = SHAPES },
 	{ .name = "seed", .type = GRYM_PARAM_U64, .offset = O(seed), .arg = "N",
 	  .help = "seed of the dither", .flags = SHAPES },
 	{ .name = "on-silence", .type = GRYM_PARAM_ENUM, .offset = O(silence), .choices = on_silence,
