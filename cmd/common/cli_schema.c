@@ -62,7 +62,7 @@ static char *kinds_help(const grym_schema *s, const grym_param *p)
 	int nin = 0, nout = 0;
 	char *h;
 
-	if (!kp || kp->type != GRYM_PARAM_ENUM || p == kp)
+	if (!kp || kp->type != GRYM_PARAM_ENUM || p == kp || !s->help_kinds)
 		return NULL;
 	for (int i = 0; kp->choices[i]; i++) {
 		char *to = grym_param_applies(s, p, i) ? in : out;
@@ -88,6 +88,8 @@ grym_option *grym_cli_schema_options(const grym_schema *s, const grym_option *ex
 	if (!(t = calloc(n + 1, sizeof *t)))
 		return NULL;
 	for (const grym_param *p = s->params; p->name; p++) {
+		if (p->flags & GRYM_PARAM_OPERAND)
+			continue;   /* a word, not an option */
 		int takes_arg = p->type != GRYM_PARAM_FLAG &&
 				!(p->type == GRYM_PARAM_CUSTOM && !p->arg);
 		char *kh = kinds_help(s, p);

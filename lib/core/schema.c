@@ -88,6 +88,12 @@ int grym__param_check_text(const grym_param *p, const char *text, const char *sh
 		return p->min == 1 ? grym_error_set(err, GRYM_ERR_INVALID, "%s: empty", shown)
 				   : grym_error_set(err, GRYM_ERR_INVALID, "%s: '%s' is shorter "
 						    "than %.0f characters", shown, text, p->min);
+	if (p->parse) {         /* the table's own check of the text */
+		grym_error pe = { 0 };
+		if (p->parse(p, NULL, text, &pe) != GRYM_OK)
+			return grym_error_set(err, GRYM_ERR_INVALID, "%s: %s", shown,
+					      pe.msg[0] ? pe.msg : "not taken");
+	}
 	return GRYM_OK;
 }
 

@@ -438,7 +438,10 @@ static json_t *param_schema(const grym_schema *s, const grym_param *p)
 	if (p->unit)
 		json_object_set_new(o, "x-grym-unit", json_string(p->unit));
 	json_object_set_new(o, "x-grym-recipe", json_boolean(p->flags & GRYM_PARAM_RECIPE));
-	snprintf(cli, sizeof cli, "--%s", p->name);
+	if (p->flags & GRYM_PARAM_OPERAND)
+		snprintf(cli, sizeof cli, "%s", p->arg ? p->arg : p->name);
+	else
+		snprintf(cli, sizeof cli, "--%s", p->name);
 	json_object_set_new(o, "x-grym-cli", json_string(cli));
 	kp = s->kind ? grym_schema_find(s, s->kind) : NULL;
 	if (kp && kp->type == GRYM_PARAM_ENUM) {

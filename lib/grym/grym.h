@@ -36,6 +36,7 @@
 #include "grym/ingest_params.h"
 #include "grym/infer_params.h"
 #include "grym/train_params.h"
+#include "grym/synth_params.h"
 #include "grym/features_file.h"
 
 /* Version of the library, e.g. "0.1.0". */

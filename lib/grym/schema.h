@@ -65,8 +65,12 @@ enum {
 	GRYM_PARAM_OWN_KEY = 1 << 5,  /* RECIPE: the stage writes and reads this
 				       * key itself (it is there only sometimes,
 				       * or spelled its own way) */
-	GRYM_PARAM_REQUIRED = 1 << 6  /* must be given (JSON Schema "required";
+	GRYM_PARAM_REQUIRED = 1 << 6, /* must be given (JSON Schema "required";
 				       * the stage checks it once all is set) */
+	GRYM_PARAM_OPERAND = 1 << 7   /* not an option: a word of the command
+				       * line (grym-synth's GENERATOR), named by
+				       * arg; --help leaves it out, the API and
+				       * the JSON Schema have it */
 };
 
 /* A word that stands for a value of a number parameter: "native" (rate
@@ -115,7 +119,8 @@ struct grym_param {
 	 * value goes by (-t wave, --bits float, --max-bytes 4G): it is asked
 	 * about text that is neither a choice, a number nor a word, and sets
 	 * the field or fails (the table's message then says what is
-	 * taken). */
+	 * taken). STRING, LIST: parse, when set, checks a value before it is
+	 * kept (a sieve's syntax), its message named by the option. */
 	int (*parse)(const grym_param *p, void *params, const char *text, grym_error *err);
 	char *(*json_text)(const grym_param *p, const void *params);
 	const char *schema;
@@ -138,6 +143,10 @@ typedef struct grym_schema {
 	 * works it out rather than listing it (grym-train asks lib/ml's
 	 * kinds); NULL: p->applies. */
 	unsigned (*applies)(const grym_param *p);
+	/* 1: --help says before a parameter's help which kinds take it,
+	 * when not all do ("logreg/kmeans: iterations"); 0: its help says
+	 * it */
+	int help_kinds;
 } grym_schema;
 
 /* The parameter named name: the long option ("n-fft") or its API key

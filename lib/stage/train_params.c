@@ -183,7 +183,8 @@ static unsigned applies(const grym_param *p)
 static const grym_schema schema = {
 	.stage = "train",
 	.title = "train a classifier (or k-means) on feature vectors, cross-validated",
-	.params = params, .size = sizeof(grym_train_params), .kind = "model", .applies = applies
+	.params = params, .size = sizeof(grym_train_params), .kind = "model", .applies = applies,
+	.help_kinds = 1
 };
 
 const grym_schema *grym_train_schema(void)

@@ -6,8 +6,8 @@
 # as '_'; and every default --help shows is the schema's default, so the
 # two cannot drift from each other or from the table.
 . "$GRYM_TOP/tests/lib/cli.sh"
-progs="grym-features grym-normalize grym-ingest grym-infer grym-train"
-plan 20
+progs="grym-features grym-normalize grym-ingest grym-infer grym-train grym-synth"
+plan 24
 
 for p in $progs; do
 	"$p" --schema >"$p.json" 2>.err
@@ -36,6 +36,8 @@ names = {o for o in opts if o not in common and not (o.startswith("no-") and o[3
 cli = {}
 for k, v in props.items():
     c = v.get("x-grym-cli", "")
+    if not c.startswith("--"):      # a word of the command line, not an option
+        continue
     if c.replace("--", "", 1).replace("-", "_") != k:
         bad.append("%s: x-grym-cli %s" % (k, c))
     cli[c[2:]] = v
