@@ -895,7 +895,7 @@ done:
 int main(int argc, char **argv)
 {
 	static state st;
-	grym_cli cli;
+	static grym_cli cli;    /* its option table stays reachable until the exit */
 	grym_error e0 = { 0 };
 	int k;
 	const char *dir = NULL;
