@@ -831,10 +831,8 @@ int main(int argc, char **argv)
 	so.cancel = &grym_cli_cancel;
 	grym_sources *src = grym_sources_new(&so, &err);
 	int bad = !src;
-	if (!bad && first >= argc)
-		bad = grym_sources_add(src, "-", &err) < 0;
-	for (int i = first; !bad && i < argc; i++)
-		bad = grym_sources_add(src, argv[i], &err) < 0;
+	if (!bad)
+		bad = grym_sources_add_operands(src, argc - first, argv + first, &err) != GRYM_OK;
 	if (bad) {
 		grym_report(&cli, NULL, &err);
 		return GRYM_EXIT_FAILED;

@@ -1005,10 +1005,8 @@ int main(int argc, char **argv)
 	so.cancel = &grym_cli_cancel;
 	grym_sources *src = grym_sources_new(&so, &err);
 	int bad = !src;
-	if (!bad && nin == 0)
-		bad = grym_sources_add(src, "-", &err) < 0;
-	for (int i = 0; !bad && i < nin; i++)
-		bad = grym_sources_add(src, argv[first + i], &err) < 0;
+	if (!bad)
+		bad = grym_sources_add_operands(src, nin, argv + first, &err) != GRYM_OK;
 	/* inputs named one by one (no directory, no "-" that may hold a
 	 * list): the bar knows how many; more than that (a records file of
 	 * ids) and it only counts (grym_progress_update) */

@@ -480,10 +480,8 @@ static grym_sources *open_sources(app *a, int n, char **ops)
 	so.cancel = &grym_cli_cancel;
 	src = grym_sources_new(&so, &err);
 	bad = !src;
-	if (!bad && n == 0)
-		bad = grym_sources_add(src, "-", &err) < 0;
-	for (int i = 0; !bad && i < n; i++)
-		bad = grym_sources_add(src, ops[i], &err) < 0;
+	if (!bad)
+		bad = grym_sources_add_operands(src, n, ops, &err) != GRYM_OK;
 	if (bad) {
 		grym_report(&a->cli, NULL, &err);
 		grym_sources_free(src);

@@ -349,10 +349,8 @@ static int read_inputs(train_opts *o, int n, char **ops, const grym_ml_read_opts
 	so.cancel = &grym_cli_cancel;
 	grym_sources *src = grym_sources_new(&so, &err);
 	bad = !src;
-	if (!bad && n == 0)
-		bad = grym_sources_add(src, "-", &err) < 0;
-	for (int i = 0; !bad && i < n; i++)
-		bad = grym_sources_add(src, ops[i], &err) < 0;
+	if (!bad)
+		bad = grym_sources_add_operands(src, n, ops, &err) != GRYM_OK;
 	if (bad) {
 		grym_report(&o->cli, NULL, &err);
 		grym_sources_free(src);

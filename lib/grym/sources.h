@@ -136,6 +136,9 @@ void grym_sources_free(grym_sources *s);
  * that reads stdin when given no operand adds "-" itself. */
 int grym_sources_add(grym_sources *s, const char *operand, grym_error *err);
 int grym_sources_add_list(grym_sources *s, const char *path, grym_error *err);
+/* A program's operands in order, or "-" (stdin) when there are none: what
+ * every program does with its command line. GRYM_OK or the first error. */
+int grym_sources_add_operands(grym_sources *s, int n, char *const *ops, grym_error *err);
 
 /* The next item, in order: GRYM_OK with *item set (valid until the next
  * call or grym_sources_free), GRYM_ERR_EOF after the last one,

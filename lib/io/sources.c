@@ -113,6 +113,18 @@ int grym_sources_add_list(grym_sources *s, const char *path, grym_error *err)
 	return queue(s, path, 1, err);
 }
 
+int grym_sources_add_operands(grym_sources *s, int n, char *const *ops, grym_error *err)
+{
+	if (n <= 0)
+		return grym_sources_add(s, "-", err);
+	for (int i = 0; i < n; i++) {
+		int rc = grym_sources_add(s, ops[i], err);
+		if (rc < 0)
+			return rc;
+	}
+	return GRYM_OK;
+}
+
 static void frame_clear(frame *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
