@@ -634,6 +634,7 @@ static int infer_asset(infer_opts *o, const grym_model *m, const char *key, cons
 	grym_error err = { 0 };
 	char id[GRYM_ID_LEN + 1], src[GRYM_ID_LEN + 1], path[4096];
 	grym_asset ga;
+	grym_store_reader *obj = NULL;    /* the source's object, decoded by path */
 	/* messages name the file: the record's path, else the first path
 	 * found up the asset's chain (a bare id on stdin) */
 	char *name = grym_cli_item_name(key, meta);
@@ -661,7 +662,8 @@ static int infer_asset(infer_opts *o, const grym_model *m, const char *key, cons
 		if (source) {
 			/* the size check (and with --verify the hash) names the
 			 * asset whose object is damaged */
-			int prc = grym_catalog_object_path(o->cat, &ga, path, sizeof path, &err);
+			int prc = grym_catalog_open_asset_object(o->cat, &ga, &obj, path, sizeof path,
+								 &err);
 			grym_asset_clear(&ga);
 			if (prc != GRYM_OK)
 				FAIL_ITEM();
@@ -694,6 +696,7 @@ static int infer_asset(infer_opts *o, const grym_model *m, const char *key, cons
 		}
 	grym_replay_result_clear(&res);
 done:
+	grym_store_reader_close(obj);
 	free(name);
 	return failed;
 }

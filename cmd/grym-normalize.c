@@ -379,10 +379,11 @@ static int sources_end(app *a, int rc, const grym_error *err)
 
 /* ---- --measure ---- */
 
-/* The object of a catalog asset, for --measure of an id; the item's
- * name becomes the asset's file and id. */
-static int asset_path(app *a, grym_catalog **cat, grym_source *it, char *path, size_t len,
-		      char **name, grym_error *err)
+/* The object of a catalog asset, for --measure of an id: *r reads it, path
+ * names its open file for the decoder; the item's name becomes the asset's
+ * file and id. */
+static int asset_path(app *a, grym_catalog **cat, grym_source *it, grym_store_reader **r,
+		      char *path, size_t len, char **name, grym_error *err)
 {
 	char dir[4096], id[GRYM_ID_LEN + 1];
 	grym_asset as;
@@ -397,7 +398,7 @@ static int asset_path(app *a, grym_catalog **cat, grym_source *it, char *path, s
 	grym_asset_init(&as);
 	rc = grym_catalog_get_asset(*cat, id, &as, err);
 	if (rc == GRYM_OK)
-		rc = grym_catalog_object_path(*cat, &as, path, len, err);
+		rc = grym_catalog_open_asset_object(*cat, &as, r, path, len, err);
 	if (rc == GRYM_OK && !json_object_get(it->head.meta, "path") && json_array_size(as.paths)) {
 		json_t *pm = json_pack("{s:O}", "path", json_array_get(as.paths, 0));
 		*name = pm ? grym_cli_item_name(id, pm) : NULL;
@@ -415,6 +416,7 @@ static int measure_item(app *a, grym_source *it, grym_catalog **cat, uint64_t it
 {
 	char path[4096];
 	char *name = NULL;
+	grym_store_reader *obj = NULL;
 	int is_tmp = 0, rc, failed = 0;
 	grym_loudness_result r;
 	grym_error err = { 0 };
@@ -437,7 +439,7 @@ static int measure_item(app *a, grym_source *it, grym_catalog **cat, uint64_t it
 		rc = grym_source_audio_path(it, a->o.tmpdir, path, sizeof path, &is_tmp, &err);
 		break;
 	case GRYM_SOURCE_REF:
-		rc = asset_path(a, cat, it, path, sizeof path, &name, &err);
+		rc = asset_path(a, cat, it, &obj, path, sizeof path, &name, &err);
 		break;
 	default:
 		rc = grym_error_set(&err, GRYM_ERR_UNSUPPORTED, "a %s record: --measure takes audio "
@@ -446,6 +448,7 @@ static int measure_item(app *a, grym_source *it, grym_catalog **cat, uint64_t it
 	const char *shown = name ? name : it->name;
 	if (rc == GRYM_OK)
 		rc = grym_normalize_measure(path, &o, &r, &err);
+	grym_store_reader_close(obj);
 	/* the table line (or the error) on a clean line, the bar again below */
 	grym_progress_clear(a->prog);
 	if (rc != GRYM_OK) {

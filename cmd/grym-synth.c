@@ -234,19 +234,20 @@ static grym_catalog *open_catalog(const state *st, const char *dir, grym_error *
 	return cat;
 }
 
-/* The file to decode for --source: the path itself, or when no such file
- * exists and it looks like one, the object of a catalog asset id. */
-static int source_path(state *st, const char *src, char *path, size_t len, grym_error *err)
+/* Decode --source: the file itself, or when no such file exists and it
+ * looks like one, the object of a catalog asset id (read through the
+ * store: the decoder opens the reader's file). */
+static int decode_source(state *st, const char *src, const grym_decode_opts *dopt,
+			 grym_audio *out, grym_error *err)
 {
 	grym_catalog *cat;
 	grym_asset a;
-	char dir[4096], id[GRYM_ID_LEN + 1];
+	grym_store_reader *obj = NULL;
+	char dir[4096], id[GRYM_ID_LEN + 1], path[64];
 	int rc;
 
-	if (access(src, F_OK) == 0 || !grym_id_is_prefix(src)) {
-		snprintf(path, len, "%s", src);
-		return GRYM_OK;
-	}
+	if (access(src, F_OK) == 0 || !grym_id_is_prefix(src))
+		return grym_audio_decode_file(src, dopt, out, NULL, err);
 	if ((rc = grym_cli_catalog_dir(st->cli, dir, sizeof dir, err)))
 		return rc;
 	if (!(cat = open_catalog(st, dir, err)))
@@ -256,7 +257,10 @@ static int source_path(state *st, const char *src, char *path, size_t len, grym_
 	if (!rc)
 		rc = grym_catalog_get_asset(cat, id, &a, err);
 	if (!rc)
-		rc = grym_catalog_object_path(cat, &a, path, len, err);
+		rc = grym_catalog_open_asset_object(cat, &a, &obj, path, sizeof path, err);
+	if (!rc)
+		rc = grym_audio_decode_file(path, dopt, out, NULL, err);
+	grym_store_reader_close(obj);
 	grym_asset_clear(&a);
 	grym_catalog_close(cat);
 	return rc;
@@ -271,15 +275,13 @@ static int run_sequence(state *st)
 	sink k;
 	int64_t got;
 	const char *dest = st->output ? st->output : "stdout";
-	char path[4096];
 
 	for (size_t i = 0; i < st->nseg; i++) {
 		grym_decode_opts dopt = { .rate = (int)st->rate, .channels = 1 };
 		st->seg[i].seed = st->seed + i;
 		if (!st->source[i])
 			continue;
-		if (source_path(st, st->source[i], path, sizeof path, &err) ||
-		    grym_audio_decode_file(path, &dopt, &st->src[i], NULL, &err)) {
+		if (decode_source(st, st->source[i], &dopt, &st->src[i], &err)) {
 			grym_report(st->cli, st->source[i], &err);
 			return GRYM_EXIT_FAILED;
 		}
@@ -638,7 +640,8 @@ static int transform_stream(state *st, grym_sources *src, grym_source *it)
 			const char *id = json_is_string(ja) ? json_string_value(ja) : rec.head.key;
 			grym_decode_opts dopt = { 0 };
 			grym_asset pa;
-			char objpath[4096];
+			grym_store_reader *obj = NULL;
+			char objpath[64];
 			if (!cat) {
 				char dir[4096];
 				if (grym_cli_catalog_dir(st->cli, dir, sizeof dir, &err) ||
@@ -652,11 +655,14 @@ static int transform_stream(state *st, grym_sources *src, grym_source *it)
 			grym_asset_init(&pa);
 			if (grym_catalog_resolve(cat, id, parent, &err) ||
 			    grym_catalog_get_asset(cat, parent, &pa, &err) ||
-			    grym_catalog_object_path(cat, &pa, objpath, sizeof objpath, &err) ||
+			    grym_catalog_open_asset_object(cat, &pa, &obj, objpath, sizeof objpath,
+							   &err) ||
 			    grym_audio_decode_file(objpath, &dopt, &a, NULL, &err)) {
+				grym_store_reader_close(obj);
 				grym_asset_clear(&pa);
 				goto bad;
 			}
+			grym_store_reader_close(obj);
 			grym_asset_clear(&pa);
 			x = a.data;
 			frames = a.frames;
@@ -745,7 +751,8 @@ next:
 static int run_transform(state *st, const char *in)
 {
 	grym_catalog *cat = NULL;
-	char parent[GRYM_ID_LEN + 1] = "", objpath[4096], dpath[4096] = "";
+	char parent[GRYM_ID_LEN + 1] = "", objpath[64], dpath[4096] = "";
+	grym_store_reader *obj = NULL;  /* the id's object, decoded by objpath */
 	int dtmp = 0;
 	grym_error err = { 0 };
 	grym_decode_opts dopt = { 0 };
@@ -794,7 +801,7 @@ static int run_transform(state *st, const char *in)
 		    !(cat = open_catalog(st, dir, &err)) ||
 		    grym_catalog_resolve(cat, it->head.key, parent, &err) ||
 		    grym_catalog_get_asset(cat, parent, &pa, &err) ||
-		    grym_catalog_object_path(cat, &pa, objpath, sizeof objpath, &err)) {
+		    grym_catalog_open_asset_object(cat, &pa, &obj, objpath, sizeof objpath, &err)) {
 			grym_asset_clear(&pa);
 			grym_report(st->cli, in, &err);
 			grym_catalog_close(cat);
@@ -826,6 +833,7 @@ static int run_transform(state *st, const char *in)
 	grym_sources_free(src);
 	rc = grym_audio_decode_file(parent[0] ? objpath : dpath, &dopt, &a,
 				    NULL, &err);
+	grym_store_reader_close(obj);
 	if (dtmp)
 		grym_tmp_release(dpath);
 	if (rc) {

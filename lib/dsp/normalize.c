@@ -561,6 +561,7 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 	const char *tmpdir = o->tmpdir;
 	grym_output *out = NULL;
 	grym_store *st = grym_catalog_store(cat);
+	grym_store_reader *src_r = NULL;
 	int rc;
 
 	if (!rep)
@@ -595,7 +596,9 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 	grym_asset_init(&da);
 	if ((rc = grym_catalog_get_asset(cat, parent, &pa, err)) != GRYM_OK)
 		goto done;
-	if ((rc = grym_catalog_object_path(cat, &pa, src, sizeof src, err)) != GRYM_OK)
+	/* the parent's object through a reader of the store, decoded by the
+	 * name of its open file */
+	if ((rc = grym_catalog_open_asset_object(cat, &pa, &src_r, src, sizeof src, err)) != GRYM_OK)
 		goto done;
 	/* An unnamed temporary to write the result to, then store it: a
 	 * kill mid-run leaves nothing in TMPDIR. */
@@ -605,6 +608,8 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 		goto done;
 	}
 	rc = grym_normalize_file(src, o, out, rep, err);
+	grym_store_reader_close(src_r);
+	src_r = NULL;
 	/* a signal after the last block: still no object and no row */
 	if (rc == GRYM_OK && grym_cancelled(o->cancel))
 		rc = grym_error_cancelled(err);
@@ -644,6 +649,7 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 	}
 	rc = grym_catalog_put_asset(cat, &da, NULL, err);
 done:
+	grym_store_reader_close(src_r);
 	free(canon);
 	grym_asset_clear(&pa);
 	grym_asset_clear(&da);
