@@ -99,7 +99,8 @@ typedef struct job {
 				   name_files), record key) */
 	char *npy;              /* --npy: KEY made a unique relative file name */
 	char *name;             /* for messages */
-	char *path;             /* file to decode, or NULL (payload) */
+	char *path;             /* file to decode, or NULL (payload, object) */
+	int object;             /* decode the asset's object (run_job opens it) */
 	int from_file;          /* the key is made from path's name */
 	int tmp_path;           /* path is our spooled temporary: unlink it */
 	json_t *meta;           /* metadata passed through (owned) */
@@ -261,7 +262,8 @@ static int col_rows(void *ud, grym_feature f, int64_t first, const float *rows, 
 	return GRYM_OK;
 }
 
-static int analyse(cfg *c, job *j, const grym_feature *list, int n, grym_error *err)
+static int analyse(cfg *c, job *j, const char *path, const grym_feature *list, int n,
+		   grym_error *err)
 {
 	/* a signal stops the decoding and the extractor within a frame;
 	 * the bar hears how far into the file this job is */
@@ -272,8 +274,8 @@ static int analyse(cfg *c, job *j, const grym_feature *list, int n, grym_error *
 		fo.progress_ud = j;
 	}
 	grym_feature_sink sink = { col_begin, col_rows, NULL, j };
-	if (j->path)
-		return grym_features_file(j->path, &c->dec, &fo, list, n, &sink, &j->r->rate, &j->r->samples,
+	if (path)
+		return grym_features_file(path, &c->dec, &fo, list, n, &sink, &j->r->rate, &j->r->samples,
 					  err);
 	int rate = j->prate, channels = j->pchannels;
 	if (c->dec.rate && c->dec.rate != rate)
@@ -314,8 +316,9 @@ static int analyse(cfg *c, job *j, const grym_feature *list, int n, grym_error *
 	return rc;
 }
 
-/* Catalog: look each feature up; compute what is missing; store it. */
-static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
+/* Catalog: look each feature up; compute what is missing (decoding path,
+ * or the payload when NULL); store it. */
+static int compute_job(cfg *c, job *j, grym_catalog *cat, const char *path, grym_error *err)
 {
 	grym_feature missing[GRYM_FEAT_COUNT];
 	char ids[GRYM_FEAT_COUNT][GRYM_ID_LEN + 1];
@@ -391,7 +394,7 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 	/* catalog assets keep their matrices (they are stored) */
 	j->r->keep_matrix = (cat && j->asset[0]) || c->npy_dir || c->p.segment > 0 || !c->p.summary ||
 		!grym_stats_are_moments(c->p.stats, c->p.nstats);
-	if ((rc = analyse(c, j, missing, nmiss, err)))
+	if ((rc = analyse(c, j, path, missing, nmiss, err)))
 		return rc;
 	if (!cat || !j->asset[0])
 		return GRYM_OK;
@@ -435,6 +438,30 @@ static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
 			return rc;
 	}
 	return GRYM_OK;
+}
+
+/* A job; an asset's object is opened through the store first (its size
+ * checked, its hash with --verify, also when every feature comes from the
+ * catalog) and held open while the decoder reads it by the name of its
+ * open file, one per worker at a time. */
+static int run_job(cfg *c, job *j, grym_catalog *cat, grym_error *err)
+{
+	grym_store_reader *obj = NULL;
+	char objpath[64];
+	int rc;
+
+	if (!j->object)
+		return compute_job(c, j, cat, j->path, err);
+	grym_asset a;
+	grym_asset_init(&a);
+	rc = grym_catalog_get_asset(cat, j->asset, &a, err);
+	if (rc == GRYM_OK)
+		rc = grym_catalog_open_asset_object(cat, &a, &obj, objpath, sizeof objpath, err);
+	grym_asset_clear(&a);
+	if (rc == GRYM_OK)
+		rc = compute_job(c, j, cat, objpath, err);
+	grym_store_reader_close(obj);
+	return rc;
 }
 
 /* One job (grym_pool work, on a worker thread). */
@@ -646,10 +673,7 @@ static int add_asset(job *j, const char *key, grym_catalog **cat, const cfg *c,
 	grym_asset a;
 	grym_asset_init(&a);
 	if ((rc = grym_catalog_get_asset(*cat, j->asset, &a, err)) == GRYM_OK) {
-		char path[4096];
-		rc = grym_catalog_object_path(*cat, &a, path, sizeof path, err);
-		if (rc == GRYM_OK)
-			j->path = strdup(path);
+		j->object = 1;  /* opened by the worker that decodes it */
 		j->key = strdup(j->asset);
 		if (!json_object_get(j->meta, "path") && json_array_size(a.paths) > 0) {
 			/* a bare id on stdin: name the asset's file in messages */

@@ -28,6 +28,7 @@
 #include "grym/catalog.h"
 #include "grym/dsp.h"
 #include "grym/hash.h"
+#include "grym/infer_params.h"
 #include "grym/io.h"
 #include "grym/ml.h"
 #include "grym/pathname.h"
@@ -36,23 +37,17 @@
 #include "grym/sources.h"
 #include "grym/stream.h"
 
-static const grym_option opts[] = {
-	{ "model", 'm', "MODEL", NULL, "model file, or catalog model id, id prefix or name (required)" },
-	{ "output", 'o', "FILE", NULL, "write predictions to FILE (atomically) instead of stdout" },
-	{ "top", 0, "K", "1", "print K labels: the predicted one, then the most probable others" },
-	{ "jsonl", 0, NULL, NULL, "one JSON object per line" },
-	{ "jobs", 'j', "N", "1", "predict with N threads" },
-	{ "tsv", 0, NULL, NULL, "inputs are TSV tables (header row; columns matched to the model's features by name)" },
-	{ "verify", 0, NULL, NULL, "hash each catalog asset's object in full before use (else only its size is checked)" },
-	{ 0 }
+/* Every option but --schema is a parameter of the infer stage
+ * (lib/stage/infer_params.c): parsed, checked and shown in --help from
+ * that one table. */
+static const grym_option own_options[] = {
+	GRYM_CLI_SCHEMA_OPTION,
+	{ 0, 0, NULL, NULL, NULL }
 };
 
 typedef struct infer_opts {
 	grym_cli cli;
-	const char *model, *output;
-	long top, jobs;
-	int jsonl, tsv;
-	int verify;             /* --verify: the catalog handle hashes objects */
+	grym_infer_params p;    /* the options */
 	/* catalog: predictions are stored for inputs that are catalog assets */
 	grym_catalog *cat;
 	char model_id[GRYM_ID_LEN + 1];
@@ -74,21 +69,11 @@ typedef struct infer_opts {
 static int on_opt(void *ud, const char *name, const char *arg)
 {
 	infer_opts *o = ud;
-	if (!strcmp(name, "model"))
-		o->model = arg;
-	else if (!strcmp(name, "output"))
-		o->output = arg;
-	else if (!strcmp(name, "top"))
-		return grym_parse_int(&o->cli, name, arg, 1, 1000000, &o->top);
-	else if (!strcmp(name, "jsonl"))
-		o->jsonl = 1;
-	else if (!strcmp(name, "tsv"))
-		o->tsv = 1;
-	else if (!strcmp(name, "verify"))
-		o->verify = 1;
-	else if (!strcmp(name, "jobs"))
-		return grym_parse_jobs(&o->cli, arg, &o->jobs);
-	return 0;
+	if (!strcmp(name, "schema")) {
+		grym_cli_print_schema(&o->cli, grym_infer_schema());
+		exit(GRYM_EXIT_OK);
+	}
+	return grym_cli_schema_set(&o->cli, grym_infer_schema(), &o->p, name, arg) ? -1 : 0;
 }
 
 #define BATCH 4096
@@ -195,7 +180,7 @@ static int store_predictions(infer_opts *o, const grym_model *m, batch *b, const
 
 static int emit(infer_opts *o, const grym_model *m, batch *b, grym_output *out, grym_error *err)
 {
-	size_t K = b->K, top = (size_t)o->top < K ? (size_t)o->top : K;
+	size_t K = b->K, top = (size_t)o->p.top < K ? (size_t)o->p.top : K;
 	size_t *order = malloc(K * sizeof *order), *best = malloc(b->n * sizeof *best);
 	if (!order || !best) {
 		free(order);
@@ -214,7 +199,7 @@ static int emit(infer_opts *o, const grym_model *m, batch *b, grym_output *out, 
 		qsort_r(order + 1, K - 1, sizeof *order, cmp_desc, (void *)p);
 		best[i] = order[0];
 		int seg = !isnan(b->start[i]) && !isnan(b->end[i]);
-		if (o->jsonl) {
+		if (o->p.jsonl) {
 			/* "key", and "key_b64" when the key is a file name that
 			 * is not UTF-8 (grym/pathname.h) */
 			json_t *j = json_object();
@@ -232,7 +217,7 @@ static int emit(infer_opts *o, const grym_model *m, batch *b, grym_output *out, 
 				json_object_set_new(j, "start", json_real(b->start[i]));
 				json_object_set_new(j, "end", json_real(b->end[i]));
 			}
-			if (o->top > 1) {
+			if (o->p.top > 1) {
 				json_t *t = json_array();
 				for (size_t k = 0; k < top; k++)
 					json_array_append_new(t, json_pack("{s:s,s:f}", "label",
@@ -283,7 +268,7 @@ static int flush_batch(infer_opts *o, const grym_model *m, batch *b, grym_output
 		return GRYM_OK;
 	/* predictions may go to the terminal the bar is drawn on */
 	grym_progress_clear(o->prog);
-	size_t nj = (size_t)o->jobs, chunk = (b->n + nj - 1) / nj;
+	size_t nj = (size_t)o->p.jobs, chunk = (b->n + nj - 1) / nj;
 	job jobs[GRYM_JOBS_MAX];
 	/* no cancel flag: a batch is milliseconds of work, and a signal
 	 * stops the readers that fill the next one */
@@ -431,7 +416,7 @@ static void audio_done(void *ud, void *jp)
 	for (size_t k = 0; k < it->res.n && !*a->fatal; k++)
 		if (push_vector(a->o, a->m, a->b, a->out, it->key, it->res.x + k * it->res.dims, it->res.dims, "",
 				seg ? it->res.start[k] : NAN, seg ? it->res.end[k] : NAN, &a->failed, &err)) {
-			grym_report(&a->o->cli, a->o->output ? a->o->output : "stdout", &err);
+			grym_report(&a->o->cli, a->o->p.output ? a->o->p.output : "stdout", &err);
 			*a->fatal = 1;
 		}
 	grym_replay_result_clear(&it->res);
@@ -452,7 +437,7 @@ static int infer_audio(infer_opts *o, const grym_model *m, audio_item *items, si
 		return (int)n;
 	}
 	audio_run a = { o, m, rp, b, out, fatal, 0, o->ndone };
-	grym_pool_opts po = { .jobs = (size_t)o->jobs < n ? (int)o->jobs : (int)n, .work = audio_job,
+	grym_pool_opts po = { .jobs = (size_t)o->p.jobs < n ? (int)o->p.jobs : (int)n, .work = audio_job,
 			      .done = audio_done, .ud = &a, .cancel = &grym_cli_cancel,
 			      .progress = o->prog ? audio_bar : NULL };
 	grym_pool *p = grym_pool_new(&po, &err);
@@ -475,7 +460,7 @@ static int infer_audio(infer_opts *o, const grym_model *m, audio_item *items, si
 		return failed ? failed : 1;
 	}
 	if (!*fatal && flush_batch(o, m, b, out, &err)) {
-		grym_report(&o->cli, o->output ? o->output : "stdout", &err);
+		grym_report(&o->cli, o->p.output ? o->p.output : "stdout", &err);
 		*fatal = 1;
 	}
 	return failed;
@@ -649,6 +634,7 @@ static int infer_asset(infer_opts *o, const grym_model *m, const char *key, cons
 	grym_error err = { 0 };
 	char id[GRYM_ID_LEN + 1], src[GRYM_ID_LEN + 1], path[4096];
 	grym_asset ga;
+	grym_store_reader *obj = NULL;    /* the source's object, decoded by path */
 	/* messages name the file: the record's path, else the first path
 	 * found up the asset's chain (a bare id on stdin) */
 	char *name = grym_cli_item_name(key, meta);
@@ -676,7 +662,8 @@ static int infer_asset(infer_opts *o, const grym_model *m, const char *key, cons
 		if (source) {
 			/* the size check (and with --verify the hash) names the
 			 * asset whose object is damaged */
-			int prc = grym_catalog_object_path(o->cat, &ga, path, sizeof path, &err);
+			int prc = grym_catalog_open_asset_object(o->cat, &ga, &obj, path, sizeof path,
+								 &err);
 			grym_asset_clear(&ga);
 			if (prc != GRYM_OK)
 				FAIL_ITEM();
@@ -702,13 +689,14 @@ static int infer_asset(infer_opts *o, const grym_model *m, const char *key, cons
 	for (size_t k = 0; k < res.n; k++)
 		if (push_vector(o, m, b, out, id, res.x + k * res.dims, res.dims, seg ? "" : id,
 				seg ? res.start[k] : NAN, seg ? res.end[k] : NAN, &failed, &err)) {
-			grym_report(&o->cli, o->output ? o->output : "stdout", &err);
+			grym_report(&o->cli, o->p.output ? o->p.output : "stdout", &err);
 			*fatal = 1;
 			failed = -1;
 			break;
 		}
 	grym_replay_result_clear(&res);
 done:
+	grym_store_reader_close(obj);
 	free(name);
 	return failed;
 }
@@ -746,7 +734,7 @@ static int infer_ref(infer_opts *o, const grym_model *m, grym_source *it, batch 
 	} else if (push_vector(o, m, b, out, key, fs.summary, (size_t)fs.summary_len, fs.asset,
 			       meta_num(it->head.meta, "start"), meta_num(it->head.meta, "end"), &failed,
 			       &err)) {
-		grym_report(&o->cli, o->output ? o->output : "stdout", &err);
+		grym_report(&o->cli, o->p.output ? o->p.output : "stdout", &err);
 		*fatal = 1;
 		grym_feature_set_clear(&fs);
 		return -1;
@@ -808,7 +796,7 @@ static int infer_record(infer_opts *o, const grym_model *m, grym_source *it, bat
 			     &err);
 	free(rec.data);
 	if (rc) {
-		grym_report(&o->cli, o->output ? o->output : "stdout", &err);
+		grym_report(&o->cli, o->p.output ? o->p.output : "stdout", &err);
 		*fatal = 1;
 		return -1;
 	}
@@ -889,7 +877,7 @@ static int infer_all(infer_opts *o, const grym_model *m, grym_sources *src, batc
 		failed++;
 	}
 	if (!*fatal && flush_batch(o, m, b, out, &err)) {
-		grym_report(&o->cli, o->output ? o->output : "stdout", &err);
+		grym_report(&o->cli, o->p.output ? o->p.output : "stdout", &err);
 		*fatal = 1;
 	}
 	return failed;
@@ -897,13 +885,17 @@ static int infer_all(infer_opts *o, const grym_model *m, grym_sources *src, batc
 
 int main(int argc, char **argv)
 {
-	infer_opts o = { 0 };
-	o.top = 1;
-	o.jobs = 1;
+	static infer_opts o;    /* what it owns stays reachable until the exit */
+	grym_error e0 = { 0 };
+	const grym_option *opts = grym_cli_schema_options(grym_infer_schema(), own_options);
+	if (!opts || grym_schema_defaults(grym_infer_schema(), &o.p, &e0) != GRYM_OK) {
+		fprintf(stderr, "grym-infer: %s\n", e0.msg[0] ? e0.msg : "out of memory");
+		return GRYM_EXIT_FAILED;
+	}
 	grym_cli_init(&o.cli, "grym-infer", "-m MODEL [OPTION]... [FILE|DIR|-]...",
 		      "Predict labels (or clusters) of feature vectors, or of audio files through the model's recipe, with a trained model.", opts);
 	int first = grym_cli_parse(&o.cli, argc, argv, on_opt, &o);
-	if (!o.model)
+	if (!o.p.model)
 		grym_usage_error(&o.cli, "-m MODEL is required");
 	grym_error err = { 0 };
 	grym_model *m = NULL;
@@ -912,8 +904,8 @@ int main(int argc, char **argv)
 	int status = GRYM_EXIT_OK;
 	char dir[4096] = "";
 	int use_cat = o.cli.catalog_dir || getenv("GRYM_CATALOG");
-	if (access(o.model, F_OK) == 0) {
-		FILE *f = fopen(o.model, "rb");
+	if (access(o.p.model, F_OK) == 0) {
+		FILE *f = fopen(o.p.model, "rb");
 		if (f) {
 			size_t cap = 1 << 16;
 			mbytes = malloc(cap);
@@ -938,7 +930,7 @@ int main(int argc, char **argv)
 		grym_model_row row = { 0 };
 		if (grym_cli_catalog_dir(&o.cli, dir, sizeof dir, &err) == GRYM_OK &&
 		    (o.cat = grym_catalog_open(dir, &err)) &&
-		    grym_catalog_get_model(o.cat, o.model, &row, &err) == GRYM_OK) {
+		    grym_catalog_get_model(o.cat, o.p.model, &row, &err) == GRYM_OK) {
 			/* found: a damaged object is named as such, not as
 			 * a model that does not exist */
 			if (grym_catalog_model_bytes(o.cat, &row, &mbytes, &mlen, &err) == GRYM_OK) {
@@ -953,7 +945,7 @@ int main(int argc, char **argv)
 	if (mbytes && grym_model_load(mbytes, mlen, &m, &err) == GRYM_OK && !o.model_row)
 		grym_sha256_hex(mbytes, mlen, o.model_id);
 	if (!m) {
-		grym_report(&o.cli, o.model, &err);
+		grym_report(&o.cli, o.p.model, &err);
 		grym_catalog_close(o.cat);
 		free(mbytes);
 		return GRYM_EXIT_FAILED;
@@ -970,8 +962,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (o.cat)
-		grym_catalog_set_verify(o.cat, o.verify);
-	if (o.jobs > 1)
+		grym_catalog_set_verify(o.cat, o.p.verify);
+	if (o.p.jobs > 1)
 		openblas_set_num_threads(1);
 	batch b = { 0 };
 	b.d = grym_model_dims(m);
@@ -989,14 +981,14 @@ int main(int argc, char **argv)
 		status = GRYM_EXIT_FAILED;
 		goto done;
 	}
-	if (!(out = grym_output_open(o.output, &err))) {
-		grym_report(&o.cli, o.output, &err);
+	if (!(out = grym_output_open(o.p.output, &err))) {
+		grym_report(&o.cli, o.p.output, &err);
 		status = GRYM_EXIT_FAILED;
 		goto done;
 	}
 	int nin = argc - first, fatal = 0;
 	grym_sources_opts so = { 0 };
-	so.flags = GRYM_SOURCES_RECORDS | GRYM_SOURCES_TSV | (o.tsv ? GRYM_SOURCES_TSV_ALL : 0);
+	so.flags = GRYM_SOURCES_RECORDS | GRYM_SOURCES_TSV | (o.p.tsv ? GRYM_SOURCES_TSV_ALL : 0);
 	so.null_sep = o.cli.null_sep;
 	so.stdin_name = "-";    /* the key of audio on stdin */
 	so.cancel = &grym_cli_cancel;
@@ -1034,7 +1026,7 @@ int main(int argc, char **argv)
 		/* a signal: an -o FILE is left as it was */
 		grym_output_abort(out);
 	} else if (grym_output_commit(out, &err)) {
-		grym_report(&o.cli, o.output ? o.output : "stdout", &err);
+		grym_report(&o.cli, o.p.output ? o.p.output : "stdout", &err);
 		status = GRYM_EXIT_FAILED;
 	}
 	if (o.stored)

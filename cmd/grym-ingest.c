@@ -12,6 +12,7 @@
 #include "grym/audio.h"
 #include "grym/catalog.h"
 #include "grym/ingest.h"
+#include "grym/ingest_params.h"
 #include "grym/io.h"
 #include "grym/pathname.h"
 #include "grym/pool.h"
@@ -29,21 +30,12 @@
 
 #include <jansson.h>
 
-static const grym_option options[] = {
-	{ "label", 'l', "L", NULL, "give every asset label L (repeatable)" },
-	{ "label-from-dir", 0, NULL, NULL, "label each file by its parent folder's name" },
-	{ "replace-labels", 0, NULL, NULL, "the labels this run gives a known asset replace its old ones" },
-	{ "manifest", 0, "FILE", NULL, "TSV/CSV with path, label, split... columns (paths relative to FILE)" },
-	{ "match", 0, "GLOB", NULL, "take only files matching GLOB from directories and archives" },
-	{ "from-list", 0, "FILE", NULL, "read input paths from FILE ('-': stdin), one per line (-0: NUL)" },
-	{ "jobs", 'j', "N", "1", "decode N files in parallel (output stays in input order)" },
-	{ "text", 0, NULL, NULL, "write id<TAB>path<TAB>labels lines instead of binary records" },
-	{ "output", 'o', "FILE", NULL, "write the records to FILE (atomically) instead of stdout" },
-	{ "accept-truncated", 0, NULL, NULL, "keep what decodes of a truncated or damaged file" },
-	{ "max-bytes", 0, "N", "4G", "refuse an archive that expands to more than N bytes (K, M, G suffixes)" },
-	{ "probe", 0, NULL, NULL, "print each FILE's properties and tags, store nothing" },
-	{ "json", 0, NULL, NULL, "with --probe: one JSON object per file" },
-	{ 0 }
+/* Every option but --schema is a parameter of the ingest stage
+ * (lib/stage/ingest_params.c): parsed, checked and shown in --help from
+ * that one table. */
+static const grym_option own_options[] = {
+	GRYM_CLI_SCHEMA_OPTION,
+	{ 0, 0, NULL, NULL, NULL }
 };
 
 typedef struct settings {
@@ -57,76 +49,16 @@ typedef struct settings {
 
 static grym_cli cli;
 
-static int parse_bytes(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || s[0] == '-')
-		return -1;
-	unsigned shift = 0;
-	switch (*end) {
-	case '\0': break;
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: return -1;
-	}
-	if (*end == 'i' || *end == 'B')
-		end += *end == 'i' ? 1 : 0;
-	if (*end == 'B')
-		end++;
-	if (*end || v == 0 || (shift && v > (ULLONG_MAX >> shift)))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
+/* The options as parsed; main copies them into a settings. */
+static grym_ingest_params params;
 
 static int on_option(void *ud, const char *name, const char *arg)
 {
-	settings *s = ud;
-	if (!strcmp(name, "label")) {
-		const char **l = realloc(s->labels, (s->nlabels + 1) * sizeof *l);
-		if (!l) {
-			grym_msg(&cli, "out of memory");
-			return -1;
-		}
-		if (!*arg) {
-			grym_msg(&cli, "--label: empty label");
-			return -1;
-		}
-		s->labels = l;
-		s->labels[s->nlabels++] = arg;
-	} else if (!strcmp(name, "replace-labels")) {
-		s->replace_labels = 1;
-	} else if (!strcmp(name, "label-from-dir")) {
-		s->label_from_dir = 1;
-	} else if (!strcmp(name, "manifest")) {
-		s->manifest = arg;
-	} else if (!strcmp(name, "match")) {
-		s->match = arg;
-	} else if (!strcmp(name, "from-list")) {
-		s->from_list = arg;
-	} else if (!strcmp(name, "jobs")) {
-		return grym_parse_int(&cli, "jobs", arg, 1, 256, &s->jobs);
-	} else if (!strcmp(name, "text")) {
-		s->text = 1;
-	} else if (!strcmp(name, "output")) {
-		s->output = arg;
-	} else if (!strcmp(name, "accept-truncated")) {
-		s->accept_truncated = 1;
-	} else if (!strcmp(name, "max-bytes")) {
-		if (parse_bytes(arg, &s->max_bytes) < 0) {
-			grym_msg(&cli, "--max-bytes: '%s' is not a size (like 500M or 4G)", arg);
-			return -1;
-		}
-	} else if (!strcmp(name, "probe")) {
-		s->probe = 1;
-	} else if (!strcmp(name, "json")) {
-		s->json = 1;
+	if (!strcmp(name, "schema")) {
+		grym_cli_print_schema(&cli, grym_ingest_schema());
+		exit(GRYM_EXIT_OK);
 	}
-	return 0;
+	return grym_cli_schema_set(&cli, grym_ingest_schema(), &params, name, arg) ? -1 : 0;
 }
 
 /* ---- inputs ---- */
@@ -509,11 +441,37 @@ int main(int argc, char **argv)
 	grym_manifest *manifest = NULL;
 	int first, status = GRYM_EXIT_OK;
 
-	s.jobs = 1;
+	grym_error e0 = { 0 };
+	const grym_option *options = grym_cli_schema_options(grym_ingest_schema(), own_options);
+	if (!options || grym_schema_defaults(grym_ingest_schema(), &params, &e0) != GRYM_OK) {
+		fprintf(stderr, "grym-ingest: %s\n", e0.msg[0] ? e0.msg : "out of memory");
+		return GRYM_EXIT_FAILED;
+	}
 	grym_cli_init(&cli, "grym-ingest", "[OPTION]... [FILE|DIR|ARCHIVE|-]...",
 		      "Store audio in the catalog and write one reference record per asset.",
 		      options);
 	first = grym_cli_parse(&cli, argc, argv, on_option, &s);
+	/* the settings the run reads: the labels array is its own (freed at
+	 * the end), the strings stay params' */
+	if (params.label.n && !(s.labels = malloc(params.label.n * sizeof *s.labels))) {
+		grym_msg(&cli, "out of memory");
+		return GRYM_EXIT_FAILED;
+	}
+	for (size_t i = 0; i < params.label.n; i++)
+		s.labels[i] = params.label.v[i];
+	s.nlabels = params.label.n;
+	s.label_from_dir = params.label_from_dir;
+	s.replace_labels = params.replace_labels;
+	s.text = params.text;
+	s.accept_truncated = params.accept_truncated;
+	s.probe = params.probe;
+	s.json = params.json;
+	s.manifest = params.manifest;
+	s.match = params.match;
+	s.from_list = params.from_list;
+	s.output = params.output;
+	s.jobs = params.jobs;
+	s.max_bytes = params.max_bytes;
 
 	if (s.json && !s.probe)
 		grym_usage_error(&cli, "--json goes with --probe");

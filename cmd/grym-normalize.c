@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "grym/grym.h"
 #include "grym/dsp.h"
+#include "grym/normalize_params.h"
 #include "grym/pathname.h"
 #include "grym/pool.h"
 #include "grym/sources.h"
@@ -25,49 +26,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const grym_option options[] = {
-	{ "lufs", 0, "T", "-23", "normalize integrated loudness (EBU R128) to T LUFS" },
-	{ "peak", 0, "DB", NULL, "normalize the sample peak to DB dBFS" },
-	{ "rms", 0, "DB", NULL, "normalize the RMS level to DB dBFS (full-scale sine: -3.01)" },
-	{ "gain", 0, "DB", NULL, "apply a fixed gain of DB dB" },
-	{ "true-peak", 0, "MAX", "-1 with --lufs", "keep the true peak at or below MAX dBTP" },
-	{ "limit", 0, NULL, NULL, "hold the true-peak ceiling with a limiter instead of lowering the gain" },
-	{ "rate", 'r', "HZ", NULL, "resample to HZ (soxr)" },
-	{ "mono", 'm', NULL, NULL, "mix to one channel (channel mean)" },
-	{ "channels", 'c', "N", NULL, "output N channels (to 1: mean; from 1: copies; 6 to 2: ITU downmix)" },
-	{ "highpass", 0, "HZ", NULL, "Butterworth high-pass at HZ" },
-	{ "lowpass", 0, "HZ", NULL, "Butterworth low-pass at HZ" },
-	{ "order", 0, "N", "2", "order of the Butterworth filters" },
-	{ "dc", 0, NULL, NULL, "remove DC offset (5 Hz DC blocker)" },
-	{ "trim-silence", 0, "DB", NULL, "cut leading and trailing audio at or below DB dBFS" },
-	{ "fade-in", 0, "S", NULL, "fade in over S seconds" },
-	{ "fade-out", 0, "S", NULL, "fade out over S seconds" },
-	{ "bits", 'b', "B", "16/24 as the input, else 32f", "output samples: 16, 24 or 32f (16 is TPDF-dithered)" },
-	{ "type", 't', "TYPE", "wav, or from -o's extension", "output type: wav, flac, ogg, mp3, opus, m4a" },
-	{ "output", 'o', "FILE", "stdout", "write to FILE (atomically)" },
-	{ "on-silence", 0, "WHAT", "pass", "when the level is undefined: pass (unchanged), skip, fail" },
-	{ "seed", 0, "N", "0", "seed of the dither" },
-	{ "measure", 0, NULL, NULL, "only measure each FILE (a table, or --json)" },
-	{ "json", 0, NULL, NULL, "with --measure: one JSON object per input" },
-	{ "text", 0, NULL, NULL, "catalog mode: write records as text" },
-	{ "jobs", 'j', "N", "1", "normalize N files or assets at a time (output order kept)" },
-	{ "outdir", 0, "DIR", "normalized", "several inputs: write each result to DIR, as its path below their common folder" },
-	{ "force", 'f', NULL, NULL, "with --outdir: replace output files that exist" },
-	{ "verify", 0, NULL, NULL, "catalog mode: hash each object in full before use (else only its size is checked)" },
-	{ 0 }
+/* Every option but --schema is a parameter of the normalize stage
+ * (lib/stage/normalize_params.c): parsed, checked and shown in --help
+ * from that one table. */
+static const grym_option own_options[] = {
+	GRYM_CLI_SCHEMA_OPTION,
+	{ 0, 0, NULL, NULL, NULL }
 };
 
 typedef struct app {
 	grym_cli cli;
-	grym_normalize_opts o;
-	int mode_set;
-	int tp_set;
-	int measure, json, text;
-	int jobs;
-	int verify;             /* --verify: every catalog handle hashes objects */
-	const char *output, *type, *outdir;
-	int force;
-	int mono;
+	grym_normalize_params p;/* as parsed */
+	grym_normalize_opts o;  /* the run's, made from p */
+	const char *gain_given; /* the one of --lufs, --peak, --rms, --gain given */
 	/* the bar (NULL: none): inputs done, and the position within the
 	 * ones under way */
 	grym_progress *prog;
@@ -78,114 +49,20 @@ typedef struct app {
 static int on_option(void *ud, const char *name, const char *arg)
 {
 	app *a = ud;
-	grym_normalize_opts *o = &a->o;
-	double d;
-	long l;
 
+	if (!strcmp(name, "schema")) {
+		grym_cli_print_schema(&a->cli, grym_normalize_schema());
+		exit(GRYM_EXIT_OK);
+	}
 	if (!strcmp(name, "lufs") || !strcmp(name, "peak") || !strcmp(name, "rms") ||
 	    !strcmp(name, "gain")) {
-		if (a->mode_set) {
+		if (a->gain_given) {
 			grym_msg(&a->cli, "--%s: only one of --lufs, --peak, --rms, --gain", name);
 			return -1;
 		}
-		a->mode_set = 1;
-		if (grym_parse_double(&a->cli, name, arg, !strcmp(name, "gain") ? -100 : -100,
-				      !strcmp(name, "gain") ? 100 : 0, &d))
-			return -1;
-		o->target = d;
-		o->mode = !strcmp(name, "lufs") ? GRYM_GAIN_LUFS : !strcmp(name, "peak") ? GRYM_GAIN_PEAK :
-			!strcmp(name, "rms") ? GRYM_GAIN_RMS : GRYM_GAIN_FIXED;
-	} else if (!strcmp(name, "true-peak")) {
-		if (grym_parse_double(&a->cli, name, arg, -60, 0, &d))
-			return -1;
-		o->true_peak = d;
-		a->tp_set = 1;
-	} else if (!strcmp(name, "limit")) {
-		o->limit = 1;
-	} else if (!strcmp(name, "rate")) {
-		if (grym_parse_int(&a->cli, name, arg, GRYM_LOUDNESS_RATE_MIN, GRYM_LOUDNESS_RATE_MAX, &l))
-			return -1;
-		o->rate = (int)l;
-	} else if (!strcmp(name, "mono")) {
-		o->channels = 1;
-	} else if (!strcmp(name, "channels")) {
-		if (grym_parse_jobs(&a->cli, arg, &l))
-			return -1;
-		o->channels = (int)l;
-	} else if (!strcmp(name, "highpass") || !strcmp(name, "lowpass")) {
-		if (grym_parse_double(&a->cli, name, arg, 0.001, 384000, &d))
-			return -1;
-		if (name[0] == 'h')
-			o->highpass = d;
-		else
-			o->lowpass = d;
-	} else if (!strcmp(name, "order")) {
-		if (grym_parse_int(&a->cli, name, arg, 1, 2 * GRYM_FILTER_SECTIONS_MAX - 1, &l))
-			return -1;
-		o->order = (int)l;
-	} else if (!strcmp(name, "dc")) {
-		o->dc = 1;
-	} else if (!strcmp(name, "trim-silence")) {
-		if (grym_parse_double(&a->cli, name, arg, -200, 0, &d))
-			return -1;
-		o->trim_db = d;
-	} else if (!strcmp(name, "fade-in") || !strcmp(name, "fade-out")) {
-		if (grym_parse_double(&a->cli, name, arg, 0, 86400, &d))
-			return -1;
-		if (!strcmp(name, "fade-in"))
-			o->fade_in = d;
-		else
-			o->fade_out = d;
-	} else if (!strcmp(name, "bits")) {
-		grym_sample_format f;
-		if (grym_sample_format_parse(arg, &f) != GRYM_OK) {
-			grym_msg(&a->cli, "--bits: '%s' is not 16, 24 or 32f", arg);
-			return -1;
-		}
-		o->bits = f == GRYM_SAMPLE_S16 ? 16 : f == GRYM_SAMPLE_S24 ? 24 : 32;
-	} else if (!strcmp(name, "type")) {
-		grym_file_type t;
-		grym_error e;
-		if (grym_file_type_choose(arg, NULL, &t, &e) != GRYM_OK) {
-			grym_msg(&a->cli, "%s", e.msg);
-			return -1;
-		}
-		a->type = arg;
-	} else if (!strcmp(name, "output")) {
-		a->output = arg;
-	} else if (!strcmp(name, "on-silence")) {
-		if (!strcmp(arg, "pass"))
-			o->silence = GRYM_SILENCE_PASS;
-		else if (!strcmp(arg, "skip"))
-			o->silence = GRYM_SILENCE_SKIP;
-		else if (!strcmp(arg, "fail"))
-			o->silence = GRYM_SILENCE_FAIL;
-		else {
-			grym_msg(&a->cli, "--on-silence: '%s' is not pass, skip or fail", arg);
-			return -1;
-		}
-	} else if (!strcmp(name, "seed")) {
-		if (grym_parse_int(&a->cli, name, arg, 0, 0x7fffffffL, &l))
-			return -1;
-		o->seed = (uint64_t)l;
-	} else if (!strcmp(name, "measure")) {
-		a->measure = 1;
-	} else if (!strcmp(name, "verify")) {
-		a->verify = 1;
-	} else if (!strcmp(name, "json")) {
-		a->json = 1;
-	} else if (!strcmp(name, "text")) {
-		a->text = 1;
-	} else if (!strcmp(name, "outdir")) {
-		a->outdir = arg;
-	} else if (!strcmp(name, "force")) {
-		a->force = 1;
-	} else if (!strcmp(name, "jobs")) {
-		if (grym_parse_jobs(&a->cli, arg, &l))
-			return -1;
-		a->jobs = (int)l;
+		a->gain_given = name;
 	}
-	return 0;
+	return grym_cli_schema_set(&a->cli, grym_normalize_schema(), &a->p, name, arg) ? -1 : 0;
 }
 
 static json_t *num_or_null(double v)
@@ -195,7 +72,7 @@ static json_t *num_or_null(double v)
 
 static void print_measure(app *a, const char *name, const grym_loudness_result *r)
 {
-	if (a->json) {
+	if (a->p.json) {
 		json_t *o = json_object(), *dc = json_array();
 		char *s;
 		/* "file", and "file_b64" for a name that is not UTF-8 */
@@ -366,7 +243,7 @@ static void normalize_job(void *ud, void *jp, grym_pool_worker *w)
 				j->rc = j->err.code;
 				return;
 			}
-			grym_catalog_set_verify(*wc, r->a->verify);
+			grym_catalog_set_verify(*wc, r->a->p.verify);
 		}
 		cat = *wc;
 	}
@@ -441,7 +318,7 @@ static int catalog_start(catalog_run *r, grym_pool **pool)
 {
 	app *a = r->a;
 	grym_error err;
-	grym_pool_opts po = { .jobs = a->jobs, .work = normalize_job, .done = emit_job,
+	grym_pool_opts po = { .jobs = a->p.jobs, .work = normalize_job, .done = emit_job,
 			      .discard = free_job, .ud = r, .cancel = a->o.cancel };
 
 	/* how many records come is not known: a count, and the part of the
@@ -452,8 +329,8 @@ static int catalog_start(catalog_run *r, grym_pool **pool)
 		grym_report(&a->cli, r->dir, &err);
 		return -1;
 	}
-	grym_catalog_set_verify(r->cat, a->verify);
-	if (a->jobs > 1 && !(r->wcat = calloc((size_t)a->jobs, sizeof *r->wcat))) {
+	grym_catalog_set_verify(r->cat, a->p.verify);
+	if (a->p.jobs > 1 && !(r->wcat = calloc((size_t)a->p.jobs, sizeof *r->wcat))) {
 		grym_msg(&a->cli, "out of memory");
 		return -1;
 	}
@@ -502,10 +379,11 @@ static int sources_end(app *a, int rc, const grym_error *err)
 
 /* ---- --measure ---- */
 
-/* The object of a catalog asset, for --measure of an id; the item's
- * name becomes the asset's file and id. */
-static int asset_path(app *a, grym_catalog **cat, grym_source *it, char *path, size_t len,
-		      char **name, grym_error *err)
+/* The object of a catalog asset, for --measure of an id: *r reads it, path
+ * names its open file for the decoder; the item's name becomes the asset's
+ * file and id. */
+static int asset_path(app *a, grym_catalog **cat, grym_source *it, grym_store_reader **r,
+		      char *path, size_t len, char **name, grym_error *err)
 {
 	char dir[4096], id[GRYM_ID_LEN + 1];
 	grym_asset as;
@@ -514,13 +392,13 @@ static int asset_path(app *a, grym_catalog **cat, grym_source *it, char *path, s
 	if (!*cat && (grym_cli_catalog_dir(&a->cli, dir, sizeof dir, err) != GRYM_OK ||
 		      !(*cat = grym_catalog_open(dir, err))))
 		return err->code;
-	grym_catalog_set_verify(*cat, a->verify);
+	grym_catalog_set_verify(*cat, a->p.verify);
 	if ((rc = grym_catalog_resolve(*cat, it->head.key, id, err)) != GRYM_OK)
 		return rc;
 	grym_asset_init(&as);
 	rc = grym_catalog_get_asset(*cat, id, &as, err);
 	if (rc == GRYM_OK)
-		rc = grym_catalog_object_path(*cat, &as, path, len, err);
+		rc = grym_catalog_open_asset_object(*cat, &as, r, path, len, err);
 	if (rc == GRYM_OK && !json_object_get(it->head.meta, "path") && json_array_size(as.paths)) {
 		json_t *pm = json_pack("{s:O}", "path", json_array_get(as.paths, 0));
 		*name = pm ? grym_cli_item_name(id, pm) : NULL;
@@ -538,6 +416,7 @@ static int measure_item(app *a, grym_source *it, grym_catalog **cat, uint64_t it
 {
 	char path[4096];
 	char *name = NULL;
+	grym_store_reader *obj = NULL;
 	int is_tmp = 0, rc, failed = 0;
 	grym_loudness_result r;
 	grym_error err = { 0 };
@@ -560,7 +439,7 @@ static int measure_item(app *a, grym_source *it, grym_catalog **cat, uint64_t it
 		rc = grym_source_audio_path(it, a->o.tmpdir, path, sizeof path, &is_tmp, &err);
 		break;
 	case GRYM_SOURCE_REF:
-		rc = asset_path(a, cat, it, path, sizeof path, &name, &err);
+		rc = asset_path(a, cat, it, &obj, path, sizeof path, &name, &err);
 		break;
 	default:
 		rc = grym_error_set(&err, GRYM_ERR_UNSUPPORTED, "a %s record: --measure takes audio "
@@ -569,6 +448,7 @@ static int measure_item(app *a, grym_source *it, grym_catalog **cat, uint64_t it
 	const char *shown = name ? name : it->name;
 	if (rc == GRYM_OK)
 		rc = grym_normalize_measure(path, &o, &r, &err);
+	grym_store_reader_close(obj);
 	/* the table line (or the error) on a clean line, the bar again below */
 	grym_progress_clear(a->prog);
 	if (rc != GRYM_OK) {
@@ -593,7 +473,7 @@ static int do_measure(app *a, grym_sources *src)
 
 	uint64_t n = 0;
 
-	if (!a->json && !a->cli.quiet) {
+	if (!a->p.json && !a->cli.quiet) {
 		printf("%9s %7s %9s %9s %9s  %s\n", "LUFS", "LRA", "dBTP", "peak", "RMS", "FILE");
 		fflush(stdout);
 	}
@@ -632,10 +512,8 @@ static int cat_open(catsink *c)
 		return c->r.fatal ? -1 : 0;
 	c->used = 1;
 	c->r.dir = c->dir;
-	/* Records in: -t is the type of the derived assets, -o the records
-	 * out (its name says nothing of the audio type). */
-	if (a->type)
-		grym_file_type_choose(a->type, NULL, &a->o.type, NULL);
+	/* Records in: -t (else WAV) is the type of the derived assets, -o
+	 * the records out (its name says nothing of the audio type). */
 	if (!(c->recipe = grym_normalize_recipe(&a->o))) {
 		grym_msg(&a->cli, "out of memory");
 		c->r.fatal = 1;
@@ -643,10 +521,10 @@ static int cat_open(catsink *c)
 	}
 	c->r.recipe = c->recipe;
 	if (grym_cli_catalog_dir(&a->cli, c->dir, sizeof c->dir, &err) != GRYM_OK ||
-	    !(c->out = grym_output_open(a->output, &err)) ||
-	    !(c->r.w = grym_stream_writer_new(c->out, a->text ? GRYM_STREAM_TEXT : GRYM_STREAM_BINARY,
+	    !(c->out = grym_output_open(a->p.output, &err)) ||
+	    !(c->r.w = grym_stream_writer_new(c->out, a->p.text ? GRYM_STREAM_TEXT : GRYM_STREAM_BINARY,
 					      0, &err))) {
-		grym_report(&a->cli, a->output ? a->output : "stdout", &err);
+		grym_report(&a->cli, a->p.output ? a->p.output : "stdout", &err);
 		c->r.fatal = 1;
 		return -1;
 	}
@@ -723,7 +601,7 @@ static int cat_finish(catsink *c)
 		else if (grym_cli_finish_output(&a->cli, c->out, c->r.failed) != 0)
 			c->r.fatal = 1;
 	}
-	for (int i = 0; c->r.wcat && i < a->jobs; i++)
+	for (int i = 0; c->r.wcat && i < a->p.jobs; i++)
 		grym_catalog_close(c->r.wcat[i]);
 	free(c->r.wcat);
 	grym_catalog_close(c->r.cat);
@@ -750,14 +628,15 @@ static int do_filter(app *a, grym_source *it)
 	}
 	/* Audio out: -t, else -o's extension; never one type under another's
 	 * name. */
-	if (grym_file_type_choose(a->type, a->output, &a->o.type, &err) != GRYM_OK) {
+	if (grym_file_type_choose((int)a->p.o.type >= 0 ? grym_file_type_name(a->p.o.type) : NULL,
+				  a->p.output, &a->o.type, &err) != GRYM_OK) {
 		if (is_tmp)
 			grym_tmp_release(path);
-		grym_usage_error(&a->cli, "%s: %s", a->output, err.msg);
+		grym_usage_error(&a->cli, "%s: %s", a->p.output, err.msg);
 	}
-	out = grym_output_open(a->output, &err);
+	out = grym_output_open(a->p.output, &err);
 	if (!out) {
-		grym_report(&a->cli, a->output, &err);
+		grym_report(&a->cli, a->p.output, &err);
 		if (is_tmp)
 			grym_tmp_release(path);
 		return GRYM_EXIT_FAILED;
@@ -897,7 +776,7 @@ static void run_file(files *fs, bfile *f, grym_pool_worker *w)
 		f->rc = grym_error_set(&f->err, GRYM_ERR_INTERRUPTED, "interrupted");
 		return;
 	}
-	if (!a->force && access(f->out, F_OK) == 0) {
+	if (!a->p.force && access(f->out, F_OK) == 0) {
 		f->rc = grym_error_set(&f->err, GRYM_ERR_INVALID,
 				       "%s exists: not overwritten (--force replaces it)", f->out);
 		return;
@@ -965,16 +844,16 @@ static void file_done(void *ud, void *jp)
 static int do_files(files *fs)
 {
 	app *a = fs->a;
-	const char *dir = a->outdir ? a->outdir : "normalized";
+	const char *dir = a->p.outdir ? a->p.outdir : "normalized";
 	grym_error err = { 0 };
 	struct stat st;
 	char mk[4096];
-	grym_pool_opts po = { .jobs = a->jobs, .work = file_job, .done = file_done, .ud = fs,
+	grym_pool_opts po = { .jobs = a->p.jobs, .work = file_job, .done = file_done, .ud = fs,
 			      .total = fs->n, .cancel = &grym_cli_cancel };
 	grym_pool *pool;
 
-	/* -t, else WAV: the extension follows the type */
-	grym_file_type_choose(a->type, NULL, &a->o.type, NULL);
+	/* -t, else WAV (grym_normalize_params_opts): the extension follows
+	 * the type */
 	snprintf(mk, sizeof mk, "%s/", dir);
 	if (grym_mkdir_parents(mk, 0, &err) != GRYM_OK || stat(dir, &st) != 0 ||
 	    !S_ISDIR(st.st_mode)) {
@@ -1024,34 +903,35 @@ static void files_free(files *fs)
 
 int main(int argc, char **argv)
 {
-	app a;
+	static app a;   /* what it owns stays reachable until the exit */
 	int first, nops, status = GRYM_EXIT_OK, failed = 0, rc, count = 0;
 	grym_sources *src;
 	grym_source *it;
 	grym_error err = { 0 };
 
-	memset(&a, 0, sizeof a);
-	a.jobs = 1;
-	grym_normalize_opts_init(&a.o);
-	a.o.cancel = &grym_cli_cancel;
+	grym_error e0 = { 0 };
+	const grym_option *options = grym_cli_schema_options(grym_normalize_schema(), own_options);
+	if (!options || grym_schema_defaults(grym_normalize_schema(), &a.p, &e0) != GRYM_OK) {
+		fprintf(stderr, "grym-normalize: %s\n", e0.msg[0] ? e0.msg : "out of memory");
+		return GRYM_EXIT_FAILED;
+	}
 	grym_cli_init(&a.cli, "grym-normalize", "[OPTION]... [FILE|DIR|-]...",
 		      "Measure and normalize loudness (EBU R128, peak, RMS); resample, mix, filter, trim, fade.",
 		      options);
 	first = grym_cli_parse(&a.cli, argc, argv, on_option, &a);
 	nops = argc - first;
-	/* The true-peak ceiling defaults to -1 dBTP with --lufs only. */
-	if (!a.tp_set && a.o.mode != GRYM_GAIN_LUFS)
-		a.o.true_peak = NAN;
-	if (a.o.limit && isnan(a.o.true_peak))
-		a.o.true_peak = -1.0;
-	if (a.json && !a.measure)
+	/* the gain, the ceiling's default, the type; checked */
+	if (grym_normalize_params_opts(&a.p, &a.o, &err) != GRYM_OK)
+		grym_usage_error(&a.cli, "%s", err.msg);
+	a.o.cancel = &grym_cli_cancel;
+	if (a.p.json && !a.p.measure)
 		grym_usage_error(&a.cli, "--json goes with --measure");
-	if (a.measure && (a.outdir || a.force))
+	if (a.p.measure && (a.p.outdir || a.p.force))
 		grym_usage_error(&a.cli, "--measure writes no audio: no --outdir or --force");
-	if (a.output && a.outdir)
+	if (a.p.output && a.p.outdir)
 		grym_usage_error(&a.cli, "-o names one output file, --outdir a folder for several: "
 				 "not both");
-	if (a.output && nops > 1)
+	if (a.p.output && nops > 1)
 		grym_usage_error(&a.cli, "-o names one output file: %d inputs go to --outdir DIR",
 				 nops);
 	if (!(src = open_sources(&a, nops, argv + first)))
@@ -1068,7 +948,7 @@ int main(int argc, char **argv)
 		}
 		a.nfiles++;
 	}
-	if (a.measure) {
+	if (a.p.measure) {
 		status = do_measure(&a, src);
 		grym_sources_free(src);
 		return status;
@@ -1083,7 +963,7 @@ int main(int argc, char **argv)
 	memset(&fs, 0, sizeof fs);
 	c.r.a = fs.a = &a;
 	while ((rc = grym_sources_next(src, &it, &err)) == GRYM_OK) {
-		int alone = count++ == 0 && !it->nested && nops <= 1 && !a.outdir;
+		int alone = count++ == 0 && !it->nested && nops <= 1 && !a.p.outdir;
 		switch (it->kind) {
 		case GRYM_SOURCE_ERROR:
 			grym_report(&a.cli, it->name, &it->err);
@@ -1106,7 +986,7 @@ int main(int argc, char **argv)
 	grym_sources_free(src);
 	if (c.used)
 		failed |= cat_finish(&c);
-	if (fs.n && a.output && !c.used) {
+	if (fs.n && a.p.output && !c.used) {
 		files_free(&fs);
 		grym_usage_error(&a.cli, "-o names one output file: %zu audio files go to --outdir DIR",
 				 fs.n);

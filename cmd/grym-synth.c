@@ -22,6 +22,7 @@
 #include "grym/io.h"
 #include "grym/stream.h"
 #include "grym/synth.h"
+#include "grym/synth_params.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -34,74 +35,20 @@
 #define MAX_SEGMENTS 1024
 #define BLOCK 4096
 
-/* Which generators an option applies to (bit per grym_synth_kind). */
-#define K(x) (1u << GRYM_SYNTH_##x)
-#define K_WAVE (K(SINE) | K(SQUARE) | K(SAW) | K(CHIRP) | K(IMPULSE))
-#define K_ALL ((1u << GRYM_SYNTH_NKINDS) - 1)
-#define K_GLOBAL 0u
-#define K_XFORM (1u << GRYM_SYNTH_NKINDS)   /* transform mode */
-
-typedef struct synth_opt {
-	const char *name;
-	int short_name;
-	const char *arg;
-	unsigned kinds;         /* K_GLOBAL: a command-wide option */
-	const char *help;
-} synth_opt;
-
-static const synth_opt synth_opts[] = {
-	{ "output", 'o', "FILE", K_GLOBAL, "write to FILE (atomically) instead of stdout" },
-	{ "type", 't', "TYPE", K_GLOBAL, "file type wav, flac, ogg, mp3, opus or m4a (default: from -o, else wav)" },
-	{ "bits", 0, "B", K_GLOBAL, "sample format 16, 24 or 32f" },
-	{ "rate", 'r', "HZ", K_GLOBAL, "sample rate" },
-	{ "channels", 'c', "N", K_GLOBAL, "channels, each carrying the same signal" },
-	{ "seed", 0, "N", K_GLOBAL, "random seed; segment i (from 0) uses N+i" },
-	{ "records", 0, NULL, K_GLOBAL, "write a grym audio record instead of a sound file" },
-	{ "text", 0, NULL, K_GLOBAL, "write records in the text form (implies --records)" },
-	{ "name", 0, "KEY", K_GLOBAL, "record key (default: the first generator's name)" },
-	{ "store", 0, NULL, K_GLOBAL, "transform of a catalog id: store the result as a derived asset" },
-	{ "verify", 0, NULL, K_GLOBAL, "catalog ids: hash each asset's object in full before use (else only its size is checked)" },
-	{ "classes", 0, "N", K_GLOBAL, "dataset: number of classes (1..10)" },
-	{ "per-class", 0, "M", K_GLOBAL, "dataset: items per class" },
-	{ "then", 0, NULL, K_ALL, "end this segment; the next generator follows" },
-	{ "duration", 'd', "S", K_ALL | K_XFORM, "segment length in seconds (freeze: output length)" },
-	{ "level", 'l', "DBFS", K_ALL & ~K(SILENCE), "peak level in dBFS" },
-	{ "freq", 'f', "HZ", K_WAVE | K(CLOUD), "frequency (chirp: start; impulse: rate, 0 one; cloud: lowest)" },
-	{ "to", 0, "HZ", K(CHIRP) | K(CLOUD), "chirp: end frequency; cloud: highest pitch" },
-	{ "sweep", 0, "LAW", K(CHIRP), "chirp law: linear or log" },
-	{ "phase", 'p', "DEG", K_WAVE, "start phase in degrees" },
-	{ "color", 0, "C", K(NOISE), "noise color: white, pink or brown" },
-	{ "sieve", 0, "EXPR", K(IMPULSE) | K(CLOUD), "impulse: rhythm sieve; cloud: pitch sieve in semitones" },
-	{ "grid", 0, "S", K(IMPULSE) | K(CLOUD), "seconds per unit of a rhythm sieve" },
-	{ "points", 0, "N", K(GENDYN), "gendyn: breakpoints per period" },
-	{ "adist", 0, "D", K(GENDYN), "gendyn: amplitude walk distribution" },
-	{ "ddist", 0, "D", K(GENDYN), "gendyn: duration walk distribution" },
-	{ "apar", 0, "A", K(GENDYN), "gendyn: parameter a of the amplitude distribution" },
-	{ "dpar", 0, "A", K(GENDYN), "gendyn: parameter a of the duration distribution" },
-	{ "amp-barrier", 0, "B", K(GENDYN), "gendyn: amplitude mirrors at +-B (0..1]" },
-	{ "amp-step", 0, "S", K(GENDYN), "gendyn: amplitude step mirrors at +-S" },
-	{ "freq-min", 0, "HZ", K(GENDYN), "gendyn: lowest period frequency" },
-	{ "freq-max", 0, "HZ", K(GENDYN), "gendyn: highest period frequency" },
-	{ "dur-step", 0, "F", K(GENDYN), "gendyn: duration step mirrors, fraction of the range" },
-	{ "density", 0, "G", K(CLOUD), "cloud: grains per second (Poisson)" },
-	{ "grain-min", 0, "S", K(CLOUD), "cloud: shortest grain in seconds" },
-	{ "grain-max", 0, "S", K(CLOUD), "cloud: longest grain in seconds" },
-	{ "amp-range", 0, "DB", K(CLOUD), "cloud: grain amplitudes uniform in [-DB, 0] dB" },
-	{ "onset-sieve", 0, "EXPR", K(CLOUD), "cloud: onsets at grid*k for k in the sieve" },
-	{ "source", 0, "FILE", K(CLOUD), "cloud: grains cut from this audio file or catalog id (mixed to mono)" },
-	{ "factor", 0, "F", K_XFORM, "stretch: output length / input length" },
-	{ "semitones", 0, "ST", K_XFORM, "pitch: shift in semitones" },
-	{ "amount", 0, "A", K_XFORM, "randphase: 0..1 of a full turn; smear: radius in bins" },
-	{ "at", 0, "S", K_XFORM, "freeze: time of the frame to hold, seconds" },
-	{ "n-fft", 0, "N", K_XFORM, "transform: STFT size" },
-	{ "hop", 0, "N", K_XFORM, "transform: STFT hop" },
-	{ 0 }
+/* Every option but --schema is a parameter of the synth stage
+ * (lib/stage/synth_params.c): parsed, checked, shown in --help and
+ * refused where its word does not take it, from that one table. */
+static const grym_option own_options[] = {
+	GRYM_CLI_SCHEMA_OPTION,
+	{ 0, 0, NULL, NULL, NULL }
 };
-#define NOPTS (sizeof synth_opts / sizeof synth_opts[0] - 1)
 
 typedef struct state {
 	grym_cli *cli;
-	grym_synth_params seg[MAX_SEGMENTS];
+	grym_synth_stage_params g;      /* the command's options, wherever they stand */
+	grym_synth_stage_params word[MAX_SEGMENTS]; /* each segment's (the
+					   transformation's is word[0]) */
+	grym_synth_params seg[MAX_SEGMENTS];  /* the segments, as the library takes them */
 	const char *source[MAX_SEGMENTS];  /* cloud --source paths */
 	grym_audio src[MAX_SEGMENTS];      /* and their decoded samples */
 	size_t nseg;
@@ -109,203 +56,79 @@ typedef struct state {
 	int dataset;
 	int xform;              /* 1: transform word seen, 2: its kind too */
 	grym_xform_params xp;
+	/* made from g once all is parsed */
 	int rate_set, channels_set;
-	const char *output, *type, *bits, *name;
+	const char *output, *type, *name;
+	int bits;
 	long rate, channels, classes, per_class;
 	unsigned long long seed;
-	int records, text, store;
-	int verify;             /* --verify: catalog handles hash objects */
+	int records, text, store, verify;
 } state;
-
-static const synth_opt *find_opt(const char *name)
-{
-	for (size_t i = 0; i < NOPTS; i++)
-		if (strcmp(synth_opts[i].name, name) == 0)
-			return &synth_opts[i];
-	return NULL;
-}
-
-static int num(state *st, const char *name, const char *arg, double lo, double hi, double *out)
-{
-	return grym_parse_double(st->cli, name, arg, lo, hi, out);
-}
-
-static int parse_enum(state *st, const char *name, int rc, const grym_error *err)
-{
-	if (rc)
-		grym_msg(st->cli, "--%s: %s", name, err->msg);
-	return rc ? -1 : 0;
-}
 
 static int on_option(void *ud, const char *name, const char *arg)
 {
 	state *st = ud;
-	const synth_opt *o = find_opt(name);
-	grym_synth_params *p;
+	const grym_schema *s = grym_synth_schema();
+	const grym_param *o = grym_schema_find(s, name);
+	grym_synth_stage_params *to;
 	grym_error err = { 0 };
-	double v;
-	long l;
+	int applies_to_gen = 0, applies_to_xform = 0;
 
+	if (!strcmp(name, "schema")) {
+		grym_cli_print_schema(st->cli, s);
+		exit(GRYM_EXIT_OK);
+	}
 	if (!o)
 		return -1;
 	if (st->then_pending) {
 		grym_msg(st->cli, "--then must be followed by a generator, not --%s", name);
 		return -1;
 	}
-	if (o->kinds == K_GLOBAL) {
-		if (!strcmp(name, "output")) st->output = arg;
-		else if (!strcmp(name, "type")) st->type = arg;
-		else if (!strcmp(name, "bits")) st->bits = arg;
-		else if (!strcmp(name, "name")) st->name = arg;
-		else if (!strcmp(name, "records")) st->records = 1;
-		else if (!strcmp(name, "text")) st->text = st->records = 1;
-		else if (!strcmp(name, "store")) st->store = 1;
-		else if (!strcmp(name, "verify")) st->verify = 1;
-		else if (!strcmp(name, "rate")) {
-			st->rate_set = 1;
-			return grym_parse_int(st->cli, name, arg, 1, 768000, &st->rate);
-		} else if (!strcmp(name, "channels")) {
-			st->channels_set = 1;
-			return grym_parse_int(st->cli, name, arg, 1, 64, &st->channels);
-		}
-		else if (!strcmp(name, "classes"))
-			return grym_parse_int(st->cli, name, arg, 1, GRYM_SYNTH_DATASET_MAX_CLASSES,
-					      &st->classes);
-		else if (!strcmp(name, "per-class"))
-			return grym_parse_int(st->cli, name, arg, 1, 100000, &st->per_class);
-		else if (!strcmp(name, "seed")) {
-			char *end;
-			errno = 0;
-			st->seed = strtoull(arg, &end, 10);
-			if (errno || end == arg || *end || arg[0] == '-') {
-				grym_msg(st->cli, "--seed: '%s' is not a non-negative integer", arg);
-				return -1;
-			}
-		}
-		return 0;
+	for (int w = 0; w < GRYM_SYNTH_WORDS; w++) {
+		if (!grym_param_applies(s, o, w))
+			continue;
+		applies_to_gen |= w < GRYM_SYNTH_NKINDS;
+		applies_to_xform |= w > GRYM_SYNTH_WORD_DATASET;
 	}
-	if (st->xform) {
-		grym_xform_params *x = &st->xp;
-		if (!(o->kinds & K_XFORM) || st->xform < 2) {
+	if (grym_synth_param_global(o)) {
+		to = &st->g;
+	} else if (st->xform) {
+		to = &st->word[0];
+		if (!applies_to_xform || st->xform < 2) {
 			grym_msg(st->cli, "--%s does not apply to transform%s", name,
 				 st->xform < 2 ? " (name the transformation first)" : "");
 			return -1;
 		}
-		{
-			/* which transformation each option belongs to */
-			static const struct { const char *opt; unsigned kinds; } own[] = {
-				{ "duration", 1u << GRYM_XFORM_FREEZE },
-				{ "at", 1u << GRYM_XFORM_FREEZE },
-				{ "factor", 1u << GRYM_XFORM_STRETCH },
-				{ "semitones", 1u << GRYM_XFORM_PITCH },
-				{ "amount", (1u << GRYM_XFORM_RANDPHASE) | (1u << GRYM_XFORM_SMEAR) },
-				{ "n-fft", ~(1u << GRYM_XFORM_REVERSE) },
-				{ "hop", ~(1u << GRYM_XFORM_REVERSE) },
-			};
-			for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
-				if (!strcmp(own[i].opt, name) && !(own[i].kinds & (1u << x->kind))) {
-					grym_msg(st->cli, "--%s does not apply to transform %s", name,
-						 grym_xform_name(x->kind));
-					return -1;
-				}
+		if (!grym_param_applies(s, o, to->word)) {
+			grym_msg(st->cli, "--%s does not apply to transform %s", name,
+				 grym_xform_name(to->xf.kind));
+			return -1;
 		}
-		if (!strcmp(name, "duration")) return num(st, name, arg, 0, 1e6, &x->length);
-		if (!strcmp(name, "factor")) return num(st, name, arg, 0.05, 20, &x->factor);
-		if (!strcmp(name, "semitones")) return num(st, name, arg, -48, 48, &x->semitones);
-		if (!strcmp(name, "at")) return num(st, name, arg, 0, 1e7, &x->at);
-		if (!strcmp(name, "amount")) {
-			return num(st, name, arg, 0, 16384, &x->amount);
+	} else {
+		if (!applies_to_gen) {
+			grym_msg(st->cli, "--%s belongs to transform", name);
+			return -1;
 		}
-		if (!strcmp(name, "n-fft") || !strcmp(name, "hop")) {
-			if (grym_parse_int(st->cli, name, arg, 1, 65536, &l))
-				return -1;
-			*(name[0] == 'n' ? &x->n_fft : &x->hop) = (int)l;
+		if (st->nseg == 0 || st->dataset) {
+			grym_msg(st->cli, "--%s belongs after a generator", name);
+			return -1;
+		}
+		to = &st->word[st->nseg - 1];
+		if (!grym_param_applies(s, o, to->word)) {
+			grym_msg(st->cli, "--%s does not apply to %s", name,
+				 grym_synth_kind_name(to->seg.kind));
+			return -1;
+		}
+		if (!strcmp(name, "then")) {
+			st->then_pending = 1;
 			return 0;
 		}
+	}
+	if (grym_param_set(o, to, arg, &err) != GRYM_OK) {
+		grym_msg(st->cli, "%s", err.msg);
 		return -1;
 	}
-	if (!(o->kinds & K_ALL)) {
-		grym_msg(st->cli, "--%s belongs to transform", name);
-		return -1;
-	}
-	if (st->nseg == 0 || st->dataset) {
-		grym_msg(st->cli, "--%s belongs after a generator", name);
-		return -1;
-	}
-	p = &st->seg[st->nseg - 1];
-	if (!(o->kinds & (1u << p->kind))) {
-		grym_msg(st->cli, "--%s does not apply to %s", name, grym_synth_kind_name(p->kind));
-		return -1;
-	}
-	if (!strcmp(name, "then")) {
-		st->then_pending = 1;
-		return 0;
-	}
-	if (!strcmp(name, "duration")) return num(st, name, arg, 0, 1e7, &p->duration);
-	if (!strcmp(name, "level")) return num(st, name, arg, -200, 0, &p->level);
-	if (!strcmp(name, "freq")) {
-		if (num(st, name, arg, 0, 1e7, &v))
-			return -1;
-		p->freq = v;
-		return 0;
-	}
-	if (!strcmp(name, "to")) return num(st, name, arg, 0, 1e7, &p->to);
-	if (!strcmp(name, "phase")) return num(st, name, arg, -1e9, 1e9, &p->phase);
-	if (!strcmp(name, "sweep"))
-		return parse_enum(st, name, grym_sweep_parse(arg, &p->sweep, &err), &err);
-	if (!strcmp(name, "color"))
-		return parse_enum(st, name, grym_noise_color_parse(arg, &p->color, &err), &err);
-	if (!strcmp(name, "sieve")) {
-		grym_sieve *s = grym_sieve_parse(arg, &err);
-		if (!s)
-			return parse_enum(st, name, err.code, &err);
-		grym_sieve_free(s);
-		if (p->kind == GRYM_SYNTH_CLOUD)
-			p->cloud.sieve = arg;
-		else
-			p->sieve = arg;
-		return 0;
-	}
-	if (!strcmp(name, "onset-sieve")) {
-		grym_sieve *s = grym_sieve_parse(arg, &err);
-		if (!s)
-			return parse_enum(st, name, err.code, &err);
-		grym_sieve_free(s);
-		p->cloud.onset_sieve = arg;
-		return 0;
-	}
-	if (!strcmp(name, "grid")) {
-		if (num(st, name, arg, 1e-6, 1e6, &v))
-			return -1;
-		p->grid = p->cloud.grid = v;
-		return 0;
-	}
-	if (!strcmp(name, "points")) {
-		if (grym_parse_int(st->cli, name, arg, 2, 4096, &l))
-			return -1;
-		p->gendyn.points = (int)l;
-		return 0;
-	}
-	if (!strcmp(name, "adist"))
-		return parse_enum(st, name, grym_dist_parse(arg, &p->gendyn.adist, &err), &err);
-	if (!strcmp(name, "ddist"))
-		return parse_enum(st, name, grym_dist_parse(arg, &p->gendyn.ddist, &err), &err);
-	if (!strcmp(name, "apar")) return num(st, name, arg, 1e-9, 1e6, &p->gendyn.apar);
-	if (!strcmp(name, "dpar")) return num(st, name, arg, 1e-9, 1e6, &p->gendyn.dpar);
-	if (!strcmp(name, "amp-barrier")) return num(st, name, arg, 1e-9, 1, &p->gendyn.amp_barrier);
-	if (!strcmp(name, "amp-step")) return num(st, name, arg, 1e-9, 2, &p->gendyn.amp_step);
-	if (!strcmp(name, "freq-min")) return num(st, name, arg, 1e-3, 1e6, &p->gendyn.freq_min);
-	if (!strcmp(name, "freq-max")) return num(st, name, arg, 1e-3, 1e6, &p->gendyn.freq_max);
-	if (!strcmp(name, "dur-step")) return num(st, name, arg, 0, 1, &p->gendyn.dur_step);
-	if (!strcmp(name, "density")) return num(st, name, arg, 1e-6, 100000, &p->cloud.density);
-	if (!strcmp(name, "grain-min")) return num(st, name, arg, 1e-5, 60, &p->cloud.grain_min);
-	if (!strcmp(name, "grain-max")) return num(st, name, arg, 1e-5, 60, &p->cloud.grain_max);
-	if (!strcmp(name, "amp-range")) return num(st, name, arg, 0, 200, &p->cloud.amp_range);
-	if (!strcmp(name, "source")) {
-		st->source[st->nseg - 1] = arg;
-		return 0;
-	}
-	return -1;
+	return 0;
 }
 
 /* ---- output ---- */
@@ -329,9 +152,7 @@ static int sink_open(state *st, sink *k, const char *path, const char *key, json
 	if (!st->records) {
 		if ((rc = grym_file_type_choose(st->type, path, &type, err)) != GRYM_OK)
 			return rc;
-		if (st->bits && grym_sample_format_parse(st->bits, &fmt))
-			return grym_error_set(err, GRYM_ERR_INVALID,
-					      "--bits '%s': use 16, 24 or 32f", st->bits);
+		fmt = st->bits == 24 ? GRYM_SAMPLE_S24 : st->bits == 32 ? GRYM_SAMPLE_F32 : GRYM_SAMPLE_S16;
 	}
 	if (!(k->out = grym_output_open(path, err)))
 		return err->code;
@@ -413,19 +234,20 @@ static grym_catalog *open_catalog(const state *st, const char *dir, grym_error *
 	return cat;
 }
 
-/* The file to decode for --source: the path itself, or when no such file
- * exists and it looks like one, the object of a catalog asset id. */
-static int source_path(state *st, const char *src, char *path, size_t len, grym_error *err)
+/* Decode --source: the file itself, or when no such file exists and it
+ * looks like one, the object of a catalog asset id (read through the
+ * store: the decoder opens the reader's file). */
+static int decode_source(state *st, const char *src, const grym_decode_opts *dopt,
+			 grym_audio *out, grym_error *err)
 {
 	grym_catalog *cat;
 	grym_asset a;
-	char dir[4096], id[GRYM_ID_LEN + 1];
+	grym_store_reader *obj = NULL;
+	char dir[4096], id[GRYM_ID_LEN + 1], path[64];
 	int rc;
 
-	if (access(src, F_OK) == 0 || !grym_id_is_prefix(src)) {
-		snprintf(path, len, "%s", src);
-		return GRYM_OK;
-	}
+	if (access(src, F_OK) == 0 || !grym_id_is_prefix(src))
+		return grym_audio_decode_file(src, dopt, out, NULL, err);
 	if ((rc = grym_cli_catalog_dir(st->cli, dir, sizeof dir, err)))
 		return rc;
 	if (!(cat = open_catalog(st, dir, err)))
@@ -435,7 +257,10 @@ static int source_path(state *st, const char *src, char *path, size_t len, grym_
 	if (!rc)
 		rc = grym_catalog_get_asset(cat, id, &a, err);
 	if (!rc)
-		rc = grym_catalog_object_path(cat, &a, path, len, err);
+		rc = grym_catalog_open_asset_object(cat, &a, &obj, path, sizeof path, err);
+	if (!rc)
+		rc = grym_audio_decode_file(path, dopt, out, NULL, err);
+	grym_store_reader_close(obj);
 	grym_asset_clear(&a);
 	grym_catalog_close(cat);
 	return rc;
@@ -450,15 +275,13 @@ static int run_sequence(state *st)
 	sink k;
 	int64_t got;
 	const char *dest = st->output ? st->output : "stdout";
-	char path[4096];
 
 	for (size_t i = 0; i < st->nseg; i++) {
 		grym_decode_opts dopt = { .rate = (int)st->rate, .channels = 1 };
 		st->seg[i].seed = st->seed + i;
 		if (!st->source[i])
 			continue;
-		if (source_path(st, st->source[i], path, sizeof path, &err) ||
-		    grym_audio_decode_file(path, &dopt, &st->src[i], NULL, &err)) {
+		if (decode_source(st, st->source[i], &dopt, &st->src[i], &err)) {
 			grym_report(st->cli, st->source[i], &err);
 			return GRYM_EXIT_FAILED;
 		}
@@ -620,7 +443,7 @@ static int run_dataset(state *st, const char *dir)
 
 /* Index of the next word (an operand, or "--") at or after i: tokens that
  * are options, and the arguments of options that take one, are skipped. */
-static int next_word(int argc, char **argv, int i)
+static int next_word(const grym_option *opts, int argc, char **argv, int i)
 {
 	for (; i < argc; i++) {
 		const char *t = argv[i];
@@ -629,20 +452,19 @@ static int next_word(int argc, char **argv, int i)
 		if (t[1] == '-') {
 			const char *eq = strchr(t + 2, '=');
 			size_t len = eq ? (size_t)(eq - t - 2) : strlen(t + 2);
-			const synth_opt *o = NULL;
-			for (size_t j = 0; j < NOPTS; j++)
-				if (strlen(synth_opts[j].name) == len &&
-				    !strncmp(synth_opts[j].name, t + 2, len))
-					o = &synth_opts[j];
+			const grym_option *o = NULL;
+			for (const grym_option *j = opts; j->name; j++)
+				if (strlen(j->name) == len && !strncmp(j->name, t + 2, len))
+					o = j;
 			if (!eq && ((o && o->arg) || (len == 7 && !strncmp(t + 2, "catalog", 7))))
 				i++;
 			continue;
 		}
 		for (const char *c = t + 1; *c; c++) {
-			const synth_opt *o = NULL;
-			for (size_t j = 0; j < NOPTS; j++)
-				if (synth_opts[j].short_name == *c)
-					o = &synth_opts[j];
+			const grym_option *o = NULL;
+			for (const grym_option *j = opts; j->name; j++)
+				if (j->short_name == *c)
+					o = j;
 			if (o && o->arg) {
 				if (!c[1])
 					i++;
@@ -818,7 +640,8 @@ static int transform_stream(state *st, grym_sources *src, grym_source *it)
 			const char *id = json_is_string(ja) ? json_string_value(ja) : rec.head.key;
 			grym_decode_opts dopt = { 0 };
 			grym_asset pa;
-			char objpath[4096];
+			grym_store_reader *obj = NULL;
+			char objpath[64];
 			if (!cat) {
 				char dir[4096];
 				if (grym_cli_catalog_dir(st->cli, dir, sizeof dir, &err) ||
@@ -832,11 +655,14 @@ static int transform_stream(state *st, grym_sources *src, grym_source *it)
 			grym_asset_init(&pa);
 			if (grym_catalog_resolve(cat, id, parent, &err) ||
 			    grym_catalog_get_asset(cat, parent, &pa, &err) ||
-			    grym_catalog_object_path(cat, &pa, objpath, sizeof objpath, &err) ||
+			    grym_catalog_open_asset_object(cat, &pa, &obj, objpath, sizeof objpath,
+							   &err) ||
 			    grym_audio_decode_file(objpath, &dopt, &a, NULL, &err)) {
+				grym_store_reader_close(obj);
 				grym_asset_clear(&pa);
 				goto bad;
 			}
+			grym_store_reader_close(obj);
 			grym_asset_clear(&pa);
 			x = a.data;
 			frames = a.frames;
@@ -925,7 +751,8 @@ next:
 static int run_transform(state *st, const char *in)
 {
 	grym_catalog *cat = NULL;
-	char parent[GRYM_ID_LEN + 1] = "", objpath[4096], dpath[4096] = "";
+	char parent[GRYM_ID_LEN + 1] = "", objpath[64], dpath[4096] = "";
+	grym_store_reader *obj = NULL;  /* the id's object, decoded by objpath */
 	int dtmp = 0;
 	grym_error err = { 0 };
 	grym_decode_opts dopt = { 0 };
@@ -974,7 +801,7 @@ static int run_transform(state *st, const char *in)
 		    !(cat = open_catalog(st, dir, &err)) ||
 		    grym_catalog_resolve(cat, it->head.key, parent, &err) ||
 		    grym_catalog_get_asset(cat, parent, &pa, &err) ||
-		    grym_catalog_object_path(cat, &pa, objpath, sizeof objpath, &err)) {
+		    grym_catalog_open_asset_object(cat, &pa, &obj, objpath, sizeof objpath, &err)) {
 			grym_asset_clear(&pa);
 			grym_report(st->cli, in, &err);
 			grym_catalog_close(cat);
@@ -1006,6 +833,7 @@ static int run_transform(state *st, const char *in)
 	grym_sources_free(src);
 	rc = grym_audio_decode_file(parent[0] ? objpath : dpath, &dopt, &a,
 				    NULL, &err);
+	grym_store_reader_close(obj);
 	if (dtmp)
 		grym_tmp_release(dpath);
 	if (rc) {
@@ -1074,58 +902,17 @@ done:
 
 int main(int argc, char **argv)
 {
-	static grym_option opts[NOPTS + 1];
-	static char defs[NOPTS][64];
 	static state st;
-	grym_synth_params d;
-	grym_xform_params xd;
-	grym_cli cli;
+	static grym_cli cli;    /* its option table stays reachable until the exit */
+	grym_error e0 = { 0 };
 	int k;
 	const char *dir = NULL;
+	const grym_schema *sch = grym_synth_schema();
+	const grym_option *opts = grym_cli_schema_options(sch, own_options);
 
-	/* --help shows the library's defaults: one source of truth */
-	grym_synth_params_default(&d, GRYM_SYNTH_SINE);
-	grym_xform_params_default(&xd, GRYM_XFORM_STRETCH);
-	for (size_t i = 0; i < NOPTS; i++) {
-		const synth_opt *o = &synth_opts[i];
-		const char *n = o->name;
-		opts[i] = (grym_option){ o->name, o->short_name, o->arg, NULL, o->help };
-		defs[i][0] = 0;
-		if (!strcmp(n, "rate")) snprintf(defs[i], 64, "48000");
-		else if (!strcmp(n, "channels")) snprintf(defs[i], 64, "1");
-		else if (!strcmp(n, "bits")) snprintf(defs[i], 64, "16");
-		else if (!strcmp(n, "seed")) snprintf(defs[i], 64, "%llu", (unsigned long long)d.seed);
-		else if (!strcmp(n, "classes")) snprintf(defs[i], 64, "%d", GRYM_SYNTH_DATASET_MAX_CLASSES);
-		else if (!strcmp(n, "per-class")) snprintf(defs[i], 64, "20");
-		else if (!strcmp(n, "duration")) snprintf(defs[i], 64, "%g", d.duration);
-		else if (!strcmp(n, "level")) snprintf(defs[i], 64, "%g", d.level);
-		else if (!strcmp(n, "freq")) snprintf(defs[i], 64, "%g", d.freq);
-		else if (!strcmp(n, "to")) snprintf(defs[i], 64, "%g", d.to);
-		else if (!strcmp(n, "sweep")) snprintf(defs[i], 64, "%s", grym_sweep_name(d.sweep));
-		else if (!strcmp(n, "phase")) snprintf(defs[i], 64, "%g", d.phase);
-		else if (!strcmp(n, "color")) snprintf(defs[i], 64, "%s", grym_noise_color_name(d.color));
-		else if (!strcmp(n, "grid")) snprintf(defs[i], 64, "%g", d.grid);
-		else if (!strcmp(n, "points")) snprintf(defs[i], 64, "%d", d.gendyn.points);
-		else if (!strcmp(n, "adist")) snprintf(defs[i], 64, "%s", grym_dist_name(d.gendyn.adist));
-		else if (!strcmp(n, "ddist")) snprintf(defs[i], 64, "%s", grym_dist_name(d.gendyn.ddist));
-		else if (!strcmp(n, "apar")) snprintf(defs[i], 64, "%g", d.gendyn.apar);
-		else if (!strcmp(n, "dpar")) snprintf(defs[i], 64, "%g", d.gendyn.dpar);
-		else if (!strcmp(n, "amp-barrier")) snprintf(defs[i], 64, "%g", d.gendyn.amp_barrier);
-		else if (!strcmp(n, "amp-step")) snprintf(defs[i], 64, "%g", d.gendyn.amp_step);
-		else if (!strcmp(n, "freq-min")) snprintf(defs[i], 64, "%g", d.gendyn.freq_min);
-		else if (!strcmp(n, "freq-max")) snprintf(defs[i], 64, "%g", d.gendyn.freq_max);
-		else if (!strcmp(n, "dur-step")) snprintf(defs[i], 64, "%g", d.gendyn.dur_step);
-		else if (!strcmp(n, "density")) snprintf(defs[i], 64, "%g", d.cloud.density);
-		else if (!strcmp(n, "grain-min")) snprintf(defs[i], 64, "%g", d.cloud.grain_min);
-		else if (!strcmp(n, "grain-max")) snprintf(defs[i], 64, "%g", d.cloud.grain_max);
-		else if (!strcmp(n, "amp-range")) snprintf(defs[i], 64, "%g", d.cloud.amp_range);
-		else if (!strcmp(n, "factor")) snprintf(defs[i], 64, "%g", xd.factor);
-		else if (!strcmp(n, "semitones")) snprintf(defs[i], 64, "%g", xd.semitones);
-		else if (!strcmp(n, "at")) snprintf(defs[i], 64, "%g", xd.at);
-		else if (!strcmp(n, "n-fft")) snprintf(defs[i], 64, "%d", xd.n_fft);
-		else if (!strcmp(n, "hop")) snprintf(defs[i], 64, "%d", xd.hop);
-		if (defs[i][0])
-			opts[i].def = defs[i];
+	if (!opts || grym_synth_stage_defaults(&st.g, GRYM_SYNTH_SINE, &e0) != GRYM_OK) {
+		fprintf(stderr, "grym-synth: %s\n", e0.msg[0] ? e0.msg : "out of memory");
+		return GRYM_EXIT_FAILED;
 	}
 	grym_cli_init(&cli, "grym-synth",
 		      "[OPTION]... GENERATOR [OPTION]... [--then GENERATOR [OPTION]...]...\n"
@@ -1135,16 +922,11 @@ int main(int argc, char **argv)
 		      "synthetic datasets; GENERATOR is sine, square, saw, chirp, noise, "
 		      "impulse, silence, gendyn or cloud", opts);
 	st.cli = &cli;
-	st.rate = 48000;
-	st.channels = 1;
-	st.seed = d.seed;
-	st.classes = GRYM_SYNTH_DATASET_MAX_CLASSES;
-	st.per_class = 20;
 
 	/* The words (generators, dataset, transform and its operands) split
 	 * the command line into segments; each segment's options are parsed
 	 * on their own, so option order across words cannot be permuted. */
-	k = next_word(argc, argv, 1);
+	k = next_word(opts, argc, argv, 1);
 	grym_cli_parse(&cli, k, argv, on_option, &st);
 	if (k >= argc)
 		grym_usage_error(&cli, "no generator given");
@@ -1164,13 +946,15 @@ int main(int argc, char **argv)
 			dir = gen;
 		} else if (strcmp(gen, "dataset") == 0 && st.nseg == 0 && !st.dataset && !st.xform) {
 			st.dataset = 1;
+			st.g.word = GRYM_SYNTH_WORD_DATASET;
 		} else if (strcmp(gen, "transform") == 0 && st.nseg == 0 && !st.dataset && !st.xform) {
 			st.xform = 1;
 		} else if (st.xform == 1) {
 			grym_xform_kind xk;
-			if (grym_xform_parse(gen, &xk, &err))
+			if (grym_xform_parse(gen, &xk, &err) ||
+			    grym_synth_stage_defaults(&st.word[0], GRYM_SYNTH_WORD_XFORM(xk), &err))
 				grym_usage_error(&cli, "%s", err.msg);
-			grym_xform_params_default(&st.xp, xk);
+			st.g.word = st.word[0].word;
 			st.xform = 2;
 		} else if (st.dataset || st.xform) {
 			if (dir)
@@ -1186,18 +970,45 @@ int main(int argc, char **argv)
 				grym_usage_error(&cli, "%s", err.msg);
 			if (st.nseg == MAX_SEGMENTS)
 				grym_usage_error(&cli, "more than %d segments", MAX_SEGMENTS);
-			grym_synth_params_default(&st.seg[st.nseg++], kind);
+			if (grym_synth_stage_defaults(&st.word[st.nseg++], (int)kind, &err))
+				grym_usage_error(&cli, "%s", err.msg);
+			if (st.nseg == 1)
+				st.g.word = (int)kind;
 		}
 		st.then_pending = 0;
 		/* the options after this word, up to the next word */
-		e = next_word(argc, argv, k + 1);
+		e = next_word(opts, argc, argv, k + 1);
 		grym_cli_parse(&cli, e - k, argv + k, on_option, &st);
 		k = e;
 	}
 	if (st.then_pending)
 		grym_usage_error(&cli, "--then needs a generator after it");
-	if (st.store && st.xform != 2)
+	if (st.g.store && st.xform != 2)
 		grym_usage_error(&cli, "--store goes with transform");
+	if (st.g.bits != 16 && st.g.bits != 24 && st.g.bits != 32)
+		grym_usage_error(&cli, "--bits %d: use 16, 24 or 32f", st.g.bits);
+	/* the command's options, and each word's as the library takes them */
+	st.rate_set = st.g.rate != 0;
+	st.channels_set = st.g.channels != 0;
+	st.rate = st.g.rate ? st.g.rate : 48000;
+	st.channels = st.g.channels ? st.g.channels : 1;
+	st.seed = st.g.seed;
+	st.bits = st.g.bits;
+	st.type = st.g.type >= 0 ? grym_file_type_name((grym_file_type)st.g.type) : NULL;
+	st.output = st.g.output;
+	st.name = st.g.name;
+	st.records = st.g.records || st.g.text;
+	st.text = st.g.text;
+	st.store = st.g.store;
+	st.verify = st.g.verify;
+	st.classes = st.g.classes;
+	st.per_class = st.g.per_class;
+	for (size_t i = 0; i < st.nseg; i++) {
+		grym_synth_stage_segment(&st.word[i], &st.seg[i]);
+		st.source[i] = st.word[i].source;
+	}
+	if (st.xform == 2)
+		grym_synth_stage_xform(&st.word[0], &st.xp);
 	if (st.dataset)
 		return run_dataset(&st, dir);
 	if (st.xform == 1)

@@ -23,153 +23,55 @@
 #include "grym/ml.h"
 #include "grym/npy.h"
 #include "grym/stream.h"
+#include "grym/train_params.h"
 
-static const grym_option opts[] = {
-	{ "model", 0, "TYPE", "logreg", "logreg, linsvm, svm, knn, mlp or kmeans" },
-	{ "output", 'o', "FILE", NULL, "write the model to FILE (atomically)" },
-	{ "target", 0, "FIELD", NULL, "label field (default: the item's single label)" },
-	{ "cv", 0, "K", NULL, "stratified K-fold cross-validation" },
-	{ "holdout", 0, "FRACTION", NULL, "score on a stratified holdout of FRACTION" },
-	{ "group-by", 0, "FIELD", NULL, "keep items sharing FIELD (speaker...) in one fold (default: windows of one asset)" },
-	{ "on-conflict", 0, "MODE", "refuse", "an item with two labels: refuse, skip (leave it out) or first (its first label)" },
-	{ "folds-out", 0, "FILE", NULL, "write key<TAB>fold of every item to FILE" },
-	{ "predictions", 0, "FILE", NULL, "write each tested item's out-of-fold prediction and probabilities to FILE (TSV)" },
-	{ "show", 0, "MODEL", NULL, "print what MODEL (file or catalog id/name) predicts and from what, then exit" },
-	{ "seed", 0, "N", "0", "seed for folds, initialization, shuffles" },
-	{ "name", 0, "NAME", NULL, "name of the model in the catalog" },
-	{ "json", 0, NULL, NULL, "print the report as one JSON object" },
-	{ "tsv", 0, NULL, NULL, "inputs are TSV tables (header row, label column)" },
-	{ "labels", 0, "FILE", NULL, "labels of a .npy matrix, one per line" },
-	{ "features", 0, "NAME[,NAME...]", NULL, "train on these features stored in the catalog (no input files)" },
-	{ "label", 0, "L", NULL, "with --features: only assets with label L (repeatable: any of them)" },
-	{ "split", 0, "S", NULL, "with --features: only assets whose meta split is S" },
-	{ "class-weight", 0, "MODE", "none", "logreg/linsvm/svm/mlp: none or balanced (weight classes by 1/frequency)" },
-	{ "C", 0, "C", "1", "logreg/linsvm/svm: inverse regularization strength" },
-	{ "max-iter", 0, "N", NULL, "logreg/kmeans: iterations (logreg 1000, kmeans 300)" },
-	{ "tol", 0, "T", NULL, "tolerance (logreg 1e-6, linsvm 1e-4, svm 1e-3, mlp 1e-4, kmeans 1e-4)" },
-	{ "gamma", 0, "G", "scale", "svm: RBF gamma (scale = 1/(dims * variance))" },
-	{ "k", 0, "K", NULL, "knn: neighbours (5); kmeans: clusters (8)" },
-	{ "metric", 0, "NAME", "euclidean", "knn: euclidean or cosine" },
-	{ "hidden", 0, "N,N...", "100", "mlp: hidden layer sizes" },
-	{ "dropout", 0, "P", "0", "mlp: dropout rate on hidden layers" },
-	{ "alpha", 0, "A", "0.0001", "mlp: L2 penalty" },
-	{ "epochs", 0, "N", "200", "mlp: maximum epochs" },
-	{ "batch-size", 0, "N", "200", "mlp: mini-batch size" },
-	{ "lr", 0, "RATE", "0.001", "mlp: Adam learning rate" },
-	{ "val-fraction", 0, "F", "0.1", "mlp: early-stopping validation split (0: off)" },
-	{ "patience", 0, "N", "10", "mlp: epochs without improvement before stopping" },
-	{ "n-init", 0, "N", "3", "kmeans: restarts, best inertia kept" },
-	{ 0 }
+/* Every option but --schema is a parameter of the train stage
+ * (lib/stage/train_params.c): parsed, checked and shown in --help from
+ * that one table. */
+static const grym_option own_options[] = {
+	GRYM_CLI_SCHEMA_OPTION,
+	{ 0, 0, NULL, NULL, NULL }
 };
 
 typedef struct train_opts {
 	grym_cli cli;
-	grym_ml_params p;
-	const char *type, *output, *target, *group_by, *folds_out, *labels_file, *name;
-	const char *features, *split, *label[32], *show, *predictions;
-	int nlabel;
-	long cv;
-	double holdout;
-	int json, tsv;
-	grym_conflict on_conflict;
+	grym_train_params tp;   /* the options */
+	grym_ml_params p;       /* the hyper-parameters trained with, made from tp */
+	const char *type;       /* the kind's name */
 	char *warned[16];       /* convergence warnings said once each */
 	int nwarned;
-	const char *set[32];   /* hyper-parameter options given, applied after the type's defaults */
-	const char *val[32];
-	int nset;
-	uint64_t seed;
+	const char *given[64];  /* the options given, checked against the kind */
+	int ngiven;
 } train_opts;
 
 static int on_opt(void *ud, const char *name, const char *arg)
 {
 	train_opts *o = ud;
-	const grym_cli *cli = &o->cli;
-	if (!strcmp(name, "model")) {
-		grym_model_type t;
-		if (grym_model_type_parse(arg, &t)) {
-			char list[128] = "";
-			for (int k = 0; k < grym_model_type_count(); k++)
-				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-					 k ? ", " : "", grym_model_type_name((grym_model_type)k));
-			grym_msg(cli, "--model: unknown model '%s' (%s)", arg, list);
-			return -1;
-		}
-		o->type = arg;
-	} else if (!strcmp(name, "output")) {
-		o->output = arg;
-	} else if (!strcmp(name, "target")) {
-		o->target = arg;
-	} else if (!strcmp(name, "cv")) {
-		return grym_parse_int(cli, name, arg, 2, 1000, &o->cv);
-	} else if (!strcmp(name, "holdout")) {
-		if (grym_parse_double(cli, name, arg, 0, 1, &o->holdout) || o->holdout <= 0 || o->holdout >= 1) {
-			grym_msg(cli, "--holdout: a fraction strictly between 0 and 1");
-			return -1;
-		}
-	} else if (!strcmp(name, "group-by")) {
-		o->group_by = arg;
-	} else if (!strcmp(name, "predictions")) {
-		o->predictions = arg;
-	} else if (!strcmp(name, "show")) {
-		o->show = arg;
-	} else if (!strcmp(name, "on-conflict")) {
-		if (!strcmp(arg, "refuse"))
-			o->on_conflict = GRYM_CONFLICT_REFUSE;
-		else if (!strcmp(arg, "skip"))
-			o->on_conflict = GRYM_CONFLICT_SKIP;
-		else if (!strcmp(arg, "first"))
-			o->on_conflict = GRYM_CONFLICT_FIRST;
-		else {
-			grym_msg(cli, "--on-conflict: refuse, skip or first");
-			return -1;
-		}
-	} else if (!strcmp(name, "folds-out")) {
-		o->folds_out = arg;
-	} else if (!strcmp(name, "seed")) {
-		long v;
-		if (grym_parse_int(cli, name, arg, 0, 2147483647L, &v))
-			return -1;
-		o->seed = (uint64_t)v;
-	} else if (!strcmp(name, "name")) {
-		o->name = arg;
-	} else if (!strcmp(name, "json")) {
-		o->json = 1;
-	} else if (!strcmp(name, "tsv")) {
-		o->tsv = 1;
-	} else if (!strcmp(name, "features")) {
-		o->features = arg;
-	} else if (!strcmp(name, "label")) {
-		if (o->nlabel == 32) {
-			grym_msg(cli, "--label: at most 32");
-			return -1;
-		}
-		o->label[o->nlabel++] = arg;
-	} else if (!strcmp(name, "split")) {
-		o->split = arg;
-	} else if (!strcmp(name, "labels")) {
-		o->labels_file = arg;
-	} else if (o->nset < 32) {
-		o->set[o->nset] = name;
-		o->val[o->nset++] = arg;
+	if (!strcmp(name, "schema")) {
+		grym_cli_print_schema(&o->cli, grym_train_schema());
+		exit(GRYM_EXIT_OK);
 	}
-	return 0;
+	if (o->ngiven < 64)
+		o->given[o->ngiven++] = name;
+	return grym_cli_schema_set(&o->cli, grym_train_schema(), &o->tp, name, arg) ? -1 : 0;
 }
 
 /* A hyper-parameter option the model kind does not use is refused,
  * rather than accepted, ignored and recorded; the kinds say which they
- * use (grym_model_type_uses). */
+ * use (grym_model_type_uses, which the table's applies asks too). */
 static void check_applies(const train_opts *o, grym_model_type t)
 {
-	for (int i = 0; i < o->nset; i++) {
-		if (grym_model_type_uses(t, o->set[i]) != 0)
+	for (int i = 0; i < o->ngiven; i++) {
+		const char *opt = o->given[i];
+		if (grym_model_type_uses(t, opt) != 0)
 			continue;
 		char list[128] = "";
 		for (int m = 0; m < grym_model_type_count(); m++)
-			if (grym_model_type_uses((grym_model_type)m, o->set[i]) == 1)
+			if (grym_model_type_uses((grym_model_type)m, opt) == 1)
 				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
 					 list[0] ? ", " : "", grym_model_type_name((grym_model_type)m));
-		const char *why = grym_model_type_why_not(t, o->set[i]);
-		grym_usage_error(&o->cli, "--%s does not apply to %s (only to %s%s%s)", o->set[i],
+		const char *why = grym_model_type_why_not(t, opt);
+		grym_usage_error(&o->cli, "--%s does not apply to %s (only to %s%s%s)", opt,
 				 grym_model_type_name(t), list, why ? "; " : "", why ? why : "");
 	}
 }
@@ -190,63 +92,6 @@ static void warn_once(void *ud, const char *msg)
 static void warn_data(void *ud, const char *msg)
 {
 	grym_info(ud, "warning: %s", msg);
-}
-
-/* Apply the hyper-parameter options over the model type's defaults. */
-static int apply_params(train_opts *o)
-{
-	const grym_cli *cli = &o->cli;
-	grym_ml_params *p = &o->p;
-	for (int i = 0; i < o->nset; i++) {
-		const char *n = o->set[i], *a = o->val[i];
-		long v;
-		int rc = 0;
-		if (!strcmp(n, "C")) rc = grym_parse_double(cli, n, a, 1e-12, 1e12, &p->C);
-		else if (!strcmp(n, "max-iter")) { rc = grym_parse_int(cli, n, a, 1, 100000000, &v); p->max_iter = (int)v; }
-		else if (!strcmp(n, "tol")) rc = grym_parse_double(cli, n, a, 1e-300, 1e6, &p->tol);
-		else if (!strcmp(n, "gamma")) {
-			if (!strcmp(a, "scale")) p->gamma = 0;
-			else rc = grym_parse_double(cli, n, a, 1e-300, 1e300, &p->gamma);
-		}
-		else if (!strcmp(n, "k")) { rc = grym_parse_int(cli, n, a, 1, 1000000, &v); p->k = (int)v; }
-		else if (!strcmp(n, "metric")) {
-			if (!strcmp(a, "euclidean")) p->metric = GRYM_METRIC_EUCLIDEAN;
-			else if (!strcmp(a, "cosine")) p->metric = GRYM_METRIC_COSINE;
-			else { grym_msg(cli, "--metric: euclidean or cosine"); rc = -1; }
-		}
-		else if (!strcmp(n, "hidden")) {
-			p->nhidden = 0;
-			const char *s = a;
-			while (*s && rc == 0) {
-				char *end;
-				long h = strtol(s, &end, 10);
-				if (end == s || h < 1 || h > 1000000 || p->nhidden == GRYM_MLP_MAX_LAYERS ||
-				    (*end && *end != ',')) {
-					grym_msg(cli, "--hidden: comma-separated layer sizes, at most %d layers", GRYM_MLP_MAX_LAYERS);
-					rc = -1;
-					break;
-				}
-				p->hidden[p->nhidden++] = (int)h;
-				s = *end ? end + 1 : end;
-			}
-		}
-		else if (!strcmp(n, "dropout")) rc = grym_parse_double(cli, n, a, 0, 0.99, &p->dropout);
-		else if (!strcmp(n, "alpha")) rc = grym_parse_double(cli, n, a, 0, 1e6, &p->alpha);
-		else if (!strcmp(n, "epochs")) { rc = grym_parse_int(cli, n, a, 1, 1000000, &v); p->epochs = (int)v; }
-		else if (!strcmp(n, "batch-size")) { rc = grym_parse_int(cli, n, a, 1, 100000000, &v); p->batch_size = (int)v; }
-		else if (!strcmp(n, "lr")) rc = grym_parse_double(cli, n, a, 1e-12, 10, &p->lr);
-		else if (!strcmp(n, "val-fraction")) rc = grym_parse_double(cli, n, a, 0, 0.9, &p->val_fraction);
-		else if (!strcmp(n, "patience")) { rc = grym_parse_int(cli, n, a, 1, 1000000, &v); p->patience = (int)v; }
-		else if (!strcmp(n, "n-init")) { rc = grym_parse_int(cli, n, a, 1, 1000, &v); p->n_init = (int)v; }
-		else if (!strcmp(n, "class-weight")) {
-			if (!strcmp(a, "balanced")) p->balanced = 1;
-			else if (!strcmp(a, "none")) p->balanced = 0;
-			else { grym_msg(cli, "--class-weight: none or balanced"); rc = -1; }
-		}
-		if (rc)
-			return -1;
-	}
-	return 0;
 }
 
 static int ends_with(const char *s, const char *suf)
@@ -303,21 +148,21 @@ static int read_item(train_opts *o, grym_source *it, const grym_ml_read_opts *ro
 	int nd;
 	uint64_t sh[2];
 	rc = grym_npy_read(it->in, &x, &nd, sh, err);
-	if (!rc && (*ds || !o->labels_file))
+	if (!rc && (*ds || !o->tp.labels))
 		rc = grym_error_set(err, GRYM_ERR_INVALID, *ds ? "only one .npy matrix can be read"
 						      : "a .npy matrix needs --labels FILE");
 	if (!rc && nd != 2)
 		rc = grym_error_set(err, GRYM_ERR_FORMAT, "a .npy input must be a 2-D matrix");
-	FILE *lf = rc ? NULL : fopen(o->labels_file, "r");
+	FILE *lf = rc ? NULL : fopen(o->tp.labels, "r");
 	if (!rc && !lf)
-		rc = grym_error_set(err, GRYM_ERR_IO, "%s: cannot open", o->labels_file);
+		rc = grym_error_set(err, GRYM_ERR_IO, "%s: cannot open", o->tp.labels);
 	if (!rc && !(*ds = grym_dataset_new(sh[1], err)))
 		rc = err->code;
 	char buf[4096], key[32];
 	for (uint64_t i = 0; !rc && i < sh[0]; i++) {
 		if (!fgets(buf, sizeof buf, lf)) {
 			rc = grym_error_set(err, GRYM_ERR_FORMAT, "%s has fewer labels than the %llu rows",
-					    o->labels_file, (unsigned long long)sh[0]);
+					    o->tp.labels, (unsigned long long)sh[0]);
 			break;
 		}
 		buf[strcspn(buf, "\r\n")] = 0;
@@ -344,7 +189,7 @@ static int read_inputs(train_opts *o, int n, char **ops, const grym_ml_read_opts
 	int rc, bad;
 
 	so.flags = GRYM_SOURCES_RECORDS | GRYM_SOURCES_STREAMS | GRYM_SOURCES_TSV |
-		   GRYM_SOURCES_NPY | (o->tsv ? GRYM_SOURCES_TSV_ALL : 0);
+		   GRYM_SOURCES_NPY | (o->tp.tsv ? GRYM_SOURCES_TSV_ALL : 0);
 	so.null_sep = o->cli.null_sep;
 	so.cancel = &grym_cli_cancel;
 	grym_sources *src = grym_sources_new(&so, &err);
@@ -373,7 +218,7 @@ static int read_inputs(train_opts *o, int n, char **ops, const grym_ml_read_opts
 static int write_folds(train_opts *o, const grym_dataset *ds, const int *fold, int holdout,
 		       grym_error *err)
 {
-	grym_output *out = grym_output_open(o->folds_out, err);
+	grym_output *out = grym_output_open(o->tp.folds_out, err);
 	if (!out)
 		return err->code;
 	int rc = GRYM_OK;
@@ -403,7 +248,7 @@ static int read_catalog(train_opts *o, const grym_ml_read_opts *ro, grym_dataset
 	grym_catalog *cat = grym_catalog_open(dir, err);
 	if (!cat)
 		return err ? err->code : GRYM_ERR_DB;
-	grym_ml_catalog_sel sel = { o->features, o->label, (size_t)o->nlabel, o->split };
+	grym_ml_catalog_sel sel = { o->tp.features, (const char *const *)o->tp.label.v, o->tp.label.n, o->tp.split };
 	rc = grym_dataset_read_catalog(cat, &sel, ro, ds, pipeline, skipped, &o->cli, nskipped, err);
 	grym_catalog_close(cat);
 	return rc;
@@ -427,8 +272,8 @@ static int store_model(train_opts *o, const grym_model *m, const grym_dataset *d
 	json_t *training = json_pack("{s:I,s:I,s:O,s:s?,s:s?,s:I}", "items", (json_int_t)ds->n,
 				     "dims", (json_int_t)ds->d,
 				     "pipeline", pipeline ? (json_t *)pipeline : json_null(),
-				     "target", o->target, "group_by", o->group_by,
-				     "seed", (json_int_t)o->seed);
+				     "target", o->tp.target, "group_by", o->tp.group_by,
+				     "seed", (json_int_t)o->tp.ml.seed);
 	/* the model's own account (class counts, clusters, target) too */
 	if (training && grym_model_training(m))
 		json_object_update_missing(training, (json_t *)grym_model_training(m));
@@ -444,7 +289,7 @@ static int store_model(train_opts *o, const grym_model *m, const grym_dataset *d
 		}
 		json_object_set_new(training, "predictions", json_string(oof_id));
 	}
-	row.name = (char *)o->name;
+	row.name = (char *)o->tp.name;
 	row.type = (char *)o->type;
 	row.params = params ? json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	row.training = training ? json_dumps(training, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -470,7 +315,7 @@ static int show_model(train_opts *o)
 {
 	grym_error err = { 0 };
 	grym_model *m = NULL;
-	int rc = grym_model_load_file(o->show, &m, &err);
+	int rc = grym_model_load_file(o->tp.show, &m, &err);
 	if (rc == GRYM_ERR_NOTFOUND) {
 		char dir[4096];
 		grym_catalog *cat = NULL;
@@ -480,7 +325,7 @@ static int show_model(train_opts *o)
 		grym_error e2 = { 0 };
 		if (grym_cli_catalog_dir(&o->cli, dir, sizeof dir, &e2) == GRYM_OK &&
 		    (cat = grym_catalog_open(dir, &e2)) &&
-		    grym_catalog_get_model(cat, o->show, &row, &e2) == GRYM_OK) {
+		    grym_catalog_get_model(cat, o->tp.show, &row, &e2) == GRYM_OK) {
 			/* the model's bytes are always hashed: a damaged
 			 * object is named, not loaded */
 			if (grym_catalog_model_bytes(cat, &row, &buf, &len, &err) == GRYM_OK)
@@ -494,10 +339,10 @@ static int show_model(train_opts *o)
 		grym_catalog_close(cat);
 	}
 	if (!m) {
-		grym_report(&o->cli, o->show, &err);
+		grym_report(&o->cli, o->tp.show, &err);
 		return GRYM_EXIT_FAILED;
 	}
-	if (o->json) {
+	if (o->tp.json) {
 		json_t *j = json_pack("{s:s,s:I,s:o,s:o,s:O,s:O,s:O}", "type",
 				      grym_model_type_name(grym_model_type_of(m)),
 				      "dims", (json_int_t)grym_model_dims(m), "labels", json_array(),
@@ -526,51 +371,54 @@ static int show_model(train_opts *o)
 
 int main(int argc, char **argv)
 {
-	train_opts o = { 0 };
-	o.type = "logreg";
+	static train_opts o;    /* what it owns stays reachable until the exit */
+	grym_error e0 = { 0 };
+	const grym_option *opts = grym_cli_schema_options(grym_train_schema(), own_options);
+	if (!opts || grym_schema_defaults(grym_train_schema(), &o.tp, &e0) != GRYM_OK) {
+		fprintf(stderr, "grym-train: %s\n", e0.msg[0] ? e0.msg : "out of memory");
+		return GRYM_EXIT_FAILED;
+	}
 	grym_cli_init(&o.cli, "grym-train", "[OPTION]... [FILE]...",
 		      "Train a classifier on feature vectors, cross-validate it and save the model.", opts);
 	int first = grym_cli_parse(&o.cli, argc, argv, on_opt, &o);
-	if (o.show) {
+	if (o.tp.show) {
 		if (first < argc)
 			grym_usage_error(&o.cli, "--show reads a model: no input files");
 		return show_model(&o);
 	}
-	grym_model_type type;
-	grym_model_type_parse(o.type, &type);
-	grym_ml_params_default(&o.p, type);
+	grym_model_type type = o.tp.ml.type;
+	o.type = grym_model_type_name(type);
 	check_applies(&o, type);
-	if (apply_params(&o))
-		grym_usage_error(&o.cli, "bad hyper-parameter");
-	o.p.seed = o.seed;
+	/* the kind's defaults, and the hyper-parameters given over them */
+	grym_train_params_ml(&o.tp, &o.p);
 	o.p.warn = warn_once;
 	o.p.warn_ud = &o;
-	if (o.cv && o.holdout > 0)
+	if (o.tp.cv && o.tp.holdout > 0)
 		grym_usage_error(&o.cli, "--cv and --holdout exclude each other");
 	int sup = grym_model_type_supervised(type);
-	if (!sup && (o.cv || o.holdout > 0 || o.group_by))
+	if (!sup && (o.tp.cv || o.tp.holdout > 0 || o.tp.group_by))
 		grym_usage_error(&o.cli, "%s is unsupervised: --cv, --holdout and --group-by do not apply",
 				 grym_model_type_name(type));
 
 	grym_error err = { 0 };
 	grym_rate_tally rates;
 	memset(&rates, 0, sizeof rates);
-	grym_ml_read_opts ro = { o.target, o.group_by, sup, &rates };
+	grym_ml_read_opts ro = { o.tp.target, o.tp.group_by, sup, &rates };
 	grym_dataset *ds = NULL;
 	json_t *pipeline = NULL;
 	int nin = argc - first;
 	size_t nskipped = 0;
-	if ((o.nlabel || o.split) && !o.features)
+	if ((o.tp.label.n || o.tp.split) && !o.tp.features)
 		grym_usage_error(&o.cli, "--label and --split select catalog assets: they need --features");
-	if (o.features && (nin || o.tsv || o.labels_file))
+	if (o.tp.features && (nin || o.tp.tsv || o.tp.labels))
 		grym_usage_error(&o.cli, "--features reads the catalog: no input files, --tsv or --labels");
-	if (o.features && read_catalog(&o, &ro, &ds, &pipeline, &nskipped, &err)) {
+	if (o.tp.features && read_catalog(&o, &ro, &ds, &pipeline, &nskipped, &err)) {
 		grym_report(&o.cli, "catalog", &err);
 		grym_dataset_free(ds);
 		json_decref(pipeline);
 		return GRYM_EXIT_FAILED;
 	}
-	if (!o.features && read_inputs(&o, nin, argv + first, &ro, &ds, &pipeline)) {
+	if (!o.tp.features && read_inputs(&o, nin, argv + first, &ro, &ds, &pipeline)) {
 		grym_dataset_free(ds);
 		json_decref(pipeline);
 		return GRYM_EXIT_FAILED;
@@ -582,7 +430,7 @@ int main(int argc, char **argv)
 		return GRYM_EXIT_FAILED;
 	}
 	/* every item once, under one label */
-	if (grym_dataset_resolve(ds, sup ? o.on_conflict : GRYM_CONFLICT_IGNORE, warn_data, &o.cli,
+	if (grym_dataset_resolve(ds, sup ? (grym_conflict)o.tp.on_conflict : GRYM_CONFLICT_IGNORE, warn_data, &o.cli,
 				 &err)) {
 		grym_report(&o.cli, "training data", &err);
 		grym_dataset_free(ds);
@@ -614,14 +462,14 @@ int main(int argc, char **argv)
 	}
 	/* the windows of one clip (grym-features --segment) never straddle a
 	 * split: grouped by their asset unless --group-by says otherwise */
-	const char *group_by = o.group_by;
-	if (group_by && (o.cv || o.holdout > 0) && grym_dataset_check_groups(ds, group_by, &err)) {
+	const char *group_by = o.tp.group_by;
+	if (group_by && (o.tp.cv || o.tp.holdout > 0) && grym_dataset_check_groups(ds, group_by, &err)) {
 		grym_report(&o.cli, "training data", &err);
 		grym_dataset_free(ds);
 		json_decref(pipeline);
 		return GRYM_EXIT_FAILED;
 	}
-	if (!group_by && sup && (o.cv || o.holdout > 0)) {
+	if (!group_by && sup && (o.tp.cv || o.tp.holdout > 0)) {
 		int ng = grym_dataset_group_by_item(ds, &err);
 		if (ng < 0) {
 			grym_report(&o.cli, "training data", &err);
@@ -654,16 +502,16 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	int rc = GRYM_OK;
-	if (o.cv) {
+	if (o.tp.cv) {
 		how = group_by ? "grouped-cv" : "cv";
-		ntest = (int)o.cv;
-		rc = group_by ? grym_folds_grouped(ds, ntest, o.seed, fold, &err)
-				: grym_folds_stratified(ds, ntest, o.seed, fold, &err);
-	} else if (o.holdout > 0) {
+		ntest = (int)o.tp.cv;
+		rc = group_by ? grym_folds_grouped(ds, ntest, o.tp.ml.seed, fold, &err)
+				: grym_folds_stratified(ds, ntest, o.tp.ml.seed, fold, &err);
+	} else if (o.tp.holdout > 0) {
 		how = "holdout";
 		ntest = 1;
 		holdout = 1;
-		rc = grym_folds_holdout(ds, o.holdout, o.seed, fold, &err);
+		rc = grym_folds_holdout(ds, o.tp.holdout, o.tp.ml.seed, fold, &err);
 	} else if (sup && ds->split) {
 		how = "split";
 		ntest = 1;
@@ -727,20 +575,20 @@ int main(int argc, char **argv)
 			for (size_t i = 0; i < ds->n; i++)
 				nt += fold[i] == 0;
 			reached = (double)nt / (double)ds->n;
-			if (o.holdout > 0)
-				json_object_set_new(metrics, "holdout", json_real(o.holdout));
+			if (o.tp.holdout > 0)
+				json_object_set_new(metrics, "holdout", json_real(o.tp.holdout));
 			json_object_set_new(metrics, "test_fraction", json_real(round(reached * 1e6) / 1e6));
 		}
-		if (!o.json) {
+		if (!o.tp.json) {
 			char *t = grym_metrics_table(&mt, (const char *const *)ds->labels);
 			grym_progress_clear(slot.p);   /* the table may go to its terminal */
 			if (ntest > 1)
 				printf("%s, %d-fold cross-validation%s%s: %zu items, %zu classes\n\n", o.type,
 				       ntest, group_by ? " grouped by " : "", group_by ? group_by : "",
 				       ds->n, ds->nlabels);
-			else if (o.holdout > 0)
+			else if (o.tp.holdout > 0)
 				printf("%s, holdout %g%s%s: %.4f of the %zu items tested, %zu classes\n\n", o.type,
-				       o.holdout, group_by ? " grouped by " : "", group_by ? group_by : "",
+				       o.tp.holdout, group_by ? " grouped by " : "", group_by ? group_by : "",
 				       reached, ds->n, ds->nlabels);
 			else
 				printf("%s, split column: %zu items (%.4f tested), %zu classes\n\n", o.type,
@@ -749,8 +597,8 @@ int main(int argc, char **argv)
 			free(t);
 		}
 		grym_metrics_clear(&mt);
-		if (o.folds_out && write_folds(&o, ds, fold, holdout, &err)) {
-			grym_report(&o.cli, o.folds_out, &err);
+		if (o.tp.folds_out && write_folds(&o, ds, fold, holdout, &err)) {
+			grym_report(&o.cli, o.tp.folds_out, &err);
 			status = GRYM_EXIT_FAILED;
 			goto out;
 		}
@@ -759,27 +607,27 @@ int main(int argc, char **argv)
 			status = GRYM_EXIT_FAILED;
 			goto out;
 		}
-		if (o.predictions) {
-			grym_output *po = grym_output_open(o.predictions, &err);
+		if (o.tp.predictions) {
+			grym_output *po = grym_output_open(o.tp.predictions, &err);
 			int prc = po ? grym_output_write(po, oof, oof_len, &err) : err.code;
 			if (po && prc)
 				grym_output_abort(po);
 			else if (po)
 				prc = grym_output_commit(po, &err);
 			if (prc) {
-				grym_report(&o.cli, o.predictions, &err);
+				grym_report(&o.cli, o.tp.predictions, &err);
 				status = GRYM_EXIT_FAILED;
 				goto out;
 			}
 		}
-	} else if (o.folds_out || o.predictions) {
-		grym_usage_error(&o.cli, o.folds_out ? "--folds-out needs --cv, --holdout or a split column"
+	} else if (o.tp.folds_out || o.tp.predictions) {
+		grym_usage_error(&o.cli, o.tp.folds_out ? "--folds-out needs --cv, --holdout or a split column"
 						     : "--predictions needs --cv, --holdout or a split column");
 	}
 	/* the saved model: refit on all the data */
 	/* the label field: --target, "label" for a table, else the items'
 	 * single label (null) */
-	const char *target = o.target ? o.target : (o.tsv || (nin && ends_with(argv[first], ".tsv"))) && sup
+	const char *target = o.tp.target ? o.tp.target : (o.tp.tsv || (nin && ends_with(argv[first], ".tsv"))) && sup
 		? "label" : NULL;
 	rc = grym_model_train(&o.p, ds, NULL, 0, &m, &err);
 	if (rc == GRYM_OK)
@@ -808,8 +656,8 @@ int main(int argc, char **argv)
 		status = GRYM_EXIT_FAILED;
 		goto out;
 	}
-	if (o.output) {
-		grym_output *mo = grym_output_open(o.output, &err);
+	if (o.tp.output) {
+		grym_output *mo = grym_output_open(o.tp.output, &err);
 		rc = mo ? GRYM_OK : err.code;
 		if (!rc && grym_output_write(mo, buf, len, &err)) {
 			grym_output_abort(mo);
@@ -818,7 +666,7 @@ int main(int argc, char **argv)
 			rc = grym_output_commit(mo, &err);
 		}
 		if (rc) {
-			grym_report(&o.cli, o.output, &err);
+			grym_report(&o.cli, o.tp.output, &err);
 			status = GRYM_EXIT_FAILED;
 		}
 	}
@@ -832,22 +680,22 @@ int main(int argc, char **argv)
 		}
 	}
 	free(buf);
-	if (!o.output && !model_id[0])
+	if (!o.tp.output && !model_id[0])
 		grym_verbose(&o.cli, "no -o FILE and no catalog: the model is not saved");
-	if (o.json) {
+	if (o.tp.json) {
 		json_t *rep = metrics ? json_deep_copy(metrics) : json_object();
 		json_object_set_new(rep, "model", json_string(o.type));
 		json_object_set_new(rep, "items", json_integer((json_int_t)ds->n));
 		json_object_set_new(rep, "dims", json_integer((json_int_t)ds->d));
-		json_object_set_new(rep, "seed", json_integer((json_int_t)o.seed));
+		json_object_set_new(rep, "seed", json_integer((json_int_t)o.tp.ml.seed));
 		if (!metrics) {
 			json_t *lab = json_array();
 			for (size_t c = 0; c < grym_model_nclasses(m); c++)
 				json_array_append_new(lab, json_string(grym_model_label(m, c)));
 			json_object_set_new(rep, "labels", lab);
 		}
-		if (o.output)
-			json_object_set_new(rep, "output", json_string(o.output));
+		if (o.tp.output)
+			json_object_set_new(rep, "output", json_string(o.tp.output));
 		if (model_id[0])
 			json_object_set_new(rep, "model_id", json_string(model_id));
 		char *s = json_dumps(rep, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
@@ -858,7 +706,7 @@ int main(int argc, char **argv)
 		printf("%s: %zu items, %zu dims, %zu %s (not evaluated: use --cv or --holdout)\n", o.type,
 		       ds->n, ds->d, grym_model_nclasses(m), sup ? "classes" : "clusters");
 	}
-	if (!o.json && model_id[0])
+	if (!o.tp.json && model_id[0])
 		printf("model %s\n", model_id);
 	if (fflush(stdout) != 0) {
 		grym_msg(&o.cli, "stdout: write error");

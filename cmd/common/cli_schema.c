@@ -34,12 +34,47 @@ static const char *default_text(const grym_param *p)
 		snprintf(num[used], sizeof num[used], "%.10g", p->def);
 		return num[used++];
 	case GRYM_PARAM_ENUM:
-		return p->choices[(int)p->def];
+		return p->def >= 0 ? p->choices[(int)p->def] : p->def_text;
 	case GRYM_PARAM_STRING:
 	case GRYM_PARAM_CUSTOM:
 		return p->def_text;
+	case GRYM_PARAM_LIST:
+		return NULL;
+	case GRYM_PARAM_U64:
+		if (p->def_text)
+			return p->def_text;
+		if (used >= 64)
+			return NULL;
+		snprintf(num[used], sizeof num[used], "%llu", (unsigned long long)p->def);
+		return num[used++];
 	}
 	return NULL;
+}
+
+/* In a stage with kinds, the help of a parameter some kinds do not take
+ * says which do: "logreg/kmeans: iterations", or "not kmeans: ..." when
+ * one kind is left out. Allocated (kept for the run); NULL: the help as
+ * it is. */
+static char *kinds_help(const grym_schema *s, const grym_param *p)
+{
+	const grym_param *kp = s->kind ? grym_schema_find(s, s->kind) : NULL;
+	char in[256] = "", out[256] = "";
+	int nin = 0, nout = 0;
+	char *h;
+
+	if (!kp || kp->type != GRYM_PARAM_ENUM || p == kp || !s->help_kinds)
+		return NULL;
+	for (int i = 0; kp->choices[i]; i++) {
+		char *to = grym_param_applies(s, p, i) ? in : out;
+		int *n = to == in ? &nin : &nout;
+		snprintf(to + strlen(to), 256 - strlen(to), "%s%s", *n ? "/" : "", kp->choices[i]);
+		(*n)++;
+	}
+	if (!nout || !(h = malloc(strlen(p->help ? p->help : "") + 270)))
+		return NULL;
+	sprintf(h, "%s%s: %s", nout == 1 && nin > 1 ? "not " : "", nout == 1 && nin > 1 ? out : in,
+		p->help ? p->help : "");
+	return h;
 }
 
 grym_option *grym_cli_schema_options(const grym_schema *s, const grym_option *extra)
@@ -53,10 +88,13 @@ grym_option *grym_cli_schema_options(const grym_schema *s, const grym_option *ex
 	if (!(t = calloc(n + 1, sizeof *t)))
 		return NULL;
 	for (const grym_param *p = s->params; p->name; p++) {
+		if (p->flags & GRYM_PARAM_OPERAND)
+			continue;   /* a word, not an option */
 		int takes_arg = p->type != GRYM_PARAM_FLAG &&
 				!(p->type == GRYM_PARAM_CUSTOM && !p->arg);
+		char *kh = kinds_help(s, p);
 		t[k++] = (grym_option){ p->name, p->short_name, takes_arg ? (p->arg ? p->arg : "X") : NULL,
-					default_text(p), p->help };
+					default_text(p), kh ? kh : p->help };
 		if (p->flags & GRYM_PARAM_NEGATABLE) {
 			char *no = malloc(strlen(p->name) + 4), *help = malloc(strlen(p->name) + 32);
 			if (!no || !help) {

@@ -385,59 +385,48 @@ static int write_member(struct archive *ar, const char *name, int64_t size,
 static int write_object(grym_catalog *cat, struct archive *ar, const exp_obj *o,
 			grym_error *err)
 {
-	char path[PATH_MAX], name[GRYM_ID_LEN + 16], hex[GRYM_ID_LEN + 1];
+	char name[GRYM_ID_LEN + 16], hex[GRYM_ID_LEN + 1];
 	char what[CAT_OBJ_WHAT_MAX];
 	unsigned char buf[1 << 16];
-	uint64_t size, total = 0;
+	grym_store_reader *r;
 	grym_sha256 *h = NULL;
-	int fd, rc;
+	int rc;
 
 	obj_what(o, what, sizeof what);
-	if ((rc = cat_check_object(cat, what, o->id, o->want, 0, err)) != GRYM_OK ||
-	    (rc = grym_store_size(cat->store, o->id, &size, err)) != GRYM_OK ||
-	    (rc = grym_store_path(cat->store, o->id, path, sizeof path, err)) != GRYM_OK)
+	if ((rc = cat_open_object(cat, what, o->id, o->want, &r, err)) != GRYM_OK)
 		return rc;
-	if ((cat->verify || o->want < 0) && !(h = grym_sha256_new()))
-		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	snprintf(name, sizeof name, "objects/%s", o->id);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		grym_sha256_free(h);
-		return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+	if ((cat->verify || o->want < 0) && !(h = grym_sha256_new())) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto out;
 	}
-	if ((rc = write_member(ar, name, (int64_t)size, err)) != GRYM_OK)
+	snprintf(name, sizeof name, "objects/%s", o->id);
+	if ((rc = write_member(ar, name, (int64_t)grym_store_reader_size(r), err)) != GRYM_OK)
 		goto out;
 	for (;;) {
-		ssize_t n;
+		int64_t n;
 		if (grym_cancelled(cat->cancel)) {
 			rc = grym_error_cancelled(err);
 			goto out;
 		}
-		n = read(fd, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
+		/* the reader checks the object ends at the size the member
+		 * header just announced */
+		n = grym_store_reader_read(r, buf, sizeof buf, err);
+		if (n == GRYM_ERR_CORRUPT) {
+			rc = grym_error_set(err, GRYM_ERR_CORRUPT, "%s changed while exported", what);
+			goto out;
+		}
 		if (n < 0) {
-			rc = grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
+			rc = grym_error_prefix(err, "%s", what);
 			goto out;
 		}
 		if (n == 0)
 			break;
-		if (total + (uint64_t)n > size) {
-			rc = grym_error_set(err, GRYM_ERR_CORRUPT, "%s grew while exported", what);
-			goto out;
-		}
 		if (h)
 			grym_sha256_update(h, buf, (size_t)n);
 		if (archive_write_data(ar, buf, (size_t)n) != n) {
 			rc = arch_error(ar, err, name);
 			goto out;
 		}
-		total += (uint64_t)n;
-	}
-	if (total != size) {
-		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "%s: read %llu bytes, size is %llu",
-				    what, (unsigned long long)total, (unsigned long long)size);
-		goto out;
 	}
 	if (h) {
 		grym_sha256_final_hex(h, hex);
@@ -446,7 +435,7 @@ static int write_object(grym_catalog *cat, struct archive *ar, const exp_obj *o,
 	}
 out:
 	grym_sha256_free(h);
-	close(fd);
+	grym_store_reader_close(r);
 	return rc;
 }
 

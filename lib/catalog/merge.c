@@ -141,23 +141,46 @@ int cat_merge_assets(grym_catalog *cat, grym_asset *list, size_t n, int64_t *add
 
 /* ---- merge of a whole catalog ---- */
 
-/* Copy one object from the other store into ours, re-hashing it. */
+/* Copy one object from the other store into ours through a reader of its
+ * store and a writer of ours, which hashes the bytes as they come: an
+ * object damaged in the other catalog is refused, never published under
+ * its id. */
 static int copy_object(grym_catalog *cat, grym_catalog *other, const char *id,
 		       grym_error *err)
 {
-	char path[PATH_MAX], got[GRYM_ID_LEN + 1];
+	unsigned char buf[1 << 16];
+	char got[GRYM_ID_LEN + 1];
+	grym_store_reader *r;
+	grym_store_writer *w;
+	int64_t n;
 	int rc;
+
 	if (grym_store_has(cat->store, id))
 		return GRYM_OK;
-	if ((rc = grym_store_path(other->store, id, path, sizeof path, err)) != GRYM_OK)
+	if ((rc = grym_store_open_read(other->store, id, &r, err)) != GRYM_OK)
 		return rc;
-	if ((rc = grym_store_put_file(cat->store, path, got, err)) != GRYM_OK)
-		return rc;
-	if (strcmp(got, id) != 0) {
-		grym_error_set(err, GRYM_ERR_CORRUPT, "object %s: content hashes to %s", id, got);
-		return GRYM_ERR_CORRUPT;
+	if (!(w = grym_store_writer_new(cat->store, err))) {
+		grym_store_reader_close(r);
+		return err && err->code ? err->code : GRYM_ERR_IO;
 	}
-	return GRYM_OK;
+	while ((n = grym_store_reader_read(r, buf, sizeof buf, err)) > 0)
+		if ((rc = grym_store_writer_write(w, buf, (size_t)n, err)) != GRYM_OK)
+			break;
+	grym_store_reader_close(r);
+	if (n < 0)
+		rc = (int)n;
+	if (rc != GRYM_OK) {
+		grym_store_writer_abort(w);
+		return rc;
+	}
+	/* the writer's own hash: abort rather than publish a mismatch */
+	grym_store_writer_peek_id(w, got);
+	if (strcmp(got, id) != 0) {
+		grym_store_writer_abort(w);
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "object %s: content hashes to %s", id,
+				      got);
+	}
+	return grym_store_writer_commit(w, NULL, err);
 }
 
 static const char SQL_OTHER_OBJECTS[] =

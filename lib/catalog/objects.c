@@ -13,12 +13,23 @@
  * for a model, whose row records no size: its bytes are always hashed
  * (a model is small and read once per run).
  *
+ * Every object is read through one reader of the store, opened first: the
+ * size test and the hash are made on the very file then read (or handed to
+ * a decoder), so gc or a repair replacing the object between a check and
+ * a read cannot slip other bytes past the check.
+ *
  * An audio object is hashed in a pass of its own before the decoder opens
- * it: decoders read by path and may seek (a header at the end, an index),
- * so hashing what they read would not cover the file in order. The pass
- * leaves the file in the page cache, where the decoder finds it.
+ * it: decoders may seek (a header at the end, an index), so hashing what
+ * they read would not cover the file in order. The pass leaves the file
+ * in the page cache, where the decoder finds it. The decoders get the
+ * reader's file by name (grym_fd_path: /proc/self/fd/N) because FFmpeg and
+ * libsndfile open files by name; FFmpeg 5.1 has no fd: protocol and its
+ * pipe: protocol cannot seek, which MP4 (an index at the end), the Ogg
+ * end-of-stream check and MP3 length headers need. Reopening through
+ * /proc gives the decoder an offset of its own on the same file.
  */
 #include "catalog_int.h"
+#include "grym/pathname.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,83 +70,160 @@ void cat_model_object_what(const char *id, const char *obj, const char *name, ch
 		snprintf(buf, len, "object %s of model %s%s%.200s%s", obj, id, open, nm, close);
 }
 
-int cat_check_object(grym_catalog *cat, const char *what, const char *obj, int64_t want,
-		     int hash, grym_error *err)
+/* Open object obj for reading with the checks of cat_check_object made
+ * on the file opened; the reader is at the object's start. */
+static int open_object(grym_catalog *cat, const char *what, const char *obj, int64_t want,
+		       int hash, grym_store_reader **out, grym_error *err)
 {
+	unsigned char buf[1 << 16];
 	char hex[GRYM_ID_LEN + 1];
+	grym_store_reader *r = NULL;
+	grym_sha256 *h = NULL;
 	uint64_t size;
-	int rc = grym_store_size(cat->store, obj, &size, err);
+	int64_t n;
+	int rc;
+
+	*out = NULL;
+	if (!grym_id_is_full(obj))
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "%s: '%s' is not an object id", what, obj);
+	rc = grym_store_open_read(cat->store, obj, &r, err);
 	if (rc == GRYM_ERR_NOTFOUND)
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "%s is missing: " FSCK_HINT, what);
 	if (rc != GRYM_OK)
 		return grym_error_prefix(err, "%s", what);
-	if (want >= 0 && size != (uint64_t)want)
-		return grym_error_set(err, GRYM_ERR_CORRUPT,
-				      "%s is %llu bytes, the catalog says %llu: " FSCK_HINT, what,
-				      (unsigned long long)size, (unsigned long long)want);
-	if (!hash)
+	size = grym_store_reader_size(r);
+	if (want >= 0 && size != (uint64_t)want) {
+		rc = grym_error_set(err, GRYM_ERR_CORRUPT,
+				    "%s is %llu bytes, the catalog says %llu: " FSCK_HINT, what,
+				    (unsigned long long)size, (unsigned long long)want);
+		goto fail;
+	}
+	if (!hash) {
+		*out = r;
 		return GRYM_OK;
-	rc = grym_store_hash(cat->store, obj, hex, err);
-	if (rc == GRYM_ERR_CORRUPT) /* it changed size under us */
-		return grym_error_set(err, GRYM_ERR_CORRUPT, "%s changed while read: " FSCK_HINT, what);
-	if (rc != GRYM_OK)
-		return grym_error_prefix(err, "%s", what);
-	if (strcmp(hex, obj) != 0)
-		return cat_object_damaged(err, what, hex);
+	}
+	if (!(h = grym_sha256_new())) {
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	while ((n = grym_store_reader_read(r, buf, sizeof buf, err)) > 0)
+		grym_sha256_update(h, buf, (size_t)n);
+	if (n == GRYM_ERR_CORRUPT) { /* it changed size under us */
+		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "%s changed while read: " FSCK_HINT, what);
+		goto fail;
+	}
+	if (n < 0) {
+		rc = grym_error_prefix(err, "%s", what);
+		goto fail;
+	}
+	grym_sha256_final_hex(h, hex);
+	if (strcmp(hex, obj) != 0) {
+		rc = cat_object_damaged(err, what, hex);
+		goto fail;
+	}
+	if ((rc = grym_store_reader_seek(r, 0, err)) != GRYM_OK)
+		goto fail;
+	grym_sha256_free(h);
+	*out = r;
 	return GRYM_OK;
+fail:
+	grym_sha256_free(h);
+	grym_store_reader_close(r);
+	return rc;
+}
+
+int cat_check_object(grym_catalog *cat, const char *what, const char *obj, int64_t want,
+		     int hash, grym_error *err)
+{
+	grym_store_reader *r;
+	int rc = open_object(cat, what, obj, want, hash, &r, err);
+	grym_store_reader_close(r);
+	return rc;
+}
+
+int cat_open_object(grym_catalog *cat, const char *what, const char *obj, int64_t want,
+		    grym_store_reader **r, grym_error *err)
+{
+	return open_object(cat, what, obj, want, 0, r, err);
 }
 
 int grym_catalog_check_asset_object(grym_catalog *cat, const grym_asset *a, grym_error *err)
 {
 	char what[CAT_OBJ_WHAT_MAX];
 	cat_asset_object_what(a->id, a->object, what, sizeof what);
-	if (!grym_id_is_full(a->object))
-		return grym_error_set(err, GRYM_ERR_CORRUPT, "%s: '%s' is not an object id", what,
-				      a->object);
 	return cat_check_object(cat, what, a->object, (int64_t)a->bytes, cat->verify, err);
 }
 
-int grym_catalog_object_path(grym_catalog *cat, const grym_asset *a, char *buf, size_t len,
-			     grym_error *err)
+int grym_catalog_open_asset_object(grym_catalog *cat, const grym_asset *a,
+				   grym_store_reader **r, char *path, size_t len,
+				   grym_error *err)
 {
-	int rc = grym_catalog_check_asset_object(cat, a, err);
-	if (rc != GRYM_OK)
+	char what[CAT_OBJ_WHAT_MAX];
+	int fd, rc;
+
+	cat_asset_object_what(a->id, a->object, what, sizeof what);
+	rc = open_object(cat, what, a->object, (int64_t)a->bytes, cat->verify, r, err);
+	if (rc != GRYM_OK || !path)
 		return rc;
-	return grym_store_path(cat->store, a->object, buf, len, err);
+	if ((fd = grym_store_reader_fd(*r, err)) < 0 ||
+	    (rc = grym_fd_path(fd, path, len, err)) != GRYM_OK) {
+		rc = fd < 0 ? fd : rc;
+		grym_error_prefix(err, "%s", what);
+		grym_store_reader_close(*r);
+		*r = NULL;
+	}
+	return rc;
 }
 
-/* Read object obj whole after cat_check_object's size test; hash its bytes
- * (in memory, once read) when hash is set. */
+/* Read object obj whole through a reader opened with the size test; hash
+ * its bytes (in memory, once read) when hash is set. */
 static int read_object(grym_catalog *cat, const char *what, const char *obj, int64_t want,
 		       int hash, void **data, size_t *len, grym_error *err)
 {
 	char hex[GRYM_ID_LEN + 1];
+	grym_store_reader *r;
+	uint64_t size, got = 0;
+	unsigned char *p;
 	int rc;
 
 	*data = NULL;
 	*len = 0;
-	if (!grym_id_is_full(obj))
-		return grym_error_set(err, GRYM_ERR_CORRUPT, "%s: '%s' is not an object id", what, obj);
-	if ((rc = cat_check_object(cat, what, obj, want, 0, err)) != GRYM_OK)
+	if ((rc = open_object(cat, what, obj, want, 0, &r, err)) != GRYM_OK)
 		return rc;
-	rc = grym_store_get(cat->store, obj, data, len, 0, err);
-	if (rc == GRYM_OK && want >= 0 && *len != (size_t)want)
-		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "%s changed while read: " FSCK_HINT, what);
-	else if (rc == GRYM_ERR_CORRUPT)
-		rc = grym_error_set(err, GRYM_ERR_CORRUPT, "%s changed while read: " FSCK_HINT, what);
-	else if (rc != GRYM_OK)
-		grym_error_prefix(err, "%s", what);
+	size = grym_store_reader_size(r);
+	if (size >= SIZE_MAX || !(p = malloc(size ? (size_t)size : 1))) {
+		grym_store_reader_close(r);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "%s: out of memory", what);
+	}
+	for (;;) {
+		/* one read past the size: the reader checks the object ends there */
+		unsigned char end;
+		int64_t n = got < size ? grym_store_reader_read(r, p + got, (size_t)(size - got), err)
+				       : grym_store_reader_read(r, &end, 1, err);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			rc = n == GRYM_ERR_CORRUPT
+				     ? grym_error_set(err, GRYM_ERR_CORRUPT,
+						      "%s changed while read: " FSCK_HINT, what)
+				     : grym_error_prefix(err, "%s", what);
+			break;
+		}
+		got += (uint64_t)n;
+	}
+	grym_store_reader_close(r);
 	if (rc == GRYM_OK && hash) {
-		grym_sha256_hex(*data, *len, hex);
+		grym_sha256_hex(p, (size_t)size, hex);
 		if (strcmp(hex, obj) != 0)
 			rc = cat_object_damaged(err, what, hex);
 	}
 	if (rc != GRYM_OK) {
-		free(*data);
-		*data = NULL;
-		*len = 0;
+		free(p);
+		return rc;
 	}
-	return rc;
+	*data = p;
+	*len = (size_t)size;
+	return GRYM_OK;
 }
 
 int grym_catalog_feature_matrix(grym_catalog *cat, const grym_feature_set *f, float **data,

@@ -4,6 +4,8 @@
  */
 #include "grym/pathname.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -574,4 +576,19 @@ int grym_names_dedupe(char **names, size_t n, grym_error *err)
 	if (rc != GRYM_OK)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	return changed;
+}
+
+/* ---- a name for an open fd ---- */
+
+int grym_fd_path(int fd, char *buf, size_t len, grym_error *err)
+{
+	if (fd < 0 || fcntl(fd, F_GETFD) < 0)
+		return grym_error_set(err, GRYM_ERR_INVALID, "no open file descriptor %d", fd);
+	if (access("/proc/self/fd", X_OK) != 0)
+		return grym_error_set(err, GRYM_ERR_UNSUPPORTED,
+				      "/proc/self/fd: %s (an open file is handed to the decoder "
+				      "by that name; mount /proc)", strerror(errno));
+	if ((size_t)snprintf(buf, len, "/proc/self/fd/%d", fd) >= len)
+		return grym_error_set(err, GRYM_ERR_LIMIT, "path buffer too small");
+	return GRYM_OK;
 }

@@ -18,6 +18,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+uint64_t *grym__param_u64(const grym_param *p, void *params)
+{
+	return (uint64_t *)((char *)params + p->offset);
+}
+
+uint64_t grym__param_u64_max(const grym_param *p)
+{
+	return p->max > 0 && p->max < 9.2e18 ? (uint64_t)p->max : (uint64_t)INT64_MAX;
+}
+
+int grym__param_set_u64(const grym_param *p, void *params, uint64_t v, const char *shown,
+			const char *as_typed, grym_error *err)
+{
+	uint64_t lo = p->min > 0 ? (uint64_t)p->min : 0;
+	if (v < lo || v > grym__param_u64_max(p))
+		return grym_error_set(err, GRYM_ERR_INVALID, "%s: %s is out of range (%llu to %llu)",
+				      shown, as_typed, (unsigned long long)lo,
+				      (unsigned long long)grym__param_u64_max(p));
+	*grym__param_u64(p, params) = v;
+	return GRYM_OK;
+}
+
 int *grym__param_int(const grym_param *p, void *params)
 {
 	return (int *)((char *)params + p->offset);
@@ -31,6 +53,48 @@ double *grym__param_real(const grym_param *p, void *params)
 char **grym__param_string(const grym_param *p, void *params)
 {
 	return (char **)((char *)params + p->offset);
+}
+
+grym_strings *grym__param_list(const grym_param *p, void *params)
+{
+	return (grym_strings *)((char *)params + p->offset);
+}
+
+void grym__strings_free(grym_strings *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int grym__strings_add(grym_strings *l, const char *text, grym_error *err)
+{
+	char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+	if (!v)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	l->v = v;
+	if (!(v[l->n] = strdup(text)))
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	l->n++;
+	return GRYM_OK;
+}
+
+int grym__param_check_text(const grym_param *p, const char *text, const char *shown,
+			   grym_error *err)
+{
+	if (p->min > 0 && strlen(text) < (size_t)p->min)
+		return p->min == 1 ? grym_error_set(err, GRYM_ERR_INVALID, "%s: empty", shown)
+				   : grym_error_set(err, GRYM_ERR_INVALID, "%s: '%s' is shorter "
+						    "than %.0f characters", shown, text, p->min);
+	if (p->parse) {         /* the table's own check of the text */
+		grym_error pe = { 0 };
+		if (p->parse(p, NULL, text, &pe) != GRYM_OK)
+			return grym_error_set(err, GRYM_ERR_INVALID, "%s: %s", shown,
+					      pe.msg[0] ? pe.msg : "not taken");
+	}
+	return GRYM_OK;
 }
 
 /* '-' and '_' are the same letter in a name: "n-fft" is "n_fft". */
@@ -63,6 +127,12 @@ const char *grym_param_key(const grym_param *p, char *buf, size_t len)
 		buf[i] = p->name[i] == '-' ? '_' : p->name[i];
 	buf[i] = '\0';
 	return buf;
+}
+
+int grym_param_applies(const grym_schema *s, const grym_param *p, int kind)
+{
+	unsigned bits = s && s->applies ? s->applies(p) : p->applies;
+	return !s || !s->kind || !bits || kind < 0 || kind >= 32 || (bits & (1u << kind));
 }
 
 static int same_value(double a, double b)
@@ -146,6 +216,8 @@ int grym__param_set_enum(const grym_param *p, void *params, const char *text, co
 			*grym__param_int(p, params) = i;
 			return GRYM_OK;
 		}
+	if (p->parse && p->parse(p, params, text, NULL) == GRYM_OK)
+		return GRYM_OK;   /* another name of a choice */
 	list[0] = '\0';
 	for (int i = 0; p->choices[i] && o < sizeof list; i++)
 		o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", p->choices[i]);
@@ -172,6 +244,7 @@ int grym_param_set(const grym_param *p, void *params, const char *text, grym_err
 	char shown[80];
 	double v;
 	const grym_param_word *w;
+	int rc;
 
 	snprintf(shown, sizeof shown, "--%s", p->name);
 	switch (p->type) {
@@ -190,6 +263,8 @@ int grym_param_set(const grym_param *p, void *params, const char *text, grym_err
 			return grym_error_set(err, GRYM_ERR_INVALID, "%s: needs a value", shown);
 		if ((w = word_named(p, text)))
 			return grym__param_set_number(p, params, w->value, 1, shown, text, err);
+		if (parse_number(text, &v) && p->parse && p->parse(p, params, text, NULL) == GRYM_OK)
+			return GRYM_OK;   /* another name of a value */
 		if (parse_number(text, &v))
 			return grym_error_set(err, GRYM_ERR_INVALID, "%s: '%s' is not a%s number%s", shown,
 					      text, p->type == GRYM_PARAM_INT ? " whole" : "",
@@ -199,16 +274,45 @@ int grym_param_set(const grym_param *p, void *params, const char *text, grym_err
 		if (!text)
 			return grym_error_set(err, GRYM_ERR_INVALID, "%s: needs a value", shown);
 		return grym__param_set_enum(p, params, text, shown, err);
+	case GRYM_PARAM_U64: {
+		char *end;
+		unsigned long long u;
+		if (!text)
+			return grym_error_set(err, GRYM_ERR_INVALID, "%s: needs a value", shown);
+		errno = 0;
+		u = strtoull(text, &end, 10);
+		if ((text[0] < '0' || text[0] > '9' || *end || errno == ERANGE) && p->parse) {
+			/* another way to write a value (4G), its parser's message */
+			grym_error pe = { 0 };
+			if (p->parse(p, params, text, &pe) == GRYM_OK)
+				return GRYM_OK;
+			if (pe.msg[0])
+				return grym_error_set(err, GRYM_ERR_INVALID, "%s: %s", shown, pe.msg);
+		}
+		if (text[0] < '0' || text[0] > '9' || *end || errno == ERANGE)
+			return grym_error_set(err, GRYM_ERR_INVALID, "%s: '%s' is not a whole number "
+					      "from 0 to %llu", shown, text,
+					      (unsigned long long)grym__param_u64_max(p));
+		return grym__param_set_u64(p, params, u, shown, text, err);
+	}
 	case GRYM_PARAM_STRING: {
 		char *copy = NULL;
 		if (!text)
 			return grym_error_set(err, GRYM_ERR_INVALID, "%s: needs a value", shown);
+		if ((rc = grym__param_check_text(p, text, shown, err)) != GRYM_OK)
+			return rc;
 		if (!(copy = strdup(text)))
 			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		free(*grym__param_string(p, params));
 		*grym__param_string(p, params) = copy;
 		return GRYM_OK;
 	}
+	case GRYM_PARAM_LIST:   /* an option adds one more */
+		if (!text)
+			return grym_error_set(err, GRYM_ERR_INVALID, "%s: needs a value", shown);
+		if ((rc = grym__param_check_text(p, text, shown, err)) != GRYM_OK)
+			return rc;
+		return grym__strings_add(grym__param_list(p, params), text, err);
 	case GRYM_PARAM_CUSTOM:
 		if (!p->parse)
 			return grym_error_set(err, GRYM_ERR_INTERNAL, "%s: no parser", shown);
@@ -246,6 +350,12 @@ int grym_schema_defaults(const grym_schema *s, void *params, grym_error *err)
 			if (p->def_text && !(*grym__param_string(p, params) = strdup(p->def_text)))
 				return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 			break;
+		case GRYM_PARAM_LIST:
+			*grym__param_list(p, params) = (grym_strings){ NULL, 0 };
+			break;
+		case GRYM_PARAM_U64:
+			*grym__param_u64(p, params) = (uint64_t)p->def;
+			break;
 		case GRYM_PARAM_CUSTOM:
 			if (p->def_text && p->parse && p->parse(p, params, p->def_text, err) != GRYM_OK)
 				return grym_error_prefix(err, "%s: default of --%s", s->stage, p->name);
@@ -261,6 +371,8 @@ void grym_schema_clear(const grym_schema *s, void *params)
 		if (p->type == GRYM_PARAM_STRING) {
 			free(*grym__param_string(p, params));
 			*grym__param_string(p, params) = NULL;
+		} else if (p->type == GRYM_PARAM_LIST) {
+			grym__strings_free(grym__param_list(p, params));
 		}
 }
 
@@ -285,11 +397,31 @@ char *grym_param_text(const grym_param *p, const void *params)
 		return strdup(buf);
 	case GRYM_PARAM_ENUM: {
 		int i = *grym__param_int(p, pp);
-		return strdup(i >= 0 && p->choices[i] ? p->choices[i] : "?");
+		if (i < 0)      /* not given */
+			return strdup(p->def_text ? p->def_text : "");
+		return strdup(p->choices[i] ? p->choices[i] : "?");
 	}
 	case GRYM_PARAM_STRING: {
 		const char *s = *grym__param_string(p, pp);
 		return strdup(s ? s : "");
+	}
+	case GRYM_PARAM_U64:
+		snprintf(buf, sizeof buf, "%llu", (unsigned long long)*grym__param_u64(p, pp));
+		return strdup(buf);
+	case GRYM_PARAM_LIST: {
+		const grym_strings *l = grym__param_list(p, pp);
+		size_t len = 1;
+		char *out;
+		for (size_t i = 0; i < l->n; i++)
+			len += strlen(l->v[i]) + 1;
+		if (!(out = calloc(1, len)))
+			return NULL;
+		for (size_t i = 0; i < l->n; i++) {
+			if (i)
+				strcat(out, ",");
+			strcat(out, l->v[i]);
+		}
+		return out;
 	}
 	case GRYM_PARAM_CUSTOM:
 		return p->json_text ? p->json_text(p, params) : strdup("");

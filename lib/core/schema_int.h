@@ -8,6 +8,7 @@
 #ifndef GRYM_CORE_SCHEMA_INT_H
 #define GRYM_CORE_SCHEMA_INT_H
 
+#include <stdint.h>
 #include <jansson.h>
 #include "grym/schema.h"
 
@@ -15,6 +16,18 @@
 int *grym__param_int(const grym_param *p, void *params);
 double *grym__param_real(const grym_param *p, void *params);
 char **grym__param_string(const grym_param *p, void *params);
+grym_strings *grym__param_list(const grym_param *p, void *params);
+uint64_t *grym__param_u64(const grym_param *p, void *params);
+/* The largest value of a U64 parameter; set one, checked against it. */
+uint64_t grym__param_u64_max(const grym_param *p);
+int grym__param_set_u64(const grym_param *p, void *params, uint64_t v, const char *shown,
+			const char *as_typed, grym_error *err);
+/* A list's strings: free them all (the list is then empty), add a copy. */
+void grym__strings_free(grym_strings *l);
+int grym__strings_add(grym_strings *l, const char *text, grym_error *err);
+/* A STRING or LIST value against p's shortest length (min). */
+int grym__param_check_text(const grym_param *p, const char *text, const char *shown,
+			   grym_error *err);
 const grym_param_word *grym__param_word_of(const grym_param *p, double v);
 
 /* Set a number or an enum, checked against the table; shown names the

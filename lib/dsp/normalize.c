@@ -12,8 +12,8 @@
  * encoded bytes, which are smaller than float32 and let FFmpeg seek.
  *
  * Catalog mode names each result by its parent and its recipe (every
- * option and the library versions), so a result already made is found and
- * reused rather than computed again.
+ * option and the library versions; stage/normalize_recipe.c), so a result
+ * already made is found and reused rather than computed again.
  *
  * True-peak ceiling: when the gain would push the measured true peak over
  * the ceiling, the gain is lowered to fit, or with `limit` the limiter
@@ -21,15 +21,12 @@
  */
 #include "grym/audio.h"
 #include "grym/dsp.h"
-#include "grym/json_field.h"
+#include "grym/normalize_params.h"   /* the recipe (the stage layer: see lib/README.md) */
 #include "grym/grym.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <libavcodec/avcodec.h>
-#include <libswresample/swresample.h>
-#include <sndfile.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +71,10 @@ int grym_normalize_opts_check(const grym_normalize_opts *o, grym_error *err)
 				      "--trim-silence %g: must be between -200 and 0 dBFS", o->trim_db);
 	if (o->bits != 0 && o->bits != 16 && o->bits != 24 && o->bits != 32)
 		return grym_error_set(err, GRYM_ERR_INVALID, "--bits %d: must be 16, 24 or 32f", o->bits);
+	/* a recipe holds the seed as a JSON integer */
+	if (o->seed > (uint64_t)INT64_MAX)
+		return grym_error_set(err, GRYM_ERR_INVALID, "--seed %llu: must be below 2^63",
+				      (unsigned long long)o->seed);
 	return GRYM_OK;
 }
 
@@ -549,186 +550,6 @@ done:
 
 /* ---- catalog mode ---- */
 
-static json_t *num_or_null(double v)
-{
-	return isnan(v) ? json_null() : json_real(v);
-}
-
-static void version_str(char *buf, size_t len, unsigned v)
-{
-	snprintf(buf, len, "%u.%u.%u", v >> 16, (v >> 8) & 0xff, v & 0xff);
-}
-
-json_t *grym_normalize_recipe(const grym_normalize_opts *o)
-{
-	static const char *const modes[] = { "lufs", "peak", "rms", "gain" };
-	static const char *const silence[] = { "pass", "skip", "fail" };
-	json_t *r = json_object(), *v = json_object();
-	char buf[32];
-
-	if (!r || !v) {
-		json_decref(r);
-		json_decref(v);
-		return NULL;
-	}
-	json_object_set_new(r, "stage", json_string("normalize"));
-	json_object_set_new(r, "mode", json_string(modes[o->mode]));
-	json_object_set_new(r, "target", json_real(o->target));
-	json_object_set_new(r, "true_peak", num_or_null(o->true_peak));
-	json_object_set_new(r, "limit", json_boolean(o->limit));
-	json_object_set_new(r, "rate", json_integer(o->rate));
-	json_object_set_new(r, "channels", json_integer(o->channels));
-	json_object_set_new(r, "highpass", json_real(o->highpass));
-	json_object_set_new(r, "lowpass", json_real(o->lowpass));
-	json_object_set_new(r, "order", json_integer(o->order));
-	json_object_set_new(r, "dc", json_boolean(o->dc));
-	json_object_set_new(r, "trim_silence", num_or_null(o->trim_db));
-	json_object_set_new(r, "fade_in", json_real(o->fade_in));
-	json_object_set_new(r, "fade_out", json_real(o->fade_out));
-	json_object_set_new(r, "type", json_string(grym_file_type_name(o->type)));
-	json_object_set_new(r, "bits", json_integer(o->bits));
-	json_object_set_new(r, "seed", json_integer((json_int_t)o->seed));
-	json_object_set_new(r, "on_silence", json_string(silence[o->silence]));
-	json_object_set_new(v, "grym", json_string(grym_version()));
-	version_str(buf, sizeof buf, avcodec_version());
-	json_object_set_new(v, "libavcodec", json_string(buf));
-	version_str(buf, sizeof buf, swresample_version());
-	json_object_set_new(v, "libswresample", json_string(buf));
-	json_object_set_new(v, "libsndfile", json_string(sf_version_string()));
-	json_object_set_new(r, "versions", v);
-	return r;
-}
-
-json_t *grym_normalize_recipe_entry(const json_t *recipe, int short_clip)
-{
-	json_t *e = json_deep_copy(recipe);
-	if (e && short_clip)
-		json_object_set_new(e, "short_clip", json_true());
-	return e;
-}
-
-/* The inverse of grym_normalize_recipe, key by key: every option key must
- * be there with the type the recipe writes; "versions" (which libraries
- * made it) is informative and not read; any other key is an error, so a
- * recipe from a grym that knows an option this one does not is refused
- * instead of being replayed without it. */
-static int recipe_enum(const json_t *r, const char *key, const char *const *names, int n,
-		       int *out, grym_error *err)
-{
-	const char *s = json_string_value(json_object_get(r, key));
-	if (!s)
-		return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: \"%s\" missing or not a string",
-				      key);
-	for (int i = 0; i < n; i++)
-		if (!strcmp(s, names[i])) {
-			*out = i;
-			return GRYM_OK;
-		}
-	return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: unknown %s \"%s\"", key, s);
-}
-
-static int recipe_num(const json_t *r, const char *key, int null_ok, double *out, grym_error *err)
-{
-	if (null_ok && json_is_null(json_object_get(r, key))) {
-		*out = NAN;
-		return GRYM_OK;
-	}
-	return grym_json_number(r, key, "normalize recipe", out, err);
-}
-
-static int recipe_int(const json_t *r, const char *key, json_int_t lo, json_int_t hi, json_int_t *out,
-		      grym_error *err)
-{
-	long long v;
-	int rc = grym_json_integer(r, key, "normalize recipe", lo, hi, &v, err);
-	if (rc == GRYM_OK)
-		*out = (json_int_t)v;
-	return rc;
-}
-
-static int recipe_bool(const json_t *r, const char *key, int *out, grym_error *err)
-{
-	return grym_json_bool(r, key, "normalize recipe", out, err);
-}
-
-int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o, grym_error *err)
-{
-	static const char *const modes[] = { "lufs", "peak", "rms", "gain" };
-	static const char *const types[GRYM_FILE_TYPES] = {
-		"wav", "flac", "ogg", "mp3", "opus", "m4a"
-	};
-	static const char *const silence[] = { "pass", "skip", "fail" };
-	static const char *const known[] = {
-		"stage", "mode", "target", "true_peak", "limit", "rate", "channels", "highpass",
-		"lowpass", "order", "dc", "trim_silence", "fade_in", "fade_out", "type", "bits",
-		"seed", "on_silence", "versions", "short_clip"
-	};
-	grym_normalize_opts t;
-	const char *stage, *k;
-	const json_t *v;
-	json_int_t i;
-	int e = 0, rc;
-
-	if (!json_is_object(recipe))
-		return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: not a JSON object");
-	stage = json_string_value(json_object_get(recipe, "stage"));
-	if (!stage || strcmp(stage, "normalize"))
-		return grym_error_set(err, GRYM_ERR_FORMAT, "not a normalize recipe (stage \"%s\")",
-				      stage ? stage : "(none)");
-	json_object_foreach((json_t *)recipe, k, v) {
-		size_t n;
-		for (n = 0; n < sizeof known / sizeof known[0]; n++)
-			if (!strcmp(k, known[n]))
-				break;
-		if (n == sizeof known / sizeof known[0])
-			return grym_error_set(err, GRYM_ERR_FORMAT, "normalize recipe: unknown key \"%s\"", k);
-	}
-	grym_normalize_opts_init(&t);
-	t.tmpdir = o->tmpdir;
-	if ((rc = recipe_enum(recipe, "mode", modes, 4, &e, err)) != GRYM_OK)
-		return rc;
-	t.mode = (grym_gain_mode)e;
-	if ((rc = recipe_num(recipe, "target", 0, &t.target, err)) != GRYM_OK ||
-	    (rc = recipe_num(recipe, "true_peak", 1, &t.true_peak, err)) != GRYM_OK ||
-	    (rc = recipe_bool(recipe, "limit", &t.limit, err)) != GRYM_OK)
-		return rc;
-	if ((rc = recipe_int(recipe, "rate", 0, GRYM_LOUDNESS_RATE_MAX, &i, err)) != GRYM_OK)
-		return rc;
-	t.rate = (int)i;
-	if ((rc = recipe_int(recipe, "channels", 0, 64, &i, err)) != GRYM_OK)
-		return rc;
-	t.channels = (int)i;
-	if ((rc = recipe_num(recipe, "highpass", 0, &t.highpass, err)) != GRYM_OK ||
-	    (rc = recipe_num(recipe, "lowpass", 0, &t.lowpass, err)) != GRYM_OK)
-		return rc;
-	if ((rc = recipe_int(recipe, "order", 0, 1000, &i, err)) != GRYM_OK)
-		return rc;
-	t.order = (int)i;
-	if ((rc = recipe_bool(recipe, "dc", &t.dc, err)) != GRYM_OK ||
-	    (rc = recipe_num(recipe, "trim_silence", 1, &t.trim_db, err)) != GRYM_OK ||
-	    (rc = recipe_num(recipe, "fade_in", 0, &t.fade_in, err)) != GRYM_OK ||
-	    (rc = recipe_num(recipe, "fade_out", 0, &t.fade_out, err)) != GRYM_OK ||
-	    (rc = recipe_enum(recipe, "type", types, GRYM_FILE_TYPES, &e, err)) != GRYM_OK)
-		return rc;
-	t.type = (grym_file_type)e;
-	if ((rc = recipe_int(recipe, "bits", 0, 32, &i, err)) != GRYM_OK)
-		return rc;
-	t.bits = (int)i;
-	/* the seed was written as json_integer((json_int_t)seed): cast back */
-	v = json_object_get(recipe, "seed");
-	if (!json_is_integer(v))
-		return grym_error_set(err, GRYM_ERR_FORMAT,
-				      "normalize recipe: \"seed\" missing or not an integer");
-	t.seed = (uint64_t)json_integer_value(v);
-	if ((rc = recipe_enum(recipe, "on_silence", silence, 3, &e, err)) != GRYM_OK)
-		return rc;
-	t.silence = (grym_silence_policy)e;
-	if ((rc = grym_normalize_opts_check(&t, err)) != GRYM_OK)
-		return grym_error_prefix(err, "normalize recipe");
-	*o = t;
-	return GRYM_OK;
-}
-
 int grym_normalize_asset(grym_catalog *cat, const char *parent,
 			 const grym_normalize_opts *o, char id[GRYM_ID_LEN + 1],
 			 int *reused, grym_normalize_report *rep, grym_error *err)
@@ -740,6 +561,7 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 	const char *tmpdir = o->tmpdir;
 	grym_output *out = NULL;
 	grym_store *st = grym_catalog_store(cat);
+	grym_store_reader *src_r = NULL;
 	int rc;
 
 	if (!rep)
@@ -774,7 +596,9 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 	grym_asset_init(&da);
 	if ((rc = grym_catalog_get_asset(cat, parent, &pa, err)) != GRYM_OK)
 		goto done;
-	if ((rc = grym_catalog_object_path(cat, &pa, src, sizeof src, err)) != GRYM_OK)
+	/* the parent's object through a reader of the store, decoded by the
+	 * name of its open file */
+	if ((rc = grym_catalog_open_asset_object(cat, &pa, &src_r, src, sizeof src, err)) != GRYM_OK)
 		goto done;
 	/* An unnamed temporary to write the result to, then store it: a
 	 * kill mid-run leaves nothing in TMPDIR. */
@@ -784,6 +608,8 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 		goto done;
 	}
 	rc = grym_normalize_file(src, o, out, rep, err);
+	grym_store_reader_close(src_r);
+	src_r = NULL;
 	/* a signal after the last block: still no object and no row */
 	if (rc == GRYM_OK && grym_cancelled(o->cancel))
 		rc = grym_error_cancelled(err);
@@ -823,6 +649,7 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 	}
 	rc = grym_catalog_put_asset(cat, &da, NULL, err);
 done:
+	grym_store_reader_close(src_r);
 	free(canon);
 	grym_asset_clear(&pa);
 	grym_asset_clear(&da);

@@ -105,9 +105,17 @@ int grym_catalog_verifies(const grym_catalog *cat);
 /* Check asset a's object as a read would, without reading it for use
  * (an asset reused instead of re-made). */
 int grym_catalog_check_asset_object(grym_catalog *cat, const grym_asset *a, grym_error *err);
-/* Path of asset a's object for reading, after those checks. */
-int grym_catalog_object_path(grym_catalog *cat, const grym_asset *a, char *buf, size_t len,
-			     grym_error *err);
+/* Open asset a's object for reading, with those checks made on the very
+ * file opened (its size; its hash when the handle verifies), so nothing
+ * replaces it between the check and the read: *r is a reader of the store
+ * (grym/store.h) at the object's start, closed by the caller with
+ * grym_store_reader_close. When path is not NULL it receives the name the
+ * decoders open the reader's bytes by (they open files by name: FFmpeg,
+ * libsndfile): /proc/self/fd/N of the reader's file descriptor
+ * (grym_fd_path), valid until the reader is closed. */
+int grym_catalog_open_asset_object(grym_catalog *cat, const grym_asset *a,
+				   grym_store_reader **r, char *path, size_t len,
+				   grym_error *err);
 const char *grym_catalog_dir(const grym_catalog *cat);
 int grym_catalog_schema_version(grym_catalog *cat);
 

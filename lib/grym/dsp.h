@@ -192,7 +192,7 @@ typedef struct grym_normalize_opts {
 	double fade_out;
 	grym_file_type type;    /* output container */
 	int bits;               /* 16, 24, 32 (float), 0: 16/24 as the input, else 32f */
-	uint64_t seed;          /* dither */
+	uint64_t seed;          /* dither; below 2^63 (a recipe holds it as a JSON integer) */
 	grym_silence_policy silence;
 	const char *tmpdir;     /* for spooled pipes; NULL: $TMPDIR or /tmp */
 	/* Not part of a recipe (grym/progress.h): once *cancel is set the
@@ -246,28 +246,8 @@ int grym_normalize_file(const char *path, const grym_normalize_opts *o,
 
 /* ---- catalog mode: normalized results as derived assets ---- */
 
-/* The recipe of o as JSON (new reference, NULL when out of memory):
- * {"stage":"normalize", every option, "versions":{grym, libavcodec,
- * libswresample, libsndfile}}. Its canonical text and the parent id name
- * the derived asset (grym_id_derived), so the same recipe on the same
- * asset is found again instead of recomputed. */
-json_t *grym_normalize_recipe(const grym_normalize_opts *o);
-
-/* The recipe as one item's "pipeline" entry (a new reference): a copy,
- * with "short_clip": true when that item was under 400 ms and its
- * loudness measured ungated (grym/loudness.h). The flag is informative:
- * grym_normalize_opts_from_recipe accepts and ignores it, and it is not
- * part of the recipe that names derived assets. */
-json_t *grym_normalize_recipe_entry(const json_t *recipe, int short_clip);
-
-/* The inverse of grym_normalize_recipe: o receives the options a recipe
- * object was made from (o->tmpdir is kept). Every option key must be
- * present and well typed, "stage" must be "normalize"; "versions" and
- * "short_clip" are informative and not compared; an unknown key is GRYM_ERR_FORMAT (a
- * newer grym's option would otherwise be dropped silently). o is only
- * written on success. */
-int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o,
-				    grym_error *err);
+/* The recipe of a run (grym_normalize_recipe), its reading back and the
+ * parameter table behind both are the stage's: grym/normalize_params.h. */
 
 /* Normalize catalog asset parent (a full id) into a derived asset:
  * id receives grym_id_derived(parent, recipe). If that asset already

@@ -32,6 +32,11 @@
 #include "grym/replay.h"
 #include "grym/schema.h"
 #include "grym/features_params.h"
+#include "grym/normalize_params.h"
+#include "grym/ingest_params.h"
+#include "grym/infer_params.h"
+#include "grym/train_params.h"
+#include "grym/synth_params.h"
 #include "grym/features_file.h"
 
 /* Version of the library, e.g. "0.1.0". */

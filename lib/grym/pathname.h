@@ -103,6 +103,15 @@ int grym_names_as_files(char **names, size_t n, grym_error *err);
  * files). Returns the number of names changed, or GRYM_ERR_NOMEM. */
 int grym_names_dedupe(char **names, size_t n, grym_error *err);
 
+/* The name by which this process opens fd's file again, for libraries
+ * that open files only by name (FFmpeg's file protocol, libsndfile):
+ * /proc/self/fd/N. Opening it makes a new open file description of the
+ * very file fd is open on (seekable for a regular file, with an offset of
+ * its own), even after that file was renamed, replaced or removed; it is
+ * valid while fd stays open. GRYM_ERR_UNSUPPORTED when this system has no
+ * /proc/self/fd, GRYM_ERR_INVALID for a bad fd. */
+int grym_fd_path(int fd, char *buf, size_t len, grym_error *err);
+
 #ifdef __cplusplus
 }
 #endif

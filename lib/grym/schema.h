@@ -35,10 +35,24 @@ typedef enum grym_param_type {
 	GRYM_PARAM_FLAG,        /* int field: 0 or 1; an option without argument sets 1 */
 	GRYM_PARAM_INT,         /* int field, whole numbers in [min, max] */
 	GRYM_PARAM_REAL,        /* double field, finite numbers in [min, max] */
-	GRYM_PARAM_ENUM,        /* int field: index of the name in choices */
+	GRYM_PARAM_ENUM,        /* int field: index of the name in choices; a
+				 * default of -1 is "not given" (def_text says
+				 * what then happens) */
 	GRYM_PARAM_STRING,      /* char * field, owned (grym_schema_clear frees it) */
-	GRYM_PARAM_CUSTOM       /* parsed and written by the param's callbacks */
+	GRYM_PARAM_CUSTOM,      /* parsed and written by the param's callbacks */
+	GRYM_PARAM_LIST,        /* grym_strings field: each option adds one
+				 * string, the API and recipes give an array;
+				 * owned (grym_schema_clear frees it) */
+	GRYM_PARAM_U64          /* uint64_t field (seeds, sizes): whole numbers
+				 * from min to max, or to 2^63-1 (JSON's
+				 * largest) when max is 0 */
 } grym_param_type;
+
+/* The field of a GRYM_PARAM_LIST: n strings, owned. */
+typedef struct grym_strings {
+	char **v;
+	size_t n;
+} grym_strings;
 
 /* Flags of a parameter. */
 enum {
@@ -48,9 +62,15 @@ enum {
 	GRYM_PARAM_MIN_OPEN = 1 << 2, /* min itself is out of range (> min) */
 	GRYM_PARAM_MAX_OPEN = 1 << 3, /* max itself is out of range (< max) */
 	GRYM_PARAM_NEGATABLE = 1 << 4,/* FLAG: --no-NAME sets 0 */
-	GRYM_PARAM_OWN_KEY = 1 << 5   /* RECIPE: the stage writes and reads this
+	GRYM_PARAM_OWN_KEY = 1 << 5,  /* RECIPE: the stage writes and reads this
 				       * key itself (it is there only sometimes,
 				       * or spelled its own way) */
+	GRYM_PARAM_REQUIRED = 1 << 6, /* must be given (JSON Schema "required";
+				       * the stage checks it once all is set) */
+	GRYM_PARAM_OPERAND = 1 << 7   /* not an option: a word of the command
+				       * line (grym-synth's GENERATOR), named by
+				       * arg; --help leaves it out, the API and
+				       * the JSON Schema have it */
 };
 
 /* A word that stands for a value of a number parameter: "native" (rate
@@ -79,21 +99,35 @@ struct grym_param {
 	double def;             /* FLAG, INT, REAL, ENUM (the index) */
 	const char *def_text;   /* STRING and CUSTOM default (NULL: none); for
 				 * numbers, how --help shows a default that
-				 * depends on others ("rate/2"), else NULL */
-	double min, max;        /* INT, REAL (see the _OPEN flags) */
+				 * depends on others ("rate/2") or reads
+				 * better ("4G"), else NULL; for an ENUM left
+				 * unset (def -1), what happens then */
+	double min, max;        /* INT, REAL (see the _OPEN flags); STRING and
+				 * LIST: min is the shortest string taken (1:
+				 * not empty), max unused */
 	const char *const *choices;     /* ENUM: names, NULL-terminated */
 	const grym_param_word *words;   /* INT, REAL: NULL-terminated, or NULL */
 	const char *unit;       /* "Hz", "s", "dB", "LUFS", "samples"... or NULL */
 	const char *arg;        /* argument name in --help: "N", "HZ" */
 	const char *help;       /* one line */
 	unsigned flags;
-	/* CUSTOM only. parse: set the field(s) from the option's text (a
-	 * comma list for lists). json_text: the value as JSON text
-	 * (allocated), as the recipe and the API hold it. schema: the JSON
-	 * Schema of the value (a JSON object text, static). */
+	/* CUSTOM: parse sets the field(s) from the option's text (a comma
+	 * list for lists); json_text gives the value as JSON text
+	 * (allocated), as the recipe and the API hold it; schema is the
+	 * JSON Schema of the value (a JSON object text, static).
+	 * ENUM, INT, REAL, U64: parse, when set, reads the other names a
+	 * value goes by (-t wave, --bits float, --max-bytes 4G): it is asked
+	 * about text that is neither a choice, a number nor a word, and sets
+	 * the field or fails (the table's message then says what is
+	 * taken). STRING, LIST: parse, when set, checks a value before it is
+	 * kept (a sieve's syntax), its message named by the option. */
 	int (*parse)(const grym_param *p, void *params, const char *text, grym_error *err);
 	char *(*json_text)(const grym_param *p, const void *params);
 	const char *schema;
+	/* In a stage with kinds (grym_schema.kind): the kinds that take this
+	 * parameter, bit i for choice i of the kind parameter; 0 is every
+	 * kind. */
+	unsigned applies;
 };
 
 typedef struct grym_schema {
@@ -101,6 +135,18 @@ typedef struct grym_schema {
 	const char *title;      /* one line: what the stage does */
 	const grym_param *params;       /* ended by a param with name NULL */
 	size_t size;            /* sizeof the stage's parameter struct */
+	/* A stage whose parameters depend on a kind of thing (grym-train's
+	 * --model, grym-synth's generator): the name of the ENUM parameter
+	 * choosing the kind, else NULL. */
+	const char *kind;
+	/* Which kinds take p (bits as grym_param.applies), when the stage
+	 * works it out rather than listing it (grym-train asks lib/ml's
+	 * kinds); NULL: p->applies. */
+	unsigned (*applies)(const grym_param *p);
+	/* 1: --help says before a parameter's help which kinds take it,
+	 * when not all do ("logreg/kmeans: iterations"); 0: its help says
+	 * it */
+	int help_kinds;
 } grym_schema;
 
 /* The parameter named name: the long option ("n-fft") or its API key
@@ -109,6 +155,10 @@ const grym_param *grym_schema_find(const grym_schema *s, const char *name);
 
 /* The API and recipe key of p ("n_fft") into buf (at least 64 bytes). */
 const char *grym_param_key(const grym_param *p, char *buf, size_t len);
+
+/* 1 when kind (an index into the choices of s->kind) takes p: always
+ * in a stage without kinds, and for parameters that apply to every kind. */
+int grym_param_applies(const grym_schema *s, const grym_param *p, int kind);
 
 /* Write every parameter's default into params (CUSTOM ones through their
  * parse of def_text, when it is set). STRING fields get a copy of
@@ -128,8 +178,9 @@ int grym_schema_set(const grym_schema *s, void *params, const char *name,
 int grym_param_set(const grym_param *p, void *params, const char *text, grym_error *err);
 
 /* Set parameters from a JSON object (the API's body): every key must be a
- * parameter's key (CLI_ONLY ones excluded) and well typed; the first bad
- * one fails naming it, and params is then left as it was. */
+ * parameter's key (CLI_ONLY ones excluded), well typed, and in a stage
+ * with kinds one that applies to the kind the parameters then hold; the
+ * first bad one fails naming it, and params is then left as it was. */
 int grym_schema_set_json(const grym_schema *s, void *params, const char *json,
 			 grym_error *err);
 
@@ -142,8 +193,9 @@ char *grym_param_text(const grym_param *p, const void *params);
  * memory): an object schema whose properties are the API keys, each with
  * type, default, minimum/maximum or enum, description, and the
  * annotations x-grym-unit, x-grym-recipe (true when the parameter shapes
- * the result) and x-grym-cli ("--n-fft"). CLI_ONLY parameters are left
- * out unless with_cli_only. */
+ * the result), x-grym-cli ("--n-fft"), and x-grym-applies (the kinds that
+ * take it, when not all do). The REQUIRED parameters are listed in
+ * "required". CLI_ONLY parameters are left out unless with_cli_only. */
 char *grym_schema_json(const grym_schema *s, int with_cli_only);
 
 #ifdef __cplusplus

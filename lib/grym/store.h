@@ -5,13 +5,16 @@
  * The only backend built now is a directory (DIR/objects/ab/cdef...): a
  * write goes to a temporary file under DIR/tmp, is hashed as it is written,
  * fsynced, then renamed to its real name (and the directory fsynced), so a
- * crash never leaves a half object under a real name. Reading checks that
- * as many bytes came as the file holds; the size a catalog row records
- * and the full hash are checked above the store (grym/catalog.h). Behind this narrow interface an S3-compatible backend can later
- * stand in without touching any stage (see grym_store_backend).
+ * crash never leaves a half object under a real name. Reading goes
+ * through a reader (grym_store_open_read), which checks that as many
+ * bytes came as the object held when opened; the size a catalog row
+ * records and the full hash are checked above the store (grym/catalog.h).
+ * No call names an object's file: behind this narrow interface an
+ * S3-compatible backend can later stand in without touching any stage
+ * (lib/store/store_backend.h).
  *
  * Thread-safety: one grym_store may be used from several threads at once;
- * each grym_store_writer belongs to one thread.
+ * each grym_store_writer and grym_store_reader belongs to one thread.
  */
 #ifndef GRYM_STORE_H
 #define GRYM_STORE_H
@@ -29,6 +32,7 @@ extern "C" {
 
 typedef struct grym_store grym_store;
 typedef struct grym_store_writer grym_store_writer;
+typedef struct grym_store_reader grym_store_reader;
 
 /* Open (creating DIR/objects and DIR/tmp if needed) the store in dir. */
 grym_store *grym_store_open_dir(const char *dir, grym_error *err);
@@ -74,12 +78,33 @@ int grym_store_restore_file(grym_store *st, const char *path,
 int grym_store_has(grym_store *st, const char *id);
 /* Size of an object, or a negative status. */
 int grym_store_size(grym_store *st, const char *id, uint64_t *size, grym_error *err);
-/* Local path of an object (for mmap, FFmpeg, sendfile); GRYM_ERR_NOTFOUND
- * if absent. buf receives at most len bytes. */
-int grym_store_path(grym_store *st, const char *id, char *buf, size_t len,
-		    grym_error *err);
+
+/* Streaming read. open: GRYM_ERR_NOTFOUND ("object ID not found") when the
+ * object is absent. The reader reads the object as it was when opened,
+ * even if gc removes it or a restore replaces it meanwhile. */
+int grym_store_open_read(grym_store *st, const char *id, grym_store_reader **out,
+			 grym_error *err);
+/* Up to len bytes from the reader's position: bytes read, 0 at the end of
+ * the object, or a negative status. An object that ends before the size
+ * it had when opened (cut meanwhile) or goes on past it is
+ * GRYM_ERR_CORRUPT, naming it. */
+int64_t grym_store_reader_read(grym_store_reader *r, void *buf, size_t len, grym_error *err);
+/* Move the position to offset (0..size). */
+int grym_store_reader_seek(grym_store_reader *r, uint64_t offset, grym_error *err);
+/* The object's size as opened. */
+uint64_t grym_store_reader_size(const grym_store_reader *r);
+const char *grym_store_reader_id(const grym_store_reader *r);
+/* A file descriptor holding the object's bytes, for a consumer that reads
+ * files (FFmpeg, libsndfile: give them /proc/self/fd/N, grym_fd_path in
+ * grym/pathname.h, which opens the same file afresh, seekable, with an
+ * offset of its own). Owned by the reader: valid until close, never to be
+ * closed by the caller; reading it does not move the reader. A negative
+ * status when the backend cannot provide one. */
+int grym_store_reader_fd(grym_store_reader *r, grym_error *err);
+void grym_store_reader_close(grym_store_reader *r);
+
 /* Read a whole object into a malloc'ed buffer (caller frees), checking its
- * size against the file and, when verify is set, its hash. */
+ * size as a reader does and, when verify is set, its hash. */
 int grym_store_get(grym_store *st, const char *id, void **data, size_t *len,
 		   int verify, grym_error *err);
 /* Remove an object (gc). */

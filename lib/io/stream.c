@@ -2,10 +2,12 @@
  * stream.c — grym records: what the binary and the text form share (see
  * grym/stream.h and grym-stream(5)).
  *
- * The writer and the reader are one object each with two faces; this file
- * holds their life cycle, argument checks, the whole-record calls built on
- * the streaming ones, and the choice of form on reading (by the first
- * bytes). The framing itself lives in stream_binary.c and stream_text.c.
+ * The writer and the reader each call through the table of their form
+ * (stream_int.h): this file holds their life cycle, argument checks, the
+ * state every form shares, the whole-record calls built on the streaming
+ * ones, and the choice of form (by the format asked for on writing, by
+ * the first bytes on reading). The framing itself lives in
+ * stream_binary.c and stream_text.c.
  *
  * A reader that hit corrupt data stays failed: records have no sync
  * marker to find the next one safely, so every later call repeats the
@@ -85,37 +87,27 @@ grym_stream_writer *grym_stream_writer_new(grym_output *out, int format, int fla
 		return NULL;
 	}
 	w = calloc(1, sizeof *w);
-	if (!w)
-		goto nomem;
+	if (!w) {
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	w->ops = format == GRYM_STREAM_BINARY ? &grym__stream_binary_writer
+					      : &grym__stream_text_writer;
 	w->out = out;
-	w->format = format;
 	w->flags = flags;
-	if (format == GRYM_STREAM_BINARY) {
-		w->chunk = malloc(GRYM_CHUNK_MAX);
-		if (!w->chunk)
-			goto nomem;
-	} else {
-		w->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-		if (!w->cloc)
-			goto nomem;
+	if (w->ops->init(w, err) != GRYM_OK) {
+		grym_stream_writer_free(w);
+		return NULL;
 	}
 	return w;
-nomem:
-	grym_stream_writer_free(w);
-	grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	return NULL;
 }
 
 void grym_stream_writer_free(grym_stream_writer *w)
 {
 	if (!w)
 		return;
-	grym__bin_writer_free(w);
-	free(w->chunk);
+	w->ops->free(w);
 	free(w->key);
-	free(w->line);
-	if (w->cloc)
-		freelocale(w->cloc);
 	free(w);
 }
 
@@ -147,9 +139,7 @@ int grym_stream_begin(grym_stream_writer *w, const char *key, const json_t *meta
 	w->kind = kind;
 	w->cols = cols;
 	w->rows = 0;
-	w->chunk_n = 0;
-	rc = w->format == GRYM_STREAM_BINARY ? grym__bin_begin(w, key, meta, err)
-					     : grym__text_begin(w, key, meta, err);
+	rc = w->ops->begin(w, meta, err);
 	if (rc == GRYM_OK)
 		w->in_record = 1;
 	return rc;
@@ -169,8 +159,7 @@ int grym_stream_write_rows(grym_stream_writer *w, const float *rows, uint64_t nr
 	if (nrows > UINT64_MAX / 4 / w->cols)
 		return grym_error_set(err, GRYM_ERR_INVALID, "too many rows");
 	w->rows += nrows;
-	return w->format == GRYM_STREAM_BINARY ? grym__bin_write_rows(w, rows, nrows, err)
-					       : grym__text_write_rows(w, rows, nrows, err);
+	return w->ops->write_rows(w, rows, nrows, err);
 }
 
 int grym_stream_end(grym_stream_writer *w, grym_error *err)
@@ -180,7 +169,7 @@ int grym_stream_end(grym_stream_writer *w, grym_error *err)
 	w->in_record = 0;
 	if (w->kind == GRYM_PAYLOAD_VECTOR && w->rows != 1)
 		return grym_error_set(err, GRYM_ERR_INVALID, "vector record '%s' has no row", w->key);
-	int rc = w->format == GRYM_STREAM_BINARY ? grym__bin_end(w, err) : GRYM_OK;
+	int rc = w->ops->end(w, err);
 	/* on a pipe each record leaves now: the next stage starts on it */
 	return rc < 0 ? rc : grym_output_item_end(w->out, err);
 }
@@ -231,14 +220,10 @@ grym_stream_reader *grym_stream_reader_new(grym_input *in, grym_error *err)
 		return NULL;
 	}
 	r->in = in;
-	r->text = kind == GRYM_INPUT_TEXT;
-	if (r->text) {
-		r->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-		if (!r->cloc) {
-			free(r);
-			grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-			return NULL;
-		}
+	r->ops = kind == GRYM_INPUT_TEXT ? &grym__stream_text_reader : &grym__stream_binary_reader;
+	if (r->ops->init(r, err) != GRYM_OK) {
+		grym_stream_reader_free(r);
+		return NULL;
 	}
 	return r;
 }
@@ -247,11 +232,7 @@ void grym_stream_reader_free(grym_stream_reader *r)
 {
 	if (!r)
 		return;
-	grym__bin_reader_free(r);
-	free(r->line);
-	free(r->key);
-	if (r->cloc)
-		freelocale(r->cloc);
+	r->ops->free(r);
 	free(r);
 }
 
@@ -260,8 +241,7 @@ uint64_t grym_stream_record_number(const grym_stream_reader *r)
 	return r->recno;
 }
 
-/* Remember a failure so that every later call repeats it. */
-static int fail(grym_stream_reader *r, int rc, grym_error *err)
+int grym__stream_fail(grym_stream_reader *r, int rc, grym_error *err)
 {
 	if (rc == GRYM_ERR_EOF || rc >= 0)
 		return rc;
@@ -282,22 +262,21 @@ static int repeat_failure(grym_stream_reader *r, grym_error *err)
 
 const char *grym_stream_bare_line(const grym_stream_reader *r)
 {
-	return r && r->text && r->bare && r->state == PAYLOAD_DONE && !r->failed ? r->line : NULL;
+	if (!r || !r->ops->bare_line || r->state != PAYLOAD_DONE || r->failed)
+		return NULL;
+	return r->ops->bare_line(r);
 }
 
 int grym_stream_next(grym_stream_reader *r, grym_record_head *head, grym_error *err)
 {
 	grym_error local;
-	int rc;
 
 	if (!err)
 		err = &local;
 	memset(head, 0, sizeof *head);
 	if (r->failed)
 		return repeat_failure(r, err);
-	r->bare = 0;
-	rc = r->text ? grym__text_next(r, head, err) : grym__bin_next(r, head, err);
-	return fail(r, rc, err);
+	return grym__stream_fail(r, r->ops->next(r, head, err), err);
 }
 
 int64_t grym_stream_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows,
@@ -314,16 +293,13 @@ int64_t grym_stream_read_rows(grym_stream_reader *r, float *buf, uint64_t max_ro
 		return 0;
 	if (max_rows > (uint64_t)INT64_MAX / r->rowbytes)
 		max_rows = (uint64_t)INT64_MAX / r->rowbytes;
-	n = r->text ? grym__text_read_rows(r, buf, max_rows, err)
-		    : grym__bin_read_rows(r, buf, max_rows, err);
+	n = r->ops->read_rows(r, buf, max_rows, err);
 	if (n < 0)
-		return fail(r, (int)n, err);
+		return grym__stream_fail(r, (int)n, err);
 	return n;
 }
 
-/* Grow *buf to at least need bytes, doubling; the caller has already
- * seen input that backs need. */
-static int grow(float **buf, uint64_t *cap, uint64_t need, grym_error *err)
+int grym__stream_grow(float **buf, uint64_t *cap, uint64_t need, grym_error *err)
 {
 	uint64_t c = *cap ? *cap : 65536;
 	float *p;
@@ -342,14 +318,12 @@ static int grow(float **buf, uint64_t *cap, uint64_t need, grym_error *err)
 	return GRYM_OK;
 }
 
-static int over_limit(grym_stream_reader *r, uint64_t max_bytes, grym_error *err)
+int grym__stream_over_limit(const grym_stream_reader *r, uint64_t max_bytes, grym_error *err)
 {
 	return grym_error_set(err, GRYM_ERR_LIMIT, "record %llu: payload exceeds %llu bytes",
 			      (unsigned long long)r->recno, (unsigned long long)max_bytes);
 }
 
-/* The whole payload into one buffer that grows only as data arrives: a
- * record claiming billions of columns costs nothing until its rows do. */
 int grym_stream_read(grym_stream_reader *r, grym_record *rec, uint64_t max_bytes,
 		     grym_error *err)
 {
@@ -368,6 +342,9 @@ int grym_stream_read(grym_stream_reader *r, grym_record *rec, uint64_t max_bytes
 	return rc;
 }
 
+/* The whole payload into one buffer that grows only as data arrives (the
+ * form's read_payload): a record claiming billions of columns costs
+ * nothing until its rows do. */
 int grym_stream_read_payload(grym_stream_reader *r, grym_record *rec, uint64_t max_bytes,
 			     grym_error *err)
 {
@@ -386,65 +363,16 @@ int grym_stream_read_payload(grym_stream_reader *r, grym_record *rec, uint64_t m
 		return repeat_failure(r, err);
 	if (rec->head.kind == GRYM_PAYLOAD_REF)
 		return GRYM_OK;
-	for (;;) {
-		int64_t n;
-		if (r->text) {
-			/* one row at a time, each line read and checked first */
-			rc = grym__text_row_ready(r, err);
-			if (rc < 0)
-				goto sticky;
-			if (rc == 0)
-				break;
-			if (got + r->rowbytes > max_bytes) {
-				rc = over_limit(r, max_bytes, err);
-				goto cleanup;
-			}
-			if ((rc = grow(&data, &cap, got + r->rowbytes, err)) < 0)
-				goto cleanup;
-			n = grym__text_read_rows(r, (float *)((char *)data + got), 1, err);
-			if (n < 0) {
-				rc = (int)n;
-				goto sticky;
-			}
-			got += (uint64_t)n * r->rowbytes;
-			continue;
-		}
-		/* binary: bytes as they come, rows may be cut between calls */
-		if (got == cap) {
-			uint64_t want = cap ? cap * 2 : 65536;
-			if (want > max_bytes + 4)
-				want = max_bytes + 4;   /* room to see the excess */
-			if (want <= got) {
-				rc = over_limit(r, max_bytes, err);
-				goto cleanup;
-			}
-			if ((rc = grow(&data, &cap, want, err)) < 0)
-				goto cleanup;
-		}
-		n = grym__bin_read_bytes(r, (unsigned char *)data + got, cap - got, err);
-		if (n < 0) {
-			rc = (int)n;
-			goto sticky;
-		}
-		if (n == 0)
-			break;
-		got += (uint64_t)n;
-		if (got > max_bytes) {
-			rc = over_limit(r, max_bytes, err);
-			goto cleanup;
-		}
-	}
-	if (!data && !(data = malloc(sizeof(float)))) {
+	rc = r->state == PAYLOAD_OPEN ? r->ops->read_payload(r, &data, &cap, &got, max_bytes, err)
+				      : GRYM_OK;
+	if (rc == GRYM_OK && !data && !(data = malloc(sizeof(float))))
 		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-		goto cleanup;
+	if (rc < 0) {
+		free(data);
+		return rc;
 	}
 	rec->data = data;
 	rec->rows = got / r->rowbytes;
 	r->rows_read = rec->rows;
 	return GRYM_OK;
-sticky:
-	fail(r, rc, err);       /* a damaged stream: sticky */
-cleanup:
-	free(data);
-	return rc;
 }

@@ -21,12 +21,33 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "grym streams carry little-endian floats; add byte swapping for this host"
 #endif
 
 #define ZLEVEL 1   /* audio floats compress little; speed matters more */
+
+/* The writer's own state. */
+struct bin_writer {
+	unsigned char *chunk;       /* raw bytes of the chunk being filled */
+	size_t chunk_n;
+	unsigned char *zbuf;        /* compressed chunk */
+	z_stream zs;
+	int zinit;
+};
+
+/* The reader's own state: the current chunk, verified. */
+struct bin_reader {
+	uint32_t chunkno;
+	unsigned char *raw;
+	size_t raw_len, raw_pos, raw_cap;
+	unsigned char *zbuf;
+	size_t zbuf_cap;
+	z_stream zs;
+	int zinit;
+};
 
 static void put_u32(unsigned char *p, uint32_t v)
 {
@@ -48,23 +69,40 @@ static unsigned long zbound(void)
 
 /* ---- writer ---- */
 
-void grym__bin_writer_free(grym_stream_writer *w)
+static int bin_w_init(grym_stream_writer *w, grym_error *err)
 {
-	if (w->zinit)
-		deflateEnd(&w->zs);
-	w->zinit = 0;
-	free(w->zbuf);
-	w->zbuf = NULL;
+	struct bin_writer *b = calloc(1, sizeof *b);
+	if (!b || !(b->chunk = malloc(GRYM_CHUNK_MAX))) {
+		free(b);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	w->form = b;
+	return GRYM_OK;
 }
 
-int grym__bin_begin(grym_stream_writer *w, const char *key, const json_t *meta,
-		    grym_error *err)
+static void bin_w_free(grym_stream_writer *w)
 {
+	struct bin_writer *b = w->form;
+	if (!b)
+		return;
+	if (b->zinit)
+		deflateEnd(&b->zs);
+	free(b->zbuf);
+	free(b->chunk);
+	free(b);
+	w->form = NULL;
+}
+
+static int bin_begin(grym_stream_writer *w, const json_t *meta, grym_error *err)
+{
+	struct bin_writer *b = w->form;
+	const char *key = w->key;
 	char *m = meta ? json_dumps(meta, JSON_COMPACT) : strdup("{}");
 	size_t klen = w->keylen, mlen, n;
 	unsigned char *h;
 	int rc;
 
+	b->chunk_n = 0;
 	if (!m)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "cannot serialise metadata");
 	mlen = strlen(m);
@@ -100,28 +138,29 @@ int grym__bin_begin(grym_stream_writer *w, const char *key, const json_t *meta,
 static int emit_chunk(grym_stream_writer *w, const unsigned char *data, size_t n,
 		      grym_error *err)
 {
+	struct bin_writer *b = w->form;
 	unsigned char head[STREAM_CHUNK_HEAD];
 	const unsigned char *stored = data;
 	size_t slen = n;
 	int flags = 0, rc;
 
 	if (w->flags & GRYM_STREAM_COMPRESS) {
-		if (!w->zinit) {
-			if (!w->zbuf && !(w->zbuf = malloc(zbound())))
+		if (!b->zinit) {
+			if (!b->zbuf && !(b->zbuf = malloc(zbound())))
 				return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-			if (deflateInit(&w->zs, ZLEVEL) != Z_OK)
+			if (deflateInit(&b->zs, ZLEVEL) != Z_OK)
 				return grym_error_set(err, GRYM_ERR_NOMEM, "zlib: deflateInit failed");
-			w->zinit = 1;
+			b->zinit = 1;
 		} else {
-			deflateReset(&w->zs);
+			deflateReset(&b->zs);
 		}
-		w->zs.next_in = (Bytef *)data;
-		w->zs.avail_in = (uInt)n;
-		w->zs.next_out = w->zbuf;
-		w->zs.avail_out = (uInt)(n - 1);   /* only worth it when smaller */
-		if (deflate(&w->zs, Z_FINISH) == Z_STREAM_END) {
-			stored = w->zbuf;
-			slen = w->zs.total_out;
+		b->zs.next_in = (Bytef *)data;
+		b->zs.avail_in = (uInt)n;
+		b->zs.next_out = b->zbuf;
+		b->zs.avail_out = (uInt)(n - 1);   /* only worth it when smaller */
+		if (deflate(&b->zs, Z_FINISH) == Z_STREAM_END) {
+			stored = b->zbuf;
+			slen = b->zs.total_out;
 			flags = STREAM_CHUNK_ZLIB;
 		}
 	}
@@ -134,15 +173,16 @@ static int emit_chunk(grym_stream_writer *w, const unsigned char *data, size_t n
 	return grym_output_write(w->out, stored, slen, err);
 }
 
-int grym__bin_write_rows(grym_stream_writer *w, const float *rows, uint64_t nrows,
-			 grym_error *err)
+static int bin_write_rows(grym_stream_writer *w, const float *rows, uint64_t nrows,
+			  grym_error *err)
 {
+	struct bin_writer *b = w->form;
 	const unsigned char *p = (const unsigned char *)rows;
 	uint64_t left = nrows * w->cols * sizeof(float);
 	int rc;
 
 	while (left > 0) {
-		if (w->chunk_n == 0 && left >= GRYM_CHUNK_MAX) {
+		if (b->chunk_n == 0 && left >= GRYM_CHUNK_MAX) {
 			/* a whole chunk straight from the caller's memory */
 			if ((rc = emit_chunk(w, p, GRYM_CHUNK_MAX, err)) < 0)
 				return rc;
@@ -150,46 +190,65 @@ int grym__bin_write_rows(grym_stream_writer *w, const float *rows, uint64_t nrow
 			left -= GRYM_CHUNK_MAX;
 			continue;
 		}
-		size_t room = GRYM_CHUNK_MAX - w->chunk_n;
+		size_t room = GRYM_CHUNK_MAX - b->chunk_n;
 		size_t k = left < room ? (size_t)left : room;
-		memcpy(w->chunk + w->chunk_n, p, k);
-		w->chunk_n += k;
+		memcpy(b->chunk + b->chunk_n, p, k);
+		b->chunk_n += k;
 		p += k;
 		left -= k;
-		if (w->chunk_n == GRYM_CHUNK_MAX) {
-			if ((rc = emit_chunk(w, w->chunk, w->chunk_n, err)) < 0)
+		if (b->chunk_n == GRYM_CHUNK_MAX) {
+			if ((rc = emit_chunk(w, b->chunk, b->chunk_n, err)) < 0)
 				return rc;
-			w->chunk_n = 0;
+			b->chunk_n = 0;
 		}
 	}
 	return GRYM_OK;
 }
 
-int grym__bin_end(grym_stream_writer *w, grym_error *err)
+static int bin_end(grym_stream_writer *w, grym_error *err)
 {
+	struct bin_writer *b = w->form;
 	static const unsigned char end[STREAM_CHUNK_HEAD] = { 0 };
 	int rc;
 
-	if (w->chunk_n > 0) {
-		rc = emit_chunk(w, w->chunk, w->chunk_n, err);
-		w->chunk_n = 0;
+	if (b->chunk_n > 0) {
+		rc = emit_chunk(w, b->chunk, b->chunk_n, err);
+		b->chunk_n = 0;
 		if (rc < 0)
 			return rc;
 	}
 	return grym_output_write(w->out, end, sizeof end, err);
 }
 
+const grym__stream_wform grym__stream_binary_writer = {
+	.name = "binary",
+	.init = bin_w_init,
+	.free = bin_w_free,
+	.begin = bin_begin,
+	.write_rows = bin_write_rows,
+	.end = bin_end,
+};
+
 /* ---- reader ---- */
 
-void grym__bin_reader_free(grym_stream_reader *r)
+static int bin_r_init(grym_stream_reader *r, grym_error *err)
 {
-	if (r->zinit)
-		inflateEnd(&r->zs);
-	r->zinit = 0;
-	free(r->raw);
-	free(r->zbuf);
-	r->raw = r->zbuf = NULL;
-	r->raw_cap = r->zbuf_cap = 0;
+	if (!(r->form = calloc(1, sizeof(struct bin_reader))))
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	return GRYM_OK;
+}
+
+static void bin_r_free(grym_stream_reader *r)
+{
+	struct bin_reader *b = r->form;
+	if (!b)
+		return;
+	if (b->zinit)
+		inflateEnd(&b->zs);
+	free(b->raw);
+	free(b->zbuf);
+	free(b);
+	r->form = NULL;
 }
 
 #define REC(r) (unsigned long long)(r)->recno
@@ -250,11 +309,12 @@ static int reserve(unsigned char **p, size_t *cap, size_t n, grym_error *err)
 
 /* Load the next chunk of the current payload. If dest is given, has room
  * for the whole chunk and the chunk is stored raw, it is read straight
- * there and *direct is its length; otherwise it lands in r->raw. Returns
+ * there and *direct is its length; otherwise it lands in b->raw. Returns
  * 1 for a chunk, 0 at the end of the payload, or a negative status. */
 static int load_chunk(grym_stream_reader *r, unsigned char *dest, uint64_t room,
 		      size_t *direct, grym_error *err)
 {
+	struct bin_reader *b = r->form;
 	unsigned char h[STREAM_CHUNK_HEAD];
 	uint32_t slen, rlen, crc;
 	unsigned flags;
@@ -262,7 +322,7 @@ static int load_chunk(grym_stream_reader *r, unsigned char *dest, uint64_t room,
 	int rc;
 
 	*direct = 0;
-	r->chunkno++;
+	b->chunkno++;
 	if ((rc = read_part(r, h, sizeof h, "payload", err)) < 0)
 		return rc;
 	slen = get_u32(h);
@@ -271,31 +331,31 @@ static int load_chunk(grym_stream_reader *r, unsigned char *dest, uint64_t room,
 	crc = get_u32(h + 9);
 	if (flags & ~(unsigned)STREAM_CHUNK_ZLIB)
 		return grym_error_set(err, GRYM_ERR_FORMAT, "record %llu: chunk %u: unknown flags 0x%x",
-				      REC(r), r->chunkno, flags);
+				      REC(r), b->chunkno, flags);
 	if (rlen > GRYM_CHUNK_MAX)
 		return grym_error_set(err, GRYM_ERR_LIMIT,
 				      "record %llu: chunk %u: length %u exceeds 1 MiB", REC(r),
-				      r->chunkno, rlen);
+				      b->chunkno, rlen);
 	if (slen == 0 && rlen == 0) {
 		if (flags || crc)
 			return grym_error_set(err, GRYM_ERR_FORMAT,
 					      "record %llu: chunk %u: bad end-of-payload chunk",
-					      REC(r), r->chunkno);
+					      REC(r), b->chunkno);
 		rc = check_payload_end(r, err);
 		return rc < 0 ? rc : 0;
 	}
 	if (flags == 0 && slen != rlen)
 		return grym_error_set(err, GRYM_ERR_FORMAT,
 				      "record %llu: chunk %u: stored length %u differs from length %u",
-				      REC(r), r->chunkno, slen, rlen);
+				      REC(r), b->chunkno, slen, rlen);
 	if (flags && (slen > zbound() || slen == 0 || rlen == 0))
 		return grym_error_set(err, GRYM_ERR_LIMIT,
 				      "record %llu: chunk %u: compressed length %u is out of range",
-				      REC(r), r->chunkno, slen);
+				      REC(r), b->chunkno, slen);
 	if (rlen % 4)
 		return grym_error_set(err, GRYM_ERR_FORMAT,
 				      "record %llu: chunk %u: length %u is not a multiple of 4",
-				      REC(r), r->chunkno, rlen);
+				      REC(r), b->chunkno, rlen);
 	if (r->payload_bytes + rlen > r->rowbytes &&
 	    (r->kind == GRYM_PAYLOAD_VECTOR || r->kind == GRYM_PAYLOAD_REF))
 		return grym_error_set(err, GRYM_ERR_FORMAT, "record %llu: %s payload too long",
@@ -304,63 +364,65 @@ static int load_chunk(grym_stream_reader *r, unsigned char *dest, uint64_t room,
 	if (flags == 0 && dest && room >= rlen) {
 		target = dest;
 	} else {
-		if ((rc = reserve(&r->raw, &r->raw_cap, rlen, err)) < 0)
+		if ((rc = reserve(&b->raw, &b->raw_cap, rlen, err)) < 0)
 			return rc;
-		target = r->raw;
+		target = b->raw;
 	}
 	if (flags == 0) {
 		if ((rc = read_part(r, target, rlen, "payload", err)) < 0)
 			return rc;
 	} else {
-		if ((rc = reserve(&r->zbuf, &r->zbuf_cap, slen, err)) < 0)
+		if ((rc = reserve(&b->zbuf, &b->zbuf_cap, slen, err)) < 0)
 			return rc;
-		if (!r->zinit) {
-			memset(&r->zs, 0, sizeof r->zs);
-			if (inflateInit(&r->zs) != Z_OK)
+		if (!b->zinit) {
+			memset(&b->zs, 0, sizeof b->zs);
+			if (inflateInit(&b->zs) != Z_OK)
 				return grym_error_set(err, GRYM_ERR_NOMEM, "zlib: inflateInit failed");
-			r->zinit = 1;
+			b->zinit = 1;
 		} else {
-			inflateReset(&r->zs);
+			inflateReset(&b->zs);
 		}
-		if ((rc = read_part(r, r->zbuf, slen, "payload", err)) < 0)
+		if ((rc = read_part(r, b->zbuf, slen, "payload", err)) < 0)
 			return rc;
-		r->zs.next_in = r->zbuf;
-		r->zs.avail_in = slen;
-		r->zs.next_out = target;
-		r->zs.avail_out = rlen;
-		rc = inflate(&r->zs, Z_FINISH);
-		if (rc != Z_STREAM_END || r->zs.total_out != rlen || r->zs.avail_in != 0)
+		b->zs.next_in = b->zbuf;
+		b->zs.avail_in = slen;
+		b->zs.next_out = target;
+		b->zs.avail_out = rlen;
+		rc = inflate(&b->zs, Z_FINISH);
+		if (rc != Z_STREAM_END || b->zs.total_out != rlen || b->zs.avail_in != 0)
 			return grym_error_set(err, GRYM_ERR_CORRUPT,
 					      "record %llu: chunk %u: bad compressed data", REC(r),
-					      r->chunkno);
+					      b->chunkno);
 	}
 	if (crc32(0L, target, rlen) != crc)
 		return grym_error_set(err, GRYM_ERR_CORRUPT,
-				      "record %llu: chunk %u: checksum mismatch", REC(r), r->chunkno);
+				      "record %llu: chunk %u: checksum mismatch", REC(r), b->chunkno);
 	r->payload_bytes += rlen;
 	if (target == dest) {
 		*direct = rlen;
 	} else {
-		r->raw_len = rlen;
-		r->raw_pos = 0;
+		b->raw_len = rlen;
+		b->raw_pos = 0;
 	}
 	return 1;
 }
 
 static int skip_payload(grym_stream_reader *r, grym_error *err)
 {
+	struct bin_reader *b = r->form;
 	while (r->state == PAYLOAD_OPEN) {
 		size_t direct;
 		int rc = load_chunk(r, NULL, 0, &direct, err);
 		if (rc < 0)
 			return rc;
-		r->raw_len = r->raw_pos = 0;
+		b->raw_len = b->raw_pos = 0;
 	}
 	return GRYM_OK;
 }
 
-int grym__bin_next(grym_stream_reader *r, grym_record_head *head, grym_error *err)
+static int bin_next(grym_stream_reader *r, grym_record_head *head, grym_error *err)
 {
+	struct bin_reader *b = r->form;
 	unsigned char pre[12], tail[8], mlenb[4];
 	char *key = NULL, *meta = NULL;
 	uint32_t klen, mlen, cols, crc;
@@ -464,8 +526,8 @@ int grym__bin_next(grym_stream_reader *r, grym_record_head *head, grym_error *er
 	r->rowbytes = cols ? (uint64_t)cols * 4 : 4;
 	r->payload_bytes = 0;
 	r->rows_read = 0;
-	r->chunkno = 0;
-	r->raw_len = r->raw_pos = 0;
+	b->chunkno = 0;
+	b->raw_len = b->raw_pos = 0;
 	r->state = PAYLOAD_OPEN;
 	if (kind == GRYM_PAYLOAD_REF && (rc = skip_payload(r, err)) < 0) {
 		free(key);
@@ -484,18 +546,20 @@ fail:
 	return rc;
 }
 
-int64_t grym__bin_read_bytes(grym_stream_reader *r, unsigned char *out, uint64_t want,
-			     grym_error *err)
+/* Up to want payload bytes (rows may be cut): bytes read, 0 at the end. */
+static int64_t read_bytes(grym_stream_reader *r, unsigned char *out, uint64_t want,
+			  grym_error *err)
 {
+	struct bin_reader *b = r->form;
 	uint64_t got = 0;
 
 	if (r->state != PAYLOAD_OPEN)
 		return 0;
 	while (got < want) {
-		if (r->raw_pos == r->raw_len) {
+		if (b->raw_pos == b->raw_len) {
 			size_t direct;
 			int rc;
-			r->raw_pos = r->raw_len = 0;
+			b->raw_pos = b->raw_len = 0;
 			rc = load_chunk(r, out + got, want - got, &direct, err);
 			if (rc < 0)
 				return rc;
@@ -504,24 +568,63 @@ int64_t grym__bin_read_bytes(grym_stream_reader *r, unsigned char *out, uint64_t
 			got += direct;
 			continue;
 		}
-		size_t k = r->raw_len - r->raw_pos;
+		size_t k = b->raw_len - b->raw_pos;
 		if (k > want - got)
 			k = (size_t)(want - got);
-		memcpy(out + got, r->raw + r->raw_pos, k);
-		r->raw_pos += k;
+		memcpy(out + got, b->raw + b->raw_pos, k);
+		b->raw_pos += k;
 		got += k;
 	}
 	return (int64_t)got;
 }
 
-int64_t grym__bin_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows,
-			    grym_error *err)
+static int64_t bin_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows,
+			     grym_error *err)
 {
 	/* whole rows only: earlier calls consumed whole rows and the payload
 	 * total is checked to be whole rows, so got is a multiple */
-	int64_t got = grym__bin_read_bytes(r, (unsigned char *)buf, max_rows * r->rowbytes, err);
+	int64_t got = read_bytes(r, (unsigned char *)buf, max_rows * r->rowbytes, err);
 	if (got < 0)
 		return got;
 	r->rows_read += (uint64_t)got / r->rowbytes;
 	return (int64_t)((uint64_t)got / r->rowbytes);
 }
+
+/* Bytes as they come, rows may be cut between reads; the buffer doubles
+ * as data arrives, up to max_bytes and 4 bytes more to see the excess. */
+static int bin_read_payload(grym_stream_reader *r, float **data, uint64_t *cap, uint64_t *got,
+			    uint64_t max_bytes, grym_error *err)
+{
+	int rc;
+
+	for (;;) {
+		int64_t n;
+		if (*got == *cap) {
+			uint64_t want = *cap ? *cap * 2 : 65536;
+			if (want > max_bytes + 4)
+				want = max_bytes + 4;
+			if (want <= *got)
+				return grym__stream_over_limit(r, max_bytes, err);
+			if ((rc = grym__stream_grow(data, cap, want, err)) < 0)
+				return rc;
+		}
+		n = read_bytes(r, (unsigned char *)*data + *got, *cap - *got, err);
+		if (n < 0)
+			return grym__stream_fail(r, (int)n, err);   /* damaged: sticky */
+		if (n == 0)
+			return GRYM_OK;
+		*got += (uint64_t)n;
+		if (*got > max_bytes)
+			return grym__stream_over_limit(r, max_bytes, err);
+	}
+}
+
+const grym__stream_rform grym__stream_binary_reader = {
+	.name = "binary",
+	.init = bin_r_init,
+	.free = bin_r_free,
+	.next = bin_next,
+	.read_rows = bin_read_rows,
+	.read_payload = bin_read_payload,
+	.bare_line = NULL,          /* every binary record has a head */
+};

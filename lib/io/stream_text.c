@@ -200,9 +200,38 @@ int grym__parse_float(const char *s, const char *end, float *v, locale_t cloc)
 
 /* ---- writer ---- */
 
-int grym__text_begin(grym_stream_writer *w, const char *key, const json_t *meta,
-		     grym_error *err)
+/* The writer's own state. */
+struct text_writer {
+	char *line;                 /* one formatted row */
+	size_t linecap;
+	locale_t cloc;              /* "C" for number formatting, per writer */
+};
+
+static int text_w_init(grym_stream_writer *w, grym_error *err)
 {
+	struct text_writer *t = calloc(1, sizeof *t);
+	if (!t || !(t->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0))) {
+		free(t);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	w->form = t;
+	return GRYM_OK;
+}
+
+static void text_w_free(grym_stream_writer *w)
+{
+	struct text_writer *t = w->form;
+	if (!t)
+		return;
+	free(t->line);
+	freelocale(t->cloc);
+	free(t);
+	w->form = NULL;
+}
+
+static int text_begin(grym_stream_writer *w, const json_t *meta, grym_error *err)
+{
+	const char *key = w->key;
 	json_t *m = json_object();
 	const char *k;
 	json_t *val;
@@ -237,27 +266,30 @@ int grym__text_begin(grym_stream_writer *w, const char *key, const json_t *meta,
 	return rc;
 }
 
-int grym__text_write_rows(grym_stream_writer *w, const float *rows, uint64_t nrows,
-			  grym_error *err)
+static int text_write_rows(grym_stream_writer *w, const float *rows, uint64_t nrows,
+			   grym_error *err)
 {
+	struct text_writer *t = w->form;
+	char *line;
 	size_t need = w->keylen + 2 + (size_t)w->cols * (FLOAT_TEXT_MAX + 1);
 	locale_t old;
 	int rc = GRYM_OK;
 
 	if (need > STREAM_TEXT_LINE_MAX + FLOAT_TEXT_MAX)
 		need = STREAM_TEXT_LINE_MAX + FLOAT_TEXT_MAX;
-	if (need > w->linecap) {
-		char *p = realloc(w->line, need);
+	if (need > t->linecap) {
+		char *p = realloc(t->line, need);
 		if (!p)
 			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-		w->line = p;
-		w->linecap = need;
+		t->line = p;
+		t->linecap = need;
 	}
-	old = uselocale(w->cloc);
+	line = t->line;
+	old = uselocale(t->cloc);
 	for (uint64_t i = 0; i < nrows && rc == GRYM_OK; i++) {
 		const float *row = rows + i * w->cols;
 		size_t n = w->keylen;
-		memcpy(w->line, w->key, n);
+		memcpy(line, w->key, n);
 		for (uint32_t c = 0; c < w->cols; c++) {
 			if (n > STREAM_TEXT_LINE_MAX - FLOAT_TEXT_MAX - 2) {
 				rc = grym_error_set(err, GRYM_ERR_LIMIT,
@@ -265,61 +297,119 @@ int grym__text_write_rows(grym_stream_writer *w, const float *rows, uint64_t nro
 						    w->cols);
 				break;
 			}
-			w->line[n++] = '\t';
-			n += grym__format_float(w->line + n, row[c]);
+			line[n++] = '\t';
+			n += grym__format_float(line + n, row[c]);
 		}
-		w->line[n++] = '\n';
+		line[n++] = '\n';
 		if (rc == GRYM_OK)
-			rc = grym_output_write(w->out, w->line, n, err);
+			rc = grym_output_write(w->out, line, n, err);
 	}
 	uselocale(old);
 	return rc;
 }
 
+/* The text form ends a payload by the next line that is not one of its
+ * rows: nothing to write. */
+static int text_end(grym_stream_writer *w, grym_error *err)
+{
+	(void)w;
+	(void)err;
+	return GRYM_OK;
+}
+
+const grym__stream_wform grym__stream_text_writer = {
+	.name = "text",
+	.init = text_w_init,
+	.free = text_w_free,
+	.begin = text_begin,
+	.write_rows = text_write_rows,
+	.end = text_end,
+};
+
 /* ---- reader ---- */
 
-#define LINE(r) (unsigned long long)(r)->lineno
+#define LINE(r) (unsigned long long)((const struct text_reader *)(r)->form)->lineno
 #define REC(r) (unsigned long long)(r)->recno
+
+/* The reader's own state: the line at hand and the current record's key. */
+struct text_reader {
+	char *line;
+	size_t linecap;
+	size_t linelen;
+	int pending;                /* line holds an unconsumed line */
+	uint64_t lineno;            /* number of the line in `line` */
+	char *key;                  /* key of the current record */
+	size_t keylen;
+	int bare;                   /* the current record is the bare
+				       reference in `line` */
+	locale_t cloc;
+};
+
+static int text_r_init(grym_stream_reader *r, grym_error *err)
+{
+	struct text_reader *t = calloc(1, sizeof *t);
+	if (!t || !(t->cloc = newlocale(LC_ALL_MASK, "C", (locale_t)0))) {
+		free(t);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	r->form = t;
+	return GRYM_OK;
+}
+
+static void text_r_free(grym_stream_reader *r)
+{
+	struct text_reader *t = r->form;
+	if (!t)
+		return;
+	free(t->line);
+	free(t->key);
+	freelocale(t->cloc);
+	free(t);
+	r->form = NULL;
+}
 
 /* The next line (the kept-back one first), without \n or a trailing \r.
  * GRYM_ERR_EOF at the end. */
 static int get_line(grym_stream_reader *r, grym_error *err)
 {
+	struct text_reader *t = r->form;
 	ssize_t n;
 
-	if (r->pending) {
-		r->pending = 0;
+	if (t->pending) {
+		t->pending = 0;
 		return GRYM_OK;
 	}
-	n = grym_input_getline(r->in, &r->line, &r->linecap, STREAM_TEXT_LINE_MAX, err);
+	n = grym_input_getline(r->in, &t->line, &t->linecap, STREAM_TEXT_LINE_MAX, err);
 	if (n == GRYM_ERR_EOF)
 		return GRYM_ERR_EOF;
-	r->lineno++;
+	t->lineno++;
 	if (n == GRYM_ERR_LIMIT)
 		return grym_error_set(err, GRYM_ERR_LIMIT, "line %llu: longer than %zu MiB",
 				      LINE(r), STREAM_TEXT_LINE_MAX >> 20);
 	if (n < 0)
 		return grym_error_prefix(err, "line %llu", LINE(r));
-	if (n > 0 && r->line[n - 1] == '\r')
-		r->line[--n] = '\0';
-	if (memchr(r->line, '\0', (size_t)n))
+	if (n > 0 && t->line[n - 1] == '\r')
+		t->line[--n] = '\0';
+	if (memchr(t->line, '\0', (size_t)n))
 		return grym_error_set(err, GRYM_ERR_FORMAT, "line %llu: NUL byte in a text stream",
 				      LINE(r));
-	r->linelen = (size_t)n;
+	t->linelen = (size_t)n;
 	return GRYM_OK;
 }
 
 static int is_row(const grym_stream_reader *r)
 {
-	return r->line[0] != '#' && r->linelen >= r->keylen &&
-	       memcmp(r->line, r->key, r->keylen) == 0 &&
-	       (r->line[r->keylen] == '\t' || r->line[r->keylen] == '\0');
+	const struct text_reader *t = r->form;
+	return t->line[0] != '#' && t->linelen >= t->keylen &&
+	       memcmp(t->line, t->key, t->keylen) == 0 &&
+	       (t->line[t->keylen] == '\t' || t->line[t->keylen] == '\0');
 }
 
 static unsigned long long count_values(const grym_stream_reader *r)
 {
+	const struct text_reader *t = r->form;
 	unsigned long long n = 0;
-	for (const char *p = r->line + r->keylen; *p; p++)
+	for (const char *p = t->line + t->keylen; *p; p++)
 		n += *p == '\t';
 	return n;
 }
@@ -330,11 +420,12 @@ static int width_error(grym_stream_reader *r, grym_error *err)
 			      REC(r), LINE(r), count_values(r), r->cols);
 }
 
-/* Parse the row in r->line into out (cols floats), or only check its
+/* Parse the row in t->line into out (cols floats), or only check its
  * width when out is NULL. */
 static int parse_row(grym_stream_reader *r, float *out, grym_error *err)
 {
-	const char *p = r->line + r->keylen;
+	const struct text_reader *t = r->form;
+	const char *p = t->line + t->keylen;
 
 	if (!out)
 		return count_values(r) == r->cols ? GRYM_OK : width_error(r, err);
@@ -345,8 +436,8 @@ static int parse_row(grym_stream_reader *r, float *out, grym_error *err)
 		p++;
 		e = strchr(p, '\t');
 		if (!e)
-			e = r->line + r->linelen;
-		if (grym__parse_float(p, e, &out[c], r->cloc) < 0)
+			e = t->line + t->linelen;
+		if (grym__parse_float(p, e, &out[c], t->cloc) < 0)
 			return grym_error_set(err, GRYM_ERR_FORMAT,
 					      "record %llu: line %llu: bad number '%.*s'", REC(r),
 					      LINE(r), (int)(e - p > 40 ? 40 : e - p), p);
@@ -370,6 +461,7 @@ static int end_payload(grym_stream_reader *r, grym_error *err)
  * NULL. Returns rows taken or a negative status. */
 static int64_t take_rows(grym_stream_reader *r, float *buf, uint64_t max_rows, grym_error *err)
 {
+	struct text_reader *t = r->form;
 	uint64_t n = 0;
 
 	while (r->state == PAYLOAD_OPEN && (!buf || n < max_rows)) {
@@ -381,10 +473,10 @@ static int64_t take_rows(grym_stream_reader *r, float *buf, uint64_t max_rows, g
 		}
 		if (rc < 0)
 			return rc;
-		if (r->linelen == 0)
+		if (t->linelen == 0)
 			continue;
 		if (!is_row(r)) {
-			r->pending = 1;
+			t->pending = 1;
 			if ((rc = end_payload(r, err)) < 0)
 				return rc;
 			break;
@@ -401,23 +493,26 @@ static int64_t take_rows(grym_stream_reader *r, float *buf, uint64_t max_rows, g
 	return (int64_t)n;
 }
 
-int64_t grym__text_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows,
-			     grym_error *err)
+static int64_t text_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows,
+			      grym_error *err)
 {
 	return take_rows(r, buf, max_rows, err);
 }
 
-int grym__text_row_ready(grym_stream_reader *r, grym_error *err)
+/* 1 if a row of the right width is waiting (its line read and checked,
+ * so a buffer for it is backed by input), 0 at the end of the payload. */
+static int row_ready(grym_stream_reader *r, grym_error *err)
 {
+	struct text_reader *t = r->form;
 	while (r->state == PAYLOAD_OPEN) {
 		int rc = get_line(r, err);
 		if (rc == GRYM_ERR_EOF)
 			return end_payload(r, err);
 		if (rc < 0)
 			return rc;
-		if (r->linelen == 0)
+		if (t->linelen == 0)
 			continue;
-		r->pending = 1;
+		t->pending = 1;
 		if (!is_row(r))
 			return end_payload(r, err);
 		if (count_values(r) != r->cols)
@@ -430,7 +525,8 @@ int grym__text_row_ready(grym_stream_reader *r, grym_error *err)
 /* "#KEY<TAB>{json}": the record's key, kind, cols and metadata. */
 static int parse_head_line(grym_stream_reader *r, char **key, json_t **meta, grym_error *err)
 {
-	char *tab = memchr(r->line, '\t', r->linelen);
+	const struct text_reader *t = r->form;
+	char *tab = memchr(t->line, '\t', t->linelen);
 	json_t *j, *jk, *jc;
 	json_error_t jerr;
 	grym_payload_kind kind = GRYM_PAYLOAD_REF;
@@ -442,10 +538,10 @@ static int parse_head_line(grym_stream_reader *r, char **key, json_t **meta, gry
 		return grym_error_set(err, GRYM_ERR_FORMAT,
 				      "record %llu: line %llu: no TAB between key and metadata",
 				      REC(r), LINE(r));
-	klen = (size_t)(tab - r->line) - 1;
-	if ((rc = grym__stream_check_key(r->line + 1, klen, err)) < 0)
+	klen = (size_t)(tab - t->line) - 1;
+	if ((rc = grym__stream_check_key(t->line + 1, klen, err)) < 0)
 		return grym_error_prefix(err, "record %llu: line %llu", REC(r), LINE(r));
-	mlen = r->linelen - klen - 2;
+	mlen = t->linelen - klen - 2;
 	if (mlen > GRYM_RECORD_META_MAX + 64)
 		return grym_error_set(err, GRYM_ERR_LIMIT,
 				      "record %llu: line %llu: metadata of %zu bytes exceeds 1 MiB",
@@ -485,7 +581,7 @@ static int parse_head_line(grym_stream_reader *r, char **key, json_t **meta, gry
 	}
 	json_object_del(j, "kind");
 	json_object_del(j, "cols");
-	*key = strndup(r->line + 1, klen);
+	*key = strndup(t->line + 1, klen);
 	if (!*key) {
 		json_decref(j);
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
@@ -496,12 +592,14 @@ static int parse_head_line(grym_stream_reader *r, char **key, json_t **meta, gry
 	return GRYM_OK;
 }
 
-int grym__text_next(grym_stream_reader *r, grym_record_head *head, grym_error *err)
+static int text_next(grym_stream_reader *r, grym_record_head *head, grym_error *err)
 {
+	struct text_reader *t = r->form;
 	char *key = NULL;
 	json_t *meta = NULL;
 	int rc;
 
+	t->bare = 0;
 	if (r->state == PAYLOAD_OPEN && (rc = (int)take_rows(r, NULL, 0, err)) < 0)
 		return rc;
 	do {
@@ -515,19 +613,19 @@ int grym__text_next(grym_stream_reader *r, grym_record_head *head, grym_error *e
 			r->recno++;
 			return grym_error_prefix(err, "record %llu", REC(r));
 		}
-	} while (r->linelen == 0);
+	} while (t->linelen == 0);
 	r->recno++;
-	r->bare = 0;
-	if (r->line[0] == '#') {
+	t->bare = 0;
+	if (t->line[0] == '#') {
 		if ((rc = parse_head_line(r, &key, &meta, err)) < 0)
 			return rc;
 	} else {
-		r->bare = 1;
-		char *tab = memchr(r->line, '\t', r->linelen);
-		size_t klen = tab ? (size_t)(tab - r->line) : r->linelen;
-		if ((rc = grym__stream_check_key(r->line, klen, err)) < 0)
+		t->bare = 1;
+		char *tab = memchr(t->line, '\t', t->linelen);
+		size_t klen = tab ? (size_t)(tab - t->line) : t->linelen;
+		if ((rc = grym__stream_check_key(t->line, klen, err)) < 0)
 			return grym_error_prefix(err, "record %llu: line %llu", REC(r), LINE(r));
-		key = strndup(r->line, klen);
+		key = strndup(t->line, klen);
 		meta = json_object();
 		if (!key || !meta) {
 			free(key);
@@ -537,14 +635,14 @@ int grym__text_next(grym_stream_reader *r, grym_record_head *head, grym_error *e
 		r->kind = GRYM_PAYLOAD_REF;
 		r->cols = 0;
 	}
-	free(r->key);
-	r->key = strdup(key);
-	if (!r->key) {
+	free(t->key);
+	t->key = strdup(key);
+	if (!t->key) {
 		free(key);
 		json_decref(meta);
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	}
-	r->keylen = strlen(key);
+	t->keylen = strlen(key);
 	r->rowbytes = r->cols ? (uint64_t)r->cols * 4 : 4;
 	r->payload_bytes = 0;
 	r->rows_read = 0;
@@ -555,3 +653,42 @@ int grym__text_next(grym_stream_reader *r, grym_record_head *head, grym_error *e
 	head->cols = r->cols;
 	return GRYM_OK;
 }
+
+/* One row at a time, each line read and checked before the buffer grows
+ * for it, so memory follows the input actually there. */
+static int text_read_payload(grym_stream_reader *r, float **data, uint64_t *cap, uint64_t *got,
+			     uint64_t max_bytes, grym_error *err)
+{
+	for (;;) {
+		int64_t n;
+		int rc = row_ready(r, err);
+		if (rc < 0)
+			return grym__stream_fail(r, rc, err);   /* damaged: sticky */
+		if (rc == 0)
+			return GRYM_OK;
+		if (*got + r->rowbytes > max_bytes)
+			return grym__stream_over_limit(r, max_bytes, err);
+		if ((rc = grym__stream_grow(data, cap, *got + r->rowbytes, err)) < 0)
+			return rc;
+		n = take_rows(r, (float *)((char *)*data + *got), 1, err);
+		if (n < 0)
+			return grym__stream_fail(r, (int)n, err);
+		*got += (uint64_t)n * r->rowbytes;
+	}
+}
+
+static const char *text_bare_line(const grym_stream_reader *r)
+{
+	const struct text_reader *t = r->form;
+	return t->bare ? t->line : NULL;
+}
+
+const grym__stream_rform grym__stream_text_reader = {
+	.name = "text",
+	.init = text_r_init,
+	.free = text_r_free,
+	.next = text_next,
+	.read_rows = text_read_rows,
+	.read_payload = text_read_payload,
+	.bare_line = text_bare_line,
+};

@@ -23,6 +23,7 @@
 
 #include "grym/audio.h"
 #include "grym/dsp.h"
+#include "grym/normalize_params.h"
 #include "grym/features.h"
 #include "grym/features_file.h"
 #include "grym/io.h"

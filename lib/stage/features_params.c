@@ -272,8 +272,9 @@ static const grym_param params[] = {
 };
 
 static const grym_schema schema = {
-	"features", "librosa-exact spectral features of audio: frame matrices or clip summaries",
-	params, sizeof(grym_features_params)
+	.stage = "features",
+	.title = "librosa-exact spectral features of audio: frame matrices or clip summaries",
+	.params = params, .size = sizeof(grym_features_params)
 };
 
 const grym_schema *grym_features_schema(void)

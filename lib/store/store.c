@@ -283,12 +283,124 @@ int grym_store_size(grym_store *st, const char *id, uint64_t *size, grym_error *
 	return st->ops->size(st->be, id, size, err);
 }
 
-int grym_store_path(grym_store *st, const char *id, char *buf, size_t len,
-		    grym_error *err)
+/* ---- reading ---- */
+
+struct grym_store_reader {
+	const grym_store_ops *ops;  /* not the store: a reader needs nothing else */
+	void *rd;               /* the backend's reader */
+	uint64_t size;          /* as opened */
+	uint64_t pos;
+	char id[GRYM_ID_LEN + 1];
+};
+
+int grym_store_open_read(grym_store *st, const char *id, grym_store_reader **out,
+			 grym_error *err)
 {
+	grym_store_reader *r;
+	int rc;
+
+	*out = NULL;
 	if (!grym_id_is_full(id))
 		return bad_id(id, err);
-	return st->ops->path(st->be, id, buf, len, err);
+	if (!(r = calloc(1, sizeof *r)))
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	r->ops = st->ops;
+	memcpy(r->id, id, GRYM_ID_LEN + 1);
+	if ((rc = st->ops->r_open(st->be, id, &r->rd, &r->size, err)) != GRYM_OK) {
+		free(r);
+		return rc;
+	}
+	*out = r;
+	return GRYM_OK;
+}
+
+/* The end of an object is where its size said, checked both ways: a read
+ * that stops short (the file was cut while open) and one that goes on
+ * past it (it grew) are GRYM_ERR_CORRUPT, so no consumer takes a partial
+ * or foreign object for the one it opened. */
+int64_t grym_store_reader_read(grym_store_reader *r, void *buf, size_t len, grym_error *err)
+{
+	unsigned char probe;
+	int64_t n;
+
+	if (len == 0)
+		return 0;
+	if (r->pos >= r->size) {
+		n = r->ops->r_pread(r->rd, &probe, 1, r->size, err);
+		if (n < 0)
+			return n;
+		if (n > 0)
+			return grym_error_set(err, GRYM_ERR_CORRUPT,
+					      "object %s: more than its %llu bytes", r->id,
+					      (unsigned long long)r->size);
+		return 0;
+	}
+	if (len > r->size - r->pos)
+		len = (size_t)(r->size - r->pos);
+	n = r->ops->r_pread(r->rd, buf, len, r->pos, err);
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return grym_error_set(err, GRYM_ERR_CORRUPT, "object %s: read %llu bytes, size is %llu",
+				      r->id, (unsigned long long)r->pos,
+				      (unsigned long long)r->size);
+	r->pos += (uint64_t)n;
+	return n;
+}
+
+int grym_store_reader_seek(grym_store_reader *r, uint64_t offset, grym_error *err)
+{
+	if (offset > r->size)
+		return grym_error_set(err, GRYM_ERR_INVALID,
+				      "object %s: offset %llu past its %llu bytes", r->id,
+				      (unsigned long long)offset, (unsigned long long)r->size);
+	r->pos = offset;
+	return GRYM_OK;
+}
+
+uint64_t grym_store_reader_size(const grym_store_reader *r)
+{
+	return r->size;
+}
+
+const char *grym_store_reader_id(const grym_store_reader *r)
+{
+	return r->id;
+}
+
+int grym_store_reader_fd(grym_store_reader *r, grym_error *err)
+{
+	return r->ops->r_fd(r->rd, err);
+}
+
+void grym_store_reader_close(grym_store_reader *r)
+{
+	if (!r)
+		return;
+	r->ops->r_close(r->rd);
+	free(r);
+}
+
+/* Every byte of object id to sink in order, through a reader (so the end
+ * is checked as grym_store_reader_read checks it). */
+static int read_all(grym_store *st, const char *id,
+		    int (*sink)(void *ud, const void *data, size_t len, grym_error *err), void *ud,
+		    grym_error *err)
+{
+	unsigned char buf[1 << 16];
+	grym_store_reader *r;
+	int64_t n;
+	int rc = grym_store_open_read(st, id, &r, err);
+
+	if (rc != GRYM_OK)
+		return rc;
+	while ((n = grym_store_reader_read(r, buf, sizeof buf, err)) > 0)
+		if ((rc = sink(ud, buf, (size_t)n, err)) != GRYM_OK)
+			break;
+	if (n < 0)
+		rc = (int)n;
+	grym_store_reader_close(r);
+	return rc;
 }
 
 /* Sinks for grym_store_get and grym_store_verify. */
@@ -340,7 +452,6 @@ int grym_store_get(grym_store *st, const char *id, void **data, size_t *len,
 		   int verify, grym_error *err)
 {
 	struct get_buf b = { 0 };
-	uint64_t size = 0;
 	int rc;
 
 	*data = NULL;
@@ -354,7 +465,7 @@ int grym_store_get(grym_store *st, const char *id, void **data, size_t *len,
 			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		}
 	}
-	rc = st->ops->read(st->be, id, get_sink, &b, &size, err);
+	rc = read_all(st, id, get_sink, &b, err);
 	if (rc == GRYM_OK && verify)
 		rc = check_hash(&b, id, err);
 	EVP_MD_CTX_free(b.md);
@@ -375,7 +486,6 @@ int grym_store_hash(grym_store *st, const char *id, char hex[GRYM_ID_LEN + 1],
 		    grym_error *err)
 {
 	struct get_buf b = { 0 };
-	uint64_t size = 0;
 	int rc;
 
 	hex[0] = '\0';
@@ -386,7 +496,7 @@ int grym_store_hash(grym_store *st, const char *id, char hex[GRYM_ID_LEN + 1],
 		EVP_MD_CTX_free(b.md);
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	}
-	rc = st->ops->read(st->be, id, hash_sink, &b, &size, err);
+	rc = read_all(st, id, hash_sink, &b, err);
 	if (rc == GRYM_OK)
 		hex_digest(b.md, hex);
 	EVP_MD_CTX_free(b.md);

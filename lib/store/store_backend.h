@@ -5,8 +5,11 @@
  *
  * A backend only moves bytes: it never hashes and never decides names. An
  * S3-compatible backend would be a second file filling the same table
- * (multipart upload for the writer, HEAD for has/size, ListObjectsV2 for
- * foreach); nothing above store.c would change.
+ * (multipart upload for the writer, HEAD for has/size, a ranged GET for a
+ * reader's pread, ListObjectsV2 for foreach); nothing above store.c would
+ * change. No operation hands out a path: whoever reads an object reads it
+ * through a reader, so where a backend keeps its bytes stays its own
+ * business.
  */
 #ifndef GRYM_STORE_BACKEND_H
 #define GRYM_STORE_BACKEND_H
@@ -16,10 +19,6 @@
 #include <time.h>
 #include "grym/error.h"
 #include "grym/store.h"
-
-/* Receives an object's bytes in pieces while it is read. */
-typedef int (*grym_store_sink_fn)(void *ud, const void *data, size_t len,
-				  grym_error *err);
 
 typedef struct grym_store_ops {
 	const char *name;
@@ -40,11 +39,25 @@ typedef struct grym_store_ops {
 
 	int (*has)(void *be, const char *id);
 	int (*size)(void *be, const char *id, uint64_t *size, grym_error *err);
-	int (*path)(void *be, const char *id, char *buf, size_t len, grym_error *err);
-	/* Stream an object to sink, then check that as many bytes came as the
-	 * object's recorded size (GRYM_ERR_CORRUPT otherwise). */
-	int (*read)(void *be, const char *id, grym_store_sink_fn sink, void *ud,
-		    uint64_t *size, grym_error *err);
+
+	/* An object open for reading: open (GRYM_ERR_NOTFOUND "object ID not
+	 * found" when absent; *size is its size as opened, and what the
+	 * reader reads is that object even if it is replaced or removed
+	 * meanwhile), read up to len bytes at offset (bytes read, 0 past the
+	 * end; store.c keeps the position and checks the total against
+	 * size), close. */
+	int (*r_open)(void *be, const char *id, void **reader, uint64_t *size,
+		      grym_error *err);
+	int64_t (*r_pread)(void *reader, void *buf, size_t len, uint64_t offset,
+			   grym_error *err);
+	/* A file descriptor holding the object's bytes, owned by the reader
+	 * (for FFmpeg and libsndfile, which read files): the directory
+	 * backend's own; a backend without local files would spool the
+	 * object into an unnamed temporary file (O_TMPFILE) on the first
+	 * call and hand out that. */
+	int (*r_fd)(void *reader, grym_error *err);
+	void (*r_close)(void *reader);
+
 	int (*remove)(void *be, const char *id, grym_error *err);
 	int (*foreach)(void *be, grym_store_visit_fn cb, void *ud, grym_error *err);
 	int (*clean_tmp)(void *be, time_t grace, grym_error *err);

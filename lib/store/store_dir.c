@@ -344,61 +344,72 @@ static int dir_size(void *be, const char *id, uint64_t *size, grym_error *err)
 	return GRYM_OK;
 }
 
-static int dir_path(void *be, const char *id, char *buf, size_t len, grym_error *err)
+/* An open object: its file's descriptor, read with pread so the fd's own
+ * offset stays where a consumer of grym_store_reader_fd left it. */
+typedef struct dir_reader {
+	int fd;
+	char path[PATH_MAX];    /* for messages */
+} dir_reader;
+
+static int dir_r_open(void *be, const char *id, void **reader, uint64_t *size,
+		      grym_error *err)
 {
-	char path[PATH_MAX];
-	if (!dir_has(be, id))
-		return grym_error_set(err, GRYM_ERR_NOTFOUND, "object %s not found", id);
-	object_path(be, id, path, sizeof path);
-	if (strlen(path) + 1 > len)
-		return grym_error_set(err, GRYM_ERR_LIMIT, "path buffer too small");
-	memcpy(buf, path, strlen(path) + 1);
+	dir_reader *r = malloc(sizeof *r);
+	struct stat sb;
+
+	if (!r)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	object_path(be, id, r->path, sizeof r->path);
+	r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		int e = errno;
+		free(r);
+		if (e == ENOENT)
+			return grym_error_set(err, GRYM_ERR_NOTFOUND, "object %s not found", id);
+		return grym_error_set(err, GRYM_ERR_IO, "object %s: %s", id, strerror(e));
+	}
+	int bad = fstat(r->fd, &sb) != 0 ? errno : 0;
+	if (bad || !S_ISREG(sb.st_mode)) {
+		int rc = grym_error_set(err, GRYM_ERR_IO, "object %s: %s", id,
+					bad ? strerror(bad) : "not a regular file");
+		close(r->fd);
+		free(r);
+		return rc;
+	}
+	*size = (uint64_t)sb.st_size;
+	*reader = r;
 	return GRYM_OK;
 }
 
-static int dir_read(void *be, const char *id, grym_store_sink_fn sink, void *ud,
-		    uint64_t *size, grym_error *err)
+static int64_t dir_r_pread(void *reader, void *buf, size_t len, uint64_t offset,
+			   grym_error *err)
 {
-	char path[PATH_MAX];
-	unsigned char buf[1 << 16];
-	struct stat sb;
-	uint64_t total = 0;
-	int fd, rc = GRYM_OK;
+	dir_reader *r = reader;
+	ssize_t n;
 
-	object_path(be, id, path, sizeof path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return grym_error_set(err, GRYM_ERR_NOTFOUND, "object %s not found", id);
-		return grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
-	}
-	if (fstat(fd, &sb) != 0) {
-		rc = grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		total += (uint64_t)n;
-		rc = sink(ud, buf, (size_t)n, err);
-		if (rc != GRYM_OK)
-			goto out;
-	}
-	if (total != (uint64_t)sb.st_size)
-		rc = grym_error_set(err, GRYM_ERR_CORRUPT,
-				    "object %s: read %llu bytes, size is %llu", id,
-				    (unsigned long long)total, (unsigned long long)sb.st_size);
-	*size = total;
-out:
-	close(fd);
-	return rc;
+	if (offset > (uint64_t)INT64_MAX)
+		return 0;
+	do
+		n = pread(r->fd, buf, len, (off_t)offset);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return grym_error_set(err, GRYM_ERR_IO, "%s: %s", r->path, strerror(errno));
+	return n;
+}
+
+static int dir_r_fd(void *reader, grym_error *err)
+{
+	(void)err;
+	return ((dir_reader *)reader)->fd;
+}
+
+static void dir_r_close(void *reader)
+{
+	dir_reader *r = reader;
+	if (!r)
+		return;
+	close(r->fd);
+	free(r);
 }
 
 static int dir_remove(void *be, const char *id, grym_error *err)
@@ -513,8 +524,10 @@ const grym_store_ops grym_store_dir_ops = {
 	.w_abort = dir_w_abort,
 	.has = dir_has,
 	.size = dir_size,
-	.path = dir_path,
-	.read = dir_read,
+	.r_open = dir_r_open,
+	.r_pread = dir_r_pread,
+	.r_fd = dir_r_fd,
+	.r_close = dir_r_close,
 	.remove = dir_remove,
 	.foreach = dir_foreach,
 	.clean_tmp = dir_clean_tmp,

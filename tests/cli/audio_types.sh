@@ -54,7 +54,7 @@ for bad in x.xyz x.aiff x.mp2 noext; do
 	check "grym-synth: $bad not written" test ! -e "$bad"
 done
 fails 2 "grym-normalize -t mp2 refused" grym-normalize --lufs -23 -t mp2 -o y.wav in.wav
-like "$(cat .err)" "-t mp2: unknown audio type" "the message names the type"
+like "$(cat .err)" "--type: unknown value 'mp2' \(one of: wav, flac, ogg, mp3, opus, m4a\)" "the message names the type and the types"
 check "nothing written for -t mp2" test ! -e y.wav
 fails 2 "grym-synth -t mp2 refused" grym-synth sine -t mp2 -o y.wav
 check "grym-synth: nothing written for -t mp2" test ! -e y.wav

@@ -116,7 +116,7 @@ ok "its records still score" grym-infer -m odd.model odd.txt
 edit 'del p[0]["bits"]' >corrupt.txt
 ok "a model with a corrupt normalize recipe" grym-train --model logreg --seed 1 -o corrupt.model corrupt.txt
 fails 1 "corrupt recipe: refused" grym-infer -m corrupt.model DIR/tone/tone-000.wav
-is "$(cat .err)" "grym-infer: DIR/tone/tone-000.wav: the model's recipe: pipeline stage 1: normalize recipe: \"bits\" missing or not an integer" \
+is "$(cat .err)" "grym-infer: DIR/tone/tone-000.wav: the model's recipe: pipeline stage 1: normalize recipe: \"bits\" is missing" \
 	"corrupt recipe: the stage and the key are named"
 edit 'p[1]["window"] = "kaiser"' >corrupt2.txt
 ok "a model with a corrupt features recipe" grym-train --model logreg --seed 1 -o corrupt2.model corrupt2.txt

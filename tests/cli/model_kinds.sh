@@ -35,7 +35,7 @@ for k in kmeans svm; do
 done
 
 fails 2 "--model forest" grym-train --model forest x.txt
-like "$(cat .err)" "^grym-train: --model: unknown model 'forest' \($kinds\)" "the kinds listed"
+like "$(cat .err)" "^grym-train: --model: unknown value 'forest' \(one of: $kinds\)" "the kinds listed"
 fails 2 "--max-iter with svm" grym-train --model svm --max-iter 5 x.txt
 like "$(cat .err)" "^grym-train: --max-iter does not apply to svm \(only to logreg, kmeans; libsvm stops at max\(10\^7, 100 x items\) iterations\)" \
 	"the kinds that take it, and why not svm"

@@ -238,11 +238,19 @@ static void test_path_bytes(const char *top)
 }
 
 
+/* The file of object obj in cat's directory store (the layout of
+ * lib/store/store_dir.c, which no library call names): white-box, so a
+ * test can damage or age it on disk. */
+static void object_file(grym_catalog *cat, const char *obj, char *path, size_t len)
+{
+	snprintf(path, len, "%s/objects/%.2s/%s", grym_store_dir(grym_catalog_store(cat)), obj, obj);
+}
+
 /* Overwrite one byte of a file (its size kept), or cut it shorter. */
 static void damage(grym_catalog *cat, const char *obj, long cut)
 {
 	char path[4096];
-	grym_store_path(grym_catalog_store(cat), obj, path, sizeof path, NULL);
+	object_file(cat, obj, path, sizeof path);
 	if (cut) {
 		truncate(path, cut);
 		return;
@@ -270,14 +278,40 @@ static void test_object_reads(const char *top)
 	make_source(cat, "some bytes of audio", &a, "x", "a.wav");
 	grym_catalog_put_asset(cat, &a, NULL, &err);
 	TAP_EQ_INT(grym_catalog_verifies(cat), 0, "a handle does not hash by default");
-	TAP_EQ_INT(grym_catalog_object_path(cat, &a, path, sizeof path, &err), GRYM_OK,
-		   "a healthy object's path");
+	{
+		grym_store_reader *r = NULL;
+		char got[64] = "";
+		int fd;
+		ssize_t n;
+		TAP_EQ_INT(grym_catalog_open_asset_object(cat, &a, &r, path, sizeof path, &err),
+			   GRYM_OK, "a healthy object opens: %s", err.msg);
+		TAP_OK(r && grym_store_reader_read(r, got, sizeof got, &err) == 19 &&
+		       memcmp(got, "some bytes of audio", 19) == 0, "its reader reads its bytes");
+		TAP_OK(strncmp(path, "/proc/self/fd/", 14) == 0,
+		       "the decoders' name is the reader's open file: %s", path);
+		/* the name opens the same file afresh: its own offset */
+		fd = open(path, O_RDONLY);
+		n = fd >= 0 ? read(fd, got, sizeof got) : -1;
+		TAP_OK(n == 19 && memcmp(got, "some bytes of audio", 19) == 0,
+		       "and reads the object from its start");
+		if (fd >= 0)
+			close(fd);
+		grym_store_reader_close(r);
+	}
 	damage(cat, a.object, 0);
-	TAP_EQ_INT(grym_catalog_object_path(cat, &a, path, sizeof path, &err), GRYM_OK,
-		   "a flipped byte passes the size check");
+	{
+		grym_store_reader *r = NULL;
+		TAP_EQ_INT(grym_catalog_open_asset_object(cat, &a, &r, NULL, 0, &err), GRYM_OK,
+			   "a flipped byte passes the size check");
+		grym_store_reader_close(r);
+	}
 	grym_catalog_set_verify(cat, 1);
-	TAP_EQ_INT(grym_catalog_object_path(cat, &a, path, sizeof path, &err), GRYM_ERR_CORRUPT,
-		   "the hash catches it");
+	{
+		grym_store_reader *r = (grym_store_reader *)1;
+		TAP_EQ_INT(grym_catalog_open_asset_object(cat, &a, &r, path, sizeof path, &err),
+			   GRYM_ERR_CORRUPT, "the hash catches it");
+		TAP_OK(r == NULL, "and no reader is left open");
+	}
 	TAP_OK(strstr(err.msg, "object of ") && strstr(err.msg, a.id) &&
 	       strstr(err.msg, "is damaged (its bytes hash to ") &&
 	       strstr(err.msg, "run grym-catalog fsck --repair"), "named: %s", err.msg);
@@ -361,7 +395,7 @@ static void test_object_reads(const char *top)
 
 int main(void)
 {
-	tap_plan(208);
+	tap_plan(212);
 	const char *top = tap_tmpdir();
 	char dir[4096], dir2[4096], arch[4096], id[GRYM_ID_LEN + 1];
 	grym_error err = { 0 };
@@ -600,7 +634,7 @@ int main(void)
 		char junk[GRYM_ID_LEN + 1], path[4096];
 		struct timespec old[2] = { { time(NULL) - 7200, 0 }, { time(NULL) - 7200, 0 } };
 		grym_store_put(grym_catalog_store(cat), "orphan old", 10, junk, NULL);
-		grym_store_path(grym_catalog_store(cat), junk, path, sizeof path, NULL);
+		object_file(cat, junk, path, sizeof path);
 		utimensat(AT_FDCWD, path, old, 0);
 		TAP_EQ_INT(grym_catalog_gc(cat, 3600, 1, &removed, &bytes, collect, &l, &err), GRYM_OK,
 			   "gc dry run");
@@ -777,7 +811,7 @@ int main(void)
 			cat2 = grym_catalog_open(dir3, &err);
 			make_source(cat2, "zebra", &z, NULL, NULL);
 			grym_catalog_put_asset(cat2, &z, NULL, &err);
-			grym_store_path(grym_catalog_store(cat2), z.object, path, sizeof path, NULL);
+			object_file(cat2, z.object, path, sizeof path);
 			grym_catalog_close(cat2);
 			fd = open(path, O_WRONLY);
 			write(fd, "Z", 1);
@@ -799,13 +833,13 @@ int main(void)
 		char path[4096], want[1024];
 		int fd;
 		unsigned char c;
-		grym_store_path(grym_catalog_store(cat), b.object, path, sizeof path, NULL);
+		object_file(cat, b.object, path, sizeof path);
 		fd = open(path, O_RDWR);
 		pread(fd, &c, 1, 2);
 		c ^= 1;
 		pwrite(fd, &c, 1, 2);
 		close(fd);
-		grym_store_path(grym_catalog_store(cat), d.object, path, sizeof path, NULL);
+		object_file(cat, d.object, path, sizeof path);
 		unlink(path);
 		TAP_EQ_INT(grym_catalog_fsck(cat, collect, &l, &err), GRYM_ERR_CORRUPT, "fsck finds problems");
 		TAP_EQ_STR(err.msg, "2 problems found", "two problems");

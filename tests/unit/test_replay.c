@@ -70,7 +70,7 @@ static void normalize_recipes(void)
 	o.fade_out = 0.25;
 	o.type = GRYM_FILE_FLAC;
 	o.bits = 24;
-	o.seed = 0xfedcba9876543210ull;
+	o.seed = 0x7edcba9876543210ull;   /* seeds are below 2^63: JSON integers */
 	o.silence = GRYM_SILENCE_SKIP;
 	norm_roundtrip("every option set", &o);
 	grym_normalize_opts_init(&o);

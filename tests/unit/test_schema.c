@@ -83,11 +83,143 @@ static const grym_param params[] = {
 	{ .name = NULL }
 };
 
-static const grym_schema schema = { "toy", "a stage for tests", params, sizeof(toy) };
+static const grym_schema schema = { .stage = "toy", .title = "a stage for tests", .params = params,
+				    .size = sizeof(toy) };
+
+/* A stage with kinds, lists, a type left unset and a required string. */
+typedef struct kinded {
+	int kind;               /* a, b, c */
+	int k;                  /* a and c only */
+	double rate;            /* b only */
+	int type;               /* -1: not given */
+	grym_strings label;
+	char *model;
+	uint64_t seed;
+} kinded;
+
+static const char *const kinds[] = { "a", "b", "c", NULL };
+static const char *const types[] = { "wav", "flac", NULL };
+
+static const grym_param kparams[] = {
+	{ .name = "kind", .type = GRYM_PARAM_ENUM, .offset = offsetof(kinded, kind), .choices = kinds,
+	  .help = "the kind", .flags = GRYM_PARAM_RECIPE },
+	{ .name = "k", .type = GRYM_PARAM_INT, .offset = offsetof(kinded, k), .def = 5, .min = 1,
+	  .max = 100, .applies = 1u << 0 | 1u << 2, .help = "a and c", .flags = GRYM_PARAM_RECIPE },
+	{ .name = "rate", .type = GRYM_PARAM_REAL, .offset = offsetof(kinded, rate), .def = 1, .min = 0,
+	  .max = 10, .applies = 1u << 1, .help = "b", .flags = GRYM_PARAM_RECIPE },
+	{ .name = "type", .type = GRYM_PARAM_ENUM, .offset = offsetof(kinded, type), .def = -1,
+	  .choices = types, .def_text = "from the file name", .help = "output type" },
+	{ .name = "label", .type = GRYM_PARAM_LIST, .offset = offsetof(kinded, label), .min = 1,
+	  .help = "a label (repeatable)" },
+	{ .name = "model", .type = GRYM_PARAM_STRING, .offset = offsetof(kinded, model), .min = 1,
+	  .def_text = "m0", .help = "the model", .flags = GRYM_PARAM_REQUIRED },
+	{ .name = "seed", .type = GRYM_PARAM_U64, .offset = offsetof(kinded, seed), .def = 3,
+	  .help = "a seed", .flags = GRYM_PARAM_RECIPE },
+	{ .name = NULL }
+};
+
+static const grym_schema kschema = { .stage = "kinded", .title = "kinds", .params = kparams,
+				     .size = sizeof(kinded), .kind = "kind" };
+
+/* Kinds, lists, unset enums, required and string lengths. */
+static void kinded_tests(void)
+{
+	grym_error err = { 0 };
+	kinded a;
+	char *s;
+
+	TAP_EQ_INT(grym_schema_defaults(&kschema, &a, &err), GRYM_OK, "kinded defaults");
+	TAP_OK(a.type == -1 && a.label.n == 0 && !a.label.v && !strcmp(a.model, "m0"),
+	       "an enum left unset, an empty list, a string");
+	s = grym_param_text(&kparams[3], &a);
+	TAP_EQ_STR(s, "from the file name", "an unset enum reads as its default's text");
+	free(s);
+	TAP_OK(grym_param_applies(&kschema, &kparams[1], 0) && !grym_param_applies(&kschema, &kparams[1], 1) &&
+	       grym_param_applies(&kschema, &kparams[0], 1) && grym_param_applies(&schema, &params[0], 3),
+	       "applies: by the bits, 0 for every kind, always without kinds");
+
+	/* lists: each option adds, empty refused, the API replaces */
+	TAP_EQ_INT(grym_schema_set(&kschema, &a, "label", "dog", &err), GRYM_OK, "--label dog");
+	TAP_EQ_INT(grym_schema_set(&kschema, &a, "label", "cat", &err), GRYM_OK, "--label cat");
+	TAP_OK(a.label.n == 2 && !strcmp(a.label.v[0], "dog") && !strcmp(a.label.v[1], "cat"), "both, in order");
+	TAP_EQ_INT(grym_schema_set(&kschema, &a, "label", "", &err), GRYM_ERR_INVALID, "an empty label");
+	TAP_EQ_STR(err.msg, "--label: empty", "named");
+	TAP_EQ_INT(grym_schema_set(&kschema, &a, "model", "", &err), GRYM_ERR_INVALID, "an empty string");
+	s = grym_param_text(&kparams[4], &a);
+	TAP_EQ_STR(s, "dog,cat", "a list as text");
+	free(s);
+	TAP_EQ_INT(grym_schema_set_json(&kschema, &a, "{\"label\": [\"x\"], \"model\": \"m1\", \"k\": 7}", &err),
+		   GRYM_OK, "the API sets a list, a string held already, a number");
+	TAP_OK(a.label.n == 1 && !strcmp(a.label.v[0], "x") && !strcmp(a.model, "m1") && a.k == 7,
+	       "the list replaced, the string replaced");
+	TAP_EQ_INT(grym_schema_set_json(&kschema, &a, "{\"label\": [\"y\", \"\"], \"model\": \"m2\"}", &err),
+		   GRYM_ERR_INVALID, "an empty string in a list fails the body");
+	TAP_OK(a.label.n == 1 && !strcmp(a.label.v[0], "x") && !strcmp(a.model, "m1"), "which changes nothing");
+	TAP_EQ_INT(grym_schema_set_json(&kschema, &a, "{\"label\": \"x\"}", &err), GRYM_ERR_INVALID,
+		   "a list is an array");
+
+	/* kinds through the API: a parameter of another kind is refused */
+	TAP_EQ_INT(grym_schema_set_json(&kschema, &a, "{\"kind\": \"b\", \"k\": 3}", &err), GRYM_ERR_INVALID,
+		   "k with kind b");
+	TAP_EQ_STR(err.msg, "kinded parameters: \"k\" does not apply to b", "named, with the kind");
+	TAP_EQ_INT(grym_schema_set_json(&kschema, &a, "{\"kind\": \"b\", \"rate\": 3, \"type\": \"flac\"}", &err),
+		   GRYM_OK, "rate with kind b");
+	TAP_OK(a.kind == 1 && a.rate == 3 && a.type == 1, "set");
+
+	/* a recipe holds the parameters of its kind only */
+	json_t *r = json_object();
+	TAP_EQ_INT(grym__schema_recipe_add(&kschema, &a, r, &err), GRYM_OK, "kinded recipe");
+	TAP_OK(json_object_get(r, "rate") && !json_object_get(r, "k") && json_object_size(r) == 3,
+	       "kind, rate and seed, no k");
+	kinded b;
+	grym_schema_defaults(&kschema, &b, &err);
+	TAP_EQ_INT(grym__schema_recipe_read(&kschema, &b, r, NULL, 1, "kinded recipe", &err), GRYM_OK,
+		   "read back: k is not missing, it does not apply");
+	TAP_OK(b.kind == 1 && b.rate == 3, "round trip");
+	json_object_set_new(r, "k", json_integer(4));
+	TAP_EQ_INT(grym__schema_recipe_read(&kschema, &b, r, NULL, 1, "kinded recipe", &err), GRYM_ERR_FORMAT,
+		   "a recipe key of another kind is refused");
+	json_decref(r);
+	grym_schema_clear(&kschema, &b);
+
+	/* 64-bit seeds */
+	TAP_OK(a.seed == 3, "a U64 default");
+	TAP_EQ_INT(grym_schema_set(&kschema, &a, "seed", "9223372036854775807", &err), GRYM_OK, "2^63-1");
+	TAP_OK(a.seed == 9223372036854775807ull, "every bit of it");
+	TAP_EQ_INT(grym_schema_set(&kschema, &a, "seed", "9223372036854775808", &err), GRYM_ERR_INVALID,
+		   "2^63 is out of JSON's range");
+	TAP_EQ_STR(err.msg, "--seed: 9223372036854775808 is out of range (0 to 9223372036854775807)", "said so");
+	TAP_EQ_INT(grym_schema_set(&kschema, &a, "seed", "-1", &err), GRYM_ERR_INVALID, "no sign");
+	TAP_EQ_INT(grym_schema_set_json(&kschema, &a, "{\"seed\": 12345678901234}", &err), GRYM_OK, "from JSON");
+	s = grym_param_text(&kparams[6], &a);
+	TAP_EQ_STR(s, "12345678901234", "as text");
+	free(s);
+
+	/* JSON Schema */
+	s = grym_schema_json(&kschema, 0);
+	json_t *js = s ? json_loads(s, 0, NULL) : NULL, *props = json_object_get(js, "properties");
+	json_t *ap = json_object_get(json_object_get(props, "k"), "x-grym-applies");
+	TAP_OK(json_array_size(ap) == 2 && !strcmp(json_string_value(json_array_get(ap, 1)), "c") &&
+	       !json_object_get(json_object_get(props, "kind"), "x-grym-applies"),
+	       "x-grym-applies lists the kinds, only when not all");
+	TAP_OK(!json_object_get(json_object_get(props, "type"), "default") &&
+	       !strcmp(json_string_value(json_object_get(json_object_get(props, "type"), "x-grym-default")),
+		       "from the file name"), "an unset enum: no default, what happens instead");
+	TAP_OK(!strcmp(json_string_value(json_object_get(json_object_get(props, "label"), "type")), "array") &&
+	       json_integer_value(json_object_get(json_object_get(json_object_get(props, "label"), "items"),
+						  "minLength")) == 1, "a list is an array of non-empty strings");
+	TAP_OK(json_array_size(json_object_get(js, "required")) == 1 &&
+	       !strcmp(json_string_value(json_array_get(json_object_get(js, "required"), 0)), "model"),
+	       "required parameters are listed");
+	free(s);
+	json_decref(js);
+	grym_schema_clear(&kschema, &a);
+	TAP_OK(!a.label.v && !a.model, "clear frees lists and strings");
+}
 
 int main(void)
 {
-	tap_plan(47);
+	tap_plan(85);
 	grym_error err = { 0 };
 	toy t, u;
 	char k[64];
@@ -184,5 +316,6 @@ int main(void)
 
 	grym_schema_clear(&schema, &t);
 	grym_schema_clear(&schema, &u);
+	kinded_tests();
 	return tap_done();
 }
