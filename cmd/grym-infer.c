@@ -356,7 +356,7 @@ static grym_replay *get_replay(infer_opts *o, const grym_model *m, grym_error *e
 		if (o->replay)  /* a signal stops a long file mid-replay */
 			grym_replay_set_cancel(o->replay, &grym_cli_cancel);
 		if (!o->replay)
-			grym_error_prefix(&o->replay_err, "the model's recipe");
+			grym_error_prefix(&o->replay_err, o->replay_err.code, "the model's recipe");
 	}
 	if (!o->replay && err)
 		*err = o->replay_err;
@@ -554,7 +554,7 @@ static int infer_tsv(infer_opts *o, const grym_model *m, grym_input *in, const c
 			keycol = (long)c;
 	}
 	if (grym_model_match_columns(m, (const char *const *)hdr, nh, map, &err)) {
-		grym_error_prefix(&err, "line 1");
+		grym_error_prefix(&err, err.code, "line 1");
 		rc = -1;
 		goto out;
 	}
@@ -938,7 +938,7 @@ int main(int argc, char **argv)
 				o.model_row = 1;
 			}
 		} else {
-			grym_error_prefix(&err, "no such file, and in the catalog %s", dir[0] ? dir : "(none)");
+			grym_error_prefix(&err, err.code, "no such file, and in the catalog %s", dir[0] ? dir : "(none)");
 		}
 		grym_model_row_clear(&row);
 	}

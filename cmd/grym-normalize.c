@@ -798,7 +798,7 @@ static void run_file(files *fs, bfile *f, grym_pool_worker *w)
 		char name[4096];
 		snprintf(name, sizeof name, "%s", f->out);
 		if ((f->rc = grym_output_commit(out, &f->err)) != GRYM_OK)
-			grym_error_prefix(&f->err, "%s", name);
+			grym_error_prefix(&f->err, f->rc, "%s", name);
 	}
 	if (f->tmp)
 		grym_tmp_release(f->src);

@@ -169,7 +169,7 @@ static int read_item(train_opts *o, grym_source *it, const grym_ml_read_opts *ro
 		snprintf(key, sizeof key, "row%llu", (unsigned long long)i);
 		rc = grym_dataset_add(*ds, key, x + i * sh[1], *buf ? buf : NULL, NULL, err);
 		if (rc)
-			grym_error_prefix(err, "row %llu", (unsigned long long)i);
+			grym_error_prefix(err, rc, "row %llu", (unsigned long long)i);
 	}
 	if (lf)
 		fclose(lf);
@@ -332,7 +332,7 @@ static int show_model(train_opts *o)
 				rc = grym_model_load(buf, len, &m, &err);
 		} else {
 			err = e2;
-			grym_error_prefix(&err, "no such file, nor a model in the catalog");
+			grym_error_prefix(&err, err.code, "no such file, nor a model in the catalog");
 		}
 		free(buf);
 		grym_model_row_clear(&row);

@@ -416,7 +416,7 @@ static int write_object(grym_catalog *cat, struct archive *ar, const exp_obj *o,
 			goto out;
 		}
 		if (n < 0) {
-			rc = grym_error_prefix(err, "%s", what);
+			rc = grym_error_prefix(err, (int)n, "%s", what);
 			goto out;
 		}
 		if (n == 0)
@@ -994,7 +994,7 @@ int grym_catalog_import(grym_catalog *cat, const char *archive_path,
 	}
 	for (n = 0; n < json_array_size(arr); n++)
 		if ((rc = grym_asset_from_json(json_array_get(arr, n), &list[n], err)) != GRYM_OK) {
-			grym_error_prefix(err, "catalog.json: asset %zu", n + 1);
+			grym_error_prefix(err, rc, "catalog.json: asset %zu", n + 1);
 			goto out;
 		}
 	if ((rc = load_rows(cat, doc, "features", cat_feature_cols, 8, 1, report, ud, &failed,

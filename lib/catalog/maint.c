@@ -111,7 +111,7 @@ int cat_pending_add(void *ud, const char *id, grym_error *err)
 	int rc;
 
 	if ((rc = cat_wbegin(cat, err)) != GRYM_OK)
-		return grym_error_prefix(err, "registering object %s", id);
+		return grym_error_prefix(err, rc, "registering object %s", id);
 	if (!(st = cat_prep(cat, sql, err)))
 		return cat_wend(cat, GRYM_ERR_DB, err);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);

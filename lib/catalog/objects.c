@@ -90,7 +90,7 @@ static int open_object(grym_catalog *cat, const char *what, const char *obj, int
 	if (rc == GRYM_ERR_NOTFOUND)
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "%s is missing: " FSCK_HINT, what);
 	if (rc != GRYM_OK)
-		return grym_error_prefix(err, "%s", what);
+		return grym_error_prefix(err, rc, "%s", what);
 	size = grym_store_reader_size(r);
 	if (want >= 0 && size != (uint64_t)want) {
 		rc = grym_error_set(err, GRYM_ERR_CORRUPT,
@@ -113,7 +113,7 @@ static int open_object(grym_catalog *cat, const char *what, const char *obj, int
 		goto fail;
 	}
 	if (n < 0) {
-		rc = grym_error_prefix(err, "%s", what);
+		rc = grym_error_prefix(err, (int)n, "%s", what);
 		goto fail;
 	}
 	grym_sha256_final_hex(h, hex);
@@ -168,7 +168,7 @@ int grym_catalog_open_asset_object(grym_catalog *cat, const grym_asset *a,
 	if ((fd = grym_store_reader_fd(*r, err)) < 0 ||
 	    (rc = grym_fd_path(fd, path, len, err)) != GRYM_OK) {
 		rc = fd < 0 ? fd : rc;
-		grym_error_prefix(err, "%s", what);
+		grym_error_prefix(err, rc, "%s", what);
 		grym_store_reader_close(*r);
 		*r = NULL;
 	}
@@ -206,7 +206,7 @@ static int read_object(grym_catalog *cat, const char *what, const char *obj, int
 			rc = n == GRYM_ERR_CORRUPT
 				     ? grym_error_set(err, GRYM_ERR_CORRUPT,
 						      "%s changed while read: " FSCK_HINT, what)
-				     : grym_error_prefix(err, "%s", what);
+				     : grym_error_prefix(err, (int)n, "%s", what);
 			break;
 		}
 		got += (uint64_t)n;

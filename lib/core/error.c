@@ -19,13 +19,15 @@ int grym_error_set(grym_error *err, int code, const char *fmt, ...)
 	return code;
 }
 
-int grym_error_prefix(grym_error *err, const char *fmt, ...)
+int grym_error_prefix(grym_error *err, int code, const char *fmt, ...)
 {
 	char prefix[256], joined[sizeof prefix + GRYM_ERROR_MSG_MAX + 2];
 	va_list ap;
 
+	/* the status comes from the caller, not from err: a caller that
+	 * passed no err (it wants no message) still gets the real code */
 	if (!err)
-		return GRYM_ERR_INTERNAL;
+		return code;
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
@@ -33,7 +35,7 @@ int grym_error_prefix(grym_error *err, const char *fmt, ...)
 	/* Truncate to fit, keeping the string terminated. */
 	memcpy(err->msg, joined, sizeof err->msg - 1);
 	err->msg[sizeof err->msg - 1] = '\0';
-	return err->code;
+	return code;
 }
 
 void grym_error_clear(grym_error *err)

@@ -316,8 +316,8 @@ int grym_param_set(const grym_param *p, void *params, const char *text, grym_err
 	case GRYM_PARAM_CUSTOM:
 		if (!p->parse)
 			return grym_error_set(err, GRYM_ERR_INTERNAL, "%s: no parser", shown);
-		if (p->parse(p, params, text, err) != GRYM_OK)
-			return grym_error_prefix(err, "%s", shown);
+		if ((rc = p->parse(p, params, text, err)) != GRYM_OK)
+			return grym_error_prefix(err, rc, "%s", shown);
 		return GRYM_OK;
 	}
 	return grym_error_set(err, GRYM_ERR_INTERNAL, "%s: unknown parameter type", shown);
@@ -335,6 +335,7 @@ int grym_schema_set(const grym_schema *s, void *params, const char *name, const 
 
 int grym_schema_defaults(const grym_schema *s, void *params, grym_error *err)
 {
+	int rc;
 	for (const grym_param *p = s->params; p->name; p++) {
 		switch (p->type) {
 		case GRYM_PARAM_FLAG:
@@ -357,8 +358,9 @@ int grym_schema_defaults(const grym_schema *s, void *params, grym_error *err)
 			*grym__param_u64(p, params) = (uint64_t)p->def;
 			break;
 		case GRYM_PARAM_CUSTOM:
-			if (p->def_text && p->parse && p->parse(p, params, p->def_text, err) != GRYM_OK)
-				return grym_error_prefix(err, "%s: default of --%s", s->stage, p->name);
+			if (p->def_text && p->parse &&
+			    (rc = p->parse(p, params, p->def_text, err)) != GRYM_OK)
+				return grym_error_prefix(err, rc, "%s: default of --%s", s->stage, p->name);
 			break;
 		}
 	}

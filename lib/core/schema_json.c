@@ -183,7 +183,7 @@ int grym__param_set_json(const grym_param *p, void *params, const json_t *v, con
 		rc = p->parse ? p->parse(p, params, text, err)
 			      : grym_error_set(err, GRYM_ERR_INTERNAL, "no parser");
 		free(text);
-		return rc ? grym_error_prefix(err, "%s", shown) : GRYM_OK;
+		return rc ? grym_error_prefix(err, rc, "%s", shown) : GRYM_OK;
 	}
 	}
 	return grym_error_set(err, GRYM_ERR_INTERNAL, "%s: unknown parameter type", shown);

@@ -168,13 +168,13 @@ static int chain_open(chain *c, const char *path, const grym_normalize_opts *o,
 	if (o && o->highpass > 0 &&
 	    !(c->hp = grym_filter_new_butterworth(GRYM_BIQUAD_HIGHPASS, o->order, c->rate,
 						  o->highpass, c->ch, err))) {
-		grym_error_prefix(err, "--highpass");
+		grym_error_prefix(err, GRYM_ERR_INVALID, "--highpass");
 		goto fail;
 	}
 	if (o && o->lowpass > 0 &&
 	    !(c->lp = grym_filter_new_butterworth(GRYM_BIQUAD_LOWPASS, o->order, c->rate,
 						  o->lowpass, c->ch, err))) {
-		grym_error_prefix(err, "--lowpass");
+		grym_error_prefix(err, GRYM_ERR_INVALID, "--lowpass");
 		goto fail;
 	}
 	return GRYM_OK;

@@ -53,10 +53,14 @@ typedef struct grym_error {
 int grym_error_set(grym_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Prefix the message already in err with "PREFIX: " (for context as an
- * error travels up: "record 3: chunk 2: checksum mismatch"). Returns err->code. */
-int grym_error_prefix(grym_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Prefix the message already in err (if not NULL) with "PREFIX: ", for
+ * context as an error travels up: "record 3: chunk 2: checksum mismatch".
+ * Returns code, the status of the failure being reported, so a failure
+ * path reads: if ((rc = f(..., err))) return grym_error_prefix(err, rc,
+ * "record %d", n); and keeps its status whether or not the caller asked
+ * for a message (err NULL). */
+int grym_error_prefix(grym_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 void grym_error_clear(grym_error *err);
 

@@ -262,7 +262,7 @@ static int read_part(grym_stream_reader *r, void *buf, size_t n, const char *wha
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "record %llu: truncated %s", REC(r),
 				      what);
 	if (rc < 0)
-		return grym_error_prefix(err, "record %llu", REC(r));
+		return grym_error_prefix(err, rc, "record %llu", REC(r));
 	return GRYM_OK;
 }
 
@@ -443,7 +443,7 @@ static int bin_next(grym_stream_reader *r, grym_record_head *head, grym_error *e
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "record %llu: truncated record header",
 				      REC(r));
 	if (rc < 0)
-		return grym_error_prefix(err, "record %llu", REC(r));
+		return grym_error_prefix(err, rc, "record %llu", REC(r));
 	if (memcmp(pre, STREAM_MAGIC, 4) != 0)
 		return grym_error_set(err, GRYM_ERR_FORMAT,
 				      "record %llu: bad magic at byte %llu (not a grym record)",
@@ -496,7 +496,7 @@ static int bin_next(grym_stream_reader *r, grym_record_head *head, grym_error *e
 		goto fail;
 	}
 	if ((rc = grym__stream_check_key(key, klen, err)) < 0) {
-		grym_error_prefix(err, "record %llu: bad key", REC(r));
+		grym_error_prefix(err, rc, "record %llu: bad key", REC(r));
 		goto fail;
 	}
 	if ((kind == GRYM_PAYLOAD_REF) != (cols == 0)) {

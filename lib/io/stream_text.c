@@ -387,7 +387,7 @@ static int get_line(grym_stream_reader *r, grym_error *err)
 		return grym_error_set(err, GRYM_ERR_LIMIT, "line %llu: longer than %zu MiB",
 				      LINE(r), STREAM_TEXT_LINE_MAX >> 20);
 	if (n < 0)
-		return grym_error_prefix(err, "line %llu", LINE(r));
+		return grym_error_prefix(err, (int)n, "line %llu", LINE(r));
 	if (n > 0 && t->line[n - 1] == '\r')
 		t->line[--n] = '\0';
 	if (memchr(t->line, '\0', (size_t)n))
@@ -540,7 +540,7 @@ static int parse_head_line(grym_stream_reader *r, char **key, json_t **meta, gry
 				      REC(r), LINE(r));
 	klen = (size_t)(tab - t->line) - 1;
 	if ((rc = grym__stream_check_key(t->line + 1, klen, err)) < 0)
-		return grym_error_prefix(err, "record %llu: line %llu", REC(r), LINE(r));
+		return grym_error_prefix(err, rc, "record %llu: line %llu", REC(r), LINE(r));
 	mlen = t->linelen - klen - 2;
 	if (mlen > GRYM_RECORD_META_MAX + 64)
 		return grym_error_set(err, GRYM_ERR_LIMIT,
@@ -611,7 +611,7 @@ static int text_next(grym_stream_reader *r, grym_record_head *head, grym_error *
 		if (rc < 0) {
 			/* a bad line is part of the record it would have started */
 			r->recno++;
-			return grym_error_prefix(err, "record %llu", REC(r));
+			return grym_error_prefix(err, rc, "record %llu", REC(r));
 		}
 	} while (t->linelen == 0);
 	r->recno++;
@@ -624,7 +624,7 @@ static int text_next(grym_stream_reader *r, grym_record_head *head, grym_error *
 		char *tab = memchr(t->line, '\t', t->linelen);
 		size_t klen = tab ? (size_t)(tab - t->line) : t->linelen;
 		if ((rc = grym__stream_check_key(t->line, klen, err)) < 0)
-			return grym_error_prefix(err, "record %llu: line %llu", REC(r), LINE(r));
+			return grym_error_prefix(err, rc, "record %llu: line %llu", REC(r), LINE(r));
 		key = strndup(t->line, klen);
 		meta = json_object();
 		if (!key || !meta) {

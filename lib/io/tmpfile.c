@@ -110,11 +110,12 @@ int grym_spool(grym_input *in, const char *tmpdir, char *path, size_t len,
 		}
 		if (n == 0)
 			break;
-		if (grym_write_all(fd, buf, (size_t)n, err) != GRYM_OK) {
+		int rc = grym_write_all(fd, buf, (size_t)n, err);
+		if (rc != GRYM_OK) {
 			grym_tmp_release(path);
 			if (!anon)
 				close(fd);
-			return grym_error_prefix(err, "spooling %s", grym_input_name(in));
+			return grym_error_prefix(err, rc, "spooling %s", grym_input_name(in));
 		}
 	}
 	/* An unnamed file lives as long as its descriptor: keep it open

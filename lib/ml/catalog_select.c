@@ -207,8 +207,9 @@ static json_t *stage_of(const pick *p, const char *asset, grym_features_plan *pl
 	for (int i = 0; i < p->nwant; i++)
 		json_array_append_new(names, json_string(grym_feature_name(p->want[i])));
 	json_object_set_new(st, "features", names);
-	if (grym_features_plan_from_recipe(st, plan, err)) {
-		grym_error_prefix(err, "asset %s", asset);
+	int rc = grym_features_plan_from_recipe(st, plan, err);
+	if (rc) {
+		grym_error_prefix(err, rc, "asset %s", asset);
 		goto fail;
 	}
 	plan->summary = 1;
@@ -344,7 +345,7 @@ static int add_asset(grym_catalog *cat, const char *id, const grym_feature *want
 		goto out;
 	}
 	if ((rc = grym_dataset_add(ds, id, vec, label, group, err))) {
-		grym_error_prefix(err, "asset %s", id);
+		grym_error_prefix(err, rc, "asset %s", id);
 		goto out;
 	}
 	/* the files it came from, named if its labels conflict */

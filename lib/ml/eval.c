@@ -445,7 +445,7 @@ int grym_ml_cross_validate_proba(const grym_ml_params *p, const grym_dataset *ds
 		grym_model *m = NULL;
 		if ((rc = grym_model_train(&pf, ds, tr, ntr, &m, err))) {
 			if (rc != GRYM_ERR_CANCELLED)
-				grym_error_prefix(err, "fold %d", f + 1);
+				grym_error_prefix(err, rc, "fold %d", f + 1);
 			goto out;
 		}
 		for (size_t t = 0; t < nte; t++)

@@ -647,7 +647,7 @@ int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *e
 	/* the hyper-parameters training accepts (the common checks, then the kind's) */
 	if (ml_params_check(&m->p, err)) {
 		rc = GRYM_ERR_CORRUPT;
-		grym_error_prefix(err, "model header params");
+		grym_error_prefix(err, rc, "model header params");
 		if (err)
 			err->code = rc;
 		goto fail;

@@ -239,7 +239,7 @@ int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
 			break;
 		}
 		if ((rc = grym_dataset_add(ds, key, rec.data, label, group, err))) {
-			grym_error_prefix(err, "item %s", key);
+			grym_error_prefix(err, rc, "item %s", key);
 			break;
 		}
 		if ((rc = set_origin_of(ds, meta, key, cands, err)))
@@ -384,7 +384,7 @@ int grym_dataset_read_tsv(grym_input *in, const grym_ml_read_opts *o, grym_datas
 			goto out;
 		}
 		if ((rc = grym_dataset_add(*dsp, key, row, label, group, err))) {
-			grym_error_prefix(err, "line %zu", lineno);
+			grym_error_prefix(err, rc, "line %zu", lineno);
 			goto out;
 		}
 		if (sp && (rc = grym_dataset_set_split(*dsp, (*dsp)->n - 1, grym_ml_split_of(sp), err)))

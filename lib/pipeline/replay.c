@@ -44,7 +44,7 @@ grym_replay *grym_replay_new(const json_t *pipeline, const char *tmpdir, grym_er
 	grym_replay *r;
 	const json_t *st;
 	size_t i, n;
-	int have_features = 0;
+	int have_features = 0, rc;
 
 	if (!json_is_array(pipeline) || json_array_size(pipeline) == 0) {
 		grym_error_set(err, GRYM_ERR_FORMAT, "no pipeline recorded: nothing to replay on audio");
@@ -76,15 +76,15 @@ grym_replay *grym_replay_new(const json_t *pipeline, const char *tmpdir, grym_er
 				goto fail;
 			}
 			r->norm[r->nnorm].tmpdir = NULL;
-			if (grym_normalize_opts_from_recipe(st, &r->norm[r->nnorm], err) != GRYM_OK) {
-				grym_error_prefix(err, "pipeline stage %zu", i + 1);
+			if ((rc = grym_normalize_opts_from_recipe(st, &r->norm[r->nnorm], err)) != GRYM_OK) {
+				grym_error_prefix(err, rc, "pipeline stage %zu", i + 1);
 				goto fail;
 			}
 			r->norm[r->nnorm].tmpdir = r->tmpdir;
 			r->nnorm++;
 		} else if (!strcmp(name, "features")) {
-			if (grym_features_plan_from_recipe(st, &r->plan, err) != GRYM_OK) {
-				grym_error_prefix(err, "pipeline stage %zu", i + 1);
+			if ((rc = grym_features_plan_from_recipe(st, &r->plan, err)) != GRYM_OK) {
+				grym_error_prefix(err, rc, "pipeline stage %zu", i + 1);
 				goto fail;
 			}
 			if (!r->plan.summary && !(r->plan.segment > 0)) {

@@ -68,8 +68,9 @@ static int add_name(grym_features_plan *p, const char *name, grym_error *err)
 				add_feature(p, groups[i].f[k]);
 			return GRYM_OK;
 		}
-	if (grym_feature_lookup(name, &f, err) != GRYM_OK)
-		return grym_error_prefix(err, "%s", "groups: deltas, spectral, stft");
+	int rc = grym_feature_lookup(name, &f, err);
+	if (rc != GRYM_OK)
+		return grym_error_prefix(err, rc, "%s", "groups: deltas, spectral, stft");
 	add_feature(p, f);
 	return GRYM_OK;
 }

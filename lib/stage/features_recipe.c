@@ -111,7 +111,7 @@ int grym_features_plan_from_recipe(const json_t *recipe, grym_features_plan *out
 		if (!json_is_string(v))
 			return grym_error_set(err, GRYM_ERR_FORMAT, "features recipe: a feature name is not a string");
 		if ((rc = grym_feature_lookup(json_string_value(v), &f, err)) != GRYM_OK)
-			return grym_error_prefix(err, "features recipe");
+			return grym_error_prefix(err, rc, "features recipe");
 		for (int j = 0; j < p->nlist; j++)
 			if (p->list[j] == f)
 				return grym_error_set(err, GRYM_ERR_FORMAT, "features recipe: %s listed twice",
@@ -128,8 +128,10 @@ int grym_features_plan_from_recipe(const json_t *recipe, grym_features_plan *out
 			int n = 0;
 			if (!json_is_string(v) || strchr(json_string_value(v), ','))
 				return grym_error_set(err, GRYM_ERR_FORMAT, "features recipe: a stat is not a name");
-			if (grym_stats_parse(json_string_value(v), st, &n, err) || n != 1)
-				return grym_error_prefix(err, "features recipe");
+			if ((rc = grym_stats_parse(json_string_value(v), st, &n, err)) != GRYM_OK)
+				return grym_error_prefix(err, rc, "features recipe");
+			if (n != 1)
+				return grym_error_set(err, GRYM_ERR_FORMAT, "features recipe: a stat is not a name");
 			p->stats[p->nstats++] = st[0];
 		}
 		if (json_object_get(recipe, "segment")) {

@@ -498,7 +498,7 @@ grym_synth_seq *grym_synth_seq_new(const grym_synth_params *params, size_t nseg,
 	for (size_t i = 0; i < nseg; i++)
 		if (check_params(&params[i], rate, err) || check_parts(&params[i], rate, err)) {
 			if (nseg > 1)
-				grym_error_prefix(err, "segment %zu", i + 1);
+				grym_error_prefix(err, GRYM_ERR_INVALID, "segment %zu", i + 1);
 			return NULL;
 		}
 	if (!(q = calloc(1, sizeof *q)) || !(q->params = malloc(nseg * sizeof *params))) {
@@ -529,7 +529,7 @@ int64_t grym_synth_seq_read(grym_synth_seq *q, float *buf, int64_t max, grym_err
 		if (!q->seg) {
 			if (!(q->seg = grym_synth_new(&q->params[q->cur], q->rate, err))) {
 				if (q->nseg > 1)
-					grym_error_prefix(err, "segment %zu", q->cur + 1);
+					grym_error_prefix(err, GRYM_ERR_INVALID, "segment %zu", q->cur + 1);
 				return err ? err->code : GRYM_ERR_INVALID;
 			}
 		}

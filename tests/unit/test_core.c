@@ -100,20 +100,24 @@ static void test_errors(void)
 	TAP_EQ_INT(err.code, GRYM_OK, "cleared error is OK");
 	TAP_EQ_INT(grym_error_set(&err, GRYM_ERR_CORRUPT, "chunk %d: checksum mismatch", 2),
 		   GRYM_ERR_CORRUPT, "set returns the code");
-	grym_error_prefix(&err, "record %d", 3);
+	grym_error_prefix(&err, err.code, "record %d", 3);
 	TAP_EQ_STR(err.msg, "record 3: chunk 2: checksum mismatch", "prefix adds context");
 	memset(longmsg, 'x', sizeof longmsg - 1);
 	longmsg[sizeof longmsg - 1] = '\0';
 	grym_error_set(&err, GRYM_ERR_IO, "%s", longmsg);
-	grym_error_prefix(&err, "file");
+	grym_error_prefix(&err, err.code, "file");
 	TAP_EQ_INT((long long)strlen(err.msg), GRYM_ERROR_MSG_MAX - 1, "long messages truncate safely");
 	TAP_EQ_INT(grym_error_set(NULL, GRYM_ERR_IO, "ignored"), GRYM_ERR_IO, "NULL error is allowed");
+	TAP_EQ_INT(grym_error_prefix(NULL, GRYM_ERR_CORRUPT, "record %d", 3), GRYM_ERR_CORRUPT,
+		   "prefix with no error keeps the failure's status (it was 'internal')");
+	TAP_EQ_INT(grym_error_prefix(&err, GRYM_ERR_NOTFOUND, "x"), GRYM_ERR_NOTFOUND,
+		   "prefix returns the status it is given");
 	TAP_EQ_STR(grym_status_str(GRYM_ERR_CORRUPT), "corrupt data", "status names");
 }
 
 int main(void)
 {
-	tap_plan(27);
+	tap_plan(29);
 	test_sha256();
 	test_sha256_file();
 	test_ids();
