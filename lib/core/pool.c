@@ -16,6 +16,7 @@
  * without the lock (grym_pool_progress may be called in an inner loop).
  */
 #include "grym/pool.h"
+#include "grym/progress.h"
 
 #include <errno.h>
 #include <math.h>
@@ -62,17 +63,9 @@ struct grym_pool {
 	double shown;           /* value of the last progress call, -1 none */
 };
 
-/* The flag is read as a relaxed atomic: on every target grym builds for,
- * the same load as a volatile read, but ThreadSanitizer sees it for what
- * it is (a flag another thread or a signal handler sets). */
-static int flag_set(const volatile sig_atomic_t *f)
-{
-	return f && __atomic_load_n(f, __ATOMIC_RELAXED);
-}
-
 static int cancel_seen(const grym_pool *p)
 {
-	return p->stopping || flag_set(p->o.cancel);
+	return p->stopping || grym_cancelled(p->o.cancel);
 }
 
 static double elapsed(const struct timespec *a, const struct timespec *b)
@@ -197,7 +190,7 @@ static void *worker_main(void *arg)
 			pthread_cond_wait(&p->work_cv, &p->lock);
 		if (p->stopping)
 			break;
-		if (flag_set(p->o.cancel)) {
+		if (grym_cancelled(p->o.cancel)) {
 			/* tell the driver now, not at its next step */
 			p->stopping = 1;
 			pthread_cond_broadcast(&p->done_cv);

@@ -38,7 +38,8 @@ extern "C" {
 
 typedef void (*grym_progress_fn)(void *ud, double fraction, const char *msg);
 
-/* 1 once *cancel is set (cancel may be NULL: never). */
+/* 1 once *cancel is set (cancel may be NULL: never); safe from any thread
+ * (a relaxed atomic load), as the pool's workers and the stages read it. */
 int grym_cancelled(const volatile sig_atomic_t *cancel);
 
 /* Fill err with GRYM_ERR_CANCELLED ("interrupted") and return it. */
