@@ -18,6 +18,8 @@
 #include "grym/audio.h"
 #include "grym/loudness.h"
 #include "grym/normalize_params.h"
+#include "core/schema_int.h"
+#include "stage/audio_params.h"
 #include "grym/pool.h"
 
 #define O(f) offsetof(grym_normalize_params, o.f)
@@ -37,25 +39,6 @@ static const grym_param_word bits_words[] = {
 };
 
 /* --type's other names: wave, oga, vorbis, mp4, any case. */
-static int parse_type(const grym_param *p, void *params, const char *text, grym_error *err)
-{
-	grym_file_type t;
-	if (grym_file_type_choose(text, NULL, &t, err) != GRYM_OK)
-		return GRYM_ERR_INVALID;
-	*(int *)((char *)params + p->offset) = (int)t;
-	return GRYM_OK;
-}
-
-/* --bits' other names: s16, s24, f32, float. */
-static int parse_bits(const grym_param *p, void *params, const char *text, grym_error *err)
-{
-	grym_sample_format f;
-	if (grym_sample_format_parse(text, &f) != GRYM_OK)
-		return GRYM_ERR_INVALID;
-	*(int *)((char *)params + p->offset) = f == GRYM_SAMPLE_S16 ? 16 : f == GRYM_SAMPLE_S24 ? 24 : 32;
-	return GRYM_OK;
-}
-
 /* --mono: one channel, as --channels 1 says it. */
 static int parse_mono(const grym_param *p, void *params, const char *text, grym_error *err)
 {
@@ -121,10 +104,10 @@ static const grym_param params[] = {
 	{ .name = "fade-out", .type = GRYM_PARAM_REAL, .offset = O(fade_out), .min = 0, .max = 86400,
 	  .unit = "s", .arg = "S", .help = "fade out over S seconds", .flags = SHAPES },
 	{ .name = "type", .short_name = 't', .type = GRYM_PARAM_ENUM, .offset = O(type), .def = -1,
-	  .def_text = "wav, or from -o's extension", .choices = types, .parse = parse_type,
+	  .def_text = "wav, or from -o's extension", .choices = types, .parse = grym__parse_file_type,
 	  .arg = "TYPE", .help = "output type: wav, flac, ogg, mp3, opus, m4a", .flags = SHAPES },
 	{ .name = "bits", .short_name = 'b', .type = GRYM_PARAM_INT, .offset = O(bits), .def = 0,
-	  .min = 16, .max = 32, .words = bits_words, .parse = parse_bits, .arg = "B",
+	  .min = 16, .max = 32, .words = bits_words, .parse = grym__parse_bits, .arg = "B",
 	  .help = "output samples: 16, 24 or 32f (16 is TPDF-dithered), or auto: 16/24 as the "
 		  "input, else 32f", .flags = SHAPES },
 	{ .name = "seed", .type = GRYM_PARAM_U64, .offset = O(seed), .arg = "N",

@@ -18,6 +18,8 @@
 
 #include "grym/audio.h"
 #include "grym/synth_params.h"
+#include "core/schema_int.h"
+#include "stage/audio_params.h"
 
 #define SEG(f) offsetof(grym_synth_stage_params, seg.f)
 #define XF(f) offsetof(grym_synth_stage_params, xf.f)
@@ -46,36 +48,13 @@ static const char *const dists[] = {
 };
 static const grym_param_word float32[] = { { "32f", 32, GRYM_WORD_AS_NUMBER }, { NULL, 0, 0 } };
 
-static int *field(const grym_param *p, void *params)
-{
-	return (int *)((char *)params + p->offset);
-}
-
 /* The other names: -t wave, --bits float, --sweep lin/exp, --adist cosh. */
-static int parse_type(const grym_param *p, void *params, const char *text, grym_error *err)
-{
-	grym_file_type t;
-	if (grym_file_type_choose(text, NULL, &t, err) != GRYM_OK)
-		return GRYM_ERR_INVALID;
-	*field(p, params) = (int)t;
-	return GRYM_OK;
-}
-
-static int parse_bits(const grym_param *p, void *params, const char *text, grym_error *err)
-{
-	grym_sample_format f;
-	if (grym_sample_format_parse(text, &f) != GRYM_OK)
-		return GRYM_ERR_INVALID;
-	*field(p, params) = f == GRYM_SAMPLE_S16 ? 16 : f == GRYM_SAMPLE_S24 ? 24 : 32;
-	return GRYM_OK;
-}
-
 static int parse_sweep(const grym_param *p, void *params, const char *text, grym_error *err)
 {
 	grym_sweep s;
 	if (grym_sweep_parse(text, &s, err) != GRYM_OK)
 		return GRYM_ERR_INVALID;
-	*field(p, params) = (int)s;
+	*grym__param_int(p, params) = (int)s;
 	return GRYM_OK;
 }
 
@@ -84,7 +63,7 @@ static int parse_dist(const grym_param *p, void *params, const char *text, grym_
 	grym_dist d;
 	if (grym_dist_parse(text, &d, err) != GRYM_OK)
 		return GRYM_ERR_INVALID;
-	*field(p, params) = (int)d;
+	*grym__param_int(p, params) = (int)d;
 	return GRYM_OK;
 }
 
@@ -108,10 +87,10 @@ static const grym_param params[] = {
 	  .arg = "FILE", .help = "write to FILE (atomically) instead of stdout",
 	  .flags = GRYM_PARAM_CLI_ONLY },
 	{ .name = "type", .short_name = 't', .type = GRYM_PARAM_ENUM, .offset = P(type), .def = -1,
-	  .def_text = "from -o, else wav", .choices = types, .parse = parse_type, .arg = "TYPE",
+	  .def_text = "from -o, else wav", .choices = types, .parse = grym__parse_file_type, .arg = "TYPE",
 	  .help = "file type wav, flac, ogg, mp3, opus or m4a" },
 	{ .name = "bits", .type = GRYM_PARAM_INT, .offset = P(bits), .def = 16, .min = 16, .max = 32,
-	  .words = float32, .parse = parse_bits, .arg = "B", .help = "sample format 16, 24 or 32f" },
+	  .words = float32, .parse = grym__parse_bits, .arg = "B", .help = "sample format 16, 24 or 32f" },
 	{ .name = "rate", .short_name = 'r', .type = GRYM_PARAM_INT, .offset = P(rate), .min = 1,
 	  .max = 768000, .def_text = "48000; transform: the input's", .unit = "Hz", .arg = "HZ",
 	  .help = "sample rate", .flags = SHAPES },

@@ -190,8 +190,10 @@ void grym_store_writer_abort(grym_store_writer *w)
 	free(w);
 }
 
-int grym_store_put(grym_store *st, const void *data, size_t len,
-		   char id[GRYM_ID_LEN + 1], grym_error *err)
+/* Store data through a writer, committed (or, with restore, put back
+ * over a damaged object of the same id). */
+static int put_bytes(grym_store *st, const void *data, size_t len, char id[GRYM_ID_LEN + 1],
+		     int restore, grym_error *err)
 {
 	grym_store_writer *w = grym_store_writer_new(st, err);
 	int rc;
@@ -202,7 +204,13 @@ int grym_store_put(grym_store *st, const void *data, size_t len,
 		grym_store_writer_abort(w);
 		return rc;
 	}
-	return grym_store_writer_commit(w, id, err);
+	return restore ? grym_store_writer_restore(w, id, err) : grym_store_writer_commit(w, id, err);
+}
+
+int grym_store_put(grym_store *st, const void *data, size_t len,
+		   char id[GRYM_ID_LEN + 1], grym_error *err)
+{
+	return put_bytes(st, data, len, id, 0, err);
 }
 
 static int put_file(grym_store *st, const char *path, char id[GRYM_ID_LEN + 1], int replace,
@@ -245,16 +253,7 @@ static int put_file(grym_store *st, const char *path, char id[GRYM_ID_LEN + 1], 
 int grym_store_restore(grym_store *st, const void *data, size_t len,
 		       char id[GRYM_ID_LEN + 1], grym_error *err)
 {
-	grym_store_writer *w = grym_store_writer_new(st, err);
-	int rc;
-	if (!w)
-		return err ? err->code : GRYM_ERR_IO;
-	rc = grym_store_writer_write(w, data, len, err);
-	if (rc != GRYM_OK) {
-		grym_store_writer_abort(w);
-		return rc;
-	}
-	return grym_store_writer_restore(w, id, err);
+	return put_bytes(st, data, len, id, 1, err);
 }
 
 int grym_store_put_file(grym_store *st, const char *path,

@@ -7,19 +7,9 @@
 #include <string.h>
 #include <jansson.h>
 #include "tap.h"
+#include "param_check.h"
 #include "core/schema_int.h"
 #include "grym/features_params.h"
-
-static int same_text(const grym_param *p, const void *a, const void *b)
-{
-	char *x = grym_param_text(p, a), *y = grym_param_text(p, b);
-	int same = x && y && !strcmp(x, y);
-	if (!same)
-		tap_diag("--%s: %s vs %s", p->name, x ? x : "?", y ? y : "?");
-	free(x);
-	free(y);
-	return same;
-}
 
 /* A value other than the default, inside the range. */
 static int other_value(const grym_param *p, void *params)
@@ -63,7 +53,7 @@ int main(void)
 		if ((p->flags & GRYM_PARAM_RECIPE) && !(p->flags & GRYM_PARAM_OWN_KEY) &&
 		    p->offset < offsetof(grym_features_params, plan.fo) + sizeof lib.plan.fo) {
 			n++;
-			diff += !same_text(p, &lib, &table);
+			diff += !param_same_text(p, &lib, &table);
 		}
 	TAP_OK(n >= 20 && diff == 0, "every extractor parameter's default in the table is the library's (%d checked)", n);
 
@@ -88,7 +78,7 @@ int main(void)
 			tap_diag("--%s: %s", p->name, err.msg);
 			bad++;
 		} else {
-			bad += !same_text(p, &a, &b);
+			bad += !param_same_text(p, &a, &b);
 		}
 		json_decref(r);
 	}

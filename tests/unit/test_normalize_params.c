@@ -9,19 +9,9 @@
 #include <string.h>
 #include <jansson.h>
 #include "tap.h"
+#include "param_check.h"
 #include "core/schema_int.h"
 #include "grym/normalize_params.h"
-
-static int same_text(const grym_param *p, const void *a, const void *b)
-{
-	char *x = grym_param_text(p, a), *y = grym_param_text(p, b);
-	int same = x && y && !strcmp(x, y);
-	if (!same)
-		tap_diag("--%s: %s vs %s", p->name, x ? x : "?", y ? y : "?");
-	free(x);
-	free(y);
-	return same;
-}
 
 /* A value other than the default, inside the range (1 when set). */
 static int other_value(const grym_param *p, void *params)
@@ -70,7 +60,7 @@ int main(void)
 	for (const grym_param *p = s->params; p->name; p++)
 		if ((p->flags & GRYM_PARAM_RECIPE) && !(p->flags & GRYM_PARAM_OWN_KEY)) {
 			n++;
-			diff += !same_text(p, &a, &b);
+			diff += !param_same_text(p, &a, &b);
 		}
 	TAP_OK(n == 15 && diff == 0, "every recipe parameter's default is the library's (%d checked)", n);
 	TAP_OK(o.mode == lib.mode && o.target == lib.target && o.true_peak == -1 && o.type == GRYM_FILE_WAV,
@@ -100,7 +90,7 @@ int main(void)
 			tap_diag("--%s: %s", p->name, err.msg);
 			bad++;
 		} else {
-			bad += !same_text(p, &a, &b);
+			bad += !param_same_text(p, &a, &b);
 		}
 		json_decref(r);
 	}
