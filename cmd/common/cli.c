@@ -498,6 +498,15 @@ void grym_progress_cb(void *ud, double fraction, const char *msg)
 		grym_progress_item(s->p, s->item, fraction, msg);
 }
 
+void grym_progress_total(grym_progress *p, uint64_t total)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->total = total;
+	pthread_mutex_unlock(&p->lock);
+}
+
 void grym_progress_clear(grym_progress *p)
 {
 	if (!p)

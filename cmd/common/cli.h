@@ -170,5 +170,25 @@ void grym_progress_note(grym_progress *p, const char *msg);
  * same terminal); the next update draws it again. */
 void grym_progress_clear(grym_progress *p);
 void grym_progress_finish(grym_progress *p);
+/* The number of items, once known (0: unknown). */
+void grym_progress_total(grym_progress *p, uint64_t total);
+
+/* A library stage (grym/stage.h) run by a program: the process-wide
+ * cancel flag, failures reported as "grym-x: INPUT: message", info lines
+ * unless -q (level 1 only with -v), and the bar (label) drawn from the
+ * stage's progress. grym_cli_stage_end takes the bar down and returns
+ * the exit status of the run: GRYM_EXIT_OK, or GRYM_EXIT_FAILED when the
+ * stage failed (rc, reported here with err) or some input did; a
+ * cancelled run exits with its signal (signals.c). */
+typedef struct grym_stage_env grym_stage_env;
+typedef struct grym_cli_stage {
+	const grym_cli *cli;
+	const char *label;
+	grym_progress *bar;     /* made at the first report */
+} grym_cli_stage;
+void grym_cli_stage_env(grym_cli_stage *ui, const grym_cli *cli, const char *label,
+			grym_stage_env *env);
+int grym_cli_stage_end(grym_cli_stage *ui, const grym_stage_env *env, int rc,
+		       const grym_error *err);
 
 #endif

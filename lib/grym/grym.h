@@ -38,6 +38,7 @@
 #include "grym/train_params.h"
 #include "grym/synth_params.h"
 #include "grym/features_file.h"
+#include "grym/stage.h"
 
 /* Version of the library, e.g. "0.1.0". */
 const char *grym_version(void);
