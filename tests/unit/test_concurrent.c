@@ -9,8 +9,11 @@
  * of each at once on six threads (released together by a barrier), and
  * every copy's output must equal the serial one byte for byte. A piece of
  * global state left unguarded (the FFTW planner lock, the lock around
- * libsvm and its srand, FFmpeg's log set twice) shows up here as a crash,
- * a different byte, or a ThreadSanitizer/helgrind report.
+ * libsvm and its srand, FFmpeg's log set twice) shows up here as a
+ * different byte or a failed watch below (and, in a -fsanitize=thread
+ * build of lib/ and this test, as ThreadSanitizer reports; helgrind
+ * cannot run it: valgrind stops at an instruction of libhwy, which
+ * FFmpeg's libjxl loads).
  *
  * The three runs are small static functions (run_features, run_normalize,
  * run_train) so each can be swapped for its stage call (lib/stage) as the
@@ -32,7 +35,7 @@
 #include <time.h>
 
 #ifndef ROUNDS
-#define ROUNDS 3                  /* -DROUNDS=1 for a run under helgrind */
+#define ROUNDS 3                  /* -DROUNDS=1 for a quick run under a sanitizer */
 #endif
 #define COPIES 2                  /* of each stage per round */
 #define NTHREADS (3 * COPIES)
