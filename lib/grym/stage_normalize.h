@@ -134,11 +134,11 @@ typedef struct grym_normalize_result {
  *   records: opened at the first record or catalog reference: the
  *     writer the records out go to (each asset's reference record, or the
  *     normalized audio record). NULL with err: the record inputs fail,
- *     reported under records_name. records_end(ud, failed) is called
- *     once after the last record, before any file is written to outdir,
- *     for the caller to finish its output: failed is 0, 1 when some
- *     record input failed, -1 when the records out itself failed
- *     (opening or writing: abort it).
+ *     reported under records_name. When it gave a writer,
+ *     records_end(ud, failed) is called once after the last record,
+ *     before any file is written to outdir, for the caller to finish its
+ *     output: failed is 0, 1 when some record input failed, -1 when
+ *     writing to the records out failed (abort it).
  *   records_name: the records out in messages; NULL: "stdout".
  *   result: each input that succeeded (see above). */
 typedef struct grym_normalize_sink {
@@ -152,20 +152,21 @@ typedef struct grym_normalize_sink {
 } grym_normalize_sink;
 
 /* Normalize every item of inputs, in order, by p (its o settled by
- * grym_normalize_params_opts; p->jobs, p->verify, p->force and p->output
- * read too; the cancel flag and progress of p->o are replaced by env's): an audio input alone to sink->audio,
- * other audio files into sink->outdir (-j at a time, after every record
- * input), catalog references into derived assets (grym_normalize_asset,
- * -j at a time, in env->catalog_dir, one handle per worker) and audio
- * records normalized in place, both written to sink->records. Each
- * input's failure goes to env->failed by its name (the stage goes on);
- * notes (gain lowered, limited, silence passed or skipped) to env->info,
- * a skipped input at level -1 (said even to a quiet user: nothing came
+ * grym_normalize_params_opts; p->verify, p->force and p->output read
+ * too, env->jobs for -j; the cancel flag and progress of p->o are
+ * replaced by env's): an audio input alone to sink->audio, other audio
+ * files into sink->outdir (-j at a time, after every record input),
+ * catalog references into derived assets (grym_normalize_asset, -j at a
+ * time, in env->catalog_dir, one handle per worker) and audio records
+ * normalized in place, both written to sink->records. Each input's
+ * failure goes to env->failed by its name (the stage goes on); notes
+ * (gain lowered, limited, silence passed or skipped) to env->info, a
+ * skipped input at level -1 (said even to a quiet user: nothing came
  * out), the measurement and "written to" lines at level 1. Returns
  * GRYM_OK, what sink->audio returned, GRYM_ERR_INVALID (see outdir),
- * GRYM_ERR_CANCELLED once *env->cancel is set (no file is left in outdir under an output's name,
- * no asset row without its object), or what stopped the whole run. The
- * caller owns inputs and frees it afterwards. */
+ * GRYM_ERR_CANCELLED once *env->cancel is set (no file is left in outdir
+ * under an output's name, no asset row without its object), or what
+ * stopped the whole run. The caller owns inputs and frees it afterwards. */
 int grym_stage_normalize(grym_stage_env *env, grym_sources *inputs,
 			 const grym_normalize_params *p, const grym_normalize_sink *sink,
 			 grym_error *err);

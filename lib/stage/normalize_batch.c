@@ -176,7 +176,7 @@ void grym__norm_batch_run(norm_batch *b)
 	grym_error err = { 0 };
 	struct stat st;
 	char mk[4096];
-	grym_pool_opts po = { .jobs = r->p->jobs > 0 ? r->p->jobs : 1, .work = file_job,
+	grym_pool_opts po = { .jobs = grym_stage_workers(r->env, b->n), .work = file_job,
 			      .done = file_done, .ud = b, .total = b->n, .cancel = r->env->cancel };
 	grym_pool *pool;
 

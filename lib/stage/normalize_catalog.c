@@ -209,7 +209,7 @@ static int cat_start(norm_cat *c)
 {
 	norm_run *r = c->run;
 	grym_error err = { 0 };
-	int jobs = r->p->jobs > 0 ? r->p->jobs : 1;
+	int jobs = r->env->jobs > 0 ? r->env->jobs : 1;   /* how many come is not known */
 	grym_pool_opts po = { .jobs = jobs, .work = normalize_job, .done = emit_job,
 			      .discard = free_job, .ud = c, .cancel = r->env->cancel };
 

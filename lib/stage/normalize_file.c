@@ -2,12 +2,11 @@
  * normalize_file.c — normalizing one audio file (grym/stage_normalize.h):
  * decode, process, measure, choose the gain, encode.
  *
- * A processing chain turns a decoded file into the signal to normalize:
- *   decode -> channel mix -> resample (soxr) -> DC blocker -> high/low-pass
- * Two-pass modes run the chain twice over the same path: pass 1 measures
- * (loudness meter with true peak, the trim points, the sums for RMS over
- * the trimmed range), the gain is chosen, pass 2 trims, applies gain and
- * fades, limits if asked and encodes. Nothing but blocks of 4096 frames is
+ * The processing chain (normalize_chain.c) turns a decoded file into
+ * the signal to normalize. Two-pass modes run the chain twice over the
+ * same path: pass 1 measures (loudness meter with true peak, the trim
+ * points, the sums for RMS over the trimmed range), the gain is chosen,
+ * pass 2 trims, applies gain and fades, limits if asked and encodes. Nothing but blocks of 4096 frames is
  * ever in memory, so hours of audio cost the same as seconds. A pipe is
  * spooled to a temporary file first (grym_spool) — as its original
  * encoded bytes, which are smaller than float32 and let FFmpeg seek.
@@ -19,189 +18,14 @@
 #include "grym/audio.h"
 #include "grym/dsp.h"
 #include "grym/stage_normalize.h"
+#include "stage/normalize_chain.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK 4096
-
-/* ---- the processing chain ---- */
-
-typedef struct chain {
-	grym_decoder *dec;
-	int in_ch, ch, in_rate, rate;
-	grym_resampler *rs;
-	grym_dc_blocker *dc;
-	grym_filter *hp, *lp;
-	float *dbuf;            /* decoded: BLOCK * in_ch */
-	float *mbuf;            /* mixed: BLOCK * max(in_ch, ch) */
-	float *rbuf;            /* resampled */
-	int64_t rcap;
-	int eof, flushed;
-	int in_bits;
-	int64_t pos;            /* frames handed out so far */
-	grym_ticker tick;       /* the caller's cancel flag and progress */
-	double lo, hi;          /* this pass's share of the call's progress */
-	const char *what;       /* "measuring", "normalizing" */
-} chain;
-
-static void chain_close(chain *c)
-{
-	grym_decoder_close(c->dec);
-	grym_resampler_free(c->rs);
-	grym_dc_blocker_free(c->dc);
-	grym_filter_free(c->hp);
-	grym_filter_free(c->lp);
-	free(c->dbuf);
-	free(c->mbuf);
-	free(c->rbuf);
-	memset(c, 0, sizeof *c);
-}
-
-static int chain_open(chain *c, const char *path, const grym_normalize_opts *o,
-		      double lo, double hi, const char *what, grym_error *err)
-{
-	const grym_audio_info *info;
-	grym_decode_opts dopts;
-
-	memset(c, 0, sizeof *c);
-	memset(&dopts, 0, sizeof dopts);
-	dopts.cancel = o ? o->cancel : NULL;
-	grym_ticker_init(&c->tick, dopts.cancel, o ? o->progress : NULL, o ? o->progress_ud : NULL);
-	c->lo = lo;
-	c->hi = hi;
-	c->what = what;
-	c->dec = grym_decoder_open(path, &dopts, err);
-	if (!c->dec)
-		return err ? err->code : GRYM_ERR_FORMAT;
-	info = grym_decoder_info(c->dec);
-	c->in_bits = info->bits;
-	c->in_ch = grym_decoder_channels(c->dec);
-	c->in_rate = grym_decoder_rate(c->dec);
-	c->ch = o && o->channels > 0 ? o->channels : c->in_ch;
-	c->rate = o && o->rate > 0 ? o->rate : c->in_rate;
-	if (c->in_rate < GRYM_LOUDNESS_RATE_MIN || c->in_rate > GRYM_LOUDNESS_RATE_MAX) {
-		grym_error_set(err, GRYM_ERR_UNSUPPORTED, "sample rate %d Hz not supported (%d..%d Hz)",
-			       c->in_rate, GRYM_LOUDNESS_RATE_MIN, GRYM_LOUDNESS_RATE_MAX);
-		goto fail;
-	}
-	if (c->in_ch < 1 || c->in_ch > GRYM_LOUDNESS_CHANNELS_MAX) {
-		grym_error_set(err, GRYM_ERR_UNSUPPORTED, "%d channels not supported (1..%d)",
-			       c->in_ch, GRYM_LOUDNESS_CHANNELS_MAX);
-		goto fail;
-	}
-	if (grym_mix_supported(c->in_ch, c->ch, err) != GRYM_OK)
-		goto fail;
-	c->dbuf = malloc(sizeof(float) * BLOCK * (size_t)c->in_ch);
-	c->mbuf = malloc(sizeof(float) * BLOCK * (size_t)(c->in_ch > c->ch ? c->in_ch : c->ch));
-	if (!c->dbuf || !c->mbuf)
-		goto nomem;
-	if (c->rate != c->in_rate) {
-		c->rs = grym_resampler_new(c->in_rate, c->rate, c->ch, err);
-		if (!c->rs)
-			goto fail;
-		c->rcap = grym_resampler_out_max(c->rs, BLOCK) + BLOCK;
-		c->rbuf = malloc(sizeof(float) * (size_t)(c->rcap * c->ch));
-		if (!c->rbuf)
-			goto nomem;
-	}
-	if (o && o->dc && !(c->dc = grym_dc_blocker_new(c->rate, 5.0, c->ch, err)))
-		goto fail;
-	if (o && o->highpass > 0 &&
-	    !(c->hp = grym_filter_new_butterworth(GRYM_BIQUAD_HIGHPASS, o->order, c->rate,
-						  o->highpass, c->ch, err))) {
-		grym_error_prefix(err, GRYM_ERR_INVALID, "--highpass");
-		goto fail;
-	}
-	if (o && o->lowpass > 0 &&
-	    !(c->lp = grym_filter_new_butterworth(GRYM_BIQUAD_LOWPASS, o->order, c->rate,
-						  o->lowpass, c->ch, err))) {
-		grym_error_prefix(err, GRYM_ERR_INVALID, "--lowpass");
-		goto fail;
-	}
-	return GRYM_OK;
-nomem:
-	grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-fail:
-	chain_close(c);
-	return err ? err->code : GRYM_ERR_INVALID;
-}
-
-/* Next block of processed frames: *out points into the chain's buffers.
- * Returns frames (0 at the end) or a negative status. */
-static int64_t chain_read(chain *c, float **out, grym_error *err)
-{
-	for (;;) {
-		int64_t n = 0;
-		float *p;
-
-		if (c->flushed) {
-			/* the pass is done: its share of the progress, once */
-			if (c->hi > c->tick.last)
-				grym_ticker_report(&c->tick, c->hi, c->what);
-			return 0;
-		}
-		/* Checked once a block: a signal ends a long file within
-		 * milliseconds, and the caller removes its temporaries. */
-		if (grym_ticker_check(&c->tick, err))
-			return GRYM_ERR_CANCELLED;
-		if (grym_ticker_due(&c->tick)) {
-			double sec, f = grym_decoder_progress(c->dec, &sec);
-			char msg[64];
-			if (f >= 0) {
-				grym_ticker_report(&c->tick, c->lo + f * (c->hi - c->lo), c->what);
-			} else {
-				snprintf(msg, sizeof msg, "%s %.0f s", c->what, sec);
-				grym_ticker_report(&c->tick, -1, msg);
-			}
-		}
-		if (!c->eof) {
-			n = grym_decoder_read(c->dec, c->dbuf, BLOCK, err);
-			if (n < 0)
-				return n;
-			if (n == 0)
-				c->eof = 1;
-		}
-		if (n > 0) {
-			grym_mix(c->dbuf, c->in_ch, c->mbuf, c->ch, n);
-			p = c->mbuf;
-			if (c->rs) {
-				n = grym_resampler_process(c->rs, p, n, c->rbuf, c->rcap, err);
-				if (n < 0)
-					return n;
-				p = c->rbuf;
-			}
-		} else {
-			/* End of input: drain the resampler once. */
-			c->flushed = 1;
-			if (!c->rs)
-				continue;   /* reported above */
-			n = grym_resampler_flush(c->rs, c->rbuf, c->rcap, err);
-			if (n < 0)
-				return n;
-			p = c->rbuf;
-		}
-		if (n == 0)
-			continue;
-		for (int64_t i = 0; i < n * c->ch; i++) {
-			if (!isfinite(p[i]))
-				return grym_error_set(err, GRYM_ERR_FORMAT,
-						      "non-finite sample (NaN or Inf) at %.3f s",
-						      (double)(c->pos + i / c->ch) / c->rate);
-		}
-		c->pos += n;
-		if (c->dc)
-			grym_dc_blocker_process(c->dc, p, n);
-		if (c->hp)
-			grym_filter_process(c->hp, p, n);
-		if (c->lp)
-			grym_filter_process(c->lp, p, n);
-		*out = p;
-		return n;
-	}
-}
+#define BLOCK NORM_BLOCK
 
 /* ---- measuring ---- */
 
@@ -216,26 +40,26 @@ typedef struct pass1 {
 static int run_pass1(const char *path, const grym_normalize_opts *o, double share, pass1 *p,
 		     grym_error *err)
 {
-	chain c;
+	norm_chain c;
 	grym_loudness *m;
 	int rc;
 	float thr = o && !isnan(o->trim_db) ? (float)pow(10.0, o->trim_db / 20.0) : 0.0f;
 
 	memset(p, 0, sizeof *p);
 	p->first = p->last = -1;
-	if ((rc = chain_open(&c, path, o, 0.0, share, "measuring", err)) != GRYM_OK)
+	if ((rc = grym__norm_chain_open(&c, path, o, 0.0, share, "measuring", err)) != GRYM_OK)
 		return rc;
 	p->rate = c.rate;
 	p->ch = c.ch;
 	p->in_bits = c.in_bits;
 	m = grym_loudness_new(c.rate, c.ch, GRYM_LOUDNESS_TRUE_PEAK, err);
 	if (!m) {
-		chain_close(&c);
+		grym__norm_chain_close(&c);
 		return err ? err->code : GRYM_ERR_NOMEM;
 	}
 	for (;;) {
 		float *buf;
-		int64_t n = chain_read(&c, &buf, err);
+		int64_t n = grym__norm_chain_read(&c, &buf, err);
 		if (n < 0) {
 			rc = (int)n;
 			break;
@@ -271,7 +95,7 @@ static int run_pass1(const char *path, const grym_normalize_opts *o, double shar
 	if (rc == GRYM_OK)
 		grym_loudness_get(m, &p->r);
 	grym_loudness_free(m);
-	chain_close(&c);
+	grym__norm_chain_close(&c);
 	return rc;
 }
 
@@ -361,7 +185,7 @@ int grym_normalize_file(const char *path, const grym_normalize_opts *o,
 			grym_output *out, grym_normalize_report *rep, grym_error *err)
 {
 	pass1 p;
-	chain c;
+	norm_chain c;
 	grym_encoder *enc = NULL;
 	grym_limiter *lim = NULL;
 	float *lbuf = NULL;
@@ -408,7 +232,7 @@ int grym_normalize_file(const char *path, const grym_normalize_opts *o,
 		fade_out = total;
 	gain = grym_db_to_gain(rep->gain_db);
 
-	if ((rc = chain_open(&c, path, o, 0.5, 1.0, "normalizing", err)) != GRYM_OK)
+	if ((rc = grym__norm_chain_open(&c, path, o, 0.5, 1.0, "normalizing", err)) != GRYM_OK)
 		return rc;
 	enc = grym_encoder_open(out, o->type, rep->format, p.rate, p.ch,
 				rep->format == GRYM_SAMPLE_S16 ? GRYM_ENCODE_DITHER : 0, o->seed, err);
@@ -430,7 +254,7 @@ int grym_normalize_file(const char *path, const grym_normalize_opts *o,
 	}
 	for (;;) {
 		float *buf;
-		int64_t n = chain_read(&c, &buf, err), a, b;
+		int64_t n = grym__norm_chain_read(&c, &buf, err), a, b;
 		if (n < 0) {
 			rc = (int)n;
 			goto done;
@@ -488,6 +312,6 @@ done:
 	}
 	grym_limiter_free(lim);
 	free(lbuf);
-	chain_close(&c);
+	grym__norm_chain_close(&c);
 	return rc;
 }
