@@ -166,6 +166,11 @@ json_t *grym_train_result_json(const grym_train_result *r, const grym_train_para
 int grym_train_load_model(const char *catalog_dir, const char *name, grym_model **out,
 			  grym_error *err);
 
+/* A model as grym-train --show --json gives it (new reference, NULL
+ * when out of memory): "type", "dims", "labels", "params", "training",
+ * "metrics", "pipeline" (null when the model has none). */
+json_t *grym_train_model_json(const grym_model *m);
+
 #ifdef __cplusplus
 }
 #endif

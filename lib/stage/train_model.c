@@ -94,6 +94,20 @@ json_t *grym_train_result_json(const grym_train_result *r, const grym_train_para
 	return rep;
 }
 
+json_t *grym_train_model_json(const grym_model *m)
+{
+	json_t *j = json_pack("{s:s,s:I,s:o,s:o,s:O,s:O,s:O}", "type",
+			      grym_model_type_name(grym_model_type_of(m)),
+			      "dims", (json_int_t)grym_model_dims(m), "labels", json_array(),
+			      "params", grym_model_params_json(m),
+			      "training", grym_model_training(m) ? (json_t *)grym_model_training(m) : json_null(),
+			      "metrics", grym_model_metrics(m) ? (json_t *)grym_model_metrics(m) : json_null(),
+			      "pipeline", grym_model_pipeline(m) ? (json_t *)grym_model_pipeline(m) : json_null());
+	for (size_t c = 0; j && c < grym_model_nclasses(m); c++)
+		json_array_append_new(json_object_get(j, "labels"), json_string(grym_model_label(m, c)));
+	return j;
+}
+
 int grym_train_load_model(const char *catalog_dir, const char *name, grym_model **out,
 			  grym_error *err)
 {

@@ -58,8 +58,8 @@ static void warn_once(void *ud, const char *msg)
 	for (int i = 0; i < r->nwarned; i++)
 		if (!strcmp(r->warned[i], msg))
 			return;
-	if (r->nwarned < 16)
-		r->warned[r->nwarned++] = strdup(msg);
+	if (r->nwarned < 16 && (r->warned[r->nwarned] = strdup(msg)))
+		r->nwarned++;
 	say(r->env, 0, "warning: %s", msg);
 }
 
@@ -110,6 +110,8 @@ static int prepare(train_run *r, grym_sources *src, const grym_train_sink *sink,
 	memset(&rates, 0, sizeof rates);
 	grym_ml_read_opts ro = { tp->target, tp->group_by, sup, &rates };
 	rc = grym__train_read(r->env, src, tp, &ro, &r->ds, &r->pipeline, tsv, err);
+	if (!rc && grym_cancelled(r->env->cancel))   /* before the sink hears of it */
+		rc = grym_error_cancelled(err);
 	if (!rc && (!r->ds || r->ds->n == 0))
 		rc = grym_error_set(err, GRYM_ERR_INVALID, "no feature vectors in the input");
 	if (!rc && (rc = grym_dataset_resolve(r->ds, sup ? (grym_conflict)tp->on_conflict : GRYM_CONFLICT_IGNORE,
