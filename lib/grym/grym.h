@@ -41,6 +41,7 @@
 #include "grym/stage.h"
 #include "grym/stage_normalize.h"
 #include "grym/stage_train.h"
+#include "grym/stage_infer.h"
 #include "grym/catalog_params.h"
 
 /* Version of the library, e.g. "0.1.0". */

@@ -59,6 +59,9 @@ typedef struct grym_stage_env {
 	const char *catalog_dir;        /* NULL: no catalog */
 	int jobs;                       /* workers, 1..GRYM_JOBS_MAX (0: 1) */
 	const volatile sig_atomic_t *cancel;    /* NULL: never cancelled */
+	uint64_t total;                 /* inputs the caller expects (the files
+					 * it was named), 0: unknown; the total of
+					 * progress reports until the stage knows */
 	grym_stage_progress_fn progress;        /* NULL: no reports */
 	/* An input that failed (input: its name as given, or as a record
 	 * names it). NULL: only counted. */
