@@ -154,6 +154,9 @@ int grym_stage_features(grym_stage_env *env, grym_sources *inputs, const grym_fe
 	gfs_ctx x;
 	int rc;
 
+	if (!env || !inputs || !fp || !sink || !sink->write)
+		return grym_error_set(err, GRYM_ERR_INVALID, "features stage: no env, inputs, "
+				      "parameters or sink");
 	if (grym_cancelled(env->cancel))
 		return grym_error_cancelled(err);
 	if ((rc = grym_stage_features_check(fp, err)))
