@@ -63,6 +63,18 @@ static int out_write(void *ud, const grym_features_result *r, grym_error *err)
 	return grym_features_write_records(((records_out *)ud)->w, r, err);
 }
 
+/* The stage's lines: a damaged feature set recomputed (level 0) is a
+ * warning, said even with -q; "all features from the catalog" only
+ * with -v. */
+static void on_info(void *ud, int level, const char *input, const char *msg)
+{
+	grym_cli_stage *ui = ud;
+	if (level > 0 && !cli.verbose)
+		return;
+	grym_progress_clear(ui->bar);
+	grym_msg(&cli, "%s: %s", input, msg);
+}
+
 /* --npy DIR: made if missing, like an output folder users expect. */
 static void npy_folder(const char *dir)
 {
@@ -127,6 +139,7 @@ int main(int argc, char **argv)
 	grym_stage_env env = { .catalog_dir = catalog_dir, .jobs = fp.jobs };
 	grym_cli_stage ui;
 	grym_cli_stage_env(&ui, &cli, "features", &env);
+	env.info = on_info;
 	int rc = grym_stage_features(&env, src, &fp, &sink, &err);
 	grym_sources_free(src);
 	int status = grym_cli_stage_end(&ui, &env, rc, &err);
