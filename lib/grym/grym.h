@@ -43,6 +43,7 @@
 #include "grym/stage_train.h"
 #include "grym/stage_infer.h"
 #include "grym/catalog_params.h"
+#include "grym/stage_features.h"
 
 /* Version of the library, e.g. "0.1.0". */
 const char *grym_version(void);
