@@ -17,7 +17,7 @@ static void on_failed(void *ud, const char *input, const grym_error *err)
 static void on_info(void *ud, int level, const char *input, const char *msg)
 {
 	grym_cli_stage *ui = ud;
-	if (ui->cli->quiet || (level > 0 && !ui->cli->verbose))
+	if ((ui->cli->quiet && level >= 0) || (level > 0 && !ui->cli->verbose))
 		return;
 	grym_progress_clear(ui->bar);
 	if (input)

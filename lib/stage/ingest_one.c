@@ -1,5 +1,5 @@
 /*
- * ingest.c — files, archive members and stdin into the catalog: hash,
+ * ingest_one.c — files, archive members and stdin into the catalog: hash,
  * decode-check, store, describe (see grym/ingest.h for the contract).
  *
  * The order of a new asset is fixed so that a failure or a kill at any
