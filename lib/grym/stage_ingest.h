@@ -32,6 +32,10 @@
  * grym_ingest_add_inputs). inputs is read to its end and stays the
  * caller's.
  *
+ * env->ninputs is set once every input is listed: it stays 0 when the
+ * call failed before (the catalog, the manifest, the listing), so that a
+ * caller can tell a run that never began from one that ran.
+ *
  * Returns GRYM_OK (env->nfailed says whether inputs failed),
  * GRYM_ERR_INVALID without a catalog_dir, the error of a catalog that
  * cannot be opened or of a worker that could not open it ("DIR:

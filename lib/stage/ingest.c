@@ -111,12 +111,11 @@ static int list_inputs(batch *b, grym_sources *src, grym_error *err)
 		if (rc < 0)
 			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	}
+	if (rc != GRYM_ERR_EOF && rc != GRYM_ERR_INTERRUPTED)
+		return rc;      /* the listing failed: nothing runs, ninputs stays 0 */
+	grym_error_clear(err);
 	b->env->ninputs = b->n;
-	if (rc == GRYM_ERR_EOF || rc == GRYM_ERR_INTERRUPTED) {
-		grym_error_clear(err);
-		return GRYM_OK;
-	}
-	return rc;
+	return GRYM_OK;
 }
 
 /* ---- workers ---- */
