@@ -48,7 +48,7 @@ allowed() {
 }
 # The files still breaking the rule (a stage inside a computation folder),
 # and the headers declaring their stage functions.
-debt="audio/ingest.c audio/manifest.c synth/derive.c"
+debt="synth/derive.c"
 
 : >"$OLDPWD/violations"
 for f in */*.c */*.h; do
