@@ -48,7 +48,7 @@ allowed() {
 }
 # The files still breaking the rule (a stage inside a computation folder),
 # and the headers declaring their stage functions.
-debt="audio/ingest.c audio/manifest.c dsp/normalize.c synth/derive.c ml/catalog_select.c ml/records.c grym/dsp.h"
+debt="audio/ingest.c audio/manifest.c dsp/normalize.c ml/catalog_select.c ml/records.c grym/dsp.h"
 
 : >"$OLDPWD/violations"
 for f in */*.c */*.h; do
