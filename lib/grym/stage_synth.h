@@ -91,6 +91,34 @@ typedef struct grym_synth_sink {
 	int (*stored)(void *ud, const grym_synth_clip *c, grym_error *err);
 } grym_synth_sink;
 
+/* A command assembled word by word, as grym-synth's command line (or a
+ * request) gives it: words (a generator, --then and the next; dataset;
+ * transform and its transformation; an operand) and options, each
+ * option going to the word before it unless it is the command's. Every
+ * mistake is GRYM_ERR_INVALID with grym-synth's usage message. */
+#define GRYM_SYNTH_MAX_SEGMENTS 1024
+typedef struct grym_synth_cmd {
+	grym_synth_stage_params g;      /* the command's options, wherever they stand */
+	grym_synth_stage_params word[GRYM_SYNTH_MAX_SEGMENTS]; /* each segment's
+	                                   (the transformation's is word[0]) */
+	size_t nseg;
+	int then_pending;       /* --then seen, its generator not yet */
+	int dataset;
+	int xform;              /* 1: transform seen, 2: its transformation too */
+	const char *operand;    /* not copied */
+} grym_synth_cmd;
+/* Start: the table's defaults (free with grym_schema_clear on g and
+ * each word, or leave to the process's end). */
+int grym_synth_cmd_init(grym_synth_cmd *c, grym_error *err);
+/* A word; literal: it came after "--" (an operand, whatever it says). */
+int grym_synth_cmd_word(grym_synth_cmd *c, const char *word, int literal, grym_error *err);
+/* An option by its long name: GRYM_ERR_INVALID with an empty message
+ * when the table has no such option. */
+int grym_synth_cmd_option(grym_synth_cmd *c, const char *name, const char *arg,
+			  grym_error *err);
+/* The whole command checked, and the job that runs it (pointing into c). */
+int grym_synth_cmd_finish(grym_synth_cmd *c, grym_synth_job *job, grym_error *err);
+
 /* Run job (see above) into sink. inputs: the transformation's (not
  * owned; NULL for generators and dataset).
  *

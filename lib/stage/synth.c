@@ -256,9 +256,7 @@ int grym_stage_synth(grym_stage_env *env, grym_sources *inputs, const grym_synth
 			rc = grym_error_set(err, GRYM_ERR_INVALID, "transform: no input");
 		else
 			rc = synth__transform(&r, inputs, err);
-	} else if (job->nwords < 1 || !job->words) {
-		rc = grym_error_set(err, GRYM_ERR_INVALID, "no generator given");
-	} else {
+	} else {        /* no segment at all: grym_synth_seq_new says so */
 		rc = synth__sequence(&r, err);
 	}
 	if (rc == GRYM_OK && grym_cancelled(env->cancel))
