@@ -43,6 +43,7 @@
 #include "grym/stage_train.h"
 #include "grym/stage_infer.h"
 #include "grym/stage_ingest.h"
+#include "grym/stage_synth.h"
 #include "grym/catalog_params.h"
 #include "grym/stage_features.h"
 
