@@ -9,6 +9,7 @@
  * thread-safe; each object executes its own plan on its own buffers with
  * fftw_execute_dft_r2c, which is. The mutex is the only static state.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,7 +149,10 @@ grym_stft *grym_stft_new(int n_fft, int hop, int win_length, grym_window window,
 		grym_stft_free(s);
 		return NULL;
 	}
-	grym_window_fill(window, win_length, n_fft, s->window, NULL);
+	/* window, win_length and n_fft were checked above: it cannot fail */
+	int wrc = grym_window_fill(window, win_length, n_fft, s->window, NULL);
+	assert(wrc == GRYM_OK);
+	(void)wrc;
 	grym_fftw_plan_lock();
 	s->plan = fftw_plan_dft_r2c_1d(n_fft, s->in, s->out, FFTW_ESTIMATE);
 	grym_fftw_plan_unlock();

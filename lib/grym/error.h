@@ -73,6 +73,7 @@ int grym_error_set(grym_error *err, int code, const char *fmt, ...)
 int grym_error_prefix(grym_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Reset err (if not NULL) to GRYM_OK with an empty message. */
 void grym_error_clear(grym_error *err);
 
 /* A short constant name for a status: "I/O error", "corrupt data"... */

@@ -68,11 +68,12 @@ typedef struct grym_chroma grym_chroma;
  * |tuning| < 1 usually, any finite value accepted). The caller owns the
  * result and frees it with grym_chroma_free. NULL on failure, err filled:
  * GRYM_ERR_INVALID for a parameter out of range, GRYM_ERR_NOMEM. */
-grym_chroma *grym_chroma_new(double rate, int n_fft, double tuning, grym_error *err);
+grym_chroma *grym_chroma_new(double rate, int n_fft, double tuning, grym_error *err)
+	GRYM_MUST_CHECK;
 /* The same with n_chroma bins per octave (1..GRYM_CHROMA_MAX; tuning is
  * then in fractions of those bins). */
 grym_chroma *grym_chroma_new_n(double rate, int n_fft, double tuning, int n_chroma,
-			       grym_error *err);
+			       grym_error *err) GRYM_MUST_CHECK;
 /* Frees c and its filterbank; NULL is fine. */
 void grym_chroma_free(grym_chroma *c);
 /* Bins per input frame: n_fft/2 + 1. */
@@ -82,7 +83,7 @@ int grym_chroma_dims(const grym_chroma *c);
 /* spec: n_frames x (n_fft/2+1) values (power or magnitude); out:
  * n_frames x n_chroma. Fails (GRYM_ERR_INVALID) on a NaN or Inf input. */
 int grym_chroma_do(const grym_chroma *c, const float *spec, size_t n_frames,
-		   float *out, grym_error *err);
+		   float *out, grym_error *err) GRYM_MUST_CHECK;
 
 /* ---------------------------------------------------------------------
  * Tuning estimation: librosa.estimate_tuning(S=spec, sr, n_fft,
@@ -106,23 +107,23 @@ typedef struct grym_tuning grym_tuning;
 /* A new, empty estimator for spectrograms of n_fft (>= 2) at rate Hz
  * (> 0). The caller owns it (grym_tuning_free). NULL on failure, err
  * filled: GRYM_ERR_INVALID (a parameter out of range), GRYM_ERR_NOMEM. */
-grym_tuning *grym_tuning_new(double rate, int n_fft, grym_error *err);
+grym_tuning *grym_tuning_new(double rate, int n_fft, grym_error *err) GRYM_MUST_CHECK;
 /* The same with bins_per_octave other than 12 (librosa's chroma_stft
  * passes n_chroma): the result is then in fractions of those bins. */
 grym_tuning *grym_tuning_new_n(double rate, int n_fft, int bins_per_octave,
-			       grym_error *err);
+			       grym_error *err) GRYM_MUST_CHECK;
 /* Frees t and the peaks it kept; NULL is fine. */
 void grym_tuning_free(grym_tuning *t);
 /* spec: n_frames x (n_fft/2+1). Allocates (grows the peak list):
  * GRYM_ERR_NOMEM if that fails, GRYM_ERR_INVALID on NaN/Inf input. */
 int grym_tuning_add(grym_tuning *t, const float *spec, size_t n_frames,
-		    grym_error *err);
+		    grym_error *err) GRYM_MUST_CHECK;
 /* The estimate over every frame added so far (reorders the kept peaks,
  * which does not change later estimates). */
-int grym_tuning_estimate(grym_tuning *t, double *tuning, grym_error *err);
+int grym_tuning_estimate(grym_tuning *t, double *tuning, grym_error *err) GRYM_MUST_CHECK;
 /* One call for a whole spectrogram in memory. */
 int grym_tuning_estimate_spec(const float *spec, size_t n_frames, double rate,
-			      int n_fft, double *tuning, grym_error *err);
+			      int n_fft, double *tuning, grym_error *err) GRYM_MUST_CHECK;
 
 /* ---------------------------------------------------------------------
  * Onset strength: librosa.onset.onset_strength(S=logmel) with its
@@ -142,7 +143,7 @@ int grym_tuning_estimate_spec(const float *spec, size_t n_frames, double rate,
  */
 int grym_onset_strength(const float *logmel, size_t n_frames, int n_mels,
 			int n_fft, int hop, int center, float *out,
-			grym_error *err);
+			grym_error *err) GRYM_MUST_CHECK;
 
 /* The same, streaming: feed the log-mel rows of one clip in consecutive
  * blocks of any size; out gets one value per row given (out[i] for the
@@ -154,12 +155,13 @@ typedef struct grym_onset grym_onset;
 /* n_mels >= 1 bands per row; n_fft, hop (>= 1) and center set the pad as
  * for grym_onset_strength. The caller owns the result (grym_onset_free).
  * NULL on failure, err filled: GRYM_ERR_INVALID, GRYM_ERR_NOMEM. */
-grym_onset *grym_onset_new(int n_mels, int n_fft, int hop, int center, grym_error *err);
+grym_onset *grym_onset_new(int n_mels, int n_fft, int hop, int center, grym_error *err)
+	GRYM_MUST_CHECK;
 /* Frees o; NULL is fine. */
 void grym_onset_free(grym_onset *o);
 void grym_onset_reset(grym_onset *o);
 int grym_onset_do(grym_onset *o, const float *logmel, size_t n_frames, float *out,
-		  grym_error *err);
+		  grym_error *err) GRYM_MUST_CHECK;
 
 /* ---------------------------------------------------------------------
  * YIN fundamental frequency: librosa.yin(y, fmin, fmax, sr, frame_length,
@@ -186,6 +188,7 @@ typedef struct grym_yin_params {
 
 typedef struct grym_yin grym_yin;
 
+/* Fill p with the defaults above (librosa's). */
 void grym_yin_params_default(grym_yin_params *p);
 /* A new YIN tracker at rate Hz with the parameters p (NULL: the
  * defaults; p is copied, not kept). Validates as librosa does (fmax above
@@ -193,7 +196,7 @@ void grym_yin_params_default(grym_yin_params *p);
  * with the limit), plans the FFTs and allocates the scratch of one frame
  * (GRYM_ERR_NOMEM). The caller owns the result (grym_yin_free); NULL on
  * failure, err filled. */
-grym_yin *grym_yin_new(double rate, const grym_yin_params *p, grym_error *err);
+grym_yin *grym_yin_new(double rate, const grym_yin_params *p, grym_error *err) GRYM_MUST_CHECK;
 /* Frees y and its FFT plans; NULL is fine. */
 void grym_yin_free(grym_yin *y);
 /* Frames for n_samples: centred 1 + n/hop; otherwise
@@ -210,7 +213,7 @@ void grym_yin_frame(grym_yin *y, const float *frame, float out[GRYM_YIN_COLS]);
  * grym_yin_frames(y, n). Errors: n == 0 or (not centred) n <
  * frame_length, a NaN/Inf sample, out_frames mismatch. No allocation. */
 int grym_yin_do(grym_yin *y, const float *x, size_t n, float *out,
-		size_t out_frames, grym_error *err);
+		size_t out_frames, grym_error *err) GRYM_MUST_CHECK;
 
 /* ---------------------------------------------------------------------
  * Tempo: librosa.feature.tempo(onset_envelope=env, sr, hop_length) with
@@ -233,6 +236,7 @@ typedef struct grym_tempo_params {
 
 typedef struct grym_tempo grym_tempo;
 
+/* Fill p with the defaults above (librosa's). */
 void grym_tempo_params_default(grym_tempo_params *p);
 /* A new tempo estimator: rate in Hz, hop in samples (the envelope's
  * frame step), p the parameters (NULL: the defaults; copied, not kept).
@@ -240,13 +244,13 @@ void grym_tempo_params_default(grym_tempo_params *p);
  * The caller owns the result (grym_tempo_free). NULL on failure, err
  * filled: GRYM_ERR_INVALID (a parameter out of range), GRYM_ERR_NOMEM. */
 grym_tempo *grym_tempo_new(double rate, int hop, const grym_tempo_params *p,
-			   grym_error *err);
+			   grym_error *err) GRYM_MUST_CHECK;
 /* Frees t and its FFT plans; NULL is fine. */
 void grym_tempo_free(grym_tempo *t);
 /* env: n_frames onset-strength values (n_frames >= 1, finite) -> *bpm.
  * No allocation. */
 int grym_tempo_do(grym_tempo *t, const float *env, size_t n_frames,
-		  double *bpm, grym_error *err);
+		  double *bpm, grym_error *err) GRYM_MUST_CHECK;
 
 #ifdef __cplusplus
 }

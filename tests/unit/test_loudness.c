@@ -281,7 +281,7 @@ static void levels(void)
 	grym_loudness *m = grym_loudness_new(48000, 2, GRYM_LOUDNESS_TRUE_PEAK, &err);
 	float *z = calloc(2 * 48000, sizeof *z);
 	for (int i = 0; i < 5; i++)
-		grym_loudness_add_frames(m, z, 48000, &err);
+		TAP_SETUP(grym_loudness_add_frames(m, z, 48000, &err));
 	grym_loudness_get(m, &r);
 	TAP_OK(isnan(r.integrated_lufs), "silence: integrated undefined (NaN)");
 	TAP_OK(isnan(r.loudness_range_lu), "silence: LRA undefined (NaN)");
@@ -297,7 +297,7 @@ static void levels(void)
 	m = grym_loudness_new(48000, 1, 0, &err);
 	for (int i = 0; i < 100; i++)
 		z[i] = 0.5f;
-	grym_loudness_add_frames(m, z, 100, &err);
+	TAP_SETUP(grym_loudness_add_frames(m, z, 100, &err));
 	grym_loudness_get(m, &r);
 	TAP_OK(isfinite(r.integrated_lufs) && r.short_clip, "100 samples: short clip, ungated loudness %.2f",
 	       r.integrated_lufs);
@@ -310,7 +310,7 @@ static void levels(void)
 	m = grym_loudness_new(48000, 1, 0, &err);
 	for (int i = 0; i < 12000; i++)
 		z[i] = (float)(0.5 * sin(2 * M_PI * 997.0 * i / 48000));
-	grym_loudness_add_frames(m, z, 12000, &err);
+	TAP_SETUP(grym_loudness_add_frames(m, z, 12000, &err));
 	grym_loudness_get(m, &r);
 	TAP_OK(r.short_clip, "0.25 s: short_clip");
 	TAP_NEAR(r.integrated_lufs, 20 * log10(0.5) - 3.0103, 0.05,
@@ -318,15 +318,15 @@ static void levels(void)
 	TAP_NEAR(grym_loudness_integrated(m), r.integrated_lufs, 1e-12, "the same from grym_loudness_integrated");
 	grym_loudness_free(m);
 	m = grym_loudness_new(48000, 1, 0, &err);
-	grym_loudness_add_frames(m, z, 12000, &err);
-	grym_loudness_add_frames(m, z, 12000, &err);   /* 0.5 s: one gated block and more */
+	TAP_SETUP(grym_loudness_add_frames(m, z, 12000, &err));
+	TAP_SETUP(grym_loudness_add_frames(m, z, 12000, &err));   /* 0.5 s: one gated block and more */
 	grym_loudness_get(m, &r);
 	TAP_OK(!r.short_clip, "0.5 s: not a short clip");
 	TAP_NEAR(r.integrated_lufs, 20 * log10(0.5) - 3.0103, 0.1, "0.5 s: gated loudness as before");
 	grym_loudness_free(m);
 	memset(z, 0, 12000 * sizeof *z);
 	m = grym_loudness_new(48000, 1, 0, &err);
-	grym_loudness_add_frames(m, z, 12000, &err);
+	TAP_SETUP(grym_loudness_add_frames(m, z, 12000, &err));
 	grym_loudness_get(m, &r);
 	TAP_OK(r.short_clip && isnan(r.integrated_lufs), "0.25 s of digital silence: still undefined");
 	grym_loudness_free(m);
@@ -370,7 +370,7 @@ static void surround(void)
 		grym_loudness *m = grym_loudness_new(rate, 6, 0, &err);
 		for (int i = 0; i < n; i++)
 			buf[i * 6 + ch] = (float)(amp * sin(2 * M_PI * 1000.0 * i / rate));
-		grym_loudness_add_frames(m, buf, n, &err);
+		TAP_SETUP(grym_loudness_add_frames(m, buf, n, &err));
 		grym_loudness_get(m, &r);
 		if (ch == 3)
 			TAP_OK(isnan(r.integrated_lufs), "5.1: LFE alone does not count");
