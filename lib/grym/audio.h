@@ -64,7 +64,11 @@ typedef struct grym_decode_opts {
 
 typedef struct grym_decoder grym_decoder;
 
-/* Open a file by path (FFmpeg probes the format from the bytes). */
+/* Open a file by path (FFmpeg probes the format from the bytes); path and
+ * opts are copied. The caller owns the decoder and ends it with
+ * grym_decoder_close. NULL on failure with err filled, naming the problem
+ * (not audio, an unsupported codec: GRYM_ERR_FORMAT, GRYM_ERR_UNSUPPORTED;
+ * GRYM_ERR_IO, GRYM_ERR_NOMEM). */
 grym_decoder *grym_decoder_open(const char *path, const grym_decode_opts *opts,
 				grym_error *err) GRYM_MUST_CHECK;
 /* Source properties (rate and channels of the source, not of the output). */

@@ -85,9 +85,13 @@ int grym_asset_from_json(const json_t *j, grym_asset *a, grym_error *err) GRYM_M
 /* Where the catalog lives when no --catalog is given (see above). */
 int grym_catalog_default_dir(char *buf, size_t len, grym_error *err) GRYM_MUST_CHECK;
 
-/* Open the catalog in dir, creating it and migrating its schema as needed. */
+/* Open the catalog in dir, creating it and migrating its schema as needed.
+ * The caller owns the handle (grym_catalog_close, NULL is fine); one handle
+ * is used by one thread at a time. NULL on failure with err filled
+ * (GRYM_ERR_IO, GRYM_ERR_DB naming the file, GRYM_ERR_NOMEM). */
 grym_catalog *grym_catalog_open(const char *dir, grym_error *err) GRYM_MUST_CHECK;
 void grym_catalog_close(grym_catalog *cat);
+/* The catalog's object store, owned by cat (valid until it is closed). */
 grym_store *grym_catalog_store(grym_catalog *cat);
 /* Once *cancel turns non-zero, export and import stop (also a read or
  * write blocked on a pipe, which a signal interrupts) with

@@ -29,13 +29,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
 #include "grym/error.h"
 #include "grym/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+typedef struct json_t json_t;   /* jansson's; callers include <jansson.h> */
 
 /* ------------------------------------------------------------------ */
 /* Frame matrices                                                      */
@@ -72,11 +73,9 @@ typedef enum grym_spec_kind {
 	GRYM_SPEC_COMPLEX       /* re, im interleaved: 2*bins values per frame */
 } grym_spec_kind;
 
-/* "hann" (also "hanning"), "hamming", "blackman". */
-int grym_window_parse(const char *s, grym_window *w, grym_error *err) GRYM_MUST_CHECK;
+/* The names recipes use: "hann", "hamming", "blackman"; "constant",
+ * "reflect" (static strings). */
 const char *grym_window_name(grym_window w);
-/* "constant" (also "zeros"), "reflect". */
-int grym_pad_mode_parse(const char *s, grym_pad_mode *p, grym_error *err) GRYM_MUST_CHECK;
 const char *grym_pad_mode_name(grym_pad_mode p);
 
 /* The analysis window as librosa uses it: periodic window of win_length
@@ -99,15 +98,14 @@ typedef struct grym_stft_params {
 typedef struct grym_stft grym_stft;
 
 /* Make an STFT. n_fft >= 2, 1 <= win_length <= n_fft (0: n_fft), hop >= 1;
- * anything else is GRYM_ERR_INVALID with a message naming the parameter.
- * Returns NULL on failure. */
+ * anything else is GRYM_ERR_INVALID with a message naming the parameter;
+ * GRYM_ERR_NOMEM. Returns NULL on failure. The caller owns the result
+ * (grym_stft_free, NULL is fine); _new_params copies p. */
 grym_stft *grym_stft_new(int n_fft, int hop, int win_length, grym_window window,
 			 int center, grym_pad_mode pad_mode, grym_error *err) GRYM_MUST_CHECK;
 grym_stft *grym_stft_new_params(const grym_stft_params *p, grym_error *err) GRYM_MUST_CHECK;
 void grym_stft_free(grym_stft *s);
 int grym_stft_bins(const grym_stft *s);        /* n_fft / 2 + 1 */
-int grym_stft_n_fft(const grym_stft *s);
-int grym_stft_hop(const grym_stft *s);
 const grym_stft_params *grym_stft_get_params(const grym_stft *s);
 
 /* Frames librosa gives for n samples: 1 + n / hop when centred (so even a
@@ -162,8 +160,6 @@ typedef struct grym_mel_params {
 } grym_mel_params;
 #define GRYM_MEL_PARAMS_DEFAULT { 128, 0.0, 0.0, 0, GRYM_MEL_NORM_SLANEY }
 
-/* "slaney", "none". */
-int grym_mel_norm_parse(const char *s, grym_mel_norm *n, grym_error *err) GRYM_MUST_CHECK;
 
 /* librosa.hz_to_mel / mel_to_hz. */
 double grym_hz_to_mel(double hz, int htk);
@@ -175,7 +171,9 @@ typedef struct grym_melbank grym_melbank;
  * htk, norm) builds (weights rounded to float32, as librosa stores them).
  * n_mels >= 1, 0 <= fmin < fmax <= rate / 2 (GRYM_ERR_INVALID otherwise).
  * Filters with no FFT bin under them (too many mels for n_fft) are kept
- * as all-zero rows, as librosa does (it only warns). */
+ * as all-zero rows, as librosa does (it only warns). p is copied; the
+ * caller owns the result (grym_melbank_free). NULL on failure, err filled
+ * (GRYM_ERR_INVALID, GRYM_ERR_NOMEM). */
 grym_melbank *grym_melbank_new(double rate, int n_fft, const grym_mel_params *p,
 			       grym_error *err) GRYM_MUST_CHECK;
 /* The same with the arguments the brief names. */
@@ -224,7 +222,8 @@ typedef struct grym_dct grym_dct;
 /* DCT-II, orthonormal (scipy.fftpack.dct(type=2, norm='ortho')), keeping
  * the first n_out of n_in coefficients, then librosa's lifter
  * 1 + (lifter/2) sin(pi (k+1) / lifter) when lifter > 0.
- * 1 <= n_out <= n_in. */
+ * 1 <= n_out <= n_in. The caller owns the result (grym_dct_free); NULL
+ * on failure, err filled (GRYM_ERR_INVALID, GRYM_ERR_NOMEM). */
 grym_dct *grym_dct_new(int n_in, int n_out, double lifter, grym_error *err) GRYM_MUST_CHECK;
 void grym_dct_free(grym_dct *d);
 /* out (frames x n_out) = in (frames x n_in) times the DCT matrix, through
@@ -329,7 +328,10 @@ typedef struct grym_extractor grym_extractor;
  * Samples stream in through grym_extractor_feed; frame-level values are
  * computed as blocks arrive and kept in memory up to spill_bytes per
  * feature, beyond that in an unlinked temporary file, so hours of audio
- * never need the whole spectrogram in memory. */
+ * never need the whole spectrogram in memory. o and list are copied;
+ * the caller owns the result (grym_extractor_free). NULL on failure, err
+ * filled (GRYM_ERR_INVALID, GRYM_ERR_NOMEM, GRYM_ERR_IO for the spill
+ * file). */
 grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 				   const grym_feature *list, int n, grym_error *err)
 	GRYM_MUST_CHECK;

@@ -27,7 +27,8 @@ typedef struct json_t json_t;   /* jansson */
 
 typedef struct grym_sha256 grym_sha256;
 
-/* Incremental hashing. new returns NULL on allocation failure. */
+/* Incremental hashing. new returns NULL on allocation failure; the caller
+ * owns the result (grym_sha256_free). */
 grym_sha256 *grym_sha256_new(void) GRYM_MUST_CHECK;
 void grym_sha256_update(grym_sha256 *h, const void *data, size_t len);
 /* Write the hex digest (65 bytes with NUL) and reset h for reuse. */

@@ -27,7 +27,9 @@ extern "C" {
 
 typedef struct grym_input grym_input;
 
-/* Open a path, or "-" / NULL for stdin. name is used in messages. */
+/* Open a path, or "-" / NULL for stdin (path is copied, for messages).
+ * The caller owns the input (grym_input_free). NULL on failure, err
+ * filled: GRYM_ERR_NOTFOUND, GRYM_ERR_IO naming the path. */
 grym_input *grym_input_open(const char *path, grym_error *err) GRYM_MUST_CHECK;
 /* Wrap an open fd (own: close it on free). */
 grym_input *grym_input_from_fd(int fd, const char *name, int own, grym_error *err)
@@ -88,7 +90,9 @@ int grym_input_detect_named(grym_input *in, grym_input_kind *kind, grym_error *e
 typedef struct grym_output grym_output;
 
 /* path NULL or "-" is stdout; otherwise a temporary file in path's
- * directory, renamed to path by commit. */
+ * directory, renamed to path by commit. The caller owns the output and
+ * ends it with grym_output_commit or grym_output_abort. NULL on failure,
+ * err filled (GRYM_ERR_IO naming the path, GRYM_ERR_NOMEM). */
 grym_output *grym_output_open(const char *path, grym_error *err) GRYM_MUST_CHECK;
 /* Buffered. After a failed write every later write fails too. */
 int grym_output_write(grym_output *o, const void *data, size_t len, grym_error *err)

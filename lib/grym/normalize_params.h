@@ -8,13 +8,14 @@
 #define GRYM_NORMALIZE_PARAMS_H
 #pragma GCC visibility push(default)
 
-#include <jansson.h>
 #include "grym/dsp.h"
 #include "grym/schema.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+typedef struct json_t json_t;   /* jansson's; callers include <jansson.h> */
 
 /* Everything a normalize run is given. o is first: the table's recipe
  * parameters are its fields, as the library takes them — except the

@@ -101,7 +101,9 @@ typedef struct grym_pool_opts {
 
 /* Start the workers (none for jobs 1). jobs outside 1..GRYM_JOBS_MAX or
  * no work function: GRYM_ERR_INVALID. A thread that cannot start leaves
- * fewer workers (none: the jobs run on the driver), never a failure. */
+ * fewer workers (none: the jobs run on the driver), never a failure;
+ * GRYM_ERR_NOMEM. o is copied (its ud and cancel are kept by pointer).
+ * The caller owns the pool (grym_pool_free). */
 grym_pool *grym_pool_new(const grym_pool_opts *o, grym_error *err) GRYM_MUST_CHECK;
 
 /* Queue job (the pool holds it until done() or discard()), delivering

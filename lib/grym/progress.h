@@ -85,6 +85,8 @@ typedef struct grym_progress_span {
 	double lo, hi;
 	char prefix[48];
 } grym_progress_span;
+/* The callback itself: ud is a grym_progress_span * the caller owns (kept
+ * only for the call); calls s->fn on the calling thread. */
 void grym_progress_span_fn(void *ud, double fraction, const char *msg);
 
 #ifdef __cplusplus

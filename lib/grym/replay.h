@@ -21,13 +21,14 @@
 
 #include <signal.h>
 #include <stddef.h>
-#include <jansson.h>
 #include "grym/error.h"
 #include "grym/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+typedef struct json_t json_t;   /* jansson's; callers include <jansson.h> */
 
 typedef struct grym_replay grym_replay;
 
@@ -36,7 +37,8 @@ typedef struct grym_replay grym_replay;
  * stage, a corrupt recipe or a pipeline without a features stage is
  * GRYM_ERR_FORMAT (or GRYM_ERR_UNSUPPORTED for a stage it cannot replay)
  * with a message naming the stage. tmpdir (copied; NULL: $TMPDIR or /tmp)
- * holds the intermediate files. */
+ * holds the intermediate files. pipeline is read, not kept; the caller
+ * owns the result (grym_replay_free). NULL on failure, err filled. */
 grym_replay *grym_replay_new(const json_t *pipeline, const char *tmpdir, grym_error *err)
 	GRYM_MUST_CHECK;
 void grym_replay_free(grym_replay *r);

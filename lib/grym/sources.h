@@ -127,7 +127,7 @@ typedef struct grym_source {
 typedef struct grym_sources grym_sources;
 
 /* An empty sequence; opts is copied (match and stdin_name must outlive
- * it). NULL when out of memory. */
+ * it). The caller owns it (grym_sources_free). NULL when out of memory. */
 grym_sources *grym_sources_new(const grym_sources_opts *opts, grym_error *err) GRYM_MUST_CHECK;
 void grym_sources_free(grym_sources *s);
 /* Queue an operand (a path, or "-"), or a file holding a list of names

@@ -34,7 +34,9 @@ typedef struct grym_store grym_store;
 typedef struct grym_store_writer grym_store_writer;
 typedef struct grym_store_reader grym_store_reader;
 
-/* Open (creating DIR/objects and DIR/tmp if needed) the store in dir. */
+/* Open (creating DIR/objects and DIR/tmp if needed) the store in dir.
+ * The caller owns it (grym_store_close). NULL on failure, err filled
+ * (GRYM_ERR_IO naming the folder, GRYM_ERR_INVALID, GRYM_ERR_NOMEM). */
 grym_store *grym_store_open_dir(const char *dir, grym_error *err) GRYM_MUST_CHECK;
 void grym_store_close(grym_store *st);
 

@@ -21,18 +21,16 @@ typedef struct segment {
 
 /* Feed a stereo (or mono) 1 kHz sine sequence, phase-continuous, in
  * blocks of an odd size so the meter's block boundaries are exercised. */
-static int measure_segments(int rate, int channels, const segment *seg, int nseg,
-			    grym_loudness_result *r)
+static int feed_segments(grym_loudness *m, int rate, int channels, const segment *seg,
+			 int nseg)
 {
 	grym_error err;
-	grym_loudness *m = grym_loudness_new(rate, channels, GRYM_LOUDNESS_TRUE_PEAK, &err);
 	enum { BLOCK = 1237 };
 	float *buf = malloc(sizeof(float) * BLOCK * channels);
 	int64_t t = 0;
 
 	if (!m || !buf) {
 		free(buf);
-		grym_loudness_free(m);
 		return -1;
 	}
 	for (int s = 0; s < nseg; s++) {
@@ -47,17 +45,64 @@ static int measure_segments(int rate, int channels, const segment *seg, int nseg
 			}
 			if (grym_loudness_add_frames(m, buf, k, &err) != GRYM_OK) {
 				free(buf);
-				grym_loudness_free(m);
 				return -1;
 			}
 			t += k;
 			n -= k;
 		}
 	}
-	grym_loudness_get(m, r);
 	free(buf);
-	grym_loudness_free(m);
 	return 0;
+}
+
+static int measure_segments(int rate, int channels, const segment *seg, int nseg,
+			    grym_loudness_result *r)
+{
+	grym_error err;
+	grym_loudness *m = grym_loudness_new(rate, channels, GRYM_LOUDNESS_TRUE_PEAK, &err);
+	int rc = feed_segments(m, rate, channels, seg, nseg);
+
+	if (rc == 0)
+		grym_loudness_get(m, r);
+	grym_loudness_free(m);
+	return rc;
+}
+
+/* The single-value getters on Tech 3341 case 1 (stereo 1 kHz at -23 dBFS,
+ * 20 s: M, S and I are -23.0 +-0.1 LUFS) and Tech 3342 case 1 (LRA 10
+ * LU), and a channel weight: with the right channel's weight 0 the same
+ * stereo tone measures as one channel, 3.01 dB below. */
+static void getters(int rate)
+{
+	static const segment s1[] = { { -23, 20 } };
+	static const segment l1[] = { { -20, 20 }, { -30, 20 } };
+	grym_error err;
+	grym_loudness *m = grym_loudness_new(rate, 2, 0, &err);
+	grym_loudness_result r;
+
+	TAP_OK(feed_segments(m, rate, 2, s1, 1) == 0, "3341-1 at %d Hz fed", rate);
+	grym_loudness_get(m, &r);
+	TAP_NEAR(grym_loudness_momentary(m), -23.0, 0.1, "3341-1 at %d Hz: momentary", rate);
+	TAP_NEAR(grym_loudness_shortterm(m), -23.0, 0.1, "3341-1 at %d Hz: short-term", rate);
+	TAP_OK(grym_loudness_integrated(m) == r.integrated_lufs,
+	       "3341-1 at %d Hz: grym_loudness_integrated is the result's", rate);
+	TAP_OK(grym_loudness_set_weight(m, 1, 0.0, &err) == GRYM_ERR_INVALID,
+	       "a weight after the first frames is refused: %s", err.msg);
+	grym_loudness_free(m);
+
+	m = grym_loudness_new(rate, 2, 0, &err);
+	TAP_OK(feed_segments(m, rate, 2, l1, 2) == 0, "3342-1 at %d Hz fed", rate);
+	grym_loudness_get(m, &r);
+	TAP_NEAR(grym_loudness_range(m), 10.0, 1.0, "3342-1 at %d Hz: grym_loudness_range", rate);
+	TAP_OK(grym_loudness_range(m) == r.loudness_range_lu, "the same as the result's LRA");
+	grym_loudness_free(m);
+
+	m = grym_loudness_new(rate, 2, 0, &err);
+	TAP_OK(m && grym_loudness_set_weight(m, 1, 0.0, &err) == GRYM_OK, "right channel weight 0");
+	TAP_OK(feed_segments(m, rate, 2, s1, 1) == 0, "weighted 3341-1 at %d Hz fed", rate);
+	TAP_NEAR(grym_loudness_integrated(m), -23.0 - 10 * log10(2.0), 0.1,
+		 "left channel alone: integrated %.2f LUFS", grym_loudness_integrated(m));
+	grym_loudness_free(m);
 }
 
 static void conformance(int rate)
@@ -386,9 +431,10 @@ static void surround(void)
 
 int main(void)
 {
-	tap_plan(94);
+	tap_plan(105);
 	conformance(48000);
 	conformance(44100);
+	getters(48000);
 	true_peak_case(4, 0.0, 20 * log10(0.5));
 	true_peak_case(4, 45.0, 20 * log10(0.5 * sin(M_PI / 4)));
 	true_peak_case(6, 60.0, 20 * log10(0.5 * sin(M_PI / 3)));
