@@ -20,30 +20,19 @@
 
 #include "cli.h"
 #include "grym/catalog.h"
+#include "grym/catalog_params.h"
 #include "grym/pathname.h"
 
-static const grym_option opts[] = {
-	{ "label", 0, "L", NULL, "ls, export: only assets with label L" },
-	{ "kind", 0, "KIND", NULL, "ls, export: only 'source' or 'derived' assets" },
-	{ "parent", 0, "ID", NULL, "ls, export: only assets derived from ID" },
-	{ "meta", 0, "KEY=VALUE", NULL, "ls, export: only assets whose metadata KEY is VALUE" },
-	{ "path", 0, "GLOB", NULL, "ls, export: only assets with an origin path matching GLOB" },
-	{ "limit", 0, "N", NULL, "ls, export: at most N assets" },
-	{ "ids", 0, NULL, NULL, "ls: print full ids only" },
-	{ "json", 0, NULL, NULL, "ls: one JSON object per line; stats: one JSON object" },
-	{ "add", 0, "L", NULL, "label: add label L (repeatable)" },
-	{ "remove", 0, "L", NULL, "label: remove label L (repeatable)" },
-	{ "force", 'f', NULL, NULL, "rm: also remove the assets derived from it" },
-	{ "grace", 0, "DUR", "1h", "gc: keep unreferenced objects younger than DUR (3600, 30m, 1h, 2d)" },
-	{ "dry-run", 'n', NULL, NULL, "gc: only list what would be removed" },
-	{ "repair", 0, NULL, NULL, "fsck: first restore damaged source objects from their origin paths" },
-	{ "output", 'o', "FILE", "-", "export: write the archive to FILE (.tar, .tar.gz, .tgz, .zip; - is a tar on stdout)" },
-	{ "verify", 0, NULL, NULL, "export: hash each object in full as it is copied (else only its size is checked)" },
-	{ 0 }
+static const grym_option own_options[] = {
+	GRYM_CLI_SCHEMA_OPTION,
+	{ 0, 0, NULL, NULL, NULL }
 };
 
 #define MAX_LABEL_OPS 64
 
+/* What the command runs with: the query and switches from the table's
+ * values (grym/catalog_params.h), and the label operations in the order
+ * given (--add and --remove interleave: `--remove x --add x` keeps x). */
 typedef struct args {
 	grym_asset_query q;
 	char *meta_buf;
@@ -52,98 +41,61 @@ typedef struct args {
 	const char *output;
 	struct { int add; const char *label; } lab[MAX_LABEL_OPS];
 	int nlab;
-	const char *used[16];   /* command-specific options given, for checks */
+	const char *used[16];   /* options given, for the command's check */
 	int nused;
 } args;
 
 static grym_cli cli;
-
-static int parse_duration(const char *s, int64_t *out)
-{
-	char *end;
-	long long v;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (end == s || errno || v < 0)
-		return -1;
-	switch (*end) {
-	case '\0': case 's': break;
-	case 'm': v *= 60; break;
-	case 'h': v *= 3600; break;
-	case 'd': v *= 86400; break;
-	default: return -1;
-	}
-	if (*end && end[1])
-		return -1;
-	*out = v;
-	return 0;
-}
+static grym_catalog_params params;
 
 static int on_option(void *ud, const char *name, const char *arg)
 {
 	args *a = ud;
+	if (!strcmp(name, "schema")) {
+		grym_cli_print_schema(&cli, grym_catalog_schema());
+		exit(GRYM_EXIT_OK);
+	}
 	if (a->nused < 16)
 		a->used[a->nused++] = name;
-	if (!strcmp(name, "label")) {
-		a->q.label = arg;
-	} else if (!strcmp(name, "kind")) {
-		if (strcmp(arg, "source") && strcmp(arg, "derived")) {
-			grym_msg(&cli, "--kind: '%s' is not 'source' or 'derived'", arg);
-			return -1;
-		}
-		a->q.kind = arg;
-	} else if (!strcmp(name, "parent")) {
-		a->q.parent = arg;
-	} else if (!strcmp(name, "meta")) {
-		char *eq;
-		free(a->meta_buf);
-		a->meta_buf = strdup(arg);
-		eq = a->meta_buf ? strchr(a->meta_buf, '=') : NULL;
-		if (!eq || eq == a->meta_buf) {
-			grym_msg(&cli, "--meta: '%s' is not KEY=VALUE", arg);
-			return -1;
-		}
-		*eq = '\0';
-		a->q.meta_key = a->meta_buf;
-		a->q.meta_value = eq + 1;
-	} else if (!strcmp(name, "path")) {
-		a->q.path_glob = arg;
-	} else if (!strcmp(name, "limit")) {
-		long n;
-		if (grym_parse_int(&cli, name, arg, 1, 1L << 30, &n) != 0)
-			return -1;
-		a->q.limit = (int)n;
-	} else if (!strcmp(name, "ids")) {
-		a->ids = 1;
-	} else if (!strcmp(name, "json")) {
-		a->json = 1;
-	} else if (!strcmp(name, "add") || !strcmp(name, "remove")) {
+	if (grym_cli_schema_set(&cli, grym_catalog_schema(), &params, name, arg) != 0)
+		return -1;
+	if (!strcmp(name, "add") || !strcmp(name, "remove")) {
 		if (a->nlab == MAX_LABEL_OPS) {
 			grym_msg(&cli, "too many --add/--remove");
 			return -1;
 		}
-		if (!*arg) {
-			grym_msg(&cli, "--%s: empty label", name);
-			return -1;
-		}
 		a->lab[a->nlab].add = name[0] == 'a';
 		a->lab[a->nlab++].label = arg;
-	} else if (!strcmp(name, "force")) {
-		a->force = 1;
-	} else if (!strcmp(name, "grace")) {
-		if (parse_duration(arg, &a->grace) != 0) {
-			grym_msg(&cli, "--grace: '%s' is not a duration (like 3600, 30m, 1h, 2d)", arg);
-			return -1;
-		}
-	} else if (!strcmp(name, "dry-run")) {
-		a->dry_run = 1;
-	} else if (!strcmp(name, "repair")) {
-		a->repair = 1;
-	} else if (!strcmp(name, "verify")) {
-		a->verify = 1;
-	} else if (!strcmp(name, "output")) {
-		a->output = arg;
 	}
+	return 0;
+}
+
+/* The table's values as the command reads them. */
+static int settle(args *a)
+{
+	static const char *const kinds[] = { "source", "derived" };
+	a->q.label = params.label;
+	a->q.kind = params.kind >= 0 ? kinds[params.kind] : NULL;
+	a->q.parent = params.parent;
+	if (params.meta) {
+		char *eq;
+		if (!(a->meta_buf = strdup(params.meta)))
+			return -1;
+		eq = strchr(a->meta_buf, '=');         /* the table checked there is one */
+		*eq = '\0';
+		a->q.meta_key = a->meta_buf;
+		a->q.meta_value = eq + 1;
+	}
+	a->q.path_glob = params.path;
+	a->q.limit = params.limit;
+	a->ids = params.ids;
+	a->json = params.json;
+	a->force = params.force;
+	a->grace = (int64_t)params.grace;
+	a->dry_run = params.dry_run;
+	a->repair = params.repair;
+	a->output = params.output;
+	a->verify = params.verify;
 	return 0;
 }
 
@@ -493,24 +445,23 @@ static int cmd_stats(grym_catalog *cat, args *a)
 	return check_stdout();
 }
 
-/* Which options each command accepts (the common ones always). */
+/* The operands of each command, in the table's order of commands (which
+ * options each takes is the table's: grym_param_applies). */
 static const struct {
-	const char *cmd;
-	const char *options;    /* space-separated, with spaces around */
 	int operands;           /* 0 none, 1 at least one */
 	const char *what;       /* the operands, for the message */
 } allowed[] = {
-	{ "init", " ", 0, NULL },
-	{ "ls", " label kind parent meta path limit ids json ", 0, NULL },
-	{ "show", " ", 1, "at least one asset id (or - to read ids from stdin)" },
-	{ "label", " add remove ", 1, "at least one asset id (or - to read ids from stdin)" },
-	{ "rm", " force ", 1, "at least one asset id (or - to read ids from stdin)" },
-	{ "gc", " grace dry-run ", 0, NULL },
-	{ "fsck", " repair ", 0, NULL },
-	{ "export", " label kind parent meta path limit output verify ", 0, NULL },
-	{ "import", " ", 1, "an archive (or - for stdin)" },
-	{ "merge", " ", 1, "the directory of another catalog" },
-	{ "stats", " json ", 0, NULL },
+	[GRYM_CATALOG_INIT] = { 0, NULL },
+	[GRYM_CATALOG_LS] = { 0, NULL },
+	[GRYM_CATALOG_SHOW] = { 1, "at least one asset id (or - to read ids from stdin)" },
+	[GRYM_CATALOG_LABEL] = { 1, "at least one asset id (or - to read ids from stdin)" },
+	[GRYM_CATALOG_RM] = { 1, "at least one asset id (or - to read ids from stdin)" },
+	[GRYM_CATALOG_GC] = { 0, NULL },
+	[GRYM_CATALOG_FSCK] = { 0, NULL },
+	[GRYM_CATALOG_EXPORT] = { 0, NULL },
+	[GRYM_CATALOG_IMPORT] = { 1, "an archive (or - for stdin)" },
+	[GRYM_CATALOG_MERGE] = { 1, "the directory of another catalog" },
+	[GRYM_CATALOG_STATS] = { 0, NULL },
 };
 
 int main(int argc, char **argv)
@@ -521,12 +472,18 @@ int main(int argc, char **argv)
 	grym_catalog *cat;
 	char **av, *cmd;
 	int ac, first, n, rc, known = -1;
+	const grym_schema *schema = grym_catalog_schema();
+	const grym_param *commands = grym_schema_find(schema, "command");
+	const grym_option *options = grym_cli_schema_options(schema, own_options);
 
+	if (!options || grym_schema_defaults(schema, &params, &err) != GRYM_OK) {
+		fprintf(stderr, "grym-catalog: %s\n", err.msg[0] ? err.msg : "out of memory");
+		return GRYM_EXIT_FAILED;
+	}
 	grym_cli_init(&cli, "grym-catalog", "COMMAND [OPTION]... [ARG]...",
 		      "Look after a grym catalog. COMMAND is one of: init, ls, show ID..., "
 		      "label ID... --add L --remove L, rm ID..., gc, fsck, export, "
-		      "import FILE|-, merge DIR, stats.", opts);
-	a.grace = 3600;
+		      "import FILE|-, merge DIR, stats.", options);
 	av = argv;
 	ac = argc;
 	first = grym_cli_parse(&cli, ac, av, on_option, &a);
@@ -534,16 +491,18 @@ int main(int argc, char **argv)
 		grym_usage_error(&cli, "no command given (init, ls, show, label, rm, gc, fsck, "
 				 "export, import, merge, stats)");
 	cmd = av[first];
-	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
-		if (!strcmp(cmd, allowed[i].cmd))
-			known = (int)i;
+	for (int i = 0; commands->choices[i]; i++)
+		if (!strcmp(cmd, commands->choices[i]))
+			known = i;
 	if (known < 0)
 		grym_usage_error(&cli, "unknown command '%s'", cmd);
-	for (int i = 0; i < a.nused; i++) {
-		char word[64];
-		snprintf(word, sizeof word, " %s ", a.used[i]);
-		if (!strstr(allowed[known].options, word))
+	params.command = known;
+	for (int i = 0; i < a.nused; i++)
+		if (!grym_param_applies(schema, grym_schema_find(schema, a.used[i]), known))
 			grym_usage_error(&cli, "%s does not take --%s", cmd, a.used[i]);
+	if (settle(&a) != 0) {
+		grym_msg(&cli, "out of memory");
+		return GRYM_EXIT_FAILED;
 	}
 	if (!strcmp(cmd, "label") && a.nlab == 0)
 		grym_usage_error(&cli, "label needs --add L or --remove L");
@@ -591,5 +550,6 @@ int main(int argc, char **argv)
 	}
 	grym_catalog_close(cat);
 	free(a.meta_buf);
+	grym_schema_clear(schema, &params);
 	return rc;
 }

@@ -39,6 +39,7 @@
 #include "grym/synth_params.h"
 #include "grym/features_file.h"
 #include "grym/stage.h"
+#include "grym/catalog_params.h"
 
 /* Version of the library, e.g. "0.1.0". */
 const char *grym_version(void);

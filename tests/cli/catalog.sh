@@ -4,7 +4,7 @@
 # itself with Python (ids computed independently with hashlib), imported
 # with `grym-catalog import`.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 109
+plan 115
 
 PY=/usr/bin/python3
 
@@ -273,4 +273,17 @@ want = [b'odd\\tdir/x\\ny.wav', b'odd\\tdir/back\\\\slash.wav']
 print(sorted(x for x in e if any(x.endswith(w) for w in want)) == sorted(e) and len(e) == 2)")" "True" \
 	"ls -0: each entry ends with its path's exact bytes"
 is "$(grym-catalog ls -0 --ids --label 'l	1' | tr '\0' '\n' | wc -l | tr -d ' ')" 2 "ls -0 --ids: NUL-separated ids"
+# the options' checks come from the table (grym/catalog_params.h): which
+# command takes which option, choices, durations, KEY=VALUE
+grym-catalog gc --limit 3 >/dev/null 2>.err
+is "$?:$(head -n 1 .err)" "2:grym-catalog: gc does not take --limit" "an option another command takes is a usage error"
+grym-catalog ls --kind foo >/dev/null 2>.err
+is "$?:$(head -n 1 .err)" "2:grym-catalog: --kind: unknown value 'foo' (one of: source, derived)" "--kind's choices"
+grym-catalog gc --grace 2x >/dev/null 2>.err
+is "$?:$(head -n 1 .err)" "2:grym-catalog: --grace: '2x' is not a duration (like 3600, 30m, 1h, 2d)" "--grace takes durations only"
+grym-catalog ls --meta novalue >/dev/null 2>.err
+is "$?:$(head -n 1 .err)" "2:grym-catalog: --meta: 'novalue' is not KEY=VALUE" "--meta needs KEY=VALUE"
+is "$(grym-catalog gc -n --grace 30m 2>&1 >/dev/null | head -c 16)" "grym-catalog: gc" "--grace 30m is taken"
+is "$(grym-catalog --schema | python3 -c 'import json,sys; p=json.load(sys.stdin)["properties"]; print(p["limit"]["x-grym-applies"], p["grace"]["x-grym-applies"], p["command"]["enum"][-1])')" \
+	"['ls', 'export'] ['gc'] stats" "--schema: which commands take an option, and the commands"
 done_testing

@@ -25,7 +25,7 @@ layer_of() {
 	features|features_pitch) echo features ;;
 	ml) echo ml ;;
 	synth) echo synth ;;
-	features_params|features_file|normalize_params|ingest_params|infer_params|train_params|synth_params|replay|grym|stage|stage_*) echo stage ;;
+	catalog_params|features_params|features_file|normalize_params|ingest_params|infer_params|train_params|synth_params|replay|grym|stage|stage_*) echo stage ;;
 	*) echo unknown ;;
 	esac
 }

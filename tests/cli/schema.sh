@@ -6,8 +6,8 @@
 # as '_'; and every default --help shows is the schema's default, so the
 # two cannot drift from each other or from the table.
 . "$GRYM_TOP/tests/lib/cli.sh"
-progs="grym-features grym-normalize grym-ingest grym-infer grym-train grym-synth"
-plan 24
+progs="grym-features grym-normalize grym-ingest grym-infer grym-train grym-synth grym-catalog"
+plan 28
 
 for p in $progs; do
 	"$p" --schema >"$p.json" 2>.err
