@@ -175,8 +175,8 @@ static int write_wav(const char *path, const float *x, int64_t frames, int rate,
 		rc = grym_output_commit(out, &err);
 		out = NULL;
 	}
-	if (e)
-		grym_encoder_close(e, NULL);
+	if (e && grym_encoder_close(e, NULL) != GRYM_OK)
+		rc = -1;   /* already failed: the close only frees */
 	if (out)
 		grym_output_abort(out);
 	return rc;
