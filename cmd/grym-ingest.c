@@ -48,24 +48,27 @@ typedef struct emitter {
 	int write_failed;
 } emitter;
 
-static void text_field(grym_output *o, const char *raw)
+static int text_field(grym_output *o, const char *raw, grym_error *err)
 {
 	/* tabs and newlines would break the line format, and the text form
 	 * is UTF-8: a name that is not gets U+FFFD for its bad bytes (the
 	 * exact bytes are in the catalog and the binary records) */
 	char buf[1024];
 	size_t n = 0;
+	int rc = GRYM_OK;
 	char *fixed = grym_utf8_repair(raw, strlen(raw));
 	const char *s = fixed ? fixed : "?";
-	for (; *s; s++) {
+	for (; *s && rc == GRYM_OK; s++) {
 		buf[n++] = (*s == '\t' || *s == '\n' || *s == '\r') ? ' ' : *s;
 		if (n == sizeof buf) {
-			grym_output_write(o, buf, n, NULL);
+			rc = grym_output_write(o, buf, n, err);
 			n = 0;
 		}
 	}
-	grym_output_write(o, buf, n, NULL);
+	if (rc == GRYM_OK)
+		rc = grym_output_write(o, buf, n, err);
 	free(fixed);
+	return rc;
 }
 
 static int write_text(grym_output *out, const grym_ingest_result *r, grym_error *err)
@@ -74,12 +77,15 @@ static int write_text(grym_output *out, const grym_ingest_result *r, grym_error 
 	size_t i;
 	json_t *v;
 	int rc = grym_output_printf(out, err, "%s\t", r->id);
-	text_field(out, r->path);
-	grym_output_write(out, "\t", 1, NULL);
+	if (rc == 0)
+		rc = text_field(out, r->path, err);
+	if (rc == 0)
+		rc = grym_output_write(out, "\t", 1, err);
 	json_array_foreach(labels, i, v) {
-		if (i)
-			grym_output_write(out, ",", 1, NULL);
-		text_field(out, json_string_value(v));
+		if (rc == 0 && i)
+			rc = grym_output_write(out, ",", 1, err);
+		if (rc == 0)
+			rc = text_field(out, json_string_value(v), err);
 	}
 	if (rc == 0)
 		rc = grym_output_write(out, "\n", 1, err);

@@ -76,7 +76,8 @@ static void print_measure(void *ud, const char *name, const grym_loudness_result
 		json_t *o = json_object(), *dc = json_array();
 		char *s;
 		/* "file", and "file_b64" for a name that is not UTF-8 */
-		grym_json_set_path(o, "file", name, NULL);
+		/* fails only when out of memory: the line then lacks the name */
+		(void)!grym_json_set_path(o, "file", name, NULL);
 		json_object_set_new(o, "integrated_lufs", num_or_null(r->integrated_lufs));
 		json_object_set_new(o, "short_clip", json_boolean(r->short_clip));
 		json_object_set_new(o, "loudness_range_lu", num_or_null(r->loudness_range_lu));

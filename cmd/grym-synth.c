@@ -70,7 +70,7 @@ static void drop(state *st)
 {
 	grym_stream_writer_free(st->w);
 	if (st->enc)
-		grym_encoder_close(st->enc, NULL);
+		(void)!grym_encoder_close(st->enc, NULL);   /* the output is dropped anyway */
 	grym_output_abort(st->out);
 	st->w = NULL, st->enc = NULL, st->out = NULL;
 }

@@ -38,7 +38,7 @@
  *   - env->catalog_dir is opened by the stage itself, as often as its
  *     workers need (one SQLite handle per thread); NULL runs the stage
  *     without a catalog where it can (records in, records out) and is a
- *     GRYM_ERR_USAGE where it cannot.
+ *     GRYM_ERR_INVALID ("no catalog") where it cannot.
  */
 #ifndef GRYM_STAGE_H
 #define GRYM_STAGE_H

@@ -28,7 +28,7 @@ void grym_features_plan_default(grym_features_plan *p)
 	grym_features_opts_default(&fp.plan.fo);   /* the fields no option sets */
 	/* the table's defaults cannot fail: no custom parse runs on them but
 	 * stats' "mean,std" */
-	grym_schema_defaults(grym_features_schema(), &fp, NULL);
+	(void)!grym_schema_defaults(grym_features_schema(), &fp, NULL);
 	grym_schema_clear(grym_features_schema(), &fp);
 	*p = fp.plan;
 }

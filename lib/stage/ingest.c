@@ -289,8 +289,8 @@ static int run_jobs(batch *b, grym_error *err)
 		for (; next < b->n && !b->stop; next++)
 			if (grym_pool_submit(pool, &b->jobs[next], &perr) != GRYM_OK)
 				break;  /* cancelled: said below */
-		if (next == b->n)
-			grym_pool_finish(pool, &perr);
+		if (next == b->n)      /* its CANCELLED is the run's cancel flag, seen by the caller */
+			(void)!grym_pool_finish(pool, &perr);
 		grym_pool_free(pool);   /* after a stop: the rest dropped */
 		rc = GRYM_OK;
 	}

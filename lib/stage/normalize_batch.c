@@ -203,7 +203,7 @@ void grym__norm_batch_run(norm_batch *b)
 	for (size_t i = 0; i < b->n; i++)
 		if (grym_pool_submit(pool, &b->f[i], &err) != GRYM_OK)
 			break;   /* cancelled: the run says so */
-	grym_pool_finish(pool, &err);
+	(void)!grym_pool_finish(pool, &err);     /* cancelled: the run says so */
 	grym_pool_free(pool);
 	r->base += b->done;
 }

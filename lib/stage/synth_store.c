@@ -36,7 +36,7 @@ static int encode_tmp(const float *x, int64_t frames, int channels, int rate, ch
 		return err ? err->code : GRYM_ERR_IO;
 	}
 	if ((rc = grym_encoder_write(enc, x, frames, err))) {
-		grym_encoder_close(enc, NULL);
+		(void)!grym_encoder_close(enc, NULL);   /* the write's error is the one to tell */
 		grym_output_abort(out);
 		return rc;
 	}

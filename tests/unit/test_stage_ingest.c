@@ -121,7 +121,7 @@ static int run(const char *cat, const char *const *names, int n, seen *s,
 	if (!src || grym_schema_defaults(grym_ingest_schema(), &prm, err) != GRYM_OK)
 		return -1;
 	for (int i = 0; i < n; i++)
-		grym_sources_add(src, names[i], err);
+		TAP_SETUP(grym_sources_add(src, names[i], err));
 	rc = grym_stage_ingest(env, src, &prm, &sink, err);
 	grym_sources_free(src);
 	grym_schema_clear(grym_ingest_schema(), &prm);

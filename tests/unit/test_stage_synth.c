@@ -123,8 +123,8 @@ static int sh(const char *dir, const char *fmt, ...)
 static void one_segment(grym_synth_stage_params *cmd, grym_synth_stage_params *w, int kind)
 {
 	grym_error err = { 0 };
-	grym_synth_stage_defaults(cmd, kind, &err);
-	grym_synth_stage_defaults(w, kind, &err);
+	TAP_SETUP(grym_synth_stage_defaults(cmd, kind, &err));
+	TAP_SETUP(grym_synth_stage_defaults(w, kind, &err));
 }
 
 static void test_sine(const char *dir)
@@ -216,7 +216,7 @@ static void test_dataset(void)
 	grym_stage_env env = { 0 };
 	grym_error err = { 0 };
 
-	grym_synth_stage_defaults(&cmd, GRYM_SYNTH_WORD_DATASET, &err);
+	TAP_SETUP(grym_synth_stage_defaults(&cmd, GRYM_SYNTH_WORD_DATASET, &err));
 	cmd.classes = 2;
 	cmd.per_class = 2;
 	cmd.rate = 16000;
@@ -284,8 +284,8 @@ static void test_cancel(const char *dir)
 		fclose(f);
 	}
 	int word = GRYM_SYNTH_WORD_XFORM(GRYM_XFORM_REVERSE);
-	grym_synth_stage_defaults(&cmd, word, &err);
-	grym_synth_stage_defaults(&w, word, &err);
+	TAP_SETUP(grym_synth_stage_defaults(&cmd, word, &err));
+	TAP_SETUP(grym_synth_stage_defaults(&w, word, &err));
 	cmd.store = 1;
 	grym_sources_opts so = { .flags = GRYM_SOURCES_RECORDS | GRYM_SOURCES_ID_OPERANDS };
 	grym_sources *src = grym_sources_new(&so, &err);

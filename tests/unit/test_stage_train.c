@@ -112,7 +112,7 @@ static grym_catalog_stats stats_of(const char *dir)
 	memset(&st, 0xff, sizeof st);
 	grym_catalog *cat = grym_catalog_open(dir, NULL);
 	if (cat)
-		grym_catalog_stats_get(cat, &st, NULL);
+		TAP_SETUP(grym_catalog_stats_get(cat, &st, NULL));
 	grym_catalog_close(cat);
 	return st;
 }
