@@ -9,12 +9,68 @@
 #pragma GCC visibility push(default)
 
 #include <jansson.h>
-#include "grym/dsp.h"
+#include <signal.h>
+#include <stdint.h>
+#include "grym/audio.h"
+#include "grym/progress.h"
 #include "grym/schema.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ---- the options of one normalization (what a recipe holds) ---- */
+
+typedef enum grym_gain_mode {
+	GRYM_GAIN_LUFS = 0,     /* integrated loudness to target LUFS */
+	GRYM_GAIN_PEAK,         /* sample peak to target dBFS */
+	GRYM_GAIN_RMS,          /* RMS (20 log10 rms) to target dBFS */
+	GRYM_GAIN_FIXED         /* add target dB */
+} grym_gain_mode;
+
+typedef enum grym_silence_policy {
+	GRYM_SILENCE_PASS = 0,  /* loudness undefined: gain 0 dB, other processing kept */
+	GRYM_SILENCE_SKIP,      /* write nothing, report skipped */
+	GRYM_SILENCE_FAIL       /* GRYM_ERR_FORMAT */
+} grym_silence_policy;
+
+typedef struct grym_normalize_opts {
+	grym_gain_mode mode;
+	double target;          /* LUFS, dBFS or dB by mode */
+	double true_peak;       /* ceiling in dBTP, NAN for none */
+	int limit;              /* 1: limiter at the ceiling instead of lowering the gain */
+	int rate;               /* output rate (soxr), 0: keep */
+	int channels;           /* output channels (see grym_mix), 0: keep */
+	double highpass;        /* Butterworth corner in Hz, 0: off */
+	double lowpass;
+	int order;              /* Butterworth order (default 2) */
+	int dc;                 /* DC blocker (5 Hz) */
+	double trim_db;         /* trim leading/trailing frames at or below this
+				   level (dBFS), NAN: no trimming */
+	double fade_in;         /* seconds, 0: none */
+	double fade_out;
+	grym_file_type type;    /* output container */
+	int bits;               /* 16, 24, 32 (float), 0: 16/24 as the input, else 32f */
+	uint64_t seed;          /* dither; below 2^63 (a recipe holds it as a JSON integer) */
+	grym_silence_policy silence;
+	const char *tmpdir;     /* for spooled pipes; NULL: $TMPDIR or /tmp */
+	/* Not part of a recipe (grym/progress.h): once *cancel is set the
+	 * call stops with GRYM_ERR_CANCELLED (checked every block of 4096
+	 * frames) and leaves no temporary; progress hears the fraction of
+	 * the call done: the measuring pass, then the processing pass, each
+	 * by its position in the file. */
+	const volatile sig_atomic_t *cancel;
+	grym_progress_fn progress;
+	void *progress_ud;
+} grym_normalize_opts;
+
+/* The defaults: --lufs -23 with a -1 dBTP ceiling, everything else off. */
+void grym_normalize_opts_init(grym_normalize_opts *o);
+/* Check option values (ranges, a supported channel mapping is checked
+ * per input); GRYM_ERR_INVALID with the option named. */
+int grym_normalize_opts_check(const grym_normalize_opts *o, grym_error *err);
+/* 1 if the options need the whole signal before writing (two passes). */
+int grym_normalize_two_pass(const grym_normalize_opts *o);
 
 /* Everything a normalize run is given. o is first: the table's recipe
  * parameters are its fields, as the library takes them — except the

@@ -67,8 +67,9 @@ typedef struct grym_stage_env {
 	 * names it). NULL: only counted. */
 	void (*failed)(void *ud, const char *input, const grym_error *err);
 	/* A line for the user that is no failure ("skipped: already in the
-	 * catalog", "clipped 3 samples"); verbose lines have level 1. NULL:
-	 * dropped. */
+	 * catalog", "clipped 3 samples"); verbose lines have level 1, a
+	 * line even a quiet user must see (an input that gave nothing) -1.
+	 * NULL: dropped. */
 	void (*info)(void *ud, int level, const char *input, const char *msg);
 	void *ud;                       /* the callbacks' first argument */
 	/* out: what the call did with its inputs */
@@ -82,7 +83,7 @@ typedef struct grym_stage_env {
 void grym_stage_fail(grym_stage_env *env, const char *input, const grym_error *err);
 
 /* Give env->info a line (printf-style; level 0 is shown unless the user
- * asked for quiet, 1 only when verbose). */
+ * asked for quiet, 1 only when verbose, -1 always). */
 void grym_stage_info(const grym_stage_env *env, int level, const char *input,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -274,19 +274,6 @@ void grym_xform_params_default(grym_xform_params *p, grym_xform_kind kind);
 int grym_transform(const grym_xform_params *p, const float *x, int64_t frames,
 		   int channels, int rate, float **out, int64_t *out_frames, grym_error *err);
 
-/* ---- Derived assets on the catalog ---- */
-typedef struct grym_catalog grym_catalog;
-/* Store x (frames x channels interleaved at rate) as the asset derived from
- * asset `parent` (full id) by `recipe`: encoded as 32-bit float WAV
- * (reproducible bytes: no PEAK chunk), put into the catalog's object
- * store, and a "derived" row written with the canonical recipe, the audio
- * properties and the parent's labels and meta. id receives the derived id
- * (grym_id_derived(parent, recipe)); storing the same thing twice is one
- * asset. */
-int grym_synth_put_derived(grym_catalog *cat, const char *parent, const json_t *recipe,
-			   const float *x, int64_t frames, int channels, int rate,
-			   char id[65], grym_error *err);
-
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,7 @@
 #include "tap.h"
 #include "param_check.h"
 #include "core/schema_int.h"
+#include "grym/hash.h"
 #include "grym/normalize_params.h"
 
 /* A value other than the default, inside the range (1 when set). */

@@ -1,5 +1,5 @@
 /*
- * derive.c — synthesis results as derived assets of the catalog.
+ * synth_store.c — synthesis results as derived assets of the catalog.
  *
  * A transformation of a catalogued asset is itself an asset: its id is
  * the hash of the parent's id and the canonical recipe (DESIGN.md), its
@@ -8,64 +8,52 @@
  * float WAV written by libsndfile without the time-stamped PEAK chunk,
  * so the same recipe gives the same object on every machine.
  */
-#include "grym/synth.h"
-#include "grym/audio.h"
-#include "grym/catalog.h"
-#include "grym/hash.h"
+#include "synth_int.h"
 #include "grym/io.h"
 #include "grym/store.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-/* Encode to a fresh file in dir; path receives its name. */
-static int encode_file(const char *dir, const float *x, int64_t frames, int channels,
-		       int rate, char *path, size_t len, grym_error *err)
+/* Encode into an unnamed temporary (TMPDIR: a kill leaves nothing, and
+ * nothing assumes the store is a local folder); path receives its name,
+ * to be released by the caller. The temporary is a seekable file, so
+ * the encoder writes the WAV sizes in place: the same bytes as before. */
+static int encode_tmp(const float *x, int64_t frames, int channels, int rate, char *path,
+		      size_t len, grym_error *err)
 {
 	grym_output *out;
 	grym_encoder *enc;
-	int fd;
+	int rc;
 
-	if ((fd = grym_tmpfile(dir, "synth-derived", path, len, err)) < 0)
-		return fd;
-	close(fd);
-	if (!(out = grym_output_open(path, err)))
-		goto fail;
+	if (!(out = grym_output_open_tmp(NULL, "synth-derived", path, len, err)))
+		return err ? err->code : GRYM_ERR_IO;
 	if (!(enc = grym_encoder_open(out, GRYM_FILE_WAV, GRYM_SAMPLE_F32, rate, channels, 0, 0,
 				      err))) {
 		grym_output_abort(out);
-		goto fail;
+		return err ? err->code : GRYM_ERR_IO;
 	}
-	if (grym_encoder_write(enc, x, frames, err)) {
+	if ((rc = grym_encoder_write(enc, x, frames, err))) {
 		grym_encoder_close(enc, NULL);
 		grym_output_abort(out);
-		goto fail;
+		return rc;
 	}
-	if (grym_encoder_close(enc, err)) {
+	if ((rc = grym_encoder_close(enc, err))) {
 		grym_output_abort(out);
-		goto fail;
+		return rc;
 	}
-	if (grym_output_commit(out, err))
-		goto fail;
-	return GRYM_OK;
-fail:
-	unlink(path);
-	return err ? err->code : GRYM_ERR_IO;
+	return grym_output_commit(out, err);
 }
 
-int grym_synth_put_derived(grym_catalog *cat, const char *parent, const json_t *recipe,
-			   const float *x, int64_t frames, int channels, int rate,
-			   char id[65], grym_error *err)
+int synth__put_derived(grym_catalog *cat, const char *parent, const json_t *recipe,
+		       const float *x, int64_t frames, int channels, int rate,
+		       char id[GRYM_ID_LEN + 1], grym_error *err)
 {
 	grym_store *store = grym_catalog_store(cat);
 	grym_asset pa, a;
-	char path[4096], obj[GRYM_ID_LEN + 1];
-	struct stat sb;
+	char path[4096] = "", obj[GRYM_ID_LEN + 1];
 	int rc;
 
 	grym_asset_init(&pa);
@@ -74,12 +62,12 @@ int grym_synth_put_derived(grym_catalog *cat, const char *parent, const json_t *
 		return rc;
 	if ((rc = grym_id_derived(parent, recipe, id, err)))
 		goto done;
-	if ((rc = encode_file(grym_store_dir(store), x, frames, channels, rate, path,
-			      sizeof path, err)))
+	if ((rc = encode_tmp(x, frames, channels, rate, path, sizeof path, err)))
 		goto done;
-	rc = stat(path, &sb) ? grym_error_set(err, GRYM_ERR_IO, "%s: %s", path, strerror(errno))
-			     : grym_store_put_file(store, path, obj, err);
-	unlink(path);
+	/* through the store's writer (put_file copies into one) */
+	rc = grym_store_put_file(store, path, obj, err);
+	if (rc == GRYM_OK)
+		rc = grym_store_size(store, obj, &a.bytes, err);
 	if (rc < 0)
 		goto done;
 	rc = GRYM_OK;
@@ -99,13 +87,14 @@ int grym_synth_put_derived(grym_catalog *cat, const char *parent, const json_t *
 	a.bits = 32;
 	a.frames = frames;
 	a.duration = (double)frames / rate;
-	a.bytes = (uint64_t)sb.st_size;
 	if (pa.labels)
 		a.labels = json_deep_copy(pa.labels);
 	if (pa.meta)
 		a.meta = json_deep_copy(pa.meta);
 	rc = grym_catalog_put_asset(cat, &a, NULL, err);
 done:
+	if (path[0])
+		grym_tmp_release(path);
 	grym_asset_clear(&pa);
 	grym_asset_clear(&a);
 	return rc;
