@@ -26,6 +26,10 @@
 
 #define D 3
 
+/* A set-up call that must work: said when it does not (the checks after
+ * it then fail). */
+#define MUST(x) do { if ((x) != GRYM_OK) tap_diag("%s failed", #x); } while (0)
+
 static grym_model *train(void)
 {
 	grym_error err = { 0 };
@@ -61,7 +65,7 @@ static void put_model(grym_catalog *cat, const grym_model *m, char *id)
 	size_t len = 0;
 	grym_model_row row = { 0 };
 	grym_model_save(m, &buf, &len, &err);
-	grym_store_put(grym_catalog_store(cat), buf, len, row.id, &err);
+	MUST(grym_store_put(grym_catalog_store(cat), buf, len, row.id, &err));
 	memcpy(row.object, row.id, sizeof row.object);
 	row.name = "tiny";
 	row.type = "logreg";
@@ -79,7 +83,7 @@ static void put_features(grym_catalog *cat, const float *v, char *fsid, char *as
 	grym_feature_set f;
 	const char *bytes = "not really audio";
 	grym_asset_init(&a);
-	grym_store_put(grym_catalog_store(cat), bytes, strlen(bytes), a.object, NULL);
+	MUST(grym_store_put(grym_catalog_store(cat), bytes, strlen(bytes), a.object, NULL));
 	strcpy(a.id, a.object);
 	strcpy(a.kind, "source");
 	a.format = strdup("wav");
@@ -89,13 +93,13 @@ static void put_features(grym_catalog *cat, const float *v, char *fsid, char *as
 	a.frames = 16000;
 	a.duration = 1.0;
 	a.bytes = strlen(bytes);
-	grym_catalog_put_asset(cat, &a, NULL, NULL);
+	MUST(grym_catalog_put_asset(cat, &a, NULL, NULL));
 	strcpy(asset, a.id);
 	grym_asset_clear(&a);
 
 	memset(&f, 0, sizeof f);
 	json_t *r = json_pack("{s:s, s:s}", "stage", "features", "feature", "test");
-	grym_id_derived(asset, r, f.id, NULL);
+	MUST(grym_id_derived(asset, r, f.id, NULL));
 	f.extractor = grym_recipe_canonical(r);
 	json_decref(r);
 	strcpy(f.asset, asset);
@@ -103,8 +107,8 @@ static void put_features(grym_catalog *cat, const float *v, char *fsid, char *as
 	f.dims = D;
 	f.summary = (float *)v;
 	f.summary_len = D;
-	grym_store_put(grym_catalog_store(cat), "m", 1, f.object, NULL);
-	grym_catalog_put_features(cat, &f, NULL);
+	MUST(grym_store_put(grym_catalog_store(cat), "m", 1, f.object, NULL));
+	MUST(grym_catalog_put_features(cat, &f, NULL));
 	strcpy(fsid, f.id);
 	free(f.extractor);
 }
@@ -172,9 +176,9 @@ static int run(heard *h, grym_stage_env *env, const char *dir, const char *model
 	grym_sources *src = grym_sources_new(&so, err);
 	for (int i = 0; i < nops; i++)
 		if (strncmp(ops[i], "list:", 5) == 0)
-			grym_sources_add_list(src, ops[i] + 5, err);
+			MUST(grym_sources_add_list(src, ops[i] + 5, err));
 		else
-			grym_sources_add(src, ops[i], err);
+			MUST(grym_sources_add(src, ops[i], err));
 	grym_infer_params p = { .top = 1, .verify = 1 };
 	grym_infer_sink sink = { .ud = h, .begin = on_begin, .write = on_write, .name = "sink" };
 	env->catalog_dir = dir;
