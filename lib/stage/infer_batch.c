@@ -163,30 +163,38 @@ int inf_flush(inf_run *r, grym_error *err)
 	if (!b->n)
 		return GRYM_OK;
 	size_t nj = (size_t)r->jobs, chunk = (b->n + nj - 1) / nj;
-	job jobs[GRYM_JOBS_MAX];
+	/* on the heap: a server's request thread may have a small stack */
+	job *jobs = calloc(nj, sizeof *jobs);
+	if (!jobs)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	/* no cancel flag: a batch is milliseconds of work, and the flag
 	 * stops the readers that fill the next one */
 	grym_pool_opts po = { .jobs = (int)nj, .work = run_job };
+	int rc = GRYM_OK;
 	if (!r->predict && !(r->predict = grym_pool_new(&po, err)))
-		return err->code;
-	for (size_t t = 0; t < nj; t++) {
+		rc = err->code;
+	for (size_t t = 0; t < nj && !rc; t++) {
 		jobs[t] = (job){ r->m, b, t * chunk, (t + 1) * chunk < b->n ? (t + 1) * chunk : b->n,
 				 { 0 }, 0 };
 		if (jobs[t].lo >= jobs[t].hi)
 			jobs[t].hi = jobs[t].lo;
-		int rc = grym_pool_submit(r->predict, &jobs[t], err);
-		if (rc)
-			return rc;
+		rc = grym_pool_submit(r->predict, &jobs[t], err);
 	}
-	int prc = grym_pool_drain(r->predict, err);
-	if (prc)
-		return prc;
-	for (size_t t = 0; t < nj; t++)
+	/* every job submitted is done before its memory goes */
+	if (r->predict) {
+		int drc = grym_pool_drain(r->predict, err);
+		if (!rc)
+			rc = drc;
+	}
+	for (size_t t = 0; t < nj && !rc; t++)
 		if (jobs[t].rc) {
 			*err = jobs[t].err;
-			return jobs[t].rc;
+			rc = jobs[t].rc;
 		}
-	int rc = emit(r, err);
+	free(jobs);
+	if (rc)
+		return rc;
+	rc = emit(r, err);
 	inf_batch_drop(r);
 	return rc;
 }
