@@ -175,7 +175,7 @@ void grym_progress_total(grym_progress *p, uint64_t total);
 
 /* A library stage (grym/stage.h) run by a program: the process-wide
  * cancel flag, failures reported as "grym-x: INPUT: message", info lines
- * unless -q (level 1 only with -v), and the bar (label) drawn from the
+ * unless -q (level 1 only with -v, level -1 always), and the bar (label) drawn from the
  * stage's progress. grym_cli_stage_end takes the bar down and returns
  * the exit status of the run: GRYM_EXIT_OK, or GRYM_EXIT_FAILED when the
  * stage failed (rc, reported here with err) or some input did; a

@@ -17,7 +17,8 @@ static void on_failed(void *ud, const char *input, const grym_error *err)
 static void on_info(void *ud, int level, const char *input, const char *msg)
 {
 	grym_cli_stage *ui = ud;
-	if (ui->cli->quiet || (level > 0 && !ui->cli->verbose))
+	/* as grym_info (level 0), grym_verbose (1) and grym_msg (-1) */
+	if (level > 0 ? ui->cli->verbose <= 0 : level == 0 && ui->cli->quiet)
 		return;
 	grym_progress_clear(ui->bar);
 	if (input)

@@ -19,13 +19,13 @@
  */
 #include "grym/audio.h"
 #include "grym/progress.h"
+#include "audio/ffmpeg_quiet.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,15 +49,6 @@ static const char demuxer_whitelist[] =
 	"mpc8,tta,tak,voc,xwma,asf,avi,mpeg,mpegts,flv,gsm,sox,sln,shn,ircam,"
 	"nistsphere,mmf,dsf,iff,wsaud,xa,musx,epaf,mp2,s337m,loas,adts,"
 	"alaw,mulaw,g722,g723_1,g729,ilbc,qcp,spdif,dfpwm,wve,rso,svag,vag";
-
-/* FFmpeg logs to stderr by default; a library must not print. The log
- * level is process-global state in libavutil, so it is set exactly once,
- * behind pthread_once, before the first decoder opens. */
-static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
-static void quiet_ffmpeg(void)
-{
-	av_log_set_level(AV_LOG_QUIET);
-}
 
 struct grym_decoder {
 	AVFormatContext *fmt;
@@ -351,7 +342,7 @@ static int open_input(grym_decoder *d, const char *path, grym_error *err)
 
 	got = read_head(path, head, sizeof head);
 	nhead = got > 0 ? (size_t)got : 0;
-	pthread_once(&quiet_once, quiet_ffmpeg);
+	grym__ffmpeg_quiet();   /* FFmpeg must not print (audio/ffmpeg_quiet.c) */
 	d->fmt = avformat_alloc_context();
 	if (!d->fmt)
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");

@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,6 +37,12 @@
 #include <sndfile.h>
 
 #define BLOCK 4096   /* frames converted per write */
+
+/* A failed sf_open_* leaves its reason in libsndfile's process-wide
+ * error variables, read back by sf_strerror(NULL): opening and reading the
+ * reason happen under this lock, so a thread's message is its own failure's
+ * and not another encoder's opened at the same moment. */
+static pthread_mutex_t sf_open_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 struct grym_encoder {
 	grym_output *out;
@@ -472,19 +479,21 @@ grym_encoder *grym_encoder_open(grym_output *out, grym_file_type type,
 			       "(%d channels at %d Hz)", channels, rate);
 		goto fail;
 	}
+	if (grym_output_seekable(out) && grym_output_flush(out, err) < 0)
+		goto fail;
+	pthread_mutex_lock(&sf_open_mutex);
 	if (grym_output_seekable(out)) {
-		if (grym_output_flush(out, err) < 0)
-			goto fail;
 		e->sf = sf_open_fd(grym_output_fd(out), SFM_WRITE, &info, 0);
 	} else {
 		SF_VIRTUAL_IO vio = { vio_len, vio_seek, vio_read, vio_write, vio_tell };
 		e->sf = sf_open_virtual(&vio, SFM_WRITE, &info, e);
 	}
-	if (!e->sf) {
+	if (!e->sf)
 		grym_error_set(err, GRYM_ERR_IO, "cannot write %s: %s", grym_output_name(out),
 			       sf_strerror(NULL));
+	pthread_mutex_unlock(&sf_open_mutex);
+	if (!e->sf)
 		goto fail;
-	}
 	/* The PEAK chunk of float WAVs carries the time of writing: off, so
 	 * the same audio always gives the same bytes. */
 	sf_command(e->sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);

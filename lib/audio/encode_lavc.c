@@ -18,9 +18,9 @@
  * packet group), as ffmpeg needs to write MP4 to a pipe.
  */
 #include "encode_lavc.h"
+#include "audio/ffmpeg_quiet.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,14 +61,6 @@ static const struct {
 	{ GRYM_FILE_OPUS, "libopus", "opus", "opus" },
 	{ GRYM_FILE_M4A, "aac", "ipod", "m4a" },
 };
-
-/* FFmpeg logs to stderr ("No bit rate set", "Qavg"); a library must not
- * print. As in decode.c: the level is process-global, set once. */
-static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
-static void quiet_ffmpeg(void)
-{
-	av_log_set_level(AV_LOG_QUIET);
-}
 
 static int lav_err(grym_error *err, int code, const char *what, int e)
 {
@@ -195,7 +187,7 @@ grym_lavc_enc *grym_lavc_enc_open(grym_output *out, grym_file_type type, int rat
 	unsigned char *iobuf;
 	int k, e, most;
 
-	pthread_once(&quiet_once, quiet_ffmpeg);
+	grym__ffmpeg_quiet();   /* FFmpeg says "No bit rate set", "Qavg": not on our stderr */
 	for (k = 0; k < (int)(sizeof kinds / sizeof *kinds) && kinds[k].type != type; k++)
 		;
 	if (k == (int)(sizeof kinds / sizeof *kinds)) {

@@ -5,6 +5,7 @@
  */
 #include "grym/idset.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,8 @@ static size_t home(const char *id, size_t cap)
 
 static size_t find(const grym_idset *s, const char *id)
 {
+	/* a power of two, and never full (load under one half): the probe ends */
+	assert(s->cap && (s->cap & (s->cap - 1)) == 0 && s->n < s->cap);
 	size_t i = home(id, s->cap);
 	while (s->slot[i][0] && strcmp(s->slot[i], id) != 0)
 		i = (i + 1) & (s->cap - 1);
@@ -60,6 +63,7 @@ int grym_idset_add(grym_idset *s, const char *id)
 				strcpy(bigger.slot[find(&bigger, s->slot[i])], s->slot[i]);
 				bigger.n++;
 			}
+		assert(bigger.n == s->n);   /* every id moved, none merged */
 		free(s->slot);
 		*s = bigger;
 	}
@@ -68,6 +72,7 @@ int grym_idset_add(grym_idset *s, const char *id)
 		return 0;
 	strcpy(s->slot[i], id);
 	s->n++;
+	assert(s->n * 2 <= s->cap);
 	return 1;
 }
 

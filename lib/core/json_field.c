@@ -17,33 +17,6 @@ int grym_json_number(const json_t *obj, const char *key, const char *what, doubl
 	return GRYM_OK;
 }
 
-int grym_json_integer(const json_t *obj, const char *key, const char *what, long long lo,
-		      long long hi, long long *out, grym_error *err)
-{
-	const json_t *v = json_object_get(obj, key);
-	long long x;
-	if (!json_is_integer(v))
-		return grym_error_set(err, GRYM_ERR_FORMAT, "%s: \"%s\" missing or not an integer",
-				      what, key);
-	x = (long long)json_integer_value(v);
-	if (x < lo || x > hi)
-		return grym_error_set(err, GRYM_ERR_FORMAT, "%s: \"%s\" %lld out of range", what, key,
-				      x);
-	*out = x;
-	return GRYM_OK;
-}
-
-int grym_json_bool(const json_t *obj, const char *key, const char *what, int *out,
-		   grym_error *err)
-{
-	const json_t *v = json_object_get(obj, key);
-	if (!json_is_boolean(v))
-		return grym_error_set(err, GRYM_ERR_FORMAT, "%s: \"%s\" missing or not a boolean",
-				      what, key);
-	*out = json_is_true(v);
-	return GRYM_OK;
-}
-
 const char *grym_json_string(const json_t *obj, const char *key, const char *what,
 			     grym_error *err)
 {

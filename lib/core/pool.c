@@ -18,6 +18,7 @@
 #include "grym/pool.h"
 #include "grym/progress.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -63,6 +64,12 @@ struct grym_pool {
 	double shown;           /* value of the last progress call, -1 none */
 };
 
+/* Lock held. The ring's order (head <= start <= tail, at most cap jobs
+ * in it) and the running count; a debug build checks it at every step. */
+#define RING_OK(p) assert((p)->head <= (p)->start && (p)->start <= (p)->tail && \
+			  (p)->tail - (p)->head <= (p)->cap && (p)->running >= 0 && \
+			  (uint64_t)(p)->running <= (p)->start - (p)->head)
+
 static int cancel_seen(const grym_pool *p)
 {
 	return p->stopping || grym_cancelled(p->o.cancel);
@@ -105,8 +112,10 @@ static void progress_maybe(grym_pool *p, int force)
 /* Lock held. Give done() every finished job at head, in order. */
 static void deliver(grym_pool *p)
 {
+	RING_OK(p);
 	while (p->head < p->tail && p->ring[p->head % p->cap].state == SLOT_FINISHED) {
 		void *job = p->ring[p->head % p->cap].job;
+		assert(p->head < p->start);   /* only a job that started can finish */
 		p->head++;
 		if (p->o.done) {
 			pthread_mutex_unlock(&p->lock);
@@ -142,6 +151,8 @@ static void stop_and_flush(grym_pool *p, int cancelled)
 	while (p->running > 0)
 		pthread_cond_wait(&p->done_cv, &p->lock);
 	/* [head, start) are all finished now */
+	for (uint64_t s = p->head; s < p->start; s++)
+		assert(p->ring[s % p->cap].state == SLOT_FINISHED);
 	if (cancelled)
 		deliver(p);
 	while (p->head < p->tail) {
@@ -167,6 +178,9 @@ static int cancelled_error(grym_error *err)
 static void run_slot(grym_pool *p, uint64_t seq, grym_pool_worker *w)
 {
 	slot *sl = &p->ring[seq % p->cap];
+	/* jobs start in submission order, each once */
+	assert(seq + 1 == p->start && seq < p->tail && sl->state == SLOT_QUEUED);
+	RING_OK(p);
 	sl->state = SLOT_RUNNING;
 	atomic_store_explicit(&sl->part, 0, memory_order_relaxed);
 	p->running++;
@@ -289,6 +303,8 @@ int grym_pool_submit(grym_pool *p, void *job, grym_error *err)
 		progress_maybe(p, 0);
 	}
 	slot *sl = &p->ring[p->tail % p->cap];
+	/* the window has room, and the slot reused was delivered */
+	assert(p->tail - p->head < p->cap);
 	sl->job = job;
 	sl->state = SLOT_QUEUED;
 	p->tail++;

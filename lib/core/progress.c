@@ -9,6 +9,7 @@
  */
 #include "grym/progress.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -64,6 +65,8 @@ void grym_ticker_report(grym_ticker *t, double fraction, const char *msg)
 			fraction = t->last;
 		t->last = fraction;
 	}
+	/* what was shown stays in [0, 1] and never goes back */
+	assert(t->last >= 0 && t->last <= 1);
 	t->last_ns = now_ns();
 	t->fn(t->ud, fraction, msg ? msg : "");
 }

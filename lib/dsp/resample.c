@@ -10,6 +10,7 @@
  */
 #include "grym/audio.h"
 #include "grym/dsp.h"
+#include "audio/ffmpeg_quiet.h"
 
 #include <libavutil/channel_layout.h>
 #include <libavutil/error.h>
@@ -56,6 +57,7 @@ grym_resampler *grym_resampler_new(int in_rate, int out_rate, int channels,
 	r->in_rate = in_rate;
 	r->out_rate = out_rate;
 	r->channels = channels;
+	grym__ffmpeg_quiet();   /* swresample logs its failures through av_log */
 	av_channel_layout_default(&lay, channels);
 	ret = swr_alloc_set_opts2(&r->swr, &lay, AV_SAMPLE_FMT_FLT, out_rate,
 				  &lay, AV_SAMPLE_FMT_FLT, in_rate, 0, NULL);

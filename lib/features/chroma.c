@@ -42,21 +42,14 @@ static double py_mod(double a, double b)
 	return m;
 }
 
-int grym_chroma_new(grym_chroma **out, double rate, int n_fft, double tuning,
-		    grym_error *err)
-{
-	return grym_chroma_new_n(out, rate, n_fft, tuning, GRYM_CHROMA_BINS, err);
-}
-
-int grym_chroma_new_n(grym_chroma **out, double rate, int n_fft, double tuning,
-		      int nc, grym_error *err)
+/* Fills *out (NULL on failure): one exit for the many ways to fail. */
+static int chroma_make(grym_chroma **out, double rate, int n_fft, double tuning,
+		       int nc, grym_error *err)
 {
 	grym_chroma *c = NULL;
 	double *frq = NULL, *bw = NULL, *w = NULL, a440, step, half;
 	int n = n_fft, k, r;
 
-	if (!out)
-		return grym_error_set(err, GRYM_ERR_INVALID, "chroma: no output pointer");
 	*out = NULL;
 	if (!(rate > 0) || !isfinite(rate))
 		return grym_error_set(err, GRYM_ERR_INVALID,
@@ -143,6 +136,19 @@ nomem:
 	free(w);
 	grym_chroma_free(c);
 	return grym_error_set(err, GRYM_ERR_NOMEM, "chroma: out of memory for the filterbank");
+}
+
+grym_chroma *grym_chroma_new_n(double rate, int n_fft, double tuning,
+				int nc, grym_error *err)
+{
+	grym_chroma *c;
+
+	return chroma_make(&c, rate, n_fft, tuning, nc, err) ? NULL : c;
+}
+
+grym_chroma *grym_chroma_new(double rate, int n_fft, double tuning, grym_error *err)
+{
+	return grym_chroma_new_n(rate, n_fft, tuning, GRYM_CHROMA_BINS, err);
 }
 
 void grym_chroma_free(grym_chroma *c)

@@ -346,16 +346,16 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 	if (w[GRYM_FEAT_CHROMA]) {
 		/* checks the parameters now; the filterbank is made at the end,
 		 * once the tuning is known */
-		grym_chroma *ch = NULL;
+		grym_chroma *ch;
 		if (o->n_chroma != GRYM_CHROMA_BINS) {
 			grym_error_set(err, GRYM_ERR_INVALID, "chroma has %d bins, not %d",
 				       GRYM_CHROMA_BINS, o->n_chroma);
 			goto fail;
 		}
-		if (grym_chroma_new(&ch, rate, sp->n_fft, isnan(o->tuning) ? 0.0 : o->tuning, err))
+		if (!(ch = grym_chroma_new(rate, sp->n_fft, isnan(o->tuning) ? 0.0 : o->tuning, err)))
 			goto fail;
 		grym_chroma_free(ch);
-		if (isnan(o->tuning) && grym_tuning_new(&x->tuning, rate, sp->n_fft, err))
+		if (isnan(o->tuning) && !(x->tuning = grym_tuning_new(rate, sp->n_fft, err)))
 			goto fail;
 	}
 	if (w[GRYM_FEAT_YIN]) {
@@ -367,20 +367,20 @@ grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
 		yp.frame_length = sp->n_fft;
 		yp.hop = sp->hop;
 		yp.center = sp->center;
-		if (grym_yin_new(&x->yin, rate, &yp, err))
+		if (!(x->yin = grym_yin_new(rate, &yp, err)))
 			goto fail;
 	}
 	if (x->need_onset) {
-		grym_onset *on = NULL;
-		if (grym_onset_new(&on, o->mel.n_mels, sp->n_fft, sp->hop, sp->center, err))
+		grym_onset *on = grym_onset_new(o->mel.n_mels, sp->n_fft, sp->hop, sp->center, err);
+		if (!on)
 			goto fail;
 		grym_onset_free(on);
 	}
 	if (w[GRYM_FEAT_TEMPO]) {
-		grym_tempo *tp = NULL;
+		grym_tempo *tp;
 		grym_tempo_params tpp;
 		grym_tempo_params_default(&tpp);
-		if (grym_tempo_new(&tp, rate, sp->hop, &tpp, err))
+		if (!(tp = grym_tempo_new(rate, sp->hop, &tpp, err)))
 			goto fail;
 		grym_tempo_free(tp);
 	}
@@ -775,8 +775,9 @@ static int build_onset(grym_extractor *x, grym_error *err)
 	if (on->rows)
 		return GRYM_OK;
 	int nm = x->o.mel.n_mels;
-	grym_onset *o = NULL;
-	int rc = grym_onset_new(&o, nm, x->o.stft.n_fft, x->o.stft.hop, x->o.stft.center, err);
+	/* the parameters were checked by grym_extractor_new: only memory can fail */
+	grym_onset *o = grym_onset_new(nm, x->o.stft.n_fft, x->o.stft.hop, x->o.stft.center, err);
+	int rc = o ? GRYM_OK : err ? err->code : GRYM_ERR_NOMEM;
 	if (rc == GRYM_OK)
 		rc = rs_rewind(lm, err);
 	float *buf = malloc((size_t)BLOCK_ROWS * nm * sizeof *buf);
@@ -810,9 +811,9 @@ static int emit_chroma(grym_extractor *x, const grym_feature_sink *sink, grym_er
 		return rc;
 	if (isnan(tuning) && (rc = grym_tuning_estimate(x->tuning, &tuning, err)))
 		return rc;
-	grym_chroma *ch = NULL;
-	if ((rc = grym_chroma_new(&ch, x->rate, x->o.stft.n_fft, tuning, err)))
-		return rc;
+	grym_chroma *ch = grym_chroma_new(x->rate, x->o.stft.n_fft, tuning, err);
+	if (!ch)
+		return err ? err->code : GRYM_ERR_NOMEM;
 	rowstore *r = &x->rs[ST_POWER];
 	float *buf = malloc((size_t)BLOCK_ROWS * r->dims * sizeof *buf);
 	float *out = malloc((size_t)BLOCK_ROWS * GRYM_CHROMA_BINS * sizeof *out);
@@ -845,10 +846,10 @@ static int emit_chroma(grym_extractor *x, const grym_feature_sink *sink, grym_er
 static int emit_tempo(grym_extractor *x, const grym_feature_sink *sink, grym_error *err)
 {
 	rowstore *on = &x->rs[ST_ONSET];
-	grym_tempo *tp = NULL;
 	grym_tempo_params tpp;
 	grym_tempo_params_default(&tpp);
-	int rc = grym_tempo_new(&tp, x->rate, x->o.stft.hop, &tpp, err);
+	grym_tempo *tp = grym_tempo_new(x->rate, x->o.stft.hop, &tpp, err);
+	int rc = tp ? GRYM_OK : err ? err->code : GRYM_ERR_NOMEM;
 	float *env = malloc((size_t)(on->rows ? on->rows : 1) * sizeof *env);
 	if (rc == GRYM_OK && !env)
 		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");

@@ -11,7 +11,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include "grym/features.h"
 
 struct grym_melbank {
@@ -21,17 +20,6 @@ struct grym_melbank {
 	size_t *off;            /* start of row i in wd */
 	int *first, *count;     /* nonzero span of each row */
 };
-
-int grym_mel_norm_parse(const char *s, grym_mel_norm *n, grym_error *err)
-{
-	if (!strcasecmp(s, "slaney"))
-		*n = GRYM_MEL_NORM_SLANEY;
-	else if (!strcasecmp(s, "none"))
-		*n = GRYM_MEL_NORM_NONE;
-	else
-		return grym_error_set(err, GRYM_ERR_INVALID, "unknown mel norm '%s' (slaney, none)", s);
-	return GRYM_OK;
-}
 
 /* Slaney's scale: linear below 1 kHz (200/3 Hz per mel), logarithmic above. */
 #define SL_F_SP (200.0 / 3)

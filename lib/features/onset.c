@@ -73,13 +73,11 @@ struct grym_onset {
 	float *ring;       /* (pad + 1) x n_mels */
 };
 
-int grym_onset_new(grym_onset **out, int n_mels, int n_fft, int hop, int center,
-		   grym_error *err)
+static int onset_make(grym_onset **out, int n_mels, int n_fft, int hop, int center,
+		      grym_error *err)
 {
 	grym_onset *o;
 
-	if (!out)
-		return grym_error_set(err, GRYM_ERR_INVALID, "onset: no output pointer");
 	*out = NULL;
 	if (n_mels < 1)
 		return grym_error_set(err, GRYM_ERR_INVALID,
@@ -99,6 +97,14 @@ int grym_onset_new(grym_onset **out, int n_mels, int n_fft, int hop, int center,
 	}
 	*out = o;
 	return GRYM_OK;
+}
+
+grym_onset *grym_onset_new(int n_mels, int n_fft, int hop, int center,
+			   grym_error *err)
+{
+	grym_onset *o;
+
+	return onset_make(&o, n_mels, n_fft, hop, center, err) ? NULL : o;
 }
 
 void grym_onset_free(grym_onset *o)

@@ -9,10 +9,10 @@
  * thread-safe; each object executes its own plan on its own buffers with
  * fftw_execute_dft_r2c, which is. The mutex is the only static state.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <fftw3.h>
 #include "grym/features.h"
 #include "grym/features_pitch.h"
@@ -30,20 +30,6 @@ struct grym_stft {
 	gf_framer fr;
 };
 
-int grym_window_parse(const char *s, grym_window *w, grym_error *err)
-{
-	if (!strcasecmp(s, "hann") || !strcasecmp(s, "hanning"))
-		*w = GRYM_WINDOW_HANN;
-	else if (!strcasecmp(s, "hamming"))
-		*w = GRYM_WINDOW_HAMMING;
-	else if (!strcasecmp(s, "blackman"))
-		*w = GRYM_WINDOW_BLACKMAN;
-	else
-		return grym_error_set(err, GRYM_ERR_INVALID,
-				      "unknown window '%s' (hann, hamming, blackman)", s);
-	return GRYM_OK;
-}
-
 const char *grym_window_name(grym_window w)
 {
 	switch (w) {
@@ -51,18 +37,6 @@ const char *grym_window_name(grym_window w)
 	case GRYM_WINDOW_BLACKMAN: return "blackman";
 	default: return "hann";
 	}
-}
-
-int grym_pad_mode_parse(const char *s, grym_pad_mode *p, grym_error *err)
-{
-	if (!strcasecmp(s, "constant") || !strcasecmp(s, "zeros") || !strcasecmp(s, "zero"))
-		*p = GRYM_PAD_CONSTANT;
-	else if (!strcasecmp(s, "reflect"))
-		*p = GRYM_PAD_REFLECT;
-	else
-		return grym_error_set(err, GRYM_ERR_INVALID,
-				      "unknown pad mode '%s' (constant, reflect)", s);
-	return GRYM_OK;
 }
 
 const char *grym_pad_mode_name(grym_pad_mode p)
@@ -148,7 +122,10 @@ grym_stft *grym_stft_new(int n_fft, int hop, int win_length, grym_window window,
 		grym_stft_free(s);
 		return NULL;
 	}
-	grym_window_fill(window, win_length, n_fft, s->window, NULL);
+	/* window, win_length and n_fft were checked above: it cannot fail */
+	int wrc = grym_window_fill(window, win_length, n_fft, s->window, NULL);
+	assert(wrc == GRYM_OK);
+	(void)wrc;
 	grym_fftw_plan_lock();
 	s->plan = fftw_plan_dft_r2c_1d(n_fft, s->in, s->out, FFTW_ESTIMATE);
 	grym_fftw_plan_unlock();
@@ -183,8 +160,6 @@ void grym_stft_free(grym_stft *s)
 }
 
 int grym_stft_bins(const grym_stft *s) { return s->bins; }
-int grym_stft_n_fft(const grym_stft *s) { return s->p.n_fft; }
-int grym_stft_hop(const grym_stft *s) { return s->p.hop; }
 const grym_stft_params *grym_stft_get_params(const grym_stft *s) { return &s->p; }
 
 int64_t grym_stft_frames(const grym_stft *s, int64_t n_samples)

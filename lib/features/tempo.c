@@ -87,16 +87,14 @@ void grym_tempo_free(grym_tempo *t)
 	free(t);
 }
 
-int grym_tempo_new(grym_tempo **out, double rate, int hop,
-		   const grym_tempo_params *params, grym_error *err)
+static int tempo_make(grym_tempo **out, double rate, int hop,
+		      const grym_tempo_params *params, grym_error *err)
 {
 	grym_tempo_params p;
 	grym_tempo *t;
 	double samples, step;
 	int m;
 
-	if (!out)
-		return grym_error_set(err, GRYM_ERR_INVALID, "tempo: no output pointer");
 	*out = NULL;
 	if (params)
 		p = *params;
@@ -159,6 +157,14 @@ int grym_tempo_new(grym_tempo **out, double rate, int hop,
 	}
 	*out = t;
 	return GRYM_OK;
+}
+
+grym_tempo *grym_tempo_new(double rate, int hop,
+			 const grym_tempo_params *params, grym_error *err)
+{
+	grym_tempo *t;
+
+	return tempo_make(&t, rate, hop, params, err) ? NULL : t;
 }
 
 /* The padded envelope at padded position q (0 <= q < n + 2*half). */

@@ -46,19 +46,13 @@ struct grym_tuning {
 	size_t n_peaks, cap;
 };
 
-int grym_tuning_new(grym_tuning **out, double rate, int n_fft, grym_error *err)
-{
-	return grym_tuning_new_n(out, rate, n_fft, 12, err);
-}
-
-int grym_tuning_new_n(grym_tuning **out, double rate, int n_fft, int bpo, grym_error *err)
+/* Fills *out (NULL on failure). */
+static int tuning_make(grym_tuning **out, double rate, int n_fft, int bpo, grym_error *err)
 {
 	grym_tuning *t;
 	double fmax, val;
 	int k;
 
-	if (!out)
-		return grym_error_set(err, GRYM_ERR_INVALID, "tuning: no output pointer");
 	*out = NULL;
 	if (!(rate > 0) || !isfinite(rate))
 		return grym_error_set(err, GRYM_ERR_INVALID,
@@ -98,6 +92,18 @@ int grym_tuning_new_n(grym_tuning **out, double rate, int n_fft, int bpo, grym_e
 		t->k_lo = t->k_hi = 0;
 	*out = t;
 	return GRYM_OK;
+}
+
+grym_tuning *grym_tuning_new_n(double rate, int n_fft, int bpo, grym_error *err)
+{
+	grym_tuning *t;
+
+	return tuning_make(&t, rate, n_fft, bpo, err) ? NULL : t;
+}
+
+grym_tuning *grym_tuning_new(double rate, int n_fft, grym_error *err)
+{
+	return grym_tuning_new_n(rate, n_fft, 12, err);
 }
 
 void grym_tuning_free(grym_tuning *t)
@@ -309,8 +315,8 @@ int grym_tuning_estimate(grym_tuning *t, double *tuning, grym_error *err)
 int grym_tuning_estimate_spec(const float *spec, size_t n_frames, double rate,
 			      int n_fft, double *tuning, grym_error *err)
 {
-	grym_tuning *t = NULL;
-	int rc = grym_tuning_new(&t, rate, n_fft, err);
+	grym_tuning *t;
+	int rc = tuning_make(&t, rate, n_fft, 12, err);
 
 	if (rc == GRYM_OK)
 		rc = grym_tuning_add(t, spec, n_frames, err);

@@ -85,16 +85,14 @@ void grym_yin_free(grym_yin *y)
 	free(y);
 }
 
-int grym_yin_new(grym_yin **out, double rate, const grym_yin_params *params,
-		 grym_error *err)
+static int yin_make(grym_yin **out, double rate, const grym_yin_params *params,
+		    grym_error *err)
 {
 	grym_yin_params p;
 	grym_yin *y;
 	int n, win;
 	double ceil_min;
 
-	if (!out)
-		return grym_error_set(err, GRYM_ERR_INVALID, "yin: no output pointer");
 	*out = NULL;
 	if (params)
 		p = *params;
@@ -174,6 +172,13 @@ int grym_yin_new(grym_yin **out, double rate, const grym_yin_params *params,
 	}
 	*out = y;
 	return GRYM_OK;
+}
+
+grym_yin *grym_yin_new(double rate, const grym_yin_params *params, grym_error *err)
+{
+	grym_yin *y;
+
+	return yin_make(&y, rate, params, err) ? NULL : y;
 }
 
 size_t grym_yin_frames(const grym_yin *y, size_t n_samples)

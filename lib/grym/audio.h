@@ -46,6 +46,8 @@ typedef struct grym_audio_info {
 	int64_t bit_rate;       /* bits per second, 0 if unknown */
 	json_t *tags;           /* object: lowercase tag name -> string; owned */
 } grym_audio_info;
+/* Release the tags info owns and zero it (the struct itself is the
+ * caller's); NULL is fine. */
 void grym_audio_info_clear(grym_audio_info *info);
 
 /* Decoding options; zero-initialised means "as the file is". */
@@ -62,9 +64,13 @@ typedef struct grym_decode_opts {
 
 typedef struct grym_decoder grym_decoder;
 
-/* Open a file by path (FFmpeg probes the format from the bytes). */
+/* Open a file by path (FFmpeg probes the format from the bytes); path and
+ * opts are copied. The caller owns the decoder and ends it with
+ * grym_decoder_close. NULL on failure with err filled, naming the problem
+ * (not audio, an unsupported codec: GRYM_ERR_FORMAT, GRYM_ERR_UNSUPPORTED;
+ * GRYM_ERR_IO, GRYM_ERR_NOMEM). */
 grym_decoder *grym_decoder_open(const char *path, const grym_decode_opts *opts,
-				grym_error *err);
+				grym_error *err) GRYM_MUST_CHECK;
 /* Source properties (rate and channels of the source, not of the output). */
 const grym_audio_info *grym_decoder_info(const grym_decoder *d);
 /* Rate and channels of what grym_decoder_read returns. */
@@ -74,7 +80,7 @@ int grym_decoder_channels(const grym_decoder *d);
  * frames read, 0 at the end, or a negative status (GRYM_ERR_CORRUPT for
  * decode errors and, at the end, truncation). */
 int64_t grym_decoder_read(grym_decoder *d, float *buf, int64_t max_frames,
-			  grym_error *err);
+			  grym_error *err) GRYM_MUST_CHECK;
 /* How far the reads are: the fraction (0..1) of the frames to come that
  * grym_decoder_read has handed out, from the length the container
  * declares (or estimates), else from the bytes read of the file's size;
@@ -87,7 +93,7 @@ int grym_decoder_was_truncated(const grym_decoder *d);
 void grym_decoder_close(grym_decoder *d);
 
 /* Probe without decoding the samples (like ffprobe/soxi). */
-int grym_audio_probe(const char *path, grym_audio_info *info, grym_error *err);
+int grym_audio_probe(const char *path, grym_audio_info *info, grym_error *err) GRYM_MUST_CHECK;
 
 /* A whole signal in memory. */
 typedef struct grym_audio {
@@ -96,10 +102,12 @@ typedef struct grym_audio {
 	int channels;
 	int rate;
 } grym_audio;
+/* Free a->data and zero a (the struct itself is the caller's). */
 void grym_audio_clear(grym_audio *a);
 /* Decode a whole file (info may be NULL). */
 int grym_audio_decode_file(const char *path, const grym_decode_opts *opts,
-			   grym_audio *out, grym_audio_info *info, grym_error *err);
+			   grym_audio *out, grym_audio_info *info, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* ---- writing ---- */
 typedef enum grym_file_type {
@@ -113,7 +121,7 @@ typedef enum grym_sample_format {
 
 /* "wav", "flac", "ogg", "mp3", "opus", "m4a" (also from a path's
  * extension); GRYM_ERR_INVALID for anything else. */
-int grym_file_type_parse(const char *type_or_path, grym_file_type *type);
+int grym_file_type_parse(const char *type_or_path, grym_file_type *type) GRYM_MUST_CHECK;
 /* The short name of a type ("wav"...), as the catalog's format column and
  * recipes spell it; NULL out of range. */
 const char *grym_file_type_name(grym_file_type type);
@@ -128,8 +136,8 @@ const char *grym_file_type_codec(grym_file_type type, grym_sample_format fmt, in
  * (the caller prefixes the path): grym never writes one format under
  * another's name. */
 int grym_file_type_choose(const char *type, const char *path, grym_file_type *out,
-			  grym_error *err);
-int grym_sample_format_parse(const char *s, grym_sample_format *fmt);
+			  grym_error *err) GRYM_MUST_CHECK;
+int grym_sample_format_parse(const char *s, grym_sample_format *fmt) GRYM_MUST_CHECK;
 
 typedef struct grym_encoder grym_encoder;
 enum { GRYM_ENCODE_DITHER = 1 };  /* TPDF dither when reducing to 16 bits */
@@ -143,14 +151,14 @@ enum { GRYM_ENCODE_DITHER = 1 };  /* TPDF dither when reducing to 16 bits */
  * I/O. seed feeds the dither. */
 grym_encoder *grym_encoder_open(grym_output *out, grym_file_type type,
 				grym_sample_format fmt, int rate, int channels,
-				int flags, uint64_t seed, grym_error *err);
+				int flags, uint64_t seed, grym_error *err) GRYM_MUST_CHECK;
 /* The rate the file holds: the rate given to open, except where the
  * codec cannot take it and the encoder resamples (Opus: 48000). */
 int grym_encoder_rate(const grym_encoder *e);
 int grym_encoder_write(grym_encoder *e, const float *frames, int64_t nframes,
-		       grym_error *err);
+		       grym_error *err) GRYM_MUST_CHECK;
 /* Finish the file (sizes, flush). The caller then commits out. */
-int grym_encoder_close(grym_encoder *e, grym_error *err);
+int grym_encoder_close(grym_encoder *e, grym_error *err) GRYM_MUST_CHECK;
 
 #ifdef __cplusplus
 }

@@ -63,6 +63,9 @@ typedef struct grym_asset {
 					       grym_asset_to_json */
 } grym_asset;
 
+/* init zeroes a (every pointer NULL) before it is filled; clear frees
+ * what a owns (its strings and JSON references) and leaves it as after
+ * init. */
 void grym_asset_init(grym_asset *a);
 void grym_asset_clear(grym_asset *a);
 
@@ -76,15 +79,19 @@ void grym_asset_clear(grym_asset *a);
  * to_json returns a new reference (NULL when
  * out of memory); from_json fills a (initialised by the callee) and
  * checks types, GRYM_ERR_FORMAT naming the bad field. */
-json_t *grym_asset_to_json(const grym_asset *a);
-int grym_asset_from_json(const json_t *j, grym_asset *a, grym_error *err);
+json_t *grym_asset_to_json(const grym_asset *a) GRYM_MUST_CHECK;
+int grym_asset_from_json(const json_t *j, grym_asset *a, grym_error *err) GRYM_MUST_CHECK;
 
 /* Where the catalog lives when no --catalog is given (see above). */
-int grym_catalog_default_dir(char *buf, size_t len, grym_error *err);
+int grym_catalog_default_dir(char *buf, size_t len, grym_error *err) GRYM_MUST_CHECK;
 
-/* Open the catalog in dir, creating it and migrating its schema as needed. */
-grym_catalog *grym_catalog_open(const char *dir, grym_error *err);
+/* Open the catalog in dir, creating it and migrating its schema as needed.
+ * The caller owns the handle (grym_catalog_close, NULL is fine); one handle
+ * is used by one thread at a time. NULL on failure with err filled
+ * (GRYM_ERR_IO, GRYM_ERR_DB naming the file, GRYM_ERR_NOMEM). */
+grym_catalog *grym_catalog_open(const char *dir, grym_error *err) GRYM_MUST_CHECK;
 void grym_catalog_close(grym_catalog *cat);
+/* The catalog's object store, owned by cat (valid until it is closed). */
 grym_store *grym_catalog_store(grym_catalog *cat);
 /* Once *cancel turns non-zero, export and import stop (also a read or
  * write blocked on a pipe, which a signal interrupts) with
@@ -104,7 +111,8 @@ void grym_catalog_set_verify(grym_catalog *cat, int verify);
 int grym_catalog_verifies(const grym_catalog *cat);
 /* Check asset a's object as a read would, without reading it for use
  * (an asset reused instead of re-made). */
-int grym_catalog_check_asset_object(grym_catalog *cat, const grym_asset *a, grym_error *err);
+int grym_catalog_check_asset_object(grym_catalog *cat, const grym_asset *a, grym_error *err)
+	GRYM_MUST_CHECK;
 /* Open asset a's object for reading, with those checks made on the very
  * file opened (its size; its hash when the handle verifies), so nothing
  * replaces it between the check and the read: *r is a reader of the store
@@ -115,14 +123,14 @@ int grym_catalog_check_asset_object(grym_catalog *cat, const grym_asset *a, grym
  * (grym_fd_path), valid until the reader is closed. */
 int grym_catalog_open_asset_object(grym_catalog *cat, const grym_asset *a,
 				   grym_store_reader **r, char *path, size_t len,
-				   grym_error *err);
+				   grym_error *err) GRYM_MUST_CHECK;
 const char *grym_catalog_dir(const grym_catalog *cat);
 int grym_catalog_schema_version(grym_catalog *cat);
 
 /* Explicit transactions (BEGIN IMMEDIATE): group several puts into one
  * atomic, fast write. Calls made outside one run in their own. */
-int grym_catalog_begin(grym_catalog *cat, grym_error *err);
-int grym_catalog_commit(grym_catalog *cat, grym_error *err);
+int grym_catalog_begin(grym_catalog *cat, grym_error *err) GRYM_MUST_CHECK;
+int grym_catalog_commit(grym_catalog *cat, grym_error *err) GRYM_MUST_CHECK;
 void grym_catalog_rollback(grym_catalog *cat);
 
 /* Insert an asset, or merge it into the existing row of the same id: its
@@ -130,26 +138,30 @@ void grym_catalog_rollback(grym_catalog *cat);
  * *created (may be NULL) is 1 when the row is new. The asset's object
  * must already be in the store (GRYM_ERR_NOTFOUND otherwise). */
 int grym_catalog_put_asset(grym_catalog *cat, const grym_asset *a, int *created,
-			   grym_error *err);
+			   grym_error *err) GRYM_MUST_CHECK;
 /* Fill a (initialised by the callee) with the asset of full id `id`. */
 int grym_catalog_get_asset(grym_catalog *cat, const char *id, grym_asset *a,
-			   grym_error *err);
+			   grym_error *err) GRYM_MUST_CHECK;
 /* Expand a unique prefix (or full id) of an asset id. GRYM_ERR_NOTFOUND,
  * GRYM_ERR_AMBIGUOUS (message lists a few candidates). */
 int grym_catalog_resolve(grym_catalog *cat, const char *prefix,
-			 char id[GRYM_ID_LEN + 1], grym_error *err);
+			 char id[GRYM_ID_LEN + 1], grym_error *err) GRYM_MUST_CHECK;
 
+/* Add a label to the asset of full id `id` and to every asset derived
+ * from it (adding one it has is not an error); remove takes it off the
+ * same tree. label is copied. GRYM_ERR_INVALID for an empty label,
+ * GRYM_ERR_NOTFOUND when there is no such asset, GRYM_ERR_DB. */
 int grym_catalog_add_label(grym_catalog *cat, const char *id, const char *label,
-			   grym_error *err);
+			   grym_error *err) GRYM_MUST_CHECK;
 int grym_catalog_remove_label(grym_catalog *cat, const char *id, const char *label,
-			      grym_error *err);
+			      grym_error *err) GRYM_MUST_CHECK;
 /* Set (or with value NULL remove) one metadata key of an asset. */
 int grym_catalog_set_meta(grym_catalog *cat, const char *id, const char *key,
-			  const json_t *value, grym_error *err);
+			  const json_t *value, grym_error *err) GRYM_MUST_CHECK;
 /* Remove an asset and its rows (features, predictions, derived children
  * only with force); objects go at the next gc. */
 int grym_catalog_rm_asset(grym_catalog *cat, const char *id, int force,
-			  grym_error *err);
+			  grym_error *err) GRYM_MUST_CHECK;
 
 /* Selection of assets; NULL/0 fields match everything. */
 typedef struct grym_asset_query {
@@ -166,7 +178,8 @@ typedef struct grym_asset_query {
  * (that value is returned). The asset is valid during the call only. */
 typedef int (*grym_asset_visit_fn)(void *ud, const grym_asset *a);
 int grym_catalog_foreach_asset(grym_catalog *cat, const grym_asset_query *q,
-			       grym_asset_visit_fn cb, void *ud, grym_error *err);
+			       grym_asset_visit_fn cb, void *ud, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* Features of one asset under one extractor configuration. */
 typedef struct grym_feature_set {
@@ -178,21 +191,32 @@ typedef struct grym_feature_set {
 	int summary_len;
 	char object[GRYM_ID_LEN + 1];      /* frame matrix object ("" if none) */
 } grym_feature_set;
+/* Frees what f owns (extractor, summary) and zeroes it. */
 void grym_feature_set_clear(grym_feature_set *f);
-int grym_catalog_put_features(grym_catalog *cat, const grym_feature_set *f, grym_error *err);
+/* Store f (copied; the caller keeps f). Features are a cache of a
+ * deterministic computation: a put of an id already there replaces the
+ * row. GRYM_ERR_INVALID (ids not full, no extractor, a bad summary),
+ * GRYM_ERR_NOTFOUND (no such asset, or f->object not in the store),
+ * GRYM_ERR_DB. */
+int grym_catalog_put_features(grym_catalog *cat, const grym_feature_set *f, grym_error *err)
+	GRYM_MUST_CHECK;
+/* Fill f with the feature set whose id is or starts with `id`; the caller
+ * frees it with grym_feature_set_clear (f is zeroed on failure too).
+ * GRYM_ERR_NOTFOUND, GRYM_ERR_AMBIGUOUS, GRYM_ERR_NOMEM, GRYM_ERR_DB. */
 int grym_catalog_get_features(grym_catalog *cat, const char *id, grym_feature_set *f,
-			      grym_error *err);
+			      grym_error *err) GRYM_MUST_CHECK;
 /* The frame matrix of f (f->frames x f->dims floats, malloc'ed) from its
  * object, checked as above; GRYM_ERR_NOTFOUND when f has none. */
 int grym_catalog_feature_matrix(grym_catalog *cat, const grym_feature_set *f, float **data,
-				grym_error *err);
+				grym_error *err) GRYM_MUST_CHECK;
 
 /* Visit every feature set of the asset of full id `asset` (one per
  * extractor recipe), in id order; cb returns non-zero to stop (that value
  * is returned). The set is valid during the call only. */
 typedef int (*grym_features_visit_fn)(void *ud, const grym_feature_set *f);
 int grym_catalog_foreach_features(grym_catalog *cat, const char *asset,
-				  grym_features_visit_fn cb, void *ud, grym_error *err);
+				  grym_features_visit_fn cb, void *ud, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* A trained model. */
 typedef struct grym_model_row {
@@ -204,24 +228,34 @@ typedef struct grym_model_row {
 	char *metrics;                     /* metrics JSON */
 	char object[GRYM_ID_LEN + 1];      /* the model file */
 } grym_model_row;
+/* Frees the strings m owns and zeroes it. */
 void grym_model_row_clear(grym_model_row *m);
-int grym_catalog_put_model(grym_catalog *cat, const grym_model_row *m, grym_error *err);
+/* Store m (copied). A model id is the hash of its file: a put of a model
+ * already there keeps its row, but records a name given now.
+ * GRYM_ERR_INVALID (ids not full, no type), GRYM_ERR_NOTFOUND (the object
+ * is not in the store), GRYM_ERR_DB. */
+int grym_catalog_put_model(grym_catalog *cat, const grym_model_row *m, grym_error *err)
+	GRYM_MUST_CHECK;
+/* Fill m with the model named id_or_prefix_or_name (the latest of that
+ * name), else the one whose id is or starts with it; the caller frees m
+ * with grym_model_row_clear (zeroed on failure). GRYM_ERR_NOTFOUND,
+ * GRYM_ERR_AMBIGUOUS, GRYM_ERR_NOMEM, GRYM_ERR_DB. */
 int grym_catalog_get_model(grym_catalog *cat, const char *id_or_prefix_or_name,
-			   grym_model_row *m, grym_error *err);
+			   grym_model_row *m, grym_error *err) GRYM_MUST_CHECK;
 /* The model file of m (malloc'ed), its bytes always hashed (see above). */
 int grym_catalog_model_bytes(grym_catalog *cat, const grym_model_row *m, void **data,
-			     size_t *len, grym_error *err);
+			     size_t *len, grym_error *err) GRYM_MUST_CHECK;
 
 /* One prediction of a model on an asset. */
 int grym_catalog_put_prediction(grym_catalog *cat, const char *model, const char *asset,
 				const char *label, double probability,
-				const char *scores_json, grym_error *err);
+				const char *scores_json, grym_error *err) GRYM_MUST_CHECK;
 /* Read back the prediction of model (full id) on asset (full id): *label
  * and *scores_json are malloc'ed (caller frees; either may be NULL in the
  * row); GRYM_ERR_NOTFOUND if there is none. */
 int grym_catalog_get_prediction(grym_catalog *cat, const char *model, const char *asset,
 				char **label, double *probability, char **scores_json,
-				grym_error *err);
+				grym_error *err) GRYM_MUST_CHECK;
 
 /* Counts for `grym-catalog stats`. */
 typedef struct grym_catalog_stats {
@@ -230,7 +264,9 @@ typedef struct grym_catalog_stats {
 	uint64_t object_bytes;
 	double total_duration;
 } grym_catalog_stats;
-int grym_catalog_stats_get(grym_catalog *cat, grym_catalog_stats *s, grym_error *err);
+/* Fill s (a plain value, nothing to free). GRYM_ERR_DB. */
+int grym_catalog_stats_get(grym_catalog *cat, grym_catalog_stats *s, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* Maintenance. Reports go through a callback, one line each, because the
  * library does not print. */
@@ -241,15 +277,16 @@ typedef void (*grym_report_fn)(void *ud, const char *line);
  * dry_run nothing is removed. removed and bytes may be NULL. */
 int grym_catalog_gc(grym_catalog *cat, int64_t grace, int dry_run,
 		    int64_t *removed, uint64_t *bytes, grym_report_fn report,
-		    void *ud, grym_error *err);
+		    void *ud, grym_error *err) GRYM_MUST_CHECK;
 /* Re-hash every object, check every row's object exists and the database's
  * integrity; each problem is reported; returns GRYM_ERR_CORRUPT if any. */
 int grym_catalog_fsck(grym_catalog *cat, grym_report_fn report, void *ud,
-		      grym_error *err);
+		      grym_error *err) GRYM_MUST_CHECK;
 /* Store again, from the first origin path whose file still hashes to the
  * id, every source object that is missing, of the wrong size or corrupt;
  * reports each one restored and each one that could not be. */
-int grym_catalog_repair(grym_catalog *cat, grym_report_fn report, void *ud, grym_error *err);
+int grym_catalog_repair(grym_catalog *cat, grym_report_fn report, void *ud, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* Merge another catalog directory into this one: objects first, then
  * rows, without duplicates. A row with the same id but different content
@@ -257,7 +294,7 @@ int grym_catalog_repair(grym_catalog *cat, grym_report_fn report, void *ud, grym
  * *conflicts). */
 int grym_catalog_merge(grym_catalog *cat, const char *other_dir,
 		       int64_t *added, int64_t *conflicts, grym_report_fn report,
-		       void *ud, grym_error *err);
+		       void *ud, grym_error *err) GRYM_MUST_CHECK;
 
 /* Export the selected assets (their objects, and their rows as JSON) to a
  * tar or zip archive (by the path's extension: .tar .tar.gz .tgz .zip);
@@ -266,10 +303,10 @@ int grym_catalog_merge(grym_catalog *cat, const char *other_dir,
  * its hash as it is copied when the handle verifies, always for a
  * model): a damaged one fails the export, and no archive is left. */
 int grym_catalog_export(grym_catalog *cat, const grym_asset_query *q,
-			const char *archive_path, grym_error *err);
+			const char *archive_path, grym_error *err) GRYM_MUST_CHECK;
 int grym_catalog_import(grym_catalog *cat, const char *archive_path,
 			int64_t *added, int64_t *conflicts, grym_report_fn report,
-			void *ud, grym_error *err);
+			void *ud, grym_error *err) GRYM_MUST_CHECK;
 
 #ifdef __cplusplus
 }

@@ -9,8 +9,8 @@
  * in a hot loop and in worker threads. Filter state is kept in double.
  *
  * Measuring (loudness, peaks, RMS) lives in loudness.h; dithering to 16
- * bits is the encoder's job (audio.h). The last section is the whole
- * normalization stage as one call (grym-normalize and serve call it).
+ * bits is the encoder's job (audio.h). The normalization stage that
+ * runs these over files, the catalog and records is grym/stage_normalize.h.
  */
 #ifndef GRYM_DSP_H
 #define GRYM_DSP_H
@@ -22,9 +22,6 @@
 #include "grym/io.h"
 #include "grym/audio.h"
 #include "grym/loudness.h"
-#include "grym/catalog.h"
-#include "grym/progress.h"
-#include "grym/stream.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -159,121 +156,6 @@ int64_t grym_resampler_process(grym_resampler *r, const float *in, int64_t n,
 /* Drain what the resampler still holds at the end of the input. */
 int64_t grym_resampler_flush(grym_resampler *r, float *out, int64_t out_cap,
 			     grym_error *err);
-
-/* ---- normalization: decode, process, measure, gain, encode ---- */
-
-typedef enum grym_gain_mode {
-	GRYM_GAIN_LUFS = 0,     /* integrated loudness to target LUFS */
-	GRYM_GAIN_PEAK,         /* sample peak to target dBFS */
-	GRYM_GAIN_RMS,          /* RMS (20 log10 rms) to target dBFS */
-	GRYM_GAIN_FIXED         /* add target dB */
-} grym_gain_mode;
-
-typedef enum grym_silence_policy {
-	GRYM_SILENCE_PASS = 0,  /* loudness undefined: gain 0 dB, other processing kept */
-	GRYM_SILENCE_SKIP,      /* write nothing, report skipped */
-	GRYM_SILENCE_FAIL       /* GRYM_ERR_FORMAT */
-} grym_silence_policy;
-
-typedef struct grym_normalize_opts {
-	grym_gain_mode mode;
-	double target;          /* LUFS, dBFS or dB by mode */
-	double true_peak;       /* ceiling in dBTP, NAN for none */
-	int limit;              /* 1: limiter at the ceiling instead of lowering the gain */
-	int rate;               /* output rate (soxr), 0: keep */
-	int channels;           /* output channels (see grym_mix), 0: keep */
-	double highpass;        /* Butterworth corner in Hz, 0: off */
-	double lowpass;
-	int order;              /* Butterworth order (default 2) */
-	int dc;                 /* DC blocker (5 Hz) */
-	double trim_db;         /* trim leading/trailing frames at or below this
-				   level (dBFS), NAN: no trimming */
-	double fade_in;         /* seconds, 0: none */
-	double fade_out;
-	grym_file_type type;    /* output container */
-	int bits;               /* 16, 24, 32 (float), 0: 16/24 as the input, else 32f */
-	uint64_t seed;          /* dither; below 2^63 (a recipe holds it as a JSON integer) */
-	grym_silence_policy silence;
-	const char *tmpdir;     /* for spooled pipes; NULL: $TMPDIR or /tmp */
-	/* Not part of a recipe (grym/progress.h): once *cancel is set the
-	 * call stops with GRYM_ERR_CANCELLED (checked every block of 4096
-	 * frames) and leaves no temporary; progress hears the fraction of
-	 * the call done: the measuring pass, then the processing pass, each
-	 * by its position in the file. */
-	const volatile sig_atomic_t *cancel;
-	grym_progress_fn progress;
-	void *progress_ud;
-} grym_normalize_opts;
-
-/* The defaults: --lufs -23 with a -1 dBTP ceiling, everything else off. */
-void grym_normalize_opts_init(grym_normalize_opts *o);
-/* Check option values (ranges, a supported channel mapping is checked
- * per input); GRYM_ERR_INVALID with the option named. */
-int grym_normalize_opts_check(const grym_normalize_opts *o, grym_error *err);
-/* 1 if the options need the whole signal before writing (two passes). */
-int grym_normalize_two_pass(const grym_normalize_opts *o);
-
-typedef struct grym_normalize_report {
-	grym_loudness_result in;    /* of the processed signal, before gain */
-	double wanted_gain_db;      /* what the mode asked for */
-	double gain_db;             /* what was applied */
-	int gain_lowered;           /* lowered to respect the true-peak ceiling */
-	int limited;                /* the limiter ran */
-	double limiter_db;          /* its largest reduction (<= 0) */
-	int silent;                 /* level undefined (digital silence, or every
-				       block under the -70 LUFS gate): policy applied */
-	int skipped;                /* nothing written (policy skip) */
-	int64_t trimmed_start, trimmed_end;  /* frames removed */
-	int64_t frames_out;
-	int rate, channels;         /* of the output */
-	grym_sample_format format;  /* of the output */
-} grym_normalize_report;
-
-/* Why rep's level was undefined (rep->silent): "silence" for digital
- * silence, else that every block fell under the -70 LUFS gate. */
-const char *grym_normalize_undefined_reason(const grym_normalize_report *rep);
-
-/* Measure a file as it would be processed by o (channels, rate, filters;
- * o may be NULL for the file as it is). */
-int grym_normalize_measure(const char *path, const grym_normalize_opts *o,
-			   grym_loudness_result *r, grym_error *err);
-
-/* Normalize the audio file at path into out (not committed: the caller
- * commits or aborts). A path is decoded once per pass, so a pipe must
- * first be spooled (grym_spool, grym/io.h). On any error nothing useful is in out. */
-int grym_normalize_file(const char *path, const grym_normalize_opts *o,
-			grym_output *out, grym_normalize_report *rep, grym_error *err);
-
-/* ---- catalog mode: normalized results as derived assets ---- */
-
-/* The recipe of a run (grym_normalize_recipe), its reading back and the
- * parameter table behind both are the stage's: grym/normalize_params.h. */
-
-/* Normalize catalog asset parent (a full id) into a derived asset:
- * id receives grym_id_derived(parent, recipe). If that asset already
- * exists nothing is computed and *reused is 1, once its object passed
- * the checks of a read (grym_catalog_check_asset_object). Otherwise the parent's
- * object is normalized into a temporary file in o->tmpdir, stored as an
- * object, and the asset row written (kind "derived", parent, recipe,
- * decoded properties; labels, meta and tags copied from the parent).
- * rep (may be NULL) is filled when computed. With silence policy skip
- * and a silent parent, rep->skipped is set and no asset is made. */
-int grym_normalize_asset(grym_catalog *cat, const char *parent,
-			 const grym_normalize_opts *o, char id[GRYM_ID_LEN + 1],
-			 int *reused, grym_normalize_report *rep, grym_error *err);
-
-/* Normalize the audio payload of the record whose head was just read
- * from r (kind audio, "rate" in its metadata, channels = cols) and write
- * it to w as an audio record under the same key: the metadata passed
- * through with "rate", "channels", "frames", "duration" updated and
- * recipe (not owned) appended to "pipeline". The payload goes through two
- * temporary files in o->tmpdir (float32 WAV), never whole in memory; the
- * output samples are float32 whatever o->bits says. rep as for
- * grym_normalize_file; with silence policy skip nothing is written. */
-int grym_normalize_record(grym_stream_reader *r, const grym_record_head *h,
-			  const grym_normalize_opts *o, const json_t *recipe,
-			  grym_stream_writer *w, grym_normalize_report *rep,
-			  grym_error *err);
 
 #ifdef __cplusplus
 }

@@ -41,6 +41,17 @@ typedef enum grym_status {
 	GRYM_ERR_INTERNAL = -14    /* a bug: an invariant did not hold */
 } grym_status;
 
+/* On a function returning a status or a newly allocated handle: ignoring
+ * the result loses an error or leaks the handle, so GCC and clang warn
+ * (-Wunused-result). Where ignoring is right, the caller says so with
+ * `(void)!f(...)` and a comment (GCC does not take a plain (void) cast as
+ * a use of the result). */
+#if defined(__GNUC__)
+#define GRYM_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define GRYM_MUST_CHECK
+#endif
+
 #define GRYM_ERROR_MSG_MAX 1024
 
 typedef struct grym_error {
@@ -62,6 +73,7 @@ int grym_error_set(grym_error *err, int code, const char *fmt, ...)
 int grym_error_prefix(grym_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Reset err (if not NULL) to GRYM_OK with an empty message. */
 void grym_error_clear(grym_error *err);
 
 /* A short constant name for a status: "I/O error", "corrupt data"... */

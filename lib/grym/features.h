@@ -29,13 +29,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
 #include "grym/error.h"
 #include "grym/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+typedef struct json_t json_t;   /* jansson's; callers include <jansson.h> */
 
 /* ------------------------------------------------------------------ */
 /* Frame matrices                                                      */
@@ -48,7 +49,7 @@ typedef struct grym_fmat {
 } grym_fmat;
 
 /* Allocate (zeroed); frames may be 0. GRYM_ERR_NOMEM / GRYM_ERR_LIMIT. */
-int grym_fmat_alloc(grym_fmat *m, int64_t frames, int dims, grym_error *err);
+int grym_fmat_alloc(grym_fmat *m, int64_t frames, int dims, grym_error *err) GRYM_MUST_CHECK;
 /* Free data and zero the struct (safe on a zeroed struct). */
 void grym_fmat_clear(grym_fmat *m);
 
@@ -72,18 +73,16 @@ typedef enum grym_spec_kind {
 	GRYM_SPEC_COMPLEX       /* re, im interleaved: 2*bins values per frame */
 } grym_spec_kind;
 
-/* "hann" (also "hanning"), "hamming", "blackman". */
-int grym_window_parse(const char *s, grym_window *w, grym_error *err);
+/* The names recipes use: "hann", "hamming", "blackman"; "constant",
+ * "reflect" (static strings). */
 const char *grym_window_name(grym_window w);
-/* "constant" (also "zeros"), "reflect". */
-int grym_pad_mode_parse(const char *s, grym_pad_mode *p, grym_error *err);
 const char *grym_pad_mode_name(grym_pad_mode p);
 
 /* The analysis window as librosa uses it: periodic window of win_length
  * samples centred in n_fft (zeros either side; librosa's pad_center).
  * out has n_fft doubles. */
 int grym_window_fill(grym_window w, int win_length, int n_fft, double *out,
-		     grym_error *err);
+		     grym_error *err) GRYM_MUST_CHECK;
 
 /* STFT parameters; defaults are librosa's. win_length 0 means n_fft. */
 typedef struct grym_stft_params {
@@ -99,15 +98,14 @@ typedef struct grym_stft_params {
 typedef struct grym_stft grym_stft;
 
 /* Make an STFT. n_fft >= 2, 1 <= win_length <= n_fft (0: n_fft), hop >= 1;
- * anything else is GRYM_ERR_INVALID with a message naming the parameter.
- * Returns NULL on failure. */
+ * anything else is GRYM_ERR_INVALID with a message naming the parameter;
+ * GRYM_ERR_NOMEM. Returns NULL on failure. The caller owns the result
+ * (grym_stft_free, NULL is fine); _new_params copies p. */
 grym_stft *grym_stft_new(int n_fft, int hop, int win_length, grym_window window,
-			 int center, grym_pad_mode pad_mode, grym_error *err);
-grym_stft *grym_stft_new_params(const grym_stft_params *p, grym_error *err);
+			 int center, grym_pad_mode pad_mode, grym_error *err) GRYM_MUST_CHECK;
+grym_stft *grym_stft_new_params(const grym_stft_params *p, grym_error *err) GRYM_MUST_CHECK;
 void grym_stft_free(grym_stft *s);
 int grym_stft_bins(const grym_stft *s);        /* n_fft / 2 + 1 */
-int grym_stft_n_fft(const grym_stft *s);
-int grym_stft_hop(const grym_stft *s);
 const grym_stft_params *grym_stft_get_params(const grym_stft *s);
 
 /* Frames librosa gives for n samples: 1 + n / hop when centred (so even a
@@ -119,7 +117,7 @@ int64_t grym_stft_frames(const grym_stft *s, int64_t n_samples);
  * floats (2*bins for GRYM_SPEC_COMPLEX), caller-allocated. Resets the
  * streaming state. */
 int grym_stft_process(grym_stft *s, const float *x, int64_t n, grym_spec_kind kind,
-		      float *out, grym_error *err);
+		      float *out, grym_error *err) GRYM_MUST_CHECK;
 
 /* Streaming: reset, feed samples block by block (in any sizes), pull the
  * frames that are complete with grym_stft_next, and call grym_stft_end
@@ -128,8 +126,8 @@ int grym_stft_process(grym_stft *s, const float *x, int64_t n, grym_spec_kind ki
  * samples still needed (about n_fft plus the unread part of the last
  * block). The frame sequence equals grym_stft_process's exactly. */
 void grym_stft_reset(grym_stft *s);
-int grym_stft_feed(grym_stft *s, const float *x, size_t n, grym_error *err);
-int grym_stft_end(grym_stft *s, grym_error *err);
+int grym_stft_feed(grym_stft *s, const float *x, size_t n, grym_error *err) GRYM_MUST_CHECK;
+int grym_stft_end(grym_stft *s, grym_error *err) GRYM_MUST_CHECK;
 /* Compute the next frame into out (bins doubles, 2*bins for COMPLEX):
  * returns 1 when a frame was written, 0 when none is ready (feed more, or
  * everything has been returned after grym_stft_end). Never allocates. */
@@ -140,7 +138,7 @@ int64_t grym_stft_position(const grym_stft *s);
 /* Whole-signal convenience: a new FRAMES x BINS matrix (2*BINS for
  * GRYM_SPEC_COMPLEX) of KIND. */
 int grym_spectrogram(const float *x, int64_t n, const grym_stft_params *p,
-		     grym_spec_kind kind, grym_fmat *out, grym_error *err);
+		     grym_spec_kind kind, grym_fmat *out, grym_error *err) GRYM_MUST_CHECK;
 
 /* Centre frequency of FFT bin k: k * rate / n_fft. */
 double grym_fft_frequency(double rate, int n_fft, int k);
@@ -162,8 +160,6 @@ typedef struct grym_mel_params {
 } grym_mel_params;
 #define GRYM_MEL_PARAMS_DEFAULT { 128, 0.0, 0.0, 0, GRYM_MEL_NORM_SLANEY }
 
-/* "slaney", "none". */
-int grym_mel_norm_parse(const char *s, grym_mel_norm *n, grym_error *err);
 
 /* librosa.hz_to_mel / mel_to_hz. */
 double grym_hz_to_mel(double hz, int htk);
@@ -175,12 +171,15 @@ typedef struct grym_melbank grym_melbank;
  * htk, norm) builds (weights rounded to float32, as librosa stores them).
  * n_mels >= 1, 0 <= fmin < fmax <= rate / 2 (GRYM_ERR_INVALID otherwise).
  * Filters with no FFT bin under them (too many mels for n_fft) are kept
- * as all-zero rows, as librosa does (it only warns). */
+ * as all-zero rows, as librosa does (it only warns). p is copied; the
+ * caller owns the result (grym_melbank_free). NULL on failure, err filled
+ * (GRYM_ERR_INVALID, GRYM_ERR_NOMEM). */
 grym_melbank *grym_melbank_new(double rate, int n_fft, const grym_mel_params *p,
-			       grym_error *err);
+			       grym_error *err) GRYM_MUST_CHECK;
 /* The same with the arguments the brief names. */
 grym_melbank *grym_mel_filterbank(double rate, int n_fft, int n_mels, double fmin,
-				  double fmax, int htk, grym_mel_norm norm, grym_error *err);
+				  double fmax, int htk, grym_mel_norm norm, grym_error *err)
+	GRYM_MUST_CHECK;
 void grym_melbank_free(grym_melbank *m);
 int grym_melbank_mels(const grym_melbank *m);
 int grym_melbank_bins(const grym_melbank *m);
@@ -213,7 +212,7 @@ void grym_db_floor(float *x, size_t n, double floor);
 /* Whole matrix: power_to_db then, when top_db applies, the floor
  * max(x) - top_db over all of x, exactly as librosa. In place. */
 int grym_power_to_db_inplace(float *x, size_t n, const grym_db_params *p,
-			     grym_error *err);
+			     grym_error *err) GRYM_MUST_CHECK;
 
 /* ------------------------------------------------------------------ */
 /* DCT (MFCC) and deltas                                               */
@@ -223,8 +222,9 @@ typedef struct grym_dct grym_dct;
 /* DCT-II, orthonormal (scipy.fftpack.dct(type=2, norm='ortho')), keeping
  * the first n_out of n_in coefficients, then librosa's lifter
  * 1 + (lifter/2) sin(pi (k+1) / lifter) when lifter > 0.
- * 1 <= n_out <= n_in. */
-grym_dct *grym_dct_new(int n_in, int n_out, double lifter, grym_error *err);
+ * 1 <= n_out <= n_in. The caller owns the result (grym_dct_free); NULL
+ * on failure, err filled (GRYM_ERR_INVALID, GRYM_ERR_NOMEM). */
+grym_dct *grym_dct_new(int n_in, int n_out, double lifter, grym_error *err) GRYM_MUST_CHECK;
 void grym_dct_free(grym_dct *d);
 /* out (frames x n_out) = in (frames x n_in) times the DCT matrix, through
  * BLAS. No allocation. */
@@ -236,7 +236,7 @@ void grym_dct_apply(const grym_dct *d, const float *in, int64_t frames, float *o
  * frames 0..3 take the value of frame 4 and the last four that of frame
  * T-5. Fewer than 9 frames is GRYM_ERR_INVALID. in and out must differ. */
 int grym_delta(const float *in, int64_t frames, int dims, int order, float *out,
-	       grym_error *err);
+	       grym_error *err) GRYM_MUST_CHECK;
 
 
 /* ------------------------------------------------------------------ */
@@ -266,7 +266,7 @@ typedef enum grym_feature {
 } grym_feature;
 
 /* "mfcc" -> GRYM_FEAT_MFCC...; GRYM_ERR_INVALID listing the names. */
-int grym_feature_lookup(const char *name, grym_feature *f, grym_error *err);
+int grym_feature_lookup(const char *name, grym_feature *f, grym_error *err) GRYM_MUST_CHECK;
 const char *grym_feature_name(grym_feature f);
 
 /* Every parameter of the extractor; grym_features_opts_default fills
@@ -300,6 +300,7 @@ typedef struct grym_features_opts {
 	grym_progress_fn progress;
 	void *progress_ud;
 } grym_features_opts;
+/* Fill o with the defaults (librosa's, no cancel flag, no progress). */
 void grym_features_opts_default(grym_features_opts *o);
 
 /* Dimensions of feature f under o (0 if f is unknown). */
@@ -327,23 +328,29 @@ typedef struct grym_extractor grym_extractor;
  * Samples stream in through grym_extractor_feed; frame-level values are
  * computed as blocks arrive and kept in memory up to spill_bytes per
  * feature, beyond that in an unlinked temporary file, so hours of audio
- * never need the whole spectrogram in memory. */
+ * never need the whole spectrogram in memory. o and list are copied;
+ * the caller owns the result (grym_extractor_free). NULL on failure, err
+ * filled (GRYM_ERR_INVALID, GRYM_ERR_NOMEM, GRYM_ERR_IO for the spill
+ * file). */
 grym_extractor *grym_extractor_new(const grym_features_opts *o, double rate,
-				   const grym_feature *list, int n, grym_error *err);
+				   const grym_feature *list, int n, grym_error *err)
+	GRYM_MUST_CHECK;
 void grym_extractor_free(grym_extractor *x);
 /* Feed mono samples (any block sizes). NaN or infinite samples fail with
  * GRYM_ERR_INVALID naming the sample index. */
-int grym_extractor_feed(grym_extractor *x, const float *samples, size_t n, grym_error *err);
+int grym_extractor_feed(grym_extractor *x, const float *samples, size_t n, grym_error *err)
+	GRYM_MUST_CHECK;
 /* End of signal: finish the frames, apply whole-clip steps (the top_db
  * floor, deltas) and deliver every feature to sink. An empty signal, or a
  * signal shorter than one frame without centring, is GRYM_ERR_INVALID. */
-int grym_extractor_finish(grym_extractor *x, const grym_feature_sink *sink, grym_error *err);
+int grym_extractor_finish(grym_extractor *x, const grym_feature_sink *sink, grym_error *err)
+	GRYM_MUST_CHECK;
 /* Samples fed so far. */
 int64_t grym_extractor_samples(const grym_extractor *x);
 
 /* Whole-signal convenience: one feature of x into a new matrix. */
 int grym_features_compute(const float *x, int64_t n, double rate, const grym_features_opts *o,
-			  grym_feature f, grym_fmat *out, grym_error *err);
+			  grym_feature f, grym_fmat *out, grym_error *err) GRYM_MUST_CHECK;
 
 
 /* ------------------------------------------------------------------ */
@@ -361,14 +368,15 @@ typedef enum grym_stat {
 } grym_stat;
 
 /* "mean,std,p90" -> stats[]; returns GRYM_OK and *n, or GRYM_ERR_INVALID. */
-int grym_stats_parse(const char *list, grym_stat *stats, int *n, grym_error *err);
+int grym_stats_parse(const char *list, grym_stat *stats, int *n, grym_error *err)
+	GRYM_MUST_CHECK;
 const char *grym_stat_name(grym_stat s);
 
 /* Statistics of rows [t0, t1) of m, per dimension: out receives nstats *
  * m->dims floats, stat-major (all dims of stats[0], then of stats[1]...).
  * An empty range is GRYM_ERR_INVALID. Allocates only for percentiles. */
 int grym_fmat_summary(const grym_fmat *m, int64_t t0, int64_t t1, const grym_stat *stats,
-		      int nstats, float *out, grym_error *err);
+		      int nstats, float *out, grym_error *err) GRYM_MUST_CHECK;
 
 
 /* Streaming moments: mean, std, min and max per dimension, accumulated
@@ -376,7 +384,12 @@ int grym_fmat_summary(const grym_fmat *m, int64_t t0, int64_t t1, const grym_sta
  * needs no frame matrix in memory. grym_fmat_summary computes its
  * moments the same way, so both give the same bits. */
 typedef struct grym_moments grym_moments;
-grym_moments *grym_moments_new(int dims, grym_error *err);
+/* new: an empty accumulator of dims (>= 1) values per row, owned by the
+ * caller (grym_moments_free, NULL is fine); NULL on failure with err
+ * filled (GRYM_ERR_INVALID, GRYM_ERR_NOMEM). reset empties it for the
+ * next clip; add folds in n rows of dims floats (not kept; no
+ * allocation); count is the number of rows added since the last reset. */
+grym_moments *grym_moments_new(int dims, grym_error *err) GRYM_MUST_CHECK;
 void grym_moments_free(grym_moments *m);
 void grym_moments_reset(grym_moments *m);
 void grym_moments_add(grym_moments *m, const float *rows, int64_t n);
@@ -384,7 +397,7 @@ int64_t grym_moments_count(const grym_moments *m);
 /* stats must be moments (mean, std, min, max; GRYM_ERR_INVALID for a
  * percentile or when no row was added); out as grym_fmat_summary's. */
 int grym_moments_get(const grym_moments *m, const grym_stat *stats, int nstats, float *out,
-		     grym_error *err);
+		     grym_error *err) GRYM_MUST_CHECK;
 /* 1 if every stat is a moment (no percentile). */
 int grym_stats_are_moments(const grym_stat *stats, int nstats);
 
@@ -428,13 +441,13 @@ void grym_features_plan_default(grym_features_plan *p);
  * the recipe of that one feature's frame matrix ("feature":NAME, no
  * stats), which names it in the catalog. Records carry the first in
  * their "pipeline". */
-json_t *grym_features_recipe(const grym_features_plan *p, int feature);
+json_t *grym_features_recipe(const grym_features_plan *p, int feature) GRYM_MUST_CHECK;
 /* The inverse of grym_features_recipe(p, -1): every key must be present
  * and well typed; an unknown key or stage is GRYM_ERR_FORMAT naming it.
  * A recipe with "stats" and no "segment" sets summary. out is only
  * written on success. */
 int grym_features_plan_from_recipe(const json_t *recipe, grym_features_plan *out,
-				   grym_error *err);
+				   grym_error *err) GRYM_MUST_CHECK;
 
 /* Vectors from frame matrices. m (and mo, which may be NULL) are indexed
  * by grym_feature: m[f] has the frames and dims of feature f; when mo[f]
@@ -452,10 +465,11 @@ int grym_features_window(const grym_features_plan *p, double rate, int64_t sampl
  * stats of each listed feature in turn, stat-major within a feature. */
 int grym_features_vector(const grym_features_plan *p, const grym_fmat *m,
 			 grym_moments *const *mo, int64_t t0, int64_t t1, float *out,
-			 grym_error *err);
+			 grym_error *err) GRYM_MUST_CHECK;
 /* Names of the vector's columns ("mfcc0_mean"...), or with with_stats 0
  * of one frame's dims (new reference). */
-json_t *grym_features_names(const grym_features_plan *p, const grym_fmat *m, int with_stats);
+json_t *grym_features_names(const grym_features_plan *p, const grym_fmat *m, int with_stats)
+	GRYM_MUST_CHECK;
 
 #ifdef __cplusplus
 }

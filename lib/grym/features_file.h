@@ -29,7 +29,7 @@ extern "C" {
 int grym_features_file(const char *path, const grym_decode_opts *dec,
 		       const grym_features_opts *o, const grym_feature *list, int n,
 		       const grym_feature_sink *sink, double *rate, int64_t *samples,
-		       grym_error *err);
+		       grym_error *err) GRYM_MUST_CHECK;
 
 #ifdef __cplusplus
 }

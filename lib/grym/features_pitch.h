@@ -18,7 +18,7 @@
  *    librosa's dims x frames. The caller owns every buffer it passes.
  *  - A spectrogram has n_fft/2+1 bins per frame.
  *  - Objects that need setup (filterbank, FFT plans, scratch) come from
- *    _new and go with _free (NULL is fine). Their _do calls never
+ *    _new (NULL on failure, err filled) and go with _free (NULL is fine). Their _do calls never
  *    allocate, except grym_tuning_add, which keeps every spectral peak of
  *    the clip (the estimate is a median over all of them, as librosa's).
  *  - Thread safety: different objects may be used in different threads at
@@ -63,15 +63,18 @@ extern "C" {
 
 typedef struct grym_chroma grym_chroma;
 
-/* rate in Hz (> 0), n_fft >= 2 (even or odd), tuning in fractions of a
- * chroma bin (librosa's `tuning`, 0.0 for A440; |tuning| < 1 usually,
- * any finite value accepted). */
-int grym_chroma_new(grym_chroma **out, double rate, int n_fft, double tuning,
-		    grym_error *err);
+/* A new chroma filterbank: rate in Hz (> 0), n_fft >= 2 (even or odd),
+ * tuning in fractions of a chroma bin (librosa's `tuning`, 0.0 for A440;
+ * |tuning| < 1 usually, any finite value accepted). The caller owns the
+ * result and frees it with grym_chroma_free. NULL on failure, err filled:
+ * GRYM_ERR_INVALID for a parameter out of range, GRYM_ERR_NOMEM. */
+grym_chroma *grym_chroma_new(double rate, int n_fft, double tuning, grym_error *err)
+	GRYM_MUST_CHECK;
 /* The same with n_chroma bins per octave (1..GRYM_CHROMA_MAX; tuning is
  * then in fractions of those bins). */
-int grym_chroma_new_n(grym_chroma **out, double rate, int n_fft, double tuning,
-		      int n_chroma, grym_error *err);
+grym_chroma *grym_chroma_new_n(double rate, int n_fft, double tuning, int n_chroma,
+			       grym_error *err) GRYM_MUST_CHECK;
+/* Frees c and its filterbank; NULL is fine. */
 void grym_chroma_free(grym_chroma *c);
 /* Bins per input frame: n_fft/2 + 1. */
 int grym_chroma_bins_in(const grym_chroma *c);
@@ -80,7 +83,7 @@ int grym_chroma_dims(const grym_chroma *c);
 /* spec: n_frames x (n_fft/2+1) values (power or magnitude); out:
  * n_frames x n_chroma. Fails (GRYM_ERR_INVALID) on a NaN or Inf input. */
 int grym_chroma_do(const grym_chroma *c, const float *spec, size_t n_frames,
-		   float *out, grym_error *err);
+		   float *out, grym_error *err) GRYM_MUST_CHECK;
 
 /* ---------------------------------------------------------------------
  * Tuning estimation: librosa.estimate_tuning(S=spec, sr, n_fft,
@@ -101,22 +104,26 @@ int grym_chroma_do(const grym_chroma *c, const float *spec, size_t n_frames,
  */
 typedef struct grym_tuning grym_tuning;
 
-int grym_tuning_new(grym_tuning **out, double rate, int n_fft, grym_error *err);
+/* A new, empty estimator for spectrograms of n_fft (>= 2) at rate Hz
+ * (> 0). The caller owns it (grym_tuning_free). NULL on failure, err
+ * filled: GRYM_ERR_INVALID (a parameter out of range), GRYM_ERR_NOMEM. */
+grym_tuning *grym_tuning_new(double rate, int n_fft, grym_error *err) GRYM_MUST_CHECK;
 /* The same with bins_per_octave other than 12 (librosa's chroma_stft
  * passes n_chroma): the result is then in fractions of those bins. */
-int grym_tuning_new_n(grym_tuning **out, double rate, int n_fft, int bins_per_octave,
-		      grym_error *err);
+grym_tuning *grym_tuning_new_n(double rate, int n_fft, int bins_per_octave,
+			       grym_error *err) GRYM_MUST_CHECK;
+/* Frees t and the peaks it kept; NULL is fine. */
 void grym_tuning_free(grym_tuning *t);
 /* spec: n_frames x (n_fft/2+1). Allocates (grows the peak list):
  * GRYM_ERR_NOMEM if that fails, GRYM_ERR_INVALID on NaN/Inf input. */
 int grym_tuning_add(grym_tuning *t, const float *spec, size_t n_frames,
-		    grym_error *err);
+		    grym_error *err) GRYM_MUST_CHECK;
 /* The estimate over every frame added so far (reorders the kept peaks,
  * which does not change later estimates). */
-int grym_tuning_estimate(grym_tuning *t, double *tuning, grym_error *err);
+int grym_tuning_estimate(grym_tuning *t, double *tuning, grym_error *err) GRYM_MUST_CHECK;
 /* One call for a whole spectrogram in memory. */
 int grym_tuning_estimate_spec(const float *spec, size_t n_frames, double rate,
-			      int n_fft, double *tuning, grym_error *err);
+			      int n_fft, double *tuning, grym_error *err) GRYM_MUST_CHECK;
 
 /* ---------------------------------------------------------------------
  * Onset strength: librosa.onset.onset_strength(S=logmel) with its
@@ -136,7 +143,7 @@ int grym_tuning_estimate_spec(const float *spec, size_t n_frames, double rate,
  */
 int grym_onset_strength(const float *logmel, size_t n_frames, int n_mels,
 			int n_fft, int hop, int center, float *out,
-			grym_error *err);
+			grym_error *err) GRYM_MUST_CHECK;
 
 /* The same, streaming: feed the log-mel rows of one clip in consecutive
  * blocks of any size; out gets one value per row given (out[i] for the
@@ -145,12 +152,16 @@ int grym_onset_strength(const float *logmel, size_t n_frames, int n_mels,
  * a new clip. _do does not allocate. */
 typedef struct grym_onset grym_onset;
 
-int grym_onset_new(grym_onset **out, int n_mels, int n_fft, int hop, int center,
-		   grym_error *err);
+/* n_mels >= 1 bands per row; n_fft, hop (>= 1) and center set the pad as
+ * for grym_onset_strength. The caller owns the result (grym_onset_free).
+ * NULL on failure, err filled: GRYM_ERR_INVALID, GRYM_ERR_NOMEM. */
+grym_onset *grym_onset_new(int n_mels, int n_fft, int hop, int center, grym_error *err)
+	GRYM_MUST_CHECK;
+/* Frees o; NULL is fine. */
 void grym_onset_free(grym_onset *o);
 void grym_onset_reset(grym_onset *o);
 int grym_onset_do(grym_onset *o, const float *logmel, size_t n_frames, float *out,
-		  grym_error *err);
+		  grym_error *err) GRYM_MUST_CHECK;
 
 /* ---------------------------------------------------------------------
  * YIN fundamental frequency: librosa.yin(y, fmin, fmax, sr, frame_length,
@@ -177,12 +188,16 @@ typedef struct grym_yin_params {
 
 typedef struct grym_yin grym_yin;
 
+/* Fill p with the defaults above (librosa's). */
 void grym_yin_params_default(grym_yin_params *p);
-/* Validates as librosa does (fmax above Nyquist, fmin >= fmax, a
- * frame too short for fmax: GRYM_ERR_INVALID with the limit), plans
- * the FFTs and allocates the scratch of one frame. */
-int grym_yin_new(grym_yin **out, double rate, const grym_yin_params *p,
-		 grym_error *err);
+/* A new YIN tracker at rate Hz with the parameters p (NULL: the
+ * defaults; p is copied, not kept). Validates as librosa does (fmax above
+ * Nyquist, fmin >= fmax, a frame too short for fmax: GRYM_ERR_INVALID
+ * with the limit), plans the FFTs and allocates the scratch of one frame
+ * (GRYM_ERR_NOMEM). The caller owns the result (grym_yin_free); NULL on
+ * failure, err filled. */
+grym_yin *grym_yin_new(double rate, const grym_yin_params *p, grym_error *err) GRYM_MUST_CHECK;
+/* Frees y and its FFT plans; NULL is fine. */
 void grym_yin_free(grym_yin *y);
 /* Frames for n_samples: centred 1 + n/hop; otherwise
  * 1 + (n - frame_length)/hop, 0 when n < frame_length. */
@@ -198,7 +213,7 @@ void grym_yin_frame(grym_yin *y, const float *frame, float out[GRYM_YIN_COLS]);
  * grym_yin_frames(y, n). Errors: n == 0 or (not centred) n <
  * frame_length, a NaN/Inf sample, out_frames mismatch. No allocation. */
 int grym_yin_do(grym_yin *y, const float *x, size_t n, float *out,
-		size_t out_frames, grym_error *err);
+		size_t out_frames, grym_error *err) GRYM_MUST_CHECK;
 
 /* ---------------------------------------------------------------------
  * Tempo: librosa.feature.tempo(onset_envelope=env, sr, hop_length) with
@@ -221,16 +236,21 @@ typedef struct grym_tempo_params {
 
 typedef struct grym_tempo grym_tempo;
 
+/* Fill p with the defaults above (librosa's). */
 void grym_tempo_params_default(grym_tempo_params *p);
-/* rate in Hz, hop in samples (the envelope's frame step). The window is
- * floor(floor(ac_size*rate)/hop) frames and must be >= 2. */
-int grym_tempo_new(grym_tempo **out, double rate, int hop,
-		   const grym_tempo_params *p, grym_error *err);
+/* A new tempo estimator: rate in Hz, hop in samples (the envelope's
+ * frame step), p the parameters (NULL: the defaults; copied, not kept).
+ * The window is floor(floor(ac_size*rate)/hop) frames and must be >= 2.
+ * The caller owns the result (grym_tempo_free). NULL on failure, err
+ * filled: GRYM_ERR_INVALID (a parameter out of range), GRYM_ERR_NOMEM. */
+grym_tempo *grym_tempo_new(double rate, int hop, const grym_tempo_params *p,
+			   grym_error *err) GRYM_MUST_CHECK;
+/* Frees t and its FFT plans; NULL is fine. */
 void grym_tempo_free(grym_tempo *t);
 /* env: n_frames onset-strength values (n_frames >= 1, finite) -> *bpm.
  * No allocation. */
 int grym_tempo_do(grym_tempo *t, const float *env, size_t n_frames,
-		  double *bpm, grym_error *err);
+		  double *bpm, grym_error *err) GRYM_MUST_CHECK;
 
 #ifdef __cplusplus
 }

@@ -39,8 +39,13 @@
 #include "grym/synth_params.h"
 #include "grym/features_file.h"
 #include "grym/stage.h"
+#include "grym/stage_normalize.h"
+#include "grym/stage_train.h"
+#include "grym/stage_infer.h"
+#include "grym/stage_ingest.h"
 #include "grym/stage_synth.h"
 #include "grym/catalog_params.h"
+#include "grym/stage_features.h"
 
 /* Version of the library, e.g. "0.1.0". */
 const char *grym_version(void);

@@ -27,8 +27,9 @@ typedef struct json_t json_t;   /* jansson */
 
 typedef struct grym_sha256 grym_sha256;
 
-/* Incremental hashing. new returns NULL on allocation failure. */
-grym_sha256 *grym_sha256_new(void);
+/* Incremental hashing. new returns NULL on allocation failure; the caller
+ * owns the result (grym_sha256_free). */
+grym_sha256 *grym_sha256_new(void) GRYM_MUST_CHECK;
 void grym_sha256_update(grym_sha256 *h, const void *data, size_t len);
 /* Write the hex digest (65 bytes with NUL) and reset h for reuse. */
 void grym_sha256_final_hex(grym_sha256 *h, char hex[GRYM_ID_LEN + 1]);
@@ -37,13 +38,14 @@ void grym_sha256_free(grym_sha256 *h);
 /* One-shot hash of a buffer. */
 void grym_sha256_hex(const void *data, size_t len, char hex[GRYM_ID_LEN + 1]);
 /* Hash a whole file by path. */
-int grym_sha256_file(const char *path, char hex[GRYM_ID_LEN + 1], grym_error *err);
+int grym_sha256_file(const char *path, char hex[GRYM_ID_LEN + 1], grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* Canonical text of a recipe (see above); caller frees with free(). */
-char *grym_recipe_canonical(const json_t *recipe);
+char *grym_recipe_canonical(const json_t *recipe) GRYM_MUST_CHECK;
 /* Id of the asset derived from parent_id by recipe. */
 int grym_id_derived(const char *parent_id, const json_t *recipe,
-		    char hex[GRYM_ID_LEN + 1], grym_error *err);
+		    char hex[GRYM_ID_LEN + 1], grym_error *err) GRYM_MUST_CHECK;
 
 /* 1 if s is a full id (64 lowercase hex), 0 otherwise. */
 int grym_id_is_full(const char *s);

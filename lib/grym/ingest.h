@@ -1,8 +1,9 @@
 /*
  * ingest.h — bringing source audio into the catalog: files, archive
  * members and stdin, checked by decoding, stored by content, described
- * by labels and manifest metadata. grym-ingest is one caller; grym-serve
- * (uploads) is the other.
+ * by labels and manifest metadata: one input at a time. The ingest stage
+ * (grym/stage_ingest.h, what grym-ingest runs) drives one per worker;
+ * grym-serve's uploads may call it directly.
  *
  * For each source the original bytes are hashed (the asset id). A known
  * id only gains the new path, labels and metadata (no decode: that is the

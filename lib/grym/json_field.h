@@ -17,13 +17,10 @@ extern "C" {
 
 typedef struct json_t json_t;
 
+/* A number (integer or real) at obj[key]; `what` names the document in
+ * the message. obj is only read, never kept. */
 int grym_json_number(const json_t *obj, const char *key, const char *what, double *out,
-		     grym_error *err);
-/* An integer within [lo, hi]. */
-int grym_json_integer(const json_t *obj, const char *key, const char *what, long long lo,
-		      long long hi, long long *out, grym_error *err);
-int grym_json_bool(const json_t *obj, const char *key, const char *what, int *out,
-		   grym_error *err);
+		     grym_error *err) GRYM_MUST_CHECK;
 /* The string (owned by obj), or NULL after filling err. */
 const char *grym_json_string(const json_t *obj, const char *key, const char *what,
 			     grym_error *err);

@@ -63,19 +63,20 @@ typedef struct grym_loudness grym_loudness;
 /* A new meter for rate Hz and channels interleaved channels. Returns NULL
  * and fills err (GRYM_ERR_INVALID for a rate or channel count outside the
  * limits above, GRYM_ERR_NOMEM) on failure. */
-grym_loudness *grym_loudness_new(int rate, int channels, int flags, grym_error *err);
+grym_loudness *grym_loudness_new(int rate, int channels, int flags, grym_error *err)
+	GRYM_MUST_CHECK;
 void grym_loudness_free(grym_loudness *m);
 
 /* Override the BS.1770 weight of one channel (0 excludes it). Must be
  * called before the first frames; GRYM_ERR_INVALID otherwise. */
 int grym_loudness_set_weight(grym_loudness *m, int channel, double weight,
-			     grym_error *err);
+			     grym_error *err) GRYM_MUST_CHECK;
 
 /* Measure n interleaved frames (n * channels floats). Does not allocate.
  * A NaN or infinite sample fails with GRYM_ERR_FORMAT ("non-finite sample
  * at frame N") and the meter keeps what it had before the call. */
 int grym_loudness_add_frames(grym_loudness *m, const float *frames, int64_t n,
-			     grym_error *err);
+			     grym_error *err) GRYM_MUST_CHECK;
 
 /* Results so far. */
 typedef struct grym_loudness_result {
@@ -122,7 +123,10 @@ int64_t grym_loudness_frames(const grym_loudness *m);
  * between that frame and the next (including the frame itself), with a
  * delay of grym_truepeak_latency() frames. */
 typedef struct grym_truepeak grym_truepeak;
-grym_truepeak *grym_truepeak_new(int rate, int channels, grym_error *err);
+/* For rate Hz (> 0) and 1..GRYM_LOUDNESS_CHANNELS_MAX channels; the caller owns it
+ * (grym_truepeak_free, NULL is fine). NULL on failure with err filled:
+ * GRYM_ERR_INVALID, GRYM_ERR_NOMEM. */
+grym_truepeak *grym_truepeak_new(int rate, int channels, grym_error *err) GRYM_MUST_CHECK;
 void grym_truepeak_free(grym_truepeak *t);
 /* Oversampling factor chosen for the rate (4, 2 or 1). */
 int grym_truepeak_factor(const grym_truepeak *t);

@@ -2,7 +2,8 @@
  * ml.h — grym's machine learning: datasets, models, evaluation, model files.
  *
  * Everything here is numerics on in-memory matrices; the stream and the
- * catalog stay in the callers (cmd/grym-train.c, cmd/grym-infer.c).
+ * catalog stay in the stages (lib/stage: reading a training set from
+ * records, a table or the catalog is grym/stage_train.h's).
  *
  *   grym_dataset   n x d float32 matrix (row-major) + class index per row,
  *                  label-name table, optional group ids and item keys.
@@ -113,10 +114,7 @@ int grym_dataset_check_groups(const grym_dataset *ds, const char *field, grym_er
  * and remap y. Call once after the last add. */
 int grym_dataset_finish(grym_dataset *ds, grym_error *err);
 
-/* ---- filling a dataset from grym records or a TSV table ---- */
-typedef struct grym_stream_reader grym_stream_reader;
-typedef struct grym_input grym_input;
-
+/* ---- the analysis rates of a training set ---- */
 /* The analysis rates of the items read ("rate" of each vector record, or
  * of the features of each catalog asset): distinct rates and their
  * counts. Zero-initialise. */
@@ -132,64 +130,7 @@ void grym_rate_tally_add(grym_rate_tally *t, int rate);
 /* The most common rate (a tie: the higher), 0 if none is known. */
 int grym_rate_tally_mode(const grym_rate_tally *t);
 
-typedef struct grym_ml_read_opts {
-	const char *target;     /* label field (meta "meta".FIELD or meta FIELD); NULL: the
-				   record's single "labels" entry (more than one is an error) */
-	const char *group_by;   /* group field, or NULL */
-	int need_labels;        /* an item without a label is an error */
-	grym_rate_tally *rates; /* if set, each item's analysis rate is tallied */
-} grym_ml_read_opts;
-
-/* Append every vector record of r to *ds (created from the first record's
- * dimension when *ds is NULL). A record's "split" manifest column
- * ("test"/"eval" = test, else train) is kept in ds->split, its asset,
- * window, files and candidate labels (when it has several) in the
- * origin fields (grym_dataset_resolve settles them). *pipeline (may be
- * NULL) gets a new reference to the first record's "pipeline" array.
- * Errors name the record ("item KEY: ..."): a matrix of several frames,
- * a dimension that differs, NaN/Inf, a missing label or group, a
- * "pipeline" that differs from the first record's (naming both items and
- * the first differing key). */
-int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
-			      grym_dataset **ds, json_t **pipeline, grym_error *err);
-/* A tab-separated table with a header row: the column named o->target
- * holds the label ("label" if target is NULL), o->group_by the group, a
- * column named "key", "id" or "path" the item key, "split" the split;
- * columns named "label", "target" or "group" are never features either
- * (under --target the old label column would give the answer away);
- * every other column is a numeric feature (its header is its name).
- * Errors name the line and column. */
-int grym_dataset_read_tsv(grym_input *in, const grym_ml_read_opts *o, grym_dataset **ds,
-			  grym_error *err);
-
 /* ---- models ---- */
-/* ---- filling a dataset from feature sets stored in the catalog ---- */
-typedef struct grym_catalog grym_catalog;
-
-typedef struct grym_ml_catalog_sel {
-	const char *features;   /* NAME or NAME1,NAME2 (concatenated in that order) */
-	const char *const *labels; /* only assets with one of these labels */
-	size_t nlabels;         /* 0: any label */
-	const char *split;      /* only assets whose meta "split" is this (NULL: any) */
-} grym_ml_catalog_sel;
-
-/* Append one vector per selected asset to *ds (created when NULL): the
- * stored summaries (per dimension mean then std) of its feature sets
- * named in s->features, concatenated -- the vector, names and "pipeline"
- * (the asset's recipe chain, then the features stage in summary form)
- * that `grym-features --features NAMES --summary` gives the same asset.
- * Labels, groups and the split column follow the records' rules (o),
- * read from the asset's labels and meta. Selected, in catalog order, are
- * assets with one of the labels and the split that have no derived child (a normalised source is
- * represented by its derivative). An asset without one of the features
- * is passed to skip(ud, message) and left out (*nskipped counts them);
- * an asset holding a feature under two extractor recipes, or assets
- * whose pipelines differ, is an error naming the asset. */
-int grym_dataset_read_catalog(grym_catalog *cat, const grym_ml_catalog_sel *s,
-			      const grym_ml_read_opts *o, grym_dataset **ds, json_t **pipeline,
-			      void (*skip)(void *ud, const char *msg), void *ud,
-			      size_t *nskipped, grym_error *err);
-
 /* The model kinds. Each is one file of lib/ml (kind_NAME.c) found through
  * one registry (lib/ml/kinds.c) by this value; callers that need to know
  * about kinds ask the functions below rather than compare values. */

@@ -16,11 +16,11 @@ extern "C" {
 
 /* Write a float32 C-order array of ndim (1 or 2) dims to out. */
 int grym_npy_write(grym_output *out, const float *data, int ndim, const uint64_t *shape,
-		   grym_error *err);
+		   grym_error *err) GRYM_MUST_CHECK;
 /* Read a .npy of float32 or float64 (converted), 1-D or 2-D, C or Fortran
  * order (transposed to C order); *data is malloc'ed. */
 int grym_npy_read(grym_input *in, float **data, int *ndim, uint64_t shape[2],
-		  grym_error *err);
+		  grym_error *err) GRYM_MUST_CHECK;
 
 #ifdef __cplusplus
 }

@@ -31,23 +31,25 @@ int grym_utf8_valid(const char *s, size_t n);
 
 /* s[0..n) as UTF-8 with U+FFFD in place of each byte that is not part of
  * a valid sequence (malloc'ed, NUL-terminated; NULL when out of memory). */
-char *grym_utf8_repair(const char *s, size_t n);
+char *grym_utf8_repair(const char *s, size_t n) GRYM_MUST_CHECK;
 
 /* s[0..n) as one field of a line of text (a key, a TSV cell): UTF-8
  * with U+FFFD for bad bytes, TAB, CR, newline and a leading '#'
  * (malloc'ed, or NULL). The rule names given by grym_unique_names follow. */
-char *grym_text_field(const char *s, size_t n);
+char *grym_text_field(const char *s, size_t n) GRYM_MUST_CHECK;
 
 /* Base64 (RFC 4648, with padding) of n bytes, malloc'ed, or NULL. */
-char *grym_base64_encode(const void *p, size_t n);
+char *grym_base64_encode(const void *p, size_t n) GRYM_MUST_CHECK;
 /* Decode base64 text s[0..n) into a malloc'ed buffer (NUL-terminated for
  * convenience, *outlen without it). GRYM_ERR_FORMAT when s is not base64. */
-int grym_base64_decode(const char *s, size_t n, char **out, size_t *outlen, grym_error *err);
+int grym_base64_decode(const char *s, size_t n, char **out, size_t *outlen, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* Set obj[field] to path (a NUL-terminated byte string) and, when path is
  * not UTF-8, obj[field "_b64"] to its exact bytes; a stale field_b64 is
  * removed. GRYM_ERR_NOMEM on failure. */
-int grym_json_set_path(json_t *obj, const char *field, const char *path, grym_error *err);
+int grym_json_set_path(json_t *obj, const char *field, const char *path, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* The same for a list of names (a JSON array of strings holding exact
  * bytes, as grym_asset.paths; NULL is an empty list): obj[field] gets
@@ -55,13 +57,14 @@ int grym_json_set_path(json_t *obj, const char *field, const char *path, grym_er
  * obj[field "_b64"] gets an array as long, holding for each name its
  * bytes in base64 or null when it is UTF-8. */
 int grym_json_set_path_list(json_t *obj, const char *field, const json_t *paths,
-			    grym_error *err);
+			    grym_error *err) GRYM_MUST_CHECK;
 
 /* The exact bytes of obj[field]: decoded from obj[field "_b64"] when it
  * is there, else the string itself. *out is malloc'ed, or NULL when obj
  * has neither. GRYM_ERR_FORMAT (naming the field) when field_b64 is not a
  * base64 string or decodes to bytes holding a NUL. */
-int grym_json_get_path(const json_t *obj, const char *field, char **out, grym_error *err);
+int grym_json_get_path(const json_t *obj, const char *field, char **out, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* ---- keys and output names from file names ----
  * Names for n files, unique among themselves, for record keys and for the
@@ -82,12 +85,12 @@ int grym_json_get_path(const json_t *obj, const char *field, char **out, grym_er
  * paths[i] may be NULL: names[i] is then NULL and the entry takes no part.
  * Returns a malloc'ed array of n malloc'ed names (free with
  * grym_names_free), or NULL when out of memory. */
-char **grym_unique_names(const char *const *paths, size_t n, grym_error *err);
+char **grym_unique_names(const char *const *paths, size_t n, grym_error *err) GRYM_MUST_CHECK;
 /* The same from rule 2 on: every name is the path relative to the
  * deepest folder holding them all, even when the base names differ (the
  * outputs of a batch mirror the tree of its inputs: corpus/dog/a.wav and
  * corpus/cat/b.wav give dog/a and cat/b). */
-char **grym_relative_names(const char *const *paths, size_t n, grym_error *err);
+char **grym_relative_names(const char *const *paths, size_t n, grym_error *err) GRYM_MUST_CHECK;
 void grym_names_free(char **names, size_t n);
 
 /* Make names[0..n) (keys as above; NULL entries skipped) into relative
@@ -95,13 +98,13 @@ void grym_names_free(char **names, size_t n);
  * an empty, "." or ".." component becomes "_" (nothing lands outside the
  * folder), then grym_names_dedupe (two inputs never write one file).
  * Returns the number of names numbered, or GRYM_ERR_NOMEM. */
-int grym_names_as_files(char **names, size_t n, grym_error *err);
+int grym_names_as_files(char **names, size_t n, grym_error *err) GRYM_MUST_CHECK;
 
 /* Make names[0..n) (NULL entries skipped) unique in place by adding "~2",
  * "~3"... to the second and later holders of a name; for names that
  * cannot be changed upstream but must not overwrite each other (output
  * files). Returns the number of names changed, or GRYM_ERR_NOMEM. */
-int grym_names_dedupe(char **names, size_t n, grym_error *err);
+int grym_names_dedupe(char **names, size_t n, grym_error *err) GRYM_MUST_CHECK;
 
 /* The name by which this process opens fd's file again, for libraries
  * that open files only by name (FFmpeg's file protocol, libsndfile):
@@ -110,7 +113,7 @@ int grym_names_dedupe(char **names, size_t n, grym_error *err);
  * its own), even after that file was renamed, replaced or removed; it is
  * valid while fd stays open. GRYM_ERR_UNSUPPORTED when this system has no
  * /proc/self/fd, GRYM_ERR_INVALID for a bad fd. */
-int grym_fd_path(int fd, char *buf, size_t len, grym_error *err);
+int grym_fd_path(int fd, char *buf, size_t len, grym_error *err) GRYM_MUST_CHECK;
 
 #ifdef __cplusplus
 }

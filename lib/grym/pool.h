@@ -101,23 +101,25 @@ typedef struct grym_pool_opts {
 
 /* Start the workers (none for jobs 1). jobs outside 1..GRYM_JOBS_MAX or
  * no work function: GRYM_ERR_INVALID. A thread that cannot start leaves
- * fewer workers (none: the jobs run on the driver), never a failure. */
-grym_pool *grym_pool_new(const grym_pool_opts *o, grym_error *err);
+ * fewer workers (none: the jobs run on the driver), never a failure;
+ * GRYM_ERR_NOMEM. o is copied (its ud and cancel are kept by pointer).
+ * The caller owns the pool (grym_pool_free). */
+grym_pool *grym_pool_new(const grym_pool_opts *o, grym_error *err) GRYM_MUST_CHECK;
 
 /* Queue job (the pool holds it until done() or discard()), delivering
  * finished jobs; blocks while 2 x jobs are in flight. GRYM_ERR_CANCELLED
  * (see above) or GRYM_ERR_INVALID after grym_pool_finish: the job was not
  * taken, the caller still owns it. */
-int grym_pool_submit(grym_pool *p, void *job, grym_error *err);
+int grym_pool_submit(grym_pool *p, void *job, grym_error *err) GRYM_MUST_CHECK;
 
 /* Wait until every job submitted so far went through done(): what came
  * before, before the next thing the caller does itself. The pool takes
  * more jobs afterwards. GRYM_OK or GRYM_ERR_CANCELLED. */
-int grym_pool_drain(grym_pool *p, grym_error *err);
+int grym_pool_drain(grym_pool *p, grym_error *err) GRYM_MUST_CHECK;
 
 /* Drain, then the last progress call; no job is taken afterwards.
  * GRYM_OK or GRYM_ERR_CANCELLED. */
-int grym_pool_finish(grym_pool *p, grym_error *err);
+int grym_pool_finish(grym_pool *p, grym_error *err) GRYM_MUST_CHECK;
 
 /* Stop: no job starts any more, running ones are waited for, and every
  * job not yet given to done() goes to discard(). Then the threads end.

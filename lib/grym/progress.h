@@ -56,11 +56,14 @@ typedef struct grym_ticker {
 
 #define GRYM_PROGRESS_INTERVAL_NS 100000000LL  /* 100 ms: ten reports a second */
 
+/* Set t up for one loop: cancel (NULL: never) and fn/ud (NULL fn: no
+ * reports) are kept by pointer and must outlive the loop. No allocation,
+ * nothing to free. */
 void grym_ticker_init(grym_ticker *t, const volatile sig_atomic_t *cancel,
 		      grym_progress_fn fn, void *ud);
 /* GRYM_ERR_CANCELLED (err filled) once the flag is set, else GRYM_OK.
  * One volatile load: call it as often as convenient. */
-int grym_ticker_check(const grym_ticker *t, grym_error *err);
+int grym_ticker_check(const grym_ticker *t, grym_error *err) GRYM_MUST_CHECK;
 /* 1 when a report would go out now (a callback is set and 100 ms have
  * passed since the last), for callers that format their message only
  * when it is shown. */
@@ -69,7 +72,8 @@ int grym_ticker_due(const grym_ticker *t);
  * one reported is raised to it, so reports never go backwards). */
 void grym_ticker_report(grym_ticker *t, double fraction, const char *msg);
 /* grym_ticker_check, then grym_ticker_report when due. */
-int grym_ticker_tick(grym_ticker *t, double fraction, const char *msg, grym_error *err);
+int grym_ticker_tick(grym_ticker *t, double fraction, const char *msg, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* Part [lo, hi] of a larger task's progress: pass grym_progress_span_fn
  * as the sub-task's callback and the span as its ud. A fraction f is
@@ -81,6 +85,8 @@ typedef struct grym_progress_span {
 	double lo, hi;
 	char prefix[48];
 } grym_progress_span;
+/* The callback itself: ud is a grym_progress_span * the caller owns (kept
+ * only for the call); calls s->fn on the calling thread. */
 void grym_progress_span_fn(void *ud, double fraction, const char *msg);
 
 #ifdef __cplusplus

@@ -21,13 +21,14 @@
 
 #include <signal.h>
 #include <stddef.h>
-#include <jansson.h>
 #include "grym/error.h"
 #include "grym/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+typedef struct json_t json_t;   /* jansson's; callers include <jansson.h> */
 
 typedef struct grym_replay grym_replay;
 
@@ -36,15 +37,17 @@ typedef struct grym_replay grym_replay;
  * stage, a corrupt recipe or a pipeline without a features stage is
  * GRYM_ERR_FORMAT (or GRYM_ERR_UNSUPPORTED for a stage it cannot replay)
  * with a message naming the stage. tmpdir (copied; NULL: $TMPDIR or /tmp)
- * holds the intermediate files. */
-grym_replay *grym_replay_new(const json_t *pipeline, const char *tmpdir, grym_error *err);
+ * holds the intermediate files. pipeline is read, not kept; the caller
+ * owns the result (grym_replay_free). NULL on failure, err filled. */
+grym_replay *grym_replay_new(const json_t *pipeline, const char *tmpdir, grym_error *err)
+	GRYM_MUST_CHECK;
 void grym_replay_free(grym_replay *r);
 /* Analyse at rate (the model's training rate, grym_model_rate): audio at
  * another rate is resampled to it before the features stage, as the
  * recipe "rate": 0 (native) meant the training audio's own rate. rate 0
  * (unknown) changes nothing; a features stage that names another rate is
  * GRYM_ERR_FORMAT. */
-int grym_replay_set_rate(grym_replay *r, int rate, grym_error *err);
+int grym_replay_set_rate(grym_replay *r, int rate, grym_error *err) GRYM_MUST_CHECK;
 /* cancel non-NULL: every stage (normalize, decoding, the extractor)
  * stops with GRYM_ERR_CANCELLED once *cancel is set (checked every
  * block or frame), so a signal ends a long file's replay promptly. */
@@ -68,12 +71,13 @@ typedef struct grym_replay_result {
  * it is left empty. A silent input under on_silence "skip" is
  * GRYM_ERR_FORMAT (there is nothing to score). */
 int grym_replay_file(const grym_replay *r, const char *path, grym_replay_result *res,
-		     grym_error *err);
+		     grym_error *err) GRYM_MUST_CHECK;
 /* The same, with fn(ud, fraction, msg) told how far this file is (see
  * grym/progress.h; each stage an equal share), from the calling thread:
  * one replay may serve threads that each report their own file. */
 int grym_replay_file_progress(const grym_replay *r, const char *path, grym_progress_fn fn,
-			      void *ud, grym_replay_result *res, grym_error *err);
+			      void *ud, grym_replay_result *res, grym_error *err)
+	GRYM_MUST_CHECK;
 void grym_replay_result_clear(grym_replay_result *res);
 
 #ifdef __cplusplus

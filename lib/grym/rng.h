@@ -22,6 +22,7 @@ extern "C" {
 
 typedef struct grym_rng { uint64_t s[4]; } grym_rng;
 
+/* Seed r from one 64-bit value (through splitmix64; any value, 0 too). */
 void grym_rng_seed(grym_rng *r, uint64_t seed);
 /* One splitmix64 step on *state: derives well-mixed seeds (per item, per
  * segment) from one --seed. */

@@ -164,7 +164,7 @@ int grym_param_applies(const grym_schema *s, const grym_param *p, int kind);
  * parse of def_text, when it is set). STRING fields get a copy of
  * def_text (or NULL), whatever they held: call it on a new struct, and
  * grym_schema_clear when done. */
-int grym_schema_defaults(const grym_schema *s, void *params, grym_error *err);
+int grym_schema_defaults(const grym_schema *s, void *params, grym_error *err) GRYM_MUST_CHECK;
 /* Free what params owns (its STRING fields) and set them to NULL. */
 void grym_schema_clear(const grym_schema *s, void *params);
 
@@ -174,20 +174,21 @@ void grym_schema_clear(const grym_schema *s, void *params);
  * error names the option and says what was expected: "--n-fft: 1 is out
  * of range (2 to 16777216)". */
 int grym_schema_set(const grym_schema *s, void *params, const char *name,
-		    const char *text, grym_error *err);
-int grym_param_set(const grym_param *p, void *params, const char *text, grym_error *err);
+		    const char *text, grym_error *err) GRYM_MUST_CHECK;
+int grym_param_set(const grym_param *p, void *params, const char *text, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* Set parameters from a JSON object (the API's body): every key must be a
  * parameter's key (CLI_ONLY ones excluded), well typed, and in a stage
  * with kinds one that applies to the kind the parameters then hold; the
  * first bad one fails naming it, and params is then left as it was. */
 int grym_schema_set_json(const grym_schema *s, void *params, const char *json,
-			 grym_error *err);
+			 grym_error *err) GRYM_MUST_CHECK;
 
 /* The value of p in params as text, as --help and messages show it: a
  * word when the value has one, numbers with %.10g. Allocated; NULL when
  * out of memory. */
-char *grym_param_text(const grym_param *p, const void *params);
+char *grym_param_text(const grym_param *p, const void *params) GRYM_MUST_CHECK;
 
 /* The stage's JSON Schema (2020-12) as text (allocated, NULL when out of
  * memory): an object schema whose properties are the API keys, each with
@@ -196,7 +197,7 @@ char *grym_param_text(const grym_param *p, const void *params);
  * the result), x-grym-cli ("--n-fft"), and x-grym-applies (the kinds that
  * take it, when not all do). The REQUIRED parameters are listed in
  * "required". CLI_ONLY parameters are left out unless with_cli_only. */
-char *grym_schema_json(const grym_schema *s, int with_cli_only);
+char *grym_schema_json(const grym_schema *s, int with_cli_only) GRYM_MUST_CHECK;
 
 #ifdef __cplusplus
 }

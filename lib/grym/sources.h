@@ -127,36 +127,38 @@ typedef struct grym_source {
 typedef struct grym_sources grym_sources;
 
 /* An empty sequence; opts is copied (match and stdin_name must outlive
- * it). NULL when out of memory. */
-grym_sources *grym_sources_new(const grym_sources_opts *opts, grym_error *err);
+ * it). The caller owns it (grym_sources_free). NULL when out of memory. */
+grym_sources *grym_sources_new(const grym_sources_opts *opts, grym_error *err) GRYM_MUST_CHECK;
 void grym_sources_free(grym_sources *s);
 /* Queue an operand (a path, or "-"), or a file holding a list of names
  * ("-" for stdin; lines, or NUL-separated with null_sep): nothing is read
  * until grym_sources_next reaches it. The strings are copied. A program
  * that reads stdin when given no operand adds "-" itself. */
-int grym_sources_add(grym_sources *s, const char *operand, grym_error *err);
-int grym_sources_add_list(grym_sources *s, const char *path, grym_error *err);
+int grym_sources_add(grym_sources *s, const char *operand, grym_error *err) GRYM_MUST_CHECK;
+int grym_sources_add_list(grym_sources *s, const char *path, grym_error *err) GRYM_MUST_CHECK;
 /* A program's operands in order, or "-" (stdin) when there are none: what
  * every program does with its command line. GRYM_OK or the first error. */
-int grym_sources_add_operands(grym_sources *s, int n, char *const *ops, grym_error *err);
+int grym_sources_add_operands(grym_sources *s, int n, char *const *ops, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* The next item, in order: GRYM_OK with *item set (valid until the next
  * call or grym_sources_free), GRYM_ERR_EOF after the last one,
  * GRYM_ERR_INTERRUPTED when *cancel turned non-zero, GRYM_ERR_NOMEM.
  * Failed inputs are items (GRYM_SOURCE_ERROR), not return values. */
-int grym_sources_next(grym_sources *s, grym_source **item, grym_error *err);
+int grym_sources_next(grym_sources *s, grym_source **item, grym_error *err) GRYM_MUST_CHECK;
 
 /* A path a decoder can open (and read twice) for a GRYM_SOURCE_AUDIO_IN
  * item: stdin that is a regular file is reopened from its start through
  * /dev/stdin; anything else is copied to a temporary file in tmpdir
  * (grym_spool; *is_tmp set: end it with grym_tmp_release). */
 int grym_source_audio_path(grym_source *item, const char *tmpdir, char *path, size_t len,
-			   int *is_tmp, grym_error *err);
+			   int *is_tmp, grym_error *err) GRYM_MUST_CHECK;
 
 /* One entry of a list of names: a line (a CR before the newline
  * dropped), or with nul an entry ended by NUL; empty entries are
  * skipped. Returns its length, GRYM_ERR_EOF at the end, or an error. */
-ssize_t grym_list_next(grym_input *in, int nul, char **item, size_t *cap, grym_error *err);
+ssize_t grym_list_next(grym_input *in, int nul, char **item, size_t *cap, grym_error *err)
+	GRYM_MUST_CHECK;
 
 #ifdef __cplusplus
 }

@@ -59,13 +59,17 @@ typedef struct grym_stage_env {
 	const char *catalog_dir;        /* NULL: no catalog */
 	int jobs;                       /* workers, 1..GRYM_JOBS_MAX (0: 1) */
 	const volatile sig_atomic_t *cancel;    /* NULL: never cancelled */
+	uint64_t total;                 /* inputs the caller expects (the files
+					 * it was named), 0: unknown; the total of
+					 * progress reports until the stage knows */
 	grym_stage_progress_fn progress;        /* NULL: no reports */
 	/* An input that failed (input: its name as given, or as a record
 	 * names it). NULL: only counted. */
 	void (*failed)(void *ud, const char *input, const grym_error *err);
 	/* A line for the user that is no failure ("skipped: already in the
-	 * catalog", "clipped 3 samples"); verbose lines have level 1. NULL:
-	 * dropped. */
+	 * catalog", "clipped 3 samples"); verbose lines have level 1, a
+	 * line even a quiet user must see (an input that gave nothing) -1.
+	 * NULL: dropped. */
 	void (*info)(void *ud, int level, const char *input, const char *msg);
 	void *ud;                       /* the callbacks' first argument */
 	/* out: what the call did with its inputs */
@@ -79,7 +83,7 @@ typedef struct grym_stage_env {
 void grym_stage_fail(grym_stage_env *env, const char *input, const grym_error *err);
 
 /* Give env->info a line (printf-style; level 0 is shown unless the user
- * asked for quiet, 1 only when verbose). */
+ * asked for quiet, 1 only when verbose, -1 always). */
 void grym_stage_info(const grym_stage_env *env, int level, const char *input,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

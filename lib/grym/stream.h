@@ -66,7 +66,7 @@ typedef enum grym_payload_kind {
 
 /* Name of a kind: "ref", "audio", "matrix", "vector". */
 const char *grym_payload_kind_name(grym_payload_kind k);
-int grym_payload_kind_parse(const char *name, grym_payload_kind *k);
+int grym_payload_kind_parse(const char *name, grym_payload_kind *k) GRYM_MUST_CHECK;
 
 /* A record header: what is known before the payload. */
 typedef struct grym_record_head {
@@ -75,6 +75,7 @@ typedef struct grym_record_head {
 	grym_payload_kind kind;
 	uint32_t cols;          /* channels (audio) or dims; 0 for ref */
 } grym_record_head;
+/* Free what h owns (key, meta) and zero it; NULL is fine. */
 void grym_record_head_clear(grym_record_head *h);
 
 /* A whole record in memory. */
@@ -83,6 +84,7 @@ typedef struct grym_record {
 	uint64_t rows;          /* frames (1 for a vector, 0 for a ref) */
 	float *data;            /* rows * head.cols floats, owned */
 } grym_record;
+/* Free what r owns (its head and data) and zero it; NULL is fine. */
 void grym_record_clear(grym_record *r);
 
 /* ---- writing ---- */
@@ -92,49 +94,51 @@ enum { GRYM_STREAM_COMPRESS = 1 };   /* writer flag: zlib chunks */
 
 /* Writes to out (not owned). */
 grym_stream_writer *grym_stream_writer_new(grym_output *out, int format, int flags,
-					   grym_error *err);
+					   grym_error *err) GRYM_MUST_CHECK;
 void grym_stream_writer_free(grym_stream_writer *w);
 /* Streaming: begin, any number of write_rows, end. */
 int grym_stream_begin(grym_stream_writer *w, const char *key, const json_t *meta,
-		      grym_payload_kind kind, uint32_t cols, grym_error *err);
+		      grym_payload_kind kind, uint32_t cols, grym_error *err) GRYM_MUST_CHECK;
 int grym_stream_write_rows(grym_stream_writer *w, const float *rows, uint64_t nrows,
-			   grym_error *err);
-int grym_stream_end(grym_stream_writer *w, grym_error *err);
+			   grym_error *err) GRYM_MUST_CHECK;
+int grym_stream_end(grym_stream_writer *w, grym_error *err) GRYM_MUST_CHECK;
 /* A whole record in one call. */
-int grym_stream_write(grym_stream_writer *w, const grym_record *r, grym_error *err);
+int grym_stream_write(grym_stream_writer *w, const grym_record *r, grym_error *err)
+	GRYM_MUST_CHECK;
 /* A bare reference (key + metadata). */
 int grym_stream_write_ref(grym_stream_writer *w, const char *key, const json_t *meta,
-			  grym_error *err);
+			  grym_error *err) GRYM_MUST_CHECK;
 
 /* ---- reading ---- */
 typedef struct grym_stream_reader grym_stream_reader;
 
 /* Reads binary or text records from in (not owned), detecting which from
  * the first bytes. */
-grym_stream_reader *grym_stream_reader_new(grym_input *in, grym_error *err);
+grym_stream_reader *grym_stream_reader_new(grym_input *in, grym_error *err) GRYM_MUST_CHECK;
 void grym_stream_reader_free(grym_stream_reader *r);
 /* Next record header: GRYM_OK, GRYM_ERR_EOF at a clean end, or an error
  * naming the record number ("record 3: ..."). Any unread payload of the
  * previous record is skipped first (and still checked). After a format,
  * checksum or I/O error the reader stays failed: every later call returns
  * the same error, since a damaged stream cannot be resynchronised. */
-int grym_stream_next(grym_stream_reader *r, grym_record_head *head, grym_error *err);
+int grym_stream_next(grym_stream_reader *r, grym_record_head *head, grym_error *err)
+	GRYM_MUST_CHECK;
 /* Read up to max_rows rows of the current payload into buf (max_rows *
  * cols floats); returns rows read (whole rows; fewer than max_rows only
  * at the end of the payload), 0 at the end of the payload, or a negative
  * status. A vector yields its one row; a ref none. */
 int64_t grym_stream_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows,
-			      grym_error *err);
+			      grym_error *err) GRYM_MUST_CHECK;
 /* Next whole record; payloads larger than max_bytes fail with
  * GRYM_ERR_LIMIT (0: 4 GiB) and the reader moves on to the next record.
  * rec->data is NULL for a ref, non-NULL otherwise (even with 0 rows). */
 int grym_stream_read(grym_stream_reader *r, grym_record *rec, uint64_t max_bytes,
-		     grym_error *err);
+		     grym_error *err) GRYM_MUST_CHECK;
 /* The payload of the record whose head grym_stream_next just put in
  * rec->head, read whole as grym_stream_read does (rec->data and rows;
  * nothing for a ref). The head stays the caller's, also on failure. */
 int grym_stream_read_payload(grym_stream_reader *r, grym_record *rec, uint64_t max_bytes,
-			     grym_error *err);
+			     grym_error *err) GRYM_MUST_CHECK;
 /* For a bare reference of the text form (a line not starting with '#'),
  * the whole line it came from, without its newline and a CR before it;
  * NULL for any other record. Valid until the next call on r. The key is

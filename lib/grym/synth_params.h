@@ -55,7 +55,8 @@ const grym_schema *grym_synth_schema(void);
  * library (grym_synth_params_default, grym_xform_params_default), which
  * differ by generator (--freq, --to) and transformation (--amount,
  * --duration). Call grym_schema_clear when done. */
-int grym_synth_stage_defaults(grym_synth_stage_params *p, int word, grym_error *err);
+int grym_synth_stage_defaults(grym_synth_stage_params *p, int word, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* 1 when p is one of the command's parameters (it holds wherever it
  * stands), 0 when it is a word's. */

@@ -41,7 +41,7 @@ int grym_walk_hidden(const char *relpath);
  * with the relative name ("d/" + "sub/b.wav" is "d/sub/b.wav"). cb
  * returns non-zero to stop (that value is returned); 0 at the end. */
 typedef int (*grym_walk_fn)(void *ud, const char *path, const grym_error *err);
-int grym_walk(const char *dir, const char *match, grym_walk_fn cb, void *ud);
+int grym_walk(const char *dir, const char *match, grym_walk_fn cb, void *ud) GRYM_MUST_CHECK;
 
 #ifdef __cplusplus
 }

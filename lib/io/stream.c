@@ -16,6 +16,7 @@
 #include "stream_int.h"
 #include "grym/pathname.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,9 +157,11 @@ int grym_stream_write_rows(grym_stream_writer *w, const float *rows, uint64_t nr
 		return grym_error_set(err, GRYM_ERR_INVALID, "a reference has no rows");
 	if (w->kind == GRYM_PAYLOAD_VECTOR && w->rows + nrows > 1)
 		return grym_error_set(err, GRYM_ERR_INVALID, "a vector has exactly one row");
+	assert(w->cols > 0);   /* begin refused a non-reference without columns */
 	if (nrows > UINT64_MAX / 4 / w->cols)
 		return grym_error_set(err, GRYM_ERR_INVALID, "too many rows");
 	w->rows += nrows;
+	assert(w->kind != GRYM_PAYLOAD_VECTOR || w->rows == 1);
 	return w->ops->write_rows(w, rows, nrows, err);
 }
 
@@ -276,7 +279,11 @@ int grym_stream_next(grym_stream_reader *r, grym_record_head *head, grym_error *
 	memset(head, 0, sizeof *head);
 	if (r->failed)
 		return repeat_failure(r, err);
-	return grym__stream_fail(r, r->ops->next(r, head, err), err);
+	int rc = grym__stream_fail(r, r->ops->next(r, head, err), err);
+	/* a head read: the form set the reader's shape to the record's */
+	assert(rc != GRYM_OK || (r->rowbytes > 0 && r->state != PAYLOAD_NONE &&
+				 head->kind == r->kind && head->cols == r->cols));
+	return rc;
 }
 
 int64_t grym_stream_read_rows(grym_stream_reader *r, float *buf, uint64_t max_rows,
@@ -296,6 +303,7 @@ int64_t grym_stream_read_rows(grym_stream_reader *r, float *buf, uint64_t max_ro
 	n = r->ops->read_rows(r, buf, max_rows, err);
 	if (n < 0)
 		return grym__stream_fail(r, (int)n, err);
+	assert((uint64_t)n <= max_rows);
 	return n;
 }
 
@@ -371,6 +379,8 @@ int grym_stream_read_payload(grym_stream_reader *r, grym_record *rec, uint64_t m
 		free(data);
 		return rc;
 	}
+	/* the forms check that a payload is whole rows before handing it over */
+	assert(r->rowbytes > 0 && got % r->rowbytes == 0);
 	rec->data = data;
 	rec->rows = got / r->rowbytes;
 	r->rows_read = rec->rows;

@@ -68,18 +68,6 @@ void ml_foreign_lock(void);
 int ml_foreign_unlock(void);
 void ml_foreign_print(const char *s);
 
-/* records.c, shared with catalog_select.c: the stream's metadata rules.
- * A field of meta["meta"] or meta (as text in buf; NULL if absent), the
- * item's label (--target or its single "labels" entry), and a split
- * column's value ("test"/"eval": 0, else 1). An item with several
- * labels and no --target gets *label NULL and *cands its labels. */
-const char *grym_ml_field(json_t *meta, const char *name, char *buf, size_t len);
-int grym_ml_label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, char *buf,
-		     size_t len, const char **label, const json_t **cands, grym_error *err);
-/* How recipe (pipeline array) a differs from b: "STAGE KEY A, not B". */
-void ml_recipe_diff(const json_t *a, const json_t *b, char *buf, size_t len);
-int grym_ml_split_of(const char *s);
-
 /* dataset.c: the index of label in ds's label table, added if absent
  * (-1 when out of memory). */
 int ml_dataset_label_index(grym_dataset *ds, const char *label);

@@ -2,7 +2,7 @@
  * replay.c — a model's pipeline run on an audio file (see grym/replay.h).
  *
  * Why a folder of its own: replaying needs the decoder (lib/audio), the
- * normalization (lib/dsp) and the extractor (lib/features), while lib/ml
+ * normalization (lib/stage) and the extractor (lib/features), while lib/ml
  * only needs vectors; putting the replay above all of them keeps lib/ml
  * free of audio. Nothing here knows how a recipe is spelled: the stages
  * are read back by their own modules' inverse functions.
@@ -20,10 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <jansson.h>
 
 #include "grym/audio.h"
 #include "grym/dsp.h"
 #include "grym/normalize_params.h"
+#include "grym/stage_normalize.h"
 #include "grym/features.h"
 #include "grym/features_file.h"
 #include "grym/io.h"

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "grym/audio.h"
+#include "grym/dsp.h"
 #include "grym/loudness.h"
 #include "grym/normalize_params.h"
 #include "core/schema_int.h"

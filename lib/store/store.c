@@ -10,6 +10,7 @@
  */
 #include "grym/store.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ static void hex_digest(EVP_MD_CTX *md, char id[GRYM_ID_LEN + 1])
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
 	EVP_DigestFinal_ex(md, d, &n);
+	assert(n == GRYM_ID_LEN / 2);   /* SHA-256: an id is its 32 bytes in hex */
 	for (unsigned i = 0; i < n && i < GRYM_ID_LEN / 2; i++) {
 		id[2 * i] = digits[d[i] >> 4];
 		id[2 * i + 1] = digits[d[i] & 15];
@@ -115,6 +117,8 @@ int grym_store_writer_write(grym_store_writer *w, const void *data, size_t len,
 			    grym_error *err)
 {
 	int rc;
+	/* open until commit, restore or abort, which free it */
+	assert(w->pending && w->md);
 	if (!len)
 		return GRYM_OK;
 	rc = w->st->ops->w_write(w->pending, data, len, err);
@@ -154,6 +158,7 @@ static int writer_commit(grym_store_writer *w, char id[GRYM_ID_LEN + 1], int rep
 	char hex[GRYM_ID_LEN + 1];
 	int rc;
 
+	assert(w->pending && w->md);
 	hex_digest(w->md, hex);
 	if (w->st->publish && (rc = w->st->publish(w->st->publish_ud, hex, err)) != GRYM_OK) {
 		w->st->ops->w_abort(w->pending);

@@ -20,6 +20,7 @@
  * differs from the new bytes', in which case the damaged copy is replaced.
  */
 #include <dirent.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -200,6 +201,7 @@ static int flush(dir_pending *p, grym_error *err)
 static int dir_w_write(void *pending, const void *data, size_t len, grym_error *err)
 {
 	dir_pending *p = pending;
+	assert(p->fd >= 0 && p->buffered <= WBUF_SIZE);
 	if (p->buffered + len > WBUF_SIZE) {
 		int rc = flush(p, err);
 		if (rc != GRYM_OK)
@@ -209,6 +211,7 @@ static int dir_w_write(void *pending, const void *data, size_t len, grym_error *
 	}
 	memcpy(p->buf + p->buffered, data, len);
 	p->buffered += len;
+	assert(p->buffered <= WBUF_SIZE);
 	return GRYM_OK;
 }
 

@@ -98,7 +98,11 @@ static int xf_init(xf *w, const grym_xform_params *p, grym_error *err)
 		xf_free(w);
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	}
-	grym_window_fill(GRYM_WINDOW_HANN, w->n, w->n, w->win, NULL);
+	/* n_fft was accepted by grym_stft_new above, so this cannot fail */
+	if (grym_window_fill(GRYM_WINDOW_HANN, w->n, w->n, w->win, err) != GRYM_OK) {
+		xf_free(w);
+		return err ? err->code : GRYM_ERR_INVALID;
+	}
 	grym_fftw_plan_lock();
 	w->inv = fftw_plan_dft_c2r_1d(w->n, w->fbuf, w->tbuf, FFTW_ESTIMATE);
 	grym_fftw_plan_unlock();

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include "grym/io.h"
 #include "grym/ml.h"
+#include "grym/stage_train.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

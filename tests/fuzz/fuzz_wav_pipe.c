@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include "grym/audio.h"
 #include "grym/ml.h"
+#include "grym/stage_train.h"
 #include "grym/stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

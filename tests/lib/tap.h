@@ -59,5 +59,12 @@ const char *tap_fixture(const char *name);
 #define TAP_NEAR(a, b, tol, ...) do { double a_ = (a), b_ = (b); \
 	if (!TAP_OK(fabs(a_ - b_) <= (tol), __VA_ARGS__)) \
 		tap_diag("  got %.9g, want %.9g (tolerance %g)", a_, b_, (double)(tol)); } while (0)
+/* A setup step whose own failure is not what the test checks: nothing on
+ * success (the plan does not count it), a failing check naming the call
+ * and its status when it returns a negative status, which also breaks the
+ * plan. So an unchecked status (grym's GRYM_MUST_CHECK functions) cannot
+ * hide a broken fixture. */
+#define TAP_SETUP(call) do { long long s_ = (long long)(call); \
+	if (s_ < 0) TAP_OK(0, "setup: %s returned %lld", #call, s_); } while (0)
 
 #endif

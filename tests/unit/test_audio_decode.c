@@ -448,14 +448,14 @@ int main(void)
 
 	grym_audio_info info;
 	grym_error err = { 0 };
-	grym_audio_probe(p("s24.wav"), &info, &err);
+	TAP_SETUP(grym_audio_probe(p("s24.wav"), &info, &err));
 	TAP_EQ_STR(info.codec, "pcm_s24le", "extensible 24-bit codec");
 	TAP_EQ_STR(info.format, "wav", "wav format");
 	grym_audio_info_clear(&info);
-	grym_audio_probe(p("a.m4a"), &info, &err);
+	TAP_SETUP(grym_audio_probe(p("a.m4a"), &info, &err));
 	TAP_EQ_STR(info.format, "m4a", "m4a format name");
 	grym_audio_info_clear(&info);
-	grym_audio_probe(p("a.wv"), &info, &err);
+	TAP_SETUP(grym_audio_probe(p("a.wv"), &info, &err));
 	TAP_EQ_STR(info.format, "wv", "wavpack format name");
 	grym_audio_info_clear(&info);
 

@@ -344,7 +344,7 @@ static void test_pipe(void)
 		grym_encoder *e = grym_encoder_open(o, GRYM_FILE_FLAC, GRYM_SAMPLE_S16, RATE, 2, 0, 0, &err);
 		int rc = e ? grym_encoder_write(e, sig, N, &err) : -1;
 		int rc2 = e ? grym_encoder_close(e, &err) : -1;
-		grym_output_commit(o, NULL);
+		TAP_SETUP(grym_output_commit(o, NULL));
 		dup2(saved, 1);
 		close(saved);
 		pclose(pp);
@@ -391,7 +391,7 @@ static void test_filter_chain(void)
 		total += n;
 	}
 	int rc2 = e ? grym_encoder_close(e, &err) : -1;
-	grym_output_commit(o, NULL);
+	TAP_SETUP(grym_output_commit(o, NULL));
 	grym_decoder_close(d);
 	dup2(saved, 1);
 	close(saved);

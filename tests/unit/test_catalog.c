@@ -20,7 +20,7 @@ static void make_source(grym_catalog *cat, const char *bytes, grym_asset *a,
 			const char *label, const char *path)
 {
 	grym_asset_init(a);
-	grym_store_put(grym_catalog_store(cat), bytes, strlen(bytes), a->object, NULL);
+	TAP_SETUP(grym_store_put(grym_catalog_store(cat), bytes, strlen(bytes), a->object, NULL));
 	strcpy(a->id, a->object);
 	strcpy(a->kind, "source");
 	a->format = strdup("wav");
@@ -40,8 +40,8 @@ static void make_derived(grym_catalog *cat, const char *parent, const char *byte
 {
 	json_t *r = json_pack("{s:s, s:f}", "stage", "normalize", "lufs", lufs);
 	grym_asset_init(a);
-	grym_store_put(grym_catalog_store(cat), bytes, strlen(bytes), a->object, NULL);
-	grym_id_derived(parent, r, a->id, NULL);
+	TAP_SETUP(grym_store_put(grym_catalog_store(cat), bytes, strlen(bytes), a->object, NULL));
+	TAP_SETUP(grym_id_derived(parent, r, a->id, NULL));
 	strcpy(a->kind, "derived");
 	strcpy(a->parent, parent);
 	a->recipe = grym_recipe_canonical(r);
@@ -71,7 +71,7 @@ static int count_visit(void *ud, const grym_asset *a)
 static int count(grym_catalog *cat, const grym_asset_query *q)
 {
 	int n = 0;
-	grym_catalog_foreach_asset(cat, q, count_visit, &n, NULL);
+	TAP_SETUP(grym_catalog_foreach_asset(cat, q, count_visit, &n, NULL));
 	return n;
 }
 
@@ -276,7 +276,7 @@ static void test_object_reads(const char *top)
 	snprintf(dir, sizeof dir, "%s/reads", top);
 	cat = grym_catalog_open(dir, &err);
 	make_source(cat, "some bytes of audio", &a, "x", "a.wav");
-	grym_catalog_put_asset(cat, &a, NULL, &err);
+	TAP_SETUP(grym_catalog_put_asset(cat, &a, NULL, &err));
 	TAP_EQ_INT(grym_catalog_verifies(cat), 0, "a handle does not hash by default");
 	{
 		grym_store_reader *r = NULL;
@@ -334,13 +334,13 @@ static void test_object_reads(const char *top)
 		grym_feature_set f = { 0 };
 		float m[4 * 2] = { 1, 2, 3, 4, 5, 6, 7, 8 }, *got = NULL;
 		json_t *r = json_pack("{s:s}", "stage", "features");
-		grym_id_derived(a.id, r, f.id, NULL);
+		TAP_SETUP(grym_id_derived(a.id, r, f.id, NULL));
 		json_decref(r);
 		strcpy(f.asset, a.id);
 		f.extractor = "{\"stage\":\"features\"}";
 		f.frames = 4;
 		f.dims = 2;
-		grym_store_put(grym_catalog_store(cat), m, sizeof m, f.object, NULL);
+		TAP_SETUP(grym_store_put(grym_catalog_store(cat), m, sizeof m, f.object, NULL));
 		TAP_EQ_INT(grym_catalog_feature_matrix(cat, &f, &got, &err), GRYM_OK, "read a matrix");
 		TAP_OK(got && memcmp(got, m, sizeof m) == 0, "its values");
 		free(got);
@@ -375,11 +375,11 @@ static void test_object_reads(const char *top)
 		grym_model_row mr = { 0 };
 		void *buf = NULL;
 		size_t len = 0;
-		grym_store_put(grym_catalog_store(cat), "model bytes", 11, mr.id, NULL);
+		TAP_SETUP(grym_store_put(grym_catalog_store(cat), "model bytes", 11, mr.id, NULL));
 		strcpy(mr.object, mr.id);
 		mr.name = "birds";
 		mr.type = "logreg";
-		grym_catalog_put_model(cat, &mr, &err);
+		TAP_SETUP(grym_catalog_put_model(cat, &mr, &err));
 		TAP_EQ_INT(grym_catalog_model_bytes(cat, &mr, &buf, &len, &err), GRYM_OK, "read a model");
 		TAP_OK(len == 11 && memcmp(buf, "model bytes", 11) == 0, "its bytes");
 		free(buf);
@@ -467,7 +467,7 @@ int main(void)
 		grym_sha256_hex("nobody", 6, bad.parent);
 		{
 			json_t *r = json_loads(bad.recipe, 0, NULL);
-			grym_id_derived(bad.parent, r, bad.id, NULL);
+			TAP_SETUP(grym_id_derived(bad.parent, r, bad.id, NULL));
 			json_decref(r);
 		}
 		TAP_EQ_INT(grym_catalog_put_asset(cat, &bad, NULL, &err), GRYM_ERR_NOTFOUND,
@@ -525,7 +525,7 @@ int main(void)
 		}
 		TAP_OK(found, "found bytes whose id shares a 4-digit prefix");
 		make_source(cat, buf, &x, NULL, NULL);
-		grym_catalog_put_asset(cat, &x, NULL, &err);
+		TAP_SETUP(grym_catalog_put_asset(cat, &x, NULL, &err));
 		TAP_EQ_INT(grym_catalog_resolve(cat, want, id, &err), GRYM_ERR_AMBIGUOUS, "ambiguous");
 		TAP_OK(strstr(err.msg, a.id) && strstr(err.msg, x.id) && strstr(err.msg, "ambiguous"),
 		       "message lists the candidates: %s", err.msg);
@@ -544,7 +544,7 @@ int main(void)
 		grym_asset_query q = { .meta_key = "fold", .meta_value = "3" };
 		TAP_EQ_INT(count(cat, &q), 1, "meta number matched as text");
 	}
-	grym_catalog_get_asset(cat, b.id, &got, &err);
+	TAP_SETUP(grym_catalog_get_asset(cat, b.id, &got, &err));
 	{
 		char *l = json_dumps(got.labels, JSON_COMPACT);
 		TAP_EQ_STR(l, "[\"pet\"]", "labels after add/remove");
@@ -560,7 +560,7 @@ int main(void)
 		grym_model_row m = { 0 }, mg;
 		float summary[3] = { 1.5f, -2.0f, 0.25f };
 		json_t *r = json_pack("{s:s}", "stage", "features");
-		grym_id_derived(a.id, r, f.id, NULL);
+		TAP_SETUP(grym_id_derived(a.id, r, f.id, NULL));
 		json_decref(r);
 		strcpy(f.asset, a.id);
 		f.extractor = "{\"stage\":\"features\"}";
@@ -569,7 +569,7 @@ int main(void)
 		f.summary = summary;
 		f.summary_len = 3;
 		float matrix[10 * 3] = { 0 };  /* frames x dims: the size an export checks */
-		grym_store_put(grym_catalog_store(cat), matrix, sizeof matrix, f.object, NULL);
+		TAP_SETUP(grym_store_put(grym_catalog_store(cat), matrix, sizeof matrix, f.object, NULL));
 		TAP_EQ_INT(grym_catalog_put_features(cat, &f, &err), GRYM_OK, "put features: %s", err.msg);
 		TAP_EQ_INT(grym_catalog_get_features(cat, f.id, &g, &err), GRYM_OK, "get features");
 		TAP_OK(g.summary_len == 3 && g.summary[1] == -2.0f && g.frames == 10 && g.dims == 3,
@@ -577,7 +577,7 @@ int main(void)
 		TAP_EQ_STR(g.object, f.object, "features object");
 		grym_feature_set_clear(&g);
 
-		grym_store_put(grym_catalog_store(cat), "model bytes", 11, m.object, NULL);
+		TAP_SETUP(grym_store_put(grym_catalog_store(cat), "model bytes", 11, m.object, NULL));
 		strcpy(m.id, m.object);
 		m.name = "birds";
 		m.type = "logreg";
@@ -633,7 +633,7 @@ int main(void)
 		uint64_t bytes = 0;
 		char junk[GRYM_ID_LEN + 1], path[4096];
 		struct timespec old[2] = { { time(NULL) - 7200, 0 }, { time(NULL) - 7200, 0 } };
-		grym_store_put(grym_catalog_store(cat), "orphan old", 10, junk, NULL);
+		TAP_SETUP(grym_store_put(grym_catalog_store(cat), "orphan old", 10, junk, NULL));
 		object_file(cat, junk, path, sizeof path);
 		utimensat(AT_FDCWD, path, old, 0);
 		TAP_EQ_INT(grym_catalog_gc(cat, 3600, 1, &removed, &bytes, collect, &l, &err), GRYM_OK,
@@ -649,7 +649,7 @@ int main(void)
 		TAP_EQ_INT(removed, 2, "the two young unreferenced objects go with grace 0");
 		{
 			grym_catalog_stats s;
-			grym_catalog_stats_get(cat, &s, &err);
+			TAP_SETUP(grym_catalog_stats_get(cat, &s, &err));
 			TAP_EQ_INT(s.objects, 5, "5 referenced objects left");
 		}
 	}
@@ -675,7 +675,7 @@ int main(void)
 			TAP_EQ_INT(conflicts, 0, "%s: no conflicts", exts[i]);
 			TAP_OK(same_asset(cat, cat2, a.id) && same_asset(cat, cat2, b.id) &&
 			       same_asset(cat, cat2, d.id), "%s: same rows", exts[i]);
-			grym_catalog_stats_get(cat2, &s, &err);
+			TAP_SETUP(grym_catalog_stats_get(cat2, &s, &err));
 			/* an export carries what merge carries: the feature set,
 			 * the model and its prediction with their objects too */
 			TAP_EQ_INT(s.objects, 5, "%s: the three asset objects, the feature "
@@ -760,13 +760,13 @@ int main(void)
 		cat2 = grym_catalog_open(dir2, &err);
 		/* overlap: a (same), b with different duration (conflict), e new */
 		make_source(cat2, "dog bark one", &e, "dog", "/machine2/dog.wav");
-		grym_catalog_put_asset(cat2, &e, NULL, &err);
+		TAP_SETUP(grym_catalog_put_asset(cat2, &e, NULL, &err));
 		grym_asset_clear(&e);
 		make_source(cat2, "cat meow", &c2, "cat", NULL);
 		c2.duration = 2.5;
-		grym_catalog_put_asset(cat2, &c2, NULL, &err);
+		TAP_SETUP(grym_catalog_put_asset(cat2, &c2, NULL, &err));
 		make_source(cat2, "bird song", &e, "bird", "/machine2/bird.wav");
-		grym_catalog_put_asset(cat2, &e, NULL, &err);
+		TAP_SETUP(grym_catalog_put_asset(cat2, &e, NULL, &err));
 		grym_catalog_close(cat2);
 
 		TAP_EQ_INT(grym_catalog_merge(cat, dir2, &added, &conflicts, collect, &l, &err), GRYM_OK,
@@ -778,10 +778,10 @@ int main(void)
 			snprintf(want, sizeof want, "conflict: asset %s: duration differs\n", b.id);
 			TAP_EQ_STR(l.buf, want, "conflict reported");
 		}
-		grym_catalog_get_asset(cat, b.id, &got, &err);
+		TAP_SETUP(grym_catalog_get_asset(cat, b.id, &got, &err));
 		TAP_NEAR(got.duration, 1.0, 0, "our conflicting row is kept");
 		grym_asset_clear(&got);
-		grym_catalog_get_asset(cat, a.id, &got, &err);
+		TAP_SETUP(grym_catalog_get_asset(cat, a.id, &got, &err));
 		{
 			char *p = json_dumps(got.paths, JSON_COMPACT);
 			TAP_EQ_STR(p, "[\"/data/dog1.wav\",\"/other/copy.wav\",\"/machine2/dog.wav\"]",
@@ -790,13 +790,13 @@ int main(void)
 		}
 		grym_asset_clear(&got);
 		TAP_OK(grym_store_has(grym_catalog_store(cat), e.object), "new object copied");
-		grym_catalog_stats_get(cat, &s1, &err);
+		TAP_SETUP(grym_catalog_stats_get(cat, &s1, &err));
 		TAP_EQ_INT(s1.assets, 4, "union of assets");
 		l.buf[0] = 0;
 		TAP_EQ_INT(grym_catalog_merge(cat, dir2, &added, &conflicts, collect, &l, &err), GRYM_OK,
 			   "merge twice");
 		TAP_EQ_INT(added, 0, "nothing added");
-		grym_catalog_stats_get(cat, &s2, &err);
+		TAP_SETUP(grym_catalog_stats_get(cat, &s2, &err));
 		TAP_OK(s1.assets == s2.assets && s1.objects == s2.objects && s1.labels == s2.labels,
 		       "merging twice changes nothing");
 		TAP_EQ_INT(grym_catalog_merge(cat, dir, NULL, NULL, NULL, NULL, &err), GRYM_ERR_INVALID,
@@ -810,7 +810,7 @@ int main(void)
 			snprintf(dir3, sizeof dir3, "%s/corrupt", top);
 			cat2 = grym_catalog_open(dir3, &err);
 			make_source(cat2, "zebra", &z, NULL, NULL);
-			grym_catalog_put_asset(cat2, &z, NULL, &err);
+			TAP_SETUP(grym_catalog_put_asset(cat2, &z, NULL, &err));
 			object_file(cat2, z.object, path, sizeof path);
 			grym_catalog_close(cat2);
 			fd = open(path, O_WRONLY);

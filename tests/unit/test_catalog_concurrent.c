@@ -133,16 +133,16 @@ int main(void)
 		TAP_EQ_INT(s.assets, WRITERS * OWN + SHARED, "exact asset count");
 		TAP_EQ_INT(s.objects, WRITERS * OWN + SHARED, "exact object count");
 		TAP_EQ_INT(s.labels, WRITERS + 1, "labels w0..w3 and shared");
-		grym_catalog_foreach_asset(cat, &q, count_visit, &n, &err);
+		TAP_SETUP(grym_catalog_foreach_asset(cat, &q, count_visit, &n, &err));
 		TAP_EQ_INT(n, SHARED, "shared assets once each");
-		grym_catalog_foreach_asset(cat, &q, shared_paths_visit, &bad, &err);
+		TAP_SETUP(grym_catalog_foreach_asset(cat, &q, shared_paths_visit, &bad, &err));
 		TAP_EQ_INT(bad, 0, "every shared asset has the paths of all four writers");
 		for (int w = 0; w < WRITERS; w++) {
 			char label[8];
 			snprintf(label, sizeof label, "w%d", w);
 			q.label = label;
 			n = 0;
-			grym_catalog_foreach_asset(cat, &q, count_visit, &n, &err);
+			TAP_SETUP(grym_catalog_foreach_asset(cat, &q, count_visit, &n, &err));
 			TAP_EQ_INT(n, OWN, "writer %d's assets all there", w);
 		}
 		TAP_EQ_INT(grym_catalog_schema_version(cat), 2, "migrated once, to version 2");

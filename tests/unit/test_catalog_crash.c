@@ -171,7 +171,7 @@ int main(void)
 		st = grym_store_open_dir(dir, &err);
 		if (st) {
 			objs.st = st;
-			grym_store_foreach(st, objects_visit, &objs, NULL);
+			TAP_SETUP(grym_store_foreach(st, objects_visit, &objs, NULL));
 		}
 		cat = grym_catalog_open(dir, &err);
 		if (!cat) {
@@ -180,7 +180,7 @@ int main(void)
 			continue;
 		}
 		rows.st = grym_catalog_store(cat);
-		grym_catalog_foreach_asset(cat, NULL, rows_visit, &rows, &err);
+		TAP_SETUP(grym_catalog_foreach_asset(cat, NULL, rows_visit, &rows, &err));
 		strays += count_files(tmp);
 		TAP_OK(ok != 0 && rows.bad == 0 && objs.bad == 0 && rows.n >= last_rows,
 		       "round %d (kill after %d ms): integrity ok, %d rows with their objects, "

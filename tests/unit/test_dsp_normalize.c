@@ -62,8 +62,8 @@ static void recipe(void)
 	ca = grym_recipe_canonical(a);
 	cb = grym_recipe_canonical(b);
 	TAP_OK(ca && cb && strcmp(ca, cb) != 0, "different targets, different recipes");
-	grym_id_derived(parent, a, ida, NULL);
-	grym_id_derived(parent, b, idb, NULL);
+	TAP_SETUP(grym_id_derived(parent, a, ida, NULL));
+	TAP_SETUP(grym_id_derived(parent, b, idb, NULL));
 	TAP_OK(strcmp(ida, idb) != 0, "and different derived ids");
 	free(ca);
 	free(cb);
@@ -81,7 +81,7 @@ static void spool(void)
 	FILE *f;
 	size_t n;
 
-	grym_input_peek(in, 4, &p, &err);       /* as detection does */
+	TAP_SETUP(grym_input_peek(in, 4, &p, &err));       /* as detection does */
 	TAP_EQ_INT(grym_spool(in, tap_tmpdir(), path, sizeof path, &err), GRYM_OK, "spooled");
 	f = fopen(path, "rb");
 	n = f ? fread(back, 1, sizeof back, f) : 0;
@@ -115,7 +115,7 @@ static int write_sine(const char *path, double amp, int64_t n)
 		}
 	}
 	if (e)
-		grym_encoder_close(e, NULL);
+		TAP_SETUP(grym_encoder_close(e, NULL));
 	if (out)
 		grym_output_abort(out);
 	free(buf);
@@ -150,7 +150,7 @@ static void whole_file(void)
 	o.target = 0;
 	out = grym_output_open(outp, &err);
 	TAP_EQ_INT(grym_normalize_file(in, &o, out, &rep, &err), GRYM_OK, "normalized to 0 LUFS");
-	grym_output_commit(out, &err);
+	TAP_SETUP(grym_output_commit(out, &err));
 	TAP_EQ_INT(rep.gain_lowered, 1, "gain lowered for the ceiling");
 	grym_normalize_measure(outp, NULL, &r, &err);
 	TAP_NEAR(r.true_peak_dbtp, -1.0, 0.01, "output true peak at the ceiling");

@@ -175,7 +175,8 @@ static void test_file(const char *name, int want_voiced)
 	/* chroma, tuning 0 */
 	if (fixture(name, "chroma", &ref) == 0) {
 		grym_chroma *c = NULL;
-		rc = grym_chroma_new(&c, rate, n_fft, 0.0, &err);
+		c = grym_chroma_new(rate, n_fft, 0.0, &err);
+		rc = c ? GRYM_OK : err.code;
 		TAP_OK(rc == GRYM_OK, "%s: chroma filterbank (%s)", name, err.msg);
 		rc = grym_chroma_do(c, power, mag.frames, out, &err);
 		TAP_OK(rc == GRYM_OK && ref.frames == mag.frames && ref.dims == GRYM_CHROMA_BINS,
@@ -192,7 +193,8 @@ static void test_file(const char *name, int want_voiced)
 		rc = grym_tuning_estimate_spec(power, mag.frames, rate, n_fft, &tuning, &err);
 		TAP_OK(rc == GRYM_OK && tuning >= -0.5 && tuning < 0.5,
 		       "%s: tuning estimated: %+.2f bin", name, tuning);
-		rc = grym_chroma_new(&c, rate, n_fft, tuning, &err);
+		c = grym_chroma_new(rate, n_fft, tuning, &err);
+		rc = c ? GRYM_OK : err.code;
 		rc = rc ? rc : grym_chroma_do(c, power, mag.frames, out, &err);
 		ok = rc == GRYM_OK && compare(out, &ref, 1e-3, 1e-7, &worst);
 		TAP_OK(ok,
@@ -216,7 +218,8 @@ static void test_file(const char *name, int want_voiced)
 				grym_onset *os = NULL;
 				float *st = malloc(logmel.frames * sizeof *st);
 				size_t at = 0, blk = 1;
-				rc = grym_onset_new(&os, (int)logmel.dims, n_fft, 512, 1, &err);
+				os = grym_onset_new((int)logmel.dims, n_fft, 512, 1, &err);
+				rc = os ? GRYM_OK : err.code;
 				while (rc == GRYM_OK && at < logmel.frames) {
 					size_t m = blk < logmel.frames - at ? blk : logmel.frames - at;
 					rc = grym_onset_do(os, logmel.v + at * logmel.dims, m, st + at, &err);
@@ -235,7 +238,8 @@ static void test_file(const char *name, int want_voiced)
 				if (fixture(name, "tempo", &tref) == 0) {
 					grym_tempo *tp = NULL;
 					double bpm = 0, bpm2 = 0;
-					rc = grym_tempo_new(&tp, rate, 512, NULL, &err);
+					tp = grym_tempo_new(rate, 512, NULL, &err);
+					rc = tp ? GRYM_OK : err.code;
 					rc = rc ? rc : grym_tempo_do(tp, ref.v, ref.frames, &bpm, &err);
 					TAP_OK(rc == GRYM_OK && fabs(bpm - tref.v[0]) <= 0.01,
 					       "%s: tempo %.4f BPM, librosa %.4f (error %.3g)",
@@ -258,7 +262,8 @@ static void test_file(const char *name, int want_voiced)
 		float *f0;
 		int voiced = 0, finite = 1;
 
-		rc = grym_yin_new(&y, rate, NULL, &err);
+		y = grym_yin_new(rate, NULL, &err);
+		rc = y ? GRYM_OK : err.code;
 		TAP_OK(rc == GRYM_OK, "%s: yin set up (%s)", name, err.msg);
 		frames = grym_yin_frames(y, n);
 		TAP_EQ_INT(frames, mag.frames, "%s: yin has the STFT's %zu frames", name, mag.frames);
@@ -325,7 +330,7 @@ static void test_silence(void)
 	double tuning = 99, bpm = 0, want = 0, best = INFINITY;
 	int i, k, ok;
 
-	TAP_OK(grym_chroma_new(&c, rate, n_fft, 0.0, NULL) == GRYM_OK &&
+	TAP_OK((c = grym_chroma_new(rate, n_fft, 0.0, NULL)) != NULL &&
 	       grym_chroma_do(c, zero, frames, chroma, NULL) == GRYM_OK, "silence: chroma runs");
 	for (ok = 1, i = 0; i < frames * GRYM_CHROMA_BINS; i++)
 		ok &= chroma[i] == 0.0f;
@@ -343,7 +348,7 @@ static void test_silence(void)
 		ok &= onset[i] == 0.0f;
 	TAP_OK(ok, "silence: onset all zeros");
 
-	TAP_OK(grym_yin_new(&y, rate, NULL, NULL) == GRYM_OK, "silence: yin set up");
+	TAP_OK((y = grym_yin_new(rate, NULL, NULL)) != NULL, "silence: yin set up");
 	TAP_EQ_INT(grym_yin_frames(y, 22050), 44, "silence: 1 s at 22050 Hz is 44 frames");
 	TAP_OK(grym_yin_do(y, x, 22050, f0, 44, NULL) == GRYM_OK, "silence: yin runs");
 	for (ok = 1, i = 0; i < 44; i++)
@@ -360,7 +365,7 @@ static void test_silence(void)
 			want = b;
 		}
 	}
-	ok = grym_tempo_new(&tp, rate, 512, NULL, NULL) == GRYM_OK &&
+	ok = (tp = grym_tempo_new(rate, 512, NULL, NULL)) != NULL &&
 	     grym_tempo_do(tp, onset, 20, &bpm, NULL) == GRYM_OK;
 	TAP_OK(ok && bpm == want, "silence: tempo %.4f BPM, the prior's peak %.4f", bpm, want);
 	grym_tempo_free(tp);
@@ -382,7 +387,7 @@ static void test_short_and_bad(void)
 	for (i = 0; i < 100; i++)
 		x[i] = (float)sin(i * 0.3);
 	/* centred: 100 samples make 1 + 100/512 = 1 frame, as librosa */
-	TAP_OK(grym_yin_new(&y, 22050, NULL, &err) == GRYM_OK, "short: yin set up");
+	TAP_OK((y = grym_yin_new(22050, NULL, &err)) != NULL, "short: yin set up");
 	TAP_EQ_INT(grym_yin_frames(y, 100), 1, "short: 100 samples -> 1 centred frame");
 	rc = grym_yin_do(y, x, 100, f0, 1, &err);
 	TAP_OK(rc == GRYM_OK && isfinite(f0[0]) && f0[0] > 0,
@@ -401,7 +406,7 @@ static void test_short_and_bad(void)
 
 	grym_yin_params_default(&p);
 	p.center = 0;
-	TAP_OK(grym_yin_new(&y, 22050, &p, &err) == GRYM_OK, "uncentred yin set up");
+	TAP_OK((y = grym_yin_new(22050, &p, &err)) != NULL, "uncentred yin set up");
 	TAP_EQ_INT(grym_yin_frames(y, 100), 0, "uncentred: 100 samples make no frame");
 	x[7] = 0;
 	rc = grym_yin_do(y, x, 100, f0, 0, &err);
@@ -410,36 +415,42 @@ static void test_short_and_bad(void)
 	grym_yin_free(y);
 
 	grym_yin_params_default(&p);
-	rc = grym_yin_new(&y, 4000, &p, &err);
+	y = grym_yin_new(4000, &p, &err);
+	rc = y ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_INVALID && strstr(err.msg, "Nyquist") && !y,
 	       "fmax above Nyquist refused: %s", err.msg);
 	p.fmin = 3000;
-	rc = grym_yin_new(&y, 22050, &p, &err);
+	y = grym_yin_new(22050, &p, &err);
+	rc = y ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_INVALID && strstr(err.msg, "below fmax"), "fmin >= fmax refused: %s",
 	       err.msg);
 	grym_yin_params_default(&p);
 	p.frame_length = 64;
 	p.fmax = 400;
-	rc = grym_yin_new(&y, 22050, &p, &err);
+	y = grym_yin_new(22050, &p, &err);
+	rc = y ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_INVALID && strstr(err.msg, "too low"), "frame too short refused: %s",
 	       err.msg);
 
 	/* tempo on a 3-frame envelope (short.wav's length): a value, as librosa */
-	rc = grym_tempo_new(&tp, 22050, 512, NULL, &err);
+	tp = grym_tempo_new(22050, 512, NULL, &err);
+	rc = tp ? GRYM_OK : err.code;
 	rc = rc ? rc : grym_tempo_do(tp, env, 3, &bpm, &err);
 	TAP_OK(rc == GRYM_OK && bpm > 0 && bpm < 320, "short: tempo of 3 frames is %.3f BPM", bpm);
 	rc = grym_tempo_do(tp, env, 0, &bpm, &err);
 	TAP_OK(rc == GRYM_ERR_INVALID, "empty envelope refused: %s", err.msg);
 	grym_tempo_free(tp);
-	rc = grym_tempo_new(&tp, 22050, 512 * 1024, NULL, &err);
+	tp = grym_tempo_new(22050, 512 * 1024, NULL, &err);
+	rc = tp ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_INVALID && !tp, "one-frame tempo window refused: %s", err.msg);
 
-	TAP_OK(grym_chroma_new(&c, 22050, 4, 0.0, &err) == GRYM_OK, "tiny chroma filterbank");
+	TAP_OK((c = grym_chroma_new(22050, 4, 0.0, &err)) != NULL, "tiny chroma filterbank");
 	rc = grym_chroma_do(c, spec, 1, f0, &err);  /* output unused on error */
 	TAP_OK(rc == GRYM_ERR_INVALID && strstr(err.msg, "not finite"), "NaN spectrum refused: %s",
 	       err.msg);
 	grym_chroma_free(c);
-	rc = grym_chroma_new(&c, 22050, 1, 0.0, &err);
+	c = grym_chroma_new(22050, 1, 0.0, &err);
+	rc = c ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_INVALID && !c, "n_fft 1 refused: %s", err.msg);
 	rc = grym_onset_strength(env, 3, 0, 2048, 512, 1, f0, &err);
 	TAP_OK(rc == GRYM_ERR_INVALID, "onset with 0 bands refused: %s", err.msg);
@@ -486,12 +497,14 @@ static void test_n_chroma(void)
 		double tuning = 9;
 		int rc, ok = 1, nc = cases[k].nc;
 
-		rc = grym_tuning_new_n(&t, 44100, 2048, nc, NULL);
+		t = grym_tuning_new_n(44100, 2048, nc, NULL);
+		rc = t ? GRYM_OK : GRYM_ERR_INVALID;
 		rc = rc ? rc : grym_tuning_add(t, power, mag.frames, NULL);
 		rc = rc ? rc : grym_tuning_estimate(t, &tuning, NULL);
 		TAP_OK(rc == GRYM_OK && fabs(tuning - cases[k].tuning) < 1e-9,
 		       "n_chroma %d: tuning %+.2f (librosa %+.2f)", nc, tuning, cases[k].tuning);
-		rc = grym_chroma_new_n(&c, 44100, 2048, tuning, nc, NULL);
+		c = grym_chroma_new_n(44100, 2048, tuning, nc, NULL);
+		rc = c ? GRYM_OK : GRYM_ERR_INVALID;
 		rc = rc ? rc : grym_chroma_do(c, power, mag.frames, out, NULL);
 		for (i = 0; i < (size_t)nc; i++)
 			ok &= fabs(out[40 * (size_t)nc + i] - cases[k].want[i]) <= 1e-3;
@@ -524,13 +537,16 @@ static void *run_job(void *arg)
 		grym_yin *y = NULL;
 		grym_tempo *tp = NULL;
 		size_t fr;
-		j->rc = grym_yin_new(&y, 22050, NULL, NULL);
+		y = grym_yin_new(22050, NULL, NULL);
+		j->rc = y ? GRYM_OK : GRYM_ERR_INVALID;
 		if (j->rc == GRYM_OK) {
 			fr = grym_yin_frames(y, j->n);
 			j->rc = grym_yin_do(y, j->x, j->n, j->f0, fr, NULL);
 		}
-		if (j->rc == GRYM_OK)
-			j->rc = grym_tempo_new(&tp, 22050, 512, NULL, NULL);
+		if (j->rc == GRYM_OK) {
+			tp = grym_tempo_new(22050, 512, NULL, NULL);
+			j->rc = tp ? GRYM_OK : GRYM_ERR_INVALID;
+		}
 		if (j->rc == GRYM_OK)
 			j->rc = grym_tempo_do(tp, j->x, 2000, &j->bpm, NULL);
 		grym_yin_free(y);

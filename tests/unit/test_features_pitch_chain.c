@@ -112,7 +112,8 @@ static void chain(const char *name)
 	chroma = malloc((size_t)pow.frames * GRYM_CHROMA_BINS * sizeof *chroma);
 
 	if ((ref = load(name, "chroma", &frames, &dims)) != NULL) {
-		rc = grym_chroma_new(&c, info.samplerate, sp.n_fft, 0.0, &err);
+		c = grym_chroma_new(info.samplerate, sp.n_fft, 0.0, &err);
+		rc = c ? GRYM_OK : err.code;
 		rc = rc ? rc : grym_chroma_do(c, pow.data, (size_t)pow.frames, chroma, &err);
 		ok = rc == GRYM_OK && frames == (size_t)pow.frames &&
 		     within(chroma, ref, frames, dims, 1e-3, 1e-7, &worst);
@@ -125,7 +126,8 @@ static void chain(const char *name)
 	if ((ref = load(name, "chroma_tuned", &frames, &dims)) != NULL) {
 		rc = grym_tuning_estimate_spec(pow.data, (size_t)pow.frames, info.samplerate,
 					       sp.n_fft, &tuning, &err);
-		rc = rc ? rc : grym_chroma_new(&c, info.samplerate, sp.n_fft, tuning, &err);
+		if (rc == GRYM_OK)
+			rc = (c = grym_chroma_new(info.samplerate, sp.n_fft, tuning, &err)) ? GRYM_OK : err.code;
 		rc = rc ? rc : grym_chroma_do(c, pow.data, (size_t)pow.frames, chroma, &err);
 		ok = rc == GRYM_OK && within(chroma, ref, frames, dims, 1e-3, 1e-7, &worst);
 		TAP_OK(ok, "%s: tuned chroma (tuning %+.2f) within rtol 1e-3 (max error %.3g)",
@@ -148,7 +150,8 @@ static void chain(const char *name)
 		TAP_OK(ok, "%s: onset from grym's log-mel within rtol 1e-3 (max error %.3g)", name,
 		       worst);
 		if ((tref = load(name, "tempo", &tf, &td)) != NULL) {
-			rc = grym_tempo_new(&tp, info.samplerate, sp.hop, NULL, &err);
+			tp = grym_tempo_new(info.samplerate, sp.hop, NULL, &err);
+			rc = tp ? GRYM_OK : err.code;
 			rc = rc ? rc : grym_tempo_do(tp, onset, (size_t)lm.frames, &bpm, &err);
 			TAP_OK(rc == GRYM_OK && fabs(bpm - tref[0]) <= 0.01,
 			       "%s: tempo %.4f BPM from grym's onset, librosa %.4f", name, bpm,
@@ -202,7 +205,8 @@ static void tone_at(int rate, double cents, double want_tuning, int want_peak)
 
 	for (i = 0; i < n; i++)
 		x[i] = (float)(0.5 * sin(2 * M_PI * f * (double)i / rate));
-	rc = grym_yin_new(&y, rate, NULL, &err);
+	y = grym_yin_new(rate, NULL, &err);
+	rc = y ? GRYM_OK : err.code;
 	fr = grym_yin_frames(y, n);
 	f0 = malloc(fr * 2 * sizeof *f0);
 	med = malloc(fr * sizeof *med);
@@ -224,7 +228,8 @@ static void tone_at(int rate, double cents, double want_tuning, int want_peak)
 	       "%d Hz: tuning %+.2f for a tone %+.0f cents off A440 (librosa: %+.2f)", rate,
 	       tuning, cents, want_tuning);
 	chroma = malloc((size_t)pow.frames * GRYM_CHROMA_BINS * sizeof *chroma);
-	rc = rc ? rc : grym_chroma_new(&c, rate, sp.n_fft, tuning, &err);
+	if (rc == GRYM_OK)
+		rc = (c = grym_chroma_new(rate, sp.n_fft, tuning, &err)) ? GRYM_OK : err.code;
 	rc = rc ? rc : grym_chroma_do(c, pow.data, (size_t)pow.frames, chroma, &err);
 	for (i = 0; rc == GRYM_OK && i < (size_t)pow.frames; i++)
 		at_a += chroma[i * GRYM_CHROMA_BINS + want_peak] == 1.0f;
@@ -238,7 +243,8 @@ static void tone_at(int rate, double cents, double want_tuning, int want_peak)
 	onset = malloc((size_t)lm.frames * sizeof *onset + 1);
 	rc = rc ? rc : grym_onset_strength(lm.data, (size_t)lm.frames, lm.dims, sp.n_fft, sp.hop,
 					   1, onset, &err);
-	rc = rc ? rc : grym_tempo_new(&tp, rate, sp.hop, NULL, &err);
+	if (rc == GRYM_OK)
+		rc = (tp = grym_tempo_new(rate, sp.hop, NULL, &err)) ? GRYM_OK : err.code;
 	rc = rc ? rc : grym_tempo_do(tp, onset, (size_t)lm.frames, &bpm, &err);
 	TAP_OK(rc == GRYM_OK && isfinite(bpm) && bpm > 0 && bpm < 320,
 	       "%d Hz: onset and tempo (%.2f BPM) computed (%s)", rate, bpm, err.msg);

@@ -16,6 +16,7 @@
 #include "grym/hash.h"
 #include "grym/ingest.h"
 #include "grym/ml.h"
+#include "grym/stage_train.h"
 #include "grym/stream.h"
 
 #include <dirent.h>

@@ -61,7 +61,7 @@ static void test_memory(void)
 
 	in = grym_input_from_memory(text, strlen(text), "mem", NULL);
 	for (int i = 0; i < 3; i++)
-		grym_input_getline(in, &line, &cap, 100, &err);
+		TAP_SETUP(grym_input_getline(in, &line, &cap, 100, &err));
 	TAP_EQ_INT(grym_input_getline(in, &line, &cap, 100, &err), 5, "last line without newline");
 	TAP_EQ_STR(line, "gamma", "last line text");
 	TAP_EQ_INT(grym_input_getline(in, &line, &cap, 100, &err), GRYM_ERR_EOF, "EOF after last line");
@@ -261,14 +261,14 @@ static void test_output(const char *top)
 	/* Overwrite keeps the mode of the old file; abort leaves it alone. */
 	chmod(path, 0600);
 	o = grym_output_open(path, &err);
-	grym_output_write(o, "new\n", 4, &err);
+	TAP_SETUP(grym_output_write(o, "new\n", 4, &err));
 	TAP_EQ_INT(grym_output_commit(o, &err), 0, "commit over an existing file");
 	got = slurp(path, &len);
 	TAP_OK(len == 4 && memcmp(got, "new\n", 4) == 0, "replaced content");
 	free(got);
 	TAP_OK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "old mode kept (%o)", st.st_mode & 0777);
 	o = grym_output_open(path, &err);
-	grym_output_write(o, big, 1 << 20, &err);
+	TAP_SETUP(grym_output_write(o, big, 1 << 20, &err));
 	grym_output_abort(o);
 	got = slurp(path, &len);
 	TAP_OK(len == 4 && memcmp(got, "new\n", 4) == 0, "abort leaves the old file untouched");
@@ -276,7 +276,7 @@ static void test_output(const char *top)
 	unlink(path);
 	TAP_EQ_INT(count_entries(dir), 0, "no temporary file left behind");
 	o = grym_output_open(path, &err);
-	grym_output_write(o, "x", 1, &err);
+	TAP_SETUP(grym_output_write(o, "x", 1, &err));
 	grym_output_abort(o);
 	TAP_OK(stat(path, &st) != 0, "abort of a new file leaves no file");
 	TAP_EQ_INT(count_entries(dir), 0, "and no temporary");
@@ -289,7 +289,7 @@ static void test_output(const char *top)
 			     tmp_in_dir(grym_output_tmp_path(o), dir, ".rel.txt.tmp.")),
 		       "relative name: temporary in the current directory (%s)",
 		       o ? grym_output_tmp_path(o) : err.msg);
-		grym_output_write(o, "r\n", 2, &err);
+		TAP_SETUP(grym_output_write(o, "r\n", 2, &err));
 		TAP_EQ_INT(grym_output_commit(o, &err), 0, "commit relative name");
 		got = slurp("rel.txt", &len);
 		TAP_OK(got && len == 2 && memcmp(got, "r\n", 2) == 0, "relative file written");

@@ -21,18 +21,16 @@ typedef struct segment {
 
 /* Feed a stereo (or mono) 1 kHz sine sequence, phase-continuous, in
  * blocks of an odd size so the meter's block boundaries are exercised. */
-static int measure_segments(int rate, int channels, const segment *seg, int nseg,
-			    grym_loudness_result *r)
+static int feed_segments(grym_loudness *m, int rate, int channels, const segment *seg,
+			 int nseg)
 {
 	grym_error err;
-	grym_loudness *m = grym_loudness_new(rate, channels, GRYM_LOUDNESS_TRUE_PEAK, &err);
 	enum { BLOCK = 1237 };
 	float *buf = malloc(sizeof(float) * BLOCK * channels);
 	int64_t t = 0;
 
 	if (!m || !buf) {
 		free(buf);
-		grym_loudness_free(m);
 		return -1;
 	}
 	for (int s = 0; s < nseg; s++) {
@@ -47,17 +45,64 @@ static int measure_segments(int rate, int channels, const segment *seg, int nseg
 			}
 			if (grym_loudness_add_frames(m, buf, k, &err) != GRYM_OK) {
 				free(buf);
-				grym_loudness_free(m);
 				return -1;
 			}
 			t += k;
 			n -= k;
 		}
 	}
-	grym_loudness_get(m, r);
 	free(buf);
-	grym_loudness_free(m);
 	return 0;
+}
+
+static int measure_segments(int rate, int channels, const segment *seg, int nseg,
+			    grym_loudness_result *r)
+{
+	grym_error err;
+	grym_loudness *m = grym_loudness_new(rate, channels, GRYM_LOUDNESS_TRUE_PEAK, &err);
+	int rc = feed_segments(m, rate, channels, seg, nseg);
+
+	if (rc == 0)
+		grym_loudness_get(m, r);
+	grym_loudness_free(m);
+	return rc;
+}
+
+/* The single-value getters on Tech 3341 case 1 (stereo 1 kHz at -23 dBFS,
+ * 20 s: M, S and I are -23.0 +-0.1 LUFS) and Tech 3342 case 1 (LRA 10
+ * LU), and a channel weight: with the right channel's weight 0 the same
+ * stereo tone measures as one channel, 3.01 dB below. */
+static void getters(int rate)
+{
+	static const segment s1[] = { { -23, 20 } };
+	static const segment l1[] = { { -20, 20 }, { -30, 20 } };
+	grym_error err;
+	grym_loudness *m = grym_loudness_new(rate, 2, 0, &err);
+	grym_loudness_result r;
+
+	TAP_OK(feed_segments(m, rate, 2, s1, 1) == 0, "3341-1 at %d Hz fed", rate);
+	grym_loudness_get(m, &r);
+	TAP_NEAR(grym_loudness_momentary(m), -23.0, 0.1, "3341-1 at %d Hz: momentary", rate);
+	TAP_NEAR(grym_loudness_shortterm(m), -23.0, 0.1, "3341-1 at %d Hz: short-term", rate);
+	TAP_OK(grym_loudness_integrated(m) == r.integrated_lufs,
+	       "3341-1 at %d Hz: grym_loudness_integrated is the result's", rate);
+	TAP_OK(grym_loudness_set_weight(m, 1, 0.0, &err) == GRYM_ERR_INVALID,
+	       "a weight after the first frames is refused: %s", err.msg);
+	grym_loudness_free(m);
+
+	m = grym_loudness_new(rate, 2, 0, &err);
+	TAP_OK(feed_segments(m, rate, 2, l1, 2) == 0, "3342-1 at %d Hz fed", rate);
+	grym_loudness_get(m, &r);
+	TAP_NEAR(grym_loudness_range(m), 10.0, 1.0, "3342-1 at %d Hz: grym_loudness_range", rate);
+	TAP_OK(grym_loudness_range(m) == r.loudness_range_lu, "the same as the result's LRA");
+	grym_loudness_free(m);
+
+	m = grym_loudness_new(rate, 2, 0, &err);
+	TAP_OK(m && grym_loudness_set_weight(m, 1, 0.0, &err) == GRYM_OK, "right channel weight 0");
+	TAP_OK(feed_segments(m, rate, 2, s1, 1) == 0, "weighted 3341-1 at %d Hz fed", rate);
+	TAP_NEAR(grym_loudness_integrated(m), -23.0 - 10 * log10(2.0), 0.1,
+		 "left channel alone: integrated %.2f LUFS", grym_loudness_integrated(m));
+	grym_loudness_free(m);
 }
 
 static void conformance(int rate)
@@ -281,7 +326,7 @@ static void levels(void)
 	grym_loudness *m = grym_loudness_new(48000, 2, GRYM_LOUDNESS_TRUE_PEAK, &err);
 	float *z = calloc(2 * 48000, sizeof *z);
 	for (int i = 0; i < 5; i++)
-		grym_loudness_add_frames(m, z, 48000, &err);
+		TAP_SETUP(grym_loudness_add_frames(m, z, 48000, &err));
 	grym_loudness_get(m, &r);
 	TAP_OK(isnan(r.integrated_lufs), "silence: integrated undefined (NaN)");
 	TAP_OK(isnan(r.loudness_range_lu), "silence: LRA undefined (NaN)");
@@ -297,7 +342,7 @@ static void levels(void)
 	m = grym_loudness_new(48000, 1, 0, &err);
 	for (int i = 0; i < 100; i++)
 		z[i] = 0.5f;
-	grym_loudness_add_frames(m, z, 100, &err);
+	TAP_SETUP(grym_loudness_add_frames(m, z, 100, &err));
 	grym_loudness_get(m, &r);
 	TAP_OK(isfinite(r.integrated_lufs) && r.short_clip, "100 samples: short clip, ungated loudness %.2f",
 	       r.integrated_lufs);
@@ -310,7 +355,7 @@ static void levels(void)
 	m = grym_loudness_new(48000, 1, 0, &err);
 	for (int i = 0; i < 12000; i++)
 		z[i] = (float)(0.5 * sin(2 * M_PI * 997.0 * i / 48000));
-	grym_loudness_add_frames(m, z, 12000, &err);
+	TAP_SETUP(grym_loudness_add_frames(m, z, 12000, &err));
 	grym_loudness_get(m, &r);
 	TAP_OK(r.short_clip, "0.25 s: short_clip");
 	TAP_NEAR(r.integrated_lufs, 20 * log10(0.5) - 3.0103, 0.05,
@@ -318,15 +363,15 @@ static void levels(void)
 	TAP_NEAR(grym_loudness_integrated(m), r.integrated_lufs, 1e-12, "the same from grym_loudness_integrated");
 	grym_loudness_free(m);
 	m = grym_loudness_new(48000, 1, 0, &err);
-	grym_loudness_add_frames(m, z, 12000, &err);
-	grym_loudness_add_frames(m, z, 12000, &err);   /* 0.5 s: one gated block and more */
+	TAP_SETUP(grym_loudness_add_frames(m, z, 12000, &err));
+	TAP_SETUP(grym_loudness_add_frames(m, z, 12000, &err));   /* 0.5 s: one gated block and more */
 	grym_loudness_get(m, &r);
 	TAP_OK(!r.short_clip, "0.5 s: not a short clip");
 	TAP_NEAR(r.integrated_lufs, 20 * log10(0.5) - 3.0103, 0.1, "0.5 s: gated loudness as before");
 	grym_loudness_free(m);
 	memset(z, 0, 12000 * sizeof *z);
 	m = grym_loudness_new(48000, 1, 0, &err);
-	grym_loudness_add_frames(m, z, 12000, &err);
+	TAP_SETUP(grym_loudness_add_frames(m, z, 12000, &err));
 	grym_loudness_get(m, &r);
 	TAP_OK(r.short_clip && isnan(r.integrated_lufs), "0.25 s of digital silence: still undefined");
 	grym_loudness_free(m);
@@ -370,7 +415,7 @@ static void surround(void)
 		grym_loudness *m = grym_loudness_new(rate, 6, 0, &err);
 		for (int i = 0; i < n; i++)
 			buf[i * 6 + ch] = (float)(amp * sin(2 * M_PI * 1000.0 * i / rate));
-		grym_loudness_add_frames(m, buf, n, &err);
+		TAP_SETUP(grym_loudness_add_frames(m, buf, n, &err));
 		grym_loudness_get(m, &r);
 		if (ch == 3)
 			TAP_OK(isnan(r.integrated_lufs), "5.1: LFE alone does not count");
@@ -386,9 +431,10 @@ static void surround(void)
 
 int main(void)
 {
-	tap_plan(94);
+	tap_plan(105);
 	conformance(48000);
 	conformance(44100);
+	getters(48000);
 	true_peak_case(4, 0.0, 20 * log10(0.5));
 	true_peak_case(4, 45.0, 20 * log10(0.5 * sin(M_PI / 4)));
 	true_peak_case(6, 60.0, 20 * log10(0.5 * sin(M_PI / 3)));

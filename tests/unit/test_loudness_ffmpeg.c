@@ -115,7 +115,7 @@ static void compare(int rate, int ch)
 	snprintf(path, sizeof path, "%s/music-%d-%d.wav", tap_tmpdir(), rate, ch);
 	write_float_wav(path, buf, n, ch, rate);
 	for (int64_t p = 0; p < n; p += 4096)
-		grym_loudness_add_frames(m, buf + p * ch, n - p < 4096 ? n - p : 4096, &err);
+		TAP_SETUP(grym_loudness_add_frames(m, buf + p * ch, n - p < 4096 ? n - p : 4096, &err));
 	grym_loudness_get(m, &r);
 	if (ffmpeg_measure(path, &fi, &flra, &ftp) != 0) {
 		TAP_OK(0, "ffmpeg ebur128 ran on %s", path);

@@ -11,6 +11,7 @@
 #include "tap.h"
 #include "param_check.h"
 #include "core/schema_int.h"
+#include "grym/hash.h"
 #include "grym/normalize_params.h"
 
 /* A value other than the default, inside the range (1 when set). */
@@ -132,11 +133,11 @@ int main(void)
 	json_decref(r);
 
 	/* the gain options exclude each other; the API sets them by name */
-	grym_schema_defaults(s, &a, &err);
+	TAP_SETUP(grym_schema_defaults(s, &a, &err));
 	TAP_EQ_INT(grym_schema_set_json(s, &a, "{\"peak\": -1, \"rms\": -20}", &err), GRYM_OK, "set");
 	TAP_EQ_INT(grym_normalize_params_opts(&a, &o, &err), GRYM_ERR_INVALID, "--peak and --rms refused");
 	grym_schema_clear(s, &a);
-	grym_schema_defaults(s, &a, &err);
+	TAP_SETUP(grym_schema_defaults(s, &a, &err));
 	TAP_OK(grym_schema_set_json(s, &a, "{\"rms\": -20, \"limit\": true, \"bits\": \"32f\"}", &err) == GRYM_OK &&
 	       grym_normalize_params_opts(&a, &o, &err) == GRYM_OK && o.mode == GRYM_GAIN_RMS &&
 	       o.target == -20 && o.true_peak == -1 && o.bits == 32,

@@ -335,7 +335,7 @@ int main(void)
 		int lag = 0, wrong_thread = 0;
 		for (int i = 0; p && i < 50; i++) {
 			r.submitted++;
-			grym_pool_submit(p, new_job(i, 100), &err);
+			TAP_SETUP(grym_pool_submit(p, new_job(i, 100), &err));
 			/* done() freed the job already: the count says it ran */
 			lag += r.done_calls != i + 1;
 		}
@@ -352,14 +352,14 @@ int main(void)
 		grym_pool_opts o = { .jobs = 1, .work = work, .ud = &r };
 		grym_pool *p = grym_pool_new(&o, &err);
 		job j = { .seq = 0, .us = 0 };
-		grym_pool_submit(p, &j, &err);
+		TAP_SETUP(grym_pool_submit(p, &j, &err));
 		TAP_OK(j.worked && pthread_equal(j.thread, pthread_self()), "jobs 1: work() runs on the driver");
 		grym_pool_free(p);
 		o.jobs = 3;
 		p = grym_pool_new(&o, &err);
 		job k = { .seq = 0, .us = 0 };
-		grym_pool_submit(p, &k, &err);
-		grym_pool_drain(p, &err);
+		TAP_SETUP(grym_pool_submit(p, &k, &err));
+		TAP_SETUP(grym_pool_drain(p, &err));
 		TAP_OK(grym_pool_threads(p) == 3 && k.worked && !pthread_equal(k.thread, pthread_self()),
 		       "jobs 3: three workers; work() runs on one of them");
 		grym_pool_free(p);
@@ -390,13 +390,13 @@ int main(void)
 		grym_pool *p = grym_pool_new(&o, &err);
 		for (int i = 0; i < 10; i++) {
 			r.submitted++;
-			grym_pool_submit(p, new_job(i, 2000), &err);
+			TAP_SETUP(grym_pool_submit(p, new_job(i, 2000), &err));
 		}
 		TAP_EQ_INT(grym_pool_drain(p, &err), GRYM_OK, "drain");
 		TAP_EQ_INT(r.done_calls, 10, "after drain every job submitted so far went through done()");
 		for (int i = 10; i < 20; i++) {
 			r.submitted++;
-			grym_pool_submit(p, new_job(i, 100), &err);
+			TAP_SETUP(grym_pool_submit(p, new_job(i, 100), &err));
 		}
 		TAP_EQ_INT(grym_pool_finish(p, &err), GRYM_OK, "finish after more jobs");
 		TAP_OK(r.done_calls == 20 && r.out_of_order == 0, "the pool took jobs after a drain, in order");
@@ -413,7 +413,7 @@ int main(void)
 		grym_pool *p = grym_pool_new(&o, &err);
 		for (int i = 0; i < 4; i++) {
 			r.submitted++;
-			grym_pool_submit(p, new_job(i, 20000), &err);
+			TAP_SETUP(grym_pool_submit(p, new_job(i, 20000), &err));
 		}
 		grym_pool_free(p);
 		TAP_EQ_INT(r.done_calls + r.discards, 4, "free: every job went to done() or discard() (%d, %d)",
@@ -525,7 +525,7 @@ int main(void)
 		x.inner = grym_pool_new(&io, &err);
 		grym_pool *outer = grym_pool_new(&oo, &err);
 		for (int i = 0; i < 40; i++)
-			grym_pool_submit(outer, new_job(i, 0), &err);
+			TAP_SETUP(grym_pool_submit(outer, new_job(i, 0), &err));
 		int rc = grym_pool_finish(outer, &err);
 		grym_pool_free(outer);
 		rc |= grym_pool_finish(x.inner, &err);

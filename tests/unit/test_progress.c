@@ -122,7 +122,7 @@ static int write_wav(const char *path, int rate, int64_t n)
 		}
 	}
 	if (e)
-		grym_encoder_close(e, NULL);
+		TAP_SETUP(grym_encoder_close(e, NULL));
 	if (out)
 		grym_output_abort(out);
 	free(buf);

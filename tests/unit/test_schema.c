@@ -172,7 +172,7 @@ static void kinded_tests(void)
 	TAP_OK(json_object_get(r, "rate") && !json_object_get(r, "k") && json_object_size(r) == 3,
 	       "kind, rate and seed, no k");
 	kinded b;
-	grym_schema_defaults(&kschema, &b, &err);
+	TAP_SETUP(grym_schema_defaults(&kschema, &b, &err));
 	TAP_EQ_INT(grym__schema_recipe_read(&kschema, &b, r, NULL, 1, "kinded recipe", &err), GRYM_OK,
 		   "read back: k is not missing, it does not apply");
 	TAP_OK(b.kind == 1 && b.rate == 3, "round trip");
@@ -269,7 +269,7 @@ int main(void)
 	TAP_EQ_INT(grym__schema_recipe_add(&schema, &t, r, &err), GRYM_OK, "recipe written");
 	TAP_OK(json_is_null(json_object_get(r, "top_db")), "none as null, as the word's form says");
 	TAP_OK(!json_object_get(r, "jobs") && !json_object_get(r, "name"), "run-only parameters are no recipe keys");
-	grym_schema_defaults(&schema, &u, &err);
+	TAP_SETUP(grym_schema_defaults(&schema, &u, &err));
 	TAP_EQ_INT(grym__schema_recipe_read(&schema, &u, r, NULL, 1, "toy recipe", &err), GRYM_OK, "read back");
 	TAP_OK(u.n_fft == 4096 && u.top_db == -1 && u.tuning == 0.25 && u.window == 2 && u.center == 1 &&
 	       u.nlist == 2 && u.fmax == 0, "every recipe value round-trips");

@@ -74,7 +74,7 @@ static char *run(unsigned flags, int null_sep, const char *const *ops, size_t n)
 	grym_sources *s = grym_sources_new(&o, &err);
 	out[0] = '\0';
 	for (size_t i = 0; i < n; i++)
-		grym_sources_add(s, ops[i], &err);
+		TAP_SETUP(grym_sources_add(s, ops[i], &err));
 	while ((rc = grym_sources_next(s, &it, &err)) == GRYM_OK) {
 		static const char *const kinds[] = { "ERROR", "FILE", "AUDIO_IN", "RECORD", "REF",
 						     "STREAM", "TSV", "NPY" };
@@ -113,18 +113,18 @@ static void binary_records(const char *path)
 	json_t *m = json_pack("{s:i}", "rate", 8000), *r = json_pack("{s:s}", "path", "a.wav");
 	json_t *lab = json_pack("{s:[s]}", "labels", "dog");
 	float x[3] = { 0.1f, 0.2f, 0.3f };
-	grym_stream_begin(w, "clip", m, GRYM_PAYLOAD_AUDIO, 1, &err);
-	grym_stream_write_rows(w, x, 3, &err);
-	grym_stream_end(w, &err);
+	TAP_SETUP(grym_stream_begin(w, "clip", m, GRYM_PAYLOAD_AUDIO, 1, &err));
+	TAP_SETUP(grym_stream_write_rows(w, x, 3, &err));
+	TAP_SETUP(grym_stream_end(w, &err));
 	/* an id with the file it came from (as grym-ingest writes), a
 	 * name that is a file, one that is neither */
-	grym_stream_write_ref(w, "0213ca40e9f1", r, &err);
-	grym_stream_write_ref(w, "a.wav", lab, &err);
+	TAP_SETUP(grym_stream_write_ref(w, "0213ca40e9f1", r, &err));
+	TAP_SETUP(grym_stream_write_ref(w, "a.wav", lab, &err));
 	json_t *none = json_object();
-	grym_stream_write_ref(w, "nothing-here", none, &err);
+	TAP_SETUP(grym_stream_write_ref(w, "nothing-here", none, &err));
 	json_decref(none);
 	grym_stream_writer_free(w);
-	grym_output_commit(o, &err);
+	TAP_SETUP(grym_output_commit(o, &err));
 	json_decref(m);
 	json_decref(r);
 	json_decref(lab);
@@ -265,7 +265,7 @@ int main(void)
 		int is_tmp = 0;
 		o.flags = REC;
 		grym_sources *s = grym_sources_new(&o, &err);
-		grym_sources_add(s, "-", &err);
+		TAP_SETUP(grym_sources_add(s, "-", &err));
 		int rc = grym_sources_next(s, &it, &err);
 		TAP_OK(rc == GRYM_OK && it->kind == GRYM_SOURCE_AUDIO_IN && it->in && !it->path,
 		       "audio on a pipe: an AUDIO_IN item with its input");
@@ -285,9 +285,9 @@ int main(void)
 		char path[4096] = "";
 		int is_tmp = 1;
 		grym_sources *s = grym_sources_new(&o, &err);
-		grym_sources_add(s, "-", &err);
+		TAP_SETUP(grym_sources_add(s, "-", &err));
 		if (grym_sources_next(s, &it, &err) == GRYM_OK)
-			grym_source_audio_path(it, NULL, path, sizeof path, &is_tmp, &err);
+			TAP_SETUP(grym_source_audio_path(it, NULL, path, sizeof path, &is_tmp, &err));
 		TAP_OK(!strcmp(path, "/dev/stdin") && !is_tmp, "a regular file on stdin is reopened, not copied");
 		grym_sources_free(s);
 	}
@@ -300,7 +300,7 @@ int main(void)
 		grym_source *it;
 		o.cancel = &stop;
 		grym_sources *s = grym_sources_new(&o, &err);
-		grym_sources_add(s, "a.wav", &err);
+		TAP_SETUP(grym_sources_add(s, "a.wav", &err));
 		TAP_EQ_INT(grym_sources_next(s, &it, &err), GRYM_ERR_INTERRUPTED, "a set cancel flag stops it");
 		grym_sources_free(s);
 	}

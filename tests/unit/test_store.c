@@ -123,7 +123,7 @@ int main(void)
 		       "/proc/self/fd link: %s", tp ? tp : "(null)");
 		TAP_EQ_INT(count_dir(tmpd), 0, "nothing named in tmp/ while writing");
 		for (size_t off = 101000; off < n; off += 777)
-			grym_store_writer_write(w, big + off, off + 777 > n ? n - off : 777, &err);
+			TAP_SETUP(grym_store_writer_write(w, big + off, off + 777 > n ? n - off : 777, &err));
 		TAP_EQ_INT(grym_store_writer_size(w), n, "writer size");
 		grym_store_writer_peek_id(w, peek);
 		TAP_EQ_STR(peek, want, "peek_id");
@@ -165,7 +165,7 @@ int main(void)
 
 		/* Abort leaves nothing. */
 		w = grym_store_writer_new(st, &err);
-		grym_store_writer_write(w, "zzz", 3, &err);
+		TAP_SETUP(grym_store_writer_write(w, "zzz", 3, &err));
 		grym_store_writer_abort(w);
 		TAP_EQ_INT(count_dir(tmpd), 0, "abort removes the temporary");
 		free(big);
@@ -184,7 +184,7 @@ int main(void)
 	close(open(path, O_CREAT | O_WRONLY, 0644));
 	{
 		struct visit v = { 0 };
-		grym_store_foreach(st, visit, &v, &err);
+		TAP_SETUP(grym_store_foreach(st, visit, &v, &err));
 		TAP_EQ_INT(v.n, 3, "junk file not visited");
 	}
 

@@ -329,10 +329,10 @@ static void test_text_exact(void)
 	grym_output *o = grym_output_open(path, &err);
 	grym_stream_writer *w = grym_stream_writer_new(o, GRYM_STREAM_TEXT, 0, &err);
 	json_t *m = J("{\"labels\":[\"dog\"]}");
-	grym_stream_write_ref(w, "id1", m, &err);
-	grym_stream_write_ref(w, "id2", NULL, &err);
+	TAP_SETUP(grym_stream_write_ref(w, "id1", m, &err));
+	TAP_SETUP(grym_stream_write_ref(w, "id2", NULL, &err));
 	grym_stream_writer_free(w);
-	grym_output_commit(o, &err);
+	TAP_SETUP(grym_output_commit(o, &err));
 	b = slurp(path);
 	want = "#id1\t{\"kind\":\"ref\",\"cols\":0,\"labels\":[\"dog\"]}\n#id2\t{\"kind\":\"ref\",\"cols\":0}\n";
 	TAP_OK(b.n == strlen(want) && memcmp(b.p, want, b.n) == 0, "text reference lines");
@@ -702,7 +702,8 @@ static void test_damage(void)
 	grym_input *in = grym_input_from_memory(h, n, "mem", NULL);
 	grym_stream_reader *r = grym_stream_reader_new(in, &err);
 	grym_record_head hd;
-	grym_stream_next(r, &hd, &err);
+	/* the first call fails (a bad header); the check is that the next repeats it */
+	(void)!grym_stream_next(r, &hd, &err);
 	TAP_EQ_INT(grym_stream_next(r, &hd, &err), GRYM_ERR_FORMAT, "failure is sticky");
 	TAP_EQ_STR(err.msg, "record 1: metadata is not a JSON object", "same message again");
 	grym_stream_reader_free(r);
@@ -891,7 +892,7 @@ static void test_names(void)
 	rec.rows = 1;
 	float v[2] = { 1.5f, -2 };
 	rec.data = v;
-	grym_json_set_path(rec.head.meta, "path", "d/bad\xff\xfe\tx\n.wav", &err);
+	TAP_SETUP(grym_json_set_path(rec.head.meta, "path", "d/bad\xff\xfe\tx\n.wav", &err));
 	TAP_OK(write_file(path, &rec, 1, GRYM_STREAM_BINARY, 0) == 0, "binary record with path_b64 written");
 	buf b = slurp(path);
 	TAP_EQ_INT(read_all(b.p, b.n, got, 1, &err), 1, "read back");
@@ -907,7 +908,7 @@ static void test_names(void)
 	TAP_EQ_INT(read_all(t.p, t.n, got, 1, &err), 1, "the text form reads back");
 	TAP_OK(same_record(&rec, &got[0], "text round trip"), "text gives back the same record");
 	char *exact = NULL;
-	grym_json_get_path(got[0].head.meta, "path", &exact, &err);
+	TAP_SETUP(grym_json_get_path(got[0].head.meta, "path", &exact, &err));
 	TAP_OK(exact && strcmp(exact, "d/bad\xff\xfe\tx\n.wav") == 0, "and the exact bytes of the path");
 	free(exact);
 	grym_record_clear(&got[0]);

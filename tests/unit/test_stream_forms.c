@@ -86,8 +86,8 @@ static unsigned char *write_all(const char *path, int format, int flags, const c
 	rc = grym_stream_begin(w, "v2", NULL, GRYM_PAYLOAD_VECTOR, 2, &err);
 	TAP_EQ_INT(rc ? rc : grym_stream_write_rows(w, VEC, 2, &err), GRYM_ERR_INVALID,
 		   "%s: a vector of two rows is refused", form);
-	grym_stream_write_rows(w, VEC, 1, &err);
-	grym_stream_end(w, &err);       /* "v2" is a whole record after all */
+	TAP_SETUP(grym_stream_write_rows(w, VEC, 1, &err));
+	TAP_SETUP(grym_stream_end(w, &err));       /* "v2" is a whole record after all */
 	m = J("{\"kind\":\"audio\"}");
 	TAP_EQ_INT(grym_stream_begin(w, "k", m, GRYM_PAYLOAD_REF, 0, &err), GRYM_ERR_INVALID,
 		   "%s: reserved metadata refused", form);
@@ -95,7 +95,7 @@ static unsigned char *write_all(const char *path, int format, int flags, const c
 	TAP_EQ_INT(grym_stream_write_rows(w, VEC, 1, &err), GRYM_ERR_INVALID,
 		   "%s: rows outside a record refused", form);
 	grym_stream_writer_free(w);
-	grym_output_commit(o, &err);
+	TAP_SETUP(grym_output_commit(o, &err));
 	return slurp(path, n);
 }
 
@@ -174,9 +174,9 @@ static void read_back(const unsigned char *p, size_t n, int text, const char *fo
 		size_t cut = 0;
 		grym_error e2 = { 0 };
 		r = reader(p, n, &in);
-		grym_stream_read(r, &rec, 0, &err);
+		TAP_SETUP(grym_stream_read(r, &rec, 0, &err));
 		grym_record_clear(&rec);
-		grym_stream_next(r, &h, &err);
+		TAP_SETUP(grym_stream_next(r, &h, &err));
 		grym_record_head_clear(&h);
 		/* text "m<TAB>1<TAB>2<TAB>3": "m<TAB>1<TAB>2"; binary: the chunk's
 		 * 13-byte head and 8 of its 24 bytes */
@@ -184,7 +184,7 @@ static void read_back(const unsigned char *p, size_t n, int text, const char *fo
 		grym_stream_reader_free(r);
 		grym_input_free(in);
 		r = reader(p, cut, &in);
-		grym_stream_read(r, &rec, 0, &err);
+		TAP_SETUP(grym_stream_read(r, &rec, 0, &err));
 		grym_record_clear(&rec);
 		int rc1 = grym_stream_read(r, &rec, 0, &err);
 		int rc2 = grym_stream_next(r, &h, &e2);
@@ -252,11 +252,11 @@ int main(void)
 		w->ops->free(w);
 		w->ops = &recording;
 		w->ops->init(w, &err);
-		grym_stream_begin(w, "x", NULL, GRYM_PAYLOAD_VECTOR, 3, &err);
-		grym_stream_write_rows(w, VEC, 1, &err);
+		TAP_SETUP(grym_stream_begin(w, "x", NULL, GRYM_PAYLOAD_VECTOR, 3, &err));
+		TAP_SETUP(grym_stream_write_rows(w, VEC, 1, &err));
 		TAP_EQ_INT(grym_stream_write_rows(w, VEC, 1, &err), GRYM_ERR_INVALID,
 			   "a second vector row is refused...");
-		grym_stream_end(w, &err);
+		TAP_SETUP(grym_stream_end(w, &err));
 		TAP_EQ_INT(grym_stream_begin(w, "#bad", NULL, GRYM_PAYLOAD_REF, 0, &err),
 			   GRYM_ERR_FORMAT, "a bad key is refused...");
 		TAP_OK(calls[0] == 1 && calls[1] == 1 && calls[2] == 1 && rows_seen == 1,

@@ -51,11 +51,11 @@ int main(void)
 	/* defaults, word by word */
 	grym_synth_stage_params table;
 	memset(&table, 0, sizeof table);
-	grym_schema_defaults(s, &table, &err);
+	TAP_SETUP(grym_schema_defaults(s, &table, &err));
 	int bad = 0, checked = 0;
 	for (int w = 0; w < GRYM_SYNTH_WORDS; w++) {
 		grym_synth_stage_params lib;
-		grym_synth_stage_defaults(&lib, w, &err);
+		TAP_SETUP(grym_synth_stage_defaults(&lib, w, &err));
 		for (const grym_param *p = s->params; p->name; p++) {
 			if (!grym_param_applies(s, p, w) || grym_synth_param_global(p) ||
 			    p->type == GRYM_PARAM_STRING || p == gen || !strcmp(p->name, "then"))
@@ -84,7 +84,7 @@ int main(void)
 		for (int variant = 0; variant < 2; variant++) {
 			grym_synth_stage_params sp, scratch;
 			grym_synth_params seg;
-			grym_synth_stage_defaults(&sp, k, &err);
+			TAP_SETUP(grym_synth_stage_defaults(&sp, k, &err));
 			if (variant) {   /* the keys written only sometimes */
 				sp.seg.sieve = "3@0|4@1";
 				sp.seg.cloud.onset_sieve = "2@0";
@@ -97,7 +97,7 @@ int main(void)
 				const grym_param *p = grym_schema_find(s, key);
 				if (!strcmp(key, "stage") || !strcmp(key, "segments"))
 					continue;
-				grym_synth_stage_defaults(&scratch, k, &err);
+				TAP_SETUP(grym_synth_stage_defaults(&scratch, k, &err));
 				keys++;
 				if (!p || grym__param_set_json(p, &scratch, v, key, &err) != GRYM_OK) {
 					tap_diag("%s: \"%s\": %s", word_name(k), key, p ? err.msg : "no such parameter");
@@ -108,7 +108,7 @@ int main(void)
 			json_object_foreach(json_array_get(json_object_get(r, "segments"), 0), key, v) {
 				const grym_param *p = grym_schema_find(s, key);
 				char k2[64];
-				grym_synth_stage_defaults(&scratch, k, &err);
+				TAP_SETUP(grym_synth_stage_defaults(&scratch, k, &err));
 				keys++;
 				if (!p || strcmp(grym_param_key(p, k2, sizeof k2), key) ||
 				    !grym_param_applies(s, p, k) ||
@@ -129,7 +129,7 @@ int main(void)
 
 	/* the API */
 	grym_synth_stage_params a;
-	grym_synth_stage_defaults(&a, GRYM_SYNTH_SINE, &err);
+	TAP_SETUP(grym_synth_stage_defaults(&a, GRYM_SYNTH_SINE, &err));
 	TAP_EQ_INT(grym_schema_set_json(s, &a, "{\"generator\": \"sine\", \"color\": \"pink\"}", &err),
 		   GRYM_ERR_INVALID, "--color with sine");
 	TAP_EQ_STR(err.msg, "synth parameters: \"color\" does not apply to sine", "named, with the word");

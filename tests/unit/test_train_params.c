@@ -34,7 +34,7 @@ static void other_value(const grym_param *p, grym_train_params *tp)
 		*grym__param_int(p, tp) = 1;
 		break;
 	case GRYM_PARAM_CUSTOM:
-		grym_param_set(p, tp, "32,16", NULL);
+		TAP_SETUP(grym_param_set(p, tp, "32,16", NULL));
 		break;
 	default:
 		break;
@@ -73,7 +73,7 @@ int main(void)
 		grym_train_params tp, a, b;
 		grym_ml_params lib;
 		memset(&tp, 0, sizeof tp);
-		grym_schema_defaults(s, &tp, &err);
+		TAP_SETUP(grym_schema_defaults(s, &tp, &err));
 		tp.ml.type = (grym_model_type)k;
 		memset(&a, 0, sizeof a);
 		memset(&b, 0, sizeof b);
@@ -144,7 +144,7 @@ int main(void)
 	/* the API */
 	grym_train_params tp;
 	memset(&tp, 0, sizeof tp);
-	grym_schema_defaults(s, &tp, &err);
+	TAP_SETUP(grym_schema_defaults(s, &tp, &err));
 	TAP_EQ_INT(grym_schema_set_json(s, &tp, "{\"model\": \"logreg\", \"k\": 3}", &err), GRYM_ERR_INVALID,
 		   "k with logreg");
 	TAP_EQ_STR(err.msg, "train parameters: \"k\" does not apply to logreg", "named, with the kind");

@@ -16,7 +16,7 @@
 static void put_source(grym_catalog *cat, const char *bytes, grym_asset *a)
 {
 	grym_asset_init(a);
-	grym_store_put(grym_catalog_store(cat), bytes, strlen(bytes), a->object, NULL);
+	TAP_SETUP(grym_store_put(grym_catalog_store(cat), bytes, strlen(bytes), a->object, NULL));
 	strcpy(a->id, a->object);
 	strcpy(a->kind, "source");
 	a->format = strdup("wav");
@@ -26,7 +26,7 @@ static void put_source(grym_catalog *cat, const char *bytes, grym_asset *a)
 	a->frames = 16000;
 	a->duration = 1.0;
 	a->bytes = strlen(bytes);
-	grym_catalog_put_asset(cat, a, NULL, NULL);
+	TAP_SETUP(grym_catalog_put_asset(cat, a, NULL, NULL));
 }
 
 static void put_fs(grym_catalog *cat, const char *asset, const char *feature, float v)
@@ -35,7 +35,7 @@ static void put_fs(grym_catalog *cat, const char *asset, const char *feature, fl
 	float s[2] = { v, v + 1 };
 	memset(&f, 0, sizeof f);
 	json_t *r = json_pack("{s:s, s:s}", "stage", "features", "feature", feature);
-	grym_id_derived(asset, r, f.id, NULL);
+	TAP_SETUP(grym_id_derived(asset, r, f.id, NULL));
 	f.extractor = grym_recipe_canonical(r);
 	json_decref(r);
 	strcpy(f.asset, asset);
@@ -43,8 +43,8 @@ static void put_fs(grym_catalog *cat, const char *asset, const char *feature, fl
 	f.dims = 1;
 	f.summary = s;
 	f.summary_len = 2;
-	grym_store_put(grym_catalog_store(cat), "m", 1, f.object, NULL);
-	grym_catalog_put_features(cat, &f, NULL);
+	TAP_SETUP(grym_store_put(grym_catalog_store(cat), "m", 1, f.object, NULL));
+	TAP_SETUP(grym_catalog_put_features(cat, &f, NULL));
 	free(f.extractor);
 }
 

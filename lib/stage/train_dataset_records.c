@@ -1,5 +1,5 @@
 /*
- * records.c — filling a grym_dataset from what arrives on a pipe: grym
+ * train_dataset_records.c — filling a grym_dataset from what arrives on a pipe: grym
  * vector records (grym-features --summary) or a TSV table made elsewhere.
  * This is where the stream's metadata conventions meet the learner: the
  * label ("labels" or --target), the group (--group-by), the split column
@@ -12,11 +12,11 @@
 #include <string.h>
 #include "grym/io.h"
 #include "grym/stream.h"
-#include "ml_internal.h"
+#include "train_dataset.h"
 
 /* A field from the manifest columns ("meta") or the top level, as a
  * string in buf; NULL if absent or null. */
-const char *grym_ml_field(json_t *meta, const char *name, char *buf, size_t len)
+const char *grym__train_field(json_t *meta, const char *name, char *buf, size_t len)
 {
 	json_t *v = json_object_get(json_object_get(meta, "meta"), name);
 	if (!v)
@@ -36,13 +36,13 @@ const char *grym_ml_field(json_t *meta, const char *name, char *buf, size_t len)
 	return NULL;
 }
 
-int grym_ml_label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, char *buf,
-		    size_t len, const char **label, const json_t **cands, grym_error *err)
+int grym__train_label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, char *buf,
+			 size_t len, const char **label, const json_t **cands, grym_error *err)
 {
 	*label = NULL;
 	*cands = NULL;
 	if (o->target) {
-		*label = grym_ml_field(meta, o->target, buf, len);
+		*label = grym__train_field(meta, o->target, buf, len);
 		if (!*label && o->need_labels)
 			return grym_error_set(err, GRYM_ERR_INVALID, "item %s has no '%s' (--target)", key, o->target);
 		return GRYM_OK;
@@ -71,7 +71,7 @@ int grym_ml_label_of(json_t *meta, const char *key, const grym_ml_read_opts *o, 
 	return GRYM_OK;
 }
 
-int grym_ml_split_of(const char *s)
+int grym__train_split_of(const char *s)
 {
 	return s && (strcmp(s, "test") == 0 || strcmp(s, "eval") == 0) ? 0 : 1;
 }
@@ -84,7 +84,7 @@ static void show_value(const json_t *v, char *buf, size_t len)
 	free(t);
 }
 
-void ml_recipe_diff(const json_t *a, const json_t *b, char *buf, size_t len)
+void grym__recipe_diff(const json_t *a, const json_t *b, char *buf, size_t len)
 {
 	char va[96], vb[96];
 	size_t na = json_array_size(a), nb = json_array_size(b);
@@ -215,7 +215,7 @@ int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
 				*pipeline = json_incref(pl);
 		} else if (pipeline && !json_equal(pl, *pipeline) && (pl || *pipeline)) {
 			char why[256];
-			ml_recipe_diff(pl, *pipeline, why, sizeof why);
+			grym__recipe_diff(pl, *pipeline, why, sizeof why);
 			rc = grym_error_set(err, GRYM_ERR_INVALID,
 					    "item %s was made by another recipe than item %s (%s): "
 					    "train on one recipe", key, ds->recipe_item, why);
@@ -230,11 +230,11 @@ int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
 		char lb[64], gb[64], sb[64];
 		const char *label, *group = NULL;
 		const json_t *cands;
-		if ((rc = grym_ml_label_of(meta, key, o, lb, sizeof lb, &label, &cands, err)))
+		if ((rc = grym__train_label_of(meta, key, o, lb, sizeof lb, &label, &cands, err)))
 			break;
 		if (o->rates)   /* a vector record's "rate" is its analysis rate */
 			grym_rate_tally_add(o->rates, (int)json_integer_value(json_object_get(meta, "rate")));
-		if (o->group_by && !(group = grym_ml_field(meta, o->group_by, gb, sizeof gb))) {
+		if (o->group_by && !(group = grym__train_field(meta, o->group_by, gb, sizeof gb))) {
 			rc = grym_error_set(err, GRYM_ERR_INVALID, "item %s has no '%s' (--group-by)", key, o->group_by);
 			break;
 		}
@@ -244,8 +244,8 @@ int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
 		}
 		if ((rc = set_origin_of(ds, meta, key, cands, err)))
 			break;
-		const char *sp = grym_ml_field(meta, "split", sb, sizeof sb);
-		if (sp && (rc = grym_dataset_set_split(ds, ds->n - 1, grym_ml_split_of(sp), err)))
+		const char *sp = grym__train_field(meta, "split", sb, sizeof sb);
+		if (sp && (rc = grym_dataset_set_split(ds, ds->n - 1, grym__train_split_of(sp), err)))
 			break;
 		grym_record_clear(&rec);
 	}
@@ -387,7 +387,7 @@ int grym_dataset_read_tsv(grym_input *in, const grym_ml_read_opts *o, grym_datas
 			grym_error_prefix(err, rc, "line %zu", lineno);
 			goto out;
 		}
-		if (sp && (rc = grym_dataset_set_split(*dsp, (*dsp)->n - 1, grym_ml_split_of(sp), err)))
+		if (sp && (rc = grym_dataset_set_split(*dsp, (*dsp)->n - 1, grym__train_split_of(sp), err)))
 			goto out;
 	}
 	if (len != GRYM_ERR_EOF)

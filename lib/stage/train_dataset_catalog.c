@@ -1,5 +1,5 @@
 /*
- * catalog_select.c — filling a grym_dataset from feature sets already in
+ * train_dataset_catalog.c — filling a grym_dataset from feature sets already in
  * the catalog (grym-train --features NAME): the catalog's side of the
  * records route. grym-features in catalog mode stores, per asset, one
  * feature set per feature under its extractor recipe, with the clip
@@ -18,7 +18,7 @@
 #include "grym/catalog.h"
 #include "grym/features.h"
 #include "grym/hash.h"
-#include "ml_internal.h"
+#include "train_dataset.h"
 
 typedef struct ids {
 	char (*id)[GRYM_ID_LEN + 1];
@@ -269,7 +269,7 @@ static int add_asset(grym_catalog *cat, const char *id, const grym_feature *want
 	} else if (strcmp(*pcanon, canon)) {
 		char why[256];
 		json_t *fp = json_loads(*pcanon, 0, NULL);
-		ml_recipe_diff(pl, fp, why, sizeof why);
+		grym__recipe_diff(pl, fp, why, sizeof why);
 		json_decref(fp);
 		rc = grym_error_set(err, GRYM_ERR_INVALID,
 				    "asset %s was made by another recipe than asset %s (%s): "
@@ -336,11 +336,11 @@ static int add_asset(grym_catalog *cat, const char *id, const grym_feature *want
 	char lb[64], gb[64], sb[64];
 	const char *label, *group = NULL;
 	const json_t *cands;
-	if ((rc = grym_ml_label_of(meta, id, o, lb, sizeof lb, &label, &cands, err)))
+	if ((rc = grym__train_label_of(meta, id, o, lb, sizeof lb, &label, &cands, err)))
 		goto out;
 	if (o->rates)   /* features at the recipe's rate, or the asset's own */
 		grym_rate_tally_add(o->rates, plan.rate > 0 ? plan.rate : a.sample_rate);
-	if (o->group_by && !(group = grym_ml_field(meta, o->group_by, gb, sizeof gb))) {
+	if (o->group_by && !(group = grym__train_field(meta, o->group_by, gb, sizeof gb))) {
 		rc = grym_error_set(err, GRYM_ERR_INVALID, "asset %s has no '%s' (--group-by)", id, o->group_by);
 		goto out;
 	}
@@ -358,9 +358,9 @@ static int add_asset(grym_catalog *cat, const char *id, const grym_feature *want
 		goto out;
 	if (!ds->recipe_item && !(ds->recipe_item = strdup(id)))
 		goto nomem;
-	const char *sp = grym_ml_field(meta, "split", sb, sizeof sb);
+	const char *sp = grym__train_field(meta, "split", sb, sizeof sb);
 	if (sp)
-		rc = grym_dataset_set_split(ds, ds->n - 1, grym_ml_split_of(sp), err);
+		rc = grym_dataset_set_split(ds, ds->n - 1, grym__train_split_of(sp), err);
 	goto out;
 nomem:
 	if (!rc)

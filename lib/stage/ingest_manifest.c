@@ -1,5 +1,5 @@
 /*
- * manifest.c — dataset manifests: a TSV or CSV table that gives labels and
+ * ingest_manifest.c — dataset manifests: a TSV or CSV table that gives labels and
  * metadata (split, speaker...) to audio files by path (see grym/ingest.h).
  *
  * Rows are looked up by path, so a manifest works whether its files are
