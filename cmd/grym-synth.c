@@ -5,12 +5,10 @@
  *   grym-synth [GLOBAL] dataset [--classes N] [--per-class M] DIR
  *   grym-synth [GLOBAL] transform TRANSFORMATION [OPTIONS] [FILE|ID|-]
  *
- * Options after a generator set that segment's parameters; output options
- * (--rate, --channels, --seed, -o, -t, --bits, --records, --text, --name)
- * hold for the whole command wherever they stand. The stage is
- * lib/stage/synth*.c (grym/stage_synth.h); this file splits the command
- * line at its words, parses each part, and writes what the stage makes:
- * a sound file, records, dataset files, or the id of a stored asset.
+ * The command is assembled and run by the synth stage (lib/stage/synth*.c,
+ * grym/stage_synth.h); this file splits the command line at its words and
+ * writes what the stage makes: a sound file, records, dataset files, or
+ * the id of a stored asset.
  */
 #include "cli.h"
 #include "grym/audio.h"
@@ -27,9 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Every option but --schema is a parameter of the synth stage
- * (lib/stage/synth_params.c): parsed, checked, shown in --help and
- * refused where its word does not take it, from that one table. */
+/* Every option but --schema is a parameter of the synth stage's table. */
 static const grym_option own_options[] = {
 	GRYM_CLI_SCHEMA_OPTION,
 	{ 0, 0, NULL, NULL, NULL }
@@ -40,7 +36,7 @@ typedef struct state {
 	grym_synth_cmd c;       /* the command, as its words and options say */
 	/* the output, as the sink writes it */
 	grym_stage_env *env;
-	const char *dest;       /* -o, or "stdout" in messages */
+	const char *dest;       /* -o, or "stdout" */
 	int records, many, begun, failed, skip;
 	char key[256], path[4096];      /* the clip's */
 	grym_output *out;
