@@ -26,9 +26,6 @@
 
 #define D 3
 
-/* A set-up call that must work: said when it does not (the checks after
- * it then fail). */
-
 static grym_model *train(void)
 {
 	grym_error err = { 0 };
