@@ -19,7 +19,7 @@
 #pragma GCC visibility push(default)
 
 #include <stdint.h>
-#include <jansson.h>
+typedef struct json_t json_t;   /* jansson's; callers include <jansson.h> */
 #include "grym/error.h"
 #include "grym/io.h"
 #include "grym/audio.h"
