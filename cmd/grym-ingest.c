@@ -176,23 +176,28 @@ int main(int argc, char **argv)
 		grym_usage_error(&cli, "no input (give files, directories, archives or -)");
 	if (!bad && grym_ingest_add_inputs(src, &params, first < argc, &err) < 0) {
 		grym_report(&cli, params.from_list ? NULL : params.manifest, &err);
+		grym_sources_free(src);
 		return GRYM_EXIT_FAILED;
 	}
 	if (bad) {
 		grym_report(&cli, NULL, &err);
+		grym_sources_free(src);
 		return GRYM_EXIT_FAILED;
 	}
 	if (grym_cli_catalog_dir(&cli, catalog, sizeof catalog, &err) < 0) {
 		grym_report(&cli, NULL, &err);
+		grym_sources_free(src);
 		return GRYM_EXIT_FAILED;
 	}
 	if (!(e.out = grym_output_open(params.output, &err))) {
 		grym_report(&cli, params.output, &err);
+		grym_sources_free(src);
 		return GRYM_EXIT_FAILED;
 	}
 	if (!params.text && !(e.w = grym_stream_writer_new(e.out, GRYM_STREAM_BINARY, 0, &err))) {
 		grym_report(&cli, NULL, &err);
 		grym_output_abort(e.out);
+		grym_sources_free(src);
 		return GRYM_EXIT_FAILED;
 	}
 	e.seen = json_object();
