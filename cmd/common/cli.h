@@ -75,11 +75,6 @@ void grym_verbose(const grym_cli *cli, const char *fmt, ...) __attribute__((form
 void grym_info(const grym_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "grym-x: INPUT: message" for a library error (input may be NULL). */
 void grym_report(const grym_cli *cli, const char *input, const grym_error *err);
-/* The name of one item of a record stream in messages: "PATH (ID12)"
- * when the key is an asset id and the record names its file, else the
- * key. Allocated (free it); NULL when out of memory. */
-typedef struct json_t json_t;
-char *grym_cli_item_name(const char *key, const json_t *meta);
 /* A name in a line-oriented table: backslash, TAB, newline and CR as
  * \\, \t, \n and \r (the escapes of ls -b and of C), so a name holding
  * them neither splits the line nor shifts the columns. */

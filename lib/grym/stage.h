@@ -91,6 +91,14 @@ void grym_stage_info(const grym_stage_env *env, int level, const char *input,
  * stages pass on, already has one). */
 void grym_stage_progress(const grym_stage_env *env, double done, uint64_t total, const char *msg);
 
+/* How messages name one item of a record stream: "PATH (ID12)" when its
+ * key is an asset id and its metadata names the file it came from (an id
+ * names nothing a person recognises; its first 12 digits tell two copies
+ * apart), else the key ("" for none). Allocated (the caller frees it);
+ * NULL when out of memory. */
+typedef struct json_t json_t;   /* jansson's */
+char *grym_stage_item_name(const char *key, const json_t *meta) GRYM_MUST_CHECK;
+
 /* The number of workers to start for n inputs: env->jobs (0 counts as
  * 1), but no more than n (and at least 1). */
 int grym_stage_workers(const grym_stage_env *env, uint64_t n);

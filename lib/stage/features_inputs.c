@@ -63,24 +63,6 @@ static gfs_job *job_add(gfs_ctx *x)
 	return j;
 }
 
-/* How messages name an item of a record stream: "PATH (ID12)" when the
- * key is an asset id and the record names its file (an id names nothing
- * a person recognises; its first 12 digits tell two copies apart), else
- * the key. The programs' own messages follow the same rule
- * (cmd/common/item_name.c). */
-static char *item_name(const char *key, const json_t *meta)
-{
-	const char *path = json_string_value(json_object_get(meta, "path"));
-	if (path && *path && key && grym_id_is_prefix(key) && strcmp(path, key) != 0) {
-		size_t n = strlen(path) + 32;
-		char *s = malloc(n);
-		if (s)
-			snprintf(s, n, "%s (%.12s)", path, key);
-		return s;
-	}
-	return strdup(key ? key : "");
-}
-
 /* Keys of the jobs read from files, once all inputs are known: base
  * names while they are unique, else paths relative to the folder holding
  * them all (grym_unique_names), so a folder per class keeps its files
@@ -192,7 +174,7 @@ static int add_asset(gfs_ctx *x, gfs_job *j, const char *key, grym_catalog **cat
 		if (!json_object_get(j->meta, "path") && json_array_size(a.paths) > 0) {
 			/* a bare id on stdin: name the asset's file in messages */
 			json_t *pm = json_pack("{s:O}", "path", json_array_get(a.paths, 0));
-			char *nm = pm ? item_name(j->asset, pm) : NULL;
+			char *nm = pm ? grym_stage_item_name(j->asset, pm) : NULL;
 			json_decref(pm);
 			if (nm) {
 				free(j->name);
@@ -247,13 +229,13 @@ static int add_item(gfs_ctx *x, grym_source *it, grym_catalog **cat, grym_error 
 		return rc;
 	}
 	case GRYM_SOURCE_RECORD:
-		j->name = item_name(it->head.key, j->meta);
+		j->name = grym_stage_item_name(it->head.key, j->meta);
 		if (it->head.kind != GRYM_PAYLOAD_AUDIO)
 			return grym_error_set(err, GRYM_ERR_FORMAT, "%s: a %s record is not audio",
 					      it->head.key, grym_payload_kind_name(it->head.kind));
 		return add_audio_record(j, it, err);
 	case GRYM_SOURCE_REF:
-		j->name = item_name(it->head.key, j->meta);
+		j->name = grym_stage_item_name(it->head.key, j->meta);
 		return add_asset(x, j, it->head.key, cat, err);
 	default:
 		j->name = strdup(it->name);

@@ -15,23 +15,6 @@
 
 #include "grym/store.h"
 
-/* How a message names an item whose key is an asset id: "PATH (ID12)"
- * when its path is known (a person recognises the file, the id's first
- * 12 digits tell two copies apart), else the key; the programs name
- * record items the same way. Allocated; NULL when out of memory. */
-static char *item_name(const char *key, const json_t *meta)
-{
-	const char *path = json_string_value(json_object_get(meta, "path"));
-	if (path && *path && key && grym_id_is_prefix(key) && strcmp(path, key) != 0) {
-		size_t n = strlen(path) + 32;
-		char *s = malloc(n);
-		if (s)
-			snprintf(s, n, "%s (%.12s)", path, key);
-		return s;
-	}
-	return strdup(key ? key : "");
-}
-
 /* The asset's source (the end of its chain of parents) opened, its path
  * in path; *name becomes the first path met up the chain when the record
  * named none. */
@@ -47,7 +30,7 @@ static int open_source(inf_run *r, const char *id, char **name, int *named,
 			return rc;
 		if (!*named && json_array_size(ga.paths) > 0) {
 			json_t *pm = json_pack("{s:O}", "path", json_array_get(ga.paths, 0));
-			char *nm = pm ? item_name(id, pm) : NULL;
+			char *nm = pm ? grym_stage_item_name(id, pm) : NULL;
 			json_decref(pm);
 			if (nm) {
 				free(*name);
@@ -75,7 +58,7 @@ int inf_asset(inf_run *r, const char *key, const json_t *meta, grym_error *err)
 	grym_store_reader *obj = NULL;    /* the source's object, decoded by path */
 	/* messages name the file: the record's path, else the first path
 	 * found up the asset's chain (a bare id on stdin) */
-	char *name = item_name(key, meta);
+	char *name = grym_stage_item_name(key, meta);
 	int named = name && strcmp(name, key) != 0, rc = GRYM_OK;
 	grym_replay_result res;
 	memset(&res, 0, sizeof res);

@@ -49,19 +49,6 @@ void grym__norm_say(const norm_run *r, const char *name, const grym_normalize_re
 			rep->gain_db, (long long)rep->frames_out);
 }
 
-char *grym__norm_item_name(const char *key, const json_t *meta)
-{
-	const char *path = json_string_value(json_object_get(meta, "path"));
-	if (path && *path && key && grym_id_is_prefix(key) && strcmp(path, key) != 0) {
-		size_t n = strlen(path) + 32;
-		char *s = malloc(n);
-		if (s)
-			snprintf(s, n, "%s (%.12s)", path, key);
-		return s;
-	}
-	return strdup(key ? key : "");
-}
-
 void grym__norm_pool_progress(norm_run *r, double done, uint64_t total)
 {
 	grym_stage_progress(r->env, r->base + done, total ? (uint64_t)r->base + total : 0,

@@ -122,7 +122,7 @@ static void emit_job(void *ud, void *jp)
 	grym_asset d;
 	json_t *meta;
 	/* messages name the file, not only the 64-hex asset id */
-	char *name = grym__norm_item_name(j->h.key, j->h.meta);
+	char *name = grym_stage_item_name(j->h.key, j->h.meta);
 	const char *nm = name ? name : j->h.key;
 
 	if (!c->fatal && j->rc != GRYM_OK) {

@@ -22,13 +22,6 @@ typedef struct norm_run {
 /* The lines for the user about one input's report (env->info). */
 void grym__norm_say(const norm_run *r, const char *name, const grym_normalize_report *rep);
 
-/* How messages name an item of a record stream: "PATH (ID12)" when the
- * key is an asset id and the record names its file (an id names nothing
- * a person recognises; its first 12 digits tell two copies apart), else
- * the key. Allocated; NULL when out of memory. The programs' own
- * messages follow the same rule (cmd/common/item_name.c). */
-char *grym__norm_item_name(const char *key, const json_t *meta);
-
 /* A pool's progress (done, total: as grym_pool gives them) on
  * env->progress, above the inputs of the pools before it. */
 void grym__norm_pool_progress(norm_run *r, double done, uint64_t total);

@@ -49,10 +49,10 @@ static int asset_path(measure_run *m, grym_source *it, grym_store_reader **r,
 		rc = grym_catalog_open_asset_object(m->cat, &as, r, path, len, err);
 	if (rc == GRYM_OK && !json_object_get(it->head.meta, "path") && json_array_size(as.paths)) {
 		json_t *pm = json_pack("{s:O}", "path", json_array_get(as.paths, 0));
-		*name = pm ? grym__norm_item_name(id, pm) : NULL;
+		*name = pm ? grym_stage_item_name(id, pm) : NULL;
 		json_decref(pm);
 	} else if (rc == GRYM_OK) {
-		*name = grym__norm_item_name(id, it->head.meta);
+		*name = grym_stage_item_name(id, it->head.meta);
 	}
 	grym_asset_clear(&as);
 	return rc;

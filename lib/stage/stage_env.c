@@ -6,6 +6,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include "grym/hash.h"
 
 void grym_stage_fail(grym_stage_env *env, const char *input, const grym_error *err)
 {
@@ -42,4 +47,17 @@ int grym_stage_workers(const grym_stage_env *env, uint64_t n)
 	if (n < (uint64_t)j)
 		j = (int)n;
 	return j < 1 ? 1 : j;
+}
+
+char *grym_stage_item_name(const char *key, const json_t *meta)
+{
+	const char *path = json_string_value(json_object_get(meta, "path"));
+	if (path && *path && key && grym_id_is_prefix(key) && strcmp(path, key) != 0) {
+		size_t n = strlen(path) + 32;
+		char *s = malloc(n);
+		if (s)
+			snprintf(s, n, "%s (%.12s)", path, key);
+		return s;
+	}
+	return strdup(key ? key : "");
 }

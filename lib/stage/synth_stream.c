@@ -17,22 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How messages name a record: "PATH (ID12)" when its key is an asset id
- * and it names the file it came from (an id names nothing a person
- * recognises), else the key; the programs' item names. */
+/* How messages name a record: its number and grym_stage_item_name. */
 static void record_name(char *buf, size_t len, uint64_t n, const char *key,
 			const json_t *meta, const char *fallback)
 {
-	const char *path = json_string_value(json_object_get(meta, "path"));
-	char name[4200];
+	char *name = key ? grym_stage_item_name(key, meta) : NULL;
 
-	if (!key)
-		snprintf(name, sizeof name, "%s", fallback);
-	else if (path && *path && grym_id_is_prefix(key) && strcmp(path, key) != 0)
-		snprintf(name, sizeof name, "%s (%.12s)", path, key);
-	else
-		snprintf(name, sizeof name, "%s", key);
-	snprintf(buf, len, "record %llu (%.200s)", (unsigned long long)n, name);
+	snprintf(buf, len, "record %llu (%.200s)", (unsigned long long)n,
+		 name ? name : key ? key : fallback);
+	free(name);
 }
 
 /* One input into x (frames x channels at rate), its key and metadata
