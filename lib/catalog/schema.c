@@ -99,6 +99,47 @@ const cat_migration grym_cat_migrations[] = {
 	  " created INTEGER NOT NULL,"
 	  " PRIMARY KEY (object, pid, token));"
 	  "CREATE INDEX pending_writer ON pending(pid, token);" },
+	{ 3,
+	  /* grym-serve. jobs (version 1's table, unused until now) gains what
+	   * a job is: its stage parameters and inputs (JSON), the last
+	   * progress message, its result (JSON), who started it, when it
+	   * started and ended, and which server process ran it (server: pid
+	   * and start time, so a restart marks the jobs of a dead server
+	   * interrupted). tokens: API tokens, issued JWTs (id = jti) and
+	   * browser sessions; only a keyed hash of a secret is kept, never
+	   * the secret. audit: who did what, from where, with what outcome.
+	   * Export, import and merge carry none of these (they name their
+	   * tables: merge.c, archive.c). Times are Unix seconds as elsewhere. */
+	  "ALTER TABLE jobs ADD COLUMN params TEXT;"
+	  "ALTER TABLE jobs ADD COLUMN inputs TEXT;"
+	  "ALTER TABLE jobs ADD COLUMN message TEXT;"
+	  "ALTER TABLE jobs ADD COLUMN result TEXT;"
+	  "ALTER TABLE jobs ADD COLUMN owner TEXT;"
+	  "ALTER TABLE jobs ADD COLUMN started INTEGER;"
+	  "ALTER TABLE jobs ADD COLUMN finished INTEGER;"
+	  "ALTER TABLE jobs ADD COLUMN server TEXT;"
+	  "CREATE INDEX jobs_created ON jobs(created);"
+	  "CREATE TABLE tokens ("
+	  " id TEXT PRIMARY KEY NOT NULL,"
+	  " kind TEXT NOT NULL CHECK (kind IN ('token','jwt','session')),"
+	  " name TEXT,"
+	  " role TEXT NOT NULL CHECK (role IN ('admin','editor','viewer')),"
+	  " hash BLOB UNIQUE,"
+	  " parent TEXT,"
+	  " created INTEGER NOT NULL,"
+	  " expires INTEGER,"
+	  " revoked INTEGER,"
+	  " last_used INTEGER);"
+	  "CREATE TABLE audit ("
+	  " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " time INTEGER NOT NULL,"
+	  " principal TEXT,"
+	  " client TEXT,"
+	  " action TEXT NOT NULL,"
+	  " route TEXT,"
+	  " outcome TEXT NOT NULL,"
+	  " detail TEXT);"
+	  "CREATE INDEX audit_time ON audit(time);" },
 };
 
 const int grym_cat_n_migrations = (int)(sizeof grym_cat_migrations / sizeof grym_cat_migrations[0]);

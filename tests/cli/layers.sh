@@ -24,6 +24,8 @@ layer_of() {
 	ml) echo ml ;;
 	synth) echo synth ;;
 	catalog_params|features_params|features_file|normalize_params|ingest_params|infer_params|train_params|synth_params|replay|grym|stage|stage_*) echo stage ;;
+	view|view_*) echo view ;;
+	serve|serve_*) echo serve ;;
 	*) echo unknown ;;
 	esac
 }
@@ -41,6 +43,8 @@ allowed() {
 	ml) echo "core io features ml" ;;
 	synth) echo "core io audio features synth" ;;
 	stage|pipeline) echo "core store catalog io stream audio dsp features ml synth stage" ;;
+	view) echo "core store catalog io stream audio dsp features ml synth stage view" ;;
+	serve) echo "core store catalog io stream audio dsp features ml synth stage view serve" ;;
 	*) echo "" ;;
 	esac
 }

@@ -134,14 +134,15 @@ static void test_migrations(const char *top)
 	snprintf(dir, sizeof dir, "%s/fresh/sub", top);
 	cat = grym_catalog_open(dir, &err);
 	TAP_OK(cat != NULL, "open creates a catalog in a new directory: %s", err.msg);
-	TAP_EQ_INT(grym_catalog_schema_version(cat), 2, "schema version 2");
+	TAP_EQ_INT(grym_catalog_schema_version(cat), 3, "schema version 3");
 	grym_catalog_close(cat);
-	TAP_EQ_INT(sql_int(dir, "PRAGMA user_version"), 2, "user_version stored");
+	TAP_EQ_INT(sql_int(dir, "PRAGMA user_version"), 3, "user_version stored");
 	TAP_EQ_INT(sql_int(dir, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
 			   " ('assets','asset_paths','asset_labels','asset_meta','features',"
-			   "'models','predictions','jobs','pending')"), 9, "all nine tables exist");
+			   "'models','predictions','jobs','pending','tokens','audit')"), 11,
+		   "all eleven tables exist");
 	TAP_EQ_INT(sql_int(dir, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name"
-			   " NOT LIKE 'sqlite_%'"), 9, "indexes exist");
+			   " NOT LIKE 'sqlite_%'"), 11, "indexes exist");
 	{
 		char mode[16] = "";
 		char path[4200];
@@ -158,9 +159,9 @@ static void test_migrations(const char *top)
 	}
 	cat = grym_catalog_open(dir, &err);
 	TAP_OK(cat != NULL, "re-open");
-	TAP_EQ_INT(grym_catalog_schema_version(cat), 2, "re-open is a no-op");
+	TAP_EQ_INT(grym_catalog_schema_version(cat), 3, "re-open is a no-op");
 	grym_catalog_close(cat);
-	TAP_EQ_INT(sql_int(dir, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 9,
+	TAP_EQ_INT(sql_int(dir, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 12,
 		   "no table added twice");
 
 	sql_exec(dir, "PRAGMA user_version = 99");
