@@ -45,6 +45,10 @@
 #include "grym/stage_ingest.h"
 #include "grym/stage_synth.h"
 #include "grym/catalog_params.h"
+#include "grym/catalog_auth.h"
+#include "grym/serve.h"
+#include "grym/serve_auth.h"
+#include "grym/serve_events.h"
 #include "grym/stage_features.h"
 
 /* Version of the library, e.g. "0.1.0". */

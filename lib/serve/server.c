@@ -1,0 +1,601 @@
+/*
+ * server.c — the daemon and the path of every request (grym/serve.h):
+ * Host and Origin, the route, credentials, role, CSRF, rate, handler.
+ *
+ * libmicrohttpd runs a pool of threads over epoll, with suspend/resume
+ * on so event streams hold no thread; it bounds the connections, each
+ * connection's memory and idle time (a client trickling its request in
+ * is cut off), and parses all of HTTP: nothing here reads raw bytes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <sodium.h>
+
+#include "serve_int.h"
+#include "grym/grym.h"
+
+void grym_serve_config_init(grym_serve_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->listen = "127.0.0.1:8080";
+	c->threads = 4;
+	c->jobs = 2;
+	c->max_upload = 4ULL << 30;
+	c->rate = 50;
+	c->burst = 200;
+	c->login_failures = 10;
+	c->keepalive = 15;
+	c->event_ring = 1024;
+	c->connection_limit = 256;
+	c->connection_timeout = 15;
+	c->connection_memory = 64 * 1024;
+	c->session_hours = 12;
+}
+
+/* ---- the request path ---- */
+
+static int host_ok(grym_serve *s, const char *host)
+{
+	if (!host)
+		return 0;
+	for (size_t i = 0; i < s->n_allowed; i++)
+		if (!strcasecmp(host, s->allowed[i]))
+			return 1;
+	return 0;
+}
+
+/* Origin, when sent, is this server as the browser reached it. */
+static int origin_ok(grym_serve *s, const char *origin, const char *host)
+{
+	const char *scheme = s->tls ? "https://" : "http://";
+	size_t n = strlen(scheme);
+	if (!origin)
+		return 1;
+	return !strncasecmp(origin, scheme, n) && !strcasecmp(origin + n, host);
+}
+
+/* Does path match pattern ("{x}" parts match one segment)? The {x} part
+ * goes to param. */
+static int path_match(const char *pat, const char *path, char *param, size_t plen)
+{
+	while (*pat && *path) {
+		if (*pat == '{') {
+			const char *pe = strchr(pat, '}');
+			const char *se = strchr(path, '/');
+			size_t n = se ? (size_t)(se - path) : strlen(path);
+			if (!pe || n == 0 || n >= plen)
+				return 0;
+			memcpy(param, path, n);
+			param[n] = 0;
+			pat = pe + 1;
+			path += n;
+			continue;
+		}
+		if (*pat != *path)
+			return 0;
+		pat++;
+		path++;
+	}
+	return !*pat && !*path;
+}
+
+/* The route of (method, url): its index, or SERVE_ROUTE_NONE with
+ * *path_known set when another method has the path. */
+static size_t find_route(serve_req *r, int *path_known)
+{
+	const char *m = !strcmp(r->method, "HEAD") ? "GET" : r->method;
+	*path_known = 0;
+	for (size_t i = 0; i < serve_n_routes; i++)
+		if (path_match(serve_routes[i].path, r->url, r->param, sizeof r->param)) {
+			if (!strcmp(serve_routes[i].method, m))
+				return i;
+			*path_known = 1;
+		}
+	return SERVE_ROUTE_NONE;
+}
+
+static enum MHD_Result method_not_allowed(serve_req *r)
+{
+	char allow[128] = "";
+	char scratch[128];
+	for (size_t i = 0; i < serve_n_routes; i++)
+		if (path_match(serve_routes[i].path, r->url, scratch, sizeof scratch)) {
+			if (allow[0])
+				strncat(allow, ", ", sizeof allow - strlen(allow) - 1);
+			strncat(allow, serve_routes[i].method, sizeof allow - strlen(allow) - 1);
+		}
+	json_t *j = json_pack("{s:{s:s, s:s, s:n}}", "error", "code", "method_not_allowed",
+			      "message", "this method is not allowed here", "field");
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(j);
+	if (!text)
+		return MHD_NO;
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Allow", allow);
+	return serve_queue(r, 405, resp);
+}
+
+static int state_changing(const char *m)
+{
+	return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS");
+}
+
+/* Everything decided before the body: an answer queued (r->replied), or
+ * the request may go on. */
+static enum MHD_Result admit(serve_req *r)
+{
+	grym_serve *s = r->s;
+	const char *host = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	const char *origin = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "Origin");
+	int path_known, need, a;
+	double retry;
+	grym_error err = { 0 };
+
+	if (!host_ok(s, host))
+		return serve_error(r, 403, "bad_host", NULL,
+				   "Host '%s' is not this server (see --allow-host)",
+				   host ? host : "");
+	if (!origin_ok(s, origin, host))
+		return serve_error(r, 403, "bad_origin", NULL, "Origin is not this server");
+	r->route = find_route(r, &path_known);
+	if (r->route == SERVE_ROUTE_NONE) {
+		if (path_known)
+			return method_not_allowed(r);
+		if ((!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) &&
+		    strncmp(r->url, "/api/", 5)) {
+			r->route = SERVE_ROUTE_STATIC;   /* answered with the request's end */
+			return MHD_YES;
+		}
+		return serve_error(r, 404, "not_found", NULL, "no such route");
+	}
+	need = serve_routes[r->route].role;
+	if (need == SERVE_PUBLIC)
+		return MHD_YES;
+	if (!serve_rl_take(&s->fails, r->client, 0, serve_now(), &retry))
+		return serve_too_many(r, retry);
+	a = serve_authenticate(r, &err);
+	if (a == 0)
+		return serve_error(r, 401, "unauthenticated", NULL,
+				   "log in, or send Authorization: Bearer TOKEN");
+	if (a < 0) {
+		serve_login_failed(r, err.msg);
+		return serve_error(r, 401, "unauthenticated", NULL, "%s", err.msg);
+	}
+	if (grym_serve_role_rank(r->who.role) < need) {
+		serve_audit(r, "deny", "forbidden", r->who.role);
+		return serve_error(r, 403, "forbidden", NULL, "the %s role may not do this",
+				   r->who.role);
+	}
+	if (r->who.cookie && state_changing(r->method)) {
+		const char *csrf = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "X-CSRF-Token");
+		if (!csrf || !grym_serve_equal(csrf, r->who.csrf))
+			return serve_error(r, 403, "csrf", "X-CSRF-Token",
+					   "X-CSRF-Token is missing or wrong (GET /api/session gives it)");
+	}
+	if (!serve_rl_take(&s->rate, r->who.owner, 1, serve_now(), &retry))
+		return serve_too_many(r, retry);
+	return MHD_YES;
+}
+
+static void client_of(struct MHD_Connection *c, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	buf[0] = 0;
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+			  (socklen_t)len);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
+			  (socklen_t)len);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	grym_serve *s = cls;
+	serve_req *r = *con_cls;
+	enum MHD_Result ret;
+
+	if (!r) {
+		r = calloc(1, sizeof *r);
+		if (!r)
+			return MHD_NO;
+		r->s = s;
+		r->c = c;
+		r->url = url;
+		r->method = method;
+		r->t0 = serve_now();
+		r->route = SERVE_ROUTE_NONE;
+		client_of(c, r->client, sizeof r->client);
+		*con_cls = r;
+		ret = admit(r);
+		if (r->replied || ret != MHD_YES)
+			return ret;
+		/* wait for the body, if any */
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!r->replied && !r->body_over) {
+			if (r->route >= serve_n_routes || !serve_routes[r->route].body ||
+			    r->body_len + *upload_data_size > SERVE_BODY_MAX) {
+				r->body_over = 1;
+			} else {
+				char *b = realloc(r->body, r->body_len + *upload_data_size + 1);
+				if (!b)
+					return MHD_NO;
+				memcpy(b + r->body_len, upload_data, *upload_data_size);
+				r->body = b;
+				r->body_len += *upload_data_size;
+				r->body[r->body_len] = 0;
+			}
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->replied)
+		return MHD_YES;
+	if (r->body_over)
+		return serve_error(r, 413, "too_large", NULL,
+				   "the body is larger than %d bytes or not expected",
+				   SERVE_BODY_MAX);
+	if (r->route == SERVE_ROUTE_STATIC)
+		return serve_static(r);
+	return serve_routes[r->route].handler(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	grym_serve *s = cls;
+	serve_req *r = *con_cls;
+	if (!r)
+		return;
+	serve_metrics_add(&s->metrics, r->route, r->status ? r->status : 500,
+			  serve_now() - r->t0, !r->stream);
+	free(r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+/* ---- starting and stopping ---- */
+
+static int is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+	return 0;
+}
+
+/* "host:port" or "[v6]:port" into host and port. */
+static int split_listen(const char *listen, char *host, size_t hlen, char *port, size_t plen,
+			grym_error *err)
+{
+	const char *colon;
+	if (listen[0] == '[') {
+		const char *close = strchr(listen, ']');
+		if (!close || close[1] != ':')
+			goto bad;
+		if ((size_t)(close - listen - 1) >= hlen)
+			goto bad;
+		memcpy(host, listen + 1, (size_t)(close - listen - 1));
+		host[close - listen - 1] = 0;
+		colon = close + 1;
+	} else {
+		colon = strrchr(listen, ':');
+		if (!colon || (size_t)(colon - listen) >= hlen || colon == listen)
+			goto bad;
+		memcpy(host, listen, (size_t)(colon - listen));
+		host[colon - listen] = 0;
+	}
+	if (!colon[1] || strlen(colon + 1) >= plen || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    atol(colon + 1) > 65535)
+		goto bad;
+	snprintf(port, plen, "%s", colon + 1);
+	return GRYM_OK;
+bad:
+	return grym_error_set(err, GRYM_ERR_INVALID,
+			      "--listen '%s': not HOST:PORT (e.g. 127.0.0.1:8080, [::1]:8080)", listen);
+}
+
+static int add_allowed(grym_serve *s, const char *h)
+{
+	char **a = realloc(s->allowed, (s->n_allowed + 1) * sizeof *a);
+	if (!a)
+		return GRYM_ERR_NOMEM;
+	s->allowed = a;
+	if (!(a[s->n_allowed] = strdup(h)))
+		return GRYM_ERR_NOMEM;
+	s->n_allowed++;
+	return GRYM_OK;
+}
+
+static int allow_with_port(grym_serve *s, const char *host)
+{
+	char buf[300];
+	snprintf(buf, sizeof buf, "%s:%u", host, s->port);
+	return add_allowed(s, buf);
+}
+
+/* The stages' schemas, once: {"stages":{"ingest":{...},...}}. */
+static char *all_schemas(void)
+{
+	static const struct {
+		const char *name;
+		const grym_schema *(*get)(void);
+	} stages[] = {
+		{ "ingest", grym_ingest_schema },   { "normalize", grym_normalize_schema },
+		{ "features", grym_features_schema }, { "train", grym_train_schema },
+		{ "infer", grym_infer_schema },     { "synth", grym_synth_schema },
+	};
+	json_t *o = json_object(), *all = json_object();
+	char *text = NULL;
+	if (!o || !all)
+		goto done;
+	for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
+		char *t = grym_schema_json(stages[i].get(), 0);
+		json_t *j = t ? json_loads(t, 0, NULL) : NULL;
+		free(t);
+		if (!j || json_object_set_new(o, stages[i].name, j))
+			goto done;
+	}
+	if (json_object_set(all, "stages", o) == 0)
+		text = json_dumps(all, JSON_COMPACT | JSON_PRESERVE_ORDER);
+done:
+	json_decref(o);
+	json_decref(all);
+	return text;
+}
+
+static int start_daemon(grym_serve *s, const grym_serve_config *c, const struct sockaddr *sa,
+			grym_error *err)
+{
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
+	struct MHD_OptionItem opts[16];
+	int n = 0;
+	const union MHD_DaemonInfo *info;
+
+	if (sa->sa_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (s->tls)
+		flags |= MHD_USE_TLS;
+#define OPT(o, v, p) opts[n++] = (struct MHD_OptionItem){ o, (intptr_t)(v), (void *)(p) }
+	OPT(MHD_OPTION_THREAD_POOL_SIZE, c->threads, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, c->connection_limit, NULL);
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, c->connection_timeout, NULL);
+	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, c->connection_memory, NULL);
+	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->connection_limit, NULL);
+	OPT(MHD_OPTION_NOTIFY_COMPLETED, on_completed, s);
+	OPT(MHD_OPTION_SOCK_ADDR, 0, sa);
+	if (s->tls) {
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, c->tls_cert_pem);
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, c->tls_key_pem);
+	}
+	OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
+				MHD_OPTION_END);
+	if (!s->d)
+		return grym_error_set(err, GRYM_ERR_IO,
+				      "--listen %s: cannot serve there (address in use, not local, "
+				      "or a bad TLS certificate or key)",
+				      c->listen);
+	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : 0;
+	return GRYM_OK;
+}
+
+grym_serve *grym_serve_new(const grym_serve_config *c, grym_error *err)
+{
+	grym_serve *s;
+	char host[200], port[16];
+	struct addrinfo hints, *ai = NULL;
+	grym_catalog *cat;
+	int rc;
+
+	if (split_listen(c->listen ? c->listen : "", host, sizeof host, port, sizeof port, err))
+		return NULL;
+	if (!c->catalog_dir) {
+		grym_error_set(err, GRYM_ERR_INVALID, "no catalog");
+		return NULL;
+	}
+	if (!c->tls_cert_pem != !c->tls_key_pem) {
+		grym_error_set(err, GRYM_ERR_INVALID, "TLS needs both a certificate and a key");
+		return NULL;
+	}
+	if (c->threads < 1 || c->threads > 256 || c->keepalive < 1) {
+		grym_error_set(err, GRYM_ERR_INVALID, "bad thread count or keepalive");
+		return NULL;
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai) {
+		grym_error_set(err, GRYM_ERR_INVALID, "--listen %s: unknown address", c->listen);
+		return NULL;
+	}
+	if (!is_loopback(ai->ai_addr) && !c->tls_cert_pem && !c->insecure) {
+		freeaddrinfo(ai);
+		grym_error_set(err, GRYM_ERR_INVALID,
+			       "--listen %s: not a loopback address; serve it with --tls-cert and "
+			       "--tls-key, or say --insecure",
+			       c->listen);
+		return NULL;
+	}
+	if (sodium_init() < 0) {
+		freeaddrinfo(ai);
+		grym_error_set(err, GRYM_ERR_INTERNAL, "libsodium cannot start");
+		return NULL;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		freeaddrinfo(ai);
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	s->cfg = *c;
+	s->cfg.listen = NULL;
+	s->cfg.catalog_dir = s->cfg.static_dir = NULL;
+	s->cfg.allow_hosts = NULL;
+	s->cfg.tls_cert_pem = s->cfg.tls_key_pem = NULL;
+	s->tls = c->tls_cert_pem != NULL;
+	pthread_mutex_init(&s->lmu, NULL);
+	snprintf(s->host, sizeof s->host, "%s%s%s", strchr(host, ':') ? "[" : "", host,
+		 strchr(host, ':') ? "]" : "");
+	if (!strcmp(host, "0.0.0.0") || !strcmp(host, "::"))
+		snprintf(s->host, sizeof s->host, "%s", "127.0.0.1");
+	rc = GRYM_OK;
+	if (!(s->catalog_dir = strdup(c->catalog_dir)))
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	if (rc == GRYM_OK && c->static_dir) {
+		char real[PATH_MAX];
+		if (!realpath(c->static_dir, real))
+			rc = grym_error_set(err, GRYM_ERR_INVALID, "--static %s: %s", c->static_dir,
+					    strerror(errno));
+		else if (!(s->static_root = strdup(real)))
+			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	/* the catalog first: a bad one is reported before anything listens */
+	if (rc == GRYM_OK) {
+		cat = grym_catalog_open(c->catalog_dir, err);
+		if (!cat)
+			rc = err ? err->code : GRYM_ERR_DB;
+		grym_catalog_close(cat);
+	}
+	if (rc == GRYM_OK)
+		rc = grym_serve_key_load(c->catalog_dir, "token.key", s->token_key, err);
+	if (rc == GRYM_OK)
+		rc = grym_serve_key_load(c->catalog_dir, "jwt.key", s->jwt_key, err);
+	if (rc == GRYM_OK)
+		rc = serve_catpool_init(&s->cats, c->catalog_dir, (int)c->threads + 2, err);
+	if (rc == GRYM_OK && (serve_rl_init(&s->rate, c->rate, c->burst) ||
+			      serve_rl_init(&s->fails, c->login_failures / 60.0, c->login_failures) ||
+			      serve_metrics_init(&s->metrics, serve_n_routes) ||
+			      !(s->schema_json = all_schemas())))
+		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	if (rc == GRYM_OK && !(s->bus = grym_serve_events_new(c->event_ring ? c->event_ring : 1024, err)))
+		rc = GRYM_ERR_NOMEM;
+	if (rc == GRYM_OK)
+		rc = serve_streams_start(s, err);
+	if (rc == GRYM_OK)
+		rc = start_daemon(s, c, ai->ai_addr, err);
+	freeaddrinfo(ai);
+	if (rc == GRYM_OK) {
+		snprintf(s->cookie, sizeof s->cookie, "grym_session_%u", s->port);
+		if (allow_with_port(s, "localhost") || allow_with_port(s, "127.0.0.1") ||
+		    allow_with_port(s, "[::1]") || allow_with_port(s, s->host))
+			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		for (size_t i = 0; rc == GRYM_OK && i < c->n_allow_hosts; i++) {
+			const char *h = c->allow_hosts[i];
+			const char *br = strrchr(h, ']');
+			int has_port = strchr(br ? br : h, ':') != NULL;
+			if ((has_port ? add_allowed(s, h) : allow_with_port(s, h)) != GRYM_OK)
+				rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+		}
+	}
+	if (rc != GRYM_OK) {
+		grym_serve_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void grym_serve_free(grym_serve *s)
+{
+	if (!s)
+		return;
+	if (s->d)
+		MHD_quiesce_daemon(s->d);
+	if (s->bus)
+		serve_streams_stop(s);
+	if (s->d)
+		MHD_stop_daemon(s->d);
+	if (s->bus) {
+		pthread_mutex_destroy(&s->smu);
+		pthread_cond_destroy(&s->scv);
+	}
+	grym_serve_events_free(s->bus);
+	serve_catpool_fini(&s->cats);
+	serve_rl_fini(&s->rate);
+	serve_rl_fini(&s->fails);
+	serve_metrics_fini(&s->metrics);
+	for (size_t i = 0; i < s->n_allowed; i++)
+		free(s->allowed[i]);
+	free(s->allowed);
+	free(s->static_root);
+	free(s->catalog_dir);
+	free(s->schema_json);
+	sodium_memzero(s->token_key, sizeof s->token_key);
+	sodium_memzero(s->jwt_key, sizeof s->jwt_key);
+	pthread_mutex_destroy(&s->lmu);
+	free(s);
+}
+
+unsigned grym_serve_port(const grym_serve *s)
+{
+	return s->port;
+}
+
+int grym_serve_url(const grym_serve *s, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s://%s:%u", s->tls ? "https" : "http", s->host, s->port);
+	return n < 0 || (size_t)n >= len ? GRYM_ERR_INVALID : GRYM_OK;
+}
+
+int grym_serve_login_link(grym_serve *s, int64_t ttl, char *buf, size_t len, grym_error *err)
+{
+	char secret[GRYM_SERVE_TOKEN_TEXT_MAX], base[300];
+	int64_t now = (int64_t)serve_now();
+	int slot = -1, rc, n;
+
+	if ((rc = grym_serve_secret_new("grym_login_", secret, sizeof secret, err)) != GRYM_OK)
+		return rc;
+	if (grym_serve_url(s, base, sizeof base) != GRYM_OK)
+		return grym_error_set(err, GRYM_ERR_INVALID, "URL too long");
+	n = snprintf(buf, len, "%s/login?token=%s", base, secret);
+	if (n < 0 || (size_t)n >= len) {
+		sodium_memzero(secret, sizeof secret);
+		return grym_error_set(err, GRYM_ERR_INVALID, "no room for the login link");
+	}
+	pthread_mutex_lock(&s->lmu);
+	for (int i = 0; i < SERVE_LOGIN_LINKS && slot < 0; i++)
+		if (!s->links[i].expires || s->links[i].used || s->links[i].expires <= now)
+			slot = i;
+	if (slot >= 0) {
+		grym_serve_hash(s->token_key, "link", secret, s->links[slot].hash);
+		s->links[slot].expires = now + ttl;
+		s->links[slot].used = 0;
+	}
+	pthread_mutex_unlock(&s->lmu);
+	sodium_memzero(secret, sizeof secret);
+	if (slot < 0) {
+		buf[0] = 0;
+		return grym_error_set(err, GRYM_ERR_LIMIT, "%d login links are pending already",
+				      SERVE_LOGIN_LINKS);
+	}
+	return GRYM_OK;
+}
+
+grym_serve_events *grym_serve_bus(grym_serve *s)
+{
+	return s->bus;
+}
