@@ -491,17 +491,14 @@ static int cmd_serve(args *a)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	if (first_admin(dir) != 0) {
-		rc = GRYM_EXIT_FAILED;
-		goto out;
-	}
 	s = grym_serve_new(&a->cfg, &err);
 	if (!s) {
 		grym_report(&cli, NULL, &err);
 		rc = err.code == GRYM_ERR_INVALID ? GRYM_EXIT_USAGE : GRYM_EXIT_FAILED;
 		goto out;
 	}
-	if (grym_serve_url(s, url, sizeof url) != GRYM_OK ||
+	/* after the server is up: a refused start makes no token */
+	if (first_admin(dir) != 0 || grym_serve_url(s, url, sizeof url) != GRYM_OK ||
 	    grym_serve_login_link(s, 24 * 3600, link, sizeof link, &err) != GRYM_OK) {
 		grym_report(&cli, NULL, &err);
 		grym_serve_free(s);

@@ -18,17 +18,17 @@ serve_start() {
 	_spids="$_spids $SPID"
 	SRV=""
 	for _i in $(seq 1 100); do
-		SRV=$(grep -o 'serving http://127\.0\.0\.1:[0-9]*' "$SERR" 2>/dev/null | sed 's/serving //')
+		SRV=$(grep -oE 'serving https?://127\.0\.0\.1:[0-9]+' "$SERR" 2>/dev/null | sed 's/serving //')
 		[ -n "$SRV" ] && break
 		kill -0 "$SPID" 2>/dev/null || break
 		sleep 0.1
 	done
 	PORT=${SRV##*:}
-	LINK=$(grep -o 'http://[^ ]*/login?token=[^ ]*' "$SERR")
+	LINK=$(grep -oE 'https?://[^ ]*/login\?token=[^ ]*' "$SERR")
 	_a=$(sed -n 's/^    \(grym_[A-Za-z0-9_-]*\)$/\1/p' "$SERR" | head -1)
 	[ -n "$_a" ] && ADMIN=$_a
 	for _i in $(seq 1 50); do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' "$SRV/healthz")" = 200 ] && return 0
+		[ "$(curl -sk -o /dev/null -w '%{http_code}' "$SRV/healthz")" = 200 ] && return 0
 		sleep 0.1
 	done
 	echo "# grym-serve did not start:" && sed 's/^/#   /' "$SERR"
