@@ -9,7 +9,7 @@
 . "$GRYM_TOP/tests/lib/serve.sh"
 PY=/usr/bin/python3
 
-plan 65
+plan 66
 
 # a static folder with a few kinds of file, a hidden one, and links
 mkdir -p www/sub outside
@@ -158,4 +158,6 @@ serve_start --tls-cert cert.pem --tls-key key.pem
 is "$(curl -sk -o /dev/null -w '%{http_code}' "$SRV/healthz")" 200 "HTTPS: /healthz 200"
 like "$(curl -sk -D - -o /dev/null "$LINK" | tr -d '\r' | grep '^Set-Cookie')" 'HttpOnly; SameSite=Strict; Secure$' \
 	"under TLS the cookie is Secure"
+# no sanitizer report from any server of this test (SANITIZE=1 builds)
+is "$(cat "$PWD"/serve.*.err | grep -c 'Sanitizer\|runtime error')" 0 "the servers' stderr has no sanitizer report"
 done_testing
