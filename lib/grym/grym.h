@@ -49,6 +49,7 @@
 #include "grym/catalog_params.h"
 #include "grym/stage_features.h"
 #include "grym/serve_uploads.h"
+#include "grym/serve_http.h"
 
 #pragma GCC visibility pop
 

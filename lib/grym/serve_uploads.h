@@ -91,13 +91,6 @@ int grym_uploads_remove(grym_uploads *u, const char *id, const char *owner, grym
 int grym_uploads_expire(grym_uploads *u, int64_t now, int64_t max_age, int *removed,
 			grym_error *err) GRYM_MUST_CHECK;
 
-/* Parse a Content-Range header value of a piece being sent,
- * "bytes FIRST-LAST/TOTAL" (RFC 9110 14.4: decimal, FIRST <= LAST <
- * TOTAL, no spaces inside, no "*" for the total): 0 with the three
- * numbers, or GRYM_ERR_INVALID naming what is wrong. */
-int grym_content_range_parse(const char *value, uint64_t *first, uint64_t *last,
-			     uint64_t *total, grym_error *err) GRYM_MUST_CHECK;
-
 #ifdef __cplusplus
 }
 #endif
