@@ -6,7 +6,9 @@
 #define GRYM_GRYM_H
 #pragma GCC visibility push(default)
 
+#include "grym/version.h"
 #include "grym/error.h"
+#include "grym/json.h"
 #include "grym/progress.h"
 #include "grym/hash.h"
 #include "grym/io.h"
@@ -50,9 +52,8 @@
 #include "grym/serve_auth.h"
 #include "grym/serve_events.h"
 #include "grym/stage_features.h"
-
-/* Version of the library, e.g. "0.1.0". */
-const char *grym_version(void);
+#include "grym/serve_uploads.h"
+#include "grym/serve_http.h"
 
 #pragma GCC visibility pop
 
