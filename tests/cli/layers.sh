@@ -59,9 +59,6 @@ scan() (
 	cd "$1" || exit 1
 	for f in */*.c */*.h; do
 		[ -f "$f" ] || continue
-		# the umbrella header includes every public header by design
-		# (exports.sh checks it does): its includes say nothing of layers
-		[ "$f" = grym/grym.h ] && continue
 		dir=${f%%/*}
 		if [ "$dir" = grym ]; then
 			self=$(basename "$f" .h)
