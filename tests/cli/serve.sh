@@ -9,7 +9,7 @@
 . "$GRYM_TOP/tests/lib/serve.sh"
 PY=/usr/bin/python3
 
-plan 66
+plan 73
 
 # a static folder with a few kinds of file, a hidden one, and links
 mkdir -p www/sub outside
@@ -116,6 +116,20 @@ is "$(code GET /api/events -H "$A" -H 'Last-Event-ID: x')" 400 "Last-Event-ID x:
 # a stream open from here to the end: after 15 s of nothing, a keepalive
 curl -sN --max-time 16.5 -H "$A" -o sse_long.txt "$SRV/api/events" &
 long=$!
+# and a slowloris client: half a request, then silence; it is cut off
+$PY - "$PORT" >slow.txt <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: ")
+t = time.time()
+s.settimeout(30)
+try:
+    d = s.recv(100)
+except Exception:
+    d = b"timeout"
+print("%s %.0f" % ("closed" if d == b"" else "open", time.time() - t))
+PY
+slow=$!
 
 # metrics
 curl -s -o /dev/null "$SRV/healthz"
@@ -134,9 +148,32 @@ like "$(grym-serve --catalog "$CAT" audit --since 1h)" '	token\.create	POST /api
 is "$(grym-serve --catalog "$CAT" audit --since 4102444800)" "" "audit --since the future: nothing"
 fails 2 "audit --since junk" grym-serve --catalog "$CAT" audit --since junk
 
+# a request whose headers overflow a connection's memory: 431
+big=$(head -c 70000 /dev/zero | tr '\0' a)
+is "$(code GET /healthz -H "X-Big: $big")" 431 "70 KB of headers: 431 (the per-connection memory limit)"
+
+# 50 open streams cost no CPU while nothing happens (they are suspended)
+ticks() { awk '{ print $14 + $15 }' "/proc/$SPID/stat"; }
+streams=""
+for i in $(seq 1 50); do
+	curl -sN --max-time 10 -H "$A" -o /dev/null "$SRV/api/events" &
+	streams="$streams $!"
+done
+sleep 1
+t1=$(ticks)
+sleep 3
+t2=$(ticks)
+hz=$(getconf CLK_TCK)
+satisfies "$(( (t2 - t1) * 10000 / (3 * hz) ))" 'v < 200' "50 idle streams: under 2% of a CPU (hundredths of a percent)"
+is "$(code GET /healthz)" 200 "and the server still answers"
+kill $streams 2>/dev/null
+wait $streams 2>/dev/null
+
 # the keepalive comment, after 15 s of nothing
 wait $long
 like "$(cat sse_long.txt)" '^: keepalive$' "an idle stream gets ': keepalive'"
+wait $slow
+like "$(cat slow.txt)" '^closed 1[4-7]$' "a half-sent request is cut off after 15 s idle"
 
 # a clean stop, with a stream open (suspended)
 curl -sN --max-time 20 -H "$A" -o /dev/null "$SRV/api/events" &
@@ -150,6 +187,12 @@ wait $c2
 is "$st" 143 "SIGTERM: it stops, dying of the signal"
 satisfies "$(( $(date +%s) - t0 ))" 'v <= 3' "within 3 s, the open stream ended"
 like "$(cat "$SERR")" 'stopping' "and says so"
+
+# --allow-host adds a Host
+serve_start --allow-host grym.example || exit 1
+is "$(code GET /healthz -H "Host: grym.example:$PORT")" 200 "--allow-host grym.example: Host grym.example:PORT passes"
+is "$(code GET /healthz -H "Host: grym.example")" 403 "but not without the port"
+is "$(code GET /healthz -H "Host: other.example:$PORT")" 403 "another name: 403"
 
 # TLS: HTTPS, the cookie Secure
 openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 1 -subj /CN=localhost \
