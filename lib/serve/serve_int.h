@@ -34,6 +34,8 @@ typedef struct serve_route {
 	enum MHD_Result (*handler)(serve_req *r);
 	const char *summary;
 	int body;                       /* takes a JSON body */
+	int status;                     /* the status of success */
+	const char *errors;             /* its own error statuses: "400 404" */
 } serve_route;
 extern const serve_route serve_routes[];
 extern const size_t serve_n_routes;
@@ -108,6 +110,7 @@ struct grym_serve {
 	serve_metrics metrics;
 	grym_serve_events *bus;
 	char *schema_json;              /* GET /api/schema, made once */
+	char *openapi_json;             /* GET /api/openapi.json, made once */
 	/* event streams */
 	pthread_mutex_t smu;
 	pthread_cond_t scv;
@@ -188,6 +191,11 @@ void serve_audit(serve_req *r, const char *action, const char *outcome, const ch
  * client's address and audited. */
 enum MHD_Result serve_too_many(serve_req *r, double retry);
 void serve_login_failed(serve_req *r, const char *why);
+
+/* The OpenAPI 3.1 document of the route table and the stages' schemas
+ * (schema_json: GET /api/schema's text), allocated; NULL when out of
+ * memory (openapi.c). */
+char *serve_openapi(const char *schema_json);
 
 /* Static files (static.c): answer GET/HEAD url from the static folder. */
 enum MHD_Result serve_static(serve_req *r);

@@ -490,7 +490,8 @@ grym_serve *grym_serve_new(const grym_serve_config *c, grym_error *err)
 	if (rc == GRYM_OK && (serve_rl_init(&s->rate, c->rate, c->burst) ||
 			      serve_rl_init(&s->fails, c->login_failures / 60.0, c->login_failures) ||
 			      serve_metrics_init(&s->metrics, serve_n_routes) ||
-			      !(s->schema_json = all_schemas())))
+			      !(s->schema_json = all_schemas()) ||
+			      !(s->openapi_json = serve_openapi(s->schema_json))))
 		rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	if (rc == GRYM_OK && !(s->bus = grym_serve_events_new(c->event_ring ? c->event_ring : 1024, err)))
 		rc = GRYM_ERR_NOMEM;
@@ -544,6 +545,7 @@ void grym_serve_free(grym_serve *s)
 	free(s->static_root);
 	free(s->catalog_dir);
 	free(s->schema_json);
+	free(s->openapi_json);
 	sodium_memzero(s->token_key, sizeof s->token_key);
 	sodium_memzero(s->jwt_key, sizeof s->jwt_key);
 	pthread_mutex_destroy(&s->lmu);

@@ -9,7 +9,7 @@
 . "$GRYM_TOP/tests/lib/serve.sh"
 PY=/usr/bin/python3
 
-plan 73
+plan 74
 
 # a static folder with a few kinds of file, a hidden one, and links
 mkdir -p www/sub outside
@@ -90,6 +90,20 @@ same = all(api["properties"][k] == cli["properties"][k] for k in api["properties
 print("ok" if not extra and same and api["title"] == cli["title"] else "differs")' "$st" "$st.cli.json")" ok \
 		"/api/schema $st: the properties grym-$st --schema has"
 done
+
+# /api/openapi.json: OpenAPI 3.1 with the stages' schemas
+oa=$(curl -s -H "$A" "$SRV/api/openapi.json")
+is "$(printf '%s' "$oa" | $PY -c '
+import sys, json
+d = json.load(sys.stdin)
+s = json.loads(sys.argv[1])["stages"]
+ok = d["openapi"] == "3.1.0" and all(
+    {k: v for k, v in s[n].items() if k != "$schema"} == d["components"]["schemas"]["stage_" + n]
+    for n in s)
+op = d["paths"]["/api/tokens/{id}"]["delete"]
+ok = ok and sorted(op["responses"]) == ["204", "401", "403", "404", "429"]
+ok = ok and d["paths"]["/healthz"]["get"]["security"] == []
+print("ok" if ok else "differs")' "$sch")" ok "/api/openapi.json: 3.1, the stage schemas, each route's statuses and security"
 
 # events: a token made through the API is an event; a reconnection resumes
 curl -sN --max-time 2 -H "$A" -D sse.h -o sse1.txt "$SRV/api/events" &

@@ -43,7 +43,7 @@ cookie=$(awk -v n="grym_session_$PORT" '$6 == n { print $7 }' "$PWD/jar")
 csrf=$(curl -s -H "Cookie: grym_session_$PORT=$cookie" "$SRV/api/session" |
 	$PY -c 'import sys,json; print(json.load(sys.stdin)["csrf_token"])')
 
-plan 186
+plan 200
 like "$viewer$editor$jwt$gone_id$cookie$csrf" '^grym_.*eyJ.*' "credentials made"
 is "$(code GET /api/session -H "Authorization: Bearer $fresh")" 200 \
 	"a JWT signed by hand with the server's key passes (the forgeries below differ only where they say)"
@@ -55,6 +55,7 @@ GET /login 0 401 -
 POST /api/login 0 401 {"token":"nope"}
 GET /api/session 1 200 -
 GET /api/schema 1 200 -
+GET /api/openapi.json 1 200 -
 GET /api/events 1 200 -
 GET /api/tokens 3 200 -
 POST /api/tokens 3 201 {"role":"viewer"}
@@ -81,6 +82,17 @@ want() { # NEED ALLOWED RANK
 	else echo "$2"; fi
 }
 printf '%s\n' "$routes" >"$PWD/routes"
+# the matrix covers every route of the server: the OpenAPI document is
+# made from the route table
+mine=$(awk '{ split("public viewer editor admin", r, " "); print $1, $2, r[$3 + 1] }' "$PWD/routes" |
+	sed 's|/api/tokens/tnothere|/api/tokens/{id}|' | sort)
+theirs=$(curl -s -H "Authorization: Bearer $ADMIN" "$SRV/api/openapi.json" | $PY -c '
+import sys, json
+d = json.load(sys.stdin)
+for p, item in d["paths"].items():
+    for m, op in item.items():
+        print(m.upper(), p, op["x-grym-role"])' | sort)
+same "$mine" "$theirs" "the matrix has every route of the route table, with its role"
 while read -r m p need allowed body; do
 	for c in none malformed badsig algnone expired revoked viewer editor admin jwt; do
 		case $c in
