@@ -256,6 +256,24 @@ static int check_stdout(void)
 	return GRYM_EXIT_OK;
 }
 
+/* An audit row for what the command line did: the principal is the
+ * local user (whoever can run this owns the catalog's files). */
+static void audit_local(grym_catalog *cat, const char *action, const char *outcome,
+			const char *detail)
+{
+	grym_audit_row r;
+	memset(&r, 0, sizeof r);
+	r.time = (int64_t)time(NULL);
+	snprintf(r.principal, sizeof r.principal, "local:uid %ld", (long)getuid());
+	snprintf(r.client, sizeof r.client, "grym-serve");
+	snprintf(r.action, sizeof r.action, "%s", action);
+	snprintf(r.outcome, sizeof r.outcome, "%s", outcome);
+	snprintf(r.detail, sizeof r.detail, "%s", detail);
+	grym_error err = { 0 };
+	if (grym_catalog_audit_add(cat, &r, &err) != GRYM_OK)
+		grym_report(&cli, "audit", &err);
+}
+
 /* ---- token create | list | revoke ---- */
 
 static int print_token(void *ud, const grym_token_row *t)
@@ -329,6 +347,7 @@ static int cmd_token(args *a, int n, char **ops)
 			rc = GRYM_EXIT_FAILED;
 		} else {
 			printf("%s\n", secret);
+			audit_local(cat, "token.create", "ok", row.id);
 			grym_info(&cli, "%s %s (%s) made; this is the only time it is shown", row.kind,
 				  row.id, row.role);
 			rc = check_stdout();
@@ -344,8 +363,11 @@ static int cmd_token(args *a, int n, char **ops)
 	} else {
 		if (grym_catalog_token_revoke(cat, ops[1], now, &err) != GRYM_OK) {
 			grym_report(&cli, ops[1], &err);
+			audit_local(cat, "token.revoke", err.code == GRYM_ERR_NOTFOUND ? "not_found"
+										   : "failed", ops[1]);
 			rc = GRYM_EXIT_FAILED;
 		} else {
+			audit_local(cat, "token.revoke", "ok", ops[1]);
 			grym_info(&cli, "%s revoked (and its sessions)", ops[1]);
 		}
 	}
@@ -433,6 +455,7 @@ static int first_admin(const char *dir)
 				grym_report(&cli, dir, &err);
 			rc = -1;
 		} else {
+			audit_local(cat, "token.create", "ok", row.id);
 			fprintf(stderr,
 				"grym-serve: the first admin token (%s), shown this once: keep it\n"
 				"    %s\n", row.id, secret);

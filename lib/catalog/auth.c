@@ -240,6 +240,24 @@ int grym_catalog_token_count(grym_catalog *cat, const char *kind, const char *ro
 	return GRYM_OK;
 }
 
+int grym_catalog_token_purge_sessions(grym_catalog *cat, int64_t before, int64_t *n,
+				      grym_error *err)
+{
+	static const char sql[] =
+		"DELETE FROM tokens WHERE kind = 'session' AND (expires < ?1 OR revoked < ?1)";
+	sqlite3_stmt *st = cat_prep(cat, sql, err);
+	int rc;
+	if (!st)
+		return GRYM_ERR_DB;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)before);
+	rc = sqlite3_step(st);
+	cat_done(st);
+	if (rc != SQLITE_DONE)
+		return cat_db_error(cat, err, "removing old sessions");
+	*n = sqlite3_changes(cat->db);
+	return GRYM_OK;
+}
+
 int grym_catalog_audit_add(grym_catalog *cat, const grym_audit_row *a, grym_error *err)
 {
 	static const char sql[] =

@@ -78,6 +78,11 @@ int grym_catalog_token_touch(grym_catalog *cat, const char *id, int64_t now,
 int grym_catalog_token_count(grym_catalog *cat, const char *kind, const char *role,
 			     int64_t now, int64_t *n, grym_error *err) GRYM_MUST_CHECK;
 
+/* Delete the sessions that expired or were revoked before `before`
+ * (their rows serve nothing after that); *n receives how many. */
+int grym_catalog_token_purge_sessions(grym_catalog *cat, int64_t before, int64_t *n,
+				      grym_error *err) GRYM_MUST_CHECK;
+
 /* One row of `audit`: seq is given by the catalog. */
 typedef struct grym_audit_row {
 	int64_t seq, time;

@@ -476,9 +476,14 @@ grym_serve *grym_serve_new(const grym_serve_config *c, grym_error *err)
 	}
 	/* the catalog first: a bad one is reported before anything listens */
 	if (rc == GRYM_OK) {
+		int64_t gone;
 		cat = grym_catalog_open(c->catalog_dir, err);
 		if (!cat)
 			rc = err ? err->code : GRYM_ERR_DB;
+		/* sessions dead for a day are of no use, not even to the audit */
+		else
+			rc = grym_catalog_token_purge_sessions(cat, (int64_t)serve_now() - 86400, &gone,
+							      err);
 		grym_catalog_close(cat);
 	}
 	if (rc == GRYM_OK)

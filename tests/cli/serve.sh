@@ -9,7 +9,7 @@
 . "$GRYM_TOP/tests/lib/serve.sh"
 PY=/usr/bin/python3
 
-plan 74
+plan 76
 
 # a static folder with a few kinds of file, a hidden one, and links
 mkdir -p www/sub outside
@@ -158,6 +158,10 @@ list=$(grym-serve --catalog "$CAT" token list)
 like "$list" "^$id1	token	viewer	ev1	[0-9T:-]+Z	-	[0-9T:-]+Z	-$" "token list: the revoked token, with its time"
 like "$list" '^t[0-9a-f]{16}	token	admin	first admin	' "token list: the first admin token"
 fails 1 "token revoke of an unknown id fails" grym-serve --catalog "$CAT" token revoke tnope
+au=$(grym-serve --catalog "$CAT" audit)
+like "$au" '^[0-9T:-]+Z	local:uid [0-9]+	grym-serve	token\.create	-	ok	t[0-9a-f]{16}$' \
+	"audit: the first admin token, made by the local user"
+like "$au" '	local:uid [0-9]+	grym-serve	token\.revoke	-	not_found	tnope$' "audit: the failed revoke"
 like "$(grym-serve --catalog "$CAT" audit --since 1h)" '	token\.create	POST /api/tokens	ok	t' "audit --since 1h: the API's token"
 is "$(grym-serve --catalog "$CAT" audit --since 4102444800)" "" "audit --since the future: nothing"
 fails 2 "audit --since junk" grym-serve --catalog "$CAT" audit --since junk

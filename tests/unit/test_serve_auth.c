@@ -168,6 +168,11 @@ static void tokens(grym_catalog *cat)
 	TAP_EQ_INT(grym_catalog_token_by_hash(cat, h, sizeof h, &got, &err), 1, "the session row");
 	TAP_EQ_INT(got.revoked, now, "revoking a token revokes its sessions");
 	TAP_EQ_INT(got.parent_revoked, now, "and the lookup sees the parent revoked");
+	TAP_EQ_INT(grym_catalog_token_purge_sessions(cat, now, &n, &err), GRYM_OK, "purge");
+	TAP_EQ_INT(n, 0, "a session revoked at now is kept by a purge before now");
+	TAP_SETUP(grym_catalog_token_purge_sessions(cat, now + 1, &n, &err));
+	TAP_EQ_INT(n, 1, "and removed by a purge after it");
+	TAP_EQ_INT(grym_catalog_token_by_hash(cat, h, sizeof h, &got, &err), 0, "gone");
 	TAP_EQ_INT(grym_catalog_token_revoke(cat, "t-none", now, &err), GRYM_ERR_NOTFOUND,
 		   "revoking an unknown id: not found");
 	TAP_EQ_INT(grym_catalog_token_count(cat, "token", "editor", now, &n, &err), GRYM_OK, "count");
@@ -246,7 +251,7 @@ int main(void)
 	char dir[4096];
 	grym_catalog *cat;
 
-	tap_plan(61);
+	tap_plan(65);
 	if (sodium_init() < 0)
 		return 1;
 	randombytes_buf(key, sizeof key);
