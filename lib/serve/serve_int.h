@@ -162,6 +162,14 @@ struct serve_req {
 
 double serve_now(void);
 
+/* libmicrohttpd's callbacks for every request (request.c): cls is the
+ * server. */
+enum MHD_Result serve_on_request(void *cls, struct MHD_Connection *c, const char *url,
+				 const char *method, const char *version, const char *upload_data,
+				 size_t *upload_data_size, void **con_cls);
+void serve_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			enum MHD_RequestTerminationCode toe);
+
 /* Answering (response.c): every response goes through serve_queue. */
 enum MHD_Result serve_queue(serve_req *r, unsigned status, struct MHD_Response *resp);
 enum MHD_Result serve_json(serve_req *r, unsigned status, json_t *body); /* steals body */
@@ -186,6 +194,19 @@ const char *serve_cookie_value(serve_req *r);
 /* Audit (audit.c): one row, errors ignored (logged nowhere: lib/ does
  * not print; a failed audit write must not fail the request). */
 void serve_audit(serve_req *r, const char *action, const char *outcome, const char *detail);
+
+/* The handlers of the route table (routes.c), by file. */
+enum MHD_Result serve_h_login_link(serve_req *r);      /* login.c */
+enum MHD_Result serve_h_login(serve_req *r);
+enum MHD_Result serve_h_logout(serve_req *r);
+enum MHD_Result serve_h_session(serve_req *r);
+enum MHD_Result serve_h_tokens_list(serve_req *r);     /* tokens_api.c */
+enum MHD_Result serve_h_tokens_create(serve_req *r);
+enum MHD_Result serve_h_tokens_revoke(serve_req *r);
+enum MHD_Result serve_h_audit(serve_req *r);
+
+/* The request's JSON body as an object; NULL after answering 400. */
+json_t *serve_body_object(serve_req *r, enum MHD_Result *ret);
 
 /* 429 with Retry-After (routes.c); a failed login counted against the
  * client's address and audited. */
