@@ -43,7 +43,7 @@ cookie=$(awk -v n="grym_session_$PORT" '$6 == n { print $7 }' "$PWD/jar")
 csrf=$(curl -s -H "Cookie: grym_session_$PORT=$cookie" "$SRV/api/session" |
 	$PY -c 'import sys,json; print(json.load(sys.stdin)["csrf_token"])')
 
-plan 200
+plan 204
 like "$viewer$editor$jwt$gone_id$cookie$csrf" '^grym_.*eyJ.*' "credentials made"
 is "$(code GET /api/session -H "Authorization: Bearer $fresh")" 200 \
 	"a JWT signed by hand with the server's key passes (the forgeries below differ only where they say)"
@@ -149,9 +149,19 @@ c2=$(printf '%s\n' "$setc" | sed 's/^Set-Cookie: [^=]*=\([^;]*\);.*/\1/')
 sess=$(curl -s -H "Cookie: grym_session_$PORT=$c2" "$SRV/api/session")
 like "$sess" '"kind":"session","role":"admin","csrf_token":"[A-Za-z0-9_-]{32}"' "the session is the admin's, with a CSRF token"
 csrf2=$(printf '%s' "$sess" | $PY -c 'import sys,json; print(json.load(sys.stdin)["csrf_token"])')
-# logging in with a token by POST
-hdr=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' --data "{\"token\":\"$viewer\"}" "$SRV/api/login")
+# logging in with a token by POST; revoking the token ends the session
+t3=$(grym-serve --catalog "$CAT" token create --role viewer 2>"$PWD/t3.err")
+t3_id=$(grep -o 'token t[0-9a-f]*' "$PWD/t3.err" | cut -d' ' -f2)
+hdr=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' --data "{\"token\":\"$t3\"}" "$SRV/api/login")
 like "$hdr" 'HTTP/1.1 303' "POST /api/login with a token: 303"
+c3=$(printf '%s\n' "$hdr" | tr -d '\r' | sed -n "s/^Set-Cookie: grym_session_$PORT=\([^;]*\);.*/\1/p")
+is "$(code GET /api/session -H "Cookie: grym_session_$PORT=$c3")" 200 "its session works"
+grym-serve --catalog "$CAT" -q token revoke "$t3_id"
+is "$(code GET /api/session -H "Cookie: grym_session_$PORT=$c3")" 401 "revoking the token ends the session made from it"
+# the default static folder: the source tree's placeholder page, no inline script
+page=$(curl -s "$SRV/")
+like "$page" '<h1>grym</h1>' "without --static: web-static/index.html"
+is "$(printf '%s' "$page" | grep -ci '<script\|javascript:\| on[a-z]*=')" 0 "the placeholder page has no script"
 is "$(code POST /api/logout -H "Cookie: grym_session_$PORT=$c2" -H "X-CSRF-Token: $csrf2")" 204 "logout: 204"
 is "$(code GET /api/session -H "Cookie: grym_session_$PORT=$c2")" 401 "the session is over: 401"
 
