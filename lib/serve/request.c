@@ -140,14 +140,20 @@ static enum MHD_Result admit(serve_req *r)
 	need = serve_routes[r->route].role;
 	if (need == SERVE_PUBLIC)
 		return MHD_YES;
-	if (!serve_rl_take(&s->fails, r->client, 0, serve_now(), &retry))
-		return serve_too_many(r, retry);
 	a = serve_authenticate(r, &err);
 	if (a == 0)
 		return serve_error(r, 401, "unauthenticated", NULL,
 				   "log in, or send Authorization: Bearer TOKEN");
 	if (a < 0) {
-		serve_login_failed(r, err.msg);
+		/* A bad credential counts against the client's address like a
+		 * failed login; past the limit it is 429, unaudited. A good one
+		 * is never refused for others' failures: every local user
+		 * shares 127.0.0.1, and a lockout would let any of them shut the
+		 * owner out (guessing 192 random bits is hopeless anyway; the
+		 * login routes, where guesses would be tried, refuse first). */
+		if (!serve_rl_take(&s->fails, r->client, 1, serve_now(), &retry))
+			return serve_too_many(r, retry);
+		serve_audit(r, "login", "failed", err.msg);
 		return serve_error(r, 401, "unauthenticated", NULL, "%s", err.msg);
 	}
 	if (grym_serve_role_rank(r->who.role) < need) {

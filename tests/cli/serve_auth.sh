@@ -43,7 +43,7 @@ cookie=$(awk -v n="grym_session_$PORT" '$6 == n { print $7 }' "$PWD/jar")
 csrf=$(curl -s -H "Cookie: grym_session_$PORT=$cookie" "$SRV/api/session" |
 	$PY -c 'import sys,json; print(json.load(sys.stdin)["csrf_token"])')
 
-plan 204
+plan 206
 like "$viewer$editor$jwt$gone_id$cookie$csrf" '^grym_.*eyJ.*' "credentials made"
 is "$(code GET /api/session -H "Authorization: Bearer $fresh")" 200 \
 	"a JWT signed by hand with the server's key passes (the forgeries below differ only where they say)"
@@ -190,6 +190,9 @@ for i in 1 2 3; do s="$s $(code POST /api/login -H 'Content-Type: application/js
 is "$s" " 401 401 429" "failed logins: the 3rd is 429"
 is "$(code POST /api/login -H 'Content-Type: application/json' --data "{\"token\":\"$ADMIN\"}")" 429 \
 	"then even a good token waits (from this address)"
+is "$(code GET /api/session -H 'Authorization: Bearer grym_wrong')" 429 "a bad bearer token from there: 429"
+is "$(code GET /api/session -H "Authorization: Bearer $ADMIN")" 200 \
+	"but a good bearer token is not locked out by others' failures"
 # no sanitizer report from any server of this test (SANITIZE=1 builds)
 is "$(cat "$PWD"/serve.*.err | grep -c 'Sanitizer\|runtime error')" 0 "the servers' stderr has no sanitizer report"
 done_testing
