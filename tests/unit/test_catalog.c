@@ -139,10 +139,10 @@ static void test_migrations(const char *top)
 	TAP_EQ_INT(sql_int(dir, "PRAGMA user_version"), 4, "user_version stored");
 	TAP_EQ_INT(sql_int(dir, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
 			   " ('assets','asset_paths','asset_labels','asset_meta','features',"
-			   "'models','predictions','jobs','pending','tokens','audit')"), 11,
-		   "all eleven tables exist");
+			   "'models','predictions','jobs','pending','tokens','audit','views')"), 12,
+		   "all twelve tables exist");
 	TAP_EQ_INT(sql_int(dir, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name"
-			   " NOT LIKE 'sqlite_%'"), 11, "indexes exist");
+			   " NOT LIKE 'sqlite_%'"), 12, "indexes exist");
 	{
 		char mode[16] = "";
 		char path[4200];
@@ -161,7 +161,7 @@ static void test_migrations(const char *top)
 	TAP_OK(cat != NULL, "re-open");
 	TAP_EQ_INT(grym_catalog_schema_version(cat), 4, "re-open is a no-op");
 	grym_catalog_close(cat);
-	TAP_EQ_INT(sql_int(dir, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 12,
+	TAP_EQ_INT(sql_int(dir, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 13,
 		   "no table added twice");
 
 	sql_exec(dir, "PRAGMA user_version = 99");
