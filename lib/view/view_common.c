@@ -134,7 +134,7 @@ int grym__sb_take(grym__sb *b, char **out, grym_error *err)
 /* ---- the cache ---- */
 
 int grym__view_read(grym_catalog *cat, const char *asset, const char *kind, const char *params,
-		    void **data, size_t *len, grym_error *err)
+		    void **data, size_t *len, grym_view_stat *st, grym_error *err)
 {
 	grym_store_reader *r = NULL;
 	*data = NULL;
@@ -142,6 +142,8 @@ int grym__view_read(grym_catalog *cat, const char *asset, const char *kind, cons
 	int rc = grym_catalog_open_view(cat, asset, kind, params, &r, err);
 	if (rc != GRYM_OK)
 		return rc;
+	if (st)
+		snprintf(st->object, sizeof st->object, "%s", grym_store_reader_id(r));
 	uint64_t size = grym_store_reader_size(r);
 	unsigned char *buf = malloc(size ? (size_t)size : 1);
 	if (!buf) {

@@ -51,7 +51,7 @@ int grym__sb_take(grym__sb *b, char **out, grym_error *err);
  * and store it with restore set). store: data as an object (over a
  * damaged one when restore) and its views row; st->object gets its id. */
 int grym__view_read(grym_catalog *cat, const char *asset, const char *kind, const char *params,
-		    void **data, size_t *len, grym_error *err);
+		    void **data, size_t *len, grym_view_stat *st, grym_error *err);
 int grym__view_store(grym_catalog *cat, const char *asset, const char *kind, const char *params,
 		     const void *data, size_t len, int restore, grym_view_stat *st, grym_error *err);
 
