@@ -176,8 +176,9 @@ int grym_spectrogram_png(const grym_spectrogram_view *v, unsigned char **png, si
  * 100 ms, each value that of the block ending at its time, downsampled to
  * at most `points` values per curve (0: every value) by taking the
  * loudest of each group (a short loud event stays visible):
- *   {"asset", "duration", "step": seconds between values, "time_start":
- *    seconds of the first value, "momentary": [LUFS...], "shortterm":
+ *   {"asset", "duration", "points": values per curve, "step": seconds
+ *    between values, "time_start": seconds of the first value (the end of
+ *    its group's last block), "momentary": [LUFS...], "shortterm":
  *    [LUFS...], "integrated": LUFS, "lra": LU, "true_peak": dBTP,
  *    "sample_peak": dBFS, "momentary_max", "shortterm_max"}
  * Silence and undefined values are null. The full-resolution curves are

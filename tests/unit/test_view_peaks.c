@@ -82,7 +82,7 @@ static int count_objects(void *ud, const char *id, uint64_t size, time_t mtime)
 
 int main(void)
 {
-	tap_plan(28);
+	tap_plan(32);
 	grym_error err = { 0 };
 	char dir[4096], id[GRYM_ID_LEN + 1], sine[GRYM_ID_LEN + 1];
 	snprintf(dir, sizeof dir, "%s/cat", tap_tmpdir());
@@ -194,6 +194,26 @@ int main(void)
 	TAP_OK(j && st.decoded == 1 && st.cached == 0 && strcmp(st.object, obj) == 0 && exact(j, 0, 1, NB),
 	       "removed object: decoded again, the same object back");
 	json_decref(j);
+
+	/* a cancelled build stores nothing; dropped views are made again */
+	volatile sig_atomic_t stop = 1;
+	grym_view_opts vo = { &stop, NULL, NULL };
+	int64_t dropped = -1;
+	TAP_OK(grym_catalog_drop_views(cat, sine, &dropped, &err) == GRYM_OK && dropped == 1,
+	       "drop_views: the sine's one view");
+	q.points = 10;
+	q.start = 0;
+	q.end = -1;
+	js = NULL;
+	TAP_EQ_INT(grym_view_peaks(cat, sine, &q, &vo, &js, &st, &err), GRYM_ERR_CANCELLED,
+		   "cancel flag set: cancelled");
+	grym_store_reader *rd = NULL;
+	TAP_EQ_INT(grym_catalog_open_view(cat, sine, "peaks", "{\"bucket\":256,\"factor\":4,\"version\":1}",
+					  &rd, &err), GRYM_ERR_NOTFOUND, "and no view stored");
+	stop = 0;
+	TAP_OK(grym_view_peaks(cat, sine, &q, &vo, &js, &st, &err) == GRYM_OK && st.decoded == 1 && js,
+	       "flag clear: made again");
+	free(js);
 
 	/* gc keeps referenced view objects; fsck is clean */
 	int64_t removed = -1;
