@@ -6,7 +6,9 @@
 #define GRYM_GRYM_H
 #pragma GCC visibility push(default)
 
+#include "grym/version.h"
 #include "grym/error.h"
+#include "grym/json.h"
 #include "grym/progress.h"
 #include "grym/hash.h"
 #include "grym/io.h"
@@ -46,10 +48,9 @@
 #include "grym/stage_synth.h"
 #include "grym/catalog_params.h"
 #include "grym/stage_features.h"
+#include "grym/serve_uploads.h"
+#include "grym/serve_http.h"
 #include "grym/view.h"
-
-/* Version of the library, e.g. "0.1.0". */
-const char *grym_version(void);
 
 #pragma GCC visibility pop
 
