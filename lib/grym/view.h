@@ -144,6 +144,7 @@ typedef struct grym_spectrogram_query {
  *    "ref": 1 (dB relative to a full-scale power of 1, as
  *    librosa.power_to_db(ref=1.0)), "orientation": "rows top-down from
  *    the highest frequency, columns left to right in time"}
+ * The signal is the mean of the asset's channels at its own rate.
  * Columns are frames of the STFT at a hop of (range in samples) / width,
  * so only the frames drawn are computed (a 10-minute range at 1024
  * columns is 1024 FFTs): each column is one window, not an average. */
