@@ -73,6 +73,11 @@ static int exact(const json_t *j, int k0, int per, int points)
 	return 1;
 }
 
+static void last_line(void *ud, const char *line)
+{
+	snprintf(ud, 512, "%s", line);
+}
+
 static int count_objects(void *ud, const char *id, uint64_t size, time_t mtime)
 {
 	(void)id; (void)size; (void)mtime;
@@ -82,7 +87,7 @@ static int count_objects(void *ud, const char *id, uint64_t size, time_t mtime)
 
 int main(void)
 {
-	tap_plan(32);
+	tap_plan(33);
 	grym_error err = { 0 };
 	char dir[4096], id[GRYM_ID_LEN + 1], sine[GRYM_ID_LEN + 1];
 	snprintf(dir, sizeof dir, "%s/cat", tap_tmpdir());
@@ -188,8 +193,12 @@ int main(void)
 	TAP_EQ_INT(grym_view_peaks(cat, id, &q, NULL, &js, NULL, &err), GRYM_ERR_INVALID,
 		   "start past the end: %s", err.msg);
 
-	/* the cache is a cache: an object gone is made again */
+	/* the cache is a cache: an object gone is reported by fsck, and made
+	 * again by the next request */
 	TAP_SETUP(grym_store_remove(grym_catalog_store(cat), obj, &err));
+	char line[512] = "";
+	TAP_OK(grym_catalog_fsck(cat, last_line, line, &err) == GRYM_ERR_CORRUPT &&
+	       strstr(line, "peaks view of") && strstr(line, "is missing"), "fsck names it: %s", line);
 	j = peaks(cat, id, NB, 0, -1, &st, NULL);
 	TAP_OK(j && st.decoded == 1 && st.cached == 0 && strcmp(st.object, obj) == 0 && exact(j, 0, 1, NB),
 	       "removed object: decoded again, the same object back");
