@@ -384,7 +384,7 @@ static int run_train(blob *out, grym_error *err)
 			p.hidden[0] = 16;
 			p.epochs = 40;
 		}
-		rc = grym_model_train(&p, ds, NULL, 0, &m, err);
+		rc = (m = grym_model_train(&p, ds, NULL, 0, err)) ? GRYM_OK : err->code;
 		if (rc == GRYM_OK)
 			rc = grym_model_save(m, &bytes, &len, err);
 		if (rc == GRYM_OK) {
