@@ -6,6 +6,7 @@
 #define GRYM_GRYM_H
 #pragma GCC visibility push(default)
 
+#include "grym/version.h"
 #include "grym/error.h"
 #include "grym/json.h"
 #include "grym/progress.h"
@@ -47,9 +48,7 @@
 #include "grym/stage_synth.h"
 #include "grym/catalog_params.h"
 #include "grym/stage_features.h"
-
-/* Version of the library, e.g. "0.1.0". */
-const char *grym_version(void);
+#include "grym/serve_uploads.h"
 
 #pragma GCC visibility pop
 
