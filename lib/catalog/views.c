@@ -5,24 +5,25 @@
  * rows, so all SQL stays in lib/catalog/.
  */
 #include "catalog_int.h"
+#include "core/error_int.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-int grym_catalog_open_view(grym_catalog *cat, const char *asset, const char *kind,
-			   const char *params, grym_store_reader **r, grym_error *err)
+grym_store_reader *grym_catalog_open_view(grym_catalog *cat, const char *asset,
+					  const char *kind, const char *params, grym_error *err)
 {
 	static const char sql[] =
 		"SELECT object, bytes FROM views WHERE asset = ?1 AND kind = ?2 AND params = ?3";
 	char obj[GRYM_ID_LEN + 1] = "", what[CAT_OBJ_WHAT_MAX];
 	int64_t bytes = -1;
+	grym_store_reader *r = NULL;
 	sqlite3_stmt *st;
 	int rc;
 
-	*r = NULL;
 	if (!(st = cat_prep(cat, sql, err)))
-		return GRYM_ERR_DB;
+		return grym__failed(err, GRYM_ERR_DB);
 	cat_bind_text(st, 1, asset);
 	cat_bind_text(st, 2, kind);
 	cat_bind_text(st, 3, params);
@@ -34,14 +35,15 @@ int grym_catalog_open_view(grym_catalog *cat, const char *asset, const char *kin
 	}
 	cat_done(st);
 	if (rc == SQLITE_DONE)
-		return grym_error_set(err, GRYM_ERR_NOTFOUND, "no %s view of %s", kind, asset);
+		return grym__failed(err, grym_error_set(err, GRYM_ERR_NOTFOUND, "no %s view of %s",
+							 kind, asset));
 	if (rc != SQLITE_ROW)
-		return cat_db_error(cat, err, "looking up a view");
+		return grym__failed(err, cat_db_error(cat, err, "looking up a view"));
 	snprintf(what, sizeof what, "object %s of the %s view of %s", obj, kind, asset);
-	if (cat->verify)
-		if ((rc = cat_check_object(cat, what, obj, bytes, 1, err)) != GRYM_OK)
-			return rc;
-	return cat_open_object(cat, what, obj, bytes, r, err);
+	rc = cat->verify ? cat_check_object(cat, what, obj, bytes, 1, err) : GRYM_OK;
+	if (rc == GRYM_OK)
+		rc = cat_open_object(cat, what, obj, bytes, &r, err);
+	return rc == GRYM_OK ? r : grym__failed(err, rc);
 }
 
 int grym_catalog_put_view(grym_catalog *cat, const char *asset, const char *kind,

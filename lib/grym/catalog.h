@@ -273,15 +273,16 @@ int grym_catalog_get_prediction(grym_catalog *cat, const char *model, const char
  * gc), gc keeps the object of every row, and export, import and merge
  * carry none (grym-catalog(5)).
  *
- * open_view: *r gets a reader of the store (grym/store.h) at the start of
- * the view's object, its size checked against the row (its hash too when
- * the handle verifies); the caller closes it with grym_store_reader_close.
- * GRYM_ERR_NOTFOUND when there is no such row (the view is to be made),
- * GRYM_ERR_CORRUPT when the object is missing or damaged (to be made
- * again and put back: grym_store_restore), GRYM_ERR_DB. */
-int grym_catalog_open_view(grym_catalog *cat, const char *asset, const char *kind,
-			   const char *params, grym_store_reader **r, grym_error *err)
-	GRYM_MUST_CHECK;
+ * open_view: a new reader of the store (grym/store.h) at the start of the
+ * view's object, its size checked against the row (its hash too when the
+ * handle verifies), the caller's to close with grym_store_reader_close.
+ * NULL on failure, with err->code GRYM_ERR_NOTFOUND when there is no such
+ * row (the view is to be made), GRYM_ERR_CORRUPT when the object is
+ * missing or damaged (to be made again and put back: grym_store_restore),
+ * GRYM_ERR_DB, GRYM_ERR_IO, GRYM_ERR_NOMEM. */
+grym_store_reader *grym_catalog_open_view(grym_catalog *cat, const char *asset,
+					  const char *kind, const char *params,
+					  grym_error *err) GRYM_MUST_CHECK;
 /* Record (or replace) the view (asset, kind, params) as object, of bytes
  * bytes, already committed to the store. GRYM_ERR_INVALID (ids not full,
  * an empty kind, params NULL), GRYM_ERR_NOTFOUND (no such asset, or the

@@ -13,8 +13,9 @@
  * put back. Views are caches: grym-catalog(5) says how gc, fsck, export,
  * import and merge treat them.
  *
- * Results are JSON text (char *, malloc'ed, the caller frees), or bytes
- * with a JSON header (the spectrogram). Numbers that are undefined
+ * A view call returns what it made: JSON text (char *, malloc'ed, the
+ * caller frees), or bytes with a JSON header (the spectrogram), and NULL
+ * on failure with the status in err->code. Numbers that are undefined
  * (loudness of silence) are JSON null.
  *
  * Errors name the input and the problem: an unknown asset is
@@ -95,7 +96,7 @@ typedef struct grym_peaks_query {
 } grym_peaks_query;
 
 /* The peaks of [start, end) in `points` points, from the pyramid (made
- * first when missing), as JSON text in *json (malloc'ed):
+ * first when missing), as JSON text (malloc'ed):
  *   {"asset": ID, "sample_rate": R, "channels": C, "duration": seconds of
  *    the asset, "start": S, "end": E (seconds, as clamped), "points": N,
  *    "frames_per_point": F, "level": L, "bucket": frames per bucket of
@@ -111,9 +112,9 @@ typedef struct grym_peaks_query {
  * its edges are exact to a bucket of that level. A request finer than
  * level 0 gets fewer points, one per GRYM_PEAKS_BUCKET frames ("points"
  * says how many). */
-int grym_view_peaks(grym_catalog *cat, const char *asset, const grym_peaks_query *q,
-		    const grym_view_opts *opts, char **json, grym_view_stat *st,
-		    grym_error *err) GRYM_MUST_CHECK;
+char *grym_view_peaks(grym_catalog *cat, const char *asset, const grym_peaks_query *q,
+		      const grym_view_opts *opts, grym_view_stat *st, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* ---- spectrogram (lib/view/spectrogram.c, png.c) ---- */
 
@@ -153,15 +154,17 @@ typedef struct grym_spectrogram_view {
 	int width, height;
 	char *header;           /* JSON text, owned */
 } grym_spectrogram_view;
-void grym_spectrogram_view_clear(grym_spectrogram_view *v);
+/* Free v and what it owns (NULL is fine). */
+void grym_spectrogram_view_free(grym_spectrogram_view *v);
 
 /* The spectrogram of the asset for q (from the catalog when stored with
  * the same parameters, else computed from one decode of the range and
- * stored); *out is filled (cleared on failure) and freed by the caller
- * with grym_spectrogram_view_clear. */
-int grym_view_spectrogram(grym_catalog *cat, const char *asset, const grym_spectrogram_query *q,
-			  const grym_view_opts *opts, grym_spectrogram_view *out,
-			  grym_view_stat *st, grym_error *err) GRYM_MUST_CHECK;
+ * stored): a new view, the caller's to free with
+ * grym_spectrogram_view_free; NULL on failure with err->code set. */
+grym_spectrogram_view *grym_view_spectrogram(grym_catalog *cat, const char *asset,
+					     const grym_spectrogram_query *q,
+					     const grym_view_opts *opts, grym_view_stat *st,
+					     grym_error *err) GRYM_MUST_CHECK;
 
 /* v as an 8-bit RGB PNG (libpng) of width x height pixels through the
  * viridis colour map (0 dark blue, 255 yellow): *png (malloc'ed, the
@@ -185,9 +188,9 @@ int grym_spectrogram_png(const grym_spectrogram_view *v, unsigned char **png, si
  * Silence and undefined values are null. The full-resolution curves are
  * stored once (one decode); later calls read them. points > 1000000 is
  * GRYM_ERR_INVALID. */
-int grym_view_loudness(grym_catalog *cat, const char *asset, int points,
-		       const grym_view_opts *opts, char **json, grym_view_stat *st,
-		       grym_error *err) GRYM_MUST_CHECK;
+char *grym_view_loudness(grym_catalog *cat, const char *asset, int points,
+			 const grym_view_opts *opts, grym_view_stat *st, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* ---- feature plots (lib/view/features_view.c) ---- */
 
@@ -206,9 +209,9 @@ int grym_view_loudness(grym_catalog *cat, const char *asset, int points,
  * (grym_features_plan_default: librosa's parameters at the asset's rate)
  * in one decode and stored as feature sets, as grym-features stores them.
  * An unknown name is GRYM_ERR_INVALID listing the names. */
-int grym_view_features(grym_catalog *cat, const char *asset, const char *names, int points,
-		       const grym_view_opts *opts, char **json, grym_view_stat *st,
-		       grym_error *err) GRYM_MUST_CHECK;
+char *grym_view_features(grym_catalog *cat, const char *asset, const char *names, int points,
+			 const grym_view_opts *opts, grym_view_stat *st, grym_error *err)
+	GRYM_MUST_CHECK;
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,7 @@
 #include "view_int.h"
 #include "grym/features.h"
 #include "grym/features_file.h"
+#include "core/error_int.h"
 
 #define DEFAULT_NAMES "rms,centroid,mfcc"
 
@@ -68,10 +69,9 @@ static void timing_of(const char *extractor, int asset_rate, feat *x)
 static int take_set(grym_catalog *cat, const grym_feature_set *s, int asset_rate, feat *x,
 		    grym_error *err)
 {
-	float *data = NULL;
-	int rc = grym_catalog_feature_matrix(cat, s, &data, err);
-	if (rc != GRYM_OK)
-		return rc;
+	float *data = grym_catalog_feature_matrix(cat, s, err);
+	if (!data)
+		return grym__status(err);
 	x->m.data = data;
 	x->m.frames = s->frames;
 	x->m.dims = s->dims;
@@ -173,11 +173,11 @@ static int compute(grym_catalog *cat, const grym_asset *a, const grym_features_p
 			list[nl++] = fs[i].f;
 	if (!nl)
 		return GRYM_OK;
-	grym_store_reader *r = NULL;
 	char path[64];
-	int rc = grym_catalog_open_asset_object(cat, a, &r, path, sizeof path, err);
-	if (rc != GRYM_OK)
-		return rc;
+	grym_store_reader *r = grym_catalog_open_asset_object(cat, a, path, sizeof path, err);
+	if (!r)
+		return grym__status(err);
+	int rc;
 	grym_features_opts fo = p->fo;
 	fo.cancel = grym__view_cancel(opts);
 	if (opts) {
@@ -290,9 +290,9 @@ static void put_feature(grym__sb *b, const feat *x, int points)
 	grym__sb_printf(b, "}}");
 }
 
-int grym_view_features(grym_catalog *cat, const char *asset, const char *names, int points,
-		       const grym_view_opts *opts, char **json, grym_view_stat *st,
-		       grym_error *err)
+static int features_json(grym_catalog *cat, const char *asset, const char *names, int points,
+			 const grym_view_opts *opts, char **json, grym_view_stat *st,
+			 grym_error *err)
 {
 	feat fs[GRYM_FEAT_COUNT];
 	int n = 0, rc;
@@ -342,4 +342,12 @@ out:
 	}
 	grym_asset_clear(&a);
 	return rc;
+}
+
+char *grym_view_features(grym_catalog *cat, const char *asset, const char *names, int points,
+			 const grym_view_opts *opts, grym_view_stat *st, grym_error *err)
+{
+	char *json = NULL;
+	int rc = features_json(cat, asset, names, points, opts, &json, st, err);
+	return rc == GRYM_OK ? json : grym__failed(err, rc);
 }

@@ -17,6 +17,7 @@
 
 #include "view_int.h"
 #include "grym/loudness.h"
+#include "core/error_int.h"
 
 #define LUD_MAGIC "GRYMLUD1"
 #define LUD_HEAD (8 + 8 + 8 * 8)
@@ -43,7 +44,7 @@ static int measure(grym_catalog *cat, const grym_asset *a, const grym_view_opts 
 		return rc;
 	int rate = grym_decoder_rate(d), ch = grym_decoder_channels(d);
 	if (!(m = grym_loudness_new(rate, ch, GRYM_LOUDNESS_TRUE_PEAK, err))) {
-		rc = grym_error_prefix(err, err->code ? err->code : GRYM_ERR_INVALID, "asset %s", a->id);
+		rc = grym_error_prefix(err, grym__status(err), "asset %s", a->id);
 		goto out;
 	}
 	/* blocks end every 100 ms: at frame round(k * rate / 10) */
@@ -166,9 +167,9 @@ static void curve(grym__sb *b, const char *name, const float *v, uint32_t n, uin
 	grym__sb_printf(b, "]");
 }
 
-int grym_view_loudness(grym_catalog *cat, const char *asset, int points,
-		       const grym_view_opts *opts, char **json, grym_view_stat *st,
-		       grym_error *err)
+static int loudness_json(grym_catalog *cat, const char *asset, int points,
+			 const grym_view_opts *opts, char **json, grym_view_stat *st,
+			 grym_error *err)
 {
 	curves c;
 	grym_asset a;
@@ -234,4 +235,12 @@ out:
 	free(c.st);
 	grym_asset_clear(&a);
 	return rc;
+}
+
+char *grym_view_loudness(grym_catalog *cat, const char *asset, int points,
+			 const grym_view_opts *opts, grym_view_stat *st, grym_error *err)
+{
+	char *json = NULL;
+	int rc = loudness_json(cat, asset, points, opts, &json, st, err);
+	return rc == GRYM_OK ? json : grym__failed(err, rc);
 }

@@ -12,6 +12,7 @@
 
 #include "view_int.h"
 #include "peaks.h"
+#include "core/error_int.h"
 #include "grym/progress.h"
 
 typedef struct level {
@@ -207,7 +208,7 @@ int grym__peaks_build(grym_catalog *cat, const char *asset, const grym_view_opts
 	}
 	if (!(b.w = grym_store_writer_new(grym_catalog_store(cat), err))) {
 		grym_asset_clear(&a);
-		return err->code ? err->code : GRYM_ERR_IO;
+		return grym__status(err);
 	}
 	rc = decode(cat, &a, opts, &b, &rate, &frames, err);
 	if (st)
@@ -262,10 +263,10 @@ int grym__peaks_build(grym_catalog *cat, const char *asset, const grym_view_opts
 int grym_view_peaks_build(grym_catalog *cat, const char *asset, const grym_view_opts *opts,
 			  grym_view_stat *st, grym_error *err)
 {
-	grym_store_reader *r = NULL;
 	if (st)
 		memset(st, 0, sizeof *st);
-	int rc = grym_catalog_open_view(cat, asset ? asset : "", "peaks", PEAKS_PARAMS, &r, err);
+	grym_store_reader *r = grym_catalog_open_view(cat, asset ? asset : "", "peaks", PEAKS_PARAMS, err);
+	int rc = r ? GRYM_OK : grym__status(err);
 	if (rc == GRYM_OK) {
 		if (st) {
 			st->cached = 1;

@@ -10,6 +10,7 @@
 
 #include "view_int.h"
 #include "peaks.h"
+#include "core/error_int.h"
 
 /* Sequential access to the buckets of one level. */
 typedef struct slice {
@@ -86,7 +87,8 @@ static int open_pyramid(grym_catalog *cat, const char *asset, const grym_view_op
 			grym_store_reader **r, peaks_trailer *t, grym_view_stat *st, grym_error *err)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
-		int rc = grym_catalog_open_view(cat, asset, "peaks", PEAKS_PARAMS, r, err);
+		*r = grym_catalog_open_view(cat, asset, "peaks", PEAKS_PARAMS, err);
+		int rc = *r ? GRYM_OK : grym__status(err);
 		if (rc == GRYM_OK) {
 			rc = read_trailer(*r, t, err);
 			if (rc == GRYM_OK) {
@@ -108,9 +110,10 @@ static int open_pyramid(grym_catalog *cat, const char *asset, const grym_view_op
 	return grym_error_set(err, GRYM_ERR_INTERNAL, "peaks of %s: not made", asset);
 }
 
-int grym_view_peaks(grym_catalog *cat, const char *asset, const grym_peaks_query *q,
-		    const grym_view_opts *opts, char **json, grym_view_stat *st,
-		    grym_error *err)
+/* The JSON text of the request, or a status. */
+static int peaks_json(grym_catalog *cat, const char *asset, const grym_peaks_query *q,
+		      const grym_view_opts *opts, char **json, grym_view_stat *st,
+		      grym_error *err)
 {
 	grym_store_reader *r = NULL;
 	peaks_trailer t;
@@ -228,4 +231,12 @@ out:
 	free(b.s);
 	grym_store_reader_close(r);
 	return rc;
+}
+
+char *grym_view_peaks(grym_catalog *cat, const char *asset, const grym_peaks_query *q,
+		      const grym_view_opts *opts, grym_view_stat *st, grym_error *err)
+{
+	char *json = NULL;
+	int rc = peaks_json(cat, asset, q, opts, &json, st, err);
+	return rc == GRYM_OK ? json : grym__failed(err, rc);
 }

@@ -17,17 +17,25 @@
 
 #include "view_int.h"
 #include "grym/features.h"
+#include "core/error_int.h"
 
 #define SPC_MAGIC "GRYMSPC1"
 #define SPC_HEAD 20
 
-void grym_spectrogram_view_clear(grym_spectrogram_view *v)
+/* Free what v owns and zero it. */
+static void view_clear(grym_spectrogram_view *v)
 {
-	if (!v)
-		return;
 	free(v->data);
 	free(v->header);
 	memset(v, 0, sizeof *v);
+}
+
+void grym_spectrogram_view_free(grym_spectrogram_view *v)
+{
+	if (!v)
+		return;
+	view_clear(v);
+	free(v);
 }
 
 static int check_query(const grym_spectrogram_query *in, grym_spectrogram_query *q, grym_error *err)
@@ -71,7 +79,7 @@ static int unpack(const unsigned char *p, size_t len, grym_spectrogram_view *v, 
 	v->header = malloc((size_t)hl + 1);
 	v->data = malloc((size_t)w * h);
 	if (!v->header || !v->data) {
-		grym_spectrogram_view_clear(v);
+		view_clear(v);
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	}
 	memcpy(v->header, p + SPC_HEAD, hl);
@@ -129,7 +137,7 @@ static int bands_make(bands *b, const grym_spectrogram_query *q, int rate, grym_
 		mp.n_mels = q->height;
 		mp.fmax = rate / 2.0;
 		if (!(b->mel = grym_melbank_new(rate, q->n_fft, &mp, err)))
-			return err->code ? err->code : GRYM_ERR_INVALID;
+			return grym__status(err);
 		if (!(b->melout = malloc(sizeof *b->melout * (size_t)q->height)))
 			return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		/* the centre of band m: point m + 1 of n_mels + 2 equally spaced
@@ -200,7 +208,7 @@ static int compute(grym_catalog *cat, const grym_asset *a, const grym_spectrogra
 	if ((rc = bands_make(&bd, q, rate, err)) != GRYM_OK)
 		goto out;
 	if (!(s = grym_stft_new(q->n_fft, hop, 0, GRYM_WINDOW_HANN, 1, GRYM_PAD_CONSTANT, err))) {
-		rc = err->code ? err->code : GRYM_ERR_INVALID;
+		rc = grym__status(err);
 		goto out;
 	}
 	enum { BLOCK = 65536 };
@@ -304,13 +312,14 @@ out:
 	grym_decoder_close(d);
 	grym_store_reader_close(r);
 	if (rc != GRYM_OK)
-		grym_spectrogram_view_clear(v);
+		view_clear(v);
 	return rc;
 }
 
-int grym_view_spectrogram(grym_catalog *cat, const char *asset, const grym_spectrogram_query *in,
-			  const grym_view_opts *opts, grym_spectrogram_view *out,
-			  grym_view_stat *st, grym_error *err)
+/* Fill out (zeroed, cleared on failure) for the request; a status. */
+static int spectrogram(grym_catalog *cat, const char *asset, const grym_spectrogram_query *in,
+		       const grym_view_opts *opts, grym_spectrogram_view *out,
+		       grym_view_stat *st, grym_error *err)
 {
 	grym_spectrogram_query q;
 	grym_asset a;
@@ -360,8 +369,23 @@ int grym_view_spectrogram(grym_catalog *cat, const char *asset, const grym_spect
 		rc = grym__view_store(cat, a.id, "spectrogram", params, data, len, restore, st, err);
 	free(data);
 	if (rc != GRYM_OK)
-		grym_spectrogram_view_clear(out);
+		view_clear(out);
 out:
 	grym_asset_clear(&a);
 	return rc;
+}
+
+grym_spectrogram_view *grym_view_spectrogram(grym_catalog *cat, const char *asset,
+					     const grym_spectrogram_query *q,
+					     const grym_view_opts *opts, grym_view_stat *st,
+					     grym_error *err)
+{
+	grym_spectrogram_view *v = calloc(1, sizeof *v);
+	if (!v)
+		return grym__failed(err, grym_error_set(err, GRYM_ERR_NOMEM, "out of memory"));
+	int rc = spectrogram(cat, asset, q, opts, v, st, err);
+	if (rc == GRYM_OK)
+		return v;
+	free(v);
+	return grym__failed(err, rc);
 }

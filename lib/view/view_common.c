@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "view_int.h"
+#include "core/error_int.h"
 #include "grym/progress.h"
 
 int grym__view_asset(grym_catalog *cat, const char *id, grym_asset *a, grym_error *err)
@@ -29,14 +30,13 @@ int grym__view_decoder(grym_catalog *cat, const grym_asset *a, const grym_decode
 {
 	char path[64];
 	*d = NULL;
-	int rc = grym_catalog_open_asset_object(cat, a, r, path, sizeof path, err);
-	if (rc != GRYM_OK)
-		return rc;
+	if (!(*r = grym_catalog_open_asset_object(cat, a, path, sizeof path, err)))
+		return grym__status(err);
 	*d = grym_decoder_open(path, dec, err);
 	if (!*d) {
 		grym_store_reader_close(*r);
 		*r = NULL;
-		return grym_error_prefix(err, err->code ? err->code : GRYM_ERR_FORMAT, "asset %s", a->id);
+		return grym_error_prefix(err, grym__status(err), "asset %s", a->id);
 	}
 	return GRYM_OK;
 }
@@ -136,12 +136,11 @@ int grym__sb_take(grym__sb *b, char **out, grym_error *err)
 int grym__view_read(grym_catalog *cat, const char *asset, const char *kind, const char *params,
 		    void **data, size_t *len, grym_view_stat *st, grym_error *err)
 {
-	grym_store_reader *r = NULL;
 	*data = NULL;
 	*len = 0;
-	int rc = grym_catalog_open_view(cat, asset, kind, params, &r, err);
-	if (rc != GRYM_OK)
-		return rc;
+	grym_store_reader *r = grym_catalog_open_view(cat, asset, kind, params, err);
+	if (!r)
+		return grym__status(err);
 	if (st)
 		snprintf(st->object, sizeof st->object, "%s", grym_store_reader_id(r));
 	uint64_t size = grym_store_reader_size(r);

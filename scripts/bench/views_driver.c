@@ -78,9 +78,9 @@ int main(int argc, char **argv)
 		double ts[9];
 		for (int i = 0; i < 9; i++) {
 			grym_peaks_query q = { 2000, zoom ? info.duration / 2 : 0, zoom ? info.duration / 2 + 60 : -1 };
-			char *js = NULL;
 			t0 = now();
-			if (grym_view_peaks(cat, id, &q, NULL, &js, NULL, &err))
+			char *js = grym_view_peaks(cat, id, &q, NULL, NULL, &err);
+			if (!js)
 				return fail("peaks", &err);
 			ts[i] = now() - t0;
 			free(js);
@@ -89,17 +89,17 @@ int main(int argc, char **argv)
 		printf("%s %.4f\n", zoom ? "peaks_zoom" : "peaks_full", ts[4]);
 	}
 	grym_spectrogram_query sq = { 0, info.duration < 600 ? -1 : 600, 1024, 128, GRYM_SPEC_SCALE_MEL, 2048, 80 };
-	grym_spectrogram_view v = { 0 };
 	for (int i = 0; i < 2; i++) {
 		t0 = now();
-		if (grym_view_spectrogram(cat, id, &sq, NULL, &v, NULL, &err))
+		grym_spectrogram_view *v = grym_view_spectrogram(cat, id, &sq, NULL, NULL, &err);
+		if (!v)
 			return fail("spectrogram", &err);
 		printf("%s %.4f\n", i ? "spectrogram_cached" : "spectrogram", now() - t0);
-		grym_spectrogram_view_clear(&v);
+		grym_spectrogram_view_free(v);
 	}
-	char *js = NULL;
 	t0 = now();
-	if (grym_view_loudness(cat, id, 2000, NULL, &js, NULL, &err))
+	char *js = grym_view_loudness(cat, id, 2000, NULL, NULL, &err);
+	if (!js)
 		return fail("loudness", &err);
 	printf("loudness %.4f\n", now() - t0);
 	free(js);

@@ -26,13 +26,13 @@ static void *run(void *p)
 	grym_spectrogram_query sq = { 0, -1, 64, 32, GRYM_SPEC_SCALE_MEL, 1024, 80 };
 	grym_spectrogram_view v = { 0 };
 	grym_view_stat st;
-	j->rc = cat ? grym_view_peaks(cat, j->id, &q, NULL, &j->peaks, &st, &err) : -1;
+	j->rc = cat ? vf_text(&j->peaks, grym_view_peaks(cat, j->id, &q, NULL, &st, &err), &err) : -1;
 	memcpy(j->object, st.object, sizeof j->object);
 	if (j->rc == GRYM_OK)
-		j->rc = grym_view_spectrogram(cat, j->id, &sq, NULL, &v, NULL, &err);
+		j->rc = vf_spec(&v, grym_view_spectrogram(cat, j->id, &sq, NULL, NULL, &err), &err);
 	if (j->rc == GRYM_OK && v.width * v.height == (int)sizeof j->spec)
 		memcpy(j->spec, v.data, sizeof j->spec);
-	grym_spectrogram_view_clear(&v);
+	vf_spec_clear(&v);
 	snprintf(j->msg, sizeof j->msg, "%s", err.msg);
 	grym_catalog_close(cat);
 	return NULL;
@@ -63,7 +63,7 @@ int main(void)
 
 	cat = grym_catalog_open(dir, &err);
 	grym_store_reader *r = NULL;
-	int rc = cat ? grym_catalog_open_view(cat, id, "peaks", "{\"bucket\":256,\"factor\":4,\"version\":1}", &r, &err) : -1;
+	int rc = cat ? vf_reader(&r, grym_catalog_open_view(cat, id, "peaks", "{\"bucket\":256,\"factor\":4,\"version\":1}", &err), &err) : -1;
 	TAP_OK(rc == GRYM_OK && strcmp(grym_store_reader_id(r), a.object) == 0, "one peaks row, that object");
 	grym_store_reader_close(r);
 	TAP_EQ_INT(cat ? grym_catalog_fsck(cat, NULL, NULL, &err) : -1, GRYM_OK, "fsck clean: %s", err.msg);

@@ -30,7 +30,7 @@ int main(void)
 
 	char *js = NULL, *js2 = NULL;
 	grym_view_stat st;
-	TAP_EQ_INT(grym_view_features(cat, id, NULL, 20, NULL, &js, &st, &err), GRYM_OK, "features: %s", err.msg);
+	TAP_EQ_INT(vf_text(&js, grym_view_features(cat, id, NULL, 20, NULL, &st, &err), &err), GRYM_OK, "features: %s", err.msg);
 	json_t *j = json_loads(js ? js : "", 0, NULL), *fs = json_object_get(j, "features");
 	json_t *rms = json_object_get(fs, "rms"), *cen = json_object_get(fs, "centroid"), *mf = json_object_get(fs, "mfcc");
 	TAP_OK(rms && cen && mf && json_object_size(fs) == 3, "the default names: rms, centroid, mfcc");
@@ -69,13 +69,13 @@ int main(void)
 	grym_feature_set_clear(&set);
 
 	/* again: from the catalog */
-	TAP_EQ_INT(grym_view_features(cat, id, "rms,centroid,mfcc", 20, NULL, &js2, &st, &err), GRYM_OK, "again");
+	TAP_EQ_INT(vf_text(&js2, grym_view_features(cat, id, "rms,centroid,mfcc", 20, NULL, &st, &err), &err), GRYM_OK, "again");
 	TAP_OK(js2 && strcmp(js, js2) == 0 && st.decoded == 0 && st.cached == 1, "cached: no decode, same text");
 	free(js2);
 	js2 = NULL;
 
 	/* every frame: the summary mean is the mean of the points */
-	TAP_EQ_INT(grym_view_features(cat, id, "rms", 1000, NULL, &js2, &st, &err), GRYM_OK, "rms at 1000 points");
+	TAP_EQ_INT(vf_text(&js2, grym_view_features(cat, id, "rms", 1000, NULL, &st, &err), &err), GRYM_OK, "rms at 1000 points");
 	json_t *j2 = json_loads(js2 ? js2 : "", 0, NULL), *r2 = json_object_get(json_object_get(j2, "features"), "rms");
 	json_t *v2 = json_array_get(json_object_get(r2, "values"), 0);
 	double s = 0;
@@ -88,13 +88,13 @@ int main(void)
 	json_decref(j2);
 	free(js2);
 
-	TAP_EQ_INT(grym_view_features(cat, id, "rms,nonsense", 20, NULL, &js2, NULL, &err), GRYM_ERR_INVALID,
+	TAP_EQ_INT(vf_text(&js2, grym_view_features(cat, id, "rms,nonsense", 20, NULL, NULL, &err), &err), GRYM_ERR_INVALID,
 		   "unknown feature: %s", err.msg);
-	TAP_EQ_INT(grym_view_features(cat, id, NULL, 0, NULL, &js2, NULL, &err), GRYM_ERR_INVALID, "points 0");
+	TAP_EQ_INT(vf_text(&js2, grym_view_features(cat, id, NULL, 0, NULL, NULL, &err), &err), GRYM_ERR_INVALID, "points 0");
 	char unknown[GRYM_ID_LEN + 1];
 	memset(unknown, 'd', GRYM_ID_LEN);
 	unknown[GRYM_ID_LEN] = 0;
-	TAP_OK(grym_view_features(cat, unknown, NULL, 20, NULL, &js2, NULL, &err) == GRYM_ERR_NOTFOUND &&
+	TAP_OK(vf_text(&js2, grym_view_features(cat, unknown, NULL, 20, NULL, NULL, &err), &err) == GRYM_ERR_NOTFOUND &&
 	       strstr(err.msg, unknown), "unknown asset, named: %s", err.msg);
 
 	json_decref(j);

@@ -32,7 +32,7 @@ int main(void)
 
 	char *js = NULL, *js2 = NULL;
 	grym_view_stat st;
-	TAP_EQ_INT(grym_view_loudness(cat, id, 0, NULL, &js, &st, &err), GRYM_OK, "loudness: %s", err.msg);
+	TAP_EQ_INT(vf_text(&js, grym_view_loudness(cat, id, 0, NULL, &st, &err), &err), GRYM_OK, "loudness: %s", err.msg);
 	json_t *j = json_loads(js ? js : "", 0, NULL);
 	json_t *m = json_object_get(j, "momentary"), *s = json_object_get(j, "shortterm");
 	TAP_OK(j && json_array_size(m) == SECS * 10 && json_array_size(s) == SECS * 10 &&
@@ -49,13 +49,13 @@ int main(void)
 	TAP_OK(st.decoded == 1 && st.cached == 0 && grym_id_is_full(st.object), "decoded once, stored");
 	json_decref(j);
 
-	TAP_EQ_INT(grym_view_loudness(cat, id, 0, NULL, &js2, &st, &err), GRYM_OK, "again");
+	TAP_EQ_INT(vf_text(&js2, grym_view_loudness(cat, id, 0, NULL, &st, &err), &err), GRYM_OK, "again");
 	TAP_OK(js2 && strcmp(js, js2) == 0 && st.decoded == 0 && st.cached == 1, "cached: same bytes, no decode");
 	free(js2);
 	js2 = NULL;
 
 	/* 10 points: each the loudest of 10 values */
-	TAP_EQ_INT(grym_view_loudness(cat, id, 10, NULL, &js2, &st, &err), GRYM_OK, "10 points");
+	TAP_EQ_INT(vf_text(&js2, grym_view_loudness(cat, id, 10, NULL, &st, &err), &err), GRYM_OK, "10 points");
 	j = json_loads(js2 ? js2 : "", 0, NULL);
 	m = json_object_get(j, "momentary");
 	TAP_OK(j && json_array_size(m) == 10 && json_number_value(json_object_get(j, "step")) == 1 &&
@@ -66,11 +66,11 @@ int main(void)
 	free(js2);
 	free(js);
 
-	TAP_EQ_INT(grym_view_loudness(cat, id, -1, NULL, &js, NULL, &err), GRYM_ERR_INVALID, "points -1");
+	TAP_EQ_INT(vf_text(&js, grym_view_loudness(cat, id, -1, NULL, NULL, &err), &err), GRYM_ERR_INVALID, "points -1");
 	char unknown[GRYM_ID_LEN + 1];
 	memset(unknown, 'c', GRYM_ID_LEN);
 	unknown[GRYM_ID_LEN] = 0;
-	TAP_EQ_INT(grym_view_loudness(cat, unknown, 0, NULL, &js, NULL, &err), GRYM_ERR_NOTFOUND, "unknown asset");
+	TAP_EQ_INT(vf_text(&js, grym_view_loudness(cat, unknown, 0, NULL, NULL, &err), &err), GRYM_ERR_NOTFOUND, "unknown asset");
 	TAP_OK(strstr(err.msg, unknown) != NULL, "named: %s", err.msg);
 
 	grym_catalog_close(cat);

@@ -35,7 +35,7 @@ static json_t *peaks(grym_catalog *cat, const char *id, int points, double start
 	grym_error err = { 0 };
 	grym_peaks_query q = { points, start, end };
 	char *js = NULL;
-	int rc = grym_view_peaks(cat, id, &q, NULL, &js, st, &err);
+	int rc = vf_text(&js, grym_view_peaks(cat, id, &q, NULL, st, &err), &err);
 	if (rc) {
 		tap_diag("grym_view_peaks: %s", err.msg);
 		return NULL;
@@ -178,19 +178,19 @@ int main(void)
 	char bad[GRYM_ID_LEN + 1];
 	memset(bad, 'a', GRYM_ID_LEN);
 	bad[GRYM_ID_LEN] = 0;
-	TAP_EQ_INT(grym_view_peaks(cat, bad, &q, NULL, &js, NULL, &err), GRYM_ERR_NOTFOUND, "unknown asset");
+	TAP_EQ_INT(vf_text(&js, grym_view_peaks(cat, bad, &q, NULL, NULL, &err), &err), GRYM_ERR_NOTFOUND, "unknown asset");
 	TAP_OK(strstr(err.msg, bad) && strstr(err.msg, "not found"), "the message names it: %s", err.msg);
 	q.points = 0;
-	TAP_EQ_INT(grym_view_peaks(cat, id, &q, NULL, &js, NULL, &err), GRYM_ERR_INVALID, "points=0");
+	TAP_EQ_INT(vf_text(&js, grym_view_peaks(cat, id, &q, NULL, NULL, &err), &err), GRYM_ERR_INVALID, "points=0");
 	TAP_OK(strstr(err.msg, "points") != NULL, "named: %s", err.msg);
 	q.points = 100;
 	q.start = 5;
 	q.end = 2;
-	TAP_EQ_INT(grym_view_peaks(cat, id, &q, NULL, &js, NULL, &err), GRYM_ERR_INVALID, "start > end");
+	TAP_EQ_INT(vf_text(&js, grym_view_peaks(cat, id, &q, NULL, NULL, &err), &err), GRYM_ERR_INVALID, "start > end");
 	TAP_OK(strstr(err.msg, "start 5 s is after end 2 s") != NULL, "named: %s", err.msg);
 	q.start = 1000;
 	q.end = -1;
-	TAP_EQ_INT(grym_view_peaks(cat, id, &q, NULL, &js, NULL, &err), GRYM_ERR_INVALID,
+	TAP_EQ_INT(vf_text(&js, grym_view_peaks(cat, id, &q, NULL, NULL, &err), &err), GRYM_ERR_INVALID,
 		   "start past the end: %s", err.msg);
 
 	/* the cache is a cache: an object gone is reported by fsck, and made
@@ -214,13 +214,12 @@ int main(void)
 	q.start = 0;
 	q.end = -1;
 	js = NULL;
-	TAP_EQ_INT(grym_view_peaks(cat, sine, &q, &vo, &js, &st, &err), GRYM_ERR_CANCELLED,
+	TAP_EQ_INT(vf_text(&js, grym_view_peaks(cat, sine, &q, &vo, &st, &err), &err), GRYM_ERR_CANCELLED,
 		   "cancel flag set: cancelled");
 	grym_store_reader *rd = NULL;
-	TAP_EQ_INT(grym_catalog_open_view(cat, sine, "peaks", "{\"bucket\":256,\"factor\":4,\"version\":1}",
-					  &rd, &err), GRYM_ERR_NOTFOUND, "and no view stored");
+	TAP_EQ_INT(vf_reader(&rd, grym_catalog_open_view(cat, sine, "peaks", "{\"bucket\":256,\"factor\":4,\"version\":1}", &err), &err), GRYM_ERR_NOTFOUND, "and no view stored");
 	stop = 0;
-	TAP_OK(grym_view_peaks(cat, sine, &q, &vo, &js, &st, &err) == GRYM_OK && st.decoded == 1 && js,
+	TAP_OK(vf_text(&js, grym_view_peaks(cat, sine, &q, &vo, &st, &err), &err) == GRYM_OK && st.decoded == 1 && js,
 	       "flag clear: made again");
 	free(js);
 
@@ -237,8 +236,7 @@ int main(void)
 	int64_t added = 0, conflicts = 0;
 	grym_store_reader *r = NULL;
 	TAP_OK(c2 && grym_catalog_merge(c2, dir, &added, &conflicts, NULL, NULL, &err) == GRYM_OK &&
-	       added >= 2 && grym_catalog_open_view(c2, id, "peaks", "{\"bucket\":256,\"factor\":4,\"version\":1}",
-						    &r, &err) == GRYM_ERR_NOTFOUND &&
+	       added >= 2 && vf_reader(&r, grym_catalog_open_view(c2, id, "peaks", "{\"bucket\":256,\"factor\":4,\"version\":1}", &err), &err) == GRYM_ERR_NOTFOUND &&
 	       !grym_store_has(grym_catalog_store(c2), obj), "merge carries assets, not views or their objects");
 	grym_catalog_close(c2);
 

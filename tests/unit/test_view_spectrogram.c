@@ -49,7 +49,7 @@ int main(void)
 	grym_spectrogram_query q = { 0, -1, 100, 64, GRYM_SPEC_SCALE_LINEAR, 2048, 80 };
 	grym_spectrogram_view v = { 0 }, v2 = { 0 };
 	grym_view_stat st;
-	TAP_EQ_INT(grym_view_spectrogram(cat, id, &q, NULL, &v, &st, &err), GRYM_OK, "linear: %s", err.msg);
+	TAP_EQ_INT(vf_spec(&v, grym_view_spectrogram(cat, id, &q, NULL, &st, &err), &err), GRYM_OK, "linear: %s", err.msg);
 	json_t *h = json_loads(v.header ? v.header : "", 0, NULL);
 	TAP_OK(v.width == 100 && v.height == 64 && h &&
 	       json_integer_value(json_object_get(h, "width")) == 100 &&
@@ -65,11 +65,11 @@ int main(void)
 	TAP_OK(st.cached == 0 && st.decoded == 1 && grym_id_is_full(st.object), "computed and stored");
 	char obj[GRYM_ID_LEN + 1];
 	memcpy(obj, st.object, sizeof obj);
-	TAP_EQ_INT(grym_view_spectrogram(cat, id, &q, NULL, &v2, &st, &err), GRYM_OK, "again");
+	TAP_EQ_INT(vf_spec(&v2, grym_view_spectrogram(cat, id, &q, NULL, &st, &err), &err), GRYM_OK, "again");
 	TAP_OK(st.cached == 1 && st.decoded == 0 && strcmp(st.object, obj) == 0 && v2.width == v.width &&
 	       v2.height == v.height && memcmp(v.data, v2.data, (size_t)v.width * v.height) == 0 &&
 	       strcmp(v.header, v2.header) == 0, "cached: no decode, the same object and bytes");
-	grym_spectrogram_view_clear(&v2);
+	vf_spec_clear(&v2);
 
 	/* the PNG */
 	unsigned char *png = NULL;
@@ -92,47 +92,47 @@ int main(void)
 	free(pix);
 	free(png);
 	json_decref(h);
-	grym_spectrogram_view_clear(&v);
+	vf_spec_clear(&v);
 
 	/* mel */
 	q.scale = GRYM_SPEC_SCALE_MEL;
 	q.height = 80;
-	TAP_EQ_INT(grym_view_spectrogram(cat, id, &q, NULL, &v, &st, &err), GRYM_OK, "mel: %s", err.msg);
+	TAP_EQ_INT(vf_spec(&v, grym_view_spectrogram(cat, id, &q, NULL, &st, &err), &err), GRYM_OK, "mel: %s", err.msg);
 	h = json_loads(v.header ? v.header : "", 0, NULL);
 	/* mel bands near 1 kHz are about 100 Hz apart at 80 bands to 8 kHz */
 	TAP_OK(h && v.height == 80 && all_peaks_at(&v, h, 1000, 110), "mel: every column peaks at the band of 1 kHz");
 	TAP_EQ_STR(json_string_value(json_object_get(h, "scale")), "mel", "the header says mel");
 	json_decref(h);
-	grym_spectrogram_view_clear(&v);
+	vf_spec_clear(&v);
 
 	/* a subrange */
 	q.start = 0.5;
 	q.end = 1.0;
 	q.width = 50;
-	TAP_EQ_INT(grym_view_spectrogram(cat, id, &q, NULL, &v, &st, &err), GRYM_OK, "subrange");
+	TAP_EQ_INT(vf_spec(&v, grym_view_spectrogram(cat, id, &q, NULL, &st, &err), &err), GRYM_OK, "subrange");
 	h = json_loads(v.header ? v.header : "", 0, NULL);
 	TAP_OK(h && v.width == 50 && json_integer_value(json_object_get(h, "hop")) == 160 &&
 	       json_number_value(json_object_get(h, "time_start")) == 0.5 &&
 	       json_number_value(json_object_get(h, "time_step")) == 0.01, "0.5..1 s in 50 columns: hop 160, 10 ms");
 	json_decref(h);
-	grym_spectrogram_view_clear(&v);
+	vf_spec_clear(&v);
 
 	/* errors */
 	grym_spectrogram_query bad = q;
 	bad.width = 9000;
-	TAP_EQ_INT(grym_view_spectrogram(cat, id, &bad, NULL, &v, NULL, &err), GRYM_ERR_INVALID, "width 9000");
+	TAP_EQ_INT(vf_spec(&v, grym_view_spectrogram(cat, id, &bad, NULL, NULL, &err), &err), GRYM_ERR_INVALID, "width 9000");
 	TAP_OK(strstr(err.msg, "width") != NULL, "named: %s", err.msg);
 	bad = q;
 	bad.n_fft = 1000;
-	TAP_EQ_INT(grym_view_spectrogram(cat, id, &bad, NULL, &v, NULL, &err), GRYM_ERR_INVALID, "n_fft 1000: %s", err.msg);
+	TAP_EQ_INT(vf_spec(&v, grym_view_spectrogram(cat, id, &bad, NULL, NULL, &err), &err), GRYM_ERR_INVALID, "n_fft 1000: %s", err.msg);
 	bad = q;
 	bad.start = 1.5;
 	bad.end = 1.0;
-	TAP_EQ_INT(grym_view_spectrogram(cat, id, &bad, NULL, &v, NULL, &err), GRYM_ERR_INVALID, "start > end: %s", err.msg);
+	TAP_EQ_INT(vf_spec(&v, grym_view_spectrogram(cat, id, &bad, NULL, NULL, &err), &err), GRYM_ERR_INVALID, "start > end: %s", err.msg);
 	char unknown[GRYM_ID_LEN + 1];
 	memset(unknown, 'b', GRYM_ID_LEN);
 	unknown[GRYM_ID_LEN] = 0;
-	TAP_EQ_INT(grym_view_spectrogram(cat, unknown, &q, NULL, &v, NULL, &err), GRYM_ERR_NOTFOUND, "unknown asset");
+	TAP_EQ_INT(vf_spec(&v, grym_view_spectrogram(cat, unknown, &q, NULL, NULL, &err), &err), GRYM_ERR_NOTFOUND, "unknown asset");
 	TAP_OK(strstr(err.msg, unknown) != NULL, "named: %s", err.msg);
 
 	grym_catalog_close(cat);

@@ -14,7 +14,7 @@
 #include "grym/grym.h"
 
 /* Write n frames of ch channels (interleaved) to path as a WAV of fmt. */
-static int vf_write_wav(const char *path, const float *x, int64_t n, int ch, int rate,
+static inline int vf_write_wav(const char *path, const float *x, int64_t n, int ch, int rate,
 			grym_sample_format fmt)
 {
 	grym_error err;
@@ -36,7 +36,7 @@ static int vf_write_wav(const char *path, const float *x, int64_t n, int ch, int
 }
 
 /* Store the samples as a source asset of cat; id gets its id. */
-static int vf_add_asset(grym_catalog *cat, const char *name, const float *x, int64_t n, int ch,
+static inline int vf_add_asset(grym_catalog *cat, const char *name, const float *x, int64_t n, int ch,
 			int rate, grym_sample_format fmt, char id[GRYM_ID_LEN + 1])
 {
 	char path[4096];
@@ -70,7 +70,7 @@ static int vf_add_asset(grym_catalog *cat, const char *name, const float *x, int
 }
 
 /* A stereo or mono sine at dbfs, freq Hz (every channel alike). */
-static float *vf_sine(int64_t n, int ch, int rate, double freq, double dbfs)
+static inline float *vf_sine(int64_t n, int ch, int rate, double freq, double dbfs)
 {
 	float *x = malloc(sizeof(float) * (size_t)(n * ch));
 	double amp = pow(10, dbfs / 20);
@@ -78,6 +78,39 @@ static float *vf_sine(int64_t n, int ch, int rate, double freq, double dbfs)
 		for (int c = 0; c < ch; c++)
 			x[i * ch + c] = (float)(amp * sin(2 * M_PI * freq * (double)i / rate));
 	return x;
+}
+
+/* The view calls return what they made, NULL with err->code on failure:
+ * these keep a result in *out and give the status, so a check reads
+ * TAP_EQ_INT(vf_text(&js, grym_view_peaks(...), &err), GRYM_OK, ...). */
+static inline int vf_text(char **out, char *s, const grym_error *e)
+{
+	*out = s;
+	return s ? GRYM_OK : e->code;
+}
+
+static inline int vf_reader(grym_store_reader **out, grym_store_reader *r, const grym_error *e)
+{
+	*out = r;
+	return r ? GRYM_OK : e->code;
+}
+
+/* a spectrogram view into a struct of the test's own (vf_spec_clear) */
+static inline int vf_spec(grym_spectrogram_view *out, grym_spectrogram_view *v, const grym_error *e)
+{
+	memset(out, 0, sizeof *out);
+	if (!v)
+		return e->code;
+	*out = *v;
+	free(v);
+	return GRYM_OK;
+}
+
+static inline void vf_spec_clear(grym_spectrogram_view *v)
+{
+	free(v->data);
+	free(v->header);
+	memset(v, 0, sizeof *v);
 }
 
 #endif
