@@ -46,6 +46,7 @@
 #include "grym/stage_synth.h"
 #include "grym/catalog_params.h"
 #include "grym/catalog_jobs.h"
+#include "grym/serve_jobs.h"
 #include "grym/stage_features.h"
 
 /* Version of the library, e.g. "0.1.0". */
