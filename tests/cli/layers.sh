@@ -14,7 +14,7 @@ layer_of() {
 	case $1 in
 	error|hash|idset|json_field|pathname|pool|progress|rng|schema) echo core ;;
 	store) echo store ;;
-	catalog) echo catalog ;;
+	catalog|catalog_jobs) echo catalog ;;
 	io|npy|walk|sources) echo io ;;
 	stream) echo stream ;;
 	audio) echo audio ;;
@@ -62,6 +62,8 @@ scan() (
 		if [ "$dir" = grym ]; then
 			self=$(basename "$f" .h)
 			dir=$(layer_of "$self")
+			# grym.h gathers every public header, the top layer's too
+			[ "$self" = grym ] && dir=serve
 		fi
 		ok_layers=" $(allowed "$dir") "
 		grep -o '#include "grym/[a-z_]*\.h"' "$f" | sed 's/.*grym\///; s/\.h"//' | sort -u |
