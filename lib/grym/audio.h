@@ -22,13 +22,13 @@
 #include <signal.h>
 #include <stdint.h>
 #include "grym/error.h"
+#include "grym/json.h"
 #include "grym/io.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct json_t json_t;
 
 /* The most channels grym decodes, processes and writes: every stage
  * (resampler, limiter, normalizer, encoder) is sized by it. */
@@ -44,7 +44,7 @@ typedef struct grym_audio_info {
 	int64_t frames;         /* declared frames per channel, -1 if unknown */
 	double duration;        /* declared seconds, -1 if unknown */
 	int64_t bit_rate;       /* bits per second, 0 if unknown */
-	json_t *tags;           /* object: lowercase tag name -> string; owned */
+	grym_json *tags;           /* object: lowercase tag name -> string; owned */
 } grym_audio_info;
 /* Release the tags info owns and zero it (the struct itself is the
  * caller's); NULL is fine. */

@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include "grym/error.h"
+#include "grym/json.h"
 #include "grym/hash.h"
 #include "grym/store.h"
 
@@ -52,10 +53,10 @@ typedef struct grym_asset {
 	int64_t frames;                     /* sample frames per channel */
 	double duration;                    /* seconds */
 	uint64_t bytes;                     /* size of the object */
-	json_t *tags;                       /* object: title, artist, ... (may be NULL) */
-	json_t *labels;                     /* array of strings (may be NULL) */
-	json_t *meta;                       /* object: manifest columns, split... (may be NULL) */
-	json_t *paths;                      /* array of origin paths (may be NULL):
+	grym_json *tags;                       /* object: title, artist, ... (may be NULL) */
+	grym_json *labels;                     /* array of strings (may be NULL) */
+	grym_json *meta;                       /* object: manifest columns, split... (may be NULL) */
+	grym_json *paths;                      /* array of origin paths (may be NULL):
 					       strings holding each name's exact
 					       bytes, which need not be UTF-8 (a
 					       json_stringn_nocheck string): do
@@ -79,8 +80,8 @@ void grym_asset_clear(grym_asset *a);
  * to_json returns a new reference (NULL when
  * out of memory); from_json fills a (initialised by the callee) and
  * checks types, GRYM_ERR_FORMAT naming the bad field. */
-json_t *grym_asset_to_json(const grym_asset *a) GRYM_MUST_CHECK;
-int grym_asset_from_json(const json_t *j, grym_asset *a, grym_error *err) GRYM_MUST_CHECK;
+grym_json *grym_asset_to_json(const grym_asset *a) GRYM_MUST_CHECK;
+int grym_asset_from_json(const grym_json *j, grym_asset *a, grym_error *err) GRYM_MUST_CHECK;
 
 /* Where the catalog lives when no --catalog is given (see above). */
 int grym_catalog_default_dir(char *buf, size_t len, grym_error *err) GRYM_MUST_CHECK;
@@ -157,7 +158,7 @@ int grym_catalog_remove_label(grym_catalog *cat, const char *id, const char *lab
 			      grym_error *err) GRYM_MUST_CHECK;
 /* Set (or with value NULL remove) one metadata key of an asset. */
 int grym_catalog_set_meta(grym_catalog *cat, const char *id, const char *key,
-			  const json_t *value, grym_error *err) GRYM_MUST_CHECK;
+			  const grym_json *value, grym_error *err) GRYM_MUST_CHECK;
 /* Remove an asset and its rows (features, predictions, derived children
  * only with force); objects go at the next gc. */
 int grym_catalog_rm_asset(grym_catalog *cat, const char *id, int force,

@@ -30,13 +30,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "grym/error.h"
+#include "grym/json.h"
 #include "grym/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct json_t json_t;   /* jansson's; callers include <jansson.h> */
 
 /* ------------------------------------------------------------------ */
 /* Frame matrices                                                      */
@@ -441,12 +441,12 @@ void grym_features_plan_default(grym_features_plan *p);
  * the recipe of that one feature's frame matrix ("feature":NAME, no
  * stats), which names it in the catalog. Records carry the first in
  * their "pipeline". */
-json_t *grym_features_recipe(const grym_features_plan *p, int feature) GRYM_MUST_CHECK;
+grym_json *grym_features_recipe(const grym_features_plan *p, int feature) GRYM_MUST_CHECK;
 /* The inverse of grym_features_recipe(p, -1): every key must be present
  * and well typed; an unknown key or stage is GRYM_ERR_FORMAT naming it.
  * A recipe with "stats" and no "segment" sets summary. out is only
  * written on success. */
-int grym_features_plan_from_recipe(const json_t *recipe, grym_features_plan *out,
+int grym_features_plan_from_recipe(const grym_json *recipe, grym_features_plan *out,
 				   grym_error *err) GRYM_MUST_CHECK;
 
 /* Vectors from frame matrices. m (and mo, which may be NULL) are indexed
@@ -468,7 +468,7 @@ int grym_features_vector(const grym_features_plan *p, const grym_fmat *m,
 			 grym_error *err) GRYM_MUST_CHECK;
 /* Names of the vector's columns ("mfcc0_mean"...), or with with_stats 0
  * of one frame's dims (new reference). */
-json_t *grym_features_names(const grym_features_plan *p, const grym_fmat *m, int with_stats)
+grym_json *grym_features_names(const grym_features_plan *p, const grym_fmat *m, int with_stats)
 	GRYM_MUST_CHECK;
 
 #ifdef __cplusplus

@@ -7,6 +7,7 @@
 #pragma GCC visibility push(default)
 
 #include "grym/error.h"
+#include "grym/json.h"
 #include "grym/progress.h"
 #include "grym/hash.h"
 #include "grym/io.h"

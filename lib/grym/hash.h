@@ -17,13 +17,13 @@
 
 #include <stddef.h>
 #include "grym/error.h"
+#include "grym/json.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define GRYM_ID_LEN 64          /* hex characters, without the NUL */
-typedef struct json_t json_t;   /* jansson */
 
 typedef struct grym_sha256 grym_sha256;
 
@@ -42,9 +42,9 @@ int grym_sha256_file(const char *path, char hex[GRYM_ID_LEN + 1], grym_error *er
 	GRYM_MUST_CHECK;
 
 /* Canonical text of a recipe (see above); caller frees with free(). */
-char *grym_recipe_canonical(const json_t *recipe) GRYM_MUST_CHECK;
+char *grym_recipe_canonical(const grym_json *recipe) GRYM_MUST_CHECK;
 /* Id of the asset derived from parent_id by recipe. */
-int grym_id_derived(const char *parent_id, const json_t *recipe,
+int grym_id_derived(const char *parent_id, const grym_json *recipe,
 		    char hex[GRYM_ID_LEN + 1], grym_error *err) GRYM_MUST_CHECK;
 
 /* 1 if s is a full id (64 lowercase hex), 0 otherwise. */

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "grym/error.h"
+#include "grym/json.h"
 #include "grym/hash.h"
 #include "grym/walk.h"
 
@@ -39,7 +40,6 @@
 extern "C" {
 #endif
 
-typedef struct json_t json_t;
 
 /* Default cap on the bytes one archive may expand to: 4 GiB. */
 #define GRYM_INGEST_MAX_BYTES_DEFAULT (UINT64_C(4) << 30)
@@ -62,7 +62,7 @@ const char *grym_manifest_path(const grym_manifest *m, size_t i);
  * for an archive member of that name. Returns 1 and borrowed labels
  * (array) and meta (object), or 0. */
 int grym_manifest_find(const grym_manifest *m, const char *file, const char *member,
-		       const json_t **labels, const json_t **meta);
+		       const grym_json **labels, const grym_json **meta);
 
 /* ---- choosing files ----
  * Directories and archive members: the rules of grym/walk.h
@@ -101,7 +101,7 @@ typedef struct grym_ingest_result {
 	int created;               /* 1: a new asset; 0: already known */
 	int truncated;             /* new, cut short, kept (accept_truncated) */
 	const char *id;            /* the asset id, when status == GRYM_OK */
-	const json_t *record;      /* metadata of its reference record:
+	const grym_json *record;      /* metadata of its reference record:
 				      asset, path, labels, meta, rate,
 				      channels, frames, duration, format, codec */
 	const char *restored;      /* known asset whose object was "missing" or

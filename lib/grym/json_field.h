@@ -10,19 +10,19 @@
 #pragma GCC visibility push(default)
 
 #include "grym/error.h"
+#include "grym/json.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct json_t json_t;
 
 /* A number (integer or real) at obj[key]; `what` names the document in
  * the message. obj is only read, never kept. */
-int grym_json_number(const json_t *obj, const char *key, const char *what, double *out,
+int grym_json_number(const grym_json *obj, const char *key, const char *what, double *out,
 		     grym_error *err) GRYM_MUST_CHECK;
 /* The string (owned by obj), or NULL after filling err. */
-const char *grym_json_string(const json_t *obj, const char *key, const char *what,
+const char *grym_json_string(const grym_json *obj, const char *key, const char *what,
 			     grym_error *err);
 
 #ifdef __cplusplus

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "grym/error.h"
+#include "grym/json.h"
 #include "grym/progress.h"
 
 #include "grym/rng.h"
@@ -36,7 +37,6 @@
 extern "C" {
 #endif
 
-typedef struct json_t json_t;
 
 /* ---- dataset ---- */
 typedef struct grym_dataset {
@@ -79,7 +79,7 @@ int grym_dataset_set_split(grym_dataset *ds, size_t i, int split, grym_error *er
  * and, when the item has several candidate labels, cand (a JSON array of
  * strings, NULL otherwise). */
 int grym_dataset_set_origin(grym_dataset *ds, size_t i, const char *item, int segment,
-			    const char *origin, const json_t *cand, grym_error *err);
+			    const char *origin, const grym_json *cand, grym_error *err);
 
 /* What to do with an item whose rows carry more than one label. */
 typedef enum grym_conflict {
@@ -244,12 +244,12 @@ int grym_model_linear_weights(const grym_model *m, const double **W, const doubl
  * class_weight, gamma, tol; knn k, metric; mlp alpha, batch_size,
  * class_weight, dropout, epochs, hidden, lr, patience, tol,
  * val_fraction; kmeans k, max_iter, n_init, tol. */
-json_t *grym_model_params_json(const grym_model *m);
+grym_json *grym_model_params_json(const grym_model *m);
 
 /* Attach the recipe of the inputs (the "pipeline" array of the records'
  * metadata) and the evaluation metrics (an object); both are copied and
  * go into the model file header. Either may be NULL. */
-int grym_model_set_info(grym_model *m, const json_t *pipeline, const json_t *metrics,
+int grym_model_set_info(grym_model *m, const grym_json *pipeline, const grym_json *metrics,
 			grym_error *err);
 /* The sample rate the training features were computed at (0: unknown, a
  * model file from before grym recorded it). grym-infer resamples audio to
@@ -261,14 +261,14 @@ int grym_model_rate(const grym_model *m);
  * both rates. Unknown on either side is not checked. */
 int grym_model_check_rate(const grym_model *m, int rate, grym_error *err);
 /* Borrowed references (NULL when unset). */
-const json_t *grym_model_pipeline(const grym_model *m);
-const json_t *grym_model_metrics(const grym_model *m);
+const grym_json *grym_model_pipeline(const grym_model *m);
+const grym_json *grym_model_metrics(const grym_model *m);
 /* What the model was trained on, the header's "training" object (NULL
  * for files written before it existed): "items"; "class_counts" {label:
  * items} for classifiers; "cluster_sizes" [items] and "inertia" (in the
  * standardized space) for kmeans — set by grym_model_train — and
  * "target" and "group_by" (null: none), set by grym_model_set_source. */
-const json_t *grym_model_training(const grym_model *m);
+const grym_json *grym_model_training(const grym_model *m);
 int grym_model_set_source(grym_model *m, const char *target, const char *group_by,
 			  grym_error *err);
 /* A readable account of the model (type, inputs, target, grouping,
@@ -297,7 +297,7 @@ int grym_model_check_dims(const grym_model *m, size_t d, grym_error *err);
  * that measure their input, like normalization, are not compared). A difference is
  * GRYM_ERR_INVALID naming the first differing key. A model or record
  * without a pipeline is not checked. */
-int grym_model_check_recipe(const grym_model *m, const json_t *pipeline, grym_error *err);
+int grym_model_check_recipe(const grym_model *m, const grym_json *pipeline, grym_error *err);
 
 /* Predict n raw (unstandardized) rows x (n * dims floats). proba (n *
  * nclasses floats, may be NULL) gets class probabilities — for linsvm a
@@ -387,7 +387,7 @@ int grym_metrics_compute(grym_metrics *m, const int *y, const int *pred, size_t 
 void grym_metrics_clear(grym_metrics *m);
 /* {"accuracy","balanced_accuracy","macro_f1","labels","confusion",
  *  "per_class":[{"label","precision","recall","f1","support"}],"n"} */
-json_t *grym_metrics_json(const grym_metrics *m, const char *const *labels);
+grym_json *grym_metrics_json(const grym_metrics *m, const char *const *labels);
 /* A readable table (malloc'ed string, C locale numbers). */
 char *grym_metrics_table(const grym_metrics *m, const char *const *labels);
 

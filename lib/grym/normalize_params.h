@@ -8,10 +8,10 @@
 #define GRYM_NORMALIZE_PARAMS_H
 #pragma GCC visibility push(default)
 
-typedef struct json_t json_t;   /* jansson's; callers include <jansson.h> */
 #include <signal.h>
 #include <stdint.h>
 #include "grym/audio.h"
+#include "grym/json.h"
 #include "grym/progress.h"
 #include "grym/schema.h"
 
@@ -108,14 +108,14 @@ int grym_normalize_params_opts(const grym_normalize_params *p, grym_normalize_op
  * libsndfile}}. Its canonical text and the parent id name the derived
  * asset (grym_id_derived), so the same recipe on the same asset is found
  * again instead of recomputed. */
-json_t *grym_normalize_recipe(const grym_normalize_opts *o) GRYM_MUST_CHECK;
+grym_json *grym_normalize_recipe(const grym_normalize_opts *o) GRYM_MUST_CHECK;
 
 /* The recipe as one item's "pipeline" entry (a new reference): a copy,
  * with "short_clip": true when that item was under 400 ms and its
  * loudness measured ungated (grym/loudness.h). The flag is informative:
  * grym_normalize_opts_from_recipe accepts and ignores it, and it is not
  * part of the recipe that names derived assets. */
-json_t *grym_normalize_recipe_entry(const json_t *recipe, int short_clip) GRYM_MUST_CHECK;
+grym_json *grym_normalize_recipe_entry(const grym_json *recipe, int short_clip) GRYM_MUST_CHECK;
 
 /* The inverse of grym_normalize_recipe: o receives the options a recipe
  * object was made from (o->tmpdir is kept). Every key must be present,
@@ -124,7 +124,7 @@ json_t *grym_normalize_recipe_entry(const json_t *recipe, int short_clip) GRYM_M
  * "versions" and "short_clip" are informative and not compared; an
  * unknown key is GRYM_ERR_FORMAT (a newer grym's option would otherwise
  * be dropped silently). o is only written on success. */
-int grym_normalize_opts_from_recipe(const json_t *recipe, grym_normalize_opts *o,
+int grym_normalize_opts_from_recipe(const grym_json *recipe, grym_normalize_opts *o,
 				    grym_error *err) GRYM_MUST_CHECK;
 
 #ifdef __cplusplus

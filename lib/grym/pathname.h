@@ -18,12 +18,12 @@
 
 #include <stddef.h>
 #include "grym/error.h"
+#include "grym/json.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct json_t json_t;
 
 /* 1 if s[0..n) is valid UTF-8 (no overlong forms, no surrogates, nothing
  * past U+10FFFF), 0 if not. */
@@ -48,7 +48,7 @@ int grym_base64_decode(const char *s, size_t n, char **out, size_t *outlen, grym
 /* Set obj[field] to path (a NUL-terminated byte string) and, when path is
  * not UTF-8, obj[field "_b64"] to its exact bytes; a stale field_b64 is
  * removed. GRYM_ERR_NOMEM on failure. */
-int grym_json_set_path(json_t *obj, const char *field, const char *path, grym_error *err)
+int grym_json_set_path(grym_json *obj, const char *field, const char *path, grym_error *err)
 	GRYM_MUST_CHECK;
 
 /* The same for a list of names (a JSON array of strings holding exact
@@ -56,14 +56,14 @@ int grym_json_set_path(json_t *obj, const char *field, const char *path, grym_er
  * the names as UTF-8 with U+FFFD, and when one is not UTF-8,
  * obj[field "_b64"] gets an array as long, holding for each name its
  * bytes in base64 or null when it is UTF-8. */
-int grym_json_set_path_list(json_t *obj, const char *field, const json_t *paths,
+int grym_json_set_path_list(grym_json *obj, const char *field, const grym_json *paths,
 			    grym_error *err) GRYM_MUST_CHECK;
 
 /* The exact bytes of obj[field]: decoded from obj[field "_b64"] when it
  * is there, else the string itself. *out is malloc'ed, or NULL when obj
  * has neither. GRYM_ERR_FORMAT (naming the field) when field_b64 is not a
  * base64 string or decodes to bytes holding a NUL. */
-int grym_json_get_path(const json_t *obj, const char *field, char **out, grym_error *err)
+int grym_json_get_path(const grym_json *obj, const char *field, char **out, grym_error *err)
 	GRYM_MUST_CHECK;
 
 /* ---- keys and output names from file names ----

@@ -22,13 +22,13 @@
 #include <signal.h>
 #include <stddef.h>
 #include "grym/error.h"
+#include "grym/json.h"
 #include "grym/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct json_t json_t;   /* jansson's; callers include <jansson.h> */
 
 typedef struct grym_replay grym_replay;
 
@@ -39,7 +39,7 @@ typedef struct grym_replay grym_replay;
  * with a message naming the stage. tmpdir (copied; NULL: $TMPDIR or /tmp)
  * holds the intermediate files. pipeline is read, not kept; the caller
  * owns the result (grym_replay_free). NULL on failure, err filled. */
-grym_replay *grym_replay_new(const json_t *pipeline, const char *tmpdir, grym_error *err)
+grym_replay *grym_replay_new(const grym_json *pipeline, const char *tmpdir, grym_error *err)
 	GRYM_MUST_CHECK;
 void grym_replay_free(grym_replay *r);
 /* Analyse at rate (the model's training rate, grym_model_rate): audio at
@@ -61,7 +61,7 @@ typedef struct grym_replay_result {
 	size_t dims;            /* floats in each */
 	float *x;               /* n x dims, row-major */
 	double *start, *end;    /* seconds, per vector (the whole clip without segments) */
-	json_t *names;          /* dims column names ("mfcc0_mean"...) */
+	grym_json *names;          /* dims column names ("mfcc0_mean"...) */
 	double rate;            /* analysis rate */
 } grym_replay_result;
 

@@ -47,6 +47,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include "grym/error.h"
+#include "grym/json.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -96,8 +97,7 @@ void grym_stage_progress(const grym_stage_env *env, double done, uint64_t total,
  * names nothing a person recognises; its first 12 digits tell two copies
  * apart), else the key ("" for none). Allocated (the caller frees it);
  * NULL when out of memory. */
-typedef struct json_t json_t;   /* jansson's */
-char *grym_stage_item_name(const char *key, const json_t *meta) GRYM_MUST_CHECK;
+char *grym_stage_item_name(const char *key, const grym_json *meta) GRYM_MUST_CHECK;
 
 /* The number of workers to start for n inputs: env->jobs (0 counts as
  * 1), but no more than n (and at least 1). */

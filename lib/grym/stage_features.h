@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "grym/error.h"
+#include "grym/json.h"
 #include "grym/features.h"
 #include "grym/features_params.h"
 #include "grym/sources.h"
@@ -35,7 +36,7 @@ typedef struct grym_features_result {
 				   the inputs ('/' makes folders, "~2" for a
 				   name taken); NULL unless sink->file_names */
 	const char *asset;      /* the catalog asset, "" if none */
-	const json_t *meta;     /* what every record of the input carries: the
+	const grym_json *meta;     /* what every record of the input carries: the
 				   input's own metadata, "pipeline" ending in
 				   this stage's recipe, "rate", "hop_seconds" */
 	double rate;            /* the analysis rate, Hz */
@@ -50,7 +51,7 @@ typedef struct grym_features_result {
 	int64_t nvec;
 	size_t vlen;
 	const float *vec;
-	const json_t *names;
+	const grym_json *names;
 	const int64_t *seg;
 	const double *start, *end;
 } grym_features_result;

@@ -19,8 +19,8 @@
 #pragma GCC visibility push(default)
 
 #include <stdint.h>
-typedef struct json_t json_t;   /* jansson's; callers include <jansson.h> */
 #include "grym/error.h"
+#include "grym/json.h"
 #include "grym/io.h"
 #include "grym/audio.h"
 #include "grym/loudness.h"
@@ -94,7 +94,7 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
  * output samples are float32 whatever o->bits says. rep as for
  * grym_normalize_file; with silence policy skip nothing is written. */
 int grym_normalize_record(grym_stream_reader *r, const grym_record_head *h,
-			  const grym_normalize_opts *o, const json_t *recipe,
+			  const grym_normalize_opts *o, const grym_json *recipe,
 			  grym_stream_writer *w, grym_normalize_report *rep,
 			  grym_error *err);
 

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "grym/error.h"
+#include "grym/json.h"
 #include "grym/stage.h"
 #include "grym/sources.h"
 #include "grym/synth_params.h"
@@ -32,7 +33,6 @@
 extern "C" {
 #endif
 
-typedef struct json_t json_t;
 
 /* What the call is asked to do: parameters as the table leaves them
  * (grym_synth_schema), validated. */
@@ -61,7 +61,7 @@ typedef struct grym_synth_clip {
 	                         * of it belongs (EXT: -t's type, else wav);
 	                         * else NULL */
 	const char *label;      /* dataset: its class; else NULL */
-	const json_t *meta;     /* its record metadata: rate, channels, the
+	const grym_json *meta;     /* its record metadata: rate, channels, the
 	                         * recipe and "pipeline" (a stored clip's: the
 	                         * asset, parent, format, codec too) */
 	int rate, channels;

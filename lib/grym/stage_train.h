@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include "grym/error.h"
+#include "grym/json.h"
 #include "grym/ml.h"
 #include "grym/stage.h"
 #include "grym/train_params.h"
@@ -53,7 +54,7 @@ typedef struct grym_ml_read_opts {
  * "pipeline" that differs from the first record's (naming both items and
  * the first differing key). */
 int grym_dataset_read_records(grym_stream_reader *r, const grym_ml_read_opts *o,
-			      grym_dataset **ds, json_t **pipeline, grym_error *err);
+			      grym_dataset **ds, grym_json **pipeline, grym_error *err);
 /* A tab-separated table with a header row: the column named o->target
  * holds the label ("label" if target is NULL), o->group_by the group, a
  * column named "key", "id" or "path" the item key, "split" the split;
@@ -85,7 +86,7 @@ typedef struct grym_ml_catalog_sel {
  * an asset holding a feature under two extractor recipes, or assets
  * whose pipelines differ, is an error naming the asset. */
 int grym_dataset_read_catalog(grym_catalog *cat, const grym_ml_catalog_sel *s,
-			      const grym_ml_read_opts *o, grym_dataset **ds, json_t **pipeline,
+			      const grym_ml_read_opts *o, grym_dataset **ds, grym_json **pipeline,
 			      void (*skip)(void *ud, const char *msg), void *ud,
 			      size_t *nskipped, grym_error *err);
 
@@ -108,7 +109,7 @@ typedef struct grym_train_result {
 	const char *group_by;           /* what the folds kept together ("asset": the
 					   windows of one clip), or NULL */
 	double tested;                  /* holdout or split: the share of items tested */
-	const json_t *metrics;          /* the scores, as the model file records them */
+	const grym_json *metrics;          /* the scores, as the model file records them */
 	const char *table;              /* the scores as a text table (NULL: out of memory) */
 	/* the model (in done()) */
 	const grym_model *model;
@@ -157,7 +158,7 @@ int grym_stage_train(grym_stage_env *env, grym_sources *src, const grym_train_pa
  * reference, NULL when out of memory): the metrics when scored, "model"
  * (the kind), "items", "dims", "seed", "labels" when not scored,
  * "output" and "model_id" when written. */
-json_t *grym_train_result_json(const grym_train_result *r, const grym_train_params *params);
+grym_json *grym_train_result_json(const grym_train_result *r, const grym_train_params *params);
 
 /* The model named by name (grym-train --show): a model file, else — when
  * catalog_dir is set — a model of that catalog by id, id prefix or name,
@@ -169,7 +170,7 @@ int grym_train_load_model(const char *catalog_dir, const char *name, grym_model 
 /* A model as grym-train --show --json gives it (new reference, NULL
  * when out of memory): "type", "dims", "labels", "params", "training",
  * "metrics", "pipeline" (null when the model has none). */
-json_t *grym_train_model_json(const grym_model *m);
+grym_json *grym_train_model_json(const grym_model *m);
 
 #ifdef __cplusplus
 }

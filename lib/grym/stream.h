@@ -45,13 +45,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "grym/error.h"
+#include "grym/json.h"
 #include "grym/io.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct json_t json_t;
 
 typedef enum grym_payload_kind {
 	GRYM_PAYLOAD_REF = 0,
@@ -71,7 +71,7 @@ int grym_payload_kind_parse(const char *name, grym_payload_kind *k) GRYM_MUST_CH
 /* A record header: what is known before the payload. */
 typedef struct grym_record_head {
 	char *key;              /* owned */
-	json_t *meta;           /* owned, always an object */
+	grym_json *meta;           /* owned, always an object */
 	grym_payload_kind kind;
 	uint32_t cols;          /* channels (audio) or dims; 0 for ref */
 } grym_record_head;
@@ -97,7 +97,7 @@ grym_stream_writer *grym_stream_writer_new(grym_output *out, int format, int fla
 					   grym_error *err) GRYM_MUST_CHECK;
 void grym_stream_writer_free(grym_stream_writer *w);
 /* Streaming: begin, any number of write_rows, end. */
-int grym_stream_begin(grym_stream_writer *w, const char *key, const json_t *meta,
+int grym_stream_begin(grym_stream_writer *w, const char *key, const grym_json *meta,
 		      grym_payload_kind kind, uint32_t cols, grym_error *err) GRYM_MUST_CHECK;
 int grym_stream_write_rows(grym_stream_writer *w, const float *rows, uint64_t nrows,
 			   grym_error *err) GRYM_MUST_CHECK;
@@ -106,7 +106,7 @@ int grym_stream_end(grym_stream_writer *w, grym_error *err) GRYM_MUST_CHECK;
 int grym_stream_write(grym_stream_writer *w, const grym_record *r, grym_error *err)
 	GRYM_MUST_CHECK;
 /* A bare reference (key + metadata). */
-int grym_stream_write_ref(grym_stream_writer *w, const char *key, const json_t *meta,
+int grym_stream_write_ref(grym_stream_writer *w, const char *key, const grym_json *meta,
 			  grym_error *err) GRYM_MUST_CHECK;
 
 /* ---- reading ---- */

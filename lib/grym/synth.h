@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "grym/error.h"
+#include "grym/json.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -233,12 +234,11 @@ int grym_synth_dataset_item(int cls, int index, uint64_t seed, int rate,
 			    float **out, int64_t *frames, grym_error *err);
 
 /* ---- Recipes ---- */
-typedef struct json_t json_t;
 /* The recipe of a sequence as a new JSON object (NULL on allocation
  * failure): {"stage":"synth","rate":R,"channels":C,"segments":[{...}]},
  * each segment with "generator" and the parameters that generator uses
  * (defaults included, so the recipe alone re-makes the sound). */
-json_t *grym_synth_recipe(const grym_synth_params *params, size_t nseg, int rate,
+grym_json *grym_synth_recipe(const grym_synth_params *params, size_t nseg, int rate,
 			  int channels);
 
 /* ---- Transformations of existing audio (STFT domain and time domain) ---- */

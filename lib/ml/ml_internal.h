@@ -12,6 +12,7 @@
 #ifndef GRYM_ML_INTERNAL_H
 #define GRYM_ML_INTERNAL_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include "grym/ml.h"
 

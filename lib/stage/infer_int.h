@@ -10,6 +10,7 @@
 #ifndef GRYM_STAGE_INFER_INT_H
 #define GRYM_STAGE_INFER_INT_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "grym/catalog.h"

@@ -6,6 +6,7 @@
 #ifndef GRYM_STAGE_NORMALIZE_INT_H
 #define GRYM_STAGE_NORMALIZE_INT_H
 
+#include <jansson.h>
 #include "grym/stage_normalize.h"
 #include "grym/pool.h"
 

@@ -7,6 +7,7 @@
 #ifndef GRYM_STAGE_SYNTH_INT_H
 #define GRYM_STAGE_SYNTH_INT_H
 
+#include <jansson.h>
 #include "grym/audio.h"
 #include "grym/catalog.h"
 #include "grym/hash.h"

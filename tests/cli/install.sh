@@ -20,12 +20,18 @@ done
 
 cat >hello.c <<'C'
 #include <stdio.h>
+#include <stdlib.h>
 #include <grym/grym.h>
 int main(void)
 {
 	char id[GRYM_ID_LEN + 1];
+	grym_error err = { 0 };
+	grym_json *recipe = grym_json_parse("{\"gain\": 2, \"op\": \"x\"}", &err);
+	char *text = grym_recipe_canonical(recipe);
 	grym_sha256_hex("abc", 3, id);
-	printf("%s %s\n", grym_version(), id);
+	printf("%s %s %s\n", grym_version(), id, text ? text : err.msg);
+	free(text);
+	grym_json_free(recipe);
 	return 0;
 }
 C
@@ -34,7 +40,7 @@ export PKG_CONFIG_PATH="$dest/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest"
 ok "a C program builds with pkg-config grym" \
 	sh -c 'cc hello.c -o hello $(pkg-config --cflags grym) $(pkg-config --libs grym)'
 out=$(LD_LIBRARY_PATH="$dest/usr/lib" ./hello 2>&1)
-like "$out" "^[0-9]+\.[0-9]+\.[0-9]+ ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad$" \
-	"it runs against libgrym.so"
+like "$out" "^[0-9]+\.[0-9]+\.[0-9]+ ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad \{\"gain\":2,\"op\":\"x\"\}$" \
+	"it runs against libgrym.so, JSON values included, without a JSON library of its own"
 like "$(LD_LIBRARY_PATH="$dest/usr/lib" ldd ./hello)" "libgrym.so.0 => $dest" "linked to the shared library"
 done_testing

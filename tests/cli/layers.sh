@@ -12,7 +12,7 @@ cd "$GRYM_TOP/lib" || exit 1
 # the layer of each public header
 layer_of() {
 	case $1 in
-	error|hash|idset|json_field|pathname|pool|progress|rng|schema) echo core ;;
+	error|hash|idset|json|json_field|pathname|pool|progress|rng|schema) echo core ;;
 	store) echo store ;;
 	catalog|catalog_jobs) echo catalog ;;
 	io|npy|walk|sources) echo io ;;

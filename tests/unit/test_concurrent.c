@@ -15,9 +15,9 @@
  * cannot run it: valgrind stops at an instruction of libhwy, which
  * FFmpeg's libjxl loads).
  *
- * The three runs are small static functions (run_features, run_normalize,
- * run_train) so each can be swapped for its stage call (lib/stage) as the
- * stages move there.
+ * Each run is its stage's library call (grym_stage_features, _normalize,
+ * _train) with an environment of its own and -j 2, as grym-serve runs a
+ * job: so each copy also runs its own worker pool beside the others'.
  */
 #include "grym/grym.h"
 #include "tap.h"
@@ -227,30 +227,44 @@ static int make_normalize_wav(const char *path)
 	return rc;
 }
 
-/* ---- the three runs ---- */
+/* ---- the three runs, each through its stage call (grym/stage_*.h) ----
+ *
+ * As grym-serve runs them: a grym_stage_env of its own (-j 2, so each
+ * stage runs its own worker pool beside the others'), grym_sources over
+ * one operand, the table's defaults with a few parameters set, and a
+ * sink that keeps what the stage hands it as bytes. */
+
+static grym_sources *one_operand(const char *path, unsigned flags, grym_error *err)
+{
+	grym_sources_opts so = { .flags = flags };
+	grym_sources *src = grym_sources_new(&so, err);
+	if (src && grym_sources_add(src, path, err) != GRYM_OK) {
+		grym_sources_free(src);
+		return NULL;
+	}
+	return src;
+}
+
+static void on_failed(void *ud, const char *input, const grym_error *e)
+{
+	grym_error *first = ud;   /* the first input failure, kept as the run's error */
+	if (first->code == GRYM_OK)
+		grym_error_set(first, e->code, "%s: %s", input ? input : "(input)", e->msg);
+}
 
 /* (a) features: every feature's header (feature, frames, dims) and rows,
  * then the analysis rate and samples. */
-typedef struct feat_ud {
-	blob *out;
-	int dims;       /* of the feature being delivered */
-} feat_ud;
-
-static int sink_begin(void *ud, grym_feature f, int64_t frames, int dims, grym_error *err)
+static int features_write(void *ud, const grym_features_result *r, grym_error *err)
 {
-	feat_ud *u = ud;
-	int64_t h[3] = { f, frames, dims };
-	u->dims = dims;
-	blob_add(u->out, h, sizeof h);
-	return GRYM_OK;
-}
-
-static int sink_rows(void *ud, grym_feature f, int64_t first, const float *rows, int64_t n,
-		     grym_error *err)
-{
-	feat_ud *u = ud;
-	blob_add(u->out, &first, sizeof first);
-	blob_add(u->out, rows, (size_t)n * (size_t)u->dims * sizeof *rows);
+	blob *out = ud;
+	for (int i = 0; i < r->plan->nlist; i++) {
+		const grym_fmat *m = &r->m[r->plan->list[i]];
+		int64_t h[3] = { r->plan->list[i], m->frames, m->dims };
+		blob_add(out, h, sizeof h);
+		blob_add(out, m->data, (size_t)m->frames * (size_t)m->dims * sizeof *m->data);
+	}
+	blob_add(out, &r->rate, sizeof r->rate);
+	blob_add(out, &r->samples, sizeof r->samples);
 	return GRYM_OK;
 }
 
@@ -258,46 +272,92 @@ static int run_features(const char *wav, blob *out, grym_error *err)
 {
 	static const grym_feature list[] = { GRYM_FEAT_MFCC, GRYM_FEAT_CHROMA, GRYM_FEAT_YIN,
 					     GRYM_FEAT_TEMPO };
-	grym_features_opts fo;
-	feat_ud u = { out, 0 };
-	grym_feature_sink sink = { sink_begin, sink_rows, NULL, &u };
-	double rate = 0;
-	int64_t samples = 0;
+	grym_features_params *fp = calloc(1, sizeof *fp);
+	grym_error failed = { 0 };
+	grym_stage_env env = { .jobs = 2, .failed = on_failed, .ud = &failed };
+	grym_features_sink sink = { .write = features_write, .ud = out, .name = "blob" };
+	grym_sources *src = NULL;
+	int rc;
 
-	grym_features_opts_default(&fo);
-	int rc = grym_features_file(wav, NULL, &fo, list, (int)(sizeof list / sizeof *list), &sink,
-				    &rate, &samples, err);
-	blob_add(out, &rate, sizeof rate);
-	blob_add(out, &samples, sizeof samples);
+	if (!fp)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	grym_features_opts_default(&fp->plan.fo);
+	rc = grym_schema_defaults(grym_features_schema(), fp, err);
+	if (rc == GRYM_OK) {
+		memcpy(fp->plan.list, list, sizeof list);
+		fp->plan.nlist = (int)(sizeof list / sizeof *list);
+		src = one_operand(wav, GRYM_SOURCES_RECORDS, err);
+		rc = src ? grym_stage_features(&env, src, fp, &sink, err) : err->code;
+	}
+	if (rc == GRYM_OK && env.nfailed)
+		rc = grym_error_set(err, failed.code, "%s", failed.msg);
+	grym_sources_free(src);
+	grym_schema_clear(grym_features_schema(), fp);
+	free(fp);
 	return rc;
 }
 
 /* (b) normalize: the output file's bytes and the report's numbers. */
+typedef struct norm_ud {
+	const char *outpath;
+	grym_output *w;          /* the caller's to commit after the call */
+	double nums[5];
+	int results;
+} norm_ud;
+
+static grym_output *norm_audio(void *ud, grym_file_type *type, grym_error *err)
+{
+	norm_ud *u = ud;
+	*type = GRYM_FILE_WAV;
+	return u->w = grym_output_open(u->outpath, err);
+}
+
+static void norm_result(void *ud, const grym_normalize_result *r)
+{
+	norm_ud *u = ud;
+	double nums[5] = { r->rep->in.integrated_lufs, r->rep->wanted_gain_db, r->rep->gain_db,
+			   r->rep->limiter_db, (double)r->rep->frames_out };
+	memcpy(u->nums, nums, sizeof nums);
+	u->results++;
+}
+
 static int run_normalize(const char *wav, const char *outpath, blob *out, grym_error *err)
 {
-	grym_normalize_opts o;
-	grym_normalize_report rep;
-	grym_output *w;
-	int rc;
+	grym_normalize_params p, run;
+	grym_error failed = { 0 };
+	grym_stage_env env = { .jobs = 2, .failed = on_failed, .ud = &failed };
+	norm_ud u = { .outpath = outpath };
+	grym_normalize_sink sink = { .ud = &u, .audio = norm_audio, .result = norm_result };
+	grym_sources *src = NULL;
+	int rc = grym_schema_defaults(grym_normalize_schema(), &p, err);
 
-	grym_normalize_opts_init(&o);
-	o.target = -20;
-	o.rate = 22050;          /* soxr */
-	o.highpass = 40;
-	o.order = 4;
-	o.limit = 1;             /* the true-peak limiter */
-	o.bits = 16;             /* dithered, from o.seed */
-	o.seed = 5;
-	o.type = GRYM_FILE_WAV;
-	memset(&rep, 0, sizeof rep);
-	if (!(w = grym_output_open(outpath, err)))
-		return err->code;
-	rc = grym_normalize_file(wav, &o, w, &rep, err);
-	if (rc != GRYM_OK) {
-		grym_output_abort(w);
-		return rc;
+	if (rc == GRYM_OK) {
+		p.lufs = -20;
+		p.o.rate = 22050;        /* soxr */
+		p.o.highpass = 40;
+		p.o.order = 4;
+		p.o.limit = 1;           /* the true-peak limiter */
+		p.o.bits = 16;           /* dithered, from o.seed */
+		p.o.seed = 5;
+		run = p;
+		rc = grym_normalize_params_opts(&p, &run.o, err);
 	}
-	if ((rc = grym_output_commit(w, err)) != GRYM_OK)
+	if (rc == GRYM_OK) {
+		src = one_operand(wav, GRYM_SOURCES_RECORDS, err);
+		rc = src ? grym_stage_normalize(&env, src, &run, &sink, err) : err->code;
+	}
+	grym_sources_free(src);
+	if (rc == GRYM_OK && env.nfailed)
+		rc = grym_error_set(err, failed.code, "%s", failed.msg);
+	if (rc == GRYM_OK && u.results != 1)
+		rc = grym_error_set(err, GRYM_ERR_INVALID, "%d results for one input", u.results);
+	if (rc == GRYM_OK && !u.w)
+		rc = grym_error_set(err, GRYM_ERR_INVALID, "the input was not taken alone");
+	if (rc == GRYM_OK)
+		rc = grym_output_commit(u.w, err);
+	else if (u.w)
+		grym_output_abort(u.w);
+	if (rc != GRYM_OK)
 		return rc;
 	FILE *f = fopen(outpath, "rb");
 	if (!f)
@@ -307,9 +367,7 @@ static int run_normalize(const char *wav, const char *outpath, blob *out, grym_e
 	while ((got = fread(buf, 1, sizeof buf, f)) > 0)
 		blob_add(out, buf, got);
 	fclose(f);
-	double nums[5] = { rep.in.integrated_lufs, rep.wanted_gain_db, rep.gain_db, rep.limiter_db,
-			   (double)rep.frames_out };
-	blob_add(out, nums, sizeof nums);
+	blob_add(out, u.nums, sizeof u.nums);
 	return GRYM_OK;
 }
 
@@ -319,95 +377,81 @@ static double gauss(grym_rng *r)
 	return sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
 }
 
-/* 3 overlapping classes in 6 dims, 300 rows: hard enough that the
- * solvers iterate, and libsvm's probability cross-validation draws from
- * rand(). */
-static grym_dataset *make_dataset(grym_error *err)
+/* 3 overlapping classes in 6 dims, 300 rows, as a table: hard enough
+ * that the solvers iterate, and libsvm's probability cross-validation
+ * draws from rand(). */
+static int write_table(const char *path)
 {
 	const size_t n = 300, d = 6, K = 3;
-	grym_dataset *ds = grym_dataset_new(d, err);
+	FILE *f = fopen(path, "w");
 	grym_rng r;
-	float row[6];
-	if (!ds)
-		return NULL;
+	if (!f)
+		return -1;
 	grym_rng_seed(&r, 13);
+	fprintf(f, "key\tx0\tx1\tx2\tx3\tx4\tx5\tlabel\n");
 	for (size_t i = 0; i < n; i++) {
-		char key[32], lab[8];
 		size_t c = i % K;
+		fprintf(f, "item%zu", i);
 		for (size_t j = 0; j < d; j++)
-			row[j] = (float)(gauss(&r) + (j == c ? 1.2 : 0) + (j == (c + 1) % d ? 0.6 : 0) +
-					 2.0 * (double)j);
-		snprintf(key, sizeof key, "item%zu", i);
-		snprintf(lab, sizeof lab, "c%zu", c);
-		if (grym_dataset_add(ds, key, row, lab, NULL, err) != GRYM_OK) {
-			grym_dataset_free(ds);
-			return NULL;
-		}
+			fprintf(f, "\t%.9g", (float)(gauss(&r) + (j == c ? 1.2 : 0) +
+						     (j == (c + 1) % d ? 0.6 : 0) + 2.0 * (double)j));
+		fprintf(f, "\tc%zu\n", c);
 	}
-	if (grym_dataset_finish(ds, err) != GRYM_OK) {
-		grym_dataset_free(ds);
-		return NULL;
-	}
-	return ds;
+	return fclose(f) == 0 ? 0 : -1;
 }
 
-/* (c) train: for each kind, the saved model's bytes, its probabilities
- * on the training rows, and a 3-fold cross-validation's predictions and
- * probabilities. */
-static int run_train(blob *out, grym_error *err)
+/* (c) train: for each kind, a 3-fold cross-validation's scores (the
+ * metrics JSON and table) and the final model's bytes. */
+static void train_evaluated(void *ud, const grym_train_result *r)
+{
+	blob *out = ud;
+	char *m = grym_json_text(r->metrics);
+	if (m)
+		blob_add(out, m, strlen(m));
+	if (r->table)
+		blob_add(out, r->table, strlen(r->table));
+	free(m);
+}
+
+static void train_done(void *ud, const grym_train_result *r)
+{
+	blob *out = ud;
+	blob_add(out, &r->len, sizeof r->len);
+	if (r->bytes)
+		blob_add(out, r->bytes, r->len);
+}
+
+static int run_train(const char *table, blob *out, grym_error *err)
 {
 	static const grym_model_type kinds[] = { GRYM_MODEL_LOGREG, GRYM_MODEL_LINSVM,
 						 GRYM_MODEL_SVM, GRYM_MODEL_MLP };
-	grym_dataset *ds = make_dataset(err);
-	int rc = ds ? GRYM_OK : err->code;
-	int *fold = NULL, *pred = NULL;
-	float *proba = NULL;
+	int rc = GRYM_OK;
 
-	if (rc == GRYM_OK) {
-		fold = malloc(ds->n * sizeof *fold);
-		pred = malloc(ds->n * sizeof *pred);
-		proba = malloc(ds->n * ds->nlabels * sizeof *proba);
-		if (!fold || !pred || !proba)
-			rc = grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	}
-	if (rc == GRYM_OK)
-		rc = grym_folds_stratified(ds, 3, 1, fold, err);
 	for (size_t k = 0; rc == GRYM_OK && k < sizeof kinds / sizeof *kinds; k++) {
-		grym_ml_params p;
-		grym_model *m = NULL;
-		unsigned char *bytes = NULL;
-		size_t len = 0;
+		grym_train_params tp;
+		grym_error failed = { 0 };
+		grym_stage_env env = { .jobs = 2, .failed = on_failed, .ud = &failed };
+		grym_train_sink sink = { .ud = out, .evaluated = train_evaluated, .done = train_done };
+		grym_sources *src = NULL;
 
-		grym_ml_params_default(&p, kinds[k]);
-		p.seed = 3;
+		if ((rc = grym_schema_defaults(grym_train_schema(), &tp, err)) != GRYM_OK)
+			break;
+		tp.ml.type = kinds[k];
+		tp.ml.seed = 3;
+		tp.cv = 3;
 		if (kinds[k] == GRYM_MODEL_MLP) {
-			p.hidden[0] = 16;
-			p.epochs = 40;
+			tp.ml.hidden[0] = 16;
+			tp.ml.nhidden = 1;
+			tp.ml.epochs = 40;
 		}
-		rc = grym_model_train(&p, ds, NULL, 0, &m, err);
-		if (rc == GRYM_OK)
-			rc = grym_model_save(m, &bytes, &len, err);
-		if (rc == GRYM_OK) {
-			blob_add(out, &len, sizeof len);
-			blob_add(out, bytes, len);
-			rc = grym_model_predict(m, ds->x, ds->n, proba, pred, err);
-		}
-		if (rc == GRYM_OK) {
-			blob_add(out, proba, ds->n * ds->nlabels * sizeof *proba);
-			blob_add(out, pred, ds->n * sizeof *pred);
-			rc = grym_ml_cross_validate_proba(&p, ds, fold, 3, pred, proba, err);
-		}
-		if (rc == GRYM_OK) {
-			blob_add(out, proba, ds->n * ds->nlabels * sizeof *proba);
-			blob_add(out, pred, ds->n * sizeof *pred);
-		}
-		free(bytes);
-		grym_model_free(m);
+		src = one_operand(table, GRYM_SOURCES_RECORDS | GRYM_SOURCES_STREAMS |
+					 GRYM_SOURCES_TSV, err);
+		rc = src ? grym_stage_train(&env, src, &tp, &sink, err) : err->code;
+		if (rc == GRYM_OK && env.nfailed)
+			rc = grym_error_set(err, failed.code, "%s", failed.msg);
+		grym_sources_free(src);
+		grym_schema_clear(grym_train_schema(), &tp);
 	}
-	free(fold);
-	free(pred);
-	free(proba);
-	grym_dataset_free(ds);
 	return rc;
 }
 
@@ -437,7 +481,7 @@ static void run_job(job *j)
 		j->rc = run_normalize(j->in, j->outpath, &j->out, &j->err);
 		break;
 	default:
-		j->rc = run_train(&j->out, &j->err);
+		j->rc = run_train(j->in, &j->out, &j->err);
 		break;
 	}
 	if (j->rc == GRYM_OK && j->out.nomem)
@@ -454,20 +498,21 @@ static void *thread_main(void *arg)
 
 int main(void)
 {
-	char fwav[4096], nwav[4096];
+	char fwav[4096], nwav[4096], table[4096];
 	job serial[3];
 
-	tap_plan(1 + 3 + 3 + 3 * ROUNDS + 2);
+	tap_plan(1 + 3 + 4 + 3 * ROUNDS + 2);
 	snprintf(fwav, sizeof fwav, "%s/music.wav", tap_tmpdir());
 	snprintf(nwav, sizeof nwav, "%s/quiet.wav", tap_tmpdir());
-	TAP_OK(make_features_wav(fwav) == GRYM_OK && make_normalize_wav(nwav) == GRYM_OK,
-	       "the two input WAVs are written");
+	snprintf(table, sizeof table, "%s/train.tsv", tap_tmpdir());
+	TAP_OK(make_features_wav(fwav) == GRYM_OK && make_normalize_wav(nwav) == GRYM_OK &&
+	       write_table(table) == 0, "the two input WAVs and the training table are written");
 
 	/* each stage alone */
 	for (int s = 0; s < 3; s++) {
 		memset(&serial[s], 0, sizeof serial[s]);
 		serial[s].stage = s;
-		serial[s].in = s == FEATURES ? fwav : nwav;
+		serial[s].in = s == FEATURES ? fwav : s == NORMALIZE ? nwav : table;
 		snprintf(serial[s].outpath, sizeof serial[s].outpath, "%s/serial.wav", tap_tmpdir());
 		run_job(&serial[s]);
 	}
@@ -477,9 +522,9 @@ int main(void)
 	TAP_OK(serial[NORMALIZE].rc == GRYM_OK && serial[NORMALIZE].out.n > 2 * 2 * 22050 * 3,
 	       "normalize alone: %zu bytes of 16-bit 22.05 kHz stereo WAV (%s)",
 	       serial[NORMALIZE].out.n, serial[NORMALIZE].err.msg);
-	TAP_OK(serial[TRAIN].rc == GRYM_OK && serial[TRAIN].out.n > 4 * 2 * 300 * 4 * 3,
-	       "train alone: %zu bytes of models and cross-validations (%s)", serial[TRAIN].out.n,
-	       serial[TRAIN].err.msg);
+	TAP_OK(serial[TRAIN].rc == GRYM_OK && serial[TRAIN].out.n > 4 * 2000,
+	       "train alone: %zu bytes of four models and their cross-validations (%s)",
+	       serial[TRAIN].out.n, serial[TRAIN].rc ? serial[TRAIN].err.msg : "");
 
 	/* the outputs hold what they should: a run is worth comparing */
 	{
@@ -498,8 +543,15 @@ int main(void)
 		TAP_OK(h[0] == GRYM_FEAT_MFCC && h[1] > 100 && h[2] == 20,
 		       "features: MFCC first, %lld frames of %lld dims", (long long)h[1],
 		       (long long)h[2]);
+		/* train: each kind was cross-validated: its scores were handed to
+		 * the sink, and its model file records them too */
+		const blob *tb = &serial[TRAIN].out;
+		int scored = 0;
+		for (size_t i = 0; i + 10 <= tb->n; i++)
+			scored += memcmp(tb->p + i, "\"accuracy\"", 10) == 0;
+		TAP_EQ_INT(scored, 2 * 4, "train: four kinds scored by cross-validation");
 		/* train: two runs of the same training agree with each other */
-		job again = { .stage = TRAIN };
+		job again = { .stage = TRAIN, .in = table };
 		run_job(&again);
 		TAP_OK(again.rc == GRYM_OK && blob_diff(&again.out, &serial[TRAIN].out) < 0,
 		       "train: a second serial run gives the same bytes");
@@ -518,7 +570,7 @@ int main(void)
 			job *j = &jobs[t];
 			memset(j, 0, sizeof *j);
 			j->stage = t % 3;
-			j->in = j->stage == FEATURES ? fwav : nwav;
+			j->in = j->stage == FEATURES ? fwav : j->stage == NORMALIZE ? nwav : table;
 			j->start = &start;
 			snprintf(j->outpath, sizeof j->outpath, "%s/round%d-%d.wav", tap_tmpdir(), round, t);
 		}
