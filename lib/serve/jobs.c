@@ -8,7 +8,8 @@
  * grym_jobs_get shows while the job lives); `db_lock` guards the
  * front catalog handle that submit, get, list and cancel share (each
  * worker has a handle of its own). They are never held together, and
- * no callback runs under either.
+ * no callback (the stage's into the runner, or the event callback out
+ * of it) runs under either, so the event callback may call get.
  *
  * Event order per job: a job's "queued" event is sent before the job
  * enters the queue, so a worker's "running" cannot overtake it; after
@@ -245,14 +246,18 @@ static void on_failed(void *ud, const char *input, const grym_error *e)
 
 /* Move j to a final state: the table first, then the in-memory row,
  * out of the live list, the event, freed. */
-static void finish(grym_jobs *jr, job *j, grym_catalog *cat, grym_job_state st,
-		   const char *error, const char *result)
+static void finish(grym_jobs *jr, job *j, grym_catalog *cat, pthread_mutex_t *db_lock,
+		   grym_job_state st, const char *error, const char *result)
 {
 	grym_error e = { 0 };
 	event ev = { 0 };
 	/* a failure here leaves the row queued or running: the next start
 	 * marks it interrupted */
+	if (db_lock)
+		pthread_mutex_lock(db_lock);
 	(void)!grym_catalog_set_job_state(cat, j->row.id, st, error, result, &e);
+	if (db_lock)
+		pthread_mutex_unlock(db_lock);
 	pthread_mutex_lock(&jr->lock);
 	j->row.state = st;
 	j->row.updated = j->row.finished = (int64_t)time(NULL);
@@ -323,7 +328,7 @@ static void run_job(grym_jobs *jr, job *j, grym_catalog *cat)
 	}
 	res = result ? json_dumps(result, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
 	json_decref(result);
-	finish(jr, j, cat, st, error, res);
+	finish(jr, j, cat, NULL, st, error, res);
 	free(res);
 }
 
@@ -439,9 +444,7 @@ void grym_jobs_set_events(grym_jobs *jr, grym_jobs_event_fn fn, void *ud)
  * cancelled: its row, its event, freed. */
 static void cancel_taken(grym_jobs *jr, job *j, const char *why)
 {
-	pthread_mutex_lock(&jr->db_lock);
-	finish(jr, j, jr->cat, GRYM_JOB_CANCELLED, why, NULL);
-	pthread_mutex_unlock(&jr->db_lock);
+	finish(jr, j, jr->cat, &jr->db_lock, GRYM_JOB_CANCELLED, why, NULL);
 }
 
 void grym_jobs_free(grym_jobs *jr)

@@ -109,14 +109,18 @@ typedef struct ev {
 static pthread_mutex_t ev_lock = PTHREAD_MUTEX_INITIALIZER;
 static ev events[MAX_EVENTS];
 static int nevents, bad_events;
+static grym_jobs *event_runner;  /* the callback asks it for the job too */
 
 static void on_event(void *ud, const char *id, const char *json)
 {
 	json_t *j = json_loads(json, 0, NULL);
 	const char *st = json_string_value(json_object_get(j, "state"));
 	const char *jid = json_string_value(json_object_get(j, "id"));
+	grym_error err = { 0 };
+	/* the runner may be called from its own callback (no lock held) */
+	char *again = event_runner ? grym_jobs_get(event_runner, id, &err) : NULL;
 	pthread_mutex_lock(&ev_lock);
-	if (!st || !jid || strcmp(jid, id) || ud != (void *)&events)
+	if (!st || !jid || strcmp(jid, id) || ud != (void *)&events || (event_runner && !again))
 		bad_events++;
 	else if (nevents < MAX_EVENTS) {
 		snprintf(events[nevents].id, sizeof events[0].id, "%s", id);
@@ -125,6 +129,7 @@ static void on_event(void *ud, const char *id, const char *json)
 		nevents++;
 	}
 	pthread_mutex_unlock(&ev_lock);
+	free(again);
 	json_decref(j);
 }
 
@@ -283,6 +288,7 @@ int main(void)
 	if (!jr)
 		return tap_done();
 	grym_jobs_set_events(jr, on_event, &events);
+	event_runner = jr;
 
 	/* features of two assets, to done */
 	snprintf(inputs, sizeof inputs, "[\"%s\", \"%.12s\"]", short_.id[0], short_.id[1]);
@@ -471,6 +477,7 @@ int main(void)
 		json_decref(page);
 		free(s);
 	}
+	event_runner = NULL;
 	grym_jobs_free(jr);
 
 	/* a dead server's jobs: interrupted by the next runner, and re-run */
