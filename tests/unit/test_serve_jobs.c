@@ -255,7 +255,7 @@ int main(void)
 	grym_jobs *jr;
 	json_t *j;
 
-	tap_plan(75);
+	tap_plan(90);
 	dir = tap_tmpdir();
 	snprintf(cat_dir, sizeof cat_dir, "%s/cat", dir);
 	for (int i = 0; i < 3; i++) {
@@ -514,6 +514,73 @@ int main(void)
 	TAP_EQ_STR(state_of(j), "done", "the copy is done");
 	TAP_EQ_STR(json_string_value(json_object_get(j, "owner")), "again", "under its new owner");
 	json_decref(j);
+
+	/* train on the features of two labels, then infer with the model */
+	{
+		ingested lab = { 0 };
+		char model[GRYM_ID_LEN + 1] = "";
+		for (int i = 0; i < 6; i++) {
+			snprintf(path, sizeof path, "%s/lab%d.wav", dir, i);
+			TAP_SETUP(write_wav(path, i % 2 ? 3000.0 + 100 * i : 150.0 + 10 * i, 8000));
+			TAP_SETUP(ingest(path, i % 2 ? "{\"label\":[\"high\"]}" : "{\"label\":[\"low\"]}",
+					 &lab));
+		}
+		TAP_EQ_INT(lab.n, 6, "six labelled assets");
+		TAP_EQ_INT(submit(jr, "train", "{\"label\":[\"low\"]}", "null", id, field, &err),
+			   GRYM_ERR_INVALID, "train without features refused");
+		TAP_EQ_STR(field, "params.features", "field params.features");
+		TAP_EQ_INT(submit(jr, "train", "{\"features\":\"mfcc\"}", inputs, id, field, &err),
+			   GRYM_ERR_INVALID, "train on a list of ids refused");
+		TAP_EQ_STR(field, "inputs", "field inputs");
+		TAP_EQ_INT(submit(jr, "features", "{\"features\":[\"mfcc\"]}", "{\"label\": \"low\"}", id,
+				  field, &err), GRYM_OK, "features of label low");
+		TAP_EQ_INT(submit(jr, "features", "{\"features\":[\"mfcc\"]}", "{\"label\": \"high\"}", id2,
+				  field, &err), GRYM_OK, "features of label high");
+		j = wait_state(jr, id, "done|failed|cancelled", 60);
+		json_t *j2 = wait_state(jr, id2, "done|failed|cancelled", 60);
+		TAP_OK(!strcmp(state_of(j) ? state_of(j) : "", "done") &&
+		       !strcmp(state_of(j2) ? state_of(j2) : "", "done"), "both done");
+		json_decref(j);
+		json_decref(j2);
+		TAP_EQ_INT(submit(jr, "train", "{\"features\":\"mfcc\", \"label\":[\"low\",\"high\"]}",
+				  "null", id, field, &err), GRYM_OK, "train job submitted");
+		j = wait_state(jr, id, "done|failed|cancelled", 120);
+		TAP_EQ_STR(state_of(j), "done", "train job done (%s)",
+			   json_string_value(json_object_get(j, "error")) ?
+			   json_string_value(json_object_get(j, "error")) : "");
+		snprintf(model, sizeof model, "%s",
+			 json_string_value(json_object_get(json_object_get(j, "result"), "model")) ?
+			 json_string_value(json_object_get(json_object_get(j, "result"), "model")) : "");
+		json_decref(j);
+		grym_catalog *c = grym_catalog_open(cat_dir, &err);
+		grym_model_row m;
+		memset(&m, 0, sizeof m);
+		TAP_EQ_INT(c && model[0] ? grym_catalog_get_model(c, model, &m, &err) : -1, GRYM_OK,
+			   "its model is in the catalog");
+		grym_model_row_clear(&m);
+		char params[200];
+		snprintf(params, sizeof params, "{\"model\": \"%.16s\"}", model);
+		snprintf(inputs, sizeof inputs, "[\"%s\", \"%s\"]", lab.id[0], lab.id[1]);
+		TAP_EQ_INT(submit(jr, "infer", params, inputs, id, field, &err), GRYM_OK, "infer job submitted");
+		j = wait_state(jr, id, "done|failed|cancelled", 60);
+		TAP_EQ_STR(state_of(j), "done", "infer job done");
+		TAP_EQ_INT(json_integer_value(json_object_get(json_object_get(j, "result"), "stored")), 2,
+			   "two predictions");
+		json_decref(j);
+		int stored = 0;
+		for (int i = 0; c && i < 2; i++) {
+			char *label = NULL, *scores = NULL;
+			double prob = 0;
+			if (grym_catalog_get_prediction(c, model, lab.id[i], &label, &prob, &scores,
+							&err) == GRYM_OK && label &&
+			    (!strcmp(label, "low") || !strcmp(label, "high")))
+				stored++;
+			free(label);
+			free(scores);
+		}
+		TAP_EQ_INT(stored, 2, "both predictions stored under the model");
+		grym_catalog_close(c);
+	}
 
 	/* freeing the runner while a job runs: cancelled, "the server stopped" */
 	snprintf(inputs, sizeof inputs, "[\"%s\"]", long_.id[0]);
