@@ -255,7 +255,7 @@ int main(void)
 	grym_jobs *jr;
 	json_t *j;
 
-	tap_plan(90);
+	tap_plan(95);
 	dir = tap_tmpdir();
 	snprintf(cat_dir, sizeof cat_dir, "%s/cat", dir);
 	for (int i = 0; i < 3; i++) {
@@ -364,6 +364,25 @@ int main(void)
 		       "normalize events: queued .. done, progress monotonic in [0, 1]");
 	}
 
+	/* every input failing its own way (mel above a 16 kHz asset's
+	 * Nyquist): the job fails, each failure in the result */
+	snprintf(inputs, sizeof inputs, "[\"%s\", \"%s\"]", short_.id[0], short_.id[1]);
+	TAP_EQ_INT(submit(jr, "features", "{\"features\":[\"mel\"], \"fmax\": 12000}", inputs, id,
+			  field, &err), GRYM_OK, "mel to 12 kHz submitted (checked per input)");
+	j = wait_state(jr, id, "done|failed|cancelled", 60);
+	TAP_EQ_STR(state_of(j), "failed", "every input failed: the job failed");
+	{
+		const char *e = json_string_value(json_object_get(j, "error"));
+		json_t *res = json_object_get(j, "result"), *f = json_object_get(res, "failures");
+		TAP_OK(e && strstr(e, "every input failed (2)") && strstr(e, "8000 Hz"),
+		       "its error says so with the first one's reason (%s)", e ? e : "");
+		TAP_EQ_INT(json_integer_value(json_object_get(res, "failed")) * 10 +
+			   (long long)json_array_size(f), 22, "two failures in the result");
+		const char *in = json_string_value(json_object_get(json_array_get(f, 1), "input"));
+		TAP_OK(in && strstr(in, "short1.wav"), "each names its input by file (%s)", in ? in : "");
+	}
+	json_decref(j);
+
 	/* bad requests, naming the field */
 	TAP_EQ_INT(submit(jr, "features", "{\"n_fft\": 1}", inputs, id, field, &err), GRYM_ERR_INVALID,
 		   "n_fft 1 refused");
@@ -461,8 +480,8 @@ int main(void)
 			if (!next || pages > 10)
 				break;
 		}
-		TAP_EQ_INT(total, 4, "list: four jobs in all");
-		TAP_EQ_INT(seen * 10 + pages, 42, "four seen on two pages");
+		TAP_EQ_INT(total, 5, "list: five jobs in all");
+		TAP_EQ_INT(seen * 10 + pages, 53, "five seen on three pages");
 		TAP_OK(ordered, "newest first, none twice");
 		q.cursor = "nonsense";
 		char *s = grym_jobs_list(jr, &q, &err);
