@@ -274,19 +274,25 @@ int grym_catalog_list_jobs(grym_catalog *cat, const grym_job_query *q, grym_job_
 	sqlite3_stmt *st;
 	int limit, rc = GRYM_OK, step = SQLITE_DONE;
 
+	char after[GRYM_JOB_ID_LEN + 1] = "";
+
+	if (!q)
+		q = &none;
+	/* the cursor may be the caller's next_cursor buffer itself */
+	if (q->cursor && q->cursor[0]) {
+		if (!grym_job_id_valid(q->cursor))
+			return grym_error_set(err, GRYM_ERR_INVALID, "cursor: not a cursor of this list");
+		memcpy(after, q->cursor, sizeof after);
+	}
 	*rows = NULL;
 	*n = 0;
 	next_cursor[0] = '\0';
 	if (total)
 		*total = 0;
-	if (!q)
-		q = &none;
 	limit = q->limit ? q->limit : 50;
 	if (limit < 1 || limit > GRYM_JOB_LIST_MAX)
 		return grym_error_set(err, GRYM_ERR_INVALID, "limit: %d is not from 1 to %d", limit,
 				      GRYM_JOB_LIST_MAX);
-	if (q->cursor && q->cursor[0] && !grym_job_id_valid(q->cursor))
-		return grym_error_set(err, GRYM_ERR_INVALID, "cursor: not a cursor of this list");
 	if (q->state && grym_job_state_parse(q->state, &s, err) != GRYM_OK)
 		return GRYM_ERR_INVALID;
 	if (!(*rows = calloc((size_t)limit, sizeof **rows)))
@@ -299,7 +305,7 @@ int grym_catalog_list_jobs(grym_catalog *cat, const grym_job_query *q, grym_job_
 	cat_bind_text(st, 1, q->state);
 	cat_bind_text(st, 2, q->owner);
 	cat_bind_text(st, 3, q->kind);
-	cat_bind_text(st, 4, q->cursor && q->cursor[0] ? q->cursor : NULL);
+	cat_bind_text(st, 4, after[0] ? after : NULL);
 	/* one more than asked tells whether a next page exists */
 	sqlite3_bind_int(st, 5, limit + 1);
 	while (rc == GRYM_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {

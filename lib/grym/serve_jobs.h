@@ -77,8 +77,9 @@ void grym_jobs_free(grym_jobs *jr);
  * on every state change and on progress, at most about ten times a
  * second per job; called on the thread that made the change (a worker,
  * or the caller of submit and cancel), never with a lock of the runner
- * held, in order for each job. json is valid during the call. Set it
- * before the first submit (NULL: no events). */
+ * held, in order for each job, just after the change is visible to
+ * grym_jobs_get (so fn may call get). json is valid during the call.
+ * Set it before the first submit (NULL: no events). */
 typedef void (*grym_jobs_event_fn)(void *ud, const char *id, const char *json);
 void grym_jobs_set_events(grym_jobs *jr, grym_jobs_event_fn fn, void *ud);
 

@@ -66,6 +66,7 @@ struct grym_jobs {
 	void *event_ud;
 	pthread_mutex_t db_lock;
 	grym_catalog *cat;              /* front handle */
+	char last_id[GRYM_JOB_ID_LEN + 1];      /* the last job id made */
 };
 
 static int64_t now_ns(void)
@@ -512,9 +513,23 @@ int grym_jobs_submit(grym_jobs *jr, const char *stage, const char *params, const
 		job_free(j);
 		return nomem(err);
 	}
-	if ((rc = grym_job_new_id(j->row.id, err)) != GRYM_OK) {
-		job_free(j);
-		return rc;
+	/* ids order by their millisecond: two in one millisecond wait for
+	 * the next, so this runner's jobs list in the order submitted */
+	for (;;) {
+		int later;
+		if ((rc = grym_job_new_id(j->row.id, err)) != GRYM_OK) {
+			job_free(j);
+			return rc;
+		}
+		pthread_mutex_lock(&jr->lock);
+		later = strncmp(j->row.id, jr->last_id, 12) > 0;
+		if (later)
+			memcpy(jr->last_id, j->row.id, sizeof jr->last_id);
+		pthread_mutex_unlock(&jr->lock);
+		if (later)
+			break;
+		struct timespec ms = { 0, 1000000 };
+		nanosleep(&ms, NULL);
 	}
 	/* a place in the queue, held while the row is written */
 	pthread_mutex_lock(&jr->lock);
