@@ -271,7 +271,7 @@ int main(void)
 	grym_jobs *jr;
 	json_t *j;
 
-	tap_plan(95);
+	tap_plan(98);
 	dir = tap_tmpdir();
 	snprintf(cat_dir, sizeof cat_dir, "%s/cat", dir);
 	for (int i = 0; i < 3; i++) {
@@ -467,6 +467,14 @@ int main(void)
 	       (long long)objs0);
 	TAP_EQ_STR(summarize_final(id, 10).last, "cancelled", "its last event: cancelled");
 	TAP_EQ_STR(summarize_final(id2, 10).last, "cancelled", "the queued one's last event: cancelled");
+
+	/* unknown and unfinished jobs */
+	TAP_EQ_INT(grym_jobs_cancel(jr, "0123456789abcdef0123456789abcdef", &err), GRYM_ERR_NOTFOUND,
+		   "cancel: no such job");
+	TAP_OK(grym_jobs_get(jr, "nonsense", &err) == NULL && err.code == GRYM_ERR_NOTFOUND,
+	       "get: no such job");
+	TAP_EQ_INT(grym_jobs_rerun(jr, "0123456789abcdef0123456789abcdef", NULL, id3, &err),
+		   GRYM_ERR_NOTFOUND, "rerun: no such job");
 
 	/* list: pages of 2 newest first, every job once */
 	{
