@@ -6,6 +6,7 @@
 #define GRYM_GRYM_H
 #pragma GCC visibility push(default)
 
+#include "grym/version.h"
 #include "grym/error.h"
 #include "grym/json.h"
 #include "grym/progress.h"
@@ -49,9 +50,8 @@
 #include "grym/catalog_jobs.h"
 #include "grym/serve_jobs.h"
 #include "grym/stage_features.h"
-
-/* Version of the library, e.g. "0.1.0". */
-const char *grym_version(void);
+#include "grym/serve_uploads.h"
+#include "grym/serve_http.h"
 
 #pragma GCC visibility pop
 
