@@ -63,8 +63,6 @@ scan() (
 		if [ "$dir" = grym ]; then
 			self=$(basename "$f" .h)
 			dir=$(layer_of "$self")
-			# grym.h gathers every public header, the top layer's too
-			[ "$self" = grym ] && dir=serve
 		fi
 		ok_layers=" $(allowed "$dir") "
 		grep -o '#include "grym/[a-z_]*\.h"' "$f" | sed 's/.*grym\///; s/\.h"//' | sort -u |
