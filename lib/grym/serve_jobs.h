@@ -25,8 +25,9 @@
  * Outputs go to the catalog as the programs' catalog mode puts them:
  * normalize makes derived assets, features stores feature sets, train
  * stores a model, infer stores predictions. The result (JSON object)
- * says what was made: "inputs", "failed" and "failures" ([{"input",
- * "error"}], the first 100) for every stage, and per stage "assets"
+ * says what was made: "inputs" (read), "failed" and "failures"
+ * ([{"input", "error"}], the first 100) for every stage, "selected"
+ * (the assets the inputs named) but for train, and per stage "assets"
  * ([{"input","asset","reused","skipped"}]) for normalize,
  * "feature_sets" ([{"asset", "ids": [...]}]) for features, "model"
  * (id) and "report" for train, "model" and "predictions" ([{"asset",
