@@ -47,6 +47,8 @@
 #include "grym/stage_ingest.h"
 #include "grym/stage_synth.h"
 #include "grym/catalog_params.h"
+#include "grym/catalog_jobs.h"
+#include "grym/serve_jobs.h"
 #include "grym/stage_features.h"
 #include "grym/serve_uploads.h"
 #include "grym/serve_http.h"
