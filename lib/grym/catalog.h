@@ -116,15 +116,19 @@ int grym_catalog_check_asset_object(grym_catalog *cat, const grym_asset *a, grym
 	GRYM_MUST_CHECK;
 /* Open asset a's object for reading, with those checks made on the very
  * file opened (its size; its hash when the handle verifies), so nothing
- * replaces it between the check and the read: *r is a reader of the store
- * (grym/store.h) at the object's start, closed by the caller with
+ * replaces it between the check and the read: returns a new reader of the
+ * store (grym/store.h) at the object's start, the caller's to close with
  * grym_store_reader_close. When path is not NULL it receives the name the
  * decoders open the reader's bytes by (they open files by name: FFmpeg,
  * libsndfile): /proc/self/fd/N of the reader's file descriptor
- * (grym_fd_path), valid until the reader is closed. */
-int grym_catalog_open_asset_object(grym_catalog *cat, const grym_asset *a,
-				   grym_store_reader **r, char *path, size_t len,
-				   grym_error *err) GRYM_MUST_CHECK;
+ * (grym_fd_path), valid until the reader is closed. NULL on failure, with
+ * err->code GRYM_ERR_CORRUPT for a missing, resized or damaged object (as
+ * above), GRYM_ERR_UNSUPPORTED when there is no such name (no
+ * /proc/self/fd), GRYM_ERR_LIMIT when len cannot hold it, GRYM_ERR_IO,
+ * GRYM_ERR_NOMEM. */
+grym_store_reader *grym_catalog_open_asset_object(grym_catalog *cat, const grym_asset *a,
+						  char *path, size_t len, grym_error *err)
+	GRYM_MUST_CHECK;
 const char *grym_catalog_dir(const grym_catalog *cat);
 int grym_catalog_schema_version(grym_catalog *cat);
 
@@ -206,10 +210,13 @@ int grym_catalog_put_features(grym_catalog *cat, const grym_feature_set *f, grym
  * GRYM_ERR_NOTFOUND, GRYM_ERR_AMBIGUOUS, GRYM_ERR_NOMEM, GRYM_ERR_DB. */
 int grym_catalog_get_features(grym_catalog *cat, const char *id, grym_feature_set *f,
 			      grym_error *err) GRYM_MUST_CHECK;
-/* The frame matrix of f (f->frames x f->dims floats, malloc'ed) from its
- * object, checked as above; GRYM_ERR_NOTFOUND when f has none. */
-int grym_catalog_feature_matrix(grym_catalog *cat, const grym_feature_set *f, float **data,
-				grym_error *err) GRYM_MUST_CHECK;
+/* The frame matrix of f (f->frames x f->dims floats, malloc'ed, the
+ * caller's to free; never NULL for 0 frames) from its object, checked as
+ * above. NULL on failure, with err->code GRYM_ERR_NOTFOUND when f has no
+ * matrix, GRYM_ERR_CORRUPT when its object is missing, resized or
+ * (verified) damaged, GRYM_ERR_IO, GRYM_ERR_NOMEM. */
+float *grym_catalog_feature_matrix(grym_catalog *cat, const grym_feature_set *f, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* Visit every feature set of the asset of full id `asset` (one per
  * extractor recipe), in id order; cb returns non-zero to stop (that value
@@ -257,6 +264,37 @@ int grym_catalog_put_prediction(grym_catalog *cat, const char *model, const char
 int grym_catalog_get_prediction(grym_catalog *cat, const char *model, const char *asset,
 				char **label, double *probability, char **scores_json,
 				grym_error *err) GRYM_MUST_CHECK;
+
+/* Views of an asset for the UI (lib/view/, grym/view.h): derived data
+ * such as a peaks pyramid, stored as an object and named by the asset's
+ * full id, a kind ("peaks", "spectrogram", "loudness"...) and params, the
+ * canonical JSON of what shapes the object's bytes. Views are caches:
+ * they go with their asset (the rows cascade, the objects at the next
+ * gc), gc keeps the object of every row, and export, import and merge
+ * carry none (grym-catalog(5)).
+ *
+ * open_view: a new reader of the store (grym/store.h) at the start of the
+ * view's object, its size checked against the row (its hash too when the
+ * handle verifies), the caller's to close with grym_store_reader_close.
+ * NULL on failure, with err->code GRYM_ERR_NOTFOUND when there is no such
+ * row (the view is to be made), GRYM_ERR_CORRUPT when the object is
+ * missing or damaged (to be made again and put back: grym_store_restore),
+ * GRYM_ERR_DB, GRYM_ERR_IO, GRYM_ERR_NOMEM. */
+grym_store_reader *grym_catalog_open_view(grym_catalog *cat, const char *asset,
+					  const char *kind, const char *params,
+					  grym_error *err) GRYM_MUST_CHECK;
+/* Record (or replace) the view (asset, kind, params) as object, of bytes
+ * bytes, already committed to the store. GRYM_ERR_INVALID (ids not full,
+ * an empty kind, params NULL), GRYM_ERR_NOTFOUND (no such asset, or the
+ * object is not in the store), GRYM_ERR_DB. */
+int grym_catalog_put_view(grym_catalog *cat, const char *asset, const char *kind,
+			  const char *params, const char *object, uint64_t bytes,
+			  grym_error *err) GRYM_MUST_CHECK;
+/* Forget the views of the asset of full id asset (NULL: of every asset);
+ * their objects go at the next gc. *dropped (may be NULL) gets the number
+ * of rows removed. GRYM_ERR_DB. */
+int grym_catalog_drop_views(grym_catalog *cat, const char *asset, int64_t *dropped,
+			    grym_error *err) GRYM_MUST_CHECK;
 
 /* Counts for `grym-catalog stats`. */
 typedef struct grym_catalog_stats {

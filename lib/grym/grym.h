@@ -51,9 +51,12 @@
 #include "grym/serve.h"
 #include "grym/serve_auth.h"
 #include "grym/serve_events.h"
+#include "grym/catalog_jobs.h"
+#include "grym/serve_jobs.h"
 #include "grym/stage_features.h"
 #include "grym/serve_uploads.h"
 #include "grym/serve_http.h"
+#include "grym/view.h"
 
 #pragma GCC visibility pop
 
