@@ -99,7 +99,9 @@ static grym_synth_sink sink_of(collect *k)
 	return s;
 }
 
+typedef struct prog prog;
 typedef struct fails {
+	prog *prog;             /* may be NULL */
 	int n;
 	char input[256], msg[GRYM_ERROR_MSG_MAX];
 } fails;
@@ -110,6 +112,22 @@ static void on_failed(void *ud, const char *input, const grym_error *err)
 	f->n++;
 	snprintf(f->input, sizeof f->input, "%s", input ? input : "");
 	snprintf(f->msg, sizeof f->msg, "%s", err->msg);
+}
+
+/* The last progress report. */
+typedef struct prog {
+	double done;
+	uint64_t total;
+} prog;
+
+static void on_progress(void *ud, double done, uint64_t total, const char *msg)
+{
+	prog *p = ((fails *)ud)->prog;
+	(void)msg;
+	if (p) {
+		p->done = done;
+		p->total = total;
+	}
 }
 
 static int sh(const char *dir, const char *fmt, ...)
@@ -358,7 +376,10 @@ static void test_refs(const char *dir)
 	TAP_SETUP(grym_synth_stage_defaults(&w, word, &err));
 	cmd.store = 1;
 	w.xf.factor = 1.5;
-	grym_stage_env env = { .catalog_dir = catdir, .failed = on_failed, .ud = &f };
+	prog pr = { -1, 0 };
+	grym_stage_env env = { .catalog_dir = catdir, .failed = on_failed, .progress = on_progress,
+			       .ud = &f, .total = 3 };
+	f.prog = &pr;
 	grym_sources_opts so = { .flags = GRYM_SOURCES_RECORDS };
 	grym_sources *src = grym_sources_new(&so, &err);
 	/* the second reference names no asset: its own failure */
@@ -374,6 +395,8 @@ static void test_refs(const char *dir)
 	       "stored: %s)", rc, k.stored, err.msg);
 	TAP_OK(env.ninputs == 3 && env.nfailed == 1 && f.n == 1 && !strcmp(f.input, "abcd0000"),
 	       "the missing one is its own failure (%s: %s)", f.input, f.msg);
+	TAP_OK(pr.done == 3 && pr.total == 3, "progress ends at 3 of the 3 the caller expected "
+	       "(%g of %llu)", pr.done, (unsigned long long)pr.total);
 	/* grym-synth, one id at a time, names the same assets */
 	TAP_OK(sh(dir, "grym-synth --catalog refs transform stretch --factor 1.5 --store %s >da.txt "
 		  "&& grym-synth --catalog refs transform stretch --factor 1.5 --store %s >db.txt",
@@ -391,7 +414,7 @@ static void test_refs(const char *dir)
 int main(void)
 {
 	const char *dir = tap_tmpdir();
-	tap_plan(25);
+	tap_plan(26);
 	test_sine(dir);
 	test_failed_source();
 	test_dataset();
