@@ -84,6 +84,13 @@ static int store_one(synth_run *r, const grym_xform_params *xp, const char *in,
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	json_object_set_new(recipe, "format", json_string("wav"));
 	json_object_set_new(recipe, "bits", json_string("32f"));
+	/* the input was decoded at --rate and mixed down by --channels 1: part
+	 * of what made this audio, so part of its id (without them a
+	 * resampled result took the id of the unresampled one) */
+	if (r->cmd->rate > 0)
+		json_object_set_new(recipe, "rate", json_integer(r->cmd->rate));
+	if (r->cmd->channels)
+		json_object_set_new(recipe, "channels", json_integer(1));
 	if ((rc = synth__put_derived(r->cat, parent, recipe, y, ny, channels, rate, id, err))) {
 		json_decref(recipe);
 		grym_stage_fail(r->env, in, err);
