@@ -15,6 +15,7 @@
 #include "grym/npy.h"
 #include "grym/store.h"
 #include "grym/catalog.h"
+#include "grym/catalog_page.h"
 #include "grym/audio.h"
 #include "grym/rng.h"
 #include "grym/pool.h"
