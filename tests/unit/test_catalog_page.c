@@ -50,7 +50,7 @@ static void put_source(grym_catalog *cat, int i, const char *path, const char *l
 	a.bytes = (uint64_t)bytes;
 	a.paths = json_pack("[s]", path);
 	a.labels = label ? json_pack("[s]", label) : NULL;
-	a.meta = json_pack("{s:s}", "speaker", i % 5 == 0 ? "Alice Smith" : "bob");
+	a.meta = json_pack("{s:s}", "speaker", i % 5 == 0 ? "Alice Smith" : i == 11 ? "O\"Neil" : "bob");
 	a.tags = json_pack("{s:s}", "title", i == 7 ? "Night Train" : "untitled");
 	TAP_SETUP(grym_catalog_put_asset(cat, &a, NULL, NULL));
 	row *r = &rows[nrows++];
@@ -311,6 +311,8 @@ static void test_filters(grym_catalog *cat)
 		alices += i % 5 == 0;
 	alices++; /* test_continuity's asset 100 */
 	TAP_EQ_INT(count_of(cat, q, ids, &n), alices, "search a metadata value");
+	q.search = "o\"n";
+	TAP_EQ_INT(count_of(cat, q, ids, &n), 1, "search a value that JSON escapes");
 	q.search = "night";
 	TAP_EQ_INT(count_of(cat, q, ids, &n), 1, "search a tag value");
 	TAP_OK(n == 1 && !strcmp(ids[0], rows[7].id), "the one with that title");
@@ -490,7 +492,7 @@ int main(void)
 	grym_error err = { 0 };
 	grym_catalog *cat;
 
-	tap_plan(47);
+	tap_plan(48);
 	snprintf(dir, sizeof dir, "%s/cat", top);
 	cat = grym_catalog_open(dir, &err);
 	TAP_OK(cat != NULL, "open: %s", err.msg);
