@@ -98,6 +98,10 @@ void cat_model_object_what(const char *id, const char *obj, const char *name, ch
 int cat_check_object(grym_catalog *cat, const char *what, const char *obj, int64_t want,
 		     int hash, grym_error *err);
 int cat_object_damaged(grym_error *err, const char *what, const char *hex);
+/* read: object obj whole into *data (malloc'ed, *len bytes) with those
+ * checks (a model's out-of-fold predictions: model_page.c). */
+int cat_read_object(grym_catalog *cat, const char *what, const char *obj, int64_t want,
+		    int hash, void **data, size_t *len, grym_error *err);
 /* open: cat_check_object's size test made on the object opened for reading
  * (the reader at its start; the caller closes it). */
 int cat_open_object(grym_catalog *cat, const char *what, const char *obj, int64_t want,
