@@ -29,6 +29,7 @@
 #include "grym/features.h"
 #include "grym/features_pitch.h"
 #include "grym/ml.h"
+#include "grym/ml_pca.h"
 #include "grym/synth.h"
 #include "grym/idset.h"
 #include "grym/replay.h"

@@ -21,7 +21,7 @@ layer_of() {
 	ingest) echo stage ;;
 	dsp|loudness) echo dsp ;;
 	features|features_pitch) echo features ;;
-	ml) echo ml ;;
+	ml|ml_pca) echo ml ;;
 	synth) echo synth ;;
 	catalog_params|features_params|features_file|normalize_params|ingest_params|infer_params|train_params|synth_params|replay|grym|stage|stage_*) echo stage ;;
 	view|view_*) echo view ;;
