@@ -115,6 +115,30 @@ int grym_catalog_model_page(grym_catalog *cat, int limit, const char *cursor, ch
 int grym_catalog_model_json(grym_catalog *cat, const char *key, char **json, grym_error *err)
 	GRYM_MUST_CHECK;
 
+/* One feature set's summary with what a plot of it shows of its asset,
+ * valid during the visit only. */
+typedef struct grym_summary_row {
+	const char *asset;       /* full id */
+	const char *name;        /* the asset's name (UTF-8, U+FFFD for bad bytes) */
+	const char *labels;      /* its labels as a JSON array text */
+	const char *feature_set; /* the feature set's id */
+	const float *summary;    /* len floats: the clip summary vector */
+	int len;
+} grym_summary_row;
+typedef int (*grym_summary_visit_fn)(void *ud, const grym_summary_row *r);
+
+/* Visit the summary of every feature set whose extractor recipe names
+ * feature ("feature": "mfcc", as grym-features stores one set per
+ * feature), with a summary, in asset order (as inserted) and, for an
+ * asset with several such sets (other extractor parameters), oldest
+ * first. cb returns non-zero to stop (that value is returned). One
+ * query for them all: a plot of 10,000 assets reads them at once.
+ * GRYM_ERR_INVALID for an empty feature name, GRYM_ERR_DB,
+ * GRYM_ERR_NOMEM. */
+int grym_catalog_foreach_summary(grym_catalog *cat, const char *feature,
+				 grym_summary_visit_fn cb, void *ud, grym_error *err)
+	GRYM_MUST_CHECK;
+
 #ifdef __cplusplus
 }
 #endif

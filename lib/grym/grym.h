@@ -49,6 +49,7 @@
 #include "grym/stage_synth.h"
 #include "grym/catalog_params.h"
 #include "grym/stage_features.h"
+#include "grym/view_embedding.h"
 
 /* Version of the library, e.g. "0.1.0". */
 const char *grym_version(void);
