@@ -129,8 +129,8 @@ static int probe(int n, char **paths)
 	int status = GRYM_EXIT_OK;
 	for (int i = 0; i < n; i++) {
 		grym_error err = { 0 };
-		char *text;
-		if (grym_ingest_probe(paths[i], params.json, &text, &err) < 0) {
+		char *text = grym_ingest_probe(paths[i], params.json, &err);
+		if (!text) {
 			grym_report(&cli, paths[i], &err);
 			status = GRYM_EXIT_FAILED;
 			continue;

@@ -166,11 +166,11 @@ static void on_done(void *ud, const grym_train_result *r)
 static int show_model(train_opts *o)
 {
 	grym_error err = { 0 }, derr = { 0 };
-	grym_model *m = NULL;
+	grym_model *m;
 	char dir[4096];
 	int have_dir = grym_cli_catalog_dir(&o->cli, dir, sizeof dir, &derr) == GRYM_OK;
-	if (grym_train_load_model(have_dir ? dir : NULL, o->tp.show, &m, &err) == GRYM_ERR_NOTFOUND &&
-	    !have_dir) {
+	m = grym_train_load_model(have_dir ? dir : NULL, o->tp.show, &err);
+	if (!m && err.code == GRYM_ERR_NOTFOUND && !have_dir) {
 		err = derr;
 		grym_error_prefix(&err, err.code, "no such file, nor a model in the catalog");
 	}

@@ -16,6 +16,7 @@
  * merging catalogs filled at different times, changes nothing.
  */
 #include "catalog_int.h"
+#include "core/error_int.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -157,8 +158,8 @@ static int copy_object(grym_catalog *cat, grym_catalog *other, const char *id,
 
 	if (grym_store_has(cat->store, id))
 		return GRYM_OK;
-	if ((rc = grym_store_open_read(other->store, id, &r, err)) != GRYM_OK)
-		return rc;
+	if (!(r = grym_store_open_read(other->store, id, err)))
+		return grym__status(err);
 	if (!(w = grym_store_writer_new(cat->store, err))) {
 		grym_store_reader_close(r);
 		return err && err->code ? err->code : GRYM_ERR_IO;

@@ -30,6 +30,7 @@
  */
 #include "catalog_int.h"
 #include "grym/pathname.h"
+#include "core/error_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,11 +87,17 @@ static int open_object(grym_catalog *cat, const char *what, const char *obj, int
 	*out = NULL;
 	if (!grym_id_is_full(obj))
 		return grym_error_set(err, GRYM_ERR_CORRUPT, "%s: '%s' is not an object id", what, obj);
-	rc = grym_store_open_read(cat->store, obj, &r, err);
-	if (rc == GRYM_ERR_NOTFOUND)
-		return grym_error_set(err, GRYM_ERR_CORRUPT, "%s is missing: " FSCK_HINT, what);
-	if (rc != GRYM_OK)
-		return grym_error_prefix(err, rc, "%s", what);
+	{
+		/* the store's status decides what to say, also for a caller
+		 * that wants no message (err NULL) */
+		grym_error e = { 0 }, *oe = err ? err : &e;
+		if (!(r = grym_store_open_read(cat->store, obj, oe))) {
+			if (oe->code == GRYM_ERR_NOTFOUND)
+				return grym_error_set(err, GRYM_ERR_CORRUPT,
+						      "%s is missing: " FSCK_HINT, what);
+			return grym_error_prefix(err, oe->code, "%s", what);
+		}
+	}
 	size = grym_store_reader_size(r);
 	if (want >= 0 && size != (uint64_t)want) {
 		rc = grym_error_set(err, GRYM_ERR_CORRUPT,
@@ -154,25 +161,27 @@ int grym_catalog_check_asset_object(grym_catalog *cat, const grym_asset *a, grym
 	return cat_check_object(cat, what, a->object, (int64_t)a->bytes, cat->verify, err);
 }
 
-int grym_catalog_open_asset_object(grym_catalog *cat, const grym_asset *a,
-				   grym_store_reader **r, char *path, size_t len,
-				   grym_error *err)
+grym_store_reader *grym_catalog_open_asset_object(grym_catalog *cat, const grym_asset *a,
+						  char *path, size_t len, grym_error *err)
 {
 	char what[CAT_OBJ_WHAT_MAX];
+	grym_store_reader *r;
 	int fd, rc;
 
 	cat_asset_object_what(a->id, a->object, what, sizeof what);
-	rc = open_object(cat, what, a->object, (int64_t)a->bytes, cat->verify, r, err);
-	if (rc != GRYM_OK || !path)
-		return rc;
-	if ((fd = grym_store_reader_fd(*r, err)) < 0 ||
+	rc = open_object(cat, what, a->object, (int64_t)a->bytes, cat->verify, &r, err);
+	if (rc != GRYM_OK)
+		return grym__failed(err, rc);
+	if (!path)
+		return r;
+	if ((fd = grym_store_reader_fd(r, err)) < 0 ||
 	    (rc = grym_fd_path(fd, path, len, err)) != GRYM_OK) {
 		rc = fd < 0 ? fd : rc;
 		grym_error_prefix(err, rc, "%s", what);
-		grym_store_reader_close(*r);
-		*r = NULL;
+		grym_store_reader_close(r);
+		return grym__failed(err, rc);
 	}
-	return rc;
+	return r;
 }
 
 /* Read object obj whole through a reader opened with the size test; hash
@@ -226,24 +235,22 @@ static int read_object(grym_catalog *cat, const char *what, const char *obj, int
 	return GRYM_OK;
 }
 
-int grym_catalog_feature_matrix(grym_catalog *cat, const grym_feature_set *f, float **data,
-				grym_error *err)
+float *grym_catalog_feature_matrix(grym_catalog *cat, const grym_feature_set *f, grym_error *err)
 {
 	char what[CAT_OBJ_WHAT_MAX];
 	void *p = NULL;
 	size_t len = 0;
 	int rc;
 
-	*data = NULL;
-	if (f->frames < 0 || f->dims <= 0 || !f->object[0])
-		return grym_error_set(err, GRYM_ERR_NOTFOUND, "feature set %s has no frame matrix",
-				      f->id);
+	if (f->frames < 0 || f->dims <= 0 || !f->object[0]) {
+		grym_error_set(err, GRYM_ERR_NOTFOUND, "feature set %s has no frame matrix", f->id);
+		return NULL;
+	}
 	cat_feature_object_what(f->id, f->object, what, sizeof what);
 	rc = read_object(cat, what, f->object, (int64_t)f->frames * f->dims * (int64_t)sizeof(float),
 			 cat->verify, &p, &len, err);
-	if (rc == GRYM_OK)
-		*data = p;
-	return rc;
+	/* read_object's buffer is never NULL on success, even for 0 frames */
+	return rc == GRYM_OK ? p : grym__failed(err, rc);
 }
 
 int grym_catalog_model_bytes(grym_catalog *cat, const grym_model_row *m, void **data,

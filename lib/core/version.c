@@ -1,5 +1,5 @@
 /* version.c — the library's version string (set by the Makefile). */
-#include "grym/grym.h"
+#include "grym/version.h"
 
 const char *grym_version(void)
 {

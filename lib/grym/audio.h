@@ -160,6 +160,16 @@ int grym_encoder_write(grym_encoder *e, const float *frames, int64_t nframes,
 /* Finish the file (sizes, flush). The caller then commits out. */
 int grym_encoder_close(grym_encoder *e, grym_error *err) GRYM_MUST_CHECK;
 
+/* The media type of a file that the decoder found to be of container
+ * format and codec (grym_audio_info's format and codec, as the catalog
+ * keeps them): "audio/flac", "audio/mpeg", "audio/ogg"... and
+ * "application/octet-stream" for what it does not know, never a type a
+ * browser would render as a page. *browser_plays (may be NULL) is 1 when
+ * web browsers play such a file in an <audio> element (WAV of PCM, FLAC,
+ * MP3, Ogg and WebM of Vorbis or Opus, MP4 of AAC), else 0: a server
+ * offers those others transcoded. A static string. */
+const char *grym_audio_media_type(const char *format, const char *codec, int *browser_plays);
+
 #ifdef __cplusplus
 }
 #endif

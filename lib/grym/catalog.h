@@ -116,15 +116,19 @@ int grym_catalog_check_asset_object(grym_catalog *cat, const grym_asset *a, grym
 	GRYM_MUST_CHECK;
 /* Open asset a's object for reading, with those checks made on the very
  * file opened (its size; its hash when the handle verifies), so nothing
- * replaces it between the check and the read: *r is a reader of the store
- * (grym/store.h) at the object's start, closed by the caller with
+ * replaces it between the check and the read: returns a new reader of the
+ * store (grym/store.h) at the object's start, the caller's to close with
  * grym_store_reader_close. When path is not NULL it receives the name the
  * decoders open the reader's bytes by (they open files by name: FFmpeg,
  * libsndfile): /proc/self/fd/N of the reader's file descriptor
- * (grym_fd_path), valid until the reader is closed. */
-int grym_catalog_open_asset_object(grym_catalog *cat, const grym_asset *a,
-				   grym_store_reader **r, char *path, size_t len,
-				   grym_error *err) GRYM_MUST_CHECK;
+ * (grym_fd_path), valid until the reader is closed. NULL on failure, with
+ * err->code GRYM_ERR_CORRUPT for a missing, resized or damaged object (as
+ * above), GRYM_ERR_UNSUPPORTED when there is no such name (no
+ * /proc/self/fd), GRYM_ERR_LIMIT when len cannot hold it, GRYM_ERR_IO,
+ * GRYM_ERR_NOMEM. */
+grym_store_reader *grym_catalog_open_asset_object(grym_catalog *cat, const grym_asset *a,
+						  char *path, size_t len, grym_error *err)
+	GRYM_MUST_CHECK;
 const char *grym_catalog_dir(const grym_catalog *cat);
 int grym_catalog_schema_version(grym_catalog *cat);
 
@@ -206,10 +210,13 @@ int grym_catalog_put_features(grym_catalog *cat, const grym_feature_set *f, grym
  * GRYM_ERR_NOTFOUND, GRYM_ERR_AMBIGUOUS, GRYM_ERR_NOMEM, GRYM_ERR_DB. */
 int grym_catalog_get_features(grym_catalog *cat, const char *id, grym_feature_set *f,
 			      grym_error *err) GRYM_MUST_CHECK;
-/* The frame matrix of f (f->frames x f->dims floats, malloc'ed) from its
- * object, checked as above; GRYM_ERR_NOTFOUND when f has none. */
-int grym_catalog_feature_matrix(grym_catalog *cat, const grym_feature_set *f, float **data,
-				grym_error *err) GRYM_MUST_CHECK;
+/* The frame matrix of f (f->frames x f->dims floats, malloc'ed, the
+ * caller's to free; never NULL for 0 frames) from its object, checked as
+ * above. NULL on failure, with err->code GRYM_ERR_NOTFOUND when f has no
+ * matrix, GRYM_ERR_CORRUPT when its object is missing, resized or
+ * (verified) damaged, GRYM_ERR_IO, GRYM_ERR_NOMEM. */
+float *grym_catalog_feature_matrix(grym_catalog *cat, const grym_feature_set *f, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* Visit every feature set of the asset of full id `asset` (one per
  * extractor recipe), in id order; cb returns non-zero to stop (that value

@@ -6,6 +6,7 @@
 #define GRYM_GRYM_H
 #pragma GCC visibility push(default)
 
+#include "grym/version.h"
 #include "grym/error.h"
 #include "grym/json.h"
 #include "grym/progress.h"
@@ -49,10 +50,9 @@
 #include "grym/stage_synth.h"
 #include "grym/catalog_params.h"
 #include "grym/stage_features.h"
+#include "grym/serve_uploads.h"
+#include "grym/serve_http.h"
 #include "grym/view_embedding.h"
-
-/* Version of the library, e.g. "0.1.0". */
-const char *grym_version(void);
 
 #pragma GCC visibility pop
 

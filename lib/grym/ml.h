@@ -215,10 +215,13 @@ typedef struct grym_model grym_model;
 /* Fit a model on the rows `rows` (nrows indices; NULL = all rows) of ds.
  * The standardization (mean, std; std 0 -> 1) is fitted on those rows
  * only. Supervised models need at least two classes among those rows and
- * no unlabelled row; kmeans ignores labels. On success *out is a new
- * model owned by the caller. */
-int grym_model_train(const grym_ml_params *p, const grym_dataset *ds,
-		     const size_t *rows, size_t nrows, grym_model **out, grym_error *err);
+ * no unlabelled row; kmeans ignores labels. Returns a new model, the
+ * caller's to free with grym_model_free; NULL on failure, with err->code
+ * GRYM_ERR_INVALID (bad hyper-parameters, no rows, fewer than two
+ * classes, an unlabelled row, k above the rows), GRYM_ERR_CANCELLED once
+ * *p->cancel is set, GRYM_ERR_NOMEM, GRYM_ERR_INTERNAL. */
+grym_model *grym_model_train(const grym_ml_params *p, const grym_dataset *ds,
+			     const size_t *rows, size_t nrows, grym_error *err) GRYM_MUST_CHECK;
 void grym_model_free(grym_model *m);
 
 grym_model_type grym_model_type_of(const grym_model *m);
@@ -318,11 +321,17 @@ int grym_model_predict(const grym_model *m, const float *x, size_t n,
 /* Serialize into a malloc'ed buffer (*buf, *len), byte-identical for the
  * same model. */
 int grym_model_save(const grym_model *m, unsigned char **buf, size_t *len, grym_error *err);
-/* Parse and check a model file image: magic, version (newer ->
- * GRYM_ERR_UNSUPPORTED), sizes (GRYM_ERR_CORRUPT "truncated"), SHA-256,
- * header JSON and every array shape. */
-int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *err);
-int grym_model_load_file(const char *path, grym_model **out, grym_error *err);
+/* Parse and check a model file image: magic, version, sizes, SHA-256,
+ * header JSON and every array shape. Returns a new model, the caller's to
+ * free with grym_model_free (buf stays the caller's); NULL on failure,
+ * with err->code GRYM_ERR_FORMAT (not a model: bad magic),
+ * GRYM_ERR_UNSUPPORTED (a newer format version), GRYM_ERR_CORRUPT
+ * ("truncated", checksum, header or arrays), GRYM_ERR_NOMEM. */
+grym_model *grym_model_load(const void *buf, size_t len, grym_error *err) GRYM_MUST_CHECK;
+/* The same from the file at path: NULL with err->code GRYM_ERR_NOTFOUND
+ * when there is no such file, GRYM_ERR_IO when it cannot be read, else as
+ * grym_model_load. */
+grym_model *grym_model_load_file(const char *path, grym_error *err) GRYM_MUST_CHECK;
 
 /* ---- L-BFGS (exposed for tests and other modules) ---- */
 /* f(x) returned, gradient written to g. Return NAN to signal failure. */

@@ -79,9 +79,11 @@ int grym_ingest_add_inputs(grym_sources *inputs, const grym_ingest_params *p, in
 
 /* --probe: what FILE is (format, codec, rate, channels, bits, frames,
  * duration, bit rate, tags), as "key<TAB>value" lines and an empty one,
- * or with json as one line of JSON; *text is malloc'ed. Stores nothing
- * and needs no catalog. */
-int grym_ingest_probe(const char *path, int json, char **text, grym_error *err);
+ * or with json as one line of JSON: a new string, the caller's to free.
+ * Stores nothing and needs no catalog. NULL on failure, with err->code
+ * the error of grym_audio_probe (GRYM_ERR_IO, GRYM_ERR_FORMAT for a file
+ * that is not audio, GRYM_ERR_UNSUPPORTED...) or GRYM_ERR_NOMEM. */
+char *grym_ingest_probe(const char *path, int json, grym_error *err) GRYM_MUST_CHECK;
 
 #ifdef __cplusplus
 }

@@ -162,10 +162,13 @@ grym_json *grym_train_result_json(const grym_train_result *r, const grym_train_p
 
 /* The model named by name (grym-train --show): a model file, else — when
  * catalog_dir is set — a model of that catalog by id, id prefix or name,
- * its object's bytes checked. *out is the caller's. GRYM_ERR_NOTFOUND
- * when neither has it. */
-int grym_train_load_model(const char *catalog_dir, const char *name, grym_model **out,
-			  grym_error *err);
+ * its object's bytes checked. Returns a new model, the caller's to free
+ * with grym_model_free; NULL on failure, with err->code
+ * GRYM_ERR_NOTFOUND when neither has it, GRYM_ERR_CORRUPT for a damaged
+ * model object, else the error of grym_model_load_file or of the
+ * catalog. */
+grym_model *grym_train_load_model(const char *catalog_dir, const char *name, grym_error *err)
+	GRYM_MUST_CHECK;
 
 /* A model as grym-train --show --json gives it (new reference, NULL
  * when out of memory): "type", "dims", "labels", "params", "training",

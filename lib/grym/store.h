@@ -82,11 +82,14 @@ int grym_store_has(grym_store *st, const char *id);
 int grym_store_size(grym_store *st, const char *id, uint64_t *size, grym_error *err)
 	GRYM_MUST_CHECK;
 
-/* Streaming read. open: GRYM_ERR_NOTFOUND ("object ID not found") when the
- * object is absent. The reader reads the object as it was when opened,
+/* Streaming read: a new reader of object id, the caller's to close with
+ * grym_store_reader_close; NULL on failure with err->code
+ * GRYM_ERR_NOTFOUND ("object ID not found") when the object is absent,
+ * GRYM_ERR_INVALID when id is not a full object id, GRYM_ERR_IO,
+ * GRYM_ERR_NOMEM. The reader reads the object as it was when opened,
  * even if gc removes it or a restore replaces it meanwhile. */
-int grym_store_open_read(grym_store *st, const char *id, grym_store_reader **out,
-			 grym_error *err) GRYM_MUST_CHECK;
+grym_store_reader *grym_store_open_read(grym_store *st, const char *id, grym_error *err)
+	GRYM_MUST_CHECK;
 /* Up to len bytes from the reader's position: bytes read, 0 at the end of
  * the object, or a negative status. An object that ends before the size
  * it had when opened (cut meanwhile) or goes on past it is

@@ -8,7 +8,7 @@
  * items spread over the classes (most uneven first), and each goes whole
  * to the fold where the per-class proportions across folds stay most even
  * (ties: the smaller fold), so no group is ever on both sides of a split.
- * Standardization and everything else is fitted inside grym_model_train on
+ * Standardization and everything else is fitted inside ml_model_train on
  * the training rows of each fold only.
  */
 #include <jansson.h>
@@ -443,7 +443,7 @@ int grym_ml_cross_validate_proba(const grym_ml_params *p, const grym_dataset *ds
 			grym_progress_span_fn(&span, 0, "training");
 		}
 		grym_model *m = NULL;
-		if ((rc = grym_model_train(&pf, ds, tr, ntr, &m, err))) {
+		if ((rc = ml_model_train(&pf, ds, tr, ntr, &m, err))) {
 			if (rc != GRYM_ERR_CANCELLED)
 				grym_error_prefix(err, rc, "fold %d", f + 1);
 			goto out;

@@ -73,4 +73,10 @@ void ml_foreign_print(const char *s);
  * (-1 when out of memory). */
 int ml_dataset_label_index(grym_dataset *ds, const char *label);
 
+/* model.c: grym_model_train as a status, the model in *out (NULL on
+ * failure), for eval.c's folds, which act on the status (a cancel is
+ * not prefixed) also when their caller passed no err. */
+int ml_model_train(const grym_ml_params *p, const grym_dataset *ds, const size_t *rows,
+		   size_t nrows, grym_model **out, grym_error *err);
+
 #endif

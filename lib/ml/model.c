@@ -27,6 +27,7 @@
 #include <string.h>
 #include "grym/hash.h"
 #include "kind.h"
+#include "core/error_int.h"
 
 static const char *const dtype_names[] = { "f4", "f8", "i4" };
 static const size_t dtype_size[] = { 4, 8, 4 };
@@ -192,8 +193,8 @@ int grym_model_linear_weights(const grym_model *m, const double **W, const doubl
 	return GRYM_OK;
 }
 
-int grym_model_train(const grym_ml_params *p, const grym_dataset *ds,
-		     const size_t *rows, size_t nrows, grym_model **out, grym_error *err)
+int ml_model_train(const grym_ml_params *p, const grym_dataset *ds, const size_t *rows,
+		   size_t nrows, grym_model **out, grym_error *err)
 {
 	*out = NULL;
 	int rc = ml_params_check(p, err);
@@ -316,6 +317,15 @@ nomem:
 	free(y);
 	grym_model_free(m);
 	return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+}
+
+grym_model *grym_model_train(const grym_ml_params *p, const grym_dataset *ds,
+			     const size_t *rows, size_t nrows, grym_error *err)
+{
+	grym_model *m;
+	int rc = ml_model_train(p, ds, rows, nrows, &m, err);
+
+	return rc == GRYM_OK ? m : grym__failed(err, rc);
 }
 
 int grym_model_check_dims(const grym_model *m, size_t d, grym_error *err)
@@ -577,7 +587,8 @@ static int dup_strv(json_t *a, size_t n, char ***out, grym_error *err)
 	return GRYM_OK;
 }
 
-int grym_model_load(const void *buf, size_t len, grym_model **out, grym_error *err)
+/* grym_model_load as a status, the model in *out. */
+static int model_load(const void *buf, size_t len, grym_model **out, grym_error *err)
 {
 	const unsigned char *b = buf;
 	*out = NULL;
@@ -770,13 +781,23 @@ fail:
 	return rc;
 }
 
-int grym_model_load_file(const char *path, grym_model **out, grym_error *err)
+grym_model *grym_model_load(const void *buf, size_t len, grym_error *err)
 {
-	*out = NULL;
+	grym_model *m;
+	int rc = model_load(buf, len, &m, err);
+
+	return rc == GRYM_OK ? m : grym__failed(err, rc);
+}
+
+grym_model *grym_model_load_file(const char *path, grym_error *err)
+{
+	grym_model *m = NULL;
 	FILE *f = fopen(path, "rb");
-	if (!f)
-		return grym_error_set(err, errno == ENOENT ? GRYM_ERR_NOTFOUND : GRYM_ERR_IO,
-				      "%s", strerror(errno));
+	if (!f) {
+		int e = errno;
+		grym_error_set(err, e == ENOENT ? GRYM_ERR_NOTFOUND : GRYM_ERR_IO, "%s", strerror(e));
+		return NULL;
+	}
 	unsigned char *buf = NULL;
 	size_t len = 0, cap = 0;
 	int rc = GRYM_OK;
@@ -800,7 +821,7 @@ int grym_model_load_file(const char *path, grym_model **out, grym_error *err)
 	}
 	fclose(f);
 	if (!rc)
-		rc = grym_model_load(buf, len, out, err);
+		rc = model_load(buf, len, &m, err);
 	free(buf);
-	return rc;
+	return rc == GRYM_OK ? m : grym__failed(err, rc);
 }

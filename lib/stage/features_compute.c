@@ -18,6 +18,7 @@
 #include "grym/features_file.h"
 #include "grym/progress.h"
 #include "grym/store.h"
+#include "core/error_int.h"
 
 /* A line for the user, kept with the result: env->info is called on the
  * calling thread, in input order, when the result is handed on. */
@@ -206,8 +207,8 @@ static int compute_job(gfs_ctx *x, gfs_job *j, grym_catalog *cat, const char *pa
 		if (!x->fp->recompute && grym_catalog_get_features(cat, ids[f], &fs, &e2) == GRYM_OK &&
 		    fs.object[0] && fs.dims > 0) {
 			/* its size checked, and its hash with --verify */
-			float *data = NULL;
-			int frc = grym_catalog_feature_matrix(cat, &fs, &data, &e2);
+			float *data = grym_catalog_feature_matrix(cat, &fs, &e2);
+			int frc = data ? GRYM_OK : e2.code;
 			if (frc == GRYM_OK) {
 				j->r->m[f].data = data;
 				j->r->m[f].frames = fs.frames;
@@ -285,8 +286,9 @@ static int run_job(gfs_ctx *x, gfs_job *j, grym_catalog *cat, grym_error *err)
 	grym_asset a;
 	grym_asset_init(&a);
 	rc = grym_catalog_get_asset(cat, j->asset, &a, err);
-	if (rc == GRYM_OK)
-		rc = grym_catalog_open_asset_object(cat, &a, &obj, objpath, sizeof objpath, err);
+	if (rc == GRYM_OK &&
+	    !(obj = grym_catalog_open_asset_object(cat, &a, objpath, sizeof objpath, err)))
+		rc = grym__status(err);
 	grym_asset_clear(&a);
 	if (rc == GRYM_OK)
 		rc = compute_job(x, j, cat, objpath, err);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "grym/store.h"
+#include "core/error_int.h"
 
 /* The asset's source (the end of its chain of parents) opened, its path
  * in path; *name becomes the first path met up the chain when the record
@@ -41,9 +42,9 @@ static int open_source(inf_run *r, const char *id, char **name, int *named,
 		if (ga.parent[0] == 0) {
 			/* the size check (and with --verify the hash) names the
 			 * asset whose object is damaged */
-			rc = grym_catalog_open_asset_object(r->cat, &ga, obj, path, len, err);
+			*obj = grym_catalog_open_asset_object(r->cat, &ga, path, len, err);
 			grym_asset_clear(&ga);
-			return rc;
+			return *obj ? GRYM_OK : grym__status(err);
 		}
 		memcpy(src, ga.parent, sizeof src);
 		grym_asset_clear(&ga);

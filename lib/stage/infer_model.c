@@ -61,7 +61,7 @@ int inf_load_model(inf_run *r, const char *ref, grym_model **m, void **bytes, gr
 		}
 		grym_model_row_clear(&row);
 	}
-	if (*bytes && grym_model_load(*bytes, len, m, err) == GRYM_OK && !r->model_row)
+	if (*bytes && (*m = grym_model_load(*bytes, len, err)) && !r->model_row)
 		grym_sha256_hex(*bytes, len, r->model_id);
 	if (!*m)
 		return grym_error_prefix(err, err->code ? err->code : GRYM_ERR_INTERNAL, "%s", ref);

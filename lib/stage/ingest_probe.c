@@ -5,6 +5,7 @@
 #include "grym/stage_ingest.h"
 #include "grym/audio.h"
 #include "grym/pathname.h"
+#include "core/error_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,17 +72,17 @@ static char *as_lines(const char *path, const grym_audio_info *in)
 	return buf;
 }
 
-int grym_ingest_probe(const char *path, int json, char **text, grym_error *err)
+char *grym_ingest_probe(const char *path, int json, grym_error *err)
 {
 	grym_audio_info in;
+	char *text;
 	int rc;
 
-	*text = NULL;
 	if ((rc = grym_audio_probe(path, &in, err)) < 0)
-		return rc;
-	*text = json ? as_json(path, &in) : as_lines(path, &in);
+		return grym__failed(err, rc);
+	text = json ? as_json(path, &in) : as_lines(path, &in);
 	grym_audio_info_clear(&in);
-	if (!*text)
-		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
-	return GRYM_OK;
+	if (!text)
+		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	return text;
 }

@@ -61,8 +61,15 @@ int grym_normalize_asset(grym_catalog *cat, const char *parent,
 		goto done;
 	/* the parent's object through a reader of the store, decoded by the
 	 * name of its open file */
-	if ((rc = grym_catalog_open_asset_object(cat, &pa, &src_r, src, sizeof src, err)) != GRYM_OK)
-		goto done;
+	{
+		/* its status is the call's, also when the caller wants no
+		 * message (err NULL) */
+		grym_error e, *oe = err ? err : &e;
+		if (!(src_r = grym_catalog_open_asset_object(cat, &pa, src, sizeof src, oe))) {
+			rc = oe->code;
+			goto done;
+		}
+	}
 	/* An unnamed temporary to write the result to, then store it: a
 	 * kill mid-run leaves nothing in TMPDIR. */
 	out = grym_output_open_tmp(tmpdir, "grym-norm", tmp, sizeof tmp, err);

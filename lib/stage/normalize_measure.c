@@ -4,6 +4,7 @@
  * to the sink in input order.
  */
 #include "stage/normalize_int.h"
+#include "core/error_int.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -45,8 +46,8 @@ static int asset_path(measure_run *m, grym_source *it, grym_store_reader **r,
 		return rc;
 	grym_asset_init(&as);
 	rc = grym_catalog_get_asset(m->cat, id, &as, err);
-	if (rc == GRYM_OK)
-		rc = grym_catalog_open_asset_object(m->cat, &as, r, path, len, err);
+	if (rc == GRYM_OK && !(*r = grym_catalog_open_asset_object(m->cat, &as, path, len, err)))
+		rc = grym__status(err);
 	if (rc == GRYM_OK && !json_object_get(it->head.meta, "path") && json_array_size(as.paths)) {
 		json_t *pm = json_pack("{s:O}", "path", json_array_get(as.paths, 0));
 		*name = pm ? grym_stage_item_name(id, pm) : NULL;

@@ -21,7 +21,7 @@
 #include <sndfile.h>
 
 #include "core/schema_int.h"
-#include "grym/grym.h"
+#include "grym/version.h"
 #include "grym/normalize_params.h"
 
 /* The recipe's "mode" values, by grym_gain_mode, and the option each

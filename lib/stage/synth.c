@@ -60,6 +60,7 @@ int synth__decode_asset(grym_catalog *cat, const char *id, const grym_decode_opt
 {
 	grym_asset a;
 	grym_store_reader *obj = NULL;
+	grym_error e, *oe = err ? err : &e;   /* the status, even with no err */
 	char path[64];
 	int rc;
 
@@ -68,8 +69,8 @@ int synth__decode_asset(grym_catalog *cat, const char *id, const grym_decode_opt
 	if (!rc)
 		rc = grym_catalog_get_asset(cat, full, &a, err);
 	/* the decoder opens the reader's file: no path into the store */
-	if (!rc)
-		rc = grym_catalog_open_asset_object(cat, &a, &obj, path, sizeof path, err);
+	if (!rc && !(obj = grym_catalog_open_asset_object(cat, &a, path, sizeof path, oe)))
+		rc = oe->code;
 	if (!rc)
 		rc = grym_audio_decode_file(path, dopt, out, NULL, err);
 	grym_store_reader_close(obj);

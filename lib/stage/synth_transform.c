@@ -6,6 +6,7 @@
  * one clip per input (synth_stream.c).
  */
 #include "synth_int.h"
+#include "core/error_int.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -128,8 +129,7 @@ static int transform_one(synth_run *r, const grym_xform_params *xp, grym_source 
 		if ((rc = synth__catalog(r, &cat, err)) ||
 		    (rc = grym_catalog_resolve(cat, it->head.key, parent, err)) ||
 		    (rc = grym_catalog_get_asset(cat, parent, &pa, err)) ||
-		    (rc = grym_catalog_open_asset_object(cat, &pa, &obj, objpath, sizeof objpath,
-							 err))) {
+		    !(obj = grym_catalog_open_asset_object(cat, &pa, objpath, sizeof objpath, err))) {
 			grym_asset_clear(&pa);
 			grym_stage_fail(r->env, in, err);
 			return GRYM_OK;

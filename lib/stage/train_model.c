@@ -11,6 +11,7 @@
 #include "grym/io.h"
 #include "grym/store.h"
 #include "train_int.h"
+#include "core/error_int.h"
 
 int grym__train_write_file(const char *path, const void *buf, size_t len, grym_error *err)
 {
@@ -108,32 +109,34 @@ json_t *grym_train_model_json(const grym_model *m)
 	return j;
 }
 
-int grym_train_load_model(const char *catalog_dir, const char *name, grym_model **out,
-			  grym_error *err)
+grym_model *grym_train_load_model(const char *catalog_dir, const char *name, grym_error *err)
 {
-	*out = NULL;
-	int rc = grym_model_load_file(name, out, err);
-	if (rc != GRYM_ERR_NOTFOUND || !catalog_dir)
-		return rc;
+	/* the file's status says whether to ask the catalog, also when the
+	 * caller wants no message */
+	grym_error e = { 0 }, *le = err ? err : &e;
+	grym_model *m = grym_model_load_file(name, le);
+	if (m || le->code != GRYM_ERR_NOTFOUND || !catalog_dir)
+		return m;
 	grym_catalog *cat = NULL;
 	grym_model_row row = { 0 };
 	void *buf = NULL;
 	size_t len = 0;
 	grym_error e2 = { 0 };
+	int rc;
 	if ((cat = grym_catalog_open(catalog_dir, &e2)) &&
 	    grym_catalog_get_model(cat, name, &row, &e2) == GRYM_OK) {
 		/* the model's bytes are always hashed: a damaged object is
 		 * named, not loaded */
-		rc = grym_catalog_model_bytes(cat, &row, &buf, &len, err);
-		if (rc == GRYM_OK)
-			rc = grym_model_load(buf, len, out, err);
+		rc = grym_catalog_model_bytes(cat, &row, &buf, &len, le);
+		if (rc == GRYM_OK && !(m = grym_model_load(buf, len, le)))
+			rc = le->code;
 	} else {
-		*err = e2;
-		rc = grym_error_prefix(err, e2.code ? e2.code : GRYM_ERR_NOTFOUND,
+		*le = e2;
+		rc = grym_error_prefix(le, e2.code ? e2.code : GRYM_ERR_NOTFOUND,
 				       "no such file, nor a model in the catalog");
 	}
 	free(buf);
 	grym_model_row_clear(&row);
 	grym_catalog_close(cat);
-	return rc;
+	return m ? m : grym__failed(le, rc);
 }

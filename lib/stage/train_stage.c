@@ -268,7 +268,10 @@ static int fit(train_run *r, const grym_train_result *res, int tsv, grym_error *
 	/* the label field: --target, "label" for a table, else the items'
 	 * single label (null) */
 	const char *target = tp->target ? tp->target : tsv && res->supervised ? "label" : NULL;
-	int rc = grym_model_train(&r->p, r->ds, NULL, 0, &r->m, err);
+	/* the status (a cancel is passed on as it is) also when the caller
+	 * wants no message */
+	grym_error e = { 0 }, *te = err ? err : &e;
+	int rc = (r->m = grym_model_train(&r->p, r->ds, NULL, 0, te)) ? GRYM_OK : te->code;
 	if (rc == GRYM_OK)
 		grym_stage_progress(r->env, 1, 1, NULL);
 	if (!rc)

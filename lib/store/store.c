@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "store_backend.h"
+#include "core/error_int.h"
 
 struct grym_store {
 	const grym_store_ops *ops;
@@ -297,8 +298,9 @@ struct grym_store_reader {
 	char id[GRYM_ID_LEN + 1];
 };
 
-int grym_store_open_read(grym_store *st, const char *id, grym_store_reader **out,
-			 grym_error *err)
+/* The reader of object id in *out, or a status (kept for read_all, which
+ * needs it when its caller passed no err). */
+static int open_read(grym_store *st, const char *id, grym_store_reader **out, grym_error *err)
 {
 	grym_store_reader *r;
 	int rc;
@@ -316,6 +318,14 @@ int grym_store_open_read(grym_store *st, const char *id, grym_store_reader **out
 	}
 	*out = r;
 	return GRYM_OK;
+}
+
+grym_store_reader *grym_store_open_read(grym_store *st, const char *id, grym_error *err)
+{
+	grym_store_reader *r;
+	int rc = open_read(st, id, &r, err);
+
+	return rc == GRYM_OK ? r : grym__failed(err, rc);
 }
 
 /* The end of an object is where its size said, checked both ways: a read
@@ -394,7 +404,7 @@ static int read_all(grym_store *st, const char *id,
 	unsigned char buf[1 << 16];
 	grym_store_reader *r;
 	int64_t n;
-	int rc = grym_store_open_read(st, id, &r, err);
+	int rc = open_read(st, id, &r, err);
 
 	if (rc != GRYM_OK)
 		return rc;

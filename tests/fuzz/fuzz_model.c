@@ -37,7 +37,7 @@ static void use(grym_model *m)
 	if (grym_model_save(m, &buf, &len, &err) == GRYM_OK) {
 		grym_model *m2 = NULL;
 		/* what was saved must load again */
-		if (grym_model_load(buf, len, &m2, &err) != GRYM_OK)
+		if (!(m2 = grym_model_load(buf, len, &err)))
 			abort();
 		grym_model_free(m2);
 	}
@@ -50,11 +50,11 @@ static void load(const uint8_t *data, size_t size)
 	grym_error err;
 
 	grym_error_clear(&err);
-	if (grym_model_load(data, size, &m, &err) == GRYM_OK) {
+	if ((m = grym_model_load(data, size, &err))) {
 		use(m);
 		grym_model_free(m);
-	} else if (m || err.msg[0] == '\0') {
-		abort();        /* a failure leaves no model and names the problem */
+	} else if (err.code >= 0 || err.msg[0] == '\0') {
+		abort();        /* a failure says its status and names the problem */
 	}
 }
 

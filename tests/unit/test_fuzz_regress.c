@@ -72,10 +72,11 @@ static int model_one(const unsigned char *p, size_t n, int seed, char *msg, size
 	int rc;
 
 	grym_error_clear(&err);
-	rc = grym_model_load(p, n, &m, &err);
-	if (rc != GRYM_OK) {
+	if (!(m = grym_model_load(p, n, &err))) {
+		/* a clean failure: NULL, a failure's status in err.code and
+		 * a message */
 		snprintf(msg, cap, "%.400s", err.msg);
-		return m || !err.msg[0] || rc > 0 ? BROKEN : rc;
+		return !err.msg[0] || err.code >= 0 ? BROKEN : err.code;
 	}
 	/* a model that loads predicts, and saves to the same bytes */
 	size_t d = grym_model_dims(m), k = grym_model_nclasses(m), len = 0;

@@ -146,7 +146,7 @@ static void compare_sklearn(size_t K, int balanced)
 	p.tol = 1e-9;
 	p.balanced = balanced;
 	grym_model *m = NULL;
-	rc = grym_model_train(&p, ds, NULL, 0, &m, &err);
+	rc = (m = grym_model_train(&p, ds, NULL, 0, &err)) ? GRYM_OK : err.code;
 	TAP_EQ_INT(rc, 0, "logreg K=%zu trains (%s)", K, err.msg);
 	if (rc) {
 		grym_dataset_free(ds);
@@ -157,7 +157,7 @@ static void compare_sklearn(size_t K, int balanced)
 	grym_model_save(m, &buf, &len, &err);
 	/* read W and b back through a load (exercises the format) and compare */
 	grym_model *m2 = NULL;
-	rc = grym_model_load(buf, len, &m2, &err);
+	rc = (m2 = grym_model_load(buf, len, &err)) ? GRYM_OK : err.code;
 	TAP_EQ_INT(rc, 0, "logreg model reloads (%s)", err.msg);
 	free(buf);
 	size_t rowsw = K == 2 ? 1 : K;
@@ -341,7 +341,7 @@ static void test_models(void)
 	grym_ml_params_default(&p, GRYM_MODEL_KMEANS);
 	p.k = 3;
 	grym_model *km = NULL;
-	int rc = grym_model_train(&p, ds, NULL, 0, &km, &err);
+	int rc = (km = grym_model_train(&p, ds, NULL, 0, &err)) ? GRYM_OK : err.code;
 	if (!rc)
 		rc = grym_model_predict(km, ds->x, ds->n, NULL, pred, &err);
 	int tab[3][3] = { { 0 } };
@@ -375,9 +375,9 @@ static void test_svm_repeatable(void)
 	grym_model *a = NULL, *b = NULL;
 	unsigned char *ba = NULL, *bb = NULL;
 	size_t la = 0, lb = 0;
-	int rc = grym_model_train(&p, ds, NULL, 0, &a, &err);
+	int rc = (a = grym_model_train(&p, ds, NULL, 0, &err)) ? GRYM_OK : err.code;
 	if (!rc)
-		rc = grym_model_train(&p, ds, NULL, 0, &b, &err);
+		rc = (b = grym_model_train(&p, ds, NULL, 0, &err)) ? GRYM_OK : err.code;
 	if (!rc)
 		rc = grym_model_save(a, &ba, &la, &err);
 	if (!rc)

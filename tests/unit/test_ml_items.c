@@ -134,11 +134,11 @@ static void test_params(void)
 		grym_model *m = NULL, *back = NULL;
 		unsigned char *buf = NULL;
 		size_t len = 0;
-		int rc = grym_model_train(&p, ds, NULL, 0, &m, &err);
+		int rc = (m = grym_model_train(&p, ds, NULL, 0, &err)) ? GRYM_OK : err.code;
 		if (!rc)
 			rc = grym_model_save(m, &buf, &len, &err);
 		if (!rc)
-			rc = grym_model_load(buf, len, &back, &err);
+			rc = (back = grym_model_load(buf, len, &err)) ? GRYM_OK : err.code;
 		TAP_EQ_INT(rc, 0, "%s: trained, saved, loaded (%s)", grym_model_type_name(want[t].t), err.msg);
 		char got[256] = "";
 		json_t *pj = back ? grym_model_params_json(back) : NULL;

@@ -49,9 +49,9 @@ static void test_roundtrip(void)
 		p.hidden[0] = 8;
 		p.k = 3;
 		grym_model *a = NULL, *b = NULL, *c = NULL;
-		int rc = grym_model_train(&p, ds, NULL, 0, &a, &err);
+		int rc = (a = grym_model_train(&p, ds, NULL, 0, &err)) ? GRYM_OK : err.code;
 		TAP_EQ_INT(rc, 0, "%s trains (%s)", tn, err.msg);
-		rc |= grym_model_train(&p, ds, NULL, 0, &b, &err);
+		rc |= (b = grym_model_train(&p, ds, NULL, 0, &err)) ? GRYM_OK : err.code;
 		if (rc) {
 			grym_model_free(a);
 			grym_model_free(b);
@@ -68,7 +68,7 @@ static void test_roundtrip(void)
 		TAP_OK(memmem(ba, la, "\"pipeline\":[{\"mfcc\":13,\"stage\":\"features\"}]", 43) != NULL,
 		       "%s: header carries the pipeline", tn);
 		TAP_OK(!memmem(ba, la, "time", 4), "%s: no timestamp in the header", tn);
-		rc = grym_model_load(ba, la, &c, &err);
+		rc = (c = grym_model_load(ba, la, &err)) ? GRYM_OK : err.code;
 		TAP_EQ_INT(rc, 0, "%s: reloads (%s)", tn, err.msg);
 		if (!rc) {
 			float pa[60 * 3], pc[60 * 3];
@@ -94,9 +94,9 @@ static void test_roundtrip(void)
 	grym_ml_params_default(&p, GRYM_MODEL_MLP);
 	p.hidden[0] = 8;
 	grym_model *a = NULL, *b = NULL;
-	grym_model_train(&p, ds, NULL, 0, &a, &err);
+	a = grym_model_train(&p, ds, NULL, 0, &err);
 	p.seed = 1;
-	grym_model_train(&p, ds, NULL, 0, &b, &err);
+	b = grym_model_train(&p, ds, NULL, 0, &err);
 	unsigned char *ba, *bb;
 	size_t la, lb;
 	grym_model_save(a, &ba, &la, &err);
@@ -116,36 +116,36 @@ static void test_corrupt(void)
 	grym_ml_params p;
 	grym_ml_params_default(&p, GRYM_MODEL_LOGREG);
 	grym_model *m = NULL, *x = NULL;
-	grym_model_train(&p, ds, NULL, 0, &m, &err);
+	m = grym_model_train(&p, ds, NULL, 0, &err);
 	unsigned char *b;
 	size_t len;
 	grym_model_save(m, &b, &len, &err);
 	int rc;
 
-	rc = grym_model_load(b, len - 1, &x, &err);
+	rc = (x = grym_model_load(b, len - 1, &err)) ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_CORRUPT && strstr(err.msg, "truncated") && !x, "truncated by one byte: %s", err.msg);
-	rc = grym_model_load(b, 20, &x, &err);
+	rc = (x = grym_model_load(b, 20, &err)) ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_CORRUPT && strstr(err.msg, "truncated"), "truncated to 20 bytes: %s", err.msg);
-	rc = grym_model_load(b, 5, &x, &err);
+	rc = (x = grym_model_load(b, 5, &err)) ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_CORRUPT && strstr(err.msg, "truncated"), "truncated to 5 bytes: %s", err.msg);
-	rc = grym_model_load(b, 0, &x, &err);
+	rc = (x = grym_model_load(b, 0, &err)) ? GRYM_OK : err.code;
 	TAP_OK(rc != GRYM_OK, "empty file rejected: %s", err.msg);
 
 	unsigned char *c = malloc(len + 1);
 	memcpy(c, b, len);
 	c[len / 2] ^= 0x10;
-	rc = grym_model_load(c, len, &x, &err);
+	rc = (x = grym_model_load(c, len, &err)) ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_CORRUPT && strstr(err.msg, "checksum"), "one flipped bit: %s", err.msg);
 	memcpy(c, b, len);
 	c[len] = 0;
-	rc = grym_model_load(c, len + 1, &x, &err);
+	rc = (x = grym_model_load(c, len + 1, &err)) ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_CORRUPT && strstr(err.msg, "trailing"), "trailing byte: %s", err.msg);
 	memcpy(c, b, len);
 	c[8] = 2;
-	rc = grym_model_load(c, len, &x, &err);
+	rc = (x = grym_model_load(c, len, &err)) ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_UNSUPPORTED && strstr(err.msg, "version 2 is newer"), "newer version: %s", err.msg);
 	memcpy(c, "RIFF", 4);
-	rc = grym_model_load(c, len, &x, &err);
+	rc = (x = grym_model_load(c, len, &err)) ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_FORMAT && strstr(err.msg, "not a grym model"), "foreign file: %s", err.msg);
 	free(c);
 
@@ -192,7 +192,7 @@ static void test_corrupt(void)
 			nb[16 + nhl + dlen + (size_t)i] = (unsigned char)v;
 		}
 		x = NULL;
-		rc = grym_model_load(nb, 16 + nhl + dlen + 32, &x, &err);
+		rc = (x = grym_model_load(nb, 16 + nhl + dlen + 32, &err)) ? GRYM_OK : err.code;
 		TAP_OK(rc != GRYM_OK && x == NULL, "header lie %s -> %s rejected: %s", lies[l][0], lies[l][1], err.msg);
 		grym_model_free(x);
 		free(nb);
@@ -205,7 +205,7 @@ static void test_corrupt(void)
 	FILE *f = fopen(path, "wb");
 	fwrite(b, 1, len, f);
 	fclose(f);
-	rc = grym_model_load_file(path, &x, &err);
+	rc = (x = grym_model_load_file(path, &err)) ? GRYM_OK : err.code;
 	TAP_EQ_INT(rc, 0, "load from a file (%s)", err.msg);
 	rc = grym_model_check_dims(x, 4, &err);
 	TAP_OK(rc == GRYM_ERR_INVALID && strstr(err.msg, "feature dimension 4 differs from the model's 3"),
@@ -217,7 +217,7 @@ static void test_corrupt(void)
 	grym_model_free(x);
 	x = NULL;
 	snprintf(path, sizeof path, "%s/none.model", tap_tmpdir());
-	rc = grym_model_load_file(path, &x, &err);
+	rc = (x = grym_model_load_file(path, &err)) ? GRYM_OK : err.code;
 	TAP_EQ_INT(rc, GRYM_ERR_NOTFOUND, "missing file: %s", err.msg);
 	free(b);
 	grym_model_free(m);
@@ -235,11 +235,11 @@ static void test_bad_input(void)
 	grym_dataset_add(ds, "b", x, "only", NULL, &err);
 	grym_dataset_finish(ds, &err);
 	grym_model *m = NULL;
-	int rc = grym_model_train(&p, ds, NULL, 0, &m, &err);
+	int rc = (m = grym_model_train(&p, ds, NULL, 0, &err)) ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_INVALID && strstr(err.msg, "only one class ('only')") && !m, "one class: %s", err.msg);
 	grym_dataset_add(ds, "c", x, NULL, NULL, &err);
 	grym_dataset_add(ds, "d", x, "other", NULL, &err);
-	rc = grym_model_train(&p, ds, NULL, 0, &m, &err);
+	rc = (m = grym_model_train(&p, ds, NULL, 0, &err)) ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_INVALID && strstr(err.msg, "item c has no label"), "missing label: %s", err.msg);
 	float nan[2] = { NAN, 0 }, inf[2] = { 0, INFINITY };
 	rc = grym_dataset_add(ds, "e", nan, "x", NULL, &err);
@@ -255,16 +255,16 @@ static void test_bad_input(void)
 	/* bad hyper-parameters */
 	ds = toy(30, 1);
 	p.C = -1;
-	rc = grym_model_train(&p, ds, NULL, 0, &m, &err);
+	rc = (m = grym_model_train(&p, ds, NULL, 0, &err)) ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_INVALID && strstr(err.msg, "C must be positive"), "C < 0: %s", err.msg);
 	grym_ml_params_default(&p, GRYM_MODEL_KMEANS);
 	p.k = 31;
-	rc = grym_model_train(&p, ds, NULL, 0, &m, &err);
+	rc = (m = grym_model_train(&p, ds, NULL, 0, &err)) ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_INVALID && strstr(err.msg, "more than the 30 items"), "kmeans k > n: %s", err.msg);
 	/* a class missing from the training rows */
 	grym_ml_params_default(&p, GRYM_MODEL_LOGREG);
 	size_t rows[] = { 0, 1, 3, 4 };   /* classes bird, cat only */
-	rc = grym_model_train(&p, ds, rows, 4, &m, &err);
+	rc = (m = grym_model_train(&p, ds, rows, 4, &err)) ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_ERR_INVALID && strstr(err.msg, "class 'dog' has no item"), "class absent from training rows: %s", err.msg);
 	grym_dataset_free(ds);
 }

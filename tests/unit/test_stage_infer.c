@@ -47,7 +47,7 @@ static grym_model *train(void)
 	grym_ml_params p;
 	grym_ml_params_default(&p, GRYM_MODEL_LOGREG);
 	grym_model *m = NULL;
-	int rc = grym_model_train(&p, ds, NULL, 0, &m, &err);
+	int rc = (m = grym_model_train(&p, ds, NULL, 0, &err)) ? GRYM_OK : err.code;
 	TAP_OK(rc == GRYM_OK && m, "a logreg model trained (%s)", err.msg);
 	grym_dataset_free(ds);
 	return m;
