@@ -132,7 +132,8 @@ typedef int (*grym_summary_visit_fn)(void *ud, const grym_summary_row *r);
  * feature), with a summary, in asset order (as inserted) and, for an
  * asset with several such sets (other extractor parameters), oldest
  * first. cb returns non-zero to stop (that value is returned). One
- * query for them all: a plot of 10,000 assets reads them at once.
+ * query for them all: a plot of 10,000 assets reads them at once. cb
+ * may read the catalog but not call this function again.
  * GRYM_ERR_INVALID for an empty feature name, GRYM_ERR_DB,
  * GRYM_ERR_NOMEM. */
 int grym_catalog_foreach_summary(grym_catalog *cat, const char *feature,
