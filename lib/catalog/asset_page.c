@@ -198,8 +198,18 @@ static json_t *item_of(sqlite3_stmt *st)
 static json_t *key_of(sqlite3_stmt *st, const struct sort_col *s)
 {
 	switch (s->type) {
-	case CAT_KEY_TEXT:
-		return col_text(st, 12);
+	case CAT_KEY_TEXT: {
+		/* the exact bytes: a name need not be UTF-8, and a key with
+		 * U+FFFD in place of its bad bytes would sort elsewhere */
+		const char *t = (const char *)sqlite3_column_text(st, 12);
+		size_t n = (size_t)sqlite3_column_bytes(st, 12);
+		if (!t || grym_utf8_valid(t, n))
+			return col_text(st, 12);
+		char *b = grym_base64_encode(t, n);
+		json_t *k = b ? json_pack("{s:s}", "b64", b) : NULL;
+		free(b);
+		return k;
+	}
 	case CAT_KEY_REAL:
 		return json_real(sqlite3_column_double(st, 12));
 	default:
@@ -268,6 +278,8 @@ int grym_catalog_asset_page(grym_catalog *cat, const grym_asset_page_query *q, c
 		int ki = sqlite3_bind_parameter_index(st, ":ckey");
 		if (ki && json_is_string(cur.key))
 			cat_bind_text(st, ki, json_string_value(cur.key));
+		else if (ki && json_is_object(cur.key)) /* bytes that are not UTF-8 */
+			sqlite3_bind_text(st, ki, cur.bytes, (int)cur.nbytes, SQLITE_TRANSIENT);
 		else if (ki && json_is_integer(cur.key))
 			sqlite3_bind_int64(st, ki, json_integer_value(cur.key));
 		else if (ki)
@@ -313,7 +325,7 @@ int grym_catalog_asset_page(grym_catalog *cat, const grym_asset_page_query *q, c
 out:
 	sqlite3_finalize(st);
 	json_decref(items);
-	json_decref(cur.key);
+	cat_cursor_clear(&cur);
 	free(next);
 	free(lq);
 	return rc;

@@ -115,7 +115,7 @@ int grym_catalog_model_page(grym_catalog *cat, int limit, const char *cursor, ch
 out:
 	json_decref(items);
 	json_decref(last_key);
-	json_decref(cur.key);
+	cat_cursor_clear(&cur);
 	free(next);
 	return rc;
 }

@@ -40,6 +40,30 @@ char *cat_cursor_encode(const char *sort, int desc, const json_t *key, const cha
 	return b64;
 }
 
+/* A text key {"b64": ...} (bytes that are not UTF-8) into c->bytes. */
+static int raw_key(const json_t *k, cat_cursor *c)
+{
+	const json_t *b = json_object_get(k, "b64");
+	if (!json_is_object(k) || json_object_size(k) != 1 || !json_is_string(b))
+		return 0;
+	if (grym_base64_decode(json_string_value(b), json_string_length(b), &c->bytes,
+			       &c->nbytes, NULL) != GRYM_OK)
+		return 0;
+	if (memchr(c->bytes, '\0', c->nbytes)) {
+		free(c->bytes);
+		c->bytes = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+void cat_cursor_clear(cat_cursor *c)
+{
+	json_decref(c->key);
+	free(c->bytes);
+	memset(c, 0, sizeof *c);
+}
+
 static int bad(grym_error *err, const char *why)
 {
 	return grym_error_set(err, GRYM_ERR_INVALID, "cursor: %s", why);
@@ -53,8 +77,7 @@ int cat_cursor_decode(const char *text, const char *sort, int desc, cat_key_type
 	json_t *o, *k, *s, *ord, *i;
 	int rc;
 
-	c->key = NULL;
-	c->id[0] = '\0';
+	memset(c, 0, sizeof *c);
 	if (n == 0 || n > CURSOR_MAX || n % 4 == 1)
 		return bad(err, "not a cursor of this list");
 	for (size_t j = 0; j < n; j++) {
@@ -83,7 +106,7 @@ int cat_cursor_decode(const char *text, const char *sort, int desc, cat_key_type
 				    json_string_value(s), json_string_value(ord), sort,
 				    desc ? "d" : "a");
 	} else if (!grym_id_is_full(json_string_value(i)) ||
-		   (t == CAT_KEY_TEXT && !json_is_string(k)) ||
+		   (t == CAT_KEY_TEXT && !json_is_string(k) && !raw_key(k, c)) ||
 		   (t == CAT_KEY_REAL && !json_is_number(k)) ||
 		   (t == CAT_KEY_INT && !json_is_integer(k))) {
 		rc = bad(err, "its key or id is not of this list");
@@ -93,6 +116,8 @@ int cat_cursor_decode(const char *text, const char *sort, int desc, cat_key_type
 		rc = GRYM_OK;
 	}
 	json_decref(o);
+	if (rc != GRYM_OK)
+		cat_cursor_clear(c);
 	return rc;
 }
 

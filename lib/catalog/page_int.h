@@ -12,10 +12,14 @@
  * (duration), an integer (created, size). */
 typedef enum cat_key_type { CAT_KEY_TEXT, CAT_KEY_REAL, CAT_KEY_INT } cat_key_type;
 
-/* A decoded cursor: the last row's sort key (owned) and id. */
+/* A decoded cursor: the last row's sort key (owned) and id. A text key
+ * whose bytes are not UTF-8 is {"b64": their base64}; bytes then holds
+ * them (owned, nbytes long). */
 typedef struct cat_cursor {
 	json_t *key;
 	char id[GRYM_ID_LEN + 1];
+	char *bytes;
+	size_t nbytes;
 } cat_cursor;
 
 /* The cursor after a row: base64url (no padding) of {"s": sort, "o":
@@ -29,6 +33,7 @@ char *cat_cursor_encode(const char *sort, int desc, const json_t *key, const cha
  * or id has the wrong form. */
 int cat_cursor_decode(const char *text, const char *sort, int desc, cat_key_type t,
 		      cat_cursor *c, grym_error *err);
+void cat_cursor_clear(cat_cursor *c);
 
 /* limit 0 means the default; else it must be 1..GRYM_PAGE_LIMIT_MAX
  * (GRYM_ERR_INVALID, "limit: ..."). */

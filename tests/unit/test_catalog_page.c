@@ -48,7 +48,9 @@ static void put_source(grym_catalog *cat, int i, const char *path, const char *l
 	a.channels = 1 + i % 2;
 	a.duration = duration;
 	a.bytes = (uint64_t)bytes;
-	a.paths = json_pack("[s]", path);
+	/* the exact bytes, which need not be UTF-8 (as grym_asset.paths) */
+	a.paths = json_array();
+	json_array_append_new(a.paths, json_stringn_nocheck(path, strlen(path)));
 	a.labels = label ? json_pack("[s]", label) : NULL;
 	a.meta = json_pack("{s:s}", "speaker", i % 5 == 0 ? "Alice Smith" : i == 11 ? "O\"Neil" : "bob");
 	a.tags = json_pack("{s:s}", "title", i == 7 ? "Night Train" : "untitled");
@@ -186,6 +188,23 @@ static void test_sorts(grym_catalog *cat)
 			       sorts[s], d ? "descending" : "ascending", pages, nrows);
 		}
 	}
+	/* pages of one: every row is a cursor, the one not UTF-8 too */
+	{
+		char ids[N + 8][GRYM_ID_LEN + 1];
+		row want[N + 8];
+		int n = 0, same = 1;
+		long long total = 0;
+		grym_asset_page_query q = { .sort = "name", .limit = 1 };
+		int pages = walk(cat, q, ids, &n, &total);
+		memcpy(want, rows, sizeof want);
+		g_sort = "name";
+		g_desc = 0;
+		qsort(want, (size_t)nrows, sizeof *want, cmp_rows);
+		for (int i = 0; i < nrows && i < n; i++)
+			same &= !strcmp(ids[i], want[i].id);
+		TAP_OK(pages == nrows && n == nrows && same,
+		       "pages of one by name, a name with bytes not UTF-8 among them: all in order");
+	}
 }
 
 /* A walk by name in pages of 4, inserting a row before the cursor and
@@ -280,7 +299,7 @@ static void test_filters(grym_catalog *cat)
 		want += !strcmp(rows[i].kind, "derived");
 	q.kind = "derived";
 	TAP_EQ_INT(count_of(cat, q, ids, &n), want, "kind derived: the derived ones");
-	TAP_OK(n == want && has(ids, n, rows[N].id), "and they are listed");
+	TAP_OK(n == want && has(ids, n, rows[N + 1].id), "and they are listed");
 
 	/* labels: i % 3 == 0 drum, 1 tonal, 2 none; derived of 0 inherit drum */
 	memset(&q, 0, sizeof q);
@@ -309,7 +328,7 @@ static void test_filters(grym_catalog *cat)
 	int alices = 0;
 	for (int i = 0; i < N; i++)
 		alices += i % 5 == 0;
-	alices++; /* test_continuity's asset 100 */
+	alices += 2; /* asset 60 (the Latin-1 name) and test_continuity's 100 */
 	TAP_EQ_INT(count_of(cat, q, ids, &n), alices, "search a metadata value");
 	q.search = "o\"n";
 	TAP_EQ_INT(count_of(cat, q, ids, &n), 1, "search a value that JSON escapes");
@@ -341,6 +360,17 @@ static void test_item_and_errors(grym_catalog *cat)
 		ok = ok && json_object_get(it, fields[i]);
 	TAP_OK(ok, "an item has exactly the list view's fields");
 	TAP_EQ_STR(json_string_value(json_object_get(it, "name")), "aaa.wav", "first by name");
+	{
+		grym_asset_page_query s = { .search = "caf", .limit = 5 };
+		char *t = NULL;
+		TAP_SETUP(grym_catalog_asset_page(cat, &s, &t, NULL));
+		json_t *sj = json_loads(t ? t : "null", 0, NULL);
+		TAP_EQ_STR(json_string_value(json_object_get(json_array_get(json_object_get(sj, "items"), 0),
+							     "name")), "caf\xef\xbf\xbd.wav",
+			   "a name not UTF-8 is shown with U+FFFD for its bad byte");
+		json_decref(sj);
+		free(t);
+	}
 	TAP_OK(json_is_null(json_object_get(it, "parent")) && json_is_array(json_object_get(it, "labels")),
 	       "a source's parent is null, labels an array");
 	const char *cur = json_string_value(json_object_get(j, "next_cursor"));
@@ -492,7 +522,7 @@ int main(void)
 	grym_error err = { 0 };
 	grym_catalog *cat;
 
-	tap_plan(48);
+	tap_plan(50);
 	snprintf(dir, sizeof dir, "%s/cat", top);
 	cat = grym_catalog_open(dir, &err);
 	TAP_OK(cat != NULL, "open: %s", err.msg);
@@ -505,6 +535,8 @@ int main(void)
 		put_source(cat, i, path, i % 3 == 0 ? "drum" : i % 3 == 1 ? "tonal" : NULL,
 			   (i % 4) * 0.5 + 0.25, (i * 7) % 5 * 100);
 	}
+	/* a name that is not UTF-8 (Latin-1) */
+	put_source(cat, 60, "/data/caf\xe9.wav", NULL, 0.75, 200);
 	put_derived(cat, rows[0].id, 1);
 	put_derived(cat, rows[0].id, 2);
 	TAP_SETUP(grym_catalog_commit(cat, NULL));
