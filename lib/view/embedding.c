@@ -138,12 +138,15 @@ int grym_view_embedding(grym_catalog *cat, const grym_embedding_query *q, char *
 {
 	gather g = { 0 };
 	json_t *out = NULL, *items = NULL, *explained = NULL, *names = NULL, *preds = NULL;
-	int lens[MAX_FEATURES], dims = q->dims ? q->dims : 3, rc = GRYM_OK;
+	int lens[MAX_FEATURES], dims, rc = GRYM_OK;
 	size_t d = 0, n = 0, skipped = 0, *rows = NULL;
 	float *x = NULL;
 	grym_pca *pca = NULL;
 
 	*json = NULL;
+	if (!q)
+		return grym_error_set(err, GRYM_ERR_INVALID, "features: no query");
+	dims = q->dims ? q->dims : 3;
 	if (q->nfeatures == 0 || q->nfeatures > MAX_FEATURES || !q->features)
 		return grym_error_set(err, GRYM_ERR_INVALID, "features: name 1 to %d features",
 				      MAX_FEATURES);
