@@ -126,7 +126,7 @@ demo: check-deps
 # run (scripts/bench/lib.sh) and adds rows to one table, printed at the end;
 # a missed goal or a failed benchmark fails the target, after the others
 # have run. A few minutes; `make bench BENCHES=train` runs one.
-BENCHES ?= features ingest normalize train catalog_page
+BENCHES ?= features ingest normalize train views catalog_page
 BENCH_TABLE = $(B)/bench/table.tsv
 
 bench: all
@@ -185,6 +185,8 @@ install: all
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/grym.pc
 	install -m 644 lib/grym/*.h $(DESTDIR)$(PREFIX)/include/grym/
 	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	install -d $(DESTDIR)$(PREFIX)/share/grym/web-static
+	install -m 644 web-static/* $(DESTDIR)$(PREFIX)/share/grym/web-static/
 
 uninstall:
 	rm -f $(PROGS:$(B)/bin/%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/lib/libgrym.*

@@ -1,7 +1,7 @@
 /*
  * asset_page.c — pages of the asset list (grym_catalog_asset_page): the
  * filters of GET /api/assets (labels, kind, text search), a sort on an
- * indexed column (migration 4: name, duration, created, bytes, each
+ * indexed column (migration 5: name, duration, created, bytes, each
  * followed by id) and keyset paging: the page after a cursor is the rows
  * whose (key, id) come after the cursor's, which the index finds
  * directly, so every page costs what the first does and a row inserted

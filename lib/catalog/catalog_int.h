@@ -35,7 +35,7 @@ typedef struct cat_migration {
 } cat_migration;
 extern const cat_migration grym_cat_migrations[];
 extern const int grym_cat_n_migrations;
-#define GRYM_CATALOG_SCHEMA_VERSION 4
+#define GRYM_CATALOG_SCHEMA_VERSION 5
 
 /* A cached prepared statement for constant SQL; reset it with cat_done. */
 sqlite3_stmt *cat_prep(grym_catalog *cat, const char *sql, grym_error *err);

@@ -68,6 +68,8 @@ static int id_set_has(const id_set *s, const char *id)
 static const char SQL_REFERENCED[] =
 	"SELECT object FROM assets UNION SELECT object FROM features WHERE object IS NOT NULL"
 	" UNION SELECT object FROM models"
+	/* views are caches, but a row's object is kept while the row is */
+	" UNION SELECT object FROM views"
 	/* a model's out-of-fold predictions (grym-train --cv/--holdout) */
 	" UNION SELECT json_extract(training, '$.predictions') FROM models"
 	" WHERE json_valid(training) AND json_type(training, '$.predictions') = 'text'";
@@ -393,6 +395,7 @@ int grym_catalog_fsck(grym_catalog *cat, grym_report_fn report, void *ud,
 		"SELECT 'asset', id, object, bytes FROM assets"
 		" UNION ALL SELECT 'features', id, object, -1 FROM features WHERE object IS NOT NULL"
 		" UNION ALL SELECT 'model', id, object, -1 FROM models"
+		" UNION ALL SELECT kind || ' view of', asset, object, bytes FROM views"
 		/* and the out-of-fold predictions its training record names */
 		" UNION ALL SELECT 'predictions of model', id, json_extract(training, '$.predictions'), -1"
 		" FROM models WHERE json_valid(training) AND json_type(training, '$.predictions') = 'text'";

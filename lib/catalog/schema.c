@@ -141,6 +141,25 @@ const cat_migration grym_cat_migrations[] = {
 	  " detail TEXT);"
 	  "CREATE INDEX audit_time ON audit(time);" },
 	{ 4,
+	  /* Views of an asset for the UI (lib/view/): a peaks pyramid, a
+	   * spectrogram, loudness curves, each an object of the store named by
+	   * (asset, kind, params), params being the canonical JSON of what
+	   * shapes its bytes. Views are caches: deleting an asset deletes its
+	   * views (the cascade), gc keeps the object of every row and removes
+	   * the others, a view whose object is missing or damaged is computed
+	   * again on the next request, and export, import and merge carry no
+	   * views (the other side computes its own). bytes is the object's
+	   * size, checked on every read as for the other rows. */
+	  "CREATE TABLE views ("
+	  " asset TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,"
+	  " kind TEXT NOT NULL,"
+	  " params TEXT NOT NULL,"
+	  " object TEXT NOT NULL,"
+	  " bytes INTEGER NOT NULL,"
+	  " created INTEGER NOT NULL,"
+	  " PRIMARY KEY (asset, kind, params));"
+	  "CREATE INDEX views_object ON views(object);" },
+	{ 5,
 	  /* The asset list of grym-serve (asset_page.c): paging by keyset
 	   * over (sort key, id) needs an index on each sort key followed by
 	   * id, and sorting by name needs the name as a column. An asset's

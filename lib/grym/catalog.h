@@ -265,6 +265,37 @@ int grym_catalog_get_prediction(grym_catalog *cat, const char *model, const char
 				char **label, double *probability, char **scores_json,
 				grym_error *err) GRYM_MUST_CHECK;
 
+/* Views of an asset for the UI (lib/view/, grym/view.h): derived data
+ * such as a peaks pyramid, stored as an object and named by the asset's
+ * full id, a kind ("peaks", "spectrogram", "loudness"...) and params, the
+ * canonical JSON of what shapes the object's bytes. Views are caches:
+ * they go with their asset (the rows cascade, the objects at the next
+ * gc), gc keeps the object of every row, and export, import and merge
+ * carry none (grym-catalog(5)).
+ *
+ * open_view: a new reader of the store (grym/store.h) at the start of the
+ * view's object, its size checked against the row (its hash too when the
+ * handle verifies), the caller's to close with grym_store_reader_close.
+ * NULL on failure, with err->code GRYM_ERR_NOTFOUND when there is no such
+ * row (the view is to be made), GRYM_ERR_CORRUPT when the object is
+ * missing or damaged (to be made again and put back: grym_store_restore),
+ * GRYM_ERR_DB, GRYM_ERR_IO, GRYM_ERR_NOMEM. */
+grym_store_reader *grym_catalog_open_view(grym_catalog *cat, const char *asset,
+					  const char *kind, const char *params,
+					  grym_error *err) GRYM_MUST_CHECK;
+/* Record (or replace) the view (asset, kind, params) as object, of bytes
+ * bytes, already committed to the store. GRYM_ERR_INVALID (ids not full,
+ * an empty kind, params NULL), GRYM_ERR_NOTFOUND (no such asset, or the
+ * object is not in the store), GRYM_ERR_DB. */
+int grym_catalog_put_view(grym_catalog *cat, const char *asset, const char *kind,
+			  const char *params, const char *object, uint64_t bytes,
+			  grym_error *err) GRYM_MUST_CHECK;
+/* Forget the views of the asset of full id asset (NULL: of every asset);
+ * their objects go at the next gc. *dropped (may be NULL) gets the number
+ * of rows removed. GRYM_ERR_DB. */
+int grym_catalog_drop_views(grym_catalog *cat, const char *asset, int64_t *dropped,
+			    grym_error *err) GRYM_MUST_CHECK;
+
 /* Counts for `grym-catalog stats`. */
 typedef struct grym_catalog_stats {
 	int64_t assets, sources, derived, labels, features, models, predictions;

@@ -49,9 +49,16 @@
 #include "grym/stage_ingest.h"
 #include "grym/stage_synth.h"
 #include "grym/catalog_params.h"
+#include "grym/catalog_auth.h"
+#include "grym/serve.h"
+#include "grym/serve_auth.h"
+#include "grym/serve_events.h"
+#include "grym/catalog_jobs.h"
+#include "grym/serve_jobs.h"
 #include "grym/stage_features.h"
 #include "grym/serve_uploads.h"
 #include "grym/serve_http.h"
+#include "grym/view.h"
 #include "grym/view_embedding.h"
 
 #pragma GCC visibility pop

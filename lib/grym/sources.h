@@ -136,6 +136,11 @@ void grym_sources_free(grym_sources *s);
  * that reads stdin when given no operand adds "-" itself. */
 int grym_sources_add(grym_sources *s, const char *operand, grym_error *err) GRYM_MUST_CHECK;
 int grym_sources_add_list(grym_sources *s, const char *path, grym_error *err) GRYM_MUST_CHECK;
+/* Queue a catalog reference (an asset id or id prefix) as an item of
+ * its own (GRYM_SOURCE_REF, empty metadata), never looked up as a file:
+ * what a server's job gives a stage. GRYM_ERR_INVALID when id is not 4
+ * to 64 hex digits. */
+int grym_sources_add_ref(grym_sources *s, const char *id, grym_error *err) GRYM_MUST_CHECK;
 /* A program's operands in order, or "-" (stdin) when there are none: what
  * every program does with its command line. GRYM_OK or the first error. */
 int grym_sources_add_operands(grym_sources *s, int n, char *const *ops, grym_error *err)

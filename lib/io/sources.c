@@ -49,7 +49,8 @@ typedef struct frame {
 
 typedef struct operand {
 	char *arg;
-	int list;               /* a file holding a list of names */
+	int list;               /* 1: a file holding a list of names; 2: a
+				   catalog reference (grym_sources_add_ref) */
 } operand;
 
 struct grym_sources {
@@ -111,6 +112,13 @@ int grym_sources_add(grym_sources *s, const char *operand, grym_error *err)
 int grym_sources_add_list(grym_sources *s, const char *path, grym_error *err)
 {
 	return queue(s, path, 1, err);
+}
+
+int grym_sources_add_ref(grym_sources *s, const char *id, grym_error *err)
+{
+	if (!grym_id_is_prefix(id))
+		return grym_error_set(err, GRYM_ERR_INVALID, "'%s' is not an asset id", id ? id : "");
+	return queue(s, id, 2, err);
 }
 
 int grym_sources_add_operands(grym_sources *s, int n, char *const *ops, grym_error *err)
@@ -604,6 +612,8 @@ static int next_operand(grym_sources *s, grym_error *err)
 	const char *arg = op->arg;
 	struct stat st;
 
+	if (op->list == 2)
+		return item_ref(s, arg, NULL, 0, err);
 	if (op->list) {
 		grym_error e = { 0 };
 		grym_input *in;

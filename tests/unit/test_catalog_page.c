@@ -3,7 +3,7 @@
  * every sort both ways with ties broken by id, walking all pages visits
  * every asset once in order even when rows are inserted between pages,
  * filters and search, a refused cursor, the limit's bounds, the name
- * column of migration 4.
+ * column of migration 5.
  */
 #include <jansson.h>
 #include <sqlite3.h>
@@ -464,7 +464,7 @@ static void test_default_limit(const char *top)
 	grym_catalog_close(cat);
 }
 
-/* Migration 4 on a catalog that has rows: names filled from the first
+/* Migration 5 on a catalog that has rows: names filled from the first
  * path, a derived asset's from its parent; its triggers then keep them. */
 static void test_migration(const char *top)
 {
@@ -494,13 +494,13 @@ static void test_migration(const char *top)
 	grym_asset_clear(&a);
 	json_decref(r);
 	grym_catalog_close(cat);
-	/* back to version 3: what a catalog made before this step looks like */
+	/* back to version 4: what a catalog made before this step looks like */
 	sql(dir, "DROP TRIGGER assets_name_path; DROP TRIGGER assets_name_inherit;"
 	    " DROP INDEX assets_name; DROP INDEX assets_duration; DROP INDEX assets_created;"
 	    " DROP INDEX assets_bytes; ALTER TABLE assets DROP COLUMN name;"
-	    " PRAGMA user_version = 3");
+	    " PRAGMA user_version = 4");
 	cat = grym_catalog_open(dir, &err);
-	TAP_OK(cat && grym_catalog_schema_version(cat) == 4, "a version 3 catalog migrates: %s", err.msg);
+	TAP_OK(cat && grym_catalog_schema_version(cat) == 5, "a version 4 catalog migrates: %s", err.msg);
 	grym_catalog_close(cat);
 	sqlite3 *db;
 	sqlite3_stmt *st;

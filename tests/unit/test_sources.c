@@ -132,7 +132,7 @@ static void binary_records(const char *path)
 
 int main(void)
 {
-	tap_plan(39);
+	tap_plan(41);
 	if (chdir(tap_tmpdir()) != 0)
 		return 1;
 	mkdir("d", 0777);
@@ -326,6 +326,20 @@ int main(void)
 		TAP_EQ_STR(got, "[a\r][b\n]", "NUL-separated: names exactly as they are");
 		grym_input_free(in);
 		free(line);
+	}
+	{
+		/* a reference queued as such is never a file, even one of
+		 * its name */
+		grym_error err = { 0 };
+		grym_source *it;
+		grym_sources *s = grym_sources_new(NULL, &err);
+		put("abcd1234", "x", 1);
+		TAP_EQ_INT(grym_sources_add_ref(s, "a.wav", &err), GRYM_ERR_INVALID, "add_ref: not an id");
+		TAP_SETUP(grym_sources_add_ref(s, "abcd1234", &err));
+		int rc = grym_sources_next(s, &it, &err);
+		TAP_OK(rc == GRYM_OK && it->kind == GRYM_SOURCE_REF && !strcmp(it->head.key, "abcd1234") &&
+		       !it->nested, "add_ref: a reference item, though a file has that name");
+		grym_sources_free(s);
 	}
 	TAP_OK(grym_walk_match(NULL, "x/Y.FLAC") && !grym_walk_match(NULL, "notes.txt") &&
 	       grym_walk_match("*.txt", "notes.txt"), "walk: audio extensions, or the glob");

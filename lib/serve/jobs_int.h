@@ -1,0 +1,31 @@
+/*
+ * jobs_int.h — what the job runner's files share: the runner itself
+ * (jobs.c: threads, queue, states, events) calls the stage side
+ * (jobs_stage.c: parameters and inputs checked, the stage call run with
+ * its catalog-mode sink, the result made).
+ */
+#ifndef GRYM_SERVE_JOBS_INT_H
+#define GRYM_SERVE_JOBS_INT_H
+
+#include <jansson.h>
+#include "grym/catalog.h"
+#include "grym/stage.h"
+
+/* Check a job before it is queued, with the catalog cat (the caller's
+ * handle): the stage is one the runner runs, params a JSON object the
+ * stage's table takes (with the job's -j defaulting to 1), inputs what
+ * the stage takes (ids resolved to full ids now). *params_out and
+ * *inputs_out receive the texts to store (allocated). Errors as
+ * grym_jobs_submit says, field filled ("" when none is to blame). */
+int sj_check(grym_catalog *cat, const char *stage, const char *params, const char *inputs,
+	     char **params_out, char **inputs_out, char *field, size_t field_len,
+	     grym_error *err);
+
+/* Run a checked job: the stage call of kind with env (the runner's
+ * callbacks, cancel flag and catalog_dir set; jobs and total are set
+ * here), cat a handle of the worker's own for selections. What was
+ * made is added to result (an object). Returns the stage's status. */
+int sj_run(grym_catalog *cat, const char *kind, const char *params, const char *inputs,
+	   grym_stage_env *env, json_t *result, grym_error *err);
+
+#endif
