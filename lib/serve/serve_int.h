@@ -226,4 +226,50 @@ enum MHD_Result serve_events_open(serve_req *r);
 int serve_streams_start(grym_serve *s, grym_error *err);
 void serve_streams_stop(grym_serve *s);
 
+/* ---- what the asset, view and model routes share (route_util.c) ---- */
+/* A library failure as its HTTP error: NOTFOUND 404, AMBIGUOUS and
+ * CONFLICT 409, INVALID 400 with "field" the name the message starts with
+ * ("limit: ..." or one of fields, a NULL-ended list), UNSUPPORTED 415,
+ * anything else 500. */
+enum MHD_Result serve_lib_error(serve_req *r, const grym_error *err, const char *const *fields);
+/* A query argument (NULL: absent). The typed readers return 0 absent, 1
+ * read into *v, -1 malformed or out of [lo, hi]. */
+const char *serve_arg(serve_req *r, const char *name);
+int serve_arg_int(serve_req *r, const char *name, long lo, long hi, long *v);
+int serve_arg_double(serve_req *r, const char *name, double *v);
+/* A catalog handle of the pool (NULL after answering 503). */
+grym_catalog *serve_cat(serve_req *r, enum MHD_Result *ret);
+/* The {id} of the path as a full asset id: 0, or -1 after answering 404
+ * or 409 (ambiguous prefix). */
+int serve_resolve_asset(serve_req *r, grym_catalog *cat, char id[GRYM_ID_LEN + 1],
+			enum MHD_Result *ret);
+/* Send a store object (rd, taken) with Range, ETag (its id),
+ * If-None-Match, If-Range, type and an inline Content-Disposition of name
+ * (route_audio.c). */
+enum MHD_Result serve_send_object(serve_req *r, grym_store_reader *rd, const char *type,
+				  const char *name);
+/* The asset's audio transcoded to format ("wav", "flac", "ogg"), from its
+ * "audio" view or made and stored as one: a reader at its start, *type
+ * its media type; NULL with err (route_transcode.c). */
+grym_store_reader *serve_transcoded(grym_catalog *cat, const grym_asset *a, const char *format,
+				    const char **type, grym_error *err);
+/* Answer JSON text (malloc'ed; taken). */
+enum MHD_Result serve_json_text(serve_req *r, unsigned status, char *text);
+
+/* Assets (route_assets.c, route_audio.c), views (route_views.c), models
+ * (route_models.c). */
+enum MHD_Result serve_h_assets_list(serve_req *r);
+enum MHD_Result serve_h_asset_get(serve_req *r);
+enum MHD_Result serve_h_asset_patch(serve_req *r);
+enum MHD_Result serve_h_asset_delete(serve_req *r);
+enum MHD_Result serve_h_asset_audio(serve_req *r);
+enum MHD_Result serve_h_asset_peaks(serve_req *r);
+enum MHD_Result serve_h_asset_spectrogram(serve_req *r);
+enum MHD_Result serve_h_asset_features(serve_req *r);
+enum MHD_Result serve_h_asset_loudness(serve_req *r);
+enum MHD_Result serve_h_embedding(serve_req *r);
+enum MHD_Result serve_h_models_list(serve_req *r);
+enum MHD_Result serve_h_model_get(serve_req *r);
+enum MHD_Result serve_h_model_infer(serve_req *r);
+
 #endif

@@ -1,0 +1,171 @@
+/*
+ * route_models.c — GET /api/models (a page), GET /api/models/{id} (in
+ * full: metrics, per-class table, confusion, out-of-fold predictions) and
+ * POST /api/models/{id}/infer on an asset: the infer stage
+ * (grym/stage_infer.h) run on the request's thread with the catalog, its
+ * predictions (every label, most probable first) collected as JSON.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve_int.h"
+#include "grym/catalog_page.h"
+#include "grym/stage_infer.h"
+
+enum MHD_Result serve_h_models_list(serve_req *r)
+{
+	long limit = 0;
+	char *json = NULL;
+	grym_error err = { 0 };
+	enum MHD_Result ret;
+	grym_catalog *cat;
+	int rc;
+
+	if (serve_arg_int(r, "limit", 1, GRYM_PAGE_LIMIT_MAX, &limit) < 0)
+		return serve_error(r, 400, "bad_request", "limit", "limit: must be 1..%d",
+				   GRYM_PAGE_LIMIT_MAX);
+	if (!(cat = serve_cat(r, &ret)))
+		return ret;
+	rc = grym_catalog_model_page(cat, (int)limit, serve_arg(r, "cursor"), &json, &err);
+	serve_catpool_put(&r->s->cats, cat);
+	if (rc != GRYM_OK)
+		return serve_lib_error(r, &err, NULL);
+	return serve_json_text(r, 200, json);
+}
+
+enum MHD_Result serve_h_model_get(serve_req *r)
+{
+	char *json = NULL;
+	grym_error err = { 0 };
+	enum MHD_Result ret;
+	grym_catalog *cat = serve_cat(r, &ret);
+	int rc;
+
+	if (!cat)
+		return ret;
+	rc = grym_catalog_model_json(cat, r->param, &json, &err);
+	serve_catpool_put(&r->s->cats, cat);
+	if (rc != GRYM_OK)
+		return serve_lib_error(r, &err, NULL);
+	return serve_json_text(r, 200, json);
+}
+
+/* ---- infer ---- */
+
+typedef struct infer_out {
+	json_t *items;          /* one object per prediction */
+	char model[GRYM_ID_LEN + 1];
+	grym_error failed;      /* the input's failure, if any */
+} infer_out;
+
+static int on_begin(void *ud, const grym_model *m, const char *model_id, grym_error *err)
+{
+	infer_out *o = ud;
+	(void)m;
+	(void)err;
+	snprintf(o->model, sizeof o->model, "%s", model_id ? model_id : "");
+	return GRYM_OK;
+}
+
+static int on_write(void *ud, const grym_infer_result *res, grym_error *err)
+{
+	infer_out *o = ud;
+	json_t *labels = json_array(), *it;
+	for (size_t i = 0; labels && i < res->n; i++)
+		json_array_append_new(labels, json_pack("{s:s, s:f}", "label", res->labels[i],
+							"probability", (double)res->probs[i]));
+	it = labels ? json_pack("{s:o}", "labels", labels) : NULL;
+	if (!it)
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	json_object_set_new(it, "start", isnan(res->start) ? json_null() : json_real(res->start));
+	json_object_set_new(it, "end", isnan(res->end) ? json_null() : json_real(res->end));
+	json_array_append_new(o->items, it);
+	return GRYM_OK;
+}
+
+static void on_failed(void *ud, const char *input, const grym_error *err)
+{
+	infer_out *o = ud;
+	(void)input;
+	if (!o->failed.code)
+		o->failed = *err;
+}
+
+enum MHD_Result serve_h_model_infer(serve_req *r)
+{
+	enum MHD_Result ret;
+	json_t *j = serve_body_object(r, &ret), *res;
+	const char *asset;
+	char id[GRYM_ID_LEN + 1];
+	infer_out o = { 0 };
+	grym_infer_sink sink = { .ud = &o, .begin = on_begin, .write = on_write, .name = "answer" };
+	grym_stage_env env = { 0 };
+	grym_sources_opts so = { 0 };
+	grym_infer_params p = { 0 };
+	grym_sources *in = NULL;
+	grym_error err = { 0 };
+	grym_catalog *cat;
+	int rc;
+
+	if (!j)
+		return ret;
+	if (serve_arg(r, "window") || serve_arg(r, "hop")) {
+		json_decref(j);
+		return serve_error(r, 501, "not_implemented", "window",
+				   "window: scores per window are not served yet");
+	}
+	if (json_object_get(j, "upload")) {
+		json_decref(j);
+		return serve_error(r, 501, "not_implemented", "upload",
+				   "upload: inference on an upload is not served yet; ingest it and "
+				   "send {\"asset\": ID}");
+	}
+	asset = json_string_value(json_object_get(j, "asset"));
+	if (!asset || !*asset) {
+		json_decref(j);
+		return serve_error(r, 400, "bad_request", "asset", "asset: an asset id is needed");
+	}
+	if (!(cat = serve_cat(r, &ret))) {
+		json_decref(j);
+		return ret;
+	}
+	rc = grym_catalog_resolve(cat, asset, id, &err);
+	serve_catpool_put(&r->s->cats, cat);
+	json_decref(j);
+	if (rc != GRYM_OK) {
+		if (err.code == GRYM_ERR_NOTFOUND || err.code == GRYM_ERR_AMBIGUOUS)
+			return serve_error(r, err.code == GRYM_ERR_NOTFOUND ? 404 : 409,
+					   err.code == GRYM_ERR_NOTFOUND ? "not_found" : "ambiguous",
+					   "asset", "%s", err.msg);
+		return serve_lib_error(r, &err, NULL);
+	}
+	if (!(o.items = json_array()))
+		return MHD_NO;
+	env.catalog_dir = r->s->catalog_dir;
+	env.jobs = 1;
+	env.failed = on_failed;
+	env.ud = &o;
+	p.jobs = 1;
+	so.flags = GRYM_SOURCES_RECORDS;
+	if (!(in = grym_sources_new(&so, &err)) || grym_sources_add_ref(in, id, &err) != GRYM_OK)
+		rc = err.code ? err.code : GRYM_ERR_NOMEM;
+	else
+		rc = grym_stage_infer(&env, r->param, in, &p, &sink, &err);
+	grym_sources_free(in);
+	if (rc != GRYM_OK) {
+		json_decref(o.items);
+		if (err.code == GRYM_ERR_NOTFOUND || err.code == GRYM_ERR_AMBIGUOUS)
+			return serve_error(r, err.code == GRYM_ERR_NOTFOUND ? 404 : 409,
+					   err.code == GRYM_ERR_NOTFOUND ? "not_found" : "ambiguous",
+					   NULL, "%s", err.msg);
+		return serve_lib_error(r, &err, NULL);
+	}
+	if (o.failed.code) {
+		json_decref(o.items);
+		return serve_error(r, 422, "unprocessable", "asset", "%s", o.failed.msg);
+	}
+	res = json_pack("{s:s, s:s, s:o}", "model", o.model, "asset", id, "items", o.items);
+	return res ? serve_json(r, 200, res) : MHD_NO;
+}
