@@ -43,7 +43,7 @@ cookie=$(awk -v n="grym_session_$PORT" '$6 == n { print $7 }' "$PWD/jar")
 csrf=$(curl -s -H "Cookie: grym_session_$PORT=$cookie" "$SRV/api/session" |
 	$PY -c 'import sys,json; print(json.load(sys.stdin)["csrf_token"])')
 
-plan 206
+plan 375
 like "$viewer$editor$jwt$gone_id$cookie$csrf" '^grym_.*eyJ.*' "credentials made"
 is "$(code GET /api/session -H "Authorization: Bearer $fresh")" 200 \
 	"a JWT signed by hand with the server's key passes (the forgeries below differ only where they say)"
@@ -61,6 +61,19 @@ GET /api/tokens 3 200 -
 POST /api/tokens 3 201 {"role":"viewer"}
 DELETE /api/tokens/tnothere 3 404 -
 GET /api/audit 3 200 -
+GET /api/assets 1 200 -
+GET /api/assets/feedfeed 1 404 -
+PATCH /api/assets/feedfeed 2 404 {"labels":[]}
+DELETE /api/assets/feedfeed 2 404 -
+GET /api/assets/feedfeed/audio 1 404 -
+GET /api/assets/feedfeed/peaks 1 404 -
+GET /api/assets/feedfeed/spectrogram 1 404 -
+GET /api/assets/feedfeed/features 1 404 -
+GET /api/assets/feedfeed/loudness 1 404 -
+GET /api/embedding 1 200 -
+GET /api/models 1 200 -
+GET /api/models/nomodel 1 404 -
+POST /api/models/nomodel/infer 2 404 {"asset":"feedfeed"}
 POST /api/logout 1 204 -'
 
 # case: NAME RANK (what the credential is worth: -1 bad, 0 none, 1..3 a
@@ -85,7 +98,7 @@ printf '%s\n' "$routes" >"$PWD/routes"
 # the matrix covers every route of the server: the OpenAPI document is
 # made from the route table
 mine=$(awk '{ split("public viewer editor admin", r, " "); print $1, $2, r[$3 + 1] }' "$PWD/routes" |
-	sed 's|/api/tokens/tnothere|/api/tokens/{id}|' | sort)
+	sed 's|/api/tokens/tnothere|/api/tokens/{id}|; s|/feedfeed|/{id}|; s|/nomodel|/{id}|' | sort)
 theirs=$(curl -s -H "Authorization: Bearer $ADMIN" "$SRV/api/openapi.json" | $PY -c '
 import sys, json
 d = json.load(sys.stdin)
