@@ -3,7 +3,8 @@
  * full: metrics, per-class table, confusion, out-of-fold predictions) and
  * POST /api/models/{id}/infer on an asset: the infer stage
  * (grym/stage_infer.h) run on the request's thread with the catalog, its
- * predictions (every label, most probable first) collected as JSON.
+ * predictions (every label, most probable first) collected as JSON;
+ * with ?window, scores per window (route_infer_windows.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -107,15 +108,25 @@ enum MHD_Result serve_h_model_infer(serve_req *r)
 	grym_sources *in = NULL;
 	grym_error err = { 0 };
 	grym_catalog *cat;
-	int rc;
+	double window = 0, hop = 0;
+	int rc, hw, hh;
 
 	if (!j)
 		return ret;
-	if (serve_arg(r, "window") || serve_arg(r, "hop")) {
+	hw = serve_arg_double(r, "window", &window);
+	hh = serve_arg_double(r, "hop", &hop);
+	if (hw < 0 || (hw && !(window > 0 && window <= 3600))) {
 		json_decref(j);
-		return serve_error(r, 501, "not_implemented", "window",
-				   "window: scores per window are not served yet");
+		return serve_error(r, 400, "bad_request", "window",
+				   "window: must be seconds in (0, 3600]");
 	}
+	if (hh < 0 || (hh && !(hop > 0 && hop <= 3600)) || (hh && !hw)) {
+		json_decref(j);
+		return serve_error(r, 400, "bad_request", "hop",
+				   "hop: must be seconds in (0, 3600], with window");
+	}
+	if (!hh)
+		hop = window;
 	if (json_object_get(j, "upload")) {
 		json_decref(j);
 		return serve_error(r, 501, "not_implemented", "upload",
@@ -141,6 +152,8 @@ enum MHD_Result serve_h_model_infer(serve_req *r)
 					   "asset", "%s", err.msg);
 		return serve_lib_error(r, &err, NULL);
 	}
+	if (hw)
+		return serve_infer_windows(r, id, window, hop);
 	if (!(o.items = json_array()))
 		return MHD_NO;
 	env.catalog_dir = r->s->catalog_dir;
