@@ -16,6 +16,17 @@
  * for the encoder delay and padding of lossy codecs. Ogg declares no
  * length (its duration is the last granule found), so an Ogg stream is
  * truncated when its last page lacks the end-of-stream flag.
+ *
+ * Seeking (opts.seek, else an offset is decoded through): on a regular
+ * file of a container whose timestamps place every sample, the demuxer
+ * seeks back to a pre-roll before the offset, the first frame decoded
+ * there says by its timestamp where it is, and the output frames up to
+ * the offset are dropped as without a seek; the frames before the seek
+ * point count as decoded, so the truncation check is the same. Whatever
+ * goes wrong on the way (a refused seek, a frame without a timestamp or
+ * past the offset, the end first) opens the file again and decodes
+ * through, so a seek never changes what a read returns beyond the
+ * codec's own noise (AAC's noise substitution: see test_audio_seek.c).
  */
 #include "grym/audio.h"
 #include "grym/progress.h"
@@ -763,6 +774,25 @@ static int64_t seek_preroll(const grym_decoder *d)
 	return pre;
 }
 
+/* Containers whose seeks land where their timestamps say, to the sample
+ * (measured: tests/unit/test_audio_seek.c and by hand on FFmpeg 5.1).
+ * Not Matroska/WebM (millisecond timestamps: a seeked FLAC came out a
+ * few frames off, and short) nor raw AC-3 and the like (positions guessed
+ * from the byte offset): those decode through. */
+static int seeks_exactly(const grym_decoder *d)
+{
+	static const char *const ok[] = { "wav", "w64", "aiff", "caf", "flac", "wv",
+					  "mp3", "ogg", "m4a", "mp4", "mov" };
+	const AVStream *st = d->fmt->streams[d->stream];
+	/* and a time base that names every sample */
+	if ((int64_t)st->time_base.num * d->info.sample_rate > st->time_base.den)
+		return 0;
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (strcmp(d->info.format, ok[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Seek the demuxer to a little before the offset (opts.seek): 1 done
  * (the first frame decoded places the rest, place_after_seek), 0 not
  * worth it or not possible on this input (a pipe), -1 the seek failed
@@ -773,7 +803,8 @@ static int seek_to_offset(grym_decoder *d)
 	int64_t pre = seek_preroll(d);
 	int64_t target, margin;
 
-	if (!d->fmt->pb || !(d->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL) || d->skip0 <= 0)
+	if (!d->fmt->pb || !(d->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL) || d->skip0 <= 0 ||
+	    !seeks_exactly(d))
 		return 0;
 	target = av_rescale(d->skip0, d->info.sample_rate, d->out_rate) - pre;
 	/* an offset at or past the declared end: seek to a little before the

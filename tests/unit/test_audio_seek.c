@@ -275,7 +275,9 @@ int main(void)
 		{ "a.mp3", 1e-6, 1 }, { "a.ogg", 1e-6, 1 }, { "a.opus", 1e-6, 1 },
 		{ "nopns.m4a", 1e-6, 1 }, { "a.m4a", 0.15, 1 },
 	};
-	tap_plan(5 * (int)NOFF * (3 + 5 + 2 + 2) + 3 * 4 + 3 + 2);
+	/* containers whose timestamps cannot place a sample: no seek */
+	static const fmt through[] = { { "f.mka", 0, 1e9 }, { "a.webm", 0, 1e9 }, { "a.ac3", 0, 1e9 } };
+	tap_plan(5 * (int)NOFF * (3 + 5 + 3 + 2 + 2) + 3 * 4 + 3 + 2);
 	dir = tap_tmpdir();
 	sh("ffmpeg -nostdin -v error -y -f lavfi -i 'aevalsrc=0.5*sin(2*PI*(60*t+120*t*t)):s=44100:d=%d' "
 	   "-f lavfi -i 'anoisesrc=d=%d:c=pink:r=44100:a=0.3:s=7' -filter_complex amerge=inputs=2 "
@@ -286,13 +288,18 @@ int main(void)
 	   "ffmpeg -nostdin -v error -y -i s16.wav -c:a libvorbis -q:a 6 a.ogg && "
 	   "ffmpeg -nostdin -v error -y -i s16.wav -ar 48000 -c:a libopus -b:a 128k a.opus && "
 	   "ffmpeg -nostdin -v error -y -i s16.wav -c:a aac -b:a 192k a.m4a && "
-	   "ffmpeg -nostdin -v error -y -i s16.wav -c:a aac -aac_pns 0 -b:a 192k nopns.m4a");
+	   "ffmpeg -nostdin -v error -y -i s16.wav -c:a aac -aac_pns 0 -b:a 192k nopns.m4a && "
+	   "ffmpeg -nostdin -v error -y -i s16.wav -c:a flac f.mka && "
+	   "ffmpeg -nostdin -v error -y -i s16.wav -c:a libvorbis a.webm && "
+	   "ffmpeg -nostdin -v error -y -i s16.wav -c:a ac3 a.ac3");
 
 	grym_decode_opts o = { 0 };
 	for (size_t i = 0; i < 3; i++)
 		check_format(&lossless[i], &o, "");
 	for (size_t i = 0; i < 5; i++)
 		check_format(&lossy[i], &o, "");
+	for (size_t i = 0; i < 3; i++)
+		check_format(&through[i], &o, "");
 	/* as the spectrogram reads: mono; and resampled (soxr: the same
 	 * samples but for rounding, measured up to 4.3e-6) */
 	o.channels = 1;
