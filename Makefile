@@ -185,6 +185,8 @@ install: all
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/grym.pc
 	install -m 644 lib/grym/*.h $(DESTDIR)$(PREFIX)/include/grym/
 	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	install -d $(DESTDIR)$(PREFIX)/share/grym/web-static
+	install -m 644 web-static/* $(DESTDIR)$(PREFIX)/share/grym/web-static/
 
 uninstall:
 	rm -f $(PROGS:$(B)/bin/%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/lib/libgrym.*

@@ -14,7 +14,7 @@ layer_of() {
 	case $1 in
 	error|hash|idset|json|json_field|version|pathname|pool|progress|rng|schema) echo core ;;
 	store) echo store ;;
-	catalog|catalog_jobs) echo catalog ;;
+	catalog|catalog_auth|catalog_jobs) echo catalog ;;
 	io|npy|walk|sources) echo io ;;
 	stream) echo stream ;;
 	audio) echo audio ;;

@@ -1,0 +1,229 @@
+/*
+ * serve_int.h — what the files of lib/serve/ share: the server handle,
+ * a request's state, the route table, and the helpers every handler
+ * answers through (so every response gets the same headers and is
+ * counted in /metrics).
+ */
+#ifndef GRYM_SERVE_INT_H
+#define GRYM_SERVE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <microhttpd.h>
+#include <jansson.h>
+
+#include "grym/catalog.h"
+#include "grym/catalog_auth.h"
+#include "grym/serve.h"
+#include "grym/serve_auth.h"
+#include "grym/serve_events.h"
+
+/* ---- roles ---- */
+enum { SERVE_PUBLIC = 0, SERVE_VIEWER = 1, SERVE_EDITOR = 2, SERVE_ADMIN = 3 };
+
+typedef struct serve_req serve_req;
+
+/* One route: the table in routes.c is the only list of what the server
+ * answers (dispatch, the role check, /metrics labels and the man page's
+ * table come from it). A path part "{id}" matches one segment. */
+typedef struct serve_route {
+	const char *method;
+	const char *path;
+	int role;                       /* SERVE_PUBLIC .. SERVE_ADMIN */
+	enum MHD_Result (*handler)(serve_req *r);
+	const char *summary;
+	int body;                       /* takes a JSON body */
+	int status;                     /* the status of success */
+	const char *errors;             /* its own error statuses: "400 404" */
+} serve_route;
+extern const serve_route serve_routes[];
+extern const size_t serve_n_routes;
+
+/* ---- a pool of catalog handles: one per request at a time ---- */
+typedef struct serve_catpool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *dir;
+	grym_catalog **h;
+	int *busy;
+	int n;
+} serve_catpool;
+int serve_catpool_init(serve_catpool *p, const char *dir, int n, grym_error *err);
+grym_catalog *serve_catpool_get(serve_catpool *p, grym_error *err);
+void serve_catpool_put(serve_catpool *p, grym_catalog *cat);
+void serve_catpool_fini(serve_catpool *p);
+
+/* ---- token buckets keyed by a short string ---- */
+typedef struct serve_bucket {
+	char key[64];
+	double tokens, t;
+	int used;
+} serve_bucket;
+typedef struct serve_ratelimit {
+	pthread_mutex_t mu;
+	double rate, burst;             /* per second; 0 rate: no limit */
+	serve_bucket *b;
+	size_t n;
+} serve_ratelimit;
+int serve_rl_init(serve_ratelimit *rl, double rate, double burst);
+void serve_rl_fini(serve_ratelimit *rl);
+/* Take cost from key's bucket at now: 1 taken, 0 refused with
+ * *retry_after seconds until it would be. cost 0 only checks. */
+int serve_rl_take(serve_ratelimit *rl, const char *key, double cost, double now,
+		  double *retry_after);
+
+/* ---- metrics ---- */
+#define SERVE_N_STATUS 20
+#define SERVE_N_BUCKETS 12
+typedef struct serve_metrics {
+	size_t n;                       /* routes + static + unmatched */
+	_Atomic unsigned long long *count;   /* [n][SERVE_N_STATUS] */
+	_Atomic unsigned long long *hist;    /* [n][SERVE_N_BUCKETS + 1] (+Inf) */
+	_Atomic unsigned long long *sum_us;  /* [n] */
+} serve_metrics;
+int serve_metrics_init(serve_metrics *m, size_t nroutes);
+void serve_metrics_fini(serve_metrics *m);
+void serve_metrics_add(serve_metrics *m, size_t route, unsigned status, double secs,
+		       int timed);
+char *serve_metrics_text(serve_metrics *m);
+
+/* ---- event streams ---- */
+typedef struct serve_stream serve_stream;
+
+/* ---- the server ---- */
+#define SERVE_LOGIN_LINKS 16
+struct grym_serve {
+	struct MHD_Daemon *d;
+	unsigned port;
+	int tls;
+	char host[256];                 /* the listen host as in URLs */
+	char **allowed;                 /* Host values accepted */
+	size_t n_allowed;
+	char cookie[48];                /* grym_session_PORT */
+	char *static_root;              /* realpath of the static folder, NULL: none */
+	char *catalog_dir;
+	unsigned char token_key[GRYM_SERVE_KEY_LEN], jwt_key[GRYM_SERVE_KEY_LEN];
+	grym_serve_config cfg;          /* numbers only (strings copied above) */
+	serve_catpool cats;
+	serve_ratelimit rate, fails;
+	serve_metrics metrics;
+	grym_serve_events *bus;
+	char *schema_json;              /* GET /api/schema, made once */
+	char *openapi_json;             /* GET /api/openapi.json, made once */
+	/* event streams */
+	pthread_mutex_t smu;
+	pthread_cond_t scv;
+	serve_stream *streams;
+	int nstreams;
+	int stopping;
+	pthread_t ticker;
+	int ticker_started;
+	/* one-time login links */
+	pthread_mutex_t lmu;
+	struct {
+		unsigned char hash[GRYM_SERVE_HASH_LEN];
+		int64_t expires;
+		int used;
+	} links[SERVE_LOGIN_LINKS];
+};
+
+/* Who made a request. */
+typedef struct serve_principal {
+	char id[GRYM_TOKEN_ID_MAX];     /* the token, JWT or session row */
+	char kind[12];
+	char role[12];
+	char owner[GRYM_TOKEN_ID_MAX];  /* the token a session came from, else id */
+	char csrf[64];                  /* a session's CSRF token, "" otherwise */
+	int64_t expires;
+	int cookie;                     /* came by the session cookie */
+} serve_principal;
+
+struct serve_req {
+	grym_serve *s;
+	struct MHD_Connection *c;
+	const char *method, *url;
+	size_t route;                   /* index in serve_routes, or the two below */
+	char param[128];                /* the {id} part */
+	serve_principal who;
+	int authed;
+	char client[64];                /* the peer's address */
+	char *body;
+	size_t body_len;
+	int body_over;
+	int replied;
+	unsigned status;
+	double t0;
+	int stream;                     /* an event stream: not timed */
+};
+#define SERVE_ROUTE_STATIC (serve_n_routes)
+#define SERVE_ROUTE_NONE (serve_n_routes + 1)
+#define SERVE_BODY_MAX (64 * 1024)
+
+double serve_now(void);
+
+/* libmicrohttpd's callbacks for every request (request.c): cls is the
+ * server. */
+enum MHD_Result serve_on_request(void *cls, struct MHD_Connection *c, const char *url,
+				 const char *method, const char *version, const char *upload_data,
+				 size_t *upload_data_size, void **con_cls);
+void serve_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			enum MHD_RequestTerminationCode toe);
+
+/* Answering (response.c): every response goes through serve_queue. */
+enum MHD_Result serve_queue(serve_req *r, unsigned status, struct MHD_Response *resp);
+enum MHD_Result serve_json(serve_req *r, unsigned status, json_t *body); /* steals body */
+enum MHD_Result serve_error(serve_req *r, unsigned status, const char *code,
+			    const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+enum MHD_Result serve_empty(serve_req *r, unsigned status);
+void serve_security_headers(struct MHD_Response *resp, int api);
+
+/* Credentials (principal.c). serve_authenticate: 1 a principal, 0 none
+ * given, -1 given but not good (err says why). */
+int serve_authenticate(serve_req *r, grym_error *err);
+/* A session for a token's holder, its cookie set on resp. */
+int serve_session_new(serve_req *r, const grym_token_row *from, const char *role,
+		      int64_t expires, struct MHD_Response *resp, grym_error *err);
+/* Check a secret sent to log in (API token, JWT, one-time link when
+ * link_ok): fills *row with what it stands for. 1 good, 0 not. */
+int serve_login_check(serve_req *r, const char *secret, int link_ok, grym_token_row *row);
+/* The session cookie's value in the request, or NULL. */
+const char *serve_cookie_value(serve_req *r);
+
+/* Audit (audit.c): one row, errors ignored (logged nowhere: lib/ does
+ * not print; a failed audit write must not fail the request). */
+void serve_audit(serve_req *r, const char *action, const char *outcome, const char *detail);
+
+/* The handlers of the route table (routes.c), by file. */
+enum MHD_Result serve_h_login_link(serve_req *r);      /* login.c */
+enum MHD_Result serve_h_login(serve_req *r);
+enum MHD_Result serve_h_logout(serve_req *r);
+enum MHD_Result serve_h_session(serve_req *r);
+enum MHD_Result serve_h_tokens_list(serve_req *r);     /* tokens_api.c */
+enum MHD_Result serve_h_tokens_create(serve_req *r);
+enum MHD_Result serve_h_tokens_revoke(serve_req *r);
+enum MHD_Result serve_h_audit(serve_req *r);
+
+/* The request's JSON body as an object; NULL after answering 400. */
+json_t *serve_body_object(serve_req *r, enum MHD_Result *ret);
+
+/* 429 with Retry-After (routes.c); a failed login counted against the
+ * client's address and audited. */
+enum MHD_Result serve_too_many(serve_req *r, double retry);
+void serve_login_failed(serve_req *r, const char *why);
+
+/* The OpenAPI 3.1 document of the route table and the stages' schemas
+ * (schema_json: GET /api/schema's text), allocated; NULL when out of
+ * memory (openapi.c). */
+char *serve_openapi(const char *schema_json);
+
+/* Static files (static.c): answer GET/HEAD url from the static folder. */
+enum MHD_Result serve_static(serve_req *r);
+
+/* Event streams (stream.c). */
+enum MHD_Result serve_events_open(serve_req *r);
+int serve_streams_start(grym_serve *s, grym_error *err);
+void serve_streams_stop(grym_serve *s);
+
+#endif
