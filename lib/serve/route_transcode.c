@@ -48,7 +48,7 @@ static int transcode(grym_catalog *cat, const grym_asset *a, grym_file_type t,
 		goto out;
 	}
 	if (!(e = grym_encoder_open(out, t, t == GRYM_FILE_OGG ? GRYM_SAMPLE_F32 : GRYM_SAMPLE_S16,
-				    grym_decoder_rate(d), ch, 0, 0, err))) {
+				    grym_decoder_rate(d), ch, GRYM_ENCODE_DITHER, 0, err))) {
 		rc = err->code;
 		goto out;
 	}

@@ -2,7 +2,7 @@
 # serve_assets.sh — grym-serve's asset routes over loopback: paging walks
 # every asset once, sort and filters, 400 naming the field, one asset by
 # prefix (404), PATCH labels and meta, DELETE with and without
-# ?force and its audit row and event; the audio route: the bytes of the
+# ?force, their audit row and events; the audio route: the bytes of the
 # ingested file, the Range requests an <audio> element makes, 416, the
 # content type from the bytes when the name lies, ETag and 304,
 # Content-Disposition, and ?format=wav transcoding an AIFF once.
@@ -11,7 +11,7 @@
 PY=/usr/bin/python3
 export GRYM_CATALOG=$CAT
 
-plan 55
+plan 57
 
 # seven sources: tones and noises, a FLAC named .wav, an MP3 named .flac,
 # an AIFF; a derived asset of the first tone
@@ -72,6 +72,10 @@ is "$(code GET /api/assets/0000000000 -H "$A")" 404 "unknown id: 404"
 is "$(code GET /api/assets/zz -H "$A")" 404 "not an id at all: 404"
 
 # ---- PATCH ----
+# an event stream open meanwhile hears the changes and the deletion
+curl -s -N --max-time 60 -H "$A" "$SRV/api/events" >events &
+EV=$!
+sleep 0.3
 is "$(code PATCH "/api/assets/$short" -H "$E" -H 'Content-Type: application/json' \
 	--data '{"labels":["a","b"],"meta":{"split":"train","note":"x"}}')" 200 "PATCH labels and meta: 200"
 is "$(get "/api/assets/$short" | jq 'd["labels"], d["meta"]["split"]')" "['a', 'b'] train" "labels replaced, meta set"
@@ -135,3 +139,8 @@ is "$(code DELETE "/api/assets/$short?force=1" -H "$E")" 204 "with ?force: 204"
 is "$(code GET "/api/assets/$DER" -H "$A")" 404 "the child went too"
 is "$(code DELETE "/api/assets/$short" -H "$E")" 404 "again: 404"
 like "$(grym-serve --catalog "$CAT" audit)" "asset\.delete	DELETE /api/assets/\{id\}	ok	$A_ID" "the deletion is audited"
+kill $EV 2>/dev/null
+like "$(grep -A1 '^event: asset' events | tr '\n' ' ')" "event: asset data: \{\"change\":\"changed\",\"id\":\"$A_ID\"\}" \
+	"an asset event for the PATCH"
+like "$(grep -A1 '^event: asset' events | tr '\n' ' ')" "event: asset data: \{\"change\":\"deleted\",\"id\":\"$A_ID\"\}" \
+	"and one for the deletion"
