@@ -11,23 +11,24 @@
 PY=/usr/bin/python3
 export GRYM_CATALOG=$CAT
 
-plan 57
+plan 58
 
-# seven sources: tones and noises, a FLAC named .wav, an MP3 named .flac,
-# an AIFF; a derived asset of the first tone
+# eight sources: tones and noises, a FLAC named .wav, an MP3 named .flac,
+# a WAV named .mp3, an AIFF; a derived asset of the first tone
 grym-synth sine -d 2 -o a.wav
 grym-synth sine -f 500 -d 1 -o tone2.wav
 grym-synth noise -d 1 -t flac -o b.flac
 grym-synth noise -d 1 --seed 7 -t flac -o lie.wav
 grym-synth sine -f 300 -d 1 -t mp3 -o mp3lie.flac
+grym-synth sine -f 400 -d 1 -t wav -o wavlie.mp3
 sox -n -r 44100 -c 2 c.aiff synth 1 sine 440 vol 0.3
 grym-synth noise -d 1 --seed 9 -o 'été "x".wav'
 grym-ingest -q --text -l tone a.wav tone2.wav mp3lie.flac >/dev/null
 grym-ingest -q --text -l noise b.flac lie.wav 'été "x".wav' >/dev/null
-grym-ingest -q --text c.aiff >/dev/null
+grym-ingest -q --text c.aiff wavlie.mp3 >/dev/null
 sha() { sha256sum "$1" | cut -c1-64; }
 A_ID=$(sha a.wav) LIE=$(sha lie.wav) MP3=$(sha mp3lie.flac) AIFF=$(sha c.aiff)
-UTF=$(sha 'été "x".wav')
+UTF=$(sha 'été "x".wav') WLIE=$(sha wavlie.mp3)
 DER=$(grym-synth transform stretch --factor 2 --store "$A_ID")
 
 serve_start --rate-limit 0 || { echo "not ok - server"; exit 1; }
@@ -38,7 +39,7 @@ get() { curl -s -H "$A" "$SRV$1"; }
 jq() { $PY -c "import sys,json; d=json.load(sys.stdin); print($1)"; }
 
 # ---- paging ----
-is "$(get '/api/assets?limit=1000' | jq 'd["total"], len(d["items"])')" "8 8" "8 assets, total 8"
+is "$(get '/api/assets?limit=1000' | jq 'd["total"], len(d["items"])')" "9 9" "9 assets, total 9"
 # walk by 3: every asset once
 cur="" seen=""
 for i in 1 2 3 4; do
@@ -47,8 +48,8 @@ for i in 1 2 3 4; do
 	cur=$(printf '%s' "$page" | jq 'd["next_cursor"] or ""')
 	[ -z "$cur" ] && break
 done
-is "$(printf '%s\n' $seen | wc -l | tr -d ' ')" 8 "paging by 3 walks 8 ids"
-is "$(printf '%s\n' $seen | sort -u | wc -l | tr -d ' ')" 8 "each once"
+is "$(printf '%s\n' $seen | wc -l | tr -d ' ')" 9 "paging by 3 walks 9 ids"
+is "$(printf '%s\n' $seen | sort -u | wc -l | tr -d ' ')" 9 "each once"
 is "$i" 3 "in 3 pages, the last with next_cursor null"
 is "$(get '/api/assets?sort=size&order=desc&limit=2' | jq 'd["items"][0]["bytes"] >= d["items"][1]["bytes"]')" True \
 	"sort=size&order=desc: largest first"
@@ -118,6 +119,7 @@ is "$(curl -s -o /dev/null -w '%{http_code}' -H "$A" -H 'Range: bytes=0-9' -H 'I
 ct() { curl -s -D - -o /dev/null -H "$A" "$SRV/api/assets/$1/audio" | tr -d '\r' | sed -n 's/^Content-Type: //p'; }
 is "$(ct "$LIE")" audio/flac "FLAC named .wav: audio/flac"
 is "$(ct "$MP3")" audio/mpeg "MP3 named .flac: audio/mpeg"
+like "$(ct "$WLIE")" '^audio/(wav|x-wav|vnd.wave)$' "WAV named .mp3: a WAV type"
 like "$(curl -s -D - -o /dev/null -H "$A" "$SRV/api/assets/$UTF/audio" | tr -d '\r')" \
 	"Content-Disposition: inline; filename=\"__t__ _x_.wav\"; filename\*=UTF-8''%C3%A9t%C3%A9%20%22x%22.wav" \
 	"a UTF-8 name with a quote: ASCII fallback and RFC 5987 form"
