@@ -11,7 +11,7 @@
 PY=/usr/bin/python3
 export GRYM_CATALOG=$CAT
 
-plan 58
+plan 61
 
 # eight sources: tones and noises, a FLAC named .wav, an MP3 named .flac,
 # a WAV named .mp3, an AIFF; a derived asset of the first tone
@@ -134,6 +134,12 @@ ok "second request (a range of it): the same bytes" cmp -s tw2.wav "$(head -c 10
 is "$views $(sqlite3 "$CAT/catalog.db" "SELECT count(*) FROM views WHERE kind = 'audio'")" "1 1" \
 	"stored once as a view, read from it"
 is "$(code GET "/api/assets/$AIFF/audio?format=mp4" -H "$A")" 400 "?format=mp4: 400"
+like "$(curl -s -D - -o /dev/null -H "$A" "$SRV/api/assets/$LIE/audio?format=flac" | tr -d '\r')" "ETag: \"$LIE\"" \
+	"?format=flac of a FLAC: the original as it is"
+is "$(curl -s -I -o /dev/null -w '%{http_code} %{size_download}' -H "$A" "$SRV/api/assets/$LIE/audio")" "200 0" \
+	"HEAD: 200 without a body"
+like "$(curl -s -I -H "$A" "$SRV/api/assets/$LIE/audio" | tr -d '\r')" "Content-Length: $(wc -c <lie.wav | tr -d ' ')" \
+	"with the Content-Length of the whole"
 
 # ---- DELETE ----
 is "$(code DELETE "/api/assets/$short" -H "$E")" 409 "DELETE with a derived child: 409"
