@@ -116,10 +116,12 @@ enum MHD_Result serve_infer_windows(serve_req *r, const char *asset, double wind
 	    grym_replay_set_rate(rp, grym_model_rate(m), &err) != GRYM_OK ||
 	    grym_replay_file(rp, path, &res, &err) != GRYM_OK)
 		status = 422;
-	else if (res.dims != grym_model_dims(m))
-		status = 422, grym_error_set(&err, GRYM_ERR_INVALID,
-					      "the replay made %zu dimensions, the model takes %zu",
-					      res.dims, grym_model_dims(m));
+	else if (res.dims != grym_model_dims(m)) {
+		status = 422;
+		grym_error_set(&err, GRYM_ERR_INVALID,
+			       "the replay made %zu dimensions, the model takes %zu", res.dims,
+			       grym_model_dims(m));
+	}
 	if (status) {
 		ret = err.code == GRYM_ERR_NOMEM ? MHD_NO
 			: serve_error(r, 422, "unprocessable", "asset", "%s", err.msg);
