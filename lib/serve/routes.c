@@ -90,6 +90,36 @@ const serve_route serve_routes[] = {
 	  "revoke a token or JWT and the sessions made from it", 0, 204, "404" },
 	{ "GET", "/api/audit", SERVE_ADMIN, serve_h_audit, "the audit log (?since=UNIX seconds)", 0, 200,
 	  "400" },
+	/* jobs and uploads (route_jobs.c, route_uploads.c): an editor cancels
+	 * and reruns its own jobs, an admin any */
+	{ "GET", "/api/jobs", SERVE_VIEWER, serve_h_jobs_list,
+	  "jobs, newest first (?limit, ?cursor, ?state, ?kind): {\"items\",\"next_cursor\",\"total\"}",
+	  0, 200, "400" },
+	{ "POST", "/api/jobs", SERVE_EDITOR, serve_h_jobs_create,
+	  "start a job ({\"stage\",\"params\",\"inputs\"}); 503 with Retry-After when the queue "
+	  "is full", 1, 202, "400 503" },
+	{ "GET", "/api/jobs/{id}", SERVE_VIEWER, serve_h_jobs_get,
+	  "a job: state, progress, result or error", 0, 200, "404" },
+	{ "DELETE", "/api/jobs/{id}", SERVE_EDITOR, serve_h_jobs_cancel,
+	  "cancel a job (an editor's own); 409 when it has ended", 0, 200, "403 404 409" },
+	{ "POST", "/api/jobs/{id}/rerun", SERVE_EDITOR, serve_h_jobs_rerun,
+	  "run an ended job again (an editor's own) as a new job", 0, 202, "403 404 409 503" },
+	{ "POST", "/api/assets", SERVE_EDITOR, serve_h_assets_post,
+	  "upload files (multipart/form-data: file fields, archives too; label, meta.KEY fields) "
+	  "into one ingest job", SERVE_BODY_STREAM, 202, "400 413 415 503" },
+	{ "POST", "/api/uploads", SERVE_EDITOR, serve_h_uploads_create,
+	  "begin a resumable upload ({\"size\",\"name\"})", 1, 201, "400 413" },
+	{ "GET", "/api/uploads/{id}", SERVE_EDITOR, serve_h_uploads_get,
+	  "an upload of one's own: Upload-Offset and Upload-Length (HEAD too)", 0, 200, "404" },
+	{ "PUT", "/api/uploads/{id}", SERVE_EDITOR, serve_h_uploads_put,
+	  "a piece of an upload, with Content-Range: bytes FIRST-LAST/TOTAL; 409 with "
+	  "Upload-Offset when FIRST is not where it stands", SERVE_BODY_STREAM, 200,
+	  "400 404 409 413" },
+	{ "POST", "/api/uploads/{id}/ingest", SERVE_EDITOR, serve_h_uploads_ingest,
+	  "ingest a complete upload ({\"labels\",\"meta\"}) as a job", 1, 202,
+	  "400 404 409 503" },
+	{ "DELETE", "/api/uploads/{id}", SERVE_EDITOR, serve_h_uploads_delete,
+	  "abandon an upload", 0, 204, "404" },
 };
 const size_t serve_n_routes = sizeof serve_routes / sizeof serve_routes[0];
 
