@@ -222,8 +222,9 @@ enum MHD_Result serve_on_request(void *cls, struct MHD_Connection *c, const char
 		/* handed on as it comes, never kept */
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
-		if (r->streamer->chunk(r, upload_data, n) == 0)
-			r->streamed += n;
+		if (r->streamer->chunk(r, upload_data, n) < 0)
+			return MHD_NO;
+		r->streamed += n;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {

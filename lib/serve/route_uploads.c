@@ -312,15 +312,16 @@ enum MHD_Result serve_h_assets_post_begin(serve_req *r)
 int serve_h_assets_post_chunk(serve_req *r, const char *data, size_t len)
 {
 	mp *m = r->ctx;
-	if (r->streamed + len > r->s->cfg.max_upload) {
-		mp_fail(m, 413, NULL, "the upload is larger than --max-upload");
-		mp_answer(r);
-		return 1;
-	}
-	if (MHD_post_process(m->pp, data, len) != MHD_YES) {
+	if (r->streamed + len > r->s->cfg.max_upload)
+		return -1;      /* no Content-Length said so: cut off */
+	if (m->status)
+		return 0;       /* dropped: the handler answers */
+	if (MHD_post_process(m->pp, data, len) != MHD_YES)
 		mp_fail(m, 400, NULL, "the multipart body does not parse");
-		mp_answer(r);
-		return 1;
+	if (m->status) {
+		/* nothing more is staged; what was is removed now */
+		mp_close_file(m);
+		unlink_files(m->files);
 	}
 	return 0;
 }
@@ -428,6 +429,9 @@ enum MHD_Result serve_h_uploads_get(serve_req *r)
 typedef struct put {
 	uint64_t at, end;               /* end: one past the piece's last byte */
 	grym_upload_info in;
+	int status;                     /* a failure to answer, 0 none */
+	uint64_t expected;              /* 409: where the upload stands */
+	char msg[256];
 } put;
 
 static void put_free(serve_req *r)
@@ -500,31 +504,38 @@ int serve_h_uploads_put_chunk(serve_req *r, const char *data, size_t len)
 	put *p = r->ctx;
 	grym_error e = { 0 };
 	int rc;
-	if (len > p->end - p->at) {
-		serve_error(r, 400, "bad_request", "Content-Range",
-			    "the body is longer than Content-Range says");
-		return 1;
-	}
+	if (p->status)
+		return 0;
+	if (len > p->end - p->at)
+		return -1;      /* past what Content-Range (and Content-Length) said */
 	rc = grym_uploads_write(r->s->uploads, r->param, r->who.owner, p->at, data, len, &p->in,
 				&e);
 	if (rc == GRYM_ERR_CONFLICT) {      /* another connection wrote meanwhile */
 		grym_upload_info now;
 		grym_error e2 = { 0 };
-		conflict(r, grym_uploads_get(r->s->uploads, r->param, r->who.owner, &now, &e2) ==
-				 GRYM_OK ? now.received : p->at);
-		return 1;
+		p->status = 409;
+		p->expected = grym_uploads_get(r->s->uploads, r->param, r->who.owner, &now, &e2) ==
+			GRYM_OK ? now.received : p->at;
+	} else if (rc != GRYM_OK) {
+		p->status = rc == GRYM_ERR_LIMIT ? 413 : rc == GRYM_ERR_NOTFOUND ? 404 : 500;
+		snprintf(p->msg, sizeof p->msg, "%.250s", e.msg);
+	} else {
+		p->at += len;
 	}
-	if (rc != GRYM_OK) {
-		upload_error(r, rc, &e);
-		return 1;
-	}
-	p->at += len;
 	return 0;
 }
 
 enum MHD_Result serve_h_uploads_put(serve_req *r)
 {
 	put *p = r->ctx;
+	if (p->status == 409)
+		return conflict(r, p->expected);
+	if (p->status == 413)
+		return serve_error(r, 413, "too_large", NULL, "%s", p->msg);
+	if (p->status == 404)
+		return serve_error(r, 404, "not_found", NULL, "%s", p->msg);
+	if (p->status)
+		return serve_error(r, 500, "internal", NULL, "%s", p->msg);
 	if (p->at != p->end)
 		return serve_error(r, 400, "bad_request", "Content-Range",
 				   "the body is shorter than Content-Range says (%" PRIu64

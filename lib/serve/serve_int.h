@@ -46,9 +46,12 @@ extern const serve_route serve_routes[];
  * SERVE_BODY_STREAM: begin is called once the request is admitted and
  * before any body byte is read (whatever else can refuse the request
  * refuses it there: type, declared size, offset); chunk with every
- * piece as it arrives (nothing is buffered; non-zero: it answered and
- * the rest of the body is dropped); then the route's handler. The table
- * (route_uploads.c) is found by the route's handler. */
+ * piece as it arrives (nothing is buffered; a failure it keeps in its
+ * state and drops the rest, for the handler to answer once the body is
+ * read, since an answer in the middle of a body would reach no client;
+ * -1: the connection is closed at once, for a body past every limit);
+ * then the route's handler. The table (route_uploads.c) is found by the
+ * route's handler. */
 #define SERVE_BODY_STREAM 2
 typedef struct serve_streamer {
 	enum MHD_Result (*handler)(serve_req *r);
