@@ -126,7 +126,7 @@ demo: check-deps
 # run (scripts/bench/lib.sh) and adds rows to one table, printed at the end;
 # a missed goal or a failed benchmark fails the target, after the others
 # have run. A few minutes; `make bench BENCHES=train` runs one.
-BENCHES ?= features ingest normalize train views
+BENCHES ?= features ingest normalize train views catalog_page
 BENCH_TABLE = $(B)/bench/table.tsv
 
 bench: all

@@ -16,6 +16,17 @@
  * for the encoder delay and padding of lossy codecs. Ogg declares no
  * length (its duration is the last granule found), so an Ogg stream is
  * truncated when its last page lacks the end-of-stream flag.
+ *
+ * Seeking (opts.seek, else an offset is decoded through): on a regular
+ * file of a container whose timestamps place every sample, the demuxer
+ * seeks back to a pre-roll before the offset, the first frame decoded
+ * there says by its timestamp where it is, and the output frames up to
+ * the offset are dropped as without a seek; the frames before the seek
+ * point count as decoded, so the truncation check is the same. Whatever
+ * goes wrong on the way (a refused seek, a frame without a timestamp or
+ * past the offset, the end first) opens the file again and decodes
+ * through, so a seek never changes what a read returns beyond the
+ * codec's own noise (AAC's noise substitution: see test_audio_seek.c).
  */
 #include "grym/audio.h"
 #include "grym/progress.h"
@@ -87,6 +98,10 @@ struct grym_decoder {
 	int truncated;
 	int accept;                /* accept_truncated */
 	int checked, verdict;      /* end-of-stream judgement, once */
+	int seek_pending;          /* seeked: the first frame still to place */
+	int seek_lost;             /* it cannot be placed: open again, no seek */
+	int seeked;                /* the offset was reached by a seek */
+	int64_t skip_in;           /* source frames to drop before the resampler */
 	char verdict_msg[256];
 	char *path;                /* for the Ogg tail check */
 };
@@ -555,10 +570,26 @@ static int push_frames(grym_decoder *d, int n, grym_error *err)
 	return GRYM_OK;
 }
 
-/* Run swr on a decoded frame (or NULL to drain) and queue the result. */
+/* Run swr on a decoded frame (or NULL to drain) and queue the result;
+ * the first d->skip_in frames of the source are dropped here. */
 static int convert(grym_decoder *d, const AVFrame *f, grym_error *err)
 {
 	int in_n = f ? f->nb_samples : 0;
+	const uint8_t *in[GRYM_MAX_CHANNELS];
+	const uint8_t **inp = f ? (const uint8_t **)f->extended_data : NULL;
+	if (f && d->skip_in > 0) {
+		int k = d->skip_in < in_n ? (int)d->skip_in : in_n;
+		int bps = av_get_bytes_per_sample((enum AVSampleFormat)f->format);
+		int planar = av_sample_fmt_is_planar((enum AVSampleFormat)f->format);
+		int nch = f->ch_layout.nb_channels;
+		d->skip_in -= k;
+		in_n -= k;
+		if (in_n == 0)
+			return GRYM_OK;
+		for (int c = 0; c < (planar ? nch : 1); c++)
+			in[c] = f->extended_data[c] + (size_t)k * bps * (planar ? 1 : nch);
+		inp = in;
+	}
 	int need = swr_get_out_samples(d->swr, in_n);
 	if (need < 0)
 		return grym_error_set(err, GRYM_ERR_INTERNAL, "converter state");
@@ -571,8 +602,7 @@ static int convert(grym_decoder *d, const AVFrame *f, grym_error *err)
 		d->conv_cap = need;
 	}
 	uint8_t *out[1] = { (uint8_t *)d->conv };
-	int n = swr_convert(d->swr, out, d->conv_cap,
-			    f ? (const uint8_t **)f->extended_data : NULL, in_n);
+	int n = swr_convert(d->swr, out, d->conv_cap, inp, in_n);
 	if (n < 0) {
 		char msg[128];
 		av_err(n, msg, sizeof msg);
@@ -592,6 +622,44 @@ static void note_error(grym_decoder *d, int e)
 			 "decode error at %.3f s: %s",
 			 (double)d->decoded / d->info.sample_rate, msg);
 	}
+}
+
+/* The timestamp that the first frame of a decode from the start
+ * carries: frame k of the stream is at origin + k. */
+static int64_t stream_origin(const AVStream *st)
+{
+	return st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+}
+
+/* The first frame after a seek (d->frame) says where the decode now is:
+ * count the frames before it as decoded (the truncation check compares
+ * the count with the declared length) and drop the output frames from
+ * there to the offset. -1 when it cannot say, or says a place past the
+ * offset: the caller decodes through instead. */
+static int place_after_seek(grym_decoder *d)
+{
+	const AVStream *st = d->fmt->streams[d->stream];
+	int64_t ts = d->frame->best_effort_timestamp;
+	if (ts == AV_NOPTS_VALUE)
+		return -1;
+	int in_rate = d->info.sample_rate;
+	int64_t pos = av_rescale_q(ts - stream_origin(st), st->time_base, (AVRational){ 1, in_rate });
+	if (pos < 0)
+		return -1;
+	/* Resampling: start the resampler on a source frame that falls on
+	 * an output frame (a multiple of in_rate / gcd), so that its output
+	 * frames are at the times they are at in a decode from the start. */
+	int64_t g = in_rate / av_gcd(in_rate, d->out_rate);
+	int64_t start = (pos + g - 1) / g * g;
+	int64_t out = av_rescale(start, d->out_rate, in_rate);
+	if (out > d->skip0)
+		return -1;
+	d->skip_in = start - pos;
+	d->decoded = pos;
+	d->skip = d->skip0 - out;
+	d->seek_pending = 0;
+	d->seeked = 1;
+	return 0;
 }
 
 /* Receive every frame the decoder has ready and convert it. */
@@ -616,6 +684,11 @@ static int drain_decoder(grym_decoder *d, grym_error *err)
 			av_frame_unref(d->frame);
 			return grym_error_set(err, GRYM_ERR_UNSUPPORTED,
 					      "channel count changes within the stream");
+		}
+		if (d->seek_pending && place_after_seek(d) < 0) {
+			av_frame_unref(d->frame);
+			d->seek_lost = 1;
+			return GRYM_OK;
 		}
 		if (!d->swr || d->frame->sample_rate != d->in_rate ||
 		    d->frame->format != d->in_fmt) {
@@ -676,16 +749,112 @@ static int step(grym_decoder *d, grym_error *err)
 	return GRYM_OK;
 }
 
+/* Frames before the offset that a seek goes back for: lossy decoders
+ * start cold after a seek (an MDCT's overlap, MP3's bit reservoir,
+ * Opus's and Vorbis's pre-roll), so the frames a seek lands on differ from
+ * a decode through; a second of them is dropped, enough for every codec
+ * measured (tests/unit/test_audio_seek.c). Lossless codecs need none:
+ * the seek lands on a frame at or before the offset. */
+static int64_t seek_preroll(const grym_decoder *d)
+{
+	const AVCodecParameters *par = d->fmt->streams[d->stream]->codecpar;
+	const AVCodecDescriptor *desc = avcodec_descriptor_get(par->codec_id);
+	int in_rate = d->info.sample_rate;
+	int64_t pre = 0;
+	if (!desc || !(desc->props & AV_CODEC_PROP_LOSSLESS) || (desc->props & AV_CODEC_PROP_LOSSY))
+		pre = in_rate + (par->seek_preroll > 0 ? par->seek_preroll : 0);
+	/* the resampler starts cold too: its filter spans about 30 frames
+	 * of the lower rate (measured at 44.1 -> 4 kHz); 1024 of them and a
+	 * tenth of a second leave margin. And it starts on a frame up to
+	 * in_rate / gcd after the one the seek lands on. */
+	if (d->out_rate != in_rate) {
+		int lower = d->out_rate < in_rate ? d->out_rate : in_rate;
+		pre += in_rate / 10 + (int64_t)in_rate * 1024 / lower + in_rate / av_gcd(in_rate, d->out_rate);
+	}
+	return pre;
+}
+
+/* Containers whose seeks land where their timestamps say, to the sample
+ * (measured: tests/unit/test_audio_seek.c and by hand on FFmpeg 5.1).
+ * Not Matroska/WebM (millisecond timestamps: a seeked FLAC came out a
+ * few frames off, and short) nor raw AC-3 and the like (positions guessed
+ * from the byte offset): those decode through. */
+static int seeks_exactly(const grym_decoder *d)
+{
+	static const char *const ok[] = { "wav", "w64", "aiff", "caf", "flac", "wv",
+					  "mp3", "ogg", "m4a", "mp4", "mov" };
+	const AVStream *st = d->fmt->streams[d->stream];
+	/* and a time base that names every sample */
+	if ((int64_t)st->time_base.num * d->info.sample_rate > st->time_base.den)
+		return 0;
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (strcmp(d->info.format, ok[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Seek the demuxer to a little before the offset (opts.seek): 1 done
+ * (the first frame decoded places the rest, place_after_seek), 0 not
+ * worth it or not possible on this input (a pipe), -1 the seek failed
+ * and left the demuxer where it cannot be trusted. */
+static int seek_to_offset(grym_decoder *d)
+{
+	const AVStream *st = d->fmt->streams[d->stream];
+	int64_t pre = seek_preroll(d);
+	int64_t target, margin;
+
+	if (!d->fmt->pb || !(d->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL) || d->skip0 <= 0 ||
+	    !seeks_exactly(d))
+		return 0;
+	target = av_rescale(d->skip0, d->info.sample_rate, d->out_rate) - pre;
+	/* an offset at or past the declared end: seek to a little before the
+	 * end, so that the frames left there still prove the length */
+	margin = pre > 4096 ? pre : 4096;
+	if (d->declared_exact && d->info.frames > 0 && target > d->info.frames - margin)
+		target = d->info.frames - margin;
+	if (target <= 0)
+		return 0;
+	int64_t ts = av_rescale_q(target, (AVRational){ 1, d->info.sample_rate }, st->time_base) +
+		     stream_origin(st);
+	if (av_seek_frame(d->fmt, d->stream, ts, AVSEEK_FLAG_BACKWARD) < 0)
+		return -1;
+	avcodec_flush_buffers(d->cc);
+	d->seek_pending = 1;
+	return 1;
+}
+
+static grym_decoder *open_decoder(const char *path, const grym_decode_opts *opts, int seek,
+				  grym_error *err);
+
 grym_decoder *grym_decoder_open(const char *path, const grym_decode_opts *opts,
 				grym_error *err)
 {
 	static const grym_decode_opts none;
+	grym_decoder *d;
+
+	if (!opts)
+		opts = &none;
+	if (!opts->seek)
+		return open_decoder(path, opts, 0, err);
+	d = open_decoder(path, opts, 1, err);
+	if (d && d->seek_lost) {
+		/* the seek failed or landed where its frames cannot be
+		 * placed: decode through, as without opts.seek */
+		grym_decoder_close(d);
+		d = open_decoder(path, opts, 0, err);
+	}
+	return d;
+}
+
+/* Open, and with seek, seek to the offset and decode the first frame
+ * there; d->seek_lost says the caller should open again without. */
+static grym_decoder *open_decoder(const char *path, const grym_decode_opts *opts, int seek,
+				  grym_error *err)
+{
 	grym_decoder *d = calloc(1, sizeof *d);
 	const AVCodec *codec;
 	int e;
 
-	if (!opts)
-		opts = &none;
 	if (!d) {
 		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		return NULL;
@@ -743,6 +912,23 @@ grym_decoder *grym_decoder_open(const char *path, const grym_decode_opts *opts,
 		grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
+	if (seek) {
+		e = seek_to_offset(d);
+		if (e < 0)
+			d->seek_lost = 1;
+		/* decode up to the first frame after the seek, to place it */
+		while (e > 0 && d->seek_pending && !d->seek_lost &&
+		       !(d->demux_eof && d->decoder_eof)) {
+			if (grym_cancelled(d->cancel)) {
+				grym_error_cancelled(err);
+				goto fail;
+			}
+			if (step(d, err) < 0)
+				goto fail;
+		}
+		if (d->seek_pending)
+			d->seek_lost = 1;   /* the end came first */
+	}
 	return d;
 fail:
 	grym_decoder_close(d);
@@ -792,6 +978,11 @@ double grym_decoder_progress(const grym_decoder *d, double *seconds)
 			return pos < size ? (double)pos / (double)size : 1;
 	}
 	return -1;
+}
+
+int grym_decoder_seeked(const grym_decoder *d)
+{
+	return d->seeked;
 }
 
 int grym_decoder_was_truncated(const grym_decoder *d)

@@ -35,7 +35,7 @@ typedef struct cat_migration {
 } cat_migration;
 extern const cat_migration grym_cat_migrations[];
 extern const int grym_cat_n_migrations;
-#define GRYM_CATALOG_SCHEMA_VERSION 4
+#define GRYM_CATALOG_SCHEMA_VERSION 5
 
 /* A cached prepared statement for constant SQL; reset it with cat_done. */
 sqlite3_stmt *cat_prep(grym_catalog *cat, const char *sql, grym_error *err);
@@ -98,6 +98,10 @@ void cat_model_object_what(const char *id, const char *obj, const char *name, ch
 int cat_check_object(grym_catalog *cat, const char *what, const char *obj, int64_t want,
 		     int hash, grym_error *err);
 int cat_object_damaged(grym_error *err, const char *what, const char *hex);
+/* read: object obj whole into *data (malloc'ed, *len bytes) with those
+ * checks (a model's out-of-fold predictions: model_page.c). */
+int cat_read_object(grym_catalog *cat, const char *what, const char *obj, int64_t want,
+		    int hash, void **data, size_t *len, grym_error *err);
 /* open: cat_check_object's size test made on the object opened for reading
  * (the reader at its start; the caller closes it). */
 int cat_open_object(grym_catalog *cat, const char *what, const char *obj, int64_t want,

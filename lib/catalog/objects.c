@@ -262,3 +262,9 @@ int grym_catalog_model_bytes(grym_catalog *cat, const grym_model_row *m, void **
 	/* no size is recorded for a model: its bytes are always hashed */
 	return read_object(cat, what, m->object, -1, 1, data, len, err);
 }
+
+int cat_read_object(grym_catalog *cat, const char *what, const char *obj, int64_t want,
+		    int hash, void **data, size_t *len, grym_error *err)
+{
+	return read_object(cat, what, obj, want, hash, data, len, err);
+}

@@ -159,6 +159,41 @@ const cat_migration grym_cat_migrations[] = {
 	  " created INTEGER NOT NULL,"
 	  " PRIMARY KEY (asset, kind, params));"
 	  "CREATE INDEX views_object ON views(object);" },
+	{ 5,
+	  /* The asset list of grym-serve (asset_page.c): paging by keyset
+	   * over (sort key, id) needs an index on each sort key followed by
+	   * id, and sorting by name needs the name as a column. An asset's
+	   * name is the base name of its first origin path; a derived asset
+	   * without paths of its own takes its parent's name when it is
+	   * inserted. Triggers keep the column, so every way rows arrive
+	   * (put, merge, import) fills it; the UPDATEs fill it for the rows
+	   * already there. NOCASE: names sort and compare without case (ASCII,
+	   * as SQLite folds), ties broken by id. Self-contained: this step
+	   * only adds a column, two triggers and indexes. */
+	  "ALTER TABLE assets ADD COLUMN name TEXT NOT NULL DEFAULT '' COLLATE NOCASE;"
+	  "UPDATE assets SET name = coalesce((SELECT substr(CAST(p.path AS TEXT),"
+	  " length(rtrim(CAST(p.path AS TEXT), replace(CAST(p.path AS TEXT), '/', ''))) + 1)"
+	  " FROM asset_paths p WHERE p.asset = assets.id ORDER BY p.rowid LIMIT 1), '');"
+	  "WITH RECURSIVE named(id, name) AS ("
+	  " SELECT id, name FROM assets WHERE parent IS NULL"
+	  " UNION ALL SELECT a.id, CASE WHEN a.name <> '' THEN a.name ELSE named.name END"
+	  " FROM assets a JOIN named ON a.parent = named.id)"
+	  " UPDATE assets SET name = named.name FROM named"
+	  " WHERE named.id = assets.id AND assets.name = '';"
+	  "CREATE TRIGGER assets_name_inherit AFTER INSERT ON assets"
+	  " WHEN NEW.parent IS NOT NULL AND NEW.name = '' BEGIN"
+	  " UPDATE assets SET name = (SELECT p.name FROM assets p WHERE p.id = NEW.parent)"
+	  " WHERE id = NEW.id; END;"
+	  "CREATE TRIGGER assets_name_path AFTER INSERT ON asset_paths"
+	  " WHEN NOT EXISTS (SELECT 1 FROM asset_paths o WHERE o.asset = NEW.asset"
+	  " AND o.rowid < NEW.rowid) BEGIN"
+	  " UPDATE assets SET name = substr(CAST(NEW.path AS TEXT),"
+	  " length(rtrim(CAST(NEW.path AS TEXT), replace(CAST(NEW.path AS TEXT), '/', ''))) + 1)"
+	  " WHERE id = NEW.asset; END;"
+	  "CREATE INDEX assets_name ON assets(name, id);"
+	  "CREATE INDEX assets_duration ON assets(duration, id);"
+	  "CREATE INDEX assets_created ON assets(created, id);"
+	  "CREATE INDEX assets_bytes ON assets(bytes, id);" },
 };
 
 const int grym_cat_n_migrations = (int)(sizeof grym_cat_migrations / sizeof grym_cat_migrations[0]);

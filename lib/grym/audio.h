@@ -60,6 +60,14 @@ typedef struct grym_decode_opts {
 	const volatile sig_atomic_t *cancel; /* non-NULL: once *cancel is set, reads
 				   fail with GRYM_ERR_CANCELLED, also one blocked
 				   on a FIFO (grym/progress.h) */
+	int seek;               /* 1: reach offset by seeking when the input
+				   allows it (a regular file), else by decoding
+				   through as with 0. The first frame read is
+				   still the one at offset: the same samples for
+				   PCM and FLAC, for lossy codecs and resampling
+				   within their tolerance (decode.c). 0 reads
+				   every byte up to offset, as the integrity
+				   checks of ingest need. */
 } grym_decode_opts;
 
 typedef struct grym_decoder grym_decoder;
@@ -88,6 +96,11 @@ int64_t grym_decoder_read(grym_decoder *d, float *buf, int64_t max_frames,
  * position in seconds of output. For progress reports only: the
  * declaration of a damaged file may be wrong. */
 double grym_decoder_progress(const grym_decoder *d, double *seconds);
+/* 1 when opts.seek reached the offset by a seek, 0 when the decoder
+ * decodes (or decoded) through to it: no seek asked, a pipe, an offset
+ * too small to be worth one, a seek the demuxer refused or whose first
+ * frame could not be placed. For tests and reports. */
+int grym_decoder_seeked(const grym_decoder *d);
 /* Set when the decode ended short and accept_truncated let it pass. */
 int grym_decoder_was_truncated(const grym_decoder *d);
 void grym_decoder_close(grym_decoder *d);

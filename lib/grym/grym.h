@@ -16,6 +16,7 @@
 #include "grym/npy.h"
 #include "grym/store.h"
 #include "grym/catalog.h"
+#include "grym/catalog_page.h"
 #include "grym/audio.h"
 #include "grym/rng.h"
 #include "grym/pool.h"
@@ -29,6 +30,7 @@
 #include "grym/features.h"
 #include "grym/features_pitch.h"
 #include "grym/ml.h"
+#include "grym/ml_pca.h"
 #include "grym/synth.h"
 #include "grym/idset.h"
 #include "grym/replay.h"
@@ -57,6 +59,7 @@
 #include "grym/serve_uploads.h"
 #include "grym/serve_http.h"
 #include "grym/view.h"
+#include "grym/view_embedding.h"
 
 #pragma GCC visibility pop
 

@@ -11,27 +11,47 @@
  *   json = grym_jobs_get(jr, id, &err);  ...  free(json);
  *   grym_jobs_free(jr);     (cancels what runs: Ctrl-C of the server)
  *
- * A job: a stage ("normalize", "features", "train", "infer"), its
- * parameters as a JSON object of the stage's table (grym/schema.h: the
- * API keys of grym-X --schema), and its inputs: a JSON array of asset
- * ids (or unique prefixes, stored as full ids), or a selection object
- * {"label": L, "kind": "source"|"derived", "parent": ID} resolved when
- * the job starts (grym_asset_query). train takes no ids: its inputs are
- * null, [] or {"label": L} (the assets it trains on, as its "label"
- * parameter), and its "features" parameter is required. infer's
- * "model" must be a model of the catalog. A job's own -j ("jobs") is 1
- * unless its parameters say otherwise.
+ * A job: a stage ("normalize", "features", "train", "infer", "synth"),
+ * its parameters as a JSON object of the stage's table (grym/schema.h:
+ * the API keys of grym-X --schema), and its inputs: a JSON array of
+ * asset ids (or unique prefixes, stored as full ids), or a selection
+ * object {"label": L, "kind": "source"|"derived", "parent": ID}
+ * resolved when the job starts (grym_asset_query). train takes no ids:
+ * its inputs are null, [] or {"label": L} (the assets it trains on, as
+ * its "label" parameter), and its "features" parameter is required.
+ * infer's "model" must be a model of the catalog. A job's own -j
+ * ("jobs") is 1 unless its parameters say otherwise.
+ *
+ * synth's "generator" is the command's word (grym-synth --schema): a
+ * transformation (reverse, stretch, pitch, randphase, smear, freeze)
+ * takes asset ids or a selection and refuses "rate", "channels", "type",
+ * "bits" and "store": false (it keeps the input's rate and channels and
+ * stores 32-bit float WAV, as grym-synth transform --store); a generator
+ * or dataset takes no inputs (null or []), a cloud's "source" is an
+ * asset of the catalog (stored as its full id), and a dataset makes at
+ * most 10000 clips (GRYM_ERR_LIMIT, "params.per_class"). One segment a
+ * job: no --then.
  *
  * Outputs go to the catalog as the programs' catalog mode puts them:
  * normalize makes derived assets, features stores feature sets, train
- * stores a model, infer stores predictions. The result (JSON object)
+ * stores a model, infer stores predictions; synth stores a derived
+ * asset of each input (its recipe, as grym-synth transform --store), or
+ * each generated clip as a source asset: the bytes grym-synth writes for
+ * the same parameters (-t, --bits), checked by decoding as grym-ingest
+ * checks a file, the clip's recipe as the metadata key "recipe", a
+ * dataset clip's class as its label, "synth/KEY.EXT" (a dataset's
+ * "synth/CLASS/KEY.EXT") as its origin path. The result (JSON object)
  * says what was made: "inputs" (read), "failed" and "failures"
  * ([{"input", "error"}], the first 100) for every stage, "selected"
- * (the assets the inputs named) but for train, and per stage "assets"
- * ([{"input","asset","reused","skipped"}]) for normalize,
- * "feature_sets" ([{"asset", "ids": [...]}]) for features, "model"
- * (id) and "report" for train, "model" and "predictions" ([{"asset",
- * "label", "probability"}], the first 1000) and "stored" for infer.
+ * (the assets the inputs named) but for train and synth's generators,
+ * and per stage "assets" ([{"input","asset","reused","skipped"}]) for
+ * normalize, "feature_sets" ([{"asset", "ids": [...]}]) for features,
+ * "model" (id) and "report" for train, "model" and "predictions"
+ * ([{"asset", "label", "probability"}], the first 1000) and "stored"
+ * for infer; for synth "assets" (the first 1000: [{"input", "asset",
+ * "rate", "channels", "frames", "duration"}] of a transformation,
+ * [{"asset", "path", "labels", "created", "rate", "channels", "frames",
+ * "duration"}] of a generator) and "stored" (how many).
  *
  * States (grym/catalog_jobs.h): queued, then running, then done (the
  * stage returned GRYM_OK and not every input failed), failed (with the
@@ -89,9 +109,9 @@ void grym_jobs_set_events(grym_jobs *jr, grym_jobs_event_fn fn, void *ud);
  * NULL) naming what is wrong: "stage", "params" (not a JSON object),
  * "params.KEY" (unknown, ill-typed, out of range, or not for this
  * stage), "inputs" or "inputs[I]" (no such asset: GRYM_ERR_NOTFOUND),
- * "inputs.KEY"; GRYM_ERR_UNSUPPORTED for a stage the runner does not
- * run ("synth"); GRYM_ERR_LIMIT when queue_limit jobs wait already
- * ("queue full": the server answers 503 with Retry-After); GRYM_ERR_DB,
+ * "inputs.KEY"; GRYM_ERR_LIMIT when queue_limit jobs wait already
+ * ("queue full": the server answers 503 with Retry-After) or a synth
+ * dataset is too large ("params.per_class"); GRYM_ERR_DB,
  * GRYM_ERR_NOMEM. field is "" when no field is to blame. */
 int grym_jobs_submit(grym_jobs *jr, const char *stage, const char *params, const char *inputs,
 		     const char *owner, char id[GRYM_JOB_ID_LEN + 1], char *field,

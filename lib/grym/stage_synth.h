@@ -12,9 +12,13 @@
  *   - a transformation (job->words[0]): of each input of `inputs` (built
  *     by the caller with GRYM_SOURCES_RECORDS | GRYM_SOURCES_ID_OPERANDS):
  *     one audio file, stdin or catalog id gives ONE clip; records, ids,
- *     a directory or a list give one clip per input. With cmd->store the
- *     results are stored in the catalog as assets derived from their
- *     inputs (which must be catalog assets) instead of passing samples.
+ *     a directory or a list give one clip per input, and so do several
+ *     catalog ids queued as references (grym_sources_add_ref: a server's
+ *     job), each id's failure its own. With cmd->store the results are
+ *     stored in the catalog as assets derived from their inputs (which
+ *     must be catalog assets) instead of passing samples; an asset
+ *     stored is handed to sink->stored even when the cancel flag was set
+ *     meanwhile.
  * The clips go to the sink in order, on the calling thread.
  */
 #ifndef GRYM_STAGE_SYNTH_H

@@ -158,8 +158,9 @@ typedef struct grym_spectrogram_view {
 void grym_spectrogram_view_free(grym_spectrogram_view *v);
 
 /* The spectrogram of the asset for q (from the catalog when stored with
- * the same parameters, else computed from one decode of the range and
- * stored): a new view, the caller's to free with
+ * the same parameters, else computed from one decode of the range, its
+ * start reached by a seek where the file allows (grym_decode_opts.seek),
+ * and stored): a new view, the caller's to free with
  * grym_spectrogram_view_free; NULL on failure with err->code set. */
 grym_spectrogram_view *grym_view_spectrogram(grym_catalog *cat, const char *asset,
 					     const grym_spectrogram_query *q,

@@ -291,16 +291,16 @@ int sj_check(grym_catalog *cat, const char *stage, const char *params_text, cons
 
 	*params_out = *inputs_out = NULL;
 	set_field(field, field_len, "%s", "");
+	if (stage && !strcmp(stage, "synth"))   /* jobs_synth.c */
+		return sj_synth_check(cat, params_text, inputs, params_out, inputs_out, field,
+				      field_len, err);
 	if (k == K_NONE) {
 		set_field(field, field_len, "%s", "stage");
-		if (stage && !strcmp(stage, "synth"))
-			return grym_error_set(err, GRYM_ERR_UNSUPPORTED, "stage: synth does not run "
-					      "as a job yet");
 		if (stage && !strcmp(stage, "ingest"))
 			return grym_error_set(err, GRYM_ERR_INVALID, "stage: ingest runs from an "
 					      "upload (POST /api/assets, /api/uploads/ID/ingest)");
 		return grym_error_set(err, GRYM_ERR_INVALID, "stage: '%s' is none of normalize, "
-				      "features, train, infer", stage ? stage : "");
+				      "features, train, infer, synth", stage ? stage : "");
 	}
 	if ((rc = params_read(cat, k, params_text, &p, field, field_len, err)) != GRYM_OK)
 		return rc;
@@ -578,9 +578,11 @@ int sj_run(grym_catalog *cat, const char *kind, const char *params_text, const c
 	grym_sources *src = NULL;
 	uint64_t n = 0;
 	params p;
-	int rc = params_read(cat, k, params_text, &p, NULL, 0, err);
+	int rc;
 
-	if (rc != GRYM_OK)
+	if (kind && !strcmp(kind, "synth"))     /* jobs_synth.c */
+		return sj_synth_run(cat, params_text, inputs, env, result, err);
+	if ((rc = params_read(cat, k, params_text, &p, NULL, 0, err)) != GRYM_OK)
 		return rc;
 	if (k != K_TRAIN && (rc = open_inputs(cat, inputs, &src, &n, err)) != GRYM_OK) {
 		params_clear(&p);
@@ -599,4 +601,23 @@ int sj_run(grym_catalog *cat, const char *kind, const char *params_text, const c
 	grym_sources_free(src);
 	params_clear(&p);
 	return rc;
+}
+
+/* ---- shared with the other stages' files (jobs_int.h) ---- */
+
+int sj_params_error(int rc, const grym_error *e, char *field, size_t len)
+{
+	return params_error(rc, e, field, len);
+}
+
+int sj_check_assets(grym_catalog *cat, const char *inputs, char **out, char *field, size_t len,
+		    grym_error *err)
+{
+	return check_inputs(cat, K_NONE /* not train: assets */, inputs, out, field, len, err);
+}
+
+int sj_open_assets(grym_catalog *cat, const char *inputs, grym_sources **src, uint64_t *n,
+		   grym_error *err)
+{
+	return open_inputs(cat, inputs, src, n, err);
 }

@@ -248,6 +248,7 @@ int grym_stage_synth(grym_stage_env *env, grym_sources *inputs, const grym_synth
 	r.rate = r.cmd->rate ? r.cmd->rate : 48000;
 	r.channels = r.cmd->channels ? r.cmd->channels : 1;
 	r.records = r.cmd->records || r.cmd->text;
+	r.total = env->total;   /* the caller's count, until the word knows its own */
 	grym_ticker_init(&r.tick, env->cancel, on_tick, &r);
 	word = r.cmd->word;
 	if (word == GRYM_SYNTH_WORD_DATASET) {

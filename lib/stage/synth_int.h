@@ -60,10 +60,10 @@ int synth__end(synth_run *r, int ok, grym_error *err);
 json_t *synth__xform_recipe(const grym_xform_params *x, const char *source);
 json_t *synth__out_meta(const json_t *in, json_t *recipe, int rate, int channels,
 			int64_t frames);
-/* transform of many inputs, the first (it, NULL when none) already
- * taken: synth_stream.c. */
+/* transform of many inputs, the first (it, NULL when none) and the
+ * second (then, NULL when not taken yet) already taken: synth_stream.c. */
 int synth__transform_stream(synth_run *r, const grym_xform_params *xp, grym_sources *src,
-			    grym_source *it, grym_error *err);
+			    grym_source *it, grym_source *then, grym_error *err);
 
 int synth__sequence(synth_run *r, grym_error *err);
 int synth__dataset(synth_run *r, grym_error *err);

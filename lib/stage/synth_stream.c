@@ -181,7 +181,7 @@ done:
 }
 
 int synth__transform_stream(synth_run *r, const grym_xform_params *xp, grym_sources *src,
-			    grym_source *it, grym_error *err)
+			    grym_source *it, grym_source *then, grym_error *err)
 {
 	const grym_synth_sink *s = r->sink;
 	int rc;
@@ -194,7 +194,10 @@ int synth__transform_stream(synth_run *r, const grym_xform_params *xp, grym_sour
 		char what[300];
 		int fatal = 0;
 
-		if (!first && (rc = grym_sources_next(src, &it, err)) != GRYM_OK) {
+		if (!first && then) {
+			it = then;      /* taken already, after the first */
+			then = NULL;
+		} else if (!first && (rc = grym_sources_next(src, &it, err)) != GRYM_OK) {
 			if (rc == GRYM_ERR_INTERRUPTED && grym_cancelled(r->env->cancel))
 				return grym_error_cancelled(err);
 			if (rc != GRYM_ERR_EOF && rc != GRYM_ERR_INTERRUPTED)

@@ -2,8 +2,8 @@
  * synth_transform.c — the transform word of the synth stage: what the
  * first input is decides the shape of the result. One audio file (or
  * stdin) or one catalog id gives one clip (or, with --store, one derived
- * asset); anything else (records, ids, a directory, a list) is a stream,
- * one clip per input (synth_stream.c).
+ * asset); anything else (records, ids, a directory, a list, several ids
+ * queued as references) is a stream, one clip per input (synth_stream.c).
  */
 #include "synth_int.h"
 #include "core/error_int.h"
@@ -84,6 +84,13 @@ static int store_one(synth_run *r, const grym_xform_params *xp, const char *in,
 		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
 	json_object_set_new(recipe, "format", json_string("wav"));
 	json_object_set_new(recipe, "bits", json_string("32f"));
+	/* the input was decoded at --rate and mixed down by --channels 1: part
+	 * of what made this audio, so part of its id (without them a
+	 * resampled result took the id of the unresampled one) */
+	if (r->cmd->rate > 0)
+		json_object_set_new(recipe, "rate", json_integer(r->cmd->rate));
+	if (r->cmd->channels)
+		json_object_set_new(recipe, "channels", json_integer(1));
 	if ((rc = synth__put_derived(r->cat, parent, recipe, y, ny, channels, rate, id, err))) {
 		json_decref(recipe);
 		grym_stage_fail(r->env, in, err);
@@ -98,10 +105,10 @@ static int store_one(synth_run *r, const grym_xform_params *xp, const char *in,
 	json_object_set_new(meta, "codec", json_string("pcm_f32le"));
 	grym_synth_clip c = { .key = id, .meta = meta, .rate = rate, .channels = channels,
 			      .frames = ny, .asset = id };
-	rc = (rc = synth__check(r, err)) ? rc
-	     : s->stored ? s->stored(s->ud, &c, err) : GRYM_OK;
+	/* stored is stored: handed on even when a cancel came meanwhile */
+	rc = s->stored ? s->stored(s->ud, &c, err) : GRYM_OK;
 	json_decref(meta);
-	return rc;
+	return rc ? rc : synth__check(r, err);
 }
 
 /* One input (it: a catalog id, or an audio file or stdin), one result. */
@@ -204,6 +211,37 @@ done:
 	return rc;
 }
 
+/* A catalog id that is the first operand: the one clip (or asset) when
+ * it is the only input, else the first item of a stream of them (ids a
+ * server queued with grym_sources_add_ref, one result per id). Telling
+ * the two apart takes the next item, so the first one is kept: a REF
+ * item is only its key and metadata. */
+static int transform_ref(synth_run *r, const grym_xform_params *xp, grym_sources *src,
+			 const grym_source *it, grym_error *err)
+{
+	grym_source first = { .kind = GRYM_SOURCE_REF };
+	grym_source *next = NULL;
+	int rc;
+
+	first.head.kind = GRYM_PAYLOAD_REF;
+	first.head.key = strdup(it->head.key ? it->head.key : it->name);
+	first.head.meta = it->head.meta ? json_incref(it->head.meta) : json_object();
+	first.name = first.head.key;
+	if (!first.head.key || !first.head.meta) {
+		grym_record_head_clear(&first.head);
+		return grym_error_set(err, GRYM_ERR_NOMEM, "out of memory");
+	}
+	rc = grym_sources_next(src, &next, err);
+	if (rc == GRYM_ERR_EOF)
+		rc = transform_one(r, xp, &first, err);
+	else if (rc == GRYM_ERR_INTERRUPTED && grym_cancelled(r->env->cancel))
+		rc = grym_error_cancelled(err);
+	else if (rc == GRYM_OK)
+		rc = synth__transform_stream(r, xp, src, &first, next, err);
+	grym_record_head_clear(&first.head);
+	return rc;
+}
+
 int synth__transform(synth_run *r, grym_sources *src, grym_error *err)
 {
 	const char *in = r->job->operand ? r->job->operand : "-";
@@ -227,8 +265,9 @@ int synth__transform(synth_run *r, grym_sources *src, grym_error *err)
 		grym_stage_fail(r->env, it->name, &it->err);
 		return GRYM_OK;
 	}
-	if (it && !it->nested && (it->kind == GRYM_SOURCE_REF || it->kind == GRYM_SOURCE_FILE ||
-				  it->kind == GRYM_SOURCE_AUDIO_IN))
+	if (it && !it->nested && it->kind == GRYM_SOURCE_REF)
+		return transform_ref(r, &xp, src, it, err);
+	if (it && !it->nested && (it->kind == GRYM_SOURCE_FILE || it->kind == GRYM_SOURCE_AUDIO_IN))
 		return transform_one(r, &xp, it, err);
-	return synth__transform_stream(r, &xp, src, it, err);
+	return synth__transform_stream(r, &xp, src, it, NULL, err);
 }

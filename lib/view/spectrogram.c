@@ -190,6 +190,10 @@ static int compute(grym_catalog *cat, const grym_asset *a, const grym_spectrogra
 	dec.channels = 1;
 	dec.offset = start;
 	dec.duration = end - start;
+	/* the last minutes of a long file without decoding the hours before
+	 * them: the same samples (lossless) or within the codec's noise
+	 * substitution (grym/audio.h, decode.c) */
+	dec.seek = 1;
 	dec.cancel = grym__view_cancel(opts);
 	grym_store_reader *r = NULL;
 	grym_decoder *d = NULL;

@@ -7,6 +7,8 @@
  *   peaks_zoom    median of 9 requests of 2000 points over 60 s in the middle
  *   spectrogram   1024 x 128 log-mel of the first min(600 s, file) seconds, computed
  *   spectrogram_cached  the same again, from the catalog
+ *   spectrogram_late  the same of the last min(600 s, file) seconds (a
+ *                 seek: decode.c's grym_decode_opts.seek), computed
  *   loudness      the curves, computed
  * Usage: views_driver CATALOG_DIR FILE.wav */
 #include <stdio.h>
@@ -97,6 +99,16 @@ int main(int argc, char **argv)
 		printf("%s %.4f\n", i ? "spectrogram_cached" : "spectrogram", now() - t0);
 		grym_spectrogram_view_free(v);
 	}
+	if (info.duration > 600) {
+		sq.start = info.duration - 600;
+		sq.end = -1;
+	}
+	t0 = now();
+	grym_spectrogram_view *late = grym_view_spectrogram(cat, id, &sq, NULL, NULL, &err);
+	if (!late)
+		return fail("spectrogram_late", &err);
+	printf("spectrogram_late %.4f\n", now() - t0);
+	grym_spectrogram_view_free(late);
 	t0 = now();
 	char *js = grym_view_loudness(cat, id, 2000, NULL, NULL, &err);
 	if (!js)

@@ -78,7 +78,7 @@ check "fixture ids computed" test ${#dog1} = 64 -a ${#norm1} = 64
 # init, import
 ok "init" grym-catalog init
 check "init made catalog.db" test -f catalog/catalog.db
-is "$(grym-catalog init 2>&1)" "grym-catalog: $PWD/catalog: catalog ready (schema version 4)" "init message"
+is "$(grym-catalog init 2>&1)" "grym-catalog: $PWD/catalog: catalog ready (schema version 5)" "init message"
 ok "import a tar.gz" grym-catalog import fixture.tar.gz
 is "$(cat .err)" "grym-catalog: fixture.tar.gz: 5 assets added, 0 conflicts" "import summary"
 ok "import again" grym-catalog import fixture.tar.gz

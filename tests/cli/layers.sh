@@ -14,14 +14,14 @@ layer_of() {
 	case $1 in
 	error|hash|idset|json|json_field|version|pathname|pool|progress|rng|schema) echo core ;;
 	store) echo store ;;
-	catalog|catalog_auth|catalog_jobs) echo catalog ;;
+	catalog|catalog_auth|catalog_jobs|catalog_page) echo catalog ;;
 	io|npy|walk|sources) echo io ;;
 	stream) echo stream ;;
 	audio) echo audio ;;
 	ingest) echo stage ;;
 	dsp|loudness) echo dsp ;;
 	features|features_pitch) echo features ;;
-	ml) echo ml ;;
+	ml|ml_pca) echo ml ;;
 	synth) echo synth ;;
 	catalog_params|features_params|features_file|normalize_params|ingest_params|infer_params|train_params|synth_params|replay|stage|stage_*) echo stage ;;
 	grym) echo serve ;;

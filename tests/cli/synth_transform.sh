@@ -2,7 +2,7 @@
 # synth_transform.sh — grym-synth transform as a filter, checked with sox
 # and python: lengths, frequencies, reversal, determinism, records, errors.
 . "$GRYM_TOP/tests/lib/cli.sh"
-plan 47
+plan 52
 
 freq_of() { # FILE -> dominant frequency (Hz) of channel 1 by FFT peak
 	/usr/bin/python3 -c '
@@ -61,6 +61,16 @@ like "$show" "\"parent\": \"$src\"" "parent is the input asset"
 like "$show" '"transform": "stretch"' "recipe stored"
 like "$show" '"frames": 192000' "2 s at 48 kHz stored"
 same "$(grym-synth transform stretch --factor 2 --store "$short")" "$id" "same recipe, same id"
+# decoding at another rate or in mono makes other audio: another id, and
+# the recipe says how it was decoded
+id8k=$(grym-synth transform stretch --factor 2 --rate 8000 --store "$short")
+check "--rate 8000: another derived asset, not the 48 kHz one" test "$id8k" != "$id" -a -n "$id8k"
+show8k=$(grym-catalog show "$id8k")
+like "$show8k" '"sample_rate": 8000' "stored at 8 kHz"
+like "$show8k" '"rate": 8000' "its recipe records the rate it was decoded at"
+idmono=$(grym-synth transform stretch --factor 2 --channels 1 --store "$short")
+check "--channels 1: another derived asset" test "$idmono" != "$id" -a -n "$idmono"
+like "$(grym-catalog show "$idmono")" '"channels": 1' "its recipe records the mix to mono"
 ok "a derived asset transforms again" grym-synth transform reverse "$id" -o back.wav
 is "$(sox --i -s back.wav)" 192000 "read back from the store"
 # as a pipeline stage: records in, records out

@@ -145,7 +145,7 @@ int main(void)
 			TAP_SETUP(grym_catalog_foreach_asset(cat, &q, count_visit, &n, &err));
 			TAP_EQ_INT(n, OWN, "writer %d's assets all there", w);
 		}
-		TAP_EQ_INT(grym_catalog_schema_version(cat), 4, "migrated once, to version 4");
+		TAP_EQ_INT(grym_catalog_schema_version(cat), 5, "migrated once, to version 5");
 		TAP_EQ_INT(grym_catalog_fsck(cat, NULL, NULL, &err), GRYM_OK, "fsck clean: %s", err.msg);
 	}
 	grym_catalog_close(cat);

@@ -207,7 +207,7 @@ int main(void)
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		cat = grym_catalog_open(fresh, &err);
-		TAP_OK(cat && grym_catalog_schema_version(cat) == 4 && integrity_ok(fresh) == 1,
+		TAP_OK(cat && grym_catalog_schema_version(cat) == 5 && integrity_ok(fresh) == 1,
 		       "killed %.1f ms into its first open: the next open migrates cleanly%s%s",
 		       k * 0.7, cat ? "" : ": ", cat ? "" : err.msg);
 		grym_catalog_close(cat);

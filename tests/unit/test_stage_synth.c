@@ -6,7 +6,9 @@
  * whose grain source is missing is that input's failure; a dataset's
  * clips come in class order with their paths; a cancel flag set before
  * the call returns GRYM_ERR_CANCELLED with nothing handed on and nothing
- * stored in the catalog.
+ * stored in the catalog; several catalog ids queued as references (a
+ * server's job) are one derived asset each, the ids grym-synth gives one
+ * id at a time, a missing one that id's own failure.
  */
 #include "tap.h"
 #include "grym/audio.h"
@@ -27,8 +29,9 @@
 
 /* A sink that keeps everything it is handed. */
 typedef struct collect {
-	int starts, begins, ends, ends_ok, stored;
+	int starts, begins, ends, ends_ok, stored, many;
 	char keys[8][64], paths[8][128];
+	char assets[8][GRYM_ID_LEN + 1];        /* stored */
 	float *x;               /* the first clip's samples */
 	int64_t n;              /* frames of it received */
 	int rate, channels;
@@ -38,6 +41,7 @@ typedef struct collect {
 
 static int c_start(void *ud, int many, grym_error *err)
 {
+	((collect *)ud)->many = many;
 	((collect *)ud)->starts++;
 	return GRYM_OK;
 }
@@ -82,7 +86,10 @@ static int c_end(void *ud, int ok, grym_error *err)
 
 static int c_stored(void *ud, const grym_synth_clip *c, grym_error *err)
 {
-	((collect *)ud)->stored++;
+	collect *k = ud;
+	if (k->stored < 8)
+		snprintf(k->assets[k->stored], sizeof k->assets[0], "%s", c->asset);
+	k->stored++;
 	return GRYM_OK;
 }
 
@@ -92,7 +99,9 @@ static grym_synth_sink sink_of(collect *k)
 	return s;
 }
 
+typedef struct prog prog;
 typedef struct fails {
+	prog *prog;             /* may be NULL */
 	int n;
 	char input[256], msg[GRYM_ERROR_MSG_MAX];
 } fails;
@@ -103,6 +112,22 @@ static void on_failed(void *ud, const char *input, const grym_error *err)
 	f->n++;
 	snprintf(f->input, sizeof f->input, "%s", input ? input : "");
 	snprintf(f->msg, sizeof f->msg, "%s", err->msg);
+}
+
+/* The last progress report. */
+typedef struct prog {
+	double done;
+	uint64_t total;
+} prog;
+
+static void on_progress(void *ud, double done, uint64_t total, const char *msg)
+{
+	prog *p = ((fails *)ud)->prog;
+	(void)msg;
+	if (p) {
+		p->done = done;
+		p->total = total;
+	}
 }
 
 static int sh(const char *dir, const char *fmt, ...)
@@ -316,13 +341,84 @@ static void test_cancel(const char *dir)
 	grym_schema_clear(grym_synth_schema(), &w);
 }
 
+/* The first line of a file, its first field (an id). */
+static void read_id(const char *dir, const char *name, char *id, size_t len)
+{
+	char path[4096];
+	FILE *f;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	id[0] = '\0';
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(id, (int)len, f))
+			id[strcspn(id, "\t\n")] = '\0';
+		fclose(f);
+	}
+}
+
+static void test_refs(const char *dir)
+{
+	grym_synth_stage_params cmd, w;
+	collect k = { 0 };
+	grym_synth_sink s = sink_of(&k);
+	fails f = { 0 };
+	grym_error err = { 0 };
+	char catdir[4096], a[80], b[80], da[80], db[80];
+	int word = GRYM_SYNTH_WORD_XFORM(GRYM_XFORM_STRETCH), rc = GRYM_ERR_INTERNAL;
+
+	snprintf(catdir, sizeof catdir, "%s/refs", dir);
+	TAP_OK(sh(dir, "grym-synth noise --duration 0.3 -o noise.wav && "
+		  "grym-ingest -q --text --catalog refs sine.wav | cut -f1 >a.txt && "
+		  "grym-ingest -q --text --catalog refs noise.wav | cut -f1 >b.txt") == 0,
+	       "two assets ingested");
+	read_id(dir, "a.txt", a, sizeof a);
+	read_id(dir, "b.txt", b, sizeof b);
+	TAP_SETUP(grym_synth_stage_defaults(&cmd, word, &err));
+	TAP_SETUP(grym_synth_stage_defaults(&w, word, &err));
+	cmd.store = 1;
+	w.xf.factor = 1.5;
+	prog pr = { -1, 0 };
+	grym_stage_env env = { .catalog_dir = catdir, .failed = on_failed, .progress = on_progress,
+			       .ud = &f, .total = 3 };
+	f.prog = &pr;
+	grym_sources_opts so = { .flags = GRYM_SOURCES_RECORDS };
+	grym_sources *src = grym_sources_new(&so, &err);
+	/* the second reference names no asset: its own failure */
+	if (src && grym_sources_add_ref(src, a, &err) == GRYM_OK &&
+	    grym_sources_add_ref(src, "abcd0000", &err) == GRYM_OK &&
+	    grym_sources_add_ref(src, b, &err) == GRYM_OK) {
+		grym_synth_job job = { .cmd = &cmd, .words = &w, .nwords = 1, .operand = "-" };
+		rc = grym_stage_synth(&env, src, &job, &s, &err);
+	}
+	grym_sources_free(src);
+	TAP_OK(rc == GRYM_OK && k.starts == 1 && k.many == 1 && k.stored == 2 && k.begins == 0,
+	       "three references in one call: a stream, two derived assets stored (rc %d, %d "
+	       "stored: %s)", rc, k.stored, err.msg);
+	TAP_OK(env.ninputs == 3 && env.nfailed == 1 && f.n == 1 && !strcmp(f.input, "abcd0000"),
+	       "the missing one is its own failure (%s: %s)", f.input, f.msg);
+	TAP_OK(pr.done == 3 && pr.total == 3, "progress ends at 3 of the 3 the caller expected "
+	       "(%g of %llu)", pr.done, (unsigned long long)pr.total);
+	/* grym-synth, one id at a time, names the same assets */
+	TAP_OK(sh(dir, "grym-synth --catalog refs transform stretch --factor 1.5 --store %s >da.txt "
+		  "&& grym-synth --catalog refs transform stretch --factor 1.5 --store %s >db.txt",
+		  a, b) == 0, "grym-synth stores each on its own");
+	read_id(dir, "da.txt", da, sizeof da);
+	read_id(dir, "db.txt", db, sizeof db);
+	TAP_OK(da[0] && db[0] && !strcmp(k.assets[0], da) && !strcmp(k.assets[1], db),
+	       "the same derived ids, in input order (%.12s %.12s / %.12s %.12s)", k.assets[0],
+	       k.assets[1], da, db);
+	TAP_EQ_INT(count_assets(catdir), 4, "two sources and two derived assets, none twice");
+	grym_schema_clear(grym_synth_schema(), &cmd);
+	grym_schema_clear(grym_synth_schema(), &w);
+}
+
 int main(void)
 {
 	const char *dir = tap_tmpdir();
-	tap_plan(19);
+	tap_plan(26);
 	test_sine(dir);
 	test_failed_source();
 	test_dataset();
 	test_cancel(dir);
+	test_refs(dir);
 	return tap_done();
 }

@@ -4,7 +4,9 @@
  * highest band (the header's frequencies fall); 255 is the maximum and
  * the dB range is top_db; the PNG decodes with libpng to the same size
  * with viridis colours; the second request is cached (no decode, same
- * bytes); a subrange and bad parameters; an unknown asset is named. */
+ * bytes); a subrange and bad parameters; an unknown asset is named; a
+ * subrange late in a chirp (reached by a seek) is the very view of a
+ * file holding just its samples. */
 #include <png.h>
 #include "view_fixture.h"
 
@@ -37,7 +39,7 @@ static int all_peaks_at(const grym_spectrogram_view *v, const json_t *h, double 
 
 int main(void)
 {
-	tap_plan(23);
+	tap_plan(25);
 	grym_error err = { 0 };
 	char dir[4096], id[GRYM_ID_LEN + 1];
 	snprintf(dir, sizeof dir, "%s/cat", tap_tmpdir());
@@ -116,6 +118,38 @@ int main(void)
 	       json_number_value(json_object_get(h, "time_step")) == 0.01, "0.5..1 s in 50 columns: hop 160, 10 ms");
 	json_decref(h);
 	vf_spec_clear(&v);
+
+	/* a subrange late in a file, which the decoder reaches by a seek
+	 * (grym_decode_opts.seek): the view of a file of just those samples,
+	 * a chirp so that a range off by a few samples shows */
+	{
+		int64_t n = RATE * 20, a0 = RATE * 15 + 123, len = RATE * 2;
+		float *c = malloc(sizeof *c * (size_t)n);
+		char cid[GRYM_ID_LEN + 1], pid[GRYM_ID_LEN + 1];
+		for (int64_t i = 0; c && i < n; i++) {
+			double t = (double)i / RATE;
+			c[i] = (float)(0.5 * sin(2 * M_PI * (100 * t + 150 * t * t)));
+		}
+		TAP_SETUP(c ? vf_add_asset(cat, "chirp", c, n, 1, RATE, GRYM_SAMPLE_S16, cid) : -1);
+		TAP_SETUP(c ? vf_add_asset(cat, "piece", c + a0, len, 1, RATE, GRYM_SAMPLE_S16, pid) : -1);
+		grym_spectrogram_query cq = { (double)a0 / RATE, (double)(a0 + len) / RATE, 200, 64,
+					      GRYM_SPEC_SCALE_MEL, 512, 80 };
+		grym_spectrogram_query pq = cq;
+		pq.start = 0;
+		pq.end = -1;
+		grym_spectrogram_view vc = { 0 }, vp = { 0 };
+		grym_error e2 = { 0 };
+		int rc = vf_spec(&vc, grym_view_spectrogram(cat, cid, &cq, NULL, NULL, &err), &err);
+		TAP_OK(rc == GRYM_OK && vf_spec(&vp, grym_view_spectrogram(cat, pid, &pq, NULL, NULL, &e2), &e2) == GRYM_OK,
+		       "late subrange and the piece: %s %s", err.msg, e2.msg);
+		TAP_OK(vc.data && vp.data && vc.width == vp.width && vc.height == vp.height &&
+		       memcmp(vc.data, vp.data, (size_t)vc.width * vc.height) == 0,
+		       "%.4f..%.4f s of the chirp: the very view of those samples (%d x %d)", cq.start, cq.end,
+		       vc.width, vc.height);
+		vf_spec_clear(&vc);
+		vf_spec_clear(&vp);
+		free(c);
+	}
 
 	/* errors */
 	grym_spectrogram_query bad = q;
