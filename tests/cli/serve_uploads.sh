@@ -11,7 +11,7 @@
 . "$GRYM_TOP/tests/lib/serve.sh"
 PY=/usr/bin/python3
 
-plan 37
+plan 39
 
 serve_start --rate-limit 0 --max-upload 300M || { echo "not ok - server"; exit 1; }
 A="Authorization: Bearer $ADMIN"
@@ -54,6 +54,21 @@ like "$show" 'a\.wav' "the asset records the client's file name"
 like "$show" 'park' "and the form's labels"
 like "$show" 'split.*train' "and its metadata"
 is "$(grym-catalog --catalog "$CAT" fsck >/dev/null 2>&1; echo $?)" 0 "grym-catalog fsck is clean"
+
+# archives: members ingested as assets, an unsafe member refused
+$PY - <<'PY'
+import zipfile
+with zipfile.ZipFile("ok.zip", "w") as z:
+    z.write("b.wav", "sub/b.wav")
+    z.write("c.wav", "c.wav")
+with zipfile.ZipFile("evil.zip", "w") as z:
+    z.write("a.wav", "../../evil.wav")
+PY
+j=$(wait_job "$(curl -s -H "$A" -F file=@ok.zip -F file=@evil.zip "$SRV/api/assets" | jq 'd["id"]')")
+is "$(printf '%s' "$j" | jq '" ".join(x["input"] for x in d["result"]["assets"])')" "ok.zip:sub/b.wav ok.zip:c.wav" \
+	"a zip's members are ingested by name"
+like "$(printf '%s' "$j" | jq 'd["result"]["failures"][0]["input"] + ": " + d["result"]["failures"][0]["error"]')" \
+	'^evil\.zip:\.\./\.\./evil\.wav: unsafe member' "a member named ../ is refused"
 
 # refusals before any byte is staged
 is "$(code POST /api/assets -H "Authorization: Bearer $viewer" -F file=@a.wav)" 403 "a viewer may not upload"
