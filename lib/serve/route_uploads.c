@@ -84,9 +84,11 @@ static void unlink_files(json_t *files)
 	json_array_clear(files);
 }
 
-/* The ingest job of files (handed over: the job removes them) with
- * labels and meta: 202 with the job, or the error (files removed). */
-static enum MHD_Result ingest_job(serve_req *r, json_t *files, json_t *labels, json_t *meta)
+/* The ingest job of files (handed over: the job removes them, and files
+ * is emptied) with labels and meta: 202 with the job, or the error
+ * (files removed unless keep). */
+static enum MHD_Result ingest_job(serve_req *r, json_t *files, json_t *labels, json_t *meta,
+				  int keep)
 {
 	json_t *p = json_pack("{s:O, s:O}", "label", labels, "meta", meta);
 	char *ptext = p ? json_dumps(p, JSON_COMPACT) : NULL;
@@ -99,7 +101,8 @@ static enum MHD_Result ingest_job(serve_req *r, json_t *files, json_t *labels, j
 	if (!ptext || !ftext) {
 		free(ptext);
 		free(ftext);
-		unlink_files(files);
+		if (!keep)
+			unlink_files(files);
 		return MHD_NO;
 	}
 	rc = grym_jobs_submit_ingest(r->s->jobs, ptext, ftext, r->who.owner, id, field,
@@ -107,7 +110,8 @@ static enum MHD_Result ingest_job(serve_req *r, json_t *files, json_t *labels, j
 	free(ptext);
 	free(ftext);
 	if (rc != GRYM_OK) {
-		unlink_files(files);
+		if (!keep)
+			unlink_files(files);
 		if (rc == GRYM_ERR_LIMIT)
 			return serve_retry_later(r, e.msg);
 		if (rc == GRYM_ERR_INVALID)
@@ -336,7 +340,7 @@ enum MHD_Result serve_h_assets_post(serve_req *r)
 		return mp_answer(r);
 	if (!json_array_size(m->files))
 		return serve_error(r, 400, "bad_request", "file", "no file field in the form");
-	return ingest_job(r, m->files, m->labels, m->meta);
+	return ingest_job(r, m->files, m->labels, m->meta, 0);
 }
 
 /* ---- resumable uploads ---- */
@@ -591,14 +595,18 @@ enum MHD_Result serve_h_uploads_ingest(serve_req *r)
 				  strerror(errno));
 		goto out;
 	}
-	if (grym_uploads_remove(r->s->uploads, r->param, r->who.owner, &e) != GRYM_OK) {
-		/* its description stays; expiry removes it */
-	}
 	json_array_append_new(files, json_pack("{s:s, s:s}", "path", dst, "name", in.name));
 	{
 		json_t *m = meta ? json_incref(meta) : json_object();
-		ret = ingest_job(r, files, labels, m);
+		ret = ingest_job(r, files, labels, m, 1);
 		json_decref(m);
+	}
+	if (json_array_size(files)) {
+		/* no job (the queue is full...): the upload stays, to try again */
+		if (rename(dst, src) != 0)
+			unlink(dst);
+	} else if (grym_uploads_remove(r->s->uploads, r->param, r->who.owner, &e) != GRYM_OK) {
+		/* its description stays; expiry removes it */
 	}
 out:
 	free(src);
