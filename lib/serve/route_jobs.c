@@ -21,6 +21,40 @@
 
 /* ---- with the server ---- */
 
+/* An ingest job's inputs are files of the server's staging folder:
+ * clients see only the names their files were sent under. */
+static void redact_job(json_t *job)
+{
+	json_t *in = json_object_get(job, "inputs"), *e;
+	size_t i;
+	if (strcmp(json_string_value(json_object_get(job, "stage")) ?: "", "ingest"))
+		return;
+	json_array_foreach(in, i, e)
+		json_object_del(e, "path");
+}
+
+/* The runner's JSON text of a job or a page of jobs, redacted (freed;
+ * a new text returned, NULL when out of memory). */
+static char *redacted(char *text)
+{
+	json_t *j = text ? json_loads(text, 0, NULL) : NULL, *items, *e;
+	char *out = NULL;
+	size_t i;
+	free(text);
+	if (!j)
+		return NULL;
+	items = json_object_get(j, "items");
+	if (json_is_array(items)) {
+		json_array_foreach(items, i, e)
+			redact_job(e);
+	} else {
+		redact_job(j);
+	}
+	out = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	return out;
+}
+
 /* Every job event as "job"; when a job is done, an "asset" event for
  * each asset it made (ingest, normalize) and a "model" event for a
  * model (train), so a client's lists refresh without polling. */
@@ -30,8 +64,15 @@ static void on_job(void *ud, const char *id, const char *json)
 	json_t *j, *res, *assets, *e;
 	size_t i;
 
-	(void)grym_serve_events_publish(s->bus, "job", json);
 	j = json_loads(json, 0, NULL);
+	if (j) {
+		char *t;
+		redact_job(j);
+		t = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (t)
+			(void)grym_serve_events_publish(s->bus, "job", t);
+		free(t);
+	}
 	if (!j || strcmp(json_string_value(json_object_get(j, "state")) ?: "", "done")) {
 		json_decref(j);
 		return;
@@ -140,11 +181,13 @@ void serve_uploads_expire(grym_serve *s)
 
 /* ---- answering ---- */
 
-/* JSON text made by the runner, as the response. */
+/* JSON text made by the runner (freed), redacted, as the response. */
 static enum MHD_Result json_text(serve_req *r, unsigned status, char *text)
 {
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp;
+	if (!(text = redacted(text)))
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(text);
 		return MHD_NO;
@@ -204,7 +247,8 @@ enum MHD_Result serve_job_accepted(serve_req *r, const char *id)
 	free(t);
 	if (!job)
 		return serve_error(r, 500, "internal", NULL, "%s", e.msg);
-	text = json_dumps(job, JSON_COMPACT);
+	redact_job(job);
+	text = json_dumps(job, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(job);
 	if (!text)
 		return MHD_NO;

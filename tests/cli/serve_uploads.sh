@@ -11,7 +11,7 @@
 . "$GRYM_TOP/tests/lib/serve.sh"
 PY=/usr/bin/python3
 
-plan 39
+plan 40
 
 serve_start --rate-limit 0 --max-upload 300M || { echo "not ok - server"; exit 1; }
 A="Authorization: Bearer $ADMIN"
@@ -48,6 +48,7 @@ is "$(printf '%s' "$j" | jq '[f["input"] for f in d["result"]["failures"]]')" "[
 	"the corrupt one named in the failures, by its client's name"
 is "$(printf '%s' "$j" | jq 'd["result"]["peaks"]')" 3 "each new asset's peaks pyramid built"
 is "$(ls "$CAT/serve/staged" | wc -l)" 0 "the staged files are removed"
+is "$(printf '%s' "$j" | jq 'd["inputs"][0]')" "{'name': 'a.wav'}" "the job shows the client's names, never the server's paths"
 a1=$(printf '%s' "$j" | jq 'd["result"]["assets"][0]["asset"]')
 show=$(grym-catalog --catalog "$CAT" show "$a1" 2>&1)
 like "$show" 'a\.wav' "the asset records the client's file name"
