@@ -26,25 +26,108 @@ static json_t *token_json(const grym_token_row *t)
 	return j;
 }
 
+/* ---- pages (the API's list conventions: ?limit, 50 by default and at
+ * most 1000, and an opaque ?cursor) over the lists of the tokens and the
+ * audit log: rows in their order (tokens by creation, audit by seq), the
+ * cursor the position of the last row shown, "total" every row. Both
+ * tables are small next to the assets; a page walks the rows before it. */
+
+typedef struct page {
+	json_t *items;
+	long long after;        /* rows at or before this position are skipped */
+	long long pos;          /* the current row's position (1-based) */
+	long long limit;
+	long long total;
+	int more;               /* a row came after the page */
+} page;
+
+/* ?limit and ?cursor into pg; 0, or an answer already queued (400). */
+static int page_args(serve_req *r, page *pg, enum MHD_Result *answer)
+{
+	const char *l = MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "limit");
+	const char *c = MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "cursor");
+	char *end = NULL;
+
+	memset(pg, 0, sizeof *pg);
+	pg->limit = 50;
+	if (l) {
+		pg->limit = strtoll(l, &end, 10);
+		if (!*l || *end || pg->limit < 1 || pg->limit > 1000) {
+			*answer = serve_error(r, 400, "bad_request", "limit",
+					      "limit must be a whole number from 1 to 1000");
+			return -1;
+		}
+	}
+	if (c && *c) {
+		/* "p" and the position: opaque to clients, checked here */
+		pg->after = c[0] == 'p' ? strtoll(c + 1, &end, 10) : -1;
+		if (c[0] != 'p' || !c[1] || *end || pg->after < 1) {
+			*answer = serve_error(r, 400, "bad_request", "cursor",
+					      "cursor is not one this server gave");
+			return -1;
+		}
+	}
+	if (!(pg->items = json_array())) {
+		*answer = serve_error(r, 500, "internal", NULL, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Take the next row: 1 when it belongs on the page. */
+static int page_take(page *pg)
+{
+	pg->pos++;
+	pg->total++;
+	if (pg->pos <= pg->after)
+		return 0;
+	if ((long long)json_array_size(pg->items) >= pg->limit) {
+		pg->more = 1;
+		return 0;
+	}
+	return 1;
+}
+
+static enum MHD_Result page_answer(serve_req *r, page *pg)
+{
+	json_t *next = json_null();
+	if (pg->more) {
+		char c[32];
+		snprintf(c, sizeof c, "p%lld", pg->after + (long long)json_array_size(pg->items));
+		next = json_string(c);
+	}
+	return serve_json(r, 200, json_pack("{s:o, s:o, s:I}", "items", pg->items, "next_cursor",
+					    next, "total", (json_int_t)pg->total));
+}
+
 static int add_token(void *ud, const grym_token_row *t)
 {
-	json_t *o = token_json(t);
-	return o && json_array_append_new(ud, o) == 0 ? 0 : GRYM_ERR_NOMEM;
+	page *pg = ud;
+	json_t *o;
+	if (!page_take(pg))
+		return 0;
+	o = token_json(t);
+	return o && json_array_append_new(pg->items, o) == 0 ? 0 : GRYM_ERR_NOMEM;
 }
 
 enum MHD_Result serve_h_tokens_list(serve_req *r)
 {
-	json_t *items = json_array();
+	page pg;
+	enum MHD_Result answer;
 	grym_error err = { 0 };
-	grym_catalog *cat = serve_catpool_get(&r->s->cats, &err);
-	int rc = cat ? grym_catalog_token_list(cat, NULL, add_token, items, &err) : GRYM_ERR_DB;
+	grym_catalog *cat;
+	int rc;
+
+	if (page_args(r, &pg, &answer))
+		return answer;
+	cat = serve_catpool_get(&r->s->cats, &err);
+	rc = cat ? grym_catalog_token_list(cat, NULL, add_token, &pg, &err) : GRYM_ERR_DB;
 	serve_catpool_put(&r->s->cats, cat);
-	if (!items || rc != GRYM_OK) {
-		json_decref(items);
+	if (rc != GRYM_OK) {
+		json_decref(pg.items);
 		return serve_error(r, 500, "internal", NULL, "cannot list tokens: %s", err.msg);
 	}
-	return serve_json(r, 200, json_pack("{s:o, s:n, s:I}", "items", items, "next_cursor",
-					    "total", (json_int_t)json_array_size(items)));
+	return page_answer(r, &pg);
 }
 
 static void publish_token(serve_req *r, const char *type, const grym_token_row *t)
@@ -161,11 +244,15 @@ enum MHD_Result serve_h_tokens_revoke(serve_req *r)
 
 static int add_audit(void *ud, const grym_audit_row *a)
 {
-	json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)a->seq,
-			      "time", (json_int_t)a->time, "principal", a->principal, "client",
-			      a->client, "action", a->action, "route", a->route, "outcome",
-			      a->outcome, "detail", a->detail);
-	return o && json_array_append_new(ud, o) == 0 ? 0 : GRYM_ERR_NOMEM;
+	page *pg = ud;
+	json_t *o;
+	if (!page_take(pg))
+		return 0;
+	o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)a->seq,
+		      "time", (json_int_t)a->time, "principal", a->principal, "client", a->client,
+		      "action", a->action, "route", a->route, "outcome", a->outcome, "detail",
+		      a->detail);
+	return o && json_array_append_new(pg->items, o) == 0 ? 0 : GRYM_ERR_NOMEM;
 }
 
 enum MHD_Result serve_h_audit(serve_req *r)
@@ -173,7 +260,8 @@ enum MHD_Result serve_h_audit(serve_req *r)
 	const char *since = MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "since");
 	long long t = 0;
 	char *end = NULL;
-	json_t *items;
+	page pg;
+	enum MHD_Result answer;
 	grym_error err = { 0 };
 	grym_catalog *cat;
 	int rc;
@@ -184,15 +272,14 @@ enum MHD_Result serve_h_audit(serve_req *r)
 			return serve_error(r, 400, "bad_request", "since",
 					   "since must be Unix seconds");
 	}
-	items = json_array();
+	if (page_args(r, &pg, &answer))
+		return answer;
 	cat = serve_catpool_get(&r->s->cats, &err);
-	rc = cat && items ? grym_catalog_audit_list(cat, t, add_audit, items, &err) : GRYM_ERR_DB;
+	rc = cat ? grym_catalog_audit_list(cat, t, add_audit, &pg, &err) : GRYM_ERR_DB;
 	serve_catpool_put(&r->s->cats, cat);
 	if (rc != GRYM_OK) {
-		json_decref(items);
+		json_decref(pg.items);
 		return serve_error(r, 500, "internal", NULL, "cannot read the audit log: %s", err.msg);
 	}
-	return serve_json(r, 200, json_pack("{s:o, s:n, s:I}", "items", items, "next_cursor",
-					    "total", (json_int_t)json_array_size(items)));
+	return page_answer(r, &pg);
 }
-

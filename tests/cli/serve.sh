@@ -9,7 +9,7 @@
 . "$GRYM_TOP/tests/lib/serve.sh"
 PY=/usr/bin/python3
 
-plan 76
+plan 80
 
 # a static folder with a few kinds of file, a hidden one, and links
 mkdir -p www/sub outside
@@ -165,6 +165,37 @@ like "$au" '	local:uid [0-9]+	grym-serve	token\.revoke	-	not_found	tnope$' "audi
 like "$(grym-serve --catalog "$CAT" audit --since 1h)" '	token\.create	POST /api/tokens	ok	t' "audit --since 1h: the API's token"
 is "$(grym-serve --catalog "$CAT" audit --since 4102444800)" "" "audit --since the future: nothing"
 fails 2 "audit --since junk" grym-serve --catalog "$CAT" audit --since junk
+
+# the list conventions on the audit log and the tokens: pages of ?limit
+# walked by next_cursor visit every row once, total counts them all
+walk() { # PATH: "rows seen, distinct, total, pages" over pages of 2
+	$PY - "$SRV" "$A" "$1" <<'PYEOF'
+import json, sys, urllib.request
+srv, auth, path = sys.argv[1], sys.argv[2].split(": ", 1), sys.argv[3]
+seen, cursor, pages, total = [], None, 0, -1
+while True:
+    url = srv + path + "?limit=2" + ("&cursor=" + cursor if cursor else "")
+    req = urllib.request.Request(url, headers={auth[0]: auth[1]})
+    d = json.load(urllib.request.urlopen(req))
+    pages += 1
+    total = d["total"]
+    seen += [json.dumps(i, sort_keys=True) for i in d["items"]]
+    cursor = d["next_cursor"]
+    if not cursor or pages > 100:
+        break
+print(len(seen), len(set(seen)), total, pages)
+PYEOF
+}
+w=$(walk /api/audit)
+set -- $w
+check "audit pages of 2: every row once, as many as total ($w)" test "$1" = "$3" -a "$2" = "$3" -a "$4" -ge 2
+w=$(walk /api/tokens)
+set -- $w
+check "token pages of 2: every token once, as many as total ($w)" test "$1" = "$3" -a "$2" = "$3" -a "$3" -ge 3
+is "$(curl -s -H "$A" "$SRV/api/audit?limit=0" | $PY -c 'import sys,json; print(json.load(sys.stdin)["error"]["field"])')" \
+	limit "?limit=0: 400 naming limit"
+is "$(curl -s -H "$A" "$SRV/api/tokens?cursor=zz" | $PY -c 'import sys,json; print(json.load(sys.stdin)["error"]["field"])')" \
+	cursor "a cursor it did not give: 400 naming cursor"
 
 # a request whose headers overflow a connection's memory: 431
 big=$(head -c 70000 /dev/zero | tr '\0' a)
