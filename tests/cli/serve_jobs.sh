@@ -12,7 +12,7 @@
 . "$GRYM_TOP/tests/lib/serve.sh"
 PY=/usr/bin/python3
 
-plan 40
+plan 43
 
 jq() { $PY -c "import sys,json; d=json.load(sys.stdin); print($1)"; }
 # wait_state JOB STATE...: until the job is in one of the states (20 s)
@@ -106,6 +106,12 @@ ok "the cursor gives the next page" test "$(printf '%s' "$p2" | jq 'd["items"][0
 is "$(code GET '/api/jobs?limit=0' -H "$V")" 400 "limit=0: 400"
 is "$(code GET '/api/jobs?state=nope' -H "$V")" 400 "an unknown state: 400"
 is "$(code GET /api/jobs/nothere -H "$V")" 404 "GET /api/jobs/ID of none: 404"
+# /metrics counts them: the jobs by state, this server's queue, the store
+m=$(curl -s -H "$A" "$SRV/metrics")
+done_jobs=$(curl -s -H "$V" "$SRV/api/jobs?state=done" | jq 'd["total"]')
+like "$m" "^grym_jobs\\{state=\"done\"\\} $done_jobs\$" "metrics: jobs by state, as the list counts them ($done_jobs done)"
+like "$m" '^grym_job_queue_depth 0$' "metrics: the queue's depth"
+like "$m" '^grym_store_bytes [1-9][0-9]*$' "metrics: the bytes stored"
 is "$(code GET "/api/jobs/$job" -H "$V")" 200 "GET /api/jobs/ID: 200"
 is "$(code DELETE "/api/jobs/$job" -H "$E")" 409 "cancelling an ended job: 409"
 
