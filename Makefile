@@ -7,6 +7,7 @@
 #
 #   make              build everything into build/ (programs in build/bin)
 #   make check        install deps if missing, configure, build, run all tests
+#   make check-slow   the slow variants (a 1 GiB upload into grym-serve)
 #   make check SANITIZE=1   the same under ASan+UBSan, in build-san/
 #   make demo         make a small dataset and run the pipeline on it
 #   make bench        run the benchmarks against peer tools
@@ -57,7 +58,7 @@ LIBA  = $(B)/lib/libgrym.a
 LIBSO = $(B)/lib/libgrym.so
 CLIA  = $(B)/lib/libgrymcli.a
 
-.PHONY: all check check-deps demo bench refcheck fuzz install uninstall clean distclean lint-man tests
+.PHONY: all check check-slow check-deps demo bench refcheck fuzz install uninstall clean distclean lint-man tests
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -111,6 +112,12 @@ check-deps:
 check: check-deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@GRYM_BUILD=$(B) SANITIZE=$(SANITIZE) tests/run
+
+# the slow variants of tests that have one (a 1 GiB upload into grym-serve
+# instead of 200 MB): by hand, not part of `make check`
+check-slow: check-deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@GRYM_SLOW=1 GRYM_BUILD=$(B) SANITIZE=$(SANITIZE) tests/run serve_uploads
 
 tests: all
 	@GRYM_BUILD=$(B) SANITIZE=$(SANITIZE) tests/run $(T)

@@ -37,6 +37,7 @@ static const grym_option options[] = {
 	{ "tls-key", 0, "FILE", NULL, "the PEM private key of --tls-cert" },
 	{ "insecure", 0, NULL, NULL, "allow a non-loopback --listen without TLS" },
 	{ "jobs", 'j', "N", "2", "jobs run at once" },
+	{ "queue-limit", 0, "N", "64", "jobs waiting for a worker (more: 503, Retry-After)" },
 	{ "threads", 0, "N", "4", "threads answering requests" },
 	{ "max-upload", 0, "SIZE", "4G", "largest upload (K, M, G suffixes)" },
 	{ "rate-limit", 0, "R", "50", "requests a second per principal (0: no limit)" },
@@ -115,6 +116,10 @@ static int on_option(void *ud, const char *name, const char *arg)
 		if (grym_parse_jobs(&cli, arg, &v) != 0)
 			return -1;
 		a->cfg.jobs = (unsigned)v;
+	} else if (!strcmp(name, "queue-limit")) {
+		if (grym_parse_int(&cli, name, arg, 1, 100000, &v) != 0)
+			return -1;
+		a->cfg.queue_limit = (unsigned)v;
 	} else if (!strcmp(name, "threads")) {
 		if (grym_parse_int(&cli, name, arg, 1, 256, &v) != 0)
 			return -1;
@@ -480,7 +485,7 @@ static void open_browser(const char *url)
 static int cmd_serve(args *a)
 {
 	static const char *const opts[] = { "listen", "static", "open", "allow-host", "tls-cert",
-					    "tls-key", "insecure", "jobs", "threads", "max-upload",
+					    "tls-key", "insecure", "jobs", "queue-limit", "threads", "max-upload",
 					    "rate-limit", "burst", "login-failures", NULL };
 	char dir[4096], stat_buf[PATH_MAX], url[512], link[640];
 	char *cert = NULL, *key = NULL;

@@ -53,6 +53,10 @@ typedef struct grym_serve_config {
 	unsigned connection_timeout;    /* seconds a connection may idle (default 15) */
 	size_t connection_memory;       /* bytes of one connection's buffers (default 64 KiB) */
 	unsigned session_hours;         /* a browser session's life (default 12) */
+	unsigned queue_limit;           /* jobs waiting for a worker (default 64);
+					   more: 503 with Retry-After */
+	unsigned upload_max_age;        /* seconds an upload may get no byte
+					   before it is removed (default 86400) */
 } grym_serve_config;
 
 /* Fill c with the defaults above (listen 127.0.0.1:8080, no static

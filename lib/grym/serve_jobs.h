@@ -117,6 +117,26 @@ int grym_jobs_submit(grym_jobs *jr, const char *stage, const char *params, const
 		     const char *owner, char id[GRYM_JOB_ID_LEN + 1], char *field,
 		     size_t field_len, grym_error *err) GRYM_MUST_CHECK;
 
+/* Queue an ingest job of files the server staged (never a client's
+ * paths: this is why "ingest" is not a stage of grym_jobs_submit). files
+ * is a JSON array [{"path": an absolute path, "name": the name to record
+ * (the client's file name; never opened)}]; params a JSON object of
+ * "label" (array), "replace_labels", "accept_truncated", "match",
+ * "max_bytes" (as grym-ingest's options) and "meta" (an object: keys set
+ * on every asset made). Archives (zip, tar...) are read member by member
+ * with grym-ingest's checks (traversal, links, expansion cap). The job
+ * ingests each file under its name, sets the metadata, builds each
+ * asset's peaks pyramid (grym_view_peaks_build; a failure there is
+ * listed in the result's "peaks_failures", the job still done), and
+ * removes every staged file when it ends, however it ends (a job of a
+ * server killed leaves them for a rerun). Result: "assets"
+ * ([{"input","asset","created"}]), "peaks" (pyramids built), and the
+ * usual "inputs", "failed", "failures". Errors as grym_jobs_submit, with
+ * field "params.KEY" or "inputs[I]". */
+int grym_jobs_submit_ingest(grym_jobs *jr, const char *params, const char *files,
+			    const char *owner, char id[GRYM_JOB_ID_LEN + 1], char *field,
+			    size_t field_len, grym_error *err) GRYM_MUST_CHECK;
+
 /* Submit a copy of job id (same stage, parameters and inputs; owner is
  * the new one's), which must be final (done, failed, cancelled,
  * interrupted): new_id receives the copy's id. GRYM_ERR_NOTFOUND,

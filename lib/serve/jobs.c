@@ -484,9 +484,9 @@ void grym_jobs_free(grym_jobs *jr)
 	free(jr);
 }
 
-int grym_jobs_submit(grym_jobs *jr, const char *stage, const char *params, const char *inputs,
-		     const char *owner, char id[GRYM_JOB_ID_LEN + 1], char *field,
-		     size_t field_len, grym_error *err)
+static int submit(grym_jobs *jr, int any, const char *stage, const char *params,
+		  const char *inputs, const char *owner, char id[GRYM_JOB_ID_LEN + 1], char *field,
+		  size_t field_len, grym_error *err)
 {
 	char *p = NULL, *in = NULL;
 	job *j;
@@ -495,7 +495,8 @@ int grym_jobs_submit(grym_jobs *jr, const char *stage, const char *params, const
 
 	id[0] = '\0';
 	pthread_mutex_lock(&jr->db_lock);
-	rc = sj_check(jr->cat, stage, params, inputs, &p, &in, field, field_len, err);
+	rc = any ? sj_check_any(jr->cat, stage, params, inputs, &p, &in, field, field_len, err)
+		 : sj_check(jr->cat, stage, params, inputs, &p, &in, field, field_len, err);
 	pthread_mutex_unlock(&jr->db_lock);
 	if (rc != GRYM_OK)
 		return rc;
@@ -677,6 +678,20 @@ int grym_jobs_cancel(grym_jobs *jr, const char *id, grym_error *err)
 	return rc;
 }
 
+int grym_jobs_submit(grym_jobs *jr, const char *stage, const char *params, const char *inputs,
+		     const char *owner, char id[GRYM_JOB_ID_LEN + 1], char *field,
+		     size_t field_len, grym_error *err)
+{
+	return submit(jr, 0, stage, params, inputs, owner, id, field, field_len, err);
+}
+
+int grym_jobs_submit_ingest(grym_jobs *jr, const char *params, const char *files,
+			    const char *owner, char id[GRYM_JOB_ID_LEN + 1], char *field,
+			    size_t field_len, grym_error *err)
+{
+	return submit(jr, 1, "ingest", params, files, owner, id, field, field_len, err);
+}
+
 int grym_jobs_rerun(grym_jobs *jr, const char *id, const char *owner,
 		    char new_id[GRYM_JOB_ID_LEN + 1], grym_error *err)
 {
@@ -692,8 +707,8 @@ int grym_jobs_rerun(grym_jobs *jr, const char *id, const char *owner,
 		rc = grym_error_set(err, GRYM_ERR_CONFLICT, "job %s is %s", row.id,
 				    grym_job_state_name(row.state));
 	if (rc == GRYM_OK)
-		rc = grym_jobs_submit(jr, row.kind, row.params, row.inputs, owner, new_id, field,
-				      sizeof field, err);
+		rc = submit(jr, 1, row.kind, row.params, row.inputs, owner, new_id, field,
+			    sizeof field, err);
 	grym_job_row_clear(&row);
 	return rc;
 }

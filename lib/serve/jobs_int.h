@@ -21,6 +21,10 @@
 int sj_check(grym_catalog *cat, const char *stage, const char *params, const char *inputs,
 	     char **params_out, char **inputs_out, char *field, size_t field_len,
 	     grym_error *err);
+/* The same with "ingest" taken too (staged files: never from a client). */
+int sj_check_any(grym_catalog *cat, const char *stage, const char *params, const char *inputs,
+		 char **params_out, char **inputs_out, char *field, size_t field_len,
+		 grym_error *err);
 
 /* Run a checked job: the stage call of kind with env (the runner's
  * callbacks, cancel flag and catalog_dir set; jobs and total are set
@@ -28,6 +32,16 @@ int sj_check(grym_catalog *cat, const char *stage, const char *params, const cha
  * made is added to result (an object). Returns the stage's status. */
 int sj_run(grym_catalog *cat, const char *kind, const char *params, const char *inputs,
 	   grym_stage_env *env, json_t *result, grym_error *err);
+
+/* The "ingest" stage (jobs_ingest.c): params {"label", "replace_labels",
+ * "accept_truncated", "match", "max_bytes", "meta": {KEY: value}},
+ * inputs [{"path": a staged file of the server, "name": the client's
+ * name}]. Checked as sj_check checks; run as sj_run runs, the staged
+ * files removed at the end whatever the outcome. */
+int sj_ingest_check(const char *params, const char *inputs, char **params_out,
+		    char **inputs_out, char *field, size_t len, grym_error *err);
+int sj_ingest_run(grym_catalog *cat, const char *params, const char *inputs,
+		  grym_stage_env *env, json_t *result, grym_error *err);
 
 /* A synth job (jobs_synth.c): what sj_check and sj_run do for the stage
  * "synth", which they hand it to. */

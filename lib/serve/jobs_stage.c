@@ -296,6 +296,9 @@ int sj_check(grym_catalog *cat, const char *stage, const char *params_text, cons
 				      field_len, err);
 	if (k == K_NONE) {
 		set_field(field, field_len, "%s", "stage");
+		if (stage && !strcmp(stage, "ingest"))
+			return grym_error_set(err, GRYM_ERR_INVALID, "stage: ingest runs from an "
+					      "upload (POST /api/assets, /api/uploads/ID/ingest)");
 		return grym_error_set(err, GRYM_ERR_INVALID, "stage: '%s' is none of normalize, "
 				      "features, train, infer, synth", stage ? stage : "");
 	}
@@ -555,9 +558,22 @@ static int run_infer(params *p, grym_sources *src, grym_stage_env *env, json_t *
 	return rc;
 }
 
+int sj_check_any(grym_catalog *cat, const char *stage, const char *params, const char *inputs,
+		 char **params_out, char **inputs_out, char *field, size_t field_len,
+		 grym_error *err)
+{
+	if (stage && !strcmp(stage, "ingest"))
+		return sj_ingest_check(params, inputs, params_out, inputs_out, field, field_len,
+				       err);
+	return sj_check(cat, stage, params, inputs, params_out, inputs_out, field, field_len,
+			err);
+}
+
 int sj_run(grym_catalog *cat, const char *kind, const char *params_text, const char *inputs,
 	   grym_stage_env *env, json_t *result, grym_error *err)
 {
+	if (kind && !strcmp(kind, "ingest"))
+		return sj_ingest_run(cat, params_text, inputs, env, result, err);
 	kind_t k = kind_of(kind);
 	grym_sources *src = NULL;
 	uint64_t n = 0;

@@ -84,8 +84,12 @@ static json_t *operation(const serve_route *rt)
 	if (rt->body)
 		rc |= json_object_set_new(op, "requestBody",
 					  json_pack("{s:b, s:{s:{s:{s:s}}}}", "required", 1,
-						    "content", "application/json", "schema",
-						    "type", "object"));
+						    "content", rt->body == SERVE_BODY_STREAM ?
+						    (!strcmp(rt->method, "PUT") ?
+						     "application/octet-stream" : "multipart/form-data")
+						    : "application/json", "schema",
+						    "type", rt->body == SERVE_BODY_STREAM &&
+						    !strcmp(rt->method, "PUT") ? "string" : "object"));
 	if (rc) {
 		json_decref(op);
 		return NULL;

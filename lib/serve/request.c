@@ -209,12 +209,27 @@ enum MHD_Result serve_on_request(void *cls, struct MHD_Connection *c, const char
 		ret = admit(r);
 		if (r->replied || ret != MHD_YES)
 			return ret;
+		/* a streamed body's last refusals, still before its first byte */
+		if (r->route < serve_n_routes && serve_routes[r->route].body == SERVE_BODY_STREAM) {
+			if (!(r->streamer = serve_streamer_of(&serve_routes[r->route])))
+				return serve_error(r, 500, "internal", NULL, "no streamer");
+			return r->streamer->begin(r);
+		}
 		/* wait for the body, if any */
+		return MHD_YES;
+	}
+	if (*upload_data_size && !r->replied && r->streamer) {
+		/* handed on as it comes, never kept */
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (r->streamer->chunk(r, upload_data, n) < 0)
+			return MHD_NO;
+		r->streamed += n;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
 		if (!r->replied && !r->body_over) {
-			if (r->route >= serve_n_routes || !serve_routes[r->route].body ||
+			if (r->route >= serve_n_routes || serve_routes[r->route].body != 1 ||
 			    r->body_len + *upload_data_size > SERVE_BODY_MAX) {
 				r->body_over = 1;
 			} else {
@@ -248,6 +263,8 @@ void serve_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	serve_req *r = *con_cls;
 	if (!r)
 		return;
+	if (r->ctx_free)
+		r->ctx_free(r);
 	serve_metrics_add(&s->metrics, r->route, r->status ? r->status : 500,
 			  serve_now() - r->t0, !r->stream);
 	free(r->body);

@@ -92,10 +92,11 @@ enum MHD_Result serve_h_asset_get(serve_req *r)
 	return serve_json_text(r, 200, json);
 }
 
-/* {"type": ..., "id": ...} on the bus (type "changed" or "deleted"). */
+/* An "asset" event {"asset": ID, "change": "changed" or "deleted"} (a
+ * job's new assets are {"asset","job","created"}). */
 static void publish_asset(serve_req *r, const char *what, const char *id)
 {
-	json_t *j = json_pack("{s:s, s:s}", "change", what, "id", id);
+	json_t *j = json_pack("{s:s, s:s}", "asset", id, "change", what);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (text)
 		(void)grym_serve_events_publish(r->s->bus, "asset", text);

@@ -18,6 +18,8 @@
 #include "grym/serve.h"
 #include "grym/serve_auth.h"
 #include "grym/serve_events.h"
+#include "grym/serve_jobs.h"
+#include "grym/serve_uploads.h"
 
 /* ---- roles ---- */
 enum { SERVE_PUBLIC = 0, SERVE_VIEWER = 1, SERVE_EDITOR = 2, SERVE_ADMIN = 3 };
@@ -33,11 +35,30 @@ typedef struct serve_route {
 	int role;                       /* SERVE_PUBLIC .. SERVE_ADMIN */
 	enum MHD_Result (*handler)(serve_req *r);
 	const char *summary;
-	int body;                       /* takes a JSON body */
+	int body;                       /* takes a JSON body (1), or a streamed
+					   one (SERVE_BODY_STREAM) */
 	int status;                     /* the status of success */
 	const char *errors;             /* its own error statuses: "400 404" */
 } serve_route;
 extern const serve_route serve_routes[];
+
+/* A streamed body (uploads), for a route whose body is
+ * SERVE_BODY_STREAM: begin is called once the request is admitted and
+ * before any body byte is read (whatever else can refuse the request
+ * refuses it there: type, declared size, offset); chunk with every
+ * piece as it arrives (nothing is buffered; a failure it keeps in its
+ * state and drops the rest, for the handler to answer once the body is
+ * read, since an answer in the middle of a body would reach no client;
+ * -1: the connection is closed at once, for a body past every limit);
+ * then the route's handler. The table (route_uploads.c) is found by the
+ * route's handler. */
+#define SERVE_BODY_STREAM 2
+typedef struct serve_streamer {
+	enum MHD_Result (*handler)(serve_req *r);
+	enum MHD_Result (*begin)(serve_req *r);
+	int (*chunk)(serve_req *r, const char *data, size_t len);
+} serve_streamer;
+const serve_streamer *serve_streamer_of(const serve_route *route);
 extern const size_t serve_n_routes;
 
 /* ---- a pool of catalog handles: one per request at a time ---- */
@@ -111,6 +132,12 @@ struct grym_serve {
 	grym_serve_events *bus;
 	char *schema_json;              /* GET /api/schema, made once */
 	char *openapi_json;             /* GET /api/openapi.json, made once */
+	/* jobs and uploads (route_jobs.c, route_uploads.c) */
+	grym_jobs *jobs;
+	grym_uploads *uploads;          /* serve/uploads: resumable uploads */
+	char *staged_dir;               /* serve/staged: files given to ingest jobs */
+	grym_uploads *staged;           /* the same folder, for its expiry */
+	_Atomic int64_t last_expire;    /* Unix seconds of the last expiry */
 	/* event streams */
 	pthread_mutex_t smu;
 	pthread_cond_t scv;
@@ -155,6 +182,10 @@ struct serve_req {
 	unsigned status;
 	double t0;
 	int stream;                     /* an event stream: not timed */
+	const serve_streamer *streamer; /* a streamed body's, else NULL */
+	uint64_t streamed;              /* body bytes given to the route's chunk */
+	void *ctx;                      /* a streaming route's state */
+	void (*ctx_free)(serve_req *r); /* called when the request ends */
 };
 #define SERVE_ROUTE_STATIC (serve_n_routes)
 #define SERVE_ROUTE_NONE (serve_n_routes + 1)
@@ -204,6 +235,36 @@ enum MHD_Result serve_h_tokens_list(serve_req *r);     /* tokens_api.c */
 enum MHD_Result serve_h_tokens_create(serve_req *r);
 enum MHD_Result serve_h_tokens_revoke(serve_req *r);
 enum MHD_Result serve_h_audit(serve_req *r);
+
+enum MHD_Result serve_h_jobs_list(serve_req *r);       /* route_jobs.c */
+enum MHD_Result serve_h_jobs_create(serve_req *r);
+enum MHD_Result serve_h_jobs_get(serve_req *r);
+enum MHD_Result serve_h_jobs_cancel(serve_req *r);
+enum MHD_Result serve_h_jobs_rerun(serve_req *r);
+enum MHD_Result serve_h_assets_post_begin(serve_req *r); /* route_uploads.c */
+int serve_h_assets_post_chunk(serve_req *r, const char *data, size_t len);
+enum MHD_Result serve_h_assets_post(serve_req *r);
+enum MHD_Result serve_h_uploads_create(serve_req *r);
+enum MHD_Result serve_h_uploads_get(serve_req *r);
+enum MHD_Result serve_h_uploads_put_begin(serve_req *r);
+int serve_h_uploads_put_chunk(serve_req *r, const char *data, size_t len);
+enum MHD_Result serve_h_uploads_put(serve_req *r);
+enum MHD_Result serve_h_uploads_ingest(serve_req *r);
+enum MHD_Result serve_h_uploads_delete(serve_req *r);
+
+/* 503 with Retry-After (the job queue is full); the job just queued as
+ * 202 with Location, audited (route_jobs.c). */
+enum MHD_Result serve_retry_later(serve_req *r, const char *why);
+enum MHD_Result serve_job_accepted(serve_req *r, const char *id);
+
+/* Jobs and uploads with the server (route_jobs.c): the runner, its
+ * events on the bus, the staging folders; stopped (running jobs
+ * cancelled and marked) by serve_jobs_stop. Expiry of abandoned uploads
+ * at most once an hour (serve_uploads_expire, called by the upload
+ * routes). */
+int serve_jobs_start(grym_serve *s, const grym_serve_config *c, grym_error *err);
+void serve_jobs_stop(grym_serve *s);
+void serve_uploads_expire(grym_serve *s);
 
 /* The request's JSON body as an object; NULL after answering 400. */
 json_t *serve_body_object(serve_req *r, enum MHD_Result *ret);

@@ -40,6 +40,8 @@ void grym_serve_config_init(grym_serve_config *c)
 	c->connection_timeout = 15;
 	c->connection_memory = 64 * 1024;
 	c->session_hours = 12;
+	c->queue_limit = 64;
+	c->upload_max_age = 86400;
 }
 
 /* ---- starting and stopping ---- */
@@ -270,6 +272,8 @@ grym_serve *grym_serve_new(const grym_serve_config *c, grym_error *err)
 	if (rc == GRYM_OK)
 		rc = serve_streams_start(s, err);
 	if (rc == GRYM_OK)
+		rc = serve_jobs_start(s, c, err);
+	if (rc == GRYM_OK)
 		rc = start_daemon(s, c, ai->ai_addr, err);
 	freeaddrinfo(ai);
 	if (rc == GRYM_OK) {
@@ -302,6 +306,9 @@ void grym_serve_free(grym_serve *s)
 		serve_streams_stop(s);
 	if (s->d)
 		MHD_stop_daemon(s->d);
+	/* no request runs now: the jobs are cancelled and marked, their
+	 * last events go to the bus no stream reads any more */
+	serve_jobs_stop(s);
 	if (s->bus) {
 		pthread_mutex_destroy(&s->smu);
 		pthread_cond_destroy(&s->scv);

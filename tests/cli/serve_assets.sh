@@ -148,7 +148,7 @@ is "$(code GET "/api/assets/$DER" -H "$A")" 404 "the child went too"
 is "$(code DELETE "/api/assets/$short" -H "$E")" 404 "again: 404"
 like "$(grym-serve --catalog "$CAT" audit)" "asset\.delete	DELETE /api/assets/\{id\}	ok	$A_ID" "the deletion is audited"
 kill $EV 2>/dev/null
-like "$(grep -A1 '^event: asset' events | tr '\n' ' ')" "event: asset data: \{\"change\":\"changed\",\"id\":\"$A_ID\"\}" \
+like "$(grep -A1 '^event: asset' events | tr '\n' ' ')" "event: asset data: \{\"asset\":\"$A_ID\",\"change\":\"changed\"\}" \
 	"an asset event for the PATCH"
-like "$(grep -A1 '^event: asset' events | tr '\n' ' ')" "event: asset data: \{\"change\":\"deleted\",\"id\":\"$A_ID\"\}" \
+like "$(grep -A1 '^event: asset' events | tr '\n' ' ')" "event: asset data: \{\"asset\":\"$A_ID\",\"change\":\"deleted\"\}" \
 	"and one for the deletion"

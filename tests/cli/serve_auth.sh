@@ -43,7 +43,7 @@ cookie=$(awk -v n="grym_session_$PORT" '$6 == n { print $7 }' "$PWD/jar")
 csrf=$(curl -s -H "Cookie: grym_session_$PORT=$cookie" "$SRV/api/session" |
 	$PY -c 'import sys,json; print(json.load(sys.stdin)["csrf_token"])')
 
-plan 375
+plan 518
 like "$viewer$editor$jwt$gone_id$cookie$csrf" '^grym_.*eyJ.*' "credentials made"
 is "$(code GET /api/session -H "Authorization: Bearer $fresh")" 200 \
 	"a JWT signed by hand with the server's key passes (the forgeries below differ only where they say)"
@@ -61,6 +61,17 @@ GET /api/tokens 3 200 -
 POST /api/tokens 3 201 {"role":"viewer"}
 DELETE /api/tokens/tnothere 3 404 -
 GET /api/audit 3 200 -
+GET /api/jobs 1 200 -
+POST /api/jobs 2 400 {"stage":"nope"}
+GET /api/jobs/jnothere 1 404 -
+DELETE /api/jobs/jnothere 2 404 -
+POST /api/jobs/jnothere/rerun 2 404 -
+POST /api/assets 2 415 {"file":"x"}
+POST /api/uploads 2 400 {"size":0}
+GET /api/uploads/unothere 2 404 -
+PUT /api/uploads/unothere 2 404 -
+POST /api/uploads/unothere/ingest 2 404 {}
+DELETE /api/uploads/unothere 2 404 -
 GET /api/assets 1 200 -
 GET /api/assets/feedfeed 1 404 -
 PATCH /api/assets/feedfeed 2 404 {"labels":[]}
@@ -98,7 +109,7 @@ printf '%s\n' "$routes" >"$PWD/routes"
 # the matrix covers every route of the server: the OpenAPI document is
 # made from the route table
 mine=$(awk '{ split("public viewer editor admin", r, " "); print $1, $2, r[$3 + 1] }' "$PWD/routes" |
-	sed 's|/api/tokens/tnothere|/api/tokens/{id}|; s|/feedfeed|/{id}|; s|/nomodel|/{id}|' | sort)
+	sed 's|/api/tokens/tnothere|/api/tokens/{id}|; s|/jnothere|/{id}|; s|/unothere|/{id}|; s|/feedfeed|/{id}|; s|/nomodel|/{id}|' | sort)
 theirs=$(curl -s -H "Authorization: Bearer $ADMIN" "$SRV/api/openapi.json" | $PY -c '
 import sys, json
 d = json.load(sys.stdin)
