@@ -76,7 +76,8 @@ static json_t *window_labels(const grym_model *m, const float *p, int pred)
 	return a;
 }
 
-enum MHD_Result serve_infer_windows(serve_req *r, const char *asset, double window, double hop)
+enum MHD_Result serve_infer_windows(serve_req *r, const char *asset, const char *file,
+				    double window, double hop)
 {
 	grym_model_row row = { 0 };
 	grym_asset a;
@@ -105,8 +106,10 @@ enum MHD_Result serve_infer_windows(serve_req *r, const char *asset, double wind
 		ret = serve_lib_error(r, &err, NULL);
 		goto out;
 	}
-	if (grym_catalog_get_asset(cat, asset, &a, &err) != GRYM_OK ||
-	    !(rd = grym_catalog_open_asset_object(cat, &a, path, sizeof path, &err))) {
+	if (file)
+		snprintf(path, sizeof path, "%s", file);
+	else if (grym_catalog_get_asset(cat, asset, &a, &err) != GRYM_OK ||
+		 !(rd = grym_catalog_open_asset_object(cat, &a, path, sizeof path, &err))) {
 		serve_catpool_put(&r->s->cats, cat);
 		ret = serve_lib_error(r, &err, NULL);
 		goto out;
@@ -123,8 +126,12 @@ enum MHD_Result serve_infer_windows(serve_req *r, const char *asset, double wind
 			       grym_model_dims(m));
 	}
 	if (status) {
+		/* a staged file's messages would name the staging folder */
 		ret = err.code == GRYM_ERR_NOMEM ? MHD_NO
-			: serve_error(r, 422, "unprocessable", "asset", "%s", err.msg);
+		      : file ? serve_error(r, 422, "unprocessable", "upload",
+					   "upload: it cannot be scored (not audio the model's "
+					   "recipe reads)")
+			     : serve_error(r, 422, "unprocessable", "asset", "%s", err.msg);
 		goto out;
 	}
 	proba = malloc(sizeof *proba * (res.n ? res.n : 1) * grym_model_nclasses(m));
@@ -147,8 +154,9 @@ enum MHD_Result serve_infer_windows(serve_req *r, const char *asset, double wind
 			goto out;
 		}
 	}
-	out = json_pack("{s:s, s:s, s:f, s:f, s:O}", "model", row.id, "asset", asset, "window",
-			window, "hop", hop, "items", items);
+	out = json_pack("{s:s, s:s, s:f, s:f, s:O}", "model", row.id, file ? "upload" : "asset",
+			asset, "window", window, "hop", hop, "items",
+			items);
 	ret = out ? serve_json(r, 200, out) : MHD_NO;
 out:
 	json_decref(items);

@@ -94,12 +94,29 @@ static void on_failed(void *ud, const char *input, const grym_error *err)
 		o->failed = *err;
 }
 
+/* The upload of {"upload": ID}: its staged file (malloc'ed), or NULL
+ * after answering (404: none of this principal's; 409: incomplete). */
+static char *upload_file(serve_req *r, const char *upload, enum MHD_Result *ret)
+{
+	grym_error err = { 0 };
+	char *path = grym_uploads_path(r->s->uploads, upload, r->who.owner, &err);
+	if (!path) {
+		if (err.code == GRYM_ERR_NOMEM)
+			*ret = MHD_NO;
+		else if (err.code == GRYM_ERR_NOTFOUND)
+			*ret = serve_error(r, 404, "not_found", "upload", "upload: %s", err.msg);
+		else
+			*ret = serve_error(r, 409, "conflict", "upload", "upload: %s", err.msg);
+	}
+	return path;
+}
+
 enum MHD_Result serve_h_model_infer(serve_req *r)
 {
 	enum MHD_Result ret;
 	json_t *j = serve_body_object(r, &ret), *res;
-	const char *asset;
-	char id[GRYM_ID_LEN + 1];
+	const char *asset, *upload;
+	char id[GRYM_ID_LEN + 1] = "", up[64] = "", *file = NULL;
 	infer_out o = { 0 };
 	grym_infer_sink sink = { .ud = &o, .begin = on_begin, .write = on_write, .name = "answer" };
 	grym_stage_env env = { 0 };
@@ -115,58 +132,72 @@ enum MHD_Result serve_h_model_infer(serve_req *r)
 		return ret;
 	hw = serve_arg_double(r, "window", &window);
 	hh = serve_arg_double(r, "hop", &hop);
-	if (hw < 0 || (hw && !(window > 0 && window <= 3600))) {
-		json_decref(j);
-		return serve_error(r, 400, "bad_request", "window",
-				   "window: must be seconds in (0, 3600]");
-	}
-	if (hh < 0 || (hh && !(hop > 0 && hop <= 3600)) || (hh && !hw)) {
-		json_decref(j);
-		return serve_error(r, 400, "bad_request", "hop",
-				   "hop: must be seconds in (0, 3600], with window");
-	}
-	if (!hh)
-		hop = window;
-	if (json_object_get(j, "upload")) {
-		json_decref(j);
-		return serve_error(r, 501, "not_implemented", "upload",
-				   "upload: inference on an upload is not served yet; ingest it and "
-				   "send {\"asset\": ID}");
-	}
 	asset = json_string_value(json_object_get(j, "asset"));
-	if (!asset || !*asset) {
-		json_decref(j);
-		return serve_error(r, 400, "bad_request", "asset", "asset: an asset id is needed");
-	}
-	if (!(cat = serve_cat(r, &ret))) {
+	upload = json_string_value(json_object_get(j, "upload"));
+	if (hw < 0 || (hw && !(window > 0 && window <= 3600)))
+		ret = serve_error(r, 400, "bad_request", "window",
+				  "window: must be seconds in (0, 3600]");
+	else if (hh < 0 || (hh && !(hop > 0 && hop <= 3600)) || (hh && !hw))
+		ret = serve_error(r, 400, "bad_request", "hop",
+				  "hop: must be seconds in (0, 3600], with window");
+	else if ((!asset || !*asset) == (!upload || !*upload))
+		ret = serve_error(r, 400, "bad_request", asset ? "upload" : "asset",
+				  "asset: one of an asset id or an upload id is needed");
+	else
+		ret = MHD_YES;
+	if (ret != MHD_YES || r->replied) {
 		json_decref(j);
 		return ret;
 	}
-	rc = grym_catalog_resolve(cat, asset, id, &err);
-	serve_catpool_put(&r->s->cats, cat);
-	json_decref(j);
-	if (rc != GRYM_OK) {
-		if (err.code == GRYM_ERR_NOTFOUND || err.code == GRYM_ERR_AMBIGUOUS)
-			return serve_error(r, err.code == GRYM_ERR_NOTFOUND ? 404 : 409,
-					   err.code == GRYM_ERR_NOTFOUND ? "not_found" : "ambiguous",
-					   "asset", "%s", err.msg);
-		return serve_lib_error(r, &err, NULL);
+	if (!hh)
+		hop = window;
+	if (upload) {
+		snprintf(up, sizeof up, "%s", upload);   /* j goes below */
+		upload = up;
+		file = upload_file(r, upload, &ret);
+		json_decref(j);
+		if (!file)
+			return ret;
+	} else {
+		if (!(cat = serve_cat(r, &ret))) {
+			json_decref(j);
+			return ret;
+		}
+		rc = grym_catalog_resolve(cat, asset, id, &err);
+		serve_catpool_put(&r->s->cats, cat);
+		json_decref(j);
+		if (rc != GRYM_OK) {
+			if (err.code == GRYM_ERR_NOTFOUND || err.code == GRYM_ERR_AMBIGUOUS)
+				return serve_error(r, err.code == GRYM_ERR_NOTFOUND ? 404 : 409,
+						   err.code == GRYM_ERR_NOTFOUND ? "not_found"
+										 : "ambiguous",
+						   "asset", "%s", err.msg);
+			return serve_lib_error(r, &err, NULL);
+		}
 	}
-	if (hw)
-		return serve_infer_windows(r, id, window, hop);
-	if (!(o.items = json_array()))
+	if (hw) {
+		ret = serve_infer_windows(r, file ? upload : id, file, window, hop);
+		free(file);
+		return ret;
+	}
+	if (!(o.items = json_array())) {
+		free(file);
 		return MHD_NO;
+	}
 	env.catalog_dir = r->s->catalog_dir;
 	env.jobs = 1;
 	env.failed = on_failed;
 	env.ud = &o;
 	p.jobs = 1;
 	so.flags = GRYM_SOURCES_RECORDS;
-	if (!(in = grym_sources_new(&so, &err)) || grym_sources_add_ref(in, id, &err) != GRYM_OK)
+	/* an asset: its prediction is stored; a staged file: only answered */
+	if (!(in = grym_sources_new(&so, &err)) ||
+	    (file ? grym_sources_add(in, file, &err) : grym_sources_add_ref(in, id, &err)) != GRYM_OK)
 		rc = err.code ? err.code : GRYM_ERR_NOMEM;
 	else
 		rc = grym_stage_infer(&env, r->param, in, &p, &sink, &err);
 	grym_sources_free(in);
+	free(file);
 	if (rc != GRYM_OK) {
 		json_decref(o.items);
 		if (err.code == GRYM_ERR_NOTFOUND || err.code == GRYM_ERR_AMBIGUOUS)
@@ -177,8 +208,15 @@ enum MHD_Result serve_h_model_infer(serve_req *r)
 	}
 	if (o.failed.code) {
 		json_decref(o.items);
+		/* the message names the input: never the staging folder's path */
+		if (upload)
+			return serve_error(r, 422, "unprocessable", "upload",
+					   "upload: it cannot be scored (not audio the model's recipe "
+					   "reads)");
 		return serve_error(r, 422, "unprocessable", "asset", "%s", o.failed.msg);
 	}
-	res = json_pack("{s:s, s:s, s:o}", "model", o.model, "asset", id, "items", o.items);
+	res = upload ? json_pack("{s:s, s:s, s:o}", "model", o.model, "upload", upload, "items",
+				 o.items)
+		     : json_pack("{s:s, s:s, s:o}", "model", o.model, "asset", id, "items", o.items);
 	return res ? serve_json(r, 200, res) : MHD_NO;
 }

@@ -212,9 +212,8 @@ const serve_route serve_routes[] = {
 	  "one model in full: metrics, per-class table, confusion, out-of-fold predictions", 0,
 	  200, "404 409" },
 	{ "POST", "/api/models/{id}/infer", SERVE_EDITOR, serve_h_model_infer,
-	  "scores of an asset ({\"asset\": ID}; ?window ?hop: per window), most probable first",
-	  1, 200,
-	  "400 404 409 422 501" },
+	  "scores of an asset or upload ({\"asset\": ID} or {\"upload\": ID}; ?window ?hop: "
+	  "per window), most probable first", 1, 200, "400 404 409 422" },
 };
 const size_t serve_n_routes = sizeof serve_routes / sizeof serve_routes[0];
 

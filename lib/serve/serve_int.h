@@ -332,8 +332,11 @@ enum MHD_Result serve_h_embedding(serve_req *r);
 enum MHD_Result serve_h_models_list(serve_req *r);
 enum MHD_Result serve_h_model_get(serve_req *r);
 enum MHD_Result serve_h_model_infer(serve_req *r);
-/* POST /api/models/{id}/infer?window: the scores of every window of
- * asset (a full id) by the model of the path (route_infer_windows.c). */
-enum MHD_Result serve_infer_windows(serve_req *r, const char *asset, double window, double hop);
+/* POST /api/models/{id}/infer?window: the scores of every window by the
+ * model of the path, of the staged upload file when not NULL (asset is
+ * then the upload's id, for the answer), else of asset (a full id)
+ * (route_infer_windows.c). */
+enum MHD_Result serve_infer_windows(serve_req *r, const char *asset, const char *file,
+				    double window, double hop);
 
 #endif

@@ -4,13 +4,14 @@
 # out-of-fold prediction of every item), and POST /api/models/ID/infer on
 # an asset (the right label first, stored in the catalog) and per window
 # over a long recording (one score set per window, the right label in
-# each), with their errors.
+# each), on a complete resumable upload (scored, not ingested; 409 while
+# incomplete, 404 for another's), with their errors.
 . "$GRYM_TOP/tests/lib/cli.sh"
 . "$GRYM_TOP/tests/lib/serve.sh"
 PY=/usr/bin/python3
 export GRYM_CATALOG=$CAT
 
-plan 24
+plan 32
 
 # tones vs noise, 6 of each, MFCC summaries, an SVM with 3-fold CV
 mkdir -p DIR/tone DIR/noise
@@ -85,3 +86,29 @@ is "$(printf '%s' "$body" | jq 'all(len(i["labels"]) == 2 for i in d["items"])')
 is "$(infer tn '?window=2&hop=1' "{\"asset\":\"$LONG\"}" | head -1 | jq 'len(d["items"]), d["hop"], d["items"][-1]["start"], d["items"][-1]["end"]')" \
 	"8 1.0 7.0 8.0" "hop=1: 8 windows, the last one cut at the end (as grym-features --segment)"
 is "$(infer tn '?window=0' "{\"asset\":\"$LONG\"}" | head -1 | jq 'd["error"]["field"]')" window "window=0: 400 naming window"
+
+# ---- infer on a resumable upload (never ingested) ----
+grym-synth sine -f 1500 -d 1 -r 22050 -o up.wav
+usize=$(stat -c %s up.wav) uhalf=$(($(stat -c %s up.wav) / 2))
+head -c $uhalf up.wav >u1
+up=$(curl -s -H "$E" -H 'Content-Type: application/json' --data "{\"size\":$usize,\"name\":\"up.wav\"}" \
+	"$SRV/api/uploads" | jq 'd["id"]')
+curl -s -o /dev/null -X PUT -H "$E" -H "Content-Range: bytes 0-$((uhalf - 1))/$usize" --data-binary @u1 "$SRV/api/uploads/$up"
+out=$(infer tn "" "{\"upload\":\"$up\"}")
+is "$(printf '%s' "$out" | tail -1) $(printf '%s' "$out" | head -1 | jq 'd["error"]["field"]')" "409 upload" \
+	"an incomplete upload: 409 naming upload"
+tail -c +$((uhalf + 1)) up.wav >u2
+curl -s -o /dev/null -X PUT -H "$E" -H "Content-Range: bytes $uhalf-$((usize - 1))/$usize" --data-binary @u2 "$SRV/api/uploads/$up"
+out=$(infer tn "" "{\"upload\":\"$up\"}")
+is "$(printf '%s' "$out" | tail -1)" 200 "a complete upload: 200"
+is "$(printf '%s' "$out" | head -1 | jq 'd["upload"], d["items"][0]["labels"][0]["label"], len(d["items"])')" "$up tone 1" \
+	"its tone scored as tone"
+is "$(sqlite3 "$CAT/catalog.db" "SELECT count(*) FROM assets WHERE id = '$(sha256sum up.wav | cut -c1-64)'")" 0 \
+	"and not ingested"
+is "$(infer tn '?window=0.5' "{\"upload\":\"$up\"}" | head -1 | jq 'len(d["items"]), d["upload"]')" "2 $up" \
+	"per window over an upload"
+is "$(infer tn "" '{"upload":"0123456789abcdef0123456789abcdef"}' | tail -1)" 404 "no such upload: 404"
+admin_up=$(curl -s -H "$A" -H 'Content-Type: application/json' --data '{"size":10,"name":"a"}' "$SRV/api/uploads" | jq 'd["id"]')
+is "$(infer tn "" "{\"upload\":\"$admin_up\"}" | tail -1)" 404 "another principal's upload: 404"
+is "$(infer tn "" "{\"upload\":\"$up\",\"asset\":\"$NEW\"}" | head -1 | jq 'd["error"]["field"]')" upload \
+	"both an asset and an upload: 400"
