@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "serve_int.h"
+#include "grym/pathname.h"
 
 /* No inline script or style, nothing from elsewhere, never in a frame.
  * The UI's vendored components must live with this (grym-serve(1)). */
@@ -50,14 +51,26 @@ enum MHD_Result serve_queue(serve_req *r, unsigned status, struct MHD_Response *
 	return ret;
 }
 
+/* What a handler whose answer could not be made (body NULL: out of
+ * memory, or a string jansson refused) says instead of closing the
+ * connection without a word. */
+static const char NO_BODY[] =
+	"{\"error\":{\"code\":\"internal\",\"message\":\"the answer could not be made\","
+	"\"field\":null}}";
+
 enum MHD_Result serve_json(serve_req *r, unsigned status, json_t *body)
 {
 	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
 			  : NULL;
 	struct MHD_Response *resp;
 	json_decref(body);
-	if (!text)
-		return MHD_NO;
+	if (!text) {
+		resp = MHD_create_response_from_buffer(sizeof NO_BODY - 1, (void *)NO_BODY,
+						       MHD_RESPMEM_PERSISTENT);
+		if (resp)
+			MHD_add_response_header(resp, "Content-Type", "application/json");
+		return serve_queue(r, 500, resp);
+	}
 	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(text);
@@ -75,10 +88,19 @@ enum MHD_Result serve_error(serve_req *r, unsigned status, const char *code, con
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	json_t *j = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code, "message", msg,
-			      "field", field);
+	/* a message or field may quote what the client sent, which need not
+	 * be UTF-8 (?sort=na%9De): JSON strings must be, so bad bytes become
+	 * U+FFFD rather than the answer failing */
+	char *m = grym_utf8_repair(msg, strlen(msg));
+	char *f = field ? grym_utf8_repair(field, strlen(field)) : NULL;
+	json_t *j = m && (f || !field)
+			    ? json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code, "message", m,
+					"field", f)
+			    : NULL;
 	if (j && !field)
 		json_object_set_new(json_object_get(j, "error"), "field", json_null());
+	free(m);
+	free(f);
 	return serve_json(r, status, j);
 }
 

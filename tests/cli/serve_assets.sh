@@ -11,7 +11,7 @@
 PY=/usr/bin/python3
 export GRYM_CATALOG=$CAT
 
-plan 61
+plan 62
 
 # eight sources: tones and noises, a FLAC named .wav, an MP3 named .flac,
 # a WAV named .mp3, an AIFF; a derived asset of the first tone
@@ -60,6 +60,10 @@ is "$(get '/api/assets?kind=derived' | jq '[i["id"] for i in d["items"]]==[sys.a
 	"kind=derived: the stretched one"
 is "$(get '/api/assets?q=TONE2' | jq 'd["items"][0]["name"], d["total"]')" "tone2.wav 1" "q: name search without case"
 is "$(get '/api/assets?sort=loud' | jq 'd["error"]["field"]')" sort "bad sort: field sort"
+# a value that is not UTF-8 is quoted in the message with U+FFFD (found by
+# fuzz_serve: the answer once failed and the connection closed empty)
+is "$(get '/api/assets?sort=na%9De' | jq 'd["error"]["field"] + " " + d["error"]["message"][:11]')" \
+	"$(printf "sort sort: 'na\357\277\275e")" "a sort that is not UTF-8: 400 naming it, the bad byte as U+FFFD"
 is "$(code GET '/api/assets?sort=loud' -H "$A")" 400 "bad sort: 400"
 is "$(get '/api/assets?limit=0' | jq 'd["error"]["field"]')" limit "limit=0: field limit"
 is "$(get '/api/assets?cursor=garbage' | jq 'd["error"]["field"]')" cursor "bad cursor: field cursor"
