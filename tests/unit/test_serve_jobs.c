@@ -10,6 +10,7 @@
  * while a job runs marking it cancelled.
  */
 #include "tap.h"
+#include "sine_wav.h"
 #include "grym/catalog.h"
 #include "grym/catalog_jobs.h"
 #include "grym/serve_jobs.h"
@@ -28,36 +29,6 @@
 
 static const char *dir;
 static char cat_dir[600];
-
-static void le(FILE *f, uint32_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		fputc((int)((v >> (8 * i)) & 0xff), f);
-}
-
-/* A mono 16-bit PCM WAV of a sine at 16 kHz. */
-static int write_wav(const char *path, double freq, int frames)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	uint32_t data = (uint32_t)frames * 2, rate = 16000;
-	fputs("RIFF", f);
-	le(f, 36 + data, 4);
-	fputs("WAVEfmt ", f);
-	le(f, 16, 4);
-	le(f, 1, 2);
-	le(f, 1, 2);
-	le(f, rate, 4);
-	le(f, rate * 2, 4);
-	le(f, 2, 2);
-	le(f, 16, 2);
-	fputs("data", f);
-	le(f, data, 4);
-	for (int i = 0; i < frames; i++)
-		le(f, (uint32_t)(uint16_t)(int16_t)(12000 * sin(2 * M_PI * freq * i / rate)), 2);
-	return fclose(f);
-}
 
 /* ---- ingest ---- */
 
@@ -276,11 +247,11 @@ int main(void)
 	snprintf(cat_dir, sizeof cat_dir, "%s/cat", dir);
 	for (int i = 0; i < 3; i++) {
 		snprintf(path, sizeof path, "%s/short%d.wav", dir, i);
-		TAP_SETUP(write_wav(path, 220.0 * (i + 1), 16000));
+		TAP_SETUP(tap_sine_wav(path, 220.0 * (i + 1), 16000));
 		TAP_SETUP(ingest(path, "{\"label\":[\"x\"]}", &short_));
 	}
 	snprintf(path, sizeof path, "%s/long.wav", dir);
-	TAP_SETUP(write_wav(path, 440.0, 16000 * 600));      /* ten minutes */
+	TAP_SETUP(tap_sine_wav(path, 440.0, 16000 * 600));      /* ten minutes */
 	TAP_SETUP(ingest(path, "{\"label\":[\"long\"]}", &long_));
 	TAP_EQ_INT(short_.n * 10 + long_.n, 31, "three short assets and a long one ingested");
 
@@ -564,7 +535,7 @@ int main(void)
 		char model[GRYM_ID_LEN + 1] = "";
 		for (int i = 0; i < 6; i++) {
 			snprintf(path, sizeof path, "%s/lab%d.wav", dir, i);
-			TAP_SETUP(write_wav(path, i % 2 ? 3000.0 + 100 * i : 150.0 + 10 * i, 8000));
+			TAP_SETUP(tap_sine_wav(path, i % 2 ? 3000.0 + 100 * i : 150.0 + 10 * i, 8000));
 			TAP_SETUP(ingest(path, i % 2 ? "{\"label\":[\"high\"]}" : "{\"label\":[\"low\"]}",
 					 &lab));
 		}

@@ -13,6 +13,7 @@
  * its object and exactly the assets its result lists.
  */
 #include "tap.h"
+#include "sine_wav.h"
 #include "grym/catalog.h"
 #include "grym/catalog_jobs.h"
 #include "grym/hash.h"
@@ -29,36 +30,6 @@
 
 static const char *dir;
 static char cat_dir[600];
-
-static void le(FILE *f, uint32_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		fputc((int)((v >> (8 * i)) & 0xff), f);
-}
-
-/* A mono 16-bit PCM WAV of a sine at 16 kHz. */
-static int write_wav(const char *path, double freq, int frames)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	uint32_t data = (uint32_t)frames * 2, rate = 16000;
-	fputs("RIFF", f);
-	le(f, 36 + data, 4);
-	fputs("WAVEfmt ", f);
-	le(f, 16, 4);
-	le(f, 1, 2);
-	le(f, 1, 2);
-	le(f, rate, 4);
-	le(f, rate * 2, 4);
-	le(f, 2, 2);
-	le(f, 16, 2);
-	fputs("data", f);
-	le(f, data, 4);
-	for (int i = 0; i < frames; i++)
-		le(f, (uint32_t)(uint16_t)(int16_t)(12000 * sin(2 * M_PI * freq * i / rate)), 2);
-	return fclose(f);
-}
 
 /* Run a shell command in dir; the first tab-separated field of its
  * first output line into out (len bytes). 0 when it ran and said
@@ -219,7 +190,7 @@ int main(void)
 	snprintf(cat_dir, sizeof cat_dir, "%s/cat", dir);
 	for (int i = 0; i < 2; i++) {
 		snprintf(path, sizeof path, "%s/in%d.wav", dir, i);
-		TAP_SETUP(write_wav(path, 330.0 * (i + 1), 16000));
+		TAP_SETUP(tap_sine_wav(path, 330.0 * (i + 1), 16000));
 		TAP_SETUP(run_first(src[i], sizeof src[i], "grym-ingest -q --text --label x%d "
 				    "--catalog cat in%d.wav", i, i));
 	}
